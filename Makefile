@@ -1,0 +1,88 @@
+# hvlab: one top-level Makefile; each folder adds its sources in its own *.mk fragment.
+#   make            build everything (hypervisor image: build/hvlab.elf)
+#   make test       every check: host unit tests, boot tests under QEMU
+#   make qemu       boot interactively (SMP=n NODES=n MEM=MiB CMDLINE="...")
+#   make deps       install missing Debian packages (as root) or print the command
+#   make demo       deps, build, run the default experiment, write a report
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+BUILD   ?= build
+CC      ?= gcc
+HOSTCC  ?= gcc
+PYTHON  ?= python3
+Q       := $(if $(V),,@)
+
+GCC_INC := $(shell $(CC) -print-file-name=include)
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
+# Freestanding: no libc, no red zone (interrupts write below RSP), no SSE in the
+# hypervisor (guest FPU state is not ours to clobber), frame pointers for stack traces.
+HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
+	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables \
+	-fno-strict-aliasing -nostdinc -isystem $(GCC_INC) -Iinclude -MMD -MP
+HV_ASFLAGS := -g -D__ASSEMBLY__ -nostdinc -isystem $(GCC_INC) -Iinclude -MMD -MP
+HV_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
+	-Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,--fatal-warnings
+
+# Host-built tests: the same pure-logic files compiled as ordinary programs, with
+# sanitizers, -DHOST_TEST for the few places that need a test double.
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DHOST_TEST -Iinclude -Itests/unit \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+HV_SRCS :=
+UNIT_TESTS :=
+TESTS :=
+
+# Each folder's fragment adds to HV_SRCS; tests/unit/unit.mk gathers UNIT_TESTS.
+include $(sort $(wildcard core/*.mk core/lib/*.mk core/arch/x86/*.mk mm/*.mk sched/*.mk))
+include tests/unit/unit.mk
+include tests/boot/boot.mk
+
+HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
+
+.PHONY: all test unit-test boot-test qemu deps demo clean
+all: $(BUILD)/hvlab.elf
+
+$(BUILD)/hv/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
+$(BUILD)/hv/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HV_ASFLAGS) -c $< -o $@
+
+# Two-pass link for symbolic stack traces: link once with an empty symbol table,
+# generate the table from that image's text symbols, link again. The table sits after
+# all code and data, so adding it moves no function.
+LDSCRIPT := core/arch/x86/hvlab.ld
+$(BUILD)/hv/syms0.S:
+	@mkdir -p $(dir $@)
+	$(Q)echo | $(PYTHON) core/gen_symtab.py > $@
+$(BUILD)/hv/%.sym.o: $(BUILD)/hv/%.S
+	$(Q)$(CC) $(HV_ASFLAGS) -c $< -o $@
+$(BUILD)/hvlab-pass1.elf: $(HV_OBJS) $(BUILD)/hv/syms0.sym.o $(LDSCRIPT)
+	$(Q)$(CC) $(HV_LDFLAGS) -T $(LDSCRIPT) -o $@ $(HV_OBJS) $(BUILD)/hv/syms0.sym.o
+$(BUILD)/hv/syms1.S: $(BUILD)/hvlab-pass1.elf core/gen_symtab.py
+	$(Q)nm -n $< | $(PYTHON) core/gen_symtab.py > $@
+$(BUILD)/hvlab64.elf: $(HV_OBJS) $(BUILD)/hv/syms1.sym.o $(LDSCRIPT)
+	$(Q)$(CC) $(HV_LDFLAGS) -T $(LDSCRIPT) -o $@ $(HV_OBJS) $(BUILD)/hv/syms1.sym.o
+	$(Q)nm -n $@ | $(PYTHON) core/gen_symtab.py | cmp -s - $(BUILD)/hv/syms1.S || \
+		{ echo "symbol table moved code between link passes" >&2; exit 1; }
+# QEMU's multiboot loader takes only 32-bit ELF files: convert, keeping load addresses.
+$(BUILD)/hvlab.elf: $(BUILD)/hvlab64.elf
+	$(Q)objcopy -O elf32-i386 $< $@
+	@echo "  built $@"
+
+unit-test: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
+	$(Q)fail=0; for t in $^; do $$t || fail=1; done; exit $$fail
+
+test: deps all unit-test boot-test
+
+deps:
+	$(Q)$(PYTHON) tools/deps.py
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,5 @@
+# x86-64 arch code.
+HV_SRCS += core/arch/x86/boot.S core/arch/x86/trampoline.S core/arch/x86/entry.S \
+	core/arch/x86/desc.c core/arch/x86/traps.c core/arch/x86/apic.c \
+	core/arch/x86/time.c core/arch/x86/smpboot.c core/arch/x86/paging.c \
+	core/arch/x86/shutdown.c core/arch/x86/irqflags.c

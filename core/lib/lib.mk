@@ -1,0 +1,2 @@
+# Pure-logic library: string functions, formatter, boot options, timer queue.
+HV_SRCS += core/lib/string.c core/lib/vsnprintf.c core/lib/cmdline.c core/lib/timerq.c

@@ -1,0 +1,50 @@
+/* printk: format into a per-call buffer, then write the whole line under the console
+ * lock so that lines from different CPUs never interleave. loglvl= sets the threshold
+ * (err, warn, info, debug or 0-3). */
+#include <hvlab/cmdline.h>
+#include <hvlab/errno.h>
+#include <hvlab/printk.h>
+#include <hvlab/spinlock.h>
+
+static unsigned loglvl = LOG_INFO;
+static spinlock_t console_lock = SPIN_LOCK_UNLOCKED;
+
+static int loglvl_param(const char *val)
+{
+    static const char *const names[] = { "err", "warn", "info", "debug" };
+    for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+        if (!strcmp(val, names[i]) || (val[0] == (char)('0' + i) && !val[1])) {
+            loglvl = i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+boot_param_custom("loglvl", loglvl_param, "err, warn, info (default) or debug");
+
+void vprintk(enum log_level lvl, const char *fmt, va_list ap)
+{
+    char buf[512];
+    if ((unsigned)lvl > loglvl)
+        return;
+    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    if (n >= (int)sizeof(buf))
+        n = sizeof(buf) - 1;            /* truncated line: still printed */
+    unsigned long f;
+    spin_lock_irqsave(&console_lock, f);
+    console_write(buf, (size_t)n);
+    spin_unlock_irqrestore(&console_lock, f);
+}
+
+void printk(enum log_level lvl, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintk(lvl, fmt, ap);
+    va_end(ap);
+}
+
+void console_force_unlock(void)
+{
+    spin_lock_init(&console_lock);
+}

@@ -1,0 +1,126 @@
+/* Per-CPU soft timers on top of the pure timer queue (core/lib/timerq.c). Each pCPU
+ * owns a queue guarded by its timer_lock; the LAPIC timer of that pCPU is armed for
+ * the earliest deadline. Adding to another CPU's queue sends it a kick IPI when the
+ * new timer becomes that queue's first, so the remote CPU re-arms its own LAPIC. */
+#include <hvlab/irq.h>
+#include <hvlab/panic.h>
+#include <hvlab/percpu.h>
+#include <hvlab/smp.h>
+#include <hvlab/time.h>
+#include <hvlab/timer.h>
+#include <hvlab/x86/apic.h>
+
+/* Arm this CPU's LAPIC for its earliest timer. Called with its timer_lock held. */
+static void timer_reprogram(struct percpu *pc)
+{
+    struct timer *first = timerq_first(&pc->timers);
+    if (!first) {
+        pc->timer_programmed = 0;
+        return;
+    }
+    if (pc->timer_programmed && pc->timer_programmed <= first->expires)
+        return;                         /* an earlier shot is pending: it re-arms */
+    pc->timer_programmed = first->expires;
+    lapic_timer_oneshot_ns(first->expires - NOW());
+}
+
+static void timer_irq(struct cpu_regs *regs)
+{
+    (void)regs;
+    struct percpu *pc = this_cpu();
+    struct timer *t;
+    unsigned long f;
+
+    pc->timer_irqs++;
+    spin_lock_irqsave(&pc->timer_lock, f);
+    pc->timer_programmed = 0;
+    while ((t = timerq_pop_expired(&pc->timers, NOW())) != NULL) {
+        spin_unlock(&pc->timer_lock);
+        t->fn(t->data);                 /* may re-arm t: the lock is not held */
+        spin_lock(&pc->timer_lock);
+    }
+    timer_reprogram(pc);
+    spin_unlock_irqrestore(&pc->timer_lock, f);
+}
+
+static void kick_irq(struct cpu_regs *regs)
+{
+    (void)regs;
+    struct percpu *pc = this_cpu();
+    unsigned long f;
+    spin_lock_irqsave(&pc->timer_lock, f);
+    timer_reprogram(pc);
+    spin_unlock_irqrestore(&pc->timer_lock, f);
+}
+
+/* Queue t on its CPU; the caller holds that CPU's timer_lock. */
+static void timer_enqueue(struct percpu *pc, struct timer *t)
+{
+    if (timerq_add(&pc->timers, t) < 0)
+        panic("timer: CPU%u's queue is full (%u timers)", pc->cpu, TIMERQ_CAP);
+    if (timerq_first(&pc->timers) != t)
+        return;
+    if (pc == this_cpu())
+        timer_reprogram(pc);
+    else
+        ipi_send_one(pc->cpu, VEC_IPI_KICK);
+}
+
+void timer_set(struct timer *t, s_time_t expires)
+{
+    struct percpu *pc = per_cpu(t->cpu);
+    unsigned long f;
+    spin_lock_irqsave(&pc->timer_lock, f);
+    if (timer_is_queued(t))
+        timerq_remove(&pc->timers, t);
+    t->expires = expires;
+    timer_enqueue(pc, t);
+    spin_unlock_irqrestore(&pc->timer_lock, f);
+}
+
+void timer_stop(struct timer *t)
+{
+    struct percpu *pc = per_cpu(t->cpu);
+    unsigned long f;
+    spin_lock_irqsave(&pc->timer_lock, f);
+    timerq_remove(&pc->timers, t);      /* a stale LAPIC shot finds nothing due */
+    spin_unlock_irqrestore(&pc->timer_lock, f);
+}
+
+bool timer_pending(const struct timer *t)
+{
+    return timer_is_queued(t);
+}
+
+/* Move t to new_cpu's queue, keeping its deadline if it was queued. Both locks are
+ * taken in CPU order, so two migrations in opposite directions cannot deadlock. */
+void timer_migrate(struct timer *t, unsigned new_cpu)
+{
+    struct percpu *from = per_cpu(t->cpu), *to = per_cpu(new_cpu);
+    struct percpu *a = from->cpu < to->cpu ? from : to, *b = a == from ? to : from;
+    unsigned long f;
+
+    if (from == to)
+        return;
+    f = local_irq_save();
+    spin_lock(&a->timer_lock);
+    spin_lock(&b->timer_lock);
+    bool queued = timerq_remove(&from->timers, t);
+    t->cpu = (uint16_t)new_cpu;
+    if (queued)
+        timer_enqueue(to, t);
+    spin_unlock(&b->timer_lock);
+    spin_unlock(&a->timer_lock);
+    local_irq_restore(f);
+}
+
+void timers_init_cpu(void)
+{
+    struct percpu *pc = this_cpu();
+    spin_lock_init(&pc->timer_lock);
+    timerq_init(&pc->timers, pc->timer_storage, TIMERQ_CAP);
+    if (pc->cpu == 0) {
+        irq_set_handler(VEC_TIMER, timer_irq);
+        irq_set_handler(VEC_IPI_KICK, kick_irq);
+    }
+}

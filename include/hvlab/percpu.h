@@ -1,0 +1,44 @@
+/* Per-CPU state. Each pCPU's area is reached through the GS base, which always points
+ * at it while in the hypervisor; this_cpu() is one load. Fields are written only by
+ * their own CPU unless a comment says otherwise. */
+#ifndef HVLAB_PERCPU_H
+#define HVLAB_PERCPU_H
+
+#include <hvlab/types.h>
+#include <hvlab/spinlock.h>
+#include <hvlab/timerq.h>
+#include <hvlab/x86/desc.h>
+
+#define TIMERQ_CAP 256          /* soft timers queued per pCPU at once */
+
+struct percpu {
+    struct percpu *self;        /* at offset 0: this_cpu() reads %gs:0 */
+    unsigned cpu;               /* logical CPU number, 0 = BSP */
+    uint32_t apic_id;
+    unsigned node;
+    uintptr_t stack_top;
+
+    struct cpu_desc desc;       /* GDT, TSS, IST stacks (arch) */
+
+    /* Soft timers: guarded by timer_lock (irqsave), any CPU may add to this queue. */
+    spinlock_t timer_lock;
+    struct timerq timers;
+    struct timer *timer_storage[TIMERQ_CAP];
+    s_time_t timer_programmed;  /* deadline the LAPIC timer is set for; own CPU only */
+
+    unsigned long irq_count;
+    unsigned long timer_irqs;
+};
+
+extern struct percpu *percpu_areas[NR_CPUS];
+
+static inline struct percpu *this_cpu(void)
+{
+    struct percpu *p;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+    return p;
+}
+static inline unsigned smp_processor_id(void) { return this_cpu()->cpu; }
+static inline struct percpu *per_cpu(unsigned cpu) { return percpu_areas[cpu]; }
+
+#endif

@@ -1,0 +1,18 @@
+/* Time: NOW() in nanoseconds since boot, from the TSC (calibrated against the PIT at
+ * boot). In deterministic mode (-icount shift=0) the TSC counts instructions, so
+ * "nanoseconds" are instructions: reports say so. */
+#ifndef HVLAB_TIME_H
+#define HVLAB_TIME_H
+
+#include <hvlab/types.h>
+
+#define MILLISECS(ms) ((s_time_t)(ms) * 1000000LL)
+#define MICROSECS(us) ((s_time_t)(us) * 1000LL)
+
+extern uint64_t tsc_khz;
+s_time_t NOW(void);
+uint64_t ns_to_tsc(s_time_t ns);
+void time_init(void);                 /* BSP: calibrate TSC and LAPIC timer */
+void udelay(unsigned long us);
+
+#endif

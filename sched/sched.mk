@@ -1,0 +1,1 @@
+# Scheduler framework and policies (issue 4).

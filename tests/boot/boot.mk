@@ -1,0 +1,3 @@
+# Boot tests under QEMU.
+.PHONY: boot-test
+boot-test:
