@@ -81,16 +81,16 @@ static int table_check(const struct acpi_header *h, const char *sig, size_t min_
         return -EINVAL;
     acpi_table_sig(h, name);
     if (memcmp(h->signature, sig, 4) != 0) {
-        acpi_warn("acpi: expected table %s, got %s", sig, name);
+        acpi_warn("expected table %s, got %s", sig, name);
         return -EINVAL;
     }
     if (h->length < min_len) {
-        acpi_warn("acpi: %s: length %u, need at least %u", name, h->length,
+        acpi_warn("%s: length %u, need at least %u", name, h->length,
                   (unsigned)min_len);
         return -EINVAL;
     }
     if (!acpi_checksum_ok(h, h->length)) {
-        acpi_warn("acpi: %s: bad checksum", name);
+        acpi_warn("%s: bad checksum", name);
         return -EINVAL;
     }
     return 0;
@@ -109,12 +109,12 @@ static int next_subtable(const struct acpi_header *h, size_t *off,
         return 0;
     acpi_table_sig(h, name);
     if (end - o < sizeof(*s)) {
-        acpi_warn("acpi: %s: %u stray bytes at the end ignored", name, (unsigned)(end - o));
+        acpi_warn("%s: %u stray bytes at the end ignored", name, (unsigned)(end - o));
         return 0;
     }
     s = (const void *)((const uint8_t *)h + o);
     if (s->length < sizeof(*s) || s->length > end - o) {
-        acpi_warn("acpi: %s: entry type %u at offset %u has length %u, table length %u",
+        acpi_warn("%s: entry type %u at offset %u has length %u, table length %u",
                   name, s->type, (unsigned)o, s->length, (unsigned)end);
         return -EINVAL;
     }
@@ -133,7 +133,7 @@ static int subtable_need(const struct acpi_header *h, const struct acpi_subtable
     if (s->length >= need)
         return 0;
     acpi_table_sig(h, name);
-    acpi_warn("acpi: %s: entry type %u has length %u, needs %u", name, s->type,
+    acpi_warn("%s: entry type %u has length %u, needs %u", name, s->type,
               s->length, (unsigned)need);
     return -EINVAL;
 }
@@ -157,7 +157,7 @@ long acpi_find_rsdp(const void *buf, size_t len)
         if (len - off >= sizeof(*r) && r->length >= sizeof(*r) &&
             r->length <= len - off && acpi_checksum_ok(r, r->length))
             return (long)off;
-        acpi_warn("acpi: RSDP revision %u at offset %lx: bad extended part, skipped",
+        acpi_warn("RSDP revision %u at offset %lx: bad extended part, skipped",
                   r->revision, (unsigned long)off);
     }
     return -ENOENT;
@@ -174,22 +174,22 @@ static const struct acpi_header *map_table(paddr_t pa, acpi_map_fn map)
         return NULL;
     h = map(pa, sizeof(*h));
     if (!h) {
-        acpi_warn("acpi: cannot map table header at %lx", (unsigned long)pa);
+        acpi_warn("cannot map table header at %lx", (unsigned long)pa);
         return NULL;
     }
     len = h->length;
     acpi_table_sig(h, name);
     if (len < sizeof(*h)) {
-        acpi_warn("acpi: %s at %lx: length %u too short", name, (unsigned long)pa, len);
+        acpi_warn("%s at %lx: length %u too short", name, (unsigned long)pa, len);
         return NULL;
     }
     h = map(pa, len);
     if (!h) {
-        acpi_warn("acpi: cannot map %s at %lx (%u bytes)", name, (unsigned long)pa, len);
+        acpi_warn("cannot map %s at %lx (%u bytes)", name, (unsigned long)pa, len);
         return NULL;
     }
     if (!acpi_checksum_ok(h, len)) {
-        acpi_warn("acpi: %s at %lx: bad checksum", name, (unsigned long)pa);
+        acpi_warn("%s at %lx: bad checksum", name, (unsigned long)pa);
         return NULL;
     }
     return h;
@@ -204,7 +204,7 @@ static const struct acpi_header *map_root(const struct acpi_rsdp *rsdp, acpi_map
 
     if (!acpi_checksum_ok(rsdp, ACPI_RSDP_V1_LEN) ||
         memcmp(rsdp->signature, "RSD PTR ", 8) != 0) {
-        acpi_warn("acpi: invalid RSDP");
+        acpi_warn("invalid RSDP");
         return NULL;
     }
     if (rsdp->revision >= 2 && rsdp->xsdt_address) {
@@ -213,11 +213,11 @@ static const struct acpi_header *map_root(const struct acpi_rsdp *rsdp, acpi_map
             *entry_size = 8;
             return root;
         }
-        acpi_warn("acpi: XSDT unusable, using the RSDT");
+        acpi_warn("XSDT unusable, using the RSDT");
     }
     root = map_table(rsdp->rsdt_address, map);
     if (!root || memcmp(root->signature, "RSDT", 4) != 0) {
-        acpi_warn("acpi: no usable RSDT");
+        acpi_warn("no usable RSDT");
         return NULL;
     }
     *entry_size = 4;
@@ -238,7 +238,7 @@ static const struct acpi_header *find_dsdt(const struct acpi_rsdp *rsdp, acpi_ma
         pa = f->dsdt;
     h = map_table(pa, map);
     if (h && memcmp(h->signature, "DSDT", 4) != 0) {
-        acpi_warn("acpi: FADT's DSDT pointer leads to something else");
+        acpi_warn("FADT's DSDT pointer leads to something else");
         return NULL;
     }
     return h;
@@ -283,12 +283,12 @@ static void madt_add_cpu(struct topology *t, uint32_t apic_id)
 {
     for (unsigned i = 0; i < t->nr_cpus; i++) {
         if (t->apic_id[i] == apic_id) {
-            acpi_warn("acpi: MADT lists APIC id %u twice, ignoring the second", apic_id);
+            acpi_warn("MADT lists APIC id %u twice, ignoring the second", apic_id);
             return;
         }
     }
     if (t->nr_cpus == NR_CPUS) {
-        acpi_warn("acpi: more than %u CPUs, ignoring APIC id %u", NR_CPUS, apic_id);
+        acpi_warn("more than %u CPUs, ignoring APIC id %u", NR_CPUS, apic_id);
         return;
     }
     t->apic_id[t->nr_cpus++] = apic_id;
@@ -361,7 +361,7 @@ int acpi_parse_madt(const struct acpi_header *h, struct topology *t)
     if (rc < 0)
         return rc;
     if (t->nr_cpus == 0) {
-        acpi_warn("acpi: MADT lists no enabled CPU");
+        acpi_warn("MADT lists no enabled CPU");
         return -EINVAL;
     }
     return 0;
@@ -393,7 +393,7 @@ static int srat_node(struct topology *t, uint32_t pxm)
         if (t->node_pxm[n] == pxm)
             return (int)n;
     if (t->nr_nodes == MAX_NUMNODES) {
-        acpi_warn("acpi: SRAT: more than %u proximity domains (pxm %u)", MAX_NUMNODES, pxm);
+        acpi_warn("SRAT: more than %u proximity domains (pxm %u)", MAX_NUMNODES, pxm);
         return -ENOSPC;
     }
     t->node_pxm[t->nr_nodes] = pxm;
@@ -412,7 +412,7 @@ static int srat_cpu(struct topology *t, uint32_t apic_id, uint32_t pxm)
         if ((node = srat_node(t, pxm)) < 0)
             return node;
         if (t->cpu_node[i] != NUMA_NO_NODE && t->cpu_node[i] != node)
-            acpi_warn("acpi: SRAT: APIC id %u in two proximity domains, using pxm %u",
+            acpi_warn("SRAT: APIC id %u in two proximity domains, using pxm %u",
                       apic_id, pxm);
         t->cpu_node[i] = (uint8_t)node;
         return 0;
@@ -429,12 +429,12 @@ static int srat_mem(struct topology *t, const struct acpi_srat_mem *e, uint32_t 
     if (!(e->flags & ACPI_SRAT_ENABLED) || len == 0 || (e->flags & ACPI_SRAT_MEM_HOTPLUG))
         return 0;
     if (base + len < base) {
-        acpi_warn("acpi: SRAT: memory range %lx+%lx wraps", (unsigned long)base,
+        acpi_warn("SRAT: memory range %lx+%lx wraps", (unsigned long)base,
                   (unsigned long)len);
         return -EINVAL;
     }
     if (t->nr_mem_ranges == MAX_MEM_RANGES) {
-        acpi_warn("acpi: SRAT: more than %u memory ranges", MAX_MEM_RANGES);
+        acpi_warn("SRAT: more than %u memory ranges", MAX_MEM_RANGES);
         return -ENOSPC;
     }
     if ((node = srat_node(t, pxm)) < 0)
@@ -497,7 +497,7 @@ int acpi_parse_srat(const struct acpi_header *h, struct topology *t)
     if (rc < 0)
         goto fail;
     if (t->nr_nodes == 0) {
-        acpi_warn("acpi: SRAT describes no node");
+        acpi_warn("SRAT describes no node");
         rc = -EINVAL;
         goto fail;
     }
@@ -506,7 +506,7 @@ int acpi_parse_srat(const struct acpi_header *h, struct topology *t)
             continue;
         /* Node 0 rather than NUMA_NO_NODE: users index arrays with cpu_node[]. */
         if (i < t->nr_cpus)
-            acpi_warn("acpi: SRAT: no node for APIC id %u, using node 0", t->apic_id[i]);
+            acpi_warn("SRAT: no node for APIC id %u, using node 0", t->apic_id[i]);
         t->cpu_node[i] = 0;
     }
     default_distances(t);
@@ -535,13 +535,13 @@ int acpi_parse_slit(const struct acpi_header *h, struct topology *t)
     n = slit->localities;
     /* n <= 0xffff keeps n * n from overflowing; the table length bounds it anyway. */
     if (n == 0 || n > 0xffff || n * n > h->length - sizeof(*slit)) {
-        acpi_warn("acpi: SLIT: %lu localities do not fit in %u bytes", (unsigned long)n,
+        acpi_warn("SLIT: %lu localities do not fit in %u bytes", (unsigned long)n,
                   h->length);
         return -EINVAL;
     }
     for (unsigned i = 0; i < t->nr_nodes; i++) {
         if (t->node_pxm[i] >= n) {
-            acpi_warn("acpi: SLIT: %lu localities, but node %u is proximity domain %u",
+            acpi_warn("SLIT: %lu localities, but node %u is proximity domain %u",
                       (unsigned long)n, i, t->node_pxm[i]);
             return -EINVAL;
         }
@@ -550,7 +550,7 @@ int acpi_parse_slit(const struct acpi_header *h, struct topology *t)
         for (unsigned j = 0; j < t->nr_nodes; j++) {
             d[i][j] = slit->entry[t->node_pxm[i] * n + t->node_pxm[j]];
             if (!slit_distance_ok(i, j, d[i][j])) {
-                acpi_warn("acpi: SLIT: distance %u from pxm %u to pxm %u is invalid",
+                acpi_warn("SLIT: distance %u from pxm %u to pxm %u is invalid",
                           d[i][j], t->node_pxm[i], t->node_pxm[j]);
                 return -EINVAL;
             }
@@ -594,7 +594,7 @@ static int aml_package_first(const uint8_t *aml, size_t len, size_t off, uint8_t
             pkglen |= (uint32_t)aml[pkg + i] << (4 + 8 * (i - 1));
     }
     pkg_end = pkg + pkglen;
-    if (pkg + 1 + nbytes + 1 >= pkg_end)
+    if (pkglen > len - pkg || pkg + 1 + nbytes + 1 >= pkg_end)
         return -ENOENT;             /* past the table, or no room for an element */
     if (aml[pkg + 1 + nbytes] == 0)
         return -ENOENT;             /* NumElements */
@@ -667,7 +667,7 @@ int acpi_parse_fadt(const struct acpi_header *fadt, const struct acpi_header *ds
     tmr = f->pm_tmr_len == 4 ?
           fadt_port(fadt, offsetof(struct acpi_fadt, x_pm_tmr_blk), f->pm_tmr_blk) : 0;
     if (cnt == 0) {
-        acpi_warn("acpi: FADT has no PM1a control port (hardware-reduced ACPI?)");
+        acpi_warn("FADT has no PM1a control port (hardware-reduced ACPI?)");
         return -EINVAL;
     }
     t->pm1a_cnt_port = (uint16_t)cnt;
@@ -677,7 +677,7 @@ int acpi_parse_fadt(const struct acpi_header *fadt, const struct acpi_header *ds
 
     if (!dsdt || table_check(dsdt, "DSDT", sizeof(*dsdt)) != 0 ||
         aml_s5_slp_typ(dsdt, &t->s5_slp_typ) != 0) {
-        acpi_warn("acpi: no usable \\_S5 in the DSDT: poweroff uses SLP_TYP 0");
+        acpi_warn("no usable \\_S5 in the DSDT: poweroff uses SLP_TYP 0");
         t->s5_slp_typ = 0;
         return -ENOENT;
     }

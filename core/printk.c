@@ -1,10 +1,12 @@
 /* printk: format into a per-call buffer, then write the whole line under the console
- * lock so that lines from different CPUs never interleave. loglvl= sets the threshold
- * (err, warn, info, debug or 0-3). */
+ * lock so that lines from different CPUs never interleave. Lines carry the time since
+ * boot (seconds.microseconds of NOW(); instructions/1000 under -icount) once the TSC
+ * is calibrated. loglvl= sets the threshold (err, warn, info, debug or 0-3). */
 #include <hvlab/cmdline.h>
 #include <hvlab/errno.h>
 #include <hvlab/printk.h>
 #include <hvlab/spinlock.h>
+#include <hvlab/time.h>
 
 static unsigned loglvl = LOG_INFO;
 static spinlock_t console_lock = SPIN_LOCK_UNLOCKED;
@@ -25,9 +27,15 @@ boot_param_custom("loglvl", loglvl_param, "err, warn, info (default) or debug");
 void vprintk(enum log_level lvl, const char *fmt, va_list ap)
 {
     char buf[512];
+    int n = 0;
     if ((unsigned)lvl > loglvl)
         return;
-    int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    if (tsc_khz) {                      /* time since boot, once the TSC is calibrated */
+        s_time_t now = NOW();
+        n = fmt_snprintf(buf, sizeof(buf), "[%4lu.%06lu] ", (unsigned long)(now / 1000000000),
+                         (unsigned long)(now / 1000 % 1000000));
+    }
+    n += fmt_vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
     if (n >= (int)sizeof(buf))
         n = sizeof(buf) - 1;            /* truncated line: still printed */
     unsigned long f;

@@ -88,7 +88,7 @@ static void selftest_timers(void)
             done += fired_count[c] == TIMERS_PER_CPU;
         if (done == nr_cpus_online)
             break;
-        cpu_relax();                /* interrupts are on: the timers fire meanwhile */
+        cpu_sleep_until(NOW() + MICROSECS(50));
     }
     for_each_cpu(c, &cpu_online_map)
         good += fired_count[c] == 3 && fired_seq[c][0] == 1 && fired_seq[c][1] == 2 &&
@@ -96,9 +96,10 @@ static void selftest_timers(void)
     fmt_snprintf(d, sizeof(d), "%u/%u CPUs fired 3 timers in deadline order, %u on a wrong CPU",
                  good, nr_cpus_online, wrong_cpu);
     for_each_cpu(c, &cpu_online_map)
-        pr_debug("selftest: CPU%u fired %u: %u %u %u\n", c, fired_count[c], fired_seq[c][0],
+        pr_debug("selftest: CPU%u fired %u timers: %u %u %u\n", c, fired_count[c], fired_seq[c][0],
                  fired_seq[c][1], fired_seq[c][2]);
     report("timers", good == nr_cpus_online && !wrong_cpu, d);
+
 }
 
 /* Node-strict allocation: one frame from each node must belong to it. */

@@ -114,11 +114,28 @@ void timer_migrate(struct timer *t, unsigned new_cpu)
     local_irq_restore(f);
 }
 
+static void wake_noop(void *data)
+{
+    (void)data;                         /* the interrupt itself ends the halt */
+}
+
+void cpu_sleep_until(s_time_t deadline)
+{
+    struct timer *t = &this_cpu()->wake_timer;
+    /* Arm with interrupts off and halt in STI's shadow: an interrupt arriving between
+     * the two would otherwise be taken before HLT and leave us halted for good. */
+    local_irq_disable();
+    timer_set(t, deadline);
+    __asm__ volatile("sti; hlt" ::: "memory");
+    timer_stop(t);
+}
+
 void timers_init_cpu(void)
 {
     struct percpu *pc = this_cpu();
     spin_lock_init(&pc->timer_lock);
     timerq_init(&pc->timers, pc->timer_storage, TIMERQ_CAP);
+    timer_init(&pc->wake_timer, wake_noop, NULL, pc->cpu);
     if (pc->cpu == 0) {
         irq_set_handler(VEC_TIMER, timer_irq);
         irq_set_handler(VEC_IPI_KICK, kick_irq);

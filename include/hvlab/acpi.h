@@ -223,7 +223,8 @@ struct acpi_fadt {
 #define ACPI_FADT_TMR_VAL_EXT   (1u << 8)       /* PM timer is 32 bits, not 24 */
 
 /* Where the parsers report problems (malformed tables, entries ignored). NULL: silent.
- * Set by boot code before parsing; messages carry no trailing newline. */
+ * Set by boot code before parsing; messages carry neither an "acpi:" prefix nor a
+ * trailing newline. */
 extern void (*acpi_report)(const char *msg);
 
 /* Returns a readable pointer to [pa, pa+len), or NULL when that cannot be mapped. */

@@ -25,6 +25,7 @@ struct percpu {
     struct timerq timers;
     struct timer *timer_storage[TIMERQ_CAP];
     s_time_t timer_programmed;  /* deadline the LAPIC timer is set for; own CPU only */
+    struct timer wake_timer;    /* cpu_sleep_until(); own CPU only */
 
     unsigned long irq_count;
     unsigned long timer_irqs;

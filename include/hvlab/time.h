@@ -14,5 +14,7 @@ s_time_t NOW(void);
 uint64_t ns_to_tsc(s_time_t ns);
 void time_init(void);                 /* BSP: calibrate TSC and LAPIC timer */
 void udelay(unsigned long us);
+/* A short pause for polling loops that read the clock or a port (see time.c). */
+void time_spin(void);
 
 #endif

@@ -13,4 +13,10 @@ void timer_migrate(struct timer *t, unsigned new_cpu);
 bool timer_pending(const struct timer *t);
 void timers_init_cpu(void);         /* each CPU, once */
 
+/* Halt this CPU until an interrupt or the deadline, whichever comes first. This is
+ * how a CPU waits for another: under QEMU's deterministic mode (-icount, one thread
+ * running the vCPUs in turn) a busy-waiting vCPU can starve the others' timers.
+ * Needs interrupts enabled; returns with them enabled. */
+void cpu_sleep_until(s_time_t deadline);
+
 #endif

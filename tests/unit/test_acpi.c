@@ -569,6 +569,52 @@ static void test_srat_too_many_nodes(void)
     free(h);
 }
 
+/* The last entry of a table, of every type and every length up to 40 bytes, with the
+ * table ending right after it: known types shorter than their structure are refused,
+ * and nothing reads past the end (ASan watches the exact-size allocation). */
+static void test_short_entry_every_type(void)
+{
+    static const struct { const char *sig; size_t hdr; uint8_t need[256]; } tabs[] = {
+        { "APIC", sizeof(struct acpi_madt),
+          { [ACPI_MADT_LAPIC] = 8, [ACPI_MADT_IOAPIC] = 12, [ACPI_MADT_LAPIC_OVERRIDE] = 12,
+            [ACPI_MADT_X2APIC] = 16 } },
+        { "SRAT", sizeof(struct acpi_srat),
+          { [ACPI_SRAT_CPU_AFFINITY] = 16, [ACPI_SRAT_MEM_AFFINITY] = 40,
+            [ACPI_SRAT_X2APIC_AFFINITY] = 24 } },
+    };
+    static const uint8_t zeroes[40];
+
+    acpi_report = NULL;
+    for (size_t k = 0; k < ARRAY_SIZE(tabs); k++) {
+        for (unsigned type = 0; type < 256; type++) {
+            for (uint8_t len = 2; len <= 40; len++) {
+                struct topology t;
+                struct acpi_subtable e = { (uint8_t)type, len };
+                struct tb b;
+                struct acpi_header *h;
+                int rc, want = len < tabs[k].need[type] ? -EINVAL : 0;
+
+                two_cpus(&t);
+                tb_start(&b, tabs[k].sig, 1, tabs[k].hdr - sizeof(struct acpi_header));
+                if (k == 0)
+                    madt_lapic(&b, 0, ACPI_MADT_ENABLED);
+                else
+                    srat_cpu(&b, 0, 0);
+                tb_put(&b, &e, sizeof(e));
+                tb_put(&b, zeroes, len - sizeof(e));
+                h = tb_done(&b);
+                rc = k == 0 ? acpi_parse_madt(h, &t) : acpi_parse_srat(h, &t);
+                if (rc != want) {
+                    printf("  %s type %u length %u: rc %d, want %d\n", tabs[k].sig, type,
+                           len, rc, want);
+                    unit_failed_checks++;
+                }
+                free(h);
+            }
+        }
+    }
+}
+
 static struct acpi_header *make_slit(uint64_t n, const uint8_t *d, size_t nd)
 {
     struct tb b;
@@ -763,7 +809,9 @@ static void test_fuzz_captured(void)
                     h->length = iter;
                 } else {
                     seed = seed * 1103515245 + 12345;
-                    ((uint8_t *)h)[36 + (seed >> 8) % (bl->len - 36)] = (uint8_t)(seed >> 24);
+                    /* Half the time a small value: types and lengths are small. */
+                    ((uint8_t *)h)[36 + (seed >> 8) % (bl->len - 36)] =
+                        (uint8_t)(seed & 0x80000000 ? seed >> 24 : (seed >> 24) & 0x1f);
                 }
                 if (h->length >= 10)
                     fix_checksum(h, h->length < n ? h->length : n);
@@ -802,6 +850,7 @@ static const struct unit_case cases[] = {
     { "checksum_corrupt", test_checksum_corrupt },
     { "madt_entry_overruns", test_madt_entry_overruns },
     { "madt_x2apic_override_flags", test_madt_x2apic_override_flags },
+    { "short_entry_every_type", test_short_entry_every_type },
     { "srat_zero_length_skipped", test_srat_zero_length_skipped },
     { "srat_node_order_x2apic", test_srat_node_order_x2apic },
     { "srat_too_many_nodes", test_srat_too_many_nodes },

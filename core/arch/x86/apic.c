@@ -91,7 +91,7 @@ void lapic_calibrate(void)
     lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
     uint64_t start = rdtsc(), span = ns_to_tsc(MILLISECS(10));
     while (rdtsc() - start < span)
-        cpu_relax();
+        time_spin();
     uint32_t ticks = 0xffffffff - lapic_read(LAPIC_TIMER_CUR);
     lapic_write(LAPIC_TIMER_INIT, 0);
     lapic_timer_hz = (uint64_t)ticks * 100;

@@ -2,6 +2,7 @@
  * isa-debug-exit device at port 0xf4: QEMU exits with status (code << 1) | 1). */
 #include <hvlab/printk.h>
 #include <hvlab/shutdown.h>
+#include <hvlab/time.h>
 #include <hvlab/topology.h>
 #include <hvlab/x86/regs.h>
 
@@ -23,8 +24,10 @@ void machine_exit_failure(unsigned code)
 void machine_poweroff(void)
 {
     pr_info("hvlab: powering off\n");
-    if (topo.pm1a_cnt_port)
+    if (topo.pm1a_cnt_port) {
         outw(topo.pm1a_cnt_port, (uint16_t)((topo.s5_slp_typ << 10) | SLP_EN));
+        udelay(100000);     /* QEMU acts on the request asynchronously, from its main loop */
+    }
     pr_err("hvlab: ACPI poweroff did not work\n");
     machine_exit_failure(2);
 }

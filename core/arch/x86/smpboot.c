@@ -65,7 +65,7 @@ static bool start_ap(unsigned cpu)
     }
     s_time_t deadline = NOW() + MILLISECS(1000);
     while (!__atomic_load_n(&ap_started, __ATOMIC_ACQUIRE) && NOW() < deadline)
-        cpu_relax();
+        cpu_sleep_until(MIN(deadline, NOW() + MICROSECS(20)));
     ap_boot_stack = 0;
     return ap_started;
 }

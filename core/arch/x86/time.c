@@ -11,6 +11,16 @@
 #define CALIBRATE_MS 10u
 
 uint64_t tsc_khz;
+
+/* Under -icount every port read and RDTSC ends a translation block, and PAUSE leaves
+ * QEMU's CPU loop: each costs QEMU microseconds, so polling them back to back made a
+ * 4-CPU deterministic boot take seconds. A few hundred plain instructions between
+ * polls cost nothing in accuracy (well under a microsecond) and run at full speed. */
+void time_spin(void)
+{
+    for (int i = 0; i < 512; i++)
+        __asm__ volatile("" ::: "memory");
+}
 static uint64_t tsc_boot;
 static uint64_t ns_per_tsc_32;      /* ns per TSC tick, 32.32 fixed point */
 
@@ -23,7 +33,7 @@ static uint64_t tsc_ticks_in_pit_interval(unsigned ms)
     outb(0x42, count >> 8);
     uint64_t start = rdtsc();
     while (!(inb(0x61) & 0x20))               /* OUT2 goes high at terminal count */
-        ;
+        time_spin();
     return rdtsc() - start;
 }
 
@@ -55,5 +65,5 @@ void udelay(unsigned long us)
 {
     uint64_t start = rdtsc(), span = ns_to_tsc(MICROSECS(us));
     while (rdtsc() - start < span)
-        __builtin_ia32_pause();
+        time_spin();
 }
