@@ -82,6 +82,20 @@ test: deps all unit-test boot-test
 deps:
 	$(Q)$(PYTHON) tools/deps.py
 
+SMP ?= 2
+NODES ?= 1
+MEM ?= 512
+ICOUNT ?= 0
+CMDLINE ?=
+qemu: all
+	$(Q)$(PYTHON) tools/qemu.py --smp $(SMP) --nodes $(NODES) --mem $(MEM) \
+		--icount $(ICOUNT) --cmdline "$(CMDLINE)"
+
+# The default experiment. Until the scheduler comparison lands (experiments/), the
+# demo measures booting: results/boot/report.md.
+demo: deps all
+	$(Q)$(PYTHON) bench/boot_time.py
+
 clean:
 	rm -rf $(BUILD)
 

@@ -23,7 +23,7 @@ void panic(const char *fmt, ...)
     va_start(ap, fmt);
     fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    pr_err("\n****************************************\n");
+    pr_err("****************************************\n");
     pr_err("Panic on CPU%u: %s\n", smp_processor_id(), buf);
     pr_err("****************************************\n");
     symbols_print_trace((uint64_t)panic, (uint64_t)__builtin_frame_address(0));

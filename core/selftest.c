@@ -118,7 +118,7 @@ static void selftest_numa_alloc(void)
     report("numa_alloc", good == topo.nr_nodes, d);
 }
 
-static void selftest_crash(void)
+static __attribute__((noinline)) void selftest_crash(void)   /* named in the trace */
 {
     volatile int zero = 0;
     volatile uintptr_t null_page = 0x18;   /* volatile: keep the compiler from judging it */

@@ -1,3 +1,5 @@
-# Boot tests under QEMU.
+# Boot tests under QEMU: tests/boot/test_boot.py boots build/hvlab.elf with several
+# topologies and options and checks what the hypervisor prints.
 .PHONY: boot-test
-boot-test:
+boot-test: $(BUILD)/hvlab.elf
+	$(Q)$(PYTHON) tests/boot/test_boot.py

@@ -1,0 +1,1 @@
+"""hvlab's Python harness: QEMU machines, experiments, trace analysis (stdlib only)."""

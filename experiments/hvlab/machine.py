@@ -1,0 +1,120 @@
+"""QEMU machines for hvlab: topology -> command line, and one boot with a timeout.
+
+One place builds every QEMU command line (make qemu, the boot tests, experiments), so
+a topology means the same thing everywhere. Deterministic mode (-icount shift=0,
+sleep=off) makes the guest TSC count instructions: two runs give identical output.
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import time
+from typing import Sequence
+
+QEMU = "qemu-system-x86_64"
+DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=4"
+
+
+@dataclasses.dataclass(frozen=True)
+class Topology:
+    """cpus spread evenly over nodes (node n gets a contiguous block of CPUs and
+    mem_mib / nodes of memory). distances maps (a, b) with a < b to a SLIT value;
+    unlisted pairs get QEMU's default (20), and the matrix is symmetric."""
+
+    cpus: int = 1
+    nodes: int = 1
+    mem_mib: int = 256
+    distances: tuple[tuple[int, int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.cpus <= 64:
+            raise ValueError(f"cpus={self.cpus}: must be 1..64")
+        if not 1 <= self.nodes <= 8:
+            raise ValueError(f"nodes={self.nodes}: must be 1..8")
+        if self.cpus % self.nodes:
+            raise ValueError(f"cpus={self.cpus} does not split evenly over nodes={self.nodes}")
+        if self.mem_mib % self.nodes or self.mem_mib < 32 * self.nodes:
+            raise ValueError(f"mem_mib={self.mem_mib}: needs >= 32 MiB per node, evenly split")
+        for a, b, d in self.distances:
+            if not (0 <= a < b < self.nodes and 10 < d <= 254):
+                raise ValueError(f"distance {a}-{b}={d}: need 0 <= a < b < nodes, 10 < d <= 254")
+
+    def cpu_node(self, cpu: int) -> int:
+        return cpu // (self.cpus // self.nodes)
+
+    def distance(self, a: int, b: int) -> int:
+        if a == b:
+            return 10
+        lo, hi = min(a, b), max(a, b)
+        for x, y, d in self.distances:
+            if (x, y) == (lo, hi):
+                return d
+        return 20
+
+    def node_mem_mib(self) -> int:
+        return self.mem_mib // self.nodes
+
+    def qemu_args(self) -> list[str]:
+        args = ["-smp", str(self.cpus), "-m", f"{self.mem_mib}M"]
+        if self.nodes == 1:
+            return args
+        per = self.cpus // self.nodes
+        for n in range(self.nodes):
+            args += ["-object", f"memory-backend-ram,id=m{n},size={self.node_mem_mib()}M",
+                     "-numa", f"node,nodeid={n},cpus={n * per}-{n * per + per - 1},memdev=m{n}"]
+        for a in range(self.nodes):
+            for b in range(a + 1, self.nodes):
+                args += ["-numa", f"dist,src={a},dst={b},val={self.distance(a, b)}"]
+        return args
+
+
+def qemu_command(image: str, topo: Topology, cmdline: str = "", modules: Sequence[str] = (),
+                 deterministic: bool = True, serial: str = "stdio",
+                 extra: Sequence[str] = ()) -> list[str]:
+    """The full QEMU command line. modules are 'path args' strings (multiboot)."""
+    cmd = [QEMU, "-nodefaults", "-machine", "pc", "-cpu", "qemu64,+svm,+npt",
+           *topo.qemu_args(), "-display", "none", "-no-reboot",
+           "-serial", serial, "-device", DEBUG_EXIT, "-kernel", image]
+    if cmdline:
+        cmd += ["-append", cmdline]
+    if modules:
+        cmd += ["-initrd", ",".join(m.replace(",", ",,") for m in modules)]
+    if deterministic:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    else:
+        cmd += ["-accel", "tcg,thread=multi"]
+    return cmd + list(extra)
+
+
+@dataclasses.dataclass
+class BootResult:
+    status: int          # QEMU's exit status; -1 on timeout
+    output: str          # everything the hypervisor printed on the serial console
+    wall_s: float
+    command: list[str]
+
+    @property
+    def clean_poweroff(self) -> bool:
+        return self.status == 0
+
+    @property
+    def timed_out(self) -> bool:
+        return self.status == -1
+
+
+def boot(image: str, topo: Topology, cmdline: str = "", timeout_s: float = 60,
+         **kw) -> BootResult:
+    """Boot once, capture the serial console, return when QEMU exits or times out."""
+    if shutil.which(QEMU) is None:
+        raise RuntimeError(f"{QEMU} not found: run 'make deps'")
+    cmd = qemu_command(image, topo, cmdline, **kw)
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=timeout_s)
+        status, out = p.returncode, p.stdout
+    except subprocess.TimeoutExpired as e:
+        status, out = -1, e.stdout or b""
+    text = out.decode("utf-8", "replace").replace("\r\n", "\n")
+    return BootResult(status, text, time.monotonic() - start, cmd)

@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""make qemu: boot hvlab interactively on the serial console (Ctrl-A X quits QEMU).
+
+  make qemu SMP=8 NODES=4 MEM=1024 CMDLINE="loglvl=debug" ICOUNT=1
+Prints the QEMU command line first, so it can be copied and changed.
+"""
+import argparse
+import os
+import shlex
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "experiments"))
+from hvlab.machine import Topology, qemu_command  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--image", default="build/hvlab.elf")
+    ap.add_argument("--smp", type=int, default=2)
+    ap.add_argument("--nodes", type=int, default=1)
+    ap.add_argument("--mem", type=int, default=512, help="MiB")
+    ap.add_argument("--cmdline", default="")
+    ap.add_argument("--icount", type=int, default=0, help="1: deterministic mode")
+    a = ap.parse_args()
+    try:
+        topo = Topology(a.smp, a.nodes, a.mem)
+    except ValueError as e:
+        print(f"make qemu: {e}", file=sys.stderr)
+        return 2
+    cmd = qemu_command(a.image, topo, a.cmdline, deterministic=bool(a.icount),
+                       serial="mon:stdio")
+    print(" ".join(shlex.quote(c) for c in cmd), flush=True)
+    os.execvp(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
