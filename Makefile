@@ -75,9 +75,14 @@ $(BUILD)/hvlab.elf: $(BUILD)/hvlab64.elf
 	@echo "  built $@"
 
 unit-test: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
-	$(Q)fail=0; for t in $^; do $$t || fail=1; done; exit $$fail
+	$(Q)pass=0; fail=0; for t in $^; do if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); fi; done; \
+	echo "unit test programs: $$pass passed, $$fail failed"; exit $$fail
 
-test: deps all unit-test boot-test
+# Everything that checks the project. Unit tests first: they take a second.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit-test
+	$(Q)$(MAKE) --no-print-directory boot-test
 
 deps:
 	$(Q)$(PYTHON) tools/deps.py
