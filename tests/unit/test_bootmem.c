@@ -1,7 +1,4 @@
 /* Host tests of mm/bootmem.c: range bookkeeping only, no memory is touched. */
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <hvlab/bootmem.h>
 #include <hvlab/lib.h>
@@ -48,20 +45,6 @@ static paddr_t free_bytes(void)
     return sum;
 }
 
-static bool panics(void (*fn)(void))
-{
-    int status;
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        if (!freopen("/dev/null", "w", stderr))
-            _exit(2);
-        fn();
-        _exit(0);
-    }
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
 
 static void test_add_shrinks_to_whole_pages(void)
 {
@@ -242,10 +225,10 @@ static void test_limits_panic(void)
         bootmem_add_range(MB(2 * i), MB(2 * i + 1));
     snapshot();
     CHECK_EQ(nr, BOOTMEM_MAX_RANGES);                   /* the limit itself is fine */
-    CHECK(panics(do_add_too_many));
-    CHECK(panics(do_split_too_many));
-    CHECK(panics(do_add_after_reserve));
-    CHECK(panics(do_add_after_alloc));
+    CHECK(unit_panics(do_add_too_many));
+    CHECK(unit_panics(do_split_too_many));
+    CHECK(unit_panics(do_add_after_reserve));
+    CHECK(unit_panics(do_add_after_alloc));
 }
 
 static const struct unit_case cases[] = {

@@ -1,9 +1,6 @@
 /* Host tests of mm/buddy.c: the frame table and one zone's buddy algorithm. Frames are
  * only bookkeeping here (the buddy never touches page contents), so mfns are small
  * made-up numbers and the frame table comes from malloc. */
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <hvlab/mm.h>
 
@@ -23,21 +20,6 @@ static void setup(mfn_t frames)
     frame_table_init(frames << PAGE_SHIFT, test_early_alloc);
 }
 
-/* Runs fn in a child; true if it died of panic()'s abort(). */
-static bool panics(void (*fn)(void))
-{
-    int status;
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        if (!freopen("/dev/null", "w", stderr))
-            _exit(2);
-        fn();
-        _exit(0);
-    }
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
 
 /* The zone's whole state against the frame table: every free block is well formed and
  * on the list of its order exactly once, no frame is in two blocks, no free frame is
@@ -422,12 +404,12 @@ static void do_free_too_much(void) { zone_free(&pz, zone_alloc(&pz, 0), 1); }
 static void test_misuse_panics(void)
 {
     panic_setup();
-    CHECK(panics(do_double_free));
-    CHECK(panics(do_free_reserved));
-    CHECK(panics(do_free_wrong_zone));
-    CHECK(panics(do_free_misaligned));
-    CHECK(panics(do_add_twice));
-    CHECK(panics(do_free_too_much));    /* frees an order-1 block of which half is free */
+    CHECK(unit_panics(do_double_free));
+    CHECK(unit_panics(do_free_reserved));
+    CHECK(unit_panics(do_free_wrong_zone));
+    CHECK(unit_panics(do_free_misaligned));
+    CHECK(unit_panics(do_add_twice));
+    CHECK(unit_panics(do_free_too_much));    /* frees an order-1 block of which half is free */
     CHECK(zone_ok(&pz));                /* the children's damage stayed in the children */
 }
 

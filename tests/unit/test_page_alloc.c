@@ -3,10 +3,7 @@
  * virtual (<hvlab/addr.h>), so the "RAM" is an 8 MiB mapping at a fixed low address and
  * the frame table covers everything below it (reserved). */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <hvlab/mm.h>
 
@@ -95,20 +92,6 @@ static bool setup(void)
 
 static unsigned long arena_frames(void) { return ARENA_SIZE / PAGE_SIZE; }
 
-static bool panics(void (*fn)(void))
-{
-    int status;
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        if (!freopen("/dev/null", "w", stderr))
-            _exit(2);
-        fn();
-        _exit(0);
-    }
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
 
 /* Frame flags agree with the per-node counters; no frame is left allocated if idle. */
 static bool frames_consistent(bool idle)
@@ -399,8 +382,8 @@ static void test_misuse_panics(void)
 {
     if (!setup())
         return;
-    CHECK(panics(do_double_free));
-    CHECK(panics(do_free_reserved));
+    CHECK(unit_panics(do_double_free));
+    CHECK(unit_panics(do_free_reserved));
 }
 
 static const struct unit_case cases[] = {

@@ -1,9 +1,6 @@
 /* Host tests of mm/xmalloc.c. The page allocator is a test double over aligned_alloc
  * that hands out dirty memory, checks that every block comes back with the order it
  * went out with, and can be told to fail. */
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <hvlab/lib.h>
 #include <hvlab/mm.h>
@@ -82,20 +79,6 @@ static size_t stat_pages(void)
     return pages;
 }
 
-static bool panics(void (*fn)(void))
-{
-    int status;
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        if (!freopen("/dev/null", "w", stderr))
-            _exit(2);
-        fn();
-        _exit(0);
-    }
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-}
 
 static uint64_t rng_state;
 static uint64_t rng(void)
@@ -315,10 +298,10 @@ static void do_free_large_interior(void) { xfree((char *)xmalloc(10000) + 16); }
 
 static void test_misuse_panics(void)
 {
-    CHECK(panics(do_double_free_small));
-    CHECK(panics(do_free_interior));
-    CHECK(panics(do_free_foreign));
-    CHECK(panics(do_free_large_interior));
+    CHECK(unit_panics(do_double_free_small));
+    CHECK(unit_panics(do_free_interior));
+    CHECK(unit_panics(do_free_foreign));
+    CHECK(unit_panics(do_free_large_interior));
     CHECK(heap_idle());
 }
 

@@ -8,9 +8,13 @@
 #define HVLAB_UNIT_H
 
 #include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct unit_case { const char *name; void (*fn)(void); };
 
@@ -37,6 +41,22 @@ extern int unit_failed_checks;
                __FILE__, __LINE__, #a, #b, sa_, sb_);                         \
         unit_failed_checks++;                                                 \
     } } while (0)
+
+/* True when fn() panics: run in a child, since panic() aborts (host_stubs.c). */
+static inline bool unit_panics(void (*fn)(void))
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stderr))
+            _exit(2);
+        fn();
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
 
 #define UNIT_MAIN(cases)                                                      \
     int unit_failed_checks;                                                   \
