@@ -39,6 +39,8 @@ TESTS :=
 include $(sort $(wildcard core/*.mk core/lib/*.mk core/arch/x86/*.mk mm/*.mk sched/*.mk))
 include tests/unit/unit.mk
 include tests/boot/boot.mk
+# Guests: the runtime, workloads, test guests and dom0 (built as PV guest images).
+include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 

@@ -9,6 +9,7 @@
 #include <hvlab/panic.h>
 #include <hvlab/percpu.h>
 #include <hvlab/printk.h>
+#include <hvlab/sched.h>
 #include <hvlab/shutdown.h>
 #include <hvlab/smp.h>
 #include <hvlab/time.h>
@@ -23,12 +24,16 @@ boot_param_bool("poweroff_after_boot", poweroff_after_boot,
                 "power off cleanly once every CPU is up and the self-tests ran");
 static uint64_t dom0_mem = MiB(64);
 boot_param_size("dom0_mem", dom0_mem, "memory for dom0 (K, M, G suffixes)");
-static char sched_name[16] = "credit";
-boot_param_str("sched", sched_name, "scheduler of the default CPU pool");
 static bool show_help;
 boot_param_bool("help", show_help, "list the boot options");
 
 extern char boot_stack_top[];
+void __noreturn cpu_idle_loop(void);
+struct vcpu *arch_idle_vcpu_create(unsigned cpu);
+void sched_init_cpu(unsigned cpu, struct vcpu *idle);
+void pv_init_cpu(void);
+void pv_mm_init(void);
+void dom0_build(uint64_t mem_bytes);
 
 static void cmdline_report(const char *msg)
 {
@@ -81,15 +86,18 @@ void start_hv(uint32_t magic, uint32_t mbi_pa)
     time_init();
     timers_init_cpu();
     smp_init();
+    sched_init();
+    sched_init_cpu(0, arch_idle_vcpu_create(0));
+    pv_init_cpu();
+    pv_mm_init();
     local_irq_enable();
     smp_boot_aps(maxcpus);
     pr_info("smp: %u of %u CPUs online\n", nr_cpus_online, topo.nr_cpus);
     topology_print();
     selftests_run();
-    pr_info("hvlab: boot complete in %lu us (NOW), scheduler '%s', dom0_mem %lu MiB\n",
-            (unsigned long)(NOW() / 1000), sched_name, dom0_mem >> 20);
+    pr_info("hvlab: boot complete in %lu us (NOW)\n", (unsigned long)(NOW() / 1000));
     if (poweroff_after_boot)
         machine_poweroff();
-    for (;;)
-        __asm__ volatile("sti; hlt" ::: "memory");
+    dom0_build(dom0_mem);
+    cpu_idle_loop();
 }

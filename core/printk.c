@@ -41,6 +41,7 @@ void vprintk(enum log_level lvl, const char *fmt, va_list ap)
     unsigned long f;
     spin_lock_irqsave(&console_lock, f);
     console_write(buf, (size_t)n);
+    console_log_append(buf, (size_t)n);
     spin_unlock_irqrestore(&console_lock, f);
 }
 

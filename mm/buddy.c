@@ -142,6 +142,7 @@ struct page_info *zone_alloc(struct zone *z, unsigned order)
             pg[i].flags = PGF_ALLOC;
             pg[i].owner = NULL;
             pg[i].count_info = 0;
+            pg[i].type_info = 0;
         }
         pg->order = (uint8_t)order;
         z->nr_free -= 1UL << order;
@@ -166,6 +167,7 @@ void zone_free(struct zone *z, struct page_info *pg, unsigned order)
         pg[i].flags = PGF_FREE;
         pg[i].owner = NULL;
         pg[i].count_info = 0;
+        pg[i].type_info = 0;
     }
     insert_block(z, mfn, order);
     z->nr_free += 1UL << order;

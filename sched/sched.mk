@@ -1,1 +1,1 @@
-# Scheduler framework and policies (issue 4).
+HV_SRCS += sched/core.c sched/rr.c

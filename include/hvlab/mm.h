@@ -20,18 +20,22 @@
 #define PGF_RESERVED 0x08           /* never given to a zone: firmware, image, holes */
 
 /* One per machine frame. The list, order and FREE/HEAD flags belong to the zone of
- * `node` and are guarded by that zone's lock; owner and count_info belong to whoever
- * allocated the frame (free frames have owner NULL, count_info 0). */
+ * `node` and are guarded by that zone's lock. owner, count_info and type_info belong
+ * to whoever allocated the frame (free frames have all three 0): for a guest frame,
+ * the owning domain, its reference count and its PV page type (mm/pv_mm.c, where the
+ * rules for changing them are written). While allocated, `list` links the frame into
+ * its owner's page list. */
 struct page_info {
-    struct list_head list;          /* free list link (head frames only) */
+    struct list_head list;          /* free: zone free list (heads); owned: domain list */
     void *owner;                    /* allocated: owning domain, NULL for the hypervisor */
-    uint32_t count_info;            /* allocated: spare for the owner (refcounts later) */
+    uint32_t count_info;            /* allocated: general references (mappings, pins) */
+    uint32_t type_info;             /* PV page type and its count, see mm/pv_mm.c */
     uint8_t order;                  /* free head: block size is 2^order frames */
     uint8_t flags;                  /* PGF_* */
     uint8_t node;                   /* zone the frame was given to (0 while reserved) */
-    uint8_t pad;
+    uint8_t pad[5];
 };
-_Static_assert(sizeof(struct page_info) <= 32, "page_info must stay small");
+_Static_assert(sizeof(struct page_info) <= 40, "page_info must stay small");
 
 extern struct page_info *frame_table;
 extern mfn_t max_mfn;               /* frame_table has max_mfn entries */

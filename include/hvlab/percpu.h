@@ -4,6 +4,11 @@
 #ifndef HVLAB_PERCPU_H
 #define HVLAB_PERCPU_H
 
+/* Offsets used by entry.S (checked below). */
+#define PERCPU_SYSCALL_STACK   8
+#define PERCPU_SYSCALL_SCRATCH 16
+
+#ifndef __ASSEMBLY__
 #include <hvlab/types.h>
 #include <hvlab/spinlock.h>
 #include <hvlab/timerq.h>
@@ -11,8 +16,13 @@
 
 #define TIMERQ_CAP 256          /* soft timers queued per pCPU at once */
 
+struct vcpu;
+struct sched_resource;
+
 struct percpu {
     struct percpu *self;        /* at offset 0: this_cpu() reads %gs:0 */
+    uintptr_t syscall_stack;    /* offset 8: RSP0 of the running vCPU (SYSCALL entry) */
+    uintptr_t syscall_scratch;  /* offset 16: guest RSP during SYSCALL entry */
     unsigned cpu;               /* logical CPU number, 0 = BSP */
     uint32_t apic_id;
     unsigned node;
@@ -27,9 +37,20 @@ struct percpu {
     s_time_t timer_programmed;  /* deadline the LAPIC timer is set for; own CPU only */
     struct timer wake_timer;    /* cpu_sleep_until(); own CPU only */
 
+    /* Scheduling (sched/core.c): curr and idle are changed only by this CPU, in the
+     * context switch; softirq_pending bits may be set by any CPU (atomic). */
+    struct vcpu *curr;          /* running vCPU; the idle vCPU when nothing else runs */
+    struct vcpu *idle;
+    unsigned long softirq_pending;
+    struct sched_resource *sched;
+
     unsigned long irq_count;
     unsigned long timer_irqs;
 };
+
+
+_Static_assert(offsetof(struct percpu, syscall_stack) == PERCPU_SYSCALL_STACK, "entry.S");
+_Static_assert(offsetof(struct percpu, syscall_scratch) == PERCPU_SYSCALL_SCRATCH, "entry.S");
 
 extern struct percpu *percpu_areas[NR_CPUS];
 
@@ -41,5 +62,7 @@ static inline struct percpu *this_cpu(void)
 }
 static inline unsigned smp_processor_id(void) { return this_cpu()->cpu; }
 static inline struct percpu *per_cpu(unsigned cpu) { return percpu_areas[cpu]; }
+
+#endif /* __ASSEMBLY__ */
 
 #endif

@@ -19,6 +19,8 @@ void vprintk(enum log_level lvl, const char *fmt, va_list ap);
 /* core/console.c */
 void console_init(void);
 void console_write(const char *s, size_t n);
+/* core/console_ring.c: keep a copy for dom0 (xl dmesg). */
+void console_log_append(const char *s, size_t n);
 /* Panic path: drop the console lock if this CPU's panic interrupted a holder. */
 void console_force_unlock(void);
 

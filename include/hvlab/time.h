@@ -12,6 +12,8 @@
 extern uint64_t tsc_khz;
 s_time_t NOW(void);
 uint64_t ns_to_tsc(s_time_t ns);
+/* ns per TSC tick in 32.32 fixed point: what guests scale RDTSC with. */
+uint64_t tsc_to_ns_mul32(void);
 void time_init(void);                 /* BSP: calibrate TSC and LAPIC timer */
 void udelay(unsigned long us);
 /* A short pause for polling loops that read the clock or a port (see time.c). */

@@ -2,4 +2,6 @@
 HV_SRCS += core/arch/x86/boot.S core/arch/x86/trampoline.S core/arch/x86/entry.S \
 	core/arch/x86/desc.c core/arch/x86/traps.c core/arch/x86/apic.c \
 	core/arch/x86/time.c core/arch/x86/smpboot.c core/arch/x86/paging.c \
-	core/arch/x86/shutdown.c core/arch/x86/irqflags.c
+	core/arch/x86/shutdown.c core/arch/x86/irqflags.c \
+	core/arch/x86/switch.S core/arch/x86/context.c core/arch/x86/pv_traps.c \
+	core/arch/x86/guest_access.c

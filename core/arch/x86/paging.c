@@ -10,6 +10,7 @@
 #include <hvlab/lib.h>
 #include <hvlab/panic.h>
 #include <hvlab/printk.h>
+#include <hvlab/pv_mm.h>
 #include <hvlab/x86/regs.h>
 
 #define PTE_P   (1ULL << 0)
@@ -21,7 +22,8 @@
 #define PTE_NX  (1ULL << 63)
 
 extern uint64_t boot_pml4[512];
-static paddr_t idle_pml4_pa;
+paddr_t idle_pml4_pa;
+uint64_t *idle_pml4;               /* its upper half is copied into every guest L4 */
 
 static uint64_t *pt_alloc(paddr_t *pa)
 {
@@ -63,6 +65,7 @@ void paging_init(paddr_t ram_end)
     write_cr4(read_cr4() | CR4_PGE);
     write_cr3(pml4_pa);
     idle_pml4_pa = pml4_pa;
+    idle_pml4 = pml4;
     pr_info("paging: direct map of %lu MiB at %#lx%s\n", end >> 20, DIRECTMAP_BASE,
             nx ? ", no-execute" : "");
 }
@@ -72,4 +75,11 @@ void paging_load_idle(void)
 {
     write_cr4(read_cr4() | CR4_PGE);
     write_cr3(idle_pml4_pa);
+}
+
+/* Every PV guest's L4 carries the hypervisor's half of the address space. */
+void pv_mm_init(void)
+{
+    for (unsigned i = 256; i < 512; i++)
+        hv_l4_template[i] = idle_pml4[i];
 }

@@ -25,11 +25,10 @@ static struct percpu *volatile ap_booting;   /* the AP being started, set by the
 
 struct percpu *percpu_alloc(unsigned cpu);
 
-static void __noreturn idle_loop(void)
-{
-    for (;;)
-        __asm__ volatile("sti; hlt" ::: "memory");
-}
+void __noreturn cpu_idle_loop(void);
+struct vcpu *arch_idle_vcpu_create(unsigned cpu);
+void sched_init_cpu(unsigned cpu, struct vcpu *idle);
+void pv_init_cpu(void);
 
 /* First C code on an AP, on its own stack, still on the boot page tables. */
 void smp_ap_start(void)
@@ -40,10 +39,11 @@ void smp_ap_start(void)
     desc_load_cpu(pc);
     lapic_init_cpu();
     timers_init_cpu();
+    pv_init_cpu();
     cpumask_set(&cpu_online_map, pc->cpu);
     __atomic_add_fetch(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
     __atomic_store_n(&ap_started, true, __ATOMIC_RELEASE);
-    idle_loop();
+    cpu_idle_loop();
 }
 
 static bool start_ap(unsigned cpu)
@@ -53,6 +53,7 @@ static bool start_ap(unsigned cpu)
     if (!stack)
         panic("smp: no memory for CPU%u's stack", cpu);
     pc->stack_top = (uintptr_t)stack + (PAGE_SIZE << STACK_ORDER);
+    sched_init_cpu(cpu, arch_idle_vcpu_create(cpu));
 
     ap_started = false;
     ap_booting = pc;

@@ -54,6 +54,11 @@ s_time_t NOW(void)
     return (s_time_t)(((unsigned __int128)(rdtsc() - tsc_boot) * ns_per_tsc_32) >> 32);
 }
 
+uint64_t tsc_to_ns_mul32(void)
+{
+    return ns_per_tsc_32;
+}
+
 uint64_t ns_to_tsc(s_time_t ns)
 {
     /* Split so the product fits 64 bits (no 128-bit division in a freestanding image). */

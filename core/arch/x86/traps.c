@@ -55,12 +55,25 @@ static void __noreturn fatal_exception(const struct cpu_regs *r)
 }
 
 void trap_dispatch(struct cpu_regs *r);
+uint64_t extable_fixup(uint64_t rip);
+void pv_trap(struct cpu_regs *r);
+
 void trap_dispatch(struct cpu_regs *r)
 {
     unsigned v = (unsigned)r->vector;
 
-    if (v < 32)
+    if (v < 32) {
+        uint64_t fixup;
+        if (r->cs & 3) {
+            pv_trap(r);                 /* the guest's own fault: bounce it back */
+            return;
+        }
+        if (v == 14 && (fixup = extable_fixup(r->rip)) != 0) {
+            r->rip = fixup;             /* a guest pointer in copy_{from,to}_guest */
+            return;
+        }
         fatal_exception(r);
+    }
     this_cpu()->irq_count++;
     if (irq_handlers[v]) {
         irq_handlers[v](r);

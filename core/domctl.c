@@ -1,0 +1,213 @@
+/* domctl: dom0's control of other domains (include/public/domctl.h). Everything here
+ * is refused to unprivileged callers, and the target domain is looked up afresh for
+ * every call. */
+#include <hvlab/domain.h>
+#include <hvlab/errno.h>
+#include <hvlab/guest_access.h>
+#include <hvlab/hypercall.h>
+#include <hvlab/mm.h>
+#include <hvlab/pv_mm.h>
+#include <hvlab/sched.h>
+#include <public/domctl.h>
+#include <public/sched.h>
+
+int vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
+int vcpu_up(struct vcpu *v);
+int sched_adjust(struct domain *d, struct domctl_scheduler_op *op);
+
+/* Map d's shared info at GUEST_SHARED_INFO_VA in the tables under l4 (the builder
+ * left that L1 entry empty for us). */
+static int map_shared_info(struct domain *d, mfn_t l4)
+{
+    uint64_t l1e;
+    int rc = pv_lookup_l1e(d, l4, GUEST_SHARED_INFO_VA, &l1e);
+    if (rc < 0)
+        return rc;
+    mfn_t mfn = page_to_mfn(virt_to_page(d->shared_info));
+    return pv_mmu_update(d, d, l1e, ((uint64_t)mfn << PAGE_SHIFT) | PTE_P | PTE_W | PTE_U | PTE_NX);
+}
+
+int domain_set_vcpu_context(struct domain *d, unsigned vcpu, const struct vcpu_guest_context *c)
+{
+    struct vcpu *v;
+    int rc;
+
+    if (vcpu >= d->max_vcpus || !(v = d->vcpus[vcpu]))
+        return -EINVAL;
+    if (v->arch.started)
+        return -EEXIST;
+    if (c->cr3_mfn >= max_mfn || !guest_range_ok(c->rip, 1) || !guest_range_ok(c->rsp - 1, 1))
+        return -EINVAL;
+    if ((rc = pv_set_base(d, c->cr3_mfn, 0)) < 0)
+        return rc;
+    v->arch.guest_l4_mfn = c->cr3_mfn;
+    if (vcpu == 0 && (rc = map_shared_info(d, c->cr3_mfn)) < 0)
+        return rc;
+    if ((rc = vcpu_set_context(v, c)) < 0)
+        return rc;
+    return vcpu_up(v);
+}
+
+static void fill_info(const struct domain *d, struct domctl_getdomaininfo *i)
+{
+    struct vcpu *v;
+    memset(i, 0, sizeof(*i));
+    i->domain = d->domain_id;
+    i->flags = (d->state == DOMSTATE_dying ? DOMINFO_dying : 0) |
+               (d->state == DOMSTATE_shutdown ? DOMINFO_shutdown : 0) |
+               (d->state == DOMSTATE_created ? DOMINFO_created : 0) |
+               (d->pause_count ? DOMINFO_paused : 0) |
+               (d->is_privileged ? DOMINFO_privileged : 0);
+    i->shutdown_reason = d->shutdown_reason;
+    i->max_vcpus = d->max_vcpus;
+    i->tot_pages = d->tot_pages;
+    i->max_pages = d->max_pages;
+    for (unsigned n = 0; n < MAX_NUMA_NODES_ABI && n < MAX_NUMNODES; n++)
+        i->pages_on_node[n] = d->node_pages[n];
+    bool any_running = false, all_blocked = true;
+    for_each_vcpu(d, v) {
+        struct vcpu_runstate_info rs;
+        vcpu_runstate_get(v, &rs);
+        i->cpu_time_ns += (uint64_t)rs.time[RUNSTATE_running];
+        if (!(v->pause_flags & (1UL << VPF_down)))
+            i->nr_online_vcpus++;
+        any_running |= v->is_running;
+        all_blocked &= !!(v->pause_flags & (1UL << VPF_blocked));
+    }
+    if (any_running)
+        i->flags |= DOMINFO_running;
+    else if (all_blocked)
+        i->flags |= DOMINFO_blocked;
+    memcpy(i->name, d->name, sizeof(i->name));
+}
+
+static int vcpu_info_of(struct domain *d, struct domctl_getvcpuinfo *i)
+{
+    struct vcpu *v;
+    if (i->vcpu >= d->max_vcpus || !(v = d->vcpus[i->vcpu]))
+        return -EINVAL;
+    i->online = !(v->pause_flags & (1UL << VPF_down));
+    i->blocked = !!(v->pause_flags & (1UL << VPF_blocked));
+    i->running = v->is_running;
+    i->cpu = v->processor;
+    vcpu_runstate_get(v, &i->runstate);
+    i->cpumap_hard = v->cpu_hard_affinity.bits;
+    i->cpumap_soft = v->cpu_soft_affinity.bits;
+    return 0;
+}
+
+static long domctl_create(struct domctl *op)
+{
+    struct domctl_createdomain *c = &op->u.createdomain;
+    c->name[DOMNAME_LEN - 1] = '\0';
+    if (c->max_vcpus == 0 || c->max_vcpus > MAX_VIRT_CPUS)
+        return -EINVAL;
+    struct domain *d = domain_create(domain_alloc_id(), c->name, c->max_vcpus, false);
+    if (IS_ERR(d))
+        return PTR_ERR(d);
+    d->max_pages = c->max_pages;
+    op->domain = d->domain_id;
+    return 0;
+}
+
+long do_domctl(uint64_t arg)
+{
+    struct domctl op;
+    struct domain *d = NULL;
+    long rc;
+
+    if (!current->domain->is_privileged)
+        return -EPERM;
+    if (copy_from_guest(&op, arg, sizeof(op)))
+        return -EFAULT;
+    if (op.interface_version != DOMCTL_INTERFACE_VERSION)
+        return -EACCES;
+    if (op.cmd != DOMCTL_createdomain && op.cmd != DOMCTL_getdomaininfo &&
+        !(d = domain_get(op.domain)))
+        return -ESRCH;
+
+    switch (op.cmd) {
+    case DOMCTL_createdomain:
+        rc = domctl_create(&op);
+        break;
+    case DOMCTL_destroydomain:
+        return domain_destroy(d);
+    case DOMCTL_pausedomain:
+        if (d == current->domain)
+            return -EINVAL;
+        domain_pause_by_controller(d);
+        return 0;
+    case DOMCTL_unpausedomain:
+        return domain_unpause_by_controller(d);
+    case DOMCTL_getdomaininfo:
+        if (!(d = domain_get_next(op.domain)))
+            return -ESRCH;
+        fill_info(d, &op.u.getdomaininfo);
+        op.domain = d->domain_id;
+        rc = 0;
+        break;
+    case DOMCTL_max_mem:
+        if (op.u.max_mem.max_pages < d->tot_pages)
+            return -EINVAL;
+        d->max_pages = op.u.max_mem.max_pages;
+        return 0;
+    case DOMCTL_setvcpucontext:
+        return domain_set_vcpu_context(d, op.u.vcpucontext.vcpu, &op.u.vcpucontext.ctx);
+    case DOMCTL_getvcpuinfo:
+        rc = vcpu_info_of(d, &op.u.getvcpuinfo);
+        break;
+    case DOMCTL_setvcpuaffinity: {
+        struct domctl_vcpuaffinity *a = &op.u.vcpuaffinity;
+        cpumask_t hard = { a->cpumap_hard }, soft = { a->cpumap_soft };
+        if (a->vcpu >= d->max_vcpus)
+            return -EINVAL;
+        return vcpu_set_affinity(d->vcpus[a->vcpu], (a->flags & 1) ? &hard : NULL,
+                                 (a->flags & 2) ? &soft : NULL);
+    }
+    case DOMCTL_getvcpuaffinity: {
+        struct domctl_vcpuaffinity *a = &op.u.vcpuaffinity;
+        if (a->vcpu >= d->max_vcpus)
+            return -EINVAL;
+        a->cpumap_hard = d->vcpus[a->vcpu]->cpu_hard_affinity.bits;
+        a->cpumap_soft = d->vcpus[a->vcpu]->cpu_soft_affinity.bits;
+        rc = 0;
+        break;
+    }
+    case DOMCTL_scheduler_op:
+        rc = sched_adjust(d, &op.u.scheduler_op);
+        break;
+    case DOMCTL_shutdown:
+        if (op.u.shutdown.reason > SHUTDOWN_crash)
+            return -EINVAL;
+        domain_shutdown(d, op.u.shutdown.reason);
+        return 0;
+    case DOMCTL_getpageframeinfo: {
+        struct domctl_getpageframeinfo *g = &op.u.getpageframeinfo;
+        struct list_head *p;
+        unsigned long f;
+        uint64_t n = 0;
+        rc = 0;
+        spin_lock_irqsave(&d->page_lock, f);
+        list_for_each(p, &d->page_list) {
+            if (n == g->max)
+                break;
+            uint64_t mfn = page_to_mfn(list_entry(p, struct page_info, list));
+            /* Writes the caller's memory with a lock held: copy_to_guest cannot
+             * sleep, and a fault only ends the copy. */
+            if (copy_to_guest(g->mfn_list + n * sizeof(mfn), &mfn, sizeof(mfn))) {
+                rc = -EFAULT;
+                break;
+            }
+            n++;
+        }
+        spin_unlock_irqrestore(&d->page_lock, f);
+        g->nr = n;
+        break;
+    }
+    default:
+        return -ENOSYS;
+    }
+    if (rc >= 0 && copy_to_guest(arg, &op, sizeof(op)))
+        return -EFAULT;
+    return rc;
+}

@@ -1,0 +1,179 @@
+/* Hypercall dispatch: one table, indexed by the number in RAX (include/public/hvlab.h).
+ * Each handler takes up to five 64-bit arguments and returns >= 0 or a negative errno;
+ * a number with no handler gets -ENOSYS. Handlers run with interrupts enabled on the
+ * calling vCPU's stack; guest pointers go through copy_{from,to}_guest.
+ * This file also holds the small hypercalls that belong to no subsystem. */
+#include <hvlab/domain.h>
+#include <hvlab/errno.h>
+#include <hvlab/event.h>
+#include <hvlab/guest_access.h>
+#include <hvlab/hypercall.h>
+#include <hvlab/printk.h>
+#include <hvlab/sched.h>
+#include <hvlab/x86/regs.h>
+#include <public/console.h>
+#include <public/sched.h>
+
+typedef long (*hypercall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+static long do_version(uint64_t cmd)
+{
+    (void)cmd;
+    return (HVLAB_VERSION_MAJOR << 16) | HVLAB_VERSION_MINOR;
+}
+
+static long do_set_trap_table(uint64_t table)
+{
+    struct vcpu *v = current;
+    struct trap_info ti;
+
+    if (table == 0) {
+        memset(v->arch.trap_handler, 0, sizeof(v->arch.trap_handler));
+        return 0;
+    }
+    for (unsigned i = 0; i < 256; i++, table += sizeof(ti)) {
+        if (copy_from_guest(&ti, table, sizeof(ti)))
+            return -EFAULT;
+        if (ti.vector == TRAP_TABLE_END && ti.address == 0)
+            return 0;
+        if (ti.vector >= NR_GUEST_TRAPS || (ti.address && !guest_range_ok(ti.address, 1)))
+            return -EINVAL;
+        v->arch.trap_handler[ti.vector] = ti.address;
+    }
+    return -E2BIG;                      /* no end marker within 256 entries */
+}
+
+static long do_set_callbacks(uint64_t event, uint64_t failsafe)
+{
+    (void)failsafe;
+    if (event && !guest_range_ok(event, 1))
+        return -EINVAL;
+    current->arch.event_callback = event;
+    return 0;
+}
+
+static long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf)
+{
+    char kbuf[256];
+    struct domain *d = current->domain;
+
+    switch (cmd) {
+    case CONSOLEIO_write:
+        if (count > CONSOLEIO_MAX)
+            return -E2BIG;
+        for (uint64_t done = 0; done < count;) {
+            size_t n = MIN(sizeof(kbuf), count - done);
+            if (copy_from_guest(kbuf, buf + done, n))
+                return -EFAULT;
+            console_guest_write(d->domain_id, kbuf, n);
+            done += n;
+        }
+        return (long)count;
+    case CONSOLEIO_read: {
+        if (!d->is_privileged)
+            return -EPERM;
+        size_t n = console_read_input(kbuf, MIN(sizeof(kbuf), count));
+        if (n && copy_to_guest(buf, kbuf, n))
+            return -EFAULT;
+        return (long)n;
+    }
+    }
+    return -ENOSYS;
+}
+
+static long do_sched_op(uint64_t cmd, uint64_t arg)
+{
+    struct vcpu *v = current;
+
+    switch (cmd) {
+    case SCHEDOP_yield:
+        vcpu_yield_current();
+        return 0;
+    case SCHEDOP_block:
+        /* Block only if no event is waiting; an event that arrives after the flag is
+         * set clears it again (vcpu_kick), so no wake-up is lost. */
+        v->vcpu_info->evtchn_upcall_mask = 0;
+        __atomic_or_fetch(&v->pause_flags, 1UL << VPF_blocked, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
+            __atomic_and_fetch(&v->pause_flags, ~(1UL << VPF_blocked), __ATOMIC_SEQ_CST);
+        else
+            vcpu_block_current();
+        return 0;
+    case SCHEDOP_shutdown: {
+        struct sched_shutdown s;
+        if (copy_from_guest(&s, arg, sizeof(s)))
+            return -EFAULT;
+        if (s.reason > SHUTDOWN_crash)
+            return -EINVAL;
+        domain_shutdown(v->domain, s.reason);
+        return 0;
+    }
+    case SCHEDOP_poll:
+        return sched_poll(arg);
+    case SCHEDOP_iret:
+        return pv_iret();
+    }
+    return -ENOSYS;
+}
+
+static long do_multicall(uint64_t list, uint64_t count);
+
+/* Handlers declare only the arguments they use; the x86-64 calling convention passes
+ * the rest in registers they ignore, so calling through the 5-argument type is safe
+ * (the cast through void (*)(void) says so to the compiler). */
+#define HC(n, f) [n] = (hypercall_fn)(void (*)(void))(f)
+static const hypercall_fn hypercall_table[NR_HYPERCALLS] = {
+    HC(HYPERVISOR_set_trap_table, do_set_trap_table),
+    HC(HYPERVISOR_mmu_update, do_mmu_update),
+    HC(HYPERVISOR_set_callbacks, do_set_callbacks),
+    HC(HYPERVISOR_memory_op, do_memory_op),
+    HC(HYPERVISOR_multicall, do_multicall),
+    HC(HYPERVISOR_update_va_mapping, do_update_va_mapping),
+    HC(HYPERVISOR_set_timer_op, do_set_timer_op),
+    HC(HYPERVISOR_version, do_version),
+    HC(HYPERVISOR_console_io, do_console_io),
+    HC(HYPERVISOR_vcpu_op, do_vcpu_op),
+    HC(HYPERVISOR_mmuext_op, do_mmuext_op),
+    HC(HYPERVISOR_sched_op, do_sched_op),
+    HC(HYPERVISOR_event_channel_op, do_event_channel_op),
+    HC(HYPERVISOR_sysctl, do_sysctl),
+    HC(HYPERVISOR_domctl, do_domctl),
+};
+
+static long hypercall_call(uint64_t nr, const uint64_t a[5])
+{
+    if (nr >= NR_HYPERCALLS || !hypercall_table[nr])
+        return -ENOSYS;
+    return hypercall_table[nr](a[0], a[1], a[2], a[3], a[4]);
+}
+
+/* Several hypercalls in one entry: each entry's result is written back. Nested
+ * multicalls and SCHEDOP_iret (which rewrites the caller's frame) are refused. */
+static long do_multicall(uint64_t list, uint64_t count)
+{
+    struct multicall_entry e;
+
+    if (count > MULTICALL_MAX)
+        return -E2BIG;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t va = list + i * sizeof(e);
+        if (copy_from_guest(&e, va, sizeof(e)))
+            return -EFAULT;
+        if (e.op == HYPERVISOR_multicall ||
+            (e.op == HYPERVISOR_sched_op && e.args[0] == SCHEDOP_iret))
+            e.result = -EINVAL;
+        else
+            e.result = hypercall_call(e.op, e.args);
+        if (copy_to_guest(va + offsetof(struct multicall_entry, result), &e.result,
+                          sizeof(e.result)))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+void hypercall_entry(struct cpu_regs *r);
+void hypercall_entry(struct cpu_regs *r)
+{
+    const uint64_t a[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
+    r->rax = (uint64_t)hypercall_call(r->rax, a);
+}

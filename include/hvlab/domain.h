@@ -1,0 +1,131 @@
+/* Domains and vCPUs. A domain owns memory (its page list), vCPUs, event channels and
+ * a shared-info page; a vCPU is the unit the scheduler runs. Lifecycle:
+ *   created (paused) -> running <-> paused -> shutdown(reason) -> dying -> destroyed
+ * Arch state (saved registers, page-table base, trap table) lives in vcpu->arch. */
+#ifndef HVLAB_DOMAIN_H
+#define HVLAB_DOMAIN_H
+
+#include <hvlab/list.h>
+#include <hvlab/smp.h>
+#include <hvlab/spinlock.h>
+#include <hvlab/timerq.h>
+#include <hvlab/types.h>
+#include <hvlab/x86/vcpu_arch.h>
+#include <public/event_channel.h>
+#include <public/hvlab.h>
+#include <public/vcpu.h>
+
+#define DOMID_MAX 1024                  /* domain IDs 0 .. DOMID_MAX-1 */
+
+struct domain;
+struct evtchn;
+
+/* vCPU pause reasons (pause_flags bits): a vCPU runs only with none set and a zero
+ * pause_count (controller pauses, counted). */
+#define VPF_blocked   0                 /* SCHEDOP_block / poll: waiting for an event */
+#define VPF_down      1                 /* not brought up (VCPUOP_down / never initialised) */
+
+struct vcpu {
+    vcpuid_t vcpu_id;
+    struct domain *domain;
+
+    /* Scheduling: guarded by the scheduler lock of the pCPU in `processor` (see
+     * sched/core.c); runstate fields are written only by the CPU that changes it. */
+    unsigned processor;                 /* pCPU it runs on, or is queued for */
+    bool is_running;                    /* on a pCPU right now */
+    unsigned long pause_flags;          /* VPF_* bits, atomic ops */
+    int pause_count;                    /* controller pauses, atomic */
+    cpumask_t cpu_hard_affinity, cpu_soft_affinity;
+    void *sched_priv;                   /* the policy's per-vCPU data */
+    struct vcpu_runstate_info runstate;
+
+    /* Events: written under the domain's event_lock. */
+    struct vcpu_info *vcpu_info;        /* in the domain's shared info page */
+    evtchn_port_t virq_to_evtchn[NR_VIRQS];
+    evtchn_port_t poll_port;            /* SCHEDOP_poll: port being polled, 0 none */
+    struct timer singleshot_timer;      /* VCPUOP_set_singleshot_timer -> VIRQ_TIMER */
+    struct timer poll_timer;            /* SCHEDOP_poll timeout */
+
+    struct vcpu_arch arch;
+};
+
+enum domain_state {
+    DOMSTATE_created,                   /* built, never unpaused */
+    DOMSTATE_active,                    /* unpaused at least once; may be paused now */
+    DOMSTATE_shutdown,                  /* asked to stop (shutdown_reason); vCPUs paused */
+    DOMSTATE_dying,                     /* being destroyed: resources going back */
+};
+
+struct domain {
+    domid_t domain_id;
+    char name[32];
+    bool is_privileged;                 /* dom0: domctl, sysctl, foreign mappings */
+    struct list_head domlist;           /* all domains, under domlist_lock */
+
+    /* Lifecycle: guarded by `lock`. */
+    spinlock_t lock;
+    enum domain_state state;
+    unsigned shutdown_reason;           /* SHUTDOWN_*, valid in DOMSTATE_shutdown */
+    int pause_count;                    /* controller (dom0) pauses, atomic */
+
+    /* Memory: guarded by page_lock. Every frame the domain owns is on page_list
+     * (page_info.list) with page_info.owner == this domain. */
+    spinlock_t page_lock;
+    struct list_head page_list;
+    unsigned long tot_pages, max_pages;
+    unsigned long node_pages[MAX_NUMNODES];
+    unsigned home_node;                 /* NUMA_NO_NODE: any */
+
+    /* vCPUs: the array is fixed at creation. */
+    unsigned max_vcpus;
+    struct vcpu **vcpus;
+
+    /* Event channels: guarded by event_lock. */
+    spinlock_t event_lock;
+    struct evtchn *evtchn;              /* NR_EVENT_CHANNELS entries */
+    struct shared_info *shared_info;    /* one page the domain owns, via the direct map */
+
+    /* Scheduling. */
+    void *sched_priv;                   /* the policy's per-domain data */
+    struct cpupool *cpupool;
+
+    /* Console output being assembled into a line (core/console_ring.c). */
+    char con_line[120];
+    unsigned con_len;
+};
+
+extern struct domain *dom0;
+
+/* core/domain.c */
+struct domain *domain_create(domid_t id, const char *name, unsigned max_vcpus,
+                             bool privileged);
+int domain_destroy(struct domain *d);          /* frees everything; d is gone */
+struct domain *domain_get(domid_t id);         /* NULL if none (no reference count) */
+struct domain *domain_get_next(domid_t from);  /* first with id >= from, or NULL */
+void domain_pause_by_controller(struct domain *d);
+int domain_unpause_by_controller(struct domain *d);
+void domain_shutdown(struct domain *d, unsigned reason);
+void domain_crash(struct domain *d, const char *why);
+domid_t domain_alloc_id(void);
+#define for_each_vcpu(d, v) \
+    for (unsigned _i = 0; _i < (d)->max_vcpus; _i++) if (((v) = (d)->vcpus[_i]) != NULL)
+
+/* Domain memory (mm/domain_mem.c): frames move between the allocator and a domain
+ * only here, so the accounting (tot_pages, node_pages) is always right. */
+struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned memflags);
+int domain_free_frame(struct domain *d, struct page_info *pg);   /* -EBUSY if in use */
+void domain_relinquish_memory(struct domain *d);                  /* on destroy */
+
+/* core/vcpu.c */
+struct vcpu *vcpu_create(struct domain *d, vcpuid_t id, unsigned cpu);
+void vcpu_destroy(struct vcpu *v);
+void vcpu_pause(struct vcpu *v);               /* waits until it is off its pCPU */
+void vcpu_unpause(struct vcpu *v);
+bool vcpu_runnable(const struct vcpu *v);
+
+/* Currently running vCPU of this pCPU (the idle vCPU when nothing else runs). */
+struct vcpu *current_vcpu(void);
+#define current (current_vcpu())
+bool is_idle_vcpu(const struct vcpu *v);
+
+#endif

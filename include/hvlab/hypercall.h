@@ -1,0 +1,24 @@
+/* Hypercall handlers, one per subsystem file, gathered in core/hypercall.c's table.
+ * Arguments are the guest's registers, untrusted: each handler checks them. */
+#ifndef HVLAB_HYPERCALL_H
+#define HVLAB_HYPERCALL_H
+
+#include <hvlab/types.h>
+
+long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done, uint64_t foreigndom);
+long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
+long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done, uint64_t foreigndom);
+long do_memory_op(uint64_t cmd, uint64_t arg);
+long do_set_timer_op(uint64_t deadline);
+long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg);
+long do_domctl(uint64_t arg);
+long do_sysctl(uint64_t arg);
+long sched_poll(uint64_t arg);
+long pv_iret(void);
+
+/* core/console_ring.c: the console log (dmesg) and dom0's console input. */
+void console_guest_write(domid_t dom, const char *s, size_t n);
+size_t console_read_input(char *buf, size_t max);
+size_t console_log_read(char *buf, size_t max, uint32_t *index);
+
+#endif

@@ -1,0 +1,115 @@
+/* domctl(struct domctl *): managing domains. dom0 only (SIF_PRIVILEGED); anyone
+ * else gets -EPERM. Every op names its domain in `domain`. */
+#ifndef HVLAB_PUBLIC_DOMCTL_H
+#define HVLAB_PUBLIC_DOMCTL_H
+
+#include "hvlab.h"
+#include "vcpu.h"
+
+#define DOMCTL_INTERFACE_VERSION 1
+
+#define DOMCTL_createdomain      1
+#define DOMCTL_destroydomain     2
+#define DOMCTL_pausedomain       3
+#define DOMCTL_unpausedomain     4
+#define DOMCTL_getdomaininfo     5
+#define DOMCTL_max_mem           6
+#define DOMCTL_setvcpucontext    7
+#define DOMCTL_getvcpuinfo       8
+#define DOMCTL_setvcpuaffinity   9
+#define DOMCTL_getvcpuaffinity  10
+#define DOMCTL_scheduler_op     11
+#define DOMCTL_shutdown         12   /* ask a domain to shut down: it sees the request */
+#define DOMCTL_getpageframeinfo 13   /* the domain's MFN list, for foreign mapping */
+
+#define DOMNAME_LEN 32
+
+struct domctl_createdomain {
+    char name[DOMNAME_LEN];
+    uint32_t max_vcpus;
+    uint32_t flags;                     /* unused */
+    uint64_t max_pages;
+    uint32_t ssidref;                   /* cpupool (0: the default pool) */
+};
+
+#define DOMINFO_dying     (1u << 0)
+#define DOMINFO_shutdown  (1u << 1)
+#define DOMINFO_paused    (1u << 2)
+#define DOMINFO_blocked   (1u << 3)
+#define DOMINFO_running   (1u << 4)
+#define DOMINFO_privileged (1u << 5)
+#define DOMINFO_created   (1u << 6)     /* built, never unpaused */
+
+#define MAX_NUMA_NODES_ABI 8
+
+struct domctl_getdomaininfo {
+    hv_domid_t domain;                  /* OUT: the domain found (>= the one asked) */
+    uint16_t pad;
+    uint32_t flags;                     /* DOMINFO_* */
+    uint32_t shutdown_reason;           /* SHUTDOWN_*, when DOMINFO_shutdown */
+    uint32_t nr_online_vcpus, max_vcpus;
+    uint32_t cpupool;
+    uint64_t tot_pages, max_pages;
+    uint64_t pages_on_node[MAX_NUMA_NODES_ABI];
+    uint64_t cpu_time_ns;               /* sum of running time of its vCPUs */
+    char name[DOMNAME_LEN];
+};
+
+struct domctl_vcpucontext {
+    uint32_t vcpu;
+    uint32_t pad;
+    struct vcpu_guest_context ctx;
+};
+
+struct domctl_getvcpuinfo {
+    uint32_t vcpu;                      /* IN */
+    uint32_t online, blocked, running;
+    uint32_t cpu;                       /* pCPU it runs on or last ran on */
+    uint32_t pad;
+    struct vcpu_runstate_info runstate;
+    uint64_t cpumap_hard, cpumap_soft;  /* affinity */
+};
+
+struct domctl_vcpuaffinity {
+    uint32_t vcpu;
+    uint32_t flags;                     /* 1: hard, 2: soft, 3: both */
+    uint64_t cpumap_hard, cpumap_soft;
+};
+
+struct domctl_max_mem { uint64_t max_pages; };
+
+struct domctl_shutdown { uint32_t reason; };
+
+struct domctl_getpageframeinfo {
+    uint64_t mfn_list;                  /* IN: caller VA of uint64_t[max] */
+    uint64_t max;                       /* IN */
+    uint64_t nr;                        /* OUT: frames written */
+};
+
+/* Scheduler parameters: filled in by the scheduler framework. */
+struct domctl_scheduler_op {
+    uint32_t sched_id;
+    uint32_t cmd;                       /* 0: get, 1: put */
+    uint64_t params[8];
+};
+
+struct domctl {
+    uint32_t cmd;
+    uint32_t interface_version;         /* DOMCTL_INTERFACE_VERSION */
+    hv_domid_t domain;
+    uint16_t pad[3];
+    union {
+        struct domctl_createdomain createdomain;
+        struct domctl_getdomaininfo getdomaininfo;
+        struct domctl_vcpucontext vcpucontext;
+        struct domctl_getvcpuinfo getvcpuinfo;
+        struct domctl_vcpuaffinity vcpuaffinity;
+        struct domctl_max_mem max_mem;
+        struct domctl_shutdown shutdown;
+        struct domctl_getpageframeinfo getpageframeinfo;
+        struct domctl_scheduler_op scheduler_op;
+        uint8_t pad[256];
+    } u;
+};
+
+#endif

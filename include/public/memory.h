@@ -1,0 +1,28 @@
+/* memory_op(cmd, arg): a domain's memory reservation. PV guests see machine frame
+ * numbers: increase_reservation returns the MFNs it allocated. */
+#ifndef HVLAB_PUBLIC_MEMORY_H
+#define HVLAB_PUBLIC_MEMORY_H
+
+#include "hvlab.h"
+
+#define XENMEM_increase_reservation 0
+#define XENMEM_decrease_reservation 1
+#define XENMEM_populate_physmap     6   /* same as increase for PV: frames + MFNs back */
+#define XENMEM_current_reservation  3   /* arg: hv_domid_t *; returns pages */
+#define XENMEM_maximum_reservation  4   /* arg: hv_domid_t *; returns pages */
+
+#define XENMEMF_node(n)      ((uint32_t)(n) + 1)   /* prefer node n */
+#define XENMEMF_exact_node   (1u << 16)            /* ... and never another */
+#define XENMEMF_node_of(f)   ((int)((f) & 0xff) - 1)
+
+struct xen_memory_reservation {
+    uint64_t extent_start;              /* guest VA of uint64_t[nr_extents] MFNs (in/out) */
+    uint64_t nr_extents;
+    uint32_t extent_order;              /* 0: 4 KiB frames */
+    uint32_t mem_flags;                 /* XENMEMF_* */
+    hv_domid_t domid;                   /* DOMID_SELF, or a domain (dom0 only) */
+};
+/* Returns the number of extents done (may be fewer than asked: the caller retries
+ * or gives up), or a negative errno when none could be done. */
+
+#endif

@@ -1,0 +1,677 @@
+/* PV memory management: reference counts, page types and validated page-table
+ * updates for PV guests, which write machine frame numbers into their own tables.
+ *
+ * Design. Every frame has a general reference count and a type with a type count
+ * (encoding in <hvlab/pv_mm.h>). A frame takes a type only while its type count is 0,
+ * so it is either mapped writable (PGT_writable) or a level-n page table (PGT_ln),
+ * never both: a guest cannot write its page tables behind the hypervisor's back. The
+ * first PGT_ln reference validates the table: every present entry must follow the
+ * entry rules and takes references on its target (n >= 2: a PGT_l(n-1) type reference;
+ * L1: a general reference, plus PGT_writable when the entry is writable). The last
+ * PGT_ln reference devalidates it: the entries' references are dropped, which may
+ * devalidate lower tables in turn (recursion depth <= 4). Levels strictly decrease
+ * along table references, so they cannot loop: a recursive L4 slot is a type conflict.
+ * A table is devalidated while its last type reference is still counted, so nobody
+ * can retype the frame while its entries are being read.
+ *
+ * Entry rules. Not present: any value, no references. Present: PTE_U set; PTE_PS (PAT
+ * in an L1) and bits 52..62 clear; frame below max_mfn and allocated to a domain;
+ * levels 2..4: d's own frame; level 1: pg_owner's (pv_mmu_update) or, when a whole L1
+ * is validated, d's or, if d is privileged, any domain's (its foreign mappings). L4
+ * slots 256..511 are the hypervisor's: zero in a frame to be validated, a copy of
+ * hv_l4_template while validated, never writable through pv_mmu_update.
+ *
+ * Locking. d->page_lock (irqsave) serializes the page-table operations of d: every
+ * pv_* entry point takes it, callers hold nothing. A PT type of a frame is taken and
+ * dropped only by its owner's operations (tables above L1, pins and bases name only
+ * the owner's frames), so always under the owner's page_lock: nobody else ever sees a
+ * table half-validated. General references and PGT_writable are also taken by a
+ * privileged domain's foreign mappings without the owner's lock, so count_info and
+ * type_info change only by atomic read-modify-write. No reference is taken on a frame
+ * without PGC_allocated, and get_page checks the owner after taking it (dropping it
+ * again on a mismatch), so a frame freed or reallocated concurrently is never mapped.
+ * Lock order: page_lock -> orphan lock (mm/domain_mem.c) -> zone locks.
+ *
+ * Limitations. No TLB tracking: after a writable mapping goes away, a stale TLB entry
+ * can still let the guest write the frame. The hypercall layer must flush every pCPU
+ * running d's vCPUs after each batch that removed or replaced mappings; a guest with
+ * several vCPUs running has a window until then (Xen closes it with per-page TLB-flush
+ * timestamps). No superpages, no PAT, no grant mappings.
+ */
+#include <hvlab/domain.h>
+#include <hvlab/errno.h>
+#include <hvlab/lib.h>
+#include <hvlab/mm.h>
+#include <hvlab/panic.h>
+#include <hvlab/pv_mm.h>
+
+uint64_t hv_l4_template[512];
+
+#define PT_ENTRIES   512
+#define PTE_RESERVED (0x7ffULL << 52)           /* bits 52..62 */
+
+static inline mfn_t pte_mfn(uint64_t e) { return (e & PTE_ADDR_MASK) >> PAGE_SHIFT; }
+static inline bool type_is_pt(uint32_t x)
+{
+    uint32_t t = x & PGT_type_mask;
+    return t >= PGT_l1 && t <= PGT_l4;
+}
+static inline unsigned type_level(uint32_t x) { return (x & PGT_type_mask) >> PGT_type_shift; }
+static inline unsigned table_slots(unsigned level) { return level == 4 ? L4_GUEST_SLOTS : PT_ENTRIES; }
+static inline struct domain *page_owner(const struct page_info *pg)
+{
+    return __atomic_load_n(&pg->owner, __ATOMIC_ACQUIRE);
+}
+static inline uint64_t read_entry(const uint64_t *t, unsigned i)
+{
+    return __atomic_load_n(&t[i], __ATOMIC_RELAXED);   /* the CPU may set A/D bits */
+}
+
+/* Stable while d->page_lock is held: d's frames leave d only under it. */
+static bool owned_by(const struct page_info *pg, const struct domain *d)
+{
+    return page_owner(pg) == d &&
+           (__atomic_load_n(&pg->count_info, __ATOMIC_RELAXED) & PGC_allocated);
+}
+
+static bool owner_locked(const struct page_info *pg)
+{
+    struct domain *o = page_owner(pg);
+    return o && spin_is_locked(&o->page_lock);
+}
+
+/* ---- general references ---- */
+
+/* d == NULL: a frame of any domain. */
+static int get_page_of(struct page_info *pg, const struct domain *d)
+{
+    uint32_t x = __atomic_load_n(&pg->count_info, __ATOMIC_RELAXED);
+    struct domain *o;
+
+    do {
+        if (!(x & PGC_allocated))
+            return -EINVAL;
+        if ((x & PGC_count_mask) == PGC_count_mask)
+            return -EOVERFLOW;
+    } while (!__atomic_compare_exchange_n(&pg->count_info, &x, x + 1, true,
+                                          __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+    /* Checked after taking the reference: the frame cannot leave its owner now. */
+    o = page_owner(pg);
+    if (!o || (d && o != d)) {
+        put_page(pg);
+        return o ? -EPERM : -EINVAL;
+    }
+    return 0;
+}
+
+int get_page(struct page_info *pg, struct domain *d)
+{
+    ASSERT(d);
+    return get_page_of(pg, d);
+}
+
+void put_page(struct page_info *pg)
+{
+    uint32_t old = __atomic_fetch_sub(&pg->count_info, 1, __ATOMIC_ACQ_REL);
+
+    if (!(old & PGC_count_mask))
+        panic("put_page: mfn %#lx has no reference", (unsigned long)page_to_mfn(pg));
+    if (old == 1)                       /* last reference of an orphan */
+        mm_orphan_release(pg);
+}
+
+/* ---- page types ---- */
+
+static int validate_table(struct page_info *pg, unsigned level);
+static void devalidate_table(struct page_info *pg, unsigned level);
+
+int get_page_type(struct page_info *pg, uint32_t type)
+{
+    bool pt = type_is_pt(type);
+    uint32_t x, nx;
+    int rc;
+
+    ASSERT(type == PGT_writable || pt);
+    ASSERT(page_refcount(pg) > 0);
+    ASSERT(!pt || owner_locked(pg));
+    x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+    do {
+        uint32_t cnt = x & PGT_count_mask;
+
+        if (cnt == 0) {
+            ASSERT(x == 0);
+            nx = type | 1;
+        } else if ((x & PGT_type_mask) != type) {
+            return -EBUSY;
+        } else if (pt && !(x & PGT_validated)) {
+            return -EBUSY;              /* being (de)validated: not under the lock rule */
+        } else if (cnt == PGT_count_mask) {
+            return -EOVERFLOW;
+        } else {
+            nx = x + 1;
+        }
+    } while (!__atomic_compare_exchange_n(&pg->type_info, &x, nx, true,
+                                          __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+    if (!pt || (x & PGT_count_mask))
+        return 0;
+    rc = validate_table(pg, type_level(type));
+    if (rc) {
+        __atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);
+        return rc;
+    }
+    __atomic_fetch_or(&pg->type_info, PGT_validated, __ATOMIC_RELEASE);
+    return 0;
+}
+
+void put_page_type(struct page_info *pg)
+{
+    uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED), nx;
+
+    do {
+        uint32_t cnt = x & PGT_count_mask;
+
+        if (cnt == 0)
+            panic("put_page_type: mfn %#lx has no type reference",
+                  (unsigned long)page_to_mfn(pg));
+        if (cnt == 1 && type_is_pt(x)) {
+            /* Still counted while the entries are dropped: nobody can retype it. */
+            ASSERT(owner_locked(pg));
+            ASSERT((x & PGT_validated) && !(x & PGT_pinned));
+            __atomic_fetch_and(&pg->type_info, ~PGT_validated, __ATOMIC_RELAXED);
+            devalidate_table(pg, type_level(x));
+            __atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);
+            return;
+        }
+        nx = cnt == 1 ? 0 : x - 1;
+    } while (!__atomic_compare_exchange_n(&pg->type_info, &x, nx, true,
+                                          __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+int get_page_and_type(struct page_info *pg, struct domain *d, uint32_t type)
+{
+    int rc = get_page(pg, d);
+
+    if (rc)
+        return rc;
+    rc = get_page_type(pg, type);
+    if (rc)
+        put_page(pg);
+    return rc;
+}
+
+void put_page_and_type(struct page_info *pg)
+{
+    put_page_type(pg);
+    put_page(pg);
+}
+
+/* ---- entries and tables ---- */
+
+static int check_entry(uint64_t e)
+{
+    if (!(e & PTE_U) || (e & (PTE_PS | PTE_RESERVED)) || pte_mfn(e) >= max_mfn)
+        return -EINVAL;
+    return 0;
+}
+
+/* The references entry e of a level-`level` table of d holds. l1_owner: whose frames
+ * an L1 entry may map (NULL: any domain's). On error none are held. */
+static int get_entry_refs(uint64_t e, unsigned level, struct domain *d,
+                          const struct domain *l1_owner)
+{
+    struct page_info *t;
+    int rc;
+
+    if (!(e & PTE_P))
+        return 0;
+    rc = check_entry(e);
+    if (rc)
+        return rc;
+    t = mfn_to_page(pte_mfn(e));
+    if (level > 1)
+        return get_page_and_type(t, d, PGT_ln(level - 1));
+    rc = get_page_of(t, l1_owner);
+    if (rc == 0 && (e & PTE_W)) {
+        rc = get_page_type(t, PGT_writable);
+        if (rc)
+            put_page(t);
+    }
+    return rc;
+}
+
+static void put_entry_refs(uint64_t e, unsigned level)
+{
+    struct page_info *t;
+
+    if (!(e & PTE_P))
+        return;
+    t = mfn_to_page(pte_mfn(e));
+    if (level > 1) {
+        put_page_and_type(t);
+        return;
+    }
+    if (e & PTE_W)
+        put_page_type(t);
+    put_page(t);
+}
+
+static const struct domain *l1_table_pg_owner(const struct domain *d)
+{
+    return d->is_privileged ? NULL : d;
+}
+
+static int validate_table(struct page_info *pg, unsigned level)
+{
+    uint64_t *t = page_to_virt(pg);
+    struct domain *d = page_owner(pg);
+    unsigned i, nr = table_slots(level);
+    int rc = 0;
+
+    for (i = nr; i < PT_ENTRIES; i++)
+        if (read_entry(t, i))
+            return -EPERM;
+    for (i = 0; i < nr && rc == 0; i++)
+        rc = get_entry_refs(read_entry(t, i), level, d, l1_table_pg_owner(d));
+    if (rc) {
+        for (i--; i-- > 0; )
+            put_entry_refs(read_entry(t, i), level);
+        return rc;
+    }
+    if (level == 4)
+        memcpy(&t[L4_GUEST_SLOTS], &hv_l4_template[L4_GUEST_SLOTS],
+               (PT_ENTRIES - L4_GUEST_SLOTS) * sizeof(*t));
+    return 0;
+}
+
+static void devalidate_table(struct page_info *pg, unsigned level)
+{
+    uint64_t *t = page_to_virt(pg);
+    unsigned nr = table_slots(level);
+
+    for (unsigned i = 0; i < nr; i++)
+        put_entry_refs(read_entry(t, i), level);
+    if (level == 4)
+        memset(&t[L4_GUEST_SLOTS], 0, (PT_ENTRIES - L4_GUEST_SLOTS) * sizeof(*t));
+}
+
+/* ---- the operations ---- */
+
+int pv_mmu_update(struct domain *d, struct domain *pg_owner, uint64_t ptr, uint64_t val)
+{
+    mfn_t mfn = ptr >> PAGE_SHIFT;
+    unsigned slot = (ptr & ~PAGE_MASK) / sizeof(uint64_t), level = 0;
+    struct page_info *pg;
+    unsigned long flags;
+    uint32_t x;
+    int rc;
+
+    ASSERT(pg_owner);
+    if (ptr & (sizeof(uint64_t) - 1))
+        return -EINVAL;
+    if (pg_owner != d && !d->is_privileged)
+        return -EPERM;
+    if (mfn >= max_mfn)
+        return -EFAULT;
+    pg = mfn_to_page(mfn);
+    spin_lock_irqsave(&d->page_lock, flags);
+    x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+    if (!owned_by(pg, d))
+        rc = -EPERM;
+    else if (!type_is_pt(x) || !(x & PGT_validated))
+        rc = -EINVAL;
+    else if ((level = type_level(x)) == 4 && slot >= L4_GUEST_SLOTS)
+        rc = -EPERM;
+    else
+        rc = get_entry_refs(val, level, d, pg_owner);
+    if (rc == 0) {
+        uint64_t *t = page_to_virt(pg);
+
+        /* New references first: replacing an entry by itself devalidates nothing. */
+        put_entry_refs(__atomic_exchange_n(&t[slot], val, __ATOMIC_SEQ_CST), level);
+    }
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return rc;
+}
+
+int pv_pin_table(struct domain *d, mfn_t mfn, unsigned level)
+{
+    struct page_info *pg;
+    unsigned long flags;
+    int rc;
+
+    if (level < 1 || level > 4 || mfn >= max_mfn)
+        return -EINVAL;
+    pg = mfn_to_page(mfn);
+    spin_lock_irqsave(&d->page_lock, flags);
+    if (!owned_by(pg, d))
+        rc = -EPERM;
+    else if (page_is_pinned(pg))
+        rc = -EBUSY;
+    else
+        rc = get_page_and_type(pg, d, PGT_ln(level));
+    if (rc == 0)
+        __atomic_fetch_or(&pg->type_info, PGT_pinned, __ATOMIC_RELAXED);
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return rc;
+}
+
+int pv_unpin_table(struct domain *d, mfn_t mfn)
+{
+    struct page_info *pg;
+    unsigned long flags;
+    int rc = 0;
+
+    if (mfn >= max_mfn)
+        return -EINVAL;
+    pg = mfn_to_page(mfn);
+    spin_lock_irqsave(&d->page_lock, flags);
+    if (!owned_by(pg, d)) {
+        rc = -EPERM;
+    } else if (!page_is_pinned(pg)) {
+        rc = -EINVAL;
+    } else {
+        __atomic_fetch_and(&pg->type_info, ~PGT_pinned, __ATOMIC_RELAXED);
+        put_page_and_type(pg);
+    }
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return rc;
+}
+
+int pv_set_base(struct domain *d, mfn_t new_l4, mfn_t old_l4)
+{
+    struct page_info *old = old_l4 ? mfn_to_page(old_l4) : NULL;
+    unsigned long flags;
+    int rc = 0;
+
+    if (new_l4 >= max_mfn || old_l4 >= max_mfn)
+        return -EINVAL;
+    spin_lock_irqsave(&d->page_lock, flags);
+    if (old && (!owned_by(old, d) || page_type(old) != PGT_l4 || !page_typecount(old)))
+        rc = -EINVAL;
+    if (rc == 0 && new_l4)
+        rc = get_page_and_type(mfn_to_page(new_l4), d, PGT_l4);
+    if (rc == 0 && old)
+        put_page_and_type(old);
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return rc;
+}
+
+int pv_lookup_l1e(struct domain *d, mfn_t l4_mfn, uint64_t va, uint64_t *l1e_maddr)
+{
+    struct page_info *pg;
+    unsigned long flags;
+    uint32_t x;
+    int rc = 0;
+
+    if (va >= GUEST_VIRT_END || l4_mfn >= max_mfn)
+        return -EINVAL;
+    pg = mfn_to_page(l4_mfn);
+    spin_lock_irqsave(&d->page_lock, flags);
+    x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+    if (!owned_by(pg, d) || (x & PGT_type_mask) != PGT_l4 || !(x & PGT_validated))
+        rc = -EINVAL;
+    /* Below a validated L4 every present entry leads to d's validated next level. */
+    for (unsigned level = 4; rc == 0 && level > 1; level--) {
+        uint64_t e = read_entry(page_to_virt(pg), (va >> (PAGE_SHIFT + 9 * (level - 1))) & 511);
+
+        if (!(e & PTE_P))
+            rc = -EINVAL;
+        else
+            pg = mfn_to_page(pte_mfn(e));
+    }
+    if (rc == 0)
+        *l1e_maddr = page_to_paddr(pg) + ((va >> PAGE_SHIFT) & 511) * sizeof(uint64_t);
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return rc;
+}
+
+void pv_relinquish_tables(struct domain *d)
+{
+    struct list_head *p;
+    struct vcpu *v;
+
+    ASSERT(spin_is_locked(&d->page_lock));
+    /* 1. What validated L1s hold on data frames (no cascades: those are not tables),
+     *    and the hypervisor slots of L4s. References between d's tables stay counted
+     *    in the lower tables' type counts, so no table can be retyped meanwhile. */
+    list_for_each(p, &d->page_list) {
+        struct page_info *pg = list_entry(p, struct page_info, list);
+        uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+        uint64_t *t = page_to_virt(pg);
+
+        if (!type_is_pt(x) || !(x & PGT_validated))
+            continue;
+        if (type_level(x) == 1)
+            for (unsigned i = 0; i < PT_ENTRIES; i++)
+                put_entry_refs(read_entry(t, i), 1);
+        if (type_level(x) == 4)
+            memset(&t[L4_GUEST_SLOTS], 0, (PT_ENTRIES - L4_GUEST_SLOTS) * sizeof(*t));
+        __atomic_fetch_and(&pg->type_info, ~PGT_validated, __ATOMIC_RELAXED);
+    }
+    /* 2. Every remaining table type reference belongs to d (a parent table entry, a
+     *    pin or a vCPU base) and is paired with a general reference: drop both. */
+    list_for_each(p, &d->page_list) {
+        struct page_info *pg = list_entry(p, struct page_info, list);
+        uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+
+        if (!type_is_pt(x))
+            continue;
+        __atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);
+        __atomic_fetch_sub(&pg->count_info, x & PGT_count_mask, __ATOMIC_RELEASE);
+    }
+    if (d->vcpus)
+        for_each_vcpu(d, v)
+            v->arch.guest_l4_mfn = 0;
+}
+
+/* ---- invariant checker (debug and tests) ---- */
+
+struct expect {
+    mfn_t mfn;
+    uint32_t refs, trefs, type;         /* recomputed counts and type */
+};
+
+struct check {
+    struct domain *d;
+    struct expect *e;
+    size_t n, cap;
+    char *why;
+    size_t len;
+    bool ok;
+};
+
+static __printf(2, 3) void check_fail(struct check *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!c->ok)
+        return;                         /* keep the first reason */
+    c->ok = false;
+    if (c->why && c->len) {
+        va_start(ap, fmt);
+        fmt_vsnprintf(c->why, c->len, fmt, ap);
+        va_end(ap);
+    }
+}
+
+static struct expect *check_find(struct check *c, mfn_t mfn)
+{
+    size_t lo = 0, hi = c->n;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+
+        if (c->e[mid].mfn == mfn)
+            return &c->e[mid];
+        if (c->e[mid].mfn < mfn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* One expected reference, with a type reference of `type` unless it is 0. */
+static void check_ref(struct check *c, struct expect *ex, uint32_t type)
+{
+    ex->refs++;
+    if (!type)
+        return;
+    if (ex->trefs && ex->type != type)
+        check_fail(c, "mfn %#lx used as type %u and type %u", (unsigned long)ex->mfn,
+                   ex->type >> PGT_type_shift, type >> PGT_type_shift);
+    ex->type = type;
+    ex->trefs++;
+}
+
+/* The references validated table pg (of any domain) holds on d's frames. */
+static void check_table(struct check *c, struct page_info *pg, unsigned level)
+{
+    const uint64_t *t = page_to_virt(pg);
+    struct domain *o = page_owner(pg);
+    bool mine = o == c->d;
+
+    if (mine && level == 4 &&
+        memcmp(&t[L4_GUEST_SLOTS], &hv_l4_template[L4_GUEST_SLOTS],
+               (PT_ENTRIES - L4_GUEST_SLOTS) * sizeof(*t)))
+        check_fail(c, "L4 %#lx: hypervisor slots differ from the template",
+                   (unsigned long)page_to_mfn(pg));
+    for (unsigned i = 0; i < table_slots(level); i++) {
+        uint64_t e = read_entry(t, i);
+        struct expect *ex;
+
+        if (!(e & PTE_P))
+            continue;
+        if (check_entry(e)) {
+            if (mine)
+                check_fail(c, "L%u %#lx slot %u: bad entry %#llx", level,
+                           (unsigned long)page_to_mfn(pg), i, (unsigned long long)e);
+            continue;
+        }
+        ex = check_find(c, pte_mfn(e));
+        if (mine && !ex && (level > 1 || !o->is_privileged ||
+                            !(mfn_to_page(pte_mfn(e))->count_info & PGC_allocated)))
+            check_fail(c, "L%u %#lx slot %u: maps mfn %#lx, not a frame of the domain",
+                       level, (unsigned long)page_to_mfn(pg), i, (unsigned long)pte_mfn(e));
+        if (!ex)
+            continue;
+        if (!mine && (level > 1 || !o || !o->is_privileged))
+            check_fail(c, "foreign L%u %#lx maps mfn %#lx", level,
+                       (unsigned long)page_to_mfn(pg), (unsigned long)ex->mfn);
+        if (level > 1)
+            check_ref(c, ex, PGT_ln(level - 1));
+        else
+            check_ref(c, ex, (e & PTE_W) ? PGT_writable : 0);
+    }
+}
+
+static void check_frame(struct check *c, const struct expect *ex)
+{
+    const struct page_info *pg = mfn_to_page(ex->mfn);
+    uint32_t x = pg->type_info;
+    unsigned long m = (unsigned long)ex->mfn;
+
+    if (page_refcount(pg) != ex->refs)
+        check_fail(c, "mfn %#lx: %u references, expected %u", m, page_refcount(pg), ex->refs);
+    else if ((x & PGT_count_mask) != ex->trefs)
+        check_fail(c, "mfn %#lx: type count %u, expected %u", m, x & PGT_count_mask, ex->trefs);
+    else if (!ex->trefs && x)
+        check_fail(c, "mfn %#lx: type_info %#x without type references", m, x);
+    else if (ex->trefs && (x & PGT_type_mask) != ex->type)
+        check_fail(c, "mfn %#lx: type %u, expected %u", m, x >> PGT_type_shift,
+                   ex->type >> PGT_type_shift);
+    else if (ex->trefs && type_is_pt(x) != !!(x & PGT_validated))
+        check_fail(c, "mfn %#lx: type_info %#x, validated bit wrong", m, x);
+}
+
+static void check_accounting(struct check *c)
+{
+    unsigned long n = 0, per_node[MAX_NUMNODES] = { 0 };
+    struct list_head *p;
+
+    list_for_each(p, &c->d->page_list) {
+        struct page_info *pg = list_entry(p, struct page_info, list);
+
+        if (!owned_by(pg, c->d))
+            check_fail(c, "mfn %#lx on the page list, not owned", (unsigned long)page_to_mfn(pg));
+        n++;
+        per_node[pg->node]++;
+    }
+    if (n != c->d->tot_pages || n != c->n)
+        check_fail(c, "tot_pages %lu, page list %lu, owned frames %lu", c->d->tot_pages, n,
+                   (unsigned long)c->n);
+    for (unsigned i = 0; i < MAX_NUMNODES; i++)
+        if (per_node[i] != c->d->node_pages[i])
+            check_fail(c, "node %u: %lu pages, node_pages %lu", i, per_node[i],
+                       c->d->node_pages[i]);
+}
+
+static void check_run(struct check *c)
+{
+    struct vcpu *v;
+
+    for (mfn_t m = 0; m < max_mfn; m++) {
+        struct page_info *pg = mfn_to_page(m);
+        uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+
+        if (owned_by(pg, c->d) && c->n == c->cap)
+            check_fail(c, "more owned frames than tot_pages %lu", c->d->tot_pages);
+        else if (owned_by(pg, c->d))
+            c->e[c->n++].mfn = m;       /* ascending: check_find can bisect */
+        else if (type_is_pt(x) && page_owner(pg) == c->d)
+            check_fail(c, "mfn %#lx: table of the domain, not allocated", (unsigned long)m);
+    }
+    check_accounting(c);
+    for (mfn_t m = 0; m < max_mfn; m++) {
+        uint32_t x = __atomic_load_n(&mfn_to_page(m)->type_info, __ATOMIC_RELAXED);
+
+        if (type_is_pt(x) && (x & PGT_validated))
+            check_table(c, mfn_to_page(m), type_level(x));
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        uint32_t x = mfn_to_page(c->e[i].mfn)->type_info;
+
+        if (!(x & PGT_pinned))
+            continue;
+        if (!type_is_pt(x))
+            check_fail(c, "mfn %#lx: pinned but type_info %#x", (unsigned long)c->e[i].mfn, x);
+        check_ref(c, &c->e[i], x & PGT_type_mask);
+    }
+    if (c->d->vcpus) {
+        for_each_vcpu(c->d, v) {
+            struct expect *ex = check_find(c, v->arch.guest_l4_mfn);
+
+            if (v->arch.guest_l4_mfn && !ex)
+                check_fail(c, "vcpu %u: base %#lx not the domain's", v->vcpu_id,
+                           (unsigned long)v->arch.guest_l4_mfn);
+            else if (ex)
+                check_ref(c, ex, PGT_l4);
+        }
+    }
+    for (size_t i = 0; i < c->n; i++)
+        check_frame(c, &c->e[i]);
+}
+
+bool pv_check_invariants(struct domain *d, char *why, size_t len)
+{
+    struct check c = { .d = d, .why = why, .len = len, .ok = true };
+    size_t bytes;
+    unsigned order = 0;
+    unsigned long flags;
+
+    if (why && len)
+        why[0] = '\0';
+    spin_lock_irqsave(&d->page_lock, flags);
+    c.cap = d->tot_pages + 1;
+    bytes = c.cap * sizeof(struct expect);
+    while ((PAGE_SIZE << order) < bytes && order < MAX_ORDER)
+        order++;
+    c.e = alloc_heap_pages(order, NUMA_NO_NODE, MEMF_ZERO);
+    if (!c.e || (PAGE_SIZE << order) < bytes)
+        check_fail(&c, "no memory for the check");
+    else
+        check_run(&c);
+    free_heap_pages(c.e, order);
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return c.ok;
+}

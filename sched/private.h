@@ -1,0 +1,109 @@
+/* The scheduler policy interface. A policy is one file that defines a const
+ * struct sched_ops and registers it with REGISTER_SCHEDULER(); the core (sched/core.c)
+ * finds it by name (sched= on the boot line) and never looks inside its data.
+ *
+ * Locking: each pCPU has a scheduler lock, *sched_lock(cpu). The core takes the lock
+ * of v->processor before any per-vCPU op, and of `cpu` before do_schedule. A policy
+ * with a runqueue shared by several pCPUs may point their lock pointers at one lock
+ * (sr->lock) in init_pdata, so that "the lock of v->processor" guards its queue. A
+ * vCPU's `processor` changes only with the locks of both the old and the new pCPU
+ * held. Ops run with interrupts disabled and must not sleep or allocate, except the
+ * alloc_ and free_ ops, which run with no scheduler lock held. */
+#ifndef HVLAB_SCHED_PRIVATE_H
+#define HVLAB_SCHED_PRIVATE_H
+
+#include <hvlab/domain.h>
+#include <hvlab/percpu.h>
+#include <hvlab/sched.h>
+#include <hvlab/spinlock.h>
+#include <hvlab/timer.h>
+#include <public/domctl.h>
+
+struct scheduler;
+
+/* What do_schedule decides: the vCPU to run next and for how long (ns; < 0: until
+ * something else makes this pCPU reschedule). */
+struct task_slice {
+    struct vcpu *task;
+    s_time_t time;
+};
+
+/* Per-pCPU scheduling state owned by the core. */
+struct sched_resource {
+    spinlock_t *lock;                   /* the lock guarding this pCPU's scheduling */
+    spinlock_t _lock;                   /* default target of `lock` */
+    struct timer s_timer;               /* end of the current slice */
+    struct scheduler *sched;            /* policy instance of this pCPU's pool */
+    void *priv;                         /* the policy's per-pCPU data */
+};
+
+struct sched_ops {
+    const char *name;                   /* what sched= selects */
+    const char *desc;                   /* one line for the boot log */
+
+    /* ---- Lifetime of private data; no scheduler lock held, may allocate. ---- */
+    /* Required. A new instance (a pool): set s->priv. */
+    int (*init)(struct scheduler *s);
+    void (*deinit)(struct scheduler *s);
+    /* Required. Per-pCPU data, and taking the pCPU into the instance (may redirect
+     * sr->lock to a shared lock). Called on the pCPU's behalf, from any CPU. */
+    void *(*alloc_pdata)(struct scheduler *s, unsigned cpu);
+    void (*free_pdata)(struct scheduler *s, void *pd, unsigned cpu);
+    /* Per-domain and per-vCPU data; NULL ops mean "no such data". */
+    void *(*alloc_domdata)(struct scheduler *s, struct domain *d);
+    void (*free_domdata)(struct scheduler *s, void *dd);
+    void *(*alloc_vdata)(struct scheduler *s, struct vcpu *v, void *dd);
+    void (*free_vdata)(struct scheduler *s, void *vd);
+
+    /* ---- vCPU membership; v->processor's lock held. ---- */
+    /* Optional. v joins / leaves the instance (not runnable at that moment). */
+    void (*insert_vcpu)(struct scheduler *s, struct vcpu *v);
+    void (*remove_vcpu)(struct scheduler *s, struct vcpu *v);
+
+    /* ---- State changes; v->processor's lock held, any CPU. ---- */
+    /* Required. v became runnable and is not running: queue it, and sched_raise()
+     * any pCPU that should now reschedule (to run it, or to steal it). May be called
+     * for a vCPU that is already queued: then it does nothing. */
+    void (*wake)(struct scheduler *s, struct vcpu *v);
+    /* Required. v stopped being runnable: dequeue it if queued; if it is running,
+     * sched_raise(v->processor) so that the pCPU switches away. */
+    void (*sleep)(struct scheduler *s, struct vcpu *v);
+    /* Optional. The running vCPU v asks to give way (SCHEDOP_yield). */
+    void (*yield)(struct scheduler *s, struct vcpu *v);
+
+    /* ---- Decisions. ---- */
+    /* Required. On `cpu`, its lock held: choose what runs next. `prev` is the vCPU
+     * running now (maybe idle, maybe no longer runnable); a runnable prev that is not
+     * chosen must stay queued. The chosen vCPU must not be running on another pCPU
+     * (is_running false, or == prev); if it was queued for another pCPU the policy
+     * moves it here (it holds that pCPU's lock, or steals with spin_trylock). */
+    struct task_slice (*do_schedule)(struct scheduler *s, unsigned cpu,
+                                     struct vcpu *prev, s_time_t now);
+    /* Optional. After prev has left `cpu` (context switch done), its lock held. */
+    void (*context_saved)(struct scheduler *s, struct vcpu *prev);
+    /* Optional. The pCPU v should be placed on now (affinity changes, new vCPUs);
+     * must return a CPU in v's hard affinity and in the instance. */
+    unsigned (*pick_cpu)(struct scheduler *s, struct vcpu *v);
+    /* Optional. Get or set per-domain parameters (DOMCTL_scheduler_op). */
+    int (*adjust)(struct scheduler *s, struct domain *d, struct domctl_scheduler_op *op);
+};
+
+struct scheduler {
+    const struct sched_ops *ops;
+    void *priv;
+    cpumask_t cpus;                     /* pCPUs of this instance */
+};
+
+/* Registration: one line at the end of the policy's file. */
+#define REGISTER_SCHEDULER(ops_)                                               \
+    static const struct sched_ops *const __sched_reg_##ops_                   \
+    __attribute__((used, section(".schedulers"))) = &(ops_)
+
+/* Core services for policies. */
+static inline struct sched_resource *sched_res(unsigned cpu) { return per_cpu(cpu)->sched; }
+static inline spinlock_t *sched_lock(unsigned cpu) { return sched_res(cpu)->lock; }
+static inline void *sched_pdata(unsigned cpu) { return sched_res(cpu)->priv; }
+struct vcpu *sched_idle_vcpu(unsigned cpu);
+bool sched_cpu_is_idle(unsigned cpu);           /* running its idle vCPU */
+
+#endif
