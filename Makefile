@@ -40,7 +40,7 @@ include $(sort $(wildcard core/*.mk core/lib/*.mk core/arch/x86/*.mk mm/*.mk sch
 include tests/unit/unit.mk
 include tests/boot/boot.mk
 # Guests: the runtime, workloads, test guests and dom0 (built as PV guest images).
-include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk
+include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk tests/minimal/minimal.mk
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 

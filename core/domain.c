@@ -12,6 +12,7 @@
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
 #include <hvlab/mm.h>
+#include <hvlab/pv_mm.h>
 #include <hvlab/panic.h>
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
@@ -76,6 +77,7 @@ static int domain_alloc_shared_info(struct domain *d)
     if (!pg)
         return -ENOMEM;
     pg->owner = d;
+    pg->count_info = PGC_allocated;     /* d's frame, for the page-type rules */
     d->shared_info = page_to_virt(pg);
     return 0;
 }
@@ -220,7 +222,9 @@ int domain_destroy(struct domain *d)
     domain_relinquish_memory(d);
     if (d->shared_info) {
         struct page_info *pg = virt_to_page(d->shared_info);
+        ASSERT((pg->count_info & PGC_count_mask) == 0);    /* no mapping left */
         pg->owner = NULL;
+        pg->count_info = 0;
         free_frames(pg, 0);
     }
     pr_info("domain %u (%s): destroyed, %lu frames returned, %lu free\n", d->domain_id,

@@ -6,6 +6,7 @@
 #include <hvlab/guest_access.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
+#include <hvlab/printk.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
 #include <public/domctl.h>
@@ -38,8 +39,11 @@ int domain_set_vcpu_context(struct domain *d, unsigned vcpu, const struct vcpu_g
         return -EEXIST;
     if (c->cr3_mfn >= max_mfn || !guest_range_ok(c->rip, 1) || !guest_range_ok(c->rsp - 1, 1))
         return -EINVAL;
-    if ((rc = pv_set_base(d, c->cr3_mfn, 0)) < 0)
+    if ((rc = pv_set_base(d, c->cr3_mfn, 0)) < 0) {
+        pr_warn("domain %u: vCPU%u's page tables (L4 mfn %#lx) refused: %d\n",
+                d->domain_id, vcpu, c->cr3_mfn, rc);
         return rc;
+    }
     v->arch.guest_l4_mfn = c->cr3_mfn;
     if (vcpu == 0 && (rc = map_shared_info(d, c->cr3_mfn)) < 0)
         return rc;

@@ -38,6 +38,23 @@ static void mem_read_mmap(const struct multiboot_info *mbi)
     }
 }
 
+/* Loaders put the file's path first ("build/guest/a.elf a.elf args"): a module is
+ * known by what follows the path, or by the path's last component when nothing does. */
+static const char *module_name(const char *s)
+{
+    const char *sp = strchr(s, ' '), *base = s;
+    if (sp) {
+        while (*sp == ' ')
+            sp++;
+        if (*sp)
+            return sp;
+    }
+    for (const char *p = s; *p && *p != ' '; p++)
+        if (*p == '/')
+            base = p + 1;
+    return base;
+}
+
 static void mem_reserve_boot_data(const struct multiboot_info *mbi)
 {
     bootmem_reserve(0, MiB(1));
@@ -55,7 +72,8 @@ static void mem_reserve_boot_data(const struct multiboot_info *mbi)
         bootmem_reserve(m[i].string, m[i].string + 4096);
         if (i < MAX_BOOT_MODULES) {
             boot_info.modules[i] = (struct boot_module){
-                m[i].mod_start, m[i].mod_end, m[i].string ? __va(m[i].string) : "" };
+                m[i].mod_start, m[i].mod_end,
+                module_name(m[i].string ? __va(m[i].string) : "") };
             boot_info.nr_modules++;
         }
     }

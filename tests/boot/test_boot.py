@@ -157,7 +157,22 @@ def case_deterministic() -> None:
           "two -icount boots printed different output", runs[1])
 
 
+def case_minimal_pv_dom0() -> None:
+    """The smallest PV guest as dom0: ring-3 entry, SYSCALL hypercalls, console,
+    shutdown; dom0's poweroff powers the machine off."""
+    r = boot(IMAGE, Topology(2, 1, 256), "", TIMEOUT_S,
+             modules=["build/tests/minimal.elf"])
+    check(r.status == 0, "dom0's poweroff ends the run cleanly", r)
+    for want in ("(d0) minimal guest: hello", "(d0) minimal guest: domid 0",
+                 "(d0) minimal guest: pages 16384", "(d0) minimal guest: version 1",
+                 "domain 0 (Domain-0): shutdown (poweroff)"):
+        check(want in r.output, f"output has {want!r}", r)
+    m = re.search(r"null hypercall round trip \(TSC\) (\d+)", r.output)
+    check(m is not None and 0 < int(m.group(1)) < 1000, "a plausible null hypercall cost", r)
+
+
 CASES = [make_topology_case(n, t) for n, t in TOPOLOGIES.items()] + [
+    case_minimal_pv_dom0,
     case_maxcpus, case_unknown_and_bad_options,
     make_crash_case("pf", "exception 14 (#PF page fault)"),
     make_crash_case("ud", "exception 6 (#UD invalid opcode)"),
