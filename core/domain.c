@@ -85,6 +85,12 @@ static int domain_alloc_shared_info(struct domain *d)
 struct domain *domain_create(domid_t id, const char *name, unsigned max_vcpus,
                              bool privileged)
 {
+    return domain_create_in(id, name, max_vcpus, privileged, NULL);
+}
+
+struct domain *domain_create_in(domid_t id, const char *name, unsigned max_vcpus,
+                                bool privileged, struct cpupool *pool)
+{
     struct domain *d;
     unsigned long f;
 
@@ -104,6 +110,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned max_vcpus,
     d->state = DOMSTATE_created;
     d->pause_count = 1;                 /* created paused: dom0 unpauses */
     d->max_vcpus = max_vcpus;
+    d->cpupool = pool;                  /* NULL: pool 0 */
 
     int err = -ENOMEM;
     d->vcpus = xzalloc_array(max_vcpus, sizeof(*d->vcpus));

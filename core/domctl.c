@@ -15,6 +15,7 @@
 int vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
 int vcpu_up(struct vcpu *v);
 int sched_adjust(struct domain *d, struct domctl_scheduler_op *op);
+struct cpupool *cpupool_by_id(unsigned id);
 
 /* Map d's shared info at GUEST_SHARED_INFO_VA in the tables under l4 (the builder
  * left that L1 entry empty for us). */
@@ -106,7 +107,10 @@ static long domctl_create(struct domctl *op)
     c->name[DOMNAME_LEN - 1] = '\0';
     if (c->max_vcpus == 0 || c->max_vcpus > MAX_VIRT_CPUS)
         return -EINVAL;
-    struct domain *d = domain_create(domain_alloc_id(), c->name, c->max_vcpus, false);
+    struct cpupool *pool = cpupool_by_id(c->cpupool);
+    if (!pool)
+        return -ENOENT;
+    struct domain *d = domain_create_in(domain_alloc_id(), c->name, c->max_vcpus, false, pool);
     if (IS_ERR(d))
         return PTR_ERR(d);
     d->max_pages = c->max_pages;

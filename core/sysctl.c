@@ -10,6 +10,7 @@
 #include <public/sysctl.h>
 
 const char *sched_name(void);
+long cpupool_op(struct sysctl_cpupool_op *op);
 
 long do_sysctl(uint64_t arg)
 {
@@ -76,6 +77,11 @@ long do_sysctl(uint64_t arg)
         r->count = got;
         break;
     }
+    case SYSCTL_cpupool_op:
+        rc = cpupool_op(&op.u.cpupool_op);
+        if (rc < 0)
+            return rc;
+        break;
     default:
         return -ENOSYS;
     }

@@ -25,17 +25,26 @@ extern const struct sched_ops *const __schedulers_start[], *const __schedulers_e
 static char opt_sched[16] = "rr";
 boot_param_str("sched", opt_sched, "scheduler of the default CPU pool");
 
-static struct scheduler default_sched;
 static struct sched_resource sched_resources[NR_CPUS];
+
+struct cpupool *cpupool0;
+
+static struct scheduler *dom_scheduler(const struct domain *d)
+{
+    return &d->cpupool->sched;
+}
 
 void context_switch(struct vcpu *prev, struct vcpu *next);     /* arch */
 void sched_context_saved(struct vcpu *prev);
 
 /* ---- helpers ---- */
 
+static struct scheduler *dom_scheduler(const struct domain *d);
+
+/* Not for idle vCPUs: they belong to no policy. */
 static struct scheduler *vcpu_scheduler(const struct vcpu *v)
 {
-    return sched_res(v->processor)->sched;
+    return dom_scheduler(v->domain);
 }
 
 static spinlock_t *vcpu_schedule_lock_irqsave(struct vcpu *v, unsigned long *flags)
@@ -124,6 +133,10 @@ static void schedule(void)
     s_time_t now;
 
     spin_lock_irqsave(sr->lock, flags);
+    if (!sr->sched) {                   /* a CPU in no pool runs only its idle vCPU */
+        spin_unlock_irqrestore(sr->lock, flags);
+        return;
+    }
     now = NOW();
     timer_stop(&sr->s_timer);
     struct task_slice slice = sr->sched->ops->do_schedule(sr->sched, cpu, prev, now);
@@ -150,6 +163,10 @@ static void schedule(void)
 /* Called on the new vCPU's stack right after a switch: prev's state is saved. */
 void sched_context_saved(struct vcpu *prev)
 {
+    if (is_idle_vcpu(prev)) {
+        __atomic_store_n(&prev->is_running, false, __ATOMIC_RELEASE);
+        return;
+    }
     struct scheduler *s = vcpu_scheduler(prev);
     spinlock_t *l = sched_lock(prev->processor);
 
@@ -243,16 +260,23 @@ void vcpu_unpause(struct vcpu *v)
         vcpu_wake(v);
 }
 
-/* Move v to a pCPU its hard affinity allows. v must be paused by the caller. */
-static void vcpu_migrate_paused(struct vcpu *v)
+/* Move v to a pCPU its hard affinity and its pool allow. v must be paused by the
+ * caller. When the two have nothing in common (its pool lost the CPUs it was pinned
+ * to), the affinity is reset to the pool, and the log says so. */
+void vcpu_migrate_paused(struct vcpu *v)
 {
-    struct scheduler *s = vcpu_scheduler(v);
+    struct scheduler *s = dom_scheduler(v->domain);
+    if (!(v->cpu_hard_affinity.bits & s->cpus.bits)) {
+        pr_warn("sched: d%uv%u: no CPU of its affinity left in its pool: affinity reset\n",
+                v->domain->domain_id, v->vcpu_id);
+        v->cpu_hard_affinity = s->cpus;
+    }
     unsigned old = v->processor, new = old;
     unsigned long flags;
 
     if (s->ops->pick_cpu) {
         new = s->ops->pick_cpu(s, v);
-    } else if (!cpumask_test(&v->cpu_hard_affinity, old)) {
+    } else if (!cpumask_test(&v->cpu_hard_affinity, old) || !cpumask_test(&s->cpus, old)) {
         cpumask_t ok = { v->cpu_hard_affinity.bits & s->cpus.bits & cpu_online_map.bits };
         if (ok.bits)
             new = (unsigned)__builtin_ctzll(ok.bits);
@@ -274,7 +298,7 @@ static void vcpu_migrate_paused(struct vcpu *v)
 
 int vcpu_set_affinity(struct vcpu *v, const cpumask_t *hard, const cpumask_t *soft)
 {
-    if (hard && !(hard->bits & cpu_online_map.bits & vcpu_scheduler(v)->cpus.bits))
+    if (hard && !(hard->bits & cpu_online_map.bits & dom_scheduler(v->domain)->cpus.bits))
         return -EINVAL;
     vcpu_pause(v);
     if (hard)
@@ -287,37 +311,48 @@ int vcpu_set_affinity(struct vcpu *v, const cpumask_t *hard, const cpumask_t *so
     return 0;
 }
 
-/* ---- vCPU and domain membership ---- */
+/* ---- vCPU and domain membership: the policy of the domain's pool ---- */
 
 int sched_init_domain(struct domain *d)
 {
-    struct scheduler *s = &default_sched;
+    struct scheduler *s;
+    if (!d->cpupool)
+        d->cpupool = cpupool0;
+    s = dom_scheduler(d);
     d->sched_priv = s->ops->alloc_domdata ? s->ops->alloc_domdata(s, d) : NULL;
-    return (s->ops->alloc_domdata && !d->sched_priv) ? -ENOMEM : 0;
+    if (s->ops->alloc_domdata && !d->sched_priv)
+        return -ENOMEM;
+    d->cpupool->n_domains++;
+    return 0;
 }
 
 void sched_destroy_domain(struct domain *d)
 {
-    struct scheduler *s = &default_sched;
+    struct scheduler *s;
+    if (!d->cpupool)
+        return;
+    s = dom_scheduler(d);
     if (s->ops->free_domdata && d->sched_priv)
         s->ops->free_domdata(s, d->sched_priv);
     d->sched_priv = NULL;
+    d->cpupool->n_domains--;
 }
 
-int sched_init_vcpu(struct vcpu *v, unsigned cpu)
+/* Policy data for v, placed on cpu (or the pool's first CPU when cpu is not in it). */
+int sched_alloc_vcpu(struct vcpu *v, unsigned cpu)
 {
-    struct scheduler *s = &default_sched;
+    struct scheduler *s = dom_scheduler(v->domain);
     unsigned long flags;
 
+    if (!cpumask_test(&s->cpus, cpu))
+        cpu = (unsigned)__builtin_ctzll(s->cpus.bits);
     v->processor = cpu;
-    v->runstate.state = RUNSTATE_offline;
-    v->runstate.state_entry_time = NOW();
-    if (!v->cpu_hard_affinity.bits)
+    if (!(v->cpu_hard_affinity.bits & s->cpus.bits))
         v->cpu_hard_affinity = s->cpus;
     if (!v->cpu_soft_affinity.bits)
         v->cpu_soft_affinity = s->cpus;
     if (s->ops->alloc_vdata) {
-        v->sched_priv = s->ops->alloc_vdata(s, v, v->domain ? v->domain->sched_priv : NULL);
+        v->sched_priv = s->ops->alloc_vdata(s, v, v->domain->sched_priv);
         if (!v->sched_priv)
             return -ENOMEM;
     }
@@ -329,9 +364,17 @@ int sched_init_vcpu(struct vcpu *v, unsigned cpu)
     return 0;
 }
 
-void sched_destroy_vcpu(struct vcpu *v)
+int sched_init_vcpu(struct vcpu *v, unsigned cpu)
 {
-    struct scheduler *s = vcpu_scheduler(v);
+    v->runstate.state = RUNSTATE_offline;
+    v->runstate.state_entry_time = NOW();
+    return sched_alloc_vcpu(v, cpu);
+}
+
+/* v is not running (paused or never started): take it out of its policy. */
+void sched_free_vcpu(struct vcpu *v)
+{
+    struct scheduler *s = dom_scheduler(v->domain);
     unsigned long flags;
     spinlock_t *l = vcpu_schedule_lock_irqsave(v, &flags);
 
@@ -345,20 +388,27 @@ void sched_destroy_vcpu(struct vcpu *v)
     v->sched_priv = NULL;
 }
 
+void sched_destroy_vcpu(struct vcpu *v)
+{
+    sched_free_vcpu(v);
+}
+
 int sched_adjust(struct domain *d, struct domctl_scheduler_op *op)
 {
-    struct scheduler *s = &default_sched;
+    struct scheduler *s = dom_scheduler(d);
+    if (op->sched_id != s->ops->sched_id)
+        return -EINVAL;                 /* parameters of another policy than the pool's */
     return s->ops->adjust ? s->ops->adjust(s, d, op) : -ENOSYS;
 }
 
 const char *sched_name(void)
 {
-    return default_sched.ops ? default_sched.ops->name : "none";
+    return cpupool0 ? cpupool0->sched.ops->name : "none";
 }
 
 /* ---- boot ---- */
 
-static const struct sched_ops *sched_find(const char *name)
+const struct sched_ops *sched_find(const char *name)
 {
     for (const struct sched_ops *const *p = __schedulers_start; p < __schedulers_end; p++)
         if (!strcmp((*p)->name, name))
@@ -367,7 +417,7 @@ static const struct sched_ops *sched_find(const char *name)
 }
 
 /* A policy missing a required op is refused here, by name (STYLE 2). */
-static bool sched_ops_complete(const struct sched_ops *o)
+bool sched_ops_complete(const struct sched_ops *o)
 {
     const char *missing = !o->init ? "init" : !o->alloc_pdata ? "alloc_pdata" :
                           !o->wake ? "wake" : !o->sleep ? "sleep" :
@@ -377,44 +427,46 @@ static bool sched_ops_complete(const struct sched_ops *o)
     return !missing;
 }
 
+/* pCPU cpu joins pool 0 as it starts, with its idle vCPU. */
 void sched_init_cpu(unsigned cpu, struct vcpu *idle)
 {
     struct sched_resource *sr = &sched_resources[cpu];
     struct percpu *pc = per_cpu(cpu);
+    struct scheduler *s = &cpupool0->sched;
 
     spin_lock_init(&sr->_lock);
     sr->lock = &sr->_lock;
-    sr->sched = &default_sched;
     timer_init(&sr->s_timer, s_timer_fn, NULL, cpu);
     pc->sched = sr;
     pc->idle = pc->curr = idle;
     idle->processor = cpu;
     idle->is_running = true;
     idle->runstate.state = RUNSTATE_running;
-    cpumask_set(&default_sched.cpus, cpu);
-    sr->priv = default_sched.ops->alloc_pdata(&default_sched, cpu);
+    sr->sched = s;
+    sr->priv = s->ops->alloc_pdata(s, cpu);
     if (!sr->priv)
         panic("sched: no memory for CPU%u's scheduler data", cpu);
+    cpumask_set(&s->cpus, cpu);
 }
 
-/* Chooses the policy; CPUs join with sched_init_cpu() as they start. */
+struct cpupool *cpupool_create_boot(const struct sched_ops *o);
+
+/* Chooses pool 0's policy; CPUs join with sched_init_cpu() as they start. */
 void sched_init(void)
 {
     unsigned n = 0;
     const struct sched_ops *o = sched_find(opt_sched);
 
     for (const struct sched_ops *const *p = __schedulers_start; p < __schedulers_end; p++)
-        n++;
+        n += sched_ops_complete(*p);
     if (!o || !sched_ops_complete(o)) {
         if (!o)
             pr_err("sched: unknown scheduler '%s'\n", opt_sched);
         o = sched_find("rr");
         if (!o)
-            panic("sched: no usable scheduler among %u registered", n);
+            panic("sched: no usable scheduler among those registered");
         pr_err("sched: falling back to '%s'\n", o->name);
     }
-    default_sched.ops = o;
-    if (o->init(&default_sched))
-        panic("sched: '%s' failed to initialise", o->name);
-    pr_info("sched: '%s' (%s), %u policies registered\n", o->name, o->desc, n);
+    cpupool0 = cpupool_create_boot(o);
+    pr_info("sched: '%s' (%s); %u policies available\n", o->name, o->desc, n);
 }

@@ -40,6 +40,7 @@ struct sched_resource {
 struct sched_ops {
     const char *name;                   /* what sched= selects */
     const char *desc;                   /* one line for the boot log */
+    unsigned sched_id;                  /* SCHED_ID_* of include/public/domctl.h */
 
     /* ---- Lifetime of private data; no scheduler lock held, may allocate. ---- */
     /* Required. A new instance (a pool): set s->priv. */
@@ -93,6 +94,25 @@ struct scheduler {
     void *priv;
     cpumask_t cpus;                     /* pCPUs of this instance */
 };
+
+/* A CPU pool: a scheduler instance with its pCPUs and domains (sched/cpupool.c).
+ * Pools are created, filled and emptied by dom0 (sysctl); the list and every pool's
+ * membership change only under cpupool_lock, which is never taken by the scheduler
+ * itself. */
+struct cpupool {
+    unsigned id;
+    char name[16];
+    struct scheduler sched;
+    unsigned n_domains;
+    struct cpupool *next;
+};
+extern struct cpupool *cpupool0;
+
+/* sched/core.c, for sched/cpupool.c */
+const struct sched_ops *sched_find(const char *name);
+int sched_alloc_vcpu(struct vcpu *v, unsigned cpu);
+void sched_free_vcpu(struct vcpu *v);
+void vcpu_migrate_paused(struct vcpu *v);
 
 /* Registration: one line at the end of the policy's file. */
 #define REGISTER_SCHEDULER(ops_)                                               \

@@ -164,6 +164,7 @@ static struct task_slice rr_do_schedule(struct scheduler *s, unsigned cpu,
 static const struct sched_ops rr_ops = {
     .name = "rr",
     .desc = "round-robin, 10 ms slice, work stealing",
+    .sched_id = SCHED_ID_RR,
     .init = rr_init,
     .alloc_pdata = rr_alloc_pdata,
     .free_pdata = rr_free_pdata,

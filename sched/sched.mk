@@ -1,1 +1,1 @@
-HV_SRCS += sched/core.c sched/rr.c
+HV_SRCS += sched/core.c sched/cpupool.c sched/rr.c

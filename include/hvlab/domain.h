@@ -99,6 +99,8 @@ extern struct domain *dom0;
 /* core/domain.c */
 struct domain *domain_create(domid_t id, const char *name, unsigned max_vcpus,
                              bool privileged);
+struct domain *domain_create_in(domid_t id, const char *name, unsigned max_vcpus,
+                                bool privileged, struct cpupool *pool);  /* NULL: pool 0 */
 int domain_destroy(struct domain *d);          /* frees everything; d is gone */
 struct domain *domain_get(domid_t id);         /* NULL if none (no reference count) */
 struct domain *domain_get_next(domid_t from);  /* first with id >= from, or NULL */

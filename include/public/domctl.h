@@ -29,7 +29,7 @@ struct domctl_createdomain {
     uint32_t max_vcpus;
     uint32_t flags;                     /* unused */
     uint64_t max_pages;
-    uint32_t ssidref;                   /* cpupool (0: the default pool) */
+    uint32_t cpupool;                   /* pool id (0: the default pool) */
 };
 
 #define DOMINFO_dying     (1u << 0)
@@ -86,11 +86,42 @@ struct domctl_getpageframeinfo {
     uint64_t nr;                        /* OUT: frames written */
 };
 
-/* Scheduler parameters: filled in by the scheduler framework. */
+/* Scheduler parameters of a domain (DOMCTL_scheduler_op). sched_id must name the
+ * policy of the domain's pool (else -EINVAL); cmd get fills the union, put applies
+ * the fields of that policy (0 in a field that cannot be 0 means "leave as is"). */
+#define SCHED_ID_RR      1
+#define SCHED_ID_CREDIT  5              /* Xen's numbers where Xen has the policy */
+#define SCHED_ID_CREDIT2 6
+#define SCHED_ID_RTDS    8
+#define SCHED_ID_NUMA    16
+#define SCHED_PARAMS_GET 0
+#define SCHED_PARAMS_PUT 1
+
+struct sched_credit_params {            /* credit and credit2 */
+    uint32_t weight;                    /* 1..65535, default 256 */
+    uint32_t cap;                       /* % of one pCPU, 0 = no cap */
+};
+struct sched_rtds_params {
+    uint32_t period_us;                 /* default 10000 */
+    uint32_t budget_us;                 /* default 4000; <= period */
+    uint32_t extratime;                 /* 1: may run beyond budget when idle time exists */
+    uint32_t vcpu;                      /* RTDS_ALL_VCPUS or one vCPU */
+};
+#define RTDS_ALL_VCPUS 0xffffffffu
+struct sched_numa_params {
+    uint32_t weight;                    /* proportional share, as credit */
+    uint32_t home_nodes;                /* bitmap; 0 = from the domain's memory */
+};
+
 struct domctl_scheduler_op {
     uint32_t sched_id;
-    uint32_t cmd;                       /* 0: get, 1: put */
-    uint64_t params[8];
+    uint32_t cmd;                       /* SCHED_PARAMS_GET / SCHED_PARAMS_PUT */
+    union {
+        struct sched_credit_params credit;
+        struct sched_rtds_params rtds;
+        struct sched_numa_params numa;
+        uint64_t raw[8];
+    } u;
 };
 
 struct domctl {

@@ -11,6 +11,7 @@
 #define SYSCTL_numainfo      3
 #define SYSCTL_readconsole   4
 #define SYSCTL_getdomaininfolist 5
+#define SYSCTL_cpupool_op    6
 
 #define SYSCTL_MAX_CPUS  64
 #define SYSCTL_MAX_NODES 8
@@ -45,6 +46,29 @@ struct sysctl_readconsole {
     uint32_t index;                     /* IN: log offset to start from; OUT: next */
 };
 
+/* CPU pools: each pool has its own scheduler instance, its pCPUs and its domains.
+ * Pool 0 exists from boot (sched= policy, every CPU). A pCPU is in at most one pool;
+ * removed from a pool it idles until added to another. */
+#define CPUPOOL_OP_create     1         /* IN: name, sched_name; OUT: cpupool_id */
+#define CPUPOOL_OP_destroy    2         /* IN: cpupool_id (no CPUs, no domains left) */
+#define CPUPOOL_OP_info       3         /* IN: cpupool_id: the first pool >= it; OUT: all */
+#define CPUPOOL_OP_addcpu     4         /* IN: cpupool_id, cpu (a free CPU) */
+#define CPUPOOL_OP_rmcpu      5         /* IN: cpupool_id, cpu */
+#define CPUPOOL_OP_movedomain 6         /* IN: cpupool_id, domid */
+#define CPUPOOL_OP_freeinfo   7         /* OUT: cpumap of CPUs in no pool */
+
+struct sysctl_cpupool_op {
+    uint32_t op;
+    uint32_t cpupool_id;
+    uint32_t cpu;
+    uint32_t domid;
+    char name[16];
+    char sched_name[16];
+    uint64_t cpumap;                    /* OUT: the pool's CPUs */
+    uint32_t n_dom;                     /* OUT: domains in the pool */
+    uint32_t sched_id;                  /* OUT: SCHED_ID_* */
+};
+
 struct sysctl {
     uint32_t cmd;
     uint32_t interface_version;
@@ -53,6 +77,7 @@ struct sysctl {
         struct sysctl_topologyinfo topologyinfo;
         struct sysctl_numainfo numainfo;
         struct sysctl_readconsole readconsole;
+        struct sysctl_cpupool_op cpupool_op;
         uint8_t pad[1024];
     } u;
 };
