@@ -1,0 +1,176 @@
+/* Trace records and the trace stream: the one definition of the format, shared by
+ * the hypervisor (core/trace.c writes records), dom0's collector (dom0/xentrace-like
+ * collector streams them) and the analyzer (experiments/hvlab/trace.py decodes them).
+ * Documented with examples in docs/trace-format.md. All fields little-endian.
+ *
+ * A record is 32 bytes:
+ *   tsc     TSC when the event happened (instructions under -icount)
+ *   event   class << 24 | subclass << 16 | code
+ *   domid   the domain the event is about (TRACE_DOM_NONE: none / the hypervisor;
+ *           TRACE_DOM_IDLE: a pCPU's idle vCPU)
+ *   vcpuid  its vCPU
+ *   data[2] payload, per event (see the table below each class)
+ * Records of one pCPU are in TSC order; the analyzer merges pCPUs by TSC. */
+#ifndef HVLAB_PUBLIC_TRACE_H
+#define HVLAB_PUBLIC_TRACE_H
+
+#include <stdint.h>
+
+#define TRACE_FORMAT_VERSION 1
+#define TRACE_DOM_NONE 0x7ff0
+#define TRACE_DOM_IDLE 0x7ff7
+
+struct trace_record {
+    uint64_t tsc;
+    uint32_t event;
+    uint16_t domid;
+    uint16_t vcpuid;
+    uint64_t data[2];
+};
+_Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
+
+#define TRC_EVENT(cls, sub, code) (((uint32_t)(cls) << 24) | ((uint32_t)(sub) << 16) | (code))
+#define TRC_CLASS(ev)  ((ev) >> 24)
+#define TRC_SUB(ev)    (((ev) >> 16) & 0xff)
+#define TRC_CODE(ev)   ((ev) & 0xffff)
+
+/* Classes: bit (1 << class) in the class mask. */
+#define TRC_CLS_META   0    /* always on: lost records, markers */
+#define TRC_CLS_SCHED  1
+#define TRC_CLS_HCALL  2
+#define TRC_CLS_PV     3    /* PV traps and page-table updates */
+#define TRC_CLS_EVTCHN 4
+#define TRC_CLS_TIMER  5
+#define TRC_CLS_DOM    6    /* domain lifecycle */
+#define TRC_CLS_MEM    7    /* allocations by node */
+#define TRC_CLS_POLICY 8    /* scheduler-policy events (credit accounting, boost, misses) */
+#define TRC_NR_CLASSES 9
+#define TRC_MASK_ALL   ((1u << TRC_NR_CLASSES) - 1)
+
+/* META */
+#define TRC_LOST       TRC_EVENT(TRC_CLS_META, 0, 1)  /* data0: records dropped since the last emitted one, data1: tsc of the first drop */
+#define TRC_MARKER     TRC_EVENT(TRC_CLS_META, 0, 2)  /* data0: marker id (trace start/stop: 1/2) */
+
+/* SCHED: domid/vcpuid = the vCPU concerned */
+#define TRC_SCHED_RUNSTATE TRC_EVENT(TRC_CLS_SCHED, 0, 1)  /* data0: old << 8 | new (RUNSTATE_*), data1: pCPU */
+#define TRC_SCHED_WAKE     TRC_EVENT(TRC_CLS_SCHED, 0, 2)  /* data0: pCPU it is queued on */
+#define TRC_SCHED_SLEEP    TRC_EVENT(TRC_CLS_SCHED, 0, 3)  /* data0: new runstate */
+#define TRC_SCHED_BLOCK    TRC_EVENT(TRC_CLS_SCHED, 0, 4)
+#define TRC_SCHED_YIELD    TRC_EVENT(TRC_CLS_SCHED, 0, 5)
+#define TRC_SCHED_SWITCH   TRC_EVENT(TRC_CLS_SCHED, 0, 6)  /* the chosen vCPU; data0: slice ns (-1: none), data1: prev dom << 16 | prev vcpu */
+#define TRC_SCHED_MIGRATE  TRC_EVENT(TRC_CLS_SCHED, 0, 7)  /* data0: old pCPU, data1: new pCPU */
+
+/* HCALL: the calling vCPU */
+#define TRC_HCALL_ENTRY TRC_EVENT(TRC_CLS_HCALL, 0, 1)     /* data0: number, data1: first argument */
+#define TRC_HCALL_EXIT  TRC_EVENT(TRC_CLS_HCALL, 0, 2)     /* data0: number, data1: result */
+
+/* PV */
+#define TRC_PV_TRAP     TRC_EVENT(TRC_CLS_PV, 0, 1)        /* data0: vector << 32 | error code, data1: rip */
+#define TRC_PV_PTWR     TRC_EVENT(TRC_CLS_PV, 0, 2)        /* data0: entry machine address, data1: new value */
+#define TRC_PV_UPCALL   TRC_EVENT(TRC_CLS_PV, 0, 3)        /* data0: pending selector */
+
+/* EVTCHN: the sending vCPU (send) or the notified vCPU (set_pending) */
+#define TRC_EVTCHN_SEND    TRC_EVENT(TRC_CLS_EVTCHN, 0, 1) /* data0: port, data1: remote dom << 32 | remote port */
+#define TRC_EVTCHN_PENDING TRC_EVENT(TRC_CLS_EVTCHN, 0, 2) /* data0: port, data1: 1 if masked */
+#define TRC_EVTCHN_VIRQ    TRC_EVENT(TRC_CLS_EVTCHN, 0, 3) /* data0: virq, data1: port */
+
+/* TIMER: the owner vCPU when the timer belongs to one, else TRACE_DOM_NONE */
+#define TRC_TIMER_SET   TRC_EVENT(TRC_CLS_TIMER, 0, 1)     /* data0: expiry, data1: pCPU */
+#define TRC_TIMER_FIRE  TRC_EVENT(TRC_CLS_TIMER, 0, 2)     /* data0: expiry, data1: lateness ns */
+
+/* DOM: the domain */
+#define TRC_DOM_CREATE   TRC_EVENT(TRC_CLS_DOM, 0, 1)      /* data0: max vCPUs, data1: pool */
+#define TRC_DOM_UNPAUSE  TRC_EVENT(TRC_CLS_DOM, 0, 2)
+#define TRC_DOM_PAUSE    TRC_EVENT(TRC_CLS_DOM, 0, 3)
+#define TRC_DOM_SHUTDOWN TRC_EVENT(TRC_CLS_DOM, 0, 4)      /* data0: reason */
+#define TRC_DOM_DESTROY  TRC_EVENT(TRC_CLS_DOM, 0, 5)      /* data0: frames returned */
+
+/* MEM: the domain the frames go to (TRACE_DOM_NONE: the hypervisor) */
+#define TRC_MEM_ALLOC   TRC_EVENT(TRC_CLS_MEM, 0, 1)       /* data0: node asked << 32 | node got, data1: frames */
+#define TRC_MEM_FREE    TRC_EVENT(TRC_CLS_MEM, 0, 2)       /* data0: node, data1: frames */
+
+/* POLICY: subclass = SCHED_ID_* of the policy; codes are the policy's own */
+#define TRC_POLICY(sched_id, code) TRC_EVENT(TRC_CLS_POLICY, (sched_id), (code))
+#define TRC_CREDIT_ACCT     1   /* data0: credit after, data1: priority */
+#define TRC_CREDIT_BOOST    2
+#define TRC_CREDIT_STEAL    3   /* data0: from pCPU */
+#define TRC_CREDIT2_RESET   1   /* data0: runqueue */
+#define TRC_CREDIT2_BURN    2   /* data0: credit after, data1: burned */
+#define TRC_RTDS_REPLENISH  1   /* data0: new deadline, data1: budget */
+#define TRC_RTDS_MISS       2   /* data0: deadline missed, data1: budget left */
+#define TRC_RTDS_DEPLETED   3
+#define TRC_NUMA_AWAY       1   /* data0: home node, data1: node now */
+#define TRC_NUMA_HOME       2
+
+/* ---- The stream dom0's collector writes to the host ----
+ * One stream header, then chunks. A chunk carries records of one pCPU in ring
+ * order; chunks of different pCPUs interleave. The stream ends with an end chunk
+ * (cpu = TRACE_CHUNK_END, nr_records = 0); a stream without one was cut short. */
+#define TRACE_STREAM_MAGIC "HVTRACE1"
+struct trace_stream_header {
+    char magic[8];
+    uint32_t version;                   /* TRACE_FORMAT_VERSION */
+    uint32_t header_size;               /* sizeof(struct trace_stream_header) */
+    uint32_t record_size;               /* 32 */
+    uint32_t nr_cpus;
+    uint64_t tsc_khz;
+    uint64_t class_mask;                /* at trace start */
+    uint64_t start_tsc;
+    uint32_t ring_records;              /* per-pCPU ring size */
+    uint32_t flags;                     /* 1: deterministic (icount) */
+    char sched[16];                     /* pool 0's policy */
+};
+_Static_assert(sizeof(struct trace_stream_header) == 72, "stream header is 72 bytes");
+
+#define TRACE_CHUNK_MAGIC 0x4b4e4843u   /* "CHNK" */
+#define TRACE_CHUNK_END   0xffffu
+struct trace_chunk_header {
+    uint32_t magic;
+    uint16_t cpu;
+    uint16_t flags;
+    uint32_t nr_records;
+    uint32_t reserved;
+};
+_Static_assert(sizeof(struct trace_chunk_header) == 16, "chunk header is 16 bytes");
+
+/* trace_op(cmd, arg) — dom0 only */
+#define TRACEOP_info      0   /* arg: struct trace_info * */
+#define TRACEOP_set_mask  1   /* arg: the class mask */
+#define TRACEOP_start     2
+#define TRACEOP_stop      3
+#define TRACEOP_stream    4   /* arg: struct trace_stream_write *: append bytes to the host stream */
+#define TRACEOP_consume   5   /* arg: struct trace_consume *: records read from a ring */
+
+struct trace_info {
+    uint32_t nr_cpus;
+    uint32_t ring_records;              /* records per ring (a power of two) */
+    uint64_t ring_mfn[64];              /* first frame of each pCPU's ring (contiguous) */
+    uint32_t ring_pages;                /* frames per ring, control page included */
+    uint32_t enabled;
+    uint64_t class_mask;
+    uint64_t tsc_khz;
+};
+
+/* Each ring: one control page, then ring_records records, mapped read-only by dom0.
+ * The producer (the hypervisor, on that pCPU only) advances prod; dom0 reads records
+ * in [cons, prod) and reports how far it got with TRACEOP_consume, which advances
+ * cons. A producer that finds the ring full drops the record and counts it; the next
+ * record that fits is preceded by a TRC_LOST record with the count. */
+struct trace_ring_ctl {
+    uint64_t prod;                      /* records ever produced (index = prod % size) */
+    uint64_t cons;                      /* records ever consumed */
+    uint64_t lost;                      /* records dropped because the ring was full */
+};
+
+struct trace_consume {
+    uint32_t cpu;
+    uint32_t pad;
+    uint64_t cons;                      /* new consumer index (<= prod) */
+};
+
+struct trace_stream_write {
+    uint64_t buf;                       /* dom0 VA */
+    uint64_t len;
+};
+
+#endif
