@@ -228,11 +228,8 @@ int domain_destroy(struct domain *d)
     frames_before = d->tot_pages;
     domain_relinquish_memory(d);
     if (d->shared_info) {
-        struct page_info *pg = virt_to_page(d->shared_info);
-        ASSERT((pg->count_info & PGC_count_mask) == 0);    /* no mapping left */
-        pg->owner = NULL;
-        pg->count_info = 0;
-        free_frames(pg, 0);
+        /* Still mapped by another domain (dom0 may): freed by its last put_page. */
+        release_frame(virt_to_page(d->shared_info));
     }
     pr_info("domain %u (%s): destroyed, %lu frames returned, %lu free\n", d->domain_id,
             d->name, frames_before, frames_free_all());

@@ -6,6 +6,7 @@
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
 #include <hvlab/time.h>
 #include <hvlab/timer.h>
@@ -102,6 +103,12 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
             return -EFAULT;
         if (c.cr3_mfn != current->arch.guest_l4_mfn)
             return -EINVAL;             /* same address space as the caller */
+        if (v->arch.started)
+            return -EEXIST;
+        /* The vCPU holds its own base reference (see pv_set_base). */
+        int rc = pv_set_base(d, c.cr3_mfn, 0);
+        if (rc < 0)
+            return rc;
         v->arch.guest_l4_mfn = c.cr3_mfn;
         return vcpu_set_context(v, &c);
     }

@@ -86,8 +86,9 @@ int domain_free_frame(struct domain *d, struct page_info *pg)
     return rc;
 }
 
-/* d is giving pg up: free it, or leave it to the last holder of a reference. */
-static void release_frame(struct page_info *pg)
+/* d is giving pg up: free it, or leave it to the last holder of a reference. Also
+ * used by domain_destroy for the shared info page, which is not on the page list. */
+void release_frame(struct page_info *pg)
 {
     unsigned long flags;
     uint32_t old;

@@ -428,7 +428,6 @@ int pv_lookup_l1e(struct domain *d, mfn_t l4_mfn, uint64_t va, uint64_t *l1e_mad
 void pv_relinquish_tables(struct domain *d)
 {
     struct list_head *p;
-    struct vcpu *v;
 
     ASSERT(spin_is_locked(&d->page_lock));
     /* 1. What validated L1s hold on data frames (no cascades: those are not tables),
@@ -449,7 +448,8 @@ void pv_relinquish_tables(struct domain *d)
         __atomic_fetch_and(&pg->type_info, ~PGT_validated, __ATOMIC_RELAXED);
     }
     /* 2. Every remaining table type reference belongs to d (a parent table entry, a
-     *    pin or a vCPU base) and is paired with a general reference: drop both. */
+     *    pin or a vCPU base) and is paired with a general reference: drop both. The
+     *    vCPUs are not looked at (domain_destroy may have freed them already). */
     list_for_each(p, &d->page_list) {
         struct page_info *pg = list_entry(p, struct page_info, list);
         uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
@@ -459,9 +459,6 @@ void pv_relinquish_tables(struct domain *d)
         __atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);
         __atomic_fetch_sub(&pg->count_info, x & PGT_count_mask, __ATOMIC_RELEASE);
     }
-    if (d->vcpus)
-        for_each_vcpu(d, v)
-            v->arch.guest_l4_mfn = 0;
 }
 
 /* ---- invariant checker (debug and tests) ---- */
@@ -549,8 +546,9 @@ static void check_table(struct check *c, struct page_info *pg, unsigned level)
             continue;
         }
         ex = check_find(c, pte_mfn(e));
+        /* A privileged L1 may map any domain's frames, also orphans of dead ones. */
         if (mine && !ex && (level > 1 || !o->is_privileged ||
-                            !(mfn_to_page(pte_mfn(e))->count_info & PGC_allocated)))
+                            !mfn_to_page(pte_mfn(e))->count_info))
             check_fail(c, "L%u %#lx slot %u: maps mfn %#lx, not a frame of the domain",
                        level, (unsigned long)page_to_mfn(pg), i, (unsigned long)pte_mfn(e));
         if (!ex)
@@ -584,9 +582,12 @@ static void check_frame(struct check *c, const struct expect *ex)
         check_fail(c, "mfn %#lx: type_info %#x, validated bit wrong", m, x);
 }
 
+/* d's frames are those on its page list, plus its shared info page, which d owns
+ * (so that it may map it) outside its reservation (core/domain.c). */
 static void check_accounting(struct check *c)
 {
     unsigned long n = 0, per_node[MAX_NUMNODES] = { 0 };
+    struct page_info *si = c->d->shared_info ? virt_to_page(c->d->shared_info) : NULL;
     struct list_head *p;
 
     list_for_each(p, &c->d->page_list) {
@@ -594,10 +595,12 @@ static void check_accounting(struct check *c)
 
         if (!owned_by(pg, c->d))
             check_fail(c, "mfn %#lx on the page list, not owned", (unsigned long)page_to_mfn(pg));
+        if (pg == si)
+            si = NULL;
         n++;
         per_node[pg->node]++;
     }
-    if (n != c->d->tot_pages || n != c->n)
+    if (n != c->d->tot_pages || n + (si && owned_by(si, c->d)) != c->n)
         check_fail(c, "tot_pages %lu, page list %lu, owned frames %lu", c->d->tot_pages, n,
                    (unsigned long)c->n);
     for (unsigned i = 0; i < MAX_NUMNODES; i++)
@@ -662,7 +665,7 @@ bool pv_check_invariants(struct domain *d, char *why, size_t len)
     if (why && len)
         why[0] = '\0';
     spin_lock_irqsave(&d->page_lock, flags);
-    c.cap = d->tot_pages + 1;
+    c.cap = d->tot_pages + 2;          /* + the shared info page, + one to see excess */
     bytes = c.cap * sizeof(struct expect);
     while ((PAGE_SIZE << order) < bytes && order < MAX_ORDER)
         order++;

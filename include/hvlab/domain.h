@@ -117,6 +117,8 @@ domid_t domain_alloc_id(void);
 struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned memflags);
 int domain_free_frame(struct domain *d, struct page_info *pg);   /* -EBUSY if in use */
 void domain_relinquish_memory(struct domain *d);                  /* on destroy */
+/* Give up a frame outside the page list: freed now, or by its last reference. */
+void release_frame(struct page_info *pg);
 
 /* core/vcpu.c */
 struct vcpu *vcpu_create(struct domain *d, vcpuid_t id, unsigned cpu);

@@ -84,9 +84,10 @@ int get_page_and_type(struct page_info *pg, struct domain *d, uint32_t type);
 void put_page_and_type(struct page_info *pg);
 
 /* Write val into the page-table entry at machine address ptr (8-byte aligned, in a
- * validated page table of d). L1 entries may map only pg_owner's frames: d itself, or
- * any domain when d is privileged (foreign mappings). Higher levels point only to d's
- * own frames; L4 slots 256..511 are the hypervisor's (-EPERM). The new entry's
+ * validated page table of d). L1 entries may map only pg_owner's frames (pg_owner != d
+ * needs a privileged d: foreign mappings; pg_owner is only compared, never
+ * dereferenced). Higher levels point only to d's own frames; L4 slots 256..511 are
+ * the hypervisor's (-EPERM). The new entry's
  * references are taken before the old one's are dropped; on error nothing changed.
  * -EFAULT ptr outside RAM, -EPERM not d's frame / foreign frame / hypervisor slot,
  * -EINVAL not a validated table or bad entry, -EBUSY type conflict. The caller flushes
@@ -99,9 +100,10 @@ int pv_pin_table(struct domain *d, mfn_t mfn, unsigned level);
 int pv_unpin_table(struct domain *d, mfn_t mfn);
 
 /* A vCPU's page-table base: take an L4 reference on new_l4 (validating it) and drop
- * the one on old_l4 (0: none). The caller loads CR3 and keeps
- * v->arch.guest_l4_mfn == the mfn whose base reference v holds (0 for none):
- * domain_relinquish_memory() consumes those references and clears the field. */
+ * the one on old_l4 (0: none; -EINVAL, nothing done, if old_l4 is no L4 of d). The
+ * caller loads CR3 and keeps v->arch.guest_l4_mfn == the mfn whose base reference v
+ * holds (0 for none); pv_check_invariants relies on it. domain_relinquish_memory()
+ * drops the base references of all of d's vCPUs without looking at them. */
 int pv_set_base(struct domain *d, mfn_t new_l4, mfn_t old_l4);
 
 /* Machine address of the L1 entry that maps va under d's validated L4 l4_mfn.
@@ -117,7 +119,7 @@ bool pv_check_invariants(struct domain *d, char *why, size_t len);
 /* ---- shared by mm/pv_mm.c and mm/domain_mem.c only ---- */
 
 /* With d->page_lock held: drop every reference d's page tables, pins and vCPU bases
- * hold, and every PGT_ln type of d's frames. */
+ * hold, and every PGT_ln type of d's frames. d's vCPUs must never run again. */
 void pv_relinquish_tables(struct domain *d);
 /* put_page dropped the last reference of an orphan: free it. */
 void mm_orphan_release(struct page_info *pg);

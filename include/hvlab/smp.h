@@ -9,7 +9,14 @@ typedef struct { uint64_t bits; } cpumask_t;   /* NR_CPUS <= 64 */
 static inline void cpumask_set(cpumask_t *m, unsigned c) { m->bits |= 1ULL << c; }
 static inline void cpumask_clear(cpumask_t *m, unsigned c) { m->bits &= ~(1ULL << c); }
 static inline bool cpumask_test(const cpumask_t *m, unsigned c) { return m->bits >> c & 1; }
-static inline unsigned cpumask_weight(const cpumask_t *m) { return (unsigned)__builtin_popcountll(m->bits); }
+static inline unsigned cpumask_weight(const cpumask_t *m)
+{
+    /* No POPCNT in the baseline ISA, and no libgcc in the image: count by hand. */
+    unsigned n = 0;
+    for (uint64_t b = m->bits; b; b &= b - 1)
+        n++;
+    return n;
+}
 #define for_each_cpu(c, m) \
     for ((c) = 0; (c) < NR_CPUS; (c)++) if (cpumask_test((m), (c)))
 
