@@ -2,4 +2,4 @@
 HV_SRCS += core/main.c core/console.c core/console_ring.c core/printk.c core/panic.c \
 	core/symbols.c core/percpu.c core/smp.c core/timer.c core/acpi.c core/mem_init.c \
 	core/topology.c core/selftest.c core/domain.c core/vcpu.c core/hypercall.c \
-	core/mm_hypercalls.c core/domctl.c core/sysctl.c core/dom0_build.c
+	core/mm_hypercalls.c core/domctl.c core/sysctl.c core/dom0_build.c core/trace.c

@@ -17,6 +17,7 @@
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
 #include <hvlab/shutdown.h>
+#include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
 #include <public/sched.h>
 
@@ -128,6 +129,7 @@ struct domain *domain_create_in(domid_t id, const char *name, unsigned max_vcpus
     spin_lock_irqsave(&domlist_lock, f);
     list_add_tail(&d->domlist, &domain_list);
     spin_unlock_irqrestore(&domlist_lock, f);
+    TRACE(TRC_DOM_CREATE, id, 0, max_vcpus, 0);
     pr_info("domain %u (%s): created, %u vCPU%s\n", id, d->name, max_vcpus,
             max_vcpus == 1 ? "" : "s");
     return d;
@@ -142,6 +144,7 @@ void domain_pause_by_controller(struct domain *d)
 {
     struct vcpu *v;
     __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+    TRACE(TRC_DOM_PAUSE, d->domain_id, 0, 0, 0);
     for_each_vcpu(d, v)
         if (v != current)
             vcpu_sleep_sync(v);
@@ -154,6 +157,7 @@ int domain_unpause_by_controller(struct domain *d)
         return -EINVAL;
     if (d->state == DOMSTATE_created)
         d->state = DOMSTATE_active;
+    TRACE(TRC_DOM_UNPAUSE, d->domain_id, 0, 0, 0);
     if (__atomic_sub_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST) == 0)
         for_each_vcpu(d, v)
             vcpu_wake(v);
@@ -176,6 +180,7 @@ void domain_shutdown(struct domain *d, unsigned reason)
     d->shutdown_reason = reason;
     spin_unlock_irqrestore(&d->lock, f);
 
+    TRACE(TRC_DOM_SHUTDOWN, d->domain_id, 0, reason, 0);
     pr_info("domain %u (%s): shutdown (%s)\n", d->domain_id, d->name,
             shutdown_reason_name(reason));
     for_each_vcpu(d, v) {
@@ -231,6 +236,7 @@ int domain_destroy(struct domain *d)
         /* Still mapped by another domain (dom0 may): freed by its last put_page. */
         release_frame(virt_to_page(d->shared_info));
     }
+    TRACE(TRC_DOM_DESTROY, d->domain_id, 0, frames_before, 0);
     pr_info("domain %u (%s): destroyed, %lu frames returned, %lu free\n", d->domain_id,
             d->name, frames_before, frames_free_all());
     xfree(d);

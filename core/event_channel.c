@@ -44,6 +44,7 @@
 #include <hvlab/lib.h>
 #include <hvlab/panic.h>
 #include <hvlab/sched.h>
+#include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
 
 enum evtchn_state {
@@ -118,6 +119,7 @@ void evtchn_set_pending(struct vcpu *v, evtchn_port_t port)
     struct vcpu *kicked = NULL;
 
     ASSERT(evtchn_port_valid(port));
+    TRACE_VCPU(TRC_EVTCHN_PENDING, v, port, bit_test(s->evtchn_mask, port));
     if (bit_test_and_set(s->evtchn_pending, port))
         return;                         /* the guest has yet to see the last one */
     if (!bit_test(s->evtchn_mask, port)) {
@@ -429,8 +431,12 @@ static long evtchn_op_send(struct domain *ld, uint64_t arg)
 
     spin_lock_irqsave(&ld->event_lock, flags);
     lchn = evtchn_lookup(ld, s.port);
-    if (lchn && lchn->state == ECS_INTERDOMAIN)
+    if (lchn && lchn->state == ECS_INTERDOMAIN) {
+        TRACE_VCPU(TRC_EVTCHN_SEND, current, s.port,
+                   (uint64_t)lchn->u.interdomain.remote->domain_id << 32 |
+                   lchn->u.interdomain.remote_port);
         evtchn_raise(lchn->u.interdomain.remote, lchn->u.interdomain.remote_port);
+    }
     else if (!lchn || lchn->state != ECS_UNBOUND)
         rc = -EINVAL;                   /* free, reserved, VIRQ: nothing to send to */
     /* unbound: nobody listens yet, the event is dropped (Xen) */
@@ -536,6 +542,7 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned virq)
     ASSERT(virq < NR_VIRQS);
     spin_lock_irqsave(&d->event_lock, flags);
     port = v->virq_to_evtchn[virq];
+    TRACE_VCPU(TRC_EVTCHN_VIRQ, v, virq, port);
     if (port)
         evtchn_set_pending(v, port);
     spin_unlock_irqrestore(&d->event_lock, flags);

@@ -10,6 +10,7 @@
 #include <hvlab/hypercall.h>
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
+#include <hvlab/trace.h>
 #include <hvlab/x86/regs.h>
 #include <public/console.h>
 #include <public/sched.h>
@@ -138,6 +139,7 @@ static const hypercall_fn hypercall_table[NR_HYPERCALLS] = {
     HC(HYPERVISOR_event_channel_op, do_event_channel_op),
     HC(HYPERVISOR_sysctl, do_sysctl),
     HC(HYPERVISOR_domctl, do_domctl),
+    HC(HYPERVISOR_trace_op, do_trace_op),
 };
 
 static long hypercall_call(uint64_t nr, const uint64_t a[5])
@@ -175,5 +177,9 @@ void hypercall_entry(struct cpu_regs *r);
 void hypercall_entry(struct cpu_regs *r)
 {
     const uint64_t a[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
-    r->rax = (uint64_t)hypercall_call(r->rax, a);
+    uint64_t nr = r->rax;
+    TRACE_VCPU(TRC_HCALL_ENTRY, current, nr, a[0]);
+    r->rax = (uint64_t)hypercall_call(nr, a);
+    /* current again: the call may have blocked and come back on another pCPU. */
+    TRACE_VCPU(TRC_HCALL_EXIT, current, nr, r->rax);
 }

@@ -14,6 +14,7 @@
 #include <hvlab/smp.h>
 #include <hvlab/time.h>
 #include <hvlab/topology.h>
+#include <hvlab/trace.h>
 #include <hvlab/timer.h>
 #include <hvlab/x86/apic.h>
 
@@ -93,6 +94,7 @@ void start_hv(uint32_t magic, uint32_t mbi_pa)
     local_irq_enable();
     smp_boot_aps(maxcpus);
     pr_info("smp: %u of %u CPUs online\n", nr_cpus_online, topo.nr_cpus);
+    trace_init();
     topology_print();
     selftests_run();
     pr_info("hvlab: boot complete in %lu us (NOW)\n", (unsigned long)(NOW() / 1000));

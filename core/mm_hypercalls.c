@@ -10,6 +10,7 @@
 #include <hvlab/percpu.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
+#include <hvlab/trace.h>
 #include <hvlab/x86/regs.h>
 #include <public/memory.h>
 #include <public/mmu.h>
@@ -41,6 +42,8 @@ static struct domain *pg_owner_of(struct domain *d, uint64_t foreigndom)
         return d;
     if (!d->is_privileged)
         return ERR_PTR(-EPERM);
+    if (foreigndom == DOMID_XEN)
+        return dom_xen;
     struct domain *f = domain_get((domid_t)foreigndom);
     return f ? f : ERR_PTR(-ESRCH);
 }
@@ -65,6 +68,11 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_va, uint64_t for
             rc = -ENOSYS;
             break;
         }
+        if (owner == dom_xen && (req.val & PTE_W)) {
+            rc = -EPERM;                /* the hypervisor's frames: read-only, always */
+            break;
+        }
+        TRACE_VCPU(TRC_PV_PTWR, current, req.ptr, req.val);
         if ((rc = pv_mmu_update(d, owner, req.ptr & ~3ULL, req.val)) < 0)
             break;
     }
@@ -85,6 +93,7 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
         return -EINVAL;
     if ((rc = pv_lookup_l1e(v->domain, v->arch.guest_l4_mfn, va, &l1e)) < 0)
         return rc;
+    TRACE_VCPU(TRC_PV_PTWR, v, l1e, val);
     if ((rc = pv_mmu_update(v->domain, v->domain, l1e, val)) < 0)
         return rc;
     if (flags & UVMF_TLB_FLUSH || v->domain->max_vcpus > 1)
@@ -166,17 +175,22 @@ static long memop_increase(struct domain *t, const struct xen_memory_reservation
 
     if (node >= 0 && (unsigned)node >= MAX_NUMNODES)
         return -EINVAL;
+    uint64_t per_node[MAX_NUMNODES] = { 0 };
     for (i = 0; i < r->nr_extents; i++) {
         struct page_info *pg = domain_alloc_frame(t, node < 0 ? NUMA_NO_NODE : (unsigned)node,
                                                   flags | MEMF_ZERO);
         if (!pg)
             break;
+        per_node[pg->node]++;
         uint64_t mfn = page_to_mfn(pg);
         if (copy_to_guest(r->extent_start + i * sizeof(mfn), &mfn, sizeof(mfn))) {
             domain_free_frame(t, pg);
             return i ? (long)i : -EFAULT;
         }
     }
+    for (unsigned n = 0; n < MAX_NUMNODES; n++)
+        if (per_node[n])
+            TRACE(TRC_MEM_ALLOC, t->domain_id, 0, (uint64_t)(uint32_t)node << 32 | n, per_node[n]);
     return i ? (long)i : -ENOMEM;
 }
 

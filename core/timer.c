@@ -8,6 +8,7 @@
 #include <hvlab/smp.h>
 #include <hvlab/time.h>
 #include <hvlab/timer.h>
+#include <hvlab/trace.h>
 #include <hvlab/x86/apic.h>
 
 /* Arm this CPU's LAPIC for its earliest timer. Called with its timer_lock held. */
@@ -35,6 +36,8 @@ static void timer_irq(struct cpu_regs *regs)
     spin_lock_irqsave(&pc->timer_lock, f);
     pc->timer_programmed = 0;
     while ((t = timerq_pop_expired(&pc->timers, NOW())) != NULL) {
+        TRACE(TRC_TIMER_FIRE, TRACE_DOM_NONE, (uint16_t)pc->cpu, (uint64_t)t->expires,
+              (uint64_t)(NOW() - t->expires));
         spin_unlock(&pc->timer_lock);
         t->fn(t->data);                 /* may re-arm t: the lock is not held */
         spin_lock(&pc->timer_lock);
@@ -74,6 +77,7 @@ void timer_set(struct timer *t, s_time_t expires)
     if (timer_is_queued(t))
         timerq_remove(&pc->timers, t);
     t->expires = expires;
+    TRACE(TRC_TIMER_SET, TRACE_DOM_NONE, (uint16_t)pc->cpu, (uint64_t)expires, t->cpu);
     timer_enqueue(pc, t);
     spin_unlock_irqrestore(&pc->timer_lock, f);
 }

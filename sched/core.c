@@ -17,6 +17,7 @@
 #include <hvlab/panic.h>
 #include <hvlab/printk.h>
 #include <hvlab/time.h>
+#include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
 #include "private.h"
 
@@ -73,6 +74,8 @@ bool vcpu_runnable(const struct vcpu *v)
 
 static void vcpu_runstate_change(struct vcpu *v, int new_state, s_time_t now)
 {
+    TRACE_VCPU(TRC_SCHED_RUNSTATE, v, (uint64_t)v->runstate.state << 8 | (unsigned)new_state,
+               v->processor);
     s_time_t delta = now - v->runstate.state_entry_time;
     if (delta > 0)
         v->runstate.time[v->runstate.state] += delta;
@@ -150,6 +153,14 @@ static void schedule(void)
     }
     ASSERT(!next->is_running);
     ASSERT(next->processor == cpu);
+    TRACE_VCPU(TRC_SCHED_SWITCH, next, (uint64_t)slice.time,
+               is_idle_vcpu(prev) ? (uint64_t)TRACE_DOM_IDLE << 16 :
+               (uint64_t)prev->domain->domain_id << 16 | prev->vcpu_id);
+    if (!is_idle_vcpu(next)) {
+        if (next->last_processor != cpu)
+            TRACE_VCPU(TRC_SCHED_MIGRATE, next, next->last_processor, cpu);
+        next->last_processor = cpu;
+    }
     vcpu_runstate_change(prev, blocked_state(prev), now);
     vcpu_runstate_change(next, RUNSTATE_running, now);
     next->is_running = true;
@@ -191,8 +202,10 @@ void vcpu_wake(struct vcpu *v)
     if (vcpu_runnable(v)) {
         if (v->runstate.state >= RUNSTATE_blocked)
             vcpu_runstate_change(v, RUNSTATE_runnable, NOW());
-        if (!v->is_running)
+        if (!v->is_running) {
+            TRACE_VCPU(TRC_SCHED_WAKE, v, v->processor, 0);
             s->ops->wake(s, v);
+        }
     }
     spin_unlock_irqrestore(l, flags);
 }
@@ -206,6 +219,7 @@ void vcpu_sleep_nosync(struct vcpu *v)
     if (!vcpu_runnable(v)) {
         if (v->runstate.state == RUNSTATE_runnable)
             vcpu_runstate_change(v, blocked_state(v), NOW());
+        TRACE_VCPU(TRC_SCHED_SLEEP, v, (uint64_t)blocked_state(v), 0);
         s->ops->sleep(s, v);
     }
     spin_unlock_irqrestore(l, flags);
@@ -221,6 +235,7 @@ void vcpu_sleep_sync(struct vcpu *v)
 void vcpu_block_current(void)
 {
     struct vcpu *v = current;
+    TRACE_VCPU(TRC_SCHED_BLOCK, v, 0, 0);
     vcpu_sleep_nosync(v);
 }
 
@@ -228,6 +243,7 @@ void vcpu_yield_current(void)
 {
     struct vcpu *v = current;
     unsigned long flags;
+    TRACE_VCPU(TRC_SCHED_YIELD, v, 0, 0);
     spinlock_t *l = vcpu_schedule_lock_irqsave(v, &flags);
     struct scheduler *s = vcpu_scheduler(v);
     if (s->ops->yield)
@@ -346,7 +362,7 @@ int sched_alloc_vcpu(struct vcpu *v, unsigned cpu)
 
     if (!cpumask_test(&s->cpus, cpu))
         cpu = (unsigned)__builtin_ctzll(s->cpus.bits);
-    v->processor = cpu;
+    v->processor = v->last_processor = cpu;
     if (!(v->cpu_hard_affinity.bits & s->cpus.bits))
         v->cpu_hard_affinity = s->cpus;
     if (!v->cpu_soft_affinity.bits)

@@ -28,5 +28,6 @@ void smp_init(void);                /* core/smp.c */
 void percpu_init_bsp(uintptr_t stack_top);
 void percpu_topology_bsp(void);
 void paging_init(paddr_t ram_end);
+void paging_map_mmio(paddr_t base, uint64_t size);
 
 #endif

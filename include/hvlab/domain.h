@@ -32,6 +32,7 @@ struct vcpu {
     /* Scheduling: guarded by the scheduler lock of the pCPU in `processor` (see
      * sched/core.c); runstate fields are written only by the CPU that changes it. */
     unsigned processor;                 /* pCPU it runs on, or is queued for */
+    unsigned last_processor;            /* pCPU it last ran on (migration accounting) */
     bool is_running;                    /* on a pCPU right now */
     unsigned long pause_flags;          /* VPF_* bits, atomic ops */
     int pause_count;                    /* controller pauses, atomic */
@@ -95,6 +96,7 @@ struct domain {
 };
 
 extern struct domain *dom0;
+extern struct domain *dom_xen;            /* owns frames shared read-only with dom0 */
 
 /* core/domain.c */
 struct domain *domain_create(domid_t id, const char *name, unsigned max_vcpus,

@@ -35,6 +35,7 @@
 typedef uint16_t hv_domid_t;
 #define DOMID_SELF   0x7ff0
 #define DOMID_INVALID 0x7fff
+#define DOMID_XEN    0x7ff2       /* the hypervisor's shareable frames (trace rings) */
 
 /* ---- Guest virtual layout of a PV guest (set up by the domain builder) ----
  * The guest owns the lower half of the address space; the upper half belongs to the

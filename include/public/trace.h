@@ -144,14 +144,15 @@ _Static_assert(sizeof(struct trace_chunk_header) == 16, "chunk header is 16 byte
 struct trace_info {
     uint32_t nr_cpus;
     uint32_t ring_records;              /* records per ring (a power of two) */
-    uint64_t ring_mfn[64];              /* first frame of each pCPU's ring (contiguous) */
-    uint32_t ring_pages;                /* frames per ring, control page included */
+    uint64_t ring_mfn[64];              /* first frame of each pCPU's records (contiguous) */
+    uint64_t ctl_mfn[64];               /* each pCPU's control page */
+    uint32_t ring_pages;                /* frames of records per ring */
     uint32_t enabled;
     uint64_t class_mask;
     uint64_t tsc_khz;
 };
 
-/* Each ring: one control page, then ring_records records, mapped read-only by dom0.
+/* Each ring: a control page and ring_records records, mapped read-only by dom0.
  * The producer (the hypervisor, on that pCPU only) advances prod; dom0 reads records
  * in [cons, prod) and reports how far it got with TRACEOP_consume, which advances
  * cons. A producer that finds the ring full drops the record and counts it; the next

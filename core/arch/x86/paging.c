@@ -7,6 +7,7 @@
  * The AP trampoline still switches to the boot tables, which stay intact. */
 #include <hvlab/addr.h>
 #include <hvlab/bootmem.h>
+#include <hvlab/mm.h>
 #include <hvlab/lib.h>
 #include <hvlab/panic.h>
 #include <hvlab/printk.h>
@@ -20,6 +21,7 @@
 #define PTE_PS  (1ULL << 7)
 #define PTE_G   (1ULL << 8)
 #define PTE_NX  (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
 
 extern uint64_t boot_pml4[512];
 paddr_t idle_pml4_pa;
@@ -33,6 +35,15 @@ static uint64_t *pt_alloc(paddr_t *pa)
     uint64_t *t = __va(*pa);
     memset(t, 0, PAGE_SIZE);
     return t;
+}
+
+/* After boot: page-table pages come from the buddy allocator. */
+static void pt_alloc_runtime(paddr_t *pa)
+{
+    struct page_info *pg = alloc_frames(0, NUMA_NO_NODE, MEMF_ZERO);
+    if (!pg)
+        panic("paging: no memory for a page table");
+    *pa = page_to_paddr(pg);
 }
 
 static bool nx_enabled(void)
@@ -82,4 +93,24 @@ void pv_mm_init(void)
 {
     for (unsigned i = 256; i < 512; i++)
         hv_l4_template[i] = idle_pml4[i];
+}
+
+/* Extend the direct map over a device region (uncached), e.g. a PCI BAR above RAM. */
+void paging_map_mmio(paddr_t base, uint64_t size)
+{
+    uint64_t *pml4 = idle_pml4;
+    uint64_t *pdpt = __va(pml4[(DIRECTMAP_BASE >> 39) & 511] & PTE_ADDR);
+    for (paddr_t pa = ALIGN_DOWN(base, MiB(2)); pa < base + size; pa += MiB(2)) {
+        uint64_t *pdpte = &pdpt[(pa >> 30) & 511];
+        if (!(*pdpte & PTE_P)) {
+            paddr_t pd_pa;
+            pt_alloc_runtime(&pd_pa);
+            *pdpte = pd_pa | PTE_P | PTE_W;
+        }
+        uint64_t *pd = __va(*pdpte & PTE_ADDR);
+        uint64_t *pde = &pd[(pa >> 21) & 511];
+        if (!(*pde & PTE_P))
+            *pde = pa | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | (nx_enabled() ? PTE_NX : 0);
+    }
+    write_cr3(read_cr3());
 }

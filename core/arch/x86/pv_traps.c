@@ -10,6 +10,7 @@
 #include <hvlab/sched.h>
 #include <hvlab/symbols.h>
 #include <hvlab/time.h>
+#include <hvlab/trace.h>
 #include <hvlab/x86/regs.h>
 #include <public/hvlab.h>
 
@@ -88,6 +89,7 @@ void pv_trap(struct cpu_regs *r)
     uint64_t cr2 = vec == 14 ? read_cr2() : 0;
     uint64_t handler = vec < NR_GUEST_TRAPS ? v->arch.trap_handler[vec] : 0;
 
+    TRACE_VCPU(TRC_PV_TRAP, v, (uint64_t)vec << 32 | (uint32_t)r->error_code, r->rip);
     if (!handler) {
         pv_dump(v, r, cr2);
         domain_crash(v->domain, "exception with no guest handler");
@@ -128,6 +130,7 @@ void pv_return_to_guest(struct cpu_regs *r)
         if (vi && vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask &&
             v->arch.event_callback) {
             vi->evtchn_upcall_mask = 1;
+            TRACE_VCPU(TRC_PV_UPCALL, v, vi->evtchn_pending_sel, 0);
             if (!pv_bounce(v, r, BOUNCE_VECTOR_UPCALL, 0, 0, v->arch.event_callback))
                 continue;               /* crashed: the softirq switches away */
         }

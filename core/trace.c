@@ -1,0 +1,257 @@
+/* Trace rings. Each pCPU has its own ring (single producer: that pCPU), a control
+ * page followed by a power-of-two array of 32-byte records (include/public/trace.h).
+ * The rings are frames of the pseudo-domain dom_xen, so that dom0's collector can map
+ * them read-only (never writable: mm_hypercalls.c refuses) and read records while
+ * domains run; it reports what it consumed with TRACEOP_consume.
+ *
+ * A full ring drops the record and counts it; the next record that fits is preceded
+ * by a TRC_LOST record carrying the count. Nothing is lost silently.
+ *
+ * The stream to the host: dom0 writes what it collected with TRACEOP_stream, and the
+ * hypervisor appends it to a shared-memory region (QEMU ivshmem-plain backed by a
+ * host file): bytes 0-7 "HVSHM001", 8-15 the stream length, the stream from 4096 on.
+ *
+ * Locking: a ring is written only by its pCPU with interrupts off; cons is advanced
+ * by TRACEOP_consume (any CPU) and read by the producer, both atomically. The stream
+ * region is guarded by stream_lock. trace_mask is written by TRACEOP_set_mask /
+ * start / stop and read everywhere without a lock (a stale read costs one record). */
+#include <hvlab/boot.h>
+#include <hvlab/cmdline.h>
+#include <hvlab/domain.h>
+#include <hvlab/errno.h>
+#include <hvlab/guest_access.h>
+#include <hvlab/mm.h>
+#include <hvlab/pci.h>
+#include <hvlab/percpu.h>
+#include <hvlab/printk.h>
+#include <hvlab/pv_mm.h>
+#include <hvlab/time.h>
+#include <hvlab/topology.h>
+#include <hvlab/trace.h>
+#include <hvlab/x86/regs.h>
+
+#define IVSHMEM_VENDOR 0x1af4
+#define IVSHMEM_DEVICE 0x1110
+#define SHM_MAGIC "HVSHM001"
+#define SHM_DATA 4096
+
+uint32_t trace_mask;
+static uint32_t class_mask = TRC_MASK_ALL;      /* classes traced while started */
+
+static unsigned opt_ring_records = 32768;
+boot_param_uint("trace_ring", opt_ring_records, "records per pCPU trace ring (a power of two)");
+static unsigned opt_trace_mask = TRC_MASK_ALL;
+boot_param_uint("trace_mask", opt_trace_mask, "trace classes (bit per class, see trace.h)");
+static bool opt_trace_boot;
+boot_param_bool("trace", opt_trace_boot, "start tracing at boot");
+
+struct trace_ring {
+    struct trace_ring_ctl *ctl;
+    struct trace_record *rec;
+    uint64_t lost;                      /* drops not yet reported by a TRC_LOST */
+    uint64_t first_lost_tsc;
+    struct page_info *pages;            /* the records */
+    struct page_info *ctl_page;
+};
+static struct trace_ring rings[NR_CPUS];
+static unsigned ring_records, ring_order;
+
+/* dom_xen: owns frames the hypervisor shares read-only with dom0. */
+static struct domain dom_xen_storage = { .domain_id = DOMID_XEN, .name = "Xen" };
+struct domain *dom_xen = &dom_xen_storage;
+
+static spinlock_t stream_lock = SPIN_LOCK_UNLOCKED;
+static uint8_t *shm;
+static uint64_t shm_size;
+
+/* ---- producing ---- */
+
+static void ring_put(struct trace_ring *r, const struct trace_record *rec)
+{
+    uint64_t prod = r->ctl->prod;
+    r->rec[prod & (ring_records - 1)] = *rec;
+    __atomic_store_n(&r->ctl->prod, prod + 1, __ATOMIC_RELEASE);
+}
+
+void trace_emit(uint32_t event, uint16_t domid, uint16_t vcpuid, uint64_t d0, uint64_t d1)
+{
+    unsigned long f = local_irq_save();
+    struct trace_ring *r = &rings[smp_processor_id()];
+    struct trace_record rec = { rdtsc(), event, domid, vcpuid, { d0, d1 } };
+
+    if (r->ctl) {
+        uint64_t used = r->ctl->prod - __atomic_load_n(&r->ctl->cons, __ATOMIC_ACQUIRE);
+        uint64_t need = r->lost ? 2 : 1;
+        if (used + need > ring_records) {
+            if (!r->lost++)
+                r->first_lost_tsc = rec.tsc;
+            r->ctl->lost++;
+        } else {
+            if (r->lost) {
+                struct trace_record lost = { rec.tsc, TRC_LOST, TRACE_DOM_NONE, 0,
+                                             { r->lost, r->first_lost_tsc } };
+                ring_put(r, &lost);
+                r->lost = 0;
+            }
+            ring_put(r, &rec);
+        }
+    }
+    local_irq_restore(f);
+}
+
+void trace_emit_vcpu(uint32_t event, const struct vcpu *v, uint64_t d0, uint64_t d1)
+{
+    if (!v->domain)
+        trace_emit(event, TRACE_DOM_IDLE, (uint16_t)v->processor, d0, d1);
+    else
+        trace_emit(event, v->domain->domain_id, (uint16_t)v->vcpu_id, d0, d1);
+}
+
+/* ---- setting up ---- */
+
+static void trace_find_shm(void)
+{
+    paddr_t base;
+    uint64_t size;
+    if (!pci_find_bar(IVSHMEM_VENDOR, IVSHMEM_DEVICE, 2, &base, &size)) {
+        pr_info("trace: no ivshmem device: no trace stream to the host\n");
+        return;
+    }
+    if (base + size > DIRECTMAP_SIZE || size < 2 * SHM_DATA) {
+        pr_warn("trace: ivshmem region at %#lx (%lu KiB) unusable\n", base, size >> 10);
+        return;
+    }
+    paging_map_mmio(base, size);
+    shm = __va(base);
+    shm_size = size;
+    memcpy(shm, SHM_MAGIC, 8);
+    *(volatile uint64_t *)(shm + 8) = 0;
+    pr_info("trace: stream region %lu MiB at %#lx\n", size >> 20, base);
+}
+
+void trace_init(void)
+{
+    unsigned c;
+    if (opt_ring_records < 64 || (opt_ring_records & (opt_ring_records - 1))) {
+        pr_err("trace: trace_ring=%u is not a power of two >= 64: using 32768\n",
+               opt_ring_records);
+        opt_ring_records = 32768;
+    }
+    ring_records = opt_ring_records;
+    uint64_t pages = (uint64_t)ring_records * sizeof(struct trace_record) / PAGE_SIZE;
+    while ((1UL << ring_order) < pages)
+        ring_order++;
+    spin_lock_init(&dom_xen->page_lock);
+    list_init(&dom_xen->page_list);
+    for_each_cpu(c, &cpu_online_map) {
+        struct page_info *pg = alloc_frames(ring_order, per_cpu(c)->node, MEMF_ZERO);
+        struct page_info *ctl = alloc_frames(0, per_cpu(c)->node, MEMF_ZERO);
+        if (!pg || !ctl) {
+            pr_err("trace: no memory for CPU%u's ring: tracing disabled\n", c);
+            return;
+        }
+        for (unsigned long i = 0; i <= (1UL << ring_order); i++) {
+            struct page_info *p = i < (1UL << ring_order) ? &pg[i] : ctl;
+            p->owner = dom_xen;
+            p->count_info = PGC_allocated;
+        }
+        rings[c].pages = pg;
+        rings[c].ctl_page = ctl;
+        rings[c].ctl = page_to_virt(ctl);
+        rings[c].rec = page_to_virt(pg);
+    }
+    class_mask = opt_trace_mask & TRC_MASK_ALL;
+    trace_find_shm();
+    pr_info("trace: %u records per pCPU ring (%lu KiB), classes %#x%s\n", ring_records,
+            (PAGE_SIZE << ring_order) >> 10, class_mask, opt_trace_boot ? ", started" : "");
+    if (opt_trace_boot)
+        trace_mask = class_mask | (1u << TRC_CLS_META);
+}
+
+/* ---- trace_op ---- */
+
+static long trace_stream_append(const struct trace_stream_write *w)
+{
+    uint8_t buf[512];
+    unsigned long f;
+    long rc = 0;
+
+    if (!shm)
+        return -ENODEV;
+    spin_lock_irqsave(&stream_lock, f);
+    uint64_t len = *(volatile uint64_t *)(shm + 8);
+    if (SHM_DATA + len + w->len > shm_size) {
+        rc = -ENOSPC;                   /* the collector reports it: never silent */
+    } else {
+        for (uint64_t done = 0; done < w->len && rc == 0;) {
+            size_t n = MIN(sizeof(buf), w->len - done);
+            if (copy_from_guest(buf, w->buf + done, n))
+                rc = -EFAULT;
+            else
+                memcpy(shm + SHM_DATA + len + done, buf, n);
+            done += n;
+        }
+        if (rc == 0)
+            __atomic_store_n((uint64_t *)(shm + 8), len + w->len, __ATOMIC_RELEASE);
+    }
+    spin_unlock_irqrestore(&stream_lock, f);
+    return rc;
+}
+
+long do_trace_op(uint64_t cmd, uint64_t arg)
+{
+    if (!current->domain->is_privileged)
+        return -EPERM;
+    switch (cmd) {
+    case TRACEOP_info: {
+        struct trace_info ti;
+        unsigned c;
+        memset(&ti, 0, sizeof(ti));
+        ti.nr_cpus = nr_cpus_online;
+        ti.ring_records = ring_records;
+        ti.ring_pages = 1u << ring_order;
+        for_each_cpu(c, &cpu_online_map)
+            if (rings[c].pages && c < ARRAY_SIZE(ti.ring_mfn)) {
+                ti.ring_mfn[c] = page_to_mfn(rings[c].pages);
+                ti.ctl_mfn[c] = page_to_mfn(rings[c].ctl_page);
+            }
+        ti.enabled = trace_mask != 0;
+        ti.class_mask = class_mask;
+        ti.tsc_khz = tsc_khz;
+        return copy_to_guest(arg, &ti, sizeof(ti)) ? -EFAULT : 0;
+    }
+    case TRACEOP_set_mask:
+        class_mask = (uint32_t)arg & TRC_MASK_ALL;
+        if (trace_mask)
+            trace_mask = class_mask | (1u << TRC_CLS_META);
+        return 0;
+    case TRACEOP_start:
+        trace_mask = class_mask | (1u << TRC_CLS_META);
+        TRACE(TRC_MARKER, TRACE_DOM_NONE, 0, 1, 0);
+        return 0;
+    case TRACEOP_stop:
+        TRACE(TRC_MARKER, TRACE_DOM_NONE, 0, 2, 0);
+        trace_mask = 0;
+        return 0;
+    case TRACEOP_consume: {
+        struct trace_consume tc;
+        if (copy_from_guest(&tc, arg, sizeof(tc)))
+            return -EFAULT;
+        if (tc.cpu >= NR_CPUS || !rings[tc.cpu].ctl)
+            return -EINVAL;
+        struct trace_ring_ctl *ctl = rings[tc.cpu].ctl;
+        uint64_t cons = __atomic_load_n(&ctl->cons, __ATOMIC_ACQUIRE);
+        if (tc.cons < cons || tc.cons > __atomic_load_n(&ctl->prod, __ATOMIC_ACQUIRE))
+            return -EINVAL;
+        __atomic_store_n(&ctl->cons, tc.cons, __ATOMIC_RELEASE);
+        return 0;
+    }
+    case TRACEOP_stream: {
+        struct trace_stream_write w;
+        if (copy_from_guest(&w, arg, sizeof(w)))
+            return -EFAULT;
+        return trace_stream_append(&w);
+    }
+    }
+    return -ENOSYS;
+}
