@@ -87,6 +87,13 @@ static void input_poll(void *data)
 size_t console_read_input(char *buf, size_t max)
 {
     size_t n = 0;
+
+    /* dom0 waits for input: show its unfinished line (a prompt) now. */
+    if (dom0 && dom0->con_len) {
+        dom0->con_line[dom0->con_len] = '\0';
+        printk(LOG_INFO, "(d0) %s", dom0->con_line);
+        dom0->con_len = 0;
+    }
     while (n < max && uart_has_input())
         buf[n++] = (char)inb(COM1);
     if (n == 0) {

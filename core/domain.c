@@ -94,6 +94,7 @@ struct domain *domain_create_in(domid_t id, const char *name, unsigned max_vcpus
 {
     struct domain *d;
     unsigned long f;
+    unsigned long free_before = frames_free_all();
 
     if (max_vcpus == 0 || max_vcpus > MAX_VIRT_CPUS || domain_get(id))
         return ERR_PTR(-EINVAL);
@@ -130,8 +131,8 @@ struct domain *domain_create_in(domid_t id, const char *name, unsigned max_vcpus
     list_add_tail(&d->domlist, &domain_list);
     spin_unlock_irqrestore(&domlist_lock, f);
     TRACE(TRC_DOM_CREATE, id, 0, max_vcpus, 0);
-    pr_info("domain %u (%s): created, %u vCPU%s\n", id, d->name, max_vcpus,
-            max_vcpus == 1 ? "" : "s");
+    pr_info("domain %u (%s): created, %u vCPU%s, %lu frames free before\n", id, d->name,
+            max_vcpus, max_vcpus == 1 ? "" : "s", free_before);
     return d;
 
 fail:

@@ -115,6 +115,8 @@ static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
     case MMUEXT_UNPIN_TABLE:
         return pv_unpin_table(d, op->arg);
     case MMUEXT_NEW_BASEPTR:
+        if (op->arg == 0 || op->arg >= max_mfn)
+            return -EINVAL;             /* 0 would mean "no tables": CR3 = 0 */
         if ((rc = pv_set_base(d, op->arg, v->arch.guest_l4_mfn)) < 0)
             return rc;
         v->arch.guest_l4_mfn = op->arg;

@@ -101,7 +101,8 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         struct vcpu_guest_context c;
         if (copy_from_guest(&c, arg, sizeof(c)))
             return -EFAULT;
-        if (c.cr3_mfn != current->arch.guest_l4_mfn)
+        if (c.cr3_mfn != current->arch.guest_l4_mfn || !guest_range_ok(c.rip, 1) ||
+            !guest_range_ok(c.rsp, 0))
             return -EINVAL;             /* same address space as the caller */
         if (v->arch.started)
             return -EEXIST;

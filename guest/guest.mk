@@ -1,1 +1,51 @@
-# (being written)
+# The PV guest runtime, build/guest/libguest.a, and the rule every guest image uses.
+# Included from the top-level Makefile before bench/bench.mk and tests/guests/guests.mk:
+#   $(eval $(call guest_image,NAME,SOURCES))  builds build/guest/NAME.elf
+#   GUEST_IMAGES  every image (built by `make`)
+#
+# Guests are freestanding like the hypervisor, but ring-3 code at 0x400000:
+# -mcmodel=small, no PIC/PIE; still no red zone (the hypervisor pushes bounce frames
+# on the guest stack) and no SSE (-mgeneral-regs-only).
+GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
+	-mcmodel=small -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	-nostdinc -isystem $(GCC_INC) -Iinclude -Iguest/include -MMD -MP
+GUEST_ASFLAGS := -g -D__ASSEMBLY__ -nostdinc -isystem $(GCC_INC) -Iinclude \
+	-Iguest/include -MMD -MP
+GUEST_LDSCRIPT := guest/guest.ld
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
+	-Wl,-z,noexecstack -Wl,--build-id=none -Wl,--fatal-warnings \
+	-Wl,--no-warn-rwx-segments -Wl,-T,$(GUEST_LDSCRIPT) -Wl,--undefined=_start
+
+# The runtime, plus the pure-logic library files it shares with the hypervisor
+# (string functions, the formatter, and the PV builder for dom0's toolstack).
+GUEST_RT_SRCS := guest/entry.S guest/main.c guest/console.c guest/events.c \
+	guest/traps.c guest/time.c guest/mm.c guest/lib.c \
+	core/lib/string.c core/lib/vsnprintf.c core/lib/elf64.c core/lib/pvbuild.c
+GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))
+GUEST_LIB := $(BUILD)/guest/libguest.a
+GUEST_IMAGES :=
+
+$(BUILD)/guest/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+$(BUILD)/guest/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(GUEST_ASFLAGS) -c $< -o $@
+
+$(GUEST_LIB): $(GUEST_RT_OBJS)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+# $(1): image name, $(2): its sources (C or assembly).
+define guest_image
+GUEST_IMAGES += $(BUILD)/guest/$(1).elf
+guests: $(BUILD)/guest/$(1).elf
+$(BUILD)/guest/$(1).elf: $(patsubst %,$(BUILD)/guest/obj/%.o,$(2)) $(GUEST_LIB) $(GUEST_LDSCRIPT)
+	$$(Q)$$(CC) $$(GUEST_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(GUEST_LIB)
+	@echo "  built $$@"
+endef
+
+.PHONY: guests
+guests: $(GUEST_LIB)
+all: guests

@@ -81,20 +81,33 @@ static void rr_dequeue(struct vcpu *v)
     }
 }
 
+/* Queue v where it can run soonest: its own pCPU if that idles, else an idle pCPU
+ * it may run on (moved there directly when that pCPU's lock is free: we hold
+ * v->processor's, so both are held as a move requires), else its own queue. */
 static void rr_wake(struct scheduler *s, struct vcpu *v)
 {
     unsigned cpu;
-    rr_enqueue(v);
-    if (sched_cpu_is_idle(v->processor)) {
-        sched_raise(v->processor);
+    if (rr_v(v)->queued)
         return;
-    }
-    for_each_cpu(cpu, &s->cpus) {
-        if (cpumask_test(&v->cpu_hard_affinity, cpu) && sched_cpu_is_idle(cpu)) {
-            sched_raise(cpu);           /* it will steal v */
+    if (!sched_cpu_is_idle(v->processor)) {
+        for_each_cpu(cpu, &s->cpus) {
+            if (cpu == v->processor || !cpumask_test(&v->cpu_hard_affinity, cpu) ||
+                !sched_cpu_is_idle(cpu))
+                continue;
+            if (spin_trylock(sched_lock(cpu))) {
+                v->processor = cpu;
+                rr_enqueue(v);
+                spin_unlock(sched_lock(cpu));
+            } else {
+                rr_enqueue(v);          /* it will try to steal v */
+            }
+            sched_raise(cpu);
             return;
         }
     }
+    rr_enqueue(v);
+    if (sched_cpu_is_idle(v->processor))
+        sched_raise(v->processor);      /* a busy pCPU gets to v when its slice ends */
 }
 
 static void rr_sleep(struct scheduler *s, struct vcpu *v)

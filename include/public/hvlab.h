@@ -115,12 +115,11 @@ struct shared_info {
 };
 
 /* ---- set_trap_table: exceptions bounced to the guest ----
- * A guest handler is entered with the guest stack holding, from RSP up:
- *   error code (always present, 0 when the CPU gives none), RIP, CS, RFLAGS, RSP, SS
- * and CR2 (for #PF) in the vcpu's trap_cr2 field of struct trap_frame_info below.
- * It returns with HYPERVISOR_iret (a sched_op, see below). */
+ * A guest handler is entered with a struct guest_bounce_frame at RSP (below) and
+ * returns with sched_op(SCHEDOP_iret). The table ends with an entry whose vector is
+ * TRAP_TABLE_END and address 0. */
 struct trap_info {
-    uint8_t vector;                     /* 0 ends the table (vector 0 itself: use 0xff+0) */
+    uint8_t vector;                     /* 0..31 */
     uint8_t flags;
     uint16_t pad;
     uint32_t pad2;
@@ -139,11 +138,8 @@ struct guest_bounce_frame {
 };
 #define BOUNCE_VECTOR_UPCALL 0x100
 
-/* set_callbacks: where event upcalls go. */
-struct callbacks {
-    uint64_t event_callback;            /* upcall entry */
-    uint64_t failsafe_callback;         /* unused for now */
-};
+/* set_callbacks(event_callback, failsafe_callback): where event upcalls enter (two
+ * scalar addresses; the failsafe callback is unused for now). */
 
 /* ---- multicall: several hypercalls in one entry ---- */
 struct multicall_entry {

@@ -171,7 +171,40 @@ def case_minimal_pv_dom0() -> None:
     check(m is not None and 0 < int(m.group(1)) < 1000, "a plausible null hypercall cost", r)
 
 
+def scenario_modules(directory: str, images: list[str], cfgs: list[str]) -> list[str]:
+    mods = ["build/dom0.elf"] + [f"build/guest/{i}.elf {i}.elf" for i in images]
+    mods += [f"{directory}/{c} {c}" for c in cfgs]
+    return mods + [f"{directory}/scenario.txt scenario"]
+
+
+def case_three_domus() -> None:
+    """dom0 creates three PV domUs on 2 CPUs from a scenario: all run, list and
+    vcpu-list show them, they shut down, and every frame comes back."""
+    d = "tests/scenarios/three-domus"
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+             modules=scenario_modules(d, ["cpuloop"], ["a.cfg", "b.cfg", "c.cfg"]))
+    check(r.status == 0, "the scenario ends with a clean poweroff", r)
+    check("(d0) scenario: done" in r.output, "the scenario completed", r)
+    for dom in (1, 2, 3):
+        m = re.search(rf"\(d{dom}\) result bench=cpuloop dom={dom} iters=(\d+) ms=300", r.output)
+        check(m is not None and int(m.group(1)) > 0, f"domain {dom} ran its loop", r)
+        check(f"domain {dom} (loop-" in r.output and "shutdown (poweroff)" in r.output,
+              f"domain {dom} shut down", r)
+    listing = [ln for ln in r.output.splitlines() if re.search(r"\(d0\) loop-[abc] +\d", ln)]
+    check(len(listing) >= 3, "xl list shows the three domains", r)
+    vcpus = [ln for ln in r.output.splitlines()
+             if re.search(r"\(d0\) loop-[abc] +\d+ +0 +\d+ ", ln)]
+    check(len(vcpus) == 3, "xl vcpu-list shows one vCPU each, on a CPU", r)
+    # Frames: free count before the first domain vs after the last destroy.
+    before = re.search(r"domain 1 \(loop-a\): created, 1 vCPU, (\d+) frames free before", r.output)
+    after = re.findall(r"domain \d \(loop-.\): destroyed, \d+ frames returned, (\d+) free", r.output)
+    check(before is not None and len(after) == 3, "creation and destruction logged", r)
+    check(int(after[-1]) == int(before.group(1)),
+          f"free frames back to {before.group(1)} after destroying all (got {after[-1]})", r)
+
+
 CASES = [make_topology_case(n, t) for n, t in TOPOLOGIES.items()] + [
+    case_three_domus,
     case_minimal_pv_dom0,
     case_maxcpus, case_unknown_and_bad_options,
     make_crash_case("pf", "exception 14 (#PF page fault)"),

@@ -64,6 +64,11 @@ long pv_iret(void)
         domain_crash(v->domain, "SCHEDOP_iret with an unreadable frame");
         return -14;
     }
+    /* IRETQ to a non-canonical RIP faults in ring 0 on real hardware: refuse it. */
+    if (!guest_range_ok(f.rip, 1) || !guest_range_ok(f.rsp, 0)) {
+        domain_crash(v->domain, "SCHEDOP_iret to an address outside the guest half");
+        return -14;
+    }
     r->rip = f.rip;
     r->rsp = f.rsp;
     r->rcx = f.rcx;

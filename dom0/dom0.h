@@ -1,0 +1,92 @@
+/* dom0's toolstack internals shared by its files: hypercall helpers, the domains it
+ * created (to apply on_poweroff/on_crash when they stop), events, output. Built only
+ * into the dom0 image (it needs the guest runtime). */
+#ifndef DOM0_DOM0_H
+#define DOM0_DOM0_H
+
+#include <guest.h>
+#include "cpulist.h"
+#include "xlcfg.h"
+
+/* ---- xl_dom.c: hypercalls ---- */
+
+/* Fills in the version and domain, makes the call; the result or -errno. */
+long xl_domctl(uint32_t cmd, hv_domid_t dom, struct domctl *op);
+long xl_sysctl(uint32_t cmd, struct sysctl *op);
+
+/* The domain with id exactly id: 0 or -ESRCH. */
+int xl_dominfo(hv_domid_t id, struct domctl_getdomaininfo *di);
+/* The first domain with an id >= from: 0 or -ESRCH when there is none. */
+int xl_dominfo_next(hv_domid_t from, struct domctl_getdomaininfo *di);
+/* Every domain in id order:
+ *   for (rc = xl_dominfo_next(0, &di); !rc; rc = xl_dominfo_next(di.domain + 1, &di)) */
+
+/* <dom> of a command: a name or a numeric id. Prints "<cmd>: no domain '<arg>'"
+ * and returns -ESRCH when there is none. */
+int xl_lookup(const char *cmd, const char *arg, struct domctl_getdomaininfo *di);
+
+/* The machine's CPUs and nodes, for resolving CPU lists. */
+int xl_topology(struct cpu_topo *t);
+
+/* Resolves a CPU list argument against the machine and refuses CPUs it does not
+ * have: 0, or -EINVAL after printing "<what>: CPU 9 does not exist (4 CPUs)". */
+int xl_cpus_check(const char *what, uint64_t mask, const struct cpu_topo *t);
+
+/* ---- xl_create.c ---- */
+
+/* Checks what `create cfgfile` would read (the cfg module, its keys, its kernel
+ * module) without creating anything; prints each problem, returns their number. */
+int xl_create_check_file(const char *cfgfile);
+
+/* ---- xl_sched.c: pools and scheduler parameters ---- */
+
+/* A pool name or id -> id; prints "<who>: no cpupool '<arg>'" and -ENOENT. */
+int xl_pool_find(const char *who, const char *arg, uint32_t *id);
+/* Applies the scheduler keys of a cfg file to dom, in pool; who prefixes messages. */
+int xl_sched_apply(const char *who, hv_domid_t dom, uint32_t pool,
+                   const struct xlcfg_sched *s);
+
+/* ---- xl_dom.c: the domains we created, and what to do when they stop ---- */
+
+enum xl_rec_state { XL_REC_LIVE, XL_REC_PRESERVED, XL_REC_GONE };
+
+struct xl_record {
+    bool used;
+    hv_domid_t id;
+    enum xl_rec_state state;
+    uint32_t reason;                    /* SHUTDOWN_* once it shut down */
+    bool destroyed_by_cmd;              /* gone through `destroy`, not a shutdown */
+    uint64_t seq;                       /* creation order: the newest wins a name */
+    char name[XLCFG_NAME_MAX];
+    enum xlcfg_action on_poweroff, on_reboot, on_crash;
+};
+
+void xl_record_add(hv_domid_t id, const struct domain_config *cfg);
+/* The newest record whose name or id is arg, or NULL. */
+struct xl_record *xl_record_find(const char *arg);
+/* A live record of id, or NULL. */
+struct xl_record *xl_record_of(hv_domid_t id);
+/* Applies the configured action to every recorded domain that has shut down,
+ * printing "domain <id> (<name>) shut down (<reason>): destroyed|preserved". */
+void xl_reap(void);
+
+/* ---- events.c (main.c): waiting for something to happen ---- */
+
+/* Set by the VIRQ_DOM_EXC / VIRQ_CONSOLE handlers; cleared by whoever looks. */
+extern volatile bool dom0_dom_exc, dom0_console_input;
+void dom0_events_init(void);
+/* Blocks until an event arrives or NOW() passes deadline_ns (0: no deadline). */
+void dom0_block_until(uint64_t deadline_ns);
+
+/* One buffer of at least pages pages for a command's bulk data (create's frame
+ * list, dmesg's log), kept and reused: the runtime's alloc_pages never gets
+ * contiguous runs back once freed. Its contents do not survive the next call. NULL
+ * if dom0 has no room. */
+void *xl_scratch(uint64_t pages);
+
+/* ---- output ---- */
+
+/* xl_format's line callback: puts the line. */
+void xl_out(void *arg, const char *line);
+
+#endif

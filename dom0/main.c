@@ -1,0 +1,124 @@
+/* dom0: the toolstack domain. The hypervisor builds it at boot from the first
+ * multiboot module and hands it every other module (guest images, cfg files, the
+ * scenario; see modules.h). With a module named "scenario", dom0 checks it (its
+ * syntax, and every cfg file it creates from, with the kernel each names), runs it,
+ * prints "scenario: done" and powers the machine off by shutting itself down
+ * (SHUTDOWN_poweroff); a scenario that fails to parse or run ends with
+ * "scenario: failed" and SHUTDOWN_crash, so the machine stops with an error. Without
+ * one, dom0 runs the interactive shell (shell.c).
+ *
+ * Startup prints one line per module: "dom0: module <i>: <name> (<bytes> bytes)". */
+#include "dom0.h"
+#include "modules.h"
+#include "scenario.h"
+#include "strutil.h"
+#include "xl.h"
+
+volatile bool dom0_dom_exc, dom0_console_input;
+
+int shell_run(void);
+
+static void dom_exc_handler(evtchn_port_t port, void *arg)
+{
+    dom0_dom_exc = true;
+}
+
+static void console_handler(evtchn_port_t port, void *arg)
+{
+    dom0_console_input = true;
+}
+
+void dom0_events_init(void)
+{
+    int rc;
+
+    if ((rc = evtchn_bind_virq(VIRQ_DOM_EXC, dom_exc_handler, NULL)) < 0)
+        printf("dom0: cannot bind VIRQ_DOM_EXC (%s): polling only\n", str_errno(rc));
+    if ((rc = evtchn_bind_virq(VIRQ_CONSOLE, console_handler, NULL)) < 0)
+        printf("dom0: cannot bind VIRQ_CONSOLE (%s)\n", str_errno(rc));
+    /* Binds VIRQ_TIMER, which dom0_block_until's deadlines need. */
+    sleep_ns(0);
+}
+
+void dom0_block_until(uint64_t deadline_ns)
+{
+    local_irq_disable();
+    if (dom0_dom_exc || dom0_console_input ||
+        (deadline_ns && guest_now_ns() >= deadline_ns)) {
+        local_irq_enable();
+        return;
+    }
+    if (deadline_ns)
+        hv_set_timer_op(deadline_ns);
+    guest_block();
+}
+
+static void print_modules(const struct start_info *si)
+{
+    char name[MODULE_NAME_MAX];
+
+    for (unsigned i = 0; i < si->nr_modules && i < START_INFO_MAX_MODULES; i++) {
+        const struct start_module *m = &si->modules[i];
+        module_name(m->cmdline, sizeof(m->cmdline), name, sizeof(name));
+        printf("dom0: module %u: %s (%llu bytes)\n", i, name,
+               (unsigned long long)m->len);
+    }
+}
+
+static void report_line(void *arg, const char *msg)
+{
+    puts(msg);
+}
+
+/* Before each command: apply on_poweroff & co. to domains that stopped. */
+static int exec_cmd(void *arg, const struct xl_args *a)
+{
+    xl_reap();
+    return a->cmd->run(a->argc, (char **)a->argv);
+}
+
+/* The cfg files the scenario creates from, checked before anything runs. */
+static int check_creates(const struct scenario *s)
+{
+    int errors = 0;
+
+    for (unsigned i = 0; i < s->nr; i++) {
+        const struct scenario_cmd *c = &s->cmd[i];
+        if (c->args.cmd->run != xl_create || !xl_create_check_file(c->args.argv[1]))
+            continue;
+        printf("%s:%u: create %s: the cfg file has problems\n", s->file, c->line,
+               c->args.argv[1]);
+        errors++;
+    }
+    return errors;
+}
+
+static int run_scenario(const struct start_module *m)
+{
+    static struct scenario s;
+    int rc;
+
+    if (scenario_parse(&s, "scenario", (const char *)(uintptr_t)m->va, m->len,
+                       report_line, NULL) || check_creates(&s)) {
+        puts("scenario: failed");
+        return -EINVAL;
+    }
+    printf("scenario: %u commands\n", s.nr);
+    rc = scenario_run(&s, exec_cmd, NULL, report_line);
+    xl_reap();
+    puts(rc ? "scenario: failed" : "scenario: done");
+    return rc;
+}
+
+int main(const struct start_info *si)
+{
+    const struct start_module *scn;
+
+    if (!(si->flags & SIF_INITDOMAIN))
+        guest_crash("dom0: started without SIF_INITDOMAIN");
+    print_modules(si);
+    dom0_events_init();
+    if ((scn = module_find(si, "scenario")))
+        guest_shutdown(run_scenario(scn) ? SHUTDOWN_crash : SHUTDOWN_poweroff);
+    return shell_run();
+}

@@ -1,0 +1,65 @@
+/* dom0's toolstack commands, in the style of Xen's xl. One table (xl_cmdtable.c)
+ * describes every command: name, arguments, help, and the function that runs it;
+ * the interactive shell and the scenario runner both go through it.
+ *
+ * A command's run function prints its results (stable, parseable formats: see each
+ * xl_*.c) and returns 0, or a negative errno after printing why. */
+#ifndef DOM0_XL_H
+#define DOM0_XL_H
+
+#include <hvlab/lib.h>
+
+#define XL_MAX_ARGS 8                   /* after the command name */
+#define XL_LINE_MAX 256
+
+struct xl_cmd {
+    const char *name;
+    /* argv[0] is the name, argv[argc] is NULL. */
+    int (*run)(int argc, char **argv);
+    uint8_t min_args, max_args;         /* not counting the name */
+    /* The single argument is the rest of the line, verbatim (echo). */
+    bool rest_of_line;
+    /* Checks the arguments before anything runs (scenario files are checked whole
+     * before their first command): 0, or -EINVAL with the reason in err. Pure: no
+     * hypercalls. NULL: only the count is checked. */
+    int (*check)(int argc, char *const *argv, char *err, size_t errlen);
+    const char *usage;                  /* "create <cfgfile>" */
+    const char *help;                   /* one line */
+};
+
+extern const struct xl_cmd xl_cmds[];
+extern const size_t xl_nr_cmds;
+
+const struct xl_cmd *xl_cmd_find(const char *name);
+
+/* A command line split into words. */
+struct xl_args {
+    const struct xl_cmd *cmd;           /* NULL: the line was blank or a comment */
+    int argc;
+    char *argv[XL_MAX_ARGS + 2];
+};
+
+/* Splits buf in place into *a and checks it against the table (command known,
+ * number of arguments, the command's check). Words are separated by blanks; a line
+ * whose first word starts with '#' is a comment, as is everything from a word that
+ * starts with '#' (except in echo's text); a leading "xl" word is skipped. Returns
+ * 0 or -EINVAL with the reason in err, e.g. "unknown command 'craete'". */
+int xl_parse_line(char *buf, struct xl_args *a, char *err, size_t errlen);
+
+/* The command handlers (xl_*.c). */
+int xl_create(int argc, char **argv);
+int xl_list(int argc, char **argv);
+int xl_destroy(int argc, char **argv);
+int xl_pause(int argc, char **argv);
+int xl_unpause(int argc, char **argv);
+int xl_shutdown(int argc, char **argv);
+int xl_vcpu_list(int argc, char **argv);
+int xl_vcpu_pin(int argc, char **argv);
+int xl_info(int argc, char **argv);
+int xl_dmesg(int argc, char **argv);
+int xl_help(int argc, char **argv);
+int xl_wait(int argc, char **argv);
+int xl_sleep(int argc, char **argv);
+int xl_echo(int argc, char **argv);
+
+#endif

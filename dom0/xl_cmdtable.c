@@ -1,0 +1,200 @@
+/* The table of xl commands and the parsing of a command line against it. Pure: the
+ * host tests link it with stub handlers to check scenario files.
+ * (Xen keeps its table the same way: tools/xl/xl_cmdtable.c.) */
+#include <hvlab/errno.h>
+#include "cpulist.h"
+#include "strutil.h"
+#include "xl.h"
+
+static int check_ms(const char *what, const char *s, char *err, size_t errlen)
+{
+    uint64_t ms;
+
+    if (str_to_dec(s, &ms) || ms > 24ULL * 3600 * 1000) {
+        fmt_snprintf(err, errlen, "%s: expected milliseconds, got \"%s\"", what, s);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_sleep(int argc, char *const *argv, char *err, size_t errlen)
+{
+    return check_ms("sleep", argv[1], err, errlen);
+}
+
+static int check_wait(int argc, char *const *argv, char *err, size_t errlen)
+{
+    return argc > 2 ? check_ms("wait", argv[2], err, errlen) : 0;
+}
+
+static int check_list(int argc, char *const *argv, char *err, size_t errlen)
+{
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && strcmp(argv[i], "-n") != 0) {
+            fmt_snprintf(err, errlen, "%s: unknown option '%s'", argv[0], argv[i]);
+            return -EINVAL;
+        }
+    }
+    if (argc == 3 && (argv[1][0] == '-') == (argv[2][0] == '-')) {
+        fmt_snprintf(err, errlen, "usage: %s [-n] [<dom>]", argv[0]);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_cpus_arg(const char *s, char *err, size_t errlen)
+{
+    struct cpulist l;
+    char why[96];
+
+    if (strcmp(s, "-") == 0)
+        return 0;
+    if (cpulist_parse(s, &l, why, sizeof(why))) {
+        fmt_snprintf(err, errlen, "vcpu-pin: %s", why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_vcpu_pin(int argc, char *const *argv, char *err, size_t errlen)
+{
+    uint64_t vcpu;
+
+    if (strcmp(argv[2], "all") != 0 && (str_to_dec(argv[2], &vcpu) || vcpu >= 32)) {
+        fmt_snprintf(err, errlen, "vcpu-pin: expected a vCPU number or 'all', got "
+                     "\"%s\"", argv[2]);
+        return -EINVAL;
+    }
+    if (check_cpus_arg(argv[3], err, errlen))
+        return -EINVAL;
+    if (argc > 4 && check_cpus_arg(argv[4], err, errlen))
+        return -EINVAL;
+    if (argc > 4 && strcmp(argv[3], "-") == 0 && strcmp(argv[4], "-") == 0) {
+        fmt_snprintf(err, errlen, "vcpu-pin: nothing to change");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_help(int argc, char *const *argv, char *err, size_t errlen)
+{
+    if (argc > 1 && !xl_cmd_find(argv[1])) {
+        fmt_snprintf(err, errlen, "help: unknown command '%s'", argv[1]);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+const struct xl_cmd xl_cmds[] = {
+    { "create", xl_create, 1, 1, false, NULL, "create <cfgfile>",
+      "create and start a domain from a cfg file (a boot module)" },
+    { "list", xl_list, 0, 2, false, check_list, "list [-n] [<dom>]",
+      "list domains (-n: memory per NUMA node)" },
+    { "destroy", xl_destroy, 1, 1, false, NULL, "destroy <dom>",
+      "destroy a domain at once" },
+    { "pause", xl_pause, 1, 1, false, NULL, "pause <dom>", "pause a domain" },
+    { "unpause", xl_unpause, 1, 1, false, NULL, "unpause <dom>", "unpause a domain" },
+    { "shutdown", xl_shutdown, 1, 1, false, NULL, "shutdown <dom>",
+      "ask a domain to shut down" },
+    { "vcpu-list", xl_vcpu_list, 0, 1, false, NULL, "vcpu-list [<dom>]",
+      "list the vCPUs of one or every domain" },
+    { "vcpu-pin", xl_vcpu_pin, 3, 4, false, check_vcpu_pin,
+      "vcpu-pin <dom> <vcpu|all> <hard> [<soft>]",
+      "set vCPU affinity (CPU lists as in cfg files; '-' keeps one unchanged)" },
+    { "info", xl_info, 0, 0, false, NULL, "info",
+      "the machine: CPUs, NUMA nodes, memory, scheduler" },
+    { "dmesg", xl_dmesg, 0, 0, false, NULL, "dmesg", "the hypervisor's console log" },
+    { "wait", xl_wait, 1, 2, false, check_wait, "wait <dom> [<ms>]",
+      "wait until a domain has shut down (at most ms milliseconds)" },
+    { "sleep", xl_sleep, 1, 1, false, check_sleep, "sleep <ms>",
+      "do nothing for ms milliseconds" },
+    { "echo", xl_echo, 0, 1, true, NULL, "echo <text>", "print text" },
+    { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
+      "list the commands, or describe one" },
+};
+const size_t xl_nr_cmds = ARRAY_SIZE(xl_cmds);
+
+const struct xl_cmd *xl_cmd_find(const char *name)
+{
+    for (size_t i = 0; i < xl_nr_cmds; i++)
+        if (strcmp(xl_cmds[i].name, name) == 0)
+            return &xl_cmds[i];
+    return NULL;
+}
+
+/* The next word of *p, NUL-terminated in place; NULL at the end or a comment. */
+static char *next_word(char **p)
+{
+    char *s = *p, *w;
+
+    while (str_is_blank(*s))
+        s++;
+    if (*s == '\0' || *s == '#') {
+        *p = s;
+        return NULL;
+    }
+    w = s;
+    while (*s && !str_is_blank(*s))
+        s++;
+    if (*s)
+        *s++ = '\0';
+    *p = s;
+    return w;
+}
+
+/* echo's text: the rest of the line without its surrounding blanks. */
+static char *rest_of_line(char *s)
+{
+    char *end;
+
+    while (str_is_blank(*s))
+        s++;
+    end = s + strlen(s);
+    while (end > s && str_is_blank(end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+int xl_parse_line(char *buf, struct xl_args *a, char *err, size_t errlen)
+{
+    const struct xl_cmd *cmd;
+    char *p = buf, *w, *extra;
+    int nargs;
+
+    a->cmd = NULL;
+    a->argc = 0;
+    a->argv[0] = NULL;
+    if (!(w = next_word(&p)))
+        return 0;
+    if (strcmp(w, "xl") == 0 && !(w = next_word(&p))) {
+        fmt_snprintf(err, errlen, "missing command after 'xl'");
+        return -EINVAL;
+    }
+    if (!(cmd = xl_cmd_find(w))) {
+        fmt_snprintf(err, errlen, "unknown command '%s' (try 'help')", w);
+        return -EINVAL;
+    }
+    a->argv[a->argc++] = w;
+    if (cmd->rest_of_line) {
+        a->argv[a->argc++] = rest_of_line(p);
+    } else {
+        while (a->argc <= cmd->max_args && (w = next_word(&p)))
+            a->argv[a->argc++] = w;
+        if ((extra = next_word(&p))) {
+            fmt_snprintf(err, errlen, "%s: too many arguments (usage: %s)", cmd->name,
+                         cmd->usage);
+            return -EINVAL;
+        }
+    }
+    a->argv[a->argc] = NULL;
+    nargs = a->argc - 1;
+    if (nargs < cmd->min_args) {
+        fmt_snprintf(err, errlen, "%s: missing argument (usage: %s)", cmd->name,
+                     cmd->usage);
+        return -EINVAL;
+    }
+    if (cmd->check && cmd->check(a->argc, a->argv, err, errlen))
+        return -EINVAL;
+    a->cmd = cmd;
+    return 0;
+}

@@ -1,0 +1,102 @@
+/* Domain configuration files: a subset of xl.cfg(5).
+ *
+ * Syntax (as xl's): settings `key = value`, separated by newlines or ';'; `#` starts
+ * a comment; a value is a NUMBER (decimal, 0x hex, 0 octal), a "double" or 'single'
+ * quoted STRING (escapes \\ \" \' \n \t) or a list [ VALUE, VALUE, ... ] of those,
+ * which may span lines and end with a comma.
+ *
+ * Keys: name (required), kernel (required: the name of a multiboot module), memory
+ * (MiB, required), maxmem (MiB, default memory), vcpus (default 1), cpus and
+ * cpus_soft (a CPU list string, see cpulist.h, for every vCPU; or a list of them,
+ * entry i for vCPU i), type ("pv"), on_poweroff / on_reboot / on_crash ("destroy"
+ * or "preserve"; default destroy), extra (guest command line), and the scheduling
+ * keys weight (alias cpu_weight, as xl names it), cap, period, budget, extratime,
+ * pool. Every problem is reported with file, line and key; unknown keys, keys set
+ * twice and missing required keys are errors. */
+#ifndef DOM0_XLCFG_H
+#define DOM0_XLCFG_H
+
+#include <hvlab/lib.h>
+#include "cpulist.h"
+
+#define XLCFG_NAME_MAX    32    /* DOMNAME_LEN, with the NUL */
+#define XLCFG_KERNEL_MAX  64
+#define XLCFG_EXTRA_MAX   256   /* start_info.cmdline, with the NUL */
+#define XLCFG_POOL_MAX    32
+#define XLCFG_MAX_VCPUS   32    /* MAX_VIRT_CPUS */
+#define XLCFG_MAX_MEMORY_MIB (1u << 20)
+#define XLCFG_MSG_MAX     192   /* longest message handed to the report callback */
+
+enum xlcfg_type { XLCFG_TYPE_PV };
+
+/* What dom0 does when the domain shuts down for that reason. */
+enum xlcfg_action { XLCFG_ACTION_DESTROY, XLCFG_ACTION_PRESERVE };
+
+/* Affinity as written: nr == 0 not set (every CPU); per_vcpu false: set[0] applies
+ * to every vCPU (a string); per_vcpu true: set[i] to vCPU i < nr, the others get
+ * every CPU (a list, xl's "specific vCPU mapping"). */
+struct xlcfg_affinity {
+    unsigned nr;
+    bool per_vcpu;
+    struct cpulist set[XLCFG_MAX_VCPUS];
+};
+
+/* Bits of xlcfg_sched.given: which keys the file set. */
+#define XLCFG_SCHED_WEIGHT    (1u << 0)
+#define XLCFG_SCHED_CAP       (1u << 1)
+#define XLCFG_SCHED_PERIOD    (1u << 2)
+#define XLCFG_SCHED_BUDGET    (1u << 3)
+#define XLCFG_SCHED_EXTRATIME (1u << 4)
+#define XLCFG_SCHED_POOL      (1u << 5)
+
+/* Scheduling parameters, stored for the scheduler that honours them. */
+struct xlcfg_sched {
+    unsigned given;                 /* XLCFG_SCHED_* */
+    unsigned weight;                /* 1..65535, default 256 (credit, credit2) */
+    unsigned cap;                   /* % of one CPU, 0 = none; 0..100*vcpus */
+    unsigned period_us, budget_us;  /* 0 = not set; budget <= period */
+    bool extratime;                 /* may run past its budget when CPUs are idle */
+    char pool[XLCFG_POOL_MAX];      /* "" = the default pool */
+};
+
+struct domain_config {
+    char name[XLCFG_NAME_MAX];
+    char kernel[XLCFG_KERNEL_MAX];
+    char extra[XLCFG_EXTRA_MAX];
+    enum xlcfg_type type;
+    uint64_t memory_mib, maxmem_mib;
+    unsigned vcpus;
+    struct xlcfg_affinity cpus, cpus_soft;
+    enum xlcfg_action on_poweroff, on_reboot, on_crash;
+    struct xlcfg_sched sched;
+};
+
+/* Receives each problem as one line without a newline, e.g.
+ *   a.cfg:3: key 'memory': expected an integer, got "lots" */
+typedef void (*xlcfg_report_fn)(void *arg, const char *msg);
+
+/* Parses text[0..len) (no NUL needed) of the file named file into *cfg, defaults
+ * first. Reports every problem (report may be NULL) and returns their number: *cfg
+ * is usable only when that is 0. */
+int xlcfg_parse(struct domain_config *cfg, const char *file, const char *text,
+                size_t len, xlcfg_report_fn report, void *arg);
+
+/* The configuration every file starts from. */
+void xlcfg_defaults(struct domain_config *cfg);
+
+/* Whether the file gives vCPU vcpu an affinity in a. */
+bool xlcfg_affinity_given(const struct xlcfg_affinity *a, unsigned vcpu);
+
+/* The CPUs vCPU vcpu may use (hard) or prefers (soft) on machine t, or 0 when the
+ * file left it unset (every CPU). */
+uint64_t xlcfg_vcpu_affinity(const struct xlcfg_affinity *a, unsigned vcpu,
+                             const struct cpu_topo *t);
+
+/* The NUMA node the domain's memory should come from: the only node holding every
+ * CPU its vCPUs may run on (hard affinity, narrowed by soft affinity when both are
+ * set, as xl does); -1 if the affinity is unset or spans several nodes. */
+int xlcfg_memory_node(const struct domain_config *cfg, const struct cpu_topo *t);
+
+const char *xlcfg_action_name(enum xlcfg_action a);
+
+#endif

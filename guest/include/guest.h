@@ -1,0 +1,170 @@
+/* The PV guest runtime (libguest.a): what every guest, dom0 included, links against.
+ * A guest provides `int main(const struct start_info *si)`; the runtime has by then
+ * checked start_info, installed trap handlers, event delivery, time and the page
+ * allocator. When main returns, the runtime prints "exit N" and shuts the domain
+ * down: SHUTDOWN_poweroff for 0, SHUTDOWN_crash otherwise (dom0 sees the reason).
+ *
+ * Limitations: one vCPU (vCPU 0's vcpu_info and time); no SSE anywhere (guests are
+ * built -mgeneral-regs-only); printf output is cut at GUEST_PRINTF_MAX bytes. */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <hvlab/errno.h>
+#include <hvlab/lib.h>
+#include <hypercall.h>
+
+/* ---- main.c: start-up and shut-down ---- */
+
+extern const struct start_info *start_info;     /* as the builder left it */
+extern struct shared_info *shared_info;         /* at GUEST_SHARED_INFO_VA */
+
+#ifndef HOST_TEST                               /* host tests have their own main */
+int main(const struct start_info *si);          /* each guest's own */
+#endif
+__noreturn void guest_exit(int code);           /* "exit N", then as main returning */
+__noreturn void guest_shutdown(unsigned reason);/* SHUTDOWN_*, no message */
+__noreturn void guest_crash(const char *fmt, ...) __printf(1, 2);
+static inline unsigned guest_domid(void) { return start_info->domid; }
+static inline bool guest_is_privileged(void) { return start_info->flags & SIF_PRIVILEGED; }
+
+/* ---- console.c: output through console_io (each line gets "(dN) " in front) ---- */
+
+#define GUEST_PRINTF_MAX 1024
+int printf(const char *fmt, ...) __printf(1, 2);
+int vprintf(const char *fmt, va_list ap);
+int puts(const char *s);                        /* s and a newline */
+int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int console_write(const char *s, size_t n);     /* 0 or -errno */
+long console_read(char *buf, size_t n);         /* dom0: bytes read, 0 none, -errno */
+
+/* ---- lib.c: command line and small helpers ---- */
+
+/* start_info's command line is "key=value key2=value2 ...". guest_arg copies the
+ * value of the last occurrence of key (NUL-terminated, cut to len) and returns true,
+ * or returns false if key is absent; a bare "key" has the value "". */
+bool guest_arg(const char *key, char *buf, size_t len);
+uint64_t guest_arg_uint(const char *key, uint64_t def);   /* decimal or 0x hex */
+unsigned long long strtoull(const char *s, char **end, int base);
+const char *errno_name(long err);               /* -14 -> "EFAULT", else "E?" */
+
+/* ---- events.c: event channels, upcalls, the virtual interrupt flag ---- */
+
+/* Called from the upcall with events masked, on the interrupted stack: keep it short;
+ * it may send events, set flags, change timers. The port's pending bit is already
+ * cleared. */
+typedef void (*evtchn_handler_t)(evtchn_port_t port, void *arg);
+
+/* Each returns the local port (>= 0) with h registered and the port unmasked, or a
+ * negative errno. */
+int evtchn_bind_virq(unsigned virq, evtchn_handler_t h, void *arg);
+int evtchn_alloc_unbound(hv_domid_t remote, evtchn_handler_t h, void *arg);
+int evtchn_bind_interdomain(hv_domid_t remote, evtchn_port_t remote_port,
+                            evtchn_handler_t h, void *arg);
+int evtchn_set_handler(evtchn_port_t port, evtchn_handler_t h, void *arg);
+int evtchn_send(evtchn_port_t port);
+int evtchn_close(evtchn_port_t port);           /* also drops the handler */
+int evtchn_unmask(evtchn_port_t port);
+void evtchn_mask(evtchn_port_t port);
+extern uint64_t evtchn_unhandled;               /* events on ports without a handler */
+
+/* The virtual interrupt flag is vcpu_info.evtchn_upcall_mask. Enabling runs the
+ * handlers of events that arrived while disabled, right away. */
+unsigned long local_irq_save(void);             /* disables; returns the old mask */
+void local_irq_restore(unsigned long flags);
+void local_irq_disable(void);
+void local_irq_enable(void);
+bool local_irqs_disabled(void);
+
+/* Sleeps until an event is pending (SCHEDOP_block), then runs the handlers; returns
+ * with events enabled. Call with events disabled after checking the condition you
+ * wait for, so a wake-up between the check and the block is not lost:
+ *     local_irq_disable(); while (!done) { guest_block(); local_irq_disable(); }
+ *     local_irq_enable(); */
+void guest_block(void);
+
+/* ---- traps.c: exceptions bounced by the hypervisor ---- */
+
+/* Registers the bounce entry saves, lowest address first, below the hypervisor's
+ * frame (RAX, RCX, R11, RIP, RFLAGS, RSP live in bf). A handler may change any of
+ * them; they are restored on return. */
+struct guest_regs {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r10, r9, r8, rdx, rsi, rdi;
+};
+struct guest_trap_frame {
+    struct guest_regs regs;
+    struct guest_bounce_frame bf;
+};
+
+/* Returns true to resume at f->bf.rip (e.g. after moving it past the faulting
+ * instruction), false to fall back to the default: print the fault and crash. */
+typedef bool (*trap_handler_t)(struct guest_trap_frame *f);
+void trap_set_handler(unsigned vector, trap_handler_t h);   /* NULL: the default */
+uint64_t trap_count(unsigned vector);           /* traps seen on vector (0..31) */
+const char *trap_name(unsigned vector);         /* "#PF" */
+
+/* ---- time.c: guest time, one-shot and periodic sleeps ---- */
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+uint64_t guest_now_ns(void);    /* the hypervisor's NOW(), from the TSC; monotonic */
+void sleep_until(uint64_t deadline_ns);         /* VIRQ_TIMER + SCHEDOP_block */
+/* Arms the one-shot timer (binding VIRQ_TIMER on first use): at the deadline a
+ * VIRQ_TIMER event wakes guest_block(). For waits with a time-out. */
+void timer_set_deadline(uint64_t deadline_ns);
+void sleep_ns(uint64_t ns);
+extern uint64_t timer_events;                   /* VIRQ_TIMER events handled */
+
+struct periodic {
+    uint64_t period_ns;
+    uint64_t next_ns;           /* the next deadline */
+};
+void periodic_start(struct periodic *p, uint64_t period_ns);   /* first: now + period */
+/* Sleeps until the next deadline and returns it; the one after is a period later
+ * (deadlines do not drift with wake-up latency). */
+uint64_t periodic_wait(struct periodic *p);
+
+/* ---- mm.c: pseudo-physical memory, pages, mappings ---- */
+
+#define INVALID_MFN (~0ULL)
+static inline void *pfn_to_virt(uint64_t pfn)
+{
+    return (void *)(uintptr_t)(GUEST_VIRT_BASE + (pfn << PAGE_SHIFT));
+}
+uint64_t pfn_to_mfn(uint64_t pfn);              /* INVALID_MFN outside the domain */
+uint64_t mfn_to_pfn(uint64_t mfn);              /* ~0 if not ours (a linear search) */
+uint64_t virt_to_pfn(const void *va);           /* ~0 outside the pfn mapping */
+uint64_t virt_to_mfn(const void *va);
+uint64_t virt_to_maddr(const void *va);         /* machine address of the byte */
+
+/* Pages from start_info.first_free_pfn on, mapped at pfn_to_virt(). */
+void *alloc_page(void);                         /* zeroed; NULL when none left */
+void *alloc_pages(uint64_t n);                  /* n contiguous pages, zeroed */
+void free_page(void *va);
+uint64_t free_pages_count(void);
+
+/* The L1 entry mapping va in our page tables (read-only view) and its machine
+ * address; with create, the missing L3/L2/L1 tables are allocated, made read-only
+ * and hooked in. 0 or -errno (-ENOENT: no table and !create). */
+int pt_l1e(uint64_t va, bool create, const uint64_t **entry, uint64_t *maddr);
+
+/* Maps one of our own frames at va (any lower-half VA; tables are created as
+ * needed); flags: PTE_W or 0 (PTE_P|PTE_U are added). */
+int map_page(uint64_t va, uint64_t mfn, uint64_t flags);
+int unmap_page(uint64_t va);
+/* dom0: maps frame mfn of domain dom at va (e.g. from GUEST_FOREIGN_VA on) through
+ * mmu_update with foreigndom. Replacing an existing mapping flushes it. */
+int map_foreign_page(hv_domid_t dom, uint64_t mfn, uint64_t va, bool writable);
+
+/* ---- internal: start-up steps, in main.c's order ---- */
+void mm_init(const struct start_info *si);
+void traps_init(void);
+void events_init(void);
+void time_init(void);
+
+#endif

@@ -1,0 +1,249 @@
+/* The rest of the hypervisor, as far as a policy and the core mirror reach into it:
+ * per-CPU areas, soft timers, NOW(), the heap, printk, the topology, IPIs, current.
+ *
+ * Per-CPU: this_cpu() is `mov %gs:0`, so the GS base is pointed at the area of the
+ * pCPU whose code is running (wrgsbase where the kernel allows it, else arch_prctl);
+ * policy code that uses smp_processor_id() or this_cpu() runs unchanged. glibc on
+ * x86-64 keeps TLS in FS, so GS is free.
+ *
+ * Timers: one queue for every pCPU, the core's own heap (core/lib/timerq.c) ordered
+ * by (deadline, insertion): timer->cpu says on which pCPU the handler runs. Its
+ * storage grows as needed. */
+#include <asm/prctl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <hvlab/panic.h>
+#include <hvlab/printk.h>
+#include <hvlab/sched.h>
+#include <hvlab/timer.h>
+#include <hvlab/xmalloc.h>
+#include "sim.h"
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
+
+struct percpu *percpu_areas[NR_CPUS];
+struct topology topo;
+cpumask_t cpu_online_map;
+unsigned nr_cpus_online;
+struct domain *dom0;
+
+/* ---- whose code runs ---- */
+
+static void set_gs(struct percpu *pc)
+{
+    static struct percpu *cur;
+    static int use_wrgsbase = -1;
+
+    if (cur == pc)
+        return;
+    if (use_wrgsbase < 0)
+        use_wrgsbase = !!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE);
+    if (use_wrgsbase)
+        __asm__ volatile("wrgsbase %0" :: "r"(pc) : "memory");
+    else if (syscall(SYS_arch_prctl, ARCH_SET_GS, pc) != 0)
+        panic("sim: cannot set the GS base (arch_prctl): this_cpu() needs it");
+    cur = pc;
+}
+
+void sim_set_cpu(unsigned cpu, bool control)
+{
+    sim.cpu = cpu;
+    sim.in_control = control;
+    set_gs(percpu_areas[cpu]);
+}
+
+struct vcpu *current_vcpu(void) { return this_cpu()->curr; }
+bool is_idle_vcpu(const struct vcpu *v) { return v->domain == NULL; }
+
+/* The kick IPI: the target pCPU runs its softirqs (at once, or after ipi_latency). */
+static void kick_fn(void *data) { (void)data; }
+
+void sim_ipi(unsigned cpu)
+{
+    struct timer *t = &sim.kick[cpu];
+    s_time_t when = sim.now + sim.cfg.ipi_latency;
+    if (!timer_is_queued(t) || t->expires > when)
+        timer_set(t, when);
+}
+
+void ipi_send_one(unsigned cpu, unsigned vector)
+{
+    (void)vector;                       /* a kick is all a policy can mean */
+    sim_ipi(cpu);
+}
+
+void ipi_send_mask(const cpumask_t *mask, unsigned vector)
+{
+    unsigned c;
+    for_each_cpu(c, mask)
+        ipi_send_one(c, vector);
+}
+
+/* ---- machine ---- */
+
+void sim_machine_init(void)
+{
+    unsigned nodes = sim.cfg.nr_nodes, per = sim.cfg.cpus_per_node;
+
+    memset(&topo, 0, sizeof(topo));
+    topo.nr_cpus = nodes * per;
+    topo.nr_nodes = nodes;
+    for (unsigned a = 0; a < nodes; a++) {
+        topo.node_pxm[a] = a;
+        for (unsigned b = 0; b < nodes; b++)
+            topo.distance[a][b] = a == b ? 10 : sim.cfg.remote_distance;
+    }
+    cpu_online_map.bits = 0;
+    nr_cpus_online = 0;
+    for (unsigned c = 0; c < topo.nr_cpus; c++) {
+        struct percpu *pc = calloc(1, sizeof(*pc));
+        if (!pc)
+            panic("sim: no memory for CPU%u's area", c);
+        pc->self = pc;
+        pc->cpu = c;
+        pc->apic_id = c;
+        pc->node = c / per;
+        topo.apic_id[c] = c;
+        topo.cpu_node[c] = (uint8_t)(c / per);
+        percpu_areas[c] = pc;
+        timer_init(&sim.kick[c], kick_fn, NULL, c);
+    }
+}
+
+void sim_machine_fini(void)
+{
+    for (unsigned c = 0; c < NR_CPUS; c++) {
+        free(percpu_areas[c]);
+        percpu_areas[c] = NULL;
+    }
+}
+
+/* ---- time and timers ---- */
+
+s_time_t NOW(void) { return sim.now; }
+
+static void queue_add(struct timer *t)
+{
+    if (sim.q.nr == sim.q.cap) {
+        uint32_t cap = sim.q.cap * 2;
+        struct timer **h = realloc(sim.heap, cap * sizeof(*h));
+        if (!h)
+            panic("sim: no memory for %u events", cap);
+        sim.heap = sim.q.heap = h;
+        sim.q.cap = cap;
+    }
+    if (timerq_add(&sim.q, t) < 0)
+        panic("sim: timer %p queued twice", (void *)t);
+}
+
+static void timer_check(const struct timer *t, const char *op)
+{
+    if (t->cpu >= sim.nr_cpus || !t->fn)
+        panic("sim: %s of a timer with cpu %u, fn %p (not set up by timer_init?)", op,
+              t->cpu, (void *)(uintptr_t)t->fn);
+}
+
+void timer_set(struct timer *t, s_time_t expires)
+{
+    timer_check(t, "timer_set");
+    if (timer_is_queued(t))
+        timerq_remove(&sim.q, t);
+    t->expires = expires;
+    queue_add(t);
+}
+
+void timer_stop(struct timer *t)
+{
+    timerq_remove(&sim.q, t);
+}
+
+bool timer_pending(const struct timer *t)
+{
+    return timer_is_queued(t);
+}
+
+void timer_migrate(struct timer *t, unsigned new_cpu)
+{
+    bool queued = timerq_remove(&sim.q, t);
+    t->cpu = (uint16_t)new_cpu;
+    if (queued)
+        queue_add(t);                   /* the core re-enqueues too: FIFO slot changes */
+}
+
+/* ---- heap ---- */
+
+static void *heap_alloc(size_t size, bool zero)
+{
+    if (sim.locked_ops)
+        sim_violation("allocation of %zu bytes inside an op run with a scheduler lock "
+                      "held (ops must not allocate)", size);
+    return zero ? calloc(1, size ? size : 1) : malloc(size ? size : 1);
+}
+
+void *xmalloc(size_t size) { return heap_alloc(size, false); }
+void *xzalloc(size_t size) { return heap_alloc(size, true); }
+void xfree(void *p) { free(p); }
+
+void *xmalloc_array(size_t n, size_t size)
+{
+    return size && n > SIZE_MAX / size ? NULL : xmalloc(n * size);
+}
+
+void *xzalloc_array(size_t n, size_t size)
+{
+    return size && n > SIZE_MAX / size ? NULL : xzalloc(n * size);
+}
+
+void xmalloc_stats(size_t *in_use, size_t *pages)
+{
+    *in_use = 0;
+    *pages = 0;
+}
+
+/* ---- printk: errors and warnings always shown, the rest with SIM_VERBOSE=1 ---- */
+
+void vprintk(enum log_level lvl, const char *fmt, va_list ap)
+{
+    static int verbose = -1;
+    if (verbose < 0)
+        verbose = getenv("SIM_VERBOSE") && *getenv("SIM_VERBOSE") == '1';
+    if (lvl > LOG_WARN && !verbose)
+        return;
+    printf("    [%lld.%06lld] ", (long long)(sim.now / 1000000000),
+           (long long)(sim.now / 1000 % 1000000));
+    vprintf(fmt, ap);
+}
+
+void printk(enum log_level lvl, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintk(lvl, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- domains, for policies that look them up ---- */
+
+struct domain *domain_get(domid_t id)
+{
+    for (unsigned i = 0; i < sim.nr_doms; i++)
+        if (sim.doms[i] && sim.doms[i]->d.domain_id == id)
+            return &sim.doms[i]->d;
+    return NULL;
+}
+
+struct domain *domain_get_next(domid_t from)
+{
+    struct domain *best = NULL;
+    for (unsigned i = 0; i < sim.nr_doms; i++) {
+        struct domain *d = sim.doms[i] ? &sim.doms[i]->d : NULL;
+        if (d && d->domain_id >= from && (!best || d->domain_id < best->domain_id))
+            best = d;
+    }
+    return best;
+}

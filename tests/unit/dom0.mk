@@ -1,0 +1,16 @@
+# Host tests for dom0's toolstack parsers: cfg files and CPU lists (xlcfg), scenario
+# scripts and the xl command table (scenario).
+UNIT_TESTS += xlcfg scenario
+DOM0_PARSE_SRCS := dom0/strutil.c dom0/cpulist.c core/lib/vsnprintf.c
+unit_xlcfg_SRCS := tests/unit/test_xlcfg.c dom0/xlcfg.c dom0/xlcfg_value.c \
+	$(DOM0_PARSE_SRCS)
+unit_xlcfg_CFLAGS := -Idom0
+unit_scenario_SRCS := tests/unit/test_scenario.c dom0/scenario.c dom0/xl_cmdtable.c \
+	$(DOM0_PARSE_SRCS)
+unit_scenario_CFLAGS := -Idom0
+UNIT_TESTS += dom0_format
+unit_dom0_format_SRCS := tests/unit/test_dom0_format.c dom0/xl_format.c $(DOM0_PARSE_SRCS)
+unit_dom0_format_CFLAGS := -Idom0
+UNIT_TESTS += dom0_modules
+unit_dom0_modules_SRCS := tests/unit/test_dom0_modules.c dom0/modules.c $(DOM0_PARSE_SRCS)
+unit_dom0_modules_CFLAGS := -Idom0
