@@ -203,8 +203,37 @@ def case_three_domus() -> None:
           f"free frames back to {before.group(1)} after destroying all (got {after[-1]})", r)
 
 
+def case_isolation() -> None:
+    """An unprivileged guest tries every forbidden operation: each one fails or
+    faults back into it, and its neighbour runs on undisturbed."""
+    d = "tests/scenarios/isolation"
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+             modules=scenario_modules(d, ["cpuloop", "isolation"],
+                                      ["iso.cfg", "bystander.cfg"]))
+    check(r.status == 0, "the machine survives and powers off cleanly", r)
+    m = re.search(r"\(d2\) isolation: (\d+) passed, (\d+) failed", r.output)
+    check(m is not None, "the isolation guest reports its summary", r)
+    check(int(m.group(1)) >= 60 and m.group(2) == "0",
+          f"every isolation case holds ({m.group(0) if m else ''})", r)
+    check("(d2) isolation: domain 2, 2048 pages, unprivileged" in r.output,
+          "the test ran unprivileged", r)
+    check(re.search(r"\(d1\) result bench=cpuloop dom=1 iters=\d+ ms=100", r.output)
+          is not None, "the bystander finished its work", r)
+    check("(d0) scenario: done" in r.output, "dom0 carried on", r)
+
+
+def case_pingpong() -> None:
+    """Two domUs bounce an event back and forth over an interdomain channel."""
+    d = "tests/scenarios/pingpong"
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+             modules=scenario_modules(d, ["pingpong"], ["pong.cfg", "ping.cfg"]))
+    check(r.status == 0, "clean poweroff", r)
+    m = re.search(r"result bench=pingpong dom=2 peer=1 rounds=1000 rtt_avg_ns=(\d+)", r.output)
+    check(m is not None and 0 < int(m.group(1)) < 1_000_000, "1000 round trips measured", r)
+
+
 CASES = [make_topology_case(n, t) for n, t in TOPOLOGIES.items()] + [
-    case_three_domus,
+    case_three_domus, case_isolation, case_pingpong,
     case_minimal_pv_dom0,
     case_maxcpus, case_unknown_and_bad_options,
     make_crash_case("pf", "exception 14 (#PF page fault)"),
