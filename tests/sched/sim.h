@@ -103,11 +103,11 @@ struct sim_vcpu {
     s_time_t run_from;                          /* running: since (window-clipped) */
     unsigned last_cpu;
     bool has_run;
+    s_time_t reported;                          /* audits: wait already reported */
 };
 
 struct sim_dom {
     struct domain d;
-    struct vcpu *vcpu_ptrs[64];
     unsigned home_mask;                         /* nodes counted as home; 0: no home */
     bool throttled;                             /* cap or RT budget: may wait while idle */
 };
@@ -211,7 +211,12 @@ void sim_ipi(unsigned cpu);                       /* the kick event for cpu */
 /* sim.c: what the core's context switch does to the simulated machine. */
 void sim_switched(unsigned cpu, struct vcpu *prev, struct vcpu *next, s_time_t now);
 void sim_decided(unsigned cpu, struct vcpu *prev, struct vcpu *next, s_time_t slice);
+/* simhost.c */
+void sim_machine_init(void);
+void sim_machine_fini(void);
 /* workloads.c */
+void wl_init(struct sim_vcpu *sv, unsigned cpu);
+void wl_fini(struct sim_vcpu *sv);
 void wl_start(struct sim_vcpu *sv, s_time_t now);
 void wl_switch_in(struct sim_vcpu *sv, unsigned cpu, s_time_t now);
 void wl_switch_out(struct sim_vcpu *sv, s_time_t now);
