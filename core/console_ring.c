@@ -90,8 +90,10 @@ size_t console_read_input(char *buf, size_t max)
 
     /* dom0 waits for input: show its unfinished line (a prompt) now. */
     if (dom0 && dom0->con_len) {
+        char line[sizeof(dom0->con_line) + 8];
         dom0->con_line[dom0->con_len] = '\0';
-        printk(LOG_INFO, "(d0) %s", dom0->con_line);
+        fmt_snprintf(line, sizeof(line), "(d0) %s", dom0->con_line);
+        printk_partial(line);
         dom0->con_len = 0;
     }
     while (n < max && uart_has_input())

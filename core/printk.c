@@ -10,6 +10,7 @@
 
 static unsigned loglvl = LOG_INFO;
 static spinlock_t console_lock = SPIN_LOCK_UNLOCKED;
+static bool midline;                    /* a printk_partial() left the line open */
 
 static int loglvl_param(const char *val)
 {
@@ -40,6 +41,11 @@ void vprintk(enum log_level lvl, const char *fmt, va_list ap)
         n = sizeof(buf) - 1;            /* truncated line: still printed */
     unsigned long f;
     spin_lock_irqsave(&console_lock, f);
+    if (midline) {
+        console_write("\n", 1);
+        console_log_append("\n", 1);
+        midline = false;
+    }
     console_write(buf, (size_t)n);
     console_log_append(buf, (size_t)n);
     spin_unlock_irqrestore(&console_lock, f);
@@ -51,6 +57,13 @@ void printk(enum log_level lvl, const char *fmt, ...)
     va_start(ap, fmt);
     vprintk(lvl, fmt, ap);
     va_end(ap);
+}
+
+/* Text with no newline (dom0's prompt): the next printk starts a new line. */
+void printk_partial(const char *s)
+{
+    printk(LOG_INFO, "%s", s);
+    midline = true;
 }
 
 void console_force_unlock(void)

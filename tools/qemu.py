@@ -2,9 +2,12 @@
 """make qemu: boot hvlab interactively on the serial console (Ctrl-A X quits QEMU).
 
   make qemu SMP=8 NODES=4 MEM=1024 CMDLINE="loglvl=debug" ICOUNT=1
-Prints the QEMU command line first, so it can be copied and changed.
+dom0 starts with every guest image in build/guest/ and the example configs in
+dom0/examples/ as modules, and no scenario: it opens its xl shell (try `xl> help`,
+`create loop.cfg`, `list`, `vcpu-list`). Prints the QEMU command line first.
 """
 import argparse
+import glob
 import os
 import shlex
 import sys
@@ -27,8 +30,13 @@ def main() -> int:
     except ValueError as e:
         print(f"make qemu: {e}", file=sys.stderr)
         return 2
-    cmd = qemu_command(a.image, topo, a.cmdline, deterministic=bool(a.icount),
-                       serial="mon:stdio")
+    modules = []
+    if os.path.exists("build/dom0.elf"):
+        modules = ["build/dom0.elf"]
+        modules += [f"{p} {os.path.basename(p)}" for p in sorted(glob.glob("build/guest/*.elf"))]
+        modules += [f"{p} {os.path.basename(p)}" for p in sorted(glob.glob("dom0/examples/*.cfg"))]
+    cmd = qemu_command(a.image, topo, a.cmdline, modules=modules,
+                       deterministic=bool(a.icount), serial="mon:stdio")
     print(" ".join(shlex.quote(c) for c in cmd), flush=True)
     os.execvp(cmd[0], cmd)
 

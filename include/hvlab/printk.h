@@ -10,6 +10,8 @@ enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 void printk(enum log_level lvl, const char *fmt, ...) __printf(2, 3);
 void vprintk(enum log_level lvl, const char *fmt, va_list ap);
+/* Print an unfinished line (a prompt); the next message starts on a new line. */
+void printk_partial(const char *s);
 
 #define pr_err(...)   printk(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...)  printk(LOG_WARN, __VA_ARGS__)
