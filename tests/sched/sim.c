@@ -172,6 +172,7 @@ static struct sim_vcpu *vcpu_new(struct sim_dom *sd, unsigned id, struct sim_wl 
     sv->v.domain = &sd->d;
     sv->v.pause_flags = 1UL << VPF_down;
     sv->wl = wl;
+    sv->reported = -1;
     sv->rng = sim.cfg.seed ^ ((uint64_t)sd->d.domain_id << 32) ^ id ^ 0x9e3779b97f4a7c15ull;
     wl_init(sv, cpu);                   /* singleshot and burst timers */
     sim.vcpus = grow(sim.vcpus, &sim.cap_vcpus, sim.nr_vcpus + 1, sizeof(*sim.vcpus));
