@@ -73,38 +73,66 @@ static void ring_put(struct trace_ring *r, const struct trace_record *rec)
     __atomic_store_n(&r->ctl->prod, prod + 1, __ATOMIC_RELEASE);
 }
 
-void trace_emit(uint32_t event, uint16_t domid, uint16_t vcpuid, uint64_t d0, uint64_t d1)
+/* The full-ring path, out of line: count the drop, or report earlier drops first. */
+static __attribute__((noinline)) void trace_slow(struct trace_ring *r,
+                                                 const struct trace_record *rec)
 {
-    unsigned long f = local_irq_save();
-    struct trace_ring *r = &rings[smp_processor_id()];
-    struct trace_record rec = { rdtsc(), event, domid, vcpuid, { d0, d1 } };
+    uint64_t used = r->ctl->prod - __atomic_load_n(&r->ctl->cons, __ATOMIC_ACQUIRE);
+    if (used + (r->lost ? 2 : 1) > ring_records) {
+        if (!r->lost++)
+            r->first_lost_tsc = rec->tsc;
+        r->ctl->lost++;
+        return;
+    }
+    if (r->lost) {
+        struct trace_record lost = { rec->tsc, TRC_LOST, TRACE_DOM_NONE, 0,
+                                     { r->lost, r->first_lost_tsc } };
+        ring_put(r, &lost);
+        r->lost = 0;
+    }
+    ring_put(r, rec);
+}
 
-    if (r->ctl) {
-        uint64_t used = r->ctl->prod - __atomic_load_n(&r->ctl->cons, __ATOMIC_ACQUIRE);
-        uint64_t need = r->lost ? 2 : 1;
-        if (used + need > ring_records) {
-            if (!r->lost++)
-                r->first_lost_tsc = rec.tsc;
-            r->ctl->lost++;
+/* The hot path: interrupts masked inline, the record written in place. */
+static inline void trace_put(uint32_t event, uint16_t domid, uint16_t vcpuid,
+                             uint64_t d0, uint64_t d1)
+{
+    unsigned long f;
+    __asm__ volatile("pushf; pop %0; cli" : "=r"(f) :: "memory");
+    struct trace_ring *r = &rings[smp_processor_id()];
+    struct trace_ring_ctl *ctl = r->ctl;
+    if (likely(ctl)) {
+        uint64_t prod = ctl->prod;
+        if (likely(!r->lost && prod - __atomic_load_n(&ctl->cons, __ATOMIC_RELAXED) <
+                   ring_records)) {
+            struct trace_record *rec = &r->rec[prod & (ring_records - 1)];
+            rec->tsc = rdtsc();
+            rec->event = event;
+            rec->domid = domid;
+            rec->vcpuid = vcpuid;
+            rec->data[0] = d0;
+            rec->data[1] = d1;
+            __atomic_store_n(&ctl->prod, prod + 1, __ATOMIC_RELEASE);
         } else {
-            if (r->lost) {
-                struct trace_record lost = { rec.tsc, TRC_LOST, TRACE_DOM_NONE, 0,
-                                             { r->lost, r->first_lost_tsc } };
-                ring_put(r, &lost);
-                r->lost = 0;
-            }
-            ring_put(r, &rec);
+            struct trace_record rec = { rdtsc(), event, domid, vcpuid, { d0, d1 } };
+            trace_slow(r, &rec);
         }
     }
-    local_irq_restore(f);
+    if (f & (1UL << 9))
+        __asm__ volatile("sti" ::: "memory");
+}
+
+void trace_emit(uint32_t event, uint16_t domid, uint16_t vcpuid, uint64_t d0, uint64_t d1)
+{
+    trace_put(event, domid, vcpuid, d0, d1);
 }
 
 void trace_emit_vcpu(uint32_t event, const struct vcpu *v, uint64_t d0, uint64_t d1)
 {
-    if (!v->domain)
-        trace_emit(event, TRACE_DOM_IDLE, (uint16_t)v->processor, d0, d1);
+    if (v->domain)
+        trace_put(event, v->domain->domain_id, (uint16_t)v->vcpu_id, d0, d1);
     else
-        trace_emit(event, v->domain->domain_id, (uint16_t)v->vcpu_id, d0, d1);
+        trace_put(event, TRACE_DOM_IDLE, (uint16_t)v->processor, d0, d1);
 }
 
 /* ---- setting up ---- */
