@@ -39,6 +39,7 @@ TESTS :=
 include $(sort $(wildcard core/*.mk core/lib/*.mk core/arch/x86/*.mk mm/*.mk sched/*.mk))
 include tests/unit/unit.mk
 include tests/boot/boot.mk
+include tests/harness/harness.mk
 # Guests: the runtime, workloads, test guests and dom0 (built as PV guest images).
 include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk tests/minimal/minimal.mk
 
@@ -84,6 +85,7 @@ unit-test: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit-test
+	$(Q)$(MAKE) --no-print-directory harness-test
 	$(Q)$(MAKE) --no-print-directory boot-test
 
 deps:
@@ -98,10 +100,10 @@ qemu: all
 	$(Q)$(PYTHON) tools/qemu.py --smp $(SMP) --nodes $(NODES) --mem $(MEM) \
 		--icount $(ICOUNT) --cmdline "$(CMDLINE)"
 
-# The default experiment. Until the scheduler comparison lands (experiments/), the
-# demo measures booting: results/boot/report.md.
+# The default experiment: rr, credit, credit2 and rtds compared on 2 pCPUs
+# (experiments/sched-compare.toml) -> results/sched-compare/report.md.
 demo: deps all
-	$(Q)$(PYTHON) bench/boot_time.py
+	$(Q)./hvlab run experiments/sched-compare.toml --jobs 2
 
 clean:
 	rm -rf $(BUILD)

@@ -118,3 +118,12 @@ def boot(image: str, topo: Topology, cmdline: str = "", timeout_s: float = 60,
         status, out = -1, e.stdout or b""
     text = out.decode("utf-8", "replace").replace("\r\n", "\n")
     return BootResult(status, text, time.monotonic() - start, cmd)
+
+
+def ivshmem_args(mem_path: str, size_mib: int, obj_id: str = "hvtrace") -> list[str]:
+    """QEMU arguments for an ivshmem-plain device whose shared memory is the host file
+    mem_path (created by QEMU, size_mib a power of two): the hypervisor writes the
+    trace stream into it (layout: experiments/hvlab/trace.py, extract_shm)."""
+    return ["-object", f"memory-backend-file,id={obj_id},size={size_mib}M,"
+                       f"mem-path={mem_path.replace(',', ',,')},share=on",
+            "-device", f"ivshmem-plain,memdev={obj_id}"]

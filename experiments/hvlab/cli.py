@@ -1,0 +1,154 @@
+"""The hvlab command line (./hvlab in the repository root).
+
+  hvlab run EXPERIMENT.toml [--out DIR] [--jobs N] [--no-build]
+  hvlab check EXPERIMENT.toml          validate; print the cfg files, scenario, QEMU command
+  hvlab report RESULTS_DIR             re-analyse saved runs, rewrite plots and report.md
+  hvlab trace FILE [--summary] [--json OUT] [--perfetto OUT.json] [--window-ms MS]
+
+Exit status: 0 success, 1 some configurations failed, 2 bad input (experiment file,
+trace file, missing image, failed build): the message names the file and the problem.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+
+from . import analyze, perfetto, run, stats
+from . import trace as T
+from .experiment import ExperimentError, load, domain_cfg, scenario, qemu_args
+
+
+def cmd_run(a) -> int:
+    exp = load(a.experiment)
+    out = os.path.abspath(a.out or os.path.join(run.REPO, "results", exp.name))
+    print(f"experiment {exp.name}: {len(exp.configs())} configurations "
+          f"({', '.join(exp.schedulers)} x {exp.repetitions}), results in {out}")
+    return 1 if run.run(exp, out, a.jobs, build=not a.no_build) else 0
+
+
+def cmd_check(a) -> int:
+    exp = load(a.experiment)
+    cfg = exp.configs()[0]
+    print(f"{a.experiment}: ok: {len(exp.configs())} configurations, "
+          f"{len(exp.domains)} domains, mode {exp.mode}")
+    for d in exp.domains:
+        print(f"\n--- {d.name}.cfg\n{domain_cfg(d)}", end="")
+    print(f"\n--- scenario\n{scenario(exp)}", end="")
+    rd = f"results/{exp.name}/runs/{cfg.key}"
+    mods = [f"build/guest/{i}.elf {i}.elf" for i in sorted({d.image for d in exp.domains})]
+    mods += [f"{rd}/inputs/{d.name}.cfg {d.name}.cfg" for d in exp.domains]
+    mods.append(f"{rd}/inputs/scenario scenario")
+    print(f"\n--- QEMU ({cfg.key})\n{shlex.join(qemu_args(exp, cfg, rd, mods))}")
+    return 0
+
+
+def cmd_report(a) -> int:
+    return 1 if run.regenerate(a.dir) else 0
+
+
+def cmd_trace(a) -> int:
+    tr = T.read_stream(a.file)
+    an = analyze.analyze(tr, a.window_ms)
+    if a.json:
+        stats.write_json(a.json, an.summary)
+    if a.perfetto:
+        perfetto.write(a.perfetto, an, dict(an.summary["trace"], window_ms=a.window_ms))
+        print(f"wrote {a.perfetto}: open it in https://ui.perfetto.dev")
+    if a.summary or not (a.json or a.perfetto):
+        print(text_summary(an.summary), end="")
+    return 0
+
+
+def _d(d: dict) -> str:
+    if not d["n"]:
+        return "n=0"
+    return (f"n={d['n']} p50={d['p50']:,} p90={d['p90']:,} p99={d['p99']:,} "
+            f"max={d['max']:,}")
+
+
+def text_summary(s: dict) -> str:
+    t, g = s["trace"], s["integrity"]
+    L = [f"trace: {t['records']:,} records in {t['chunks']} chunks, {t['nr_cpus']} pCPUs, "
+         f"scheduler {t['scheduler'] or '?'}, tsc_khz {t['tsc_khz']:,}",
+         f"  classes {', '.join(t['classes'])} ({t['class_mask']}); interval "
+         f"{t['interval_ns']:,} ns; {t['time_basis']}",
+         f"integrity: lost {g['lost_records']:,} "
+         f"{g['lost_by_cpu'] or ''}; unknown {g['unknown_records']:,} "
+         f"{g['unknown_events'] or ''}"]
+    other = {k: v for k, v in g.items() if k not in ("lost_records", "lost_by_cpu",
+             "unknown_records", "unknown_events", "markers") and v}
+    if other:
+        L.append(f"  anomalies: {other}")
+    L.append("runstates (ns):")
+    L.append(f"  {'vcpu':<10}{'running':>15}{'runnable':>15}{'blocked':>15}{'offline':>15}"
+             f"{'accounted':>11}")
+    for k, r in s["runstate"].items():
+        L.append(f"  {k:<10}{r['running_ns']:>15,}{r['runnable_ns']:>15,}"
+                 f"{r['blocked_ns']:>15,}{r['offline_ns']:>15,}"
+                 f"{r['accounted_fraction'] * 100:>10.2f}%")
+    L.append("wake-to-run latency (ns):")
+    for k, d in s["wake_latency_ns"]["per_vcpu"].items():
+        if d["n"]:
+            L.append(f"  {k:<10}{_d(d)}")
+    L.append(f"  all domU  {_d(s['wake_latency_ns']['all_domu'])}")
+    L.append("cpu share (of the machine):")
+    for d, v in s["cpu_share"]["per_domain"].items():
+        L.append(f"  {d:<10}{v['share_of_machine'] * 100:6.2f}%")
+    sc = s["sched"]
+    L.append(f"context switches: {sc['context_switches']:,} "
+             f"({sc['context_switches_per_s']:,.1f}/s); migrations {sc['migrations']:,} "
+             f"({sc['migrations_per_s']:,.1f}/s)")
+    if s["hypercalls"]["calls"]:
+        L.append("hypercalls (path in TSC ticks):")
+        for n, h in s["hypercalls"]["by_number"].items():
+            L.append(f"  {n:>3} {h['name']:<18}{h['calls']:>9,} calls  {_d(h['path_tsc'])}")
+    if s["policy"]["counts"]:
+        L.append(f"policy events: {s['policy']['counts']}")
+    L.append("events: " + ", ".join(f"{k} {v:,}" for k, v in s["events"].items()))
+    return "\n".join(L) + "\n"
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="hvlab", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("run", help="run an experiment and write its results folder")
+    p.add_argument("experiment")
+    p.add_argument("--out", help="results folder (default results/<name>)")
+    p.add_argument("--jobs", type=int, default=1, help="QEMU instances at once")
+    p.add_argument("--no-build", action="store_true", help="do not run 'make -s all'")
+    p.set_defaults(fn=cmd_run)
+    p = sub.add_parser("check", help="validate an experiment file, print what it generates")
+    p.add_argument("experiment")
+    p.set_defaults(fn=cmd_check)
+    p = sub.add_parser("report", help="regenerate plots and report.md from saved runs")
+    p.add_argument("dir")
+    p.set_defaults(fn=cmd_report)
+    p = sub.add_parser("trace", help="decode and analyse one trace stream file")
+    p.add_argument("file")
+    p.add_argument("--summary", action="store_true", help="print the analysis as text")
+    p.add_argument("--json", metavar="OUT", help="write the analysis as JSON")
+    p.add_argument("--perfetto", metavar="OUT", help="write a Perfetto/Chrome timeline")
+    p.add_argument("--window-ms", type=float, default=10.0, help="CPU-share window")
+    p.set_defaults(fn=cmd_trace)
+    return ap
+
+
+def main(argv=None) -> int:
+    a = parser().parse_args(argv)
+    if getattr(a, "jobs", 1) < 1:
+        print("hvlab: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return a.fn(a)
+    except (T.TraceError, ExperimentError, run.RunError) as e:
+        print(f"hvlab {a.cmd}: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"hvlab {a.cmd}: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hvlab: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,375 @@
+"""Experiment files (TOML): loading, checking, and what one run of them needs.
+
+An experiment names a machine (topology, mode), the policies to compare, a duration,
+the trace classes and the domains. load() checks every key: each problem is reported
+as "<file>: <dotted key>: <problem>" (e.g. "x.toml: domain[2].weight: 0 is out of
+range 1..65535"), all of them at once, in an ExperimentError. The reference is
+docs/experiments.md.
+
+For each configuration (scheduler x repetition) write_inputs() produces dom0's
+inputs (one xl.cfg file per domain and the scenario script) and qemu_args() the
+QEMU command line (machine.qemu_command plus the ivshmem trace region).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+
+from . import machine
+from . import trace as T
+
+DOM0_RESERVED_MIB = 96          # dom0 (64 MiB) and the hypervisor's own frames
+MAX_DOMAINS = 32
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,30}")
+_SCHED = re.compile(r"[a-z][a-z0-9_]{0,14}")
+_IMAGE = re.compile(r"[A-Za-z0-9_-]{1,40}")
+_CPULIST = re.compile(r"all|\d+(-\d+)?(,\d+(-\d+)?)*")
+
+
+class ExperimentError(Exception):
+    """Every problem found in an experiment file, one per line."""
+
+
+@dataclasses.dataclass
+class Domain:
+    name: str
+    image: str
+    args: str = ""
+    memory: int = 16
+    vcpus: int = 1
+    weight: int | None = None
+    cap: int | None = None
+    period_us: int | None = None
+    budget_us: int | None = None
+    extratime: bool | None = None
+    cpus: str | None = None
+    pool: str | None = None
+
+
+@dataclasses.dataclass
+class Config:
+    index: int              # 1-based, in run order
+    scheduler: str
+    rep: int                # 1-based
+    key: str                # "credit-r1": the run's folder under runs/
+
+
+@dataclasses.dataclass
+class Experiment:
+    path: str
+    text: str
+    name: str
+    description: str
+    topology: machine.Topology
+    mode: str
+    schedulers: list[str]
+    duration_ms: int
+    repetitions: int
+    timeout_s: float
+    trace_enabled: bool
+    trace_classes: list[str]
+    ring_records: int
+    shm_mib: int
+    window_ms: float
+    gantt_ms: float
+    domains: list[Domain]
+
+    @property
+    def deterministic(self) -> bool:
+        return self.mode == "deterministic"
+
+    @property
+    def trace_mask(self) -> int:
+        return T.class_mask(self.trace_classes)
+
+    def configs(self) -> list[Config]:
+        out = []
+        for s in self.schedulers:
+            for r in range(1, self.repetitions + 1):
+                out.append(Config(len(out) + 1, s, r, f"{s}-r{r}"))
+        return out
+
+    def rt_params(self) -> dict[int, tuple[int, int]]:
+        """domid -> (period ns, budget ns) of domains with both set. Domains get ids
+        1, 2, ... in file order (dom0 is 0; the scenario creates them in order)."""
+        return {i + 1: (d.period_us * 1000, d.budget_us * 1000)
+                for i, d in enumerate(self.domains) if d.period_us and d.budget_us}
+
+
+class _Checker:
+    """Collects problems; each getter returns the value or None (problem noted)."""
+
+    def __init__(self, path: str):
+        self.path, self.errors = path, []
+
+    def err(self, key: str, why: str) -> None:
+        self.errors.append(f"{self.path}: {key}: {why}")
+
+    def take(self, table: dict, prefix: str, key: str, kind, default=None, required=False,
+             lo=None, hi=None, choices=None, pattern=None):
+        dotted = f"{prefix}{key}"
+        if key not in table:
+            if required:
+                self.err(dotted, "missing (required)")
+            return default
+        v = table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(v, bool) and bool not in kinds or not isinstance(v, kinds):
+            names = " or ".join({int: "an integer", float: "a number", str: "a string",
+                                 bool: "true or false", list: "a list",
+                                 dict: "a table"}[k] for k in kinds)
+            self.err(dotted, f"expected {names}, got {type(v).__name__} {v!r}")
+            return default
+        if lo is not None and v < lo or hi is not None and v > hi:
+            self.err(dotted, f"{v} is out of range {lo}..{hi}")
+            return default
+        if choices is not None and v not in choices:
+            self.err(dotted, f"{v!r} is not one of {', '.join(map(repr, choices))}")
+            return default
+        if pattern is not None and not pattern.fullmatch(v):
+            self.err(dotted, f"{v!r} is not a valid value (allowed: {pattern.pattern})")
+            return default
+        return v
+
+    def unknown(self, table: dict, prefix: str, known) -> None:
+        for k in table:
+            if k not in known:
+                self.err(f"{prefix}{k}", f"unknown key (known: {', '.join(known)})")
+
+
+TOP_KEYS = ("name", "description", "mode", "schedulers", "scheduler", "duration_ms",
+            "repetitions", "timeout_s", "topology", "trace", "analysis", "domain")
+TOPO_KEYS = ("cpus", "nodes", "mem_mib", "distances")
+TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
+ANALYSIS_KEYS = ("window_ms", "gantt_ms")
+DOMAIN_KEYS = ("name", "image", "args", "memory", "vcpus", "weight", "cap", "period_us",
+               "budget_us", "extratime", "cpus", "pool")
+
+
+def _pow2(n: int) -> bool:
+    return n > 0 and n & (n - 1) == 0
+
+
+def loads(text: str, path: str = "<experiment>") -> Experiment:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ExperimentError(f"{path}: TOML syntax: {e}") from None
+    c = _Checker(path)
+    c.unknown(doc, "", TOP_KEYS)
+    name = c.take(doc, "", "name", str, required=True, pattern=_NAME)
+    description = c.take(doc, "", "description", str, "")
+    mode = c.take(doc, "", "mode", str, "deterministic", choices=("deterministic", "realtime"))
+    if "schedulers" in doc and "scheduler" in doc:
+        c.err("scheduler", "give either scheduler or schedulers, not both")
+    scheds: list[str] = []
+    if "scheduler" in doc:
+        s = c.take(doc, "", "scheduler", str, pattern=_SCHED)
+        scheds = [s] if s else []
+    else:
+        lst = c.take(doc, "", "schedulers", list, required=True) or []
+        if "schedulers" in doc and isinstance(doc["schedulers"], list) and not lst:
+            c.err("schedulers", "empty list: name at least one scheduler")
+        for i, s in enumerate(lst):
+            if not isinstance(s, str) or not _SCHED.fullmatch(s):
+                c.err(f"schedulers[{i}]", f"{s!r} is not a scheduler name")
+            elif s in scheds:
+                c.err(f"schedulers[{i}]", f"{s!r} is listed twice")
+            else:
+                scheds.append(s)
+    duration = c.take(doc, "", "duration_ms", int, required=True, lo=1, hi=600_000)
+    reps = c.take(doc, "", "repetitions", int, 1, lo=1, hi=100)
+
+    topo_t = c.take(doc, "", "topology", dict, {})
+    c.unknown(topo_t, "topology.", TOPO_KEYS)
+    cpus = c.take(topo_t, "topology.", "cpus", int, 2, lo=1, hi=8)
+    nodes = c.take(topo_t, "topology.", "nodes", int, 1, lo=1, hi=8)
+    mem = c.take(topo_t, "topology.", "mem_mib", int, 256, lo=64, hi=16384)
+    dists = c.take(topo_t, "topology.", "distances", list, [])
+    if cpus and nodes and cpus % nodes:
+        c.err("topology.nodes", f"{nodes} does not divide cpus = {cpus}")
+    if mem and nodes and (mem % nodes or mem // nodes < 32):
+        c.err("topology.mem_mib", f"{mem} must split evenly over {nodes} nodes, >= 32 each")
+    triples = []
+    for i, d in enumerate(dists):
+        ok = (isinstance(d, list) and len(d) == 3 and all(type(x) is int for x in d))
+        if not ok or not (0 <= d[0] < d[1] < (nodes or 1) and 10 < d[2] <= 254):
+            c.err(f"topology.distances[{i}]", f"{d!r}: expected [a, b, distance] with "
+                  f"0 <= a < b < nodes and 10 < distance <= 254")
+        else:
+            triples.append(tuple(d))
+
+    tr = c.take(doc, "", "trace", dict, {})
+    c.unknown(tr, "trace.", TRACE_KEYS)
+    enabled = c.take(tr, "trace.", "enabled", bool, True)
+    classes = c.take(tr, "trace.", "classes", list, ["sched", "policy", "dom"])
+    for i, cl in enumerate(classes):
+        if cl != "all" and cl not in T.CLASSES:
+            c.err(f"trace.classes[{i}]", f"{cl!r} is not a trace class (known: "
+                  f"{', '.join(T.CLASSES)}, all)")
+    ring = c.take(tr, "trace.", "ring_records", int, 32768, lo=64, hi=1 << 22)
+    if ring and not _pow2(ring):
+        c.err("trace.ring_records", f"{ring} is not a power of two")
+    shm = c.take(tr, "trace.", "shm_mib", int, 64, lo=1, hi=1024)
+    if shm and not _pow2(shm):
+        c.err("trace.shm_mib", f"{shm} is not a power of two (ivshmem needs one)")
+
+    an = c.take(doc, "", "analysis", dict, {})
+    c.unknown(an, "analysis.", ANALYSIS_KEYS)
+    window = c.take(an, "analysis.", "window_ms", (int, float), 10, lo=0.001, hi=60_000)
+    gantt = c.take(an, "analysis.", "gantt_ms", (int, float), 100, lo=0.001, hi=600_000)
+
+    doms = _domains(c, doc, cpus or 1, mem or 256)
+    timeout_default = 60 + (duration or 0) / 1000 * 30 * max(1, len(doms))
+    timeout = c.take(doc, "", "timeout_s", (int, float), timeout_default, lo=1, hi=86_400)
+    if c.errors:
+        raise ExperimentError("\n".join(c.errors))
+    topo = machine.Topology(cpus, nodes, mem, tuple(triples))
+    return Experiment(path, text, name, description, topo, mode, scheds, duration, reps,
+                      float(timeout), enabled, classes, ring, shm, float(window),
+                      float(gantt), doms)
+
+
+def _domains(c: _Checker, doc: dict, cpus: int, mem: int) -> list[Domain]:
+    raw = doc.get("domain")
+    if raw is None:
+        c.err("domain", "missing: add at least one [[domain]] table")
+        return []
+    if not isinstance(raw, list) or not all(isinstance(d, dict) for d in raw):
+        c.err("domain", "expected [[domain]] tables")
+        return []
+    if len(raw) > MAX_DOMAINS:
+        c.err("domain", f"{len(raw)} domains, at most {MAX_DOMAINS}")
+    out, names = [], set()
+    for i, t in enumerate(raw):
+        p = f"domain[{i}]."
+        c.unknown(t, p, DOMAIN_KEYS)
+        name = c.take(t, p, "name", str, required=True, pattern=_NAME)
+        if name in names:
+            c.err(f"{p}name", f"{name!r} is used by an earlier domain")
+        names.add(name)
+        d = Domain(name=name or f"dom{i}",
+                   image=c.take(t, p, "image", str, "", required=True, pattern=_IMAGE),
+                   args=c.take(t, p, "args", str, ""),
+                   memory=c.take(t, p, "memory", int, 16, lo=1, hi=mem),
+                   vcpus=c.take(t, p, "vcpus", int, 1, lo=1, hi=32),
+                   weight=c.take(t, p, "weight", int, lo=1, hi=65535),
+                   period_us=c.take(t, p, "period_us", int, lo=1, hi=10_000_000),
+                   extratime=c.take(t, p, "extratime", bool),
+                   cpus=c.take(t, p, "cpus", str, pattern=_CPULIST),
+                   pool=c.take(t, p, "pool", str, pattern=_NAME))
+        d.cap = c.take(t, p, "cap", int, lo=0, hi=100 * (d.vcpus or 1))
+        d.budget_us = c.take(t, p, "budget_us", int, lo=1, hi=d.period_us or 10_000)
+        if len(d.args) > 255:
+            c.err(f"{p}args", f"{len(d.args)} characters, at most 255")
+        if '"' in d.args or "\\" in d.args or "\n" in d.args:
+            c.err(f"{p}args", "must not contain quotes, backslashes or newlines")
+        if d.cpus and d.cpus != "all":
+            top = max(int(x) for x in re.findall(r"\d+", d.cpus))
+            if top >= cpus:
+                c.err(f"{p}cpus", f"{d.cpus!r} names CPU {top}, the machine has {cpus}")
+        out.append(d)
+    need = sum(d.memory for d in out)
+    if need > mem - DOM0_RESERVED_MIB:
+        c.err("domain", f"the domains need {need} MiB; topology.mem_mib = {mem} leaves "
+              f"{mem - DOM0_RESERVED_MIB} after dom0 and the hypervisor")
+    return out
+
+
+def load(path: str) -> Experiment:
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise ExperimentError(f"{path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise ExperimentError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") \
+            from None
+    return loads(text, path)
+
+
+def known_schedulers(repo: str) -> set[str]:
+    """Policies the hypervisor source registers (`.name = "x"` in sched/*.c)."""
+    found = set()
+    sched_dir = os.path.join(repo, "sched")
+    for fn in sorted(os.listdir(sched_dir)) if os.path.isdir(sched_dir) else []:
+        if fn.endswith(".c"):
+            with open(os.path.join(sched_dir, fn), encoding="utf-8", errors="replace") as f:
+                found.update(re.findall(r'\.name\s*=\s*"([a-z0-9_]+)"', f.read()))
+    return found
+
+
+# ---- dom0's inputs and the QEMU command ----
+
+def domain_cfg(d: Domain) -> str:
+    """The xl.cfg text of one domain (dom0/xlcfg.h syntax)."""
+    lines = [f'name = "{d.name}"', f'kernel = "{d.image}.elf"', f"memory = {d.memory}",
+             f"vcpus = {d.vcpus}"]
+    for key, val in (("weight", d.weight), ("cap", d.cap), ("period", d.period_us),
+                     ("budget", d.budget_us)):
+        if val is not None:
+            lines.append(f"{key} = {val}")
+    if d.extratime is not None:
+        lines.append(f"extratime = {int(d.extratime)}")
+    if d.cpus is not None:
+        lines.append(f'cpus = "{d.cpus}"')
+    if d.pool is not None:
+        lines.append(f'pool = "{d.pool}"')
+    if d.args:
+        lines.append(f'extra = "{d.args}"')
+    return "\n".join(lines) + "\n"
+
+
+def scenario(exp: Experiment) -> str:
+    """dom0's script: start tracing, create every domain, run for duration_ms, stop
+    tracing, list, then wait for each domain so its result line gets printed."""
+    out = [f"# {exp.name}: generated by the hvlab harness from {os.path.basename(exp.path)}"]
+    if exp.trace_enabled:
+        out.append(f"trace start {','.join(exp.trace_classes)}")
+    out += [f"create {d.name}.cfg" for d in exp.domains]
+    out.append(f"sleep {exp.duration_ms}")
+    if exp.trace_enabled:
+        out.append("trace stop")
+    out += ["list", "vcpu-list"]
+    wait_ms = min(10 * exp.duration_ms + 10_000, 24 * 3600 * 1000)    # guest time
+    out += [f"wait {d.name} {wait_ms}" for d in exp.domains]
+    return "\n".join(out) + "\n"
+
+
+def hv_cmdline(exp: Experiment, cfg: Config) -> str:
+    line = f"sched={cfg.scheduler} loglvl=info"
+    if exp.trace_enabled:
+        line += f" trace_ring={exp.ring_records} trace_mask={exp.trace_mask:#x}"
+    return line
+
+
+def write_inputs(exp: Experiment, run_dir: str) -> list[str]:
+    """Writes <run_dir>/inputs/{<domain>.cfg, scenario}; returns the multiboot
+    modules after dom0 ("path name"), paths as given by run_dir."""
+    inp = os.path.join(run_dir, "inputs")
+    os.makedirs(inp, exist_ok=True)
+    mods = []
+    for img in sorted({d.image for d in exp.domains}):
+        mods.append(f"build/guest/{img}.elf {img}.elf")
+    for d in exp.domains:
+        p = os.path.join(inp, f"{d.name}.cfg")
+        with open(p, "w") as f:
+            f.write(domain_cfg(d))
+        mods.append(f"{p} {d.name}.cfg")
+    p = os.path.join(inp, "scenario")
+    with open(p, "w") as f:
+        f.write(scenario(exp))
+    mods.append(f"{p} scenario")
+    return mods
+
+
+def qemu_args(exp: Experiment, cfg: Config, run_dir: str, modules: list[str],
+              image: str = "build/hvlab.elf") -> list[str]:
+    extra = machine.ivshmem_args(os.path.join(run_dir, "trace.shm"), exp.shm_mib) \
+        if exp.trace_enabled else []
+    return machine.qemu_command(image, exp.topology, hv_cmdline(exp, cfg),
+                                modules=["build/dom0.elf", *modules],
+                                deterministic=exp.deterministic, serial="stdio",
+                                extra=extra)

@@ -1,0 +1,148 @@
+"""One run's folder (results/<name>/runs/<key>/) -> its metrics and tables.
+
+A run folder holds what run.py saved: console.txt (the serial console), trace.bin
+(the stream), run.json (command line, exit status, wall time) and inputs/ (the xl
+cfg files and the scenario). process() decodes and analyses them and writes, next
+to them: summary.json, runstate.csv, wake_latency.csv, cpu_share.csv, slices.csv,
+hypercalls.csv, events.csv and, when asked, trace.json (Perfetto).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+
+from . import analyze, console, perfetto, stats
+from . import trace as T
+from .experiment import Config, Experiment
+
+
+@dataclasses.dataclass
+class RunResult:
+    config: Config
+    summary: dict                           # what runs/<key>/summary.json holds
+    analysis: analyze.Analysis | None       # None when there is no usable trace
+    names: dict[int, str]                   # domid -> domain name
+
+    @property
+    def ok(self) -> bool:
+        return self.summary["status"] == "ok"
+
+
+def domain_names(exp: Experiment, seen: dict[int, str]) -> dict[int, str]:
+    """domid -> name: what the console said, else file order (ids 1, 2, ...)."""
+    names = {0: "Domain-0"}
+    names.update({i + 1: d.name for i, d in enumerate(exp.domains)})
+    names.update(seen)
+    return names
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> RunResult:
+    run = json.loads(_read(os.path.join(run_dir, "run.json")) or "{}")
+    text = _read(os.path.join(run_dir, "console.txt"))
+    con = console.parse(text or "")
+    names = domain_names(exp, con["domains"])
+    problems, notes = [], []
+    if text is None:
+        problems.append("no console.txt: the run did not happen or was removed")
+    if run.get("timed_out"):
+        problems.append(f"QEMU timed out after {run.get('timeout_s')} s")
+    elif run.get("status") not in (None, 0):
+        err = (run.get("qemu_stderr") or "").strip().splitlines()
+        problems.append(f"QEMU exited with status {run.get('status')}"
+                        + (f": {err[-1]}" if err else ""))
+    if text is not None and con["scenario"] != "done":
+        problems.append(f"dom0's scenario {con['scenario']}"
+                        + (f": {'; '.join(con['errors'][:4])}" if con["errors"] else ""))
+    elif con["errors"]:
+        problems += [f"console: {e}" for e in con["errors"][:4]]
+    col = con["collector"]
+    if col and col["lost"]:
+        problems.append(f"dom0's collector lost {col['lost']} records")
+    problems += [e for e in run.get("errors", [])]
+
+    an, trace_info = None, None
+    tpath = os.path.join(run_dir, "trace.bin")
+    if exp.trace_enabled:
+        if os.path.exists(tpath):
+            try:
+                tr = T.read_stream(tpath)
+                an = analyze.analyze(tr, exp.window_ms, exp.rt_params())
+                with open(tpath, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+                trace_info = {"sha256": digest}
+                if tr.header.deterministic != exp.deterministic:
+                    notes.append(f"the trace header says deterministic="
+                                 f"{tr.header.deterministic}, but the run used mode "
+                                 f"{exp.mode}: times are read as {exp.mode} times")
+                if tr.header.sched != cfg.scheduler:
+                    problems.append(f"the trace says pool 0 ran '{tr.header.sched}', the "
+                                    f"configuration asked for '{cfg.scheduler}'")
+            except T.TraceError as e:
+                problems.append(f"trace: {e}")
+        elif not any(p.startswith("trace") for p in problems):
+            problems.append("no trace.bin (see the errors above)")
+    summary = {
+        "config": {"key": cfg.key, "scheduler": cfg.scheduler, "rep": cfg.rep},
+        "status": "ok" if not problems else "failed",
+        "problems": problems,
+        "notes": notes,
+        "wall_s": run.get("wall_s"),
+        "domains": {f"d{i}": n for i, n in sorted(names.items())},
+        "guest_results": con["results"],
+        "collector": con["collector"],
+        "trace_file": trace_info,
+        "analysis": an.summary if an else None,
+    }
+    stats.write_json(os.path.join(run_dir, "summary.json"), summary)
+    if an:
+        write_tables(run_dir, an, names)
+        if perfetto_out:
+            info = dict(an.summary["trace"], window_ms=exp.window_ms,
+                        deterministic=exp.deterministic)
+            perfetto.write(os.path.join(run_dir, "trace.json"), an, info, names)
+    return RunResult(cfg, summary, an, names)
+
+
+def write_tables(run_dir: str, an: analyze.Analysis, names: dict[int, str]) -> None:
+    s = an.summary
+    rows = []
+    for key, r in s["runstate"].items():
+        rows.append([key, r["domid"], names.get(r["domid"], ""), r["running_ns"],
+                     r["runnable_ns"], r["blocked_ns"], r["offline_ns"], r["total_ns"],
+                     r["running_fraction"]])
+    stats.write_csv(os.path.join(run_dir, "runstate.csv"),
+                    ["vcpu", "domid", "domain", "running_ns", "runnable_ns", "blocked_ns",
+                     "offline_ns", "total_ns", "running_fraction"], rows)
+    stats.write_csv(os.path.join(run_dir, "wake_latency.csv"),
+                    ["vcpu", "wake_tsc", "latency_ns"],
+                    [[k, w, lat] for k in sorted(an.latencies)
+                     for w, lat in an.latencies[k]])
+    pooled = [lat for k, v in an.latencies.items() if not k.startswith("idle") for _, lat in v]
+    stats.write_csv(os.path.join(run_dir, "wake_latency_cdf.csv"), ["latency_ns", "fraction"],
+                    stats.cdf(pooled, 1000))
+    doms = sorted({d for _, sh in an.windows for d in sh},
+                  key=lambda d: (d == "idle", len(d), d))
+    stats.write_csv(os.path.join(run_dir, "cpu_share.csv"), ["window_start_ms", *doms],
+                    [[t, *[sh.get(d, 0.0) for d in doms]] for t, sh in an.windows])
+    stats.write_csv(os.path.join(run_dir, "slices.csv"),
+                    ["pcpu", "start_tsc", "end_tsc", "domid", "vcpu"], an.slices)
+    hc = s["hypercalls"]["by_number"]
+    stats.write_csv(os.path.join(run_dir, "hypercalls.csv"),
+                    ["number", "name", "calls", "completed", "path_tsc_p50", "path_tsc_p90",
+                     "path_tsc_p99", "path_tsc_max", "path_tsc_mean"],
+                    [[n, h["name"], h["calls"], h["path_tsc"]["n"], h["path_tsc"]["p50"],
+                      h["path_tsc"]["p90"], h["path_tsc"]["p99"], h["path_tsc"]["max"],
+                      h["path_tsc"]["mean"]] for n, h in hc.items()])
+    ev = [[k, v] for k, v in s["events"].items()]
+    ev += [[f"unknown {k}", v] for k, v in s["integrity"]["unknown_events"].items()]
+    stats.write_csv(os.path.join(run_dir, "events.csv"), ["event", "records"], ev)

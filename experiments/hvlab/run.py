@@ -1,0 +1,195 @@
+"""Running an experiment: build, one QEMU per configuration, collect, analyse, report.
+
+Each configuration (scheduler x repetition) gets results/<name>/runs/<key>/ with its
+inputs (xl cfg files and dom0's scenario), console.txt, run.json (the QEMU command
+line, exit status, wall time, problems) and trace.bin, extracted from the ivshmem
+region file trace.shm (deleted afterwards: it is mostly empty). QEMU runs in the
+repository root, where the images are.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import experiment, meta, report, results
+from . import trace as T
+from .experiment import Config, Experiment
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PERFETTO_ALL_MAX_BYTES = 8 << 20    # write trace.json for every run when traces are small
+
+
+class RunError(Exception):
+    """The experiment cannot run at all (build failed, image missing, ...)."""
+
+
+def _path_for_qemu(path: str) -> str:
+    """path as QEMU (cwd = the repository) should see it: relative when inside."""
+    rel = os.path.relpath(os.path.abspath(path), REPO)
+    return os.path.abspath(path) if rel.startswith("..") else rel
+
+
+def build_images(exp: Experiment) -> None:
+    p = subprocess.run(["make", "-s", "all"], cwd=REPO, capture_output=True, text=True)
+    if p.returncode != 0:
+        tail = "\n".join((p.stdout + p.stderr).strip().splitlines()[-15:])
+        raise RunError(f"'make -s all' failed (exit status {p.returncode}):\n{tail}")
+
+
+def check_images(exp: Experiment) -> None:
+    missing = [f"{f}" for f in ("build/hvlab.elf", "build/dom0.elf")
+               if not os.path.exists(os.path.join(REPO, f))]
+    for i, d in enumerate(exp.domains):
+        f = f"build/guest/{d.image}.elf"
+        if not os.path.exists(os.path.join(REPO, f)):
+            avail = sorted(x[:-4] for x in os.listdir(os.path.join(REPO, "build/guest"))
+                           if x.endswith(".elf")) \
+                if os.path.isdir(os.path.join(REPO, "build/guest")) else []
+            missing.append(f"{f} ({exp.path}: domain[{i}].image = {d.image!r}; images "
+                           f"built: {', '.join(avail) or 'none'})")
+    if missing:
+        raise RunError("missing images: " + "; ".join(missing))
+
+
+def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
+    """Boots QEMU once for cfg; returns what run.json records."""
+    if os.path.isdir(run_dir):
+        shutil.rmtree(run_dir)
+    os.makedirs(run_dir)
+    rd = _path_for_qemu(run_dir)
+    mods = []
+    for m in experiment.write_inputs(exp, run_dir):
+        path, name = m.split(" ", 1)
+        mods.append(f"{_path_for_qemu(path) if path.startswith(run_dir) else path} {name}")
+    cmd = experiment.qemu_args(exp, cfg, rd, mods)
+    info = {"config": cfg.key, "command": cmd, "command_line": shlex.join(cmd),
+            "timeout_s": exp.timeout_s, "errors": []}
+    start = time.monotonic()
+    with open(os.path.join(run_dir, "console.raw"), "wb") as out:
+        try:
+            p = subprocess.run(cmd, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out,
+                               stderr=subprocess.PIPE, timeout=exp.timeout_s)
+            info["status"], info["timed_out"] = p.returncode, False
+            info["qemu_stderr"] = p.stderr.decode("utf-8", "replace")[-4000:]
+        except subprocess.TimeoutExpired:
+            info["status"], info["timed_out"] = -1, True
+        except OSError as e:
+            info["status"], info["timed_out"] = -1, False
+            info["errors"].append(f"could not start QEMU: {e}")
+    info["wall_s"] = round(time.monotonic() - start, 3)
+    raw = os.path.join(run_dir, "console.raw")
+    with open(raw, "rb") as f:
+        text = f.read().decode("utf-8", "replace").replace("\r\n", "\n")
+    with open(os.path.join(run_dir, "console.txt"), "w") as f:
+        f.write(text)
+    os.remove(raw)
+    shm = os.path.join(run_dir, "trace.shm")
+    if exp.trace_enabled:
+        try:
+            info["trace_bytes"] = T.extract_shm(shm, os.path.join(run_dir, "trace.bin"))
+        except T.TraceError as e:
+            info["errors"].append(f"trace: {e}")
+        if os.path.exists(shm):
+            os.remove(shm)
+    with open(os.path.join(run_dir, "run.json"), "w") as f:
+        json.dump(info, f, indent=2)
+        f.write("\n")
+    return info
+
+
+def run(exp: Experiment, out_dir: str, jobs: int = 1, build: bool = True,
+        log=print) -> int:
+    """Runs every configuration and writes the results folder; returns the number of
+    configurations that failed."""
+    if build:
+        log("building images: make -s all")
+        build_images(exp)
+    check_images(exp)
+    known = experiment.known_schedulers(REPO)
+    for s in exp.schedulers:
+        if s not in known:
+            log(f"warning: scheduler '{s}' is not registered in sched/*.c (found: "
+                f"{', '.join(sorted(known)) or 'none'}); its runs will likely fail")
+    os.makedirs(os.path.join(out_dir, "runs"), exist_ok=True)
+    with open(os.path.join(out_dir, "experiment.toml"), "w") as f:
+        f.write(exp.text)
+    configs = exp.configs()
+    n = len(configs)
+    lock = threading.Lock()
+    tty = jobs == 1 and sys.stdout.isatty()
+
+    def one(cfg: Config) -> dict:
+        head = f"[{cfg.index}/{n}] {cfg.scheduler} rep {cfg.rep}:"
+        with lock:
+            if tty:
+                print(f"{head} running...", end="", flush=True)
+            else:
+                log(f"{head} running...")
+        info = run_one(exp, cfg, os.path.join(out_dir, "runs", cfg.key))
+        state = "ok" if info["status"] == 0 and not info["errors"] else \
+            "timed out" if info["timed_out"] else \
+            "; ".join(info["errors"]) or f"QEMU exit status {info['status']}"
+        with lock:
+            if tty:
+                print(f" {info['wall_s']:.1f} s, {state}", flush=True)
+            else:
+                log(f"{head} {info['wall_s']:.1f} s, {state}")
+        return info
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        infos = list(pool.map(one, configs))
+    total = time.monotonic() - t0
+    log(f"ran {n} configuration{'s' * (n > 1)} in {total:.1f} s")
+    commands = {i["config"]: i["command_line"] for i in infos}
+    m = meta.collect(REPO, exp.text, exp.path, commands)
+    m["runs"] = {"jobs": jobs, "wall_s_total": round(total, 1),
+                 "wall_s": {i["config"]: i["wall_s"] for i in infos}}
+    with open(os.path.join(out_dir, "meta.json"), "w") as f:
+        json.dump(m, f, indent=2)
+        f.write("\n")
+    runs = analyse(exp, out_dir, log)
+    report.build(exp, out_dir, runs, m)
+    failed = sum(1 for r in runs if not r.ok)
+    log(f"report: {os.path.join(out_dir, 'report.md')}"
+        + (f" ({failed} of {n} configurations failed: see its Problems list)" if failed
+           else ""))
+    return failed
+
+
+def analyse(exp: Experiment, out_dir: str, log=print) -> list[results.RunResult]:
+    """Processes every run folder; Perfetto timelines for each policy's first
+    repetition, or for all runs when their traces are small."""
+    runs = []
+    sizes = [os.path.getsize(p) for c in exp.configs()
+             if os.path.exists(p := os.path.join(out_dir, "runs", c.key, "trace.bin"))]
+    all_small = sum(sizes) <= PERFETTO_ALL_MAX_BYTES
+    for cfg in exp.configs():
+        rd = os.path.join(out_dir, "runs", cfg.key)
+        runs.append(results.process(exp, cfg, rd, perfetto_out=all_small or cfg.rep == 1))
+    return runs
+
+
+def regenerate(out_dir: str, log=print) -> int:
+    """hvlab report DIR: re-analyses the saved runs and rewrites the report."""
+    path = os.path.join(out_dir, "experiment.toml")
+    if not os.path.exists(path):
+        raise RunError(f"{out_dir}: no experiment.toml: not a results folder of hvlab run")
+    exp = experiment.load(path)
+    try:
+        with open(os.path.join(out_dir, "meta.json")) as f:
+            m = json.load(f)
+    except (OSError, ValueError):
+        m = {}
+    exp.path = m.get("experiment", {}).get("file") or exp.path    # the name it was run as
+    runs = analyse(exp, out_dir, log)
+    report.build(exp, out_dir, runs, m)
+    log(f"report: {os.path.join(out_dir, 'report.md')}")
+    return sum(1 for r in runs if not r.ok)

@@ -1,0 +1,300 @@
+"""The trace stream (include/public/trace.h): constants, decoder, encoder, shm reader.
+
+A stream is one 72-byte header, then chunks (a 16-byte chunk header and
+nr_records 32-byte records of one pCPU), then an end chunk. read_stream() checks
+every byte of it and raises TraceError("<file>: offset <n>: <problem>") on the first
+problem; merged() yields the records of all pCPUs in TSC order (ties: lower pCPU
+first, then stream position), so two reads of one file give one order.
+
+The constants below mirror trace.h, vcpu.h, domctl.h and hvlab.h by hand;
+tests/harness/test_tables.py parses those headers and fails if they drift apart.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import struct
+from typing import NamedTuple
+
+# ---- trace.h ----
+FORMAT_VERSION = 1
+DOM_NONE = 0x7FF0
+DOM_IDLE = 0x7FF7
+STREAM_MAGIC = b"HVTRACE1"
+CHUNK_MAGIC = 0x4B4E4843
+CHUNK_END = 0xFFFF
+HEADER = struct.Struct("<8sIIIIQQQII16s")      # struct trace_stream_header
+CHUNK = struct.Struct("<IHHII")                 # struct trace_chunk_header
+RECORD = struct.Struct("<QIHHQQ")               # struct trace_record
+FLAG_DETERMINISTIC = 1
+MARKER_START, MARKER_STOP = 1, 2
+
+# TRC_CLS_*: the class number; names are the lower-case suffix.
+CLASSES = {"meta": 0, "sched": 1, "hcall": 2, "pv": 3, "evtchn": 4, "timer": 5,
+           "dom": 6, "mem": 7, "policy": 8}
+NR_CLASSES = 9
+
+
+def event_id(cls: int, sub: int, code: int) -> int:
+    return (cls << 24) | (sub << 16) | code
+
+
+# Fixed events: macro name -> (class, subclass, code). Names in reports drop "TRC_"
+# and are lower-case: TRC_SCHED_WAKE -> "sched_wake".
+EVENTS = {
+    "TRC_LOST": (0, 0, 1), "TRC_MARKER": (0, 0, 2),
+    "TRC_SCHED_RUNSTATE": (1, 0, 1), "TRC_SCHED_WAKE": (1, 0, 2),
+    "TRC_SCHED_SLEEP": (1, 0, 3), "TRC_SCHED_BLOCK": (1, 0, 4),
+    "TRC_SCHED_YIELD": (1, 0, 5), "TRC_SCHED_SWITCH": (1, 0, 6),
+    "TRC_SCHED_MIGRATE": (1, 0, 7),
+    "TRC_HCALL_ENTRY": (2, 0, 1), "TRC_HCALL_EXIT": (2, 0, 2),
+    "TRC_PV_TRAP": (3, 0, 1), "TRC_PV_PTWR": (3, 0, 2), "TRC_PV_UPCALL": (3, 0, 3),
+    "TRC_EVTCHN_SEND": (4, 0, 1), "TRC_EVTCHN_PENDING": (4, 0, 2),
+    "TRC_EVTCHN_VIRQ": (4, 0, 3),
+    "TRC_TIMER_SET": (5, 0, 1), "TRC_TIMER_FIRE": (5, 0, 2),
+    "TRC_DOM_CREATE": (6, 0, 1), "TRC_DOM_UNPAUSE": (6, 0, 2), "TRC_DOM_PAUSE": (6, 0, 3),
+    "TRC_DOM_SHUTDOWN": (6, 0, 4), "TRC_DOM_DESTROY": (6, 0, 5),
+    "TRC_MEM_ALLOC": (7, 0, 1), "TRC_MEM_FREE": (7, 0, 2),
+}
+EV = {name[4:].lower(): event_id(*v) for name, v in EVENTS.items()}   # "sched_wake" -> id
+LOST, MARKER = EV["lost"], EV["marker"]
+RUNSTATE, WAKE, SWITCH, MIGRATE = (EV["sched_runstate"], EV["sched_wake"],
+                                   EV["sched_switch"], EV["sched_migrate"])
+HCALL_ENTRY, HCALL_EXIT = EV["hcall_entry"], EV["hcall_exit"]
+TIMER_FIRE = EV["timer_fire"]
+
+# domctl.h SCHED_ID_* -> policy name; POLICY events: subclass = the policy's id.
+SCHED_IDS = {"rr": 1, "credit": 5, "credit2": 6, "rtds": 8, "numa": 16}
+# trace.h per-policy codes: macro -> code. The policy is the macro's prefix.
+POLICY_CODES = {
+    "TRC_CREDIT_ACCT": 1, "TRC_CREDIT_BOOST": 2, "TRC_CREDIT_STEAL": 3,
+    "TRC_CREDIT2_RESET": 1, "TRC_CREDIT2_BURN": 2,
+    "TRC_RTDS_REPLENISH": 1, "TRC_RTDS_MISS": 2, "TRC_RTDS_DEPLETED": 3,
+    "TRC_NUMA_AWAY": 1, "TRC_NUMA_HOME": 2,
+}
+POLICY_EVENTS = {}   # event id -> "rtds.miss"
+for _macro, _code in POLICY_CODES.items():
+    _pol, _what = _macro[4:].lower().split("_", 1)
+    POLICY_EVENTS[event_id(CLASSES["policy"], SCHED_IDS[_pol], _code)] = f"{_pol}.{_what}"
+RTDS_MISS = event_id(CLASSES["policy"], SCHED_IDS["rtds"], POLICY_CODES["TRC_RTDS_MISS"])
+
+# vcpu.h RUNSTATE_*
+RUNSTATES = ("running", "runnable", "blocked", "offline")
+RS_RUNNING, RS_RUNNABLE, RS_BLOCKED, RS_OFFLINE = range(4)
+
+# hvlab.h HYPERVISOR_*: number -> name
+HYPERCALLS = {0: "set_trap_table", 1: "mmu_update", 4: "set_callbacks", 12: "memory_op",
+              13: "multicall", 14: "update_va_mapping", 15: "set_timer_op", 17: "version",
+              18: "console_io", 24: "vcpu_op", 26: "mmuext_op", 29: "sched_op",
+              32: "event_channel_op", 35: "sysctl", 36: "domctl", 40: "trace_op"}
+
+_NAMES = {v: k for k, v in EV.items()}
+_NAMES.update(POLICY_EVENTS)
+
+
+def event_name(ev: int) -> str | None:
+    """The event's report name, or None for an event this table does not know."""
+    return _NAMES.get(ev)
+
+
+def class_mask(names: list[str]) -> int:
+    """Class names (CLASSES keys, or "all") -> the class mask; meta is always on."""
+    mask = 1 << CLASSES["meta"]
+    for n in names:
+        mask |= (1 << NR_CLASSES) - 1 if n == "all" else 1 << CLASSES[n]
+    return mask
+
+
+# ---- decoding ----
+
+class TraceError(Exception):
+    """A malformed stream: the message names the file, the byte offset and the problem."""
+
+
+class Record(NamedTuple):
+    tsc: int
+    cpu: int        # the pCPU whose ring held the record
+    event: int
+    domid: int
+    vcpuid: int
+    data0: int
+    data1: int
+
+
+@dataclasses.dataclass
+class Header:
+    version: int
+    nr_cpus: int
+    tsc_khz: int
+    class_mask: int
+    start_tsc: int
+    ring_records: int
+    flags: int
+    sched: str
+
+    @property
+    def deterministic(self) -> bool:
+        return bool(self.flags & FLAG_DETERMINISTIC)
+
+
+@dataclasses.dataclass
+class Trace:
+    path: str
+    header: Header
+    per_cpu: list[list[Record]]             # each pCPU's records in stream order
+    chunks: int                             # chunks before the end chunk
+    size: int                               # bytes
+
+    @property
+    def nr_records(self) -> int:
+        return sum(len(r) for r in self.per_cpu)
+
+    def merged(self) -> list[Record]:
+        """All records in TSC order; ties by pCPU, then by position in the stream."""
+        keyed = [(r.tsc, r.cpu, i, r) for recs in self.per_cpu for i, r in enumerate(recs)]
+        keyed.sort(key=lambda k: k[:3])
+        return [k[3] for k in keyed]
+
+    def ticks_to_ns(self, ticks: float) -> float:
+        return ticks * 1e6 / self.header.tsc_khz
+
+
+def _fail(name: str, off: int, why: str) -> TraceError:
+    return TraceError(f"{name}: offset {off}: {why}")
+
+
+def parse_header(data: bytes, name: str) -> Header:
+    if len(data) < HEADER.size:
+        raise _fail(name, 0, f"file is {len(data)} bytes, shorter than the "
+                    f"{HEADER.size}-byte stream header (empty or not a trace?)")
+    (magic, version, hsize, rsize, nr_cpus, khz, mask, start, ring, flags,
+     sched) = HEADER.unpack_from(data, 0)
+    if magic != STREAM_MAGIC:
+        raise _fail(name, 0, f"magic is {magic!r}, expected {STREAM_MAGIC!r} "
+                    "(not an hvlab trace stream)")
+    if version != FORMAT_VERSION:
+        raise _fail(name, 8, f"format version {version}, this decoder reads version "
+                    f"{FORMAT_VERSION}")
+    if hsize != HEADER.size:
+        raise _fail(name, 12, f"header_size {hsize}, expected {HEADER.size}")
+    if rsize != RECORD.size:
+        raise _fail(name, 16, f"record_size {rsize}, expected {RECORD.size}")
+    if not 1 <= nr_cpus <= 64:
+        raise _fail(name, 20, f"nr_cpus {nr_cpus}, expected 1..64")
+    if khz == 0:
+        raise _fail(name, 24, "tsc_khz is 0: timestamps cannot be converted to time")
+    sched_name = sched.split(b"\0", 1)[0]
+    try:
+        sched_s = sched_name.decode("ascii")
+    except UnicodeDecodeError:
+        raise _fail(name, 56, f"scheduler name {sched_name!r} is not ASCII") from None
+    return Header(version, nr_cpus, khz, mask, start, ring, flags, sched_s)
+
+
+def decode(data: bytes, name: str = "<stream>") -> Trace:
+    """Decodes and checks a whole stream held in memory."""
+    hdr = parse_header(data, name)
+    per_cpu: list[list[Record]] = [[] for _ in range(hdr.nr_cpus)]
+    off, chunks = HEADER.size, 0
+    while True:
+        left = len(data) - off
+        if left == 0:
+            raise _fail(name, off, f"stream ends after {chunks} chunks without an end "
+                        "chunk (cut short: the collector stopped or the region filled?)")
+        if left < CHUNK.size:
+            raise _fail(name, off, f"chunk header needs {CHUNK.size} bytes but only "
+                        f"{left} remain (truncated stream?)")
+        magic, cpu, _flags, nr, _res = CHUNK.unpack_from(data, off)
+        if magic != CHUNK_MAGIC:
+            raise _fail(name, off, f"chunk magic {magic:#010x}, expected {CHUNK_MAGIC:#010x}"
+                        " (\"CHNK\"): corrupt stream or lost sync")
+        if cpu == CHUNK_END:
+            if nr:
+                raise _fail(name, off, f"end chunk claims {nr} records, expected 0")
+            if left > CHUNK.size:
+                raise _fail(name, off + CHUNK.size, f"{left - CHUNK.size} bytes after the "
+                            "end chunk")
+            break
+        if cpu >= hdr.nr_cpus:
+            raise _fail(name, off, f"chunk for cpu {cpu}, but the header says nr_cpus "
+                        f"{hdr.nr_cpus}")
+        body = left - CHUNK.size
+        if nr * RECORD.size > body:
+            raise _fail(name, off, f"chunk header claims {nr} records but only {body} "
+                        "bytes remain (truncated stream?)")
+        start = off + CHUNK.size
+        recs = per_cpu[cpu]
+        for tsc, ev, dom, vcpu, d0, d1 in RECORD.iter_unpack(
+                data[start:start + nr * RECORD.size]):
+            recs.append(Record(tsc, cpu, ev, dom, vcpu, d0, d1))
+        off = start + nr * RECORD.size
+        chunks += 1
+    return Trace(name, hdr, per_cpu, chunks, len(data))
+
+
+def read_stream(path: str) -> Trace:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise TraceError(f"{path}: {e.strerror}") from None
+    return decode(data, path)
+
+
+# ---- encoding (tests, docs and synthetic traces) ----
+
+def encode_header(nr_cpus: int, tsc_khz: int = 1_000_000, class_mask: int = 0x1FF,
+                  start_tsc: int = 0, ring_records: int = 4096, flags: int = 1,
+                  sched: str = "rr", version: int = FORMAT_VERSION,
+                  magic: bytes = STREAM_MAGIC) -> bytes:
+    return HEADER.pack(magic, version, HEADER.size, RECORD.size, nr_cpus, tsc_khz,
+                       class_mask, start_tsc, ring_records, flags, sched.encode())
+
+
+def encode_chunk(cpu: int, records: list[tuple], magic: int = CHUNK_MAGIC) -> bytes:
+    """records: (tsc, event, domid, vcpuid, data0, data1) tuples."""
+    out = [CHUNK.pack(magic, cpu, 0, len(records), 0)]
+    out += [RECORD.pack(*r) for r in records]
+    return b"".join(out)
+
+
+def encode_end() -> bytes:
+    return CHUNK.pack(CHUNK_MAGIC, CHUNK_END, 0, 0, 0)
+
+
+# ---- the shared-memory region the hypervisor writes the stream into ----
+SHM_MAGIC = b"HVSHM001"
+SHM_STREAM_OFFSET = 4096
+
+
+def extract_shm(shm_path: str, out_path: str) -> int:
+    """Copies the stream out of an ivshmem region file (bytes 0..7 "HVSHM001", 8..15
+    bytes_written, the stream from 4096) into out_path; returns its length."""
+    name = shm_path
+    try:
+        with open(shm_path, "rb") as f:
+            head = f.read(16)
+            size = os.fstat(f.fileno()).st_size
+            if len(head) < 16:
+                raise _fail(name, 0, f"region is {size} bytes, too small for its header")
+            if head[:8] != SHM_MAGIC:
+                why = ("all zero: the hypervisor never wrote the trace region (tracing "
+                       "not enabled, or it did not find the ivshmem device?)"
+                       if head[:8] == bytes(8) else f"{head[:8]!r}, expected {SHM_MAGIC!r}")
+                raise _fail(name, 0, f"region magic is {why}")
+            (length,) = struct.unpack_from("<Q", head, 8)
+            room = size - SHM_STREAM_OFFSET
+            if length == 0:
+                raise _fail(name, 8, "bytes_written is 0: the hypervisor set up the region "
+                            "but nothing was streamed (no `trace start`, or dom0's collector "
+                            "did not run?)")
+            if length > room:
+                raise _fail(name, 8, f"bytes_written {length} exceeds the {room} bytes "
+                            "the region holds after offset 4096")
+            f.seek(SHM_STREAM_OFFSET)
+            stream = f.read(length)
+    except OSError as e:
+        raise TraceError(f"{shm_path}: {e.strerror}") from None
+    with open(out_path, "wb") as f:
+        f.write(stream)
+    return length

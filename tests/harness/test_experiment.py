@@ -1,0 +1,139 @@
+"""Experiment files: the shipped ones load; every bad one is reported with the file,
+the dotted key and the problem; the generated cfg files, scenario and QEMU command."""
+from __future__ import annotations
+
+import os
+
+from check import REPO, check, eq, raises
+
+from hvlab import experiment as E
+from hvlab import machine
+
+BASE = """
+name = "t"
+scheduler = "credit"
+duration_ms = 100
+[topology]
+cpus = 2
+[[domain]]
+name = "a"
+image = "cpuloop"
+[[domain]]
+name = "b"
+image = "sleeper"
+weight = 512
+"""
+
+
+def test_shipped_experiments_load():
+    for fn in ("sched-compare.toml", "smoke.toml"):
+        exp = E.load(os.path.join(REPO, "experiments", fn))
+        check(exp.domains and exp.schedulers, f"{fn}: has domains and schedulers")
+        for d in exp.domains:
+            check(os.path.exists(os.path.join(REPO, "bench", f"{d.image}.c")),
+                  f"{fn}: image {d.image} is a bench/ workload")
+    exp = E.load(os.path.join(REPO, "experiments", "sched-compare.toml"))
+    eq(exp.schedulers, ["rr", "credit", "credit2", "rtds"], "sched-compare policies")
+    eq([d.weight for d in exp.domains[:3]], [256, 512, 1024], "weights 1:2:4")
+    eq(exp.rt_params(), {5: (10_000_000, 3_000_000)}, "the real-time domain, domid 5")
+    eq([c.key for c in exp.configs()], ["rr-r1", "credit-r1", "credit2-r1", "rtds-r1"],
+       "configurations")
+
+
+# (label, text with the change, dotted key, words of the message)
+BAD = [
+    ("unknown top key", 'colour = "red"\n' + BASE, "colour", "unknown key"),
+    ("unknown domain key", BASE.replace('weight = 512', 'wieght = 512'),
+     "domain[1].wieght", "unknown key"),
+    ("wrong type", BASE.replace("weight = 512", 'weight = "heavy"'),
+     "domain[1].weight", "expected an integer, got str"),
+    ("bool for int", BASE.replace("weight = 512", "weight = true"),
+     "domain[1].weight", "expected an integer"),
+    ("weight range", BASE.replace("weight = 512", "weight = 0"),
+     "domain[1].weight", "0 is out of range 1..65535"),
+    ("cpus range", BASE.replace("cpus = 2", "cpus = 9"), "topology.cpus", "out of range 1..8"),
+    ("nodes divide cpus", BASE.replace("cpus = 2", "cpus = 3\nnodes = 2"),
+     "topology.nodes", "does not divide"),
+    ("budget above period", BASE.replace("weight = 512", "period_us = 1000\nbudget_us = 2000"),
+     "domain[1].budget_us", "out of range 1..1000"),
+    ("duplicate domain", BASE.replace('name = "b"', 'name = "a"'), "domain[1].name",
+     "used by an earlier domain"),
+    ("bad trace class", BASE + '[trace]\nclasses = ["sched", "bogus"]\n', "trace.classes[1]",
+     "not a trace class"),
+    ("ring not power of two", BASE + "[trace]\nring_records = 1000\n", "trace.ring_records",
+     "power of two"),
+    ("missing duration", BASE.replace("duration_ms = 100\n", ""), "duration_ms", "missing"),
+    ("missing image", BASE.replace('image = "sleeper"\n', ""), "domain[1].image", "missing"),
+    ("bad mode", 'mode = "fast"\n' + BASE, "mode", "not one of"),
+    ("both scheduler keys", 'schedulers = ["rr"]\n' + BASE, "scheduler", "not both"),
+    ("cpu list beyond machine", BASE.replace("weight = 512", 'cpus = "0-3"'),
+     "domain[1].cpus", "names CPU 3"),
+    ("memory exceeds machine", BASE.replace("weight = 512", "memory = 250"),
+     "domain", "need"),
+    ("no domains", BASE.split("[[domain]]")[0], "domain", "missing"),
+    ("bad distances", BASE.replace("cpus = 2", "cpus = 2\nnodes = 2\ndistances = [[0, 2, 20]]"),
+     "topology.distances[0]", "expected [a, b, distance]"),
+    ("toml syntax", BASE + "weight = = 3\n", "TOML syntax", "line"),
+]
+
+
+def make_bad_case(label, text, key, words):
+    def case():
+        e = raises(E.ExperimentError, lambda: E.loads(text, "bad.toml"), label,
+                   ("bad.toml: ", words))
+        if key != "TOML syntax":
+            check(f"bad.toml: {key}: " in str(e), f"{label}: {str(e)!r} names key {key}")
+    case.__name__ = "bad_" + label.replace(" ", "_")
+    return case
+
+
+def test_all_errors_reported_at_once():
+    text = BASE.replace("weight = 512", "weight = 0\nfrob = 1").replace("cpus = 2", "cpus = 0")
+    e = raises(E.ExperimentError, lambda: E.loads(text, "x.toml"), "several problems")
+    eq(len(str(e).splitlines()), 3, f"one line per problem in {str(e)!r}")
+
+
+def test_missing_file():
+    raises(E.ExperimentError, lambda: E.load("/nonexistent/x.toml"), "missing file",
+           ("/nonexistent/x.toml", "No such file"))
+
+
+def test_generated_inputs():
+    exp = E.loads(BASE.replace("weight = 512", "weight = 512\nperiod_us = 10000\n"
+                               'budget_us = 3000\nextratime = true\ncpus = "1"\n'
+                               'args = "period_us=500 periods=10"'), "t.toml")
+    eq(E.domain_cfg(exp.domains[1]),
+       'name = "b"\nkernel = "sleeper.elf"\nmemory = 16\nvcpus = 1\nweight = 512\n'
+       'period = 10000\nbudget = 3000\nextratime = 1\ncpus = "1"\n'
+       'extra = "period_us=500 periods=10"\n', "xl cfg of domain b")
+    lines = E.scenario(exp).splitlines()
+    eq(lines[1:6], ["trace start sched,policy,dom", "create a.cfg", "create b.cfg", "sleep 100", "trace stop"],
+       "scenario: trace around the creates and the sleep")
+    eq(lines[6:8], ["list", "vcpu-list"], "then list and vcpu-list")
+    check(all(ln.startswith("wait ") for ln in lines[8:]) and len(lines) == 10,
+          f"then a wait per domain: {lines}")
+    cfg = exp.configs()[0]
+    mods = ["build/guest/cpuloop.elf cpuloop.elf", "r/inputs/a.cfg a.cfg"]
+    cmd = E.qemu_args(exp, cfg, "r", mods)
+    eq(cmd[cmd.index("-append") + 1], "sched=credit loglvl=info trace_ring=32768 "
+       "trace_mask=0x143", "hypervisor command line")
+    eq(cmd[cmd.index("-initrd") + 1],
+       "build/dom0.elf,build/guest/cpuloop.elf cpuloop.elf,r/inputs/a.cfg a.cfg", "modules")
+    check("-icount" in cmd, "deterministic mode uses icount")
+    eq(cmd[-4:], machine.ivshmem_args("r/trace.shm", 64), "ivshmem trace region last")
+
+
+def test_ivshmem_args():
+    eq(machine.ivshmem_args("/tmp/run,1/trace.shm", 16),
+       ["-object", "memory-backend-file,id=hvtrace,size=16M,mem-path=/tmp/run,,1/trace.shm,"
+        "share=on", "-device", "ivshmem-plain,memdev=hvtrace"], "ivshmem args (comma escaped)")
+
+
+def test_trace_disabled():
+    exp = E.loads(BASE + "[trace]\nenabled = false\n", "t.toml")
+    check("trace start" not in E.scenario(exp), "no trace commands")
+    cmd = E.qemu_args(exp, exp.configs()[0], "r", [])
+    check("ivshmem-plain,memdev=hvtrace" not in cmd, "no ivshmem device")
+
+
+CASES = [make_bad_case(*c) for c in BAD]
