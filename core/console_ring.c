@@ -49,10 +49,12 @@ size_t console_log_read(char *buf, size_t max, uint32_t *index)
 void console_guest_write(domid_t dom, const char *s, size_t n)
 {
     struct domain *d = domain_get(dom);
+    unsigned long f;
     if (!d)
         return;
+    spin_lock_irqsave(&d->con_lock, f);
     for (size_t i = 0; i < n; i++) {
-        bool full = d->con_len == sizeof(d->con_line) - 1;
+        bool full = d->con_len >= sizeof(d->con_line) - 1;
         if (s[i] != '\n' && !full) {
             d->con_line[d->con_len++] = s[i];
             continue;
@@ -63,6 +65,7 @@ void console_guest_write(domid_t dom, const char *s, size_t n)
         if (full && s[i] != '\n')
             d->con_line[d->con_len++] = s[i];
     }
+    spin_unlock_irqrestore(&d->con_lock, f);
 }
 
 /* ---- input ---- */
@@ -91,10 +94,13 @@ size_t console_read_input(char *buf, size_t max)
     /* dom0 waits for input: show its unfinished line (a prompt) now. */
     if (dom0 && dom0->con_len) {
         char line[sizeof(dom0->con_line) + 8];
+        unsigned long f;
+        spin_lock_irqsave(&dom0->con_lock, f);
         dom0->con_line[dom0->con_len] = '\0';
         fmt_snprintf(line, sizeof(line), "(d0) %s", dom0->con_line);
-        printk_partial(line);
         dom0->con_len = 0;
+        spin_unlock_irqrestore(&dom0->con_lock, f);
+        printk_partial(line);
     }
     while (n < max && uart_has_input())
         buf[n++] = (char)inb(COM1);

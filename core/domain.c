@@ -107,6 +107,7 @@ struct domain *domain_create_in(domid_t id, const char *name, unsigned max_vcpus
     spin_lock_init(&d->lock);
     spin_lock_init(&d->page_lock);
     spin_lock_init(&d->event_lock);
+    spin_lock_init(&d->con_lock);
     list_init(&d->page_list);
     d->home_node = NUMA_NO_NODE;
     d->state = DOMSTATE_created;

@@ -44,6 +44,9 @@ static unsigned opt_trace_mask = TRC_MASK_ALL;
 boot_param_uint("trace_mask", opt_trace_mask, "trace classes (bit per class, see trace.h)");
 static bool opt_trace_boot;
 boot_param_bool("trace", opt_trace_boot, "start tracing at boot");
+static bool opt_icount;
+boot_param_bool("icount", opt_icount,
+                "the launcher runs QEMU with -icount: trace streams say times are instructions");
 
 struct trace_ring {
     struct trace_ring_ctl *ctl;
@@ -198,31 +201,24 @@ void trace_init(void)
 
 /* ---- trace_op ---- */
 
+/* Appends straight from dom0's buffer into the shared region. Called only from
+ * hypercalls, so the lock is taken with interrupts on: a 64 KiB copy does not hold
+ * off this pCPU's interrupts. */
 static long trace_stream_append(const struct trace_stream_write *w)
 {
-    uint8_t buf[512];
-    unsigned long f;
     long rc = 0;
 
     if (!shm)
         return -ENODEV;
-    spin_lock_irqsave(&stream_lock, f);
+    spin_lock(&stream_lock);
     uint64_t len = *(volatile uint64_t *)(shm + 8);
-    if (SHM_DATA + len + w->len > shm_size) {
+    if (w->len > shm_size || SHM_DATA + len + w->len > shm_size)
         rc = -ENOSPC;                   /* the collector reports it: never silent */
-    } else {
-        for (uint64_t done = 0; done < w->len && rc == 0;) {
-            size_t n = MIN(sizeof(buf), w->len - done);
-            if (copy_from_guest(buf, w->buf + done, n))
-                rc = -EFAULT;
-            else
-                memcpy(shm + SHM_DATA + len + done, buf, n);
-            done += n;
-        }
-        if (rc == 0)
-            __atomic_store_n((uint64_t *)(shm + 8), len + w->len, __ATOMIC_RELEASE);
-    }
-    spin_unlock_irqrestore(&stream_lock, f);
+    else if (copy_from_guest(shm + SHM_DATA + len, w->buf, w->len))
+        rc = -EFAULT;
+    else
+        __atomic_store_n((uint64_t *)(shm + 8), len + w->len, __ATOMIC_RELEASE);
+    spin_unlock(&stream_lock);
     return rc;
 }
 
@@ -246,6 +242,7 @@ long do_trace_op(uint64_t cmd, uint64_t arg)
         ti.enabled = trace_mask != 0;
         ti.class_mask = class_mask;
         ti.tsc_khz = tsc_khz;
+        ti.flags = opt_icount ? TRACE_FLAG_DETERMINISTIC : 0;
         return copy_to_guest(arg, &ti, sizeof(ti)) ? -EFAULT : 0;
     }
     case TRACEOP_set_mask:
@@ -253,10 +250,16 @@ long do_trace_op(uint64_t cmd, uint64_t arg)
         if (trace_mask)
             trace_mask = class_mask | (1u << TRC_CLS_META);
         return 0;
-    case TRACEOP_start:
+    case TRACEOP_start: {
+        /* Drops still unreported belong to the previous run (its collector counted
+         * them from ctl->lost): do not charge them to this one. */
+        unsigned c;
+        for_each_cpu(c, &cpu_online_map)
+            rings[c].lost = 0;
         trace_mask = class_mask | (1u << TRC_CLS_META);
         TRACE(TRC_MARKER, TRACE_DOM_NONE, 0, 1, 0);
         return 0;
+    }
     case TRACEOP_stop:
         TRACE(TRC_MARKER, TRACE_DOM_NONE, 0, 2, 0);
         trace_mask = 0;

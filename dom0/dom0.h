@@ -77,6 +77,9 @@ extern volatile bool dom0_dom_exc, dom0_console_input;
 void dom0_events_init(void);
 /* Blocks until an event arrives or NOW() passes deadline_ns (0: no deadline). */
 void dom0_block_until(uint64_t deadline_ns);
+/* Sleeps until NOW() passes deadline_ns, whatever events arrive. Both waits wake up
+ * for the trace collector's drains and run them (collector.h). */
+void dom0_sleep_until(uint64_t deadline_ns);
 
 /* One buffer of at least pages pages for a command's bulk data (create's frame
  * list, dmesg's log), kept and reused: the runtime's alloc_pages never gets

@@ -1,4 +1,5 @@
-/* Batched foreign mappings for the domain builder; see foreign.h.
+/* Batched foreign mappings for the domain builder and the trace collector; see
+ * foreign.h.
  *
  * Design: the window's 512 L1 entries lie in one L1 table of ours, contiguous in
  * machine memory, so mapping 512 frames of the new domain is one mmu_update batch
@@ -7,7 +8,10 @@
  * next batch. The runtime's map_foreign_page does the same one page at a time.
  *
  * Limitations: one window at a time; the builder's pointer is valid until the next
- * map call, as pvbuild_map_fn allows. */
+ * map call, as pvbuild_map_fn allows.
+ *
+ * A foreign_batch is the general case: any VAs (a table walk each, tables made as
+ * needed), one mmu_update per MMU_BATCH_MAX entries. */
 #include "foreign.h"
 
 int foreign_open(struct foreign_window *w, hv_domid_t dom, const uint64_t *mfns,
@@ -69,4 +73,46 @@ int foreign_close(struct foreign_window *w)
     w->nr_mapped = 0;
     w->high_water = 0;
     return rc;
+}
+
+/* ---- batches of single mappings ---- */
+
+void foreign_batch_init(struct foreign_batch *b, hv_domid_t dom)
+{
+    b->n = 0;
+    b->dom = dom;
+}
+
+int foreign_batch_flush(struct foreign_batch *b)
+{
+    uint64_t done = 0;
+    unsigned n = b->n;
+    long rc;
+
+    if (!n)
+        return 0;
+    b->n = 0;
+    rc = hv_mmu_update(b->req, n, &done, b->dom);
+    if (rc < 0)
+        return (int)rc;
+    return done == n ? 0 : -EIO;
+}
+
+int foreign_batch_add(struct foreign_batch *b, uint64_t va, uint64_t mfn, bool writable)
+{
+    bool unmap = mfn == FOREIGN_UNMAP;
+    const uint64_t *e;
+    uint64_t maddr;
+    int rc = pt_l1e(va, !unmap, &e, &maddr);
+
+    if (rc == -ENOENT && unmap)
+        return 0;                       /* no table: nothing mapped there */
+    if (rc)
+        return rc;
+    b->req[b->n].ptr = maddr | MMU_NORMAL_PT_UPDATE;
+    b->req[b->n].val = unmap ? 0 : (mfn << PAGE_SHIFT) | PTE_P | PTE_U |
+                                   (writable ? PTE_W : 0);
+    if (++b->n == MMU_BATCH_MAX)
+        return foreign_batch_flush(b);
+    return 0;
 }

@@ -1,5 +1,6 @@
 /* A window of dom0's address space, at GUEST_FOREIGN_VA, onto frames of another
- * domain: the domain builder writes a new domain's memory through it. */
+ * domain: the domain builder writes a new domain's memory through it. And batches
+ * of single mappings anywhere (the trace collector maps the rings with them). */
 #ifndef DOM0_FOREIGN_H
 #define DOM0_FOREIGN_H
 
@@ -25,5 +26,21 @@ void *foreign_map_pfn(void *window, uint64_t pfn);
 /* Removes every mapping the window made (a domain's page tables cannot be pinned
  * while we map them writable). 0 or -errno. */
 int foreign_close(struct foreign_window *w);
+
+/* Up to MMU_BATCH_MAX L1 updates in one mmu_update: va -> frame mfn of dom. */
+#define FOREIGN_UNMAP (~0ULL)           /* as mfn: remove va's mapping */
+struct foreign_batch {
+    struct mmu_update req[MMU_BATCH_MAX];
+    unsigned n;
+    hv_domid_t dom;
+};
+
+/* dom: whose frames are mapped (DOMID_SELF for a batch of unmaps). */
+void foreign_batch_init(struct foreign_batch *b, hv_domid_t dom);
+/* Queues one update, making va's page tables if need be (except to unmap), and
+ * makes the call when the batch is full. 0 or -errno. */
+int foreign_batch_add(struct foreign_batch *b, uint64_t va, uint64_t mfn, bool writable);
+/* Makes the call for what is queued (the hypervisor flushes our TLB). 0 or -errno. */
+int foreign_batch_flush(struct foreign_batch *b);
 
 #endif

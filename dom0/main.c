@@ -4,10 +4,12 @@
  * syntax, and every cfg file it creates from, with the kernel each names), runs it,
  * prints "scenario: done" and powers the machine off by shutting itself down
  * (SHUTDOWN_poweroff); a scenario that fails to parse or run ends with
- * "scenario: failed" and SHUTDOWN_crash, so the machine stops with an error. Without
- * one, dom0 runs the interactive shell (shell.c).
+ * "scenario: failed" and SHUTDOWN_crash, so the machine stops with an error. A
+ * scenario that leaves tracing on has it stopped at its end, so that the stream is
+ * complete. Without one, dom0 runs the interactive shell (shell.c).
  *
  * Startup prints one line per module: "dom0: module <i>: <name> (<bytes> bytes)". */
+#include "collector.h"
 #include "dom0.h"
 #include "modules.h"
 #include "scenario.h"
@@ -40,17 +42,35 @@ void dom0_events_init(void)
     sleep_ns(0);
 }
 
+/* The earlier of deadline_ns (0: none) and the collector's next drain. */
+static uint64_t wake_time(uint64_t deadline_ns)
+{
+    uint64_t drain = collector_next_drain();
+
+    return drain && (!deadline_ns || drain < deadline_ns) ? drain : deadline_ns;
+}
+
 void dom0_block_until(uint64_t deadline_ns)
 {
+    uint64_t wake = wake_time(deadline_ns);
+
     local_irq_disable();
-    if (dom0_dom_exc || dom0_console_input ||
-        (deadline_ns && guest_now_ns() >= deadline_ns)) {
+    if (dom0_dom_exc || dom0_console_input || (wake && guest_now_ns() >= wake)) {
         local_irq_enable();
-        return;
+    } else {
+        if (wake)
+            hv_set_timer_op(wake);
+        guest_block();
     }
-    if (deadline_ns)
-        hv_set_timer_op(deadline_ns);
-    guest_block();
+    collector_poll();
+}
+
+void dom0_sleep_until(uint64_t deadline_ns)
+{
+    while (guest_now_ns() < deadline_ns) {
+        sleep_until(wake_time(deadline_ns));
+        collector_poll();
+    }
 }
 
 static void print_modules(const struct start_info *si)
@@ -73,6 +93,7 @@ static void report_line(void *arg, const char *msg)
 /* Before each command: apply on_poweroff & co. to domains that stopped. */
 static int exec_cmd(void *arg, const struct xl_args *a)
 {
+    collector_poll();
     xl_reap();
     return a->cmd->run(a->argc, (char **)a->argv);
 }
@@ -105,6 +126,12 @@ static int run_scenario(const struct start_module *m)
     }
     printf("scenario: %u commands\n", s.nr);
     rc = scenario_run(&s, exec_cmd, NULL, report_line);
+    if (collector_active()) {
+        /* A stream without its end chunk reads as cut short: end it. */
+        puts("trace: still tracing at the end of the scenario: stopping");
+        if (collector_stop() && !rc)
+            rc = -EIO;
+    }
     xl_reap();
     puts(rc ? "scenario: failed" : "scenario: done");
     return rc;

@@ -61,5 +61,6 @@ int xl_help(int argc, char **argv);
 int xl_wait(int argc, char **argv);
 int xl_sleep(int argc, char **argv);
 int xl_echo(int argc, char **argv);
+int xl_trace(int argc, char **argv);
 
 #endif

@@ -4,6 +4,7 @@
 #include <hvlab/errno.h>
 #include "cpulist.h"
 #include "strutil.h"
+#include "trace_args.h"
 #include "xl.h"
 
 static int check_ms(const char *what, const char *s, char *err, size_t errlen)
@@ -76,6 +77,13 @@ static int check_vcpu_pin(int argc, char *const *argv, char *err, size_t errlen)
     return 0;
 }
 
+static int check_trace(int argc, char *const *argv, char *err, size_t errlen)
+{
+    struct trace_args a;
+
+    return argc == 1 ? 0 : trace_args_parse(argc, argv, &a, err, errlen);
+}
+
 static int check_help(int argc, char *const *argv, char *err, size_t errlen)
 {
     if (argc > 1 && !xl_cmd_find(argv[1])) {
@@ -109,6 +117,9 @@ const struct xl_cmd xl_cmds[] = {
     { "sleep", xl_sleep, 1, 1, false, check_sleep, "sleep <ms>",
       "do nothing for ms milliseconds" },
     { "echo", xl_echo, 0, 1, true, NULL, "echo <text>", "print text" },
+    { "trace", xl_trace, 0, 4, false, check_trace,
+      "trace <start|stop|mask|status> ...",
+      "trace the hypervisor into the host's stream ('trace' alone: the details)" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };

@@ -74,7 +74,7 @@ int xl_sleep(int argc, char **argv)
     uint64_t ms = 0;
 
     str_to_dec(argv[1], &ms);
-    sleep_ns(ms * 1000000ULL);
+    dom0_sleep_until(guest_now_ns() + ms * 1000000ULL);
     return 0;
 }
 

@@ -3,11 +3,16 @@
  * Design: printf formats into a buffer on the stack with the shared formatter
  * (core/lib/vsnprintf.c) and writes it with one hypercall, so lines from event
  * handlers and from the main flow interleave only at call boundaries.
+ * Locking: console_lock (taken with events disabled, so an event handler's printf
+ * cannot deadlock on its own vCPU) makes each call's output contiguous across vCPUs:
+ * the hypervisor prefixes each line, and would otherwise mix two vCPUs' partial lines.
  * Limitations: one printf prints at most GUEST_PRINTF_MAX - 1 bytes; longer output
  * is cut and marked "[cut]". No floating point (-mgeneral-regs-only). */
 #include <guest.h>
 
-int console_write(const char *s, size_t n)
+static spinlock_t console_lock = SPINLOCK_INIT;
+
+static int write_locked(const char *s, size_t n)
 {
     while (n) {
         size_t chunk = MIN(n, (size_t)CONSOLEIO_MAX);
@@ -19,6 +24,15 @@ int console_write(const char *s, size_t n)
         n -= chunk;
     }
     return 0;
+}
+
+int console_write(const char *s, size_t n)
+{
+    unsigned long flags = spin_lock_irqsave(&console_lock);
+    int rc = write_locked(s, n);
+
+    spin_unlock_irqrestore(&console_lock, flags);
+    return rc;
 }
 
 long console_read(char *buf, size_t n)
@@ -47,12 +61,15 @@ int vprintf(const char *fmt, va_list ap)
     static const char cut[] = "[cut]\n";
     char buf[GUEST_PRINTF_MAX];
     int n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    unsigned long flags;
 
     if (n < 0)
         return n;
-    console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+    flags = spin_lock_irqsave(&console_lock);
+    write_locked(buf, MIN((size_t)n, sizeof(buf) - 1));
     if ((size_t)n >= sizeof(buf))
-        console_write(cut, sizeof(cut) - 1);
+        write_locked(cut, sizeof(cut) - 1);
+    spin_unlock_irqrestore(&console_lock, flags);
     return n;
 }
 
@@ -69,8 +86,11 @@ int printf(const char *fmt, ...)
 
 int puts(const char *s)
 {
-    size_t n = strlen(s);
-    int rc = console_write(s, n);
+    unsigned long flags = spin_lock_irqsave(&console_lock);
+    int rc = write_locked(s, strlen(s));
 
-    return rc ? rc : console_write("\n", 1);
+    if (!rc)
+        rc = write_locked("\n", 1);
+    spin_unlock_irqrestore(&console_lock, flags);
+    return rc;
 }

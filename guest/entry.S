@@ -1,5 +1,6 @@
-/* Guest entry points: the first instruction, and the one entry for everything the
- * hypervisor bounces to the guest (exceptions and event upcalls).
+/* Guest entry points: the first instruction of vCPU 0 and of a secondary vCPU, and
+ * the one entry for everything the hypervisor bounces to the guest (exceptions and
+ * event upcalls).
  *
  * Bounce protocol (include/public/hvlab.h): the hypervisor pushes a struct
  * guest_bounce_frame (error_code, cr2, vector, rax, rcx, r11, rip, rflags, rsp) on
@@ -37,6 +38,18 @@ _start:
 1:  ud2
     jmp 1b
     .size _start, . - _start
+
+/* A secondary vCPU (smp.c's vcpu_start): RSP = the top of its own stack, RDI = its
+ * struct guest_vcpu, GS base set so that this_vcpu() finds it. */
+    .globl guest_vcpu_entry
+    .type guest_vcpu_entry, @function
+guest_vcpu_entry:
+    xor %ebp, %ebp
+    and $-16, %rsp
+    call guest_vcpu_main
+1:  ud2
+    jmp 1b
+    .size guest_vcpu_entry, . - guest_vcpu_entry
 
     .text
     .globl guest_bounce_entry

@@ -9,10 +9,17 @@
  * followed by a full fence and a second look at evtchn_upcall_pending: an event that
  * arrived while masked is handled then, by the guest itself, without waiting for the
  * hypervisor to deliver another upcall.
- * Locking: one vCPU; the handler table is written with events disabled.
- * Limitations: vCPU 0's vcpu_info only; handlers run with events masked, so they
- * never nest; no fairness between ports (lowest port first). */
-#include <guest.h>
+ * vCPUs: the upcall and the interrupt flag are the calling vCPU's (its vcpu_info).
+ * The pending bits are shared, so each vCPU takes only the ports it owns: a VIRQ
+ * port bound on a secondary belongs to that secondary (the hypervisor notifies it),
+ * every other port to vCPU 0 (the hypervisor notifies vCPU 0 of all of them). A bit
+ * left pending for its owner is seen by the owner: its own vcpu_info says so.
+ * Locking: the handler table is written with events disabled on the writer and read
+ * by upcalls on any vCPU; a port's handler is set before it is unmasked. Port
+ * ownership changes under owner_lock, while the port is masked.
+ * Limitations: handlers run with events masked, so they never nest on a vCPU; no
+ * fairness between ports (lowest port first). */
+#include "smp.h"
 
 void guest_bounce_entry(void);
 void evtchn_do_upcall(void);
@@ -24,10 +31,35 @@ struct port_handler {
 
 static struct port_handler port_handlers[NR_EVENT_CHANNELS];
 uint64_t evtchn_unhandled;
+static spinlock_t owner_lock = SPINLOCK_INIT;
+static uint64_t secondary_ports[NR_EVENT_CHANNELS / 64];   /* owned by vCPU != 0 */
 
-static struct vcpu_info *vcpu0(void)
+void evtchn_set_owner(evtchn_port_t port, unsigned vcpu)
 {
-    return &shared_info->vcpu_info[0];
+    uint64_t bit = 1ULL << (port % 64);
+    unsigned w = port / 64;
+    unsigned long flags;
+
+    if (port >= NR_EVENT_CHANNELS || vcpu >= MAX_VIRT_CPUS)
+        return;
+    flags = spin_lock_irqsave(&owner_lock);
+    for (unsigned i = 1; i < MAX_VIRT_CPUS; i++)
+        __atomic_fetch_and(&guest_vcpus[i].ports[w], ~bit, __ATOMIC_SEQ_CST);
+    if (vcpu) {
+        __atomic_fetch_or(&guest_vcpus[vcpu].ports[w], bit, __ATOMIC_SEQ_CST);
+        __atomic_fetch_or(&secondary_ports[w], bit, __ATOMIC_SEQ_CST);
+    } else {
+        __atomic_fetch_and(&secondary_ports[w], ~bit, __ATOMIC_SEQ_CST);
+    }
+    spin_unlock_irqrestore(&owner_lock, flags);
+}
+
+/* The ports of word w the calling vCPU handles. */
+static uint64_t owned(const struct guest_vcpu *me, unsigned w)
+{
+    if (me->id == 0)
+        return ~__atomic_load_n(&secondary_ports[w], __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&me->ports[w], __ATOMIC_SEQ_CST);
 }
 
 static void handle_port(evtchn_port_t port)
@@ -37,13 +69,14 @@ static void handle_port(evtchn_port_t port)
     if (h.fn)
         h.fn(port, h.arg);
     else
-        evtchn_unhandled++;
+        __atomic_fetch_add(&evtchn_unhandled, 1, __ATOMIC_RELAXED);
 }
 
-/* Everything pending and unmasked, until nothing is. Events are masked. */
+/* Everything pending, unmasked and ours, until nothing is. Events are masked. */
 static void process_pending(void)
 {
-    struct vcpu_info *vi = vcpu0();
+    struct guest_vcpu *me = this_vcpu();
+    struct vcpu_info *vi = me->info;
 
     while (__atomic_exchange_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST)) {
         uint64_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
@@ -54,7 +87,8 @@ static void process_pending(void)
 
             sel &= sel - 1;
             while ((bits = __atomic_load_n(&shared_info->evtchn_pending[w], __ATOMIC_SEQ_CST) &
-                           ~__atomic_load_n(&shared_info->evtchn_mask[w], __ATOMIC_SEQ_CST))) {
+                           ~__atomic_load_n(&shared_info->evtchn_mask[w], __ATOMIC_SEQ_CST) &
+                           owned(me, w))) {
                 unsigned b = __builtin_ctzll(bits);
 
                 __atomic_fetch_and(&shared_info->evtchn_pending[w], ~(1ULL << b),
@@ -69,7 +103,7 @@ static void process_pending(void)
  * with events enabled (they were, or no upcall would have come). */
 void evtchn_do_upcall(void)
 {
-    struct vcpu_info *vi = vcpu0();
+    struct vcpu_info *vi = this_vcpu_info();
 
     for (;;) {
         __atomic_store_n(&vi->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
@@ -85,7 +119,7 @@ void evtchn_do_upcall(void)
 
 unsigned long local_irq_save(void)
 {
-    struct vcpu_info *vi = vcpu0();
+    struct vcpu_info *vi = this_vcpu_info();
     unsigned long old = vi->evtchn_upcall_mask;
 
     __atomic_store_n(&vi->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
@@ -94,12 +128,12 @@ unsigned long local_irq_save(void)
 
 void local_irq_disable(void)
 {
-    __atomic_store_n(&vcpu0()->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&this_vcpu_info()->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
 }
 
 void local_irq_enable(void)
 {
-    struct vcpu_info *vi = vcpu0();
+    struct vcpu_info *vi = this_vcpu_info();
 
     __atomic_store_n(&vi->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -117,7 +151,7 @@ void local_irq_restore(unsigned long flags)
 
 bool local_irqs_disabled(void)
 {
-    return __atomic_load_n(&vcpu0()->evtchn_upcall_mask, __ATOMIC_SEQ_CST) != 0;
+    return __atomic_load_n(&this_vcpu_info()->evtchn_upcall_mask, __ATOMIC_SEQ_CST) != 0;
 }
 
 void guest_block(void)
@@ -154,24 +188,28 @@ int evtchn_set_handler(evtchn_port_t port, evtchn_handler_t h, void *arg)
     return 0;
 }
 
-/* A port the hypervisor just gave us: handler in, then unmask. */
-static int bound(long rc, evtchn_port_t port, evtchn_handler_t h, void *arg)
+/* A port the hypervisor just gave us, notifying vCPU vcpu: handler and owner in,
+ * then unmask. */
+static int bound(long rc, evtchn_port_t port, unsigned vcpu, evtchn_handler_t h, void *arg)
 {
     if (rc < 0)
         return (int)rc;
     if (port >= NR_EVENT_CHANNELS)
         return -ERANGE;
     evtchn_set_handler(port, h, arg);
+    evtchn_set_owner(port, vcpu);
     rc = evtchn_unmask(port);
     return rc < 0 ? (int)rc : (int)port;
 }
 
 int evtchn_bind_virq(unsigned virq, evtchn_handler_t h, void *arg)
 {
-    struct evtchn_bind_virq op = { .virq = virq, .vcpu = 0 };
+    /* VIRQ_TIMER is the only per-vCPU VIRQ; the others are global (vCPU 0). */
+    unsigned vcpu = virq == VIRQ_TIMER ? smp_vcpu_id() : 0;
+    struct evtchn_bind_virq op = { .virq = virq, .vcpu = vcpu };
     long rc = hv_event_channel_op(EVTCHNOP_bind_virq, &op);
 
-    return bound(rc, op.port, h, arg);
+    return bound(rc, op.port, vcpu, h, arg);
 }
 
 int evtchn_alloc_unbound(hv_domid_t remote, evtchn_handler_t h, void *arg)
@@ -179,7 +217,7 @@ int evtchn_alloc_unbound(hv_domid_t remote, evtchn_handler_t h, void *arg)
     struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = remote };
     long rc = hv_event_channel_op(EVTCHNOP_alloc_unbound, &op);
 
-    return bound(rc, op.port, h, arg);
+    return bound(rc, op.port, 0, h, arg);
 }
 
 int evtchn_bind_interdomain(hv_domid_t remote, evtchn_port_t remote_port,
@@ -188,7 +226,7 @@ int evtchn_bind_interdomain(hv_domid_t remote, evtchn_port_t remote_port,
     struct evtchn_bind_interdomain op = { .remote_dom = remote, .remote_port = remote_port };
     long rc = hv_event_channel_op(EVTCHNOP_bind_interdomain, &op);
 
-    return bound(rc, op.local_port, h, arg);
+    return bound(rc, op.local_port, 0, h, arg);
 }
 
 int evtchn_send(evtchn_port_t port)
@@ -205,8 +243,10 @@ int evtchn_close(evtchn_port_t port)
 
     evtchn_mask(port);
     rc = hv_event_channel_op(EVTCHNOP_close, &op);
-    if (rc == 0)
+    if (rc == 0) {
         evtchn_set_handler(port, NULL, NULL);
+        evtchn_set_owner(port, 0);
+    }
     return (int)rc;
 }
 

@@ -1,7 +1,8 @@
 /* Start-up and shut-down of a PV guest: _start (entry.S) calls guest_main_init with
  * the start_info the builder left in RSI; the order of the steps below is the order
- * of their needs (faults are reported from traps_init on; time needs events). */
-#include <guest.h>
+ * of their needs (printf needs vCPU 0's slot; faults are reported from traps_init
+ * on; time needs events). Secondary vCPUs start in smp.c. */
+#include "smp.h"
 
 const struct start_info *start_info;
 struct shared_info *shared_info;
@@ -39,11 +40,12 @@ void guest_main_init(const struct start_info *si)
     if (memcmp(si->magic, START_INFO_MAGIC, sizeof(START_INFO_MAGIC)) != 0) {
         static const char msg[] = "crash: bad start_info magic\n";
 
-        console_write(msg, sizeof(msg) - 1);
+        hv_console_io(CONSOLEIO_write, sizeof(msg) - 1, (void *)msg);  /* no printf yet */
         guest_shutdown(SHUTDOWN_crash);
     }
     start_info = si;
     shared_info = (struct shared_info *)(uintptr_t)si->shared_info;
+    smp_init();
     traps_init();
     mm_init(si);
     events_init();

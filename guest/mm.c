@@ -11,8 +11,10 @@
  * Pages: a free list threaded through freed pages, in front of a bump pointer over
  * [first_free_pfn, nr_pages). alloc_pages(n) takes only from the bump pointer so
  * the run is contiguous.
- * Locking: one vCPU; allocator state changes with events disabled, so event handlers
- * may allocate too. Limitations: memory never returns to the hypervisor; the
+ * Locking: mm_lock guards the allocator (bump_pfn, the free list), pt_lock the
+ * tables made here (extra_tables) and the walk-and-create of pt_l1e; both are taken
+ * with events disabled, so event handlers may allocate too. Order: pt_lock, then
+ * mm_lock. Limitations: memory never returns to the hypervisor; the
  * tables made here are never freed. */
 #include <guest.h>
 
@@ -25,7 +27,8 @@ static uint64_t bump_pfn;
 static uint64_t free_head = ~0ULL;      /* pfn of the first freed page */
 static uint64_t nr_freed;
 static uint64_t extra_tables[MAX_EXTRA_TABLES];
-static unsigned nr_extra_tables;
+static unsigned nr_extra_tables;        /* atomic: mfn_to_pfn reads it unlocked */
+static spinlock_t mm_lock = SPINLOCK_INIT, pt_lock = SPINLOCK_INIT;
 
 uint64_t pfn_to_mfn(uint64_t pfn)
 {
@@ -34,10 +37,12 @@ uint64_t pfn_to_mfn(uint64_t pfn)
 
 uint64_t mfn_to_pfn(uint64_t mfn)
 {
+    unsigned n = __atomic_load_n(&nr_extra_tables, __ATOMIC_ACQUIRE);
+
     for (uint64_t p = pt_pfn; p < pt_pfn + nr_pt_frames; p++)
         if (mfn_list[p] == mfn)
             return p;
-    for (unsigned i = 0; i < nr_extra_tables; i++)
+    for (unsigned i = 0; i < n; i++)
         if (mfn_list[extra_tables[i]] == mfn)
             return extra_tables[i];
     for (uint64_t p = 0; p < nr_pages; p++)
@@ -73,14 +78,14 @@ uint64_t virt_to_maddr(const void *va)
 
 void *alloc_pages(uint64_t n)
 {
-    unsigned long flags = local_irq_save();
+    unsigned long flags = spin_lock_irqsave(&mm_lock);
     void *va = NULL;
 
     if (n && bump_pfn <= nr_pages && nr_pages - bump_pfn >= n) {
         va = pfn_to_virt(bump_pfn);
         bump_pfn += n;
     }
-    local_irq_restore(flags);
+    spin_unlock_irqrestore(&mm_lock, flags);
     if (va)
         memset(va, 0, n << PAGE_SHIFT);
     return va;
@@ -88,7 +93,7 @@ void *alloc_pages(uint64_t n)
 
 void *alloc_page(void)
 {
-    unsigned long flags = local_irq_save();
+    unsigned long flags = spin_lock_irqsave(&mm_lock);
     uint64_t *va = NULL;
 
     if (free_head != ~0ULL) {
@@ -96,7 +101,7 @@ void *alloc_page(void)
         free_head = *va;
         nr_freed--;
     }
-    local_irq_restore(flags);
+    spin_unlock_irqrestore(&mm_lock, flags);
     if (!va)
         return alloc_pages(1);
     memset(va, 0, PAGE_SIZE);
@@ -110,11 +115,11 @@ void free_page(void *va)
 
     if (pfn == ~0ULL || pfn < start_info->first_free_pfn)
         guest_crash("mm: free_page(%p): not an allocated page", va);
-    flags = local_irq_save();
+    flags = spin_lock_irqsave(&mm_lock);
     *(uint64_t *)pfn_to_virt(pfn) = free_head;
     free_head = pfn;
     nr_freed++;
-    local_irq_restore(flags);
+    spin_unlock_irqrestore(&mm_lock, flags);
 }
 
 uint64_t free_pages_count(void)
@@ -159,11 +164,12 @@ static int pt_new_table(uint64_t parent)
         /* Leak the page rather than trust that its mapping can be made writable. */
         return (int)rc;
     }
-    extra_tables[nr_extra_tables++] = virt_to_pfn(pg);
+    extra_tables[nr_extra_tables] = virt_to_pfn(pg);
+    __atomic_store_n(&nr_extra_tables, nr_extra_tables + 1, __ATOMIC_RELEASE);
     return 0;
 }
 
-int pt_l1e(uint64_t va, bool create, const uint64_t **entry, uint64_t *maddr)
+static int pt_walk(uint64_t va, bool create, const uint64_t **entry, uint64_t *maddr)
 {
     const uint64_t *t = (const uint64_t *)(uintptr_t)start_info->pt_base;
 
@@ -188,6 +194,20 @@ int pt_l1e(uint64_t va, bool create, const uint64_t **entry, uint64_t *maddr)
     *entry = &t[(va >> PAGE_SHIFT) % PT_ENTRIES];
     *maddr = virt_to_maddr(*entry);
     return 0;
+}
+
+/* Creating is a look then a hook-in: two vCPUs must not both hook in a table. */
+int pt_l1e(uint64_t va, bool create, const uint64_t **entry, uint64_t *maddr)
+{
+    unsigned long flags;
+    int rc;
+
+    if (!create)
+        return pt_walk(va, false, entry, maddr);
+    flags = spin_lock_irqsave(&pt_lock);
+    rc = pt_walk(va, true, entry, maddr);
+    spin_unlock_irqrestore(&pt_lock, flags);
+    return rc;
 }
 
 int map_page(uint64_t va, uint64_t mfn, uint64_t flags)

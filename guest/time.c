@@ -1,28 +1,29 @@
 /* Guest time and sleeping.
  *
  * Design: NOW() = system_time_ns + ((tsc - tsc_timestamp) * tsc_to_ns_mul >> 32)
- * from vCPU 0's vcpu_time_info, read under its version counter (odd while the
- * hypervisor updates it), and never allowed to go backwards. Sleeping arms the
+ * from the calling vCPU's vcpu_time_info (the hypervisor refreshes it when it
+ * switches that vCPU in, on the pCPU whose TSC it then reads), read under its version
+ * counter (odd while the hypervisor updates it), and never allowed to go backwards,
+ * across vCPUs too (one last_ns for the domain). Sleeping arms the
  * one-shot timer (set_timer_op, absolute deadline) and blocks until the clock has
  * passed the deadline; it re-arms before every block, so a wake-up by another event,
  * or a clock reading a hair behind the hypervisor's, cannot strand it.
  * VIRQ_TIMER is bound on first use, not at start-up: a guest that never sleeps keeps
  * its first event channel port free (pingpong's port convention relies on it).
- * Limitations: vCPU 0 only. */
-#include <guest.h>
+ * Each vCPU has its own one-shot timer and its own VIRQ_TIMER port (smp.h). */
+#include "smp.h"
 
 uint64_t timer_events;
-static int timer_port = -1;
 static uint64_t last_ns;
 
 static void timer_handler(evtchn_port_t port, void *arg)
 {
-    timer_events++;
+    __atomic_fetch_add(&timer_events, 1, __ATOMIC_RELAXED);
 }
 
 uint64_t guest_now_ns(void)
 {
-    const volatile struct vcpu_time_info *t = &shared_info->vcpu_info[0].time;
+    const volatile struct vcpu_time_info *t = &this_vcpu_info()->time;
     uint64_t sys, stamp, tsc, ns, prev, mul;
     uint32_t version;
 
@@ -48,14 +49,16 @@ uint64_t guest_now_ns(void)
 
 static void timer_bind(void)
 {
+    struct guest_vcpu *me = this_vcpu();
     int port;
 
-    if (timer_port >= 0)
+    if (me->timer_port)
         return;
     port = evtchn_bind_virq(VIRQ_TIMER, timer_handler, NULL);
-    if (port < 0)
-        guest_crash("time: cannot bind VIRQ_TIMER: %d (%s)", port, errno_name(port));
-    timer_port = port;
+    if (port <= 0)
+        guest_crash("time: vCPU %u cannot bind VIRQ_TIMER: %d (%s)", me->id, port,
+                    errno_name(port));
+    me->timer_port = port;
 }
 
 void timer_set_deadline(uint64_t deadline_ns)

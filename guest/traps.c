@@ -4,7 +4,9 @@
  * which (bf.vector). Each exception is counted; a registered handler may resume the
  * guest (typically after moving bf.rip), anything else prints the fault and crashes
  * the domain, since returning to a faulting instruction only faults again.
- * Limitations: vCPU 0 only; handlers run on the interrupted stack. */
+ * vCPUs: the hypervisor keeps a trap table per vCPU, so each vCPU calls traps_init
+ * (smp.c does, for a secondary); handlers and counts are shared by all of them.
+ * Limitations: handlers run on the interrupted stack. */
 #include <guest.h>
 
 #define NR_TRAPS 32

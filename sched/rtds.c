@@ -2,43 +2,47 @@
  * of Xen's RTDS, written anew.
  *
  * Design. Every vCPU is a server with a period P and a budget B (defaults 10 ms and
- * 4 ms, extratime on, as in Xen). Deadlines are multiples of P counted from time 0;
- * the server holds the budget left in the current period. Budget burns only while
- * the vCPU runs; blocking keeps it until the period ends (deferrable server). When
- * a period ends (the deadline passes) the deadline moves on by whole periods and the
- * budget is refilled; for a vCPU that blocked across the boundary this happens when it
- * wakes. One runqueue, shared by every pCPU of the instance, is ordered by priority:
- * vCPUs with budget by deadline, then vCPUs running on extratime (budget spent,
- * extratime set) by deadline; FIFO among equals. A vCPU with no budget and no
+ * 4 ms, extratime on, as in Xen). Its periods are anchored at its first activation
+ * (and restart at a parameter change): a vCPU released every P from its start stays in
+ * phase with its server. Budget burns only while the vCPU runs; blocking keeps it
+ * until the period ends (deferrable server). When the deadline passes, it moves on by
+ * whole periods and the budget is refilled; for a vCPU blocked across the boundary
+ * this happens when it wakes. One runqueue, shared by every pCPU of the instance, is
+ * ordered by priority: vCPUs with budget by deadline, then vCPUs on extratime (budget
+ * spent, extratime set) by deadline; FIFO among equals. A vCPU with no budget and no
  * extratime waits on the depleted queue for its next period. do_schedule runs the
  * first runqueue entry the pCPU may run (hard affinity, not running elsewhere) for its
- * remaining budget, or for RT_EXTRA_SLICE on extratime. A replenishment queue of all
- * active servers by deadline arms one timer for the earliest period end. On wake and
- * replenishment the newcomer raises an idle pCPU it may use, else the pCPU running the
- * lowest-priority vCPU if the newcomer beats it.
+ * remaining budget, or RT_EXTRA_SLICE (1 ms) on extratime. A replenishment queue of
+ * the active servers by deadline arms one timer for the earliest period end; every
+ * do_schedule also ends the periods that are due, so a timer interrupt that comes
+ * late on its pCPU does not hold up the others. On wake and replenishment the
+ * newcomer raises an idle pCPU it may use, else the pCPU running the lowest-priority
+ * vCPU if the newcomer beats it (never the pCPU that is deciding right now).
  *
  * Deadline misses. A period end is a miss when the vCPU was denied budget it could
  * have used: it is runnable at the deadline (queued or running, not blocked) and
  * min(budget left, time it spent queued with budget during the period) exceeds
- * RT_MISS_SLACK. So a vCPU that blocked with budget left did not miss (it had no
- * work), nor one that woke too late in its period to spend its budget but ran for as
- * long as it was runnable. The shortfall is measured at the boundary only: a timer
- * late by several periods counts one. Per-vCPU counts; GET returns the domain's total
- * in u.raw[7] (struct sched_rtds_params has no field for it).
+ * RT_MISS_SLACK (50 us, wake-up latency). So a vCPU that blocked with budget left did
+ * not miss (it had no work), nor one that woke too late in its period to spend its
+ * budget but ran for as long as it was runnable. A timer late by several periods
+ * counts one. Per-vCPU counts; GET returns the domain's total in u.raw[7] (struct
+ * sched_rtds_params has no field for it).
  *
  * Locking. One spinlock per instance (rt_priv.lock): alloc_pdata points every pCPU's
  * sched_lock at it, so the core's "lock of v->processor" is always this lock, and it
  * guards all queues and all rt_vcpu/rt_pcpu fields. The replenishment handler (timer
  * interrupt, on the timer's pCPU) and adjust take it with spin_lock_irqsave. Under it
- * we call timer_set/stop (timer queue lock nests inside) and sched_raise. pick_cpu
- * runs with no lock (vcpu_set_affinity) and reads only affinity and the pCPU mask.
+ * we call timer_set/stop/migrate (timer queue locks nest inside) and sched_raise.
+ * pick_cpu runs with no lock (vcpu_set_affinity) and reads only affinity and the
+ * pool's pCPU mask (s->cpus, changed under cpupool_lock, read as one word); a pCPU
+ * that has left that mask takes no new work, so it can leave the pool.
  *
  * Limitations. One lock and O(n) sorted lists: meant for tens of vCPUs and a few
  * pCPUs, as Xen's RTDS. A deferrable server that wakes late in its period may run its
- * whole budget just before its deadline (the back-to-back effect), so the classic
- * utilization bound holds for vCPUs that are runnable from their period start. No
- * yield (an EDF decision does not change when a vCPU yields). PUT starts a fresh
- * period aligned to the new P with a full budget. Soft affinity ignored. */
+ * whole budget just before its deadline (the back-to-back effect), so the utilization
+ * bound holds for vCPUs runnable from their period start. No yield (it would not
+ * change an EDF decision). PUT restarts the period with a full budget. Budgets and
+ * periods below RT_MIN_TIME are refused. Soft affinity ignored. */
 #include <hvlab/errno.h>
 #include <hvlab/time.h>
 #include <hvlab/timer.h>
@@ -80,12 +84,12 @@ struct rt_pcpu {
 };
 
 struct rt_priv {
+    struct scheduler *s;                /* s->cpus: the pool's pCPUs (cpupool_lock) */
     spinlock_t lock;                    /* every pCPU's sched_lock points here */
     /* All below: guarded by lock. */
     struct list_head runq;              /* by (budget spent?, deadline), FIFO among equals */
     struct list_head depletedq;         /* no budget, no extratime: wait for the period end */
     struct list_head replq;             /* active servers by deadline */
-    cpumask_t cpus;                     /* pCPUs taken in */
     cpumask_t tickled;                  /* raised by us and not rescheduled yet */
     struct rt_pcpu pcpu[NR_CPUS];
     struct timer repl_timer;            /* at the first deadline of replq */
@@ -94,6 +98,13 @@ struct rt_priv {
 
 static struct rt_priv *rt_priv(const struct scheduler *s) { return s->priv; }
 static struct rt_vcpu *rt_vcpu(const struct vcpu *v) { return v->sched_priv; }
+
+/* The pool's pCPUs. A pCPU leaves this mask before it leaves the policy: from then on
+ * it gets no new work. Changed under cpupool_lock, so read as one word. */
+static cpumask_t rt_cpus(const struct rt_priv *prv)
+{
+    return (cpumask_t){ __atomic_load_n(&prv->s->cpus.bits, __ATOMIC_RELAXED) };
+}
 
 /* ---- priority and queues ---- */
 
@@ -163,7 +174,7 @@ static bool rt_queue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
 
 static void rt_dequeue(struct rt_vcpu *svc, s_time_t now)
 {
-    if (svc->flags & RT_ON_RUNQ && svc->cur_budget > 0)
+    if ((svc->flags & RT_ON_RUNQ) && svc->cur_budget > 0)
         svc->waited += now - svc->wait_start;
     if (svc->flags & (RT_ON_RUNQ | RT_ON_DEPLETED))
         list_del(&svc->q);
@@ -172,10 +183,13 @@ static void rt_dequeue(struct rt_vcpu *svc, s_time_t now)
 
 /* ---- the server ---- */
 
-/* Start the period containing now (deadlines stay multiples of the period), full budget. */
+/* Start the period containing now, full budget. Periods are anchored at the first
+ * activation (deadline 0), so a vCPU released every P from its start stays in phase. */
 static void rt_new_period(struct rt_vcpu *svc, s_time_t now)
 {
-    if (now >= svc->deadline)
+    if (!svc->deadline)
+        svc->deadline = now + svc->period;
+    else if (now >= svc->deadline)
         svc->deadline += ((now - svc->deadline) / svc->period + 1) * svc->period;
     svc->cur_budget = svc->budget;
     svc->waited = 0;
@@ -195,7 +209,7 @@ static void rt_burn(struct rt_vcpu *svc, s_time_t now)
 static bool rt_activate(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
 {
     if (!(svc->flags & RT_ON_REPLQ)) {
-        if (now >= svc->deadline)
+        if (!svc->deadline || now >= svc->deadline)
             rt_new_period(svc, now);
         if (rt_replq_add(prv, svc))
             rt_timer_program(prv);
@@ -209,8 +223,9 @@ static void rt_tickle(struct rt_priv *prv, struct rt_vcpu *svc)
 {
     struct rt_vcpu *worst = NULL;
     unsigned cpu, target = NR_CPUS;
+    cpumask_t cpus = rt_cpus(prv);
 
-    for_each_cpu(cpu, &prv->cpus) {
+    for_each_cpu(cpu, &cpus) {
         struct rt_vcpu *c = prv->pcpu[cpu].curr;
         if (!rt_may_run_on(svc, cpu) || cpumask_test(&prv->tickled, cpu))
             continue;
@@ -250,23 +265,31 @@ static void rt_period_end(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now
         rt_tickle(prv, svc);
 }
 
-/* The replenishment timer: interrupt context, on the timer's pCPU. */
+/* End every period that is over, then re-arm the timer; lock held. */
+static void rt_replenish(struct rt_priv *prv, s_time_t now)
+{
+    struct rt_vcpu *svc;
+    if (list_empty(&prv->replq) ||
+        list_first_entry(&prv->replq, struct rt_vcpu, repl)->deadline > now)
+        return;
+    while (!list_empty(&prv->replq) &&
+           (svc = list_first_entry(&prv->replq, struct rt_vcpu, repl))->deadline <= now) {
+        list_del(&svc->repl);
+        svc->flags &= ~RT_ON_REPLQ;
+        rt_period_end(prv, svc, now);   /* re-added with a deadline > now */
+    }
+    rt_timer_program(prv);
+}
+
+/* The replenishment timer: interrupt context, on the timer's pCPU. do_schedule also
+ * replenishes, so a late timer interrupt on that pCPU does not starve the others. */
 static void rt_repl_timer_fn(void *data)
 {
     struct rt_priv *prv = data;
     unsigned long flags;
 
     spin_lock_irqsave(&prv->lock, flags);
-    s_time_t now = NOW();
-    while (!list_empty(&prv->replq)) {
-        struct rt_vcpu *svc = list_first_entry(&prv->replq, struct rt_vcpu, repl);
-        if (svc->deadline > now)
-            break;
-        list_del(&svc->repl);
-        svc->flags &= ~RT_ON_REPLQ;
-        rt_period_end(prv, svc, now);   /* re-added with a deadline > now */
-    }
-    rt_timer_program(prv);
+    rt_replenish(prv, NOW());
     spin_unlock_irqrestore(&prv->lock, flags);
 }
 
@@ -277,6 +300,7 @@ static int rt_init(struct scheduler *s)
     struct rt_priv *prv = xzalloc(sizeof(*prv));
     if (!prv)
         return -ENOMEM;
+    prv->s = s;
     spin_lock_init(&prv->lock);
     list_init(&prv->runq);
     list_init(&prv->depletedq);
@@ -294,52 +318,40 @@ static void rt_deinit(struct scheduler *s)
     s->priv = NULL;
 }
 
-/* Point sr's lock at `to`, holding the old one so that vcpu_schedule_lock re-checks. */
-static void rt_set_lock(struct sched_resource *sr, spinlock_t *to)
-{
-    spinlock_t *from = sr->lock;
-    unsigned long flags;
-
-    if (!from || from == to) {
-        sr->lock = to;
-        return;
-    }
-    spin_lock_irqsave(from, flags);
-    __atomic_store_n(&sr->lock, to, __ATOMIC_RELEASE);
-    spin_unlock_irqrestore(from, flags);
-}
-
+/* Take cpu in: its sched_lock becomes ours (the core holds the old one, or nobody can
+ * reach the pCPU yet); the replenishment timer lives on a pCPU of the pool. */
 static void *rt_alloc_pdata(struct scheduler *s, unsigned cpu)
 {
     struct rt_priv *prv = rt_priv(s);
     unsigned long flags;
 
-    rt_set_lock(sched_res(cpu), &prv->lock);     /* before anyone may raise it */
+    __atomic_store_n(&sched_res(cpu)->lock, &prv->lock, __ATOMIC_RELEASE);
     spin_lock_irqsave(&prv->lock, flags);
     if (!prv->timer_ready) {
         timer_init(&prv->repl_timer, rt_repl_timer_fn, prv, cpu);
         prv->timer_ready = true;
+    } else if (!cpumask_test(&s->cpus, prv->repl_timer.cpu)) {
+        timer_migrate(&prv->repl_timer, cpu);
     }
     prv->pcpu[cpu].curr = NULL;
-    cpumask_set(&prv->cpus, cpu);
+    cpumask_clear(&prv->tickled, cpu);
     spin_unlock_irqrestore(&prv->lock, flags);
     return &prv->pcpu[cpu];
 }
 
+/* cpu has left the pool (the core has already given it back its own lock). */
 static void rt_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
 {
     struct rt_priv *prv = rt_priv(s);
-    struct sched_resource *sr = sched_res(cpu);
+    uint64_t others = s->cpus.bits & ~(1ULL << cpu);
     unsigned long flags;
 
     (void)pd;                           /* part of rt_priv */
     spin_lock_irqsave(&prv->lock, flags);
-    cpumask_clear(&prv->cpus, cpu);
     cpumask_clear(&prv->tickled, cpu);
-    if (prv->timer_ready && prv->repl_timer.cpu == cpu && prv->cpus.bits)
-        timer_migrate(&prv->repl_timer, (unsigned)__builtin_ctzll(prv->cpus.bits));
+    if (prv->timer_ready && prv->repl_timer.cpu == cpu && others)
+        timer_migrate(&prv->repl_timer, (unsigned)__builtin_ctzll(others));
     spin_unlock_irqrestore(&prv->lock, flags);
-    rt_set_lock(sr, &sr->_lock);
 }
 
 static void *rt_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
@@ -408,7 +420,7 @@ static struct task_slice rt_do_schedule(struct scheduler *s, unsigned cpu,
     struct rt_vcpu *next = NULL;
     struct list_head *p;
 
-    cpumask_clear(&prv->tickled, cpu);
+    cpumask_set(&prv->tickled, cpu);    /* deciding now: tickles go elsewhere */
     if (pc->curr) {                     /* prev, as this pCPU last chose it */
         struct rt_vcpu *svc = pc->curr;
         rt_burn(svc, now);
@@ -419,9 +431,14 @@ static struct task_slice rt_do_schedule(struct scheduler *s, unsigned cpu,
         else
             rt_replq_remove(prv, svc);
     }
+    rt_replenish(prv, now);
+    cpumask_clear(&prv->tickled, cpu);
     list_for_each(p, &prv->runq) {
         struct rt_vcpu *svc = list_entry(p, struct rt_vcpu, q);
-        if (rt_may_run_on(svc, cpu) && (!svc->v->is_running || svc->v == prev)) {
+        if (!cpumask_test(&s->cpus, cpu))
+            break;                      /* leaving the pool: take nothing new */
+        if (rt_may_run_on(svc, cpu) && (!svc->v->is_running || svc->v == prev) &&
+            vcpu_runnable(svc->v)) {    /* a paused domain's vCPUs await their sleep */
             next = svc;
             break;
         }
@@ -441,7 +458,7 @@ static struct task_slice rt_do_schedule(struct scheduler *s, unsigned cpu,
 /* Any pCPU of the instance serves the global queue: keep v where it is if allowed. */
 static unsigned rt_pick_cpu(struct scheduler *s, struct vcpu *v)
 {
-    cpumask_t ok = { v->cpu_hard_affinity.bits & rt_priv(s)->cpus.bits };
+    cpumask_t ok = { v->cpu_hard_affinity.bits & rt_cpus(rt_priv(s)).bits };
     if (!ok.bits || cpumask_test(&ok, v->processor))
         return v->processor;
     return (unsigned)__builtin_ctzll(ok.bits);
@@ -488,7 +505,7 @@ static int rt_get(struct rt_priv *prv, struct domain *d, struct domctl_scheduler
     return 0;
 }
 
-/* New parameters take effect at once: a fresh period aligned to the new P. */
+/* New parameters take effect at once: a fresh period from now (or from the next wake). */
 static void rt_apply(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t period,
                      s_time_t budget, bool extratime, s_time_t now)
 {
@@ -560,6 +577,7 @@ static int rt_adjust(struct scheduler *s, struct domain *d, struct domctl_schedu
 static const struct sched_ops rtds_ops = {
     .name = "rtds",
     .desc = "global EDF, deferrable servers (period, budget)",
+    .sched_id = SCHED_ID_RTDS,
     .init = rt_init,
     .deinit = rt_deinit,
     .alloc_pdata = rt_alloc_pdata,

@@ -1,1 +1,2 @@
 HV_SRCS += sched/core.c sched/cpupool.c sched/rr.c
+HV_SRCS += sched/rtds.c sched/numa.c

@@ -340,6 +340,8 @@ def scenario(exp: Experiment) -> str:
 
 def hv_cmdline(exp: Experiment, cfg: Config) -> str:
     line = f"sched={cfg.scheduler} loglvl=info"
+    if exp.deterministic:
+        line += " icount"               # the hypervisor marks its trace streams so
     if exp.trace_enabled:
         line += f" trace_ring={exp.ring_records} trace_mask={exp.trace_mask:#x}"
     return line

@@ -4,8 +4,14 @@
  * allocator. When main returns, the runtime prints "exit N" and shuts the domain
  * down: SHUTDOWN_poweroff for 0, SHUTDOWN_crash otherwise (dom0 sees the reason).
  *
- * Limitations: one vCPU (vCPU 0's vcpu_info and time); no SSE anywhere (guests are
- * built -mgeneral-regs-only); printf output is cut at GUEST_PRINTF_MAX bytes. */
+ * vCPU 0 runs main; main may start the domain's other vCPUs (vcpu_start), each in a
+ * function of its own. Events, time, timers and traps are per vCPU; printf, the page
+ * allocator and the page-table helpers are safe from any vCPU.
+ *
+ * Limitations: no SSE anywhere (guests are built -mgeneral-regs-only); printf output
+ * is cut at GUEST_PRINTF_MAX bytes; a secondary vCPU starts once (no restart after
+ * vcpu_stop, its stack is not reclaimed); ports other than per-vCPU VIRQs are handled
+ * on vCPU 0 (there is no EVTCHNOP_bind_vcpu). */
 #ifndef GUEST_H
 #define GUEST_H
 
@@ -27,7 +33,37 @@ __noreturn void guest_crash(const char *fmt, ...) __printf(1, 2);
 static inline unsigned guest_domid(void) { return start_info->domid; }
 static inline bool guest_is_privileged(void) { return start_info->flags & SIF_PRIVILEGED; }
 
-/* ---- console.c: output through console_io (each line gets "(dN) " in front) ---- */
+/* ---- smp.c: vCPUs ---- */
+
+/* A spinlock between vCPUs. The _irqsave forms also disable events on the calling
+ * vCPU, and are the ones to use for anything an event handler may also take. A
+ * waiter spins a little, then yields its pCPU (the holder may be descheduled). */
+typedef struct { uint32_t locked; } spinlock_t;
+#define SPINLOCK_INIT { 0 }
+void spin_lock(spinlock_t *l);
+void spin_unlock(spinlock_t *l);
+unsigned long spin_lock_irqsave(spinlock_t *l);
+void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags);
+
+#define VCPU_STACK_PAGES 4                      /* a secondary vCPU's stack */
+typedef void (*vcpu_fn_t)(unsigned id, void *arg);
+
+unsigned smp_vcpu_id(void);                     /* the calling vCPU's */
+unsigned smp_nr_vcpus(void);                    /* start_info nr_vcpus: the domain's */
+/* Starts vCPU id (1 .. smp_nr_vcpus() - 1) in fn(id, arg) on a stack of its own,
+ * with the runtime's traps and events set up for it; when fn returns the vCPU stops
+ * (vcpu_stop). 0 or -errno: -EINVAL (bad id), -EEXIST (started before), -ENOMEM. */
+int vcpu_start(unsigned id, vcpu_fn_t fn, void *arg);
+__noreturn void vcpu_stop(void);                /* a secondary: VCPUOP_down on itself */
+/* Waits (sleeping, not spinning) until vCPU id has stopped; what it wrote before
+ * stopping is then visible. 0, or -EINVAL for a vCPU never started (or vCPU 0). */
+int vcpu_join(unsigned id);
+/* Runstate of one of our vCPUs (ns running, runnable, blocked, offline so far). */
+int vcpu_runstate(unsigned id, struct vcpu_runstate_info *ri);
+
+/* ---- console.c: output through console_io (each line gets "(dN) " in front) ----
+ * One printf, puts or console_write is written whole, never interleaved with
+ * another vCPU's. */
 
 #define GUEST_PRINTF_MAX 1024
 int printf(const char *fmt, ...) __printf(1, 2);
@@ -56,7 +92,8 @@ const char *errno_name(long err);               /* -14 -> "EFAULT", else "E?" */
 typedef void (*evtchn_handler_t)(evtchn_port_t port, void *arg);
 
 /* Each returns the local port (>= 0) with h registered and the port unmasked, or a
- * negative errno. */
+ * negative errno. VIRQ_TIMER is bound to the calling vCPU and its handler runs there;
+ * every other port notifies vCPU 0, where its handler runs. */
 int evtchn_bind_virq(unsigned virq, evtchn_handler_t h, void *arg);
 int evtchn_alloc_unbound(hv_domid_t remote, evtchn_handler_t h, void *arg);
 int evtchn_bind_interdomain(hv_domid_t remote, evtchn_port_t remote_port,
@@ -68,8 +105,8 @@ int evtchn_unmask(evtchn_port_t port);
 void evtchn_mask(evtchn_port_t port);
 extern uint64_t evtchn_unhandled;               /* events on ports without a handler */
 
-/* The virtual interrupt flag is vcpu_info.evtchn_upcall_mask. Enabling runs the
- * handlers of events that arrived while disabled, right away. */
+/* The virtual interrupt flag is the calling vCPU's vcpu_info.evtchn_upcall_mask.
+ * Enabling runs the handlers of events that arrived while disabled, right away. */
 unsigned long local_irq_save(void);             /* disables; returns the old mask */
 void local_irq_restore(unsigned long flags);
 void local_irq_disable(void);
@@ -113,12 +150,13 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 uint64_t guest_now_ns(void);    /* the hypervisor's NOW(), from the TSC; monotonic */
+/* Per vCPU: each vCPU sleeps on its own one-shot timer and VIRQ_TIMER port. */
 void sleep_until(uint64_t deadline_ns);         /* VIRQ_TIMER + SCHEDOP_block */
-/* Arms the one-shot timer (binding VIRQ_TIMER on first use): at the deadline a
+/* Arms the calling vCPU's one-shot timer (binding VIRQ_TIMER on first use): at the deadline a
  * VIRQ_TIMER event wakes guest_block(). For waits with a time-out. */
 void timer_set_deadline(uint64_t deadline_ns);
 void sleep_ns(uint64_t ns);
-extern uint64_t timer_events;                   /* VIRQ_TIMER events handled */
+extern uint64_t timer_events;                   /* VIRQ_TIMER events, all vCPUs */
 
 struct periodic {
     uint64_t period_ns;
@@ -163,7 +201,7 @@ int map_foreign_page(hv_domid_t dom, uint64_t mfn, uint64_t va, bool writable);
 
 /* ---- internal: start-up steps, in main.c's order ---- */
 void mm_init(const struct start_info *si);
-void traps_init(void);
+void traps_init(void);                          /* per vCPU */
 void events_init(void);
 void time_init(void);
 

@@ -90,8 +90,10 @@ struct domain {
     void *sched_priv;                   /* the policy's per-domain data */
     struct cpupool *cpupool;
 
-    /* Console output being assembled into a line (core/console_ring.c). */
-    char con_line[120];
+    /* Console output being assembled into a line (core/console_ring.c), guarded by
+     * con_lock: two vCPUs of the domain may write at once. */
+    spinlock_t con_lock;
+    char con_line[256];
     unsigned con_len;
 };
 

@@ -117,7 +117,7 @@ struct trace_stream_header {
     uint64_t class_mask;                /* at trace start */
     uint64_t start_tsc;
     uint32_t ring_records;              /* per-pCPU ring size */
-    uint32_t flags;                     /* 1: deterministic (icount) */
+    uint32_t flags;                     /* TRACE_FLAG_* */
     char sched[16];                     /* pool 0's policy */
 };
 _Static_assert(sizeof(struct trace_stream_header) == 72, "stream header is 72 bytes");
@@ -150,7 +150,10 @@ struct trace_info {
     uint32_t enabled;
     uint64_t class_mask;
     uint64_t tsc_khz;
+    uint32_t flags;                     /* TRACE_FLAG_*: copied into the stream header */
+    uint32_t pad;
 };
+#define TRACE_FLAG_DETERMINISTIC 1      /* boot option icount: the TSC counts instructions */
 
 /* Each ring: a control page and ring_records records, mapped read-only by dom0.
  * The producer (the hypervisor, on that pCPU only) advances prod; dom0 reads records

@@ -1,5 +1,7 @@
 # Boot tests under QEMU: tests/boot/test_boot.py boots build/hvlab.elf with several
-# topologies and options and checks what the hypervisor prints.
+# topologies and options and checks what the hypervisor prints; test_trace.py runs
+# scenarios with tracing into an ivshmem region and checks the streams.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
+	$(Q)$(PYTHON) tests/boot/test_trace.py

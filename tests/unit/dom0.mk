@@ -6,7 +6,7 @@ unit_xlcfg_SRCS := tests/unit/test_xlcfg.c dom0/xlcfg.c dom0/xlcfg_value.c \
 	$(DOM0_PARSE_SRCS)
 unit_xlcfg_CFLAGS := -Idom0
 unit_scenario_SRCS := tests/unit/test_scenario.c dom0/scenario.c dom0/xl_cmdtable.c \
-	$(DOM0_PARSE_SRCS)
+	dom0/trace_args.c $(DOM0_PARSE_SRCS)
 unit_scenario_CFLAGS := -Idom0
 UNIT_TESTS += dom0_format
 unit_dom0_format_SRCS := tests/unit/test_dom0_format.c dom0/xl_format.c $(DOM0_PARSE_SRCS)
