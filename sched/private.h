@@ -73,7 +73,9 @@ struct sched_ops {
     void (*yield)(struct scheduler *s, struct vcpu *v);
 
     /* ---- Decisions. ---- */
-    /* Required. On `cpu`, its lock held: choose what runs next. `prev` is the vCPU
+    /* Required. On `cpu`, its lock held: choose what runs next. A pCPU that is
+     * leaving the pool (no longer in s->cpus) must take no new work: return its idle
+     * vCPU. `prev` is the vCPU
      * running now (maybe idle, maybe no longer runnable); a runnable prev that is not
      * chosen must stay queued. The chosen vCPU must not be running on another pCPU
      * (is_running false, or == prev); if it was queued for another pCPU the policy

@@ -1,53 +1,65 @@
 /* rr: round-robin with a fixed slice — the reference policy, and the template for a
  * new one. Read this file first.
  *
- * Design: one FIFO runqueue per pCPU. A vCPU that wakes joins the tail of the queue
- * of its pCPU (v->processor); do_schedule puts a still-runnable prev at the tail and
- * runs the head for RR_SLICE. A pCPU whose queue is empty steals the head of another
- * pCPU's queue (the first, in CPU order, that has one it may run), so no pCPU idles
- * while another has waiting work. On wake, an idle pCPU in the vCPU's hard affinity
- * is poked so that it can steal at once.
+ * Design: one FIFO runqueue for the whole pool. A vCPU that wakes joins the tail;
+ * when a pCPU reschedules (its slice ended, or its vCPU blocked), a still-runnable
+ * prev goes to the tail and the pCPU runs the first queued vCPU it may run, for
+ * RR_SLICE. Every runnable vCPU therefore gets one slice per round, whichever pCPU
+ * runs it: equal shares, and no pCPU idles while a vCPU it may run waits. A wake-up
+ * pokes the idle pCPUs the vCPU may run on.
  *
- * Locking: a pCPU's queue is guarded by that pCPU's scheduler lock, which the core
- * holds around every op. Stealing takes the victim's lock with spin_trylock (the
- * thief already holds its own): if it is busy, the thief tries the next pCPU rather
- * than risk a lock-order deadlock.
+ * Locking: the queue is guarded by one pool-wide lock; alloc_pdata points every
+ * pCPU's scheduler lock at it (the interface's way of sharing a queue), so "the lock
+ * of v->processor" is always this lock and moving a vCPU between pCPUs needs no other.
  *
- * Limitations: no weights, no priorities, no notion of NUMA; soft affinity ignored. */
+ * Limitations: no weights, no priorities, no notion of NUMA; soft affinity ignored;
+ * one lock for the pool, fine for the handful of pCPUs hvlab runs on. */
 #include <hvlab/time.h>
 #include <hvlab/xmalloc.h>
 #include "private.h"
 
 #define RR_SLICE MILLISECS(10)
 
+struct rr_pool {
+    spinlock_t lock;                    /* every pCPU's scheduler lock points here */
+    struct list_head runq;              /* runnable vCPUs not running, FIFO */
+};
+
 struct rr_vcpu {
-    struct list_head q;                 /* link in a runqueue; guarded by its lock */
+    struct list_head q;                 /* link in runq; guarded by the pool lock */
     struct vcpu *v;
     bool queued;
 };
 
-struct rr_pcpu {
-    struct list_head runq;
-};
-
+static struct rr_pool *rr_pool(const struct scheduler *s) { return s->priv; }
 static struct rr_vcpu *rr_v(const struct vcpu *v) { return v->sched_priv; }
-static struct rr_pcpu *rr_p(unsigned cpu) { return sched_pdata(cpu); }
 
-static int rr_init(struct scheduler *s) { (void)s; return 0; }
+static int rr_init(struct scheduler *s)
+{
+    struct rr_pool *p = xzalloc(sizeof(*p));
+    if (!p)
+        return -1;
+    spin_lock_init(&p->lock);
+    list_init(&p->runq);
+    s->priv = p;
+    return 0;
+}
 
+static void rr_deinit(struct scheduler *s)
+{
+    xfree(s->priv);
+}
+
+/* A pCPU joining: share the pool's lock (the caller holds the pCPU's old one). */
 static void *rr_alloc_pdata(struct scheduler *s, unsigned cpu)
 {
-    struct rr_pcpu *p = xzalloc(sizeof(*p));
-    (void)s; (void)cpu;
-    if (p)
-        list_init(&p->runq);
-    return p;
+    sched_res(cpu)->lock = &rr_pool(s)->lock;
+    return rr_pool(s);
 }
 
 static void rr_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
 {
-    (void)s; (void)cpu;
-    xfree(pd);
+    (void)s; (void)pd; (void)cpu;       /* the core resets the lock pointer */
 }
 
 static void *rr_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
@@ -63,11 +75,11 @@ static void *rr_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
 
 static void rr_free_vdata(struct scheduler *s, void *vd) { (void)s; xfree(vd); }
 
-static void rr_enqueue(struct vcpu *v)
+static void rr_enqueue(struct scheduler *s, struct vcpu *v)
 {
     struct rr_vcpu *rv = rr_v(v);
     if (!rv->queued) {
-        list_add_tail(&rv->q, &rr_p(v->processor)->runq);
+        list_add_tail(&rv->q, &rr_pool(s)->runq);
         rv->queued = true;
     }
 }
@@ -81,33 +93,19 @@ static void rr_dequeue(struct vcpu *v)
     }
 }
 
-/* Queue v where it can run soonest: its own pCPU if that idles, else an idle pCPU
- * it may run on (moved there directly when that pCPU's lock is free: we hold
- * v->processor's, so both are held as a move requires), else its own queue. */
+/* Poke every idle pCPU v may run on: several vCPUs waking at once (a domain's
+ * start) would otherwise all poke the same idle pCPU, and the others would sleep
+ * on. A poked pCPU that finds nothing for it goes back to idle: cheap. */
 static void rr_wake(struct scheduler *s, struct vcpu *v)
 {
     unsigned cpu;
     if (rr_v(v)->queued)
         return;
-    if (!sched_cpu_is_idle(v->processor)) {
-        for_each_cpu(cpu, &s->cpus) {
-            if (cpu == v->processor || !cpumask_test(&v->cpu_hard_affinity, cpu) ||
-                !sched_cpu_is_idle(cpu))
-                continue;
-            if (spin_trylock(sched_lock(cpu))) {
-                v->processor = cpu;
-                rr_enqueue(v);
-                spin_unlock(sched_lock(cpu));
-            } else {
-                rr_enqueue(v);          /* it will try to steal v */
-            }
+    rr_enqueue(s, v);
+    for_each_cpu(cpu, &s->cpus)
+        if (cpumask_test(&v->cpu_hard_affinity, cpu) && sched_cpu_is_idle(cpu))
             sched_raise(cpu);
-            return;
-        }
-    }
-    rr_enqueue(v);
-    if (sched_cpu_is_idle(v->processor))
-        sched_raise(v->processor);      /* a busy pCPU gets to v when its slice ends */
+    /* No idle pCPU: it runs when a slice ends. */
 }
 
 static void rr_sleep(struct scheduler *s, struct vcpu *v)
@@ -118,74 +116,41 @@ static void rr_sleep(struct scheduler *s, struct vcpu *v)
         sched_raise(v->processor);
 }
 
-static void rr_yield(struct scheduler *s, struct vcpu *v)
-{
-    (void)s; (void)v;                   /* do_schedule already moves prev to the tail */
-}
-
-/* The first vCPU of cpu's queue that may run on `on`, dequeued; NULL if none. */
-static struct vcpu *rr_take(unsigned cpu, unsigned on)
-{
-    struct list_head *p;
-    list_for_each(p, &rr_p(cpu)->runq) {
-        struct vcpu *v = list_entry(p, struct rr_vcpu, q)->v;
-        if (!v->is_running && cpumask_test(&v->cpu_hard_affinity, on)) {
-            rr_dequeue(v);
-            return v;
-        }
-    }
-    return NULL;
-}
-
-static struct vcpu *rr_steal(struct scheduler *s, unsigned cpu)
-{
-    unsigned victim;
-    for_each_cpu(victim, &s->cpus) {
-        if (victim == cpu || list_empty(&rr_p(victim)->runq) ||
-            !spin_trylock(sched_lock(victim)))
-            continue;
-        struct vcpu *v = rr_take(victim, cpu);
-        if (v)
-            v->processor = cpu;         /* both locks held */
-        spin_unlock(sched_lock(victim));
-        if (v)
-            return v;
-    }
-    return NULL;
-}
-
 static struct task_slice rr_do_schedule(struct scheduler *s, unsigned cpu,
                                         struct vcpu *prev, s_time_t now)
 {
-    struct vcpu *next;
+    struct list_head *p;
     (void)now;
 
-    if (!is_idle_vcpu(prev) && vcpu_runnable(prev))
-        rr_enqueue(prev);
-    next = rr_take(cpu, cpu);
-    if (!next && prev->is_running && !is_idle_vcpu(prev) && vcpu_runnable(prev)) {
-        rr_dequeue(prev);               /* only prev may run here: keep it */
-        next = prev;
-    }
-    if (!next)
-        next = rr_steal(s, cpu);
-    if (!next)
+    if (!cpumask_test(&s->cpus, cpu))   /* leaving the pool: take no new work */
         return (struct task_slice){ sched_idle_vcpu(cpu), -1 };
-    return (struct task_slice){ next, RR_SLICE };
+    if (!is_idle_vcpu(prev) && vcpu_runnable(prev))
+        rr_enqueue(s, prev);            /* to the back of the line */
+    list_for_each(p, &rr_pool(s)->runq) {
+        struct vcpu *v = list_entry(p, struct rr_vcpu, q)->v;
+        /* Not one still running on another pCPU, nor one being paused right now. */
+        if ((v->is_running && v != prev) || !vcpu_runnable(v) ||
+            !cpumask_test(&v->cpu_hard_affinity, cpu))
+            continue;
+        rr_dequeue(v);
+        v->processor = cpu;             /* one lock guards every pCPU: a legal move */
+        return (struct task_slice){ v, RR_SLICE };
+    }
+    return (struct task_slice){ sched_idle_vcpu(cpu), -1 };
 }
 
 static const struct sched_ops rr_ops = {
     .name = "rr",
-    .desc = "round-robin, 10 ms slice, work stealing",
+    .desc = "round-robin, one pool-wide queue, 10 ms slice",
     .sched_id = SCHED_ID_RR,
     .init = rr_init,
+    .deinit = rr_deinit,
     .alloc_pdata = rr_alloc_pdata,
     .free_pdata = rr_free_pdata,
     .alloc_vdata = rr_alloc_vdata,
     .free_vdata = rr_free_vdata,
     .wake = rr_wake,
     .sleep = rr_sleep,
-    .yield = rr_yield,
     .do_schedule = rr_do_schedule,
 };
 REGISTER_SCHEDULER(rr_ops);

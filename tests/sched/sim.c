@@ -1,9 +1,11 @@
 /* The discrete-event simulator around the core mirror: set-up and tear-down of the
- * machine and the policy, the event loop, the toolstack's operations, accounting of
- * what each vCPU got, and the invariant audits. See sim.h for the model. */
+ * machine and the policy, the event loop, and the toolstack's operations (domains,
+ * pools, affinity, parameters). Accounting and audits are in simstats.c; the model
+ * is described in sim.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <x86intrin.h>
 #include <hvlab/errno.h>
 #include <hvlab/panic.h>
 #include <hvlab/sched.h>
@@ -54,8 +56,6 @@ void sim_violation(const char *fmt, ...)
 
 /* ---- set-up ---- */
 
-static void audit_fn(void *data);
-
 bool sim_init(const struct sched_ops *ops, const struct sim_config *cfg)
 {
     memset(&sim, 0, sizeof(sim));
@@ -82,22 +82,26 @@ bool sim_init(const struct sched_ops *ops, const struct sim_config *cfg)
         panic("sim: no memory");
     timerq_init(&sim.q, sim.heap, 256);
     sim.trace_hash = 14695981039346656037ull;
+    for (unsigned c = 0; c < NR_CPUS; c++)
+        sim.waste_since[c] = -1;
     sim.next_domid = 1;
 
     sim_core_reset();
     sim_machine_init();
     sim_set_cpu(0, true);
-    if (sim_sched_init(ops) != 0) {
+    if (sim_pool_init(&sim.pools[0], ops, "Pool-0") != 0) {
         sim_machine_fini();
         free(sim.heap);
         return false;
     }
+    sim.nr_pools = 1;
+    cpupool0 = &sim.pools[0];
     for (unsigned c = 0; c < sim.nr_cpus; c++) {   /* the BSP, then each AP */
         sim_sched_init_cpu(c);
         cpumask_set(&cpu_online_map, c);
         nr_cpus_online++;
     }
-    timer_init(&sim.audit, audit_fn, NULL, 0);
+    timer_init(&sim.audit, sim_audit, NULL, 0);
     if (sim.cfg.audit_period > 0)
         timer_set(&sim.audit, sim.cfg.audit_period);
     return true;
@@ -111,7 +115,9 @@ void sim_fini(void)
     timer_stop(&sim.audit);
     for (unsigned c = 0; c < sim.nr_cpus; c++)
         timer_stop(&sim.kick[c]);
-    sim_sched_fini();
+    for (unsigned i = 0; i < sim.nr_pools; i++)
+        sim_pool_fini(&sim.pools[i]);
+    sim_cpus_fini();
     sim_machine_fini();
     free(sim.heap);
     free(sim.doms);
@@ -131,11 +137,18 @@ void sim_run_until(s_time_t end)
         if (t->expires > sim.now)
             sim.now = t->expires;
         if (t == &sim.audit) {          /* an observer: runs on no pCPU */
-            audit_fn(NULL);
+            sim_audit(NULL);
             continue;
         }
         sim_set_cpu(t->cpu, false);
-        t->fn(t->data);
+        if (sim.cfg.time_ops && t != &sim.kick[t->cpu] && !sim_core_timer(t) && !wl_timer(t)) {
+            uint64_t t0 = __rdtsc();    /* one of the policy's own timers */
+            t->fn(t->data);
+            sim.timer_ticks += __rdtsc() - t0;
+            sim.nr_policy_timers++;
+        } else {
+            t->fn(t->data);
+        }
         sim_softirq();                  /* on the way out of the interrupt */
     }
     if (end > sim.now)
@@ -277,6 +290,103 @@ void sim_domain_destroy(struct sim_dom *sd)
     free(sd);
 }
 
+/* ---- CPU pools (sched/cpupool.c) ---- */
+
+struct cpupool *sim_pool_create(const struct sched_ops *ops)
+{
+    if (sim.nr_pools == SIM_MAX_POOLS)
+        return NULL;
+    struct cpupool *p = &sim.pools[sim.nr_pools];
+    char name[16];
+    snprintf(name, sizeof(name), "Pool-%u", sim.nr_pools);
+    sim_set_cpu(0, true);
+    if (sim_pool_init(p, ops, name) != 0)
+        return NULL;
+    p->id = sim.nr_pools++;
+    return p;
+}
+
+int sim_pool_rm_cpu(struct cpupool *p, unsigned cpu)
+{
+    int rc = -EAGAIN;
+
+    sim_set_cpu(0, true);
+    if (cpu >= sim.nr_cpus || !cpumask_test(&p->sched.cpus, cpu))
+        return -EINVAL;
+    if (cpumask_weight(&p->sched.cpus) == 1 && p->n_domains)
+        return -EBUSY;                  /* its domains would have nowhere to run */
+    if (cpu == 0)
+        return -EBUSY;                  /* the caller (dom0) runs there */
+    cpumask_clear(&p->sched.cpus, cpu);
+    for (unsigned i = 0; i < sim.nr_doms; i++) {
+        struct sim_dom *sd = sim.doms[i];
+        struct vcpu *v;
+        if (!sd || sd->d.cpupool != p)
+            continue;
+        for_each_vcpu(&sd->d, v) {
+            if (v->processor != cpu)
+                continue;
+            vcpu_pause(v);
+            vcpu_migrate_paused(v);
+            vcpu_unpause(v);
+        }
+    }
+    sim.in_pool_op = true;
+    for (int tries = 0; rc == -EAGAIN && tries < 1000; tries++) {
+        sched_raise(cpu);
+        sim_run_for(MICROSECS(20));
+        sim_set_cpu(cpu, false);        /* on_cpus(cpupool_detach_here) */
+        rc = sim_cpu_detach(cpu);
+        sim_set_cpu(0, true);
+    }
+    sim.in_pool_op = false;
+    if (rc < 0)
+        cpumask_set(&p->sched.cpus, cpu);   /* never left: give it back */
+    return rc;
+}
+
+int sim_pool_add_cpu(struct cpupool *p, unsigned cpu)
+{
+    sim_set_cpu(0, true);
+    if (cpu >= sim.nr_cpus || sched_res(cpu)->sched != NULL)
+        return -EBUSY;
+    sim_set_cpu(cpu, false);            /* on_cpus(cpupool_attach_here) */
+    sim_cpu_attach(cpu, p);
+    sim_set_cpu(0, true);
+    sched_raise(cpu);
+    return 0;
+}
+
+int sim_pool_move_domain(struct cpupool *to, struct sim_dom *sd)
+{
+    struct domain *d = &sd->d;
+    struct vcpu *v;
+    int rc = 0;
+
+    sim_set_cpu(0, true);
+    if (d->cpupool == to)
+        return 0;
+    if (!to->sched.cpus.bits)
+        return -ENODEV;
+    sim_domain_pause(sd);
+    for_each_vcpu(d, v)
+        sched_free_vcpu(v);
+    sched_destroy_domain(d);
+    d->cpupool = to;
+    if ((rc = sched_init_domain(d)) == 0) {
+        for_each_vcpu(d, v) {
+            v->cpu_hard_affinity = to->sched.cpus;
+            v->cpu_soft_affinity = to->sched.cpus;
+            if ((rc = sched_alloc_vcpu(v, v->processor)) < 0)
+                break;
+            timer_migrate(&v->singleshot_timer, v->processor);
+            timer_migrate(&v->poll_timer, v->processor);
+        }
+    }
+    sim_domain_unpause(sd);
+    return rc;
+}
+
 int sim_adjust(struct sim_dom *sd, struct domctl_scheduler_op *op)
 {
     sim_set_cpu(0, true);
@@ -320,208 +430,3 @@ static void guest_block(void)
 
 bool sim_guest_yield(struct sim_vcpu *sv) { return as_guest(sv, vcpu_yield_current); }
 bool sim_guest_block(struct sim_vcpu *sv) { return as_guest(sv, guest_block); }
-
-/* ---- accounting ---- */
-
-static void account_run(struct sim_vcpu *sv, unsigned cpu, s_time_t now)
-{
-    s_time_t dt = now - sv->run_from;
-    if (dt <= 0)
-        return;
-    sv->st.run += dt;
-    sim.cs[cpu].busy += dt;
-    if (sv->sd->home_mask && !(sv->sd->home_mask >> topo.cpu_node[cpu] & 1))
-        sv->st.away += dt;
-    sv->run_from = now;
-}
-
-static void hash_mix(uint64_t x)
-{
-    for (int i = 0; i < 8; i++) {
-        sim.trace_hash ^= (x >> (8 * i)) & 0xff;
-        sim.trace_hash *= 1099511628211ull;
-    }
-}
-
-/* Called by schedule() with the decision, before the switch (runstates still old). */
-void sim_decided(unsigned cpu, struct vcpu *prev, struct vcpu *next, s_time_t slice)
-{
-    sim.cs[cpu].decisions++;
-    hash_mix((uint64_t)sim.now);
-    hash_mix(cpu);
-    hash_mix(is_idle_vcpu(next) ? 0xffff : (uint64_t)next->domain->domain_id << 16 | next->vcpu_id);
-    if (is_idle_vcpu(next))
-        return;
-    if (slice > sim.max_slice)
-        sim.max_slice = slice;
-    struct sim_vcpu *sv = sim_v(next);
-    if (next != prev && next->runstate.state == RUNSTATE_runnable) {
-        s_time_t wait = sim.now - next->runstate.state_entry_time;
-        if (wait > sv->st.max_wait)
-            sv->st.max_wait = wait;
-    }
-    if (next == prev && sim.cfg.decision_cost)
-        wl_recharge(sv, sim.now);
-}
-
-static void lat_add(struct sim_vstats *st, s_time_t lat)
-{
-    if (st->nr_lat == st->cap_lat) {
-        size_t n = st->cap_lat ? st->cap_lat * 2 : 64;
-        s_time_t *p = realloc(st->lat, n * sizeof(*p));
-        if (!p)
-            panic("sim: out of memory");
-        st->lat = p;
-        st->cap_lat = n;
-    }
-    st->lat[st->nr_lat++] = lat;
-}
-
-/* The context switch on cpu: prev stops working, next starts. */
-void sim_switched(unsigned cpu, struct vcpu *prev, struct vcpu *next, s_time_t now)
-{
-    sim.cs[cpu].switches++;
-    if (!is_idle_vcpu(prev)) {
-        struct sim_vcpu *sv = sim_v(prev);
-        account_run(sv, cpu, now);
-        wl_switch_out(sv, now);
-    }
-    if (!is_idle_vcpu(next)) {
-        struct sim_vcpu *sv = sim_v(next);
-        sv->run_from = now;
-        sv->st.switches++;
-        if (sv->has_run && sv->last_cpu != cpu)
-            sv->st.migrations++;
-        sv->last_cpu = cpu;
-        sv->has_run = true;
-        if (sv->lat_from) {
-            lat_add(&sv->st, now - sv->lat_from);
-            sv->lat_from = 0;
-        }
-        wl_switch_in(sv, cpu, now);
-    }
-}
-
-void sim_stats_reset(void)
-{
-    sim.window_from = sim.now;
-    memset(sim.cs, 0, sizeof(sim.cs));
-    for (unsigned i = 0; i < sim.nr_vcpus; i++) {
-        struct sim_vcpu *sv = sim.vcpus[i];
-        if (!sv)
-            continue;
-        s_time_t *lat = sv->st.lat;
-        size_t cap = sv->st.cap_lat;
-        memset(&sv->st, 0, sizeof(sv->st));
-        sv->st.lat = lat;
-        sv->st.cap_lat = cap;
-        sv->run_from = sim.now;
-    }
-}
-
-const struct sim_vstats *sim_vstats(struct sim_vcpu *sv)
-{
-    if (sv->v.is_running)
-        account_run(sv, sv->v.processor, sim.now);
-    static struct sim_vstats out;
-    out = sv->st;
-    out.misses += wl_overdue_jobs(sv, sim.now);
-    return &out;
-}
-
-s_time_t sim_dom_run(const struct sim_dom *sd)
-{
-    s_time_t sum = 0;
-    for (unsigned i = 0; i < sd->d.max_vcpus; i++)
-        sum += sim_vstats(sim_v(sd->d.vcpus[i]))->run;
-    return sum;
-}
-
-s_time_t sim_cpu_busy(unsigned cpu)
-{
-    struct vcpu *v = per_cpu(cpu)->curr;
-    if (!is_idle_vcpu(v))
-        account_run(sim_v(v), cpu, sim.now);
-    return sim.cs[cpu].busy;
-}
-
-static int cmp_time(const void *a, const void *b)
-{
-    s_time_t x = *(const s_time_t *)a, y = *(const s_time_t *)b;
-    return (x > y) - (x < y);
-}
-
-s_time_t sim_lat_quantile(const struct sim_vstats *st, double q)
-{
-    if (!st->nr_lat)
-        return -1;
-    qsort(st->lat, st->nr_lat, sizeof(*st->lat), cmp_time);
-    size_t i = (size_t)(q * (double)(st->nr_lat - 1) + 0.5);
-    return st->lat[i < st->nr_lat ? i : st->nr_lat - 1];
-}
-
-/* ---- audits: the invariants, seen from outside the policy ---- */
-
-/* A pCPU v may use that has idled since at least `since`, or -1. */
-static int idle_cpu_for(const struct vcpu *v, s_time_t since)
-{
-    unsigned c;
-    for_each_cpu(c, &sim.sched.cpus) {
-        struct vcpu *idle = per_cpu(c)->idle;
-        if (cpumask_test(&v->cpu_hard_affinity, c) && sched_cpu_is_idle(c) &&
-            idle->runstate.state_entry_time <= since)
-            return (int)c;
-    }
-    return -1;
-}
-
-static void audit_vcpu(struct sim_vcpu *sv)
-{
-    struct vcpu *v = &sv->v;
-    const char *d = sv->sd->d.name;
-
-    if (v->is_running != (v->runstate.state == RUNSTATE_running))
-        sim_violation("%s.v%u: is_running %d but runstate %d", d, v->vcpu_id,
-                      v->is_running, v->runstate.state);
-    if (v->is_running && per_cpu(v->processor)->curr != v)
-        sim_violation("%s.v%u: is_running but not current on its CPU%u", d, v->vcpu_id,
-                      v->processor);
-    if (!vcpu_runnable(v) || v->is_running)
-        return;
-    s_time_t wait = sim.now - v->runstate.state_entry_time;
-    if (v->runstate.state != RUNSTATE_runnable) {
-        sim_violation("%s.v%u: runnable but in runstate %d", d, v->vcpu_id, v->runstate.state);
-        return;
-    }
-    if (sv->reported == v->runstate.state_entry_time)
-        return;                         /* this wait was reported already */
-    if (wait > sim.cfg.starve_bound) {
-        sim_violation("%s.v%u: runnable, not run for %lld ms (queued on CPU%u)", d,
-                      v->vcpu_id, (long long)(wait / 1000000), v->processor);
-        sv->reported = v->runstate.state_entry_time;
-        return;
-    }
-    int c;
-    if (sim.cfg.idle_bound > 0 && !sv->sd->throttled && wait > sim.cfg.idle_bound &&
-        (c = idle_cpu_for(v, sim.now - sim.cfg.idle_bound)) >= 0) {
-        sim_violation("%s.v%u: waited %lld ms while CPU%d, which it may use, idled", d,
-                      v->vcpu_id, (long long)(wait / 1000000), c);
-        sv->reported = v->runstate.state_entry_time;
-    }
-}
-
-static void audit_fn(void *data)
-{
-    (void)data;
-    for (unsigned c = 0; c < sim.nr_cpus; c++) {
-        struct vcpu *curr = per_cpu(c)->curr;
-        if (!curr->is_running || curr->processor != c)
-            sim_violation("CPU%u: current %s.v%u has is_running %d, processor %u", c,
-                          curr->domain ? curr->domain->name : "idle", curr->vcpu_id,
-                          curr->is_running, curr->processor);
-    }
-    for (unsigned i = 0; i < sim.nr_vcpus; i++)
-        if (sim.vcpus[i])
-            audit_vcpu(sim.vcpus[i]);
-    timer_set(&sim.audit, sim.now + sim.cfg.audit_period);
-}

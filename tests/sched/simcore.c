@@ -15,30 +15,39 @@
  * exactly the locks the core took (else the next spin_lock would hang this one
  * thread, or the unlock corrupt a ticket), must not change a pCPU's lock pointer
  * (alloc_pdata may), and must not allocate while a lock is held. */
-#include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <x86intrin.h>
 #include <hvlab/errno.h>
 #include <hvlab/panic.h>
 #include <hvlab/printk.h>
 #include "sim.h"
 
 #define SOFTIRQ_SCHEDULE 0
-#define LIVELOCK_SCHEDS 1000            /* schedule()s of one pCPU at one instant */
+/* schedule()s of one pCPU at one instant before it counts as a livelock: a cascade
+ * may legitimately visit every vCPU (all replenished at one period boundary). */
+#define LIVELOCK_SCHEDS (1000 + 4 * sim.nr_vcpus)
 
 static struct sched_resource sched_resources[NR_CPUS];
 static spinlock_t *lock_seen[NR_CPUS];  /* lock pointers as alloc_pdata left them */
+
+struct cpupool *cpupool0;
 
 void sim_core_reset(void)
 {
     memset(sched_resources, 0, sizeof(sched_resources));
     memset(lock_seen, 0, sizeof(lock_seen));
+    cpupool0 = NULL;
 }
 
-static uint64_t host_ns(void)
+static struct scheduler *dom_scheduler(const struct domain *d)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return &d->cpupool->sched;
 }
+
+/* time_ops: TSC ticks, cheap enough to read around every op (bench/sched_scale.c
+ * converts them to ns against CLOCK_MONOTONIC). */
+static uint64_t host_ticks(void) { return __rdtsc(); }
 
 static const char *vname(const struct vcpu *v)
 {
@@ -79,6 +88,8 @@ static void op_leave(const char *op, bool locked, spinlock_t *a, spinlock_t *b)
     for (unsigned c = 0; c < sim.nr_cpus; c++) {
         spinlock_t *l = sched_resources[c].lock;
         bool want = l == a || l == b;
+        if (!l)
+            continue;                   /* not started yet */
         if (l != lock_seen[c]) {
             sim_violation("%s changed CPU%u's lock pointer (only alloc_pdata may)", op, c);
             lock_seen[c] = l;
@@ -91,9 +102,10 @@ static void op_leave(const char *op, bool locked, spinlock_t *a, spinlock_t *b)
 
 /* ---- helpers (core.c) ---- */
 
+/* Not for idle vCPUs: they belong to no policy. */
 static struct scheduler *vcpu_scheduler(const struct vcpu *v)
 {
-    return sched_res(v->processor)->sched;
+    return dom_scheduler(v->domain);
 }
 
 /* vcpu_schedule_lock_irqsave: one thread, so v cannot move between load and lock. */
@@ -166,6 +178,8 @@ static void s_timer_fn(void *data)
     sched_raise(smp_processor_id());
 }
 
+bool sim_core_timer(const struct timer *t) { return t->fn == s_timer_fn; }
+
 /* ---- the decision (core.c) ---- */
 
 /* What the core does not check but every policy owes: recorded, not fatal. */
@@ -177,24 +191,34 @@ static void check_choice(unsigned cpu, struct vcpu *prev, struct vcpu *next)
                   vname(next));
         return;
     }
-    if (!vcpu_runnable(next))
-        sim_violation("CPU%u: do_schedule chose %s, which is not runnable%s", cpu,
-                      vname(next), next == prev ? " (kept prev)" : "");
+    /* Not runnable and told so (sleep since the last wake). Without the sleep op it
+     * is the core's window, not the policy's fault: domain_pause_by_controller raises
+     * pause_count, then sleeps the vCPUs one by one; another pCPU may pick one that
+     * waits its turn (the sleep then takes it off again). */
+    if (!vcpu_runnable(next) && sim_v(next)->asleep)
+        sim_violation("CPU%u: do_schedule chose %s, put to sleep and not woken since "
+                      "(pause_flags %#lx, pause_count %d, domain's %d)%s", cpu, vname(next),
+                      next->pause_flags, next->pause_count, next->domain->pause_count,
+                      next == prev ? " (kept prev)" : "");
+    if (dom_scheduler(next->domain) != sched_res(cpu)->sched)
+        sim_violation("CPU%u: do_schedule chose %s, a vCPU of another pool", cpu,
+                      vname(next));
     if (!cpumask_test(&next->cpu_hard_affinity, cpu))
         sim_violation("CPU%u: do_schedule chose %s, outside its hard affinity %#llx",
                       cpu, vname(next), (unsigned long long)next->cpu_hard_affinity.bits);
 }
 
-static void livelock_guard(unsigned cpu, s_time_t now)
+static void livelock_guard(unsigned cpu, s_time_t now, struct vcpu *prev)
 {
     if (sim.last_sched_time[cpu] != now) {
         sim.last_sched_time[cpu] = now;
         sim.same_time_scheds[cpu] = 0;
     }
     if (++sim.same_time_scheds[cpu] > LIVELOCK_SCHEDS)
-        panic("sim: CPU%u rescheduled %u times at %lld ns without time passing "
-              "(zero slices, or a policy raising itself forever)", cpu, LIVELOCK_SCHEDS,
-              (long long)now);
+        panic("sim: CPU%u rescheduled %u times at %lld ns without time passing (zero "
+              "slices, or a policy raising itself forever); last decision: %s for %lld ns",
+              cpu, LIVELOCK_SCHEDS, (long long)now, vname(prev),
+              (long long)sim.last_slice[cpu]);
 }
 
 void sched_context_saved(struct vcpu *prev);
@@ -218,17 +242,23 @@ static void schedule(void)
     uint64_t t0 = 0;
 
     core_lock(sr->lock, "schedule");
+    if (!sr->sched) {                   /* a CPU in no pool runs only its idle vCPU */
+        spin_unlock(sr->lock);
+        local_irq_restore(flags);
+        return;
+    }
     now = NOW();
-    livelock_guard(cpu, now);
+    livelock_guard(cpu, now, prev);
     timer_stop(&sr->s_timer);
     op_enter(true);
     if (sim.cfg.time_ops)
-        t0 = host_ns();
+        t0 = host_ticks();
     struct task_slice slice = sr->sched->ops->do_schedule(sr->sched, cpu, prev, now);
     if (sim.cfg.time_ops)
-        sim.sched_ns += host_ns() - t0;
+        sim.sched_ticks += host_ticks() - t0;
     sim.nr_sched++;
     op_leave("do_schedule", true, sr->lock, NULL);
+    sim.last_slice[cpu] = slice.time;
     next = slice.task ? slice.task : pc->idle;
     if (slice.time >= 0)
         timer_set(&sr->s_timer, now + slice.time);
@@ -246,6 +276,8 @@ static void schedule(void)
     if (next->processor != cpu)         /* core: ASSERT(next->processor == cpu) */
         panic("sim: CPU%u at %lld ns: do_schedule chose %s, whose processor is CPU%u",
               cpu, (long long)now, vname(next), next->processor);
+    if (!is_idle_vcpu(next))
+        next->last_processor = cpu;
     vcpu_runstate_change(prev, blocked_state(prev), now);
     vcpu_runstate_change(next, RUNSTATE_running, now);
     next->is_running = true;
@@ -258,16 +290,21 @@ static void schedule(void)
 
 static void policy_wake(struct scheduler *s, struct vcpu *v)
 {
-    uint64_t t0 = sim.cfg.time_ops ? host_ns() : 0;
+    sim_v(v)->asleep = false;
+    uint64_t t0 = sim.cfg.time_ops ? host_ticks() : 0;
     s->ops->wake(s, v);
     if (sim.cfg.time_ops)
-        sim.wake_ns += host_ns() - t0;
+        sim.wake_ticks += host_ticks() - t0;
     sim.nr_wake_ops++;
 }
 
 /* Right after a switch: prev's state is saved. */
 void sched_context_saved(struct vcpu *prev)
 {
+    if (is_idle_vcpu(prev)) {
+        __atomic_store_n(&prev->is_running, false, __ATOMIC_RELEASE);
+        return;
+    }
     struct scheduler *s = vcpu_scheduler(prev);
     spinlock_t *l = sched_lock(prev->processor);
 
@@ -315,6 +352,7 @@ void vcpu_sleep_nosync(struct vcpu *v)
             vcpu_runstate_change(v, blocked_state(v), NOW());
         op_enter(true);
         s->ops->sleep(s, v);
+        sim_v(v)->asleep = true;
         op_leave("sleep", true, l, NULL);
     }
     spin_unlock(l);
@@ -380,10 +418,17 @@ void vcpu_unpause(struct vcpu *v)
         vcpu_wake(v);
 }
 
-/* Move v to a pCPU its hard affinity allows. v must be paused by the caller. */
-static void vcpu_migrate_paused(struct vcpu *v)
+/* Move v to a pCPU its hard affinity and its pool allow. v must be paused by the
+ * caller. When the two have nothing in common (its pool lost the CPUs it was pinned
+ * to), the affinity is reset to the pool, and the log says so. */
+void vcpu_migrate_paused(struct vcpu *v)
 {
-    struct scheduler *s = vcpu_scheduler(v);
+    struct scheduler *s = dom_scheduler(v->domain);
+    if (!(v->cpu_hard_affinity.bits & s->cpus.bits)) {
+        pr_warn("sched: d%uv%u: no CPU of its affinity left in its pool: affinity reset\n",
+                v->domain->domain_id, v->vcpu_id);
+        v->cpu_hard_affinity = s->cpus;
+    }
     unsigned old = v->processor, new = old;
     unsigned long flags;
 
@@ -394,12 +439,13 @@ static void vcpu_migrate_paused(struct vcpu *v)
         if (new >= sim.nr_cpus || !cpumask_test(&v->cpu_hard_affinity, new) ||
             !cpumask_test(&s->cpus, new)) {
             sim_violation("pick_cpu(%s) returned CPU%u: not in its hard affinity %#llx "
-                          "and the instance", vname(v), new,
-                          (unsigned long long)v->cpu_hard_affinity.bits);
+                          "and its pool %#llx", vname(v), new,
+                          (unsigned long long)v->cpu_hard_affinity.bits,
+                          (unsigned long long)s->cpus.bits);
             if (new >= sim.nr_cpus)
                 new = old;
         }
-    } else if (!cpumask_test(&v->cpu_hard_affinity, old)) {
+    } else if (!cpumask_test(&v->cpu_hard_affinity, old) || !cpumask_test(&s->cpus, old)) {
         cpumask_t ok = { v->cpu_hard_affinity.bits & s->cpus.bits & cpu_online_map.bits };
         if (ok.bits)
             new = (unsigned)__builtin_ctzll(ok.bits);
@@ -423,7 +469,7 @@ static void vcpu_migrate_paused(struct vcpu *v)
 
 int vcpu_set_affinity(struct vcpu *v, const cpumask_t *hard, const cpumask_t *soft)
 {
-    if (hard && !(hard->bits & cpu_online_map.bits & vcpu_scheduler(v)->cpus.bits))
+    if (hard && !(hard->bits & cpu_online_map.bits & dom_scheduler(v->domain)->cpus.bits))
         return -EINVAL;
     vcpu_pause(v);
     if (hard)
@@ -435,48 +481,59 @@ int vcpu_set_affinity(struct vcpu *v, const cpumask_t *hard, const cpumask_t *so
     return 0;
 }
 
-/* ---- vCPU and domain membership (core.c) ---- */
+/* ---- vCPU and domain membership: the policy of the domain's pool (core.c) ---- */
 
 int sched_init_domain(struct domain *d)
 {
-    struct scheduler *s = &sim.sched;
+    struct scheduler *s;
+    if (!d->cpupool)
+        d->cpupool = cpupool0;
+    s = dom_scheduler(d);
     op_enter(false);
     d->sched_priv = s->ops->alloc_domdata ? s->ops->alloc_domdata(s, d) : NULL;
     op_leave("alloc_domdata", false, NULL, NULL);
-    return (s->ops->alloc_domdata && !d->sched_priv) ? -ENOMEM : 0;
+    if (s->ops->alloc_domdata && !d->sched_priv)
+        return -ENOMEM;
+    d->cpupool->n_domains++;
+    return 0;
 }
 
 void sched_destroy_domain(struct domain *d)
 {
-    struct scheduler *s = &sim.sched;
+    struct scheduler *s;
+    if (!d->cpupool)
+        return;
+    s = dom_scheduler(d);
     if (s->ops->free_domdata && d->sched_priv)
         s->ops->free_domdata(s, d->sched_priv);
-    d->sched_priv = NULL;
     op_leave("free_domdata", false, NULL, NULL);
+    d->sched_priv = NULL;
+    d->cpupool->n_domains--;
 }
 
-int sched_init_vcpu(struct vcpu *v, unsigned cpu)
+/* Policy data for v, placed on cpu (or the pool's first CPU when cpu is not in it). */
+int sched_alloc_vcpu(struct vcpu *v, unsigned cpu)
 {
-    struct scheduler *s = &sim.sched;
+    struct scheduler *s = dom_scheduler(v->domain);
     unsigned long flags;
 
-    v->processor = cpu;
-    v->runstate.state = RUNSTATE_offline;
-    v->runstate.state_entry_time = NOW();
-    if (!v->cpu_hard_affinity.bits)
+    if (!cpumask_test(&s->cpus, cpu))
+        cpu = (unsigned)__builtin_ctzll(s->cpus.bits);
+    v->processor = v->last_processor = cpu;
+    if (!(v->cpu_hard_affinity.bits & s->cpus.bits))
         v->cpu_hard_affinity = s->cpus;
     if (!v->cpu_soft_affinity.bits)
         v->cpu_soft_affinity = s->cpus;
     if (s->ops->alloc_vdata) {
         op_enter(false);
-        v->sched_priv = s->ops->alloc_vdata(s, v, v->domain ? v->domain->sched_priv : NULL);
+        v->sched_priv = s->ops->alloc_vdata(s, v, v->domain->sched_priv);
         op_leave("alloc_vdata", false, NULL, NULL);
         if (!v->sched_priv)
             return -ENOMEM;
     }
     if (s->ops->insert_vcpu) {
         flags = local_irq_save();
-        core_lock(sched_lock(cpu), "sched_init_vcpu");
+        core_lock(sched_lock(cpu), "sched_alloc_vcpu");
         op_enter(true);
         s->ops->insert_vcpu(s, v);
         op_leave("insert_vcpu", true, sched_lock(cpu), NULL);
@@ -486,11 +543,19 @@ int sched_init_vcpu(struct vcpu *v, unsigned cpu)
     return 0;
 }
 
-void sched_destroy_vcpu(struct vcpu *v)
+int sched_init_vcpu(struct vcpu *v, unsigned cpu)
 {
-    struct scheduler *s = vcpu_scheduler(v);
+    v->runstate.state = RUNSTATE_offline;
+    v->runstate.state_entry_time = NOW();
+    return sched_alloc_vcpu(v, cpu);
+}
+
+/* v is not running (paused or never started): take it out of its policy. */
+void sched_free_vcpu(struct vcpu *v)
+{
+    struct scheduler *s = dom_scheduler(v->domain);
     unsigned long flags = local_irq_save();
-    spinlock_t *l = vcpu_schedule_lock(v, "sched_destroy_vcpu");
+    spinlock_t *l = vcpu_schedule_lock(v, "sched_free_vcpu");
 
     ASSERT(!v->is_running);
     op_enter(true);
@@ -506,9 +571,16 @@ void sched_destroy_vcpu(struct vcpu *v)
     op_leave("free_vdata", false, NULL, NULL);
 }
 
+void sched_destroy_vcpu(struct vcpu *v)
+{
+    sched_free_vcpu(v);
+}
+
 int sched_adjust(struct domain *d, struct domctl_scheduler_op *op)
 {
-    struct scheduler *s = &sim.sched;
+    struct scheduler *s = dom_scheduler(d);
+    if (op->sched_id != s->ops->sched_id)
+        return -EINVAL;                 /* parameters of another policy than the pool's */
     op_enter(false);
     int rc = s->ops->adjust ? s->ops->adjust(s, d, op) : -ENOSYS;
     op_leave("adjust", false, NULL, NULL);
@@ -517,13 +589,18 @@ int sched_adjust(struct domain *d, struct domctl_scheduler_op *op)
 
 const char *sched_name(void)
 {
-    return sim.sched.ops ? sim.sched.ops->name : "none";
+    return cpupool0 ? cpupool0->sched.ops->name : "none";
 }
 
 /* ---- boot (core.c) ---- */
 
+const struct sched_ops *sched_find(const char *name)
+{
+    return sim_policy_find(name);
+}
+
 /* A policy missing a required op is refused here, by name (STYLE 2). */
-static bool sched_ops_complete(const struct sched_ops *o)
+bool sched_ops_complete(const struct sched_ops *o)
 {
     const char *missing = !o->init ? "init" : !o->alloc_pdata ? "alloc_pdata" :
                           !o->wake ? "wake" : !o->sleep ? "sleep" :
@@ -533,23 +610,33 @@ static bool sched_ops_complete(const struct sched_ops *o)
     return !missing;
 }
 
-/* sched_init() with the policy given: no fallback to rr here, a test wants to know. */
-int sim_sched_init(const struct sched_ops *o)
+/* A pool's instance of o (cpupool_new): -EINVAL if o is refused. */
+int sim_pool_init(struct cpupool *p, const struct sched_ops *o, const char *name)
 {
     if (!sched_ops_complete(o))
         return -EINVAL;
-    sim.sched.ops = o;
+    memset(p, 0, sizeof(*p));
+    snprintf(p->name, sizeof(p->name), "%s", name);
+    p->sched.ops = o;
     op_enter(false);
-    int rc = o->init(&sim.sched);
+    int rc = o->init(&p->sched);
     op_leave("init", false, NULL, NULL);
     return rc;
 }
 
-/* sched_init_cpu() with the idle vCPU arch_idle_vcpu_create() would make. */
+/* Called whenever a pCPU's lock pointer may legitimately change. */
+void sim_locks_settled(void)
+{
+    for (unsigned c = 0; c < sim.nr_cpus; c++)
+        lock_seen[c] = sched_resources[c].lock;
+}
+
+/* sched_init_cpu(), with the idle vCPU arch_idle_vcpu_create() would make. */
 void sim_sched_init_cpu(unsigned cpu)
 {
     struct sched_resource *sr = &sched_resources[cpu];
     struct percpu *pc = per_cpu(cpu);
+    struct scheduler *s = &cpupool0->sched;
     struct vcpu *idle = calloc(1, sizeof(*idle));
 
     if (!idle)
@@ -558,7 +645,6 @@ void sim_sched_init_cpu(unsigned cpu)
     idle->processor = cpu;
     spin_lock_init(&sr->_lock);
     sr->lock = &sr->_lock;
-    sr->sched = &sim.sched;
     timer_init(&sr->s_timer, s_timer_fn, NULL, cpu);
     pc->sched = sr;
     pc->idle = pc->curr = idle;
@@ -566,27 +652,77 @@ void sim_sched_init_cpu(unsigned cpu)
     idle->is_running = true;
     idle->runstate.state = RUNSTATE_running;
     idle->runstate.state_entry_time = NOW();
-    cpumask_set(&sim.sched.cpus, cpu);
-    sr->priv = sim.sched.ops->alloc_pdata(&sim.sched, cpu);
+    sr->sched = s;
+    sr->priv = s->ops->alloc_pdata(s, cpu);
     if (!sr->priv)
         panic("sched: no memory for CPU%u's scheduler data", cpu);
-    for (unsigned c = 0; c <= cpu; c++)     /* alloc_pdata may share locks */
-        lock_seen[c] = sched_resources[c].lock;
+    cpumask_set(&s->cpus, cpu);
+    sim_locks_settled();                /* alloc_pdata may share locks */
     op_leave("alloc_pdata", false, NULL, NULL);
 }
 
-/* Not in the core (pCPUs never leave): free_pdata and deinit, so that the tests see
- * every allocation of the policy returned (LeakSanitizer). */
-void sim_sched_fini(void)
+/* cpupool_detach_here: cpu, idle, leaves its pool (free_pdata). -EAGAIN if busy. */
+int sim_cpu_detach(unsigned cpu)
 {
-    struct scheduler *s = &sim.sched;
+    struct sched_resource *sr = &sched_resources[cpu];
+    struct scheduler *s = sr->sched;
+    spinlock_t *old = sr->lock;
+
+    core_lock(old, "cpupool_detach_here");
+    if (!sched_cpu_is_idle(cpu)) {
+        spin_unlock(old);
+        return -EAGAIN;
+    }
+    timer_stop(&sr->s_timer);
+    sr->sched = NULL;
+    sr->lock = &sr->_lock;
+    void *pd = sr->priv;
+    sr->priv = NULL;
+    spin_unlock(old);
+    sim_locks_settled();
+    if (s->ops->free_pdata)
+        s->ops->free_pdata(s, pd, cpu);
+    op_leave("free_pdata", false, NULL, NULL);
+    return 0;
+}
+
+/* cpupool_attach_here: a free cpu joins pool p (alloc_pdata). */
+void sim_cpu_attach(unsigned cpu, struct cpupool *p)
+{
+    struct sched_resource *sr = &sched_resources[cpu];
+
+    core_lock(&sr->_lock, "cpupool_attach_here");
+    sr->sched = &p->sched;
+    sr->priv = p->sched.ops->alloc_pdata(&p->sched, cpu);   /* may redirect sr->lock */
+    cpumask_set(&p->sched.cpus, cpu);
+    spin_unlock(&sr->_lock);
+    if (!sr->priv)
+        panic("sched: no memory for CPU%u's scheduler data", cpu);
+    sim_locks_settled();
+    op_leave("alloc_pdata", false, NULL, NULL);
+}
+
+/* Not in the core (pool 0 never loses its last pCPU): free_pdata and deinit of a
+ * pool, so that the tests see every allocation of the policy returned (LSan). */
+void sim_pool_fini(struct cpupool *p)
+{
+    struct scheduler *s = &p->sched;
     for (unsigned c = 0; c < sim.nr_cpus; c++) {
         struct sched_resource *sr = &sched_resources[c];
+        if (sr->sched != s)
+            continue;
         timer_stop(&sr->s_timer);
+        sr->sched = NULL;
         if (s->ops->free_pdata)
             s->ops->free_pdata(s, sr->priv, c);
-        free(per_cpu(c)->idle);
+        sr->priv = NULL;
     }
     if (s->ops->deinit)
         s->ops->deinit(s);
+}
+
+void sim_cpus_fini(void)
+{
+    for (unsigned c = 0; c < sim.nr_cpus; c++)
+        free(per_cpu(c)->idle);
 }

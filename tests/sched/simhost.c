@@ -6,6 +6,9 @@
  * policy code that uses smp_processor_id() or this_cpu() runs unchanged. glibc on
  * x86-64 keeps TLS in FS, so GS is free.
  *
+ * Interrupt masking, panic and the (disabled) trace emitters come from
+ * tests/unit/host_stubs.c, which every host test links.
+ *
  * Timers: one queue for every pCPU, the core's own heap (core/lib/timerq.c) ordered
  * by (deadline, insertion): timer->cpu says on which pCPU the handler runs. Its
  * storage grows as needed. */
@@ -30,8 +33,7 @@ struct percpu *percpu_areas[NR_CPUS];
 struct topology topo;
 cpumask_t cpu_online_map;
 unsigned nr_cpus_online;
-struct domain *dom0;
-
+struct domain *dom0, *dom_xen;
 /* ---- whose code runs ---- */
 
 static void set_gs(struct percpu *pc)
@@ -205,14 +207,14 @@ void xmalloc_stats(size_t *in_use, size_t *pages)
     *pages = 0;
 }
 
-/* ---- printk: errors and warnings always shown, the rest with SIM_VERBOSE=1 ---- */
+/* ---- printk: errors always shown, the rest with SIM_VERBOSE=1 ---- */
 
 void vprintk(enum log_level lvl, const char *fmt, va_list ap)
 {
     static int verbose = -1;
     if (verbose < 0)
         verbose = getenv("SIM_VERBOSE") && *getenv("SIM_VERBOSE") == '1';
-    if (lvl > LOG_WARN && !verbose)
+    if (lvl > LOG_ERR && !verbose)
         return;
     printf("    [%lld.%06lld] ", (long long)(sim.now / 1000000000),
            (long long)(sim.now / 1000 % 1000000));

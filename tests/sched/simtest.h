@@ -13,29 +13,24 @@ static inline const char *pname(void) { return test_policy()->name; }
 static inline bool is_policy(const char *name) { return !strcmp(pname(), name); }
 
 /* The SCHED_ID_* a policy answers to in DOMCTL_scheduler_op (public/domctl.h). */
-static inline uint32_t test_sched_id(void)
-{
-    static const struct { const char *name; uint32_t id; } ids[] = {
-        { "rr", SCHED_ID_RR }, { "credit", SCHED_ID_CREDIT },
-        { "credit2", SCHED_ID_CREDIT2 }, { "rtds", SCHED_ID_RTDS }, { "numa", SCHED_ID_NUMA },
-    };
-    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-        if (is_policy(ids[i].name))
-            return ids[i].id;
-    return 0;
-}
+static inline uint32_t test_sched_id(void) { return test_policy()->sched_id; }
 
 #define SKIP(...) do { printf("  skip %s: ", pname()); printf(__VA_ARGS__); printf("\n"); } while (0)
 #define INFO(...) do { printf("  %s: ", pname()); printf(__VA_ARGS__); printf("\n"); } while (0)
 
 /* A machine of nodes x per pCPUs with audits every millisecond. */
-static inline bool test_start(unsigned nodes, unsigned per, uint64_t seed)
+static inline bool test_start_ipi(unsigned nodes, unsigned per, uint64_t seed, s_time_t ipi)
 {
     struct sim_config c = { .nr_nodes = nodes, .cpus_per_node = per, .seed = seed,
-                            .audit_period = MILLISECS(1) };
+                            .audit_period = MILLISECS(1), .ipi_latency = ipi };
     bool ok = sim_init(test_policy(), &c);
     CHECK(ok);
     return ok;
+}
+
+static inline bool test_start(unsigned nodes, unsigned per, uint64_t seed)
+{
+    return test_start_ipi(nodes, per, seed, 0);
 }
 
 /* PUT through the policy's adjust op; the result (0 or -errno). */
@@ -70,5 +65,53 @@ static inline double share_pct(struct sim_dom **doms, unsigned n, unsigned i)
         total += sim_dom_run(doms[k]);
     return total ? 100.0 * (double)sim_dom_run(doms[i]) / (double)total : 0;
 }
+
+/* Known failures: a case a policy is known to fail, and why. It still runs and prints
+ * its failed checks, then "XFAIL" with the reason, and does not fail the program, so
+ * `make unit-test` stays usable while the policy is fixed. A known failure that
+ * passes prints "XPASS": delete its line. */
+struct sim_known { const char *policy, *test_case, *why; };
+static const struct sim_known sim_known_failures[] = {
+    { NULL, NULL, NULL },
+};
+
+static inline const char *sim_known_failure(const char *test_case)
+{
+    for (const struct sim_known *k = sim_known_failures; k->policy; k++)
+        if (is_policy(k->policy) && !strcmp(k->test_case, test_case))
+            return k->why;
+    return NULL;
+}
+
+/* UNIT_MAIN (unit.h) with known failures, and a watchdog: a policy that spins on a
+ * lock nobody will release would hang the one thread for good. */
+#define SIM_UNIT_MAIN(cases)                                                  \
+    int unit_failed_checks;                                                   \
+    int main(void)                                                            \
+    {                                                                         \
+        int passed = 0, failed = 0, known = 0;                                \
+        alarm(120);                                                           \
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {      \
+            int before = unit_failed_checks;                                  \
+            const char *why = sim_known_failure(cases[i].name);               \
+            cases[i].fn();                                                    \
+            if (unit_failed_checks != before && why) {                        \
+                known++;                                                      \
+                unit_failed_checks = before;                                  \
+                printf("XFAIL %s (%s): %s\n", cases[i].name, pname(), why);   \
+            } else if (unit_failed_checks != before) {                        \
+                failed++;                                                     \
+                printf("FAIL %s (%s)\n", cases[i].name, pname());             \
+            } else {                                                          \
+                passed++;                                                     \
+                if (why)                                                      \
+                    printf("XPASS %s (%s): no longer fails: remove it from "  \
+                           "tests/sched/simtest.h\n", cases[i].name, pname()); \
+            }                                                                 \
+        }                                                                     \
+        printf("%s (%s): %d passed, %d failed, %d known failures\n", __FILE__, \
+               pname(), passed, failed, known);                               \
+        return failed ? 1 : 0;                                                \
+    }
 
 #endif

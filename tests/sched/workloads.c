@@ -153,9 +153,15 @@ static void poll_fn(void *data) { (void)data; }
 
 void wl_init(struct sim_vcpu *sv, unsigned cpu)
 {
+    sv->lat_from = -1;
     timer_init(&sv->v.singleshot_timer, wake_fn, sv, cpu);
     timer_init(&sv->v.poll_timer, poll_fn, sv, cpu);
     timer_init(&sv->burst_timer, burst_fn, sv, cpu);
+}
+
+bool wl_timer(const struct timer *t)
+{
+    return t->fn == burst_fn || t->fn == wake_fn || t->fn == poll_fn;
 }
 
 void wl_fini(struct sim_vcpu *sv)
@@ -165,6 +171,7 @@ void wl_fini(struct sim_vcpu *sv)
 
 void wl_start(struct sim_vcpu *sv, s_time_t now)
 {
+    sv->started = true;
     sv->t0 = now;
     sv->job = 0;
     unit_begin(sv);
@@ -197,7 +204,7 @@ void wl_recharge(struct sim_vcpu *sv, s_time_t now)
 
 uint64_t wl_overdue_jobs(const struct sim_vcpu *sv, s_time_t now)
 {
-    if (sv->wl.kind != WL_PERIODIC || !sv->has_run || now <= sv->t0)
+    if (sv->wl.kind != WL_PERIODIC || !sv->started || now <= sv->t0)
         return 0;
     uint64_t due = (uint64_t)((now - sv->t0) / sv->wl.period);
     return due > sv->job ? due - sv->job : 0;
