@@ -45,6 +45,7 @@
 #include <hvlab/time.h>
 #include <hvlab/topology.h>
 #include <hvlab/xmalloc.h>
+#include <hvlab/trace.h>
 #include "private.h"
 
 #define NUMA_SLICE          MILLISECS(5)
@@ -545,8 +546,13 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
     }
 
     if (!numa_is_home(next, pc->node) && next->last_node != pc->node &&
-        next->last_node != NUMA_NO_NODE)
+        next->last_node != NUMA_NO_NODE) {
         next->migrations_away++;
+        TRACE_VCPU(TRC_POLICY(SCHED_ID_NUMA, TRC_NUMA_AWAY), next->v, next->last_node, pc->node);
+    } else if (numa_is_home(next, pc->node) && next->last_node != NUMA_NO_NODE &&
+               !numa_is_home(next, next->last_node)) {
+        TRACE_VCPU(TRC_POLICY(SCHED_ID_NUMA, TRC_NUMA_HOME), next->v, next->last_node, pc->node);
+    }
     next->last_node = pc->node;
     next->running = true;
     next->yielded = false;

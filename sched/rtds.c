@@ -47,6 +47,7 @@
 #include <hvlab/time.h>
 #include <hvlab/timer.h>
 #include <hvlab/xmalloc.h>
+#include <hvlab/trace.h>
 #include "private.h"
 
 #define RT_DEFAULT_PERIOD MILLISECS(10)
@@ -161,6 +162,7 @@ static bool rt_queue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
     if (svc->cur_budget <= 0 && !svc->extratime) {
         list_add_tail(&svc->q, &prv->depletedq);
         svc->flags |= RT_ON_DEPLETED;
+        TRACE_VCPU(TRC_POLICY(SCHED_ID_RTDS, TRC_RTDS_DEPLETED), svc->v, (uint64_t)svc->deadline, 0);
         return false;
     }
     list_for_each(p, &prv->runq)
@@ -255,9 +257,14 @@ static void rt_period_end(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now
     if (running)
         rt_burn(svc, now);
     rt_dequeue(svc, now);               /* adds the wait up to now */
-    if (MIN(svc->cur_budget, svc->waited) > RT_MISS_SLACK)
+    if (MIN(svc->cur_budget, svc->waited) > RT_MISS_SLACK) {
         svc->misses++;
+        TRACE_VCPU(TRC_POLICY(SCHED_ID_RTDS, TRC_RTDS_MISS), svc->v, (uint64_t)svc->deadline,
+                   (uint64_t)svc->cur_budget);
+    }
     rt_new_period(svc, now);
+    TRACE_VCPU(TRC_POLICY(SCHED_ID_RTDS, TRC_RTDS_REPLENISH), svc->v, (uint64_t)svc->deadline,
+               (uint64_t)svc->cur_budget);
     rt_replq_add(prv, svc);             /* the caller re-arms the timer */
     if (running)
         sched_raise(svc->cpu);          /* its priority changed: decide again */

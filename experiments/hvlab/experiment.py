@@ -92,10 +92,13 @@ class Experiment:
         return out
 
     def rt_params(self) -> dict[int, tuple[int, int]]:
-        """domid -> (period ns, budget ns) of domains with both set. Domains get ids
-        1, 2, ... in file order (dom0 is 0; the scenario creates them in order)."""
+        """domid -> (period ns, budget ns) of the real-time domains: period and budget
+        set and no extratime (a domain with extratime is a best-effort domain that
+        rtds merely rations). Domains get ids 1, 2, ... in file order (dom0 is 0; the
+        scenario creates them in order)."""
         return {i + 1: (d.period_us * 1000, d.budget_us * 1000)
-                for i, d in enumerate(self.domains) if d.period_us and d.budget_us}
+                for i, d in enumerate(self.domains)
+                if d.period_us and d.budget_us and not d.extratime}
 
 
 class _Checker:

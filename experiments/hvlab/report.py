@@ -27,7 +27,7 @@ METRICS = {
                                          "that set a weight",
     "cpu_share.<domain>.ideal": "weight / sum of the weights of those domains",
     "share_error_max": "largest |weighted_share - ideal| over weighted domains",
-    "rt_periods": "for domains with period_us and budget_us: periods since first activation, "
+    "rt_periods": "for real-time domains (period_us and budget_us, no extratime): periods since first activation, "
                   "periods in which the vCPU ran less than its budget, and the misses the "
                   "policy reported (TRC_RTDS_MISS)",
     "lost_records": "records the trace rings dropped (sum of TRC_LOST counts)",
@@ -206,7 +206,7 @@ def make_plots(exp: Experiment, out_dir: str, runs, comp: dict) -> list[plots.Pl
                    if k.startswith("d") and not k.startswith("d0v") for _, lat in v]
             cdfs[p] = stats.cdf(lat, 400)
         figs.append(plots.wake_cdf(pdir, cdfs, basis))
-        if any(d.period_us and d.budget_us for d in exp.domains):
+        if exp.rt_params():
             rows = []
             for p in ok_pols:
                 rt = comp[p]["rt_periods"]

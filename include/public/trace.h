@@ -99,8 +99,8 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_RTDS_REPLENISH  1   /* data0: new deadline, data1: budget */
 #define TRC_RTDS_MISS       2   /* data0: deadline missed, data1: budget left */
 #define TRC_RTDS_DEPLETED   3
-#define TRC_NUMA_AWAY       1   /* data0: home node, data1: node now */
-#define TRC_NUMA_HOME       2
+#define TRC_NUMA_AWAY       1   /* left home: data0: node it last ran on, data1: node now */
+#define TRC_NUMA_HOME       2   /* back home: same fields */
 
 /* ---- The stream dom0's collector writes to the host ----
  * One stream header, then chunks. A chunk carries records of one pCPU in ring
