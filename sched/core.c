@@ -111,10 +111,12 @@ void sched_raise(unsigned cpu)
 
 static void schedule(void);
 
+/* this_cpu() afresh each round: schedule() may switch this vCPU out, and it can come
+ * back on another pCPU, whose pending work is the one that matters then. */
 void do_softirq(void)
 {
-    struct percpu *pc = this_cpu();
-    while (__atomic_exchange_n(&pc->softirq_pending, 0, __ATOMIC_ACQ_REL) & (1UL << SOFTIRQ_SCHEDULE))
+    while (__atomic_exchange_n(&this_cpu()->softirq_pending, 0, __ATOMIC_ACQ_REL) &
+           (1UL << SOFTIRQ_SCHEDULE))
         schedule();
 }
 

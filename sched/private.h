@@ -5,7 +5,7 @@
  * Locking: each pCPU has a scheduler lock, *sched_lock(cpu). The core takes the lock
  * of v->processor before any per-vCPU op, and of `cpu` before do_schedule. A policy
  * with a runqueue shared by several pCPUs may point their lock pointers at one lock
- * (sr->lock) in init_pdata, so that "the lock of v->processor" guards its queue. A
+ * (sr->lock) in alloc_pdata, so that "the lock of v->processor" guards its queue. A
  * vCPU's `processor` changes only with the locks of both the old and the new pCPU
  * held. Ops run with interrupts disabled and must not sleep or allocate, except the
  * alloc_ and free_ ops, which run with no scheduler lock held. */

@@ -122,8 +122,9 @@ void pv_vcpu_switched_in(struct vcpu *v)
 /* Last stop before IRETQ to the guest, interrupts off. */
 void pv_return_to_guest(struct cpu_regs *r)
 {
-    struct percpu *pc = this_cpu();
     for (;;) {
+        /* Not cached across the loop: do_softirq may move this vCPU to another pCPU. */
+        struct percpu *pc = this_cpu();
         if (__atomic_load_n(&pc->softirq_pending, __ATOMIC_ACQUIRE)) {
             local_irq_enable();
             do_softirq();
