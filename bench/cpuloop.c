@@ -2,7 +2,9 @@
  * spent descheduled counts: the iteration count shows the CPU share it got). With
  * vcpus = N in the domain's config, every vCPU runs the loop until the same deadline;
  * the counts and runstate times are summed over the vCPUs.
- * Command line: ms=N (default 1000).
+ * Command line: ms=N (default 1000); start_ms=S: first sleep until S ms after boot
+ * (the hypervisor's clock), so that several domains created one after another start
+ * their loops at the same instant and share one measurement window.
  * Result: "result bench=cpuloop dom=D iters=N ms=M ns=T vcpus=V run_ns=R
  * runnable_ns=Q blocked_ns=B" (N: iterations on all vCPUs; T: from the start to the
  * last vCPU's last clock read; R, Q, B: time each vCPU spent running, runnable and
@@ -52,7 +54,11 @@ static uint64_t spent(const struct vcpu_result *r, unsigned state)
 int main(const struct start_info *si)
 {
     uint64_t ms = guest_arg_uint("ms", 1000);
+    uint64_t start_ms = guest_arg_uint("start_ms", 0);
     unsigned n = smp_nr_vcpus();
+
+    if (start_ms && guest_now_ns() < start_ms * 1000000)
+        sleep_until(start_ms * 1000000);
     uint64_t start = guest_now_ns(), last = start, iters = 0, t[RUNSTATE_COUNT] = { 0 };
 
     deadline_ns = start + ms * 1000000;

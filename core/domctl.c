@@ -16,6 +16,8 @@ int vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
 int vcpu_up(struct vcpu *v);
 int sched_adjust(struct domain *d, struct domctl_scheduler_op *op);
 struct cpupool *cpupool_by_id(unsigned id);
+unsigned cpupool_id_of(const struct domain *d);
+bool cpupool_has_cpus(const struct cpupool *p);
 
 /* Map d's shared info at GUEST_SHARED_INFO_VA in the tables under l4 (the builder
  * left that L1 entry empty for us). */
@@ -64,6 +66,7 @@ static void fill_info(const struct domain *d, struct domctl_getdomaininfo *i)
                (d->pause_count ? DOMINFO_paused : 0) |
                (d->is_privileged ? DOMINFO_privileged : 0);
     i->shutdown_reason = d->shutdown_reason;
+    i->cpupool = cpupool_id_of(d);
     i->max_vcpus = d->max_vcpus;
     i->tot_pages = d->tot_pages;
     i->max_pages = d->max_pages;
@@ -110,6 +113,8 @@ static long domctl_create(struct domctl *op)
     struct cpupool *pool = cpupool_by_id(c->cpupool);
     if (!pool)
         return -ENOENT;
+    if (!cpupool_has_cpus(pool))
+        return -ENODEV;                 /* its vCPUs would have nowhere to run */
     struct domain *d = domain_create_in(domain_alloc_id(), c->name, c->max_vcpus, false, pool);
     if (IS_ERR(d))
         return PTR_ERR(d);

@@ -40,6 +40,10 @@ int xl_create_check_file(const char *cfgfile);
 
 /* ---- xl_sched.c: pools and scheduler parameters ---- */
 
+/* CPUPOOL_OP_info: the first pool with an id >= id, its names NUL-terminated;
+ * -ENOENT past the last. Every pool in id order:
+ *   for (rc = xl_pool_info(0, &p); rc >= 0; rc = xl_pool_info(p.cpupool_id + 1, &p)) */
+long xl_pool_info(uint32_t id, struct sysctl_cpupool_op *out);
 /* A pool name or id -> id; prints "<who>: no cpupool '<arg>'" and -ENOENT. */
 int xl_pool_find(const char *who, const char *arg, uint32_t *id);
 /* Applies the scheduler keys of a cfg file to dom, in pool; who prefixes messages. */

@@ -9,7 +9,7 @@
 
 #include <hvlab/lib.h>
 
-#define XL_MAX_ARGS 8                   /* after the command name */
+#define XL_MAX_ARGS 12                  /* after the command name */
 #define XL_LINE_MAX 256
 
 struct xl_cmd {
@@ -62,5 +62,19 @@ int xl_wait(int argc, char **argv);
 int xl_sleep(int argc, char **argv);
 int xl_echo(int argc, char **argv);
 int xl_trace(int argc, char **argv);
+int xl_sched_params(int argc, char **argv);     /* sched-credit, -credit2, -rtds, -numa */
+int xl_cpupool_create(int argc, char **argv);
+int xl_cpupool_list(int argc, char **argv);
+int xl_cpupool_destroy(int argc, char **argv);
+int xl_cpupool_cpu_add(int argc, char **argv);
+int xl_cpupool_cpu_remove(int argc, char **argv);
+int xl_cpupool_migrate(int argc, char **argv);
+int xl_expect(int argc, char **argv);
+
+/* `expect`'s text "<ERRNO> <command line>": the errno (positive, e.g. EBUSY) into
+ * *errnum and the command, copied into buf and split, into *a; 0, or -EINVAL with
+ * the reason in err. Pure (the command table's check uses it). */
+int xl_parse_expect(const char *text, char *buf, size_t size, int *errnum,
+                    struct xl_args *a, char *err, size_t errlen);
 
 #endif

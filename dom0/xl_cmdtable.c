@@ -3,6 +3,7 @@
  * (Xen keeps its table the same way: tools/xl/xl_cmdtable.c.) */
 #include <hvlab/errno.h>
 #include "cpulist.h"
+#include "sched_args.h"
 #include "strutil.h"
 #include "trace_args.h"
 #include "xl.h"
@@ -93,6 +94,99 @@ static int check_help(int argc, char *const *argv, char *err, size_t errlen)
     return 0;
 }
 
+static int check_sched(int argc, char *const *argv, char *err, size_t errlen)
+{
+    struct sched_args a;
+
+    return sched_args_parse(argc, argv, &a, err, errlen);
+}
+
+static int check_cpupool_create(int argc, char *const *argv, char *err, size_t errlen)
+{
+    struct cpupool_create_args a;
+
+    return cpupool_create_args_parse(argc, argv, &a, err, errlen);
+}
+
+static int check_cpupool_list(int argc, char *const *argv, char *err, size_t errlen)
+{
+    int pools = 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && strcmp(argv[i], "-c") != 0) {
+            fmt_snprintf(err, errlen, "%s: unknown option '%s'", argv[0], argv[i]);
+            return -EINVAL;
+        }
+        pools += argv[i][0] != '-';
+    }
+    if (pools > 1 || argc - 1 - pools > 1) {
+        fmt_snprintf(err, errlen, "usage: %s [-c] [<pool>]", argv[0]);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_pool_cpus(int argc, char *const *argv, char *err, size_t errlen)
+{
+    struct cpulist l;
+    char why[96];
+
+    if (cpulist_parse(argv[2], &l, why, sizeof(why))) {
+        fmt_snprintf(err, errlen, "%s: %s", argv[0], why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* The errno named name (EBUSY), as a positive number; 0 if none. */
+static int errno_of_name(const char *name)
+{
+    for (int e = 1; e < 256; e++)
+        if (strcmp(str_errno(e), name) == 0)
+            return e;
+    return 0;
+}
+
+int xl_parse_expect(const char *text, char *buf, size_t size, int *errnum,
+                    struct xl_args *a, char *err, size_t errlen)
+{
+    const char *p = text, *name = text;
+    char why[160];
+
+    while (*p && !str_is_blank(*p))
+        p++;
+    if (p == name || !str_copy(buf, size, name, (size_t)(p - name)) ||
+        !(*errnum = errno_of_name(buf))) {
+        fmt_snprintf(err, errlen, "expect: expected an errno name (EBUSY, EINVAL, ...), "
+                     "got \"%.*s\"", (int)(p - name), name);
+        return -EINVAL;
+    }
+    if (!str_copy(buf, size, p, strlen(p))) {
+        fmt_snprintf(err, errlen, "expect: command too long");
+        return -EINVAL;
+    }
+    if (xl_parse_line(buf, a, why, sizeof(why))) {
+        fmt_snprintf(err, errlen, "expect: %s", why);
+        return -EINVAL;
+    }
+    if (!a->cmd || a->cmd->run == xl_expect) {
+        fmt_snprintf(err, errlen, "expect: %s", a->cmd ? "expect cannot be nested"
+                                                       : "missing command");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_expect(int argc, char *const *argv, char *err, size_t errlen)
+{
+    char buf[XL_LINE_MAX];
+    struct xl_args a;
+    int e;
+
+    return xl_parse_expect(argc > 1 ? argv[1] : "", buf, sizeof(buf), &e, &a, err,
+                           errlen);
+}
+
 const struct xl_cmd xl_cmds[] = {
     { "create", xl_create, 1, 1, false, NULL, "create <cfgfile>",
       "create and start a domain from a cfg file (a boot module)" },
@@ -120,6 +214,40 @@ const struct xl_cmd xl_cmds[] = {
     { "trace", xl_trace, 0, 4, false, check_trace,
       "trace <start|stop|mask|status> ...",
       "trace the hypervisor into the host's stream ('trace' alone: the details)" },
+    { "sched-credit", xl_sched_params, 0, 6, false, check_sched,
+      "sched-credit [-d <dom>] [-w <weight>] [-c <cap>]",
+      "credit parameters of a domain, or of every domain of credit pools; -w 1..65535, "
+      "-c % of one CPU (0: none)" },
+    { "sched-credit2", xl_sched_params, 0, 6, false, check_sched,
+      "sched-credit2 [-d <dom>] [-w <weight>] [-c <cap>]",
+      "credit2 parameters of a domain, or of every domain of credit2 pools" },
+    { "sched-rtds", xl_sched_params, 0, 10, false, check_sched,
+      "sched-rtds [-d <dom>] [-v <vcpu|all>] [-p <period_us>] [-b <budget_us>] [-e <0|1>]",
+      "rtds parameters of a domain's vCPUs (default all), or of every domain of rtds "
+      "pools; -e 1: may run past its budget on idle CPUs" },
+    { "sched-numa", xl_sched_params, 0, 6, false, check_sched,
+      "sched-numa [-d <dom>] [-w <weight>] [-n <nodes|auto>]",
+      "numa parameters of a domain (weight, home nodes; auto: from its memory), or of "
+      "every domain of numa pools" },
+    { "cpupool-create", xl_cpupool_create, 1, 4, false, check_cpupool_create,
+      "cpupool-create [<file>] [name=<name>] [sched=<policy>] [cpus=<cpulist>]",
+      "create a CPU pool (policy: the default pool's unless given), and move free CPUs "
+      "into it; the file (a boot module) has name=, sched=, cpus= lines" },
+    { "cpupool-list", xl_cpupool_list, 0, 2, false, check_cpupool_list,
+      "cpupool-list [-c] [<pool>]", "list CPU pools (-c: their CPUs)" },
+    { "cpupool-destroy", xl_cpupool_destroy, 1, 1, false, NULL, "cpupool-destroy <pool>",
+      "destroy a CPU pool that has no CPUs and no domains left" },
+    { "cpupool-cpu-add", xl_cpupool_cpu_add, 2, 2, false, check_pool_cpus,
+      "cpupool-cpu-add <pool> <cpulist>", "move free CPUs into a pool" },
+    { "cpupool-cpu-remove", xl_cpupool_cpu_remove, 2, 2, false, check_pool_cpus,
+      "cpupool-cpu-remove <pool> <cpulist>",
+      "take CPUs out of a pool (they idle until added to one)" },
+    { "cpupool-migrate", xl_cpupool_migrate, 2, 2, false, NULL,
+      "cpupool-migrate <dom> <pool>",
+      "move a domain, running or not, to another pool" },
+    { "expect", xl_expect, 1, 1, true, check_expect, "expect <ERRNO> <command>",
+      "run a command that must fail with that errno (a scenario checks a refusal and "
+      "goes on)" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };

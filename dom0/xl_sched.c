@@ -14,7 +14,7 @@
 
 static bool enosys_warned;
 
-static long pool_info(uint32_t id, struct sysctl_cpupool_op *out)
+long xl_pool_info(uint32_t id, struct sysctl_cpupool_op *out)
 {
     struct sysctl op;
     long rc;
@@ -22,8 +22,11 @@ static long pool_info(uint32_t id, struct sysctl_cpupool_op *out)
     memset(&op, 0, sizeof(op));
     op.u.cpupool_op.op = CPUPOOL_OP_info;
     op.u.cpupool_op.cpupool_id = id;
-    if ((rc = xl_sysctl(SYSCTL_cpupool_op, &op)) >= 0)
+    if ((rc = xl_sysctl(SYSCTL_cpupool_op, &op)) >= 0) {
         *out = op.u.cpupool_op;
+        out->name[sizeof(out->name) - 1] = '\0';
+        out->sched_name[sizeof(out->sched_name) - 1] = '\0';
+    }
     return rc;
 }
 
@@ -34,7 +37,7 @@ int xl_pool_find(const char *who, const char *arg, uint32_t *id)
     bool numeric = str_to_dec(arg, &num) == 0;
     long rc;
 
-    for (rc = pool_info(0, &p); rc >= 0; rc = pool_info(p.cpupool_id + 1, &p)) {
+    for (rc = xl_pool_info(0, &p); rc >= 0; rc = xl_pool_info(p.cpupool_id + 1, &p)) {
         p.name[sizeof(p.name) - 1] = '\0';
         if (numeric ? p.cpupool_id == num : strcmp(p.name, arg) == 0) {
             *id = p.cpupool_id;
@@ -69,7 +72,7 @@ static uint32_t pool_sched_id(uint32_t id)
     struct sysctl_cpupool_op p;
     struct sysctl op;
 
-    if (pool_info(id, &p) >= 0 && p.cpupool_id == id)
+    if (xl_pool_info(id, &p) >= 0 && p.cpupool_id == id)
         return p.sched_id;
     if (id == 0 && xl_sysctl(SYSCTL_physinfo, &op) >= 0) {
         op.u.physinfo.sched_name[sizeof(op.u.physinfo.sched_name) - 1] = '\0';

@@ -263,6 +263,16 @@ struct cpupool *cpupool_by_id(unsigned id)
     return cpupool_find(id, false);
 }
 
+unsigned cpupool_id_of(const struct domain *d)
+{
+    return d->cpupool ? d->cpupool->id : 0;
+}
+
+bool cpupool_has_cpus(const struct cpupool *p)
+{
+    return p->sched.cpus.bits != 0;
+}
+
 long cpupool_op(struct sysctl_cpupool_op *op)
 {
     /* A trylock loop rather than spin_lock: the holder may wait for this CPU's

@@ -344,7 +344,9 @@ def scenario(exp: Experiment) -> str:
 def hv_cmdline(exp: Experiment, cfg: Config) -> str:
     line = f"sched={cfg.scheduler} loglvl=info"
     if exp.deterministic:
-        line += " icount"               # the hypervisor marks its trace streams so
+        # Mark trace streams as instruction counts, and bound QEMU's icount
+        # cross-vCPU interrupt delay with a 100 µs tick (core/timer.c).
+        line += " icount icount_tick_us=100"
     if exp.trace_enabled:
         line += f" trace_ring={exp.ring_records} trace_mask={exp.trace_mask:#x}"
     return line

@@ -19,4 +19,7 @@ void timers_init_cpu(void);         /* each CPU, once */
  * Needs interrupts enabled; returns with them enabled. */
 void cpu_sleep_until(s_time_t deadline);
 
+/* The context switch tells the icount deadline tick whether a guest now runs. */
+void timer_icount_tick_switch(bool guest_running);
+
 #endif

@@ -5,3 +5,4 @@
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
 	$(Q)$(PYTHON) tests/boot/test_trace.py
+	$(Q)$(PYTHON) tests/boot/test_sched.py

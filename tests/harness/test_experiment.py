@@ -115,7 +115,7 @@ def test_generated_inputs():
     cfg = exp.configs()[0]
     mods = ["build/guest/cpuloop.elf cpuloop.elf", "r/inputs/a.cfg a.cfg"]
     cmd = E.qemu_args(exp, cfg, "r", mods)
-    eq(cmd[cmd.index("-append") + 1], "sched=credit loglvl=info icount trace_ring=32768 "
+    eq(cmd[cmd.index("-append") + 1], "sched=credit loglvl=info icount icount_tick_us=100 trace_ring=32768 "
        "trace_mask=0x143", "hypervisor command line")
     eq(cmd[cmd.index("-initrd") + 1],
        "build/dom0.elf,build/guest/cpuloop.elf cpuloop.elf,r/inputs/a.cfg a.cfg", "modules")

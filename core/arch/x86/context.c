@@ -8,6 +8,7 @@
 #include <hvlab/panic.h>
 #include <hvlab/percpu.h>
 #include <hvlab/sched.h>
+#include <hvlab/timer.h>
 #include <hvlab/x86/regs.h>
 #include <hvlab/xmalloc.h>
 
@@ -103,6 +104,7 @@ void context_switch_finish(struct vcpu *prev)
 {
     sched_context_saved(prev);
     struct vcpu *v = current;
+    timer_icount_tick_switch(!is_idle_vcpu(v));
     if (!is_idle_vcpu(v))
         pv_vcpu_switched_in(v);
 }

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Scheduler boot tests: the sched= boot option selects each policy; weights give
+proportional shares under credit and credit2; an rtds domain gets its budget every
+period next to CPU hogs; CPU pools run two policies side by side and move a running
+domain between them. Each case boots QEMU in deterministic mode (-icount) and checks
+what dom0's scenario and the hypervisor print; a failed check names what was expected
+and what was seen. The measurements behind a passing case are printed under it.
+
+Run from the repository root (make boot-test); HVLAB_BUILD names another build
+directory. The last line is "sched tests: N passed, N failed".
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
+from hvlab.machine import BootResult, Topology, boot  # noqa: E402
+from test_boot import CheckFailed, check, fields, lines  # noqa: E402
+
+BUILD = os.environ.get("HVLAB_BUILD", "build")
+IMAGE = os.environ.get("HVLAB_IMAGE", f"{BUILD}/hvlab.elf")
+TIMEOUT_S = 60
+SCENARIOS = "tests/scenarios"
+POLICIES = ("rr", "credit", "credit2", "rtds", "numa")
+SHARE_TOLERANCE = 0.05          # relative: 1/7 must come out within 0.1357..0.15
+
+
+def run_scenario(name: str, images: list[str], cfgs: list[str], topo: Topology,
+                 cmdline: str) -> BootResult:
+    d = f"{SCENARIOS}/{name}"
+    mods = [f"{BUILD}/dom0.elf"] + [f"{BUILD}/guest/{i}.elf {i}.elf" for i in images]
+    mods += [f"{d}/{c} {c}" for c in cfgs] + [f"{d}/scenario.txt scenario"]
+    return boot(IMAGE, topo, cmdline, TIMEOUT_S, modules=mods)
+
+
+def check_scenario_done(r: BootResult) -> None:
+    check(not r.timed_out, f"QEMU did not exit within {TIMEOUT_S} s", r)
+    check("(d0) scenario: done" in r.output, "the scenario completed", r)
+    check(r.status == 0, f"a clean poweroff (exit status 0, got {r.status})", r)
+
+
+def blocks(r: BootResult) -> list[tuple[str, list[str]]]:
+    """dom0's output split by command: [(command, [its output lines])], in order."""
+    out: list[tuple[str, list[str]]] = []
+    for ln in lines(r, "(d0) "):
+        ln = ln[len("(d0) "):]
+        if ln.startswith("xl> "):
+            out.append((ln[4:], []))
+        elif out:
+            out[-1][1].append(ln)
+    return out
+
+
+def outputs(r: BootResult, command: str) -> list[list[str]]:
+    """The output of every run of the command (exact text), in order."""
+    return [o for c, o in blocks(r) if c == command]
+
+
+def created(r: BootResult) -> dict[str, int]:
+    """Domain name -> id, from "created domain <id> (<name>)"."""
+    return {m.group(2): int(m.group(1))
+            for m in re.finditer(r"\(d0\) created domain (\d+) \((\S+)\)", r.output)}
+
+
+def result(r: BootResult, bench: str, dom: int) -> dict[str, str]:
+    m = re.search(rf"\(d{dom}\) (result bench={bench} dom={dom} .*)", r.output)
+    check(m is not None, f"domain {dom} printed its {bench} result line", r)
+    return fields(m.group(1))
+
+
+def row(table: list[str], name: str) -> list[str]:
+    """The words of the row whose first column is name (the first such row)."""
+    for ln in table:
+        w = ln.split()
+        if w and w[0] == name:
+            return w
+    return []
+
+
+# ---- a) sched= selects the default pool's policy ----
+
+def make_policy_case(policy: str):
+    def case() -> str:
+        r = boot(IMAGE, Topology(2, 1, 128), f"poweroff_after_boot sched={policy}",
+                 TIMEOUT_S)
+        check(not r.timed_out and r.status == 0, "a clean poweroff", r)
+        chosen = lines(r, "sched: '")
+        check(len(chosen) == 1 and chosen[0].startswith(f"sched: '{policy}' ("),
+              f"one boot line \"sched: '{policy}' (...)\", saw {chosen}", r)
+        check("refused" not in r.output and "falling back" not in r.output,
+              "no policy refused, no fallback", r)
+        return chosen[0]
+    case.__name__ = f"sched_{policy}"
+    return case
+
+
+def case_sched_unknown() -> str:
+    r = boot(IMAGE, Topology(2, 1, 128), "poweroff_after_boot sched=bogus", TIMEOUT_S)
+    check(not r.timed_out and r.status == 0, "an unknown policy still boots", r)
+    for want in ("sched: unknown scheduler 'bogus'", "sched: falling back to 'rr'"):
+        check(any(ln == want for ln in lines(r, "sched: ")), f"the log says {want!r}", r)
+    chosen = lines(r, "sched: '")
+    check(len(chosen) == 1 and chosen[0].startswith("sched: 'rr' ("),
+          f"pool 0 runs rr, saw {chosen}", r)
+    return chosen[0]
+
+
+# ---- b) weights: credit and credit2 ----
+
+WEIGHTS = {"w-lo": 256, "w-mid": 512, "w-hi": 1024}
+
+
+def make_weights_case(policy: str):
+    """Three domains of 2 vCPUs, weights 1:2:4, CPU-bound for 5 s in a pool of 2
+    pCPUs that dom0 does not use: each one's share of the three's run time (cpuloop's
+    run_ns, from the runstate) within 5% (relative) of 1/7, 2/7, 4/7."""
+    def case() -> str:
+        r = run_scenario("sched-weights", ["cpuloop"], ["lo.cfg", "mid.cfg", "hi.cfg"],
+                         Topology(3, 1, 512), f"sched={policy} icount_tick_us=100")
+        check_scenario_done(r)
+        pools = outputs(r, "cpupool-list -c")
+        check(len(pools) == 1 and row(pools[0], "w") == ["w", "1-2"] and
+              row(pools[0], "Pool-0") == ["Pool-0", "0"],
+              f"pool w has pCPUs 1-2, Pool-0 pCPU 0: {pools}", r)
+        listing = outputs(r, f"sched-{policy}")
+        check(len(listing) == 1 and f"Cpupool w: sched={policy}" in listing[0],
+              f"sched-{policy} lists pool w", r)
+        ids = created(r)
+        run = {}
+        for name, weight in WEIGHTS.items():
+            check(name in ids, f"{name} was created", r)
+            check(row(listing[0], name)[2:3] == [str(weight)],
+                  f"sched-{policy} shows {name} with weight {weight}: {listing[0]}", r)
+            res = result(r, "cpuloop", ids[name])
+            check(res["vcpus"] == "2", f"{name} ran on 2 vCPUs", r)
+            run[name] = int(res["run_ns"])
+        total = sum(run.values())
+        wsum = sum(WEIGHTS.values())
+        report, bad = [], []
+        for name, weight in WEIGHTS.items():
+            share, ideal = run[name] / total, Fraction(weight, wsum)
+            off = share / float(ideal) - 1
+            report.append(f"{name} {run[name] / 1e6:.1f} ms = {share:.4f} "
+                          f"(ideal {ideal} = {float(ideal):.4f}, {off:+.1%})")
+            if abs(off) > SHARE_TOLERANCE:
+                bad.append(name)
+        summary = f"{policy}: " + "; ".join(report) + \
+            f"; the three ran {total / 1e6:.0f} ms of the pool's 2 x 5000 ms"
+        check(not bad, f"shares within {SHARE_TOLERANCE:.0%} of 1/7, 2/7, 4/7: " + summary)
+        return summary
+    case.__name__ = f"weights_{policy}"
+    return case
+
+
+# ---- c) rtds: the budget next to CPU hogs ----
+
+def case_rtds_budget() -> str:
+    """On one pCPU: under -icount, QEMU runs the vCPUs of several busy pCPUs in turns,
+    so a vCPU that the hypervisor counts as running may not be executing: a fixed
+    amount of work then takes anywhere from a third to four times its calibrated
+    running time, and sleeper's misses say more about QEMU than about rtds. On one
+    pCPU running time is work, exactly."""
+    r = run_scenario("sched-rtds", ["cpuloop", "sleeper"],
+                     ["rt.cfg", "hog-a.cfg", "hog-b.cfg"], Topology(1, 1, 512), "sched=rtds")
+    check_scenario_done(r)
+    ids = created(r)
+    listing = outputs(r, "sched-rtds")
+    check(len(listing) == 1, "one sched-rtds listing", r)
+    for name, budget, extra in (("Domain-0", "1000", "yes"), ("rt", "3000", "no"),
+                                ("hog-a", "3000", "yes"), ("hog-b", "3000", "yes")):
+        w = row(listing[0], name)
+        check(w[2:] == ["0", "10000", budget, extra],
+              f"{name}: vCPU 0, period 10000, budget {budget}, extratime {extra}; saw {w}", r)
+    check(f"(d0) sched-credit: domain {ids['rt']} is in pool 0 (rtds)" in r.output,
+          "sched-credit on an rtds domain names the pool's policy", r)
+    s = result(r, "sleeper", ids["rt"])
+    check(s["periods"] == "100" and s["work_us"] == "2500", f"100 periods of 2.5 ms: {s}", r)
+    run_ms = int(s["run_ns"]) / 1e6
+    check(run_ms >= 250, f"the task ran its 100 x 2.5 ms of work ({run_ms:.1f} ms)", r)
+    hogs = [int(result(r, "cpuloop", ids[h])["run_ns"]) / 1e6 for h in ("hog-a", "hog-b")]
+    summary = (f"rt: misses={s['misses']} in 100 periods, ran {run_ms:.1f} ms, wake-up "
+               f"latency avg {int(s['lat_avg_ns']) / 1e3:.1f} us max "
+               f"{int(s['lat_max_ns']) / 1e3:.1f} us; hogs ran {hogs[0]:.0f} and "
+               f"{hogs[1]:.0f} ms of their 1300 ms")
+    check(s["misses"] == "0", "the task never missed its deadline: " + summary, r)
+    return summary
+
+
+# ---- d) pools: two policies side by side, a domain moved while it runs ----
+
+def vcpu_sample(table: list[str], name: str) -> tuple[int, float]:
+    """(pCPU, seconds) of the domain's vCPU 0 in a vcpu-list table."""
+    w = row(table, name)
+    return (int(w[3]), float(w[5])) if len(w) > 5 else (-1, -1.0)
+
+
+def case_pools() -> str:
+    r = run_scenario("sched-pools", ["cpuloop"], ["stayer.cfg", "mover.cfg", "rt.pool"],
+                     Topology(2, 1, 512), "sched=credit")
+    check_scenario_done(r)
+    ids = created(r)
+    out = r.output
+    check("(d0) created cpupool 1 (rt), sched rtds" in out, "pool rt made from rt.pool", r)
+    # dom0's pCPU cannot leave Pool-0; dom0 cannot leave it; a pool in use stays.
+    for cmd in ("cpupool-cpu-remove Pool-0 0", "cpupool-migrate Domain-0 rt",
+                "cpupool-destroy rt"):
+        check(f"(d0) expect: '{cmd}' failed with EBUSY, as expected" in out,
+              f"'{cmd}' is refused with EBUSY", r)
+    check("(d0) cpupool-cpu-remove: removing CPU 0 from cpupool 0 (Pool-0): EBUSY" in out,
+          "the refusal says what was attempted", r)
+    cpus = outputs(r, "cpupool-list -c")
+    check(len(cpus) == 2, "two cpupool-list -c", r)
+    check(row(cpus[0], "Pool-0") == ["Pool-0", "0"] and row(cpus[0], "rt") == ["rt", "1"],
+          f"after the moves of pCPU 1: Pool-0 has 0, rt has 1: {cpus[0]}", r)
+    check(row(cpus[1], "Pool-0") == ["Pool-0", "0-1"] and not row(cpus[1], "rt"),
+          f"at the end: rt gone, Pool-0 has 0-1 again: {cpus[1]}", r)
+    # Pool table rows: Name CPUs Sched Active Domains.
+    counts = [(row(t, "Pool-0"), row(t, "rt")) for t in outputs(r, "cpupool-list")]
+    want = [(["Pool-0", "1", "credit", "y", "1"], ["rt", "1", "rtds", "y", "0"]),
+            (["Pool-0", "1", "credit", "y", "2"], ["rt", "1", "rtds", "y", "1"]),
+            (["Pool-0", "1", "credit", "y", "3"], ["rt", "1", "rtds", "y", "0"]),
+            (["Pool-0", "1", "credit", "y", "2"], ["rt", "1", "rtds", "y", "1"])]
+    check(counts == want, f"cpupool-list: CPUs and domain counts {counts} != {want}", r)
+    # Each policy lists the domains of its pool.
+    credit = outputs(r, "sched-credit")
+    check(len(credit) == 2 and row(credit[0], "stayer") and not row(credit[0], "mover"),
+          f"sched-credit before the move: stayer, not mover: {credit[:1]}", r)
+    check(row(credit[1], "mover")[2:] == ["256", "0"],
+          f"sched-credit after the move lists mover with credit's defaults: {credit[1:]}", r)
+    rtds = outputs(r, "sched-rtds") + outputs(r, "sched-rtds -d mover")
+    check(len(rtds) == 2 and all(row(t, "mover") for t in rtds),
+          f"sched-rtds lists mover in rt, before and after: {rtds}", r)
+    # The mover keeps running across both moves.
+    for pool, pid in (("Pool-0", 0), ("rt", 1)):
+        check(f"cpupool: domain {ids['mover']} (mover) moved to pool {pid} ({pool})" in out,
+              f"the hypervisor logs the move to {pool}", r)
+    samples = [vcpu_sample(t, "mover") for t in outputs(r, "vcpu-list mover")]
+    check(len(samples) == 3, f"three vcpu-list samples: {samples}", r)
+    check([c for c, _ in samples] == [1, 0, 1],
+          f"mover runs on pCPU 1 (rt), 0 (Pool-0), 1 (rt): {samples}", r)
+    times = [t for _, t in samples]
+    check(times[0] < times[1] < times[2],
+          f"its run time grows after each move: {times} s", r)
+    mover, stayer = (result(r, "cpuloop", ids[n]) for n in ("mover", "stayer"))
+    mover_s = int(mover["run_ns"]) / 1e9
+    check(mover_s >= times[2], f"its result counts all of it ({mover_s:.3f} s)", r)
+    check("Panic" not in out and "ASSERT" not in out, "nothing crashed", r)
+    return (f"mover (vCPU 0 pCPU, run time): before {samples[0]}, after the move to "
+            f"Pool-0 {samples[1]}, after the move back {samples[2]}; total "
+            f"{mover_s * 1e3:.0f} ms of 1200, stayer {int(stayer['run_ns']) / 1e6:.0f} ms")
+
+
+# ---- sched-numa: parameters read, set and read back ----
+
+def case_numa_params() -> str:
+    r = run_scenario("sched-numa", ["cpuloop"], ["far.cfg"], Topology(4, 2, 512),
+                     "sched=numa")
+    check_scenario_done(r)
+    ids = created(r)
+    listing = outputs(r, "sched-numa")
+    check(len(listing) == 1 and "Cpupool Pool-0: sched=numa" in listing[0],
+          f"sched-numa lists pool 0: {listing}", r)
+    check(row(listing[0], "far")[2:4] == ["256", "auto"],
+          f"far starts with weight 256, home nodes from memory: {listing}", r)
+    set1 = outputs(r, "sched-numa -d far -w 512 -n 1")
+    check(len(set1) == 1 and row(set1[0], "far")[2:5] == ["512", "1", "1"],
+          f"weight 512 and home node 1 read back: {set1}", r)
+    set2 = outputs(r, "sched-numa -d far -n auto")
+    check(len(set2) == 1 and row(set2[0], "far")[2:4] == ["512", "auto"],
+          f"-n auto keeps the weight: {set2}", r)
+    check(f"(d0) sched-credit: domain {ids['far']} is in pool 0 (numa)" in r.output,
+          "sched-credit on a numa domain names the pool's policy", r)
+    check("(d0) expect: 'sched-numa -d nosuch' failed with ESRCH, as expected" in r.output,
+          "an unknown domain is ESRCH", r)
+    return " / ".join(" ".join(row(t, "far")) for t in listing + set1 + set2)
+
+
+CASES = [make_weights_case("credit"), make_weights_case("credit2"), case_pools,
+         case_rtds_budget, case_numa_params] + \
+    [make_policy_case(p) for p in POLICIES] + [case_sched_unknown]
+
+
+def run_case(case) -> tuple[str, str | None, str]:
+    try:
+        note = case()
+        return case.__name__, None, note or ""
+    except CheckFailed as e:
+        return case.__name__, str(e), ""
+    except Exception:  # a harness bug: report it like a failure, with its traceback
+        return case.__name__, traceback.format_exc(), ""
+
+
+def main(names: list[str]) -> int:
+    if not os.path.exists(IMAGE):
+        print(f"sched tests: {IMAGE} does not exist: run 'make' first")
+        return 2
+    cases = [c for c in CASES if not names or c.__name__ in names]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        results = list(pool.map(run_case, cases))
+    failed = 0
+    for name, err, note in results:
+        print(f"{'ok  ' if err is None else 'FAIL'} {name}")
+        if err:
+            failed += 1
+            print("    " + err.replace("\n", "\n    "))
+        elif note:
+            print("    " + note)
+    print(f"sched tests: {len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

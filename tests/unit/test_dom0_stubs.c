@@ -1,0 +1,9 @@
+/* Stub handlers of the scheduler, pool and expect commands, for host tests that link
+ * the xl command table (dom0/xl_cmdtable.c) without the toolstack: parsing never
+ * calls them. */
+#include "xl.h"
+
+#define STUB(fn) int fn(int argc, char **argv) { (void)argc; (void)argv; return 0; }
+STUB(xl_sched_params) STUB(xl_cpupool_create) STUB(xl_cpupool_list)
+STUB(xl_cpupool_destroy) STUB(xl_cpupool_cpu_add) STUB(xl_cpupool_cpu_remove)
+STUB(xl_cpupool_migrate) STUB(xl_expect)
