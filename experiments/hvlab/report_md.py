@@ -61,7 +61,7 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
     for r in runs:
         a = r.analysis.summary if r.analysis else None
         rows.append([r.config.key, r.summary["status"],
-                     _f(r.summary.get("wall_s"), 1),
+                     _f(meta.get("runs", {}).get("wall_s", {}).get(r.config.key), 1),
                      _f(a["trace"]["records"], 0) if a else "–",
                      _f(a["integrity"]["lost_records"], 0) if a else "–",
                      _f(a["integrity"]["unknown_records"], 0) if a else "–"])

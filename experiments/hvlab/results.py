@@ -91,12 +91,13 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
                 problems.append(f"trace: {e}")
         elif not any(p.startswith("trace") for p in problems):
             problems.append("no trace.bin (see the errors above)")
+    # Nothing host-dependent here (wall time lives in run.json and meta.json): two
+    # deterministic runs must give byte-identical summaries.
     summary = {
         "config": {"key": cfg.key, "scheduler": cfg.scheduler, "rep": cfg.rep},
         "status": "ok" if not problems else "failed",
         "problems": problems,
         "notes": notes,
-        "wall_s": run.get("wall_s"),
         "domains": {f"d{i}": n for i, n in sorted(names.items())},
         "guest_results": con["results"],
         "collector": con["collector"],

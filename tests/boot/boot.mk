@@ -6,3 +6,4 @@ boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
 	$(Q)$(PYTHON) tests/boot/test_trace.py
 	$(Q)$(PYTHON) tests/boot/test_sched.py
+	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py
