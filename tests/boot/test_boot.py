@@ -257,8 +257,10 @@ def main() -> int:
     if not os.path.exists(IMAGE):
         print(f"boot tests: {IMAGE} does not exist: run 'make' first")
         return 2
+    wanted = sys.argv[1:]               # case names: run only those
+    cases = [c for c in CASES if not wanted or c.__name__ in wanted]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = list(pool.map(run_case, CASES))
+        results = list(pool.map(run_case, cases))
     failed = 0
     for name, err in results:
         print(f"{'ok  ' if err is None else 'FAIL'} {name}")
