@@ -7,6 +7,7 @@
 
 #include <hvlab/mm.h>
 
+#include "fake_machine.h"
 #include "unit.h"
 
 #define ARENA_SIZE  (8UL << 20)
@@ -15,7 +16,6 @@
 
 static paddr_t base;
 static struct topology t;
-static void *table_mem;
 
 /* Four nodes, asymmetric distances, edges not aligned to large blocks:
  *   node 0  [0, 1M+64K)  and [7M, 8M) which is in no SRAT range (so node 0 too)
@@ -34,32 +34,12 @@ static const unsigned long node_frames[4] = {
     (M(2) - K(4)) / PAGE_SIZE, (M(2) + K(4)) / PAGE_SIZE,
 };
 
-static void *test_early_alloc(size_t bytes)
-{
-    free(table_mem);
-    table_mem = malloc(bytes);
-    return table_mem;
-}
-
 static bool map_arena(void)
 {
     static const paddr_t tries[] = { M(64), M(128), M(256), M(512), M(1024) };
 
-    if (base)
-        return true;
-    for (unsigned i = 0; i < ARRAY_SIZE(tries); i++) {
-        void *p = mmap((void *)(uintptr_t)tries[i], ARENA_SIZE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-
-        if (p == (void *)(uintptr_t)tries[i]) {
-            base = tries[i];
-            return true;
-        }
-        if (p != MAP_FAILED)
-            munmap(p, ARENA_SIZE);
-    }
-    printf("  cannot map the test arena at a low fixed address\n");
-    return false;
+    base = fake_arena_map(ARENA_SIZE, tries, ARRAY_SIZE(tries));
+    return base != 0;
 }
 
 static void add_mem(paddr_t start, paddr_t end, uint8_t node)
@@ -84,7 +64,7 @@ static bool setup(void)
     add_mem(M(5) - K(4), M(7), 3);
     for (unsigned i = 0; i < 4; i++)
         memcpy(t.distance[i], dist[i], sizeof(dist[i]));
-    frame_table_init(base + ARENA_SIZE, test_early_alloc);
+    frame_table_init(base + ARENA_SIZE, fake_early_alloc);
     page_alloc_init(&t);
     page_alloc_add_range(base, base + ARENA_SIZE);
     return true;

@@ -11,6 +11,7 @@
 #include <hvlab/mm.h>
 #include <hvlab/pv_mm.h>
 
+#include "fake_machine.h"
 #include "unit.h"
 
 #define ARENA_SIZE  (2UL << 20)
@@ -21,50 +22,22 @@
 
 static paddr_t base;
 static struct topology t;
-static void *table_mem;
 static struct domain doms[3];
 static struct vcpu vcpu0;
 static struct vcpu *vcpu_ptrs[1] = { &vcpu0 };
 static char why[200];
 
-static void *test_early_alloc(size_t bytes)
-{
-    free(table_mem);
-    table_mem = malloc(bytes);
-    return table_mem;
-}
-
 static bool map_arena(void)
 {
     static const paddr_t tries[] = { M(8), M(16), M(32), M(64), M(128), M(256) };
 
-    if (base)
-        return true;
-    for (unsigned i = 0; i < ARRAY_SIZE(tries); i++) {
-        void *p = mmap((void *)(uintptr_t)tries[i], ARENA_SIZE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-
-        if (p == (void *)(uintptr_t)tries[i]) {
-            base = tries[i];
-            return true;
-        }
-        if (p != MAP_FAILED)
-            munmap(p, ARENA_SIZE);
-    }
-    printf("  cannot map the test arena at a low fixed address\n");
-    return false;
+    base = fake_arena_map(ARENA_SIZE, tries, ARRAY_SIZE(tries));
+    return base != 0;
 }
 
 static void domain_init(struct domain *d, domid_t id, bool privileged)
 {
-    memset(d, 0, sizeof(*d));
-    d->domain_id = id;
-    d->is_privileged = privileged;
-    spin_lock_init(&d->lock);
-    spin_lock_init(&d->page_lock);
-    list_init(&d->page_list);
-    d->max_pages = 128;
-    d->home_node = NUMA_NO_NODE;
+    fake_domain_init(d, id, privileged, 128);
 }
 
 /* A fresh machine: allocator over the arena, dom0 (privileged), dom1, dom2. */
@@ -80,7 +53,7 @@ static bool setup(void)
     t.mem[0].start = base;
     t.mem[0].end = base + ARENA_SIZE;
     t.distance[0][0] = 10;
-    frame_table_init(base + ARENA_SIZE, test_early_alloc);
+    frame_table_init(base + ARENA_SIZE, fake_early_alloc);
     page_alloc_init(&t);
     page_alloc_add_range(base, base + ARENA_SIZE);
     for (unsigned i = 0; i < 512; i++)     /* present, not user: never a guest value */

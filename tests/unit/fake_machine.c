@@ -1,0 +1,47 @@
+/* See fake_machine.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "fake_machine.h"
+
+static void *table_mem;
+
+void *fake_early_alloc(size_t bytes)
+{
+    free(table_mem);
+    table_mem = malloc(bytes);
+    return table_mem;
+}
+
+paddr_t fake_arena_map(size_t size, const paddr_t *tries, unsigned n)
+{
+    static paddr_t base;
+
+    if (base)
+        return base;
+    for (unsigned i = 0; i < n; i++) {
+        void *p = mmap((void *)(uintptr_t)tries[i], size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+        if (p == (void *)(uintptr_t)tries[i])
+            return base = tries[i];
+        if (p != MAP_FAILED)
+            munmap(p, size);
+    }
+    printf("  cannot map the test arena at a low fixed address\n");
+    return 0;
+}
+
+void fake_domain_init(struct domain *d, domid_t id, bool privileged,
+                      unsigned long max_pages)
+{
+    memset(d, 0, sizeof(*d));
+    d->domain_id = id;
+    d->is_privileged = privileged;
+    spin_lock_init(&d->lock);
+    spin_lock_init(&d->page_lock);
+    list_init(&d->page_list);
+    d->max_pages = max_pages;
+    d->home_node = NUMA_NO_NODE;
+}

@@ -1,0 +1,18 @@
+/* A fake machine for host tests of the memory code: an arena of "physical" memory
+ * mapped at a low fixed address, so that physical == virtual as HOST_TEST's __va()
+ * assumes, a frame-table allocator, and hand-made domains. */
+#ifndef HVLAB_TESTS_FAKE_MACHINE_H
+#define HVLAB_TESTS_FAKE_MACHINE_H
+
+#include <hvlab/domain.h>
+
+/* Maps size bytes at the first free address of `tries` (n of them, ascending); the
+ * same mapping is returned on later calls. 0 if none could be had. */
+paddr_t fake_arena_map(size_t size, const paddr_t *tries, unsigned n);
+/* An early_alloc for frame_table_init(): each call replaces the previous table. */
+void *fake_early_alloc(size_t bytes);
+/* A domain as domain_create would leave it, minus vCPUs and event channels. */
+void fake_domain_init(struct domain *d, domid_t id, bool privileged,
+                      unsigned long max_pages);
+
+#endif
