@@ -1,6 +1,7 @@
 # Host tests of PV memory management (mm/pv_mm.c, mm/domain_mem.c) on a fake machine.
 PV_MM_SRCS := mm/pv_mm.c mm/domain_mem.c mm/page_alloc.c mm/buddy.c mm/numa.c \
 	core/lib/vsnprintf.c tests/unit/fake_machine.c
-UNIT_TESTS += pv_mm domain_mem
-unit_pv_mm_SRCS     := tests/unit/test_pv_mm.c $(PV_MM_SRCS)
+UNIT_TESTS += pv_mm pv_mm_random domain_mem
+unit_pv_mm_SRCS     := tests/unit/test_pv_mm.c tests/unit/pv_fixture.c $(PV_MM_SRCS)
+unit_pv_mm_random_SRCS := tests/unit/test_pv_mm_random.c tests/unit/pv_fixture.c $(PV_MM_SRCS)
 unit_domain_mem_SRCS := tests/unit/test_domain_mem.c $(PV_MM_SRCS)

@@ -1,109 +1,15 @@
 /* Host tests of mm/pv_mm.c (with mm/domain_mem.c and the page allocator): page types,
  * validation of guest page tables, mmu_update, pins, bases, foreign mappings, and a
- * random sequence of updates checked against pv_check_invariants after every step.
+ * the invariant checker itself (the random sequence is in test_pv_mm_random.c).
  * On the host physical == virtual (<hvlab/addr.h>): the "RAM" is a 2 MiB mapping at a
  * fixed low address, and the frame table covers everything below it (reserved). */
-#define _GNU_SOURCE
-#include <sys/mman.h>
 
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/mm.h>
 #include <hvlab/pv_mm.h>
 
-#include "fake_machine.h"
-#include "unit.h"
-
-#define ARENA_SIZE  (2UL << 20)
-#define NFRAMES     (ARENA_SIZE / PAGE_SIZE)
-#define M(x)        ((paddr_t)(x) << 20)
-#define GUEST       (PTE_P | PTE_U)                 /* a present guest entry */
-#define RW          (PTE_P | PTE_U | PTE_W)
-
-static paddr_t base;
-static struct topology t;
-static struct domain doms[3];
-static struct vcpu vcpu0;
-static struct vcpu *vcpu_ptrs[1] = { &vcpu0 };
-static char why[200];
-
-static bool map_arena(void)
-{
-    static const paddr_t tries[] = { M(8), M(16), M(32), M(64), M(128), M(256) };
-
-    base = fake_arena_map(ARENA_SIZE, tries, ARRAY_SIZE(tries));
-    return base != 0;
-}
-
-static void domain_init(struct domain *d, domid_t id, bool privileged)
-{
-    fake_domain_init(d, id, privileged, 128);
-}
-
-/* A fresh machine: allocator over the arena, dom0 (privileged), dom1, dom2. */
-static bool setup(void)
-{
-    if (!map_arena()) {
-        CHECK(!"arena");
-        return false;
-    }
-    memset(&t, 0, sizeof(t));
-    t.nr_nodes = 1;
-    t.nr_mem_ranges = 1;
-    t.mem[0].start = base;
-    t.mem[0].end = base + ARENA_SIZE;
-    t.distance[0][0] = 10;
-    frame_table_init(base + ARENA_SIZE, fake_early_alloc);
-    page_alloc_init(&t);
-    page_alloc_add_range(base, base + ARENA_SIZE);
-    for (unsigned i = 0; i < 512; i++)     /* present, not user: never a guest value */
-        hv_l4_template[i] = i < L4_GUEST_SLOTS ? 0 : ((0x100ULL + i) << PAGE_SHIFT) | PTE_P | PTE_W;
-    domain_init(&doms[0], 0, true);
-    domain_init(&doms[1], 1, false);
-    domain_init(&doms[2], 2, false);
-    memset(&vcpu0, 0, sizeof(vcpu0));
-    return true;
-}
-
-static struct page_info *frame(struct domain *d)
-{
-    struct page_info *pg = domain_alloc_frame(d, NUMA_NO_NODE, MEMF_ZERO);
-
-    if (!pg) {
-        printf("  out of frames\n");
-        abort();
-    }
-    return pg;
-}
-
-static mfn_t mfn(const struct page_info *pg) { return page_to_mfn(pg); }
-static uint64_t *tab(const struct page_info *pg) { return page_to_virt(pg); }
-static uint64_t pte(const struct page_info *pg, uint64_t flags) { return page_to_paddr(pg) | flags; }
-static uint64_t slot_ma(const struct page_info *pg, unsigned slot) { return page_to_paddr(pg) + slot * 8; }
-
-static bool invariants(struct domain *d)
-{
-    bool ok = pv_check_invariants(d, why, sizeof(why));
-
-    if (!ok)
-        printf("  invariants of dom%u: %s\n", d->domain_id, why);
-    return ok;
-}
-
-/* Every frame of the arena without references or type. */
-static bool all_idle(void)
-{
-    for (mfn_t m = base >> PAGE_SHIFT; m < max_mfn; m++) {
-        const struct page_info *pg = mfn_to_page(m);
-
-        if (page_refcount(pg) || pg->type_info) {
-            printf("  mfn %#lx: refs %u type_info %#x\n", (unsigned long)m, page_refcount(pg),
-                   pg->type_info);
-            return false;
-        }
-    }
-    return true;
-}
+#include "pv_fixture.h"
 
 /* L4[0] -> L3[0] -> L2[0] -> L1; L1 maps data[0] and data[1] writable (slots 0, 1),
  * data[2] read-only (slot 2), data[3] writable twice (slots 3, 4). Not validated. */
@@ -797,139 +703,6 @@ static void test_misuse_panics(void)
     CHECK(unit_panics(do_table_type_unlocked));
 }
 
-/* ---- random operations ---- */
-
-static uint64_t rng_state;
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
-struct snapshot {
-    uint32_t count[NFRAMES], type[NFRAMES];
-};
-
-static void take_snapshot(struct snapshot *s)
-{
-    for (unsigned i = 0; i < NFRAMES; i++) {
-        const struct page_info *pg = mfn_to_page((base >> PAGE_SHIFT) + i);
-
-        s->count[i] = pg->count_info;
-        s->type[i] = pg->type_info;
-    }
-}
-
-/* Mostly a validated table of the domain (updates there can succeed), else any frame. */
-static struct page_info *pick_table(struct page_info **own, unsigned n)
-{
-    struct page_info *tables[n];
-    unsigned nt = 0;
-
-    for (unsigned i = 0; i < n; i++)
-        if (own[i]->type_info & PGT_validated)
-            tables[nt++] = own[i];
-    return nt && rng() % 4 ? tables[rng() % nt] : own[rng() % n];
-}
-
-/* Random updates, pins and base switches over a small domain, mixing valid and
- * invalid requests; after each: the invariants hold, and a refused request changed no
- * count, no type and no entry. */
-static void test_random_ops_keep_invariants(void)
-{
-    enum { NOWN = 24, NOPS = 3000 };
-    static struct snapshot before, after;
-    struct domain *d = &doms[0], *du = &doms[1];
-    struct page_info *own[NOWN], *pool[NOWN + 4], *hv;
-    unsigned ok = 0, refused = 0, broken = 0, unchanged = 0, written = 0;
-    mfn_t cur_base = 0;
-
-    rng_state = 0x9e3779b97f4a7c15ULL;
-    if (!setup())
-        return;
-    d->vcpus = vcpu_ptrs;
-    d->max_vcpus = 1;
-    for (unsigned i = 0; i < NOWN; i++)
-        pool[i] = own[i] = frame(d);
-    pool[NOWN] = frame(du);                             /* foreign: fine with pg_owner du */
-    pool[NOWN + 1] = frame(du);
-    hv = alloc_frames(0, 0, 0);
-    pool[NOWN + 2] = hv;                                /* the hypervisor's */
-    pool[NOWN + 3] = frame(du);
-    CHECK_EQ(domain_free_frame(du, pool[NOWN + 3]), 0); /* free */
-    CHECK_EQ(pv_pin_table(d, mfn(own[0]), 4), 0);
-
-    for (unsigned op = 0; op < NOPS && !broken; op++) {
-        unsigned kind = rng() % 20;
-        struct page_info *tbl = pick_table(own, NOWN);
-        uint64_t val = 0, *entry = NULL, old_entry = 0;
-        unsigned slot;
-        int rc;
-
-        take_snapshot(&before);
-        if (kind < 15) {
-            /* Mostly the first slots (so that trees grow), sometimes anywhere. */
-            slot = rng() % 4 ? rng() % 4 : rng() % 512;
-            if (rng() % 8) {
-                val = pte(pool[rng() % (NOWN + 4)], PTE_P);
-                val |= rng() % 10 ? PTE_U : 0;
-                val |= rng() % 2 ? PTE_W : 0;
-                val |= rng() % 25 ? 0 : PTE_PS;
-                val |= rng() % 30 ? 0 : 1ULL << (52 + rng() % 11);
-                val |= rng() % 5 ? 0 : PTE_NX | PTE_A;
-            }
-            entry = &tab(tbl)[slot];
-            old_entry = *entry;
-            rc = pv_mmu_update(d, rng() % 4 ? d : du, slot_ma(tbl, slot), val);
-        } else if (kind < 18) {
-            rc = pv_pin_table(d, mfn(tbl), 1 + rng() % 4);
-        } else if (kind < 19) {
-            rc = rng() % 4 ? pv_pin_table(d, mfn(own[rng() % NOWN]), 4)
-                           : pv_unpin_table(d, mfn(tbl));
-        } else {
-            mfn_t nb = rng() % 3 ? mfn(tbl) : 0;
-
-            rc = pv_set_base(d, nb, cur_base);
-            if (rc == 0)
-                vcpu0.arch.guest_l4_mfn = cur_base = nb;
-        }
-        if (rc == 0) {
-            ok++;
-            written += entry && *entry == val;
-        } else {
-            refused++;
-            take_snapshot(&after);
-            unchanged += memcmp(&before, &after, sizeof(before)) == 0 &&
-                         (!entry || *entry == old_entry);
-        }
-        if (!pv_check_invariants(d, why, sizeof(why)) ||
-            (op % 8 == 0 && !pv_check_invariants(du, why, sizeof(why)))) {
-            printf("  op %u (kind %u, rc %d): %s\n", op, kind, rc, why);
-            broken++;
-        }
-    }
-    if (getenv("UNIT_VERBOSE"))
-        printf("  %u ok (%u written), %u refused\n", ok, written, refused);
-    CHECK_EQ(broken, 0);
-    CHECK_EQ(unchanged, refused);
-    CHECK(written > NOPS / 10);
-    CHECK(ok > NOPS / 5);
-    CHECK(refused > NOPS / 5);
-    /* Tearing down through the API leaves nothing behind. */
-    for (unsigned i = 0; i < NOWN; i++)
-        if (page_is_pinned(own[i]))
-            CHECK_EQ(pv_unpin_table(d, mfn(own[i])), 0);
-    if (cur_base)
-        CHECK_EQ(pv_set_base(d, 0, cur_base), 0);
-    vcpu0.arch.guest_l4_mfn = 0;
-    CHECK(all_idle());
-    free_frames(hv, 0);
-    d->vcpus = NULL;
-    d->max_vcpus = 0;
-}
-
 static const struct unit_case cases[] = {
     { "validate_tree_counts", test_validate_tree_counts },
     { "unpin_releases_tree", test_unpin_releases_tree },
@@ -955,6 +728,5 @@ static const struct unit_case cases[] = {
     { "shared_info_frame", test_shared_info_frame },
     { "checker_detects_corruption", test_checker_detects_corruption },
     { "misuse_panics", test_misuse_panics },
-    { "random_ops_keep_invariants", test_random_ops_keep_invariants },
 };
 UNIT_MAIN(cases)
