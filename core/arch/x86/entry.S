@@ -31,10 +31,8 @@ trap_stubs:
     .set v, v + 1
     .endr
 
-#define FRAME_CS (8 * 18)                   /* offset of cs in struct cpu_regs */
-#define SYSCALL_VECTOR 0x100
-
-trap_common:
+/* The general registers, in struct cpu_regs order (r15 lowest). */
+    .macro SAVE_GPRS
     push    %rax
     push    %rbx
     push    %rcx
@@ -50,20 +48,9 @@ trap_common:
     push    %r13
     push    %r14
     push    %r15
-    testb   $3, FRAME_CS(%rsp)
-    jz      1f
-    swapgs
-1:  cld
-    mov     %rsp, %rdi
-    /* Make the interrupted frame the caller's frame in stack traces. */
-    mov     8*17(%rsp), %rax            /* rip */
-    push    %rax
-    push    %rbp
-    mov     %rsp, %rbp
-    call    trap_dispatch
-    add     $16, %rsp
-    testb   $3, FRAME_CS(%rsp)
-    jnz     ret_to_guest
+    .endm
+
+    .macro RESTORE_GPRS
     pop     %r15
     pop     %r14
     pop     %r13
@@ -79,6 +66,28 @@ trap_common:
     pop     %rcx
     pop     %rbx
     pop     %rax
+    .endm
+
+#define FRAME_CS (8 * 18)                   /* offset of cs in struct cpu_regs */
+#define SYSCALL_VECTOR 0x100
+
+trap_common:
+    SAVE_GPRS
+    testb   $3, FRAME_CS(%rsp)
+    jz      1f
+    swapgs
+1:  cld
+    mov     %rsp, %rdi
+    /* Make the interrupted frame the caller's frame in stack traces. */
+    mov     8*17(%rsp), %rax            /* rip */
+    push    %rax
+    push    %rbp
+    mov     %rsp, %rbp
+    call    trap_dispatch
+    add     $16, %rsp
+    testb   $3, FRAME_CS(%rsp)
+    jnz     ret_to_guest
+    RESTORE_GPRS
     add     $16, %rsp                   /* vector, error code */
     iretq
 
@@ -97,21 +106,7 @@ syscall_entry:
     push    %rcx
     pushq   $0
     pushq   $SYSCALL_VECTOR
-    push    %rax
-    push    %rbx
-    push    %rcx
-    push    %rdx
-    push    %rsi
-    push    %rdi
-    push    %rbp
-    push    %r8
-    push    %r9
-    push    %r10
-    push    %r11
-    push    %r12
-    push    %r13
-    push    %r14
-    push    %r15
+    SAVE_GPRS
     cld
     xor     %ebp, %ebp                  /* ends stack traces at the guest boundary */
     mov     %rsp, %rdi
@@ -126,21 +121,7 @@ ret_to_guest:
     cli
     mov     %rsp, %rdi
     call    pv_return_to_guest
-    pop     %r15
-    pop     %r14
-    pop     %r13
-    pop     %r12
-    pop     %r11
-    pop     %r10
-    pop     %r9
-    pop     %r8
-    pop     %rbp
-    pop     %rdi
-    pop     %rsi
-    pop     %rdx
-    pop     %rcx
-    pop     %rbx
-    pop     %rax
+    RESTORE_GPRS
     add     $16, %rsp
     swapgs
     iretq
