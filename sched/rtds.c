@@ -110,11 +110,14 @@ static cpumask_t rt_cpus(const struct rt_priv *prv)
 /* ---- priority and queues ---- */
 
 /* Runs before b: has budget while b has not, else the earlier deadline. */
+/* Queue order: vCPUs with budget by deadline (EDF), then those on extratime in
+ * arrival order, so that spare time goes round-robin: by deadline, the extratime
+ * vCPU with the earliest deadline took nearly all of it (73% for one of three hogs). */
 static bool rt_before(const struct rt_vcpu *a, const struct rt_vcpu *b)
 {
     if ((a->cur_budget > 0) != (b->cur_budget > 0))
         return a->cur_budget > 0;
-    return a->deadline < b->deadline;
+    return a->cur_budget > 0 && a->deadline < b->deadline;
 }
 
 static bool rt_may_run_on(const struct rt_vcpu *svc, unsigned cpu)
