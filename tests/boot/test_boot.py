@@ -243,33 +243,37 @@ CASES = [make_topology_case(n, t) for n, t in TOPOLOGIES.items()] + [
 ]
 
 
-def run_case(case) -> tuple[str, str | None]:
+def run_case(case) -> tuple[str, str | None, str]:
+    """(name, failure or None, note): a case may return a one-line note (figures)."""
     try:
-        case()
-        return case.__name__, None
+        note = case()
+        return case.__name__, None, note or ""
     except CheckFailed as e:
-        return case.__name__, str(e)
+        return case.__name__, str(e), ""
     except Exception:  # a harness bug: report it like a failure, with its traceback
-        return case.__name__, traceback.format_exc()
+        return case.__name__, traceback.format_exc(), ""
 
 
-def main() -> int:
+def run_suite(label: str, cases: list, names: list[str]) -> int:
+    """Runs the named cases (all when names is empty), two at a time, and prints one
+    line per case and "<label>: N passed, N failed" last. Shared by tests/boot/*."""
     if not os.path.exists(IMAGE):
-        print(f"boot tests: {IMAGE} does not exist: run 'make' first")
+        print(f"{label}: {IMAGE} does not exist: run 'make' first")
         return 2
-    wanted = sys.argv[1:]               # case names: run only those
-    cases = [c for c in CASES if not wanted or c.__name__ in wanted]
+    chosen = [c for c in cases if not names or c.__name__ in names]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = list(pool.map(run_case, cases))
+        results = list(pool.map(run_case, chosen))
     failed = 0
-    for name, err in results:
+    for name, err, note in results:
         print(f"{'ok  ' if err is None else 'FAIL'} {name}")
         if err:
             failed += 1
             print("    " + err.replace("\n", "\n    "))
-    print(f"boot tests: {len(results) - failed} passed, {failed} failed")
+        elif note:
+            print("    " + note)
+    print(f"{label}: {len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_suite("boot tests", CASES, sys.argv[1:]))

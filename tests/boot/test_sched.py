@@ -14,14 +14,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-import traceback
-from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
 from hvlab.machine import BootResult, Topology, boot  # noqa: E402
-from test_boot import CheckFailed, check, fields, lines  # noqa: E402
+from test_boot import check, fields, lines, run_suite  # noqa: E402
 
 BUILD = os.environ.get("HVLAB_BUILD", "build")
 IMAGE = os.environ.get("HVLAB_IMAGE", f"{BUILD}/hvlab.elf")
@@ -286,34 +284,5 @@ CASES = [make_weights_case("credit"), make_weights_case("credit2"), case_pools,
     [make_policy_case(p) for p in POLICIES] + [case_sched_unknown]
 
 
-def run_case(case) -> tuple[str, str | None, str]:
-    try:
-        note = case()
-        return case.__name__, None, note or ""
-    except CheckFailed as e:
-        return case.__name__, str(e), ""
-    except Exception:  # a harness bug: report it like a failure, with its traceback
-        return case.__name__, traceback.format_exc(), ""
-
-
-def main(names: list[str]) -> int:
-    if not os.path.exists(IMAGE):
-        print(f"sched tests: {IMAGE} does not exist: run 'make' first")
-        return 2
-    cases = [c for c in CASES if not names or c.__name__ in names]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = list(pool.map(run_case, cases))
-    failed = 0
-    for name, err, note in results:
-        print(f"{'ok  ' if err is None else 'FAIL'} {name}")
-        if err:
-            failed += 1
-            print("    " + err.replace("\n", "\n    "))
-        elif note:
-            print("    " + note)
-    print(f"sched tests: {len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_suite("sched tests", CASES, sys.argv[1:]))

@@ -16,13 +16,11 @@ import re
 import struct
 import sys
 import tempfile
-import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
 from hvlab.machine import BootResult, Topology, boot  # noqa: E402
-from test_boot import CheckFailed, check, scenario_modules  # noqa: E402
+from test_boot import check, run_suite, scenario_modules  # noqa: E402
 
 IMAGE = os.environ.get("HVLAB_IMAGE", "build/hvlab.elf")
 TIMEOUT_S = 120
@@ -346,32 +344,5 @@ CASES = [case_smoke_4cpus, case_tiny_ring, case_deterministic, case_region_full,
          case_commands, case_bad_mask]
 
 
-def run_case(case) -> tuple[str, str | None]:
-    try:
-        case()
-        return case.__name__, None
-    except CheckFailed as e:
-        return case.__name__, str(e)
-    except Exception:  # a harness bug: report it like a failure, with its traceback
-        return case.__name__, traceback.format_exc()
-
-
-def main(names: list[str]) -> int:
-    if not os.path.exists(IMAGE):
-        print(f"trace tests: {IMAGE} does not exist: run 'make' first")
-        return 2
-    cases = [c for c in CASES if not names or c.__name__ in names]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = list(pool.map(run_case, cases))
-    failed = 0
-    for name, err in results:
-        print(f"{'ok  ' if err is None else 'FAIL'} {name}")
-        if err:
-            failed += 1
-            print("    " + err.replace("\n", "\n    "))
-    print(f"trace tests: {len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_suite("trace tests", CASES, sys.argv[1:]))
