@@ -61,6 +61,7 @@ class _VCpu:
     wakes_dropped: int = 0          # blocked again before running
     first_active: int | None = None  # first transition to runnable/running
     went_offline: int | None = None  # last transition to offline
+    waits: list = dataclasses.field(default_factory=list)       # (start, end) runnable
 
 
 @dataclasses.dataclass
@@ -149,6 +150,8 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
             if v.state == T.RS_RUNNING:
                 slices.append((v.run_cpu if v.observed else r.data1, v.since, r.tsc,
                                v.dom, v.vcpu))
+            elif v.state == T.RS_RUNNABLE:
+                v.waits.append((v.since, r.tsc))
             if r.domid != T.DOM_IDLE:
                 runnable += (new == T.RS_RUNNABLE) - (v.state == T.RS_RUNNABLE)
                 if not runnable_series or runnable_series[-1][1] != runnable:
@@ -209,6 +212,8 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
         v.times[v.state] += t1 - v.since
         if v.state == T.RS_RUNNING:
             slices.append((v.run_cpu, v.since, t1, v.dom, v.vcpu))
+        elif v.state == T.RS_RUNNABLE:
+            v.waits.append((v.since, t1))
     slices.sort()
     backwards = {}
     for cpu, recs_cpu in enumerate(tr.per_cpu):
@@ -347,9 +352,31 @@ def _windows(slices, t0, t1, khz, nr_cpus, window_ms):
     return out
 
 
+RT_WAIT_SLACK_NS = 50_000          # as rtds: shorter waits are not a denial
+
+
+def _per_period(intervals, first, period, n):
+    """Time of the (start, end) intervals falling in each of n periods from first."""
+    got = [0] * n
+    for s, e in intervals:
+        s = max(s, first)
+        while s < e:
+            p = (s - first) // period
+            if p >= n:
+                break
+            pe = min(e, first + (p + 1) * period)
+            got[p] += pe - s
+            s = pe
+    return got
+
+
 def _rt_periods(tracked, slices, t1, khz, rt_params):
     """For each vCPU of a domain in rt_params: periods from its first activation, the
-    running time it got in each, and how many fell short of the budget."""
+    running time it got in each, and how many fell short of the budget while it was
+    kept waiting (runnable, not running, for more than 50 µs, or 5% of a shorter
+    period, in that period): periods
+    where it wanted more than it got. A workload that needs less than its budget and
+    then blocks is not short, whatever it received."""
     out = {}
     for key in _sort_vcpus(tracked):
         v = tracked[key]
@@ -359,19 +386,11 @@ def _rt_periods(tracked, slices, t1, khz, rt_params):
         period, budget = period_ns * khz // 1_000_000, budget_ns * khz // 1_000_000
         end = v.went_offline if v.went_offline and v.state == T.RS_OFFLINE else t1
         n = (end - v.first_active) // period if period else 0
-        got = [0] * n
-        for _cpu, s, e, dom, vc in slices:
-            if (dom, vc) != (v.dom, v.vcpu):
-                continue
-            s = max(s, v.first_active)
-            while s < e:
-                p = (s - v.first_active) // period
-                if p >= n:
-                    break
-                pe = min(e, v.first_active + (p + 1) * period)
-                got[p] += pe - s
-                s = pe
-        short = sum(1 for g in got if g < budget)
+        mine = [(s, e) for _cpu, s, e, dom, vc in slices if (dom, vc) == (v.dom, v.vcpu)]
+        got = _per_period(mine, v.first_active, period, n)
+        waited = _per_period(v.waits, v.first_active, period, n)
+        slack = min(RT_WAIT_SLACK_NS, period_ns // 20) * khz // 1_000_000
+        short = sum(1 for g, w in zip(got, waited) if g < budget and w > slack)
         out[key] = {"period_ns": period_ns, "budget_ns": budget_ns, "periods": n,
                     "periods_short": short, "short_fraction": short / n if n else None,
                     "received_ns": stats.dist(g * 1_000_000 // khz for g in got)}

@@ -136,7 +136,8 @@ def deadline_misses(plot_dir, rows: list[tuple[str, float, float]], basis: str) 
     dat = _write(plot_dir, "misses", "policy\tshort_pct\treported_pct", rows)
     plot = Plot("misses", "Real-time periods missed",
                 "For each real-time domain (period_us and budget_us, no extratime): the percentage of its periods "
-                "(counted from its first activation) in which it ran for less than its budget, "
+                "(counted from its first activation) in which it ran for less than its budget although "
+                "it was kept waiting for the CPU (not blocked by choice), "
                 "computed from runstate events whatever the policy, and the misses the policy "
                 f"itself reported (rtds TRC_RTDS_MISS) per 100 periods; {basis}.")
     return _render(plot_dir, plot, _bars(plot.title, "% of periods", dat,

@@ -28,7 +28,8 @@ METRICS = {
     "cpu_share.<domain>.ideal": "weight / sum of the weights of those domains",
     "share_error_max": "largest |weighted_share - ideal| over weighted domains",
     "rt_periods": "for real-time domains (period_us and budget_us, no extratime): periods since first activation, "
-                  "periods in which the vCPU ran less than its budget, and the misses the "
+                  "periods in which the vCPU ran less than its budget while kept waiting for "
+                  "the CPU, and the misses the "
                   "policy reported (TRC_RTDS_MISS)",
     "lost_records": "records the trace rings dropped (sum of TRC_LOST counts)",
     "unknown_records": "records of event ids the decoder's tables do not know",

@@ -135,7 +135,8 @@ def test_policy_switch_migrate():
 
 
 def test_rt_periods():
-    """Period 1000, budget 300: runs 300, then 200 (short), then 300."""
+    """Period 1000, budget 300: runs 300, then 200 while kept waiting 800 (short),
+    then 300; a period where it got less but never waited is not short."""
     r = [(0, S.MARKER, N, 0, 1, 0),
          (0, S.RUNSTATE, 5, 0, S.rs(S.OFFLINE, S.RUNNABLE), 0),
          (0, S.RUNSTATE, 5, 0, S.rs(S.RUNNABLE, S.RUNNING), 0),
