@@ -370,13 +370,18 @@ def _per_period(intervals, first, period, n):
     return got
 
 
+def _active_at(intervals, t):
+    """Whether t falls inside one of the (start, end) intervals."""
+    return any(s <= t < e for s, e in intervals)
+
+
 def _rt_periods(tracked, slices, t1, khz, rt_params):
     """For each vCPU of a domain in rt_params: periods from its first activation, the
-    running time it got in each, and how many fell short of the budget while it was
-    kept waiting (runnable, not running, for more than 50 µs, or 5% of a shorter
-    period, in that period): periods
-    where it wanted more than it got. A workload that needs less than its budget and
-    then blocks is not short, whatever it received."""
+    running time it got in each, and how many fell short: it received less than its
+    budget and still wanted the CPU when the period ended (runnable or running at the
+    boundary, with the wait in that period over 50 µs, or 5% of a shorter period) —
+    the rtds definition of a miss, applied to every policy alike. A workload that
+    needs less than its budget and blocks before the boundary is not short."""
     out = {}
     for key in _sort_vcpus(tracked):
         v = tracked[key]
@@ -390,7 +395,10 @@ def _rt_periods(tracked, slices, t1, khz, rt_params):
         got = _per_period(mine, v.first_active, period, n)
         waited = _per_period(v.waits, v.first_active, period, n)
         slack = min(RT_WAIT_SLACK_NS, period_ns // 20) * khz // 1_000_000
-        short = sum(1 for g, w in zip(got, waited) if g < budget and w > slack)
+        active = mine + v.waits
+        short = sum(1 for p, (g, w) in enumerate(zip(got, waited))
+                    if g < budget and w > slack and
+                    _active_at(active, v.first_active + (p + 1) * period - 1))
         out[key] = {"period_ns": period_ns, "budget_ns": budget_ns, "periods": n,
                     "periods_short": short, "short_fraction": short / n if n else None,
                     "received_ns": stats.dist(g * 1_000_000 // khz for g in got)}
