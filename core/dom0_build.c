@@ -73,7 +73,6 @@ void dom0_build(uint64_t mem_bytes)
     if (pvbuild_populate(&l, elf, len, mfns, map_pfn, mfns, &p, &vc) < 0)
         panic("dom0: building '%s' failed", img->cmdline);
     xfree(mfns);
-    pr_debug("dom0: rip %#lx rsp %#lx rsi %#lx l4 mfn %#lx\n", vc.rip, vc.rsp, vc.rsi, vc.cr3_mfn);
     int rc = domain_set_vcpu_context(d, 0, &vc);
     if (rc < 0)
         panic("dom0: its page tables were refused (%d)", rc);
