@@ -99,8 +99,8 @@ static int vcpu_info_of(struct domain *d, struct domctl_getvcpuinfo *i)
     i->running = v->is_running;
     i->cpu = v->processor;
     vcpu_runstate_get(v, &i->runstate);
-    i->cpumap_hard = v->cpu_hard_affinity.bits;
-    i->cpumap_soft = v->cpu_soft_affinity.bits;
+    i->cpumap_hard = cpumask_to_u64(&v->cpu_hard_affinity);
+    i->cpumap_soft = cpumask_to_u64(&v->cpu_soft_affinity);
     return 0;
 }
 
@@ -171,7 +171,8 @@ long do_domctl(uint64_t arg)
         break;
     case DOMCTL_setvcpuaffinity: {
         struct domctl_vcpuaffinity *a = &op.u.vcpuaffinity;
-        cpumask_t hard = { a->cpumap_hard }, soft = { a->cpumap_soft };
+        cpumask_t hard = cpumask_from_u64(a->cpumap_hard);
+        cpumask_t soft = cpumask_from_u64(a->cpumap_soft);
         if (a->vcpu >= d->max_vcpus)
             return -EINVAL;
         return vcpu_set_affinity(d->vcpus[a->vcpu], (a->flags & 1) ? &hard : NULL,
@@ -181,8 +182,8 @@ long do_domctl(uint64_t arg)
         struct domctl_vcpuaffinity *a = &op.u.vcpuaffinity;
         if (a->vcpu >= d->max_vcpus)
             return -EINVAL;
-        a->cpumap_hard = d->vcpus[a->vcpu]->cpu_hard_affinity.bits;
-        a->cpumap_soft = d->vcpus[a->vcpu]->cpu_soft_affinity.bits;
+        a->cpumap_hard = cpumask_to_u64(&d->vcpus[a->vcpu]->cpu_hard_affinity);
+        a->cpumap_soft = cpumask_to_u64(&d->vcpus[a->vcpu]->cpu_soft_affinity);
         rc = 0;
         break;
     }

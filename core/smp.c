@@ -16,37 +16,42 @@ static spinlock_t call_lock = SPIN_LOCK_UNLOCKED;
 static struct {
     void (*fn)(void *);
     void *arg;
-    uint64_t pending;               /* targets that have not finished yet */
+    cpumask_t pending;              /* targets that have not finished yet (atomic bits) */
 } call;
 
 static void call_ipi(struct cpu_regs *regs)
 {
     (void)regs;
     unsigned me = smp_processor_id();
-    if (!(__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE) >> me & 1))
+    cpumask_t pending = cpumask_load(&call.pending);
+    if (!cpumask_test(&pending, me))
         return;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
     call.fn(call.arg);
-    __atomic_and_fetch(&call.pending, ~(1ULL << me), __ATOMIC_RELEASE);
+    cpumask_clear_atomic(&call.pending, me);
 }
 
 void on_cpus(const cpumask_t *mask, void (*fn)(void *), void *arg)
 {
     unsigned me = smp_processor_id();
-    cpumask_t remote = { mask->bits & cpu_online_map.bits & ~(1ULL << me) };
+    cpumask_t remote = cpumask_and(mask, &cpu_online_map);
+    cpumask_clear(&remote, me);
 
     while (!spin_trylock(&call_lock))
         cpu_relax();                /* interrupts stay on: we still serve others */
     call.fn = fn;
     call.arg = arg;
-    __atomic_store_n(&call.pending, remote.bits, __ATOMIC_RELEASE);
+    call.pending = remote;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     ipi_send_mask(&remote, VEC_IPI_CALL);
     if (cpumask_test(mask, me)) {
         unsigned long f = local_irq_save();
         fn(arg);
         local_irq_restore(f);
     }
-    while (__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE))
+    for (cpumask_t left = remote; !cpumask_empty(&left); left = cpumask_load(&call.pending))
         cpu_relax();
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
     spin_unlock(&call_lock);
 }
 

@@ -169,7 +169,7 @@ static int cpupool_move_domain(struct cpupool *to, struct domain *d)
         return -EBUSY;
     if (d->cpupool == to)
         return 0;
-    if (!to->sched.cpus.bits)
+    if (cpumask_empty(&to->sched.cpus))
         return -ENODEV;                 /* no pCPU to run on */
     domain_pause_by_controller(d);
     for_each_vcpu(d, v)
@@ -200,7 +200,7 @@ static void cpupool_fill(const struct cpupool *p, struct sysctl_cpupool_op *op)
     op->cpupool_id = p->id;
     fmt_snprintf(op->name, sizeof(op->name), "%s", p->name);
     fmt_snprintf(op->sched_name, sizeof(op->sched_name), "%s", p->sched.ops->name);
-    op->cpumap = p->sched.cpus.bits;
+    op->cpumap = cpumask_to_u64(&p->sched.cpus);
     op->n_dom = p->n_domains;
     op->sched_id = p->sched.ops->sched_id;
 }
@@ -225,7 +225,7 @@ static long cpupool_op_locked(struct sysctl_cpupool_op *op)
         return 0;
     }
     case CPUPOOL_OP_destroy:
-        if (p == cpupool0 || p->n_domains || p->sched.cpus.bits)
+        if (p == cpupool0 || p->n_domains || !cpumask_empty(&p->sched.cpus))
             return -EBUSY;
         for (struct cpupool **pp = &pools; *pp; pp = &(*pp)->next)
             if (*pp == p) {
@@ -247,12 +247,14 @@ static long cpupool_op_locked(struct sysctl_cpupool_op *op)
         struct domain *d = domain_get((domid_t)op->domid);
         return d ? cpupool_move_domain(p, d) : -ESRCH;
     }
-    case CPUPOOL_OP_freeinfo:
-        op->cpumap = 0;
+    case CPUPOOL_OP_freeinfo: {
+        cpumask_t free = { { 0 } };
         for (unsigned c = 0; c < NR_CPUS; c++)
             if (cpu_is_free(c))
-                op->cpumap |= 1ULL << c;
+                cpumask_set(&free, c);
+        op->cpumap = cpumask_to_u64(&free);
         return 0;
+    }
     }
     return -ENOSYS;
 }
@@ -270,7 +272,7 @@ unsigned cpupool_id_of(const struct domain *d)
 
 bool cpupool_has_cpus(const struct cpupool *p)
 {
-    return p->sched.cpus.bits != 0;
+    return !cpumask_empty(&p->sched.cpus);
 }
 
 long cpupool_op(struct sysctl_cpupool_op *op)

@@ -117,7 +117,8 @@ static bool credit_parked(const struct credit_vcpu *sv) { return CREDIT_LOAD(sv-
 /* The pCPUs to place work on: the core clears a leaving pCPU from s->cpus first. */
 static cpumask_t credit_cpus(const struct credit_priv *prv)
 {
-    return (cpumask_t){ CREDIT_LOAD(prv->s->cpus.bits) & CREDIT_LOAD(prv->cpus.bits) };
+    cpumask_t pool = cpumask_load(&prv->s->cpus), mine = cpumask_load(&prv->cpus);
+    return cpumask_and(&pool, &mine);
 }
 
 static int credit_pri_of(const struct credit_vcpu *sv)
@@ -422,7 +423,7 @@ static struct credit_vcpu *credit_take(struct credit_pcpu *peer, unsigned cpu, i
  * victim's lock is only tried: waiting for it while holding ours could deadlock. */
 static struct credit_vcpu *credit_steal(struct credit_priv *prv, unsigned cpu, int min_pri)
 {
-    cpumask_t cpus = { CREDIT_LOAD(prv->cpus.bits) };
+    cpumask_t cpus = cpumask_load(&prv->cpus);
     for (int step = 0; step < 2; step++) {
         for (unsigned i = 1; i < NR_CPUS; i++) {
             unsigned victim = (cpu + i) % NR_CPUS;
@@ -559,19 +560,20 @@ static void credit_context_saved(struct scheduler *s, struct vcpu *prev)
 static unsigned credit_pick_cpu(struct scheduler *s, struct vcpu *v)
 {
     struct credit_priv *prv = s->priv;
-    cpumask_t hard = { v->cpu_hard_affinity.bits & credit_cpus(prv).bits };
-    cpumask_t soft = { hard.bits & v->cpu_soft_affinity.bits };
-    const cpumask_t *m = soft.bits ? &soft : &hard;
+    cpumask_t cpus = credit_cpus(prv);
+    cpumask_t hard = cpumask_and(&v->cpu_hard_affinity, &cpus);
+    cpumask_t soft = cpumask_and(&hard, &v->cpu_soft_affinity);
+    const cpumask_t *m = cpumask_empty(&soft) ? &hard : &soft;
     unsigned cpu, cur = v->processor;
 
-    if (!hard.bits)
+    if (cpumask_empty(&hard))
         return cur;
     if (cpumask_test(m, cur) && CREDIT_LOAD(prv->pcpu[cur].cur_pri) == CREDIT_PRI_IDLE)
         return cur;
     for_each_cpu(cpu, m)
         if (CREDIT_LOAD(prv->pcpu[cpu].cur_pri) == CREDIT_PRI_IDLE)
             return cpu;
-    return cpumask_test(m, cur) ? cur : (unsigned)__builtin_ctzll(m->bits);
+    return cpumask_test(m, cur) ? cur : cpumask_first(m);
 }
 
 static int credit_adjust(struct scheduler *s, struct domain *d, struct domctl_scheduler_op *op)
@@ -644,7 +646,7 @@ static void *credit_alloc_pdata(struct scheduler *s, unsigned cpu)
     pc->cur_pri = pc->head_pri = CREDIT_PRI_IDLE;
     pc->tickled = false;
     pc->gen = CREDIT_LOAD(prv->gen) - 1;
-    __atomic_or_fetch(&prv->cpus.bits, 1ULL << cpu, __ATOMIC_RELEASE);
+    cpumask_set_atomic(&prv->cpus, cpu);
     return pc;
 }
 
@@ -652,7 +654,7 @@ static void credit_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
 {
     struct credit_priv *prv = s->priv;
     (void)pd;
-    __atomic_and_fetch(&prv->cpus.bits, ~(1ULL << cpu), __ATOMIC_RELEASE);
+    cpumask_clear_atomic(&prv->cpus, cpu);
 }
 
 static void *credit_alloc_domdata(struct scheduler *s, struct domain *d)

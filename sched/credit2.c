@@ -126,7 +126,8 @@ static bool csched2_parked(const struct csched2_vcpu *sv, s_time_t now)
 /* The pCPUs of rq still in the instance (the core clears a leaving one first). */
 static cpumask_t csched2_rq_cpus(struct csched2_priv *prv, const struct csched2_rq *rq)
 {
-    return (cpumask_t){ rq->cpus.bits & C2_LOAD(prv->s->cpus.bits) };
+    cpumask_t pool = cpumask_load(&prv->s->cpus);
+    return cpumask_and(&rq->cpus, &pool);
 }
 
 /* ---- credit and caps ---- */
@@ -271,19 +272,19 @@ static void csched2_load_update(struct csched2_priv *prv, struct csched2_rq *rq,
  * first. NR_CPUS if v's hard affinity has none of m. */
 static unsigned csched2_pick_in(struct csched2_priv *prv, const struct vcpu *v, cpumask_t m)
 {
-    cpumask_t hard = { m.bits & v->cpu_hard_affinity.bits };
-    cpumask_t soft = { hard.bits & v->cpu_soft_affinity.bits };
-    const cpumask_t *pref = soft.bits ? &soft : &hard;
+    cpumask_t hard = cpumask_and(&m, &v->cpu_hard_affinity);
+    cpumask_t soft = cpumask_and(&hard, &v->cpu_soft_affinity);
+    const cpumask_t *pref = cpumask_empty(&soft) ? &hard : &soft;
     unsigned cpu, cur = v->processor;
 
-    if (!hard.bits)
+    if (cpumask_empty(&hard))
         return NR_CPUS;
     if (cpumask_test(pref, cur) && !C2_LOAD(prv->pcpu[cur].curr))
         return cur;
     for_each_cpu(cpu, pref)
         if (!C2_LOAD(prv->pcpu[cpu].curr))
             return cpu;
-    return cpumask_test(pref, cur) ? cur : (unsigned)__builtin_ctzll(pref->bits);
+    return cpumask_test(pref, cur) ? cur : cpumask_first(pref);
 }
 
 /* Raises an idle pCPU of m not yet raised that may run sv, soft affinity first. */
@@ -310,7 +311,8 @@ static bool csched2_tickle_idle(struct csched2_priv *prv, struct csched2_vcpu *s
 static void csched2_tickle(struct csched2_priv *prv, struct csched2_vcpu *sv, s_time_t now)
 {
     struct csched2_rq *rq = prv->pcpu[sv->v->processor].rq;
-    cpumask_t in = csched2_rq_cpus(prv, rq), out = { C2_LOAD(prv->s->cpus.bits) & ~in.bits };
+    cpumask_t in = csched2_rq_cpus(prv, rq), pool = cpumask_load(&prv->s->cpus);
+    cpumask_t out = cpumask_andnot(&pool, &in);
     unsigned cpu, low = NR_CPUS;
     s_time_t lowc = 0;
 
@@ -400,7 +402,7 @@ static void csched2_balance(struct csched2_priv *prv, struct csched2_rq *rq, s_t
         struct csched2_vcpu *ba = NULL, *bb = NULL;
         s_time_t best = 0;
         struct list_head *p, *r;
-        if (to == rq || !to->cpus.bits || !spin_trylock(&to->lock))
+        if (to == rq || cpumask_empty(&to->cpus) || !spin_trylock(&to->lock))
             continue;
         csched2_load_update(prv, to, now);
         list_for_each(p, &rq->runq) {
@@ -546,7 +548,7 @@ static void csched2_context_saved(struct scheduler *s, struct vcpu *prev)
 /* Soft affinity first: its own pCPU if idle, an idle one, its own, the first. */
 static unsigned csched2_pick_cpu(struct scheduler *s, struct vcpu *v)
 {
-    unsigned cpu = csched2_pick_in(s->priv, v, (cpumask_t){ C2_LOAD(s->cpus.bits) });
+    unsigned cpu = csched2_pick_in(s->priv, v, cpumask_load(&s->cpus));
     return cpu < NR_CPUS ? cpu : v->processor;
 }
 

@@ -117,7 +117,8 @@ static unsigned numa_rq_node(const struct numa_priv *prv, const struct numa_rq *
 /* The pCPUs of rq still in the pool. */
 static cpumask_t numa_rq_cpus(const struct numa_priv *prv, const struct numa_rq *rq)
 {
-    return (cpumask_t){ LOAD(rq->cpus.bits) & LOAD(prv->s->cpus.bits) };
+    cpumask_t mine = cpumask_load(&rq->cpus), pool = cpumask_load(&prv->s->cpus);
+    return cpumask_and(&mine, &pool);
 }
 static bool numa_is_home(const struct numa_vcpu *nv, unsigned node)
 {
@@ -154,9 +155,11 @@ static uint32_t numa_dom_home(struct numa_dom *nd, s_time_t now)
 static uint32_t numa_vcpu_home(struct numa_priv *prv, struct numa_vcpu *nv, s_time_t now)
 {
     uint32_t usable = 0, home;
-    for (unsigned n = 0; n < MAX_NUMNODES; n++)
-        if (numa_rq_cpus(prv, &prv->rq[n]).bits & nv->v->cpu_hard_affinity.bits)
+    for (unsigned n = 0; n < MAX_NUMNODES; n++) {
+        cpumask_t c = numa_rq_cpus(prv, &prv->rq[n]);
+        if (cpumask_intersects(&c, &nv->v->cpu_hard_affinity))
             usable |= 1u << n;
+    }
     home = nv->dom ? numa_dom_home(nv->dom, now) & usable : 0;
     return home ? home : usable;
 }
@@ -166,7 +169,8 @@ static unsigned numa_near_nodes(struct numa_priv *prv, unsigned from, unsigned *
 {
     unsigned n = 0;
     for (unsigned m = 0; m < MAX_NUMNODES; m++) {
-        if (m == from || !numa_rq_cpus(prv, &prv->rq[m]).bits ||
+        cpumask_t c = numa_rq_cpus(prv, &prv->rq[m]);
+        if (m == from || cpumask_empty(&c) ||
             topo.distance[from][m] > NUMA_MAX_DIST)
             continue;
         unsigned i = n++;
@@ -278,15 +282,16 @@ static bool numa_go_home(struct numa_priv *prv, struct numa_vcpu *nv, bool need_
     for (int any = 0; any <= !need_idle; any++) {
         for (unsigned n = 0; n < MAX_NUMNODES; n++) {
             struct numa_rq *rq = &prv->rq[n];
-            cpumask_t ok = { numa_rq_cpus(prv, rq).bits & nv->v->cpu_hard_affinity.bits };
+            cpumask_t c = numa_rq_cpus(prv, rq);
+            cpumask_t ok = cpumask_and(&c, &nv->v->cpu_hard_affinity);
             unsigned cpu, idle = NR_CPUS;
-            if (!numa_is_home(nv, n) || !ok.bits || !spin_trylock(&rq->lock))
+            if (!numa_is_home(nv, n) || cpumask_empty(&ok) || !spin_trylock(&rq->lock))
                 continue;
             for_each_cpu(cpu, &ok)
                 if (idle == NR_CPUS && !prv->pcpu[cpu].curr && !cpumask_test(&rq->tickled, cpu))
                     idle = cpu;
             if (idle < NR_CPUS || any) {
-                nv->v->processor = idle < NR_CPUS ? idle : (unsigned)__builtin_ctzll(ok.bits);
+                nv->v->processor = idle < NR_CPUS ? idle : cpumask_first(&ok);
                 numa_enqueue(prv, rq, nv, true);
                 numa_load_changed(prv, rq, now);
                 numa_tickle(prv, rq, nv, now);
@@ -306,7 +311,8 @@ static bool numa_go_home(struct numa_priv *prv, struct numa_vcpu *nv, bool need_
 static void numa_place(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv,
                        bool waking, s_time_t now)
 {
-    bool stranded = !(numa_rq_cpus(prv, rq).bits & nv->v->cpu_hard_affinity.bits);
+    cpumask_t c = numa_rq_cpus(prv, rq);
+    bool stranded = !cpumask_intersects(&c, &nv->v->cpu_hard_affinity);
 
     nv->home = numa_vcpu_home(prv, nv, now);
     if (!numa_is_home(nv, numa_rq_node(prv, rq)) &&
@@ -349,7 +355,7 @@ static void *numa_alloc_pdata(struct scheduler *s, unsigned cpu)
     spin_lock_irqsave(&rq->lock, flags);
     prv->pcpu[cpu] = (struct numa_pcpu){ .curr = NULL, .node = node };
     cpumask_clear(&rq->tickled, cpu);
-    STORE(rq->cpus.bits, rq->cpus.bits | 1ULL << cpu);
+    cpumask_set_atomic(&rq->cpus, cpu);
     spin_unlock_irqrestore(&rq->lock, flags);
     return &prv->pcpu[cpu];
 }
@@ -362,7 +368,7 @@ static void numa_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
 
     spin_lock_irqsave(&rq->lock, flags);    /* pd is part of numa_priv */
     cpumask_clear(&rq->tickled, cpu);
-    STORE(rq->cpus.bits, rq->cpus.bits & ~(1ULL << cpu));
+    cpumask_clear_atomic(&rq->cpus, cpu);
     spin_unlock_irqrestore(&rq->lock, flags);
 }
 
@@ -498,7 +504,8 @@ static void numa_push_stranded(struct numa_priv *prv, struct numa_rq *rq, s_time
     struct list_head *p;
     list_for_each(p, &rq->runq) {
         struct numa_vcpu *nv = list_entry(p, struct numa_vcpu, q);
-        if ((numa_rq_cpus(prv, rq).bits & nv->v->cpu_hard_affinity.bits) || nv->v->is_running)
+        cpumask_t c = numa_rq_cpus(prv, rq);
+        if (cpumask_intersects(&c, &nv->v->cpu_hard_affinity) || nv->v->is_running)
             continue;
         numa_dequeue(rq, nv);
         nv->home = numa_vcpu_home(prv, nv, now);
@@ -575,25 +582,26 @@ static unsigned numa_pick_cpu(struct scheduler *s, struct vcpu *v)
 {
     struct numa_priv *prv = numa_priv(s);
     uint32_t home = numa_vcpu_home(prv, numa_vcpu(v), NOW());
-    cpumask_t ok = { 0 }, homecpus = { 0 };
+    cpumask_t ok = { { 0 } }, homecpus = { { 0 } };
     unsigned cpu;
 
     for (unsigned n = 0; n < MAX_NUMNODES; n++) {
-        uint64_t c = numa_rq_cpus(prv, &prv->rq[n]).bits & v->cpu_hard_affinity.bits;
-        ok.bits |= c;
+        cpumask_t rqc = numa_rq_cpus(prv, &prv->rq[n]);
+        cpumask_t c = cpumask_and(&rqc, &v->cpu_hard_affinity);
+        ok = cpumask_or(&ok, &c);
         if (home >> n & 1)
-            homecpus.bits |= c;
+            homecpus = cpumask_or(&homecpus, &c);
     }
     if (cpumask_test(&homecpus, v->processor))
         return v->processor;
     for_each_cpu(cpu, &homecpus)
         if (!LOAD(prv->pcpu[cpu].curr))
             return cpu;
-    if (homecpus.bits)
-        return (unsigned)__builtin_ctzll(homecpus.bits);
-    if (!ok.bits || cpumask_test(&ok, v->processor))
+    if (!cpumask_empty(&homecpus))
+        return cpumask_first(&homecpus);
+    if (cpumask_empty(&ok) || cpumask_test(&ok, v->processor))
         return v->processor;
-    return (unsigned)__builtin_ctzll(ok.bits);
+    return cpumask_first(&ok);
 }
 
 /* ---- parameters ---- */

@@ -101,10 +101,10 @@ static struct rt_priv *rt_priv(const struct scheduler *s) { return s->priv; }
 static struct rt_vcpu *rt_vcpu(const struct vcpu *v) { return v->sched_priv; }
 
 /* The pool's pCPUs. A pCPU leaves this mask before it leaves the policy: from then on
- * it gets no new work. Changed under cpupool_lock, so read as one word. */
+ * it gets no new work. Changed under cpupool_lock, so read word by word. */
 static cpumask_t rt_cpus(const struct rt_priv *prv)
 {
-    return (cpumask_t){ __atomic_load_n(&prv->s->cpus.bits, __ATOMIC_RELAXED) };
+    return cpumask_load(&prv->s->cpus);
 }
 
 /* ---- priority and queues ---- */
@@ -353,14 +353,15 @@ static void *rt_alloc_pdata(struct scheduler *s, unsigned cpu)
 static void rt_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
 {
     struct rt_priv *prv = rt_priv(s);
-    uint64_t others = s->cpus.bits & ~(1ULL << cpu);
+    cpumask_t others = s->cpus;
+    cpumask_clear(&others, cpu);
     unsigned long flags;
 
     (void)pd;                           /* part of rt_priv */
     spin_lock_irqsave(&prv->lock, flags);
     cpumask_clear(&prv->tickled, cpu);
-    if (prv->timer_ready && prv->repl_timer.cpu == cpu && others)
-        timer_migrate(&prv->repl_timer, (unsigned)__builtin_ctzll(others));
+    if (prv->timer_ready && prv->repl_timer.cpu == cpu && !cpumask_empty(&others))
+        timer_migrate(&prv->repl_timer, cpumask_first(&others));
     spin_unlock_irqrestore(&prv->lock, flags);
 }
 
@@ -468,10 +469,11 @@ static struct task_slice rt_do_schedule(struct scheduler *s, unsigned cpu,
 /* Any pCPU of the instance serves the global queue: keep v where it is if allowed. */
 static unsigned rt_pick_cpu(struct scheduler *s, struct vcpu *v)
 {
-    cpumask_t ok = { v->cpu_hard_affinity.bits & rt_cpus(rt_priv(s)).bits };
-    if (!ok.bits || cpumask_test(&ok, v->processor))
+    cpumask_t cpus = rt_cpus(rt_priv(s));
+    cpumask_t ok = cpumask_and(&v->cpu_hard_affinity, &cpus);
+    if (cpumask_empty(&ok) || cpumask_test(&ok, v->processor))
         return v->processor;
-    return (unsigned)__builtin_ctzll(ok.bits);
+    return cpumask_first(&ok);
 }
 
 /* ---- parameters ---- */

@@ -4,19 +4,92 @@
 
 #include <hvlab/types.h>
 
-typedef struct { uint64_t bits; } cpumask_t;   /* NR_CPUS <= 64 */
+/* A set of pCPUs: NR_CPUS bits. Passed by value where it is small; the _atomic
+ * variants change one bit for readers on other CPUs, and cpumask_load() reads a mask
+ * another CPU may be changing (word by word). */
+#define CPUMASK_WORDS ((NR_CPUS + 63) / 64)
+typedef struct { uint64_t bits[CPUMASK_WORDS]; } cpumask_t;
 
-static inline void cpumask_set(cpumask_t *m, unsigned c) { m->bits |= 1ULL << c; }
-static inline void cpumask_clear(cpumask_t *m, unsigned c) { m->bits &= ~(1ULL << c); }
-static inline bool cpumask_test(const cpumask_t *m, unsigned c) { return m->bits >> c & 1; }
+static inline void cpumask_set(cpumask_t *m, unsigned c) { m->bits[c / 64] |= 1ULL << c % 64; }
+static inline void cpumask_clear(cpumask_t *m, unsigned c) { m->bits[c / 64] &= ~(1ULL << c % 64); }
+static inline bool cpumask_test(const cpumask_t *m, unsigned c) { return m->bits[c / 64] >> c % 64 & 1; }
+
+static inline void cpumask_set_atomic(cpumask_t *m, unsigned c)
+{
+    __atomic_or_fetch(&m->bits[c / 64], 1ULL << c % 64, __ATOMIC_RELEASE);
+}
+static inline void cpumask_clear_atomic(cpumask_t *m, unsigned c)
+{
+    __atomic_and_fetch(&m->bits[c / 64], ~(1ULL << c % 64), __ATOMIC_RELEASE);
+}
+static inline cpumask_t cpumask_load(const cpumask_t *m)
+{
+    cpumask_t r;
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++)
+        r.bits[i] = __atomic_load_n(&m->bits[i], __ATOMIC_RELAXED);
+    return r;
+}
+
+static inline cpumask_t cpumask_and(const cpumask_t *a, const cpumask_t *b)
+{
+    cpumask_t r;
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++)
+        r.bits[i] = a->bits[i] & b->bits[i];
+    return r;
+}
+static inline cpumask_t cpumask_or(const cpumask_t *a, const cpumask_t *b)
+{
+    cpumask_t r;
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++)
+        r.bits[i] = a->bits[i] | b->bits[i];
+    return r;
+}
+static inline cpumask_t cpumask_andnot(const cpumask_t *a, const cpumask_t *b)
+{
+    cpumask_t r;
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++)
+        r.bits[i] = a->bits[i] & ~b->bits[i];
+    return r;
+}
+static inline bool cpumask_empty(const cpumask_t *m)
+{
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++)
+        if (m->bits[i])
+            return false;
+    return true;
+}
+static inline bool cpumask_intersects(const cpumask_t *a, const cpumask_t *b)
+{
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++)
+        if (a->bits[i] & b->bits[i])
+            return true;
+    return false;
+}
+/* The lowest pCPU in m; NR_CPUS if m is empty. */
+static inline unsigned cpumask_first(const cpumask_t *m)
+{
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++)
+        if (m->bits[i])
+            return i * 64 + (unsigned)__builtin_ctzll(m->bits[i]);
+    return NR_CPUS;
+}
 static inline unsigned cpumask_weight(const cpumask_t *m)
 {
     /* No POPCNT in the baseline ISA, and no libgcc in the image: count by hand. */
     unsigned n = 0;
-    for (uint64_t b = m->bits; b; b &= b - 1)
-        n++;
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++)
+        for (uint64_t b = m->bits[i]; b; b &= b - 1)
+            n++;
     return n;
 }
+/* The ABI carries CPU maps as 64-bit words (pCPUs 0-63). */
+static inline cpumask_t cpumask_from_u64(uint64_t w)
+{
+    cpumask_t r = { { 0 } };
+    r.bits[0] = w;
+    return r;
+}
+static inline uint64_t cpumask_to_u64(const cpumask_t *m) { return m->bits[0]; }
 #define for_each_cpu(c, m) \
     for ((c) = 0; (c) < NR_CPUS; (c)++) if (cpumask_test((m), (c)))
 

@@ -16,7 +16,10 @@ typedef uint32_t vcpuid_t;
 #define PAGE_SIZE  (1UL << PAGE_SHIFT)
 #define PAGE_MASK  (~(PAGE_SIZE - 1))
 
-#define NR_CPUS      64     /* compile-time ceiling on pCPUs */
+#ifndef NR_CPUS
+#define NR_CPUS      64     /* compile-time ceiling on pCPUs (the scheduler benchmark
+                             * builds the policies with more) */
+#endif
 #define MAX_NUMNODES 8      /* compile-time ceiling on NUMA nodes */
 #define NUMA_NO_NODE 0xff
 

@@ -366,7 +366,7 @@ int sim_pool_move_domain(struct cpupool *to, struct sim_dom *sd)
     sim_set_cpu(0, true);
     if (d->cpupool == to)
         return 0;
-    if (!to->sched.cpus.bits)
+    if (cpumask_empty(&to->sched.cpus))
         return -ENODEV;
     sim_domain_pause(sd);
     for_each_vcpu(d, v)

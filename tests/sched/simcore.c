@@ -205,7 +205,7 @@ static void check_choice(unsigned cpu, struct vcpu *prev, struct vcpu *next)
                       vname(next));
     if (!cpumask_test(&next->cpu_hard_affinity, cpu))
         sim_violation("CPU%u: do_schedule chose %s, outside its hard affinity %#llx",
-                      cpu, vname(next), (unsigned long long)next->cpu_hard_affinity.bits);
+                      cpu, vname(next), (unsigned long long)cpumask_to_u64(&next->cpu_hard_affinity));
 }
 
 static void livelock_guard(unsigned cpu, s_time_t now, struct vcpu *prev)
@@ -424,7 +424,7 @@ void vcpu_unpause(struct vcpu *v)
 void vcpu_migrate_paused(struct vcpu *v)
 {
     struct scheduler *s = dom_scheduler(v->domain);
-    if (!(v->cpu_hard_affinity.bits & s->cpus.bits)) {
+    if (!cpumask_intersects(&v->cpu_hard_affinity, &s->cpus)) {
         pr_warn("sched: d%uv%u: no CPU of its affinity left in its pool: affinity reset\n",
                 v->domain->domain_id, v->vcpu_id);
         v->cpu_hard_affinity = s->cpus;
@@ -440,15 +440,16 @@ void vcpu_migrate_paused(struct vcpu *v)
             !cpumask_test(&s->cpus, new)) {
             sim_violation("pick_cpu(%s) returned CPU%u: not in its hard affinity %#llx "
                           "and its pool %#llx", vname(v), new,
-                          (unsigned long long)v->cpu_hard_affinity.bits,
-                          (unsigned long long)s->cpus.bits);
+                          (unsigned long long)cpumask_to_u64(&v->cpu_hard_affinity),
+                          (unsigned long long)cpumask_to_u64(&s->cpus));
             if (new >= sim.nr_cpus)
                 new = old;
         }
     } else if (!cpumask_test(&v->cpu_hard_affinity, old) || !cpumask_test(&s->cpus, old)) {
-        cpumask_t ok = { v->cpu_hard_affinity.bits & s->cpus.bits & cpu_online_map.bits };
-        if (ok.bits)
-            new = (unsigned)__builtin_ctzll(ok.bits);
+        cpumask_t ok = cpumask_and(&v->cpu_hard_affinity, &s->cpus);
+        ok = cpumask_and(&ok, &cpu_online_map);
+        if (!cpumask_empty(&ok))
+            new = cpumask_first(&ok);
     }
     if (new == old)
         return;
@@ -469,8 +470,11 @@ void vcpu_migrate_paused(struct vcpu *v)
 
 int vcpu_set_affinity(struct vcpu *v, const cpumask_t *hard, const cpumask_t *soft)
 {
-    if (hard && !(hard->bits & cpu_online_map.bits & dom_scheduler(v->domain)->cpus.bits))
-        return -EINVAL;
+    if (hard) {
+        cpumask_t ok = cpumask_and(hard, &cpu_online_map);
+        if (!cpumask_intersects(&ok, &dom_scheduler(v->domain)->cpus))
+            return -EINVAL;
+    }
     vcpu_pause(v);
     if (hard)
         v->cpu_hard_affinity = *hard;
@@ -518,11 +522,11 @@ int sched_alloc_vcpu(struct vcpu *v, unsigned cpu)
     unsigned long flags;
 
     if (!cpumask_test(&s->cpus, cpu))
-        cpu = (unsigned)__builtin_ctzll(s->cpus.bits);
+        cpu = cpumask_first(&s->cpus);
     v->processor = v->last_processor = cpu;
-    if (!(v->cpu_hard_affinity.bits & s->cpus.bits))
+    if (!cpumask_intersects(&v->cpu_hard_affinity, &s->cpus))
         v->cpu_hard_affinity = s->cpus;
-    if (!v->cpu_soft_affinity.bits)
+    if (cpumask_empty(&v->cpu_soft_affinity))
         v->cpu_soft_affinity = s->cpus;
     if (s->ops->alloc_vdata) {
         op_enter(false);

@@ -100,7 +100,7 @@ void sim_machine_init(void)
         for (unsigned b = 0; b < nodes; b++)
             topo.distance[a][b] = a == b ? 10 : sim.cfg.remote_distance;
     }
-    cpu_online_map.bits = 0;
+    cpu_online_map = (cpumask_t){ { 0 } };
     nr_cpus_online = 0;
     for (unsigned c = 0; c < topo.nr_cpus; c++) {
         struct percpu *pc = calloc(1, sizeof(*pc));

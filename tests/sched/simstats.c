@@ -194,7 +194,7 @@ static void audit_vcpu(struct sim_vcpu *sv)
                       v->processor);
     if (!sim.in_pool_op && !cpumask_test(&v->domain->cpupool->sched.cpus, v->processor))
         sim_violation("%s.v%u: on CPU%u, outside its pool's CPUs %#llx", d, v->vcpu_id,
-                      v->processor, (unsigned long long)v->domain->cpupool->sched.cpus.bits);
+                      v->processor, (unsigned long long)cpumask_to_u64(&v->domain->cpupool->sched.cpus));
     if (!vcpu_runnable(v) || v->is_running)
         return;
     s_time_t wait = sim.now - v->runstate.state_entry_time;

@@ -72,8 +72,8 @@ static void op_pin(void)
 {
     unsigned d, v;
     struct sim_vcpu *sv = any_vcpu(&d, &v);
-    cpumask_t hard = { 1 + pick(15) };          /* a non-empty subset of the 4 pCPUs */
-    cpumask_t soft = { 1 + pick(15) };
+    cpumask_t hard = cpumask_from_u64(1 + pick(15));   /* a non-empty subset of 4 pCPUs */
+    cpumask_t soft = cpumask_from_u64(1 + pick(15));
     int rc = sim_set_affinity(sv, &hard, pick(2) ? &soft : NULL);
     CHECK(rc == 0 || rc == -EINVAL);            /* -EINVAL: none of them in its pool */
 }
@@ -91,7 +91,7 @@ static void op_pool(void)
             CHECK_EQ(sim_pool_add_cpu(cpupool0, cpu), 0);
         break;
     case 2:
-        if (pool1->sched.cpus.bits && sim_pool_move_domain(pool1, doms[d]) == 0)
+        if (!cpumask_empty(&pool1->sched.cpus) && sim_pool_move_domain(pool1, doms[d]) == 0)
             doms[d]->throttled = false;         /* the new instance has defaults */
         break;
     default:
@@ -160,7 +160,7 @@ static void step(void)
         sv = any_vcpu(&d, &v);
         cpumask_t all = sv->v.domain->cpupool->sched.cpus;
         int rc = sim_set_affinity(sv, &all, &all);
-        CHECK(rc == 0 || !all.bits);
+        CHECK(rc == 0 || cpumask_empty(&all));
         break;
     }
     case 15: case 16: {

@@ -192,7 +192,7 @@ static void away_and_pin(void)
     if (!start(2, 1, BUG_NONE, 0))
         return;
     struct sim_dom *d = sim_domain_create("n1", 1, 1, wl_cpu());
-    cpumask_t cpu0 = { 1 }, cpu1 = { 2 };
+    cpumask_t cpu0 = cpumask_from_u64(1), cpu1 = cpumask_from_u64(2);
     sim_domain_start(d);
     sim_run_until(MILLISECS(100));
     CHECK_EQ(sim_set_affinity(sim_dv(d, 0), &cpu1, NULL), 0);
@@ -240,7 +240,7 @@ static void run_bug(enum fifo_bug b)
         return;
     struct sim_dom *d = sim_domain_create("d", 3, NUMA_NO_NODE, wl_io());
     sim_domain_start(d);
-    cpumask_t cpu0 = { 1 };
+    cpumask_t cpu0 = cpumask_from_u64(1);
     sim_set_affinity(sim_dv(d, 2), &cpu0, NULL);
     sim_run_until(MILLISECS(2000));
 }

@@ -51,7 +51,8 @@ endef
 $(foreach p,$(SCHED_POLICIES),$(eval $(call sched_policy_tests,$(p))))
 
 # The scale benchmark: every policy in one program, optimised, no sanitizers.
-SCHED_BENCH_CFLAGS := -std=gnu11 -O2 -g $(WARN) -DHOST_TEST -Iinclude -MMD -MP
+# NR_CPUS=256: the benchmark sizes go up to 256 pCPUs (the hypervisor keeps 64).
+SCHED_BENCH_CFLAGS := -std=gnu11 -O2 -g $(WARN) -DHOST_TEST -DNR_CPUS=256 -Iinclude -MMD -MP
 SCHED_BENCH_OBJS := $(foreach f,bench/sched_scale.c $(SCHED_SIM_SRCS) tests/unit/host_stubs.c,\
 	$(BUILD)/sched-bench/$(notdir $(f:.c=.o))) \
 	$(patsubst %,$(BUILD)/sched-bench/policy_%.o,$(SCHED_POLICIES))
