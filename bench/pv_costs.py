@@ -4,8 +4,9 @@ instructions executed, so every figure below is an exact, repeatable count).
 
   null hypercall   round trip of HYPERVISOR_version from ring 3 (best of 100, the
                    minimal guest as dom0; includes one RDTSC)
-  event ping-pong  round trip of an interdomain event between two domUs on 2 pCPUs
-                   (1000 rounds: send, the peer's upcall sends back, block, wake)
+  event ping-pong  round trip of an interdomain event between two domUs pinned to one
+                   pCPU (1000 rounds: send, switch, the peer's upcall sends back, block,
+                   switch back)
   create           dom0's `xl create` of an 8 MiB single-vCPU domU: createdomain to
                    unpause (memory, building through foreign mappings, context)
 Writes results/pv-costs.md and .json.

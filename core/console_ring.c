@@ -46,12 +46,9 @@ size_t console_log_read(char *buf, size_t max, uint32_t *index)
 }
 
 /* Guest output: buffered per domain until a newline, then printed whole. */
-void console_guest_write(domid_t dom, const char *s, size_t n)
+void console_guest_write(struct domain *d, const char *s, size_t n)
 {
-    struct domain *d = domain_get(dom);
     unsigned long f;
-    if (!d)
-        return;
     spin_lock_irqsave(&d->con_lock, f);
     for (size_t i = 0; i < n; i++) {
         bool full = d->con_len >= sizeof(d->con_line) - 1;
@@ -60,7 +57,7 @@ void console_guest_write(domid_t dom, const char *s, size_t n)
             continue;
         }
         d->con_line[d->con_len] = '\0';
-        printk(LOG_INFO, "(d%u) %s\n", dom, d->con_line);
+        printk(LOG_INFO, "(d%u) %s\n", d->domain_id, d->con_line);
         d->con_len = 0;
         if (full && s[i] != '\n')
             d->con_line[d->con_len++] = s[i];

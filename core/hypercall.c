@@ -66,7 +66,7 @@ static long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf)
             size_t n = MIN(sizeof(kbuf), count - done);
             if (copy_from_guest(kbuf, buf + done, n))
                 return -EFAULT;
-            console_guest_write(d->domain_id, kbuf, n);
+            console_guest_write(d, kbuf, n);
             done += n;
         }
         return (long)count;

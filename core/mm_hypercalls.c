@@ -26,13 +26,15 @@ static void flush_local(void *arg)
 /* Flush the TLB of every pCPU running a vCPU of d (d's page tables changed). */
 static void flush_domain_tlbs(struct domain *d)
 {
-    cpumask_t mask = { 0 };
+    cpumask_t mask = { { 0 } };
+    unsigned me = smp_processor_id();
     struct vcpu *v;
     for_each_vcpu(d, v)
-        if (v->is_running)
+        if (v->is_running && v->processor != me)
             cpumask_set(&mask, v->processor);
-    cpumask_set(&mask, smp_processor_id());
-    on_cpus(&mask, flush_local, NULL);
+    flush_local(NULL);
+    if (!cpumask_empty(&mask))              /* only other pCPUs need a cross-CPU call */
+        on_cpus(&mask, flush_local, NULL);
 }
 
 /* The domain whose frames L1 entries may map: the caller's, or (dom0) another's. */

@@ -17,7 +17,8 @@ long sched_poll(uint64_t arg);
 long pv_iret(void);
 
 /* core/console_ring.c: the console log (dmesg) and dom0's console input. */
-void console_guest_write(domid_t dom, const char *s, size_t n);
+struct domain;
+void console_guest_write(struct domain *d, const char *s, size_t n);
 size_t console_read_input(char *buf, size_t max);
 size_t console_log_read(char *buf, size_t max, uint32_t *index);
 
