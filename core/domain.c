@@ -72,13 +72,12 @@ struct domain *domain_get_next(domid_t from)
 
 static int domain_alloc_shared_info(struct domain *d)
 {
-    /* Owned by d so that d may map it, but not part of its reservation: it is freed
-     * by domain_destroy, not by relinquishing memory. */
+    /* The hypervisor writes event bits and times into it whatever the guest does with
+     * its mappings: shared, so that it can never become one of d's page tables. */
     struct page_info *pg = alloc_frames(0, d->home_node, MEMF_ZERO);
     if (!pg)
         return -ENOMEM;
-    pg->owner = d;
-    pg->count_info = PGC_allocated;     /* d's frame, for the page-type rules */
+    domain_share_frame(pg, d, true);
     d->shared_info = page_to_virt(pg);
     return 0;
 }
@@ -234,10 +233,8 @@ int domain_destroy(struct domain *d)
     sched_destroy_domain(d);
     frames_before = d->tot_pages;
     domain_relinquish_memory(d);
-    if (d->shared_info) {
-        /* Still mapped by another domain (dom0 may): freed by its last put_page. */
-        release_frame(virt_to_page(d->shared_info));
-    }
+    if (d->shared_info)
+        domain_unshare_frame(virt_to_page(d->shared_info));
     TRACE(TRC_DOM_DESTROY, d->domain_id, 0, frames_before, 0);
     pr_info("domain %u (%s): destroyed, %lu frames returned, %lu free\n", d->domain_id,
             d->name, frames_before, frames_free_all());

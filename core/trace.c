@@ -1,7 +1,7 @@
 /* Trace rings. Each pCPU has its own ring (single producer: that pCPU), a control
  * page followed by a power-of-two array of 32-byte records (include/public/trace.h).
  * The rings are frames of the pseudo-domain dom_xen, so that dom0's collector can map
- * them read-only (never writable: mm_hypercalls.c refuses) and read records while
+ * them read-only (never writable: shared read-only, domain_share_frame) and read records while
  * domains run; it reports what it consumed with TRACEOP_consume.
  *
  * A full ring drops the record and counts it; the next record that fits is preceded
@@ -183,8 +183,7 @@ void trace_init(void)
         }
         for (unsigned long i = 0; i <= (1UL << ring_order); i++) {
             struct page_info *p = i < (1UL << ring_order) ? &pg[i] : ctl;
-            p->owner = dom_xen;
-            p->count_info = PGC_allocated;
+            domain_share_frame(p, dom_xen, false);
         }
         rings[c].pages = pg;
         rings[c].ctl_page = ctl;

@@ -86,9 +86,8 @@ int domain_free_frame(struct domain *d, struct page_info *pg)
     return rc;
 }
 
-/* d is giving pg up: free it, or leave it to the last holder of a reference. Also
- * used by domain_destroy for the shared info page, which is not on the page list. */
-void release_frame(struct page_info *pg)
+/* d is giving pg up: free it, or leave it to the last holder of a reference. */
+static void release_frame(struct page_info *pg)
 {
     unsigned long flags;
     uint32_t old;
@@ -104,6 +103,27 @@ void release_frame(struct page_info *pg)
     spin_unlock_irqrestore(&orphan_lock, flags);
     if (!(old & PGC_count_mask))
         free_frames(pg, 0);
+}
+
+void domain_share_frame(struct page_info *pg, struct domain *d, bool writable)
+{
+    ASSERT(pg->count_info == 0 && pg->type_info == 0 && pg->owner == NULL);
+    pg->owner = d;
+    /* The hypervisor's hold: one general reference and one type reference that never
+     * go while the frame is shared. A frame holds one type at a time (mm/pv_mm.c), so
+     * this one can never become a page table, and a read-only share (PGT_none) can
+     * never be mapped writable either. */
+    pg->type_info = (writable ? PGT_writable : PGT_none) | 1;
+    __atomic_store_n(&pg->count_info, PGC_allocated | 1, __ATOMIC_RELEASE);
+}
+
+void domain_unshare_frame(struct page_info *pg)
+{
+    /* Orphaned first (no new mappings from here on), then the hold goes: the frame
+     * is freed now, or by the put_page of the last mapping still held elsewhere. */
+    release_frame(pg);
+    put_page_type(pg);
+    put_page(pg);
 }
 
 void mm_orphan_release(struct page_info *pg)

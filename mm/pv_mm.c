@@ -15,7 +15,8 @@
  * can retype the frame while its entries are being read.
  *
  * Entry rules. Not present: any value, no references. Present: PTE_U set; PTE_PS (PAT
- * in an L1) and bits 52..62 clear; frame below max_mfn and allocated to a domain;
+ * in an L1), PTE_G, PTE_PWT, PTE_PCD and bits 52..62 clear (include/public/hvlab.h says
+ * why: real hardware, not QEMU, would let them harm other domains); frame below max_mfn and allocated to a domain;
  * levels 2..4: d's own frame; level 1: pg_owner's (pv_mmu_update) or, when a whole L1
  * is validated, d's or, if d is privileged, any domain's (its foreign mappings). L4
  * slots 256..511 are the hypervisor's: zero in a frame to be validated, a copy of
@@ -209,7 +210,8 @@ void put_page_and_type(struct page_info *pg)
 
 static int check_entry(uint64_t e)
 {
-    if (!(e & PTE_U) || (e & (PTE_PS | PTE_RESERVED)) || pte_mfn(e) >= max_mfn)
+    if (!(e & PTE_U) || (e & (PTE_PS | PTE_G | PTE_PWT | PTE_PCD | PTE_RESERVED)) ||
+        pte_mfn(e) >= max_mfn)
         return -EINVAL;
     return 0;
 }
@@ -583,7 +585,7 @@ static void check_frame(struct check *c, const struct expect *ex)
 }
 
 /* d's frames are those on its page list, plus its shared info page, which d owns
- * (so that it may map it) outside its reservation (core/domain.c). */
+ * (so that it may map it) outside its reservation (domain_share_frame). */
 static void check_accounting(struct check *c)
 {
     unsigned long n = 0, per_node[MAX_NUMNODES] = { 0 };
@@ -630,6 +632,12 @@ static void check_run(struct check *c)
 
         if (type_is_pt(x) && (x & PGT_validated))
             check_table(c, mfn_to_page(m), type_level(x));
+    }
+    if (c->d->shared_info) {            /* the hypervisor's hold on it */
+        struct expect *ex = check_find(c, page_to_mfn(virt_to_page(c->d->shared_info)));
+
+        if (ex)
+            check_ref(c, ex, PGT_writable);
     }
     for (size_t i = 0; i < c->n; i++) {
         uint32_t x = mfn_to_page(c->e[i].mfn)->type_info;

@@ -84,7 +84,7 @@ struct domain {
     /* Event channels: guarded by event_lock. */
     spinlock_t event_lock;
     struct evtchn *evtchn;              /* NR_EVENT_CHANNELS entries */
-    struct shared_info *shared_info;    /* one page the domain owns, via the direct map */
+    struct shared_info *shared_info;    /* shared with the domain: domain_share_frame */
 
     /* Scheduling. */
     void *sched_priv;                   /* the policy's per-domain data */
@@ -121,8 +121,13 @@ domid_t domain_alloc_id(void);
 struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned memflags);
 int domain_free_frame(struct domain *d, struct page_info *pg);   /* -EBUSY if in use */
 void domain_relinquish_memory(struct domain *d);                  /* on destroy */
-/* Give up a frame outside the page list: freed now, or by its last reference. */
-void release_frame(struct page_info *pg);
+/* A frame the hypervisor writes into, shared with d (which may map it, read-only
+ * unless `writable`). pg is freshly allocated, outside d's reservation. The hypervisor
+ * holds a reference and a permanent type reference, so the frame can never take a
+ * page-table type (and, read-only, never PGT_writable) and d can neither free nor
+ * exchange it. Unshare gives it up: freed now, or by the last mapping's put_page. */
+void domain_share_frame(struct page_info *pg, struct domain *d, bool writable);
+void domain_unshare_frame(struct page_info *pg);
 
 /* core/vcpu.c */
 struct vcpu *vcpu_create(struct domain *d, vcpuid_t id, unsigned cpu);

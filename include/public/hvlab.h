@@ -53,6 +53,13 @@ typedef uint16_t hv_domid_t;
 #define PTE_A    0x020ULL
 #define PTE_D    0x040ULL
 #define PTE_PS   0x080ULL   /* refused for PV guests: no superpages */
+/* Refused for PV guests too. G: a global entry would survive the CR3 switch into the
+ * next domain on real hardware (CR4.PGE is on). PWT/PCD: a cache type that differs from
+ * the hypervisor's write-back direct map of the same frame is undefined behaviour on
+ * real hardware (Intel SDM 11.12.4; AMD APM vol. 2, 7.8). */
+#define PTE_PWT  0x008ULL
+#define PTE_PCD  0x010ULL
+#define PTE_G    0x100ULL
 #define PTE_NX   (1ULL << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 

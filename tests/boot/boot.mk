@@ -4,6 +4,7 @@
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
+	$(Q)$(PYTHON) tests/boot/test_isolation.py
 	$(Q)$(PYTHON) tests/boot/test_trace.py
 	$(Q)$(PYTHON) tests/boot/test_sched.py
 	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py

@@ -1,7 +1,8 @@
 # Host tests of PV memory management (mm/pv_mm.c, mm/domain_mem.c) on a fake machine.
 PV_MM_SRCS := mm/pv_mm.c mm/domain_mem.c mm/page_alloc.c mm/buddy.c mm/numa.c \
 	core/lib/vsnprintf.c tests/unit/fake_machine.c
-UNIT_TESTS += pv_mm pv_mm_random domain_mem
+UNIT_TESTS += pv_mm pv_mm_random domain_mem shared_frame
 unit_pv_mm_SRCS     := tests/unit/test_pv_mm.c tests/unit/pv_fixture.c $(PV_MM_SRCS)
 unit_pv_mm_random_SRCS := tests/unit/test_pv_mm_random.c tests/unit/pv_fixture.c $(PV_MM_SRCS)
 unit_domain_mem_SRCS := tests/unit/test_domain_mem.c $(PV_MM_SRCS)
+unit_shared_frame_SRCS := tests/unit/test_shared_frame.c tests/unit/pv_fixture.c $(PV_MM_SRCS)

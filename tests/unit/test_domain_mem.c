@@ -346,7 +346,7 @@ static void test_relinquish_privileged_drops_foreign_refs(void)
 }
 
 /* The shared info page is not part of the reservation: relinquishing drops the
- * domain's own mapping of it and leaves it to domain_destroy. */
+ * domain's own mapping of it and leaves it to domain_destroy (domain_unshare_frame). */
 static void test_relinquish_leaves_shared_info(void)
 {
     struct page_info *si;
@@ -356,19 +356,17 @@ static void test_relinquish_leaves_shared_info(void)
         return;
     build_pinned_tree(&domu, &tr);
     si = alloc_frames(0, 0, MEMF_ZERO);
-    si->owner = &domu;
-    si->count_info = PGC_allocated;
+    domain_share_frame(si, &domu, true);
     domu.shared_info = page_to_virt(si);
     CHECK_EQ(pv_mmu_update(&domu, &domu, slot_ma(tr.l1, 5), pte(si, RW)), 0);
     CHECK(invariants(&domu));
     domain_relinquish_memory(&domu);
-    CHECK_EQ(si->count_info, PGC_allocated);
-    CHECK_EQ(si->type_info, 0);
+    CHECK_EQ(si->count_info, PGC_allocated | 1);        /* only the hypervisor's hold */
+    CHECK_EQ(si->type_info, PGT_writable | 1);
     CHECK_EQ(frames_free_all(), start_free - 1);
     domu.shared_info = NULL;
-    si->owner = NULL;
-    si->count_info = 0;
-    free_frames(si, 0);
+    domain_unshare_frame(si);
+    CHECK_EQ(mm_orphan_frames(), 0);
     CHECK_EQ(frames_free_all(), start_free);
 }
 

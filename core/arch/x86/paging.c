@@ -13,15 +13,7 @@
 #include <hvlab/printk.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/x86/regs.h>
-
-#define PTE_P   (1ULL << 0)
-#define PTE_W   (1ULL << 1)
-#define PTE_PWT (1ULL << 3)
-#define PTE_PCD (1ULL << 4)
-#define PTE_PS  (1ULL << 7)
-#define PTE_G   (1ULL << 8)
-#define PTE_NX  (1ULL << 63)
-#define PTE_ADDR 0x000ffffffffff000ULL
+#include <public/hvlab.h>
 
 extern uint64_t boot_pml4[512];
 paddr_t idle_pml4_pa;
@@ -99,7 +91,7 @@ void pv_mm_init(void)
 void paging_map_mmio(paddr_t base, uint64_t size)
 {
     uint64_t *pml4 = idle_pml4;
-    uint64_t *pdpt = __va(pml4[(DIRECTMAP_BASE >> 39) & 511] & PTE_ADDR);
+    uint64_t *pdpt = __va(pml4[(DIRECTMAP_BASE >> 39) & 511] & PTE_ADDR_MASK);
     for (paddr_t pa = ALIGN_DOWN(base, MiB(2)); pa < base + size; pa += MiB(2)) {
         uint64_t *pdpte = &pdpt[(pa >> 30) & 511];
         if (!(*pdpte & PTE_P)) {
@@ -107,7 +99,7 @@ void paging_map_mmio(paddr_t base, uint64_t size)
             pt_alloc_runtime(&pd_pa);
             *pdpte = pd_pa | PTE_P | PTE_W;
         }
-        uint64_t *pd = __va(*pdpte & PTE_ADDR);
+        uint64_t *pd = __va(*pdpte & PTE_ADDR_MASK);
         uint64_t *pde = &pd[(pa >> 21) & 511];
         if (!(*pde & PTE_P))
             *pde = pa | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | (nx_enabled() ? PTE_NX : 0);

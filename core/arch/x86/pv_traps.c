@@ -32,6 +32,13 @@ void pv_init_cpu(void)
     wrmsr(MSR_SFMASK, (1UL << 9) | (1UL << 10) | (1UL << 8) | (1UL << 18) | (1UL << 14));
 }
 
+static void pv_dump(const struct vcpu *v, const struct cpu_regs *r, uint64_t cr2)
+{
+    pr_err("(d%u) vCPU%u: vector %lu error %#lx rip %#lx rsp %#lx cr2 %#lx rflags %#lx\n",
+           v->domain->domain_id, v->vcpu_id, r->vector, r->error_code, r->rip, r->rsp, cr2,
+           r->rflags);
+}
+
 /* Push a bounce frame and point the guest at handler. False if the guest stack is
  * unusable, which leaves the domain nothing sane to run. */
 static bool pv_bounce(struct vcpu *v, struct cpu_regs *r, uint64_t vector, uint64_t err,
@@ -44,6 +51,9 @@ static bool pv_bounce(struct vcpu *v, struct cpu_regs *r, uint64_t vector, uint6
     };
     uint64_t sp = ((r->rsp - GUEST_RED_ZONE) & ~15UL) - sizeof(f);
     if (r->rsp < GUEST_RED_ZONE + sizeof(f) || copy_to_guest(sp, &f, sizeof(f)) != 0) {
+        pr_err("(d%u) vCPU%u: bounce of vector %#lx to %#lx: frame at %#lx unwritable\n",
+               v->domain->domain_id, v->vcpu_id, vector, handler, sp);
+        pv_dump(v, r, cr2);
         domain_crash(v->domain, "guest stack unusable for a bounce frame");
         return false;
     }
@@ -77,13 +87,6 @@ long pv_iret(void)
     if (f.vector == BOUNCE_VECTOR_UPCALL && v->vcpu_info)
         v->vcpu_info->evtchn_upcall_mask = 0;
     return (long)f.rax;
-}
-
-static void pv_dump(const struct vcpu *v, const struct cpu_regs *r, uint64_t cr2)
-{
-    pr_err("(d%u) vCPU%u: vector %lu error %#lx rip %#lx rsp %#lx cr2 %#lx rflags %#lx\n",
-           v->domain->domain_id, v->vcpu_id, r->vector, r->error_code, r->rip, r->rsp, cr2,
-           r->rflags);
 }
 
 /* An exception raised by guest code (ring 3). */
