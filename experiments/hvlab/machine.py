@@ -142,7 +142,8 @@ def qemu_command(p: Plan, topo: Topology, cmdline: str = "", deterministic: bool
 @contextlib.contextmanager
 def stage(p: Plan, parent: str | None = None) -> Iterator[str]:
     """A fresh folder (under parent, default the system's temporary folder) holding a
-    symbolic link per name of p; removed afterwards with whatever QEMU left in it."""
+    symbolic link (or a copy) per name of p; removed afterwards with whatever QEMU
+    left in it."""
     missing = [f"{path} (as {name})" for name, path in p.files.items()
                if not os.path.isfile(path)]
     if missing:
@@ -150,7 +151,10 @@ def stage(p: Plan, parent: str | None = None) -> Iterator[str]:
     folder = tempfile.mkdtemp(prefix="qemu-", dir=parent)
     try:
         for name, path in p.files.items():
-            os.symlink(path, os.path.join(folder, name))
+            try:
+                os.symlink(path, os.path.join(folder, name))
+            except OSError:         # a file system without symbolic links
+                shutil.copyfile(path, os.path.join(folder, name))
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
