@@ -16,13 +16,19 @@ Q       := $(if $(V),,@)
 
 GCC_INC := $(shell $(CC) -print-file-name=include)
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
+# Images are byte-identical whatever folder the tree is built in: the checkout's path
+# is rewritten to "." in debug info (DW_AT_comp_dir) and __FILE__, the compiler's own
+# header folder to "gcc-include" (docs/experiments.md, "Reproducibility";
+# tests/boot/test_repro.py holds it). Links use --build-id=none and carry no dates.
+REPRO_FLAGS := -ffile-prefix-map=$(CURDIR)=. \
+	$(if $(GCC_INC),-ffile-prefix-map=$(GCC_INC)=gcc-include)
 # Freestanding: no libc, no red zone (interrupts write below RSP), no SSE in the
 # hypervisor (guest FPU state is not ours to clobber), frame pointers for stack traces.
-HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
+HV_CFLAGS := -std=gnu11 -O2 -g $(REPRO_FLAGS) $(WARN) -ffreestanding -fno-pic -fno-pie \
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -nostdinc -isystem $(GCC_INC) -Iinclude -MMD -MP
-HV_ASFLAGS := -g -D__ASSEMBLY__ -nostdinc -isystem $(GCC_INC) -Iinclude -MMD -MP
+HV_ASFLAGS := -g $(REPRO_FLAGS) -D__ASSEMBLY__ -nostdinc -isystem $(GCC_INC) -Iinclude -MMD -MP
 HV_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
 	-Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,--fatal-warnings
 

@@ -4,16 +4,18 @@
   make qemu SMP=8 NODES=4 MEM=1024 CMDLINE="loglvl=debug" ICOUNT=1
 dom0 starts with every guest image in build/guest/ and the example configs in
 dom0/examples/ as modules, and no scenario: it opens its xl shell (try `xl> help`,
-`create loop.cfg`, `list`, `vcpu-list`). Prints the QEMU command line first.
+`create loop.cfg`, `list`, `vcpu-list`). Prints the QEMU command line first; QEMU
+runs in a staging folder of links with bare names (hvlab.machine.launch).
 """
 import argparse
 import glob
 import os
 import shlex
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "experiments"))
-from hvlab.machine import Topology, qemu_command  # noqa: E402
+from hvlab.machine import StageError, Topology, launch  # noqa: E402
 
 
 def main() -> int:
@@ -35,10 +37,15 @@ def main() -> int:
         modules = ["build/dom0.elf"]
         modules += [f"{p} {os.path.basename(p)}" for p in sorted(glob.glob("build/guest/*.elf"))]
         modules += [f"{p} {os.path.basename(p)}" for p in sorted(glob.glob("dom0/examples/*.cfg"))]
-    cmd = qemu_command(a.image, topo, a.cmdline, modules=modules,
-                       deterministic=bool(a.icount), serial="mon:stdio")
-    print(" ".join(shlex.quote(c) for c in cmd), flush=True)
-    os.execvp(cmd[0], cmd)
+    try:
+        with launch(a.image, topo, a.cmdline, modules=modules, deterministic=bool(a.icount),
+                    serial="mon:stdio") as ln:
+            print(f"(in {ln.folder}, links to the files) " +
+                  " ".join(shlex.quote(c) for c in ln.command), flush=True)
+            return subprocess.run(ln.command, cwd=ln.folder).returncode
+    except (StageError, RuntimeError) as e:
+        print(f"make qemu: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ import sys
 
 from . import analyze, perfetto, run, stats
 from . import trace as T
-from .experiment import ExperimentError, load, domain_cfg, scenario, qemu_args
+from .experiment import ExperimentError, load, domain_cfg, scenario, launch_args, qemu_args
+from .machine import StageError, plan
 
 
 def cmd_run(a) -> int:
@@ -40,7 +41,12 @@ def cmd_check(a) -> int:
     mods = [f"build/guest/{i}.elf {i}.elf" for i in sorted({d.image for d in exp.domains})]
     mods += [f"{rd}/inputs/{d.name}.cfg {d.name}.cfg" for d in exp.domains]
     mods.append(f"{rd}/inputs/scenario scenario")
-    print(f"\n--- QEMU ({cfg.key})\n{shlex.join(qemu_args(exp, cfg, rd, mods))}")
+    a = launch_args(exp, cfg, mods)
+    p = plan(a["image"], a["modules"], run.REPO)
+    print(f"\n--- QEMU ({cfg.key}), run in a folder of links to the files below\n"
+          f"{shlex.join(qemu_args(exp, cfg, mods))}")
+    for name, path in p.files.items():
+        print(f"  {name} -> {os.path.relpath(path, run.REPO)}")
     return 0
 
 
@@ -143,7 +149,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return a.fn(a)
-    except (T.TraceError, ExperimentError, run.RunError) as e:
+    except (T.TraceError, ExperimentError, run.RunError, StageError) as e:
         print(f"hvlab {a.cmd}: {e}", file=sys.stderr)
         return 2
     except OSError as e:

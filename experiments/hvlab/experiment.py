@@ -7,8 +7,8 @@ range 1..65535"), all of them at once, in an ExperimentError. The reference is
 docs/experiments.md.
 
 For each configuration (scheduler x repetition) write_inputs() produces dom0's
-inputs (one xl.cfg file per domain and the scenario script) and qemu_args() the
-QEMU command line (machine.qemu_command plus the ivshmem trace region).
+inputs (one xl.cfg file per domain and the scenario script) and launch_args() what
+machine.launch() needs to start QEMU (plus the ivshmem trace region).
 """
 from __future__ import annotations
 
@@ -354,7 +354,8 @@ def hv_cmdline(exp: Experiment, cfg: Config) -> str:
 
 def write_inputs(exp: Experiment, run_dir: str) -> list[str]:
     """Writes <run_dir>/inputs/{<domain>.cfg, scenario}; returns the multiboot
-    modules after dom0 ("path name"), paths as given by run_dir."""
+    modules after dom0 ("path name"): images relative to the repository, inputs as
+    given by run_dir. machine.launch() stages them as bare names."""
     inp = os.path.join(run_dir, "inputs")
     os.makedirs(inp, exist_ok=True)
     mods = []
@@ -372,11 +373,22 @@ def write_inputs(exp: Experiment, run_dir: str) -> list[str]:
     return mods
 
 
-def qemu_args(exp: Experiment, cfg: Config, run_dir: str, modules: list[str],
+SHM_FILE = "trace.shm"          # in QEMU's staging folder (machine.launch)
+
+
+def launch_args(exp: Experiment, cfg: Config, modules: list[str],
+                image: str = "build/hvlab.elf") -> dict:
+    """machine.launch()'s keyword arguments for one configuration: dom0 first, then
+    modules (write_inputs()), and the trace region as SHM_FILE in the staging folder."""
+    extra = machine.ivshmem_args(SHM_FILE, exp.shm_mib) if exp.trace_enabled else []
+    return dict(image=image, topo=exp.topology, cmdline=hv_cmdline(exp, cfg),
+                modules=["build/dom0.elf", *modules], deterministic=exp.deterministic,
+                serial="stdio", extra=extra)
+
+
+def qemu_args(exp: Experiment, cfg: Config, modules: list[str],
               image: str = "build/hvlab.elf") -> list[str]:
-    extra = machine.ivshmem_args(os.path.join(run_dir, "trace.shm"), exp.shm_mib) \
-        if exp.trace_enabled else []
-    return machine.qemu_command(image, exp.topology, hv_cmdline(exp, cfg),
-                                modules=["build/dom0.elf", *modules],
-                                deterministic=exp.deterministic, serial="stdio",
-                                extra=extra)
+    """The command line launch_args() gives (bare names only), for display and tests."""
+    a = launch_args(exp, cfg, modules, image)
+    return machine.qemu_command(machine.plan(a["image"], a["modules"]), a["topo"],
+                                a["cmdline"], a["deterministic"], a["serial"], a["extra"])

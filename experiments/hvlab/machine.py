@@ -3,14 +3,26 @@
 One place builds every QEMU command line (make qemu, the boot tests, experiments), so
 a topology means the same thing everywhere. Deterministic mode (-icount shift=0,
 sleep=off) makes the guest TSC count instructions: two runs give identical output.
+
+Nothing of the host's folders reaches the machine. QEMU hands the guest each -initrd
+module's whole string (the file it reads is the part before the first space) and puts
+the -kernel argument in front of the multiboot command line, so a host path there
+would change guest memory, dom0's console and the trace with the checkout's or the
+results folder's location. launch() therefore stages every file as a symbolic link
+with a bare name in a fresh folder, runs QEMU there, and the command line holds only
+those names: the same strings whatever the absolute paths (docs/experiments.md,
+"Reproducibility"; tests/boot/test_repro.py).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import shutil
 import subprocess
+import tempfile
 import time
-from typing import Sequence
+from typing import Iterator, Sequence
 
 QEMU = "qemu-system-x86_64"
 DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=4"
@@ -69,22 +81,104 @@ class Topology:
         return args
 
 
-def qemu_command(image: str, topo: Topology, cmdline: str = "", modules: Sequence[str] = (),
-                 deterministic: bool = True, serial: str = "stdio",
-                 extra: Sequence[str] = ()) -> list[str]:
-    """The full QEMU command line. modules are 'path args' strings (multiboot)."""
+class StageError(ValueError):
+    """A kernel or module cannot be staged: bad name, name used twice, file missing."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What QEMU is given: kernel and module strings that are bare names, and the
+    host file behind each name (absolute paths)."""
+
+    kernel: str
+    modules: tuple[str, ...]
+    files: dict[str, str]
+
+
+def _bare(name: str, what: str) -> str:
+    if not name or name in (".", "..") or "/" in name or name != name.strip():
+        raise StageError(f"{what}: {name!r} is not a bare file name")
+    return name
+
+
+def plan(image: str, modules: Sequence[str] = (), base: str | None = None) -> Plan:
+    """Names for image and modules. A module is "path" or "path string": the guest
+    sees string (or the path's last component when there is none), and its first
+    word names the staged file, so it must be a unique bare name. Relative paths are
+    resolved against base (default: the current folder)."""
+    base = os.getcwd() if base is None else base
+    kernel = _bare(os.path.basename(image), f"kernel {image}")
+    files = {kernel: os.path.abspath(os.path.join(base, image))}
+    strings = []
+    for m in modules:
+        path, _, text = m.partition(" ")
+        text = text or os.path.basename(path)
+        name = _bare(text.split(" ", 1)[0], f"module {m!r}")
+        if name in files:
+            raise StageError(f"module {m!r}: the name {name!r} is used twice "
+                             f"(also {files[name]})")
+        files[name] = os.path.abspath(os.path.join(base, path))
+        strings.append(text)
+    return Plan(kernel, tuple(strings), files)
+
+
+def qemu_command(p: Plan, topo: Topology, cmdline: str = "", deterministic: bool = True,
+                 serial: str = "stdio", extra: Sequence[str] = ()) -> list[str]:
+    """The full QEMU command line, to run in a folder holding p's names (launch())."""
     cmd = [QEMU, "-nodefaults", "-machine", "pc", "-cpu", "qemu64,+svm,+npt",
            *topo.qemu_args(), "-display", "none", "-no-reboot",
-           "-serial", serial, "-device", DEBUG_EXIT, "-kernel", image]
+           "-serial", serial, "-device", DEBUG_EXIT, "-kernel", p.kernel]
     if cmdline:
         cmd += ["-append", cmdline]
-    if modules:
-        cmd += ["-initrd", ",".join(m.replace(",", ",,") for m in modules)]
+    if p.modules:
+        cmd += ["-initrd", ",".join(m.replace(",", ",,") for m in p.modules)]
     if deterministic:
         cmd += ["-icount", "shift=0,sleep=off"]
     else:
         cmd += ["-accel", "tcg,thread=multi"]
     return cmd + list(extra)
+
+
+@contextlib.contextmanager
+def stage(p: Plan, parent: str | None = None) -> Iterator[str]:
+    """A fresh folder (under parent, default the system's temporary folder) holding a
+    symbolic link (or a copy) per name of p; removed afterwards with whatever QEMU
+    left in it."""
+    missing = [f"{path} (as {name})" for name, path in p.files.items()
+               if not os.path.isfile(path)]
+    if missing:
+        raise StageError("missing files: " + "; ".join(missing))
+    folder = tempfile.mkdtemp(prefix="qemu-", dir=parent)
+    try:
+        for name, path in p.files.items():
+            try:
+                os.symlink(path, os.path.join(folder, name))
+            except OSError:         # a file system without symbolic links
+                shutil.copyfile(path, os.path.join(folder, name))
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Launch:
+    command: list[str]   # run it with cwd = folder
+    folder: str          # the staging folder; relative paths in extra are inside it
+    plan: Plan
+
+
+@contextlib.contextmanager
+def launch(image: str, topo: Topology, cmdline: str = "", modules: Sequence[str] = (),
+           deterministic: bool = True, serial: str = "stdio", extra: Sequence[str] = (),
+           base: str | None = None, parent: str | None = None) -> Iterator[Launch]:
+    """The one way hvlab starts QEMU: plan(), qemu_command(), stage(). Every caller
+    runs Launch.command in Launch.folder within the with-block."""
+    if shutil.which(QEMU) is None:
+        raise RuntimeError(f"{QEMU} not found: run 'make deps'")
+    p = plan(image, modules, base)
+    cmd = qemu_command(p, topo, cmdline, deterministic, serial, extra)
+    with stage(p, parent) as folder:
+        yield Launch(cmd, folder, p)
 
 
 @dataclasses.dataclass
@@ -105,24 +199,24 @@ class BootResult:
 
 def boot(image: str, topo: Topology, cmdline: str = "", timeout_s: float = 60,
          **kw) -> BootResult:
-    """Boot once, capture the serial console, return when QEMU exits or times out."""
-    if shutil.which(QEMU) is None:
-        raise RuntimeError(f"{QEMU} not found: run 'make deps'")
-    cmd = qemu_command(image, topo, cmdline, **kw)
-    start = time.monotonic()
-    try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=timeout_s)
-        status, out = p.returncode, p.stdout
-    except subprocess.TimeoutExpired as e:
-        status, out = -1, e.stdout or b""
+    """Boot once (launch() takes kw), capture the serial console, return when QEMU
+    exits or times out."""
+    with launch(image, topo, cmdline, **kw) as ln:
+        start = time.monotonic()
+        try:
+            p = subprocess.run(ln.command, cwd=ln.folder, stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=timeout_s)
+            status, out = p.returncode, p.stdout
+        except subprocess.TimeoutExpired as e:
+            status, out = -1, e.stdout or b""
     text = out.decode("utf-8", "replace").replace("\r\n", "\n")
-    return BootResult(status, text, time.monotonic() - start, cmd)
+    return BootResult(status, text, time.monotonic() - start, ln.command)
 
 
 def ivshmem_args(mem_path: str, size_mib: int, obj_id: str = "hvtrace") -> list[str]:
     """QEMU arguments for an ivshmem-plain device whose shared memory is the host file
-    mem_path (created by QEMU, size_mib a power of two): the hypervisor writes the
+    mem_path (created by QEMU, size_mib a power of two; a relative path is in the
+    staging folder, launch()): the hypervisor writes the
     trace stream into it (layout: experiments/hvlab/trace.py, extract_shm)."""
     return ["-object", f"memory-backend-file,id={obj_id},size={size_mib}M,"
                        f"mem-path={mem_path.replace(',', ',,')},share=on",

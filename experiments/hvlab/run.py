@@ -2,9 +2,10 @@
 
 Each configuration (scheduler x repetition) gets results/<name>/runs/<key>/ with its
 inputs (xl cfg files and dom0's scenario), console.txt, run.json (the QEMU command
-line, exit status, wall time, problems) and trace.bin, extracted from the ivshmem
-region file trace.shm (deleted afterwards: it is mostly empty). QEMU runs in the
-repository root, where the images are.
+line with the files behind its names, exit status, wall time, problems) and
+trace.bin, extracted from the ivshmem region file. QEMU runs in a staging folder
+inside the run folder (machine.launch: bare names only, so no host path reaches the
+machine), removed afterwards with the region file (it is mostly empty).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import experiment, meta, report, results
+from . import experiment, machine, meta, report, results
 from . import trace as T
 from .experiment import Config, Experiment
 
@@ -30,10 +31,13 @@ class RunError(Exception):
     """The experiment cannot run at all (build failed, image missing, ...)."""
 
 
-def _path_for_qemu(path: str) -> str:
-    """path as QEMU (cwd = the repository) should see it: relative when inside."""
-    rel = os.path.relpath(os.path.abspath(path), REPO)
-    return os.path.abspath(path) if rel.startswith("..") else rel
+def _shown(path: str, run_dir: str) -> str:
+    """path as run.json records it: relative to the run or the repository when inside."""
+    for root in (run_dir, REPO):
+        rel = os.path.relpath(path, root)
+        if not rel.startswith(".."):
+            return rel
+    return path
 
 
 def build_images(exp: Experiment) -> None:
@@ -56,6 +60,8 @@ def check_images(exp: Experiment) -> None:
                            f"built: {', '.join(avail) or 'none'})")
     if missing:
         raise RunError("missing images: " + "; ".join(missing))
+    if shutil.which(machine.QEMU) is None:
+        raise RunError(f"{machine.QEMU} not found: run 'make deps'")
 
 
 def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
@@ -63,41 +69,38 @@ def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
     if os.path.isdir(run_dir):
         shutil.rmtree(run_dir)
     os.makedirs(run_dir)
-    rd = _path_for_qemu(run_dir)
-    mods = []
-    for m in experiment.write_inputs(exp, run_dir):
-        path, name = m.split(" ", 1)
-        mods.append(f"{_path_for_qemu(path) if path.startswith(run_dir) else path} {name}")
-    cmd = experiment.qemu_args(exp, cfg, rd, mods)
-    info = {"config": cfg.key, "command": cmd, "command_line": shlex.join(cmd),
-            "timeout_s": exp.timeout_s, "errors": []}
-    start = time.monotonic()
-    with open(os.path.join(run_dir, "console.raw"), "wb") as out:
-        try:
-            p = subprocess.run(cmd, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out,
-                               stderr=subprocess.PIPE, timeout=exp.timeout_s)
-            info["status"], info["timed_out"] = p.returncode, False
-            info["qemu_stderr"] = p.stderr.decode("utf-8", "replace")[-4000:]
-        except subprocess.TimeoutExpired:
-            info["status"], info["timed_out"] = -1, True
-        except OSError as e:
-            info["status"], info["timed_out"] = -1, False
-            info["errors"].append(f"could not start QEMU: {e}")
-    info["wall_s"] = round(time.monotonic() - start, 3)
+    mods = experiment.write_inputs(exp, run_dir)
+    with machine.launch(**experiment.launch_args(exp, cfg, mods), base=REPO,
+                        parent=run_dir) as ln:
+        cmd = ln.command
+        info = {"config": cfg.key, "command": cmd, "command_line": shlex.join(cmd),
+                "files": {n: _shown(p, run_dir) for n, p in ln.plan.files.items()},
+                "timeout_s": exp.timeout_s, "errors": []}
+        start = time.monotonic()
+        with open(os.path.join(run_dir, "console.raw"), "wb") as out:
+            try:
+                p = subprocess.run(cmd, cwd=ln.folder, stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=subprocess.PIPE, timeout=exp.timeout_s)
+                info["status"], info["timed_out"] = p.returncode, False
+                info["qemu_stderr"] = p.stderr.decode("utf-8", "replace")[-4000:]
+            except subprocess.TimeoutExpired:
+                info["status"], info["timed_out"] = -1, True
+            except OSError as e:
+                info["status"], info["timed_out"] = -1, False
+                info["errors"].append(f"could not start QEMU: {e}")
+        info["wall_s"] = round(time.monotonic() - start, 3)
+        if exp.trace_enabled:
+            try:
+                info["trace_bytes"] = T.extract_shm(os.path.join(ln.folder, experiment.SHM_FILE),
+                                                    os.path.join(run_dir, "trace.bin"))
+            except T.TraceError as e:
+                info["errors"].append(f"trace: {e}")
     raw = os.path.join(run_dir, "console.raw")
     with open(raw, "rb") as f:
         text = f.read().decode("utf-8", "replace").replace("\r\n", "\n")
     with open(os.path.join(run_dir, "console.txt"), "w") as f:
         f.write(text)
     os.remove(raw)
-    shm = os.path.join(run_dir, "trace.shm")
-    if exp.trace_enabled:
-        try:
-            info["trace_bytes"] = T.extract_shm(shm, os.path.join(run_dir, "trace.bin"))
-        except T.TraceError as e:
-            info["errors"].append(f"trace: {e}")
-        if os.path.exists(shm):
-            os.remove(shm)
     with open(os.path.join(run_dir, "run.json"), "w") as f:
         json.dump(info, f, indent=2)
         f.write("\n")

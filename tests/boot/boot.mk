@@ -1,6 +1,7 @@
 # Boot tests under QEMU: tests/boot/test_boot.py boots build/hvlab.elf with several
 # topologies and options and checks what the hypervisor prints; test_trace.py runs
-# scenarios with tracing into an ivshmem region and checks the streams.
+# scenarios with tracing into an ivshmem region and checks the streams; test_repro.py
+# builds the tree in two folders and checks that images and results are the same.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -8,3 +9,4 @@ boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_trace.py
 	$(Q)$(PYTHON) tests/boot/test_sched.py
 	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py
+	$(Q)$(PYTHON) tests/boot/test_repro.py

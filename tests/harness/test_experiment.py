@@ -114,13 +114,30 @@ def test_generated_inputs():
           f"then a wait per domain: {lines}")
     cfg = exp.configs()[0]
     mods = ["build/guest/cpuloop.elf cpuloop.elf", "r/inputs/a.cfg a.cfg"]
-    cmd = E.qemu_args(exp, cfg, "r", mods)
+    cmd = E.qemu_args(exp, cfg, mods)
     eq(cmd[cmd.index("-append") + 1], "sched=credit loglvl=info icount icount_tick_us=100 trace_ring=32768 "
        "trace_mask=0x143", "hypervisor command line")
-    eq(cmd[cmd.index("-initrd") + 1],
-       "build/dom0.elf,build/guest/cpuloop.elf cpuloop.elf,r/inputs/a.cfg a.cfg", "modules")
+    eq(cmd[cmd.index("-kernel") + 1], "hvlab.elf", "the kernel by its bare name")
+    eq(cmd[cmd.index("-initrd") + 1], "dom0.elf,cpuloop.elf,a.cfg", "modules by bare names")
     check("-icount" in cmd, "deterministic mode uses icount")
-    eq(cmd[-4:], machine.ivshmem_args("r/trace.shm", 64), "ivshmem trace region last")
+    eq(cmd[-4:], machine.ivshmem_args("trace.shm", 64), "ivshmem trace region last")
+
+
+def test_command_independent_of_folders():
+    """The run folder's path (length, depth) and the checkout's never reach QEMU's
+    command line: the guest sees the same module strings from anywhere."""
+    exp = E.loads(BASE, "t.toml")
+    cfg = exp.configs()[0]
+    cmds = []
+    for rd, repo in (("r", "/a"), ("/tmp/xyz/deeper/results/t/runs/credit-r1", "/x/yy/zzz")):
+        mods = ["build/guest/cpuloop.elf cpuloop.elf", f"{rd}/inputs/a.cfg a.cfg",
+                f"{rd}/inputs/b.cfg b.cfg", f"{rd}/inputs/scenario scenario"]
+        a = E.launch_args(exp, cfg, mods)
+        p = machine.plan(a["image"], a["modules"], repo)
+        cmds.append(machine.qemu_command(p, a["topo"], a["cmdline"], a["deterministic"],
+                                         a["serial"], a["extra"]))
+        eq(p.files["cpuloop.elf"], f"{repo}/build/guest/cpuloop.elf", "images found in base")
+    eq(cmds[1], cmds[0], "the same command line from two folders")
 
 
 def test_ivshmem_args():
@@ -132,7 +149,7 @@ def test_ivshmem_args():
 def test_trace_disabled():
     exp = E.loads(BASE + "[trace]\nenabled = false\n", "t.toml")
     check("trace start" not in E.scenario(exp), "no trace commands")
-    cmd = E.qemu_args(exp, exp.configs()[0], "r", [])
+    cmd = E.qemu_args(exp, exp.configs()[0], [])
     check("ivshmem-plain,memdev=hvtrace" not in cmd, "no ivshmem device")
 
 
