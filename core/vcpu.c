@@ -9,6 +9,7 @@
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
 #include <hvlab/time.h>
+#include <hvlab/time_arith.h>
 #include <hvlab/timer.h>
 #include <hvlab/xmalloc.h>
 #include <public/sched.h>
@@ -79,13 +80,15 @@ int vcpu_up(struct vcpu *v)
     return 0;
 }
 
+/* deadline: absolute NOW() ns, signed; 0 stops the timer. A past (or negative)
+ * deadline fires at once, an absurdly far one at most TIMER_MAX_AHEAD_NS from now. */
 long do_set_timer_op(uint64_t deadline)
 {
     struct vcpu *v = current;
     if (deadline == 0)
         timer_stop(&v->singleshot_timer);
     else
-        timer_set(&v->singleshot_timer, (s_time_t)deadline);
+        timer_set(&v->singleshot_timer, timer_deadline_clamp((s_time_t)deadline, NOW()));
     return 0;
 }
 
@@ -171,7 +174,7 @@ long sched_poll(uint64_t arg)
         return 0;
     }
     if (p.timeout_ns)
-        timer_set(&v->poll_timer, p.timeout_ns);
+        timer_set(&v->poll_timer, timer_deadline_clamp(p.timeout_ns, NOW()));
     vcpu_block_current();
     return 0;
 }
