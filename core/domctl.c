@@ -4,6 +4,7 @@
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
 #include <hvlab/printk.h>
@@ -40,7 +41,7 @@ int domain_set_vcpu_context(struct domain *d, unsigned vcpu, const struct vcpu_g
         return -EINVAL;
     if (v->arch.started)
         return -EEXIST;
-    if (c->cr3_mfn >= max_mfn || !guest_range_ok(c->rip, 1) || !guest_range_ok(c->rsp - 1, 1))
+    if (c->cr3_mfn >= max_mfn || guest_context_check(c) < 0)
         return -EINVAL;
     if ((rc = pv_set_base(d, c->cr3_mfn, 0)) < 0) {
         pr_warn("domain %u: vCPU%u's page tables (L4 mfn %#lx) refused: %d\n",
@@ -200,6 +201,8 @@ long do_domctl(uint64_t arg)
         struct list_head *p;
         unsigned long f;
         uint64_t n = 0;
+        if (!guest_array_ok(g->mfn_list, g->max, sizeof(uint64_t)))
+            return -EFAULT;
         rc = 0;
         spin_lock_irqsave(&d->page_lock, f);
         list_for_each(p, &d->page_list) {

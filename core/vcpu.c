@@ -6,6 +6,7 @@
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/guest_values.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
 #include <hvlab/time.h>
@@ -104,9 +105,9 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         struct vcpu_guest_context c;
         if (copy_from_guest(&c, arg, sizeof(c)))
             return -EFAULT;
-        if (c.cr3_mfn != current->arch.guest_l4_mfn || !guest_range_ok(c.rip, 1) ||
-            !guest_range_ok(c.rsp, 0))
-            return -EINVAL;             /* same address space as the caller */
+        /* Same address space as the caller; nothing that would fault when loaded. */
+        if (c.cr3_mfn != current->arch.guest_l4_mfn || guest_context_check(&c) < 0)
+            return -EINVAL;
         if (v->arch.started)
             return -EEXIST;
         /* The vCPU holds its own base reference (see pv_set_base). */
