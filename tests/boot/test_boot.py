@@ -209,8 +209,10 @@ def case_isolation() -> None:
     d = "tests/scenarios/isolation"
     r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
              modules=scenario_modules(d, ["cpuloop", "isolation"],
-                                      ["iso.cfg", "bystander.cfg"]))
+                                      ["iso.cfg", "bystander.cfg", "bigmem.cfg"]))
     check(r.status == 0, "the machine survives and powers off cleanly", r)
+    check("expect: 'create bigmem.cfg' failed with ENOMEM, as expected" in r.output,
+          "dom0's createdomain with maxmem 1 TiB is refused with ENOMEM", r)
     m = re.search(r"\(d2\) isolation: (\d+) passed, (\d+) failed", r.output)
     check(m is not None, "the isolation guest reports its summary", r)
     check(int(m.group(1)) >= 60 and m.group(2) == "0",
