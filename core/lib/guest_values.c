@@ -12,9 +12,9 @@
 
 #define RFLAGS_FIXED   (1UL << 1)       /* reserved, always 1 */
 #define RFLAGS_IF      (1UL << 9)
-/* CF PF AF ZF SF DF OF: the flags a guest computes with. */
+/* CF PF AF ZF SF TF DF OF: what ring 3 may change with POPF anyway. */
 #define RFLAGS_GUEST   ((1UL << 0) | (1UL << 2) | (1UL << 4) | (1UL << 6) | (1UL << 7) | \
-                        (1UL << 10) | (1UL << 11))
+                        (1UL << 8) | (1UL << 10) | (1UL << 11))
 
 _Static_assert(GUEST_VIRT_END == 1ULL << 47, "the guest half must be the lower canonical half");
 

@@ -22,10 +22,10 @@ bool guest_stack_ok(uint64_t rsp);
 /* count elements of size bytes from va lie in the guest half, with no overflow in
  * count * size or in the sum (an empty array is always fine). */
 bool guest_array_ok(uint64_t va, uint64_t count, uint64_t size);
-/* RFLAGS for ring 3: the guest's arithmetic flags and DF; IF and the reserved bit 1
- * forced on; everything else (TF, IOPL, NT, RF, VM, AC, VIF, VIP, ID) off. TF is off
- * because a SYSCALL executed with TF set takes its single-step trap in ring 0, on the
- * guest's stack, before the hypervisor has switched stacks. */
+/* RFLAGS for ring 3: what ring 3 may set itself with POPF (the arithmetic flags, TF,
+ * DF); IF and the reserved bit 1 forced on; IOPL, NT, RF, VM, AC, VIF, VIP, ID off.
+ * TF is harmless to the hypervisor: SFMASK clears it on SYSCALL, so its single-step
+ * trap never lands in ring 0, and every other entry switches to the vCPU's stack. */
 uint64_t guest_rflags_sanitize(uint64_t rflags);
 /* A vCPU context from a guest (VCPUOP_initialise) or dom0 (setvcpucontext): 0, or
  * -EINVAL naming nothing loaded. Checks RIP, RSP, FS/GS bases and the event callback;

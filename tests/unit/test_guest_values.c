@@ -69,12 +69,12 @@ static void test_rflags(void)
     static const struct { uint64_t in, out; } rows[] = {
         { 0, 0x202 },                                   /* IF and bit 1 forced */
         { 0x8d5 | 0x400, 0xed7 },                       /* arithmetic flags and DF kept */
+        { 1UL << 8, 0x302 },                            /* TF kept: POPF sets it too */
         { 3UL << 12, 0x202 },                           /* IOPL 3 dropped */
-        { 1UL << 8, 0x202 },                            /* TF dropped */
         { 1UL << 14, 0x202 },                           /* NT */
         { 1UL << 16 | 1UL << 17, 0x202 },               /* RF, VM */
         { 1UL << 18 | 1UL << 19 | 1UL << 20 | 1UL << 21, 0x202 },   /* AC VIF VIP ID */
-        { ~0ULL, 0xed7 },
+        { ~0ULL, 0xfd7 },
     };
     for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
         uint64_t got = guest_rflags_sanitize(rows[i].in);

@@ -20,6 +20,7 @@
 #define MSR_LSTAR  0xc0000082
 #define MSR_SFMASK 0xc0000084
 #define GUEST_RED_ZONE 128
+#define RFLAGS_TF (1UL << 8)
 
 struct cpu_regs *guest_regs(struct vcpu *v);
 void syscall_entry(void);
@@ -49,6 +50,9 @@ static bool pv_bounce(struct vcpu *v, struct cpu_regs *r, uint64_t vector, uint6
     }
     r->rsp = sp;
     r->rip = handler;
+    /* As the CPU does when it delivers an exception: the handler is not single-stepped
+     * (with TF kept, every #DB would bounce again, until the guest stack runs out). */
+    r->rflags &= ~RFLAGS_TF;
     return true;
 }
 
