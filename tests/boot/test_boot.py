@@ -227,6 +227,18 @@ def case_isolation() -> None:
     check("(d0) scenario: done" in r.output, "dom0 carried on", r)
 
 
+def case_isolation_dom0() -> None:
+    """dom0 passes values that must be refused however privileged the caller: vCPU
+    contexts that would fault in ring 0, a max_pages beyond the machine."""
+    r = boot(IMAGE, Topology(2, 1, 256), "", TIMEOUT_S,
+             modules=["build/guest/isolation_dom0.elf"])
+    m = re.search(r"\(d0\) isolation: (\d+) passed, (\d+) failed", r.output)
+    check(m is not None, "the dom0 isolation guest reports its summary", r)
+    check(int(m.group(1)) >= 10 and m.group(2) == "0",
+          f"every dom0 isolation case holds ({m.group(0) if m else ''})", r)
+    check(r.status == 0, "dom0's poweroff ends the run cleanly", r)
+
+
 def case_pingpong() -> None:
     """Two domUs bounce an event back and forth over an interdomain channel."""
     d = "tests/scenarios/pingpong"
@@ -238,7 +250,7 @@ def case_pingpong() -> None:
 
 
 CASES = [make_topology_case(n, t) for n, t in TOPOLOGIES.items()] + [
-    case_three_domus, case_isolation, case_pingpong,
+    case_three_domus, case_isolation, case_isolation_dom0, case_pingpong,
     case_minimal_pv_dom0,
     case_maxcpus, case_unknown_and_bad_options,
     make_crash_case("pf", "exception 14 (#PF page fault)"),
