@@ -4,8 +4,10 @@
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
+#include <hvlab/panic.h>
 #include <hvlab/printk.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
@@ -40,7 +42,7 @@ int domain_set_vcpu_context(struct domain *d, unsigned vcpu, const struct vcpu_g
         return -EINVAL;
     if (v->arch.started)
         return -EEXIST;
-    if (c->cr3_mfn >= max_mfn || !guest_range_ok(c->rip, 1) || !guest_range_ok(c->rsp - 1, 1))
+    if (c->cr3_mfn >= max_mfn || guest_context_check(c) < 0)
         return -EINVAL;
     if ((rc = pv_set_base(d, c->cr3_mfn, 0)) < 0) {
         pr_warn("domain %u: vCPU%u's page tables (L4 mfn %#lx) refused: %d\n",
@@ -110,6 +112,11 @@ static long domctl_create(struct domctl *op)
     c->name[DOMNAME_LEN - 1] = '\0';
     if (c->max_vcpus == 0 || c->max_vcpus > MAX_VIRT_CPUS)
         return -EINVAL;
+    if (c->max_pages > frames_total_all()) {
+        pr_warn("domctl: domain '%s': max_pages %lu refused, the machine has %lu frames\n",
+                c->name, (unsigned long)c->max_pages, frames_total_all());
+        return -ENOMEM;
+    }
     struct cpupool *pool = cpupool_by_id(c->cpupool);
     if (!pool)
         return -ENOENT;
@@ -118,7 +125,8 @@ static long domctl_create(struct domctl *op)
     struct domain *d = domain_create_in(domain_alloc_id(), c->name, c->max_vcpus, false, pool);
     if (IS_ERR(d))
         return PTR_ERR(d);
-    d->max_pages = c->max_pages;
+    long rc = domain_set_max_pages(d, c->max_pages);   /* checked above: cannot fail */
+    ASSERT(rc == 0);
     op->domain = d->domain_id;
     return 0;
 }
@@ -160,10 +168,7 @@ long do_domctl(uint64_t arg)
         rc = 0;
         break;
     case DOMCTL_max_mem:
-        if (op.u.max_mem.max_pages < d->tot_pages)
-            return -EINVAL;
-        d->max_pages = op.u.max_mem.max_pages;
-        return 0;
+        return domain_set_max_pages(d, op.u.max_mem.max_pages);
     case DOMCTL_setvcpucontext:
         return domain_set_vcpu_context(d, op.u.vcpucontext.vcpu, &op.u.vcpucontext.ctx);
     case DOMCTL_getvcpuinfo:
@@ -200,6 +205,8 @@ long do_domctl(uint64_t arg)
         struct list_head *p;
         unsigned long f;
         uint64_t n = 0;
+        if (!guest_array_ok(g->mfn_list, g->max, sizeof(uint64_t)))
+            return -EFAULT;
         rc = 0;
         spin_lock_irqsave(&d->page_lock, f);
         list_for_each(p, &d->page_list) {

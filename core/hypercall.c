@@ -7,6 +7,7 @@
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
@@ -37,7 +38,7 @@ static long do_set_trap_table(uint64_t table)
             return -EFAULT;
         if (ti.vector == TRAP_TABLE_END && ti.address == 0)
             return 0;
-        if (ti.vector >= NR_GUEST_TRAPS || (ti.address && !guest_range_ok(ti.address, 1)))
+        if (ti.vector >= NR_GUEST_TRAPS || (ti.address && !guest_code_ok(ti.address)))
             return -EINVAL;
         v->arch.trap_handler[ti.vector] = ti.address;
     }
@@ -47,7 +48,7 @@ static long do_set_trap_table(uint64_t table)
 static long do_set_callbacks(uint64_t event, uint64_t failsafe)
 {
     (void)failsafe;
-    if (event && !guest_range_ok(event, 1))
+    if (event && !guest_code_ok(event))
         return -EINVAL;
     current->arch.event_callback = event;
     return 0;
@@ -62,6 +63,8 @@ static long do_console_io(uint64_t cmd, uint64_t count, uint64_t buf)
     case CONSOLEIO_write:
         if (count > CONSOLEIO_MAX)
             return -E2BIG;
+        if (!guest_array_ok(buf, count, 1))
+            return -EFAULT;
         for (uint64_t done = 0; done < count;) {
             size_t n = MIN(sizeof(kbuf), count - done);
             if (copy_from_guest(kbuf, buf + done, n))
@@ -157,6 +160,8 @@ static long do_multicall(uint64_t list, uint64_t count)
 
     if (count > MULTICALL_MAX)
         return -E2BIG;
+    if (!guest_array_ok(list, count, sizeof(e)))
+        return -EFAULT;
     for (uint64_t i = 0; i < count; i++) {
         uint64_t va = list + i * sizeof(e);
         if (copy_from_guest(&e, va, sizeof(e)))

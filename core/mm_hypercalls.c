@@ -5,6 +5,7 @@
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
 #include <hvlab/percpu.h>
@@ -61,6 +62,8 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_va, uint64_t for
         return PTR_ERR(owner);
     if (count > MMU_BATCH_MAX)
         return -E2BIG;
+    if (!guest_array_ok(reqs, count, sizeof(req)))
+        return -EFAULT;
     for (; done < count; done++) {
         if (copy_from_guest(&req, reqs + done * sizeof(req), sizeof(req))) {
             rc = -EFAULT;
@@ -141,6 +144,8 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_va, uint64_t forei
     (void)foreigndom;
     if (count > MMU_BATCH_MAX)
         return -E2BIG;
+    if (!guest_array_ok(ops, count, sizeof(op)))
+        return -EFAULT;
     for (; done < count; done++) {
         if (copy_from_guest(&op, ops + done * sizeof(op), sizeof(op))) {
             rc = -EFAULT;
@@ -220,6 +225,8 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
             return -EFAULT;
         if (r.extent_order != 0 || r.nr_extents > MEMOP_MAX_EXTENTS)
             return -EINVAL;
+        if (!guest_array_ok(r.extent_start, r.nr_extents, sizeof(uint64_t)))
+            return -EFAULT;
         if (IS_ERR(t = memop_target(r.domid)))
             return PTR_ERR(t);
         return cmd == XENMEM_decrease_reservation ? memop_decrease(t, &r)

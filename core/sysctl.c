@@ -2,6 +2,7 @@
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
 #include <hvlab/percpu.h>
@@ -66,6 +67,8 @@ long do_sysctl(uint64_t arg)
         struct sysctl_readconsole *r = &op.u.readconsole;
         char buf[512];
         uint32_t want = r->count, got = 0;
+        if (!guest_array_ok(r->buffer, want, 1))
+            return -EFAULT;
         while (got < want) {
             size_t n = console_log_read(buf, MIN(sizeof(buf), want - got), &r->index);
             if (!n)

@@ -8,6 +8,7 @@
 #include <hvlab/percpu.h>
 #include <hvlab/smp.h>
 #include <hvlab/time.h>
+#include <hvlab/time_arith.h>
 #include <hvlab/timer.h>
 #include <hvlab/trace.h>
 #include <hvlab/x86/apic.h>
@@ -23,7 +24,9 @@ static void timer_reprogram(struct percpu *pc)
     if (pc->timer_programmed && pc->timer_programmed <= first->expires)
         return;                         /* an earlier shot is pending: it re-arms */
     pc->timer_programmed = first->expires;
-    lapic_timer_oneshot_ns(first->expires - NOW());
+    /* Saturating: a deadline long past must fire now, not wrap into a 4 s wait that
+     * every other timer of this pCPU would sit behind. */
+    lapic_timer_oneshot_ns(timer_ns_until(first->expires, NOW()));
 }
 
 static void timer_irq(struct cpu_regs *regs)

@@ -211,7 +211,8 @@ static long trace_stream_append(const struct trace_stream_write *w)
         return -ENODEV;
     spin_lock(&stream_lock);
     uint64_t len = *(volatile uint64_t *)(shm + 8);
-    if (w->len > shm_size || SHM_DATA + len + w->len > shm_size)
+    /* Written so that no sum can wrap, whatever len and w->len hold. */
+    if (len > shm_size - SHM_DATA || w->len > shm_size - SHM_DATA - len)
         rc = -ENOSPC;                   /* the collector reports it: never silent */
     else if (copy_from_guest(shm + SHM_DATA + len, w->buf, w->len))
         rc = -EFAULT;

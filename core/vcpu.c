@@ -6,9 +6,11 @@
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/guest_values.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
 #include <hvlab/time.h>
+#include <hvlab/time_arith.h>
 #include <hvlab/timer.h>
 #include <hvlab/xmalloc.h>
 #include <public/sched.h>
@@ -79,13 +81,15 @@ int vcpu_up(struct vcpu *v)
     return 0;
 }
 
+/* deadline: absolute NOW() ns, signed; 0 stops the timer. A past (or negative)
+ * deadline fires at once, an absurdly far one at most TIMER_MAX_AHEAD_NS from now. */
 long do_set_timer_op(uint64_t deadline)
 {
     struct vcpu *v = current;
     if (deadline == 0)
         timer_stop(&v->singleshot_timer);
     else
-        timer_set(&v->singleshot_timer, (s_time_t)deadline);
+        timer_set(&v->singleshot_timer, timer_deadline_clamp((s_time_t)deadline, NOW()));
     return 0;
 }
 
@@ -101,9 +105,9 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         struct vcpu_guest_context c;
         if (copy_from_guest(&c, arg, sizeof(c)))
             return -EFAULT;
-        if (c.cr3_mfn != current->arch.guest_l4_mfn || !guest_range_ok(c.rip, 1) ||
-            !guest_range_ok(c.rsp, 0))
-            return -EINVAL;             /* same address space as the caller */
+        /* Same address space as the caller; nothing that would fault when loaded. */
+        if (c.cr3_mfn != current->arch.guest_l4_mfn || guest_context_check(&c) < 0)
+            return -EINVAL;
         if (v->arch.started)
             return -EEXIST;
         /* The vCPU holds its own base reference (see pv_set_base). */
@@ -171,7 +175,7 @@ long sched_poll(uint64_t arg)
         return 0;
     }
     if (p.timeout_ns)
-        timer_set(&v->poll_timer, p.timeout_ns);
+        timer_set(&v->poll_timer, timer_deadline_clamp(p.timeout_ns, NOW()));
     vcpu_block_current();
     return 0;
 }

@@ -54,6 +54,24 @@ struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned m
     return pg;
 }
 
+int domain_set_max_pages(struct domain *d, uint64_t max_pages)
+{
+    unsigned long flags;
+    int rc = 0;
+
+    /* More than the machine has can never be honoured; accepting it would only let
+     * the domain's reservations drain every free frame its neighbours count on. */
+    if (max_pages > frames_total_all())
+        return -ENOMEM;
+    spin_lock_irqsave(&d->page_lock, flags);
+    if (max_pages < d->tot_pages)
+        rc = -EINVAL;
+    else
+        d->max_pages = max_pages;
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return rc;
+}
+
 static void unaccount(struct domain *d, struct page_info *pg)
 {
     list_del(&pg->list);

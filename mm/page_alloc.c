@@ -153,6 +153,15 @@ unsigned long frames_total(unsigned node)
     return node < nr_zones ? __atomic_load_n(&zones[node].total, __ATOMIC_RELAXED) : 0;
 }
 
+unsigned long frames_total_all(void)
+{
+    unsigned long sum = 0;
+
+    for (unsigned n = 0; n < nr_zones; n++)
+        sum += frames_total(n);
+    return sum;
+}
+
 unsigned long frames_free_all(void)
 {
     unsigned long sum = 0;

@@ -119,6 +119,9 @@ domid_t domain_alloc_id(void);
 /* Domain memory (mm/domain_mem.c): frames move between the allocator and a domain
  * only here, so the accounting (tot_pages, node_pages) is always right. */
 struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned memflags);
+/* dom0's bound on d's frames: -ENOMEM above the machine's total (frames_total_all),
+ * -EINVAL below what d holds now; 0 when set. */
+int domain_set_max_pages(struct domain *d, uint64_t max_pages);
 int domain_free_frame(struct domain *d, struct page_info *pg);   /* -EBUSY if in use */
 void domain_relinquish_memory(struct domain *d);                  /* on destroy */
 /* A frame the hypervisor writes into, shared with d (which may map it, read-only

@@ -99,6 +99,7 @@ void free_heap_pages(void *va, unsigned order);
 unsigned long frames_free(unsigned node);
 unsigned long frames_total(unsigned node);
 unsigned long frames_free_all(void);
+unsigned long frames_total_all(void);   /* every frame the zones were given: the machine */
 
 /* Since boot: frames allocated from `node`, and allocations that preferred `node` but
  * were served by another one. */

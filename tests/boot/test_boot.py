@@ -209,17 +209,34 @@ def case_isolation() -> None:
     d = "tests/scenarios/isolation"
     r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
              modules=scenario_modules(d, ["cpuloop", "isolation"],
-                                      ["iso.cfg", "bystander.cfg"]))
+                                      ["iso.cfg", "bystander.cfg", "bigmem.cfg"]))
     check(r.status == 0, "the machine survives and powers off cleanly", r)
+    check("expect: 'create bigmem.cfg' failed with ENOMEM, as expected" in r.output,
+          "dom0's createdomain with maxmem 1 TiB is refused with ENOMEM", r)
+    check(re.search(r"domctl: domain 'bigmem': max_pages 268435456 refused, the machine has "
+                    r"\d+ frames", r.output) is not None,
+          "the hypervisor says why it refused the 1 TiB maxmem", r)
     m = re.search(r"\(d2\) isolation: (\d+) passed, (\d+) failed", r.output)
     check(m is not None, "the isolation guest reports its summary", r)
-    check(int(m.group(1)) >= 60 and m.group(2) == "0",
+    check(int(m.group(1)) >= 100 and m.group(2) == "0",
           f"every isolation case holds ({m.group(0) if m else ''})", r)
     check("(d2) isolation: domain 2, 2048 pages, unprivileged" in r.output,
           "the test ran unprivileged", r)
     check(re.search(r"\(d1\) result bench=cpuloop dom=1 iters=\d+ ms=100", r.output)
           is not None, "the bystander finished its work", r)
     check("(d0) scenario: done" in r.output, "dom0 carried on", r)
+
+
+def case_isolation_dom0() -> None:
+    """dom0 passes values that must be refused however privileged the caller: vCPU
+    contexts that would fault in ring 0, a max_pages beyond the machine."""
+    r = boot(IMAGE, Topology(2, 1, 256), "", TIMEOUT_S,
+             modules=["build/guest/isolation_dom0.elf"])
+    m = re.search(r"\(d0\) isolation: (\d+) passed, (\d+) failed", r.output)
+    check(m is not None, "the dom0 isolation guest reports its summary", r)
+    check(int(m.group(1)) >= 10 and m.group(2) == "0",
+          f"every dom0 isolation case holds ({m.group(0) if m else ''})", r)
+    check(r.status == 0, "dom0's poweroff ends the run cleanly", r)
 
 
 def case_pingpong() -> None:
@@ -233,7 +250,7 @@ def case_pingpong() -> None:
 
 
 CASES = [make_topology_case(n, t) for n, t in TOPOLOGIES.items()] + [
-    case_three_domus, case_isolation, case_pingpong,
+    case_three_domus, case_isolation, case_isolation_dom0, case_pingpong,
     case_minimal_pv_dom0,
     case_maxcpus, case_unknown_and_bad_options,
     make_crash_case("pf", "exception 14 (#PF page fault)"),

@@ -1,7 +1,11 @@
 # Test guests, linked with the guest runtime (guest/guest.mk).
 # isolation: a domU that tries what a PV guest must not be able to do and prints
 # "isolation: <case> ok|FAILED (...)" per case, then "isolation: N passed, N failed".
-$(eval $(call guest_image,isolation,tests/guests/isolation.c))
+$(eval $(call guest_image,isolation,tests/guests/isolation.c tests/guests/isolation_values.c \
+	tests/guests/isolation_report.c))
+# isolation_dom0: booted as dom0, passes values dom0 must not get through either.
+$(eval $(call guest_image,isolation_dom0,tests/guests/isolation_dom0.c \
+	tests/guests/isolation_report.c))
 # hvframes: a domU that tries to turn its shared info page (a frame the hypervisor
 # writes into) into a page table, and entry bits real hardware honours across domains.
 $(eval $(call guest_image,hvframes,tests/guests/hvframes.c))

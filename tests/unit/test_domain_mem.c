@@ -194,6 +194,39 @@ static void test_max_pages_enforced(void)
     CHECK_EQ(frames_free_all(), start_free);
 }
 
+/* dom0's max_pages: never above the machine's frames (512 here), never below what
+ * the domain holds; a refused value leaves the old one. */
+static void test_set_max_pages(void)
+{
+    static const struct { uint64_t max; int rc; uint64_t after; } rows[] = {
+        { 8, 0, 8 },
+        { 2 * NODE_FRAMES, 0, 2 * NODE_FRAMES },        /* the whole machine: allowed */
+        { 2 * NODE_FRAMES + 1, -ENOMEM, 2 * NODE_FRAMES },
+        { 1ULL << 28, -ENOMEM, 2 * NODE_FRAMES },       /* 1 TiB of 4 KiB frames */
+        { ~0ULL, -ENOMEM, 2 * NODE_FRAMES },
+        { 3, -EINVAL, 2 * NODE_FRAMES },                /* below the 4 it holds */
+        { 4, 0, 4 },
+    };
+
+    if (!setup())
+        return;
+    CHECK_EQ(frames_total_all(), 2 * NODE_FRAMES);
+    domu.max_pages = 4;
+    for (unsigned i = 0; i < 4; i++)
+        CHECK(domain_alloc_frame(&domu, NUMA_NO_NODE, 0) != NULL);
+    for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
+        int rc = domain_set_max_pages(&domu, rows[i].max);
+        if (rc != rows[i].rc || domu.max_pages != rows[i].after)
+            printf("    row %u: max %#llx\n", i, (unsigned long long)rows[i].max);
+        CHECK_EQ(rc, rows[i].rc);
+        CHECK_EQ(domu.max_pages, rows[i].after);
+    }
+    CHECK(domain_alloc_frame(&domu, NUMA_NO_NODE, 0) == NULL);
+    CHECK_EQ(domu.tot_pages, 4);
+    domain_relinquish_memory(&domu);
+    CHECK_EQ(frames_free_all(), start_free);
+}
+
 static void test_free_frame_rules(void)
 {
     struct page_info *other, *x;
@@ -403,6 +436,7 @@ static void test_relinquish_big_random_domain(void)
 static const struct unit_case cases[] = {
     { "alloc_accounting", test_alloc_accounting },
     { "max_pages_enforced", test_max_pages_enforced },
+    { "set_max_pages: bounded by the machine and by tot_pages", test_set_max_pages },
     { "free_frame_rules", test_free_frame_rules },
     { "relinquish_returns_everything", test_relinquish_returns_everything },
     { "relinquish_orphans_foreign_mappings", test_relinquish_orphans_foreign_mappings },

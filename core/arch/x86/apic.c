@@ -7,6 +7,7 @@
 #include <hvlab/printk.h>
 #include <hvlab/smp.h>
 #include <hvlab/time.h>
+#include <hvlab/time_arith.h>
 #include <hvlab/topology.h>
 #include <hvlab/x86/apic.h>
 
@@ -98,13 +99,8 @@ void lapic_calibrate(void)
     ticks_per_ns_32 = (lapic_timer_hz << 32) / 1000000000u;
 }
 
-void lapic_timer_oneshot_ns(s_time_t ns)
+void lapic_timer_oneshot_ns(uint64_t ns)
 {
-    uint64_t ticks = ns <= 0 ? 1 : (uint64_t)(((unsigned __int128)ns * ticks_per_ns_32) >> 32);
-    if (ticks == 0)
-        ticks = 1;
-    if (ticks > 0xffffffffu)
-        ticks = 0xffffffffu;        /* the queue re-arms when this early shot fires */
     lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);   /* one-shot, unmasked */
-    lapic_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
+    lapic_write(LAPIC_TIMER_INIT, timer_ns_to_ticks(ns, ticks_per_ns_32));
 }

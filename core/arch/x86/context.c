@@ -4,6 +4,7 @@
  * stacks, page tables, TSS.RSP0 and the guest's FS/GS bases. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
+#include <hvlab/guest_values.h>
 #include <hvlab/mm.h>
 #include <hvlab/panic.h>
 #include <hvlab/percpu.h>
@@ -60,13 +61,14 @@ void arch_vcpu_destroy(struct vcpu *v)
     v->arch.stack = NULL;
 }
 
+/* c has passed guest_context_check (its callers' first step). */
 void arch_set_guest_context(struct vcpu *v, const struct vcpu_guest_context *c)
 {
     struct cpu_regs *r = guest_regs(v);
     memset(r, 0, sizeof(*r));
     r->rip = c->rip;
     r->rsp = c->rsp;
-    r->rflags = (1UL << 9) | 2;         /* IF; IOPL 0: no port access, no CLI */
+    r->rflags = guest_rflags_sanitize(c->rflags);   /* IF; IOPL 0: no port access, no CLI */
     r->cs = SEL_USER_CS | 3;
     r->ss = SEL_USER_DS | 3;
     r->rdi = c->rdi; r->rsi = c->rsi; r->rdx = c->rdx; r->rcx = c->rcx;

@@ -4,7 +4,9 @@
  * which pops it. The guest never runs with IOPL > 0, so CLI, HLT, IN/OUT, MOV CR and
  * WRMSR all raise #GP, which is bounced to the guest like any other exception. */
 #include <hvlab/domain.h>
+#include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/guest_values.h>
 #include <hvlab/percpu.h>
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
@@ -17,9 +19,8 @@
 #define MSR_STAR   0xc0000081
 #define MSR_LSTAR  0xc0000082
 #define MSR_SFMASK 0xc0000084
-#define RFLAGS_IF   (1UL << 9)
-#define RFLAGS_IOPL (3UL << 12)
 #define GUEST_RED_ZONE 128
+#define RFLAGS_TF (1UL << 8)
 
 struct cpu_regs *guest_regs(struct vcpu *v);
 void syscall_entry(void);
@@ -59,31 +60,32 @@ static bool pv_bounce(struct vcpu *v, struct cpu_regs *r, uint64_t vector, uint6
     }
     r->rsp = sp;
     r->rip = handler;
+    /* As the CPU does when it delivers an exception: the handler is not single-stepped
+     * (with TF kept, every #DB would bounce again, until the guest stack runs out). */
+    r->rflags &= ~RFLAGS_TF;
     return true;
 }
 
 /* SCHEDOP_iret: pop the bounce frame at the guest's RSP. Returns the restored RAX
- * (the hypercall's "result"). */
+ * (the hypercall's "result"). A frame the hypervisor could not load (unreadable, or a
+ * RIP or RSP outside the guest half, where IRETQ would fault in ring 0 on real
+ * hardware) is refused: -EFAULT or -EINVAL, and the vCPU's registers stay as they
+ * were, so the guest carries on after its hypercall. */
 long pv_iret(void)
 {
     struct vcpu *v = current;
     struct cpu_regs *r = guest_regs(v);
     struct guest_bounce_frame f;
 
-    if (copy_from_guest(&f, r->rsp, sizeof(f)) != 0) {
-        domain_crash(v->domain, "SCHEDOP_iret with an unreadable frame");
-        return -14;
-    }
-    /* IRETQ to a non-canonical RIP faults in ring 0 on real hardware: refuse it. */
-    if (!guest_range_ok(f.rip, 1) || !guest_range_ok(f.rsp, 0)) {
-        domain_crash(v->domain, "SCHEDOP_iret to an address outside the guest half");
-        return -14;
-    }
+    if (copy_from_guest(&f, r->rsp, sizeof(f)) != 0)
+        return -EFAULT;
+    if (!guest_code_ok(f.rip) || !guest_stack_ok(f.rsp))
+        return -EINVAL;
     r->rip = f.rip;
     r->rsp = f.rsp;
     r->rcx = f.rcx;
     r->r11 = f.r11;
-    r->rflags = (f.rflags & 0x0dd5UL) | RFLAGS_IF | 2;  /* arithmetic flags only */
+    r->rflags = guest_rflags_sanitize(f.rflags);
     if (f.vector == BOUNCE_VECTOR_UPCALL && v->vcpu_info)
         v->vcpu_info->evtchn_upcall_mask = 0;
     return (long)f.rax;

@@ -10,7 +10,7 @@ uint32_t lapic_id(void);
 void lapic_eoi(void);
 void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 void lapic_calibrate(void);                   /* BSP, after TSC calibration */
-void lapic_timer_oneshot_ns(s_time_t ns);     /* fire VEC_TIMER in ns (>= 1 tick) */
+void lapic_timer_oneshot_ns(uint64_t ns);     /* fire VEC_TIMER in ns (1 tick .. 2^32-1 ticks) */
 extern uint64_t lapic_timer_hz;
 
 #define ICR_INIT      0x00000500
