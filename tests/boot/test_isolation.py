@@ -49,7 +49,7 @@ def case_hvframes() -> None:
     r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
              modules=scenario_modules(d, ["cpuloop", "hvframes"],
                                       ["hvframes.cfg", "bystander.cfg"]))
-    check_contained(r, "hvframes", 2, 15)
+    check_contained(r, "isolation", 2, 15)
     check_no_frame_leaked(r)
 
 

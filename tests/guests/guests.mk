@@ -8,4 +8,4 @@ $(eval $(call guest_image,isolation_dom0,tests/guests/isolation_dom0.c \
 	tests/guests/isolation_report.c))
 # hvframes: a domU that tries to turn its shared info page (a frame the hypervisor
 # writes into) into a page table, and entry bits real hardware honours across domains.
-$(eval $(call guest_image,hvframes,tests/guests/hvframes.c))
+$(eval $(call guest_image,hvframes,tests/guests/hvframes.c tests/guests/isolation_report.c))

@@ -7,39 +7,14 @@
  * the page must work as before afterwards. It also tries entry bits that real hardware
  * (not QEMU) would honour across domains: global, uncached, write-through.
  *
- * Prints "hvframes: <case> ok|FAILED (...)" per case, then "hvframes: N passed,
- * N failed"; main returns the failure count. */
-#include <guest.h>
-
-static unsigned passed, failed;
+ * Prints "isolation: <case> ok|FAILED (...)" per case, then "isolation: N passed,
+ * N failed" (isolation_report.c); main returns the failure count. */
+#include "isolation.h"
 
 /* While the shared info page is read-only nothing may print (the console path masks
  * events, a write to that page): outcomes wait here until it is writable again. */
 static struct { char name[48]; long rc, want; bool undone; } held[16];
 static unsigned nr_held;
-
-static __printf(3, 4) void result(const char *name, bool ok, const char *fmt, ...)
-{
-    char what[160];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    printf("hvframes: %s %s (%s)\n", name, ok ? "ok" : "FAILED", what);
-    if (ok)
-        passed++;
-    else
-        failed++;
-}
-
-static uint64_t l1e_of(uint64_t va)
-{
-    const uint64_t *e;
-    uint64_t ma;
-
-    return pt_l1e(va, false, &e, &ma) == 0 ? *e : ~0ULL;
-}
 
 /* rc must be an error (with want != 0: exactly -want); undo() runs if the hypervisor
  * accepted, so that the rest of the run (and the domain's destruction) is not
@@ -158,7 +133,7 @@ int main(const struct start_info *si)
     uint64_t t0;
     long rc, ro;
 
-    printf("hvframes: domain %u, shared info at mfn %#llx, %s\n", si->domid,
+    printf("isolation: hvframes, domain %u, shared info at mfn %#llx, %s\n", si->domid,
            (unsigned long long)si_mfn, guest_is_privileged() ? "privileged" : "unprivileged");
     /* Events off while the page is read-only: the upcall writes to it. */
     flags = local_irq_save();
@@ -179,6 +154,5 @@ int main(const struct start_info *si)
            "slept from %llu to %llu ns", (unsigned long long)t0,
            (unsigned long long)guest_now_ns());
     entry_bit_cases();
-    printf("hvframes: %u passed, %u failed\n", passed, failed);
-    return (int)failed;
+    return (int)report_summary();
 }

@@ -215,14 +215,6 @@ static bool own_mfn(uint64_t mfn)
     return mfn_to_pfn(mfn) != ~0ULL;
 }
 
-static uint64_t l1e_of(uint64_t va)
-{
-    const uint64_t *e;
-    uint64_t ma;
-
-    return pt_l1e(va, false, &e, &ma) == 0 ? *e : ~0ULL;
-}
-
 /* update_va_mapping of scratch to mfn must fail and leave the mapping alone. */
 static void expect_no_map(const char *name, uint64_t scratch, uint64_t mfn, uint64_t flags)
 {

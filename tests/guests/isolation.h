@@ -1,7 +1,8 @@
 /* The isolation tests' reporting (isolation_report.c), shared by the domU guest's case
  * files (isolation.c: faults, page tables, hypercall arguments; isolation_values.c:
  * guest values the hypervisor loads or computes with) and the dom0 guest
- * (isolation_dom0.c: values dom0 passes). Each case prints one line, see isolation.c. */
+ * (isolation_dom0.c: values dom0 passes), and the hvframes guest (hvframes.c: frames
+ * the hypervisor writes into). Each case prints one line, see isolation.c. */
 #ifndef ISOLATION_H
 #define ISOLATION_H
 
@@ -16,6 +17,8 @@ void expect(const char *name, long rc, const int *allowed, unsigned n);
 #define EXPECT_ERR(name, rc) expect(name, rc, NULL, 0)
 /* Prints "isolation: N passed, N failed"; returns the failure count. */
 unsigned report_summary(void);
+/* The L1 entry that maps va in the running page tables, ~0 if none. */
+uint64_t l1e_of(uint64_t va);
 
 /* isolation_values.c */
 void value_cases(void);

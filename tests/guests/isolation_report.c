@@ -1,5 +1,6 @@
-/* The isolation tests' reporting (see isolation.h), shared by the domU guest
- * (isolation.c, isolation_values.c) and the dom0 one (isolation_dom0.c). */
+/* The isolation tests' reporting and shared helpers (see isolation.h), used by the domU
+ * guest (isolation.c, isolation_values.c), the dom0 one (isolation_dom0.c) and
+ * hvframes.c. */
 #include "isolation.h"
 
 static unsigned passed, failed;
@@ -41,6 +42,14 @@ void expect(const char *name, long rc, const int *allowed, unsigned n)
     } else {
         result(name, false, "returned %ld, expected an error", rc);
     }
+}
+
+uint64_t l1e_of(uint64_t va)
+{
+    const uint64_t *e;
+    uint64_t ma;
+
+    return pt_l1e(va, false, &e, &ma) == 0 ? *e : ~0ULL;
 }
 
 unsigned report_summary(void)
