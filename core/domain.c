@@ -26,7 +26,8 @@ static struct list_head domain_list = LIST_HEAD_INIT(domain_list);
 static spinlock_t domlist_lock = SPIN_LOCK_UNLOCKED;
 static domid_t next_domid = 1;
 
-static const char *const shutdown_names[] = { "poweroff", "reboot", "suspend", "crash" };
+static const char *const shutdown_names[] = { "poweroff", "reboot", "suspend", "crash",
+                                               "error" };
 
 const char *shutdown_reason_name(unsigned reason)
 {
@@ -167,7 +168,9 @@ int domain_unpause_by_controller(struct domain *d)
 }
 
 /* The domain stops running for good; dom0 hears of it through VIRQ_DOM_EXC. When
- * dom0 itself shuts down, so does the machine. */
+ * dom0 itself shuts down, so does the machine: powered off, or stopped with the
+ * failing status of SHUTDOWN_error (dom0 reported an error and said so on its
+ * console, so no call trace), or panicked if dom0 crashed. */
 void domain_shutdown(struct domain *d, unsigned reason)
 {
     struct vcpu *v;
@@ -192,6 +195,11 @@ void domain_shutdown(struct domain *d, unsigned reason)
     if (d == dom0) {
         if (reason == SHUTDOWN_crash)
             panic("dom0 crashed");
+        if (reason == SHUTDOWN_error) {
+            pr_err("hvlab: dom0 reported an error: stopping the machine (exit code %u)\n",
+                   EXIT_CODE_DOM0_ERROR);
+            machine_exit_failure(EXIT_CODE_DOM0_ERROR);
+        }
         machine_poweroff();
     }
     if (dom0)

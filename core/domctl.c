@@ -191,7 +191,7 @@ long do_domctl(uint64_t arg)
         rc = sched_adjust(d, &op.u.scheduler_op);
         break;
     case DOMCTL_shutdown:
-        if (op.u.shutdown.reason > SHUTDOWN_crash)
+        if (op.u.shutdown.reason > SHUTDOWN_MAX)
             return -EINVAL;
         domain_shutdown(d, op.u.shutdown.reason);
         return 0;

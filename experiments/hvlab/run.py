@@ -2,14 +2,15 @@
 
 Each configuration (scheduler x repetition) gets results/<name>/runs/<key>/ with its
 inputs (xl cfg files and dom0's scenario), console.txt, run.json (the QEMU command
-line, exit status, wall time, problems) and trace.bin, extracted from the ivshmem
-region file trace.shm (deleted afterwards: it is mostly empty). QEMU runs in the
-repository root, where the images are.
+line, exit status and what it means, wall time, problems) and trace.bin, extracted
+from the ivshmem region file trace.shm (deleted afterwards: it is mostly empty). QEMU
+runs in the repository root, where the images are.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import experiment, meta, report, results
+from . import console, experiment, machine, meta, report, results
 from . import trace as T
 from .experiment import Config, Experiment
 
@@ -56,6 +57,28 @@ def check_images(exp: Experiment) -> None:
                            f"built: {', '.join(avail) or 'none'})")
     if missing:
         raise RunError("missing images: " + "; ".join(missing))
+
+
+def run_state(info: dict, console_text: str) -> str:
+    """One line for the progress log: "ok", or how the run ended and why. A failing
+    scenario (dom0 stopped the machine with its error status) says "scenario failed"
+    and the command that failed, by file and line; a panic says "crashed"."""
+    if info.get("timed_out"):
+        return "timed out"
+    status = info.get("status")
+    errs = console.parse(console_text)["errors"] if console_text else []
+    if status == machine.EXIT_DOM0_ERROR:
+        first = next((e for e in errs if re.match(r"scenario:\d+: ", e)),
+                     errs[0] if errs else None)
+        return "scenario failed" + (f": {first}" if first else "")
+    if status == machine.EXIT_PANIC:
+        panic = next((e for e in errs if "Panic on CPU" in e), None)
+        return "crashed (hypervisor panic)" + (f": {panic}" if panic else "")
+    if info.get("errors"):
+        return "; ".join(info["errors"])
+    if status != 0:
+        return f"QEMU exit status {status} ({machine.describe_status(status)})"
+    return "ok"
 
 
 def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
@@ -98,6 +121,9 @@ def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
             info["errors"].append(f"trace: {e}")
         if os.path.exists(shm):
             os.remove(shm)
+    info["outcome"] = "timed out" if info["timed_out"] else \
+        machine.describe_status(info["status"])
+    info["state"] = run_state(info, text)
     with open(os.path.join(run_dir, "run.json"), "w") as f:
         json.dump(info, f, indent=2)
         f.write("\n")
@@ -133,9 +159,7 @@ def run(exp: Experiment, out_dir: str, jobs: int = 1, build: bool = True,
             else:
                 log(f"{head} running...")
         info = run_one(exp, cfg, os.path.join(out_dir, "runs", cfg.key))
-        state = "ok" if info["status"] == 0 and not info["errors"] else \
-            "timed out" if info["timed_out"] else \
-            "; ".join(info["errors"]) or f"QEMU exit status {info['status']}"
+        state = info["state"]
         with lock:
             if tty:
                 print(f" {info['wall_s']:.1f} s, {state}", flush=True)

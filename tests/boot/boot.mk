@@ -1,9 +1,11 @@
 # Boot tests under QEMU: tests/boot/test_boot.py boots build/hvlab.elf with several
-# topologies and options and checks what the hypervisor prints; test_trace.py runs
+# topologies and options and checks what the hypervisor prints; test_dom0_exit.py
+# checks how a failed scenario and a dom0 crash stop the machine; test_trace.py runs
 # scenarios with tracing into an ivshmem region and checks the streams.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
+	$(Q)$(PYTHON) tests/boot/test_dom0_exit.py
 	$(Q)$(PYTHON) tests/boot/test_trace.py
 	$(Q)$(PYTHON) tests/boot/test_sched.py
 	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py
