@@ -223,7 +223,12 @@ void domain_free(struct domain *d)
         /* Still mapped by another domain (dom0 may): freed by its last put_page. */
         release_frame(virt_to_page(d->shared_info));
     }
-    pr_info("domain %u (%s): destroyed, %lu frames returned, %lu free\n", d->domain_id,
-            d->name, d->frames_at_destroy, frames_free_all());
+    /* Logged after the last free, so the count includes everything d had. */
+    domid_t id = d->domain_id;
+    unsigned long frames = d->frames_at_destroy;
+    char name[sizeof(d->name)];
+    memcpy(name, d->name, sizeof(name));
     xfree(d);
+    pr_info("domain %u (%s): destroyed, %lu frames returned, %lu free\n", id, name, frames,
+            frames_free_all());
 }
