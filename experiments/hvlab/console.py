@@ -34,7 +34,8 @@ def strip_prefix(line: str) -> tuple[int | None, str]:
 
 def parse(text: str) -> dict:
     """results: one dict per result line (with "console_dom" when prefixed);
-    domains: domid -> name; scenario: "done", "failed" or "unfinished";
+    domains: domid -> name (a boot self-test's domain, named before "hvlab: boot
+    complete", is not part of the run); scenario: "done", "failed" or "unfinished";
     collector: dom0's trace collector summary {records, lost, bytes} or None;
     errors: lines reporting a failure (scenario errors, trace trouble, panics)."""
     results, domains, errors, collector = [], {}, [], None
@@ -48,6 +49,8 @@ def parse(text: str) -> dict:
                 rec["console_dom"] = dom
             results.append(rec)
             continue
+        if line.startswith("hvlab: boot complete"):
+            domains.clear()
         m = _DOMAIN.match(line)
         if m and m.group(2):
             domains.setdefault(int(m.group(1)), m.group(2))
