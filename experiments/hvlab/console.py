@@ -37,7 +37,8 @@ def parse(text: str) -> dict:
     domains: domid -> name (a boot self-test's domain, named before "hvlab: boot
     complete", is not part of the run); scenario: "done", "failed" or "unfinished";
     collector: dom0's trace collector summary {records, lost, bytes} or None;
-    errors: lines reporting a failure (scenario errors, trace trouble, panics)."""
+    errors: lines reporting a failure (scenario and cfg file errors by file and line,
+    trace trouble, panics)."""
     results, domains, errors, collector = [], {}, [], None
     scenario = "unfinished"
     for raw in text.splitlines():
@@ -62,7 +63,8 @@ def parse(text: str) -> dict:
         if m:
             collector = dict(zip(("records", "lost", "bytes"), map(int, m.groups())))
         if (line.startswith("scenario: ") and "failed:" in line
-                or re.match(r"scenario:\d+: ", line) or "Panic on CPU" in line
+                or re.match(r"scenario:\d+: ", line) or re.match(r"[\w.-]+\.cfg:\d+: ", line)
+                or "Panic on CPU" in line
                 or line.startswith("trace") and any(t in line for t in _TRACE_TROUBLE)):
             errors.append(line)
     return {"results": results, "domains": domains, "scenario": scenario,

@@ -36,6 +36,14 @@ def test_selftest_domain_is_not_a_run_domain():
     eq(console.parse(log)["domains"], {0: "Domain-0", 1: "hog1"}, "domain names")
 
 
+def test_cfg_file_errors():
+    c = console.parse("[   0.019997] (d0) bad.cfg:5: unknown key 'frobnicate'\n"
+                      "[   0.020003] (d0) scenario:4: create bad.cfg: the cfg file has problems\n"
+                      "[   0.020007] (d0) scenario: failed\n")
+    eq(c["errors"], ["bad.cfg:5: unknown key 'frobnicate'",
+                     "scenario:4: create bad.cfg: the cfg file has problems"], "both lines")
+
+
 def test_failed_scenario():
     c = console.parse("(d0) scenario: scenario:3: 'trace start' failed: ENOSYS\n"
                       "(d0) scenario: failed\n")
