@@ -19,9 +19,9 @@
  *    is always taken with interrupts off (irqsave).
  *  - Both ends of an interdomain pair change together, with both domains' locks
  *    held. So either lock pins the pair, and the peer domain too (its
- *    evtchn_destroy, the first step of its domain_destroy, needs our lock to unbind
- *    the pair, so no port keeps a pointer to a domain past its destroy): send holds
- *    only the sender's lock.
+ *    evtchn_destroy, which its domain_destroy runs before anything is freed, needs
+ *    our lock to unbind the pair, so no port keeps a pointer to a destroyed domain
+ *    and a pair holds no reference): send holds only the sender's lock.
  *  - Two event locks: lower domain id first; one domain, one lock. bind_interdomain
  *    knows both domains up front. close learns the peer only under its own lock and
  *    does not drop it to reorder (the pair could change in between), so when the
@@ -31,15 +31,17 @@
  *  - A command naming another domain holds a reference to it (domain_get) from the
  *    lookup to its return; the caller's own domain is held too, so every command
  *    puts what evtchn_target_domain gave it. A held domain may be dying: its table
- *    is then closing or gone (ECS_DYING, d->evtchn NULL), and nothing binds to it.
+ *    is then closing (ECS_DYING: no new port; a pair bound to a port it has not
+ *    closed yet is closed by the same loop) or gone (d->evtchn NULL).
  *  - Pending and mask bits, the selector and upcall_pending live in guest memory:
  *    atomic operations only, no lock.
  *  - Order with other locks: event_lock, then scheduler locks (vcpu_kick is called
  *    with an event_lock held). Code holding a scheduler lock must not raise events.
  *
  * Limitations. No FIFO ABI, no IPI or PIRQ channels, no bind_vcpu (interdomain
- * events go to vCPU 0), no reset. A port is found by a linear scan. A send kicks whenever it sets upcall_pending, even if it was already set (Xen kicks
- * only on 0 -> 1): an extra kick, but a lost wakeup is impossible. */
+ * events go to vCPU 0), no reset. A port is found by a linear scan. A send kicks
+ * whenever it sets upcall_pending, even if it was already set (Xen kicks only on
+ * 0 -> 1): an extra kick, but a lost wakeup is impossible. */
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
 #include <hvlab/guest_access.h>
@@ -381,7 +383,7 @@ static long evtchn_op_bind_interdomain(struct domain *ld, uint64_t arg)
         evtchn_raise(ld, lport);        /* sends to the unbound end were dropped */
     }
     evtchn_double_unlock(ld, rd, flags);
-    domain_put(rd);                     /* the pair holds no reference: see Locking */
+    domain_put(rd);                     /* a pair holds no reference: see Locking */
     if (lport < 0)
         return lport;
     b.local_port = lport;
