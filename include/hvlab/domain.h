@@ -123,13 +123,15 @@ void domain_crash(struct domain *d, const char *why);
 domid_t domain_alloc_id(void);
 
 /* core/domain_ref.c: lookups and references. Every pointer these return carries a
- * reference; drop it with domain_put on every path. Dying domains are never found. */
+ * reference; drop it with domain_put on every path. Dying domains are never found.
+ * domain_hold adds one to a domain the caller holds already, or to current's own. */
 struct domain *domain_get(domid_t id);         /* NULL if none */
 struct domain *domain_get_next(domid_t from);  /* first with id >= from, or NULL */
-void domain_hold(struct domain *d);            /* one more: the caller holds one, or d is current's */
+void domain_hold(struct domain *d);
 void domain_put(struct domain *d);             /* the last one frees d (domain_free) */
 int domain_list_add(struct domain *d);         /* -EEXIST: d's id is taken */
-int domain_unlist(struct domain *d);           /* mark dying, off the list; -ESRCH: dying already */
+int domain_unlist(struct domain *d);           /* mark dying, off the list; -ESRCH if so */
+
 #define for_each_vcpu(d, v) \
     for (unsigned _i = 0; _i < (d)->max_vcpus; _i++) if (((v) = (d)->vcpus[_i]) != NULL)
 
