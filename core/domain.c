@@ -3,11 +3,15 @@
  * shuts itself down (SCHEDOP_shutdown), is shut down, or crashes; dom0 then destroys
  * it, and every frame goes back to the allocator.
  *
- * Locking: domlist_lock guards the list of domains; d->lock guards d->state and the
- * shutdown fields. Domain pointers are not reference-counted: a domain is destroyed
- * only by dom0's domctl, with its vCPUs paused, after which no hypercall can find it
- * (it is off the list first). Limitation: a concurrent lookup of a domain being
- * destroyed by another dom0 vCPU is not guarded (dom0 runs its toolstack on one vCPU). */
+ * Destruction has two halves (as Xen's domain_kill and the final put_domain):
+ * domain_destroy marks the domain dying and takes it off the list (no lookup finds it
+ * from then on), pauses its vCPUs, closes its event channels (so no peer keeps a
+ * pointer to it) and returns its memory; domain_free, run by the last domain_put,
+ * frees what a holder of a reference may still read: the vCPUs, the scheduler's data,
+ * the shared-info page and the struct itself. References: core/domain_ref.c.
+ *
+ * Locking: d->lock guards d->state and the shutdown fields; the list and the
+ * reference counts are core/domain_ref.c's. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
@@ -22,11 +26,10 @@
 #include <public/sched.h>
 
 struct domain *dom0;
-static struct list_head domain_list = LIST_HEAD_INIT(domain_list);
-static spinlock_t domlist_lock = SPIN_LOCK_UNLOCKED;
 static domid_t next_domid = 1;
 
-static const char *const shutdown_names[] = { "poweroff", "reboot", "suspend", "crash" };
+static const char *const shutdown_names[] = { "poweroff", "reboot", "suspend", "crash",
+                                               "error" };
 
 const char *shutdown_reason_name(unsigned reason)
 {
@@ -36,38 +39,6 @@ const char *shutdown_reason_name(unsigned reason)
 domid_t domain_alloc_id(void)
 {
     return __atomic_fetch_add(&next_domid, 1, __ATOMIC_SEQ_CST);
-}
-
-struct domain *domain_get(domid_t id)
-{
-    struct domain *found = NULL;
-    struct list_head *p;
-    unsigned long f;
-    spin_lock_irqsave(&domlist_lock, f);
-    list_for_each(p, &domain_list) {
-        struct domain *d = list_entry(p, struct domain, domlist);
-        if (d->domain_id == id) {
-            found = d;
-            break;
-        }
-    }
-    spin_unlock_irqrestore(&domlist_lock, f);
-    return found;
-}
-
-struct domain *domain_get_next(domid_t from)
-{
-    struct domain *best = NULL;
-    struct list_head *p;
-    unsigned long f;
-    spin_lock_irqsave(&domlist_lock, f);
-    list_for_each(p, &domain_list) {
-        struct domain *d = list_entry(p, struct domain, domlist);
-        if (d->domain_id >= from && (!best || d->domain_id < best->domain_id))
-            best = d;
-    }
-    spin_unlock_irqrestore(&domlist_lock, f);
-    return best;
 }
 
 static int domain_alloc_shared_info(struct domain *d)
@@ -92,14 +63,14 @@ struct domain *domain_create_in(domid_t id, const char *name, unsigned max_vcpus
                                 bool privileged, struct cpupool *pool)
 {
     struct domain *d;
-    unsigned long f;
     unsigned long free_before = frames_free_all();
 
-    if (max_vcpus == 0 || max_vcpus > MAX_VIRT_CPUS || domain_get(id))
+    if (max_vcpus == 0 || max_vcpus > MAX_VIRT_CPUS)
         return ERR_PTR(-EINVAL);
     d = xzalloc(sizeof(*d));
     if (!d)
         return ERR_PTR(-ENOMEM);
+    d->refcnt = 1;                      /* the creator's, then the list's */
     d->domain_id = id;
     fmt_snprintf(d->name, sizeof(d->name), "%s", name);
     d->is_privileged = privileged;
@@ -127,17 +98,16 @@ struct domain *domain_create_in(domid_t id, const char *name, unsigned max_vcpus
             goto fail;
         }
     }
-    spin_lock_irqsave(&domlist_lock, f);
-    list_add_tail(&d->domlist, &domain_list);
-    spin_unlock_irqrestore(&domlist_lock, f);
+    if ((err = domain_list_add(d)) < 0)
+        goto fail;                      /* the id is taken */
     TRACE(TRC_DOM_CREATE, id, 0, max_vcpus, 0);
     pr_info("domain %u (%s): created, %u vCPU%s, %lu frames free before\n", id, d->name,
             max_vcpus, max_vcpus == 1 ? "" : "s", free_before);
     return d;
 
 fail:
-    d->state = DOMSTATE_dying;
-    domain_destroy(d);
+    d->state = DOMSTATE_dying;          /* never listed, never ran: nothing to tear down */
+    domain_put(d);
     return ERR_PTR(err);
 }
 
@@ -166,7 +136,9 @@ int domain_unpause_by_controller(struct domain *d)
 }
 
 /* The domain stops running for good; dom0 hears of it through VIRQ_DOM_EXC. When
- * dom0 itself shuts down, so does the machine. */
+ * dom0 itself shuts down, so does the machine: powered off, or stopped with the
+ * failing status of SHUTDOWN_error (dom0 reported an error and said so on its
+ * console, so no call trace), or panicked if dom0 crashed. */
 void domain_shutdown(struct domain *d, unsigned reason)
 {
     struct vcpu *v;
@@ -191,6 +163,11 @@ void domain_shutdown(struct domain *d, unsigned reason)
     if (d == dom0) {
         if (reason == SHUTDOWN_crash)
             panic("dom0 crashed");
+        if (reason == SHUTDOWN_error) {
+            pr_err("hvlab: dom0 reported an error: stopping the machine (exit code %u)\n",
+                   EXIT_CODE_DOM0_ERROR);
+            machine_exit_failure(EXIT_CODE_DOM0_ERROR);
+        }
         machine_poweroff();
     }
     if (dom0)
@@ -203,41 +180,52 @@ void domain_crash(struct domain *d, const char *why)
     domain_shutdown(d, SHUTDOWN_crash);
 }
 
-/* Frees everything d holds. Its vCPUs must not run: they are paused here first. */
+/* The first half of destruction; the caller's reference (if any) stays valid. */
 int domain_destroy(struct domain *d)
 {
     struct vcpu *v;
-    unsigned long f;
-    unsigned long frames_before;
+    int rc;
 
     if (d == dom0 || d == current->domain)
         return -EINVAL;
-    d->state = DOMSTATE_dying;
-    if (d->vcpus)
-        for_each_vcpu(d, v) {
-            __atomic_add_fetch(&v->pause_count, 1, __ATOMIC_SEQ_CST);
-            vcpu_sleep_sync(v);
-        }
-    spin_lock_irqsave(&domlist_lock, f);
-    if (d->domlist.next)
-        list_del(&d->domlist);
-    spin_unlock_irqrestore(&domlist_lock, f);
+    if ((rc = domain_unlist(d)) < 0)
+        return rc;
+    for_each_vcpu(d, v) {
+        __atomic_add_fetch(&v->pause_count, 1, __ATOMIC_SEQ_CST);
+        vcpu_sleep_sync(v);
+    }
+    /* Closing every port unbinds the peers of interdomain channels, under both
+     * domains' event locks: after this no other domain holds a pointer to d. */
+    evtchn_destroy(d);
+    d->frames_at_destroy = d->tot_pages;
+    domain_relinquish_memory(d);
+    TRACE(TRC_DOM_DESTROY, d->domain_id, 0, d->frames_at_destroy, 0);
+    domain_put(d);                      /* the list's reference */
+    return 0;
+}
 
-    if (d->evtchn)
-        evtchn_destroy(d);
+/* The last reference is gone: nobody can reach d any more. Also frees a domain whose
+ * creation failed half-way (never listed, so never destroyed). */
+void domain_free(struct domain *d)
+{
+    struct vcpu *v;
+
+    ASSERT(d->state == DOMSTATE_dying && d != dom0);
+    evtchn_destroy(d);                  /* a half-created domain's table; else a no-op */
     if (d->vcpus) {
         for_each_vcpu(d, v)
             vcpu_destroy(v);
         xfree(d->vcpus);
     }
     sched_destroy_domain(d);
-    frames_before = d->tot_pages;
-    domain_relinquish_memory(d);
-    if (d->shared_info)
+    if (d->shared_info)                 /* freed now, or by a foreign mapping's put */
         domain_unshare_frame(virt_to_page(d->shared_info));
-    TRACE(TRC_DOM_DESTROY, d->domain_id, 0, frames_before, 0);
-    pr_info("domain %u (%s): destroyed, %lu frames returned, %lu free\n", d->domain_id,
-            d->name, frames_before, frames_free_all());
+    /* Logged after the last free, so the count includes everything d had. */
+    domid_t id = d->domain_id;
+    unsigned long frames = d->frames_at_destroy;
+    char name[sizeof(d->name)];
+    memcpy(name, d->name, sizeof(name));
     xfree(d);
-    return 0;
+    pr_info("domain %u (%s): destroyed, %lu frames returned, %lu free\n", id, name, frames,
+            frames_free_all());
 }

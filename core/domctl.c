@@ -1,6 +1,12 @@
 /* domctl: dom0's control of other domains (include/public/domctl.h). Everything here
  * is refused to unprivileged callers, and the target domain is looked up afresh for
- * every call. */
+ * every call, with a reference that do_domctl drops whatever the command returns.
+ *
+ * Locking: domctl_lock serializes every domctl (as Xen's), so a command never sees
+ * its domain half-destroyed by another: the lookup happens under the lock and a
+ * domain destroyed before it is not found. It is taken by a trylock loop with
+ * interrupts on, as cpupool_lock: the holder may wait for cross-CPU call answers
+ * from a pCPU that is waiting for the lock. Order: domctl_lock before the others. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
@@ -131,21 +137,13 @@ static long domctl_create(struct domctl *op)
     return 0;
 }
 
-long do_domctl(uint64_t arg)
-{
-    struct domctl op;
-    struct domain *d = NULL;
-    long rc;
+static spinlock_t domctl_lock = SPIN_LOCK_UNLOCKED;
 
-    if (!current->domain->is_privileged)
-        return -EPERM;
-    if (copy_from_guest(&op, arg, sizeof(op)))
-        return -EFAULT;
-    if (op.interface_version != DOMCTL_INTERFACE_VERSION)
-        return -EACCES;
-    if (op.cmd != DOMCTL_createdomain && op.cmd != DOMCTL_getdomaininfo &&
-        !(d = domain_get(op.domain)))
-        return -ESRCH;
+/* One command on d (NULL for createdomain), under domctl_lock; the caller drops d's
+ * reference. */
+static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
+{
+    long rc;
 
     switch (op.cmd) {
     case DOMCTL_createdomain:
@@ -160,9 +158,7 @@ long do_domctl(uint64_t arg)
         return 0;
     case DOMCTL_unpausedomain:
         return domain_unpause_by_controller(d);
-    case DOMCTL_getdomaininfo:
-        if (!(d = domain_get_next(op.domain)))
-            return -ESRCH;
+    case DOMCTL_getdomaininfo:             /* d: the first with an id >= op.domain */
         fill_info(d, &op.u.getdomaininfo);
         op.domain = d->domain_id;
         rc = 0;
@@ -196,7 +192,7 @@ long do_domctl(uint64_t arg)
         rc = sched_adjust(d, &op.u.scheduler_op);
         break;
     case DOMCTL_shutdown:
-        if (op.u.shutdown.reason > SHUTDOWN_crash)
+        if (op.u.shutdown.reason > SHUTDOWN_MAX)
             return -EINVAL;
         domain_shutdown(d, op.u.shutdown.reason);
         return 0;
@@ -230,5 +226,34 @@ long do_domctl(uint64_t arg)
     }
     if (rc >= 0 && copy_to_guest(arg, &op, sizeof(op)))
         return -EFAULT;
+    return rc;
+}
+
+long do_domctl(uint64_t arg)
+{
+    struct domctl op;
+    struct domain *d = NULL;
+    long rc;
+
+    if (!current->domain->is_privileged)
+        return -EPERM;
+    if (copy_from_guest(&op, arg, sizeof(op)))
+        return -EFAULT;
+    if (op.interface_version != DOMCTL_INTERFACE_VERSION)
+        return -EACCES;
+
+    while (!spin_trylock(&domctl_lock))
+        cpu_relax();
+    if (op.cmd == DOMCTL_getdomaininfo)
+        d = domain_get_next(op.domain);
+    else if (op.cmd != DOMCTL_createdomain)
+        d = domain_get(op.domain);
+    if (!d && op.cmd != DOMCTL_createdomain)
+        rc = -ESRCH;
+    else
+        rc = domctl_run(op, d, arg);
+    if (d)
+        domain_put(d);                  /* after a destroy, the put that frees it */
+    spin_unlock(&domctl_lock);
     return rc;
 }

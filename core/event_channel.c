@@ -19,25 +19,29 @@
  *    is always taken with interrupts off (irqsave).
  *  - Both ends of an interdomain pair change together, with both domains' locks
  *    held. So either lock pins the pair, and the peer domain too (its
- *    evtchn_destroy needs our lock to unbind the pair before it can free anything):
- *    send holds only the sender's lock.
+ *    evtchn_destroy, which its domain_destroy runs before anything is freed, needs
+ *    our lock to unbind the pair, so no port keeps a pointer to a destroyed domain
+ *    and a pair holds no reference): send holds only the sender's lock.
  *  - Two event locks: lower domain id first; one domain, one lock. bind_interdomain
  *    knows both domains up front. close learns the peer only under its own lock and
- *    cannot drop it to reorder (without reference counts the peer could be freed in
- *    between), so when the peer has the lower id it uses spin_trylock and, if that
- *    fails, drops everything and retries. Every blocking acquisition follows the
- *    order, so there is no deadlock; the in-order side always gets through.
+ *    does not drop it to reorder (the pair could change in between), so when the
+ *    peer has the lower id it uses spin_trylock and, if that fails, drops everything
+ *    and retries. Every blocking acquisition follows the order, so there is no
+ *    deadlock; the in-order side always gets through.
+ *  - A command naming another domain holds a reference to it (domain_get) from the
+ *    lookup to its return; the caller's own domain is held too, so every command
+ *    puts what evtchn_target_domain gave it. A held domain may be dying: its table
+ *    is then closing (ECS_DYING: no new port; a pair bound to a port it has not
+ *    closed yet is closed by the same loop) or gone (d->evtchn NULL).
  *  - Pending and mask bits, the selector and upcall_pending live in guest memory:
  *    atomic operations only, no lock.
  *  - Order with other locks: event_lock, then scheduler locks (vcpu_kick is called
  *    with an event_lock held). Code holding a scheduler lock must not raise events.
  *
  * Limitations. No FIFO ABI, no IPI or PIRQ channels, no bind_vcpu (interdomain
- * events go to vCPU 0), no reset. A port is found by a linear scan. domain_get()
- * gives no reference: an operation naming another domain (bind_interdomain,
- * privileged alloc_unbound and status) must not race with that domain's destruction.
- * A send kicks whenever it sets upcall_pending, even if it was already set (Xen kicks
- * only on 0 -> 1): an extra kick, but a lost wakeup is impossible. */
+ * events go to vCPU 0), no reset. A port is found by a linear scan. A send kicks
+ * whenever it sets upcall_pending, even if it was already set (Xen kicks only on
+ * 0 -> 1): an extra kick, but a lost wakeup is impossible. */
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
 #include <hvlab/guest_access.h>
@@ -284,13 +288,16 @@ void evtchn_destroy(struct domain *d)
 
 /* ---- hypercall ---- */
 
-/* The domain a command names: the caller's own, or any for a privileged caller. */
+/* The domain a command names, with a reference (domain_put it): the caller's own,
+ * or any for a privileged caller. */
 static struct domain *evtchn_target_domain(struct domain *cd, hv_domid_t dom)
 {
     struct domain *d;
 
-    if (dom == DOMID_SELF || dom == cd->domain_id)
+    if (dom == DOMID_SELF || dom == cd->domain_id) {
+        domain_hold(cd);
         return cd;
+    }
     if (!cd->is_privileged)
         return ERR_PTR(-EPERM);
     d = domain_get(dom);
@@ -313,6 +320,7 @@ static long evtchn_op_alloc_unbound(struct domain *cd, uint64_t arg)
     struct evtchn_alloc_unbound a;
     struct domain *d;
     unsigned long flags;
+    long rc;
     int port;
 
     if (copy_from_guest(&a, arg, sizeof(a)))
@@ -330,10 +338,14 @@ static long evtchn_op_alloc_unbound(struct domain *cd, uint64_t arg)
             a.remote_dom == DOMID_SELF ? cd->domain_id : a.remote_dom;
     }
     spin_unlock_irqrestore(&d->event_lock, flags);
-    if (port < 0)
-        return port;
-    a.port = port;
-    return evtchn_copy_out(arg, &a, sizeof(a), d, port);
+    if (port > 0) {
+        a.port = port;
+        rc = evtchn_copy_out(arg, &a, sizeof(a), d, port);
+    } else {
+        rc = port;
+    }
+    domain_put(d);
+    return rc;
 }
 
 static long evtchn_op_bind_interdomain(struct domain *ld, uint64_t arg)
@@ -346,9 +358,12 @@ static long evtchn_op_bind_interdomain(struct domain *ld, uint64_t arg)
 
     if (copy_from_guest(&b, arg, sizeof(b)))
         return -EFAULT;
-    rd = b.remote_dom == DOMID_SELF ? ld : domain_get(b.remote_dom);
-    if (!rd)
+    if (b.remote_dom == DOMID_SELF || b.remote_dom == ld->domain_id) {
+        rd = ld;
+        domain_hold(rd);
+    } else if (!(rd = domain_get(b.remote_dom))) {
         return -ESRCH;
+    }
 
     flags = evtchn_double_lock(ld, rd);
     rchn = evtchn_lookup(rd, b.remote_port);
@@ -368,6 +383,7 @@ static long evtchn_op_bind_interdomain(struct domain *ld, uint64_t arg)
         evtchn_raise(ld, lport);        /* sends to the unbound end were dropped */
     }
     evtchn_double_unlock(ld, rd, flags);
+    domain_put(rd);                     /* a pair holds no reference: see Locking */
     if (lport < 0)
         return lport;
     b.local_port = lport;
@@ -487,6 +503,7 @@ static long evtchn_op_status(struct domain *cd, uint64_t arg)
     }
 out:
     spin_unlock_irqrestore(&d->event_lock, flags);
+    domain_put(d);
     if (rc)
         return rc;
     return copy_to_guest(arg, &st, sizeof(st)) ? -EFAULT : 0;

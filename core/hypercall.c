@@ -107,7 +107,7 @@ static long do_sched_op(uint64_t cmd, uint64_t arg)
         struct sched_shutdown s;
         if (copy_from_guest(&s, arg, sizeof(s)))
             return -EFAULT;
-        if (s.reason > SHUTDOWN_crash)
+        if (s.reason > SHUTDOWN_MAX)
             return -EINVAL;
         domain_shutdown(v->domain, s.reason);
         return 0;

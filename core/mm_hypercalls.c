@@ -38,32 +38,44 @@ static void flush_domain_tlbs(struct domain *d)
         on_cpus(&mask, flush_local, NULL);
 }
 
-/* The domain whose frames L1 entries may map: the caller's, or (dom0) another's. */
-static struct domain *pg_owner_of(struct domain *d, uint64_t foreigndom)
+/* The domain whose frames L1 entries may map: the caller's, or (dom0) another's. A
+ * foreign domain comes with a reference (pg_owner_put drops it); it may be dying,
+ * and then owns no frame an entry could take. */
+static struct domain *pg_owner_get(struct domain *d, uint64_t foreigndom)
 {
     if (foreigndom == DOMID_SELF || foreigndom == d->domain_id)
         return d;
     if (!d->is_privileged)
         return ERR_PTR(-EPERM);
     if (foreigndom == DOMID_XEN)
-        return dom_xen;
+        return dom_xen;                 /* never freed */
     struct domain *f = domain_get((domid_t)foreigndom);
     return f ? f : ERR_PTR(-ESRCH);
 }
 
+static void pg_owner_put(struct domain *d, struct domain *owner)
+{
+    if (owner != d && owner != dom_xen)
+        domain_put(owner);
+}
+
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_va, uint64_t foreigndom)
 {
-    struct domain *d = current->domain, *owner = pg_owner_of(d, foreigndom);
+    struct domain *d = current->domain, *owner;
     struct mmu_update req;
     uint64_t done = 0;
     long rc = 0;
 
-    if (IS_ERR(owner))
+    if (IS_ERR(owner = pg_owner_get(d, foreigndom)))
         return PTR_ERR(owner);
-    if (count > MMU_BATCH_MAX)
+    if (count > MMU_BATCH_MAX) {
+        pg_owner_put(d, owner);
         return -E2BIG;
-    if (!guest_array_ok(reqs, count, sizeof(req)))
+    }
+    if (!guest_array_ok(reqs, count, sizeof(req))) {
+        pg_owner_put(d, owner);
         return -EFAULT;
+    }
     for (; done < count; done++) {
         if (copy_from_guest(&req, reqs + done * sizeof(req), sizeof(req))) {
             rc = -EFAULT;
@@ -77,6 +89,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_va, uint64_t for
         if ((rc = pv_mmu_update(d, owner, req.ptr & ~3ULL, req.val)) < 0)
             break;
     }
+    pg_owner_put(d, owner);
     if (done)
         flush_domain_tlbs(d);
     if (done_va && copy_to_guest(done_va, &done, sizeof(done)))
@@ -161,11 +174,15 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_va, uint64_t forei
 
 /* ---- reservations ---- */
 
+/* With a reference (domain_put it): the caller's own domain, or (dom0) another. A
+ * dying target has max_pages 0 and no frames, so every operation on it fails. */
 static struct domain *memop_target(hv_domid_t id)
 {
     struct domain *d = current->domain;
-    if (id == DOMID_SELF || id == d->domain_id)
+    if (id == DOMID_SELF || id == d->domain_id) {
+        domain_hold(d);
         return d;
+    }
     if (!d->is_privileged)
         return ERR_PTR(-EPERM);
     struct domain *t = domain_get(id);
@@ -216,6 +233,7 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
 {
     struct xen_memory_reservation r;
     struct domain *t;
+    long rc;
 
     switch (cmd) {
     case XENMEM_increase_reservation:
@@ -229,8 +247,10 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
             return -EFAULT;
         if (IS_ERR(t = memop_target(r.domid)))
             return PTR_ERR(t);
-        return cmd == XENMEM_decrease_reservation ? memop_decrease(t, &r)
-                                                  : memop_increase(t, &r);
+        rc = cmd == XENMEM_decrease_reservation ? memop_decrease(t, &r)
+                                                : memop_increase(t, &r);
+        domain_put(t);
+        return rc;
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation: {
         hv_domid_t id;
@@ -238,7 +258,9 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
             return -EFAULT;
         if (IS_ERR(t = memop_target(id)))
             return PTR_ERR(t);
-        return (long)(cmd == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
+        rc = (long)(cmd == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
+        domain_put(t);
+        return rc;
     }
     }
     return -ENOSYS;

@@ -27,5 +27,5 @@ void panic(const char *fmt, ...)
     pr_err("Panic on CPU%u: %s\n", smp_processor_id(), buf);
     pr_err("****************************************\n");
     symbols_print_trace((uint64_t)panic, (uint64_t)__builtin_frame_address(0));
-    machine_exit_failure(1);
+    machine_exit_failure(EXIT_CODE_PANIC);
 }

@@ -4,7 +4,9 @@
  * syntax, and every cfg file it creates from, with the kernel each names), runs it,
  * prints "scenario: done" and powers the machine off by shutting itself down
  * (SHUTDOWN_poweroff); a scenario that fails to parse or run ends with
- * "scenario: failed" and SHUTDOWN_crash, so the machine stops with an error. A
+ * "scenario: failed" (after the file:line of what failed) and SHUTDOWN_error, so the
+ * machine stops with the failing status of docs/boot.md; a crash is kept for real
+ * faults (SHUTDOWN_crash, which the hypervisor answers with a panic). A
  * scenario that leaves tracing on has it stopped at its end, so that the stream is
  * complete. Without one, dom0 runs the interactive shell (shell.c).
  *
@@ -146,6 +148,10 @@ int main(const struct start_info *si)
     print_modules(si);
     dom0_events_init();
     if ((scn = module_find(si, "scenario")))
-        guest_shutdown(run_scenario(scn) ? SHUTDOWN_crash : SHUTDOWN_poweroff);
-    return shell_run();
+        guest_shutdown(run_scenario(scn) ? SHUTDOWN_error : SHUTDOWN_poweroff);
+    if (shell_run()) {
+        puts("dom0: the shell ended with an error");
+        guest_shutdown(SHUTDOWN_error);
+    }
+    return 0;
 }

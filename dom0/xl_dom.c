@@ -172,6 +172,7 @@ static enum xlcfg_action action_for(const struct xl_record *r, uint32_t reason)
     case SHUTDOWN_poweroff: return r->on_poweroff;
     case SHUTDOWN_reboot:   return r->on_reboot;
     case SHUTDOWN_crash:    return r->on_crash;
+    case SHUTDOWN_error:    return r->on_crash;     /* it failed, though it did not crash */
     }
     return XLCFG_ACTION_PRESERVE;       /* suspend: keep it, as xl does */
 }

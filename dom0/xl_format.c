@@ -22,6 +22,7 @@ const char *xl_shutdown_reason_name(uint32_t reason)
     case SHUTDOWN_reboot:   return "reboot";
     case SHUTDOWN_suspend:  return "suspend";
     case SHUTDOWN_crash:    return "crash";
+    case SHUTDOWN_error:    return "error";
     }
     fmt_snprintf(other, sizeof(other), "reason %u", reason);
     return other;

@@ -41,7 +41,7 @@ void xl_fmt_vcpu_row(char *buf, size_t size, const char *name, unsigned domid,
 void xl_fmt_info(const struct sysctl_physinfo *pi, const struct sysctl_topologyinfo *ti,
                  const struct sysctl_numainfo *ni, xl_out_fn out, void *arg);
 
-/* "poweroff", "reboot", "suspend", "crash" or "reason N". */
+/* "poweroff", "reboot", "suspend", "crash", "error" or "reason N". */
 const char *xl_shutdown_reason_name(uint32_t reason);
 
 #endif

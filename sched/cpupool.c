@@ -125,7 +125,9 @@ static int cpupool_rm_cpu(struct cpupool *p, unsigned cpu)
     if (current->processor == cpu)
         return -EBUSY;
     cpumask_clear(&p->sched.cpus, cpu);
-    for (domid_t id = 0; (d = domain_get_next(id)) != NULL; id = d->domain_id + 1) {
+    /* Each domain is held while its vCPUs move (the put is the loop's step). */
+    for (domid_t id = 0; (d = domain_get_next(id)) != NULL; domain_put(d)) {
+        id = d->domain_id + 1;
         if (d->cpupool != p)
             continue;
         for_each_vcpu(d, v) {
@@ -245,7 +247,12 @@ static long cpupool_op_locked(struct sysctl_cpupool_op *op)
         return cpupool_rm_cpu(p, op->cpu);
     case CPUPOOL_OP_movedomain: {
         struct domain *d = domain_get((domid_t)op->domid);
-        return d ? cpupool_move_domain(p, d) : -ESRCH;
+        long rc;
+        if (!d)
+            return -ESRCH;
+        rc = cpupool_move_domain(p, d);
+        domain_put(d);
+        return rc;
     }
     case CPUPOOL_OP_freeinfo: {
         cpumask_t free = { { 0 } };

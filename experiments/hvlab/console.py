@@ -34,9 +34,11 @@ def strip_prefix(line: str) -> tuple[int | None, str]:
 
 def parse(text: str) -> dict:
     """results: one dict per result line (with "console_dom" when prefixed);
-    domains: domid -> name; scenario: "done", "failed" or "unfinished";
+    domains: domid -> name (a boot self-test's domain, named before "hvlab: boot
+    complete", is not part of the run); scenario: "done", "failed" or "unfinished";
     collector: dom0's trace collector summary {records, lost, bytes} or None;
-    errors: lines reporting a failure (scenario errors, trace trouble, panics)."""
+    errors: lines reporting a failure (scenario and cfg file errors by file and line,
+    trace trouble, panics)."""
     results, domains, errors, collector = [], {}, [], None
     scenario = "unfinished"
     for raw in text.splitlines():
@@ -48,6 +50,8 @@ def parse(text: str) -> dict:
                 rec["console_dom"] = dom
             results.append(rec)
             continue
+        if line.startswith("hvlab: boot complete"):
+            domains.clear()
         m = _DOMAIN.match(line)
         if m and m.group(2):
             domains.setdefault(int(m.group(1)), m.group(2))
@@ -59,7 +63,8 @@ def parse(text: str) -> dict:
         if m:
             collector = dict(zip(("records", "lost", "bytes"), map(int, m.groups())))
         if (line.startswith("scenario: ") and "failed:" in line
-                or re.match(r"scenario:\d+: ", line) or "Panic on CPU" in line
+                or re.match(r"scenario:\d+: ", line) or re.match(r"[\w.-]+\.cfg:\d+: ", line)
+                or "Panic on CPU" in line
                 or line.startswith("trace") and any(t in line for t in _TRACE_TROUBLE)):
             errors.append(line)
     return {"results": results, "domains": domains, "scenario": scenario,

@@ -27,6 +27,26 @@ from typing import Iterator, Sequence
 QEMU = "qemu-system-x86_64"
 DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=4"
 
+# QEMU's exit statuses (docs/boot.md): isa-debug-exit turns the hypervisor's code c
+# (EXIT_CODE_* in include/hvlab/shutdown.h) into status (c << 1) | 1.
+EXIT_POWEROFF = 0           # ACPI S5: dom0 shut down cleanly (or poweroff_after_boot)
+EXIT_PANIC = 3              # the hypervisor panicked (a dom0 crash included)
+EXIT_POWEROFF_FAILED = 5    # ACPI S5 did not stop the machine
+EXIT_DOM0_ERROR = 7         # dom0 reported an error (a failed scenario) and stopped
+EXIT_STATUSES = {
+    EXIT_POWEROFF: "clean poweroff",
+    EXIT_PANIC: "hypervisor panic (crashed)",
+    EXIT_POWEROFF_FAILED: "ACPI poweroff failed",
+    EXIT_DOM0_ERROR: "dom0 reported an error (scenario failed)",
+}
+
+
+def describe_status(status: int) -> str:
+    """What a QEMU exit status means, in words; -1 is a timeout."""
+    if status == -1:
+        return "timed out"
+    return EXIT_STATUSES.get(status, f"unexpected QEMU exit status {status}")
+
 
 @dataclasses.dataclass(frozen=True)
 class Topology:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 
-from . import analyze, console, perfetto, stats
+from . import analyze, console, machine, perfetto, stats
 from . import trace as T
 from .experiment import Config, Experiment
 
@@ -58,7 +58,8 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
         problems.append(f"QEMU timed out after {run.get('timeout_s')} s")
     elif run.get("status") not in (None, 0):
         err = (run.get("qemu_stderr") or "").strip().splitlines()
-        problems.append(f"QEMU exited with status {run.get('status')}"
+        problems.append(f"QEMU exited with status {run.get('status')} "
+                        f"({machine.describe_status(run.get('status'))})"
                         + (f": {err[-1]}" if err else ""))
     if text is not None and con["scenario"] != "done":
         problems.append(f"dom0's scenario {con['scenario']}"

@@ -2,15 +2,16 @@
 
 Each configuration (scheduler x repetition) gets results/<name>/runs/<key>/ with its
 inputs (xl cfg files and dom0's scenario), console.txt, run.json (the QEMU command
-line with the files behind its names, exit status, wall time, problems) and
-trace.bin, extracted from the ivshmem region file. QEMU runs in a staging folder
-inside the run folder (machine.launch: bare names only, so no host path reaches the
-machine), removed afterwards with the region file (it is mostly empty).
+line with the files behind its names, exit status and what it means, wall time,
+problems) and trace.bin, extracted from the ivshmem region file. QEMU runs in a staging
+folder inside the run folder (machine.launch: bare names only, so no host path reaches
+the machine), removed afterwards with the region file (it is mostly empty).
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import experiment, machine, meta, report, results
+from . import console, experiment, machine, meta, report, results
 from . import trace as T
 from .experiment import Config, Experiment
 
@@ -64,6 +65,28 @@ def check_images(exp: Experiment) -> None:
         raise RunError(f"{machine.QEMU} not found: run 'make deps'")
 
 
+def run_state(info: dict, console_text: str) -> str:
+    """One line for the progress log: "ok", or how the run ended and why. A failing
+    scenario (dom0 stopped the machine with its error status) says "scenario failed"
+    and the command that failed, by file and line; a panic says "crashed"."""
+    if info.get("timed_out"):
+        return "timed out"
+    status = info.get("status")
+    errs = console.parse(console_text)["errors"] if console_text else []
+    if status == machine.EXIT_DOM0_ERROR:
+        first = next((e for e in errs if re.match(r"scenario:\d+: ", e)),
+                     errs[0] if errs else None)
+        return "scenario failed" + (f": {first}" if first else "")
+    if status == machine.EXIT_PANIC:
+        panic = next((e for e in errs if "Panic on CPU" in e), None)
+        return "crashed (hypervisor panic)" + (f": {panic}" if panic else "")
+    if info.get("errors"):
+        return "; ".join(info["errors"])
+    if status != 0:
+        return f"QEMU exit status {status} ({machine.describe_status(status)})"
+    return "ok"
+
+
 def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
     """Boots QEMU once for cfg; returns what run.json records."""
     if os.path.isdir(run_dir):
@@ -101,6 +124,9 @@ def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
     with open(os.path.join(run_dir, "console.txt"), "w") as f:
         f.write(text)
     os.remove(raw)
+    info["outcome"] = "timed out" if info["timed_out"] else \
+        machine.describe_status(info["status"])
+    info["state"] = run_state(info, text)
     with open(os.path.join(run_dir, "run.json"), "w") as f:
         json.dump(info, f, indent=2)
         f.write("\n")
@@ -136,9 +162,7 @@ def run(exp: Experiment, out_dir: str, jobs: int = 1, build: bool = True,
             else:
                 log(f"{head} running...")
         info = run_one(exp, cfg, os.path.join(out_dir, "runs", cfg.key))
-        state = "ok" if info["status"] == 0 and not info["errors"] else \
-            "timed out" if info["timed_out"] else \
-            "; ".join(info["errors"]) or f"QEMU exit status {info['status']}"
+        state = info["state"]
         with lock:
             if tty:
                 print(f" {info['wall_s']:.1f} s, {state}", flush=True)

@@ -61,7 +61,13 @@ struct domain {
     domid_t domain_id;
     char name[32];
     bool is_privileged;                 /* dom0: domctl, sysctl, foreign mappings */
-    struct list_head domlist;           /* all domains, under domlist_lock */
+
+    /* Lifetime (core/domain_ref.c): domlist is guarded by domlist_lock; refcnt is
+     * atomic: the list's reference plus one per domain_get/get_next/hold not yet put.
+     * The last domain_put frees the domain. */
+    struct list_head domlist;
+    int refcnt;
+    unsigned long frames_at_destroy;    /* tot_pages when destroyed, for the last log */
 
     /* Lifecycle: guarded by `lock`. */
     spinlock_t lock;
@@ -105,14 +111,27 @@ struct domain *domain_create(domid_t id, const char *name, unsigned max_vcpus,
                              bool privileged);
 struct domain *domain_create_in(domid_t id, const char *name, unsigned max_vcpus,
                                 bool privileged, struct cpupool *pool);  /* NULL: pool 0 */
-int domain_destroy(struct domain *d);          /* frees everything; d is gone */
-struct domain *domain_get(domid_t id);         /* NULL if none (no reference count) */
-struct domain *domain_get_next(domid_t from);  /* first with id >= from, or NULL */
+/* Marks d dying, takes it off the list, returns its memory and event channels; d is
+ * freed at its last domain_put (the caller's reference stays valid). -ESRCH if it is
+ * already dying, -EINVAL for dom0 or the caller's own domain. */
+int domain_destroy(struct domain *d);
+void domain_free(struct domain *d);            /* only from the last domain_put */
 void domain_pause_by_controller(struct domain *d);
 int domain_unpause_by_controller(struct domain *d);
 void domain_shutdown(struct domain *d, unsigned reason);
 void domain_crash(struct domain *d, const char *why);
 domid_t domain_alloc_id(void);
+
+/* core/domain_ref.c: lookups and references. Every pointer these return carries a
+ * reference; drop it with domain_put on every path. Dying domains are never found.
+ * domain_hold adds one to a domain the caller holds already, or to current's own. */
+struct domain *domain_get(domid_t id);         /* NULL if none */
+struct domain *domain_get_next(domid_t from);  /* first with id >= from, or NULL */
+void domain_hold(struct domain *d);
+void domain_put(struct domain *d);             /* the last one frees d (domain_free) */
+int domain_list_add(struct domain *d);         /* -EEXIST: d's id is taken */
+int domain_unlist(struct domain *d);           /* mark dying, off the list; -ESRCH if so */
+
 #define for_each_vcpu(d, v) \
     for (unsigned _i = 0; _i < (d)->max_vcpus; _i++) if (((v) = (d)->vcpus[_i]) != NULL)
 

@@ -15,6 +15,10 @@
 #define SHUTDOWN_reboot   1
 #define SHUTDOWN_suspend  2
 #define SHUTDOWN_crash    3
+/* hvlab's own: stopped on purpose after reporting an error (a failed scenario), not a
+ * crash. dom0 shutting down so stops the machine with a failing status, no panic. */
+#define SHUTDOWN_error    4
+#define SHUTDOWN_MAX      SHUTDOWN_error
 
 struct sched_shutdown {
     uint32_t reason;            /* SHUTDOWN_* */

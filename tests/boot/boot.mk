@@ -1,11 +1,14 @@
 # Boot tests under QEMU: tests/boot/test_boot.py boots build/hvlab.elf with several
-# topologies and options and checks what the hypervisor prints; test_trace.py runs
-# scenarios with tracing into an ivshmem region and checks the streams; test_repro.py
-# builds the tree in two folders and checks that images and results are the same.
+# topologies and options and checks what the hypervisor prints; test_isolation.py runs
+# targeted attacks by test guests; test_dom0_exit.py checks how a failed scenario and a
+# dom0 crash stop the machine; test_trace.py runs scenarios with tracing into an
+# ivshmem region and checks the streams; test_repro.py builds the tree in two folders
+# and checks that images and results are the same.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
 	$(Q)$(PYTHON) tests/boot/test_isolation.py
+	$(Q)$(PYTHON) tests/boot/test_dom0_exit.py
 	$(Q)$(PYTHON) tests/boot/test_trace.py
 	$(Q)$(PYTHON) tests/boot/test_sched.py
 	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py

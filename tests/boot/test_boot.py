@@ -50,7 +50,7 @@ def fields(line: str) -> dict[str, str]:
 def check_booted(r: BootResult) -> None:
     check(not r.timed_out, f"QEMU did not exit within {TIMEOUT_S} s", r)
     check(r.status == 0, "expected a clean poweroff (exit status 0)", r)
-    for name in ("on_cpus", "timers", "numa_alloc"):
+    for name in ("on_cpus", "timers", "numa_alloc", "domain_ref"):
         check(any(ln.startswith(f"selftest: {name} ok") for ln in lines(r, "selftest:")),
               f"self-test {name} did not report ok", r)
 

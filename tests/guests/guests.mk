@@ -9,3 +9,5 @@ $(eval $(call guest_image,isolation_dom0,tests/guests/isolation_dom0.c \
 # hvframes: a domU that tries to turn its shared info page (a frame the hypervisor
 # writes into) into a page table, and entry bits real hardware honours across domains.
 $(eval $(call guest_image,hvframes,tests/guests/hvframes.c tests/guests/isolation_report.c))
+# crasher: page faults on purpose (boot tests: a dom0 crash must still panic).
+$(eval $(call guest_image,crasher,tests/guests/crasher.c))

@@ -27,6 +27,23 @@ def test_results_and_names():
     eq(c["scenario"], "done", "scenario outcome")
 
 
+def test_selftest_domain_is_not_a_run_domain():
+    log = ("[   0.021180] domain 1023 (selftest): created, 2 vCPUs, 64000 frames free before\n"
+           "[   0.021253] domain 1023 (selftest): destroyed, 0 frames returned, 64000 free\n"
+           "[   0.021300] hvlab: boot complete in 21300 us (NOW)\n"
+           "[   0.021400] domain 0 (Domain-0): created, 1 vCPU, 63000 frames free before\n"
+           "[   0.091000] domain 1 (hog1): created, 1 vCPU\n")
+    eq(console.parse(log)["domains"], {0: "Domain-0", 1: "hog1"}, "domain names")
+
+
+def test_cfg_file_errors():
+    c = console.parse("[   0.019997] (d0) bad.cfg:5: unknown key 'frobnicate'\n"
+                      "[   0.020003] (d0) scenario:4: create bad.cfg: the cfg file has problems\n"
+                      "[   0.020007] (d0) scenario: failed\n")
+    eq(c["errors"], ["bad.cfg:5: unknown key 'frobnicate'",
+                     "scenario:4: create bad.cfg: the cfg file has problems"], "both lines")
+
+
 def test_failed_scenario():
     c = console.parse("(d0) scenario: scenario:3: 'trace start' failed: ENOSYS\n"
                       "(d0) scenario: failed\n")

@@ -143,6 +143,7 @@ static void test_reason_names(void)
 {
     CHECK_STREQ(xl_shutdown_reason_name(SHUTDOWN_poweroff), "poweroff");
     CHECK_STREQ(xl_shutdown_reason_name(SHUTDOWN_crash), "crash");
+    CHECK_STREQ(xl_shutdown_reason_name(SHUTDOWN_error), "error");
     CHECK_STREQ(xl_shutdown_reason_name(9), "reason 9");
 }
 

@@ -1,7 +1,8 @@
 /* Event channels: core/event_channel.c on the host. Three test domains (dom0
  * privileged, dom1, dom2; two vCPUs each) with calloc'd shared info pages; the
  * hypervisor calls the file makes are defined here: current_vcpu() returns a settable
- * vCPU, domain_get() searches the test domains, vcpu_kick() records who was kicked,
+ * vCPU, domain_get() searches the test domains and counts the reference it gives
+ * (teardown checks every one was put), vcpu_kick() records who was kicked,
  * copy_{from,to}_guest() copy host memory (BAD_VA faults, and copies out can be made
  * to fail), xzalloc/xfree are calloc/free. Each case starts from fresh domains. */
 #include "unit.h"
@@ -35,12 +36,26 @@ static bool fail_copy_to;
 
 struct vcpu *current_vcpu(void) { return cur; }
 
+/* The list's reference is the 1 setup() starts each count at; a dying domain (the
+ * test sets DOMSTATE_dying) is not found, as in core/domain_ref.c. */
 struct domain *domain_get(domid_t id)
 {
     for (unsigned i = 0; i < NR_DOMS; i++)
-        if (doms[i].d.domain_id == id)
+        if (doms[i].d.domain_id == id && doms[i].d.state != DOMSTATE_dying) {
+            __atomic_fetch_add(&doms[i].d.refcnt, 1, __ATOMIC_RELAXED);
             return &doms[i].d;
+        }
     return NULL;
+}
+
+void domain_hold(struct domain *d)
+{
+    CHECK(__atomic_fetch_add(&d->refcnt, 1, __ATOMIC_RELAXED) > 0);
+}
+
+void domain_put(struct domain *d)
+{
+    CHECK(__atomic_fetch_sub(&d->refcnt, 1, __ATOMIC_RELAXED) > 1);  /* never the list's */
 }
 
 void vcpu_kick(struct vcpu *v)
@@ -80,6 +95,7 @@ static void setup(void)
     for (unsigned i = 0; i < NR_DOMS; i++) {
         struct test_dom *t = &doms[i];
         t->d.domain_id = i;
+        t->d.refcnt = 1;
         t->d.is_privileged = i == 0;
         t->d.shared_info = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
         memset(t->d.shared_info, 0, PAGE_SIZE);
@@ -101,6 +117,7 @@ static void setup(void)
 static void teardown(void)
 {
     for (unsigned i = 0; i < NR_DOMS; i++) {
+        CHECK_EQ(D(i)->refcnt, 1);      /* every command put what it took */
         evtchn_destroy(D(i));
         free(D(i)->shared_info);
     }
@@ -656,6 +673,45 @@ static void test_destroy_unbinds_peer(void)
     teardown();
 }
 
+/* domain_destroy's order: dying (off the list), then evtchn_destroy, while another
+ * CPU still holds a reference. Nothing finds dom2 by id any more, its peer's end is
+ * unbound, and the holder's pointer stays usable until its put. */
+static void test_destroy_while_held(void)
+{
+    evtchn_port_t p1, p2;
+    struct evtchn_status st;
+
+    setup();
+    cur = V(1, 0);
+    long offer = alloc_unbound(D(1), DOMID_SELF, 2);
+    CHECK(offer > 0);
+    long b = bind_interdomain(D(2), 1, (evtchn_port_t)offer);
+    CHECK(b > 0);
+    p1 = (evtchn_port_t)offer;
+    p2 = (evtchn_port_t)b;
+    long offer2 = alloc_unbound(D(2), DOMID_SELF, 1);
+    CHECK(offer2 > 0);
+
+    struct domain *held = domain_get(2);
+    CHECK(held == D(2));
+    CHECK_EQ(D(2)->refcnt, 2);
+    D(2)->state = DOMSTATE_dying;
+    evtchn_destroy(D(2));
+    CHECK(domain_get(2) == NULL);
+    CHECK_EQ(alloc_unbound(D(0), 2, 0), -ESRCH);
+    CHECK_EQ(ev_status(D(0), 2, p2, &st), -ESRCH);
+    CHECK_EQ(bind_interdomain(D(1), 2, (evtchn_port_t)offer2), -ESRCH);
+    CHECK_EQ(ev_status(D(1), DOMID_SELF, p1, &st), 0);
+    CHECK_EQ(st.status, EVTCHNSTAT_unbound);    /* no pointer to dom2 is left */
+    CHECK_EQ(st.remote_dom, 2);
+    quiesce();
+    CHECK_EQ(ev_send(D(1), p1), 0);
+    CHECK_EQ(nr_kicks, 0);
+    CHECK_EQ(held->domain_id, 2);               /* the holder's pointer is still good */
+    domain_put(held);
+    teardown();
+}
+
 static void test_destroy_lower_id_side(void)
 {
     evtchn_port_t p0, p1;
@@ -838,6 +894,7 @@ static const struct unit_case cases[] = {
     { "alloc_unbound for another domain: privileged only", test_alloc_for_other_domain },
     { "evtchn_destroy leaves the peer unbound", test_destroy_unbinds_peer },
     { "evtchn_destroy of the lower-id side", test_destroy_lower_id_side },
+    { "destroyed while held: not found, peers unbound, pointer valid", test_destroy_while_held },
     { "status reports each state", test_status_each_state },
     { "SCHEDOP_poll sleepers are woken, masked or not", test_poll_wakeup },
     { "close racing bind, send and close from the other end", test_concurrent_close },

@@ -29,5 +29,5 @@ void machine_poweroff(void)
         udelay(100000);     /* QEMU acts on the request asynchronously, from its main loop */
     }
     pr_err("hvlab: ACPI poweroff did not work\n");
-    machine_exit_failure(2);
+    machine_exit_failure(EXIT_CODE_POWEROFF_FAIL);
 }
