@@ -2,7 +2,7 @@
 # make deps: install the Debian packages hvlab needs, or say exactly how to.
 #
 # A POSIX shell script, not Python: on a fresh machine python3 is one of the packages
-# it installs. It needs nothing but the shell's builtins, dpkg-query and apt-get.
+# it installs. It needs nothing but the shell's builtins, id, dpkg-query and apt-get.
 # As root, missing packages are installed (apt-get update first, no prompts, no
 # recommended extras). Otherwise it prints the one command to run as root and exits 1,
 # so `make demo` and `make test` stop with that command on screen. It also says
