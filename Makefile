@@ -94,7 +94,7 @@ test: deps
 
 # A shell script: on a fresh machine python3 is among what it installs.
 deps:
-	$(Q)PYTHON=$(PYTHON) sh tools/deps.sh
+	$(Q)PYTHON='$(PYTHON)' sh tools/deps.sh
 
 SMP ?= 2
 NODES ?= 1
