@@ -14,21 +14,25 @@ HOSTCC  ?= gcc
 PYTHON  ?= python3
 Q       := $(if $(V),,@)
 
-GCC_INC := $(shell $(CC) -print-file-name=include)
+# The compiler's own headers (stddef.h, stdint.h): asked of the compiler on first use,
+# not when the Makefile is read, because on a fresh machine `make demo` and `make test`
+# install the compiler (deps) after reading it. Every flag variable that uses it is
+# therefore recursive (=), so nothing expands it before a recipe runs.
+GCC_INC = $(eval GCC_INC := $$(shell $$(CC) -print-file-name=include))$(GCC_INC)
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 # Images are byte-identical whatever folder the tree is built in: the checkout's path
 # is rewritten to "." in debug info (DW_AT_comp_dir) and __FILE__, the compiler's own
 # header folder to "gcc-include" (docs/experiments.md, "Reproducibility";
 # tests/boot/test_repro.py holds it). Links use --build-id=none and carry no dates.
-REPRO_FLAGS := -ffile-prefix-map=$(CURDIR)=. \
+REPRO_FLAGS = -ffile-prefix-map=$(CURDIR)=. \
 	$(if $(GCC_INC),-ffile-prefix-map=$(GCC_INC)=gcc-include)
 # Freestanding: no libc, no red zone (interrupts write below RSP), no SSE in the
 # hypervisor (guest FPU state is not ours to clobber), frame pointers for stack traces.
-HV_CFLAGS := -std=gnu11 -O2 -g $(REPRO_FLAGS) $(WARN) -ffreestanding -fno-pic -fno-pie \
+HV_CFLAGS = -std=gnu11 -O2 -g $(REPRO_FLAGS) $(WARN) -ffreestanding -fno-pic -fno-pie \
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -nostdinc -isystem $(GCC_INC) -Iinclude -MMD -MP
-HV_ASFLAGS := -g $(REPRO_FLAGS) -D__ASSEMBLY__ -nostdinc -isystem $(GCC_INC) -Iinclude -MMD -MP
+HV_ASFLAGS = -g $(REPRO_FLAGS) -D__ASSEMBLY__ -nostdinc -isystem $(GCC_INC) -Iinclude -MMD -MP
 HV_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
 	-Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,--fatal-warnings
 
@@ -94,8 +98,9 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory harness-test
 	$(Q)$(MAKE) --no-print-directory boot-test
 
+# A shell script: on a fresh machine python3 is among what it installs.
 deps:
-	$(Q)$(PYTHON) tools/deps.py
+	$(Q)PYTHON='$(PYTHON)' sh tools/deps.sh
 
 SMP ?= 2
 NODES ?= 1
@@ -108,7 +113,10 @@ qemu: all
 
 # The default experiment: rr, credit, credit2 and rtds compared on 2 pCPUs
 # (experiments/sched-compare.toml) -> results/sched-compare/report.md.
-demo: deps all
+# The build is a second make, started after deps, so that it runs after the compiler is
+# installed whatever the -j (prerequisites of one rule may run in parallel).
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./hvlab run experiments/sched-compare.toml --jobs 2
 
 clean:

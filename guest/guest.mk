@@ -6,11 +6,11 @@
 # Guests are freestanding like the hypervisor, but ring-3 code at 0x400000:
 # -mcmodel=small, no PIC/PIE; still no red zone (the hypervisor pushes bounce frames
 # on the guest stack) and no SSE (-mgeneral-regs-only).
-GUEST_CFLAGS := -std=gnu11 -O2 -g $(REPRO_FLAGS) $(WARN) -ffreestanding -fno-pic -fno-pie \
+GUEST_CFLAGS = -std=gnu11 -O2 -g $(REPRO_FLAGS) $(WARN) -ffreestanding -fno-pic -fno-pie \
 	-mcmodel=small -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	-nostdinc -isystem $(GCC_INC) -Iinclude -Iguest/include -MMD -MP
-GUEST_ASFLAGS := -g $(REPRO_FLAGS) -D__ASSEMBLY__ -nostdinc -isystem $(GCC_INC) -Iinclude \
+GUEST_ASFLAGS = -g $(REPRO_FLAGS) -D__ASSEMBLY__ -nostdinc -isystem $(GCC_INC) -Iinclude \
 	-Iguest/include -MMD -MP
 GUEST_LDSCRIPT := guest/guest.ld
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \

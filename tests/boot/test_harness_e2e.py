@@ -18,7 +18,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
+
+# The hvlab package first: on a Python older than 3.11 it stops with one clear line.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "experiments"))
+import hvlab  # noqa: E402,F401
+import tomllib  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 SMOKE = os.path.join(ROOT, "experiments", "smoke.toml")
