@@ -119,19 +119,50 @@ void timer_migrate(struct timer *t, unsigned new_cpu)
     local_irq_restore(f);
 }
 
-static void wake_noop(void *data)
+/* icount: QEMU runs with -icount. In that mode no pCPU ever halts. QEMU 7.2's
+ * round-robin TCG (one thread running the vCPUs in turn) keeps a 100 ms kick timer
+ * that forces turn changes; when every vCPU is halted it stops that timer and re-arms
+ * it on resuming, but only if the vCPU thread notices the all-halted state before
+ * QEMU's main-loop thread, which does the idle time warp. Whoever wins that race
+ * decides the grid of kicks for the rest of the run, and with it where the vCPUs
+ * interleave: the same run gave two different traces about half the time at
+ * real-time priority. With idle pCPUs spinning instead of halting, the race never
+ * happens, and the time semantics become uniform: every pCPU executes, busy or idle,
+ * so each of N pCPUs executes 1 instruction per N virtual ns (averaged over QEMU's
+ * turns, at most icount_tick_us long). The price: idle time is executed, not skipped. */
+static bool opt_icount;
+boot_param_bool("icount", opt_icount,
+                "QEMU runs with -icount: times are instructions, idle pCPUs spin, never halt");
+
+bool timer_icount_mode(void)
 {
-    (void)data;                         /* the interrupt itself ends the halt */
+    return opt_icount;
+}
+
+static void wake_fn(void *data)
+{
+    struct percpu *pc = data;
+    __atomic_store_n(&pc->wake_fired, true, __ATOMIC_RELEASE);    /* ends an icount spin */
 }
 
 void cpu_sleep_until(s_time_t deadline)
 {
-    struct timer *t = &this_cpu()->wake_timer;
+    struct percpu *pc = this_cpu();
+    struct timer *t = &pc->wake_timer;
     /* Arm with interrupts off and halt in STI's shadow: an interrupt arriving between
      * the two would otherwise be taken before HLT and leave us halted for good. */
     local_irq_disable();
+    pc->wake_fired = false;
     timer_set(t, deadline);
-    __asm__ volatile("sti; hlt" ::: "memory");
+    if (opt_icount) {
+        /* A plain load in a loop (no PAUSE, no port, no RDTSC: each of those ends
+         * QEMU's translation block or its turn) runs at full emulation speed. */
+        local_irq_enable();
+        while (!__atomic_load_n(&pc->wake_fired, __ATOMIC_ACQUIRE))
+            ;
+    } else {
+        __asm__ volatile("sti; hlt" ::: "memory");
+    }
     timer_stop(t);
 }
 
@@ -145,23 +176,33 @@ void cpu_sleep_until(s_time_t deadline)
  * deterministic mode and its reports say so. */
 static unsigned opt_icount_tick_us;
 boot_param_uint("icount_tick_us", opt_icount_tick_us,
-                "deterministic-mode deadline tick in µs while guests run (0: off)");
+                "deterministic-mode deadline tick in µs (0: off; 100 with icount)");
+
+/* The tick period in ns; 0: off. In icount mode it is always on (default 100 µs):
+ * an idle pCPU that spins keeps QEMU's thread until the next timer deadline of any
+ * vCPU, like a busy one, and would otherwise delay the others' interrupts as long. */
+static s_time_t icount_tick_ns(void)
+{
+    unsigned us = opt_icount_tick_us ? opt_icount_tick_us : opt_icount ? 100 : 0;
+    return MICROSECS(us);
+}
 
 static void icount_tick_fn(void *data)
 {
     struct percpu *pc = data;
-    if (pc->curr != pc->idle)
-        timer_set(&pc->icount_tick, NOW() + MICROSECS(opt_icount_tick_us));
+    if (pc->curr != pc->idle || opt_icount)
+        timer_set(&pc->icount_tick, NOW() + icount_tick_ns());
 }
 
-/* Called when a pCPU switches vCPUs: tick while it runs a guest, not while idle. */
+/* Called when a pCPU switches vCPUs: tick while it runs a guest, not while idle
+ * (except in icount mode, where idle pCPUs spin and tick too). */
 void timer_icount_tick_switch(bool guest_running)
 {
     struct percpu *pc = this_cpu();
-    if (!opt_icount_tick_us)
+    if (!icount_tick_ns())
         return;
-    if (guest_running && !timer_pending(&pc->icount_tick))
-        timer_set(&pc->icount_tick, NOW() + MICROSECS(opt_icount_tick_us));
+    if ((guest_running || opt_icount) && !timer_pending(&pc->icount_tick))
+        timer_set(&pc->icount_tick, NOW() + icount_tick_ns());
 }
 
 void timers_init_cpu(void)
@@ -169,7 +210,7 @@ void timers_init_cpu(void)
     struct percpu *pc = this_cpu();
     spin_lock_init(&pc->timer_lock);
     timerq_init(&pc->timers, pc->timer_storage, TIMERQ_CAP);
-    timer_init(&pc->wake_timer, wake_noop, NULL, pc->cpu);
+    timer_init(&pc->wake_timer, wake_fn, pc, pc->cpu);
     timer_init(&pc->icount_tick, icount_tick_fn, pc, pc->cpu);
     if (pc->cpu == 0) {
         irq_set_handler(VEC_TIMER, timer_irq);
