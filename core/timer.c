@@ -187,11 +187,20 @@ static s_time_t icount_tick_ns(void)
     return MICROSECS(us);
 }
 
+/* The next tick: in icount mode on a grid shared by all pCPUs (multiples of the
+ * period), so every pCPU's tick is one and the same QEMU deadline and QEMU's turns
+ * (one per interval between deadlines, the vCPUs in order) are of equal length. */
+static s_time_t icount_tick_next(void)
+{
+    s_time_t ns = icount_tick_ns(), now = NOW();
+    return opt_icount ? (now / ns + 1) * ns : now + ns;
+}
+
 static void icount_tick_fn(void *data)
 {
     struct percpu *pc = data;
     if (pc->curr != pc->idle || opt_icount)
-        timer_set(&pc->icount_tick, NOW() + icount_tick_ns());
+        timer_set(&pc->icount_tick, icount_tick_next());
 }
 
 /* Called when a pCPU switches vCPUs: tick while it runs a guest, not while idle
@@ -202,7 +211,7 @@ void timer_icount_tick_switch(bool guest_running)
     if (!icount_tick_ns())
         return;
     if ((guest_running || opt_icount) && !timer_pending(&pc->icount_tick))
-        timer_set(&pc->icount_tick, NOW() + icount_tick_ns());
+        timer_set(&pc->icount_tick, icount_tick_next());
 }
 
 void timers_init_cpu(void)
