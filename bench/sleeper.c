@@ -45,14 +45,16 @@ struct work_rate {
     uint64_t steps, ns;
 };
 
-/* Run for ns of this vCPU's running time, in chunks of at most WORK_CHECK_NS; only
- * the last chunk can overshoot, by the error of the rate estimate. */
+/* Run for ns of this vCPU's running time, in chunks of at most WORK_CHECK_NS and at
+ * most an eighth of what is left: a pCPU's instruction rate swings up to 5x with
+ * QEMU's turns, so a chunk sized at the mean rate may take 5x its time; an eighth
+ * of the remainder never overshoots by more than the smallest chunk. */
 static void work_for(uint64_t ns, struct work_rate *wr)
 {
     uint64_t start = running_ns(), now = start;
 
     while (now - start < ns) {
-        uint64_t left = MIN(ns - (now - start), (uint64_t)WORK_CHECK_NS);
+        uint64_t left = MIN((ns - (now - start)) / 8, (uint64_t)WORK_CHECK_NS);
         uint64_t steps = wr->ns ? left * wr->steps / wr->ns : 64;  /* < 2^15 * 2^40 */
         uint64_t before = now;
 

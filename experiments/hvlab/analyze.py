@@ -327,7 +327,7 @@ def _trace_info(tr: T.Trace, t0: int, t1: int, interval_ns: int) -> dict:
         "nr_cpus": h.nr_cpus, "scheduler": h.sched, "tsc_khz": h.tsc_khz,
         "deterministic": h.deterministic,
         "time_basis": ("instructions (icount): 1 ns here is 1 instruction executed by "
-                       f"the whole machine, 1/{h.nr_cpus} of an instruction per pCPU"
+                       f"the whole machine (its {h.nr_cpus} pCPUs together)"
                        if h.deterministic else "wall-clock ns from the TSC"),
         "class_mask": f"{h.class_mask:#x}",
         "classes": [c for c, i in T.CLASSES.items() if h.class_mask >> i & 1],

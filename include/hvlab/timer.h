@@ -26,6 +26,10 @@ void cpu_sleep_until(s_time_t deadline);
  * "Deterministic mode"). */
 bool timer_icount_mode(void);
 
+/* Icount mode's wait: until *flag is non-zero (set by an interrupt handler), with
+ * interrupts enabled, handing QEMU's turn to the next vCPU every ~1000 instructions. */
+void timer_icount_spin(const unsigned long *flag);
+
 /* The context switch (and the idle loop, once) tell the icount deadline tick whether
  * a guest now runs; in icount mode it ticks on idle pCPUs too. */
 void timer_icount_tick_switch(bool guest_running);

@@ -123,9 +123,8 @@ struct vcpu *arch_idle_vcpu_create(unsigned cpu)
 /* What a pCPU does when it has nothing to run: softirqs (the scheduler), else halt.
  * The check and the HLT happen with interrupts off until STI's shadow, so a wake-up
  * IPI cannot slip in between and leave the pCPU asleep with work pending. In icount
- * mode it spins instead (core/timer.c, timer_icount_mode: no pCPU ever halts there),
- * on a plain load, which QEMU runs at full speed until its turn ends or an interrupt
- * (timer, IPI) arrives and raises a softirq. */
+ * mode it spins instead (core/timer.c, timer_icount_mode: no pCPU ever halts there)
+ * until an interrupt (timer, IPI) raises a softirq. */
 void __noreturn cpu_idle_loop(void)
 {
     struct percpu *pc = this_cpu();
@@ -144,7 +143,6 @@ void __noreturn cpu_idle_loop(void)
             continue;
         }
         local_irq_enable();
-        while (!__atomic_load_n(&pc->softirq_pending, __ATOMIC_ACQUIRE))
-            ;
+        timer_icount_spin(&pc->softirq_pending);
     }
 }
