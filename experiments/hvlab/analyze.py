@@ -61,6 +61,7 @@ class _VCpu:
     wakes_dropped: int = 0          # blocked again before running
     first_active: int | None = None  # first transition to runnable/running
     went_offline: int | None = None  # last transition to offline
+    last_wake: int | None = None     # last transition from blocked/offline to runnable
     waits: list = dataclasses.field(default_factory=list)       # (start, end) runnable
 
 
@@ -166,6 +167,7 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
                     v.latencies.append((v.wake, ns(r.tsc - v.wake)))
                     v.wake = None
             elif new == T.RS_RUNNABLE and old in (T.RS_BLOCKED, T.RS_OFFLINE):
+                v.last_wake = r.tsc
                 if v.wake is None:
                     v.wake = r.tsc
             elif new in (T.RS_BLOCKED, T.RS_OFFLINE):
@@ -386,8 +388,9 @@ def _rt_periods(tracked, slices, t1, khz, rt_params, shutdown_at):
     boundary, with the wait in that period over 50 µs, or 5% of a shorter period) —
     the rtds definition of a miss, applied to every policy alike. A workload that
     needs less than its budget and blocks before the boundary is not short. Periods
-    end where the vCPU went offline or its domain shut down, else at the trace's end:
-    a task that finished has no periods left to miss."""
+    end where the vCPU went offline, else, if its domain shut down, at the vCPU's last
+    wake-up (a periodic task wakes at a period's start and exits then: the wait for a
+    CPU to exit on is not a period), else at the trace's end."""
     out = {}
     for key in _sort_vcpus(tracked):
         v = tracked[key]
@@ -395,8 +398,12 @@ def _rt_periods(tracked, slices, t1, khz, rt_params, shutdown_at):
             continue
         period_ns, budget_ns = rt_params[v.dom]
         period, budget = period_ns * khz // 1_000_000, budget_ns * khz // 1_000_000
-        end = v.went_offline if v.went_offline and v.state == T.RS_OFFLINE else \
-            min(shutdown_at.get(v.dom, t1), t1)
+        if v.went_offline and v.state == T.RS_OFFLINE:
+            end = v.went_offline
+        elif v.dom in shutdown_at:
+            end = v.last_wake if v.last_wake is not None else shutdown_at[v.dom]
+        else:
+            end = t1
         n = (end - v.first_active) // period if period else 0
         mine = [(s, e) for _cpu, s, e, dom, vc in slices if (dom, vc) == (v.dom, v.vcpu)]
         got = _per_period(mine, v.first_active, period, n)

@@ -1,7 +1,9 @@
 # Boot tests under QEMU: tests/boot/test_boot.py boots build/hvlab.elf with several
 # topologies and options and checks what the hypervisor prints; test_trace.py runs
 # scenarios with tracing into an ivshmem region and checks the streams;
-# test_determinism.py checks that deterministic runs reproduce bit for bit.
+# test_determinism.py checks that deterministic runs reproduce bit for bit;
+# test_rt_agree.py that a real-time domain's work and misses mean the same to the
+# guest, the trace analysis and rtds.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -9,3 +11,4 @@ boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_sched.py
 	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py
 	$(Q)$(PYTHON) tests/boot/test_determinism.py
+	$(Q)$(PYTHON) tests/boot/test_rt_agree.py

@@ -5,9 +5,9 @@ analysis and rtds, on several busy pCPUs.
 Two pCPUs kept busy by two 2-vCPU hogs, and a periodic domain (sleeper, work_us=1500
 every 10 ms, rtds reservation 3 ms / 10 ms, no extratime), under rr, credit,
 credit2, rtds and numa, through the harness (deterministic mode, traced). Per policy:
-  work per period   the guest's work per period (work_run_ns / periods, running time
-                    from its runstate) is work_us, not more than 5% over
-  coverage          the trace counts the guest's periods plus its start-up period
+  work per period   the guest's work per period (work_run_ns / periods worked, running
+                    time from its runstate) is work_us, at most WORK_SLACK_US over
+  coverage          the trace counts the guest's periods, from its first activation
   guest = trace     the periods the guest missed (work not done when the next period
                     began) = the periods the trace analysis calls short (less than the
                     budget while kept waiting); with work <= budget these are the same
@@ -30,6 +30,11 @@ from hvlab import experiment, results, run  # noqa: E402
 POLICIES = ("rr", "credit", "credit2", "rtds", "numa")
 JOBS = int(os.environ.get("HVLAB_JOBS", "2"))
 PERIODS, WORK_US = 40, 1500
+# The last chunk of work can straddle another pCPU's QEMU turn (up to a 100 µs tick,
+# longer when a pCPU's turns are short), which counts as running time: measured
+# 60-180 µs per period on 2 busy pCPUs. The old instruction-calibrated work was off
+# by -500 µs to +2,200 µs.
+WORK_SLACK_US = 250
 RT_DOM = 3                      # domain ids follow file order
 
 EXPERIMENT = f"""
@@ -97,12 +102,14 @@ def checks_for(policy: str, s: dict) -> list[tuple[str, bool, str]]:
     (rt,) = [v for k, v in an["rt_periods"].items() if k.startswith(f"d{RT_DOM}v")]
     rtds = sum(v for k, v in an["policy"]["rtds_misses_by_vcpu"].items()
                if k.startswith(f"d{RT_DOM}v"))
-    per = g.get("work_run_ns", 0) / g["periods"]
+    per = g.get("work_run_ns", 0) / max(1, g["periods"] - g.get("dropped", 0))
     out = [
-        (f"{policy}: work per period is work_us", WORK_US * 1000 <= per <= WORK_US * 1050,
-         f"{per / 1e6:.3f} ms per period for work_us={WORK_US}"),
-        (f"{policy}: the trace covers the guest's periods", rt["periods"] == g["periods"] + 1,
-         f"trace {rt['periods']} periods, guest {g['periods']} + 1 start-up"),
+        (f"{policy}: work per period is work_us, within {WORK_SLACK_US} µs",
+         WORK_US * 1000 <= per <= (WORK_US + WORK_SLACK_US) * 1000,
+         f"{per / 1e6:.3f} ms per period worked for work_us={WORK_US}"),
+        (f"{policy}: the trace covers the guest's periods",
+         g["periods"] <= rt["periods"] <= g["periods"] + 1,
+         f"trace {rt['periods']} periods, guest {g['periods']} (+1 if its last work was late)"),
         (f"{policy}: guest misses = trace short periods", g["misses"] == rt["periods_short"],
          f"guest {g['misses']}, trace {rt['periods_short']}"),
     ]
