@@ -2,22 +2,32 @@
  * lateness does not accumulate) and measures how late each wake-up was: the guest's
  * clock right after sleep_until returns, minus the deadline asked for.
  * With work_us=W it is a periodic real-time task: after each wake-up it does W us of
- * CPU work (a fixed amount of work, calibrated at start against its own running time,
- * so preemption delays the work but does not shorten it), and counts a miss for each
- * period whose work ended after the next period began.
+ * CPU work, measured in its own running time (its vCPU runstate), so a period's work
+ * is W us whatever the instruction rate (under -icount a pCPU's rate depends on QEMU's
+ * turns, in realtime mode on the host) and preemption delays the work but does not
+ * shorten it; it counts a miss for each period whose work ended after the next
+ * period began, and for each period that was over before it could start its work
+ * (a firm real-time task: that work is dropped, not done late, so a starved stretch
+ * is not followed by a backlog of late work; the result counts them as dropped).
+ * Periods are counted from the vCPU's first activation (as the trace analysis and
+ * rtds count them): period 0 begins then (its wake-up latency is the start-up
+ * time), periods 0..N-1 each begin with a wake-up, and the task exits after waking
+ * at the next period start (N, or later if the last work was late), so a trace
+ * covers all N whole.
  * Command line: period_us=P (default 1000), periods=N (default 100), work_us=W
  * (default 0).
  * Result: "result bench=sleeper dom=D periods=N period_us=P lat_avg_ns=A
- * lat_max_ns=M lat_min_ns=m run_ns=R work_us=W misses=K" (R: time running over the
- * N periods, from the runstate). */
+ * lat_max_ns=M lat_min_ns=m run_ns=R work_us=W work_run_ns=X misses=K dropped=J"
+ * (R: time running over the N periods, from the runstate; X: of that, the time spent
+ * in the work, so X / (N - J) is the work per period; J of the K misses dropped). */
 #include <guest.h>
 
 #include "work.h"
 
-#define CALIB_STEPS (1u << 18)          /* ~1.5 ms of work to time at start */
+#define WORK_CHECK_NS 20000     /* running time between two looks at the runstate */
 
-/* One copy of the loop for calibrating and for working: inlined twice, the compiler
- * may give the copies different instruction counts (it did: 6 and 7 per step). */
+/* One copy of the loop: inlined twice, the compiler may give the copies different
+ * instruction counts (it did: 6 and 7 per step). */
 static __attribute__((noinline)) void burn(uint64_t steps)
 {
     volatile uint64_t x = 1;
@@ -25,17 +35,52 @@ static __attribute__((noinline)) void burn(uint64_t steps)
     work_steps(&x, steps);
 }
 
-/* Work steps per ns of running time, as 32.32 fixed point. */
-static uint64_t calibrate(void)
+static uint64_t running_ns(void)
 {
-    struct vcpu_runstate_info a, b;
-    uint64_t ns;
+    struct vcpu_runstate_info r;
 
-    vcpu_runstate(smp_vcpu_id(), &a);
-    burn(CALIB_STEPS);
-    vcpu_runstate(smp_vcpu_id(), &b);
-    ns = (uint64_t)(b.time[RUNSTATE_running] - a.time[RUNSTATE_running]);
-    return ((uint64_t)CALIB_STEPS << 32) / MAX(ns, 1ull);
+    vcpu_runstate(smp_vcpu_id(), &r);
+    return (uint64_t)r.time[RUNSTATE_running];
+}
+
+/* Steps done and running time they took, over all the work so far: their ratio sizes
+ * the chunks. A long-run ratio, because one chunk's rate swings with QEMU's turns. */
+struct work_rate {
+    uint64_t steps, ns;
+};
+
+/* Run for ns of this vCPU's running time, in chunks of at most WORK_CHECK_NS and at
+ * most an eighth of what is left: a pCPU's instruction rate swings up to 5x with
+ * QEMU's turns, so a chunk sized at the mean rate may take 5x its time; an eighth
+ * of the remainder never overshoots by more than the smallest chunk. */
+static void work_for(uint64_t ns, struct work_rate *wr)
+{
+    uint64_t start = running_ns(), now = start;
+
+    while (now - start < ns) {
+        uint64_t left = MIN((ns - (now - start)) / 8, (uint64_t)WORK_CHECK_NS);
+        uint64_t steps = wr->ns ? left * wr->steps / wr->ns : 64;  /* < 2^15 * 2^40 */
+        uint64_t before = now;
+
+        steps = MAX(steps, 64ull);
+        burn(steps);
+        now = running_ns();
+        wr->steps += steps;
+        wr->ns += now - before;
+    }
+}
+
+/* When this vCPU first became runnable: now minus the time it has spent in every
+ * state but offline since then (the runstate accounts each ns to one state). The
+ * clock is read after the runstate, so the answer is never early: a grid that began
+ * before the trace's would make a wake-up look like the end of the previous period. */
+static uint64_t first_active_ns(void)
+{
+    struct vcpu_runstate_info r;
+
+    vcpu_runstate(smp_vcpu_id(), &r);
+    return guest_now_ns() - (uint64_t)(r.time[RUNSTATE_running] + r.time[RUNSTATE_runnable] +
+                                       r.time[RUNSTATE_blocked]);
 }
 
 int main(const struct start_info *si)
@@ -43,7 +88,8 @@ int main(const struct start_info *si)
     uint64_t period_us = guest_arg_uint("period_us", 1000);
     uint64_t periods = guest_arg_uint("periods", 100);
     uint64_t work_us = guest_arg_uint("work_us", 0);
-    uint64_t sum = 0, max = 0, min = UINT64_MAX, misses = 0, work_steps_n = 0;
+    uint64_t sum = 0, max = 0, min = UINT64_MAX, misses = 0, dropped = 0, work_ns = 0;
+    struct work_rate rate = { 0, 0 };
     struct vcpu_runstate_info rs0, rs1;
     struct periodic p;
 
@@ -51,10 +97,9 @@ int main(const struct start_info *si)
         printf("sleeper: periods and period_us must be > 0\n");
         return 1;
     }
-    if (work_us)
-        work_steps_n = (uint64_t)(((unsigned __int128)work_us * 1000 * calibrate()) >> 32);
+    p.period_ns = period_us * 1000;
+    p.next_ns = first_active_ns();                      /* period 0 */
     vcpu_runstate(smp_vcpu_id(), &rs0);
-    periodic_start(&p, period_us * 1000);
     for (uint64_t i = 0; i < periods; i++) {
         uint64_t deadline = periodic_wait(&p);
         uint64_t lat = guest_now_ns() - deadline;
@@ -62,19 +107,32 @@ int main(const struct start_info *si)
         sum += lat;
         max = MAX(max, lat);
         min = MIN(min, lat);
+        if (work_us && guest_now_ns() >= p.next_ns) {
+            misses++;                           /* the period is over: drop its work */
+            dropped++;
+            continue;
+        }
         if (work_us) {
-            burn(work_steps_n);
+            uint64_t r0 = running_ns();
+
+            work_for(work_us * 1000, &rate);
+            work_ns += running_ns() - r0;
             if (guest_now_ns() > p.next_ns)     /* the next period has begun */
                 misses++;
         }
     }
     vcpu_runstate(smp_vcpu_id(), &rs1);
+    while (p.next_ns <= guest_now_ns())                 /* the next period start... */
+        p.next_ns += p.period_ns;
+    sleep_until(p.next_ns);             /* ...is where the trace's count of periods ends */
     printf("result bench=sleeper dom=%u periods=%llu period_us=%llu lat_avg_ns=%llu "
-           "lat_max_ns=%llu lat_min_ns=%llu run_ns=%llu work_us=%llu misses=%llu\n",
+           "lat_max_ns=%llu lat_min_ns=%llu run_ns=%llu work_us=%llu work_run_ns=%llu "
+           "misses=%llu dropped=%llu\n",
            si->domid, (unsigned long long)periods, (unsigned long long)period_us,
            (unsigned long long)(sum / periods), (unsigned long long)max,
            (unsigned long long)min,
            (unsigned long long)(rs1.time[RUNSTATE_running] - rs0.time[RUNSTATE_running]),
-           (unsigned long long)work_us, (unsigned long long)misses);
+           (unsigned long long)work_us, (unsigned long long)work_ns,
+           (unsigned long long)misses, (unsigned long long)dropped);
     return 0;
 }

@@ -122,19 +122,61 @@ void timer_migrate(struct timer *t, unsigned new_cpu)
     local_irq_restore(f);
 }
 
-static void wake_noop(void *data)
+/* icount: QEMU runs with -icount. In that mode no pCPU ever halts. QEMU 7.2's
+ * round-robin TCG (one thread running the vCPUs in turn) keeps a 100 ms kick timer
+ * that forces turn changes; when every vCPU is halted it stops that timer and re-arms
+ * it on resuming, but only if the vCPU thread notices the all-halted state before
+ * QEMU's main-loop thread, which does the idle time warp. Whoever wins that race
+ * decides the grid of kicks for the rest of the run, and with it where the vCPUs
+ * interleave: the same run gave two different traces about half the time at
+ * real-time priority. So idle pCPUs spin instead of halting (timer_icount_spin):
+ * the race never happens. They spin politely: a PAUSE ends the vCPU's turn in QEMU,
+ * so an idle pCPU executes at most IDLE_SPIN_LOADS loads between two turn changes
+ * and a busy pCPU keeps almost all the instructions, as when idle pCPUs halted.
+ * A tight spin without PAUSE kept QEMU's turns for itself: domain creation in dom0
+ * on the other pCPU took 186 ms of virtual time instead of 2.7 ms. */
+static bool opt_icount;
+boot_param_bool("icount", opt_icount,
+                "QEMU runs with -icount: times are instructions, idle pCPUs spin, never halt");
+
+bool timer_icount_mode(void)
 {
-    (void)data;                         /* the interrupt itself ends the halt */
+    return opt_icount;
+}
+
+#define IDLE_SPIN_LOADS 256     /* ~1000 instructions per turn of an idle pCPU */
+
+void timer_icount_spin(const unsigned long *flag)
+{
+    for (;;) {
+        for (unsigned i = 0; i < IDLE_SPIN_LOADS; i++)
+            if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+                return;
+        __asm__ volatile("pause" ::: "memory");     /* QEMU: the next vCPU's turn */
+    }
+}
+
+static void wake_fn(void *data)
+{
+    struct percpu *pc = data;
+    __atomic_store_n(&pc->wake_fired, 1, __ATOMIC_RELEASE);    /* ends an icount spin */
 }
 
 void cpu_sleep_until(s_time_t deadline)
 {
-    struct timer *t = &this_cpu()->wake_timer;
+    struct percpu *pc = this_cpu();
+    struct timer *t = &pc->wake_timer;
     /* Arm with interrupts off and halt in STI's shadow: an interrupt arriving between
      * the two would otherwise be taken before HLT and leave us halted for good. */
     local_irq_disable();
+    pc->wake_fired = 0;
     timer_set(t, deadline);
-    __asm__ volatile("sti; hlt" ::: "memory");
+    if (opt_icount) {
+        local_irq_enable();
+        timer_icount_spin(&pc->wake_fired);
+    } else {
+        __asm__ volatile("sti; hlt" ::: "memory");
+    }
     timer_stop(t);
 }
 
@@ -144,27 +186,37 @@ void cpu_sleep_until(s_time_t deadline)
  * another vCPU meanwhile (its LAPIC timer, an IPI) waits, up to a millisecond in busy
  * runs, which made rtds miss deadlines that real hardware would meet. The tick bounds
  * that wait to N µs at the cost of one interrupt per N µs of guest execution
- * (about 200 instructions). Off (0) by default; the experiment harness turns it on in
- * deterministic mode and its reports say so. */
+ * (about 200 instructions). Off (0) by default, 100 µs with the icount option; the
+ * experiment harness sets 100 in deterministic mode and its reports say so. */
 static unsigned opt_icount_tick_us;
 boot_param_uint("icount_tick_us", opt_icount_tick_us,
-                "deterministic-mode deadline tick in µs while guests run (0: off)");
+                "deterministic-mode deadline tick in µs (0: off; 100 with icount)");
+
+/* The tick period in ns; 0: off. In icount mode it is on by default (100 µs), and
+ * idle pCPUs tick too: they spin there (timer_icount_spin), and the tick keeps one
+ * bound on interrupt delays whatever a pCPU runs, for ~200 instructions per tick. */
+static s_time_t icount_tick_ns(void)
+{
+    unsigned us = opt_icount_tick_us ? opt_icount_tick_us : opt_icount ? 100 : 0;
+    return MICROSECS(us);
+}
 
 static void icount_tick_fn(void *data)
 {
     struct percpu *pc = data;
-    if (pc->curr != pc->idle)
-        timer_set(&pc->icount_tick, NOW() + MICROSECS(opt_icount_tick_us));
+    if (pc->curr != pc->idle || opt_icount)
+        timer_set(&pc->icount_tick, NOW() + icount_tick_ns());
 }
 
-/* Called when a pCPU switches vCPUs: tick while it runs a guest, not while idle. */
+/* Called when a pCPU switches vCPUs: tick while it runs a guest, not while idle
+ * (except in icount mode, where idle pCPUs spin and tick too). */
 void timer_icount_tick_switch(bool guest_running)
 {
     struct percpu *pc = this_cpu();
-    if (!opt_icount_tick_us)
+    if (!icount_tick_ns())
         return;
-    if (guest_running && !timer_pending(&pc->icount_tick))
-        timer_set(&pc->icount_tick, NOW() + MICROSECS(opt_icount_tick_us));
+    if ((guest_running || opt_icount) && !timer_pending(&pc->icount_tick))
+        timer_set(&pc->icount_tick, NOW() + icount_tick_ns());
 }
 
 void timers_init_cpu(void)
@@ -172,7 +224,7 @@ void timers_init_cpu(void)
     struct percpu *pc = this_cpu();
     spin_lock_init(&pc->timer_lock);
     timerq_init(&pc->timers, pc->timer_storage, TIMERQ_CAP);
-    timer_init(&pc->wake_timer, wake_noop, NULL, pc->cpu);
+    timer_init(&pc->wake_timer, wake_fn, pc, pc->cpu);
     timer_init(&pc->icount_tick, icount_tick_fn, pc, pc->cpu);
     if (pc->cpu == 0) {
         irq_set_handler(VEC_TIMER, timer_irq);

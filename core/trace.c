@@ -24,6 +24,7 @@
 #include <hvlab/pci.h>
 #include <hvlab/percpu.h>
 #include <hvlab/printk.h>
+#include <hvlab/timer.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/time.h>
 #include <hvlab/topology.h>
@@ -44,9 +45,6 @@ static unsigned opt_trace_mask = TRC_MASK_ALL;
 boot_param_uint("trace_mask", opt_trace_mask, "trace classes (bit per class, see trace.h)");
 static bool opt_trace_boot;
 boot_param_bool("trace", opt_trace_boot, "start tracing at boot");
-static bool opt_icount;
-boot_param_bool("icount", opt_icount,
-                "the launcher runs QEMU with -icount: trace streams say times are instructions");
 
 struct trace_ring {
     struct trace_ring_ctl *ctl;
@@ -242,7 +240,7 @@ long do_trace_op(uint64_t cmd, uint64_t arg)
         ti.enabled = trace_mask != 0;
         ti.class_mask = class_mask;
         ti.tsc_khz = tsc_khz;
-        ti.flags = opt_icount ? TRACE_FLAG_DETERMINISTIC : 0;
+        ti.flags = timer_icount_mode() ? TRACE_FLAG_DETERMINISTIC : 0;
         return copy_to_guest(arg, &ti, sizeof(ti)) ? -EFAULT : 0;
     }
     case TRACEOP_set_mask:

@@ -61,6 +61,7 @@ class _VCpu:
     wakes_dropped: int = 0          # blocked again before running
     first_active: int | None = None  # first transition to runnable/running
     went_offline: int | None = None  # last transition to offline
+    last_wake: int | None = None     # last transition from blocked/offline to runnable
     waits: list = dataclasses.field(default_factory=list)       # (start, end) runnable
 
 
@@ -109,6 +110,7 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
     hc_paths: dict = defaultdict(list)
     hc_count: Counter = Counter()
     lateness: list = []
+    shutdown_at: dict = {}                  # domid -> first TRC_DOM_SHUTDOWN
     markers, slices, instants, runnable_series = [], [], [], []
     bad = Counter(runstate_bad_values=0, runstate_inconsistencies=0, hcall_unmatched_exits=0,
                   hcall_open_at_end=0)
@@ -165,6 +167,7 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
                     v.latencies.append((v.wake, ns(r.tsc - v.wake)))
                     v.wake = None
             elif new == T.RS_RUNNABLE and old in (T.RS_BLOCKED, T.RS_OFFLINE):
+                v.last_wake = r.tsc
                 if v.wake is None:
                     v.wake = r.tsc
             elif new in (T.RS_BLOCKED, T.RS_OFFLINE):
@@ -197,6 +200,8 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
             markers.append({"tsc": r.tsc, "cpu": r.cpu, "id": r.data0})
         elif ev == T.TIMER_FIRE:
             lateness.append(r.data1)
+        elif ev == T.DOM_SHUTDOWN:
+            shutdown_at.setdefault(r.domid, r.tsc)
         elif name.count("."):                       # a policy event: "rtds.miss"
             pol, what = name.split(".")
             policy[pol][what] += 1
@@ -304,7 +309,7 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
                              for k in _sort_vcpus(numa_by_vcpu)},
         },
         "timers": {"fired": len(lateness), "lateness_ns": stats.dist(lateness)},
-        "rt_periods": _rt_periods(tracked, slices, t1, khz, rt_params or {}),
+        "rt_periods": _rt_periods(tracked, slices, t1, khz, rt_params or {}, shutdown_at),
     }
     lat_series = {k: [(w, l) for w, l in v.latencies] for k, v in tracked.items()}
     return Analysis(summary, t0, t1, khz, tr.header.nr_cpus, slices, windows,
@@ -323,7 +328,8 @@ def _trace_info(tr: T.Trace, t0: int, t1: int, interval_ns: int) -> dict:
         "bytes": tr.size, "records": tr.nr_records, "chunks": tr.chunks,
         "nr_cpus": h.nr_cpus, "scheduler": h.sched, "tsc_khz": h.tsc_khz,
         "deterministic": h.deterministic,
-        "time_basis": ("instructions (icount): 1 ns here is 1 instruction executed"
+        "time_basis": ("instructions (icount): 1 ns here is 1 instruction executed by "
+                       f"the whole machine (its {h.nr_cpus} pCPUs together)"
                        if h.deterministic else "wall-clock ns from the TSC"),
         "class_mask": f"{h.class_mask:#x}",
         "classes": [c for c, i in T.CLASSES.items() if h.class_mask >> i & 1],
@@ -375,13 +381,16 @@ def _active_at(intervals, t):
     return any(s <= t < e for s, e in intervals)
 
 
-def _rt_periods(tracked, slices, t1, khz, rt_params):
+def _rt_periods(tracked, slices, t1, khz, rt_params, shutdown_at):
     """For each vCPU of a domain in rt_params: periods from its first activation, the
     running time it got in each, and how many fell short: it received less than its
     budget and still wanted the CPU when the period ended (runnable or running at the
     boundary, with the wait in that period over 50 µs, or 5% of a shorter period) —
     the rtds definition of a miss, applied to every policy alike. A workload that
-    needs less than its budget and blocks before the boundary is not short."""
+    needs less than its budget and blocks before the boundary is not short. Periods
+    end where the vCPU went offline, else, if its domain shut down, at the vCPU's last
+    wake-up (a periodic task wakes at a period's start and exits then: the wait for a
+    CPU to exit on is not a period), else at the trace's end."""
     out = {}
     for key in _sort_vcpus(tracked):
         v = tracked[key]
@@ -389,7 +398,12 @@ def _rt_periods(tracked, slices, t1, khz, rt_params):
             continue
         period_ns, budget_ns = rt_params[v.dom]
         period, budget = period_ns * khz // 1_000_000, budget_ns * khz // 1_000_000
-        end = v.went_offline if v.went_offline and v.state == T.RS_OFFLINE else t1
+        if v.went_offline and v.state == T.RS_OFFLINE:
+            end = v.went_offline
+        elif v.dom in shutdown_at:
+            end = v.last_wake if v.last_wake is not None else shutdown_at[v.dom]
+        else:
+            end = t1
         n = (end - v.first_active) // period if period else 0
         mine = [(s, e) for _cpu, s, e, dom, vc in slices if (dom, vc) == (v.dom, v.vcpu)]
         got = _per_period(mine, v.first_active, period, n)

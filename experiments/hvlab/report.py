@@ -46,7 +46,10 @@ def _median(xs):
 def time_basis(exp: Experiment) -> str:
     if exp.deterministic:
         return ("deterministic mode (QEMU -icount shift=0): times are instruction counts "
-                "(1 ns = 1 instruction executed), i.e. path lengths, not wall-clock time")
+                "(1 ns = 1 instruction executed by the whole machine, all pCPUs together; "
+                "no pCPU halts, idle ones spin briefly, and busy pCPUs share the "
+                "instructions in QEMU's turns, not evenly), i.e. path lengths, not "
+                "wall-clock time; a workload's work (work_us) is its own running time")
     return ("realtime mode (multi-threaded TCG): times are wall-clock TSC time and vary "
             "from run to run")
 

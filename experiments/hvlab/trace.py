@@ -62,6 +62,7 @@ RUNSTATE, WAKE, SWITCH, MIGRATE = (EV["sched_runstate"], EV["sched_wake"],
                                    EV["sched_switch"], EV["sched_migrate"])
 HCALL_ENTRY, HCALL_EXIT = EV["hcall_entry"], EV["hcall_exit"]
 TIMER_FIRE = EV["timer_fire"]
+DOM_SHUTDOWN = EV["dom_shutdown"]
 
 # domctl.h SCHED_ID_* -> policy name; POLICY events: subclass = the policy's id.
 SCHED_IDS = {"rr": 1, "credit": 5, "credit2": 6, "rtds": 8, "numa": 16}

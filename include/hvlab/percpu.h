@@ -36,6 +36,7 @@ struct percpu {
     struct timer *timer_storage[TIMERQ_CAP];
     s_time_t timer_programmed;  /* deadline the LAPIC timer is set for; own CPU only */
     struct timer wake_timer;    /* cpu_sleep_until(); own CPU only */
+    unsigned long wake_fired;   /* wake_timer fired (icount mode); own CPU only */
     struct timer icount_tick;   /* see core/timer.c: icount_tick_us; own CPU only */
 
     /* Scheduling (sched/core.c): curr and idle are changed only by this CPU, in the

@@ -13,13 +13,25 @@ void timer_migrate(struct timer *t, unsigned new_cpu);
 bool timer_pending(const struct timer *t);
 void timers_init_cpu(void);         /* each CPU, once */
 
-/* Halt this CPU until an interrupt or the deadline, whichever comes first. This is
- * how a CPU waits for another: under QEMU's deterministic mode (-icount, one thread
- * running the vCPUs in turn) a busy-waiting vCPU can starve the others' timers.
- * Needs interrupts enabled; returns with them enabled. */
+/* Wait until an interrupt or the deadline, whichever comes first (in icount mode:
+ * until the deadline; see timer_icount_mode). This is how a CPU waits for another:
+ * under QEMU's deterministic mode (-icount, one thread running the vCPUs in turn) a
+ * busy-waiting vCPU can starve the others' timers. Needs interrupts enabled; returns
+ * with them enabled. */
 void cpu_sleep_until(s_time_t deadline);
 
-/* The context switch tells the icount deadline tick whether a guest now runs. */
+/* The "icount" boot option: QEMU runs with -icount (deterministic mode). Then no pCPU
+ * ever halts: idle pCPUs spin, so that every pCPU executes instructions all the time
+ * and QEMU's round-robin TCG never sees every vCPU halted (docs/architecture.md,
+ * "Deterministic mode"). */
+bool timer_icount_mode(void);
+
+/* Icount mode's wait: until *flag is non-zero (set by an interrupt handler), with
+ * interrupts enabled, handing QEMU's turn to the next vCPU every ~1000 instructions. */
+void timer_icount_spin(const unsigned long *flag);
+
+/* The context switch (and the idle loop, once) tell the icount deadline tick whether
+ * a guest now runs; in icount mode it ticks on idle pCPUs too. */
 void timer_icount_tick_switch(bool guest_running);
 
 #endif

@@ -3,7 +3,9 @@
 # targeted attacks by test guests; test_dom0_exit.py checks how a failed scenario and a
 # dom0 crash stop the machine; test_trace.py runs scenarios with tracing into an
 # ivshmem region and checks the streams; test_repro.py builds the tree in two folders
-# and checks that images and results are the same.
+# and checks that images and results are the same; test_determinism.py checks that
+# deterministic runs reproduce bit for bit; test_rt_agree.py that a real-time domain's
+# work and misses mean the same to the guest, the trace analysis and rtds.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -13,3 +15,5 @@ boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_sched.py
 	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py
 	$(Q)$(PYTHON) tests/boot/test_repro.py
+	$(Q)$(PYTHON) tests/boot/test_determinism.py
+	$(Q)$(PYTHON) tests/boot/test_rt_agree.py

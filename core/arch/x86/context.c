@@ -124,10 +124,15 @@ struct vcpu *arch_idle_vcpu_create(unsigned cpu)
 
 /* What a pCPU does when it has nothing to run: softirqs (the scheduler), else halt.
  * The check and the HLT happen with interrupts off until STI's shadow, so a wake-up
- * IPI cannot slip in between and leave the pCPU asleep with work pending. */
+ * IPI cannot slip in between and leave the pCPU asleep with work pending. In icount
+ * mode it spins instead (core/timer.c, timer_icount_mode: no pCPU ever halts there)
+ * until an interrupt (timer, IPI) raises a softirq. */
 void __noreturn cpu_idle_loop(void)
 {
     struct percpu *pc = this_cpu();
+    bool spin = timer_icount_mode();
+
+    timer_icount_tick_switch(false);    /* icount mode: idle pCPUs tick too */
     for (;;) {
         local_irq_disable();
         if (__atomic_load_n(&pc->softirq_pending, __ATOMIC_ACQUIRE)) {
@@ -135,6 +140,11 @@ void __noreturn cpu_idle_loop(void)
             do_softirq();
             continue;
         }
-        __asm__ volatile("sti; hlt" ::: "memory");
+        if (!spin) {
+            __asm__ volatile("sti; hlt" ::: "memory");
+            continue;
+        }
+        local_irq_enable();
+        timer_icount_spin(&pc->softirq_pending);
     }
 }
