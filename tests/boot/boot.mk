@@ -1,9 +1,17 @@
 # Boot tests under QEMU: tests/boot/test_boot.py boots build/hvlab.elf with several
 # topologies and options and checks what the hypervisor prints; test_trace.py runs
-# scenarios with tracing into an ivshmem region and checks the streams.
+# scenarios with tracing into an ivshmem region and checks the streams; test_fuzz.py
+# runs the hypercall fuzzer next to a bystander (a short run here, long in `make fuzz`).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
 	$(Q)$(PYTHON) tests/boot/test_trace.py
 	$(Q)$(PYTHON) tests/boot/test_sched.py
 	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py
+	$(Q)$(PYTHON) tests/boot/test_fuzz.py
+
+# The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
+.PHONY: fuzz-hcall
+fuzz-hcall: all
+	$(Q)$(PYTHON) tests/boot/test_fuzz.py --long
+FUZZ_TARGETS += fuzz-hcall
