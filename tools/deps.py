@@ -19,6 +19,10 @@ PACKAGES = {
     "binutils": "ld, objcopy, nm (the two-pass symbol table link)",
     "libasan8": "AddressSanitizer runtime for host unit tests",
     "libubsan1": "UndefinedBehaviorSanitizer runtime for host unit tests",
+    "clang": "libFuzzer targets for the parsers (tests/fuzz/, -fsanitize=fuzzer; make test "
+             "runs them briefly)",
+    "libclang-rt-14-dev": "libFuzzer and sanitizer runtimes for clang (only recommended by "
+                          "clang, and deps installs without recommends)",
     "qemu-system-x86": "the machine hvlab runs on (qemu-system-x86_64, TCG with SVM)",
     "gnuplot-nox": "plots in experiment reports",
     "hwloc": "host topology in experiment metadata (lstopo, hwloc-ls)",
