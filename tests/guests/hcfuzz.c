@@ -216,6 +216,26 @@ static int setup(const struct start_info *si)
     return 0;
 }
 
+/* Our code and read-only data, summed: no hypercall may write into them, whatever
+ * pointer it was given (checked at every progress line and at the end). */
+static uint64_t text_sum(void)
+{
+    extern const char __image_start[], __text_end[];
+    const uint64_t *p = (const uint64_t *)(uintptr_t)__image_start;
+    uint64_t sum = 0;
+
+    for (; (const char *)p + 8 <= __text_end; p++)
+        sum = (sum ^ *p) * 0x100000001b3ULL;
+    return sum;
+}
+
+static void check_text(uint64_t want)
+{
+    if (text_sum() != want)
+        guest_crash("fuzz: FAILED seed=%llu call=%llu: our code or read-only data changed",
+                    (unsigned long long)fz.seed, (unsigned long long)cur_call);
+}
+
 static unsigned parse_skip(void)
 {
     static const struct { const char *name; unsigned bit; } classes[] = {
@@ -249,7 +269,7 @@ static unsigned parse_skip(void)
 int main(const struct start_info *si)
 {
     uint64_t calls = guest_arg_uint("calls", 10000), every = guest_arg_uint("progress", 1000);
-    uint64_t t0;
+    uint64_t t0, text0;
     int rc;
 
     fz.seed = guest_arg_uint("seed", 1);
@@ -265,17 +285,20 @@ int main(const struct start_info *si)
            (unsigned long long)fz.seed, (unsigned long long)calls,
            fz.skip & FZ_SHINFO ? "shinfo," : "", fz.skip & FZ_TIMER ? "timer," : "",
            fz.skip & FZ_CANON ? "canon," : "", si->domid);
+    text0 = text_sum();
     t0 = rdtsc();
     for (uint64_t i = 0; i < calls; i++) {
         struct fz_call c;
         long r;
 
         cur_call = i;
-        if (i && every && i % every == 0)
+        if (i && every && i % every == 0) {
+            check_text(text0);
             printf("fuzz: seed=%llu call=%llu ok=%llu refused=%llu faults=%llu probes=%llu\n",
                    (unsigned long long)fz.seed, (unsigned long long)i,
                    (unsigned long long)st.ok, (unsigned long long)st.refused,
                    (unsigned long long)st.faults, (unsigned long long)st.probes);
+        }
         rng_for_call(i);
         if (fz_chance(3)) {
             probe(i);
@@ -299,6 +322,7 @@ int main(const struct start_info *si)
         else
             st.ok++;
     }
+    check_text(text0);
     printf("fuzz: done seed=%llu calls=%llu ok=%llu refused=%llu faults=%llu probes=%llu "
            "tsc=%llu\n", (unsigned long long)fz.seed, (unsigned long long)calls,
            (unsigned long long)st.ok, (unsigned long long)st.refused,
