@@ -16,7 +16,9 @@
  *   "fuzz: seed=N call=K ok=A refused=B faults=F probes=R"
  * and at the end "fuzz: done seed=N calls=M ok=A refused=B faults=F probes=R tsc=T"
  * (T: TSC ticks for the run; instructions under icount, the whole machine's).
- * A fault nobody expected prints "fuzz: FAILED seed=N call=K ..." with the replay
+ * Oracles, at every progress line and at the end: our code and read-only data are
+ * unchanged, and every present entry in our sandbox frames and window L1 maps a frame
+ * of ours (check_tables). A fault nobody expected prints "fuzz: FAILED seed=N call=K ..." with the replay
  * arguments, then the runtime prints the registers and crashes the domain. If the
  * hypervisor kills the domain instead, the last progress line bounds the call:
  * replay with trace= set to it.
@@ -236,6 +238,39 @@ static void check_text(uint64_t want)
                     (unsigned long long)fz.seed, (unsigned long long)cur_call);
 }
 
+/* Every present entry the hypervisor let us write into our sandbox frames and the
+ * window's L1 (read through our read-only mappings of them) must map one of our own
+ * frames or the shared-info frame: anything else is a way out. Slots 256..511 of a
+ * sandbox frame are skipped: pinned as an L4, the hypervisor's entries live there. */
+static void check_tables(void)
+{
+    uint64_t l1_pfn = mfn_to_pfn(fz.window_l1_maddr >> PAGE_SHIFT);
+
+    for (unsigned f = 0; f <= ARRAY_SIZE(fz.sandbox_va); f++) {
+        const uint64_t *t;
+        unsigned slots = 256;
+
+        if (f < ARRAY_SIZE(fz.sandbox_va)) {
+            t = (const uint64_t *)(uintptr_t)fz.sandbox_va[f];
+        } else {
+            if (l1_pfn == ~0ULL)
+                break;
+            t = pfn_to_virt(l1_pfn);
+            slots = 512;
+        }
+        for (unsigned i = 0; i < slots; i++) {
+            uint64_t e = t[i], mfn = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+
+            if ((e & PTE_P) && mfn != fz.shinfo_mfn && mfn_to_pfn(mfn) == ~0ULL)
+                guest_crash("fuzz: FAILED seed=%llu call=%llu: %s %u slot %u holds %#llx, "
+                            "a frame that is not ours", (unsigned long long)fz.seed,
+                            (unsigned long long)cur_call,
+                            f < ARRAY_SIZE(fz.sandbox_va) ? "sandbox frame" : "window L1",
+                            f, i, (unsigned long long)e);
+        }
+    }
+}
+
 static unsigned parse_skip(void)
 {
     static const struct { const char *name; unsigned bit; } classes[] = {
@@ -294,6 +329,7 @@ int main(const struct start_info *si)
         cur_call = i;
         if (i && every && i % every == 0) {
             check_text(text0);
+            check_tables();
             printf("fuzz: seed=%llu call=%llu ok=%llu refused=%llu faults=%llu probes=%llu\n",
                    (unsigned long long)fz.seed, (unsigned long long)i,
                    (unsigned long long)st.ok, (unsigned long long)st.refused,
@@ -323,6 +359,7 @@ int main(const struct start_info *si)
             st.ok++;
     }
     check_text(text0);
+    check_tables();
     printf("fuzz: done seed=%llu calls=%llu ok=%llu refused=%llu faults=%llu probes=%llu "
            "tsc=%llu\n", (unsigned long long)fz.seed, (unsigned long long)calls,
            (unsigned long long)st.ok, (unsigned long long)st.refused,
