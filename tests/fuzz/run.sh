@@ -1,10 +1,13 @@
 #!/bin/sh
 # Runs one libFuzzer target and sums up its final statistics in one line:
 #   run.sh BUILD_FUZZ_DIR NAME LIBFUZZER_ARGS... CORPUS_DIRS...
+# tests/fuzz/NAME.dict, if there, is passed as the target's dictionary.
 # A crash, leak or timeout leaves BUILD_FUZZ_DIR/crash-NAME-* (libFuzzer's artifact),
 # prints libFuzzer's report and the command to reproduce it, and fails.
 dir=$1; name=$2; shift 2
 log=$dir/fuzz_$name.log
+dict=$(dirname "$0")/$name.dict
+[ -f "$dict" ] && set -- -dict="$dict" "$@"
 start=$(date +%s.%N)
 if "$dir/fuzz_$name" -print_final_stats=1 -timeout=10 -artifact_prefix="$dir/crash-$name-" \
         "$@" >"$log" 2>&1; then
