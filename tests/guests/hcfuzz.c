@@ -37,6 +37,28 @@ static struct {
     uint64_t ok, refused, faults, probes;
 } st;
 
+/* Per family (fz_call.what), printed at the end: which calls ever succeed. */
+static struct family_stat {
+    const char *what;
+    uint64_t ok, refused;
+} families[24];
+
+static void count_family(const char *what, long rc)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(families); i++) {
+        struct family_stat *f = &families[i];
+
+        if (f->what && strcmp(f->what, what) != 0)
+            continue;
+        f->what = what;
+        if (rc < 0)
+            f->refused++;
+        else
+            f->ok++;
+        return;
+    }
+}
+
 uint64_t fz_rand(void)
 {
     /* splitmix64: one multiply-xorshift step per value; any state is a good state. */
@@ -174,6 +196,28 @@ static uint64_t l1e_of(uint64_t va)
     return pt_l1e(va, false, &e, &ma) == 0 ? *e : 0;
 }
 
+/* The sandbox starts as a tree, so that calls find page tables to change from the
+ * first one: sandbox 2 (L3) in our L4's sandbox slot, sandbox 1 (L2) in its slot 0,
+ * sandbox 0 (L1) in that one's slot 0, each pinned. */
+static int sandbox_tree(void)
+{
+    struct mmuext_op pin[3];
+    struct mmu_update u[3] = {
+        { (fz.sandbox_mfn[1] << PAGE_SHIFT), (fz.sandbox_mfn[0] << PAGE_SHIFT) | PTE_P | PTE_U | PTE_W },
+        { (fz.sandbox_mfn[2] << PAGE_SHIFT), (fz.sandbox_mfn[1] << PAGE_SHIFT) | PTE_P | PTE_U | PTE_W },
+        { fz.l4_maddr + 8 * FZ_SANDBOX_L4_SLOT,
+          (fz.sandbox_mfn[2] << PAGE_SHIFT) | PTE_P | PTE_U | PTE_W },
+    };
+    long rc;
+
+    for (unsigned i = 0; i < 3; i++)
+        pin[i] = (struct mmuext_op){ .cmd = MMUEXT_PIN_L1_TABLE + i, .arg = fz.sandbox_mfn[i] };
+    if ((rc = hv_mmuext_op(pin, 3, NULL, DOMID_SELF)) < 0 ||
+        (rc = hv_mmu_update(u, 3, NULL, DOMID_SELF)) < 0)
+        return (int)rc;
+    return 0;
+}
+
 static int setup(const struct start_info *si)
 {
     uint8_t *arena = alloc_pages(FZ_ARENA_PAGES + 1), *sandbox = alloc_pages(8);
@@ -215,7 +259,7 @@ static int setup(const struct start_info *si)
         fz.max_mfn = MAX(fz.max_mfn, pfn_to_mfn(p));
     }
     fz.iret_resume = (uint64_t)(uintptr_t)fz_stub_iret_resume;
-    return 0;
+    return sandbox_tree();
 }
 
 /* Our code and read-only data, summed: no hypercall may write into them, whatever
@@ -351,15 +395,21 @@ int main(const struct start_info *si)
         if (i >= fz.trace_from)
             trace_entries(&c);
         r = run_call(&c);
-        if (i >= fz.trace_from)
+        if (i >= fz.trace_from) {
+            printf("fuzz:   -> %ld %s\n", r, r < 0 ? errno_name(r) : "");
             check_traps();
+        }
         if (r < 0)
             st.refused++;
         else
             st.ok++;
+        count_family(c.what, r);
     }
     check_text(text0);
     check_tables();
+    for (unsigned i = 0; i < ARRAY_SIZE(families) && families[i].what; i++)
+        printf("fuzz: family %s ok=%llu refused=%llu\n", families[i].what,
+               (unsigned long long)families[i].ok, (unsigned long long)families[i].refused);
     printf("fuzz: done seed=%llu calls=%llu ok=%llu refused=%llu faults=%llu probes=%llu "
            "tsc=%llu\n", (unsigned long long)fz.seed, (unsigned long long)calls,
            (unsigned long long)st.ok, (unsigned long long)st.refused,

@@ -5,7 +5,7 @@
  *
  * Containment: a call may change only what the fuzzer can lose. Out-pointers go to
  * the arena or to addresses we cannot write; page-table updates go to the sandbox
- * frames, our L4's sandbox and window slots, the window's L1, or targets that must be
+ * frames, our L4's sandbox slot, the window's L1, or targets that must be
  * refused (data frames, hypervisor slots); NEW_BASEPTR only to our own L4 or frames
  * that must be refused; the trap table and callbacks only to the runtime's own entry
  * or bad values; no shutdown, no SCHEDOP_block (our timer port may be closed by then),
@@ -125,8 +125,8 @@ static uint64_t pte_ptr(void)
     switch (fz_below(8)) {
     case 0: case 1: case 2:
         return (FZ_PICK(fz.sandbox_mfn) << PAGE_SHIFT) + off;
-    case 3:
-        return fz.l4_maddr + 8 * (fz_chance(50) ? FZ_SANDBOX_L4_SLOT : FZ_WINDOW_L4_SLOT);
+    case 3:     /* not the window's slot: without it, update_va_mapping has no target */
+        return fz.l4_maddr + 8 * FZ_SANDBOX_L4_SLOT;
     case 4:
         return fz.l4_maddr + 8 * (256 + fz_below(256));     /* the hypervisor's */
     case 5:
@@ -438,7 +438,7 @@ static void gen_misc(struct fz_call *c)
                                        .address = (uintptr_t)guest_bounce_entry };
         if (fz_chance(30))
             t[fz_below(4)].address = kernel_ptr();
-        t[fz_chance(50) ? 3 : fz_below(4)].vector = TRAP_TABLE_END;
+        t[fz_chance(50) ? 3 : fz_below(4)] = (struct trap_info){ .vector = TRAP_TABLE_END };
         t[4] = (struct trap_info){ .vector = TRAP_TABLE_END };
         c->what = "set_trap_table";
         c->op = HYPERVISOR_set_trap_table;
