@@ -30,12 +30,15 @@ static void parse_all(const struct acpi_header *madt, const struct acpi_header *
 {
     static struct topology t;
 
+    /* Without a usable MADT the SRAT and SLIT still get parsed, against a machine of
+     * no CPUs (a zeroed topology), so that their coverage does not depend on the same
+     * bytes also being a valid MADT. */
     memset(&t, 0, sizeof(t));
-    if (madt && acpi_parse_madt(madt, &t) == 0) {
-        acpi_default_topology(&t);
-        if (srat && acpi_parse_srat(srat, &t) == 0 && slit)
-            acpi_parse_slit(slit, &t);
-    }
+    if (!madt || acpi_parse_madt(madt, &t) != 0)
+        memset(&t, 0, sizeof(t));
+    acpi_default_topology(&t);
+    if (srat && acpi_parse_srat(srat, &t) == 0 && slit)
+        acpi_parse_slit(slit, &t);
     if (fadt)
         acpi_parse_fadt(fadt, dsdt, &t);
 }
