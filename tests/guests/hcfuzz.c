@@ -18,8 +18,8 @@
  * (T: TSC ticks for the run; instructions under icount, the whole machine's).
  * Oracles, at every progress line and at the end: our code and read-only data are
  * unchanged, and every present entry in our sandbox frames and window L1 maps a frame
- * of ours (check_tables). A fault nobody expected prints "fuzz: FAILED seed=N call=K ..." with the replay
- * arguments, then the runtime prints the registers and crashes the domain. If the
+ * of ours (check_tables). A fault nobody expected prints
+ * "fuzz: FAILED seed=N call=K ..." with the replay arguments, then the runtime prints the registers and crashes the domain. If the
  * hypervisor kills the domain instead, the last progress line bounds the call:
  * replay with trace= set to it.
  *
@@ -202,11 +202,11 @@ static uint64_t l1e_of(uint64_t va)
 static int sandbox_tree(void)
 {
     struct mmuext_op pin[3];
+    const uint64_t flags = PTE_P | PTE_U | PTE_W;
     struct mmu_update u[3] = {
-        { (fz.sandbox_mfn[1] << PAGE_SHIFT), (fz.sandbox_mfn[0] << PAGE_SHIFT) | PTE_P | PTE_U | PTE_W },
-        { (fz.sandbox_mfn[2] << PAGE_SHIFT), (fz.sandbox_mfn[1] << PAGE_SHIFT) | PTE_P | PTE_U | PTE_W },
-        { fz.l4_maddr + 8 * FZ_SANDBOX_L4_SLOT,
-          (fz.sandbox_mfn[2] << PAGE_SHIFT) | PTE_P | PTE_U | PTE_W },
+        { fz.sandbox_mfn[1] << PAGE_SHIFT, (fz.sandbox_mfn[0] << PAGE_SHIFT) | flags },
+        { fz.sandbox_mfn[2] << PAGE_SHIFT, (fz.sandbox_mfn[1] << PAGE_SHIFT) | flags },
+        { fz.l4_maddr + 8 * FZ_SANDBOX_L4_SLOT, (fz.sandbox_mfn[2] << PAGE_SHIFT) | flags },
     };
     long rc;
 

@@ -56,6 +56,10 @@ static inline uint64_t fz_below(uint64_t n) { return n ? fz_rand() % n : 0; }
 static inline bool fz_chance(unsigned percent) { return fz_below(100) < percent; }
 #define FZ_PICK(arr) ((arr)[fz_below(ARRAY_SIZE(arr))])
 
+#define HV_DIRECTMAP 0xffff830000000000ULL     /* the hypervisor's direct map */
+#define HV_IMAGE     0xffffffff80000000ULL     /* the hypervisor's image */
+#define NONCANON     0x0000800000000000ULL     /* the first non-canonical address */
+
 /* ---- hcfuzz_ops.c ---- */
 /* Fills c with one random call (a multicall holds up to 4 more, built the same way). */
 void fz_gen_call(struct fz_call *c);
@@ -63,8 +67,21 @@ void fz_gen_call(struct fz_call *c);
 void *fz_alloc(uint64_t n);
 /* A pointer argument: good (into the arena) most of the time, else a bad one. */
 uint64_t fz_ptr(void *good);
+/* Addresses a hypercall must refuse to read or write (some in our half: NULL, the
+ * unmapped page after the arena, a buffer crossing into it, our read-only L4). */
+uint64_t fz_bad_ptr(void);
+/* Addresses outside our half: never ours to lose, whatever a call does with them. */
+uint64_t fz_kernel_ptr(void);
+/* A count: mostly 0..sane_max, else a boundary (limits, 2^31, 2^32, 2^40, ~0...). */
+uint64_t fz_count(uint64_t sane_max);
 /* One of our reads of a random address (sandbox windows, hypervisor, unmapped):
  * returns the address; the read may fault. */
 uint64_t fz_probe_addr(void);
+
+/* ---- hcfuzz_mm.c: the memory families ---- */
+void fz_gen_mmu_update(struct fz_call *c);
+void fz_gen_mmuext_op(struct fz_call *c);
+void fz_gen_update_va_mapping(struct fz_call *c);
+void fz_gen_memory_op(struct fz_call *c);
 
 #endif

@@ -9,12 +9,10 @@
  * refused (data frames, hypervisor slots); NEW_BASEPTR only to our own L4 or frames
  * that must be refused; the trap table and callbacks only to the runtime's own entry
  * or bad values; no shutdown, no SCHEDOP_block (our timer port may be closed by then),
- * no VCPUOP_down on vCPU 0. Everything else is fair game. */
+ * no VCPUOP_down on vCPU 0. Everything else is fair game. The memory families live in
+ * hcfuzz_mm.c. */
 #include "hcfuzz.h"
 
-#define HV_DIRECTMAP 0xffff830000000000ULL
-#define HV_IMAGE     0xffffffff80000000ULL
-#define NONCANON     0x0000800000000000ULL
 
 void guest_bounce_entry(void);          /* the runtime's entry (guest/entry.S) */
 
@@ -36,8 +34,7 @@ void *fz_alloc(uint64_t n)
     return fz.arena + off;
 }
 
-/* Addresses a hypercall must refuse to read or write. */
-static uint64_t bad_ptr(void)
+uint64_t fz_bad_ptr(void)
 {
     const uint64_t end = (uint64_t)(uintptr_t)fz.arena + FZ_ARENA_PAGES * PAGE_SIZE;
     const uint64_t pool[] = {
@@ -53,8 +50,7 @@ static uint64_t bad_ptr(void)
     return i == ARRAY_SIZE(pool) - 1 ? start_info->pt_base : pool[i];
 }
 
-/* Addresses outside our half: never ours to lose, whatever a call does with them. */
-static uint64_t kernel_ptr(void)
+uint64_t fz_kernel_ptr(void)
 {
     const uint64_t pool[] = { HV_DIRECTMAP, HV_IMAGE, HV_IMAGE + 0x1234, NONCANON, ~0ULL,
                               0xffff800000000000ULL, 0xfffffffffffff000ULL };
@@ -64,185 +60,15 @@ static uint64_t kernel_ptr(void)
 
 uint64_t fz_ptr(void *good)
 {
-    return good && fz_chance(80) ? (uint64_t)(uintptr_t)good : bad_ptr();
+    return good && fz_chance(80) ? (uint64_t)(uintptr_t)good : fz_bad_ptr();
 }
 
-/* A count: small and sane, or a boundary. */
-static uint64_t count(uint64_t sane_max)
+uint64_t fz_count(uint64_t sane_max)
 {
     const uint64_t pool[] = { 0, 1, 2, 63, 64, 65, 511, 512, 513, 4096, 4097,
                               1ULL << 31, 1ULL << 32, 1ULL << 40, 1ULL << 63, ~0ULL };
 
     return fz_chance(70) ? fz_below(sane_max + 1) : FZ_PICK(pool);
-}
-
-/* A machine frame: ours in its various roles, or one that is not ours. */
-static uint64_t any_mfn(bool with_own_tables)
-{
-    const uint64_t foreign[] = { 0, 1, 0x100, fz.min_mfn - 1, fz.max_mfn + 1,
-                                 1ULL << 30, 1ULL << 40, (1ULL << 52) - 1, ~0ULL };
-
-    switch (fz_below(8)) {
-    case 0: case 1: case 2:
-        return FZ_PICK(fz.sandbox_mfn);
-    case 3:
-        return virt_to_mfn(fz.arena + fz_below(FZ_ARENA_PAGES) * PAGE_SIZE);
-    case 4:
-        return fz_chance(50) ? fz.code_mfn : fz.data_mfn;
-    case 5:
-        if (with_own_tables)
-            return fz_chance(50) ? fz.l4_mfn : fz.window_l1_maddr >> PAGE_SHIFT;
-        return FZ_PICK(fz.sandbox_mfn);
-    case 6:
-        if (!(fz.skip & FZ_SHINFO))
-            return fz.shinfo_mfn;
-        return FZ_PICK(foreign);
-    default:
-        return FZ_PICK(foreign);
-    }
-}
-
-/* A page-table entry value. */
-static uint64_t pte_val(void)
-{
-    const uint64_t flags[] = { PTE_P | PTE_U, PTE_P | PTE_U | PTE_W, PTE_P, PTE_P | PTE_W,
-                               PTE_P | PTE_U | PTE_PS, PTE_P | PTE_U | PTE_NX,
-                               PTE_P | PTE_U | PTE_W | PTE_A | PTE_D, 0, 0x1ff,
-                               PTE_P | PTE_U | (1ULL << 52), PTE_P | PTE_U | (0x7ffULL << 52) };
-
-    if (fz_chance(5))
-        return fz_rand();
-    if (fz_chance(5))
-        return 0;
-    return (any_mfn(true) << PAGE_SHIFT & ~(1ULL << 63)) | FZ_PICK(flags);
-}
-
-/* A page-table entry address we may change: see the containment rules above. */
-static uint64_t pte_ptr(void)
-{
-    uint64_t slot = fz_below(512), off = slot * 8;
-
-    switch (fz_below(8)) {
-    case 0: case 1: case 2:
-        return (FZ_PICK(fz.sandbox_mfn) << PAGE_SHIFT) + off;
-    case 3:     /* not the window's slot: without it, update_va_mapping has no target */
-        return fz.l4_maddr + 8 * FZ_SANDBOX_L4_SLOT;
-    case 4:
-        return fz.l4_maddr + 8 * (256 + fz_below(256));     /* the hypervisor's */
-    case 5:
-        return fz.window_l1_maddr + off;
-    case 6:
-        return virt_to_maddr(fz.arena) + off;               /* not a page table */
-    default:
-        return (any_mfn(false) << PAGE_SHIFT) + fz_below(PAGE_SIZE);   /* any offset */
-    }
-}
-
-static void gen_mmu_update(struct fz_call *c)
-{
-    uint64_t n = fz_chance(80) ? 1 + fz_below(4) : count(8);
-    uint64_t fill = MIN(n, 8);
-    struct mmu_update *u = fz_alloc(fill * sizeof(*u));
-    uint64_t *done = fz_alloc(8);
-
-    for (uint64_t i = 0; i < fill; i++) {
-        u[i].ptr = pte_ptr() | (fz_chance(90) ? MMU_NORMAL_PT_UPDATE : fz_below(4));
-        u[i].val = pte_val();
-    }
-    c->what = "mmu_update";
-    c->op = HYPERVISOR_mmu_update;
-    c->args[0] = fz_ptr(u);
-    c->args[1] = n;
-    c->args[2] = fz_chance(50) ? 0 : fz_ptr(done);
-    c->args[3] = fz_chance(90) ? DOMID_SELF : fz_below(4);
-}
-
-static void gen_mmuext_op(struct fz_call *c)
-{
-    uint64_t n = fz_chance(80) ? 1 + fz_below(3) : count(4);
-    uint64_t fill = MIN(n, 4);
-    struct mmuext_op *op = fz_alloc(fill * sizeof(*op));
-
-    for (uint64_t i = 0; i < fill; i++) {
-        uint32_t cmd = fz_chance(95) ? (uint32_t)fz_below(8) : (uint32_t)fz_rand();
-
-        op[i] = (struct mmuext_op){ .cmd = cmd, .arg = any_mfn(true) };
-        if (cmd == MMUEXT_NEW_BASEPTR && fz_chance(50))
-            op[i].arg = fz.l4_mfn;
-        else if (cmd == MMUEXT_NEW_BASEPTR)     /* anything else must be refused */
-            op[i].arg = fz_chance(50) ? virt_to_mfn(fz.arena) : fz.max_mfn + 1 + fz_below(8);
-        else if (cmd == MMUEXT_INVLPG_LOCAL)
-            op[i].arg = fz_chance(50) ? fz.window_va + fz_below(512) * PAGE_SIZE : bad_ptr();
-    }
-    c->what = "mmuext_op";
-    c->op = HYPERVISOR_mmuext_op;
-    c->args[0] = fz_ptr(op);
-    c->args[1] = n;
-    c->args[2] = fz_chance(50) ? 0 : fz_ptr(fz_alloc(8));
-    c->args[3] = fz_chance(90) ? DOMID_SELF : fz_below(4);
-}
-
-static void gen_update_va_mapping(struct fz_call *c)
-{
-    const uint64_t sandbox = (uint64_t)FZ_SANDBOX_L4_SLOT << 39;
-    uint64_t va;
-
-    switch (fz_below(5)) {
-    case 0: case 1:
-        va = fz.window_va + fz_below(512) * PAGE_SIZE;
-        break;
-    case 2:
-        va = sandbox + (fz_rand() & ((1ULL << 39) - 1) & ~(PAGE_SIZE - 1));
-        break;
-    case 3:
-        va = kernel_ptr();
-        break;
-    default:
-        va = fz_rand();
-        if (va < GUEST_VIRT_END)            /* our own mappings stay ours */
-            va |= NONCANON;
-        break;
-    }
-    if (fz_chance(5))
-        va |= fz_below(PAGE_SIZE);          /* unaligned */
-    c->what = "update_va_mapping";
-    c->op = HYPERVISOR_update_va_mapping;
-    c->args[0] = va;
-    c->args[1] = pte_val();
-    c->args[2] = fz_chance(90) ? fz_below(3) : fz_rand();
-}
-
-static void gen_memory_op(struct fz_call *c)
-{
-    const unsigned cmds[] = { XENMEM_increase_reservation, XENMEM_decrease_reservation,
-                              XENMEM_populate_physmap, XENMEM_current_reservation,
-                              XENMEM_maximum_reservation, 2, 5, 99 };
-    unsigned cmd = FZ_PICK(cmds);
-    const hv_domid_t doms[] = { DOMID_SELF, DOMID_SELF, 0, 1, 3, DOMID_XEN, 999 };
-
-    c->what = "memory_op";
-    c->op = HYPERVISOR_memory_op;
-    c->args[0] = fz_chance(95) ? cmd : fz_rand();
-    if (cmd == XENMEM_current_reservation || cmd == XENMEM_maximum_reservation) {
-        hv_domid_t *d = fz_alloc(sizeof(*d));
-
-        *d = FZ_PICK(doms);
-        c->args[1] = fz_ptr(d);
-        return;
-    }
-    uint64_t n = fz_chance(80) ? fz_below(4) : count(16);
-    uint64_t *mfns = fz_alloc(16 * 8);
-    struct xen_memory_reservation *r = fz_alloc(sizeof(*r));
-
-    for (unsigned i = 0; i < 16; i++)
-        mfns[i] = any_mfn(false);
-    *r = (struct xen_memory_reservation){
-        .extent_start = fz_ptr(mfns), .nr_extents = n,
-        .extent_order = fz_chance(90) ? 0 : (uint32_t)FZ_PICK(((uint64_t[]){ 1, 9, 18, 63, 64, ~0U })),
-        .mem_flags = fz_chance(80) ? 0 : (uint32_t)fz_rand(),
-        .domid = FZ_PICK(doms),
-    };
-    c->args[1] = fz_ptr(r);
 }
 
 static uint64_t deadline(void)
@@ -285,13 +111,13 @@ static void gen_vcpu_op(struct fz_call *c)
         bool canon = !(fz.skip & FZ_CANON) && fz_chance(20);
 
         *g = (struct vcpu_guest_context){
-            .rip = fz_chance(70) ? (uintptr_t)fz_park : kernel_ptr(),
-            .rsp = fz_chance(70) ? (uint64_t)(uintptr_t)fz.arena + PAGE_SIZE : kernel_ptr(),
+            .rip = fz_chance(70) ? (uintptr_t)fz_park : fz_kernel_ptr(),
+            .rsp = fz_chance(70) ? (uint64_t)(uintptr_t)fz.arena + PAGE_SIZE : fz_kernel_ptr(),
             .rflags = fz_chance(50) ? 0x202 : fz_rand(),
             .cr3_mfn = fz_chance(70) ? fz.l4_mfn : fz.max_mfn + 1 + fz_below(4),
             .fs_base = fz_chance(50) ? 0 : fz_rand() & (NONCANON - 1),
             .gs_base = fz_chance(50) ? 0 : fz_rand() & (NONCANON - 1),
-            .event_callback = fz_chance(70) ? (uintptr_t)fz_park : kernel_ptr(),
+            .event_callback = fz_chance(70) ? (uintptr_t)fz_park : fz_kernel_ptr(),
         };
         if (fz_chance(5))
             g->cr3_mfn = virt_to_mfn(fz.arena);        /* writable: refused */
@@ -378,7 +204,7 @@ static void gen_sched_op(struct fz_call *c)
         for (unsigned i = 0; i < 4; i++)
             ports[i] = port();
         *p = (struct sched_poll){ .ports = fz_ptr(ports),
-                                  .nr_ports = (uint32_t)(fz_chance(80) ? fz_below(5) : count(4)),
+                                  .nr_ports = (uint32_t)(fz_chance(80) ? fz_below(5) : fz_count(4)),
                                   .timeout_ns = (int64_t)(guest_now_ns() + fz_below(200000)) };
         c->args[0] = SCHEDOP_poll;
         c->args[1] = fz_ptr(p);
@@ -387,7 +213,7 @@ static void gen_sched_op(struct fz_call *c)
     }
     case 1:             /* shutdown: only where the reason cannot be read */
         c->args[0] = SCHEDOP_shutdown;
-        c->args[1] = fz_chance(20) ? 0 : kernel_ptr();
+        c->args[1] = fz_chance(20) ? 0 : fz_kernel_ptr();
         break;
     case 2: {           /* our own iret frame, through the stub */
         /* A RIP or RSP outside our half ends the domain (pv_iret): not here. */
@@ -426,7 +252,7 @@ static void gen_misc(struct fz_call *c)
         c->args[1] = fz_chance(90) ? fz_below(17)
                                    : FZ_PICK(((uint64_t[]){ CONSOLEIO_MAX + 1, 1ULL << 32,
                                                             ~0ULL }));
-        c->args[2] = fz_chance(80) ? (uint64_t)(uintptr_t)s : kernel_ptr();
+        c->args[2] = fz_chance(80) ? (uint64_t)(uintptr_t)s : fz_kernel_ptr();
         break;
     }
     case 1: {           /* the runtime's own table again, or a bad one */
@@ -437,21 +263,21 @@ static void gen_misc(struct fz_call *c)
             t[i] = (struct trap_info){ .vector = (uint8_t)(fz_chance(80) ? 14 : fz_rand()),
                                        .address = (uintptr_t)guest_bounce_entry };
         if (fz_chance(30))
-            t[fz_below(4)].address = kernel_ptr();
+            t[fz_below(4)].address = fz_kernel_ptr();
         t[fz_chance(50) ? 3 : fz_below(4)] = (struct trap_info){ .vector = TRAP_TABLE_END };
         t[4] = (struct trap_info){ .vector = TRAP_TABLE_END };
         c->what = "set_trap_table";
         c->op = HYPERVISOR_set_trap_table;
         /* Not NULL (may mean "no table") nor our L4 (its entries would read as a
          * table of handlers at user addresses). */
-        c->args[0] = fz_chance(80) ? (uint64_t)(uintptr_t)t : kernel_ptr();
+        c->args[0] = fz_chance(80) ? (uint64_t)(uintptr_t)t : fz_kernel_ptr();
         break;
     }
     case 2:
         c->what = "set_callbacks";
         c->op = HYPERVISOR_set_callbacks;
-        c->args[0] = fz_chance(50) ? (uintptr_t)guest_bounce_entry : kernel_ptr();
-        c->args[1] = fz_chance(50) ? 0 : kernel_ptr();
+        c->args[0] = fz_chance(50) ? (uintptr_t)guest_bounce_entry : fz_kernel_ptr();
+        c->args[1] = fz_chance(50) ? 0 : fz_kernel_ptr();
         break;
     case 3: case 4: {   /* privileged: every command must be refused to a domU */
         uint32_t *op = fz_alloc(256);
@@ -471,7 +297,7 @@ static void gen_misc(struct fz_call *c)
         c->op = HYPERVISOR_trace_op;
         c->args[0] = fz_below(12);
         c->args[1] = fz_ptr(fz_alloc(64));
-        c->args[2] = count(64);
+        c->args[2] = fz_count(64);
         break;
     case 6:
         c->what = "version";
@@ -494,15 +320,15 @@ static void gen_multicall(struct fz_call *c);
 
 /* Families, weighted by how much state they can reach. */
 static void (*const families[])(struct fz_call *) = {
-    gen_mmu_update, gen_mmu_update, gen_mmu_update, gen_mmuext_op, gen_mmuext_op,
-    gen_update_va_mapping, gen_update_va_mapping, gen_memory_op, gen_memory_op,
+    fz_gen_mmu_update, fz_gen_mmu_update, fz_gen_mmu_update, fz_gen_mmuext_op, fz_gen_mmuext_op,
+    fz_gen_update_va_mapping, fz_gen_update_va_mapping, fz_gen_memory_op, fz_gen_memory_op,
     gen_timer, gen_vcpu_op, gen_evtchn, gen_evtchn, gen_evtchn, gen_sched_op,
     gen_misc, gen_misc, gen_multicall,
 };
 
 static void gen_multicall(struct fz_call *c)
 {
-    uint64_t n = fz_chance(90) ? 1 + fz_below(4) : count(4);
+    uint64_t n = fz_chance(90) ? 1 + fz_below(4) : fz_count(4);
     /* Room for every entry a call may read: a stale entry of op 0 and argument 0
      * would be set_trap_table(NULL), which drops our handlers. */
     struct multicall_entry *mc = fz_alloc(MULTICALL_MAX * sizeof(*mc));
@@ -547,6 +373,6 @@ uint64_t fz_probe_addr(void)
     case 2:
         return fz_rand() & ~7ULL;
     default:
-        return bad_ptr() & ~7ULL;
+        return fz_bad_ptr() & ~7ULL;
     }
 }
