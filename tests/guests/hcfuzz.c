@@ -19,9 +19,9 @@
  * Oracles, at every progress line and at the end: our code and read-only data are
  * unchanged, and every present entry in our sandbox frames and window L1 maps a frame
  * of ours (check_tables). A fault nobody expected prints
- * "fuzz: FAILED seed=N call=K ..." with the replay arguments, then the runtime prints the registers and crashes the domain. If the
- * hypervisor kills the domain instead, the last progress line bounds the call:
- * replay with trace= set to it.
+ * "fuzz: FAILED seed=N call=K ..." with the replay arguments, then the runtime prints
+ * the registers and crashes the domain. If the hypervisor kills the domain instead,
+ * the last progress line bounds the call: replay with trace= set to it.
  *
  * Faults: a call may make our own probes (reads of random addresses) or an iret frame
  * of ours fault; each such instruction sits in a stub with a resume label, and the trap
