@@ -11,6 +11,7 @@ every domain equal free frames before the first was created).
     python3 tests/boot/test_fuzz.py --long       the long run of `make fuzz`:
         FUZZ_SEEDS=1,2,3 (default 1,2,3,4)  FUZZ_CALLS=N (default 1000000 per seed)
         FUZZ_SKIP=shinfo,timer,canon (default: the scenario's; "none" for all classes)
+        then two fuzzers side by side, no bystander (tests/scenarios/fuzz-pair)
 
 A failure prints the fuzzer's replay line (seed, call index) or, when the hypervisor
 killed the domain, its message and the last progress line: rerun that seed with
@@ -29,15 +30,15 @@ from test_boot import (IMAGE, CheckFailed, Topology, boot, check,  # noqa: E402
                        run_suite, scenario_modules)
 
 SCENARIO = "tests/scenarios/fuzz"
+PAIR = "tests/scenarios/fuzz-pair"
 IMAGES = ["cpuloop", "hcfuzz", "hello"]
-CFGS = ["bystander.cfg", "fuzz.cfg", "after.cfg"]
 TOPO = Topology(2, 1, 512)
 
 
-def scenario_extra(directory: str) -> str:
-    m = re.search(r'^extra = "(.*)"', open(os.path.join(directory, "fuzz.cfg")).read(), re.M)
+def scenario_extra(directory: str, cfg: str = "fuzz.cfg") -> str:
+    m = re.search(r'^extra = "(.*)"', open(os.path.join(directory, cfg)).read(), re.M)
     if m is None:
-        raise CheckFailed(f"{directory}/fuzz.cfg: no extra = \"...\" line")
+        raise CheckFailed(f"{directory}/{cfg}: no extra = \"...\" line")
     return m.group(1)
 
 
@@ -65,45 +66,56 @@ def diagnose(out: str) -> str:
                                  "no progress line") if x)
 
 
-def run_fuzz(directory: str, timeout_s: float) -> str:
-    """Boots the scenario in directory and checks it; returns a note with the figures."""
-    extra = scenario_extra(directory)
+def run_fuzz(directory: str, timeout_s: float, fuzzers: tuple[str, ...] = ("fuzz",),
+             bystander: bool = True) -> str:
+    """Boots the scenario in directory (the domains: the bystander if any, then the
+    fuzzers, then "after") and checks it; returns a note with the figures."""
+    cfgs = (["bystander.cfg"] if bystander else []) + [f"{f}.cfg" for f in fuzzers]
+    extra = scenario_extra(directory, f"{fuzzers[0]}.cfg")
     calls = int(re.search(r"calls=(\d+)", extra).group(1))
     r = boot(IMAGE, TOPO, "", timeout_s,
-             modules=scenario_modules(directory, IMAGES, CFGS))
+             modules=scenario_modules(directory, IMAGES, cfgs + ["after.cfg"]))
     out = r.output
     check(not r.timed_out, f"QEMU did not exit within {timeout_s} s ({diagnose(out)})", r)
     check("Panic" not in out, "the hypervisor panicked", r)
     check(r.status == 0, "the machine powers off cleanly", r)
-    done = re.search(r"\(d(\d+)\) fuzz: done seed=(\d+) calls=(\d+) ok=(\d+) refused=(\d+) "
-                     r"faults=(\d+) probes=(\d+) tsc=(\d+)", out)
-    check(done is not None, f"the fuzzer finished its calls ({extra}): {diagnose(out)}", r)
-    check(int(done.group(3)) == calls, f"calls {done.group(3)} != {calls}", r)
+    ids = {name: int(d) for d, name in re.findall(r"domain (\d+) \((\w+)\): created", out)}
+    notes = []
+    for name in fuzzers:
+        done = re.search(rf"\(d{ids.get(name, -1)}\) fuzz: done seed=(\d+) calls=(\d+) ok=(\d+) "
+                         r"refused=(\d+) faults=(\d+) probes=(\d+) tsc=(\d+)", out)
+        check(done is not None, f"{name} finished its calls ({extra}): {diagnose(out)}", r)
+        check(int(done.group(2)) == calls, f"{name}: calls {done.group(2)} != {calls}", r)
+        check(re.search(rf"domain \d+ \({name}\): shutdown \(poweroff\)", out) is not None,
+              f"{name}'s domain ended with a poweroff", r)
+        notes.append((done, calls))
     check("fuzz: FAILED" not in out, diagnose(out), r)
-    check(re.search(r"domain \d+ \(fuzz\): shutdown \(poweroff\)", out) is not None,
-          "the fuzzer's domain ended with a poweroff", r)
-    check(re.search(r"\(d1\) result bench=cpuloop dom=1 iters=[1-9]\d* ms=\d+", out) is not None,
-          "the bystander finished its work", r)
-    check(re.search(r"\(d3\) hello from domain 3", out) is not None and
+    if bystander:
+        check(re.search(rf"\(d{ids.get('bystander', -1)}\) result bench=cpuloop dom=\d+ "
+                        r"iters=[1-9]\d* ms=\d+", out) is not None,
+              "the bystander finished its work", r)
+    after = ids.get("after", -1)
+    check(re.search(rf"\(d{after}\) hello from domain {after}", out) is not None and
           "(d0) wait after: poweroff" in out, "dom0 created and ran a domain after the fuzz", r)
     check("(d0) scenario: done" in out, "dom0 finished the scenario", r)
-    # Frames: free before the bystander (the first domU) == free after the last destroy
-    # of the pair, and again after the third domain.
-    before = re.search(r"domain 1 \(bystander\): created, \d+ vCPUs?, (\d+) frames free before",
-                       out)
-    gone = re.findall(r"domain ([123]) \((\w+)\): destroyed, \d+ frames returned, (\d+) free",
-                      out)
-    check(before is not None and len(gone) == 3, f"three domains destroyed ({len(gone)})", r)
-    pair = [int(free) for dom, _, free in gone if dom in ("1", "2")]
-    check(pair[-1] == int(before.group(1)),
-          f"free frames {pair[-1]} after destroying fuzz and bystander, "
+    # Frames: free before the first domU == free after the last destroy of the first
+    # group (bystander and fuzzers), and again after the "after" domain.
+    before = re.search(r"domain 1 \(\w+\): created, \d+ vCPUs?, (\d+) frames free before", out)
+    gone = re.findall(r"domain (\d+) \((\w+)\): destroyed, \d+ frames returned, (\d+) free", out)
+    check(before is not None and len(gone) == len(cfgs) + 1,
+          f"{len(cfgs) + 1} domains destroyed ({len(gone)})", r)
+    group = [int(free) for _, name, free in gone if name != "after"]
+    check(group[-1] == int(before.group(1)),
+          f"free frames {group[-1]} after destroying {', '.join(n[:-4] for n in cfgs)}, "
           f"{before.group(1)} before creating them", r)
     check(int(gone[-1][2]) == int(before.group(1)),
-          f"free frames {gone[-1][2]} after the third domain, {before.group(1)} before", r)
-    tsc = int(done.group(8))
-    return (f"seed={done.group(2)} calls={calls} ok={done.group(4)} refused={done.group(5)} "
-            f"faults={done.group(6)}: {calls / r.wall_s:,.0f} calls/s of wall time "
-            f"({r.wall_s:.1f} s for the whole boot), {tsc / calls:,.0f} instructions per call "
+          f"free frames {gone[-1][2]} after the last domain, {before.group(1)} before", r)
+    total = sum(c for _, c in notes)
+    tsc = max(int(d.group(7)) for d, _ in notes)     # each counts the whole machine
+    runs = " ".join(f"seed={d.group(1)} ok={d.group(3)} refused={d.group(4)} "
+                    f"faults={d.group(5)}" for d, _ in notes)
+    return (f"{runs}: {total} calls, {total / r.wall_s:,.0f} calls/s of wall time "
+            f"({r.wall_s:.1f} s for the whole boot), {tsc / total:,.0f} instructions per call "
             f"(icount, whole machine)")
 
 
@@ -131,7 +143,13 @@ def long_cases() -> list:
                 shutil.rmtree(tmp, ignore_errors=True)
         case.__name__ = f"fuzz_seed{seed}"
         cases.append(case)
-    return cases
+    return cases + [case_fuzz_pair]
+
+
+def case_fuzz_pair() -> str:
+    """Two fuzzers at once on 2 pCPUs (tests/scenarios/fuzz-pair): concurrent
+    hypercalls, and event channels between them."""
+    return run_fuzz(PAIR, 600, fuzzers=("fa", "fb"), bystander=False)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@
  * (T: TSC ticks for the run; instructions under icount, the whole machine's).
  * Oracles, at every progress line and at the end: our code and read-only data are
  * unchanged, and every present entry in our sandbox frames and window L1 maps a frame
- * of ours (check_tables). A fault nobody expected prints
+ * of ours (check_tables); after every poll: it did not outlast its timeout by a
+ * second (check_poll). A fault nobody expected prints
  * "fuzz: FAILED seed=N call=K ..." with the replay arguments, then the runtime prints
  * the registers and crashes the domain. If the hypervisor kills the domain instead,
  * the last progress line bounds the call: replay with trace= set to it.
@@ -315,6 +316,19 @@ static void check_tables(void)
     }
 }
 
+/* A poll's timeout is at most 200 us away (hcfuzz_ops.c): one that lasts a second
+ * means our timers fire late, and so, likely, do everyone's on this pCPU. */
+static void check_poll(const struct fz_call *c, uint64_t took_ns)
+{
+    if (c->op == HYPERVISOR_sched_op && c->args[0] == SCHEDOP_poll && !c->raw_iret &&
+        took_ns > 1000000000ULL)
+        guest_crash("fuzz: FAILED seed=%llu call=%llu (sched_op poll): a poll with a "
+                    "timeout of at most 200 us took %llu ms; replay: seed=%llu calls=%llu "
+                    "trace=%llu", (unsigned long long)fz.seed, (unsigned long long)cur_call,
+                    (unsigned long long)(took_ns / 1000000), (unsigned long long)fz.seed,
+                    (unsigned long long)cur_call + 1, (unsigned long long)cur_call);
+}
+
 static unsigned parse_skip(void)
 {
     static const struct { const char *name; unsigned bit; } classes[] = {
@@ -348,7 +362,7 @@ static unsigned parse_skip(void)
 int main(const struct start_info *si)
 {
     uint64_t calls = guest_arg_uint("calls", 10000), every = guest_arg_uint("progress", 1000);
-    uint64_t t0, text0;
+    uint64_t t0, text0, t_call;
     int rc;
 
     fz.seed = guest_arg_uint("seed", 1);
@@ -394,7 +408,9 @@ int main(const struct start_info *si)
                    (unsigned long long)c.args[4]);
         if (i >= fz.trace_from)
             trace_entries(&c);
+        t_call = guest_now_ns();
         r = run_call(&c);
+        check_poll(&c, guest_now_ns() - t_call);
         if (i >= fz.trace_from) {
             printf("fuzz:   -> %ld %s\n", r, r < 0 ? errno_name(r) : "");
             check_traps();
