@@ -31,17 +31,17 @@ endef
 $(foreach t,$(LIBFUZZERS),$(eval $(call libfuzzer_rule,$(t))))
 
 # Seed corpora, rebuilt from the tree each time (cheap).
-FUZZ_SEEDS := $(BUILD)/fuzz/seeds
+LIBFUZZER_SEEDS := $(BUILD)/fuzz/seeds
 .PHONY: fuzz-seeds
 fuzz-seeds: guests $(BUILD)/tests/minimal.elf
-	$(Q)rm -rf $(FUZZ_SEEDS) && mkdir -p $(addprefix $(FUZZ_SEEDS)/,$(LIBFUZZERS))
+	$(Q)rm -rf $(LIBFUZZER_SEEDS) && mkdir -p $(addprefix $(LIBFUZZER_SEEDS)/,$(LIBFUZZERS))
 	$(Q)for f in dom0/examples/*.cfg tests/scenarios/*/*.cfg; do \
-		cp $$f $(FUZZ_SEEDS)/xlcfg/$$(echo $$f | tr / _); done
+		cp $$f $(LIBFUZZER_SEEDS)/xlcfg/$$(echo $$f | tr / _); done
 	$(Q)n=0; while IFS= read -r line; do n=$$((n+1)); \
-		printf '%s' "$$line" > $(FUZZ_SEEDS)/cmdline/seed$$n; done < tests/fuzz/cmdline.seeds
+		printf '%s' "$$line" > $(LIBFUZZER_SEEDS)/cmdline/seed$$n; done < tests/fuzz/cmdline.seeds
 	$(Q)for f in $(GUEST_IMAGES) $(BUILD)/tests/minimal.elf; do \
-		objcopy --strip-all $$f $(FUZZ_SEEDS)/pvbuild/$$(basename $$f); done
-	$(Q)$(PYTHON) tests/fuzz/acpi_seeds.py $(FUZZ_SEEDS)/acpi
+		objcopy --strip-all $$f $(LIBFUZZER_SEEDS)/pvbuild/$$(basename $$f); done
+	$(Q)$(PYTHON) tests/fuzz/acpi_seeds.py $(LIBFUZZER_SEEDS)/acpi
 
 LIBFUZZER_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(LIBFUZZERS))
 # One target, its corpus folders and options: prints "fuzz_NAME: N runs in S s,
@@ -52,11 +52,11 @@ FUZZ_RUN = tests/fuzz/run.sh
 fuzz-libfuzzer: $(LIBFUZZER_BINS) fuzz-seeds
 	$(Q)for t in $(LIBFUZZERS); do mkdir -p $(BUILD)/fuzz/corpus/$$t; \
 		$(FUZZ_RUN) $(BUILD)/fuzz $$t -max_total_time=$(FUZZ_SECONDS) \
-			$(BUILD)/fuzz/corpus/$$t $(FUZZ_SEEDS)/$$t || exit 1; done
+			$(BUILD)/fuzz/corpus/$$t $(LIBFUZZER_SEEDS)/$$t || exit 1; done
 fuzz-smoke: $(LIBFUZZER_BINS) fuzz-seeds
 	$(Q)for t in $(LIBFUZZERS); do rm -rf $(BUILD)/fuzz/smoke/$$t; \
 		mkdir -p $(BUILD)/fuzz/smoke/$$t; \
 		$(FUZZ_RUN) $(BUILD)/fuzz $$t -runs=$(FUZZ_SMOKE_RUNS) -seed=1 \
-			$(BUILD)/fuzz/smoke/$$t $(FUZZ_SEEDS)/$$t || exit 1; done
+			$(BUILD)/fuzz/smoke/$$t $(LIBFUZZER_SEEDS)/$$t || exit 1; done
 
 FUZZ_TARGETS += fuzz-libfuzzer
