@@ -1,6 +1,8 @@
 # hvlab: one top-level Makefile; each folder adds its sources in its own *.mk fragment.
 #   make            build everything (hypervisor image: build/hvlab.elf)
 #   make test       every check: host unit tests, boot tests under QEMU
+#   make fuzz       the fuzzers, long runs: libFuzzer targets (FUZZ_SECONDS=60 each) and
+#                   the hypercall fuzzer guest (FUZZ_SEEDS=, FUZZ_CALLS=, FUZZ_SKIP=)
 #   make qemu       boot interactively (SMP=n NODES=n MEM=MiB CMDLINE="...")
 #   make deps       install missing Debian packages (as root) or print the command
 #   make demo       deps, build, run the default experiment, write a report
@@ -52,6 +54,11 @@ include tests/boot/boot.mk
 include tests/harness/harness.mk
 # Guests: the runtime, workloads, test guests and dom0 (built as PV guest images).
 include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk tests/minimal/minimal.mk
+include tests/fuzz/fuzz.mk
+
+# Every fragment above may add to FUZZ_TARGETS; `make fuzz` runs them all.
+.PHONY: fuzz
+fuzz: $(FUZZ_TARGETS)
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv/%.o,$(HV_SRCS))
 
@@ -95,6 +102,7 @@ unit-test: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit-test
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory harness-test
 	$(Q)$(MAKE) --no-print-directory boot-test
 

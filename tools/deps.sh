@@ -27,6 +27,8 @@ python3          the harness (./hvlab), boot tests and the symbol table generato
 qemu-system-x86  the machine hvlab runs on (qemu-system-x86_64, TCG)
 gnuplot-nox      plots in experiment reports
 hwloc            host topology in experiment meta.json (hwloc-ls)
+clang            libFuzzer targets for the parsers (tests/fuzz/, -fsanitize=fuzzer; make test runs them briefly)
+libclang-rt-14-dev  libFuzzer and sanitizer runtimes for clang (only recommended by clang)
 '
 PYTHON_NEEDED_MAJOR=3
 PYTHON_NEEDED_MINOR=11

@@ -11,3 +11,7 @@ $(eval $(call guest_image,isolation_dom0,tests/guests/isolation_dom0.c \
 $(eval $(call guest_image,hvframes,tests/guests/hvframes.c tests/guests/isolation_report.c))
 # crasher: page faults on purpose (boot tests: a dom0 crash must still panic).
 $(eval $(call guest_image,crasher,tests/guests/crasher.c))
+# hcfuzz: the hypercall fuzzer (seed=N calls=M skip=...; see tests/guests/hcfuzz.c),
+# run next to a bystander by tests/boot/test_fuzz.py.
+$(eval $(call guest_image,hcfuzz,tests/guests/hcfuzz.c tests/guests/hcfuzz_ops.c \
+	tests/guests/hcfuzz_mm.c))
