@@ -4,7 +4,7 @@
  *
  * Command line (the cfg's extra = "..."):
  *   seed=N       the sequence (default 1); calls=M how many (default 10000)
- *   skip=A,B     leave out known-bug classes until their fixes are in: shinfo (the
+ *   skip=A,B     leave out classes that reached issue 8's (fixed) defects: shinfo (the
  *                shared-info frame as a page-table or mapping value), timer (deadlines
  *                >= 2^62 or negative), canon (non-canonical FS/GS base or RSP in a vCPU
  *                context, VCPUOP_initialise of vCPU 1);
