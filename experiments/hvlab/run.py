@@ -188,6 +188,8 @@ def regenerate(out_dir: str, log=print) -> int:
             m = json.load(f)
     except (OSError, ValueError):
         m = {}
+    if not isinstance(m, dict):
+        m = {}
     exp.path = m.get("experiment", {}).get("file") or exp.path    # the name it was run as
     runs = analyse(exp, out_dir, log)
     report.build(exp, out_dir, runs, m)
