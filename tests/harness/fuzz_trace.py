@@ -4,7 +4,8 @@
 Each case takes a valid stream (a synthetic one from synth.py, or a real
 trace.bin), applies 1-3 mutations chosen by its seed (bit flips, byte overwrites,
 truncations, inserted or deleted bytes, a record timestamp set to something wrong,
-a header/chunk/record field set to an odd value), then runs what `hvlab trace` and
+a header/chunk/record field set to an odd value, a record changed into another
+valid but meaningless one), then runs what `hvlab trace` and
 `hvlab report` do with a trace: decode, analyse (with real-time periods), the text
 summary, the JSON summary, the CSV tables and the Perfetto timeline. The case
 passes if that finishes, or stops with a TraceError naming the file and a byte
@@ -163,7 +164,38 @@ def m_field(rng, b, lay):
     return f"{where} field at {off} ({width} bytes) = {v:#x}"
 
 
-MUTATIONS = [m_bitflip, m_overwrite, m_truncate, m_splice, m_tsc, m_tsc, m_field, m_field]
+def m_semantic(rng, b, lay):
+    """A change the decoder must accept, so that the analysis meets nonsense: a record
+    becomes another known event, of another vCPU, with small payloads (pCPU 0 or 1,
+    runstate codes), or moves in time without breaking its pCPU's order."""
+    recs = lay[1]
+    if not recs:
+        return m_overwrite(rng, b, lay)
+    off = rng.choice(recs)
+    if off + 32 > len(b):
+        return "semantic: record gone"
+    tsc, ev, dom, vcpu, d0, d1 = struct.unpack_from(S.REC_FMT, b, off)
+    what = rng.choice(["event", "vcpu", "payload", "time"])
+    if what == "event":
+        ev = rng.choice([S.LOST, S.MARKER, S.RUNSTATE, S.WAKE, S.SWITCH, S.MIGRATE,
+                         S.HCALL_ENTRY, S.HCALL_EXIT, S.RTDS_MISS, S.CREDIT_BOOST,
+                         S.ev(5, 0, 2), S.ev(8, 16, 1), S.ev(9, 0, 1)])
+        d0 = max(d0, 1) if ev == S.LOST else d0
+        d1 = min(d1, tsc) if ev == S.LOST else d1
+    elif what == "vcpu":
+        dom, vcpu = rng.choice([(0, 0), (1, 0), (1, 1), (5, 0), (S.DOM_IDLE, 0),
+                                (S.DOM_NONE, 1), (rng.randrange(0x7FF0), rng.randrange(32))])
+    elif what == "payload":
+        d0, d1 = (rng.choice([0, 1, S.rs(rng.randrange(5), rng.randrange(5)), 1 << 16]),
+                  rng.randrange(2))
+    else:
+        tsc = min(U64, max(0, tsc + rng.randint(-3000, 3000)))
+    struct.pack_into(S.REC_FMT, b, off, tsc, ev, dom, vcpu, d0, d1)
+    return f"record at {off}: {what} -> {(tsc, hex(ev), dom, vcpu, d0, d1)}"
+
+
+MUTATIONS = [m_bitflip, m_overwrite, m_truncate, m_splice, m_tsc, m_tsc, m_field, m_field,
+             m_semantic, m_semantic]
 
 
 def mutate(data: bytes, seed: int) -> tuple[bytes, list[str]]:
