@@ -269,7 +269,7 @@ def run(cases: int, first: int = 0, real: bool = False, budget_s: float = 5.0,
         mem_mib: int = 1024, grace_s: float = 10.0, log=print) -> dict:
     """Runs seeds [first, first + cases); returns counts and the failed cases."""
     counts = {"decoded": 0, "error": 0}
-    failures, seconds = [], []
+    failures, seconds, srcs = [], [], None
     seed, last = first, first + cases
     start = time.monotonic()
     while seed < last:
@@ -291,7 +291,10 @@ def run(cases: int, first: int = 0, real: bool = False, budget_s: float = 5.0,
                 detail = (f"no result within {budget_s + grace_s:.0f} s" if why == "hang"
                           else f"worker exit status {p.returncode}: "
                                f"{p.stderr.read().strip()[-300:]}")
-                failures.append({"seed": current, "outcome": why, "detail": detail})
+                srcs = srcs or sources(real)        # the worker cannot say what it did
+                src = srcs[current % len(srcs)]
+                failures.append({"seed": current, "outcome": why, "detail": detail,
+                                 "source": src[0], "mutations": mutate(src[1], current)[1]})
                 counts[why] = counts.get(why, 0) + 1
                 seed = current + 1
                 break
@@ -315,7 +318,7 @@ def run(cases: int, first: int = 0, real: bool = False, budget_s: float = 5.0,
     wall = time.monotonic() - start
     for f in failures:
         log(f"FAIL seed {f['seed']}: {f['outcome']}: {f['detail'][:300]}\n"
-            f"     mutations {f.get('mutations', '?')}; replay: python3 "
+            f"     {f['source']}, mutations {f['mutations']}; replay: python3 "
             f"tests/harness/fuzz_trace.py --replay {f['seed']}{' --real' * real}")
     log(f"fuzz-trace: {cases} cases (seeds {first}..{last - 1}) in {wall:.1f} s "
         f"({cases / wall:.0f}/s): " + ", ".join(f"{k} {v}" for k, v in counts.items())
