@@ -12,8 +12,12 @@ not wall time. Hypercall paths are reported in raw TSC ticks (path_tsc).
 
 Nothing is dropped silently: records of events the tables in trace.py do not know,
 TRC_LOST counts, runstate transitions whose "old" state contradicts the previous
-transition, TSC going backwards within a pCPU, and unmatched hypercall exits are all
-counted under "integrity".
+transition, TSC going backwards within a pCPU (which trace.decode already refuses)
+and unmatched hypercall exits are all counted under "integrity".
+
+The work and memory are bounded by the records, not by the values in them: the
+CPU-share windows and the real-time periods a trace spans are not enumerated one by
+one beyond MAX_WINDOW_CELLS (see _windows and _periods).
 """
 from __future__ import annotations
 
