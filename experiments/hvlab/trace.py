@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 import struct
 from typing import NamedTuple
 
@@ -327,6 +328,9 @@ def decode(data: bytes, name: str = "<stream>") -> Trace:
 def read_stream(path: str) -> Trace:
     try:
         with open(path, "rb") as f:
+            # A device or a pipe (/dev/zero) could be read forever.
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise TraceError(f"{path}: not a regular file")
             data = f.read()
     except OSError as e:
         raise TraceError(f"{path}: {e.strerror}") from None
