@@ -16,6 +16,7 @@ import dataclasses
 import math
 import os
 import re
+import stat
 import tomllib
 
 from . import machine
@@ -334,6 +335,8 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int) -> list[Domain]:
 def load(path: str) -> Experiment:
     try:
         with open(path, encoding="utf-8") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):   # /dev/zero: endless
+                raise ExperimentError(f"{path}: not a regular file")
             text = f.read()
     except OSError as e:
         raise ExperimentError(f"{path}: {e.strerror}") from None

@@ -160,11 +160,12 @@ def test_report_damaged_run_and_meta_json():
         shutil.rmtree(d)
 
 
-def test_trace_endless_file():
-    out = bounded.run(HVLAB + ["trace", "/dev/zero"])
-    _within(out, "hvlab trace /dev/zero")
-    eq(out.returncode, 2, f"exit status ({out.describe()})")
-    check("/dev/zero: not a regular file" in out.stderr, f"says why: {out.stderr!r}")
+def test_endless_file():
+    for cmd in ("trace", "check"):
+        out = bounded.run(HVLAB + [cmd, "/dev/zero"])
+        _within(out, f"hvlab {cmd} /dev/zero")
+        eq(out.returncode, 2, f"{cmd}: exit status ({out.describe()})")
+        check("/dev/zero: not a regular file" in out.stderr, f"{cmd}: says why: {out.stderr!r}")
 
 
 def test_trace_bad_window():
