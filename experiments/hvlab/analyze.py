@@ -12,12 +12,18 @@ not wall time. Hypercall paths are reported in raw TSC ticks (path_tsc).
 
 Nothing is dropped silently: records of events the tables in trace.py do not know,
 TRC_LOST counts, runstate transitions whose "old" state contradicts the previous
-transition, TSC going backwards within a pCPU, and unmatched hypercall exits are all
-counted under "integrity".
+transition, TSC going backwards within a pCPU (which trace.decode already refuses)
+and unmatched hypercall exits are all counted under "integrity".
+
+The work and memory are bounded by the records, not by the values in them: the
+CPU-share windows and the real-time periods a trace spans are not enumerated one by
+one beyond MAX_WINDOW_CELLS (see _windows and _periods).
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 from collections import Counter, defaultdict
 
 from . import stats
@@ -230,7 +236,7 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
     interval = t1 - t0
     interval_ns = ns(interval)
     seconds = interval_ns / 1e9
-    windows = _windows(slices, t0, t1, khz, tr.header.nr_cpus, window_ms)
+    windows, window_used = _windows(slices, t0, t1, khz, tr.header.nr_cpus, window_ms)
     tracked = {vcpu_key(v.dom, v.vcpu): v for v in vcpus.values() if v.state is not None}
 
     runstate = {}
@@ -287,7 +293,8 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
         "events": {k: counts[k] for k in sorted(counts)},
         "runstate": runstate,
         "wake_latency_ns": wake,
-        "cpu_share": {"window_ms": window_ms, "windows": len(windows), "per_domain": share},
+        "cpu_share": {"window_ms": window_used, "windows": len(windows), "per_domain": share,
+                      **({"window_ms_asked": window_ms} if window_used != window_ms else {})},
         "sched": {
             "context_switches": n_sw,
             "context_switches_per_s": n_sw / seconds if seconds else 0.0,
@@ -338,47 +345,99 @@ def _trace_info(tr: T.Trace, t0: int, t1: int, interval_ns: int) -> dict:
     }
 
 
+# Windows x domains of the CPU-share series: bounds cpu_share.csv and the timeline's
+# counters whatever the timestamps span (a long trace or a tiny window_ms).
+MAX_WINDOW_CELLS = 1 << 19
+
+
 def _windows(slices, t0, t1, khz, nr_cpus, window_ms):
-    """Per window of window_ms: each domain's running time / (nr_cpus * window)."""
+    """Per window of window_ms: each domain's running time / (nr_cpus * window).
+    Returns (windows, the width used in ms): the width grows, when needed, to keep
+    windows x domains within MAX_WINDOW_CELLS. The work is one step per slice plus
+    one per window and domain, however long each slice is."""
+    doms = sorted({dom_key(d) for _c, _s, _e, d, _v in slices})
     width = max(1, round(window_ms * khz))
     n = max(1, -(-(t1 - t0) // width))
-    acc = [Counter() for _ in range(n)]
+    cap = max(1, MAX_WINDOW_CELLS // max(1, len(doms)))
+    if n > cap:
+        width = -(-(t1 - t0) // cap)
+        n = max(1, -(-(t1 - t0) // width))
+        window_ms = width / khz
+    part = {d: Counter() for d in doms}         # window -> ticks, partly covered windows
+    full = {d: Counter() for d in doms}         # difference array of fully covered ones
     for _cpu, s, e, dom, _v in slices:
+        s, e = max(s, t0), min(e, t0 + n * width)
+        if s >= e:
+            continue
         d = dom_key(dom)
-        w = (s - t0) // width
-        while s < e and w < n:
-            end = min(e, t0 + (w + 1) * width)
-            acc[w][d] += end - s
-            s, w = end, w + 1
-    out = []
-    for w in range(n):
-        length = min(width, t1 - t0 - w * width) or width
-        out.append((w * window_ms, {d: acc[w][d] / (length * nr_cpus)
-                                    for d in _sort_doms(acc[w])}))
-    return out
+        ws, we = (s - t0) // width, (e - 1 - t0) // width
+        if ws == we:
+            part[d][ws] += e - s
+            continue
+        part[d][ws] += t0 + (ws + 1) * width - s
+        part[d][we] += e - (t0 + we * width)
+        if we > ws + 1:
+            full[d][ws + 1] += 1
+            full[d][we] -= 1
+    ticks = {}
+    for d in _sort_doms(doms):
+        diff = [0] * n
+        for w, c in full[d].items():
+            if w < n:
+                diff[w] += c
+        ticks[d] = t = [c * width for c in itertools.accumulate(diff)]
+        for w, x in part[d].items():
+            t[w] += x
+    whole = width * nr_cpus
+    last = (min(width, t1 - t0 - (n - 1) * width) or width) * nr_cpus
+    out = [(w * window_ms, {d: t[w] / whole for d, t in ticks.items() if t[w]})
+           for w in range(n - 1)]
+    out.append(((n - 1) * window_ms, {d: t[n - 1] / last for d, t in ticks.items()
+                                      if t[n - 1]}))
+    return out, window_ms
 
 
 RT_WAIT_SLACK_NS = 50_000          # as rtds: shorter waits are not a denial
 
 
-def _per_period(intervals, first, period, n):
-    """Time of the (start, end) intervals falling in each of n periods from first."""
-    got = [0] * n
-    for s, e in intervals:
-        s = max(s, first)
-        while s < e:
-            p = (s - first) // period
-            if p >= n:
-                break
-            pe = min(e, first + (p + 1) * period)
-            got[p] += pe - s
-            s = pe
-    return got
+def _periods(running, waits, first, period, n, budget, slack):
+    """Splits a vCPU's running and runnable (start, end) intervals (disjoint: they
+    come from one state machine) over n periods from first. Returns (periods short,
+    [(ticks run in a period, number of such periods)]). A period is short when the
+    vCPU ran less than budget, waited more than slack, and was running or runnable
+    at its last tick. Only the periods an interval starts or ends in are visited;
+    those wholly inside one interval are counted: the work is bounded by the
+    intervals, not by how many periods the timestamps span."""
+    limit = first + n * period
+    touched: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    inside = [0, 0]                 # periods wholly inside a running / runnable interval
+    for kind, intervals in enumerate((running, waits)):
+        for s, e in intervals:
+            s, e = max(s, first), min(e, limit)
+            if s >= e:
+                continue
+            ps, pe = (s - first) // period, (e - 1 - first) // period
+            if ps == pe:
+                touched[ps][kind] += e - s
+                continue
+            touched[ps][kind] += first + (ps + 1) * period - s
+            touched[pe][kind] += e - (first + pe * period)
+            inside[kind] += pe - ps - 1
+    active = sorted(running + waits)
+    starts = [s for s, _ in active]
 
+    def active_at(t):
+        i = bisect.bisect_right(starts, t) - 1
+        return i >= 0 and t < active[i][1]
 
-def _active_at(intervals, t):
-    """Whether t falls inside one of the (start, end) intervals."""
-    return any(s <= t < e for s, e in intervals)
+    short = sum(1 for p, (g, w) in touched.items()
+                if g < budget and w > slack and active_at(first + (p + 1) * period - 1))
+    if budget > 0 and period > slack:
+        short += inside[1]          # a whole period spent waiting
+    got = Counter(g for g, _ in touched.values())
+    got[period] += inside[0]
+    got[0] += n - len(touched) - inside[0]     # idle, blocked or waiting throughout
+    return short, [(g, c) for g, c in got.items() if c]
 
 
 def _rt_periods(tracked, slices, t1, khz, rt_params, shutdown_at):
@@ -392,6 +451,10 @@ def _rt_periods(tracked, slices, t1, khz, rt_params, shutdown_at):
     wake-up (a periodic task wakes at a period's start and exits then: the wait for a
     CPU to exit on is not a period), else at the trace's end."""
     out = {}
+    mine = defaultdict(list)
+    for _cpu, s, e, dom, vc in slices:
+        if dom in rt_params:
+            mine[(dom, vc)].append((s, e))
     for key in _sort_vcpus(tracked):
         v = tracked[key]
         if v.dom not in rt_params or v.first_active is None:
@@ -405,15 +468,11 @@ def _rt_periods(tracked, slices, t1, khz, rt_params, shutdown_at):
         else:
             end = t1
         n = (end - v.first_active) // period if period else 0
-        mine = [(s, e) for _cpu, s, e, dom, vc in slices if (dom, vc) == (v.dom, v.vcpu)]
-        got = _per_period(mine, v.first_active, period, n)
-        waited = _per_period(v.waits, v.first_active, period, n)
         slack = min(RT_WAIT_SLACK_NS, period_ns // 20) * khz // 1_000_000
-        active = mine + v.waits
-        short = sum(1 for p, (g, w) in enumerate(zip(got, waited))
-                    if g < budget and w > slack and
-                    _active_at(active, v.first_active + (p + 1) * period - 1))
+        short, got = _periods(mine[(v.dom, v.vcpu)], v.waits, v.first_active, period, n,
+                              budget, slack) if n else (0, [])
         out[key] = {"period_ns": period_ns, "budget_ns": budget_ns, "periods": n,
                     "periods_short": short, "short_fraction": short / n if n else None,
-                    "received_ns": stats.dist(g * 1_000_000 // khz for g in got)}
+                    "received_ns": stats.dist_counted((g * 1_000_000 // khz, c)
+                                                      for g, c in got)}
     return out

@@ -11,6 +11,7 @@ trace file, missing image, failed build): the message names the file and the pro
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shlex
 import sys
@@ -116,6 +117,17 @@ def text_summary(s: dict) -> str:
     return "\n".join(L) + "\n"
 
 
+def _window_ms(text: str) -> float:
+    """--window-ms: a positive, finite number of ms."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not 0 < v < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of ms")
+    return v
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hvlab", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -137,7 +149,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", action="store_true", help="print the analysis as text")
     p.add_argument("--json", metavar="OUT", help="write the analysis as JSON")
     p.add_argument("--perfetto", metavar="OUT", help="write a Perfetto/Chrome timeline")
-    p.add_argument("--window-ms", type=float, default=10.0, help="CPU-share window")
+    p.add_argument("--window-ms", type=_window_ms, default=10.0, help="CPU-share window")
     p.set_defaults(fn=cmd_trace)
     return ap
 

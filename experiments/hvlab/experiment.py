@@ -13,8 +13,10 @@ machine.launch() needs to start QEMU (plus the ivshmem trace region).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
+import stat
 import tomllib
 
 from . import machine
@@ -101,6 +103,12 @@ class Experiment:
                 if d.period_us and d.budget_us and not d.extratime}
 
 
+def _show(v) -> str:
+    """v as the file spells it, shortened: a bad value can be a huge nested array."""
+    r = repr(v)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
 class _Checker:
     """Collects problems; each getter returns the value or None (problem noted)."""
 
@@ -123,7 +131,10 @@ class _Checker:
             names = " or ".join({int: "an integer", float: "a number", str: "a string",
                                  bool: "true or false", list: "a list",
                                  dict: "a table"}[k] for k in kinds)
-            self.err(dotted, f"expected {names}, got {type(v).__name__} {v!r}")
+            self.err(dotted, f"expected {names}, got {type(v).__name__} {_show(v)}")
+            return default
+        if isinstance(v, float) and not math.isfinite(v):
+            self.err(dotted, f"{v} is not a finite number")
             return default
         if lo is not None and v < lo or hi is not None and v > hi:
             self.err(dotted, f"{v} is out of range {lo}..{hi}")
@@ -151,6 +162,40 @@ DOMAIN_KEYS = ("name", "image", "args", "memory", "vcpus", "weight", "cap", "per
                "budget_us", "extratime", "cpus", "pool")
 
 
+def nesting(text: str) -> tuple[int, int]:
+    """(deepest nesting of [ and { outside strings and comments, its 1-based line)."""
+    depth = deepest = 0
+    line = at = 1
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        elif c in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else c
+            i += len(quote)
+            while i < n and not text.startswith(quote, i):
+                if text[i] == "\\" and quote[0] == '"':
+                    i += 1
+                elif text[i] == "\n":
+                    line += 1
+                i += 1
+            i += len(quote)
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, line
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return deepest, at
+
+
 def _pow2(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
 
@@ -160,6 +205,12 @@ def loads(text: str, path: str = "<experiment>") -> Experiment:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ExperimentError(f"{path}: TOML syntax: {e}") from None
+    except RecursionError:
+        # tomllib recurses once per level of nested arrays / inline tables.
+        depth, line = nesting(text)
+        raise ExperimentError(f"{path}: line {line}: arrays or inline tables nested "
+                              f"{depth} deep, too deep for the TOML parser (experiment "
+                              "files need 2)") from None
     c = _Checker(path)
     c.unknown(doc, "", TOP_KEYS)
     name = c.take(doc, "", "name", str, required=True, pattern=_NAME)
@@ -177,7 +228,7 @@ def loads(text: str, path: str = "<experiment>") -> Experiment:
             c.err("schedulers", "empty list: name at least one scheduler")
         for i, s in enumerate(lst):
             if not isinstance(s, str) or not _SCHED.fullmatch(s):
-                c.err(f"schedulers[{i}]", f"{s!r} is not a scheduler name")
+                c.err(f"schedulers[{i}]", f"{_show(s)} is not a scheduler name")
             elif s in scheds:
                 c.err(f"schedulers[{i}]", f"{s!r} is listed twice")
             else:
@@ -199,7 +250,7 @@ def loads(text: str, path: str = "<experiment>") -> Experiment:
     for i, d in enumerate(dists):
         ok = (isinstance(d, list) and len(d) == 3 and all(type(x) is int for x in d))
         if not ok or not (0 <= d[0] < d[1] < (nodes or 1) and 10 < d[2] <= 254):
-            c.err(f"topology.distances[{i}]", f"{d!r}: expected [a, b, distance] with "
+            c.err(f"topology.distances[{i}]", f"{_show(d)}: expected [a, b, distance] with "
                   f"0 <= a < b < nodes and 10 < distance <= 254")
         else:
             triples.append(tuple(d))
@@ -209,8 +260,8 @@ def loads(text: str, path: str = "<experiment>") -> Experiment:
     enabled = c.take(tr, "trace.", "enabled", bool, True)
     classes = c.take(tr, "trace.", "classes", list, ["sched", "policy", "dom"])
     for i, cl in enumerate(classes):
-        if cl != "all" and cl not in T.CLASSES:
-            c.err(f"trace.classes[{i}]", f"{cl!r} is not a trace class (known: "
+        if not isinstance(cl, str) or cl != "all" and cl not in T.CLASSES:
+            c.err(f"trace.classes[{i}]", f"{_show(cl)} is not a trace class (known: "
                   f"{', '.join(T.CLASSES)}, all)")
     ring = c.take(tr, "trace.", "ring_records", int, 32768, lo=64, hi=1 << 22)
     if ring and not _pow2(ring):
@@ -284,6 +335,8 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int) -> list[Domain]:
 def load(path: str) -> Experiment:
     try:
         with open(path, encoding="utf-8") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):   # /dev/zero: endless
+                raise ExperimentError(f"{path}: not a regular file")
             text = f.read()
     except OSError as e:
         raise ExperimentError(f"{path}: {e.strerror}") from None

@@ -46,12 +46,30 @@ def _read(path: str) -> str | None:
         return None
 
 
+def _run_json(path: str, problems: list[str]) -> dict:
+    """run.json as a dict, its errors a list of strings; anything else is a problem
+    (a hand-edited or damaged file), not a traceback."""
+    try:
+        run = json.loads(_read(path) or "{}")
+    except ValueError as e:
+        problems.append(f"{path}: not valid JSON ({e})")
+        return {}
+    if not isinstance(run, dict):
+        problems.append(f"{path}: expected a JSON object, got {type(run).__name__}")
+        return {}
+    errors = run.get("errors", [])
+    if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
+        problems.append(f"{path}: \"errors\" is not a list of strings")
+        run["errors"] = []
+    return run
+
+
 def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> RunResult:
-    run = json.loads(_read(os.path.join(run_dir, "run.json")) or "{}")
+    problems, notes = [], []
+    run = _run_json(os.path.join(run_dir, "run.json"), problems)
     text = _read(os.path.join(run_dir, "console.txt"))
     con = console.parse(text or "")
     names = domain_names(exp, con["domains"])
-    problems, notes = [], []
     if text is None:
         problems.append("no console.txt: the run did not happen or was removed")
     if run.get("timed_out"):

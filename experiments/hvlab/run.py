@@ -204,6 +204,19 @@ def analyse(exp: Experiment, out_dir: str, log=print) -> list[results.RunResult]
     return runs
 
 
+def _meta_usable(m) -> bool:
+    """Whether meta.json has the shape report_md reads (a damaged or hand-edited file
+    must not give a traceback)."""
+    if not isinstance(m, dict) or not all(isinstance(m.get(k, {}), dict) for k in
+                                          ("qemu", "git", "host", "runs", "experiment")):
+        return False
+    runs = m.get("runs", {})
+    return (isinstance(m.get("git", {}).get("commit", ""), str)
+            and isinstance(m.get("experiment", {}).get("file", ""), (str, type(None)))
+            and isinstance(runs.get("wall_s", {}), dict)
+            and (not runs or "wall_s_total" in runs and "jobs" in runs))
+
+
 def regenerate(out_dir: str, log=print) -> int:
     """hvlab report DIR: re-analyses the saved runs and rewrites the report."""
     path = os.path.join(out_dir, "experiment.toml")
@@ -214,6 +227,10 @@ def regenerate(out_dir: str, log=print) -> int:
         with open(os.path.join(out_dir, "meta.json")) as f:
             m = json.load(f)
     except (OSError, ValueError):
+        m = {}
+    if not _meta_usable(m):
+        log(f"warning: {os.path.join(out_dir, 'meta.json')} is not what `hvlab run` "
+            "writes: the report leaves out the commit, QEMU version and wall times")
         m = {}
     exp.path = m.get("experiment", {}).get("file") or exp.path    # the name it was run as
     runs = analyse(exp, out_dir, log)

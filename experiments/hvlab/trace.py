@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 import struct
 from typing import NamedTuple
 
@@ -27,6 +28,7 @@ HEADER = struct.Struct("<8sIIIIQQQII16s")      # struct trace_stream_header
 CHUNK = struct.Struct("<IHHII")                 # struct trace_chunk_header
 RECORD = struct.Struct("<QIHHQQ")               # struct trace_record
 FLAG_DETERMINISTIC = 1
+FLAGS_KNOWN = FLAG_DETERMINISTIC                # TRACE_FLAG_*: any other bit is refused
 MARKER_START, MARKER_STOP = 1, 2
 
 # TRC_CLS_*: the class number; names are the lower-case suffix.
@@ -164,6 +166,23 @@ def _fail(name: str, off: int, why: str) -> TraceError:
     return TraceError(f"{name}: offset {off}: {why}")
 
 
+# ---- what a valid stream can hold (docs/trace-format.md, "Decoding and its errors") ----
+# Every header or record field that later code uses as a size, a count, an index or a
+# time is checked against these, so a corrupt stream stops here with an offset
+# instead of steering the analysis into a huge loop or allocation.
+MAX_CPUS = 64                       # dom0's collector and struct trace_info: 64 pCPUs
+TSC_KHZ_MIN = 1_000                 # 1 MHz ..
+TSC_KHZ_MAX = 100_000_000           # .. 100 GHz: beyond either end it is not a TSC rate
+RING_MIN, RING_MAX = 64, 1 << 22    # core/trace.c's floor; dom0 maps at most 128 MiB
+MAX_SPAN_MS = 24 * 3600 * 1000      # a record more than a day of TSC time away from
+                                    # start_tsc is a corrupt timestamp (runs last minutes)
+DOMID_FIRST_RESERVED = 0x7FF0       # hvlab.h DOMID_SELF: ids from here on are not domains
+MAX_VIRT_CPUS = 32                  # hvlab.h: a domain's vCPU ids are below this
+# event -> indexes of its data words that hold a pCPU number
+PCPU_FIELDS = {EV["sched_runstate"]: (1,), EV["sched_wake"]: (0,),
+               EV["sched_migrate"]: (0, 1), EV["timer_set"]: (1,)}
+
+
 def parse_header(data: bytes, name: str) -> Header:
     if len(data) < HEADER.size:
         raise _fail(name, 0, f"file is {len(data)} bytes, shorter than the "
@@ -180,22 +199,97 @@ def parse_header(data: bytes, name: str) -> Header:
         raise _fail(name, 12, f"header_size {hsize}, expected {HEADER.size}")
     if rsize != RECORD.size:
         raise _fail(name, 16, f"record_size {rsize}, expected {RECORD.size}")
-    if not 1 <= nr_cpus <= 64:
-        raise _fail(name, 20, f"nr_cpus {nr_cpus}, expected 1..64")
+    if not 1 <= nr_cpus <= MAX_CPUS:
+        raise _fail(name, 20, f"nr_cpus {nr_cpus}, expected 1..{MAX_CPUS}")
     if khz == 0:
         raise _fail(name, 24, "tsc_khz is 0: timestamps cannot be converted to time")
-    sched_name = sched.split(b"\0", 1)[0]
-    try:
-        sched_s = sched_name.decode("ascii")
-    except UnicodeDecodeError:
-        raise _fail(name, 56, f"scheduler name {sched_name!r} is not ASCII") from None
-    return Header(version, nr_cpus, khz, mask, start, ring, flags, sched_s)
+    if not TSC_KHZ_MIN <= khz <= TSC_KHZ_MAX:
+        raise _fail(name, 24, f"tsc_khz {khz} is outside {TSC_KHZ_MIN:,}..{TSC_KHZ_MAX:,} "
+                    "(1 MHz to 100 GHz): not a TSC rate (corrupt header?)")
+    all_classes = (1 << NR_CLASSES) - 1
+    if mask & ~all_classes or not mask & 1 << CLASSES["meta"]:
+        raise _fail(name, 32, f"class_mask {mask:#x}: expected the meta bit (1) and only "
+                    f"bits of the {NR_CLASSES} known classes ({all_classes:#x})")
+    if ring & (ring - 1) or not RING_MIN <= ring <= RING_MAX:
+        raise _fail(name, 48, f"ring_records {ring}: expected a power of two in "
+                    f"{RING_MIN}..{RING_MAX}")
+    if flags & ~FLAGS_KNOWN:
+        raise _fail(name, 52, f"flags {flags:#x} has unknown bits {flags & ~FLAGS_KNOWN:#x} "
+                    f"(known: {FLAGS_KNOWN:#x}, deterministic)")
+    sched_name, _, pad = sched.partition(b"\0")
+    if not all(0x20 < c < 0x7F for c in sched_name):
+        raise _fail(name, 56, f"scheduler name {sched_name!r} is not ASCII (printable, no spaces)")
+    if pad.strip(b"\0"):
+        raise _fail(name, 56, f"scheduler name field {sched!r} is not NUL-padded")
+    return Header(version, nr_cpus, khz, mask, start, ring, flags, sched_name.decode())
+
+
+def _check_chunk(name: str, off: int, hdr: Header, cpu: int, flags: int, nr: int,
+                 res: int) -> None:
+    if cpu >= hdr.nr_cpus:
+        raise _fail(name, off, f"chunk for cpu {cpu}, but the header says nr_cpus "
+                    f"{hdr.nr_cpus}")
+    if flags:
+        raise _fail(name, off + 6, f"chunk flags {flags:#x}, expected 0")
+    if res:
+        raise _fail(name, off + 12, f"chunk reserved field {res:#x}, expected 0")
+    if not 1 <= nr <= hdr.ring_records:
+        raise _fail(name, off + 8, f"chunk claims {nr} records: a chunk carries 1 to "
+                    f"ring_records ({hdr.ring_records}) records of one ring")
+
+
+class _Checker:
+    """Checks each record's fields as it is decoded; last[cpu] is the (tsc, offset)
+    of that pCPU's previous record."""
+
+    def __init__(self, name: str, hdr: Header):
+        self.name, self.hdr = name, hdr
+        span = hdr.tsc_khz * MAX_SPAN_MS
+        self.lo, self.hi = max(0, hdr.start_tsc - span), hdr.start_tsc + span
+        self.last: list[tuple[int, int] | None] = [None] * hdr.nr_cpus
+
+    def record(self, off: int, cpu: int, tsc: int, ev: int, dom: int, vcpu: int,
+               d0: int, d1: int) -> None:
+        name, hdr = self.name, self.hdr
+        if not self.lo <= tsc <= self.hi:
+            raise _fail(name, off, f"record tsc {tsc} is more than a day of TSC time "
+                        f"({MAX_SPAN_MS:,} ms at tsc_khz {hdr.tsc_khz:,}) from start_tsc "
+                        f"{hdr.start_tsc} (corrupt timestamp?)")
+        prev = self.last[cpu]
+        if prev is not None and tsc < prev[0]:
+            raise _fail(name, off, f"record tsc {tsc} of pCPU {cpu} is before its previous "
+                        f"record's ({prev[0]} at offset {prev[1]}): a pCPU's timestamps "
+                        "never go backwards (corrupt timestamp?)")
+        self.last[cpu] = (tsc, off)
+        if dom in (DOM_NONE, DOM_IDLE):
+            if vcpu >= hdr.nr_cpus:
+                raise _fail(name, off + 14, f"vcpuid {vcpu} of domid {dom:#x} names a pCPU, "
+                            f"but nr_cpus is {hdr.nr_cpus}")
+        elif dom >= DOMID_FIRST_RESERVED:
+            raise _fail(name, off + 12, f"domid {dom:#x} is a reserved id, not a domain "
+                        f"(expected < {DOMID_FIRST_RESERVED:#x}, {DOM_NONE:#x} or "
+                        f"{DOM_IDLE:#x})")
+        elif vcpu >= MAX_VIRT_CPUS:
+            raise _fail(name, off + 14, f"vcpuid {vcpu} of d{dom}: a domain has at most "
+                        f"{MAX_VIRT_CPUS} vCPUs")
+        for i in PCPU_FIELDS.get(ev, ()):
+            if (d0, d1)[i] >= hdr.nr_cpus:
+                raise _fail(name, off + 16 + 8 * i, f"{event_name(ev)} record's data[{i}] "
+                            f"is pCPU {(d0, d1)[i]}, but nr_cpus is {hdr.nr_cpus}")
+        if ev == LOST:
+            if d0 == 0:
+                raise _fail(name, off + 16, "lost record counts 0 dropped records")
+            low = prev[0] if prev else self.lo
+            if not low <= d1 <= tsc:
+                raise _fail(name, off + 24, f"lost record's first drop at tsc {d1} is not "
+                            f"between the previous record ({low}) and this one ({tsc})")
 
 
 def decode(data: bytes, name: str = "<stream>") -> Trace:
     """Decodes and checks a whole stream held in memory."""
     hdr = parse_header(data, name)
     per_cpu: list[list[Record]] = [[] for _ in range(hdr.nr_cpus)]
+    checker = _Checker(name, hdr)
     off, chunks = HEADER.size, 0
     while True:
         left = len(data) - off
@@ -205,7 +299,7 @@ def decode(data: bytes, name: str = "<stream>") -> Trace:
         if left < CHUNK.size:
             raise _fail(name, off, f"chunk header needs {CHUNK.size} bytes but only "
                         f"{left} remain (truncated stream?)")
-        magic, cpu, _flags, nr, _res = CHUNK.unpack_from(data, off)
+        magic, cpu, flags, nr, res = CHUNK.unpack_from(data, off)
         if magic != CHUNK_MAGIC:
             raise _fail(name, off, f"chunk magic {magic:#010x}, expected {CHUNK_MAGIC:#010x}"
                         " (\"CHNK\"): corrupt stream or lost sync")
@@ -216,17 +310,16 @@ def decode(data: bytes, name: str = "<stream>") -> Trace:
                 raise _fail(name, off + CHUNK.size, f"{left - CHUNK.size} bytes after the "
                             "end chunk")
             break
-        if cpu >= hdr.nr_cpus:
-            raise _fail(name, off, f"chunk for cpu {cpu}, but the header says nr_cpus "
-                        f"{hdr.nr_cpus}")
         body = left - CHUNK.size
         if nr * RECORD.size > body:
             raise _fail(name, off, f"chunk header claims {nr} records but only {body} "
                         "bytes remain (truncated stream?)")
+        _check_chunk(name, off, hdr, cpu, flags, nr, res)
         start = off + CHUNK.size
         recs = per_cpu[cpu]
-        for tsc, ev, dom, vcpu, d0, d1 in RECORD.iter_unpack(
-                data[start:start + nr * RECORD.size]):
+        for i, (tsc, ev, dom, vcpu, d0, d1) in enumerate(RECORD.iter_unpack(
+                data[start:start + nr * RECORD.size])):
+            checker.record(start + i * RECORD.size, cpu, tsc, ev, dom, vcpu, d0, d1)
             recs.append(Record(tsc, cpu, ev, dom, vcpu, d0, d1))
         off = start + nr * RECORD.size
         chunks += 1
@@ -236,6 +329,9 @@ def decode(data: bytes, name: str = "<stream>") -> Trace:
 def read_stream(path: str) -> Trace:
     try:
         with open(path, "rb") as f:
+            # A device or a pipe (/dev/zero) could be read forever.
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise TraceError(f"{path}: not a regular file")
             data = f.read()
     except OSError as e:
         raise TraceError(f"{path}: {e.strerror}") from None

@@ -33,14 +33,17 @@ CREDIT_BOOST = ev(8, 5, 2)
 
 def header(nr_cpus: int, sched: bytes = b"rr", magic: bytes = b"HVTRACE1", version: int = 1,
            header_size: int = 72, record_size: int = 32, tsc_khz: int = TSC_KHZ,
-           flags: int = 1, mask: int = 0x1FF) -> bytes:
+           flags: int = 1, mask: int = 0x1FF, start_tsc: int = 0,
+           ring_records: int = 4096) -> bytes:
     return struct.pack(HDR_FMT, magic, version, header_size, record_size, nr_cpus, tsc_khz,
-                       mask, 0, 4096, flags, sched)
+                       mask, start_tsc, ring_records, flags, sched)
 
 
-def chunk(cpu: int, recs, magic: int = CHUNK_MAGIC, nr: int | None = None) -> bytes:
+def chunk(cpu: int, recs, magic: int = CHUNK_MAGIC, nr: int | None = None, flags: int = 0,
+          reserved: int = 0) -> bytes:
     body = b"".join(struct.pack(REC_FMT, *r) for r in recs)
-    return struct.pack(CHUNK_FMT, magic, cpu, 0, len(recs) if nr is None else nr, 0) + body
+    return struct.pack(CHUNK_FMT, magic, cpu, flags, len(recs) if nr is None else nr,
+                       reserved) + body
 
 
 def end() -> bytes:

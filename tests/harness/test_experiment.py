@@ -74,6 +74,18 @@ BAD = [
     ("bad distances", BASE.replace("cpus = 2", "cpus = 2\nnodes = 2\ndistances = [[0, 2, 20]]"),
      "topology.distances[0]", "expected [a, b, distance]"),
     ("toml syntax", BASE + "weight = = 3\n", "TOML syntax", "line"),
+    # issue 8: each of these gave a Python traceback
+    ("deeply nested array", BASE.replace("duration_ms = 100", "duration_ms = 100\nx = "
+                                         + "[" * 3000 + "]" * 3000),
+     "line 5", "nested 3000 deep"),
+    ("deeply nested inline table", BASE + "[trace]\nx = " + "{a = " * 2000 + "1"
+     + "}" * 2000 + "\n", "line 15", "nested 2000 deep"),
+    ("not a number", BASE + "[analysis]\nwindow_ms = nan\n", "analysis.window_ms",
+     "nan is not a finite number"),
+    ("infinite", BASE + "[analysis]\ngantt_ms = inf\n", "analysis.gantt_ms",
+     "inf is not a finite number"),
+    ("trace class not a string", BASE + '[trace]\nclasses = [["sched"], {a = 1}]\n',
+     "trace.classes[0]", "not a trace class"),
 ]
 
 
@@ -81,7 +93,9 @@ def make_bad_case(label, text, key, words):
     def case():
         e = raises(E.ExperimentError, lambda: E.loads(text, "bad.toml"), label,
                    ("bad.toml: ", words))
-        if key != "TOML syntax":
+        if key.startswith("line "):
+            check(str(e).startswith(f"bad.toml: {key}: "), f"{label}: {str(e)!r} names {key}")
+        elif key != "TOML syntax":
             check(f"bad.toml: {key}: " in str(e), f"{label}: {str(e)!r} names key {key}")
     case.__name__ = "bad_" + label.replace(" ", "_")
     return case
@@ -91,6 +105,12 @@ def test_all_errors_reported_at_once():
     text = BASE.replace("weight = 512", "weight = 0\nfrob = 1").replace("cpus = 2", "cpus = 0")
     e = raises(E.ExperimentError, lambda: E.loads(text, "x.toml"), "several problems")
     eq(len(str(e).splitlines()), 3, f"one line per problem in {str(e)!r}")
+
+
+def test_nesting_ignores_strings_and_comments():
+    text = ('a = "[[[{{"  # [[[[\nb = \'\'\'\n[[[\n\'\'\'\nc = [[1], [2, [3]]]\n'
+            'd = """ ]]] \\""" [[ """\n')
+    eq(E.nesting(text), (3, 5), "deepest nesting and its line")
 
 
 def test_missing_file():

@@ -105,3 +105,21 @@ def test_struct_layouts():
 def test_names_unique():
     names = list(T.EV) + list(T.POLICY_EVENTS.values())
     check(len(names) == len(set(names)), f"event names are unique: {names}")
+
+
+def test_decoder_limits():
+    """The bounds the decoder checks fields against (trace.py, "what a valid stream
+    can hold") are the C side's own limits."""
+    d, hv = defines("trace.h"), defines("hvlab.h")
+    eq(T.FLAGS_KNOWN, sum(int(v, 0) for k, v in d.items() if k.startswith("TRACE_FLAG_")),
+       "TRACE_FLAG_* bits")
+    eq(T.MAX_VIRT_CPUS, int(hv["MAX_VIRT_CPUS"]), "MAX_VIRT_CPUS")
+    eq(T.DOMID_FIRST_RESERVED, min(int(v, 16) for k, v in hv.items()
+                                   if k.startswith("DOMID_") and v.startswith("0x")),
+       "the first reserved domain id (DOMID_SELF)")
+    with open(os.path.join(REPO, "dom0", "collector.c")) as f:
+        eq(T.MAX_CPUS, int(re.search(r"#define MAX_CPUS\s+(\d+)", f.read()).group(1)),
+           "dom0/collector.c MAX_CPUS")
+    with open(os.path.join(PUB, "trace.h")) as f:
+        arrays = re.findall(r"ring_mfn\[(\d+)\]", f.read())
+    eq([T.MAX_CPUS], [int(a) for a in arrays], "struct trace_info's per-pCPU arrays")
