@@ -1,5 +1,8 @@
 # Host test of event channels: core/event_channel.c with the domain, scheduler,
-# guest-access and heap calls it makes defined in the test itself.
-UNIT_TESTS += evtchn
-unit_evtchn_SRCS := tests/unit/test_evtchn.c core/event_channel.c
+# guest-access and heap calls it makes defined in tests/unit/evtchn_fixture.c.
+UNIT_TESTS += evtchn evtchn_life
+unit_evtchn_SRCS := tests/unit/test_evtchn.c tests/unit/evtchn_fixture.c core/event_channel.c
 unit_evtchn_CFLAGS := -pthread
+unit_evtchn_life_SRCS := tests/unit/test_evtchn_life.c tests/unit/evtchn_fixture.c \
+	core/event_channel.c
+unit_evtchn_life_CFLAGS := -pthread
