@@ -27,6 +27,7 @@
  * Faults: a call may make our own probes (reads of random addresses) or an iret frame
  * of ours fault; each such instruction sits in a stub with a resume label, and the trap
  * handler, armed just before, resumes there (as in isolation.c). */
+#include "fault_stub.h"
 #include "hcfuzz.h"
 
 struct fz_env fz;
@@ -103,26 +104,10 @@ static bool fz_trap(struct guest_trap_frame *f)
     return true;
 }
 
-#define FAULT_STUB(name, insn)                                                 \
-    uint64_t name(uint64_t a, uint64_t b, uint64_t c);                         \
-    extern const char name##_resume[];                                         \
-    asm(".pushsection .text\n"                                                 \
-        ".globl " #name "\n.type " #name ", @function\n"                       \
-        #name ":\n\t" insn "\n"                                                \
-        ".globl " #name "_resume\n" #name "_resume:\n\tret\n"                  \
-        ".size " #name ", . - " #name "\n.popsection\n")
-
 FAULT_STUB(fz_stub_read, "movq (%rdi), %rax");
-/* SCHEDOP_iret with a frame of our own: rip = RDI, rsp = RSI (0: where we are),
- * rflags = RDX; returns RAX (the hypercall's result if refused, else 0). */
-FAULT_STUB(fz_stub_iret,
-           "sub $80, %rsp\n\t"
-           "movq $0, 0(%rsp); movq $0, 8(%rsp); movq $0, 16(%rsp)\n\t"
-           "movq $0, 24(%rsp); movq $0, 32(%rsp); movq $0, 40(%rsp)\n\t"
-           "mov %rdi, 48(%rsp); mov %rdx, 56(%rsp)\n\t"
-           "lea 80(%rsp), %rax; test %rsi, %rsi; cmovnz %rsi, %rax; mov %rax, 64(%rsp)\n\t"
-           "mov $4, %edi; mov $29, %eax; syscall\n\t"
-           "add $80, %rsp");
+/* SCHEDOP_iret with a frame of our own (fault_stub.h): returns the hypercall's result
+ * if refused, else 0. */
+FAULT_STUB(fz_stub_iret, FAULT_STUB_IRET);
 
 static long run_call(const struct fz_call *c)
 {

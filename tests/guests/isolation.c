@@ -16,6 +16,7 @@
  * load: IRETQ faults in ring 0 on a non-canonical RIP) run last, each after a
  * "trying" line: a hypervisor that accepts such a frame leaves this domain nothing
  * sane to run, and the last line printed names the case. */
+#include "fault_stub.h"
 #include "isolation.h"
 
 /* ---- faults ---- */
@@ -48,17 +49,6 @@ static bool iso_trap(struct guest_trap_frame *f)
     return true;
 }
 
-/* A stub: `insn` (which may use the argument in RDI), then the resume label, ret.
- * RAX is returned, for the stubs that compute something after resuming. */
-#define FAULT_STUB(name, insn)                                                 \
-    uint64_t name(uint64_t arg);                                               \
-    extern const char name##_resume[];                                         \
-    asm(".pushsection .text\n"                                                 \
-        ".globl " #name "\n.type " #name ", @function\n"                       \
-        #name ":\n\t" insn "\n"                                                \
-        ".globl " #name "_resume\n" #name "_resume:\n\tret\n"                  \
-        ".size " #name ", . - " #name "\n.popsection\n")
-
 FAULT_STUB(stub_write, "movq $0x1234, (%rdi)");
 FAULT_STUB(stub_read, "movq (%rdi), %rax");
 FAULT_STUB(stub_jump, "jmp *%rdi");
@@ -74,31 +64,16 @@ FAULT_STUB(stub_out, "mov $0xe9, %edx; mov $0x41, %al; outb %al, %dx");
 FAULT_STUB(stub_lgdt, "lgdt (%rsp)");
 FAULT_STUB(stub_iopl, "cli\n\t.globl stub_iopl_after\nstub_iopl_after: pushfq; popq %rax");
 FAULT_STUB(stub_tf, "cli\n\t.globl stub_tf_after\nstub_tf_after: pushfq; popq %rax");
-/* SCHEDOP_iret with a frame of our own: rip = RDI, rsp = RSI (0: where we are);
- * returns RAX (the hypercall's result if the hypervisor refuses the frame). */
-uint64_t stub_raw_iret(uint64_t rip, uint64_t rsp);
-extern const char stub_raw_iret_resume[];
-asm(".pushsection .text\n"
-    ".globl stub_raw_iret\n.type stub_raw_iret, @function\nstub_raw_iret:\n\t"
-    "sub $80, %rsp\n\t"
-    "movq $0, 0(%rsp); movq $0, 8(%rsp); movq $0, 16(%rsp)\n\t"
-    "movq $0, 24(%rsp); movq $0, 32(%rsp); movq $0, 40(%rsp)\n\t"
-    "mov %rdi, 48(%rsp)\n\t"
-    "pushfq; popq %rax; mov %rax, 56(%rsp)\n\t"
-    "lea 80(%rsp), %rax; test %rsi, %rsi; cmovnz %rsi, %rax; mov %rax, 64(%rsp)\n\t"
-    "mov $4, %edi; mov $29, %eax; syscall\n\t"
-    "add $80, %rsp\n"
-    ".globl stub_raw_iret_resume\nstub_raw_iret_resume:\n\tret\n"
-    ".size stub_raw_iret, . - stub_raw_iret\n.popsection\n");
+FAULT_STUB(stub_raw_iret, FAULT_STUB_IRET);
 
 /* Runs stub(arg) expecting an exception on `vector` (and CR2 == cr2 unless ~0). */
-static void expect_fault(const char *name, uint64_t (*stub)(uint64_t), const char *resume,
+static void expect_fault(const char *name, uint64_t (*stub)(uint64_t, uint64_t, uint64_t), const char *resume,
                          uint64_t arg, unsigned vector, uint64_t cr2)
 {
     fr.vector = fr.error = fr.cr2 = fr.rip = 0;
     fr.resume = (uint64_t)(uintptr_t)resume;
     fr.armed = true;
-    stub(arg);
+    stub(arg, 0, 0);
     if (fr.armed) {
         fr.armed = false;
         result(name, false, "no fault: the instruction ran");
@@ -145,7 +120,7 @@ static void fault_cases(void)
     fr.rflags_or = 3ULL << 12;
     fr.resume = (uint64_t)(uintptr_t)stub_iopl_after;
     fr.armed = true;
-    flags = stub_iopl(0);
+    flags = stub_iopl(0, 0, 0);
     fr.rflags_or = 0;
     if (fr.armed) {
         fr.armed = false;
@@ -164,7 +139,7 @@ static void fault_cases(void)
     fr.db_traps = 0;
     fr.catch_db = true;
     fr.armed = true;
-    flags = stub_tf(0);
+    flags = stub_tf(0, 0, 0);
     fr.catch_db = false;
     fr.rflags_or = 0;
     if (fr.armed) {
@@ -189,7 +164,7 @@ static void iret_refused(const char *name, uint64_t rip, uint64_t rsp)
     fr.vector = fr.error = fr.cr2 = fr.rip = 0;
     fr.resume = (uint64_t)(uintptr_t)stub_raw_iret_resume;
     fr.armed = true;
-    rc = (long)stub_raw_iret(rip, rsp);
+    rc = (long)stub_raw_iret(rip, rsp, 0);
     if (fr.armed) {
         fr.armed = false;
         EXPECT(name, rc, EINVAL);
