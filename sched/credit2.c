@@ -38,8 +38,13 @@
 #include <hvlab/errno.h>
 #include <hvlab/panic.h>
 #include <hvlab/time.h>
+#include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
 #include "private.h"
+
+/* Its decisions, as trace events (include/public/trace.h: TRC_CREDIT2_*). */
+#define C2_TRACE(code, sv, d0, d1) \
+    TRACE_VCPU(TRC_POLICY(SCHED_ID_CREDIT2, (code)), (sv)->v, (d0), (d1))
 
 #define CSCHED2_CREDIT_INIT    MILLISECS(10)
 #define CSCHED2_CARRYOVER_MAX  MICROSECS(500)
@@ -159,9 +164,12 @@ static void csched2_burn(struct csched2_priv *prv, struct csched2_vcpu *sv, s_ti
     s_time_t ran = now - sv->burnt_to;
     if (ran <= 0)
         return;
+    s_time_t burnt = csched2_t2c(prv, sv, ran);
+
     sv->burnt_to = now;
-    sv->credit -= csched2_t2c(prv, sv, ran);
+    sv->credit -= burnt;
     csched2_cap_charge(sv->dom, ran, now);
+    C2_TRACE(TRC_CREDIT2_BURN, sv, (uint64_t)sv->credit, (uint64_t)burnt);
 }
 
 /* Gives sv its part of the runqueue's latest reset, once. */
@@ -183,6 +191,7 @@ static void csched2_reset(struct csched2_priv *prv, struct csched2_rq *rq,
     unsigned cpu;
 
     rq->reset_gen++;
+    C2_TRACE(TRC_CREDIT2_RESET, snext, (uint64_t)(rq - prv->rqs), (uint64_t)times);
     list_for_each(p, &rq->runq)
         csched2_refill(rq, list_entry(p, struct csched2_vcpu, q), times);
     for_each_cpu(cpu, &rq->cpus) {
@@ -361,8 +370,10 @@ static struct csched2_vcpu *csched2_pull(struct csched2_priv *prv, unsigned cpu,
         struct csched2_vcpu *sv;
         if (rq == own || !C2_LOAD(rq->nr_queued) || !spin_trylock(&rq->lock))
             continue;
-        if ((sv = csched2_runq_best(rq, cpu, now, false)) != NULL)
+        if ((sv = csched2_runq_best(rq, cpu, now, false)) != NULL) {
             csched2_move(prv, rq, own, sv, cpu, now, false);
+            C2_TRACE(TRC_CREDIT2_PULL, sv, (uint64_t)(rq - prv->rqs), cpu);
+        }
         spin_unlock(&rq->lock);
         if (sv)
             return sv;
@@ -425,6 +436,8 @@ static void csched2_balance(struct csched2_priv *prv, struct csched2_rq *rq, s_t
         if (ba) {
             unsigned cb = csched2_movable(prv, bb, rq, now);
             csched2_move(prv, rq, to, ba, csched2_movable(prv, ba, to, now), now, true);
+            C2_TRACE(TRC_CREDIT2_BALANCE, ba, (uint64_t)(rq - prv->rqs) << 32 | (to - prv->rqs),
+                     bb ? (uint64_t)bb->v->domain->domain_id << 16 | bb->v->vcpu_id : ~0ULL);
             if (bb)
                 csched2_move(prv, to, rq, bb, cb, now, true);
         }
@@ -548,8 +561,13 @@ static void csched2_context_saved(struct scheduler *s, struct vcpu *prev)
 /* Soft affinity first: its own pCPU if idle, an idle one, its own, the first. */
 static unsigned csched2_pick_cpu(struct scheduler *s, struct vcpu *v)
 {
-    unsigned cpu = csched2_pick_in(s->priv, v, cpumask_load(&s->cpus));
-    return cpu < NR_CPUS ? cpu : v->processor;
+    struct csched2_priv *prv = s->priv;
+    unsigned cpu = csched2_pick_in(prv, v, cpumask_load(&s->cpus));
+
+    cpu = cpu < NR_CPUS ? cpu : v->processor;
+    C2_TRACE(TRC_CREDIT2_PICK, csched2_v(v), cpu,
+             prv->pcpu[cpu].rq ? (uint64_t)(prv->pcpu[cpu].rq - prv->rqs) : ~0ULL);
+    return cpu;
 }
 
 /* The largest weight of the instance's domains; prv->lock held. */

@@ -77,7 +77,8 @@ class Analysis:
     slices: (pcpu, start tsc, end tsc, dom, vcpu) of every running interval;
     windows: (start ms, {dom key: share of the machine}) per window;
     runnable_series: (tsc, number of runnable non-idle vCPUs) at each change;
-    instants: (tsc, pcpu, name, dom, vcpu) wakes and deadline misses."""
+    instants: (tsc, pcpu, name, dom, vcpu) wakes, deadline misses and every other
+    policy event ("credit2.reset")."""
     summary: dict
     t0: int
     t1: int
@@ -214,7 +215,9 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
             if ev == T.RTDS_MISS:
                 misses_by_vcpu[vcpu_key(r.domid, r.vcpuid)] += 1
                 instants.append((r.tsc, r.cpu, "deadline miss", r.domid, r.vcpuid))
-            elif pol == "numa":
+            else:                                   # every decision on the timeline
+                instants.append((r.tsc, r.cpu, name, r.domid, r.vcpuid))
+            if pol == "numa":
                 numa_by_vcpu[vcpu_key(r.domid, r.vcpuid)][what] += 1
 
     for v in vcpus.values():                         # close every open interval at t1

@@ -71,7 +71,8 @@ SCHED_IDS = {"rr": 1, "credit": 5, "credit2": 6, "rtds": 8, "numa": 16}
 # trace.h per-policy codes: macro -> code. The policy is the macro's prefix.
 POLICY_CODES = {
     "TRC_CREDIT_ACCT": 1, "TRC_CREDIT_BOOST": 2, "TRC_CREDIT_STEAL": 3,
-    "TRC_CREDIT2_RESET": 1, "TRC_CREDIT2_BURN": 2,
+    "TRC_CREDIT2_RESET": 1, "TRC_CREDIT2_BURN": 2, "TRC_CREDIT2_PULL": 3,
+    "TRC_CREDIT2_BALANCE": 4, "TRC_CREDIT2_PICK": 5,
     "TRC_RTDS_REPLENISH": 1, "TRC_RTDS_MISS": 2, "TRC_RTDS_DEPLETED": 3,
     "TRC_NUMA_AWAY": 1, "TRC_NUMA_HOME": 2,
 }

@@ -94,8 +94,11 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_CREDIT_ACCT     1   /* data0: credit after, data1: priority */
 #define TRC_CREDIT_BOOST    2
 #define TRC_CREDIT_STEAL    3   /* data0: from pCPU */
-#define TRC_CREDIT2_RESET   1   /* data0: runqueue */
+#define TRC_CREDIT2_RESET   1   /* new epoch for a runqueue: data0: runqueue, data1: CREDIT_INITs given */
 #define TRC_CREDIT2_BURN    2   /* data0: credit after, data1: burned */
+#define TRC_CREDIT2_PULL    3   /* an idle pCPU took it: data0: from runqueue, data1: pCPU */
+#define TRC_CREDIT2_BALANCE 4   /* moved by balancing: data0: from rq << 32 | to rq, data1: dom << 16 | vcpu swapped back, ~0: none */
+#define TRC_CREDIT2_PICK    5   /* placed: data0: pCPU, data1: its runqueue */
 #define TRC_RTDS_REPLENISH  1   /* data0: new deadline, data1: budget */
 #define TRC_RTDS_MISS       2   /* data0: deadline missed, data1: budget left */
 #define TRC_RTDS_DEPLETED   3

@@ -6,6 +6,7 @@
 # and checks that images and results are the same; test_determinism.py checks that
 # deterministic runs reproduce bit for bit; test_rt_agree.py that a real-time domain's
 # work and misses mean the same to the guest, the trace analysis and rtds;
+# test_policy_events.py that a policy's own trace events reach the analysis and Perfetto;
 # test_fuzz.py runs the hypercall fuzzer next to a bystander (a short run here, long
 # in `make fuzz`).
 .PHONY: boot-test
@@ -19,6 +20,7 @@ boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_repro.py
 	$(Q)$(PYTHON) tests/boot/test_determinism.py
 	$(Q)$(PYTHON) tests/boot/test_rt_agree.py
+	$(Q)$(PYTHON) tests/boot/test_policy_events.py
 	$(Q)$(PYTHON) tests/boot/test_fuzz.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).

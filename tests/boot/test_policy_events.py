@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Scheduling policies trace their own decisions, and the analysis and the Perfetto
+timeline show them.
+
+credit2 on 2 nodes of one pCPU each (two runqueues); CPU hogs that end at different
+times: three of 1 vCPU, which all start on pCPU 0's runqueue (so pCPU 1 finds its own
+queue empty while the other has waiters: pulls), and two of 2 vCPUs (queues long
+enough to balance); a sleeper pinned to pCPU 1 (placement: pick). Traced through the
+harness (deterministic mode). Every event credit2 declares in include/public/trace.h (reset,
+burn, pull, balance, pick) must be counted in summary.json's policy section and drawn
+as instant events in the run's Perfetto file.
+Last line: "policy event tests: N passed, N failed".
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "experiments"))
+from hvlab import experiment, results, run  # noqa: E402
+from hvlab import trace as T  # noqa: E402
+
+POLICY = "credit2"
+
+HOG = """
+[[domain]]
+name = "{name}"
+image = "cpuloop"
+args = "ms={ms}"
+memory = 8
+vcpus = {vcpus}
+"""
+
+EXPERIMENT = f"""
+name = "policy-events"
+description = "credit2's own trace events on two runqueues."
+mode = "deterministic"
+schedulers = ["{POLICY}"]
+duration_ms = 400
+timeout_s = 120
+
+[topology]
+cpus = 2
+nodes = 2
+mem_mib = 256
+
+[trace]
+classes = ["sched", "policy", "dom"]
+ring_records = 32768
+shm_mib = 32
+""" + "".join(HOG.format(name=f"hog{i}", ms=ms, vcpus=n)
+        for i, ms, n in ((1, 100, 1), (2, 200, 1), (3, 350, 1), (4, 300, 2), (5, 350, 2))) + """
+[[domain]]
+name = "sleepy"
+image = "sleeper"
+args = "period_us=1000 periods=300"
+memory = 8
+cpus = "1"
+"""
+
+
+def main() -> int:
+    exp = experiment.loads(EXPERIMENT, "tests/boot/test_policy_events.py")
+    run.check_images(exp)
+    tmp = tempfile.mkdtemp(prefix="hvlab-polev-")
+    checks = []
+    try:
+        cfg = experiment.Config(0, POLICY, 1, f"{POLICY}-r1")
+        rd = os.path.join(tmp, "runs", cfg.key)
+        run.run_one(exp, cfg, rd)
+        res = results.process(exp, cfg, rd, perfetto_out=True)
+        problems = "; ".join(res.summary["problems"])
+        checks.append(("the run", not problems, problems[:300] or "ok"))
+        counted = res.summary["analysis"]["policy"]["counts"].get(POLICY, {})
+        with open(os.path.join(rd, "trace.json")) as f:
+            cats = {e.get("cat") for e in json.load(f)["traceEvents"] if e.get("ph") == "i"}
+        declared = sorted(m[len("TRC_CREDIT2_"):].lower() for m in T.POLICY_CODES
+                          if m.startswith("TRC_CREDIT2_"))
+        for what in declared:
+            n = counted.get(what, 0)
+            checks.append((f"{POLICY}.{what}: in summary.json", n > 0, f"{n} events"))
+            checks.append((f"{POLICY}.{what}: on the Perfetto timeline",
+                           f"{POLICY}.{what}" in cats, ""))
+    except Exception as e:  # a harness failure is a test failure, with its message
+        checks.append(("harness run", False, str(e)[-2000:]))
+    finally:
+        if not os.environ.get("HVLAB_KEEP"):
+            shutil.rmtree(tmp, ignore_errors=True)
+    failed = 0
+    for name, ok, detail in checks:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f": {detail}" if detail else ""))
+        failed += not ok
+    print(f"policy event tests: {len(checks) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
