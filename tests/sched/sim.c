@@ -318,6 +318,7 @@ int sim_pool_rm_cpu(struct cpupool *p, unsigned cpu)
     if (cpu == 0)
         return -EBUSY;                  /* the caller (dom0) runs there */
     cpumask_clear(&p->sched.cpus, cpu);
+    sim.in_pool_op = true;              /* pausing a vCPU below runs events: audits wait */
     for (unsigned i = 0; i < sim.nr_doms; i++) {
         struct sim_dom *sd = sim.doms[i];
         struct vcpu *v;
@@ -331,7 +332,6 @@ int sim_pool_rm_cpu(struct cpupool *p, unsigned cpu)
             vcpu_unpause(v);
         }
     }
-    sim.in_pool_op = true;
     for (int tries = 0; rc == -EAGAIN && tries < 1000; tries++) {
         sched_raise(cpu);
         sim_run_for(MICROSECS(20));
