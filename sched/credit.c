@@ -59,8 +59,13 @@
 #include <hvlab/errno.h>
 #include <hvlab/panic.h>
 #include <hvlab/time.h>
+#include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
 #include "private.h"
+
+/* Its decisions, as trace events (include/public/trace.h: TRC_CREDIT_*). */
+#define CR_TRACE(code, v, d0, d1) \
+    TRACE_VCPU(TRC_POLICY(SCHED_ID_CREDIT, (code)), (v), (d0), (d1))
 
 #define CREDIT_TICK        MILLISECS(10)    /* BOOST is lost at a tick boundary */
 #define CREDIT_SLICE       MILLISECS(30)
@@ -239,6 +244,14 @@ static struct credit_vcpu *credit_runq_first(struct credit_pcpu *pc, unsigned cp
 /* The run time a capped domain may be ahead of its budget before it is parked. */
 static s_time_t credit_cap_burst(unsigned cap) { return (s_time_t)cap * CREDIT_PERIOD / 100; }
 
+/* Parks or unparks cd; v (the vCPU that crossed the cap, or the domain's first at
+ * accounting) names the domain in the trace, which sees only the changes. */
+static void credit_park(struct credit_dom *cd, bool parked, const struct vcpu *v)
+{
+    if (__atomic_exchange_n(&cd->parked, parked, __ATOMIC_RELAXED) != parked && v)
+        CR_TRACE(TRC_CREDIT_PARK, v, parked, (uint64_t)CREDIT_LOAD(cd->cap_used));
+}
+
 /* Debits sv's run time since the last debit. Running at a tick boundary (as Xen's
  * tick samples the running vCPU) drops BOOST and makes sv active; so does running
  * into debt, which a vCPU that runs only between ticks would otherwise never repay. */
@@ -254,7 +267,7 @@ static void credit_burn(struct credit_vcpu *sv, s_time_t now)
             CREDIT_STORE(sv->active, true);
         if (cap && __atomic_add_fetch(&cd->cap_used, ran, __ATOMIC_RELAXED) >=
                    credit_cap_burst(cap))
-            CREDIT_STORE(cd->parked, true);
+            credit_park(cd, true, sv->v);
         if (ticked)
             sv->boost = false;
         sv->burnt_to = now;
@@ -313,6 +326,7 @@ static void credit_acct_split(struct credit_dom *cd)
     list_for_each(p, &cd->vcpus) {
         struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
         credit_give(sv, sv->acct_on ? cd->share / cd->nactive : 0);
+        CR_TRACE(TRC_CREDIT_ACCT, sv->v, (uint64_t)CREDIT_LOAD(sv->credit), credit_pri_of(sv));
     }
 }
 
@@ -328,7 +342,8 @@ static void credit_acct_cap(struct credit_dom *cd, s_time_t elapsed)
         new = MAX(old - budget, -credit_cap_burst(cap));
     while (!__atomic_compare_exchange_n(&cd->cap_used, &old, new, false,
                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-    CREDIT_STORE(cd->parked, cap && new >= credit_cap_burst(cap));
+    credit_park(cd, cap && new >= credit_cap_burst(cap), list_empty(&cd->vcpus) ? NULL :
+                list_first_entry(&cd->vcpus, struct credit_vcpu, dlink)->v);
 }
 
 /* The accounting pass; prv->lock held. */
@@ -479,8 +494,10 @@ static struct credit_vcpu *credit_steal(struct credit_priv *prv, unsigned cpu, i
             if (sched_pdata(victim) == peer) {  /* still ours once locked */
                 credit_runq_refresh(prv, peer);
                 sv = credit_take(peer, cpu, min_pri, step == 0);
-                if (sv)
+                if (sv) {
                     sv->v->processor = cpu;     /* both locks held */
+                    CR_TRACE(TRC_CREDIT_STEAL, sv->v, victim, cpu);
+                }
             }
             spin_unlock(sched_lock(victim));
             if (sv)
@@ -586,6 +603,7 @@ static void credit_wake(struct scheduler *s, struct vcpu *v)
     if (sv->pri == CREDIT_PRI_UNDER && !credit_parked(sv)) {
         sv->boost = true;
         sv->pri = CREDIT_PRI_BOOST;
+        CR_TRACE(TRC_CREDIT_BOOST, v, (uint64_t)CREDIT_LOAD(sv->credit), 0);
     }
     credit_runq_insert(&prv->pcpu[v->processor], sv);
     credit_hint(&prv->pcpu[v->processor]);

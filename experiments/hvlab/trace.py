@@ -70,7 +70,7 @@ DOM_SHUTDOWN = EV["dom_shutdown"]
 SCHED_IDS = {"rr": 1, "credit": 5, "credit2": 6, "rtds": 8, "numa": 16}
 # trace.h per-policy codes: macro -> code. The policy is the macro's prefix.
 POLICY_CODES = {
-    "TRC_CREDIT_ACCT": 1, "TRC_CREDIT_BOOST": 2, "TRC_CREDIT_STEAL": 3,
+    "TRC_CREDIT_ACCT": 1, "TRC_CREDIT_BOOST": 2, "TRC_CREDIT_STEAL": 3, "TRC_CREDIT_PARK": 4,
     "TRC_CREDIT2_RESET": 1, "TRC_CREDIT2_BURN": 2, "TRC_CREDIT2_PULL": 3,
     "TRC_CREDIT2_BALANCE": 4, "TRC_CREDIT2_PICK": 5,
     "TRC_RTDS_REPLENISH": 1, "TRC_RTDS_MISS": 2, "TRC_RTDS_DEPLETED": 3,

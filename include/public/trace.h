@@ -91,9 +91,10 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 
 /* POLICY: subclass = SCHED_ID_* of the policy; codes are the policy's own */
 #define TRC_POLICY(sched_id, code) TRC_EVENT(TRC_CLS_POLICY, (sched_id), (code))
-#define TRC_CREDIT_ACCT     1   /* data0: credit after, data1: priority */
-#define TRC_CREDIT_BOOST    2
-#define TRC_CREDIT_STEAL    3   /* data0: from pCPU */
+#define TRC_CREDIT_ACCT     1   /* accounting pass: data0: credit after, data1: priority */
+#define TRC_CREDIT_BOOST    2   /* woke UNDER: data0: its credit */
+#define TRC_CREDIT_STEAL    3   /* data0: from pCPU, data1: to pCPU */
+#define TRC_CREDIT_PARK     4   /* cap: data0: 1 parked, 0 unparked, data1: run time not yet paid for */
 #define TRC_CREDIT2_RESET   1   /* new epoch for a runqueue: data0: runqueue, data1: CREDIT_INITs given */
 #define TRC_CREDIT2_BURN    2   /* data0: credit after, data1: burned */
 #define TRC_CREDIT2_PULL    3   /* an idle pCPU took it: data0: from runqueue, data1: pCPU */
