@@ -127,10 +127,15 @@ void do_softirq(void)
         schedule();
 }
 
+/* Runs in the timer interrupt: a trace pairs it with the next TRC_SCHED_DECIDE on the
+ * same pCPU, which is how long the end of a slice waited for a decision. */
 static void s_timer_fn(void *data)
 {
-    (void)data;
-    sched_raise(smp_processor_id());
+    struct sched_resource *sr = data;
+    unsigned cpu = smp_processor_id();
+    TRACE_VCPU(TRC_SCHED_SLICE_END, this_cpu()->curr, cpu,
+               (uint64_t)(NOW() - sr->s_timer.expires));
+    sched_raise(cpu);
 }
 
 /* ---- the decision ---- */
@@ -153,6 +158,7 @@ static void schedule(void)
     timer_stop(&sr->s_timer);
     struct task_slice slice = sr->sched->ops->do_schedule(sr->sched, cpu, prev, now);
     next = slice.task ? slice.task : pc->idle;
+    TRACE_VCPU(TRC_SCHED_DECIDE, next, (uint64_t)slice.time, cpu);
     if (slice.time >= 0)
         timer_set(&sr->s_timer, now + slice.time);
 
@@ -490,7 +496,7 @@ void sched_init_cpu(unsigned cpu, struct vcpu *idle)
 
     spin_lock_init(&sr->_lock);
     sr->lock = &sr->_lock;
-    timer_init(&sr->s_timer, s_timer_fn, NULL, cpu);
+    timer_init(&sr->s_timer, s_timer_fn, sr, cpu);
     pc->sched = sr;
     pc->idle = pc->curr = idle;
     idle->processor = cpu;
