@@ -305,8 +305,9 @@ void vcpu_unpause(struct vcpu *v)
 }
 
 /* Move v to a pCPU its hard affinity and its pool allow. v must be neither running
- * nor queued (paused by the caller, or descheduled with VPF_migrating). When the two have nothing in common (its pool lost the CPUs it was pinned
- * to), the affinity is reset to the pool, and the log says so. */
+ * nor queued (paused by the caller, or descheduled with VPF_migrating). When the two
+ * have nothing in common (its pool lost the CPUs it was pinned to), the affinity is
+ * reset to the pool, and the log says so. */
 void vcpu_migrate_paused(struct vcpu *v)
 {
     struct scheduler *s = dom_scheduler(v->domain);
