@@ -127,14 +127,15 @@ void do_softirq(void)
         schedule();
 }
 
-/* Runs in the timer interrupt: a trace pairs it with the next TRC_SCHED_DECIDE on the
- * same pCPU, which is how long the end of a slice waited for a decision. */
+/* Runs in the timer interrupt: a trace pairs it with the TRC_SCHED_DECIDE of the next
+ * decision on the same pCPU, which is how long the end of a slice waited for it. */
 static void s_timer_fn(void *data)
 {
     struct sched_resource *sr = data;
     unsigned cpu = smp_processor_id();
     TRACE_VCPU(TRC_SCHED_SLICE_END, this_cpu()->curr, cpu,
                (uint64_t)(NOW() - sr->s_timer.expires));
+    sr->slice_ended = true;
     sched_raise(cpu);
 }
 
@@ -158,7 +159,10 @@ static void schedule(void)
     timer_stop(&sr->s_timer);
     struct task_slice slice = sr->sched->ops->do_schedule(sr->sched, cpu, prev, now);
     next = slice.task ? slice.task : pc->idle;
-    TRACE_VCPU(TRC_SCHED_DECIDE, next, (uint64_t)slice.time, cpu);
+    if (sr->slice_ended) {              /* only these: a record costs time under icount */
+        sr->slice_ended = false;
+        TRACE_VCPU(TRC_SCHED_DECIDE, next, (uint64_t)slice.time, cpu);
+    }
     if (slice.time >= 0)
         timer_set(&sr->s_timer, now + slice.time);
 
