@@ -63,11 +63,18 @@ static spinlock_t *vcpu_schedule_lock_irqsave(struct vcpu *v, unsigned long *fla
 struct vcpu *sched_idle_vcpu(unsigned cpu) { return per_cpu(cpu)->idle; }
 bool sched_cpu_is_idle(unsigned cpu) { return per_cpu(cpu)->curr == per_cpu(cpu)->idle; }
 
-bool vcpu_runnable(const struct vcpu *v)
+/* Runnable but for a pending migration: it counts as waiting to run (runstate). */
+static bool vcpu_runnable_but_migrating(const struct vcpu *v)
 {
     return !(v->pause_flags & ((1UL << VPF_blocked) | (1UL << VPF_down))) &&
            !__atomic_load_n(&v->pause_count, __ATOMIC_ACQUIRE) &&
            (!v->domain || !__atomic_load_n(&v->domain->pause_count, __ATOMIC_ACQUIRE));
+}
+
+bool vcpu_runnable(const struct vcpu *v)
+{
+    return !(__atomic_load_n(&v->pause_flags, __ATOMIC_ACQUIRE) & (1UL << VPF_migrating)) &&
+           vcpu_runnable_but_migrating(v);
 }
 
 /* ---- runstate accounting: written only by the CPU changing the state ---- */
@@ -94,7 +101,7 @@ void vcpu_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)
 static int blocked_state(const struct vcpu *v)
 {
     return (v->pause_flags & (1UL << VPF_down)) ? RUNSTATE_offline :
-           vcpu_runnable(v) ? RUNSTATE_runnable : RUNSTATE_blocked;
+           vcpu_runnable_but_migrating(v) ? RUNSTATE_runnable : RUNSTATE_blocked;
 }
 
 /* ---- softirqs ---- */
@@ -120,10 +127,16 @@ void do_softirq(void)
         schedule();
 }
 
+/* Runs in the timer interrupt: a trace pairs it with the TRC_SCHED_DECIDE of the next
+ * decision on the same pCPU, which is how long the end of a slice waited for it. */
 static void s_timer_fn(void *data)
 {
-    (void)data;
-    sched_raise(smp_processor_id());
+    struct sched_resource *sr = data;
+    unsigned cpu = smp_processor_id();
+    TRACE_VCPU(TRC_SCHED_SLICE_END, this_cpu()->curr, cpu,
+               (uint64_t)(NOW() - sr->s_timer.expires));
+    sr->slice_ended = true;
+    sched_raise(cpu);
 }
 
 /* ---- the decision ---- */
@@ -146,6 +159,10 @@ static void schedule(void)
     timer_stop(&sr->s_timer);
     struct task_slice slice = sr->sched->ops->do_schedule(sr->sched, cpu, prev, now);
     next = slice.task ? slice.task : pc->idle;
+    if (sr->slice_ended) {              /* only these: a record costs time under icount */
+        sr->slice_ended = false;
+        TRACE_VCPU(TRC_SCHED_DECIDE, next, (uint64_t)slice.time, cpu);
+    }
     if (slice.time >= 0)
         timer_set(&sr->s_timer, now + slice.time);
 
@@ -173,6 +190,16 @@ static void schedule(void)
     local_irq_restore(flags);
 }
 
+/* v left the pCPU its affinity no longer allows (VPF_migrating): now that its state
+ * is saved, place it through the policy and let it run there. The flag is cleared
+ * only after the move, so that no wake-up queues it on the old pCPU meanwhile. */
+static void vcpu_finish_migration(struct vcpu *v)
+{
+    vcpu_migrate_paused(v);
+    __atomic_and_fetch(&v->pause_flags, ~(1UL << VPF_migrating), __ATOMIC_SEQ_CST);
+    vcpu_wake(v);
+}
+
 /* Called on the new vCPU's stack right after a switch: prev's state is saved. */
 void sched_context_saved(struct vcpu *prev)
 {
@@ -190,7 +217,10 @@ void sched_context_saved(struct vcpu *prev)
     /* It may have become runnable while still running here: now it can go. */
     if (!is_idle_vcpu(prev) && vcpu_runnable(prev))
         s->ops->wake(s, prev);
+    bool migrating = prev->pause_flags & (1UL << VPF_migrating);
     spin_unlock(l);
+    if (migrating)
+        vcpu_finish_migration(prev);
 }
 
 /* ---- state changes ---- */
@@ -278,9 +308,10 @@ void vcpu_unpause(struct vcpu *v)
         vcpu_wake(v);
 }
 
-/* Move v to a pCPU its hard affinity and its pool allow. v must be paused by the
- * caller. When the two have nothing in common (its pool lost the CPUs it was pinned
- * to), the affinity is reset to the pool, and the log says so. */
+/* Move v to a pCPU its hard affinity and its pool allow. v must be neither running
+ * nor queued (paused by the caller, or descheduled with VPF_migrating). When the two
+ * have nothing in common (its pool lost the CPUs it was pinned to), the affinity is
+ * reset to the pool, and the log says so. */
 void vcpu_migrate_paused(struct vcpu *v)
 {
     struct scheduler *s = dom_scheduler(v->domain);
@@ -322,12 +353,24 @@ int vcpu_set_affinity(struct vcpu *v, const cpumask_t *hard, const cpumask_t *so
         if (!cpumask_intersects(&ok, &dom_scheduler(v->domain)->cpus))
             return -EINVAL;
     }
-    vcpu_pause(v);
+    /* Not vcpu_pause(): waiting here for v to leave its pCPU cannot end when v is
+     * the caller, and deadlocks when two vCPUs pin each other. */
+    __atomic_add_fetch(&v->pause_count, 1, __ATOMIC_SEQ_CST);
+    vcpu_sleep_nosync(v);
+    unsigned long flags;
+    spinlock_t *l = vcpu_schedule_lock_irqsave(v, &flags);
     if (hard)
         v->cpu_hard_affinity = *hard;
     if (soft)
         v->cpu_soft_affinity = *soft;
-    if (v != current)
+    /* Still on its pCPU (it may be the caller): it leaves at its next schedule, which
+     * sleep_nosync raised, and sched_context_saved moves it once its state is saved.
+     * The flag is set under the lock that context_saved takes before it looks. */
+    bool running = v->is_running;
+    if (running && !cpumask_test(&v->cpu_hard_affinity, v->processor))
+        __atomic_or_fetch(&v->pause_flags, 1UL << VPF_migrating, __ATOMIC_SEQ_CST);
+    spin_unlock_irqrestore(l, flags);
+    if (!running)
         vcpu_migrate_paused(v);
     vcpu_unpause(v);
     return 0;
@@ -458,7 +501,7 @@ void sched_init_cpu(unsigned cpu, struct vcpu *idle)
 
     spin_lock_init(&sr->_lock);
     sr->lock = &sr->_lock;
-    timer_init(&sr->s_timer, s_timer_fn, NULL, cpu);
+    timer_init(&sr->s_timer, s_timer_fn, sr, cpu);
     pc->sched = sr;
     pc->idle = pc->curr = idle;
     idle->processor = cpu;

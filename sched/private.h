@@ -33,6 +33,7 @@ struct sched_resource {
     spinlock_t *lock;                   /* the lock guarding this pCPU's scheduling */
     spinlock_t _lock;                   /* default target of `lock` */
     struct timer s_timer;               /* end of the current slice */
+    bool slice_ended;                   /* s_timer fired, no decision since (trace) */
     struct scheduler *sched;            /* policy instance of this pCPU's pool */
     void *priv;                         /* the policy's per-pCPU data */
 };

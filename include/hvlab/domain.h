@@ -24,6 +24,8 @@ struct evtchn;
  * pause_count (controller pauses, counted). */
 #define VPF_blocked   0                 /* SCHEDOP_block / poll: waiting for an event */
 #define VPF_down      1                 /* not brought up (VCPUOP_down / never initialised) */
+#define VPF_migrating 2                 /* running where its affinity no longer allows:
+                                         * leaves at the next schedule, then moves */
 
 struct vcpu {
     vcpuid_t vcpu_id;

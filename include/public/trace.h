@@ -59,6 +59,8 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_SCHED_YIELD    TRC_EVENT(TRC_CLS_SCHED, 0, 5)
 #define TRC_SCHED_SWITCH   TRC_EVENT(TRC_CLS_SCHED, 0, 6)  /* the chosen vCPU; data0: slice ns (-1: none), data1: prev dom << 16 | prev vcpu */
 #define TRC_SCHED_MIGRATE  TRC_EVENT(TRC_CLS_SCHED, 0, 7)  /* data0: old pCPU, data1: new pCPU */
+#define TRC_SCHED_SLICE_END TRC_EVENT(TRC_CLS_SCHED, 0, 8) /* the running vCPU; its pCPU's slice timer fired; data0: pCPU, data1: lateness ns */
+#define TRC_SCHED_DECIDE   TRC_EVENT(TRC_CLS_SCHED, 0, 9)  /* the chosen vCPU, by the first decision after a SLICE_END (also "go on"); data0: slice ns (-1: none), data1: pCPU */
 
 /* HCALL: the calling vCPU */
 #define TRC_HCALL_ENTRY TRC_EVENT(TRC_CLS_HCALL, 0, 1)     /* data0: number, data1: first argument */

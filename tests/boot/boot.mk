@@ -7,8 +7,9 @@
 # deterministic runs reproduce bit for bit; test_rt_agree.py that a real-time domain's
 # work and misses mean the same to the guest, the trace analysis and rtds;
 # test_policy_events.py that a policy's own trace events reach the analysis and Perfetto;
-# test_fuzz.py runs the hypercall fuzzer next to a bystander (a short run here, long
-# in `make fuzz`).
+# test_sched_timing.py reads from a trace how long slice ends wait for a decision on
+# each pCPU and what an rtds server gets per period; test_fuzz.py runs the hypercall
+# fuzzer next to a bystander (a short run here, long in `make fuzz`).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -16,6 +17,7 @@ boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_dom0_exit.py
 	$(Q)$(PYTHON) tests/boot/test_trace.py
 	$(Q)$(PYTHON) tests/boot/test_sched.py
+	$(Q)$(PYTHON) tests/boot/test_sched_timing.py
 	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py
 	$(Q)$(PYTHON) tests/boot/test_repro.py
 	$(Q)$(PYTHON) tests/boot/test_determinism.py

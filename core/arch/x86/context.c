@@ -136,8 +136,7 @@ void __noreturn cpu_idle_loop(void)
     for (;;) {
         local_irq_disable();
         if (__atomic_load_n(&pc->softirq_pending, __ATOMIC_ACQUIRE)) {
-            local_irq_enable();
-            do_softirq();
+            do_softirq();               /* interrupts off: see pv_return_to_guest */
             continue;
         }
         if (!spin) {

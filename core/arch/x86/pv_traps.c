@@ -130,8 +130,13 @@ void pv_return_to_guest(struct cpu_regs *r)
     for (;;) {
         /* Not cached across the loop: do_softirq may move this vCPU to another pCPU. */
         struct percpu *pc = this_cpu();
+        /* The decision runs with interrupts off (schedule() takes its locks with
+         * them off anyway): an interrupt taken here first would delay it. Under
+         * QEMU's round-robin icount, a handler that re-arms the LAPIC timer ends the
+         * vCPU's turn, so on pCPU 0 (first in QEMU's round) each tick preempted the
+         * pending decision and the next one did the same: slice ends waited ~100 us
+         * to ms for a decision (issue 9; tests/boot/test_sched_timing.py). */
         if (__atomic_load_n(&pc->softirq_pending, __ATOMIC_ACQUIRE)) {
-            local_irq_enable();
             do_softirq();
             local_irq_disable();
             continue;
