@@ -20,11 +20,12 @@
  * placed by these rules, in order:
  *  (1) it goes to a home node with an idle pCPU it may use;
  *  (2) else to a home node with room for it: fewer vCPUs at home there than pCPUs it
- *      may use there, so vCPUs away from their own homes hold the rest. One of those
- *      is displaced: a queued one swaps places with the returning vCPU (it is queued
- *      where that one was), else a running one is preempted and placed anew by these
- *      rules. A vCPU thus comes home as soon as its home's own vCPUs leave room,
- *      whoever else is there; only at-home vCPUs ever keep it out;
+ *      may use there, so vCPUs away from their own homes hold the rest; or one of
+ *      those is queued there. One of those is displaced: a queued one swaps places
+ *      with the returning vCPU (it is queued where that one was: no load changes),
+ *      else a running one is preempted and placed anew by these rules. A vCPU thus
+ *      comes home as soon as its home's own vCPUs leave room, whoever else is there;
+ *      only at-home vCPUs ever keep it out;
  *  (3) else, if the vCPUs at home where it is fill that node, to the nearest node
  *      with an idle pCPU it may use;
  *  (4) else it stays where it is (at its first wake, or stranded by its affinity:
@@ -39,9 +40,11 @@
  * pCPU not yet told (nearest first; prv->idlers minus prv->watching), which then
  * watches M's overload clock with a timer: raising only when the overload starts
  * lost it whenever the raised pCPU found work of its own (pCPUs 4-7 of 8 never ran).
- * Balance between busy nodes is not sought: a node whose pCPUs are all busy steals
- * nothing, so vCPUs of an overloaded node may get less than those of a node that is
- * merely full.
+ * Balance: at a slice end a pCPU of node M pulls one queued vCPU (chosen as by a
+ * thief) from the nearest node N whose overload is ripe as above and whose load per
+ * pCPU stays at least M's after the move: (load(N) - 1) / cpus(N) >= (load(M) + 1) /
+ * cpus(M), by a margin of 1/16 of M's load against churn. Busy nodes thus share the excess as evenly as their pCPUs allow, and each
+ * vCPU gets its share whatever node it is on (16 hogs on 4 nodes of 2: 50% each).
  * Statistics per vCPU: migrations away (it starts running on a node outside its home
  * other than the node it last ran on; its first run is not one) and ns away (running
  * time outside its home). GET: u.raw[5] = effective home bitmap, u.raw[6] = migrations
@@ -118,6 +121,7 @@ struct numa_rq {
     cpumask_t cpus, tickled;            /* cpus: the node's pCPUs taken in */
     s_time_t min_vruntime;
     s_time_t overload_since;            /* 0: not overloaded */
+    unsigned load;                      /* nr_queued + nr_running, as a hint */
 };
 
 struct numa_priv {
@@ -285,6 +289,7 @@ static void numa_call_thief(struct numa_priv *prv, unsigned node)
 static void numa_load_changed(struct numa_priv *prv, struct numa_rq *rq, s_time_t now)
 {
     cpumask_t cpus = numa_rq_cpus(prv, rq);
+    STORE(rq->load, rq->nr_queued + rq->nr_running);
     if (rq->nr_queued + rq->nr_running <= cpumask_weight(&cpus)) {
         STORE(rq->overload_since, 0);
         return;
@@ -332,22 +337,33 @@ static unsigned numa_idle_cpu(struct numa_priv *prv, struct numa_rq *rq, const c
     return NR_CPUS;
 }
 
-/* nv came home to rq (locked), whose pCPUs are all taken: send away one vCPU there
- * that is away from its own home. A queued one goes to `from` (locked; nv's old
+/* A vCPU queued on rq (locked), away from its home, that may run on `from`: it could
+ * swap places with a vCPU coming from there. NULL if none. */
+static struct numa_vcpu *numa_swappable(struct numa_priv *prv, struct numa_rq *rq,
+                                        struct numa_rq *from)
+{
+    cpumask_t fc = numa_rq_cpus(prv, from);
+    struct list_head *p;
+    list_for_each(p, &rq->runq) {
+        struct numa_vcpu *o = list_entry(p, struct numa_vcpu, q);
+        if (!o->at_home && !o->v->is_running && cpumask_intersects(&fc, &o->v->cpu_hard_affinity))
+            return o;
+    }
+    return NULL;
+}
+
+/* A vCPU came home to rq (locked), whose pCPUs are all taken: send one vCPU there that
+ * is away from its home elsewhere: o (if any) to `from` (locked; the newcomer's old
  * place, so neither node's load changes: a swap); else one running there is preempted
  * and placed anew (numa_place) at once. */
 static void numa_displace(struct numa_priv *prv, struct numa_rq *rq, struct numa_rq *from,
-                          s_time_t now)
+                          struct numa_vcpu *o, s_time_t now)
 {
     cpumask_t fc = numa_rq_cpus(prv, from), cpus = numa_rq_cpus(prv, rq);
-    struct list_head *p;
     unsigned cpu;
 
-    list_for_each(p, &rq->runq) {
-        struct numa_vcpu *o = list_entry(p, struct numa_vcpu, q);
+    if (o) {
         cpumask_t ok = cpumask_and(&fc, &o->v->cpu_hard_affinity);
-        if (o->at_home || o->v->is_running || cpumask_empty(&ok))
-            continue;
         numa_dequeue(rq, o);
         o->v->processor = cpumask_first(&ok);   /* both locks held */
         numa_enqueue(prv, from, o, false);
@@ -368,8 +384,9 @@ static void numa_displace(struct numa_priv *prv, struct numa_rq *rq, struct numa
 /* nv (runnable, neither queued nor running) is away from home on `from`, whose lock is
  * held: queue it on a home node, the first that has (0) an idle pCPU it may use, else
  * (1) room: fewer vCPUs at home there than pCPUs it may use there, the rest being
- * taken by vCPUs away from their homes, one of which is displaced; else, !need_idle,
- * (2) any home pCPU it may use. False if not moved (none, or the locks were busy). */
+ * taken by vCPUs away from their homes, one of which is displaced, or a queued vCPU
+ * away from its home to swap with; else, !need_idle, (2) any home pCPU it may use.
+ * False if not moved (none, or the locks were busy). */
 static bool numa_go_home(struct numa_priv *prv, struct numa_rq *from, struct numa_vcpu *nv,
                          bool need_idle, s_time_t now)
 {
@@ -378,19 +395,22 @@ static bool numa_go_home(struct numa_priv *prv, struct numa_rq *from, struct num
             struct numa_rq *rq = &prv->rq[n];
             cpumask_t c = numa_rq_cpus(prv, rq);
             cpumask_t ok = cpumask_and(&c, &nv->v->cpu_hard_affinity);
+            struct numa_vcpu *swap = NULL;
             unsigned idle;
             bool go;
             if (rq == from || !numa_is_home(nv, n) || cpumask_empty(&ok) ||
                 !spin_trylock(&rq->lock))
                 continue;
             idle = numa_idle_cpu(prv, rq, &ok);
+            if (idle == NR_CPUS && pass == 1)
+                swap = numa_swappable(prv, rq, from);
             go = idle < NR_CPUS || pass == 2 ||
-                 (pass == 1 && rq->nr_home < cpumask_weight(&ok));
+                 (pass == 1 && (rq->nr_home < cpumask_weight(&ok) || swap));
             if (go) {
                 nv->v->processor = idle < NR_CPUS ? idle : cpumask_first(&ok);
                 numa_enqueue(prv, rq, nv, true);
                 if (idle == NR_CPUS && pass == 1)
-                    numa_displace(prv, rq, from, now);
+                    numa_displace(prv, rq, from, swap, now);
                 numa_load_changed(prv, rq, now);
                 numa_tickle(prv, rq, nv, now);
             }
@@ -603,6 +623,12 @@ static struct numa_vcpu *numa_pick(struct numa_rq *rq, unsigned cpu, struct vcpu
     return away ? away : fallback;
 }
 
+/* How long node m must stay overloaded before a pCPU of node `me` takes its work. */
+static s_time_t numa_wait(unsigned me, unsigned m)
+{
+    return topo.distance[me][m] > NUMA_MAX_DIST ? NUMA_IMBALANCE_FAR : NUMA_IMBALANCE_T;
+}
+
 /* The idle pCPU `cpu` applies the migration rule to the near nodes. *victim: the
  * queue it stole from; *recheck: when to look again (ns from now; < 0: no need). */
 static struct numa_vcpu *numa_steal(struct numa_priv *prv, unsigned cpu, s_time_t now,
@@ -613,9 +639,7 @@ static struct numa_vcpu *numa_steal(struct numa_priv *prv, unsigned cpu, s_time_
 
     for (unsigned i = 0; i < n; i++) {
         struct numa_rq *rq = &prv->rq[near[i]];
-        s_time_t since = LOAD(rq->overload_since), ripe;
-        s_time_t wait = topo.distance[me][near[i]] > NUMA_MAX_DIST ? NUMA_IMBALANCE_FAR :
-                        NUMA_IMBALANCE_T;
+        s_time_t since = LOAD(rq->overload_since), ripe, wait = numa_wait(me, near[i]);
         struct numa_vcpu *nv = NULL;
         if (!since)
             continue;
@@ -639,6 +663,56 @@ static struct numa_vcpu *numa_steal(struct numa_priv *prv, unsigned cpu, s_time_
         *recheck = *recheck < 0 ? ripe : MIN(*recheck, ripe);
     }
     return NULL;
+}
+
+/* Would moving one vCPU from a node of load ln on cn pCPUs to one of load lm - 1 on
+ * cm pCPUs leave the first at least as loaded per pCPU, by a margin of 1/16 of the
+ * second's load? The margin keeps noise (wakes and sleeps) on large queues from
+ * moving vCPUs back and forth. */
+static bool numa_unbalanced(uint64_t ln, uint64_t cn, uint64_t lm, uint64_t cm)
+{
+    return ln && cm && (ln - 1) * cm >= lm * cn + lm * cn / 16;
+}
+
+/* `cpu` (of mine, locked) ends a slice: pull one queued vCPU from the nearest node
+ * whose overload is ripe (as for stealing) and whose load per pCPU stays at least
+ * ours after the move, so that busy nodes share the excess as evenly as their pCPUs
+ * allow (each vCPU then gets about the same share, whatever node it is on). */
+static void numa_balance(struct numa_priv *prv, unsigned cpu, struct numa_rq *mine,
+                         s_time_t now)
+{
+    unsigned me = prv->pcpu[cpu].node, near[MAX_NUMNODES], n;
+    cpumask_t mc = numa_rq_cpus(prv, mine);
+    uint64_t lm = mine->nr_queued + mine->nr_running + 1, cm = cpumask_weight(&mc);
+    bool any = false;
+
+    for (unsigned m = 0; m < MAX_NUMNODES; m++)     /* the common case: none overloaded */
+        any |= m != me && LOAD(prv->rq[m].overload_since) != 0;
+    if (!any)
+        return;
+    n = numa_near_nodes(prv, me, near);
+    for (unsigned i = 0; i < n; i++) {
+        struct numa_rq *rq = &prv->rq[near[i]];
+        cpumask_t c = numa_rq_cpus(prv, rq);
+        uint64_t cn = cpumask_weight(&c), ln = LOAD(rq->load);
+        s_time_t since = LOAD(rq->overload_since);
+        struct numa_vcpu *nv = NULL;
+        if (!since || now - since < numa_wait(me, near[i]) ||
+            !numa_unbalanced(ln, cn, lm, cm) || !spin_trylock(&rq->lock))
+            continue;                   /* hints; re-checked under the lock */
+        ln = rq->nr_queued + rq->nr_running;
+        if (rq->overload_since && numa_unbalanced(ln, cn, lm, cm) &&
+            (nv = numa_pick(rq, cpu, NULL, me)) != NULL) {
+            numa_dequeue(rq, nv);
+            numa_load_changed(prv, rq, now);
+            nv->v->processor = cpu;     /* both locks held */
+            numa_enqueue(prv, mine, nv, false);
+            numa_load_changed(prv, mine, now);
+        }
+        spin_unlock(&rq->lock);
+        if (nv)
+            return;
+    }
 }
 
 /* Nothing to run here: move one queued vCPU that may not run on this node (its
@@ -687,6 +761,8 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
             numa_place(prv, rq, was, false, now);
     }
     if (cpumask_test(&s->cpus, cpu)) {  /* else leaving the pool: take nothing new */
+        if (was)
+            numa_balance(prv, cpu, rq, now);
         if ((next = numa_pick(rq, cpu, prev, NUMA_NO_NODE)) != NULL)
             numa_dequeue(rq, next);
         else if (!list_empty(&rq->runq))
