@@ -40,11 +40,13 @@
  * pCPU not yet told (nearest first; prv->idlers minus prv->watching), which then
  * watches M's overload clock with a timer: raising only when the overload starts
  * lost it whenever the raised pCPU found work of its own (pCPUs 4-7 of 8 never ran).
- * Balance: at a slice end a pCPU of node M pulls one queued vCPU (chosen as by a
- * thief) from the nearest node N whose overload is ripe as above and whose load per
- * pCPU stays at least M's after the move: (load(N) - 1) / cpus(N) >= (load(M) + 1) /
- * cpus(M), by a margin of 1/16 of M's load against churn. Busy nodes thus share the excess as evenly as their pCPUs allow, and each
- * vCPU gets its share whatever node it is on (16 hogs on 4 nodes of 2: 50% each).
+ * Balance: at a slice end, at most once per NUMA_IMBALANCE_T per node, a pCPU of
+ * node M pulls one queued vCPU (chosen as by a thief) from the nearest node N whose
+ * overload is ripe as above and whose load per pCPU stays at least M's after the
+ * move: (load(N) - 1) / cpus(N) >= (load(M) + 1) / cpus(M), by a margin of 1/16 of M's
+ * load against churn. Busy nodes thus share the excess as evenly as their pCPUs
+ * allow, and each vCPU gets its share whatever node it is on (16 hogs on 4 nodes of
+ * 2: 50% each).
  * Statistics per vCPU: migrations away (it starts running on a node outside its home
  * other than the node it last ran on; its first run is not one) and ns away (running
  * time outside its home). GET: u.raw[5] = effective home bitmap, u.raw[6] = migrations
@@ -77,6 +79,7 @@
 #define NUMA_IMBALANCE_T    (2 * NUMA_SLICE)    /* overload before a steal */
 #define NUMA_IMBALANCE_FAR  (4 * NUMA_IMBALANCE_T)  /* ... from a far node */
 #define NUMA_MAX_DIST       30                  /* SLIT: 10 local, ~20 one hop */
+#define NUMA_PICK_SCAN      16                  /* queue entries a thief considers */
 #define NUMA_WAKE_BONUS     (NUMA_SLICE / 2)    /* virtual ns */
 #define NUMA_WAKE_GRAN      MILLISECS(1)        /* virtual ns */
 #define NUMA_HOME_REFRESH   MILLISECS(100)
@@ -118,10 +121,12 @@ struct numa_rq {
     struct list_head runq;              /* by vruntime */
     unsigned nr_queued, nr_running;
     unsigned nr_home;                   /* of those, the ones at home on this node */
+    unsigned nr_away_queued;            /* queued ones away from their homes */
     cpumask_t cpus, tickled;            /* cpus: the node's pCPUs taken in */
     s_time_t min_vruntime;
     s_time_t overload_since;            /* 0: not overloaded */
     unsigned load;                      /* nr_queued + nr_running, as a hint */
+    s_time_t next_balance;              /* numa_balance for this node not before */
 };
 
 struct numa_priv {
@@ -247,6 +252,7 @@ static void numa_enqueue(struct numa_priv *prv, struct numa_rq *rq, struct numa_
     nv->queued = true;
     rq->nr_queued++;
     numa_count_in(nv, rq, node);
+    rq->nr_away_queued += !nv->at_home;
 }
 
 static void numa_dequeue(struct numa_rq *rq, struct numa_vcpu *nv)
@@ -257,6 +263,7 @@ static void numa_dequeue(struct numa_rq *rq, struct numa_vcpu *nv)
     nv->queued = false;
     rq->nr_queued--;
     rq->nr_home -= nv->at_home;
+    rq->nr_away_queued -= !nv->at_home;
 }
 
 /* Raise an idle pCPU not yet told of an overload, of the node nearest `node` that has
@@ -344,6 +351,8 @@ static struct numa_vcpu *numa_swappable(struct numa_priv *prv, struct numa_rq *r
 {
     cpumask_t fc = numa_rq_cpus(prv, from);
     struct list_head *p;
+    if (!rq->nr_away_queued)
+        return NULL;
     list_for_each(p, &rq->runq) {
         struct numa_vcpu *o = list_entry(p, struct numa_vcpu, q);
         if (!o->at_home && !o->v->is_running && cpumask_intersects(&fc, &o->v->cpu_hard_affinity))
@@ -398,8 +407,9 @@ static bool numa_go_home(struct numa_priv *prv, struct numa_rq *from, struct num
             struct numa_vcpu *swap = NULL;
             unsigned idle;
             bool go;
+            cpumask_t idlers = cpumask_load(&prv->idlers);
             if (rq == from || !numa_is_home(nv, n) || cpumask_empty(&ok) ||
-                !spin_trylock(&rq->lock))
+                (pass == 0 && !cpumask_intersects(&ok, &idlers)) || !spin_trylock(&rq->lock))
                 continue;
             idle = numa_idle_cpu(prv, rq, &ok);
             if (idle == NR_CPUS && pass == 1)
@@ -427,11 +437,14 @@ static bool numa_go_home(struct numa_priv *prv, struct numa_rq *from, struct num
 static bool numa_go_idle(struct numa_priv *prv, struct numa_rq *from, struct numa_vcpu *nv,
                          s_time_t now)
 {
-    unsigned near[MAX_NUMNODES], n = numa_near_nodes(prv, numa_rq_node(prv, from), near);
+    unsigned near[MAX_NUMNODES], n;
     cpumask_t idle = cpumask_load(&prv->idlers);
 
     idle = cpumask_and(&idle, &nv->v->cpu_hard_affinity);
-    for (unsigned i = 0; i < n && !cpumask_empty(&idle); i++) {
+    if (cpumask_empty(&idle))
+        return false;
+    n = numa_near_nodes(prv, numa_rq_node(prv, from), near);
+    for (unsigned i = 0; i < n; i++) {
         struct numa_rq *rq = &prv->rq[near[i]];
         cpumask_t c = numa_rq_cpus(prv, rq), ok = cpumask_and(&c, &idle);
         unsigned target;
@@ -597,12 +610,14 @@ static void numa_context_saved(struct scheduler *s, struct vcpu *prev)
 
 /* The first vCPU of rq that `cpu` may run (not running elsewhere) — a yielder only if
  * there is no other; for a thief (its node, else NUMA_NO_NODE), one whose home that is,
- * else one away from its home anyway, else any. */
+ * else one away from its home anyway, else any, among the first NUMA_PICK_SCAN it may
+ * run (a thief takes one of the longest waiting, and a long queue costs no more). */
 static struct numa_vcpu *numa_pick(struct numa_rq *rq, unsigned cpu, struct vcpu *prev,
                                    unsigned thief)
 {
     struct numa_vcpu *fallback = NULL, *away = NULL;
     struct list_head *p;
+    unsigned seen = 0;
     list_for_each(p, &rq->runq) {
         struct numa_vcpu *nv = list_entry(p, struct numa_vcpu, q);
         if (!cpumask_test(&nv->v->cpu_hard_affinity, cpu) ||
@@ -611,6 +626,8 @@ static struct numa_vcpu *numa_pick(struct numa_rq *rq, unsigned cpu, struct vcpu
         if (thief != NUMA_NO_NODE) {
             if (numa_is_home(nv, thief))
                 return nv;
+            if (++seen > NUMA_PICK_SCAN)
+                break;
             if (!nv->at_home && !away)
                 away = nv;
         } else if (!nv->yielded) {
@@ -684,22 +701,27 @@ static void numa_balance(struct numa_priv *prv, unsigned cpu, struct numa_rq *mi
     unsigned me = prv->pcpu[cpu].node, near[MAX_NUMNODES], n;
     cpumask_t mc = numa_rq_cpus(prv, mine);
     uint64_t lm = mine->nr_queued + mine->nr_running + 1, cm = cpumask_weight(&mc);
-    bool any = false;
+    uint32_t cand = 0;
 
-    for (unsigned m = 0; m < MAX_NUMNODES; m++)     /* the common case: none overloaded */
-        any |= m != me && LOAD(prv->rq[m].overload_since) != 0;
-    if (!any)
+    for (unsigned m = 0; m < MAX_NUMNODES; m++) {   /* hints, re-checked under the lock */
+        struct numa_rq *rq = &prv->rq[m];
+        s_time_t since = LOAD(rq->overload_since);
+        if (m == me || !since || now - since < numa_wait(me, m))
+            continue;
+        cpumask_t c = numa_rq_cpus(prv, rq);
+        if (numa_unbalanced(LOAD(rq->load), cpumask_weight(&c), lm, cm))
+            cand |= 1u << m;
+    }
+    if (!cand)                          /* the common case */
         return;
     n = numa_near_nodes(prv, me, near);
     for (unsigned i = 0; i < n; i++) {
         struct numa_rq *rq = &prv->rq[near[i]];
         cpumask_t c = numa_rq_cpus(prv, rq);
-        uint64_t cn = cpumask_weight(&c), ln = LOAD(rq->load);
-        s_time_t since = LOAD(rq->overload_since);
+        uint64_t cn = cpumask_weight(&c), ln;
         struct numa_vcpu *nv = NULL;
-        if (!since || now - since < numa_wait(me, near[i]) ||
-            !numa_unbalanced(ln, cn, lm, cm) || !spin_trylock(&rq->lock))
-            continue;                   /* hints; re-checked under the lock */
+        if (!(cand >> near[i] & 1) || !spin_trylock(&rq->lock))
+            continue;
         ln = rq->nr_queued + rq->nr_running;
         if (rq->overload_since && numa_unbalanced(ln, cn, lm, cm) &&
             (nv = numa_pick(rq, cpu, NULL, me)) != NULL) {
@@ -761,8 +783,10 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
             numa_place(prv, rq, was, false, now);
     }
     if (cpumask_test(&s->cpus, cpu)) {  /* else leaving the pool: take nothing new */
-        if (was)
+        if (was && now >= rq->next_balance) {
+            rq->next_balance = now + NUMA_IMBALANCE_T;
             numa_balance(prv, cpu, rq, now);
+        }
         if ((next = numa_pick(rq, cpu, prev, NUMA_NO_NODE)) != NULL)
             numa_dequeue(rq, next);
         else if (!list_empty(&rq->runq))
