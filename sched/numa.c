@@ -15,15 +15,38 @@
  * (100 ms). A vCPU's home is that, limited to nodes with pCPUs it may use (if that
  * leaves none: all such nodes, and it is never away).
  *
- * Migration rule. A vCPU runs on its home node's pCPUs. An idle pCPU with nothing to
- * run in its own queue steals from another node M only if (1) M's runqueue has had
- * more runnable vCPUs (queued + running) than pCPUs continuously for at least
- * NUMA_IMBALANCE_T = 2 slices (10 ms) and (2) the SLIT distance to M is at most
- * NUMA_MAX_DIST (30): nearest node first, a vCPU whose home is the thief's node first,
- * else the first in vruntime order. When M becomes overloaded (or is still so after a
- * steal) an idle pCPU of a near node is raised; an idle pCPU re-checks when the
- * overload it sees reaches T. A vCPU away from home goes back at its next wake or
- * slice end if an idle home pCPU it may use exists (at its first wake: any home pCPU).
+ * Migration rule. A vCPU runs on its home node's pCPUs; a node's vCPUs "at home" are
+ * those whose home it is. At its wake and at each slice end, a vCPU away from home is
+ * placed by these rules, in order:
+ *  (1) it goes to a home node with an idle pCPU it may use;
+ *  (2) else to a home node with room for it: fewer vCPUs at home there than pCPUs it
+ *      may use there, so vCPUs away from their own homes hold the rest; or one of
+ *      those is queued there. One of those is displaced: a queued one swaps places
+ *      with the returning vCPU (it is queued where that one was: no load changes),
+ *      else a running one is preempted and placed anew by these rules. A vCPU thus
+ *      comes home as soon as its home's own vCPUs leave room, whoever else is there;
+ *      only at-home vCPUs ever keep it out;
+ *  (3) else, if the vCPUs at home where it is fill that node, to the nearest node
+ *      with an idle pCPU it may use;
+ *  (4) else it stays where it is (at its first wake, or stranded by its affinity:
+ *      any home pCPU).
+ * Work conservation: no pCPU idles while a vCPU it may run waits for more than a
+ * bounded time. An idle pCPU with nothing in its own queue steals from another node M
+ * whose runqueue has had more runnable vCPUs (queued + running) than pCPUs
+ * continuously for NUMA_IMBALANCE_T = 2 slices (10 ms), or NUMA_IMBALANCE_FAR (40 ms)
+ * if M is farther than NUMA_MAX_DIST (SLIT 30): nearest node first; a vCPU whose home
+ * is the thief's node first, else one away from its home anyway, else the first in
+ * vruntime order. While M is overloaded, every change of its load raises one idle
+ * pCPU not yet told (nearest first; prv->idlers minus prv->watching), which then
+ * watches M's overload clock with a timer: raising only when the overload starts
+ * lost it whenever the raised pCPU found work of its own (pCPUs 4-7 of 8 never ran).
+ * Balance: at a slice end, at most once per NUMA_IMBALANCE_T per node, a pCPU of
+ * node M pulls one queued vCPU (chosen as by a thief) from the nearest node N whose
+ * overload is ripe as above and whose load per pCPU stays at least M's after the
+ * move: (load(N) - 1) / cpus(N) >= (load(M) + 1) / cpus(M), by a margin of 1/16 of M's
+ * load against churn. Busy nodes thus share the excess as evenly as their pCPUs
+ * allow, and each vCPU gets its share whatever node it is on (16 hogs on 4 nodes of
+ * 2: 50% each).
  * Statistics per vCPU: migrations away (it starts running on a node outside its home
  * other than the node it last ran on; its first run is not one) and ns away (running
  * time outside its home). GET: u.raw[5] = effective home bitmap, u.raw[6] = migrations
@@ -31,15 +54,19 @@
  *
  * Locking. Each node's runqueue has a lock; alloc_pdata points the sched_lock of the
  * node's pCPUs at it, so "the lock of v->processor" guards the queue v is on and v's
- * numa_vcpu. A second queue's lock is only taken with spin_trylock (steal, go home),
- * so there is no lock order to break. Read without their lock, as hints re-checked
- * under it: other nodes' pCPU curr, min_vruntime, overload_since, and the pool's pCPU
- * mask (s->cpus, cpupool_lock; a pCPU that left it takes no new work). numa_dom is
- * single-word atomics (adjust, and wakes on any node); GET reads statistics unlocked.
+ * numa_vcpu. A second queue's lock is only taken with spin_trylock (steal, rules
+ * 1-3), so there is no lock order to break; rule (2)'s swap holds both. Read without
+ * their lock, as hints re-checked under it: other nodes' pCPU curr, min_vruntime,
+ * overload_since, and the pool's pCPU mask (s->cpus, cpupool_lock; a pCPU that left
+ * it takes no new work). idlers and watching are atomic bits: a pCPU sets and clears
+ * its own (alloc/free_pdata, do_schedule); whoever raises it sets its watching bit.
+ * numa_dom is single-word atomics (adjust, and wakes on any node); GET reads
+ * statistics unlocked.
  *
- * Limitations. O(n) sorted insert. Vruntimes of different nodes compare only through
- * their minima. A vCPU whose affinity excludes every pCPU of its queue's node moves at
- * the next chance (trylock). Memory never moves: a stolen vCPU runs on remote memory.
+ * Limitations. O(n) sorted insert; rule (2) and stealing scan a queue, O(n).
+ * Vruntimes of different nodes compare only through their minima. A vCPU whose
+ * affinity excludes every pCPU of its queue's node moves at the next chance
+ * (trylock). Memory never moves: a stolen vCPU runs on remote memory.
  * Soft affinity ignored. */
 #include <hvlab/errno.h>
 #include <hvlab/time.h>
@@ -50,7 +77,9 @@
 
 #define NUMA_SLICE          MILLISECS(5)
 #define NUMA_IMBALANCE_T    (2 * NUMA_SLICE)    /* overload before a steal */
+#define NUMA_IMBALANCE_FAR  (4 * NUMA_IMBALANCE_T)  /* ... from a far node */
 #define NUMA_MAX_DIST       30                  /* SLIT: 10 local, ~20 one hop */
+#define NUMA_PICK_SCAN      16                  /* queue entries a thief considers */
 #define NUMA_WAKE_BONUS     (NUMA_SLICE / 2)    /* virtual ns */
 #define NUMA_WAKE_GRAN      MILLISECS(1)        /* virtual ns */
 #define NUMA_HOME_REFRESH   MILLISECS(100)
@@ -72,6 +101,7 @@ struct numa_vcpu {
     /* Guarded by the lock of v->processor's runqueue. */
     struct list_head q;
     bool queued, running, yielded;
+    bool at_home;                       /* counted in its runqueue's nr_home */
     uint32_t home;                      /* effective home nodes, refreshed when queued */
     s_time_t vruntime;                  /* in the scale of runqueue vr_node */
     unsigned vr_node;                   /* NUMA_NO_NODE: never queued */
@@ -90,13 +120,20 @@ struct numa_rq {
     /* Guarded by lock; min_vruntime and overload_since also read as hints. */
     struct list_head runq;              /* by vruntime */
     unsigned nr_queued, nr_running;
+    unsigned nr_home;                   /* of those, the ones at home on this node */
+    unsigned nr_away_queued;            /* queued ones away from their homes */
     cpumask_t cpus, tickled;            /* cpus: the node's pCPUs taken in */
     s_time_t min_vruntime;
     s_time_t overload_since;            /* 0: not overloaded */
+    unsigned load;                      /* nr_queued + nr_running, as a hint */
+    s_time_t next_balance;              /* numa_balance for this node not before */
 };
 
 struct numa_priv {
     struct scheduler *s;
+    /* Atomic bits, read as hints: pCPUs running nothing; those of them already told
+     * of an overload (raised, or a re-check timer armed) so none is raised twice. */
+    cpumask_t idlers, watching;
     struct numa_rq rq[MAX_NUMNODES];
     struct numa_pcpu pcpu[NR_CPUS];
 };
@@ -164,14 +201,13 @@ static uint32_t numa_vcpu_home(struct numa_priv *prv, struct numa_vcpu *nv, s_ti
     return home ? home : usable;
 }
 
-/* Other nodes with pCPUs within NUMA_MAX_DIST of `from`, nearest first; their count. */
+/* The other nodes with pCPUs in the pool, nearest to `from` first; their count. */
 static unsigned numa_near_nodes(struct numa_priv *prv, unsigned from, unsigned *out)
 {
     unsigned n = 0;
     for (unsigned m = 0; m < MAX_NUMNODES; m++) {
         cpumask_t c = numa_rq_cpus(prv, &prv->rq[m]);
-        if (m == from || cpumask_empty(&c) ||
-            topo.distance[from][m] > NUMA_MAX_DIST)
+        if (m == from || cpumask_empty(&c))
             continue;
         unsigned i = n++;
         for (; i > 0 && topo.distance[from][out[i - 1]] > topo.distance[from][m]; i--)
@@ -187,6 +223,13 @@ static s_time_t numa_weighted(const struct numa_vcpu *nv, s_time_t ns)
 {
     uint32_t w = nv->dom ? LOAD(nv->dom->weight) : NUMA_WEIGHT_DEFAULT;
     return ns * NUMA_WEIGHT_DEFAULT / (w ? w : 1);
+}
+
+/* nv joins rq's count (queued or running there): is it at home there? */
+static void numa_count_in(struct numa_vcpu *nv, struct numa_rq *rq, unsigned node)
+{
+    nv->at_home = numa_is_home(nv, node);
+    rq->nr_home += nv->at_home;
 }
 
 /* Queue nv on rq. Coming from elsewhere, its vruntime keeps its distance to the queue
@@ -208,6 +251,8 @@ static void numa_enqueue(struct numa_priv *prv, struct numa_rq *rq, struct numa_
     list_add_tail(&nv->q, p);
     nv->queued = true;
     rq->nr_queued++;
+    numa_count_in(nv, rq, node);
+    rq->nr_away_queued += !nv->at_home;
 }
 
 static void numa_dequeue(struct numa_rq *rq, struct numa_vcpu *nv)
@@ -217,32 +262,48 @@ static void numa_dequeue(struct numa_rq *rq, struct numa_vcpu *nv)
     list_del(&nv->q);
     nv->queued = false;
     rq->nr_queued--;
+    rq->nr_home -= nv->at_home;
+    rq->nr_away_queued -= !nv->at_home;
 }
 
-/* Raise an idle pCPU of a node near `node`: it will watch the overload clock. */
+/* Raise an idle pCPU not yet told of an overload, of the node nearest `node` that has
+ * one: it will watch the overload clock. */
 static void numa_call_thief(struct numa_priv *prv, unsigned node)
 {
-    unsigned near[MAX_NUMNODES], n = numa_near_nodes(prv, node, near), cpu;
+    cpumask_t idle = cpumask_load(&prv->idlers), told = cpumask_load(&prv->watching);
+    unsigned near[MAX_NUMNODES], n;
+
+    idle = cpumask_andnot(&idle, &told);
+    if (cpumask_empty(&idle))
+        return;
+    n = numa_near_nodes(prv, node, near);
     for (unsigned i = 0; i < n; i++) {
         cpumask_t cpus = numa_rq_cpus(prv, &prv->rq[near[i]]);
-        for_each_cpu(cpu, &cpus)
-            if (!LOAD(prv->pcpu[cpu].curr)) {
-                sched_raise(cpu);
-                return;
-            }
+        cpus = cpumask_and(&cpus, &idle);
+        if (!cpumask_empty(&cpus)) {
+            unsigned cpu = cpumask_first(&cpus);
+            cpumask_set_atomic(&prv->watching, cpu);
+            sched_raise(cpu);
+            return;
+        }
     }
 }
 
-/* After the counts of rq changed: start or stop its overload clock. */
+/* After the counts of rq changed: start or stop its overload clock; while it runs,
+ * make sure an idle pCPU (if any) watches it. A raised pCPU may have found work of its
+ * own meanwhile, so raising only when the overload starts could leave every other
+ * idle pCPU asleep for good. */
 static void numa_load_changed(struct numa_priv *prv, struct numa_rq *rq, s_time_t now)
 {
     cpumask_t cpus = numa_rq_cpus(prv, rq);
+    STORE(rq->load, rq->nr_queued + rq->nr_running);
     if (rq->nr_queued + rq->nr_running <= cpumask_weight(&cpus)) {
         STORE(rq->overload_since, 0);
-    } else if (!rq->overload_since) {
-        STORE(rq->overload_since, now ? now : 1);
-        numa_call_thief(prv, numa_rq_node(prv, rq));
+        return;
     }
+    if (!rq->overload_since)
+        STORE(rq->overload_since, now ? now : 1);
+    numa_call_thief(prv, numa_rq_node(prv, rq));
 }
 
 /* nv was queued on rq: raise an idle pCPU of rq it may use, else the one running the
@@ -273,51 +334,153 @@ static void numa_tickle(struct numa_priv *prv, struct numa_rq *rq, struct numa_v
     sched_raise(target);
 }
 
-/* nv (runnable, neither queued nor running) is on a node outside its home, whose lock
- * is held: queue it on a home node with an idle pCPU it may use (or, !need_idle, on
- * any home pCPU it may use). False if not moved (none, or the lock was busy). */
-static bool numa_go_home(struct numa_priv *prv, struct numa_vcpu *nv, bool need_idle,
-                         s_time_t now)
+/* A pCPU of ok (of rq, locked) running nothing and not raised yet; NR_CPUS if none. */
+static unsigned numa_idle_cpu(struct numa_priv *prv, struct numa_rq *rq, const cpumask_t *ok)
 {
-    for (int any = 0; any <= !need_idle; any++) {
+    unsigned cpu;
+    for_each_cpu(cpu, ok)
+        if (!prv->pcpu[cpu].curr && !cpumask_test(&rq->tickled, cpu))
+            return cpu;
+    return NR_CPUS;
+}
+
+/* A vCPU queued on rq (locked), away from its home, that may run on `from`: it could
+ * swap places with a vCPU coming from there. NULL if none. */
+static struct numa_vcpu *numa_swappable(struct numa_priv *prv, struct numa_rq *rq,
+                                        struct numa_rq *from)
+{
+    cpumask_t fc = numa_rq_cpus(prv, from);
+    struct list_head *p;
+    if (!rq->nr_away_queued)
+        return NULL;
+    list_for_each(p, &rq->runq) {
+        struct numa_vcpu *o = list_entry(p, struct numa_vcpu, q);
+        if (!o->at_home && !o->v->is_running && cpumask_intersects(&fc, &o->v->cpu_hard_affinity))
+            return o;
+    }
+    return NULL;
+}
+
+/* A vCPU came home to rq (locked), whose pCPUs are all taken: send one vCPU there that
+ * is away from its home elsewhere: o (if any) to `from` (locked; the newcomer's old
+ * place, so neither node's load changes: a swap); else one running there is preempted
+ * and placed anew (numa_place) at once. */
+static void numa_displace(struct numa_priv *prv, struct numa_rq *rq, struct numa_rq *from,
+                          struct numa_vcpu *o, s_time_t now)
+{
+    cpumask_t fc = numa_rq_cpus(prv, from), cpus = numa_rq_cpus(prv, rq);
+    unsigned cpu;
+
+    if (o) {
+        cpumask_t ok = cpumask_and(&fc, &o->v->cpu_hard_affinity);
+        numa_dequeue(rq, o);
+        o->v->processor = cpumask_first(&ok);   /* both locks held */
+        numa_enqueue(prv, from, o, false);
+        numa_load_changed(prv, from, now);
+        numa_tickle(prv, from, o, now);
+        return;
+    }
+    for_each_cpu(cpu, &cpus) {
+        struct numa_vcpu *c = prv->pcpu[cpu].curr;
+        if (c && !c->at_home && !cpumask_test(&rq->tickled, cpu)) {
+            cpumask_set(&rq->tickled, cpu);
+            sched_raise(cpu);
+            return;
+        }
+    }
+}
+
+/* nv (runnable, neither queued nor running) is away from home on `from`, whose lock is
+ * held: queue it on a home node, the first that has (0) an idle pCPU it may use, else
+ * (1) room: fewer vCPUs at home there than pCPUs it may use there, the rest being
+ * taken by vCPUs away from their homes, one of which is displaced, or a queued vCPU
+ * away from its home to swap with; else, !need_idle, (2) any home pCPU it may use.
+ * False if not moved (none, or the locks were busy). */
+static bool numa_go_home(struct numa_priv *prv, struct numa_rq *from, struct numa_vcpu *nv,
+                         bool need_idle, s_time_t now)
+{
+    for (int pass = 0; pass <= 2 - need_idle; pass++) {
         for (unsigned n = 0; n < MAX_NUMNODES; n++) {
             struct numa_rq *rq = &prv->rq[n];
             cpumask_t c = numa_rq_cpus(prv, rq);
             cpumask_t ok = cpumask_and(&c, &nv->v->cpu_hard_affinity);
-            unsigned cpu, idle = NR_CPUS;
-            if (!numa_is_home(nv, n) || cpumask_empty(&ok) || !spin_trylock(&rq->lock))
+            struct numa_vcpu *swap = NULL;
+            unsigned idle;
+            bool go;
+            cpumask_t idlers = cpumask_load(&prv->idlers);
+            if (rq == from || !numa_is_home(nv, n) || cpumask_empty(&ok) ||
+                (pass == 0 && !cpumask_intersects(&ok, &idlers)) || !spin_trylock(&rq->lock))
                 continue;
-            for_each_cpu(cpu, &ok)
-                if (idle == NR_CPUS && !prv->pcpu[cpu].curr && !cpumask_test(&rq->tickled, cpu))
-                    idle = cpu;
-            if (idle < NR_CPUS || any) {
+            idle = numa_idle_cpu(prv, rq, &ok);
+            if (idle == NR_CPUS && pass == 1)
+                swap = numa_swappable(prv, rq, from);
+            go = idle < NR_CPUS || pass == 2 ||
+                 (pass == 1 && (rq->nr_home < cpumask_weight(&ok) || swap));
+            if (go) {
                 nv->v->processor = idle < NR_CPUS ? idle : cpumask_first(&ok);
                 numa_enqueue(prv, rq, nv, true);
+                if (idle == NR_CPUS && pass == 1)
+                    numa_displace(prv, rq, from, swap, now);
                 numa_load_changed(prv, rq, now);
                 numa_tickle(prv, rq, nv, now);
             }
             spin_unlock(&rq->lock);
-            if (idle < NR_CPUS || any)
+            if (go)
                 return true;
         }
     }
     return false;
 }
 
-/* nv (runnable, not queued, not running) is to be queued on rq, v->processor's: it
- * goes home instead if the rule allows, or leaves a node it may not run on. A waking
- * vCPU is clamped and may preempt; a requeued prev is not and does not (its pCPU is
- * deciding right now). */
+/* nv (as above) may not stay on `from`, which its vCPUs at home fill: queue it on the
+ * nearest node with an idle pCPU it may use. False if there is none (or locks busy). */
+static bool numa_go_idle(struct numa_priv *prv, struct numa_rq *from, struct numa_vcpu *nv,
+                         s_time_t now)
+{
+    unsigned near[MAX_NUMNODES], n;
+    cpumask_t idle = cpumask_load(&prv->idlers);
+
+    idle = cpumask_and(&idle, &nv->v->cpu_hard_affinity);
+    if (cpumask_empty(&idle))
+        return false;
+    n = numa_near_nodes(prv, numa_rq_node(prv, from), near);
+    for (unsigned i = 0; i < n; i++) {
+        struct numa_rq *rq = &prv->rq[near[i]];
+        cpumask_t c = numa_rq_cpus(prv, rq), ok = cpumask_and(&c, &idle);
+        unsigned target;
+        if (cpumask_empty(&ok) || !spin_trylock(&rq->lock))
+            continue;
+        target = numa_idle_cpu(prv, rq, &ok);
+        if (target < NR_CPUS) {
+            nv->v->processor = target;
+            numa_enqueue(prv, rq, nv, true);
+            numa_load_changed(prv, rq, now);
+            numa_tickle(prv, rq, nv, now);
+        }
+        spin_unlock(&rq->lock);
+        if (target < NR_CPUS)
+            return true;
+    }
+    return false;
+}
+
+/* nv (runnable, not queued, not running) is to be queued on rq, v->processor's: away
+ * from home, it goes home if the rule allows, or elsewhere if rq's own vCPUs fill rq
+ * or it may not run there. A waking vCPU is clamped and may preempt; a requeued prev
+ * is not and does not (its pCPU is deciding right now). */
 static void numa_place(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv,
                        bool waking, s_time_t now)
 {
-    cpumask_t c = numa_rq_cpus(prv, rq);
-    bool stranded = !cpumask_intersects(&c, &nv->v->cpu_hard_affinity);
+    cpumask_t c = numa_rq_cpus(prv, rq), ok = cpumask_and(&c, &nv->v->cpu_hard_affinity);
+    bool stranded = cpumask_empty(&ok);
 
     nv->home = numa_vcpu_home(prv, nv, now);
-    if (!numa_is_home(nv, numa_rq_node(prv, rq)) &&
-        numa_go_home(prv, nv, !stranded && nv->last_node != NUMA_NO_NODE, now))
-        return;
+    if (!numa_is_home(nv, numa_rq_node(prv, rq))) {
+        if (numa_go_home(prv, rq, nv, !stranded && nv->last_node != NUMA_NO_NODE, now))
+            return;
+        if (!stranded && rq->nr_home >= cpumask_weight(&ok) && numa_go_idle(prv, rq, nv, now))
+            return;
+    }
     numa_enqueue(prv, rq, nv, waking);
     numa_load_changed(prv, rq, now);
     if (waking)
@@ -356,6 +519,8 @@ static void *numa_alloc_pdata(struct scheduler *s, unsigned cpu)
     prv->pcpu[cpu] = (struct numa_pcpu){ .curr = NULL, .node = node };
     cpumask_clear(&rq->tickled, cpu);
     cpumask_set_atomic(&rq->cpus, cpu);
+    cpumask_clear_atomic(&prv->watching, cpu);
+    cpumask_set_atomic(&prv->idlers, cpu);          /* it runs nothing yet */
     spin_unlock_irqrestore(&rq->lock, flags);
     return &prv->pcpu[cpu];
 }
@@ -363,12 +528,15 @@ static void *numa_alloc_pdata(struct scheduler *s, unsigned cpu)
 /* cpu has left the pool (the core has already given it back its own lock). */
 static void numa_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
 {
-    struct numa_rq *rq = numa_rq_of(numa_priv(s), cpu);
+    struct numa_priv *prv = numa_priv(s);
+    struct numa_rq *rq = numa_rq_of(prv, cpu);
     unsigned long flags;
 
     spin_lock_irqsave(&rq->lock, flags);    /* pd is part of numa_priv */
     cpumask_clear(&rq->tickled, cpu);
     cpumask_clear_atomic(&rq->cpus, cpu);
+    cpumask_clear_atomic(&prv->idlers, cpu);
+    cpumask_clear_atomic(&prv->watching, cpu);
     spin_unlock_irqrestore(&rq->lock, flags);
 }
 
@@ -441,23 +609,41 @@ static void numa_context_saved(struct scheduler *s, struct vcpu *prev)
 /* ---- decisions ---- */
 
 /* The first vCPU of rq that `cpu` may run (not running elsewhere) — a yielder only if
- * there is no other; for a thief (its node, else NUMA_NO_NODE), one whose home that is. */
+ * there is no other; for a thief (its node, else NUMA_NO_NODE), one whose home that is,
+ * else one away from its home anyway, else any, among the first NUMA_PICK_SCAN it may
+ * run (a thief takes one of the longest waiting, and a long queue costs no more). */
 static struct numa_vcpu *numa_pick(struct numa_rq *rq, unsigned cpu, struct vcpu *prev,
                                    unsigned thief)
 {
-    struct numa_vcpu *fallback = NULL;
+    struct numa_vcpu *fallback = NULL, *away = NULL;
     struct list_head *p;
+    unsigned seen = 0;
     list_for_each(p, &rq->runq) {
         struct numa_vcpu *nv = list_entry(p, struct numa_vcpu, q);
         if (!cpumask_test(&nv->v->cpu_hard_affinity, cpu) ||
             (nv->v->is_running && nv->v != prev) || !vcpu_runnable(nv->v))
             continue;                   /* a paused domain's vCPUs await their sleep */
-        if (thief == NUMA_NO_NODE ? !nv->yielded : numa_is_home(nv, thief))
+        if (thief != NUMA_NO_NODE) {
+            if (numa_is_home(nv, thief))
+                return nv;
+            if (++seen > NUMA_PICK_SCAN)
+                break;
+            if (!nv->at_home && !away)
+                away = nv;
+        } else if (!nv->yielded) {
             return nv;
-        nv->yielded = false;
+        } else {
+            nv->yielded = false;
+        }
         fallback = fallback ? fallback : nv;
     }
-    return fallback;
+    return away ? away : fallback;
+}
+
+/* How long node m must stay overloaded before a pCPU of node `me` takes its work. */
+static s_time_t numa_wait(unsigned me, unsigned m)
+{
+    return topo.distance[me][m] > NUMA_MAX_DIST ? NUMA_IMBALANCE_FAR : NUMA_IMBALANCE_T;
 }
 
 /* The idle pCPU `cpu` applies the migration rule to the near nodes. *victim: the
@@ -470,13 +656,13 @@ static struct numa_vcpu *numa_steal(struct numa_priv *prv, unsigned cpu, s_time_
 
     for (unsigned i = 0; i < n; i++) {
         struct numa_rq *rq = &prv->rq[near[i]];
-        s_time_t since = LOAD(rq->overload_since), ripe;
+        s_time_t since = LOAD(rq->overload_since), ripe, wait = numa_wait(me, near[i]);
         struct numa_vcpu *nv = NULL;
         if (!since)
             continue;
-        ripe = since + NUMA_IMBALANCE_T - now;
+        ripe = since + wait - now;
         if (ripe <= 0 && spin_trylock(&rq->lock)) {
-            if (rq->overload_since && now - rq->overload_since >= NUMA_IMBALANCE_T &&
+            if (rq->overload_since && now - rq->overload_since >= wait &&
                 (nv = numa_pick(rq, cpu, NULL, me)) != NULL) {
                 numa_dequeue(rq, nv);
                 numa_load_changed(prv, rq, now);
@@ -496,6 +682,61 @@ static struct numa_vcpu *numa_steal(struct numa_priv *prv, unsigned cpu, s_time_
     return NULL;
 }
 
+/* Would moving one vCPU from a node of load ln on cn pCPUs to one of load lm - 1 on
+ * cm pCPUs leave the first at least as loaded per pCPU, by a margin of 1/16 of the
+ * second's load? The margin keeps noise (wakes and sleeps) on large queues from
+ * moving vCPUs back and forth. */
+static bool numa_unbalanced(uint64_t ln, uint64_t cn, uint64_t lm, uint64_t cm)
+{
+    return ln && cm && (ln - 1) * cm >= lm * cn + lm * cn / 16;
+}
+
+/* `cpu` (of mine, locked) ends a slice: pull one queued vCPU from the nearest node
+ * whose overload is ripe (as for stealing) and whose load per pCPU stays at least
+ * ours after the move, so that busy nodes share the excess as evenly as their pCPUs
+ * allow (each vCPU then gets about the same share, whatever node it is on). */
+static void numa_balance(struct numa_priv *prv, unsigned cpu, struct numa_rq *mine,
+                         s_time_t now)
+{
+    unsigned me = prv->pcpu[cpu].node, near[MAX_NUMNODES], n;
+    cpumask_t mc = numa_rq_cpus(prv, mine);
+    uint64_t lm = mine->nr_queued + mine->nr_running + 1, cm = cpumask_weight(&mc);
+    uint32_t cand = 0;
+
+    for (unsigned m = 0; m < MAX_NUMNODES; m++) {   /* hints, re-checked under the lock */
+        struct numa_rq *rq = &prv->rq[m];
+        s_time_t since = LOAD(rq->overload_since);
+        if (m == me || !since || now - since < numa_wait(me, m))
+            continue;
+        cpumask_t c = numa_rq_cpus(prv, rq);
+        if (numa_unbalanced(LOAD(rq->load), cpumask_weight(&c), lm, cm))
+            cand |= 1u << m;
+    }
+    if (!cand)                          /* the common case */
+        return;
+    n = numa_near_nodes(prv, me, near);
+    for (unsigned i = 0; i < n; i++) {
+        struct numa_rq *rq = &prv->rq[near[i]];
+        cpumask_t c = numa_rq_cpus(prv, rq);
+        uint64_t cn = cpumask_weight(&c), ln;
+        struct numa_vcpu *nv = NULL;
+        if (!(cand >> near[i] & 1) || !spin_trylock(&rq->lock))
+            continue;
+        ln = rq->nr_queued + rq->nr_running;
+        if (rq->overload_since && numa_unbalanced(ln, cn, lm, cm) &&
+            (nv = numa_pick(rq, cpu, NULL, me)) != NULL) {
+            numa_dequeue(rq, nv);
+            numa_load_changed(prv, rq, now);
+            nv->v->processor = cpu;     /* both locks held */
+            numa_enqueue(prv, mine, nv, false);
+            numa_load_changed(prv, mine, now);
+        }
+        spin_unlock(&rq->lock);
+        if (nv)
+            return;
+    }
+}
+
 /* Nothing to run here: move one queued vCPU that may not run on this node (its
  * affinity changed while it ran) to a node it may run on; look again soon. */
 static void numa_push_stranded(struct numa_priv *prv, struct numa_rq *rq, s_time_t now,
@@ -509,7 +750,7 @@ static void numa_push_stranded(struct numa_priv *prv, struct numa_rq *rq, s_time
             continue;
         numa_dequeue(rq, nv);
         nv->home = numa_vcpu_home(prv, nv, now);
-        if (!numa_go_home(prv, nv, false, now))
+        if (!numa_go_home(prv, rq, nv, false, now))
             numa_enqueue(prv, rq, nv, false);
         *recheck = MILLISECS(1);
         return;
@@ -526,6 +767,7 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
     s_time_t recheck = -1;
 
     cpumask_clear(&rq->tickled, cpu);
+    cpumask_clear_atomic(&prv->watching, cpu);          /* it looks for itself now */
     if (was) {                          /* prev, as this pCPU last chose it */
         s_time_t ran = now - was->last_start;
         if (ran > 0) {
@@ -536,10 +778,15 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
         was->running = false;
         STORE(pc->curr, NULL);
         rq->nr_running--;
+        rq->nr_home -= was->at_home;
         if (vcpu_runnable(was->v))
             numa_place(prv, rq, was, false, now);
     }
     if (cpumask_test(&s->cpus, cpu)) {  /* else leaving the pool: take nothing new */
+        if (was && now >= rq->next_balance) {
+            rq->next_balance = now + NUMA_IMBALANCE_T;
+            numa_balance(prv, cpu, rq, now);
+        }
         if ((next = numa_pick(rq, cpu, prev, NUMA_NO_NODE)) != NULL)
             numa_dequeue(rq, next);
         else if (!list_empty(&rq->runq))
@@ -548,9 +795,15 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
             next = numa_steal(prv, cpu, now, &recheck, &victim);
     }
     if (!next) {
+        if (cpumask_test(&s->cpus, cpu)) {
+            cpumask_set_atomic(&prv->idlers, cpu);
+            if (recheck >= 0)           /* its own timer watches the overload */
+                cpumask_set_atomic(&prv->watching, cpu);
+        }
         numa_load_changed(prv, rq, now);
         return (struct task_slice){ sched_idle_vcpu(cpu), recheck };
     }
+    cpumask_clear_atomic(&prv->idlers, cpu);
 
     if (!numa_is_home(next, pc->node) && next->last_node != pc->node &&
         next->last_node != NUMA_NO_NODE) {
@@ -567,6 +820,7 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
     next->v->processor = cpu;           /* same node: same lock */
     STORE(pc->curr, next);
     rq->nr_running++;
+    numa_count_in(next, rq, pc->node);
     numa_load_changed(prv, rq, now);
     if (victim && LOAD(victim->overload_since))
         numa_call_thief(prv, numa_rq_node(prv, victim));   /* still too many: next */

@@ -6,6 +6,11 @@ assigned to one runstate: before its first transition it is in that transition's
 "old" state; after its last, in the "new" one. So the four runstate times of a vCPU
 sum to the interval (a test checks it to 0.1%; by construction it is exact).
 
+Idle time is what no vCPU ran: per pCPU, the traced interval minus the running time
+of the vCPUs that ran there (cpu_share.per_pcpu; machine_busy is their sum over pCPUs
+x interval). It is not read from idle vCPUs' runstates: a pCPU that never switches
+writes no record at all, yet idles for the whole interval.
+
 Times are converted from TSC ticks to ns with the header's tsc_khz. Under icount
 (header flag 1) the TSC counts instructions, so "ns" are instructions: path lengths,
 not wall time. Hypercall paths are reported in raw TSC ticks (path_tsc).
@@ -272,9 +277,13 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
 
     dom_run = Counter()
     for v in tracked.values():
-        dom_run[dom_key(v.dom)] += v.times[0]
-    busy = sum(t for d, t in dom_run.items() if d != "idle")
+        if v.dom != T.DOM_IDLE:
+            dom_run[dom_key(v.dom)] += v.times[0]
+    pcpus = _pcpus(slices, t0, t1, tr, ns)
+    busy = sum(dom_run.values())
     capacity = interval * tr.header.nr_cpus
+    if capacity:                # idle: what no vCPU ran, also on pCPUs that wrote nothing
+        dom_run["idle"] = max(0, capacity - busy)
     share = {d: {"running_ns": ns(dom_run[d]),
                  "share_of_machine": dom_run[d] / capacity if capacity else 0.0,
                  "share_of_busy": (dom_run[d] / busy if busy and d != "idle" else None)}
@@ -297,6 +306,8 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
         "runstate": runstate,
         "wake_latency_ns": wake,
         "cpu_share": {"window_ms": window_used, "windows": len(windows), "per_domain": share,
+                      "machine_busy": busy / capacity if capacity else 0.0,
+                      "per_pcpu": pcpus,
                       **({"window_ms_asked": window_ms} if window_used != window_ms else {})},
         "sched": {
             "context_switches": n_sw,
@@ -324,6 +335,24 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
     lat_series = {k: [(w, l) for w, l in v.latencies] for k, v in tracked.items()}
     return Analysis(summary, t0, t1, khz, tr.header.nr_cpus, slices, windows,
                     runnable_series, sorted(instants), lat_series)
+
+
+def _pcpus(slices, t0, t1, tr: T.Trace, ns) -> dict:
+    """Per pCPU of the header: the time its vCPUs ran (busy) and the rest of the
+    traced interval (idle). An idle pCPU runs no vCPU and need write no record, so
+    idle time is the complement of busy time, not the idle vCPU's runstate time."""
+    busy = Counter()
+    for cpu, s, e, dom, _v in slices:
+        if dom != T.DOM_IDLE:
+            busy[cpu] += max(0, min(e, t1) - max(s, t0))
+    interval = t1 - t0
+    out = {}
+    for c in range(tr.header.nr_cpus):
+        b = min(busy[c], interval)
+        out[str(c)] = {"busy_ns": ns(b), "idle_ns": ns(interval - b),
+                       "busy_fraction": b / interval if interval else 0.0,
+                       "records": len(tr.per_cpu[c]) if c < len(tr.per_cpu) else 0}
+    return out
 
 
 def _sort_doms(keys):
@@ -354,14 +383,16 @@ MAX_WINDOW_CELLS = 1 << 19
 
 
 def _windows(slices, t0, t1, khz, nr_cpus, window_ms):
-    """Per window of window_ms: each domain's running time / (nr_cpus * window).
+    """Per window of window_ms: each domain's running time / (nr_cpus * window), and
+    "idle": the rest (pCPUs that ran no vCPU, whether or not they wrote records).
     Returns (windows, the width used in ms): the width grows, when needed, to keep
     windows x domains within MAX_WINDOW_CELLS. The work is one step per slice plus
     one per window and domain, however long each slice is."""
+    slices = [x for x in slices if x[3] != T.DOM_IDLE]    # idle: the complement, below
     doms = sorted({dom_key(d) for _c, _s, _e, d, _v in slices})
     width = max(1, round(window_ms * khz))
     n = max(1, -(-(t1 - t0) // width))
-    cap = max(1, MAX_WINDOW_CELLS // max(1, len(doms)))
+    cap = max(1, MAX_WINDOW_CELLS // (len(doms) + 1))       # + the idle column
     if n > cap:
         width = -(-(t1 - t0) // cap)
         n = max(1, -(-(t1 - t0) // width))
@@ -397,6 +428,10 @@ def _windows(slices, t0, t1, khz, nr_cpus, window_ms):
            for w in range(n - 1)]
     out.append(((n - 1) * window_ms, {d: t[n - 1] / last for d, t in ticks.items()
                                       if t[n - 1]}))
+    for _start, sh in out:
+        idle = 1.0 - sum(sh.values())
+        if idle > 0:
+            sh["idle"] = idle
     return out, window_ms
 
 

@@ -103,6 +103,9 @@ def text_summary(s: dict) -> str:
     L.append("cpu share (of the machine):")
     for d, v in s["cpu_share"]["per_domain"].items():
         L.append(f"  {d:<10}{v['share_of_machine'] * 100:6.2f}%")
+    L.append(f"machine {s['cpu_share']['machine_busy'] * 100:.2f}% busy; per pCPU: " +
+             ", ".join(f"{c} {p['busy_fraction'] * 100:.1f}%"
+                       for c, p in s["cpu_share"]["per_pcpu"].items()))
     sc = s["sched"]
     L.append(f"context switches: {sc['context_switches']:,} "
              f"({sc['context_switches_per_s']:,.1f}/s); migrations {sc['migrations']:,} "

@@ -26,6 +26,8 @@ METRICS = {
     "cpu_share.<domain>.weighted_share": "running time / running time of all domains "
                                          "that set a weight",
     "cpu_share.<domain>.ideal": "weight / sum of the weights of those domains",
+    "machine_busy": "running time of all vCPUs / (pCPUs x traced interval); the rest is "
+                    "idle, also on pCPUs that wrote no record",
     "share_error_max": "largest |weighted_share - ideal| over weighted domains",
     "rt_periods": "for real-time domains (period_us and budget_us, no extratime): periods since first activation, "
                   "periods in which the vCPU ran less than its budget while kept waiting for "
@@ -99,6 +101,7 @@ def compare(exp: Experiment, runs: list[results.RunResult]) -> dict:
                              "weighted_share": _median(wsh) if d.name in weights else None,
                              "ideal": weights[d.name] / wsum if d.name in weights else None}
         entry["cpu_share"] = share
+        entry["machine_busy"] = _median(s["cpu_share"]["machine_busy"] for s in sums)
         errs = [abs(v["weighted_share"] - v["ideal"]) for v in share.values()
                 if v["weighted_share"] is not None]
         entry["share_error_max"] = max(errs) if errs else None

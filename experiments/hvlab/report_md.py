@@ -124,6 +124,9 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
                 cell += f" ({_f(s['weighted_share'], 1, 100)} / {_f(s['ideal'], 1, 100)})"
             row.append(cell)
         rows.append(row)
+    rows.append(["*idle (no vCPU ran)*", *(_f(None if c["machine_busy"] is None else
+                                             1 - c["machine_busy"], 1, 100)
+                                          for c in comp.values())])
     L += _table(["domain", *comp], rows)
 
     L += ["## Figures", ""]

@@ -199,3 +199,36 @@ def test_stats_helpers():
     eq(stats.cdf([3, 1, 2]), [(1, 1 / 3), (2, 2 / 3), (3, 1.0)], "cdf")
     eq(stats.dumps({"x": 1 / 3, "y": float("nan")}),
        '{\n  "x": 0.333333,\n  "y": null\n}\n', "canonical JSON")
+
+
+def test_idle_pcpus_without_records():
+    """4 pCPUs; d1 runs on pCPU 0 from 1000 to 9000 of the interval 0..10000 and pCPU
+    1's idle vCPU switches once (runs d2 from 5000); pCPUs 2 and 3 write no record at
+    all: they idle throughout. Idle = 4 x 10000 - 8000 - 5000 = 27000, 67.5% of the
+    machine; busy 32.5%."""
+    per_cpu = {0: [(0, S.MARKER, N, 0, 1, 0),
+                   (1000, S.RUNSTATE, 1, 0, S.rs(S.RUNNABLE, S.RUNNING), 0),
+                   (9000, S.RUNSTATE, 1, 0, S.rs(S.RUNNING, S.BLOCKED), 0),
+                   (10000, S.MARKER, N, 0, 2, 0)],
+               1: [(5000, S.RUNSTATE, S.DOM_IDLE, 1, S.rs(S.RUNNING, S.RUNNABLE), 1),
+                   (5000, S.RUNSTATE, 2, 0, S.rs(S.RUNNABLE, S.RUNNING), 1)]}
+    cs = run(per_cpu, 4).summary["cpu_share"]
+    eq(cs["per_domain"]["idle"]["running_ns"], 27000, "idle time of the machine")
+    near(cs["per_domain"]["idle"]["share_of_machine"], 0.675, 1e-9, "idle share")
+    near(cs["machine_busy"], 0.325, 1e-9, "machine busy")
+    eq({c: (p["busy_ns"], p["idle_ns"], p["records"]) for c, p in cs["per_pcpu"].items()},
+       {"0": (8000, 2000, 4), "1": (5000, 5000, 2), "2": (0, 10000, 0), "3": (0, 10000, 0)},
+       "per pCPU: busy, idle, records")
+    total = sum(v["share_of_machine"] for v in cs["per_domain"].values())
+    near(total, 1.0, 1e-9, "domains and idle make up the machine")
+
+
+def test_idle_in_windows():
+    """The same machine in 5000-tick windows: pCPUs 2 and 3 count as idle in each."""
+    per_cpu = {0: [(0, S.MARKER, N, 0, 1, 0),
+                   (0, S.RUNSTATE, 1, 0, S.rs(S.RUNNABLE, S.RUNNING), 0),
+                   (10000, S.MARKER, N, 0, 2, 0)]}
+    an = A.analyze(T.decode(S.stream(per_cpu, 4), "syn.bin"), window_ms=0.005)
+    eq([(t, {d: round(x, 9) for d, x in sh.items()}) for t, sh in an.windows],
+       [(0.0, {"d1": 0.25, "idle": 0.75}), (0.005, {"d1": 0.25, "idle": 0.75})],
+       "per window: d1 one pCPU of four, the rest idle")

@@ -4,6 +4,7 @@
 #   sched_sim            the simulator's own tests, with a toy policy
 #   sched_props_<p>      properties of policy p: shares, caps, boost, deadlines, NUMA
 #   sched_random_<p>     random operation sequences against the invariants
+#   sched_numa_<p>       NUMA placement: homes reached, every pCPU used
 #   make sched-bench     cost of a decision per policy and size (bench/sched_scale.c)
 # A policy is any sched/<p>.c that registers <p>_ops: one being written (no
 # REGISTER_SCHEDULER line yet) is skipped, not an error. Override with
@@ -42,10 +43,12 @@ UNIT_TESTS += sched_sim
 unit_sched_sim_SRCS := $(call SCHED_OBJ,test_sim.c) $(SCHED_SIM_OBJS)
 
 define sched_policy_tests
-UNIT_TESTS += sched_props_$(1) sched_random_$(1)
+UNIT_TESTS += sched_props_$(1) sched_random_$(1) sched_numa_$(1)
 unit_sched_props_$(1)_SRCS := $(call SCHED_OBJ,test_props.c) $(SCHED_SIM_OBJS) \
 	$(BUILD)/sched-sim/host/policy_$(1).o
 unit_sched_random_$(1)_SRCS := $(call SCHED_OBJ,test_random.c) $(SCHED_SIM_OBJS) \
+	$(BUILD)/sched-sim/host/policy_$(1).o
+unit_sched_numa_$(1)_SRCS := $(call SCHED_OBJ,test_numa.c) $(SCHED_SIM_OBJS) \
 	$(BUILD)/sched-sim/host/policy_$(1).o
 endef
 $(foreach p,$(SCHED_POLICIES),$(eval $(call sched_policy_tests,$(p))))
