@@ -15,21 +15,8 @@
  * (100 ms). A vCPU's home is that, limited to nodes with pCPUs it may use (if that
  * leaves none: all such nodes, and it is never away).
  *
- * Migration rule. A vCPU runs on its home node's pCPUs; a node's vCPUs "at home" are
- * those whose home it is. At its wake and at each slice end, a vCPU away from home is
- * placed by these rules, in order:
- *  (1) it goes to a home node with an idle pCPU it may use;
- *  (2) else to a home node with room for it: fewer vCPUs at home there than pCPUs it
- *      may use there, so vCPUs away from their own homes hold the rest; or one of
- *      those is queued there. One of those is displaced: a queued one swaps places
- *      with the returning vCPU (it is queued where that one was: no load changes),
- *      else a running one is preempted and placed anew by these rules. A vCPU thus
- *      comes home as soon as its home's own vCPUs leave room, whoever else is there;
- *      only at-home vCPUs ever keep it out;
- *  (3) else, if the vCPUs at home where it is fill that node, to the nearest node
- *      with an idle pCPU it may use;
- *  (4) else it stays where it is (at its first wake, or stranded by its affinity:
- *      any home pCPU).
+ * Migration rule: where a vCPU away from its home goes, at its wake and at each slice
+ * end: sched/numa_place.c.
  * Work conservation: no pCPU idles while a vCPU it may run waits for more than a
  * bounded time. An idle pCPU with nothing in its own queue steals from another node M
  * whose runqueue has had more runnable vCPUs (queued + running) than pCPUs
@@ -70,97 +57,9 @@
  * Soft affinity ignored. */
 #include <hvlab/errno.h>
 #include <hvlab/time.h>
-#include <hvlab/topology.h>
 #include <hvlab/xmalloc.h>
 #include <hvlab/trace.h>
-#include "private.h"
-
-#define NUMA_SLICE          MILLISECS(5)
-#define NUMA_IMBALANCE_T    (2 * NUMA_SLICE)    /* overload before a steal */
-#define NUMA_IMBALANCE_FAR  (4 * NUMA_IMBALANCE_T)  /* ... from a far node */
-#define NUMA_MAX_DIST       30                  /* SLIT: 10 local, ~20 one hop */
-#define NUMA_PICK_SCAN      16                  /* queue entries a thief considers */
-#define NUMA_WAKE_BONUS     (NUMA_SLICE / 2)    /* virtual ns */
-#define NUMA_WAKE_GRAN      MILLISECS(1)        /* virtual ns */
-#define NUMA_HOME_REFRESH   MILLISECS(100)
-#define NUMA_WEIGHT_DEFAULT 256
-#define NUMA_WEIGHT_MAX     65535
-
-struct numa_dom {
-    struct domain *d;
-    /* Single-word atomics (see Locking). */
-    uint32_t weight;
-    uint32_t home_set;                  /* from params; 0: from memory */
-    uint32_t home_auto;                 /* derived from memory */
-    s_time_t home_stamp;                /* when home_auto was derived; 0: never */
-};
-
-struct numa_vcpu {
-    struct vcpu *v;
-    struct numa_dom *dom;               /* NULL: no domain, no home */
-    /* Guarded by the lock of v->processor's runqueue. */
-    struct list_head q;
-    bool queued, running, yielded;
-    bool at_home;                       /* counted in its runqueue's nr_home */
-    uint32_t home;                      /* effective home nodes, refreshed when queued */
-    s_time_t vruntime;                  /* in the scale of runqueue vr_node */
-    unsigned vr_node;                   /* NUMA_NO_NODE: never queued */
-    s_time_t last_start;                /* since when it runs */
-    unsigned last_node;                 /* node it last ran on; NUMA_NO_NODE: never ran */
-    uint64_t migrations_away, ns_away;  /* read by GET without the lock */
-};
-
-struct numa_pcpu {
-    struct numa_vcpu *curr;             /* chosen by do_schedule; NULL: idle. rq lock */
-    unsigned node;
-};
-
-struct numa_rq {
-    spinlock_t lock;                    /* the sched_lock of the node's pCPUs */
-    /* Guarded by lock; min_vruntime and overload_since also read as hints. */
-    struct list_head runq;              /* by vruntime */
-    unsigned nr_queued, nr_running;
-    unsigned nr_home;                   /* of those, the ones at home on this node */
-    unsigned nr_away_queued;            /* queued ones away from their homes */
-    cpumask_t cpus, tickled;            /* cpus: the node's pCPUs taken in */
-    s_time_t min_vruntime;
-    s_time_t overload_since;            /* 0: not overloaded */
-    unsigned load;                      /* nr_queued + nr_running, as a hint */
-    s_time_t next_balance;              /* numa_balance for this node not before */
-};
-
-struct numa_priv {
-    struct scheduler *s;
-    /* Atomic bits, read as hints: pCPUs running nothing; those of them already told
-     * of an overload (raised, or a re-check timer armed) so none is raised twice. */
-    cpumask_t idlers, watching;
-    struct numa_rq rq[MAX_NUMNODES];
-    struct numa_pcpu pcpu[NR_CPUS];
-};
-
-#define LOAD(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
-#define STORE(x, y) __atomic_store_n(&(x), (y), __ATOMIC_RELAXED)
-
-static struct numa_priv *numa_priv(const struct scheduler *s) { return s->priv; }
-static struct numa_vcpu *numa_vcpu(const struct vcpu *v) { return v->sched_priv; }
-static struct numa_rq *numa_rq_of(struct numa_priv *prv, unsigned cpu)
-{
-    return &prv->rq[prv->pcpu[cpu].node];
-}
-static unsigned numa_rq_node(const struct numa_priv *prv, const struct numa_rq *rq)
-{
-    return (unsigned)(rq - prv->rq);
-}
-/* The pCPUs of rq still in the pool. */
-static cpumask_t numa_rq_cpus(const struct numa_priv *prv, const struct numa_rq *rq)
-{
-    cpumask_t mine = cpumask_load(&rq->cpus), pool = cpumask_load(&prv->s->cpus);
-    return cpumask_and(&mine, &pool);
-}
-static bool numa_is_home(const struct numa_vcpu *nv, unsigned node)
-{
-    return nv->home >> node & 1;
-}
+#include "numa.h"
 
 /* ---- home ---- */
 
@@ -189,7 +88,7 @@ static uint32_t numa_dom_home(struct numa_dom *nd, s_time_t now)
 }
 
 /* nv's home: its domain's, limited to nodes with pCPUs it may use (all those if none). */
-static uint32_t numa_vcpu_home(struct numa_priv *prv, struct numa_vcpu *nv, s_time_t now)
+uint32_t numa_vcpu_home(struct numa_priv *prv, struct numa_vcpu *nv, s_time_t now)
 {
     uint32_t usable = 0, home;
     for (unsigned n = 0; n < MAX_NUMNODES; n++) {
@@ -202,7 +101,7 @@ static uint32_t numa_vcpu_home(struct numa_priv *prv, struct numa_vcpu *nv, s_ti
 }
 
 /* The other nodes with pCPUs in the pool, nearest to `from` first; their count. */
-static unsigned numa_near_nodes(struct numa_priv *prv, unsigned from, unsigned *out)
+unsigned numa_near_nodes(struct numa_priv *prv, unsigned from, unsigned *out)
 {
     unsigned n = 0;
     for (unsigned m = 0; m < MAX_NUMNODES; m++) {
@@ -234,7 +133,7 @@ static void numa_count_in(struct numa_vcpu *nv, struct numa_rq *rq, unsigned nod
 
 /* Queue nv on rq. Coming from elsewhere, its vruntime keeps its distance to the queue
  * minimum; a sleeper (clamp) gets at most NUMA_WAKE_BONUS below the minimum. */
-static void numa_enqueue(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv,
+void numa_enqueue(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv,
                          bool clamp)
 {
     unsigned node = numa_rq_node(prv, rq);
@@ -255,7 +154,7 @@ static void numa_enqueue(struct numa_priv *prv, struct numa_rq *rq, struct numa_
     rq->nr_away_queued += !nv->at_home;
 }
 
-static void numa_dequeue(struct numa_rq *rq, struct numa_vcpu *nv)
+void numa_dequeue(struct numa_rq *rq, struct numa_vcpu *nv)
 {
     if (!nv->queued)
         return;
@@ -293,7 +192,7 @@ static void numa_call_thief(struct numa_priv *prv, unsigned node)
  * make sure an idle pCPU (if any) watches it. A raised pCPU may have found work of its
  * own meanwhile, so raising only when the overload starts could leave every other
  * idle pCPU asleep for good. */
-static void numa_load_changed(struct numa_priv *prv, struct numa_rq *rq, s_time_t now)
+void numa_load_changed(struct numa_priv *prv, struct numa_rq *rq, s_time_t now)
 {
     cpumask_t cpus = numa_rq_cpus(prv, rq);
     STORE(rq->load, rq->nr_queued + rq->nr_running);
@@ -308,7 +207,7 @@ static void numa_load_changed(struct numa_priv *prv, struct numa_rq *rq, s_time_
 
 /* nv was queued on rq: raise an idle pCPU of rq it may use, else the one running the
  * largest vruntime if nv's is smaller by NUMA_WAKE_GRAN. */
-static void numa_tickle(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv,
+void numa_tickle(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv,
                         s_time_t now)
 {
     unsigned cpu, target = NR_CPUS;
@@ -332,159 +231,6 @@ static void numa_tickle(struct numa_priv *prv, struct numa_rq *rq, struct numa_v
         return;
     cpumask_set(&rq->tickled, target);
     sched_raise(target);
-}
-
-/* A pCPU of ok (of rq, locked) running nothing and not raised yet; NR_CPUS if none. */
-static unsigned numa_idle_cpu(struct numa_priv *prv, struct numa_rq *rq, const cpumask_t *ok)
-{
-    unsigned cpu;
-    for_each_cpu(cpu, ok)
-        if (!prv->pcpu[cpu].curr && !cpumask_test(&rq->tickled, cpu))
-            return cpu;
-    return NR_CPUS;
-}
-
-/* A vCPU queued on rq (locked), away from its home, that may run on `from`: it could
- * swap places with a vCPU coming from there. NULL if none. */
-static struct numa_vcpu *numa_swappable(struct numa_priv *prv, struct numa_rq *rq,
-                                        struct numa_rq *from)
-{
-    cpumask_t fc = numa_rq_cpus(prv, from);
-    struct list_head *p;
-    if (!rq->nr_away_queued)
-        return NULL;
-    list_for_each(p, &rq->runq) {
-        struct numa_vcpu *o = list_entry(p, struct numa_vcpu, q);
-        if (!o->at_home && !o->v->is_running && cpumask_intersects(&fc, &o->v->cpu_hard_affinity))
-            return o;
-    }
-    return NULL;
-}
-
-/* A vCPU came home to rq (locked), whose pCPUs are all taken: send one vCPU there that
- * is away from its home elsewhere: o (if any) to `from` (locked; the newcomer's old
- * place, so neither node's load changes: a swap); else one running there is preempted
- * and placed anew (numa_place) at once. */
-static void numa_displace(struct numa_priv *prv, struct numa_rq *rq, struct numa_rq *from,
-                          struct numa_vcpu *o, s_time_t now)
-{
-    cpumask_t fc = numa_rq_cpus(prv, from), cpus = numa_rq_cpus(prv, rq);
-    unsigned cpu;
-
-    if (o) {
-        cpumask_t ok = cpumask_and(&fc, &o->v->cpu_hard_affinity);
-        numa_dequeue(rq, o);
-        o->v->processor = cpumask_first(&ok);   /* both locks held */
-        numa_enqueue(prv, from, o, false);
-        numa_load_changed(prv, from, now);
-        numa_tickle(prv, from, o, now);
-        return;
-    }
-    for_each_cpu(cpu, &cpus) {
-        struct numa_vcpu *c = prv->pcpu[cpu].curr;
-        if (c && !c->at_home && !cpumask_test(&rq->tickled, cpu)) {
-            cpumask_set(&rq->tickled, cpu);
-            sched_raise(cpu);
-            return;
-        }
-    }
-}
-
-/* nv (runnable, neither queued nor running) is away from home on `from`, whose lock is
- * held: queue it on a home node, the first that has (0) an idle pCPU it may use, else
- * (1) room: fewer vCPUs at home there than pCPUs it may use there, the rest being
- * taken by vCPUs away from their homes, one of which is displaced, or a queued vCPU
- * away from its home to swap with; else, !need_idle, (2) any home pCPU it may use.
- * False if not moved (none, or the locks were busy). */
-static bool numa_go_home(struct numa_priv *prv, struct numa_rq *from, struct numa_vcpu *nv,
-                         bool need_idle, s_time_t now)
-{
-    for (int pass = 0; pass <= 2 - need_idle; pass++) {
-        for (unsigned n = 0; n < MAX_NUMNODES; n++) {
-            struct numa_rq *rq = &prv->rq[n];
-            cpumask_t c = numa_rq_cpus(prv, rq);
-            cpumask_t ok = cpumask_and(&c, &nv->v->cpu_hard_affinity);
-            struct numa_vcpu *swap = NULL;
-            unsigned idle;
-            bool go;
-            cpumask_t idlers = cpumask_load(&prv->idlers);
-            if (rq == from || !numa_is_home(nv, n) || cpumask_empty(&ok) ||
-                (pass == 0 && !cpumask_intersects(&ok, &idlers)) || !spin_trylock(&rq->lock))
-                continue;
-            idle = numa_idle_cpu(prv, rq, &ok);
-            if (idle == NR_CPUS && pass == 1)
-                swap = numa_swappable(prv, rq, from);
-            go = idle < NR_CPUS || pass == 2 ||
-                 (pass == 1 && (rq->nr_home < cpumask_weight(&ok) || swap));
-            if (go) {
-                nv->v->processor = idle < NR_CPUS ? idle : cpumask_first(&ok);
-                numa_enqueue(prv, rq, nv, true);
-                if (idle == NR_CPUS && pass == 1)
-                    numa_displace(prv, rq, from, swap, now);
-                numa_load_changed(prv, rq, now);
-                numa_tickle(prv, rq, nv, now);
-            }
-            spin_unlock(&rq->lock);
-            if (go)
-                return true;
-        }
-    }
-    return false;
-}
-
-/* nv (as above) may not stay on `from`, which its vCPUs at home fill: queue it on the
- * nearest node with an idle pCPU it may use. False if there is none (or locks busy). */
-static bool numa_go_idle(struct numa_priv *prv, struct numa_rq *from, struct numa_vcpu *nv,
-                         s_time_t now)
-{
-    unsigned near[MAX_NUMNODES], n;
-    cpumask_t idle = cpumask_load(&prv->idlers);
-
-    idle = cpumask_and(&idle, &nv->v->cpu_hard_affinity);
-    if (cpumask_empty(&idle))
-        return false;
-    n = numa_near_nodes(prv, numa_rq_node(prv, from), near);
-    for (unsigned i = 0; i < n; i++) {
-        struct numa_rq *rq = &prv->rq[near[i]];
-        cpumask_t c = numa_rq_cpus(prv, rq), ok = cpumask_and(&c, &idle);
-        unsigned target;
-        if (cpumask_empty(&ok) || !spin_trylock(&rq->lock))
-            continue;
-        target = numa_idle_cpu(prv, rq, &ok);
-        if (target < NR_CPUS) {
-            nv->v->processor = target;
-            numa_enqueue(prv, rq, nv, true);
-            numa_load_changed(prv, rq, now);
-            numa_tickle(prv, rq, nv, now);
-        }
-        spin_unlock(&rq->lock);
-        if (target < NR_CPUS)
-            return true;
-    }
-    return false;
-}
-
-/* nv (runnable, not queued, not running) is to be queued on rq, v->processor's: away
- * from home, it goes home if the rule allows, or elsewhere if rq's own vCPUs fill rq
- * or it may not run there. A waking vCPU is clamped and may preempt; a requeued prev
- * is not and does not (its pCPU is deciding right now). */
-static void numa_place(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv,
-                       bool waking, s_time_t now)
-{
-    cpumask_t c = numa_rq_cpus(prv, rq), ok = cpumask_and(&c, &nv->v->cpu_hard_affinity);
-    bool stranded = cpumask_empty(&ok);
-
-    nv->home = numa_vcpu_home(prv, nv, now);
-    if (!numa_is_home(nv, numa_rq_node(prv, rq))) {
-        if (numa_go_home(prv, rq, nv, !stranded && nv->last_node != NUMA_NO_NODE, now))
-            return;
-        if (!stranded && rq->nr_home >= cpumask_weight(&ok) && numa_go_idle(prv, rq, nv, now))
-            return;
-    }
-    numa_enqueue(prv, rq, nv, waking);
-    numa_load_changed(prv, rq, now);
-    if (waking)
-        numa_tickle(prv, rq, nv, now);
 }
 
 /* ---- lifetime ---- */
