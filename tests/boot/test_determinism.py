@@ -34,7 +34,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "experiments"))
-from hvlab import experiment, results, run  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness_run import run_config  # noqa: E402
+from hvlab import experiment, run  # noqa: E402
 
 POLICIES = ("rr", "credit", "credit2", "rtds", "numa")
 RUNS = int(os.environ.get("HVLAB_DETERM_RUNS", "4"))
@@ -104,10 +106,7 @@ def sha(path: str) -> str:
 
 def one(exp: experiment.Experiment, out: str, policy: str, rep: int) -> dict:
     """One run; its three hashes (or the reason it has none)."""
-    cfg = experiment.Config(0, policy, rep, f"{policy}-r{rep}")
-    rd = os.path.join(out, "runs", cfg.key)
-    info = run.run_one(exp, cfg, rd)
-    res = results.process(exp, cfg, rd, perfetto_out=False)
+    info, res, rd = run_config(exp, out, 0, policy, rep)
     if not res.ok:
         return {"where": rd, "error": "; ".join(res.summary["problems"])[:300]}
     summary = dict(res.summary)

@@ -23,6 +23,8 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "experiments"))
 import hvlab  # noqa: E402,F401
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness_run import report  # noqa: E402
 import tomllib  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -48,7 +50,7 @@ def only_config(s: dict) -> dict:
 def main() -> int:
     tmp = tempfile.mkdtemp(prefix="hvlab-e2e-")
     keep = os.environ.get("HVLAB_KEEP")
-    results, failed = [], 0
+    results = []
     try:
         a, b = run(SMOKE, f"{tmp}/a"), run(SMOKE, f"{tmp}/b")
         ta = open(f"{tmp}/a/runs/rr-r1/trace.bin", "rb").read()
@@ -70,20 +72,16 @@ def main() -> int:
         open(tiny, "w").write(text.replace('name = "smoke"', 'name = "smoke-tiny-ring"'))
         t = run(tiny, f"{tmp}/tiny", lossy=True)
         tl = only_config(t)["analysis"]["integrity"]["lost_records"]
-        report = open(f"{tmp}/tiny/report.md").read()
+        report_md = open(f"{tmp}/tiny/report.md").read()
         results.append(("tiny ring: drops counted", tl > 0, f"{tl} lost"))
         results.append(("tiny ring: the report lists the loss as a problem",
-                        f"lost_records = {tl}" in report, "report.md: Problems"))
+                        f"lost_records = {tl}" in report_md, "report.md: Problems"))
     except Exception as e:  # a harness failure is a test failure, with its message
         results.append(("harness run", False, str(e)[-2000:]))
     finally:
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
-    for name, ok, detail in results:
-        print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f": {detail}" if detail else ""))
-        failed += not ok
-    print(f"harness e2e tests: {len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return report("harness e2e tests", results)
 
 
 if __name__ == "__main__":

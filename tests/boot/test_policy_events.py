@@ -22,7 +22,9 @@ import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "experiments"))
-from hvlab import experiment, results, run  # noqa: E402
+sys.path.insert(0, os.path.dirname(__file__))
+from harness_run import report, run_config  # noqa: E402
+from hvlab import experiment, run  # noqa: E402
 from hvlab import trace as T  # noqa: E402
 
 POLICIES = ("credit", "credit2")
@@ -66,10 +68,7 @@ cpus = "1"
 
 
 def policy_checks(exp, tmp: str, index: int, policy: str) -> list[tuple[str, bool, str]]:
-    cfg = experiment.Config(index, policy, 1, f"{policy}-r1")
-    rd = os.path.join(tmp, "runs", cfg.key)
-    run.run_one(exp, cfg, rd)
-    res = results.process(exp, cfg, rd, perfetto_out=True)
+    _, res, rd = run_config(exp, tmp, index, policy, perfetto=True)
     problems = "; ".join(res.summary["problems"])
     checks = [(f"{policy}: the run", not problems, problems[:300] or "ok")]
     counted = res.summary["analysis"]["policy"]["counts"].get(policy, {})
@@ -97,12 +96,7 @@ def main() -> int:
     finally:
         if not os.environ.get("HVLAB_KEEP"):
             shutil.rmtree(tmp, ignore_errors=True)
-    failed = 0
-    for name, ok, detail in checks:
-        print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f": {detail}" if detail else ""))
-        failed += not ok
-    print(f"policy event tests: {len(checks) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return report("policy event tests", checks)
 
 
 if __name__ == "__main__":

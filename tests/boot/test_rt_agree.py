@@ -25,7 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "experiments"))
-from hvlab import experiment, results, run  # noqa: E402
+sys.path.insert(0, os.path.dirname(__file__))
+from harness_run import report, run_config  # noqa: E402
+from hvlab import experiment, run  # noqa: E402
 
 POLICIES = ("rr", "credit", "credit2", "rtds", "numa")
 JOBS = int(os.environ.get("HVLAB_JOBS", "2"))
@@ -89,10 +91,7 @@ extratime = false
 
 
 def one(exp: experiment.Experiment, out: str, policy: str) -> tuple[str, dict, str]:
-    cfg = experiment.Config(0, policy, 1, f"{policy}-r1")
-    rd = os.path.join(out, "runs", cfg.key)
-    run.run_one(exp, cfg, rd)
-    res = results.process(exp, cfg, rd, perfetto_out=False)
+    _, res, _ = run_config(exp, out, 0, policy)
     return policy, res.summary, "; ".join(res.summary["problems"])
 
 
@@ -138,12 +137,7 @@ def main() -> int:
             checks += checks_for(policy, s)
         except (KeyError, ValueError, ZeroDivisionError) as e:
             checks.append((f"{policy}: results", False, f"missing in summary.json: {e!r}"))
-    failed = 0
-    for name, ok, detail in checks:
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
-        failed += not ok
-    print(f"rt agreement tests: {len(checks) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return report("rt agreement tests", checks)
 
 
 if __name__ == "__main__":
