@@ -6,12 +6,16 @@
 #include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
 #include <hvlab/percpu.h>
+#include <hvlab/sched.h>
 #include <hvlab/time.h>
 #include <hvlab/topology.h>
 #include <public/sysctl.h>
 
 const char *sched_name(void);
 long cpupool_op(struct sysctl_cpupool_op *op);
+
+_Static_assert(sizeof(struct sysctl_scheduler_op) <= sizeof(((struct sysctl *)0)->u.pad),
+               "sysctl_scheduler_op must fit the sysctl union");
 
 long do_sysctl(uint64_t arg)
 {
@@ -84,6 +88,10 @@ long do_sysctl(uint64_t arg)
         rc = cpupool_op(&op.u.cpupool_op);
         if (rc < 0)
             return rc;
+        break;
+    case SYSCTL_scheduler_op:
+        /* A refused timetable still goes back: bad_entry says which entry. */
+        rc = cpupool_sched_op(&op.u.scheduler_op);
         break;
     default:
         return -ENOSYS;

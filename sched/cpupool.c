@@ -282,6 +282,27 @@ bool cpupool_has_cpus(const struct cpupool *p)
     return !cpumask_empty(&p->sched.cpus);
 }
 
+/* SYSCTL_scheduler_op: a pool's policy parameters as a whole (arinc653's timetable),
+ * under cpupool_lock so that the pool stays while its policy works. */
+long cpupool_sched_op(struct sysctl_scheduler_op *op)
+{
+    struct cpupool *p;
+    long rc;
+
+    while (!spin_trylock(&cpupool_lock))
+        cpu_relax();
+    if (!(p = cpupool_find(op->cpupool_id, false)))
+        rc = -ENOENT;
+    else if (op->sched_id != p->sched.ops->sched_id)
+        rc = -EINVAL;                   /* parameters of another policy than the pool's */
+    else if (!p->sched.ops->adjust_global)
+        rc = -ENOSYS;
+    else
+        rc = p->sched.ops->adjust_global(&p->sched, op);
+    spin_unlock(&cpupool_lock);
+    return rc;
+}
+
 long cpupool_op(struct sysctl_cpupool_op *op)
 {
     /* A trylock loop rather than spin_lock: the holder may wait for this CPU's

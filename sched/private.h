@@ -18,6 +18,7 @@
 #include <hvlab/spinlock.h>
 #include <hvlab/timer.h>
 #include <public/domctl.h>
+#include <public/sysctl.h>
 
 struct scheduler;
 
@@ -42,6 +43,7 @@ struct sched_ops {
     const char *name;                   /* what sched= selects */
     const char *desc;                   /* one line for the boot log */
     unsigned sched_id;                  /* SCHED_ID_* of include/public/domctl.h */
+    unsigned flags;                     /* SCHED_F_*: promises it does not make */
 
     /* ---- Lifetime of private data; no scheduler lock held, may allocate. ---- */
     /* Required. A new instance (a pool): set s->priv. */
@@ -90,7 +92,18 @@ struct sched_ops {
     unsigned (*pick_cpu)(struct scheduler *s, struct vcpu *v);
     /* Optional. Get or set per-domain parameters (DOMCTL_scheduler_op). */
     int (*adjust)(struct scheduler *s, struct domain *d, struct domctl_scheduler_op *op);
+    /* Optional. Get or set the instance's own parameters (SYSCTL_scheduler_op on
+     * its pool); no scheduler lock held, cpupool_lock held (the pool stays). */
+    int (*adjust_global)(struct scheduler *s, struct sysctl_scheduler_op *op);
 };
+
+/* sched_ops.flags: what a policy deliberately does not do, so that tests and tools
+ * ask the policy instead of keeping lists of names. 0: it time-shares every pCPU
+ * among the runnable vCPUs that may run there, and never idles a pCPU such a vCPU
+ * could use. */
+#define SCHED_F_NO_TIMESHARE   (1u << 0)  /* a pCPU runs one vCPU; the rest wait */
+#define SCHED_F_TIME_TABLE     (1u << 1)  /* a fixed timetable: pCPUs idle outside a
+                                           * domain's windows, even with work waiting */
 
 struct scheduler {
     const struct sched_ops *ops;

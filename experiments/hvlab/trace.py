@@ -68,7 +68,8 @@ TIMER_FIRE = EV["timer_fire"]
 DOM_SHUTDOWN = EV["dom_shutdown"]
 
 # domctl.h SCHED_ID_* -> policy name; POLICY events: subclass = the policy's id.
-SCHED_IDS = {"rr": 1, "credit": 5, "credit2": 6, "rtds": 8, "numa": 16}
+SCHED_IDS = {"rr": 1, "credit": 5, "credit2": 6, "arinc653": 7, "rtds": 8, "null": 9,
+             "numa": 16}
 # trace.h per-policy codes: macro -> code. The policy is the macro's prefix.
 POLICY_CODES = {
     "TRC_CREDIT_ACCT": 1, "TRC_CREDIT_BOOST": 2, "TRC_CREDIT_STEAL": 3, "TRC_CREDIT_PARK": 4,

@@ -28,6 +28,10 @@ int vcpu_set_affinity(struct vcpu *v, const cpumask_t *hard, const cpumask_t *so
 /* Runstate accounting (sched/core.c). */
 void vcpu_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out);
 
+/* SYSCTL_scheduler_op on pool op->cpupool_id (sched/cpupool.c): 0 or -errno. */
+struct sysctl_scheduler_op;
+long cpupool_sched_op(struct sysctl_scheduler_op *op);
+
 /* Raise the schedule softirq on cpu (this one or another, with an IPI). */
 void sched_raise(unsigned cpu);
 /* Run pending softirqs; called on the way back to a guest and from the idle loop. */

@@ -92,7 +92,9 @@ struct domctl_getpageframeinfo {
 #define SCHED_ID_RR      1
 #define SCHED_ID_CREDIT  5              /* Xen's numbers where Xen has the policy */
 #define SCHED_ID_CREDIT2 6
+#define SCHED_ID_ARINC653 7             /* per-pool timetable: SYSCTL_scheduler_op */
 #define SCHED_ID_RTDS    8
+#define SCHED_ID_NULL    9              /* no parameters */
 #define SCHED_ID_NUMA    16
 #define SCHED_PARAMS_GET 0
 #define SCHED_PARAMS_PUT 1

@@ -12,6 +12,7 @@
 #define SYSCTL_readconsole   4
 #define SYSCTL_getdomaininfolist 5
 #define SYSCTL_cpupool_op    6
+#define SYSCTL_scheduler_op  7
 
 #define SYSCTL_MAX_CPUS  64
 #define SYSCTL_MAX_NODES 8
@@ -69,6 +70,51 @@ struct sysctl_cpupool_op {
     uint32_t sched_id;                  /* OUT: SCHED_ID_* */
 };
 
+/* Parameters of a pool's scheduler as a whole (SYSCTL_scheduler_op), as Xen's
+ * XEN_SYSCTL_scheduler_op. sched_id must name the pool's policy (else -EINVAL); a
+ * policy without such parameters answers -ENOSYS.
+ *
+ * arinc653: the timetable. A major frame of major_frame_us repeats for ever; it is
+ * cut into nr_entries minor frames (windows) in order, each running one domain (all
+ * its vCPUs, or the one named) for runtime_us; what the windows leave of the major
+ * frame is idle. PUT is refused with -EINVAL (no entries, a runtime under
+ * ARINC653_MIN_RUNTIME_US, a major frame of 0 or over ARINC653_MAX_FRAME_US,
+ * runtimes that sum past the major frame, a vCPU the domain does not have), -E2BIG
+ * (more than ARINC653_MAX_ENTRIES) or -ESRCH (a domain not in the pool); `bad_entry`
+ * then names the entry at fault (ARINC653_NO_ENTRY: the frame as a whole). GET
+ * returns the timetable in force, and `is_default` says whether it is the one the
+ * policy made itself (see sched/arinc653.c) because none was PUT. */
+#define ARINC653_MAX_ENTRIES    64      /* Xen's ARINC653_MAX_DOMAINS_PER_SCHEDULE */
+#define ARINC653_MIN_RUNTIME_US 100
+#define ARINC653_MAX_FRAME_US   10000000u
+#define ARINC653_ALL_VCPUS      0xffffu
+#define ARINC653_NO_ENTRY       0xffffffffu
+
+struct arinc653_entry {
+    hv_domid_t domid;
+    uint16_t vcpu;                      /* ARINC653_ALL_VCPUS or one vCPU */
+    uint32_t runtime_us;
+};
+
+struct sysctl_arinc653_schedule {
+    uint32_t major_frame_us;
+    uint32_t nr_entries;
+    uint32_t bad_entry;                 /* OUT, on a refused PUT */
+    uint32_t is_default;                /* OUT, on GET */
+    struct arinc653_entry entries[ARINC653_MAX_ENTRIES];
+};
+
+struct sysctl_scheduler_op {
+    uint32_t cpupool_id;
+    uint32_t sched_id;                  /* SCHED_ID_* of the pool's policy */
+    uint32_t cmd;                       /* SCHED_PARAMS_GET / SCHED_PARAMS_PUT */
+    uint32_t pad;
+    union {
+        struct sysctl_arinc653_schedule arinc653;
+        uint64_t raw[8];
+    } u;
+};
+
 struct sysctl {
     uint32_t cmd;
     uint32_t interface_version;
@@ -78,6 +124,7 @@ struct sysctl {
         struct sysctl_numainfo numainfo;
         struct sysctl_readconsole readconsole;
         struct sysctl_cpupool_op cpupool_op;
+        struct sysctl_scheduler_op scheduler_op;
         uint8_t pad[1024];
     } u;
 };

@@ -18,11 +18,22 @@ static inline uint32_t test_sched_id(void) { return test_policy()->sched_id; }
 #define SKIP(...) do { printf("  skip %s: ", pname()); printf(__VA_ARGS__); printf("\n"); } while (0)
 #define INFO(...) do { printf("  %s: ", pname()); printf(__VA_ARGS__); printf("\n"); } while (0)
 
-/* A machine of nodes x per pCPUs with audits every millisecond. */
+/* What the policy declares it does not do (sched_ops.flags, sched/private.h). */
+static inline bool timeshares(void) { return !(test_policy()->flags & SCHED_F_NO_TIMESHARE); }
+static inline bool work_conserving(void)
+{
+    return !(test_policy()->flags & (SCHED_F_NO_TIMESHARE | SCHED_F_TIME_TABLE));
+}
+
+/* A machine of nodes x per pCPUs with audits every millisecond. The audits hold a
+ * policy to what it promises: no idle-while-work-waits check for one that is not
+ * work-conserving, no starvation bound for one where extra vCPUs wait for a pCPU. */
 static inline bool test_start_ipi(unsigned nodes, unsigned per, uint64_t seed, s_time_t ipi)
 {
     struct sim_config c = { .nr_nodes = nodes, .cpus_per_node = per, .seed = seed,
-                            .audit_period = MILLISECS(1), .ipi_latency = ipi };
+                            .audit_period = MILLISECS(1), .ipi_latency = ipi,
+                            .idle_bound = work_conserving() ? 0 : -1,
+                            .starve_bound = timeshares() ? 0 : SIM_FOREVER };
     bool ok = sim_init(test_policy(), &c);
     CHECK(ok);
     return ok;

@@ -61,6 +61,10 @@ static void fair_placed(void)
 {
     struct sim_dom *d[2];
     static const double ideal[] = { 50, 50 };
+    if (!timeshares()) {
+        SKIP("no time sharing: 4 vCPUs on 2 pCPUs, 2 wait (SCHED_F_NO_TIMESHARE)");
+        return;
+    }
     if (!test_start(1, 2, 1))
         return;
     hog_domains(d, 2, 2);
@@ -79,6 +83,10 @@ static void fair_unplaced(void)
 {
     struct sim_dom *d[3];
     static const double ideal[] = { 100.0 / 3, 100.0 / 3, 100.0 / 3 };
+    if (!timeshares()) {
+        SKIP("no time sharing: 3 vCPUs on 2 pCPUs, 1 waits (SCHED_F_NO_TIMESHARE)");
+        return;
+    }
     if (!test_start(1, 2, 1))
         return;
     hog_domains(d, 3, 1);
@@ -86,7 +94,8 @@ static void fair_unplaced(void)
     sim_run_until(RUN_10S);
     CHECK(shares_ok(d, 3, ideal, true));
     INFO("machine %.1f%% busy", busy_pct(3));
-    CHECK(busy_pct(3) >= 99.0);
+    if (work_conserving())              /* a timetable idles a pCPU in 1-vCPU windows */
+        CHECK(busy_pct(3) >= 99.0);
     CHECK_EQ(sim.violations, 0);
     sim_fini();
 }
@@ -195,6 +204,10 @@ static void cap_idle_machine(void)
 static void wake_boost(void)
 {
     struct sim_dom *d[3];
+    if (!timeshares()) {
+        SKIP("no time sharing: the io vCPU, fifth on 2 pCPUs, would never run");
+        return;
+    }
     if (!test_start(1, 2, 1))
         return;
     hog_domains(d, 2, 2);
