@@ -59,6 +59,7 @@ struct a653_vcpu {
     /* Guarded by the pool lock. */
     struct list_head link;              /* in ad->vcpus */
     s_time_t last_start;                /* when a pCPU last switched to it */
+    uint64_t turn;                      /* ... as a count: orders equal start times */
 };
 
 struct a653_window {
@@ -74,6 +75,7 @@ struct a653_pool {
     /* All below: guarded by lock. */
     struct list_head doms;
     bool is_default;                    /* the timetable is the policy's own */
+    uint64_t turns;                     /* switches to a vCPU so far */
     s_time_t epoch, major;              /* major frame n starts at epoch + n * major */
     unsigned nr;
     struct a653_window w[ARINC653_MAX_ENTRIES];
@@ -265,7 +267,7 @@ static struct vcpu *a653_pick(const struct a653_window *w, unsigned cpu, struct 
             continue;
         if (v == prev && av->last_start >= wstart)
             return v;                   /* started in this window: keeps its pCPU */
-        if (!best || av->last_start < best->last_start)
+        if (!best || av->turn < best->turn)
             best = av;
     }
     return best ? best->v : NULL;
@@ -286,8 +288,10 @@ static struct task_slice a653_do_schedule(struct scheduler *s, unsigned cpu,
     s_time_t slice = end < 0 ? -1 : end - now;  /* to the boundary, running or idle */
     if (!next)
         return (struct task_slice){ sched_idle_vcpu(cpu), slice };
-    if (next != prev)
+    if (next != prev) {
         a653_v(next)->last_start = now;
+        a653_v(next)->turn = ++p->turns;    /* pCPUs deciding at one instant: in order */
+    }
     next->processor = cpu;              /* one lock guards every pCPU: a legal move */
     return (struct task_slice){ next, slice };
 }

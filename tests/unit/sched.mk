@@ -5,6 +5,7 @@
 #   sched_props_<p>      properties of policy p: shares, caps, boost, deadlines, NUMA
 #   sched_random_<p>     random operation sequences against the invariants
 #   sched_numa_<p>       NUMA placement: homes reached, every pCPU used
+#   sched_only_<p>       what only policy p promises: tests/sched/only_<p>.c, if any
 #   make sched-bench     cost of a decision per policy and size (bench/sched_scale.c)
 # A policy is any sched/<p>.c that registers <p>_ops: one being written (no
 # REGISTER_SCHEDULER line yet) is skipped, not an error. Override with
@@ -51,6 +52,11 @@ unit_sched_random_$(1)_SRCS := $(call SCHED_OBJ,test_random.c) $(SCHED_SIM_OBJS)
 	$(BUILD)/sched-sim/host/policy_$(1).o
 unit_sched_numa_$(1)_SRCS := $(call SCHED_OBJ,test_numa.c) $(SCHED_SIM_OBJS) \
 	$(BUILD)/sched-sim/host/policy_$(1).o
+ifneq ($(wildcard tests/sched/only_$(1).c),)
+UNIT_TESTS += sched_only_$(1)
+unit_sched_only_$(1)_SRCS := $(call SCHED_OBJ,only_$(1).c) $(SCHED_SIM_OBJS) \
+	$(BUILD)/sched-sim/host/policy_$(1).o
+endif
 endef
 $(foreach p,$(SCHED_POLICIES),$(eval $(call sched_policy_tests,$(p))))
 
