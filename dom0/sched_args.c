@@ -27,8 +27,13 @@ const struct sched_cmd_info *sched_cmd_info(const char *cmd)
 
 const char *sched_policy_name(uint32_t sched_id)
 {
-    if (sched_id == SCHED_ID_RR)
-        return "rr";
+    /* Policies with no sched-<policy> command (arinc653's is arinc653-set). */
+    static const struct { uint32_t id; const char *name; } others[] = {
+        { SCHED_ID_RR, "rr" }, { SCHED_ID_NULL, "null" }, { SCHED_ID_ARINC653, "arinc653" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(others); i++)
+        if (others[i].id == sched_id)
+            return others[i].name;
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
         if (cmds[i].sched_id == sched_id)
             return cmds[i].policy;

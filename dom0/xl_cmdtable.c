@@ -2,6 +2,7 @@
  * host tests link it with stub handlers to check scenario files.
  * (Xen keeps its table the same way: tools/xl/xl_cmdtable.c.) */
 #include <hvlab/errno.h>
+#include "arinc653_args.h"
 #include "cpulist.h"
 #include "sched_args.h"
 #include "strutil.h"
@@ -99,6 +100,13 @@ static int check_sched(int argc, char *const *argv, char *err, size_t errlen)
     struct sched_args a;
 
     return sched_args_parse(argc, argv, &a, err, errlen);
+}
+
+static int check_arinc653(int argc, char *const *argv, char *err, size_t errlen)
+{
+    static struct arinc653_args a;     /* 1.6 KiB: not on the guest's small stack */
+
+    return arinc653_args_parse(argc, argv, &a, err, errlen);
 }
 
 static int check_cpupool_create(int argc, char *const *argv, char *err, size_t errlen)
@@ -229,6 +237,12 @@ const struct xl_cmd xl_cmds[] = {
       "sched-numa [-d <dom>] [-w <weight>] [-n <nodes|auto>]",
       "numa parameters of a domain (weight, home nodes; auto: from its memory), or of "
       "every domain of numa pools" },
+    { "arinc653-set", xl_arinc653, 2, XL_MAX_ARGS, false, check_arinc653,
+      "arinc653-set [-p <pool>] <major_us> <dom>[:<vcpu>]=<runtime_us>[,...] ...",
+      "set the arinc653 timetable of a pool (default 0): windows in order from the "
+      "start of the major frame, each for a domain's vCPUs (or one), the rest idle" },
+    { "arinc653-get", xl_arinc653, 0, 2, false, check_arinc653,
+      "arinc653-get [-p <pool>]", "the arinc653 timetable of a pool (default 0)" },
     { "cpupool-create", xl_cpupool_create, 1, 4, false, check_cpupool_create,
       "cpupool-create [<file>] [name=<name>] [sched=<policy>] [cpus=<cpulist>]",
       "create a CPU pool (policy: the default pool's unless given), and move free CPUs "

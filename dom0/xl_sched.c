@@ -57,7 +57,8 @@ static uint32_t sched_id_of_name(const char *name)
     static const struct { const char *name; uint32_t id; } ids[] = {
         { "rr", SCHED_ID_RR }, { "credit", SCHED_ID_CREDIT },
         { "credit2", SCHED_ID_CREDIT2 }, { "rtds", SCHED_ID_RTDS },
-        { "numa", SCHED_ID_NUMA },
+        { "numa", SCHED_ID_NUMA }, { "null", SCHED_ID_NULL },
+        { "arinc653", SCHED_ID_ARINC653 },
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(ids); i++)

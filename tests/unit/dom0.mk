@@ -7,7 +7,8 @@ unit_xlcfg_SRCS := tests/unit/test_xlcfg.c dom0/xlcfg.c dom0/xlcfg_value.c \
 	$(DOM0_PARSE_SRCS)
 unit_xlcfg_CFLAGS := -Idom0
 unit_scenario_SRCS := tests/unit/test_scenario.c dom0/scenario.c dom0/xl_cmdtable.c \
-	dom0/trace_args.c dom0/sched_args.c tests/unit/test_dom0_stubs.c $(DOM0_PARSE_SRCS)
+	dom0/trace_args.c dom0/sched_args.c dom0/arinc653_args.c tests/unit/test_dom0_stubs.c \
+	$(DOM0_PARSE_SRCS)
 unit_scenario_CFLAGS := -Idom0
 UNIT_TESTS += dom0_format
 unit_dom0_format_SRCS := tests/unit/test_dom0_format.c dom0/xl_format.c $(DOM0_PARSE_SRCS)
@@ -17,6 +18,6 @@ unit_dom0_modules_SRCS := tests/unit/test_dom0_modules.c dom0/modules.c $(DOM0_P
 unit_dom0_modules_CFLAGS := -Idom0
 UNIT_TESTS += dom0_sched
 unit_dom0_sched_SRCS := tests/unit/test_dom0_sched.c dom0/sched_args.c dom0/sched_format.c \
-	dom0/scenario.c dom0/xl_cmdtable.c dom0/trace_args.c tests/unit/test_dom0_stubs.c \
-	$(DOM0_PARSE_SRCS)
+	dom0/scenario.c dom0/xl_cmdtable.c dom0/trace_args.c dom0/arinc653_args.c \
+	tests/unit/test_dom0_stubs.c $(DOM0_PARSE_SRCS)
 unit_dom0_sched_CFLAGS := -Idom0

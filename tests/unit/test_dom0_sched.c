@@ -2,6 +2,7 @@
  * arguments (dom0/sched_args.c), their output lines (dom0/sched_format.c), their
  * entries in the command table (dom0/xl_cmdtable.c) and `expect`. */
 #include "unit.h"
+#include "arinc653_args.h"
 #include "sched_args.h"
 #include "sched_format.h"
 #include "scenario.h"
@@ -158,9 +159,89 @@ static void test_policy_names(void)
     CHECK_STREQ(sched_policy_name(SCHED_ID_RR), "rr");
     CHECK_STREQ(sched_policy_name(SCHED_ID_CREDIT2), "credit2");
     CHECK_STREQ(sched_policy_name(SCHED_ID_NUMA), "numa");
+    CHECK_STREQ(sched_policy_name(SCHED_ID_NULL), "null");
+    CHECK_STREQ(sched_policy_name(SCHED_ID_ARINC653), "arinc653");
     CHECK(sched_policy_name(99) == NULL);
     CHECK(sched_cmd_info("sched-rr") == NULL);
     CHECK_STREQ(sched_cmd_info("sched-rtds")->policy, "rtds");
+}
+
+/* ---- arinc653-set, arinc653-get ---- */
+
+static void test_arinc653_args_ok(void)
+{
+    static struct arinc653_args a;
+    char *argv[17], err[200];
+    int argc = split("arinc653-set -p rt 20000 a=5000,b:1=3000 7=100", argv);
+
+    CHECK_EQ(arinc653_args_parse(argc, argv, &a, err, sizeof(err)), 0);
+    CHECK_STREQ(a.pool, "rt");
+    CHECK_EQ(a.major_us, 20000);
+    CHECK_EQ(a.n, 3);
+    CHECK_STREQ(a.w[0].dom, "a");
+    CHECK_EQ(a.w[0].vcpu, ARINC653_ALL_VCPUS);
+    CHECK_EQ(a.w[0].runtime_us, 5000);
+    CHECK_STREQ(a.w[1].dom, "b");
+    CHECK_EQ(a.w[1].vcpu, 1);
+    CHECK_EQ(a.w[1].runtime_us, 3000);
+    CHECK_STREQ(a.w[2].dom, "7");
+    CHECK_EQ(a.w[2].runtime_us, ARINC653_MIN_RUNTIME_US);
+    argc = split("arinc653-set 100 d=100", argv);           /* exactly full */
+    CHECK_EQ(arinc653_args_parse(argc, argv, &a, err, sizeof(err)), 0);
+    CHECK(a.pool == NULL);
+    argc = split("arinc653-get -p 1", argv);
+    CHECK_EQ(arinc653_args_parse(argc, argv, &a, err, sizeof(err)), 0);
+    CHECK_STREQ(a.pool, "1");
+    argc = split("arinc653-get", argv);
+    CHECK_EQ(arinc653_args_parse(argc, argv, &a, err, sizeof(err)), 0);
+}
+
+static void test_arinc653_args_errors(void)
+{
+    static const struct { const char *line, *err; } cases[] = {
+        { "arinc653-set 10000 a=6000 b=5000",
+          "arinc653-set: window 1 (\"b=5000\") ends at 11000 us, past the major frame of "
+          "10000 us" },
+        { "arinc653-set 10000 a=99",
+          "arinc653-set: window 0 (\"a=99\"): runtime 99 us is under the minimum, 100 us" },
+        { "arinc653-set 0 a=100", "arinc653-set: expected a major frame of 1..10000000 us, "
+          "got \"0\"" },
+        { "arinc653-set 10000001 a=100", "arinc653-set: expected a major frame of "
+          "1..10000000 us, got \"10000001\"" },
+        { "arinc653-set 10000", "arinc653-set: no windows (usage: arinc653-set [-p <pool>] "
+          "<major_us> <dom>[:<vcpu>]=<runtime_us> ...)" },
+        { "arinc653-set 10000 a", "arinc653-set: window 0 (\"a\"): expected "
+          "<dom>=<runtime_us> or <dom>:<vcpu>=<runtime_us>" },
+        { "arinc653-set 10000 =100", "arinc653-set: window 0 (\"=100\"): expected "
+          "<dom>=<runtime_us> or <dom>:<vcpu>=<runtime_us>" },
+        { "arinc653-set 10000 a:x=100", "arinc653-set: window 0 (\"a:x=100\"): bad vCPU "
+          "number" },
+        { "arinc653-set 10000 :1=100", "arinc653-set: window 0 (\":1=100\"): bad domain" },
+        { "arinc653-set 10000 a=1ms", "arinc653-set: window 0 (\"a=1ms\"): expected a "
+          "runtime in us" },
+        { "arinc653-set -p", "arinc653-set: -p needs a pool name or id" },
+        { "arinc653-get 5", "arinc653-get: unexpected \"5\" (usage: arinc653-get "
+          "[-p <pool>])" },
+    };
+    static struct arinc653_args a;
+    char *argv[17], err[200];
+    int before = unit_failed_checks;
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        int argc = split(cases[i].line, argv);
+        err[0] = '\0';
+        CHECK_EQ(arinc653_args_parse(argc, argv, &a, err, sizeof(err)), -EINVAL);
+        CHECK_STREQ(err, cases[i].err);
+        name_if_failed(&before, cases[i].line);
+    }
+    /* More than ARINC653_MAX_ENTRIES windows (in comma lists). */
+    static char line[1024];
+    int n = snprintf(line, sizeof(line), "arinc653-set 10000000 ");
+    for (unsigned i = 0; i <= ARINC653_MAX_ENTRIES; i++)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, "%sd=100", i ? "," : "");
+    char *av[3] = { "arinc653-set", "10000000", line + strlen("arinc653-set 10000000 ") };
+    CHECK_EQ(arinc653_args_parse(3, av, &a, err, sizeof(err)), -EINVAL);
+    CHECK_STREQ(err, "arinc653-set: more than 64 windows");
 }
 
 /* ---- cpupool-create ---- */
@@ -412,6 +493,8 @@ static const struct unit_case cases[] = {
     { "sched_args_errors", test_sched_args_errors },
     { "nodes", test_nodes },
     { "policy_names", test_policy_names },
+    { "arinc653_args_ok", test_arinc653_args_ok },
+    { "arinc653_args_errors", test_arinc653_args_errors },
     { "pool_create_args", test_pool_create_args },
     { "pool_file", test_pool_file },
     { "sched_format", test_sched_format },
