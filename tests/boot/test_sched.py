@@ -2,7 +2,9 @@
 """Scheduler boot tests: the sched= boot option selects each policy; weights give
 proportional shares under credit and credit2; an rtds domain gets its budget every
 period next to CPU hogs; CPU pools run two policies side by side and move a running
-domain between them. Each case boots QEMU in deterministic mode (-icount) and checks
+domain between them; under null no pCPU is time-shared and a waiting domain runs
+once a pCPU frees up; under arinc653 each domain runs only inside its windows of the
+timetable dom0 set (read from a trace). Each case boots QEMU in deterministic mode (-icount) and checks
 what dom0's scenario and the hypervisor print; a failed check names what was expected
 and what was seen. The measurements behind a passing case are printed under it.
 
@@ -14,27 +16,43 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 from fractions import Fraction
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
 from hvlab.machine import BootResult, Topology, boot  # noqa: E402
 from test_boot import check, fields, lines, run_suite  # noqa: E402
+from test_trace import Stream, decode, ivshmem, shm_stream  # noqa: E402
 
 BUILD = os.environ.get("HVLAB_BUILD", "build")
 IMAGE = os.environ.get("HVLAB_IMAGE", f"{BUILD}/hvlab.elf")
 TIMEOUT_S = 60
 SCENARIOS = "tests/scenarios"
-POLICIES = ("rr", "credit", "credit2", "rtds", "numa")
+POLICIES = ("rr", "credit", "credit2", "rtds", "numa", "null", "arinc653")
+# Self-pinning under load needs time sharing: under null dom0 pinned onto a hog's pCPU
+# waits for good (as in Xen), and under arinc653 it runs only in its windows.
+PIN_POLICIES = POLICIES[:5]
 SHARE_TOLERANCE = 0.05          # relative: 1/7 must come out within 0.1357..0.15
 
 
 def run_scenario(name: str, images: list[str], cfgs: list[str], topo: Topology,
-                 cmdline: str, script: str = "scenario.txt") -> BootResult:
+                 cmdline: str, script: str = "scenario.txt",
+                 extra: list[str] | None = None) -> BootResult:
     d = f"{SCENARIOS}/{name}"
     mods = [f"{BUILD}/dom0.elf"] + [f"{BUILD}/guest/{i}.elf {i}.elf" for i in images]
     mods += [f"{d}/{c} {c}" for c in cfgs] + [f"{d}/{script} scenario"]
-    return boot(IMAGE, topo, cmdline, TIMEOUT_S, modules=mods)
+    return boot(IMAGE, topo, cmdline, TIMEOUT_S, modules=mods, extra=extra or [])
+
+
+def run_traced(name: str, cfgs: list[str], topo: Topology,
+               cmdline: str) -> tuple[BootResult, Stream]:
+    """A cpuloop scenario with an ivshmem region for the trace stream (test_trace.py)."""
+    with tempfile.TemporaryDirectory(prefix="hvtrace") as tmp:
+        path = os.path.join(tmp, "shm")
+        r = run_scenario(name, ["cpuloop"], cfgs, topo, cmdline, extra=ivshmem(path, 16))
+        check_scenario_done(r)
+        return r, decode(shm_stream(path))
 
 
 def check_scenario_done(r: BootResult) -> None:
@@ -331,10 +349,111 @@ def case_numa_params() -> str:
     return " / ".join(" ".join(row(t, "far")) for t in listing + set1 + set2)
 
 
+# ---- null and arinc653: read from a trace ----
+
+RUNSTATE, RUNSTATE_RUNNING, TRACE_DOM_IDLE = 0x01000001, 0, 0x7ff7
+
+
+def run_intervals(s: Stream) -> list[tuple[int, int, int, float, float]]:
+    """Every running interval in the trace: (pCPU, domain, vCPU, from_ns, to_ns), in
+    trace time (TSC converted to ns), idle vCPUs left out; an interval still open at
+    the end of the trace ends there."""
+    out, since = [], {}
+    end = 0.0
+    for cpu, recs in enumerate(s.per_cpu):
+        for tsc, ev, d, v, d0, _d1 in recs:
+            t = tsc * 1e6 / s.tsc_khz
+            end = max(end, t)
+            if ev != RUNSTATE or d == TRACE_DOM_IDLE:
+                continue
+            key = (cpu, d, v)
+            if d0 & 0xff == RUNSTATE_RUNNING:
+                since.setdefault(key, t)
+            elif key in since:
+                out.append((*key, since.pop(key), t))
+    out += [(*k, t, end) for k, t in since.items()]
+    return sorted(out, key=lambda i: i[3])
+
+
+def case_null() -> str:
+    """3 pCPUs under null: dom0 holds one, hog-a and hog-b the others, late waits. In
+    the 200 ms traced, each pCPU runs one vCPU only (no time sharing) and late never
+    runs; once the hogs are done and gone, late gets a pCPU and finishes."""
+    r, s = run_traced("sched-null", ["hog-a.cfg", "hog-b.cfg", "late.cfg"],
+                      Topology(3, 1, 256), "sched=null icount")
+    ids = created(r)
+    runs = run_intervals(s)
+    check(len(runs) > 0, "the trace has running intervals", r)
+    on = {}
+    for cpu, d, v, _a, _b in runs:
+        on.setdefault(cpu, set()).add((d, v))
+    shared = {c: sorted(vs) for c, vs in on.items() if len(vs) > 1}
+    check(not shared, f"no pCPU ran two vCPUs in the trace: {shared}", r)
+    hogs = {ids["hog-a"], ids["hog-b"]}
+    check({d for vs in on.values() for d, _v in vs} >= hogs,
+          f"both hogs ran: {sorted(on.items())}", r)
+    check(all(d != ids["late"] for vs in on.values() for d, _v in vs),
+          f"late did not run while every pCPU was taken: {sorted(on.items())}", r)
+    late = result(r, "cpuloop", ids["late"])
+    check(int(late["run_ns"]) > 0, "late ran once a pCPU freed up", r)
+    where = ", ".join(f"pCPU {c}: d{d}v{v}" for c, vs in sorted(on.items()) for d, v in vs)
+    return f"null: {where}; late waited, then ran {int(late['run_ns']) / 1e6:.1f} ms"
+
+
+A653_MAJOR_NS = 20_000_000
+A653_WINDOWS = (("Domain-0", 0, 2_000_000), ("hog-a", 2_000_000, 10_000_000),
+                ("hog-b", 10_000_000, 16_000_000))
+A653_TOLERANCE_NS = 100_000     # about one icount tick
+
+
+def case_arinc653() -> str:
+    """1 pCPU under arinc653 with the timetable 20 ms = dom0 2 ms, hog-a 8 ms, hog-b
+    6 ms, idle 4 ms (set by xl arinc653-set after two refused ones). The frame's phase
+    is taken from hog-a's starts; then every running interval of the 300 ms traced must
+    lie inside a window of its domain, within A653_TOLERANCE_NS."""
+    r, s = run_traced("sched-arinc653", ["hog-a.cfg", "hog-b.cfg"], Topology(1, 1, 256),
+                      "sched=arinc653 icount")
+    ids = created(r)
+    ids["Domain-0"] = 0
+    gets = outputs(r, "arinc653-get")
+    check(len(gets) == 1 and "timetable=default" in gets[0][0] and
+          "major_frame_us=30000" in gets[0][0],
+          f"the default timetable: one 10 ms window per domain: {gets}", r)
+    check(f"(d0) arinc653-set: window 1: domain {ids['hog-a']} (hog-a) has no vCPU 1"
+          in r.output, "a vCPU the domain lacks is refused, naming the window", r)
+    check("(d0) arinc653-set: no domain '99'" in r.output, "an unknown domain is refused", r)
+    set_out = outputs(r, "arinc653-set 20000 Domain-0=2000 hog-a=8000 hog-b=6000")
+    check(len(set_out) == 1 and "timetable=set" in set_out[0][0] and
+          "Idle 4000" in set_out[0], f"the timetable set and read back: {set_out}", r)
+    runs = run_intervals(s)
+    win = {ids[n]: (a, b) for n, a, b in A653_WINDOWS}
+    starts = [a for _c, d, _v, a, _b in runs if d == ids["hog-a"]]
+    check(len(starts) >= 10, f"hog-a started at least 10 times: {len(starts)}", r)
+    phase = sorted((a - win[ids["hog-a"]][0]) % A653_MAJOR_NS for a in starts)
+    phase = phase[len(phase) // 2]
+    worst, bad = 0.0, []
+    for _c, d, v, a, b in runs:
+        if d not in win:
+            bad.append(f"d{d}v{v} has no window")
+            continue
+        frame = (a - phase + A653_TOLERANCE_NS) // A653_MAJOR_NS * A653_MAJOR_NS + phase
+        lo, hi = frame + win[d][0], frame + win[d][1]
+        over = max(lo - a, b - hi, 0.0)
+        worst = max(worst, over)
+        if over > A653_TOLERANCE_NS:
+            bad.append(f"d{d}v{v} ran {(a - frame) / 1e6:.3f}..{(b - frame) / 1e6:.3f} ms "
+                       f"into a frame, its window {win[d][0] / 1e6}..{win[d][1] / 1e6} ms")
+    check(not bad, f"every run inside its window within {A653_TOLERANCE_NS / 1e3:.0f} us: "
+          f"{bad[:5]}", r)
+    got = {n: sum(b - a for _c, d, _v, a, b in runs if d == ids[n]) for n in ("hog-a", "hog-b")}
+    return (f"arinc653: {len(runs)} runs traced, worst {worst / 1e3:.1f} us past a window "
+            f"edge; hog-a {got['hog-a'] / 1e6:.1f} ms, hog-b {got['hog-b'] / 1e6:.1f} ms")
+
+
 CASES = [make_weights_case("credit"), make_weights_case("credit2"), case_pools,
-         case_rtds_budget, case_numa_params] + \
+         case_rtds_budget, case_numa_params, case_null, case_arinc653] + \
     [make_policy_case(p) for p in POLICIES] + [case_sched_unknown] + \
-    [make_pin_case(p, load) for load in (False, True) for p in POLICIES]
+    [make_pin_case(p, load) for load in (False, True) for p in PIN_POLICIES]
 
 
 if __name__ == "__main__":
