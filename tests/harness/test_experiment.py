@@ -173,4 +173,13 @@ def test_trace_disabled():
     check("ivshmem-plain,memdev=hvtrace" not in cmd, "no ivshmem device")
 
 
+def test_null_and_arinc653_policies():
+    known = E.known_schedulers(REPO)
+    check({"null", "arinc653"} <= known, f"null and arinc653 registered: {sorted(known)}")
+    exp = E.loads(BASE.replace('scheduler = "credit"', 'schedulers = ["null", "arinc653"]')
+                  .replace("weight = 512\n", ""), "t.toml")
+    eq([c.key for c in exp.configs()], ["null-r1", "arinc653-r1"], "one run per policy")
+    eq(E.hv_cmdline(exp, exp.configs()[1]).split()[0], "sched=arinc653", "sched= on the boot line")
+
+
 CASES = [make_bad_case(*c) for c in BAD]
