@@ -1,4 +1,5 @@
-/* The arinc653 commands: a pool's timetable (arguments: arinc653_args.h).
+/* The arinc653 commands: a pool's timetable (arguments: arinc653_args.h). set refuses
+ * a timetable for dom0's own pool that gives dom0 no window (dom0 would never run).
  *
  *   arinc653-set [-p <pool>] <major_us> <dom>[:<vcpu>]=<runtime_us> ...
  *   arinc653-get [-p <pool>]
@@ -100,6 +101,23 @@ static void a653_refused(const char *cmd, long rc, const struct arinc653_args *a
         printf("%s: window %u refused: %s\n", cmd, i, str_errno((int)rc));
 }
 
+/* A timetable for dom0's own pool with no window for dom0 would stop the toolstack
+ * for good (the hypervisor allows it: a pool need not hold dom0): refused here. */
+static int a653_keeps_caller(const char *cmd, const struct sysctl_arinc653_schedule *t,
+                             uint32_t pool)
+{
+    struct domctl_getdomaininfo di;
+
+    if (xl_dominfo(0, &di) < 0 || di.cpupool != pool)
+        return 0;
+    for (unsigned i = 0; i < t->nr_entries; i++)
+        if (t->entries[i].domid == 0)
+            return 0;
+    printf("%s: Domain-0 has no window in cpupool %u, its own: it would never run again "
+           "(give it one, e.g. Domain-0=1000)\n", cmd, pool);
+    return -EINVAL;
+}
+
 int xl_arinc653(int argc, char **argv)
 {
     const char *cmd = argv[0];
@@ -127,6 +145,8 @@ int xl_arinc653(int argc, char **argv)
             t.entries[i] = (struct arinc653_entry){ di.domain, a.w[i].vcpu,
                                                     a.w[i].runtime_us };
         }
+        if ((rc = a653_keeps_caller(cmd, &t, pool)) < 0)
+            return (int)rc;
         if ((rc = a653_call(pool, SCHED_PARAMS_PUT, &t)) < 0) {
             a653_refused(cmd, rc, &a, &t, pool);
             return (int)rc;

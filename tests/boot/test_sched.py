@@ -422,6 +422,8 @@ def case_arinc653() -> str:
     check(f"(d0) arinc653-set: window 1: domain {ids['hog-a']} (hog-a) has no vCPU 1"
           in r.output, "a vCPU the domain lacks is refused, naming the window", r)
     check("(d0) arinc653-set: no domain '99'" in r.output, "an unknown domain is refused", r)
+    check("(d0) arinc653-set: Domain-0 has no window in cpupool 0, its own" in r.output,
+          "a timetable that leaves dom0 out of its own pool is refused", r)
     set_out = outputs(r, "arinc653-set 20000 Domain-0=2000 hog-a=8000 hog-b=6000")
     check(len(set_out) == 1 and "timetable=set" in set_out[0][0] and
           "Idle 4000" in set_out[0], f"the timetable set and read back: {set_out}", r)
