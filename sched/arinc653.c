@@ -34,7 +34,9 @@
  * itself (no scheduler lock is held there).
  *
  * Limitations: no per-domain parameters (adjust absent: ENOSYS); no weights, no
- * priorities. Soft affinity ignored. Windows are at least ARINC653_MIN_RUNTIME_US
+ * priorities. Soft affinity ignored. The default timetable holds the first
+ * ARINC653_MAX_ENTRIES (64) domains of the pool; later ones get no window until a
+ * timetable names them. Windows are at least ARINC653_MIN_RUNTIME_US
  * (100 us): shorter ones would cost more in decisions than they give. The policy
  * declares SCHED_F_TIME_TABLE: pCPUs idle outside a domain's windows however much
  * work waits, and the tests do not hold it to work conservation. */
