@@ -42,6 +42,7 @@
  * work waits, and the tests do not hold it to work conservation. */
 #include <hvlab/errno.h>
 #include <hvlab/time.h>
+#include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
 #include "private.h"
 
@@ -81,6 +82,7 @@ struct a653_pool {
     s_time_t epoch, major;              /* major frame n starts at epoch + n * major */
     unsigned nr;
     struct a653_window w[ARINC653_MAX_ENTRIES];
+    s_time_t entered[NR_CPUS];          /* start of the window each pCPU last traced */
 };
 
 static struct a653_pool *a653_pool(const struct scheduler *s) { return s->priv; }
@@ -288,6 +290,12 @@ static struct task_slice a653_do_schedule(struct scheduler *s, unsigned cpu,
     if (w && w->ad)
         next = a653_pick(w, cpu, prev, start);
     s_time_t slice = end < 0 ? -1 : end - now;  /* to the boundary, running or idle */
+    if (end >= 0 && p->entered[cpu] != start) {
+        p->entered[cpu] = start;
+        TRACE_VCPU(TRC_POLICY(SCHED_ID_ARINC653, TRC_ARINC653_WINDOW),
+                   next ? next : sched_idle_vcpu(cpu), w ? (uint64_t)(w - p->w) : p->nr,
+                   (uint64_t)start);
+    }
     if (!next)
         return (struct task_slice){ sched_idle_vcpu(cpu), slice };
     if (next != prev) {

@@ -28,6 +28,7 @@
  * declares SCHED_F_NO_TIMESHARE, and the tests check starvation and idle pCPUs only
  * against what it promises (tests/sched/only_null.c). */
 #include <hvlab/time.h>
+#include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
 #include "private.h"
 
@@ -70,6 +71,7 @@ static void null_assign(struct null_pool *p, struct null_vcpu *nv, unsigned cpu)
 {
     p->pcpu[cpu].assigned = nv;
     nv->cpu = cpu;
+    TRACE_VCPU(TRC_POLICY(SCHED_ID_NULL, TRC_NULL_ASSIGN), nv->v, cpu, 0);
     if (!nv->v->is_running)
         nv->v->processor = cpu;         /* one lock for the pool: a legal move */
     if (vcpu_runnable(nv->v))
@@ -128,6 +130,7 @@ static void null_place(struct null_pool *p, struct null_vcpu *nv)
         }
     list_add_tail(&nv->waitq, &p->waitq);
     nv->waiting = true;
+    TRACE_VCPU(TRC_POLICY(SCHED_ID_NULL, TRC_NULL_WAIT), v, 0, 0);
 }
 
 /* An assignment its affinity or the pool no longer allows is given up. */

@@ -77,6 +77,7 @@ POLICY_CODES = {
     "TRC_CREDIT2_BALANCE": 4, "TRC_CREDIT2_PICK": 5,
     "TRC_RTDS_REPLENISH": 1, "TRC_RTDS_MISS": 2, "TRC_RTDS_DEPLETED": 3,
     "TRC_NUMA_AWAY": 1, "TRC_NUMA_HOME": 2,
+    "TRC_ARINC653_WINDOW": 1, "TRC_NULL_ASSIGN": 1, "TRC_NULL_WAIT": 2,
 }
 POLICY_EVENTS = {}   # event id -> "rtds.miss"
 for _macro, _code in POLICY_CODES.items():

@@ -107,6 +107,9 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_RTDS_DEPLETED   3
 #define TRC_NUMA_AWAY       1   /* left home: data0: node it last ran on, data1: node now */
 #define TRC_NUMA_HOME       2   /* back home: same fields */
+#define TRC_ARINC653_WINDOW 1   /* a pCPU enters a window: data0: window index (nr: the idle rest), data1: its start (NOW ns) */
+#define TRC_NULL_ASSIGN     1   /* data0: pCPU it now owns */
+#define TRC_NULL_WAIT       2   /* no free pCPU it may use: on the waitqueue */
 
 /* ---- The stream dom0's collector writes to the host ----
  * One stream header, then chunks. A chunk carries records of one pCPU in ring

@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
 from hvlab.machine import BootResult, Topology, boot  # noqa: E402
 from test_boot import check, fields, lines, run_suite  # noqa: E402
+from test_sched_timing import now_offset  # noqa: E402
 from test_trace import Stream, decode, ivshmem, shm_stream  # noqa: E402
 
 BUILD = os.environ.get("HVLAB_BUILD", "build")
@@ -404,13 +405,16 @@ A653_MAJOR_NS = 20_000_000
 A653_WINDOWS = (("Domain-0", 0, 2_000_000), ("hog-a", 2_000_000, 10_000_000),
                 ("hog-b", 10_000_000, 16_000_000))
 A653_TOLERANCE_NS = 100_000     # about one icount tick
+A653_WINDOW = (8 << 24) | (7 << 16) | 1        # POLICY class, SCHED_ID_ARINC653, code 1
 
 
 def case_arinc653() -> str:
     """1 pCPU under arinc653 with the timetable 20 ms = dom0 2 ms, hog-a 8 ms, hog-b
-    6 ms, idle 4 ms (set by xl arinc653-set after two refused ones). The frame's phase
-    is taken from hog-a's starts; then every running interval of the 300 ms traced must
-    lie inside a window of its domain, within A653_TOLERANCE_NS."""
+    6 ms, idle 4 ms (set by xl arinc653-set after refused ones). In the 300 ms traced,
+    the policy's arinc653.window records come in timetable order on one frame grid,
+    each decided within A653_TOLERANCE_NS after its start (trace time against NOW,
+    lined up by a timer record), and every running interval lies inside a window of
+    its domain, within the same."""
     r, s = run_traced("sched-arinc653", ["hog-a.cfg", "hog-b.cfg"], Topology(1, 1, 256),
                       "sched=arinc653 icount")
     ids = created(r)
@@ -429,10 +433,27 @@ def case_arinc653() -> str:
           "Idle 4000" in set_out[0], f"the timetable set and read back: {set_out}", r)
     runs = run_intervals(s)
     win = {ids[n]: (a, b) for n, a, b in A653_WINDOWS}
-    starts = [a for _c, d, _v, a, _b in runs if d == ids["hog-a"]]
-    check(len(starts) >= 10, f"hog-a started at least 10 times: {len(starts)}", r)
-    phase = sorted((a - win[ids["hog-a"]][0]) % A653_MAJOR_NS for a in starts)
-    phase = phase[len(phase) // 2]
+    # The policy's own arinc653.window records: (trace ns, window index, NOW start).
+    marks = [(tsc * 1e6 / s.tsc_khz, d0, d1) for tsc, ev, _d, _v, d0, d1 in s.per_cpu[0]
+             if ev == A653_WINDOW]
+    check(len(marks) >= 4 * 10, f"at least 10 frames of window records: {len(marks)}", r)
+    bounds = [0] + [b for _n, _a, b in A653_WINDOWS]    # starts of windows 0..3 (3: idle)
+    seq_bad = [(i, a[1], b[1]) for i, (a, b) in enumerate(zip(marks, marks[1:]))
+               if b[1] != (a[1] + 1) % 4 or
+               b[2] - a[2] != (bounds[b[1]] if b[1] else A653_MAJOR_NS) - bounds[a[1]]]
+    check(not seq_bad, f"windows 0, 1, 2, idle in turn, their starts the timetable's "
+          f"lengths apart: {seq_bad[:5]}", r)
+    # Trace time -> NOW (from a timer record); the frame's phase from the policy's own
+    # window starts (NOW), which must all agree.
+    off = now_offset(s)
+    phases = {(st - bounds[i]) % A653_MAJOR_NS for _t, i, st in marks}
+    check(len(phases) == 1, f"every window start on one frame grid: {sorted(phases)[:5]}", r)
+    phase = phases.pop()
+    late = [t - off - st for t, _i, st in marks]
+    check(0 <= min(late) and max(late) <= A653_TOLERANCE_NS,
+          f"each window decided within {A653_TOLERANCE_NS / 1e3:.0f} us after its start: "
+          f"{min(late) / 1e3:.1f} .. {max(late) / 1e3:.1f} us", r)
+    runs = [(c, d, v, a - off, b - off) for c, d, v, a, b in runs]
     worst, bad = 0.0, []
     for _c, d, v, a, b in runs:
         if d not in win:
@@ -448,7 +469,8 @@ def case_arinc653() -> str:
     check(not bad, f"every run inside its window within {A653_TOLERANCE_NS / 1e3:.0f} us: "
           f"{bad[:5]}", r)
     got = {n: sum(b - a for _c, d, _v, a, b in runs if d == ids[n]) for n in ("hog-a", "hog-b")}
-    return (f"arinc653: {len(runs)} runs traced, worst {worst / 1e3:.1f} us past a window "
+    return (f"arinc653: {len(marks)} window records, decided at most {max(late) / 1e3:.1f} us "
+            f"after the boundary; {len(runs)} runs, worst {worst / 1e3:.1f} us past a window "
             f"edge; hog-a {got['hog-a'] / 1e6:.1f} ms, hog-b {got['hog-b'] / 1e6:.1f} ms")
 
 

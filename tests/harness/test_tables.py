@@ -40,7 +40,7 @@ def test_fixed_events():
 def test_policy_codes():
     d = defines("trace.h")
     got = {k: int(v) for k, v in d.items()
-           if re.fullmatch(r"TRC_(CREDIT|CREDIT2|RTDS|NUMA)_\w+", k) and v.isdigit()}
+           if re.fullmatch(r"TRC_(CREDIT|CREDIT2|RTDS|NUMA|ARINC653|NULL)_\w+", k) and v.isdigit()}
     eq(T.POLICY_CODES, got, "per-policy event codes")
 
 
