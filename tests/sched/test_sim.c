@@ -107,7 +107,7 @@ static const struct sched_ops fifo_ops = {
     .alloc_vdata = fifo_alloc_vdata, .free_vdata = fifo_free_vdata,
     .wake = fifo_wake, .sleep = fifo_sleep, .do_schedule = fifo_do_schedule,
 };
-SIM_REGISTER_POLICY(fifo_ops);
+REGISTER_SCHEDULER(fifo_ops);
 
 static bool start(unsigned nodes, unsigned per, enum fifo_bug b, s_time_t cost)
 {
