@@ -49,10 +49,13 @@ unit_sched_sim_SRCS := $(call SCHED_OBJ,test_sim.c) $(SCHED_SIM_OBJS)
 unit_sched_sim_CFLAGS := $(SCHED_LDFLAGS)
 
 define sched_policy_tests
-UNIT_TESTS += sched_props_$(1) sched_random_$(1) sched_numa_$(1)
+UNIT_TESTS += sched_props_$(1) sched_random_$(1) sched_numa_$(1) sched_pin_$(1)
 unit_sched_props_$(1)_CFLAGS := $(SCHED_LDFLAGS)
 unit_sched_random_$(1)_CFLAGS := $(SCHED_LDFLAGS)
 unit_sched_numa_$(1)_CFLAGS := $(SCHED_LDFLAGS)
+unit_sched_pin_$(1)_CFLAGS := $(SCHED_LDFLAGS)
+unit_sched_pin_$(1)_SRCS := $(call SCHED_OBJ,test_pin.c) $(SCHED_SIM_OBJS) \
+	$(BUILD)/sched-sim/host/policy_$(1).o
 unit_sched_props_$(1)_SRCS := $(call SCHED_OBJ,test_props.c) $(SCHED_SIM_OBJS) \
 	$(BUILD)/sched-sim/host/policy_$(1).o
 unit_sched_random_$(1)_SRCS := $(call SCHED_OBJ,test_random.c) $(SCHED_SIM_OBJS) \
