@@ -6,12 +6,14 @@
 #   sched_random_<p>     random operation sequences against the invariants
 #   sched_numa_<p>       NUMA placement: homes reached, every pCPU used
 #   make sched-bench     cost of a decision per policy and size (bench/sched_scale.c)
-# A policy is any sched/<p>.c that registers <p>_ops: one being written (no
-# REGISTER_SCHEDULER line yet) is skipped, not an error. Override with
+# A policy is any sched/<p>.c with a REGISTER_SCHEDULER line, whatever its ops table
+# is called (the line registers it, on the host as in the hypervisor): one being
+# written (no such line yet) is skipped, not an error. Override with
 # `make SCHED_POLICY_NAMES="rr credit" ...` to test or bench a subset.
 SCHED_POLICY_NAMES ?= $(basename $(notdir $(wildcard sched/*.c)))
+SCHED_REGISTERS := ^REGISTER_SCHEDULER(
 SCHED_POLICIES := $(foreach p,$(SCHED_POLICY_NAMES),$(if $(shell grep -s -l \
-	'^REGISTER_SCHEDULER($(p)_ops);' sched/$(p).c),$(p)))
+	'$(SCHED_REGISTERS)' sched/$(p).c),$(p)))
 
 # Objects built once with the unit tests' flags (sanitizers) and their own dependency
 # files; each test program links them with its policy's glue.
