@@ -26,11 +26,12 @@
  * One simulation exists at a time (the core's state is global, as in the hypervisor):
  * sim_init() .. sim_fini().
  *
- * Checks (simops.c). Fatal, as in the hypervisor (the process aborts with the reason): the core's
- * ASSERTs (a chosen vCPU running elsewhere, or queued for another pCPU; an op called
- * without the lock sched/ops.h says it holds), pick_cpu called with a lock held, an op that
- * leaves a scheduler lock held or releases the core's, a pCPU rescheduling without
- * end at one instant, a vCPU never leaving its pCPU after a sleep. Recorded as
+ * Checks (simops.c, fake_arch.c, simstats.c). Fatal, as in the hypervisor (the process
+ * aborts with the reason): the core's ASSERTs (a chosen vCPU running elsewhere, or
+ * queued for another pCPU; an op called without the lock sched/ops.h says it holds),
+ * pick_cpu called with a lock held, an op that leaves a scheduler lock held or
+ * releases the core's, a pCPU rescheduling without end at one instant, a pCPU
+ * waiting a second for a vCPU to leave another pCPU. Recorded as
  * violations, which tests require to be zero: do_schedule choosing a vCPU that is
  * not runnable since its sleep op, outside its hard affinity, or of another pool;
  * pick_cpu outside affinity or pool; a lock pointer changed outside alloc_pdata;
