@@ -31,6 +31,11 @@ static void call_ipi(struct cpu_regs *regs)
     cpumask_clear_atomic(&call.pending, me);
 }
 
+void cpu_wait_for_others(void)
+{
+    cpu_relax();
+}
+
 void on_cpus(const cpumask_t *mask, void (*fn)(void *), void *arg)
 {
     unsigned me = smp_processor_id();

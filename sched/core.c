@@ -19,7 +19,7 @@
 #include <hvlab/time.h>
 #include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
-#include "private.h"
+#include "ops.h"
 
 extern const struct sched_ops *const __schedulers_start[], *const __schedulers_end[];
 
@@ -35,12 +35,7 @@ static struct scheduler *dom_scheduler(const struct domain *d)
     return &d->cpupool->sched;
 }
 
-void context_switch(struct vcpu *prev, struct vcpu *next);     /* arch */
-void sched_context_saved(struct vcpu *prev);
-
 /* ---- helpers ---- */
-
-static struct scheduler *dom_scheduler(const struct domain *d);
 
 /* Not for idle vCPUs: they belong to no policy. */
 static struct scheduler *vcpu_scheduler(const struct vcpu *v)
@@ -157,7 +152,7 @@ static void schedule(void)
     }
     now = NOW();
     timer_stop(&sr->s_timer);
-    struct task_slice slice = sr->sched->ops->do_schedule(sr->sched, cpu, prev, now);
+    struct task_slice slice = sched_op_do_schedule(sr->sched, cpu, prev, now);
     next = slice.task ? slice.task : pc->idle;
     if (sr->slice_ended) {              /* only these: a record costs time under icount */
         sr->slice_ended = false;
@@ -212,11 +207,10 @@ void sched_context_saved(struct vcpu *prev)
 
     spin_lock(l);
     __atomic_store_n(&prev->is_running, false, __ATOMIC_RELEASE);
-    if (s->ops->context_saved)
-        s->ops->context_saved(s, prev);
+    sched_op_context_saved(s, prev);
     /* It may have become runnable while still running here: now it can go. */
-    if (!is_idle_vcpu(prev) && vcpu_runnable(prev))
-        s->ops->wake(s, prev);
+    if (vcpu_runnable(prev))
+        sched_op_wake(s, prev);
     bool migrating = prev->pause_flags & (1UL << VPF_migrating);
     spin_unlock(l);
     if (migrating)
@@ -236,7 +230,7 @@ void vcpu_wake(struct vcpu *v)
             vcpu_runstate_change(v, RUNSTATE_runnable, NOW());
         if (!v->is_running) {
             TRACE_VCPU(TRC_SCHED_WAKE, v, v->processor, 0);
-            s->ops->wake(s, v);
+            sched_op_wake(s, v);
         }
     }
     spin_unlock_irqrestore(l, flags);
@@ -252,7 +246,7 @@ void vcpu_sleep_nosync(struct vcpu *v)
         if (v->runstate.state == RUNSTATE_runnable)
             vcpu_runstate_change(v, blocked_state(v), NOW());
         TRACE_VCPU(TRC_SCHED_SLEEP, v, (uint64_t)blocked_state(v), 0);
-        s->ops->sleep(s, v);
+        sched_op_sleep(s, v);
     }
     spin_unlock_irqrestore(l, flags);
 }
@@ -261,7 +255,7 @@ void vcpu_sleep_sync(struct vcpu *v)
 {
     vcpu_sleep_nosync(v);
     while (!vcpu_runnable(v) && __atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE))
-        cpu_relax();
+        cpu_wait_for_others();
 }
 
 void vcpu_block_current(void)
@@ -278,8 +272,7 @@ void vcpu_yield_current(void)
     TRACE_VCPU(TRC_SCHED_YIELD, v, 0, 0);
     spinlock_t *l = vcpu_schedule_lock_irqsave(v, &flags);
     struct scheduler *s = vcpu_scheduler(v);
-    if (s->ops->yield)
-        s->ops->yield(s, v);
+    sched_op_yield(s, v);
     spin_unlock_irqrestore(l, flags);
     sched_raise(smp_processor_id());
 }
@@ -320,17 +313,9 @@ void vcpu_migrate_paused(struct vcpu *v)
                 v->domain->domain_id, v->vcpu_id);
         v->cpu_hard_affinity = s->cpus;
     }
-    unsigned old = v->processor, new = old;
+    unsigned old = v->processor, new = sched_op_pick_cpu(s, v);
     unsigned long flags;
 
-    if (s->ops->pick_cpu) {
-        new = s->ops->pick_cpu(s, v);
-    } else if (!cpumask_test(&v->cpu_hard_affinity, old) || !cpumask_test(&s->cpus, old)) {
-        cpumask_t ok = cpumask_and(&v->cpu_hard_affinity, &s->cpus);
-        ok = cpumask_and(&ok, &cpu_online_map);
-        if (!cpumask_empty(&ok))
-            new = cpumask_first(&ok);
-    }
     if (new == old)
         return;
     /* Both locks, in CPU order. */
@@ -384,9 +369,9 @@ int sched_init_domain(struct domain *d)
     if (!d->cpupool)
         d->cpupool = cpupool0;
     s = dom_scheduler(d);
-    d->sched_priv = s->ops->alloc_domdata ? s->ops->alloc_domdata(s, d) : NULL;
-    if (s->ops->alloc_domdata && !d->sched_priv)
-        return -ENOMEM;
+    int rc = sched_op_alloc_domdata(s, d);
+    if (rc < 0)
+        return rc;
     d->cpupool->n_domains++;
     return 0;
 }
@@ -397,9 +382,7 @@ void sched_destroy_domain(struct domain *d)
     if (!d->cpupool)
         return;
     s = dom_scheduler(d);
-    if (s->ops->free_domdata && d->sched_priv)
-        s->ops->free_domdata(s, d->sched_priv);
-    d->sched_priv = NULL;
+    sched_op_free_domdata(s, d);
     d->cpupool->n_domains--;
 }
 
@@ -416,16 +399,12 @@ int sched_alloc_vcpu(struct vcpu *v, unsigned cpu)
         v->cpu_hard_affinity = s->cpus;
     if (cpumask_empty(&v->cpu_soft_affinity))
         v->cpu_soft_affinity = s->cpus;
-    if (s->ops->alloc_vdata) {
-        v->sched_priv = s->ops->alloc_vdata(s, v, v->domain->sched_priv);
-        if (!v->sched_priv)
-            return -ENOMEM;
-    }
-    if (s->ops->insert_vcpu) {
-        spin_lock_irqsave(sched_lock(cpu), flags);
-        s->ops->insert_vcpu(s, v);
-        spin_unlock_irqrestore(sched_lock(cpu), flags);
-    }
+    int rc = sched_op_alloc_vdata(s, v);
+    if (rc < 0)
+        return rc;
+    spin_lock_irqsave(sched_lock(cpu), flags);
+    sched_op_insert_vcpu(s, v);
+    spin_unlock_irqrestore(sched_lock(cpu), flags);
     return 0;
 }
 
@@ -444,13 +423,10 @@ void sched_free_vcpu(struct vcpu *v)
     spinlock_t *l = vcpu_schedule_lock_irqsave(v, &flags);
 
     ASSERT(!v->is_running);
-    s->ops->sleep(s, v);
-    if (s->ops->remove_vcpu)
-        s->ops->remove_vcpu(s, v);
+    sched_op_sleep(s, v);
+    sched_op_remove_vcpu(s, v);
     spin_unlock_irqrestore(l, flags);
-    if (s->ops->free_vdata && v->sched_priv)
-        s->ops->free_vdata(s, v->sched_priv);
-    v->sched_priv = NULL;
+    sched_op_free_vdata(s, v);
 }
 
 void sched_destroy_vcpu(struct vcpu *v)
@@ -463,7 +439,7 @@ int sched_adjust(struct domain *d, struct domctl_scheduler_op *op)
     struct scheduler *s = dom_scheduler(d);
     if (op->sched_id != s->ops->sched_id)
         return -EINVAL;                 /* parameters of another policy than the pool's */
-    return s->ops->adjust ? s->ops->adjust(s, d, op) : -ENOSYS;
+    return sched_op_adjust(s, d, op);
 }
 
 const char *sched_name(void)
@@ -492,12 +468,14 @@ bool sched_ops_complete(const struct sched_ops *o)
     return !missing;
 }
 
-/* pCPU cpu joins pool 0 as it starts, with its idle vCPU. */
+/* pCPU cpu joins pool 0 as it starts (on itself), with its idle vCPU. alloc_pdata
+ * runs under the pCPU's own lock, as when it joins a pool later (cpupool.c). */
 void sched_init_cpu(unsigned cpu, struct vcpu *idle)
 {
     struct sched_resource *sr = &sched_resources[cpu];
     struct percpu *pc = per_cpu(cpu);
     struct scheduler *s = &cpupool0->sched;
+    unsigned long flags;
 
     spin_lock_init(&sr->_lock);
     sr->lock = &sr->_lock;
@@ -507,14 +485,24 @@ void sched_init_cpu(unsigned cpu, struct vcpu *idle)
     idle->processor = cpu;
     idle->is_running = true;
     idle->runstate.state = RUNSTATE_running;
+    spin_lock_irqsave(&sr->_lock, flags);
     sr->sched = s;
-    sr->priv = s->ops->alloc_pdata(s, cpu);
+    sr->priv = sched_op_alloc_pdata(s, cpu);    /* may redirect sr->lock */
     if (!sr->priv)
         panic("sched: no memory for CPU%u's scheduler data", cpu);
     cpumask_set(&s->cpus, cpu);
+    spin_unlock_irqrestore(&sr->_lock, flags);
 }
 
-struct cpupool *cpupool_create_boot(const struct sched_ops *o);
+/* Pool 0, run by o: refused (-EINVAL, with the log saying why) if o lacks a required
+ * op. The host testbed starts every run here, with the policy under test. */
+int sched_init_policy(const struct sched_ops *o)
+{
+    if (!sched_ops_complete(o))
+        return -EINVAL;
+    cpupool0 = cpupool_create_boot(o);
+    return 0;
+}
 
 /* Chooses pool 0's policy; CPUs join with sched_init_cpu() as they start. */
 void sched_init(void)
@@ -532,6 +520,7 @@ void sched_init(void)
             panic("sched: no usable scheduler among those registered");
         pr_err("sched: falling back to '%s'\n", o->name);
     }
-    cpupool0 = cpupool_create_boot(o);
+    if (sched_init_policy(o) < 0)
+        panic("sched: '%s' refused", o->name);
     pr_info("sched: '%s' (%s); %u policies available\n", o->name, o->desc, n);
 }

@@ -22,13 +22,11 @@
 #include <hvlab/time.h>
 #include <hvlab/xmalloc.h>
 #include <public/sysctl.h>
-#include "private.h"
+#include "ops.h"
 
 static spinlock_t cpupool_lock = SPIN_LOCK_UNLOCKED;
 static struct cpupool *pools;           /* sorted by id */
 static unsigned next_pool_id;
-
-bool sched_ops_complete(const struct sched_ops *o);
 
 static struct cpupool *cpupool_new(const struct sched_ops *o, const char *name)
 {
@@ -38,7 +36,7 @@ static struct cpupool *cpupool_new(const struct sched_ops *o, const char *name)
     p->id = next_pool_id++;
     fmt_snprintf(p->name, sizeof(p->name), "%s", name);
     p->sched.ops = o;
-    if (o->init(&p->sched)) {
+    if (sched_op_init(&p->sched)) {
         xfree(p);
         return NULL;
     }
@@ -93,8 +91,7 @@ static void cpupool_detach_here(void *arg)
     void *pd = sr->priv;
     sr->priv = NULL;
     spin_unlock(old);
-    if (s->ops->free_pdata)
-        s->ops->free_pdata(s, pd, cpu);
+    sched_op_free_pdata(s, pd, cpu);
     *rc = 0;
 }
 
@@ -106,7 +103,7 @@ static void cpupool_attach_here(void *arg)
 
     spin_lock(&sr->_lock);
     sr->sched = &p->sched;
-    sr->priv = p->sched.ops->alloc_pdata(&p->sched, cpu);   /* may redirect sr->lock */
+    sr->priv = sched_op_alloc_pdata(&p->sched, cpu);    /* may redirect sr->lock */
     cpumask_set(&p->sched.cpus, cpu);
     spin_unlock(&sr->_lock);
 }
@@ -234,8 +231,7 @@ static long cpupool_op_locked(struct sysctl_cpupool_op *op)
                 *pp = p->next;
                 break;
             }
-        if (p->sched.ops->deinit)
-            p->sched.ops->deinit(&p->sched);
+        sched_op_deinit(&p->sched);
         xfree(p);
         return 0;
     case CPUPOOL_OP_info:
@@ -264,6 +260,32 @@ static long cpupool_op_locked(struct sysctl_cpupool_op *op)
     }
     }
     return -ENOSYS;
+}
+
+/* The end of a host testbed run (tests/sched/sim.c): the hypervisor never tears its
+ * pools down, but a test must see every allocation of a policy returned, and the next
+ * run start from no pool. Every pCPU (idle, no domain left) leaves its pool on itself,
+ * as cpupool_rm_cpu does it; then each pool is deinitialised and freed. */
+void cpupool_teardown(void)
+{
+    while (pools) {
+        struct cpupool *p = pools;
+        unsigned cpu;
+        for_each_cpu(cpu, &p->sched.cpus) {
+            cpumask_t one = { { 0 } };
+            int rc;
+            cpumask_set(&one, cpu);
+            cpumask_clear(&p->sched.cpus, cpu);
+            on_cpus(&one, cpupool_detach_here, &rc);
+            if (rc < 0)
+                panic("cpupool: CPU%u still busy at teardown", cpu);
+        }
+        pools = p->next;
+        sched_op_deinit(&p->sched);
+        xfree(p);
+    }
+    next_pool_id = 0;
+    cpupool0 = NULL;
 }
 
 /* Creating a domain in a pool (domctl createdomain's cpupool field). */

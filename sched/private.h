@@ -8,7 +8,10 @@
  * (sr->lock) in alloc_pdata, so that "the lock of v->processor" guards its queue. A
  * vCPU's `processor` changes only with the locks of both the old and the new pCPU
  * held. Ops run with interrupts disabled and must not sleep or allocate, except the
- * alloc_ and free_ ops, which run with no scheduler lock held. */
+ * alloc_ and free_ ops, which may allocate and run with no scheduler lock held, but
+ * for alloc_pdata (see it). The core calls every op through sched/ops.h, which gives
+ * optional ops their default and ASSERTs the lock each op is promised; the host
+ * testbed also checks, around every op, that exactly those locks are held. */
 #ifndef HVLAB_SCHED_PRIVATE_H
 #define HVLAB_SCHED_PRIVATE_H
 
@@ -50,7 +53,11 @@ struct sched_ops {
     int (*init)(struct scheduler *s);
     void (*deinit)(struct scheduler *s);
     /* Required. Per-pCPU data, and taking the pCPU into the instance (may redirect
-     * sr->lock to a shared lock). Called on the pCPU's behalf, from any CPU. */
+     * sr->lock to a shared lock). Called on the pCPU itself, interrupts off, with
+     * its own default lock (&sched_res(cpu)->_lock, where sr->lock points) held and
+     * the pCPU not yet in s->cpus: as it starts (sched_init_cpu) and when it joins a
+     * pool (cpupool_attach_here). It may allocate and may take the instance's own
+     * locks (they nest inside that one); the only scheduler lock held is that one. */
     void *(*alloc_pdata)(struct scheduler *s, unsigned cpu);
     void (*free_pdata)(struct scheduler *s, void *pd, unsigned cpu);
     /* Per-domain and per-vCPU data; NULL ops mean "no such data". */
@@ -87,8 +94,12 @@ struct sched_ops {
                                      struct vcpu *prev, s_time_t now);
     /* Optional. After prev has left `cpu` (context switch done), its lock held. */
     void (*context_saved)(struct scheduler *s, struct vcpu *prev);
-    /* Optional. The pCPU v should be placed on now (affinity changes, new vCPUs);
-     * must return a CPU in v's hard affinity and in the instance. */
+    /* Optional. The pCPU v should be placed on now (affinity changes, pool changes,
+     * a pCPU leaving the pool); must return a CPU in v's hard affinity and in the
+     * instance. Called from vcpu_migrate_paused, on any CPU, with NO scheduler lock
+     * held (it may read per-pCPU state racily, or take locks itself): v is neither
+     * running nor queued (paused, or just switched out with VPF_migrating). Without
+     * it v stays on its pCPU if allowed, else goes to the first allowed one. */
     unsigned (*pick_cpu)(struct scheduler *s, struct vcpu *v);
     /* Optional. Get or set per-domain parameters (DOMCTL_scheduler_op). */
     int (*adjust)(struct scheduler *s, struct domain *d, struct domctl_scheduler_op *op);
@@ -126,9 +137,14 @@ extern struct cpupool *cpupool0;
 
 /* sched/core.c, for sched/cpupool.c */
 const struct sched_ops *sched_find(const char *name);
+bool sched_ops_complete(const struct sched_ops *o);     /* logs what is missing */
+int sched_init_policy(const struct sched_ops *o);
 int sched_alloc_vcpu(struct vcpu *v, unsigned cpu);
 void sched_free_vcpu(struct vcpu *v);
 void vcpu_migrate_paused(struct vcpu *v);
+/* sched/cpupool.c, for sched/core.c */
+struct cpupool *cpupool_create_boot(const struct sched_ops *o);
+void cpupool_teardown(void);
 
 /* Registration: one line at the end of the policy's file. */
 #define REGISTER_SCHEDULER(ops_)                                               \

@@ -6,6 +6,14 @@
 #include <hvlab/domain.h>
 
 void sched_init(void);                         /* BSP, after SMP bring-up */
+/* Each pCPU as it starts, on itself: joins pool 0 with its idle vCPU. */
+void sched_init_cpu(unsigned cpu, struct vcpu *idle);
+/* Arch: saves prev's state, loads next's; called by the core's schedule() with
+ * interrupts off and returns on next's stack (core/arch/x86/context.c; the host
+ * testbed's fake arch in tests/sched/fake_arch.c). */
+void context_switch(struct vcpu *prev, struct vcpu *next);
+/* Arch, first thing on the new vCPU's stack after a switch: prev's state is saved. */
+void sched_context_saved(struct vcpu *prev);
 int sched_init_vcpu(struct vcpu *v, unsigned cpu);
 void sched_destroy_vcpu(struct vcpu *v);
 int sched_init_domain(struct domain *d);

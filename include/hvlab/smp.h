@@ -104,6 +104,10 @@ void smp_ap_start(void);                      /* AP entry from boot.S */
  * deadlock against a CPU calling on_cpus at the same time). */
 void on_cpus(const cpumask_t *mask, void (*fn)(void *), void *arg);
 
+/* One turn of a busy wait for another pCPU to act (a vCPU to leave its pCPU): a
+ * pause hint here; the host testbed's fake arch runs the next simulated event. */
+void cpu_wait_for_others(void);
+
 /* core/arch/x86/apic.c */
 void ipi_send_one(unsigned cpu, unsigned vector);
 void ipi_send_mask(const cpumask_t *mask, unsigned vector);

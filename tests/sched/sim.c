@@ -1,7 +1,8 @@
-/* The discrete-event simulator around the core mirror: set-up and tear-down of the
+/* The discrete-event simulator around the real core: set-up and tear-down of the
  * machine and the policy, the event loop, and the toolstack's operations (domains,
- * pools, affinity, parameters). Accounting and audits are in simstats.c; the model
- * is described in sim.h. */
+ * pools, affinity, parameters), each done as the hypervisor does it, by calling the
+ * core's own entry points. Accounting and audits are in simstats.c; the model is
+ * described in sim.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <hvlab/panic.h>
 #include <hvlab/sched.h>
 #include <hvlab/timer.h>
+#include <public/sysctl.h>
 #include "sim.h"
 
 #define MAX_SHOWN_VIOLATIONS 10
@@ -18,13 +20,13 @@ struct sim sim;
 
 /* ---- policies ---- */
 
-extern const struct sched_ops *const __start_sim_policies[] __attribute__((weak));
-extern const struct sched_ops *const __stop_sim_policies[] __attribute__((weak));
+/* The bounds of ".schedulers" (tests/sched/sections.ld), as sched/core.c reads them. */
+extern const struct sched_ops *const __schedulers_start[], *const __schedulers_end[];
 
 const struct sched_ops *sim_policy_nth(unsigned i)
 {
-    size_t n = (size_t)(__stop_sim_policies - __start_sim_policies);
-    return __start_sim_policies && i < n ? __start_sim_policies[i] : NULL;
+    size_t n = (size_t)(__schedulers_end - __schedulers_start);
+    return i < n ? __schedulers_start[i] : NULL;
 }
 
 const struct sched_ops *sim_policy_find(const char *name)
@@ -86,21 +88,16 @@ bool sim_init(const struct sched_ops *ops, const struct sim_config *cfg)
         sim.waste_since[c] = -1;
     sim.next_domid = 1;
 
-    sim_core_reset();
+    sim_ops_reset();
     sim_machine_init();
     sim_set_cpu(0, true);
-    if (sim_pool_init(&sim.pools[0], ops, "Pool-0") != 0) {
-        sim_machine_fini();
+    if (sched_init_policy(sim_ops_wrap(ops)) < 0) {
+        sim_arch_fini();
         free(sim.heap);
         return false;
     }
     sim.nr_pools = 1;
-    cpupool0 = &sim.pools[0];
-    for (unsigned c = 0; c < sim.nr_cpus; c++) {   /* the BSP, then each AP */
-        sim_sched_init_cpu(c);
-        cpumask_set(&cpu_online_map, c);
-        nr_cpus_online++;
-    }
+    sim_arch_start_cpus();              /* the BSP, then each AP */
     timer_init(&sim.audit, sim_audit, NULL, 0);
     if (sim.cfg.audit_period > 0)
         timer_set(&sim.audit, sim.cfg.audit_period);
@@ -113,12 +110,10 @@ void sim_fini(void)
         if (sim.doms[i])
             sim_domain_destroy(sim.doms[i]);
     timer_stop(&sim.audit);
+    cpupool_teardown();
     for (unsigned c = 0; c < sim.nr_cpus; c++)
         timer_stop(&sim.kick[c]);
-    for (unsigned i = 0; i < sim.nr_pools; i++)
-        sim_pool_fini(&sim.pools[i]);
-    sim_cpus_fini();
-    sim_machine_fini();
+    sim_arch_fini();
     free(sim.heap);
     free(sim.doms);
     free(sim.vcpus);
@@ -141,7 +136,8 @@ void sim_run_until(s_time_t end)
             continue;
         }
         sim_set_cpu(t->cpu, false);
-        if (sim.cfg.time_ops && t != &sim.kick[t->cpu] && !sim_core_timer(t) && !wl_timer(t)) {
+        if (sim.cfg.time_ops && !sim_kick_timer(t) && t != &sched_res(t->cpu)->s_timer &&
+            !wl_timer(t)) {
             uint64_t t0 = __rdtsc();    /* one of the policy's own timers */
             t->fn(t->data);
             sim.timer_ticks += __rdtsc() - t0;
@@ -243,22 +239,17 @@ void sim_domain_start(struct sim_dom *sd)
 
 void sim_domain_pause(struct sim_dom *sd)
 {
-    struct vcpu *v;
-    __atomic_add_fetch(&sd->d.pause_count, 1, __ATOMIC_SEQ_CST);
-    for_each_vcpu(&sd->d, v)
-        vcpu_sleep_sync(v);
+    sim_set_cpu(0, true);
+    domain_pause_by_controller(&sd->d);
+    sim_control_done();
 }
 
 void sim_domain_unpause(struct sim_dom *sd)
 {
-    struct vcpu *v;
-    if (sd->d.pause_count == 0)
-        return;
-    if (sd->d.state == DOMSTATE_created)
-        sd->d.state = DOMSTATE_active;
-    if (__atomic_sub_fetch(&sd->d.pause_count, 1, __ATOMIC_SEQ_CST) == 0)
-        for_each_vcpu(&sd->d, v)
-            vcpu_wake(v);
+    sim_set_cpu(0, true);
+    if (sd->d.pause_count)
+        domain_unpause_by_controller(&sd->d);
+    sim_control_done();
 }
 
 /* domain_destroy: pause every vCPU (off its pCPU), then vcpu_destroy each. */
@@ -290,107 +281,55 @@ void sim_domain_destroy(struct sim_dom *sd)
     free(sd);
 }
 
-/* ---- CPU pools (sched/cpupool.c) ---- */
+/* ---- CPU pools: sysctl CPUPOOL_OP_*, as dom0 calls it ---- */
+
+static long pool_op(struct sysctl_cpupool_op *op)
+{
+    sim_set_cpu(0, true);
+    sim.in_pool_op = true;              /* vCPUs move while events run: audits wait */
+    long rc = cpupool_op(op);
+    sim.in_pool_op = false;
+    sim_control_done();
+    return rc;
+}
 
 struct cpupool *sim_pool_create(const struct sched_ops *ops)
 {
-    if (sim.nr_pools == SIM_MAX_POOLS)
+    struct sysctl_cpupool_op op = { .op = CPUPOOL_OP_create };
+    snprintf(op.name, sizeof(op.name), "Pool-%u", sim.nr_pools);
+    snprintf(op.sched_name, sizeof(op.sched_name), "%s", ops->name);
+    if (pool_op(&op) < 0)
         return NULL;
-    struct cpupool *p = &sim.pools[sim.nr_pools];
-    char name[16];
-    snprintf(name, sizeof(name), "Pool-%u", sim.nr_pools);
-    sim_set_cpu(0, true);
-    if (sim_pool_init(p, ops, name) != 0)
-        return NULL;
-    p->id = sim.nr_pools++;
+    struct cpupool *p = cpupool_by_id(op.cpupool_id);
+    p->sched.ops = sim_ops_wrap(p->sched.ops);  /* no pCPU yet: no op called since init */
+    sim.nr_pools++;
     return p;
 }
 
 int sim_pool_rm_cpu(struct cpupool *p, unsigned cpu)
 {
-    int rc = -EAGAIN;
-
-    sim_set_cpu(0, true);
-    if (cpu >= sim.nr_cpus || !cpumask_test(&p->sched.cpus, cpu))
-        return -EINVAL;
-    if (cpumask_weight(&p->sched.cpus) == 1 && p->n_domains)
-        return -EBUSY;                  /* its domains would have nowhere to run */
-    if (cpu == 0)
-        return -EBUSY;                  /* the caller (dom0) runs there */
-    cpumask_clear(&p->sched.cpus, cpu);
-    sim.in_pool_op = true;              /* pausing a vCPU below runs events: audits wait */
-    for (unsigned i = 0; i < sim.nr_doms; i++) {
-        struct sim_dom *sd = sim.doms[i];
-        struct vcpu *v;
-        if (!sd || sd->d.cpupool != p)
-            continue;
-        for_each_vcpu(&sd->d, v) {
-            if (v->processor != cpu)
-                continue;
-            vcpu_pause(v);
-            vcpu_migrate_paused(v);
-            vcpu_unpause(v);
-        }
-    }
-    for (int tries = 0; rc == -EAGAIN && tries < 1000; tries++) {
-        sched_raise(cpu);
-        sim_run_for(MICROSECS(20));
-        sim_set_cpu(cpu, false);        /* on_cpus(cpupool_detach_here) */
-        rc = sim_cpu_detach(cpu);
-        sim_set_cpu(0, true);
-    }
-    sim.in_pool_op = false;
-    if (rc < 0)
-        cpumask_set(&p->sched.cpus, cpu);   /* never left: give it back */
-    return rc;
+    struct sysctl_cpupool_op op = { .op = CPUPOOL_OP_rmcpu, .cpupool_id = p->id, .cpu = cpu };
+    return (int)pool_op(&op);
 }
 
 int sim_pool_add_cpu(struct cpupool *p, unsigned cpu)
 {
-    sim_set_cpu(0, true);
-    if (cpu >= sim.nr_cpus || sched_res(cpu)->sched != NULL)
-        return -EBUSY;
-    sim_set_cpu(cpu, false);            /* on_cpus(cpupool_attach_here) */
-    sim_cpu_attach(cpu, p);
-    sim_set_cpu(0, true);
-    sched_raise(cpu);
-    return 0;
+    struct sysctl_cpupool_op op = { .op = CPUPOOL_OP_addcpu, .cpupool_id = p->id, .cpu = cpu };
+    return (int)pool_op(&op);
 }
 
 int sim_pool_move_domain(struct cpupool *to, struct sim_dom *sd)
 {
-    struct domain *d = &sd->d;
-    struct vcpu *v;
-    int rc = 0;
-
-    sim_set_cpu(0, true);
-    if (d->cpupool == to)
-        return 0;
-    if (cpumask_empty(&to->sched.cpus))
-        return -ENODEV;
-    sim_domain_pause(sd);
-    for_each_vcpu(d, v)
-        sched_free_vcpu(v);
-    sched_destroy_domain(d);
-    d->cpupool = to;
-    if ((rc = sched_init_domain(d)) == 0) {
-        for_each_vcpu(d, v) {
-            v->cpu_hard_affinity = to->sched.cpus;
-            v->cpu_soft_affinity = to->sched.cpus;
-            if ((rc = sched_alloc_vcpu(v, v->processor)) < 0)
-                break;
-            timer_migrate(&v->singleshot_timer, v->processor);
-            timer_migrate(&v->poll_timer, v->processor);
-        }
-    }
-    sim_domain_unpause(sd);
-    return rc;
+    struct sysctl_cpupool_op op = { .op = CPUPOOL_OP_movedomain, .cpupool_id = to->id,
+                                    .domid = sd->d.domain_id };
+    return (int)pool_op(&op);
 }
 
 int sim_adjust(struct sim_dom *sd, struct domctl_scheduler_op *op)
 {
     sim_set_cpu(0, true);
     int rc = sched_adjust(&sd->d, op);
+    sim_control_done();
     if (rc == 0 && op->cmd == SCHED_PARAMS_PUT) {
         if (op->sched_id == SCHED_ID_CREDIT || op->sched_id == SCHED_ID_CREDIT2)
             sd->throttled = op->u.credit.cap != 0;
@@ -403,30 +342,72 @@ int sim_adjust(struct sim_dom *sd, struct domctl_scheduler_op *op)
 int sim_set_affinity(struct sim_vcpu *sv, const cpumask_t *hard, const cpumask_t *soft)
 {
     sim_set_cpu(0, true);
-    return vcpu_set_affinity(&sv->v, hard, soft);
+    int rc = vcpu_set_affinity(&sv->v, hard, soft);
+    sim_control_done();
+    return rc;
 }
 
-void sim_vcpu_pause(struct sim_vcpu *sv) { sim_set_cpu(0, true); vcpu_pause(&sv->v); }
-void sim_vcpu_unpause(struct sim_vcpu *sv) { sim_set_cpu(0, true); vcpu_unpause(&sv->v); }
-void sim_kick(struct sim_vcpu *sv) { sim_set_cpu(0, true); vcpu_kick(&sv->v); }
+void sim_vcpu_pause(struct sim_vcpu *sv)
+{
+    sim_set_cpu(0, true);
+    vcpu_pause(&sv->v);
+    sim_control_done();
+}
 
-/* A hypercall of the running vCPU: on its pCPU, softirqs on the way back. */
-static bool as_guest(struct sim_vcpu *sv, void (*fn)(void))
+void sim_vcpu_unpause(struct sim_vcpu *sv)
+{
+    sim_set_cpu(0, true);
+    vcpu_unpause(&sv->v);
+    sim_control_done();
+}
+
+void sim_kick(struct sim_vcpu *sv)
+{
+    sim_set_cpu(0, true);
+    vcpu_kick(&sv->v);
+    sim_control_done();
+}
+
+/* A hypercall of the running vCPU: on its pCPU as `current`, softirqs on the way back. */
+static bool as_guest(struct sim_vcpu *sv, void (*fn)(void *), void *arg)
 {
     if (!sv->v.is_running)
         return false;
     sim_set_cpu(sv->v.processor, false);
-    fn();
+    fn(arg);
     sim_softirq();
     sim_set_cpu(0, true);
     return true;
 }
 
-static void guest_block(void)
+static void guest_yield(void *arg)
 {
+    (void)arg;
+    vcpu_yield_current();
+}
+
+static void guest_block(void *arg)
+{
+    (void)arg;
     __atomic_or_fetch(&current->pause_flags, 1UL << VPF_blocked, __ATOMIC_SEQ_CST);
     vcpu_block_current();
 }
 
-bool sim_guest_yield(struct sim_vcpu *sv) { return as_guest(sv, vcpu_yield_current); }
-bool sim_guest_block(struct sim_vcpu *sv) { return as_guest(sv, guest_block); }
+struct pin_self { const cpumask_t *hard; int rc; };
+
+static void guest_pin_self(void *arg)
+{
+    struct pin_self *p = arg;
+    p->rc = vcpu_set_affinity(current, p->hard, NULL);
+}
+
+bool sim_guest_yield(struct sim_vcpu *sv) { return as_guest(sv, guest_yield, NULL); }
+bool sim_guest_block(struct sim_vcpu *sv) { return as_guest(sv, guest_block, NULL); }
+
+bool sim_guest_pin_self(struct sim_vcpu *sv, const cpumask_t *hard, int *rc)
+{
+    struct pin_self p = { hard, 0 };
+    bool ran = as_guest(sv, guest_pin_self, &p);
+    *rc = p.rc;
+    return ran;
+}

@@ -1,10 +1,6 @@
-/* The rest of the hypervisor, as far as a policy and the core mirror reach into it:
- * per-CPU areas, soft timers, NOW(), the heap, printk, the topology, IPIs, current.
- *
- * Per-CPU: this_cpu() is `mov %gs:0`, so the GS base is pointed at the area of the
- * pCPU whose code is running (wrgsbase where the kernel allows it, else arch_prctl);
- * policy code that uses smp_processor_id() or this_cpu() runs unchanged. glibc on
- * x86-64 keeps TLS in FS, so GS is free.
+/* The rest of the hypervisor, as far as the core and a policy reach into it, beyond
+ * the arch (fake_arch.c): the topology, soft timers, NOW(), the heap, printk and the
+ * domain list.
  *
  * Interrupt masking, panic and the (disabled) trace emitters come from
  * tests/unit/host_stubs.c, which every host test links.
@@ -12,12 +8,8 @@
  * Timers: one queue for every pCPU, the core's own heap (core/lib/timerq.c) ordered
  * by (deadline, insertion): timer->cpu says on which pCPU the handler runs. Its
  * storage grows as needed. */
-#include <asm/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/auxv.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <hvlab/panic.h>
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
@@ -25,66 +17,8 @@
 #include <hvlab/xmalloc.h>
 #include "sim.h"
 
-#ifndef HWCAP2_FSGSBASE
-#define HWCAP2_FSGSBASE (1 << 1)
-#endif
-
-struct percpu *percpu_areas[NR_CPUS];
 struct topology topo;
-cpumask_t cpu_online_map;
-unsigned nr_cpus_online;
 struct domain *dom0, *dom_xen;
-/* ---- whose code runs ---- */
-
-static void set_gs(struct percpu *pc)
-{
-    static struct percpu *cur;
-    static int use_wrgsbase = -1;
-
-    if (cur == pc)
-        return;
-    if (use_wrgsbase < 0)
-        use_wrgsbase = !!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE);
-    if (use_wrgsbase)
-        __asm__ volatile("wrgsbase %0" :: "r"(pc) : "memory");
-    else if (syscall(SYS_arch_prctl, ARCH_SET_GS, pc) != 0)
-        panic("sim: cannot set the GS base (arch_prctl): this_cpu() needs it");
-    cur = pc;
-}
-
-void sim_set_cpu(unsigned cpu, bool control)
-{
-    sim.cpu = cpu;
-    sim.in_control = control;
-    set_gs(percpu_areas[cpu]);
-}
-
-struct vcpu *current_vcpu(void) { return this_cpu()->curr; }
-bool is_idle_vcpu(const struct vcpu *v) { return v->domain == NULL; }
-
-/* The kick IPI: the target pCPU runs its softirqs (at once, or after ipi_latency). */
-static void kick_fn(void *data) { (void)data; }
-
-void sim_ipi(unsigned cpu)
-{
-    struct timer *t = &sim.kick[cpu];
-    s_time_t when = sim.now + sim.cfg.ipi_latency;
-    if (!timer_is_queued(t) || t->expires > when)
-        timer_set(t, when);
-}
-
-void ipi_send_one(unsigned cpu, unsigned vector)
-{
-    (void)vector;                       /* a kick is all a policy can mean */
-    sim_ipi(cpu);
-}
-
-void ipi_send_mask(const cpumask_t *mask, unsigned vector)
-{
-    unsigned c;
-    for_each_cpu(c, mask)
-        ipi_send_one(c, vector);
-}
 
 /* ---- machine ---- */
 
@@ -100,29 +34,11 @@ void sim_machine_init(void)
         for (unsigned b = 0; b < nodes; b++)
             topo.distance[a][b] = a == b ? 10 : sim.cfg.remote_distance;
     }
-    cpu_online_map = (cpumask_t){ { 0 } };
-    nr_cpus_online = 0;
     for (unsigned c = 0; c < topo.nr_cpus; c++) {
-        struct percpu *pc = calloc(1, sizeof(*pc));
-        if (!pc)
-            panic("sim: no memory for CPU%u's area", c);
-        pc->self = pc;
-        pc->cpu = c;
-        pc->apic_id = c;
-        pc->node = c / per;
         topo.apic_id[c] = c;
         topo.cpu_node[c] = (uint8_t)(c / per);
-        percpu_areas[c] = pc;
-        timer_init(&sim.kick[c], kick_fn, NULL, c);
     }
-}
-
-void sim_machine_fini(void)
-{
-    for (unsigned c = 0; c < NR_CPUS; c++) {
-        free(percpu_areas[c]);
-        percpu_areas[c] = NULL;
-    }
+    sim_arch_init();
 }
 
 /* ---- time and timers ---- */
@@ -214,6 +130,12 @@ void vprintk(enum log_level lvl, const char *fmt, va_list ap)
     static int verbose = -1;
     if (verbose < 0)
         verbose = getenv("SIM_VERBOSE") && *getenv("SIM_VERBOSE") == '1';
+    if (lvl <= LOG_ERR) {               /* kept for the tests of the core's refusals */
+        va_list aq;
+        va_copy(aq, ap);
+        vsnprintf(sim.last_error, sizeof(sim.last_error), fmt, aq);
+        va_end(aq);
+    }
     if (lvl > LOG_ERR && !verbose)
         return;
     printf("    [%lld.%06lld] ", (long long)(sim.now / 1000000000),

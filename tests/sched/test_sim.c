@@ -2,8 +2,13 @@
  * queue under one lock that every pCPU's lock pointer is redirected to. First the
  * accounting (run time, jobs, misses, latency, decision cost, away time, migrations,
  * determinism) against numbers worked out by hand; then the checkers, by switching
- * the toy into one bug at a time and checking that the simulator notices. */
+ * the toy into one bug at a time and checking that the simulator notices; then the
+ * core's side of the policy contract (sched/private.h, sched/ops.h): a policy missing
+ * a required op is refused by name, and alloc_pdata and pick_cpu are called with
+ * exactly the locks their rules promise, which the wrappers check. */
 #include "simtest.h"
+#include <stddef.h>
+#include "../../sched/ops.h"
 
 #include <hvlab/panic.h>
 #include <hvlab/xmalloc.h>
@@ -22,9 +27,14 @@ static struct fifo_v *fv(const struct vcpu *v) { return v->sched_priv; }
 
 static int fifo_init(struct scheduler *s) { (void)s; list_init(&fifo_q); spin_lock_init(&fifo_lock); return 0; }
 
+/* What the locking rules promise alloc_pdata and pick_cpu, seen from inside them. */
+static unsigned pdata_calls, pdata_bad, pick_calls, pick_locked;
+
 static void *fifo_alloc_pdata(struct scheduler *s, unsigned cpu)
 {
-    (void)s;
+    pdata_calls++;
+    pdata_bad += !spin_is_locked(&sched_res(cpu)->_lock) || cpumask_test(&s->cpus, cpu) ||
+                 smp_processor_id() != cpu;
     if (bug != BUG_LOCK)
         sched_res(cpu)->lock = &fifo_lock;
     return xzalloc(8);
@@ -101,13 +111,25 @@ static struct task_slice fifo_do_schedule(struct scheduler *s, unsigned cpu,
     return (struct task_slice){ NULL, -1 };
 }
 
+/* The core's default placement, spelled out, and a count of the locks held. */
+static unsigned fifo_pick_cpu(struct scheduler *s, struct vcpu *v)
+{
+    pick_calls++;
+    for (unsigned c = 0; c < sim.nr_cpus; c++)
+        pick_locked += sched_res(c)->lock && spin_is_locked(sched_lock(c));
+    cpumask_t ok = cpumask_and(&v->cpu_hard_affinity, &s->cpus);
+    return cpumask_test(&ok, v->processor) || cpumask_empty(&ok) ? v->processor
+                                                                 : cpumask_first(&ok);
+}
+
 static const struct sched_ops fifo_ops = {
     .name = "fifo", .desc = "test toy: one global FIFO",
     .init = fifo_init, .alloc_pdata = fifo_alloc_pdata, .free_pdata = fifo_free_pdata,
     .alloc_vdata = fifo_alloc_vdata, .free_vdata = fifo_free_vdata,
     .wake = fifo_wake, .sleep = fifo_sleep, .do_schedule = fifo_do_schedule,
+    .pick_cpu = fifo_pick_cpu,
 };
-SIM_REGISTER_POLICY(fifo_ops);
+REGISTER_SCHEDULER(fifo_ops);
 
 static bool start(unsigned nodes, unsigned per, enum fifo_bug b, s_time_t cost)
 {
@@ -273,15 +295,100 @@ static void catches_bugs(void)
     CHECK_EQ(violations_of(BUG_NONE), 0);
 }
 
+/* ---- the core's side of the contract ---- */
+
+/* Each required op missing in turn: the core refuses the policy, naming the op. */
+static const struct { const char *op; size_t off; } required_ops[] = {
+    { "init", offsetof(struct sched_ops, init) },
+    { "alloc_pdata", offsetof(struct sched_ops, alloc_pdata) },
+    { "wake", offsetof(struct sched_ops, wake) },
+    { "sleep", offsetof(struct sched_ops, sleep) },
+    { "do_schedule", offsetof(struct sched_ops, do_schedule) },
+};
+
 static void refuses_incomplete(void)
 {
-    struct sched_ops o = fifo_ops;
     struct sim_config c = { .nr_nodes = 1, .cpus_per_node = 1 };
-    o.do_schedule = NULL;
-    CHECK(!sim_init(&o, &c));
+    for (size_t i = 0; i < ARRAY_SIZE(required_ops); i++) {
+        struct sched_ops o = fifo_ops;
+        char want[64];
+        memset((char *)&o + required_ops[i].off, 0, sizeof(o.init));
+        snprintf(want, sizeof(want), "has no %s op: refused", required_ops[i].op);
+        bool ok = sim_init(&o, &c);
+        CHECK(!ok);
+        if (!strstr(sim.last_error, want))
+            printf("  without %s: last error \"%s\", wanted \"%s\"\n", required_ops[i].op,
+                   sim.last_error, want);
+        CHECK(strstr(sim.last_error, want) != NULL);
+        if (ok)
+            sim_fini();
+    }
     c.cpus_per_node = NR_CPUS + 1;
     CHECK(!sim_init(&fifo_ops, &c));
     CHECK(sim_policy_find("fifo") == &fifo_ops);
+}
+
+/* alloc_pdata: on its pCPU, that pCPU's own lock held, not yet in the pool, at boot
+ * and when a pCPU joins a pool; pick_cpu: no scheduler lock held, whether a toolstack
+ * pins, a pool loses a pCPU or a domain changes pools. */
+static void lock_rules_hold(void)
+{
+    pdata_calls = pdata_bad = pick_calls = pick_locked = 0;
+    if (!start(1, 3, BUG_NONE, 0))
+        return;
+    struct sim_dom *d = sim_domain_create("d", 3, NUMA_NO_NODE, wl_bursty());
+    cpumask_t c2 = cpumask_from_u64(4);
+    sim_domain_start(d);
+    sim_run_for(MILLISECS(15));
+    CHECK_EQ(sim_set_affinity(sim_dv(d, 0), &c2, NULL), 0);
+    struct cpupool *p = sim_pool_create(&fifo_ops);
+    CHECK(p != NULL);
+    CHECK_EQ(sim_pool_rm_cpu(cpupool0, 2), 0);
+    CHECK(p && sim_pool_add_cpu(p, 2) == 0);
+    CHECK(p && sim_pool_move_domain(p, d) == 0);
+    sim_run_for(MILLISECS(100));
+    printf("  alloc_pdata called %u times (%u outside its rule), pick_cpu %u times (%u "
+           "locks held)\n", pdata_calls, pdata_bad, pick_calls, pick_locked);
+    CHECK_EQ(pdata_calls, 4);
+    CHECK_EQ(pdata_bad, 0);
+    CHECK(pick_calls >= 2);
+    CHECK_EQ(pick_locked, 0);
+    CHECK_EQ(sim.violations, 0);
+    sim_fini();
+}
+
+/* A caller breaking the rules is stopped at the call: the wrappers' ASSERTs in the
+ * core (wake and alloc_pdata without their lock) and the testbed (pick_cpu with one). */
+static struct sim_dom *rules_dom(void)
+{
+    start(1, 2, BUG_NONE, 0);
+    return sim_domain_create("d", 1, NUMA_NO_NODE, wl_cpu());
+}
+
+static void wake_unlocked(void)
+{
+    struct sim_dom *d = rules_dom();
+    sched_op_wake(&cpupool0->sched, &sim_dv(d, 0)->v);
+}
+
+static void alloc_pdata_unlocked(void)
+{
+    rules_dom();
+    sched_op_alloc_pdata(&cpupool0->sched, 1);
+}
+
+static void pick_locked_caller(void)
+{
+    struct sim_dom *d = rules_dom();
+    spin_lock(sched_lock(1));
+    vcpu_migrate_paused(&sim_dv(d, 0)->v);
+}
+
+static void lock_rules_checked(void)
+{
+    CHECK(unit_panics(wake_unlocked));
+    CHECK(unit_panics(alloc_pdata_unlocked));
+    CHECK(unit_panics(pick_locked_caller));
 }
 
 static const struct unit_case cases[] = {
@@ -293,5 +400,7 @@ static const struct unit_case cases[] = {
     { "deterministic", deterministic },
     { "catches_bugs", catches_bugs },
     { "refuses_incomplete", refuses_incomplete },
+    { "lock_rules_hold", lock_rules_hold },
+    { "lock_rules_checked", lock_rules_checked },
 };
 UNIT_MAIN(cases)

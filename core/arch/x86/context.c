@@ -15,7 +15,6 @@
 
 struct vcpu *switch_stack(struct vcpu *prev, uintptr_t *prev_rsp, uintptr_t next_rsp);
 void vcpu_first_entry(void);
-void sched_context_saved(struct vcpu *prev);
 void pv_vcpu_switched_in(struct vcpu *v);
 void context_switch_finish(struct vcpu *prev);
 extern paddr_t idle_pml4_pa;
