@@ -14,11 +14,15 @@
  * time), periods 0..N-1 each begin with a wake-up, and the task exits after waking
  * at the next period start (N, or later if the last work was late), so a trace
  * covers all N whole.
+ * It also counts, as `unblocked`, the periods whose work was done in time but that
+ * ended before the vCPU got to block (preempted between its work and its sleep): from
+ * outside, as in the trace analysis and in rtds, such a vCPU still wanted the CPU at
+ * the boundary, so they may count the period as short although no work was late.
  * Command line: period_us=P (default 1000), periods=N (default 100), work_us=W
  * (default 0).
  * Result: "result bench=sleeper dom=D periods=N period_us=P lat_avg_ns=A
- * lat_max_ns=M lat_min_ns=m run_ns=R work_us=W work_run_ns=X misses=K dropped=J"
- * (R: time running over the N periods, from the runstate; X: of that, the time spent
+ * lat_max_ns=M lat_min_ns=m run_ns=R work_us=W work_run_ns=X misses=K dropped=J
+ * unblocked=U" (R: time running over the N periods, from the runstate; X: of that, the time spent
  * in the work, so X / (N - J) is the work per period; J of the K misses dropped). */
 #include <guest.h>
 
@@ -89,6 +93,8 @@ int main(const struct start_info *si)
     uint64_t periods = guest_arg_uint("periods", 100);
     uint64_t work_us = guest_arg_uint("work_us", 0);
     uint64_t sum = 0, max = 0, min = UINT64_MAX, misses = 0, dropped = 0, work_ns = 0;
+    uint64_t unblocked = 0;
+    bool in_time = false;                       /* the last period's work ended in time */
     struct work_rate rate = { 0, 0 };
     struct vcpu_runstate_info rs0, rs1;
     struct periodic p;
@@ -101,8 +107,17 @@ int main(const struct start_info *si)
     p.next_ns = first_active_ns();                      /* period 0 */
     vcpu_runstate(smp_vcpu_id(), &rs0);
     for (uint64_t i = 0; i < periods; i++) {
-        uint64_t deadline = periodic_wait(&p);
-        uint64_t lat = guest_now_ns() - deadline;
+        struct vcpu_runstate_info w0, w1;
+        uint64_t deadline;
+        uint64_t lat;
+
+        vcpu_runstate(smp_vcpu_id(), &w0);
+        deadline = periodic_wait(&p);
+        vcpu_runstate(smp_vcpu_id(), &w1);
+        lat = guest_now_ns() - deadline;
+        if (in_time && w1.time[RUNSTATE_blocked] == w0.time[RUNSTATE_blocked])
+            unblocked++;                        /* never blocked across the boundary */
+        in_time = false;
 
         sum += lat;
         max = MAX(max, lat);
@@ -119,6 +134,8 @@ int main(const struct start_info *si)
             work_ns += running_ns() - r0;
             if (guest_now_ns() > p.next_ns)     /* the next period has begun */
                 misses++;
+            else
+                in_time = true;
         }
     }
     vcpu_runstate(smp_vcpu_id(), &rs1);
@@ -127,12 +144,13 @@ int main(const struct start_info *si)
     sleep_until(p.next_ns);             /* ...is where the trace's count of periods ends */
     printf("result bench=sleeper dom=%u periods=%llu period_us=%llu lat_avg_ns=%llu "
            "lat_max_ns=%llu lat_min_ns=%llu run_ns=%llu work_us=%llu work_run_ns=%llu "
-           "misses=%llu dropped=%llu\n",
+           "misses=%llu dropped=%llu unblocked=%llu\n",
            si->domid, (unsigned long long)periods, (unsigned long long)period_us,
            (unsigned long long)(sum / periods), (unsigned long long)max,
            (unsigned long long)min,
            (unsigned long long)(rs1.time[RUNSTATE_running] - rs0.time[RUNSTATE_running]),
            (unsigned long long)work_us, (unsigned long long)work_ns,
-           (unsigned long long)misses, (unsigned long long)dropped);
+           (unsigned long long)misses, (unsigned long long)dropped,
+           (unsigned long long)unblocked);
     return 0;
 }

@@ -11,7 +11,11 @@ credit2, rtds and numa, through the harness (deterministic mode, traced). Per po
   guest = trace     the periods the guest missed (work not done when the next period
                     began) = the periods the trace analysis calls short (less than the
                     budget while kept waiting); with work <= budget these are the same
-                    event seen from two sides
+                    event seen from two sides, but for one edge: a guest preempted
+                    after its work and before its sleep still wants the CPU at the
+                    boundary, so the trace may call the period short while no work
+                    was late; the guest counts those periods (`unblocked`), and the
+                    trace's count must lie between misses and misses + unblocked
   guest = rtds      under rtds, also = the misses rtds itself reported (TRC_RTDS_MISS)
 Last line: "rt agreement tests: N passed, N failed". HVLAB_JOBS: QEMUs at once (2).
 """
@@ -109,8 +113,9 @@ def checks_for(policy: str, s: dict) -> list[tuple[str, bool, str]]:
         (f"{policy}: the trace covers the guest's periods",
          g["periods"] <= rt["periods"] <= g["periods"] + 1,
          f"trace {rt['periods']} periods, guest {g['periods']} (+1 if its last work was late)"),
-        (f"{policy}: guest misses = trace short periods", g["misses"] == rt["periods_short"],
-         f"guest {g['misses']}, trace {rt['periods_short']}"),
+        (f"{policy}: trace short periods = guest misses (+ periods it had not blocked by the end of)",
+         g["misses"] <= rt["periods_short"] <= g["misses"] + g["unblocked"],
+         f"guest {g['misses']} misses, {g['unblocked']} unblocked; trace {rt['periods_short']}"),
     ]
     if policy == "rtds":
         out.append((f"{policy}: guest misses = rtds misses", g["misses"] == rtds,
