@@ -1,0 +1,258 @@
+/* Red-black tree: see <hvlab/rbtree.h>.
+ *
+ * Design: the textbook algorithm with parent pointers and NULL leaves (black).
+ * Invariants: the root is black, a red node has no red child, and every path from a
+ * node down to a NULL leaf crosses the same number of black nodes; so the height is
+ * at most 2 log2(n + 1). Insert descends by `less` (ties go right, which is what
+ * makes equals FIFO), links a red leaf and repairs red-red upward with recolourings
+ * and at most two rotations. Erase splices out the node or, with two children, its
+ * successor (which takes the node's place and colour), then repairs a missing black
+ * upward with at most three rotations. `first` is kept by both.
+ *
+ * Locking: none; see the header.
+ *
+ * Limitations: no augmented data (subtree sizes etc.); a search by key is the
+ * caller's descent over root/left/right. */
+#include <hvlab/rbtree.h>
+
+static bool rb_red(const struct rb_node *n) { return n && n->red; }
+
+/* Makes `to` take `from`'s place under from's parent (to may be NULL). */
+static void rb_replace(struct rb_tree *t, struct rb_node *from, struct rb_node *to)
+{
+    struct rb_node *p = from->parent;
+
+    if (!p)
+        t->root = to;
+    else if (p->left == from)
+        p->left = to;
+    else
+        p->right = to;
+    if (to)
+        to->parent = p;
+}
+
+/* x's right child takes x's place; x becomes its left child. */
+static void rb_rotate_left(struct rb_tree *t, struct rb_node *x)
+{
+    struct rb_node *y = x->right;
+
+    x->right = y->left;
+    if (y->left)
+        y->left->parent = x;
+    rb_replace(t, x, y);
+    y->left = x;
+    x->parent = y;
+}
+
+static void rb_rotate_right(struct rb_tree *t, struct rb_node *x)
+{
+    struct rb_node *y = x->left;
+
+    x->left = y->right;
+    if (y->right)
+        y->right->parent = x;
+    rb_replace(t, x, y);
+    y->right = x;
+    x->parent = y;
+}
+
+/* z is red and may have a red parent: push the violation up until it is gone. */
+static void rb_insert_repair(struct rb_tree *t, struct rb_node *z)
+{
+    struct rb_node *p, *g, *u;
+
+    while ((p = z->parent) && p->red) {
+        g = p->parent;                  /* p is red, so not the root */
+        if (p == g->left) {
+            u = g->right;
+            if (rb_red(u)) {            /* red uncle: recolour, go up two */
+                p->red = u->red = false;
+                g->red = true;
+                z = g;
+                continue;
+            }
+            if (z == p->right) {        /* inner grandchild: make it outer */
+                rb_rotate_left(t, p);
+                z = p;
+                p = z->parent;
+            }
+            p->red = false;
+            g->red = true;
+            rb_rotate_right(t, g);
+        } else {
+            u = g->left;
+            if (rb_red(u)) {
+                p->red = u->red = false;
+                g->red = true;
+                z = g;
+                continue;
+            }
+            if (z == p->left) {
+                rb_rotate_right(t, p);
+                z = p;
+                p = z->parent;
+            }
+            p->red = false;
+            g->red = true;
+            rb_rotate_left(t, g);
+        }
+    }
+    t->root->red = false;
+}
+
+void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less)
+{
+    struct rb_node **link = &t->root, *p = NULL;
+    bool leftmost = true;
+
+    while (*link) {
+        p = *link;
+        if (less(n, p)) {
+            link = &p->left;
+        } else {
+            link = &p->right;
+            leftmost = false;
+        }
+    }
+    n->parent = p;
+    n->left = n->right = NULL;
+    n->red = true;
+    *link = n;
+    if (leftmost)
+        t->first = n;
+    rb_insert_repair(t, n);
+}
+
+/* The subtree at x (possibly NULL, child of xp) is one black short: repair upward. */
+static void rb_erase_repair(struct rb_tree *t, struct rb_node *x, struct rb_node *xp)
+{
+    struct rb_node *w;
+
+    while (x != t->root && !rb_red(x)) {
+        if (x == xp->left) {
+            w = xp->right;              /* not NULL: its side has a black more */
+            if (w->red) {               /* make the sibling black */
+                w->red = false;
+                xp->red = true;
+                rb_rotate_left(t, xp);
+                w = xp->right;
+            }
+            if (!rb_red(w->left) && !rb_red(w->right)) {
+                w->red = true;          /* both sides short: move the deficit up */
+                x = xp;
+                xp = x->parent;
+                continue;
+            }
+            if (!rb_red(w->right)) {    /* near nephew red: make it the far one */
+                w->left->red = false;
+                w->red = true;
+                rb_rotate_right(t, w);
+                w = xp->right;
+            }
+            w->red = xp->red;
+            xp->red = false;
+            w->right->red = false;
+            rb_rotate_left(t, xp);
+        } else {
+            w = xp->left;
+            if (w->red) {
+                w->red = false;
+                xp->red = true;
+                rb_rotate_right(t, xp);
+                w = xp->left;
+            }
+            if (!rb_red(w->left) && !rb_red(w->right)) {
+                w->red = true;
+                x = xp;
+                xp = x->parent;
+                continue;
+            }
+            if (!rb_red(w->left)) {
+                w->right->red = false;
+                w->red = true;
+                rb_rotate_left(t, w);
+                w = xp->left;
+            }
+            w->red = xp->red;
+            xp->red = false;
+            w->left->red = false;
+            rb_rotate_right(t, xp);
+        }
+        x = t->root;
+        break;
+    }
+    if (x)
+        x->red = false;
+}
+
+void rb_erase(struct rb_tree *t, struct rb_node *z)
+{
+    struct rb_node *x, *xp, *y;
+    bool black_removed;
+
+    if (t->first == z)
+        t->first = rb_next(z);
+    if (!z->left || !z->right) {        /* at most one child: splice z out */
+        x = z->left ? z->left : z->right;
+        xp = z->parent;
+        black_removed = !z->red;
+        rb_replace(t, z, x);
+    } else {                            /* its successor y takes its place */
+        y = z->right;
+        while (y->left)
+            y = y->left;
+        black_removed = !y->red;
+        x = y->right;
+        if (y->parent == z) {
+            xp = y;
+        } else {
+            xp = y->parent;
+            rb_replace(t, y, x);
+            y->right = z->right;
+            y->right->parent = y;
+        }
+        rb_replace(t, z, y);
+        y->left = z->left;
+        y->left->parent = y;
+        y->red = z->red;
+    }
+    z->parent = z->left = z->right = NULL;
+    if (black_removed)
+        rb_erase_repair(t, x, xp);
+}
+
+struct rb_node *rb_last(const struct rb_tree *t)
+{
+    struct rb_node *n = t->root;
+
+    while (n && n->right)
+        n = n->right;
+    return n;
+}
+
+struct rb_node *rb_next(const struct rb_node *n)
+{
+    if (n->right) {
+        n = n->right;
+        while (n->left)
+            n = n->left;
+        return (struct rb_node *)n;
+    }
+    while (n->parent && n == n->parent->right)
+        n = n->parent;
+    return n->parent;
+}
+
+struct rb_node *rb_prev(const struct rb_node *n)
+{
+    if (n->left) {
+        n = n->left;
+        while (n->right)
+            n = n->right;
+        return (struct rb_node *)n;
+    }
+    while (n->parent && n == n->parent->left)
+        n = n->parent;
+    return n->parent;
+}
