@@ -37,6 +37,7 @@
  * average is sampled at scheduling decisions; balancing ignores node distance. */
 #include <hvlab/errno.h>
 #include <hvlab/panic.h>
+#include <hvlab/rbtree.h>
 #include <hvlab/time.h>
 #include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
@@ -76,21 +77,24 @@ struct csched2_vcpu {
     struct vcpu *v;
     struct csched2_dom *dom;
     /* Guarded by the runqueue lock of v->processor. */
-    struct list_head q;
-    s_time_t credit;
+    struct rb_node q;                   /* in runq, when queued */
+    s_time_t credit;                    /* next to q: the key of runq's descent */
+    s_time_t qweight;                   /* its weight in runq's queued_weight */
     s_time_t start;                     /* dispatched at: ratelimit */
     s_time_t burnt_to;                  /* running: burnt up to here */
     s_time_t last_migrate;              /* balanced or pulled at */
     unsigned reset_gen;                 /* last reset it received */
+    struct csched2_vcpu *stale;         /* csched2_reset's list of those to re-place */
     bool queued, yield;
 };
 
 struct csched2_rq {
     spinlock_t lock;                    /* the sched_lock of every pCPU in cpus */
     /* Guarded by lock. */
-    struct list_head runq;
+    struct rb_tree runq;                /* by credit, highest first; FIFO among equals */
     cpumask_t cpus;
     unsigned nr_queued;                 /* also read as a hint */
+    s_time_t queued_weight;             /* sum of the queued vCPUs' qweight */
     s_time_t load, load_stamp;          /* average runnable weight */
     s_time_t next_balance;
     unsigned reset_gen;
@@ -107,11 +111,23 @@ struct csched2_priv {
     spinlock_t lock;
     struct list_head doms;              /* lock */
     unsigned max_weight;                /* written under lock */
+    unsigned nr_capped;                 /* domains with a cap: written under lock */
+    cpumask_t busy;                     /* atomic bits: pCPUs whose curr is set (hint) */
     struct csched2_rq rqs[MAX_NUMNODES];
     struct csched2_pcpu pcpu[NR_CPUS];
 };
 
 static struct csched2_vcpu *csched2_v(const struct vcpu *v) { return v->sched_priv; }
+static struct csched2_vcpu *csched2_q(const struct rb_node *n)
+{
+    return rb_entry(n, struct csched2_vcpu, q);
+}
+
+/* runq order: more credit first. */
+static bool csched2_before(const struct rb_node *a, const struct rb_node *b)
+{
+    return csched2_q(a)->credit > csched2_q(b)->credit;
+}
 
 /* Credit burnt by running t, and run time worth credit c, at sv's weight. */
 static s_time_t csched2_t2c(struct csched2_priv *prv, const struct csched2_vcpu *sv, s_time_t t)
@@ -126,6 +142,38 @@ static s_time_t csched2_c2t(struct csched2_priv *prv, const struct csched2_vcpu 
 static bool csched2_parked(const struct csched2_vcpu *sv, s_time_t now)
 {
     return C2_LOAD(sv->dom->cap) && now < C2_LOAD(sv->dom->parked_until);
+}
+
+/* Takes the lowest pCPU out of *m and returns it; NR_CPUS once m is empty. Loops
+ * over a mask with it visit only its members (for_each_cpu tests every bit up to
+ * NR_CPUS, which dominated wakes at 256). */
+static unsigned csched2_cpu_pop(cpumask_t *m)
+{
+    unsigned cpu = cpumask_first(m);
+    if (cpu < NR_CPUS)
+        cpumask_clear(m, cpu);
+    return cpu;
+}
+#define csched2_for_each_cpu(cpu, it, m) \
+    for (cpumask_t it = *(m); ((cpu) = csched2_cpu_pop(&it)) < NR_CPUS; )
+
+/* Sets cpu's curr, and its bit in busy, which lets placement skip busy pCPUs a word at
+ * a time (with 256 pCPUs, looking at each pCPU's curr cost more than the rest of a
+ * wake). The caller holds cpu's runqueue lock. */
+static void csched2_set_curr(struct csched2_priv *prv, unsigned cpu, struct csched2_vcpu *sv)
+{
+    C2_STORE(prv->pcpu[cpu].curr, sv);
+    if (sv)
+        cpumask_set_atomic(&prv->busy, cpu);
+    else
+        cpumask_clear_atomic(&prv->busy, cpu);
+}
+
+/* The pCPUs of m not busy, as far as the hint knows (the caller checks curr again). */
+static cpumask_t csched2_idle_in(struct csched2_priv *prv, const cpumask_t *m)
+{
+    cpumask_t busy = cpumask_load(&prv->busy);
+    return cpumask_andnot(m, &busy);
 }
 
 /* The pCPUs of rq still in the instance (the core clears a leaving one first). */
@@ -187,14 +235,29 @@ static void csched2_reset(struct csched2_priv *prv, struct csched2_rq *rq,
                           struct csched2_vcpu *snext, s_time_t now)
 {
     s_time_t times = 1 + MAX(-snext->credit, 0) / CSCHED2_CREDIT_INIT;
-    struct list_head *p;
+    struct csched2_vcpu *stale = NULL, *sv;
+    struct rb_node *n;
     unsigned cpu;
 
     rq->reset_gen++;
     C2_TRACE(TRC_CREDIT2_RESET, snext, (uint64_t)(rq - prv->rqs), (uint64_t)times);
-    list_for_each(p, &rq->runq)
-        csched2_refill(rq, list_entry(p, struct csched2_vcpu, q), times);
-    for_each_cpu(cpu, &rq->cpus) {
+    /* The same raise for every queued vCPU keeps runq sorted in place, except for one
+     * that got a reset of this number on the runqueue it came from: it gets none, so
+     * it is put back in its place. */
+    for (n = rb_first(&rq->runq); n; n = rb_next(n)) {
+        sv = csched2_q(n);
+        if (sv->reset_gen == rq->reset_gen) {
+            sv->stale = stale;
+            stale = sv;
+        }
+        csched2_refill(rq, sv, times);
+    }
+    while ((sv = stale) != NULL) {
+        stale = sv->stale;
+        rb_erase(&rq->runq, &sv->q);
+        rb_insert(&rq->runq, &sv->q, csched2_before);
+    }
+    csched2_for_each_cpu(cpu, it, &rq->cpus) {
         struct csched2_vcpu *c = prv->pcpu[cpu].curr;
         if (c) {
             csched2_burn(prv, c, now);
@@ -208,24 +271,55 @@ static void csched2_reset(struct csched2_priv *prv, struct csched2_rq *rq,
 
 static void csched2_runq_insert(struct csched2_rq *rq, struct csched2_vcpu *sv)
 {
-    struct list_head *p;
     if (sv->queued)
         return;
-    list_for_each(p, &rq->runq)
-        if (list_entry(p, struct csched2_vcpu, q)->credit < sv->credit)
-            break;
-    list_add_tail(&sv->q, p);           /* after its equals */
+    rb_insert(&rq->runq, &sv->q, csched2_before);   /* after its equals */
     sv->queued = true;
     rq->nr_queued++;
+    sv->qweight = C2_LOAD(sv->dom->weight);
+    rq->queued_weight += sv->qweight;
 }
 
 static void csched2_runq_remove(struct csched2_rq *rq, struct csched2_vcpu *sv)
 {
     if (sv->queued) {
-        list_del(&sv->q);
+        rb_erase(&rq->runq, &sv->q);
         sv->queued = false;
         rq->nr_queued--;
+        rq->queued_weight -= sv->qweight;
     }
+}
+
+/* cd's weight changed: its queued vCPUs count with the new one in their runqueue's
+ * load. O(queued vCPUs); takes each runqueue lock, so not under csched2_priv.lock. */
+static void csched2_reweigh(struct csched2_priv *prv, struct csched2_dom *cd)
+{
+    unsigned long flags;
+    for (unsigned i = 0; i < MAX_NUMNODES; i++) {
+        struct csched2_rq *rq = &prv->rqs[i];
+        spin_lock_irqsave(&rq->lock, flags);
+        for (struct rb_node *n = rb_first(&rq->runq); n; n = rb_next(n)) {
+            struct csched2_vcpu *sv = csched2_q(n);
+            if (sv->dom == cd) {
+                rq->queued_weight += C2_LOAD(cd->weight) - sv->qweight;
+                sv->qweight = C2_LOAD(cd->weight);
+            }
+        }
+        spin_unlock_irqrestore(&rq->lock, flags);
+    }
+}
+
+/* Sets cd's cap, keeping nr_capped > 0 whenever some cap is set (counted before a cap
+ * appears, uncounted after it goes): with no caps, nothing is parked and the per-
+ * decision scans for parked vCPUs are skipped. prv->lock held. */
+static void csched2_set_cap(struct csched2_priv *prv, struct csched2_dom *cd, unsigned cap)
+{
+    unsigned old = C2_LOAD(cd->cap);
+    if (cap && !old)
+        C2_STORE(prv->nr_capped, prv->nr_capped + 1);
+    C2_STORE(cd->cap, cap);
+    if (!cap && old)
+        C2_STORE(prv->nr_capped, prv->nr_capped - 1);
 }
 
 /* The first queued vCPU, not parked, that may run on cpu (NR_CPUS: on any) and is
@@ -233,9 +327,8 @@ static void csched2_runq_remove(struct csched2_rq *rq, struct csched2_vcpu *sv)
 static struct csched2_vcpu *csched2_runq_best(struct csched2_rq *rq, unsigned cpu, s_time_t now,
                                               bool running_ok)
 {
-    struct list_head *p;
-    list_for_each(p, &rq->runq) {
-        struct csched2_vcpu *sv = list_entry(p, struct csched2_vcpu, q);
+    for (struct rb_node *n = rb_first(&rq->runq); n; n = rb_next(n)) {
+        struct csched2_vcpu *sv = csched2_q(n);
         if ((running_ok || !sv->v->is_running) && !csched2_parked(sv, now) &&
             (cpu == NR_CPUS || cpumask_test(&sv->v->cpu_hard_affinity, cpu)))
             return sv;
@@ -243,13 +336,15 @@ static struct csched2_vcpu *csched2_runq_best(struct csched2_rq *rq, unsigned cp
     return NULL;
 }
 
-/* When the first parked vCPU queued on rq may run again; 0 if none is parked. */
-static s_time_t csched2_unpark_time(struct csched2_rq *rq, s_time_t now)
+/* When the first parked vCPU queued on rq may run again; 0 if none is parked.
+ * O(queued) while some domain has a cap, O(1) otherwise. */
+static s_time_t csched2_unpark_time(struct csched2_priv *prv, struct csched2_rq *rq, s_time_t now)
 {
-    struct list_head *p;
     s_time_t t = 0;
-    list_for_each(p, &rq->runq) {
-        struct csched2_vcpu *sv = list_entry(p, struct csched2_vcpu, q);
+    if (!C2_LOAD(prv->nr_capped))
+        return 0;
+    for (struct rb_node *n = rb_first(&rq->runq); n; n = rb_next(n)) {
+        struct csched2_vcpu *sv = csched2_q(n);
         if (csched2_parked(sv, now))
             t = t ? MIN(t, C2_LOAD(sv->dom->parked_until)) : C2_LOAD(sv->dom->parked_until);
     }
@@ -258,17 +353,19 @@ static s_time_t csched2_unpark_time(struct csched2_rq *rq, s_time_t now)
 
 static void csched2_load_update(struct csched2_priv *prv, struct csched2_rq *rq, s_time_t now)
 {
-    s_time_t dt = MIN(now - rq->load_stamp, 10 * CSCHED2_LOAD_WINDOW), inst = 0;
-    struct list_head *p;
+    s_time_t dt = MIN(now - rq->load_stamp, 10 * CSCHED2_LOAD_WINDOW), inst = rq->queued_weight;
     unsigned cpu;
 
     if (dt <= 0)
         return;
-    list_for_each(p, &rq->runq) {
-        struct csched2_vcpu *sv = list_entry(p, struct csched2_vcpu, q);
-        inst += csched2_parked(sv, now) ? 0 : C2_LOAD(sv->dom->weight);
+    if (C2_LOAD(prv->nr_capped)) {      /* parked vCPUs do not count: look at each */
+        inst = 0;
+        for (struct rb_node *n = rb_first(&rq->runq); n; n = rb_next(n)) {
+            struct csched2_vcpu *sv = csched2_q(n);
+            inst += csched2_parked(sv, now) ? 0 : C2_LOAD(sv->dom->weight);
+        }
     }
-    for_each_cpu(cpu, &rq->cpus)
+    csched2_for_each_cpu(cpu, it, &rq->cpus)
         if (prv->pcpu[cpu].curr)
             inst += C2_LOAD(prv->pcpu[cpu].curr->dom->weight);
     rq->load += (inst - rq->load) * dt / (dt + CSCHED2_LOAD_WINDOW);
@@ -284,13 +381,14 @@ static unsigned csched2_pick_in(struct csched2_priv *prv, const struct vcpu *v, 
     cpumask_t hard = cpumask_and(&m, &v->cpu_hard_affinity);
     cpumask_t soft = cpumask_and(&hard, &v->cpu_soft_affinity);
     const cpumask_t *pref = cpumask_empty(&soft) ? &hard : &soft;
+    cpumask_t idle = csched2_idle_in(prv, pref);
     unsigned cpu, cur = v->processor;
 
     if (cpumask_empty(&hard))
         return NR_CPUS;
     if (cpumask_test(pref, cur) && !C2_LOAD(prv->pcpu[cur].curr))
         return cur;
-    for_each_cpu(cpu, pref)
+    csched2_for_each_cpu(cpu, it, &idle)
         if (!C2_LOAD(prv->pcpu[cpu].curr))
             return cpu;
     return cpumask_test(pref, cur) ? cur : cpumask_first(pref);
@@ -300,13 +398,14 @@ static unsigned csched2_pick_in(struct csched2_priv *prv, const struct vcpu *v, 
 static bool csched2_tickle_idle(struct csched2_priv *prv, struct csched2_vcpu *sv, cpumask_t m)
 {
     const struct vcpu *v = sv->v;
+    cpumask_t idle = csched2_idle_in(prv, &m);
     unsigned cpu;
+    idle = cpumask_and(&idle, &v->cpu_hard_affinity);
     for (int step = 0; step < 2; step++) {
-        for_each_cpu(cpu, &m) {
+        cpumask_t cand = step ? idle : cpumask_and(&idle, &v->cpu_soft_affinity);
+        csched2_for_each_cpu(cpu, it, &cand) {
             struct csched2_pcpu *pc = &prv->pcpu[cpu];
-            if (!cpumask_test(&v->cpu_hard_affinity, cpu) ||
-                (step == 0 && !cpumask_test(&v->cpu_soft_affinity, cpu)) ||
-                C2_LOAD(pc->curr) || C2_LOAD(pc->tickled))
+            if (C2_LOAD(pc->curr) || C2_LOAD(pc->tickled))
                 continue;
             C2_STORE(pc->tickled, true);
             sched_raise(cpu);
@@ -327,7 +426,7 @@ static void csched2_tickle(struct csched2_priv *prv, struct csched2_vcpu *sv, s_
 
     if (csched2_parked(sv, now) || csched2_tickle_idle(prv, sv, in))
         return;
-    for_each_cpu(cpu, &in) {
+    csched2_for_each_cpu(cpu, it, &in) {
         struct csched2_vcpu *c = prv->pcpu[cpu].curr;
         s_time_t cr;
         if (!c || !cpumask_test(&sv->v->cpu_hard_affinity, cpu))
@@ -381,17 +480,19 @@ static struct csched2_vcpu *csched2_pull(struct csched2_priv *prv, unsigned cpu,
     return NULL;
 }
 
-/* How much moving `net` weight from a to b narrows their gap in load per pCPU. */
-static s_time_t csched2_gain(struct csched2_priv *prv, struct csched2_rq *a, struct csched2_rq *b,
-                             s_time_t net)
+/* Loads and pCPU counts of two runqueues being balanced, fixed for one pass. */
+struct csched2_pair {
+    s_time_t la, lb, ca, cb;
+};
+
+/* How much moving `net` weight from a to b narrows their gap in load per pCPU, if the
+ * move is worth making (by a quarter of the weight moved); else 0. */
+static s_time_t csched2_gain(const struct csched2_pair *pr, s_time_t net)
 {
-    cpumask_t ma = csched2_rq_cpus(prv, a), mb = csched2_rq_cpus(prv, b);
-    s_time_t ca = cpumask_weight(&ma), cb = cpumask_weight(&mb), before, after;
-    if (!ca || !cb)
-        return 0;
-    before = a->load / ca - b->load / cb;
-    after = (a->load - net) / ca - (b->load + net) / cb;
-    return before - (after < 0 ? -after : after);
+    s_time_t before = pr->la / pr->ca - pr->lb / pr->cb;
+    s_time_t after = (pr->la - net) / pr->ca - (pr->lb + net) / pr->cb;
+    s_time_t g = before - (after < 0 ? -after : after);
+    return net > 0 && g >= net / 4 ? g : 0;
 }
 
 /* The pCPU of `to` that sv, waiting, could be balanced to now; NR_CPUS if none. */
@@ -404,36 +505,115 @@ static unsigned csched2_movable(struct csched2_priv *prv, struct csched2_vcpu *s
     return csched2_pick_in(prv, sv->v, csched2_rq_cpus(prv, to));
 }
 
+/* csched2_movable(...) != NR_CPUS, without choosing the pCPU; `to` = its pCPUs. */
+static bool csched2_may_move(const struct csched2_vcpu *sv, const cpumask_t *to, s_time_t now)
+{
+    return !sv->v->is_running && !csched2_parked(sv, now) &&
+           now - sv->last_migrate >= CSCHED2_MIGRATE_RESIST &&
+           cpumask_intersects(&sv->v->cpu_hard_affinity, to);
+}
+
+/* The distinct weights of the vCPUs one side could move: a pass compares weights, not
+ * vCPUs, since the gain of a move or swap depends only on the weights. */
+#define CSCHED2_BALANCE_WEIGHTS 32
+struct csched2_weights {
+    unsigned nr;
+    s_time_t w[CSCHED2_BALANCE_WEIGHTS];
+};
+
+/* Adds rq's movable vCPUs' weights to ws; false if there are too many. */
+static bool csched2_weights(struct csched2_weights *ws, struct csched2_rq *rq, const cpumask_t *to,
+                            s_time_t now)
+{
+    for (struct rb_node *n = rb_first(&rq->runq); n; n = rb_next(n)) {
+        struct csched2_vcpu *sv = csched2_q(n);
+        s_time_t w = C2_LOAD(sv->dom->weight);
+        unsigned i = 0;
+        if (!csched2_may_move(sv, to, now))
+            continue;
+        while (i < ws->nr && ws->w[i] != w)
+            i++;
+        if (i == CSCHED2_BALANCE_WEIGHTS)
+            return false;
+        if (i == ws->nr)
+            ws->w[ws->nr++] = w;
+    }
+    return true;
+}
+
+/* The best gain of moving one of a's weight, alone or swapped with one of b's. */
+static s_time_t csched2_best_for(const struct csched2_pair *pr, s_time_t wa,
+                                 const struct csched2_weights *wb)
+{
+    s_time_t best = csched2_gain(pr, wa);           /* moved alone */
+    for (unsigned j = 0; j < wb->nr; j++)
+        best = MAX(best, csched2_gain(pr, wa - wb->w[j]));
+    return best;
+}
+
+/* The vCPU of rq to balance to `to`, and in *bb the one of `to` to swap it with (NULL:
+ * a move): the first pair, in queue order (a move before any swap), with the largest
+ * gain, as a walk over every pair would find it. The gain depends on the two weights
+ * only, so the largest is found over the weight classes, and a vCPU whose class cannot
+ * reach it is passed over without a look at `to`; with more classes than fit, every
+ * pair is looked at (O(qa x qb)). NULL if nothing gains. */
+static struct csched2_vcpu *csched2_balance_pick(struct csched2_priv *prv, struct csched2_rq *rq,
+                                                 struct csched2_rq *to, s_time_t now,
+                                                 struct csched2_vcpu **bb)
+{
+    cpumask_t mrq = csched2_rq_cpus(prv, rq), mto = csched2_rq_cpus(prv, to);
+    struct csched2_pair pr = { rq->load, to->load, cpumask_weight(&mrq), cpumask_weight(&mto) };
+    struct csched2_weights wa = { 0 }, wb = { 0 };
+    bool classes;
+    s_time_t best = 0;
+
+    *bb = NULL;
+    if (!pr.ca || !pr.cb)
+        return NULL;
+    classes = csched2_weights(&wa, rq, &mto, now) && csched2_weights(&wb, to, &mrq, now);
+    for (unsigned i = 0; classes && i < wa.nr; i++)
+        best = MAX(best, csched2_best_for(&pr, wa.w[i], &wb));
+    for (int pass = classes; pass < 2; pass++) {    /* pass 0: find best; 1: its pair */
+        if (pass == 1 && best <= 0)
+            return NULL;
+        for (struct rb_node *n = rb_first(&rq->runq); n; n = rb_next(n)) {
+            struct csched2_vcpu *a = csched2_q(n);
+            s_time_t wa_ = C2_LOAD(a->dom->weight), g;
+            if (!csched2_may_move(a, &mto, now))
+                continue;
+            if ((g = csched2_gain(&pr, wa_)) == best && pass)
+                return a;
+            best = MAX(best, g);
+            if (pass && classes && csched2_best_for(&pr, wa_, &wb) != best)
+                continue;
+            for (struct rb_node *m = rb_first(&to->runq); m; m = rb_next(m)) {
+                struct csched2_vcpu *b = csched2_q(m);
+                if (!csched2_may_move(b, &mrq, now))
+                    continue;
+                g = csched2_gain(&pr, wa_ - C2_LOAD(b->dom->weight));
+                if (pass && g == best) {
+                    *bb = b;
+                    return a;
+                }
+                best = MAX(best, g);
+            }
+        }
+    }
+    return NULL;
+}
+
 /* Balances rq with each other runqueue in turn; at most one move or swap per call
- * (see Design: moving one of three vCPUs to a runqueue with two gains nothing). */
+ * (see Design: moving one of three vCPUs to a runqueue with two gains nothing).
+ * O(qa + qb) per pair of runqueues while the waiting vCPUs have few distinct weights. */
 static void csched2_balance(struct csched2_priv *prv, struct csched2_rq *rq, s_time_t now)
 {
     for (unsigned i = 0; i < MAX_NUMNODES; i++) {
         struct csched2_rq *to = &prv->rqs[i];
-        struct csched2_vcpu *ba = NULL, *bb = NULL;
-        s_time_t best = 0;
-        struct list_head *p, *r;
+        struct csched2_vcpu *ba, *bb;
         if (to == rq || cpumask_empty(&to->cpus) || !spin_trylock(&to->lock))
             continue;
         csched2_load_update(prv, to, now);
-        list_for_each(p, &rq->runq) {
-            struct csched2_vcpu *a = list_entry(p, struct csched2_vcpu, q), *b = NULL;
-            if (csched2_movable(prv, a, to, now) == NR_CPUS)
-                continue;
-            for (r = &to->runq; ; r = r->next, b = list_entry(r, struct csched2_vcpu, q)) {
-                s_time_t net = C2_LOAD(a->dom->weight) - (b ? C2_LOAD(b->dom->weight) : 0);
-                s_time_t g = csched2_gain(prv, rq, to, net);
-                if (net > 0 && g >= net / 4 && g > best &&
-                    (!b || csched2_movable(prv, b, rq, now) != NR_CPUS)) {
-                    best = g;
-                    ba = a;
-                    bb = b;
-                }
-                if (r->next == &to->runq)
-                    break;
-            }
-        }
-        if (ba) {
+        if ((ba = csched2_balance_pick(prv, rq, to, now, &bb)) != NULL) {
             unsigned cb = csched2_movable(prv, bb, rq, now);
             csched2_move(prv, rq, to, ba, csched2_movable(prv, ba, to, now), now, true);
             C2_TRACE(TRC_CREDIT2_BALANCE, ba, (uint64_t)(rq - prv->rqs) << 32 | (to - prv->rqs),
@@ -456,7 +636,7 @@ static s_time_t csched2_runtime(struct csched2_priv *prv, struct csched2_rq *rq,
 {
     struct csched2_vcpu *nx = csched2_runq_best(rq, cpu, now, true);
     s_time_t t = CSCHED2_MAX_TIMER, left = csched2_cap_charge(sv->dom, 0, now);
-    s_time_t unpark = csched2_unpark_time(rq, now);
+    s_time_t unpark = csched2_unpark_time(prv, rq, now);
 
     if (nx && nx->credit > sv->credit) {
         t = sv->start + CSCHED2_RATELIMIT - now;
@@ -506,7 +686,7 @@ static struct task_slice csched2_do_schedule(struct scheduler *s, unsigned cpu,
             snext->v->processor = cpu;
             snext->start = now;
         }
-        C2_STORE(pc->curr, snext);
+        csched2_set_curr(prv, cpu, snext);
     }
     if (snext)
         snext->burnt_to = now;
@@ -518,7 +698,7 @@ static struct task_slice csched2_do_schedule(struct scheduler *s, unsigned cpu,
         csched2_tickle_idle(prv, w, csched2_rq_cpus(prv, rq));
     if (snext)
         return (struct task_slice){ snext->v, csched2_runtime(prv, rq, cpu, snext, now) };
-    unpark = csched2_unpark_time(rq, now);      /* then look again */
+    unpark = csched2_unpark_time(prv, rq, now);      /* then look again */
     return (struct task_slice){ sched_idle_vcpu(cpu), unpark ? MAX(unpark - now, 1) : -1 };
 }
 
@@ -602,11 +782,12 @@ static int csched2_adjust(struct scheduler *s, struct domain *d, struct domctl_s
         C2_STORE(cd->weight, p->weight);
     csched2_max_weight(prv);
     spin_lock(&cd->cap_lock);
-    C2_STORE(cd->cap, p->cap);
+    csched2_set_cap(prv, cd, p->cap);
     cd->cap_used = 0;
     C2_STORE(cd->parked_until, 0);
     spin_unlock(&cd->cap_lock);
     spin_unlock_irqrestore(&prv->lock, flags);
+    csched2_reweigh(prv, cd);
     return 0;
 }
 
@@ -623,7 +804,7 @@ static int csched2_init(struct scheduler *s)
     prv->max_weight = CSCHED2_WEIGHT_DFL;
     for (unsigned i = 0; i < MAX_NUMNODES; i++) {
         spin_lock_init(&prv->rqs[i].lock);
-        list_init(&prv->rqs[i].runq);
+        rb_init(&prv->rqs[i].runq);
     }
     s->priv = prv;
     return 0;
@@ -645,7 +826,7 @@ static void *csched2_alloc_pdata(struct scheduler *s, unsigned cpu)
 
     spin_lock_irqsave(&rq->lock, flags);
     pc->rq = rq;
-    pc->curr = NULL;
+    csched2_set_curr(prv, cpu, NULL);
     pc->tickled = false;
     cpumask_set(&rq->cpus, cpu);
     spin_unlock_irqrestore(&rq->lock, flags);
@@ -657,10 +838,9 @@ static void csched2_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
 {
     struct csched2_pcpu *pc = pd;
     unsigned long flags;
-    (void)s;
     spin_lock_irqsave(&pc->rq->lock, flags);
     cpumask_clear(&pc->rq->cpus, cpu);
-    pc->curr = NULL;
+    csched2_set_curr(s->priv, cpu, NULL);
     spin_unlock_irqrestore(&pc->rq->lock, flags);
 }
 
@@ -669,10 +849,12 @@ static void csched2_dom_link(struct csched2_priv *prv, struct csched2_dom *cd, b
 {
     unsigned long flags;
     spin_lock_irqsave(&prv->lock, flags);
-    if (add)
+    if (add) {
         list_add_tail(&cd->link, &prv->doms);
-    else
+    } else {
         list_del(&cd->link);
+        csched2_set_cap(prv, cd, 0);    /* uncounted */
+    }
     csched2_max_weight(prv);
     spin_unlock_irqrestore(&prv->lock, flags);
 }
@@ -704,7 +886,6 @@ static void *csched2_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
         sv->dom = dd;
         sv->credit = CSCHED2_CREDIT_INIT;
         sv->last_migrate = -CSCHED2_MIGRATE_RESIST;
-        list_init(&sv->q);
     }
     return sv;
 }

@@ -16,7 +16,7 @@ SCHED_POLICIES := $(foreach p,$(SCHED_POLICY_NAMES),$(if $(shell grep -s -l \
 # Objects built once with the unit tests' flags (sanitizers) and their own dependency
 # files; each test program links them with its policy's glue.
 SCHED_SIM_SRCS := tests/sched/sim.c tests/sched/simcore.c tests/sched/simhost.c \
-	tests/sched/simstats.c tests/sched/workloads.c core/lib/timerq.c \
+	tests/sched/simstats.c tests/sched/workloads.c core/lib/timerq.c core/lib/rbtree.c \
 	core/lib/vsnprintf.c
 SCHED_OBJ = $(BUILD)/sched-sim/host/$(notdir $(1:.c=.o))
 SCHED_SIM_OBJS := $(foreach f,$(SCHED_SIM_SRCS),$(call SCHED_OBJ,$(f)))
