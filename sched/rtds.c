@@ -44,6 +44,7 @@
  * change an EDF decision). PUT restarts the period with a full budget. Budgets and
  * periods below RT_MIN_TIME are refused. Soft affinity ignored. */
 #include <hvlab/errno.h>
+#include <hvlab/rbtree.h>
 #include <hvlab/time.h>
 #include <hvlab/timer.h>
 #include <hvlab/xmalloc.h>
@@ -62,12 +63,16 @@
 #define RT_ON_DEPLETED (1u << 1)
 #define RT_ON_REPLQ    (1u << 2)             /* active server: runnable (queued or running) */
 #define RT_RUNNING     (1u << 3)             /* chosen by do_schedule of rt_vcpu.cpu */
+#define RT_CURR        (1u << 4)             /* some pCPU's curr: in rt_priv.currs */
+#define RT_ON_EXTRAQ   (1u << 5)             /* on runq, in its extratime part (extraq) */
 
 struct rt_vcpu {
     struct vcpu *v;
     /* All below: guarded by the instance lock. */
-    struct list_head q;                 /* link in runq or depletedq */
-    struct list_head repl;              /* link in replq */
+    struct rb_node q;                   /* in runq */
+    struct list_head dq;                /* in depletedq or extraq */
+    struct rb_node repl;                /* in replq */
+    struct rb_node curr;                /* in currs */
     unsigned flags;                     /* RT_* */
     unsigned cpu;                       /* pCPU running it, when RT_RUNNING */
     s_time_t period, budget;            /* parameters, ns */
@@ -88,9 +93,14 @@ struct rt_priv {
     struct scheduler *s;                /* s->cpus: the pool's pCPUs (cpupool_lock) */
     spinlock_t lock;                    /* every pCPU's sched_lock points here */
     /* All below: guarded by lock. */
-    struct list_head runq;              /* by (budget spent?, deadline), FIFO among equals */
+    /* The runqueue: vCPUs with budget by deadline (runq, FIFO among equals), then
+     * those on extratime in arrival order (extraq): all of extraq ties, so a list. */
+    struct rb_tree runq;
+    struct list_head extraq;
     struct list_head depletedq;         /* no budget, no extratime: wait for the period end */
-    struct list_head replq;             /* active servers by deadline */
+    struct rb_tree replq;               /* active servers by deadline, FIFO among equals */
+    struct rb_tree currs;               /* the pCPUs' curr, by priority, worst last */
+    cpumask_t busy;                     /* pCPUs whose curr is set */
     cpumask_t tickled;                  /* raised by us and not rescheduled yet */
     struct rt_pcpu pcpu[NR_CPUS];
     struct timer repl_timer;            /* at the first deadline of replq */
@@ -125,34 +135,87 @@ static bool rt_may_run_on(const struct rt_vcpu *svc, unsigned cpu)
     return cpumask_test(&svc->v->cpu_hard_affinity, cpu);
 }
 
+static bool rt_runq_less(const struct rb_node *a, const struct rb_node *b)
+{
+    return rt_before(rb_entry(a, struct rt_vcpu, q), rb_entry(b, struct rt_vcpu, q));
+}
+
+static bool rt_replq_less(const struct rb_node *a, const struct rb_node *b)
+{
+    return rb_entry(a, struct rt_vcpu, repl)->deadline < rb_entry(b, struct rt_vcpu, repl)->deadline;
+}
+
+/* currs order: by priority, and the lower pCPU last among equals, so that the last
+ * entry a pCPU may take is the one the scan of every pCPU by number would pick. */
+static bool rt_currs_less(const struct rb_node *a, const struct rb_node *b)
+{
+    const struct rt_vcpu *x = rb_entry(a, struct rt_vcpu, curr), *y = rb_entry(b, struct rt_vcpu, curr);
+    return rt_before(x, y) || (!rt_before(y, x) && x->cpu > y->cpu);
+}
+
+static struct rt_vcpu *rt_replq_first(const struct rt_priv *prv)
+{
+    struct rb_node *n = rb_first(&prv->replq);
+    return n ? rb_entry(n, struct rt_vcpu, repl) : NULL;
+}
+
+/* cpu's curr becomes svc (NULL: idle); kept in currs and busy for rt_tickle. */
+static void rt_set_curr(struct rt_priv *prv, unsigned cpu, struct rt_vcpu *svc)
+{
+    struct rt_vcpu *old = prv->pcpu[cpu].curr;
+    if (old && (old->flags & RT_CURR)) {
+        rb_erase(&prv->currs, &old->curr);
+        old->flags &= ~RT_CURR;
+    }
+    prv->pcpu[cpu].curr = svc;
+    if (svc) {
+        rb_insert(&prv->currs, &svc->curr, rt_currs_less);
+        svc->flags |= RT_CURR;
+        cpumask_set(&prv->busy, cpu);
+    } else {
+        cpumask_clear(&prv->busy, cpu);
+    }
+}
+
+/* A running svc's priority is about to change: out of currs until rt_curr_resort. */
+static bool rt_curr_unsort(struct rt_priv *prv, struct rt_vcpu *svc)
+{
+    if (!(svc->flags & RT_CURR))
+        return false;
+    rb_erase(&prv->currs, &svc->curr);
+    return true;
+}
+
+static void rt_curr_resort(struct rt_priv *prv, struct rt_vcpu *svc, bool was)
+{
+    if (was)
+        rb_insert(&prv->currs, &svc->curr, rt_currs_less);
+}
+
 static void rt_timer_program(struct rt_priv *prv)
 {
     if (!prv->timer_ready)
         return;
-    if (list_empty(&prv->replq))
+    if (rb_empty(&prv->replq))
         timer_stop(&prv->repl_timer);
     else
-        timer_set(&prv->repl_timer, list_first_entry(&prv->replq, struct rt_vcpu, repl)->deadline);
+        timer_set(&prv->repl_timer, rt_replq_first(prv)->deadline);
 }
 
-/* Sorted insert into replq; true if svc became its head (the timer must move). */
+/* Into replq after its equals; true if svc became its head (the timer must move). */
 static bool rt_replq_add(struct rt_priv *prv, struct rt_vcpu *svc)
 {
-    struct list_head *p;
-    list_for_each(p, &prv->replq)
-        if (svc->deadline < list_entry(p, struct rt_vcpu, repl)->deadline)
-            break;
-    list_add_tail(&svc->repl, p);       /* before p */
+    rb_insert(&prv->replq, &svc->repl, rt_replq_less);
     svc->flags |= RT_ON_REPLQ;
-    return prv->replq.next == &svc->repl;
+    return rb_first(&prv->replq) == &svc->repl;
 }
 
 static void rt_replq_remove(struct rt_priv *prv, struct rt_vcpu *svc)
 {
     if (!(svc->flags & RT_ON_REPLQ))
         return;
-    bool head = prv->replq.next == &svc->repl;
-    list_del(&svc->repl);
+    bool head = rb_first(&prv->replq) == &svc->repl;
+    rb_erase(&prv->replq, &svc->repl);
     svc->flags &= ~RT_ON_REPLQ;
     if (head)
         rt_timer_program(prv);
@@ -161,29 +224,32 @@ static void rt_replq_remove(struct rt_priv *prv, struct rt_vcpu *svc)
 /* Onto runq (budget left or extratime) or depletedq; true if onto runq. */
 static bool rt_queue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
 {
-    struct list_head *p;
     if (svc->cur_budget <= 0 && !svc->extratime) {
-        list_add_tail(&svc->q, &prv->depletedq);
+        list_add_tail(&svc->dq, &prv->depletedq);
         svc->flags |= RT_ON_DEPLETED;
         TRACE_VCPU(TRC_POLICY(SCHED_ID_RTDS, TRC_RTDS_DEPLETED), svc->v, (uint64_t)svc->deadline, 0);
         return false;
     }
-    list_for_each(p, &prv->runq)
-        if (rt_before(svc, list_entry(p, struct rt_vcpu, q)))
-            break;
-    list_add_tail(&svc->q, p);
+    if (svc->cur_budget > 0) {
+        rb_insert(&prv->runq, &svc->q, rt_runq_less);
+    } else {
+        list_add_tail(&svc->dq, &prv->extraq);
+        svc->flags |= RT_ON_EXTRAQ;
+    }
     svc->flags |= RT_ON_RUNQ;
     svc->wait_start = now;
     return true;
 }
 
-static void rt_dequeue(struct rt_vcpu *svc, s_time_t now)
+static void rt_dequeue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
 {
     if ((svc->flags & RT_ON_RUNQ) && svc->cur_budget > 0)
         svc->waited += now - svc->wait_start;
-    if (svc->flags & (RT_ON_RUNQ | RT_ON_DEPLETED))
-        list_del(&svc->q);
-    svc->flags &= ~(RT_ON_RUNQ | RT_ON_DEPLETED);
+    if (svc->flags & (RT_ON_DEPLETED | RT_ON_EXTRAQ))
+        list_del(&svc->dq);
+    else if (svc->flags & RT_ON_RUNQ)
+        rb_erase(&prv->runq, &svc->q);
+    svc->flags &= ~(RT_ON_RUNQ | RT_ON_DEPLETED | RT_ON_EXTRAQ);
 }
 
 /* ---- the server ---- */
@@ -222,30 +288,27 @@ static bool rt_activate(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
     return rt_queue(prv, svc, now);
 }
 
-/* svc was just put on runq: raise an idle pCPU it may use, else the pCPU running the
- * lowest-priority vCPU, if svc beats that vCPU. */
+/* svc was just put on runq: raise an idle pCPU it may use (the lowest), else the pCPU
+ * running the lowest-priority vCPU (the lowest pCPU among equals), if svc beats that
+ * vCPU. O(log n) in the pCPUs: idle ones from the busy mask, the worst from currs. */
 static void rt_tickle(struct rt_priv *prv, struct rt_vcpu *svc)
 {
     struct rt_vcpu *worst = NULL;
-    unsigned cpu, target = NR_CPUS;
-    cpumask_t cpus = rt_cpus(prv);
+    cpumask_t cpus = rt_cpus(prv), ok = cpumask_and(&cpus, &svc->v->cpu_hard_affinity);
+    cpumask_t idle;
+    unsigned target;
 
-    for_each_cpu(cpu, &cpus) {
-        struct rt_vcpu *c = prv->pcpu[cpu].curr;
-        if (!rt_may_run_on(svc, cpu) || cpumask_test(&prv->tickled, cpu))
-            continue;
-        if (!c) {
-            target = cpu;
-            worst = NULL;
-            break;
-        }
-        if (!worst || rt_before(worst, c)) {
-            worst = c;
-            target = cpu;
-        }
+    ok = cpumask_andnot(&ok, &prv->tickled);
+    idle = cpumask_andnot(&ok, &prv->busy);
+    target = cpumask_first(&idle);
+    if (target == NR_CPUS) {
+        for (struct rb_node *n = rb_last(&prv->currs); n && !worst; n = rb_prev(n))
+            if (cpumask_test(&ok, rb_entry(n, struct rt_vcpu, curr)->cpu))
+                worst = rb_entry(n, struct rt_vcpu, curr);
+        if (!worst || !rt_before(svc, worst))
+            return;
+        target = worst->cpu;
     }
-    if (target == NR_CPUS || (worst && !rt_before(svc, worst)))
-        return;
     cpumask_set(&prv->tickled, target);
     sched_raise(target);
 }
@@ -256,16 +319,18 @@ static void rt_period_end(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now
 {
     bool running = svc->flags & RT_RUNNING;
     bool queued = svc->flags & (RT_ON_RUNQ | RT_ON_DEPLETED);
+    bool curr = rt_curr_unsort(prv, svc);
 
     if (running)
         rt_burn(svc, now);
-    rt_dequeue(svc, now);               /* adds the wait up to now */
+    rt_dequeue(prv, svc, now);               /* adds the wait up to now */
     if (MIN(svc->cur_budget, svc->waited) > RT_MISS_SLACK) {
         svc->misses++;
         TRACE_VCPU(TRC_POLICY(SCHED_ID_RTDS, TRC_RTDS_MISS), svc->v, (uint64_t)svc->deadline,
                    (uint64_t)svc->cur_budget);
     }
     rt_new_period(svc, now);
+    rt_curr_resort(prv, svc, curr);
     TRACE_VCPU(TRC_POLICY(SCHED_ID_RTDS, TRC_RTDS_REPLENISH), svc->v, (uint64_t)svc->deadline,
                (uint64_t)svc->cur_budget);
     rt_replq_add(prv, svc);             /* the caller re-arms the timer */
@@ -278,13 +343,11 @@ static void rt_period_end(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now
 /* End every period that is over, then re-arm the timer; lock held. */
 static void rt_replenish(struct rt_priv *prv, s_time_t now)
 {
-    struct rt_vcpu *svc;
-    if (list_empty(&prv->replq) ||
-        list_first_entry(&prv->replq, struct rt_vcpu, repl)->deadline > now)
+    struct rt_vcpu *svc = rt_replq_first(prv);
+    if (!svc || svc->deadline > now)
         return;
-    while (!list_empty(&prv->replq) &&
-           (svc = list_first_entry(&prv->replq, struct rt_vcpu, repl))->deadline <= now) {
-        list_del(&svc->repl);
+    while ((svc = rt_replq_first(prv)) != NULL && svc->deadline <= now) {
+        rb_erase(&prv->replq, &svc->repl);
         svc->flags &= ~RT_ON_REPLQ;
         rt_period_end(prv, svc, now);   /* re-added with a deadline > now */
     }
@@ -312,9 +375,11 @@ static int rt_init(struct scheduler *s)
         return -ENOMEM;
     prv->s = s;
     spin_lock_init(&prv->lock);
-    list_init(&prv->runq);
+    rb_init(&prv->runq);
+    list_init(&prv->extraq);
     list_init(&prv->depletedq);
-    list_init(&prv->replq);
+    rb_init(&prv->replq);
+    rb_init(&prv->currs);
     s->priv = prv;
     return 0;
 }
@@ -343,7 +408,7 @@ static void *rt_alloc_pdata(struct scheduler *s, unsigned cpu)
     } else if (!cpumask_test(&s->cpus, prv->repl_timer.cpu)) {
         timer_migrate(&prv->repl_timer, cpu);
     }
-    prv->pcpu[cpu].curr = NULL;
+    rt_set_curr(prv, cpu, NULL);
     cpumask_clear(&prv->tickled, cpu);
     spin_unlock_irqrestore(&prv->lock, flags);
     return &prv->pcpu[cpu];
@@ -372,8 +437,7 @@ static void *rt_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
     if (!svc)
         return NULL;
     svc->v = v;
-    list_init(&svc->q);
-    list_init(&svc->repl);
+    list_init(&svc->dq);
     svc->period = RT_DEFAULT_PERIOD;
     svc->budget = RT_DEFAULT_BUDGET;
     svc->extratime = true;              /* Xen's default: work-conserving */
@@ -385,7 +449,7 @@ static void rt_free_vdata(struct scheduler *s, void *vd) { (void)s; xfree(vd); }
 static void rt_remove_vcpu(struct scheduler *s, struct vcpu *v)
 {
     struct rt_vcpu *svc = rt_vcpu(v);
-    rt_dequeue(svc, NOW());
+    rt_dequeue(rt_priv(s), svc, NOW());
     rt_replq_remove(rt_priv(s), svc);
 }
 
@@ -409,7 +473,7 @@ static void rt_sleep(struct scheduler *s, struct vcpu *v)
     if (svc->flags & RT_RUNNING)
         sched_raise(svc->cpu);
     else
-        rt_dequeue(svc, NOW());
+        rt_dequeue(rt_priv(s), svc, NOW());
     rt_replq_remove(rt_priv(s), svc);   /* blocked: its budget waits for the wake */
 }
 
@@ -423,20 +487,41 @@ static void rt_context_saved(struct scheduler *s, struct vcpu *prev)
 
 /* ---- decisions ---- */
 
+static bool rt_may_take(const struct rt_vcpu *svc, unsigned cpu, const struct vcpu *prev)
+{
+    return rt_may_run_on(svc, cpu) && (!svc->v->is_running || svc->v == prev) &&
+           vcpu_runnable(svc->v);       /* a paused domain's vCPUs await their sleep */
+}
+
+/* The first vCPU of the runqueue cpu may take; NULL if none. */
+static struct rt_vcpu *rt_pick(struct rt_priv *prv, unsigned cpu, const struct vcpu *prev)
+{
+    struct list_head *p;
+
+    if (!cpumask_test(&prv->s->cpus, cpu))
+        return NULL;                    /* leaving the pool: take nothing new */
+    for (struct rb_node *n = rb_first(&prv->runq); n; n = rb_next(n))
+        if (rt_may_take(rb_entry(n, struct rt_vcpu, q), cpu, prev))
+            return rb_entry(n, struct rt_vcpu, q);
+    list_for_each(p, &prv->extraq)
+        if (rt_may_take(list_entry(p, struct rt_vcpu, dq), cpu, prev))
+            return list_entry(p, struct rt_vcpu, dq);
+    return NULL;
+}
+
 static struct task_slice rt_do_schedule(struct scheduler *s, unsigned cpu,
                                         struct vcpu *prev, s_time_t now)
 {
     struct rt_priv *prv = rt_priv(s);
     struct rt_pcpu *pc = &prv->pcpu[cpu];
-    struct rt_vcpu *next = NULL;
-    struct list_head *p;
+    struct rt_vcpu *next;
 
     cpumask_set(&prv->tickled, cpu);    /* deciding now: tickles go elsewhere */
     if (pc->curr) {                     /* prev, as this pCPU last chose it */
         struct rt_vcpu *svc = pc->curr;
         rt_burn(svc, now);
         svc->flags &= ~RT_RUNNING;
-        pc->curr = NULL;
+        rt_set_curr(prv, cpu, NULL);
         if (vcpu_runnable(svc->v))
             rt_activate(prv, svc, now); /* may compete again at once */
         else
@@ -444,24 +529,14 @@ static struct task_slice rt_do_schedule(struct scheduler *s, unsigned cpu,
     }
     rt_replenish(prv, now);
     cpumask_clear(&prv->tickled, cpu);
-    list_for_each(p, &prv->runq) {
-        struct rt_vcpu *svc = list_entry(p, struct rt_vcpu, q);
-        if (!cpumask_test(&s->cpus, cpu))
-            break;                      /* leaving the pool: take nothing new */
-        if (rt_may_run_on(svc, cpu) && (!svc->v->is_running || svc->v == prev) &&
-            vcpu_runnable(svc->v)) {    /* a paused domain's vCPUs await their sleep */
-            next = svc;
-            break;
-        }
-    }
-    if (!next)
+    if (!(next = rt_pick(prv, cpu, prev)))
         return (struct task_slice){ sched_idle_vcpu(cpu), -1 };
-    rt_dequeue(next, now);
+    rt_dequeue(prv, next, now);
     next->flags |= RT_RUNNING;
     next->cpu = cpu;
     next->last_start = now;
     next->v->processor = cpu;           /* every pCPU's lock is ours: we hold both */
-    pc->curr = next;
+    rt_set_curr(prv, cpu, next);
     return (struct task_slice){ next->v, next->cur_budget > 0 ? next->cur_budget
                                                                 : RT_EXTRA_SLICE };
 }
@@ -523,16 +598,19 @@ static void rt_apply(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t period,
 {
     bool queued = svc->flags & (RT_ON_RUNQ | RT_ON_DEPLETED);
     bool active = svc->flags & RT_ON_REPLQ;
+    bool curr = rt_curr_unsort(prv, svc);
 
-    rt_dequeue(svc, now);
+    rt_dequeue(prv, svc, now);
     rt_replq_remove(prv, svc);
     svc->period = period;
     svc->budget = budget;
     svc->extratime = extratime;
     svc->deadline = 0;
+    if (active)
+        rt_new_period(svc, now);
+    rt_curr_resort(prv, svc, curr);
     if (!active)
         return;                         /* the next activation starts the period */
-    rt_new_period(svc, now);
     if (rt_replq_add(prv, svc))
         rt_timer_program(prv);
     if (svc->flags & RT_RUNNING) {

@@ -7,7 +7,9 @@
  * makes equals FIFO), links a red leaf and repairs red-red upward with recolourings
  * and at most two rotations. Erase splices out the node or, with two children, its
  * successor (which takes the node's place and colour), then repairs a missing black
- * upward with at most three rotations. `first` is kept by both.
+ * upward with at most three rotations. `first` and `last` are kept by both; an element
+ * that goes after the last (or before the first) is linked there without a descent,
+ * which is where the descent would have taken it.
  *
  * Locking: none; see the header.
  *
@@ -104,12 +106,22 @@ static void rb_insert_repair(struct rb_tree *t, struct rb_node *z)
 void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less)
 {
     struct rb_node **link = &t->root, *p = NULL;
-    bool leftmost = true;
+    bool leftmost = true, rightmost = true;
 
+    if (t->last && !less(n, t->last)) {
+        p = t->last;
+        link = &p->right;
+        leftmost = false;
+    } else if (t->first && less(n, t->first)) {
+        p = t->first;
+        link = &p->left;
+        rightmost = false;
+    }
     while (*link) {
         p = *link;
         if (less(n, p)) {
             link = &p->left;
+            rightmost = false;
         } else {
             link = &p->right;
             leftmost = false;
@@ -121,6 +133,8 @@ void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less)
     *link = n;
     if (leftmost)
         t->first = n;
+    if (rightmost)
+        t->last = n;
     rb_insert_repair(t, n);
 }
 
@@ -193,6 +207,8 @@ void rb_erase(struct rb_tree *t, struct rb_node *z)
 
     if (t->first == z)
         t->first = rb_next(z);
+    if (t->last == z)
+        t->last = rb_prev(z);
     if (!z->left || !z->right) {        /* at most one child: splice z out */
         x = z->left ? z->left : z->right;
         xp = z->parent;
@@ -220,15 +236,6 @@ void rb_erase(struct rb_tree *t, struct rb_node *z)
     z->parent = z->left = z->right = NULL;
     if (black_removed)
         rb_erase_repair(t, x, xp);
-}
-
-struct rb_node *rb_last(const struct rb_tree *t)
-{
-    struct rb_node *n = t->root;
-
-    while (n && n->right)
-        n = n->right;
-    return n;
 }
 
 struct rb_node *rb_next(const struct rb_node *n)

@@ -22,7 +22,7 @@ struct rb_node {
 
 struct rb_tree {
     struct rb_node *root;
-    struct rb_node *first;          /* leftmost, cached: rb_first is O(1) */
+    struct rb_node *first, *last;   /* leftmost, rightmost: cached */
 };
 
 /* True if a goes strictly before b. Must be a strict weak order on the keys. */
@@ -30,17 +30,17 @@ typedef bool rb_less_fn(const struct rb_node *a, const struct rb_node *b);
 
 #define rb_entry(p, type, member) container_of(p, type, member)
 
-static inline void rb_init(struct rb_tree *t) { t->root = t->first = NULL; }
+static inline void rb_init(struct rb_tree *t) { t->root = t->first = t->last = NULL; }
 static inline bool rb_empty(const struct rb_tree *t) { return !t->root; }
 static inline struct rb_node *rb_first(const struct rb_tree *t) { return t->first; }
+static inline struct rb_node *rb_last(const struct rb_tree *t) { return t->last; }
 
 /* --- rbtree.c --- */
-/* Links n (not in any tree) after its equals. */
+/* Links n (not in any tree) after its equals. O(1) plus the repair (O(1) amortized)
+ * when n goes last or first, as a queue's newest deadline usually does. */
 void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less);
 /* Unlinks n, which must be in t. */
 void rb_erase(struct rb_tree *t, struct rb_node *n);
-/* The last element; NULL if t is empty. O(log n). */
-struct rb_node *rb_last(const struct rb_tree *t);
 /* The element after / before n in order; NULL at the end. */
 struct rb_node *rb_next(const struct rb_node *n);
 struct rb_node *rb_prev(const struct rb_node *n);

@@ -120,6 +120,15 @@ static bool tree_ok(void)
         printf("    height %u for %u nodes\n", height(tree.root), count);
         return false;
     }
+    const struct rb_node *l = tree.root, *f = tree.root;
+    while (l && l->right)
+        l = l->right;
+    while (f && f->left)
+        f = f->left;
+    if (rb_first(&tree) != f || rb_last(&tree) != l) {
+        printf("    cached first or last is not the leftmost or rightmost node\n");
+        return false;
+    }
     if (rb_first(&tree) != (model_nr ? &items[model[0]].node : NULL) ||
         rb_last(&tree) != (model_nr ? &items[model[model_nr - 1]].node : NULL)) {
         printf("    first or last is not the model's\n");
