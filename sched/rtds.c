@@ -8,8 +8,8 @@
  * until the period ends (deferrable server). When the deadline passes, it moves on by
  * whole periods and the budget is refilled; for a vCPU blocked across the boundary
  * this happens when it wakes. One runqueue, shared by every pCPU of the instance, is
- * ordered by priority: vCPUs with budget by deadline, then vCPUs on extratime (budget
- * spent, extratime set) by deadline; FIFO among equals. A vCPU with no budget and no
+ * ordered by priority: vCPUs with budget by deadline (FIFO among equal deadlines),
+ * then vCPUs on extratime (budget spent, extratime set) in arrival order. A vCPU with no budget and no
  * extratime waits on the depleted queue for its next period. do_schedule runs the
  * first runqueue entry the pCPU may run (hard affinity, not running elsewhere) for its
  * remaining budget, or RT_EXTRA_SLICE (1 ms) on extratime. A replenishment queue of
@@ -28,6 +28,18 @@
  * counts one. Per-vCPU counts; GET returns the domain's total in u.raw[7] (struct
  * sched_rtds_params has no field for it).
  *
+ * Cost (n: active vCPUs, p: pCPUs; queues in sched/rtds_queue.c). The budget part of
+ * the runqueue and the replenishment queue are red-black trees, the extratime part a
+ * list: queueing, dequeueing and a period end are O(log n), O(1) when the new
+ * deadline is the latest (the usual case for equal periods). Choosing whom to raise is
+ * O(p / 64 + log p): idle pCPUs from a mask, the lowest-priority running vCPU from a
+ * tree of what each pCPU runs. do_schedule is O(log n) plus the entries it passes
+ * (running elsewhere, unaffine, paused). The replenishment handler touches only the
+ * vCPUs whose period ended, O(log n) each; but every active vCPU has a period end
+ * every P, so an overloaded instance (many more servers than pCPUs can serve) does
+ * about n / (decisions per P) period ends per decision: with 4096 default servers on
+ * 4 pCPUs that is hundreds, and it dominates the cost of a decision.
+ *
  * Locking. One spinlock per instance (rt_priv.lock): alloc_pdata points every pCPU's
  * sched_lock at it, so the core's "lock of v->processor" is always this lock, and it
  * guards all queues and all rt_vcpu/rt_pcpu fields. The replenishment handler (timer
@@ -37,220 +49,16 @@
  * pool's pCPU mask (s->cpus, changed under cpupool_lock, read as one word); a pCPU
  * that has left that mask takes no new work, so it can leave the pool.
  *
- * Limitations. One lock and O(n) sorted lists: meant for tens of vCPUs and a few
- * pCPUs, as Xen's RTDS. A deferrable server that wakes late in its period may run its
+ * Limitations. One lock for the instance, as Xen's RTDS: pCPUs contend for it.
+ * Period ends are processed one by one, eagerly (see Cost). A deferrable server that wakes late in its period may run its
  * whole budget just before its deadline (the back-to-back effect), so the utilization
  * bound holds for vCPUs runnable from their period start. No yield (it would not
  * change an EDF decision). PUT restarts the period with a full budget. Budgets and
  * periods below RT_MIN_TIME are refused. Soft affinity ignored. */
 #include <hvlab/errno.h>
-#include <hvlab/rbtree.h>
-#include <hvlab/time.h>
-#include <hvlab/timer.h>
 #include <hvlab/xmalloc.h>
 #include <hvlab/trace.h>
-#include "private.h"
-
-#define RT_DEFAULT_PERIOD MILLISECS(10)
-#define RT_DEFAULT_BUDGET MILLISECS(4)
-#define RT_MIN_TIME       MICROSECS(10)      /* smallest period or budget (Xen's) */
-#define RT_MAX_PERIOD     MILLISECS(10000)
-#define RT_EXTRA_SLICE    MILLISECS(1)       /* slice of a vCPU on extratime */
-#define RT_MISS_SLACK     MICROSECS(50)      /* shortfalls this small are wake latency */
-
-/* Where a vCPU is (rt_vcpu.flags). */
-#define RT_ON_RUNQ     (1u << 0)
-#define RT_ON_DEPLETED (1u << 1)
-#define RT_ON_REPLQ    (1u << 2)             /* active server: runnable (queued or running) */
-#define RT_RUNNING     (1u << 3)             /* chosen by do_schedule of rt_vcpu.cpu */
-#define RT_CURR        (1u << 4)             /* some pCPU's curr: in rt_priv.currs */
-#define RT_ON_EXTRAQ   (1u << 5)             /* on runq, in its extratime part (extraq) */
-
-struct rt_vcpu {
-    struct vcpu *v;
-    /* All below: guarded by the instance lock. */
-    struct rb_node q;                   /* in runq */
-    struct list_head dq;                /* in depletedq or extraq */
-    struct rb_node repl;                /* in replq */
-    struct rb_node curr;                /* in currs */
-    unsigned flags;                     /* RT_* */
-    unsigned cpu;                       /* pCPU running it, when RT_RUNNING */
-    s_time_t period, budget;            /* parameters, ns */
-    bool extratime;
-    s_time_t deadline;                  /* end of the current period; 0: none yet */
-    s_time_t cur_budget;                /* left in this period; 0 once spent */
-    s_time_t last_start;                /* since when it runs, when RT_RUNNING */
-    s_time_t wait_start;                /* since when it is on runq */
-    s_time_t waited;                    /* this period: time on runq with budget */
-    uint64_t misses;
-};
-
-struct rt_pcpu {
-    struct rt_vcpu *curr;               /* what do_schedule chose; NULL: idle. Instance lock */
-};
-
-struct rt_priv {
-    struct scheduler *s;                /* s->cpus: the pool's pCPUs (cpupool_lock) */
-    spinlock_t lock;                    /* every pCPU's sched_lock points here */
-    /* All below: guarded by lock. */
-    /* The runqueue: vCPUs with budget by deadline (runq, FIFO among equals), then
-     * those on extratime in arrival order (extraq): all of extraq ties, so a list. */
-    struct rb_tree runq;
-    struct list_head extraq;
-    struct list_head depletedq;         /* no budget, no extratime: wait for the period end */
-    struct rb_tree replq;               /* active servers by deadline, FIFO among equals */
-    struct rb_tree currs;               /* the pCPUs' curr, by priority, worst last */
-    cpumask_t busy;                     /* pCPUs whose curr is set */
-    cpumask_t tickled;                  /* raised by us and not rescheduled yet */
-    struct rt_pcpu pcpu[NR_CPUS];
-    struct timer repl_timer;            /* at the first deadline of replq */
-    bool timer_ready;                   /* repl_timer initialised (first alloc_pdata) */
-};
-
-static struct rt_priv *rt_priv(const struct scheduler *s) { return s->priv; }
-static struct rt_vcpu *rt_vcpu(const struct vcpu *v) { return v->sched_priv; }
-
-/* The pool's pCPUs. A pCPU leaves this mask before it leaves the policy: from then on
- * it gets no new work. Changed under cpupool_lock, so read word by word. */
-static cpumask_t rt_cpus(const struct rt_priv *prv)
-{
-    return cpumask_load(&prv->s->cpus);
-}
-
-/* ---- priority and queues ---- */
-
-/* Runs before b: has budget while b has not, else the earlier deadline. */
-/* Queue order: vCPUs with budget by deadline (EDF), then those on extratime in
- * arrival order, so that spare time goes round-robin: by deadline, the extratime
- * vCPU with the earliest deadline took nearly all of it (73% for one of three hogs). */
-static bool rt_before(const struct rt_vcpu *a, const struct rt_vcpu *b)
-{
-    if ((a->cur_budget > 0) != (b->cur_budget > 0))
-        return a->cur_budget > 0;
-    return a->cur_budget > 0 && a->deadline < b->deadline;
-}
-
-static bool rt_may_run_on(const struct rt_vcpu *svc, unsigned cpu)
-{
-    return cpumask_test(&svc->v->cpu_hard_affinity, cpu);
-}
-
-static bool rt_runq_less(const struct rb_node *a, const struct rb_node *b)
-{
-    return rt_before(rb_entry(a, struct rt_vcpu, q), rb_entry(b, struct rt_vcpu, q));
-}
-
-static bool rt_replq_less(const struct rb_node *a, const struct rb_node *b)
-{
-    return rb_entry(a, struct rt_vcpu, repl)->deadline < rb_entry(b, struct rt_vcpu, repl)->deadline;
-}
-
-/* currs order: by priority, and the lower pCPU last among equals, so that the last
- * entry a pCPU may take is the one the scan of every pCPU by number would pick. */
-static bool rt_currs_less(const struct rb_node *a, const struct rb_node *b)
-{
-    const struct rt_vcpu *x = rb_entry(a, struct rt_vcpu, curr), *y = rb_entry(b, struct rt_vcpu, curr);
-    return rt_before(x, y) || (!rt_before(y, x) && x->cpu > y->cpu);
-}
-
-static struct rt_vcpu *rt_replq_first(const struct rt_priv *prv)
-{
-    struct rb_node *n = rb_first(&prv->replq);
-    return n ? rb_entry(n, struct rt_vcpu, repl) : NULL;
-}
-
-/* cpu's curr becomes svc (NULL: idle); kept in currs and busy for rt_tickle. */
-static void rt_set_curr(struct rt_priv *prv, unsigned cpu, struct rt_vcpu *svc)
-{
-    struct rt_vcpu *old = prv->pcpu[cpu].curr;
-    if (old && (old->flags & RT_CURR)) {
-        rb_erase(&prv->currs, &old->curr);
-        old->flags &= ~RT_CURR;
-    }
-    prv->pcpu[cpu].curr = svc;
-    if (svc) {
-        rb_insert(&prv->currs, &svc->curr, rt_currs_less);
-        svc->flags |= RT_CURR;
-        cpumask_set(&prv->busy, cpu);
-    } else {
-        cpumask_clear(&prv->busy, cpu);
-    }
-}
-
-/* A running svc's priority is about to change: out of currs until rt_curr_resort. */
-static bool rt_curr_unsort(struct rt_priv *prv, struct rt_vcpu *svc)
-{
-    if (!(svc->flags & RT_CURR))
-        return false;
-    rb_erase(&prv->currs, &svc->curr);
-    return true;
-}
-
-static void rt_curr_resort(struct rt_priv *prv, struct rt_vcpu *svc, bool was)
-{
-    if (was)
-        rb_insert(&prv->currs, &svc->curr, rt_currs_less);
-}
-
-static void rt_timer_program(struct rt_priv *prv)
-{
-    if (!prv->timer_ready)
-        return;
-    if (rb_empty(&prv->replq))
-        timer_stop(&prv->repl_timer);
-    else
-        timer_set(&prv->repl_timer, rt_replq_first(prv)->deadline);
-}
-
-/* Into replq after its equals; true if svc became its head (the timer must move). */
-static bool rt_replq_add(struct rt_priv *prv, struct rt_vcpu *svc)
-{
-    rb_insert(&prv->replq, &svc->repl, rt_replq_less);
-    svc->flags |= RT_ON_REPLQ;
-    return rb_first(&prv->replq) == &svc->repl;
-}
-
-static void rt_replq_remove(struct rt_priv *prv, struct rt_vcpu *svc)
-{
-    if (!(svc->flags & RT_ON_REPLQ))
-        return;
-    bool head = rb_first(&prv->replq) == &svc->repl;
-    rb_erase(&prv->replq, &svc->repl);
-    svc->flags &= ~RT_ON_REPLQ;
-    if (head)
-        rt_timer_program(prv);
-}
-
-/* Onto runq (budget left or extratime) or depletedq; true if onto runq. */
-static bool rt_queue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
-{
-    if (svc->cur_budget <= 0 && !svc->extratime) {
-        list_add_tail(&svc->dq, &prv->depletedq);
-        svc->flags |= RT_ON_DEPLETED;
-        TRACE_VCPU(TRC_POLICY(SCHED_ID_RTDS, TRC_RTDS_DEPLETED), svc->v, (uint64_t)svc->deadline, 0);
-        return false;
-    }
-    if (svc->cur_budget > 0) {
-        rb_insert(&prv->runq, &svc->q, rt_runq_less);
-    } else {
-        list_add_tail(&svc->dq, &prv->extraq);
-        svc->flags |= RT_ON_EXTRAQ;
-    }
-    svc->flags |= RT_ON_RUNQ;
-    svc->wait_start = now;
-    return true;
-}
-
-static void rt_dequeue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
-{
-    if ((svc->flags & RT_ON_RUNQ) && svc->cur_budget > 0)
-        svc->waited += now - svc->wait_start;
-    if (svc->flags & (RT_ON_DEPLETED | RT_ON_EXTRAQ))
-        list_del(&svc->dq);
-    else if (svc->flags & RT_ON_RUNQ)
-        rb_erase(&prv->runq, &svc->q);
-    svc->flags &= ~(RT_ON_RUNQ | RT_ON_DEPLETED | RT_ON_EXTRAQ);
-}
+#include "rtds.h"
 
 /* ---- the server ---- */
 
@@ -286,31 +94,6 @@ static bool rt_activate(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
             rt_timer_program(prv);
     }
     return rt_queue(prv, svc, now);
-}
-
-/* svc was just put on runq: raise an idle pCPU it may use (the lowest), else the pCPU
- * running the lowest-priority vCPU (the lowest pCPU among equals), if svc beats that
- * vCPU. O(log n) in the pCPUs: idle ones from the busy mask, the worst from currs. */
-static void rt_tickle(struct rt_priv *prv, struct rt_vcpu *svc)
-{
-    struct rt_vcpu *worst = NULL;
-    cpumask_t cpus = rt_cpus(prv), ok = cpumask_and(&cpus, &svc->v->cpu_hard_affinity);
-    cpumask_t idle;
-    unsigned target;
-
-    ok = cpumask_andnot(&ok, &prv->tickled);
-    idle = cpumask_andnot(&ok, &prv->busy);
-    target = cpumask_first(&idle);
-    if (target == NR_CPUS) {
-        for (struct rb_node *n = rb_last(&prv->currs); n && !worst; n = rb_prev(n))
-            if (cpumask_test(&ok, rb_entry(n, struct rt_vcpu, curr)->cpu))
-                worst = rb_entry(n, struct rt_vcpu, curr);
-        if (!worst || !rt_before(svc, worst))
-            return;
-        target = worst->cpu;
-    }
-    cpumask_set(&prv->tickled, target);
-    sched_raise(target);
 }
 
 /* svc's deadline has passed while it was active: count a miss, start the next period,
