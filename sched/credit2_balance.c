@@ -38,6 +38,8 @@ bool csched2_tickle_idle(struct csched2_priv *prv, struct csched2_vcpu *sv, cpum
     cpumask_t idle = csched2_idle_in(prv, &m);
     unsigned cpu;
     idle = cpumask_and(&idle, &v->cpu_hard_affinity);
+    if (cpumask_empty(&idle))           /* the usual case under load */
+        return false;
     for (int step = 0; step < 2; step++) {
         cpumask_t cand = step ? idle : cpumask_and(&idle, &v->cpu_soft_affinity);
         csched2_for_each_cpu(cpu, it, &cand) {

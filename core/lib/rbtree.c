@@ -7,9 +7,17 @@
  * makes equals FIFO), links a red leaf and repairs red-red upward with recolourings
  * and at most two rotations. Erase splices out the node or, with two children, its
  * successor (which takes the node's place and colour), then repairs a missing black
- * upward with at most three rotations. `first` and `last` are kept by both; an element
- * that goes after the last (or before the first) is linked there without a descent,
- * which is where the descent would have taken it.
+ * upward with at most three rotations. `first` and `last_rep` are kept by both; an
+ * element that goes after the last (or before the first) is linked there without a
+ * descent, which is where the descent would have taken it.
+ *
+ * Equal keys: the tree holds one node per run of equal keys, its earliest (the rep);
+ * the later ones wait in a ring behind it (next/prev, the rep first), so a queue with
+ * many equal keys (credit clipped at its maximum, servers sharing a period) appends
+ * to a ring in O(1) and its tree stays as small as its number of distinct keys.
+ * Erasing a rep with a ring hands its place in the tree to the next in the ring.
+ * In-place re-keying (see the header) can make two reps equal; insertion then goes
+ * behind the last of them, so the order stays "after every equal".
  *
  * Locking: none; see the header.
  *
@@ -103,30 +111,79 @@ static void rb_insert_repair(struct rb_tree *t, struct rb_node *z)
     t->root->red = false;
 }
 
+/* The next / previous rep in the tree. */
+static struct rb_node *rb_tree_next(const struct rb_node *n)
+{
+    if (n->right) {
+        n = n->right;
+        while (n->left)
+            n = n->left;
+        return (struct rb_node *)n;
+    }
+    while (n->parent && n == n->parent->right)
+        n = n->parent;
+    return n->parent;
+}
+
+static struct rb_node *rb_tree_prev(const struct rb_node *n)
+{
+    if (n->left) {
+        n = n->left;
+        while (n->right)
+            n = n->right;
+        return (struct rb_node *)n;
+    }
+    while (n->parent && n == n->parent->left)
+        n = n->parent;
+    return n->parent;
+}
+
+static bool rb_equal(rb_less_fn *less, const struct rb_node *a, const struct rb_node *b)
+{
+    return !less(a, b) && !less(b, a);
+}
+
 void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less)
 {
-    struct rb_node **link = &t->root, *p = NULL;
-    bool leftmost = true, rightmost = true;
+    struct rb_node **link = &t->root, *p = NULL, *pred = NULL, *f = t->first;
+    bool leftmost = true, rightmost = true, descend = true;
 
-    if (t->last && !less(n, t->last)) {
-        p = t->last;
+    n->next = n->prev = n;
+    if (t->last_rep && !less(n, t->last_rep)) {         /* at or after the last */
+        pred = p = t->last_rep;
         link = &p->right;
-        leftmost = false;
-    } else if (t->first && less(n, t->first)) {
-        p = t->first;
+        leftmost = descend = false;
+    } else if (f && less(n, f)) {                       /* before the first */
+        p = f;
         link = &p->left;
-        rightmost = false;
+        rightmost = descend = false;
+    } else if (f && !less(f, n)) {                      /* equal to the first */
+        struct rb_node *s = rb_tree_next(f);
+        if (!s || less(n, s)) {
+            pred = f;
+            descend = false;
+        }
     }
-    while (*link) {
+    while (descend && *link) {
         p = *link;
         if (less(n, p)) {
             link = &p->left;
             rightmost = false;
         } else {
+            pred = p;
             link = &p->right;
             leftmost = false;
         }
     }
+    if (pred && rb_equal(less, pred, n)) {  /* behind its equals, in pred's ring */
+        n->rep = false;
+        n->prev = pred->prev;
+        n->next = pred;
+        pred->prev->next = n;
+        pred->prev = n;
+        return;
+    }
+    n->rep = true;
     n->parent = p;
     n->left = n->right = NULL;
     n->red = true;
@@ -134,7 +191,7 @@ void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less)
     if (leftmost)
         t->first = n;
     if (rightmost)
-        t->last = n;
+        t->last_rep = n;
     rb_insert_repair(t, n);
 }
 
@@ -200,15 +257,34 @@ static void rb_erase_repair(struct rb_tree *t, struct rb_node *x, struct rb_node
         x->red = false;
 }
 
-void rb_erase(struct rb_tree *t, struct rb_node *z)
+/* The next in z's ring (d) takes z's place in the tree. */
+static void rb_hand_over(struct rb_tree *t, struct rb_node *z, struct rb_node *d)
+{
+    d->rep = true;
+    d->red = z->red;
+    d->left = z->left;
+    d->right = z->right;
+    if (d->left)
+        d->left->parent = d;
+    if (d->right)
+        d->right->parent = d;
+    rb_replace(t, z, d);
+    if (t->first == z)
+        t->first = d;
+    if (t->last_rep == z)
+        t->last_rep = d;
+}
+
+/* Takes the rep z, alone in its ring, out of the tree. */
+static void rb_erase_rep(struct rb_tree *t, struct rb_node *z)
 {
     struct rb_node *x, *xp, *y;
     bool black_removed;
 
     if (t->first == z)
-        t->first = rb_next(z);
-    if (t->last == z)
-        t->last = rb_prev(z);
+        t->first = rb_tree_next(z);
+    if (t->last_rep == z)
+        t->last_rep = rb_tree_prev(z);
     if (!z->left || !z->right) {        /* at most one child: splice z out */
         x = z->left ? z->left : z->right;
         xp = z->parent;
@@ -238,28 +314,39 @@ void rb_erase(struct rb_tree *t, struct rb_node *z)
         rb_erase_repair(t, x, xp);
 }
 
+void rb_erase(struct rb_tree *t, struct rb_node *z)
+{
+    struct rb_node *d = z->next;
+
+    if (z->rep && d == z) {
+        rb_erase_rep(t, z);
+        return;
+    }
+    if (z->rep)
+        rb_hand_over(t, z, d);
+    z->prev->next = d;
+    d->prev = z->prev;
+    z->next = z->prev = z;
+    z->rep = false;
+    z->parent = z->left = z->right = NULL;
+}
+
 struct rb_node *rb_next(const struct rb_node *n)
 {
-    if (n->right) {
-        n = n->right;
-        while (n->left)
-            n = n->left;
-        return (struct rb_node *)n;
-    }
-    while (n->parent && n == n->parent->right)
-        n = n->parent;
-    return n->parent;
+    struct rb_node *s;
+
+    if (!n->next->rep)
+        return n->next;             /* the next in its ring */
+    s = rb_tree_next(n->next);      /* n ends its ring: n->next is the ring's rep */
+    return s;
 }
 
 struct rb_node *rb_prev(const struct rb_node *n)
 {
-    if (n->left) {
-        n = n->left;
-        while (n->right)
-            n = n->right;
-        return (struct rb_node *)n;
-    }
-    while (n->parent && n == n->parent->left)
-        n = n->parent;
-    return n->parent;
+    struct rb_node *p;
+
+    if (!n->rep)
+        return n->prev;
+    p = rb_tree_prev(n);
+    return p ? p->prev : NULL;      /* the last of the previous ring */
 }

@@ -15,14 +15,18 @@
 
 #include "lib.h"
 
+/* Only one element of each run of equal keys (its first, the "rep") is linked into
+ * the tree; the others wait in a ring behind it, in order (rbtree.c: Design). */
 struct rb_node {
-    struct rb_node *parent, *left, *right;
-    bool red;
+    struct rb_node *parent, *left, *right;  /* tree links: reps only */
+    struct rb_node *next, *prev;            /* ring of equals, rep first */
+    bool red, rep;
 };
 
 struct rb_tree {
     struct rb_node *root;
-    struct rb_node *first, *last;   /* leftmost, rightmost: cached */
+    struct rb_node *first;          /* leftmost rep: the first element */
+    struct rb_node *last_rep;       /* rightmost rep: its ring ends with the last */
 };
 
 /* True if a goes strictly before b. Must be a strict weak order on the keys. */
@@ -30,16 +34,20 @@ typedef bool rb_less_fn(const struct rb_node *a, const struct rb_node *b);
 
 #define rb_entry(p, type, member) container_of(p, type, member)
 
-static inline void rb_init(struct rb_tree *t) { t->root = t->first = t->last = NULL; }
+static inline void rb_init(struct rb_tree *t) { t->root = t->first = t->last_rep = NULL; }
 static inline bool rb_empty(const struct rb_tree *t) { return !t->root; }
 static inline struct rb_node *rb_first(const struct rb_tree *t) { return t->first; }
-static inline struct rb_node *rb_last(const struct rb_tree *t) { return t->last; }
+static inline struct rb_node *rb_last(const struct rb_tree *t)
+{
+    return t->last_rep ? t->last_rep->prev : NULL;
+}
 
 /* --- rbtree.c --- */
 /* Links n (not in any tree) after its equals. O(1) plus the repair (O(1) amortized)
- * when n goes last or first, as a queue's newest deadline usually does. */
+ * when n goes last, first, or behind the first's equals, as a queue's newest
+ * deadline or a refilled credit usually does; O(log k) for k distinct keys else. */
 void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less);
-/* Unlinks n, which must be in t. */
+/* Unlinks n, which must be in t. O(1) if n has equals. */
 void rb_erase(struct rb_tree *t, struct rb_node *n);
 /* The element after / before n in order; NULL at the end. */
 struct rb_node *rb_next(const struct rb_node *n);

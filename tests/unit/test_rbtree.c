@@ -1,8 +1,9 @@
 /* Red-black tree (core/lib/rbtree.c): fixed cases for each operation, then long random
  * runs against a reference model (an array kept in the order a sorted list with
  * "insert after equals" would have). After every operation the whole tree is checked:
- * the red-black rules, parent links, the cached first, and the exact in-order and
- * reverse sequences against the model, so a wrong turn, a lost FIFO tie or a broken
+ * the red-black rules, parent links, the rings of equal keys behind each tree node,
+ * the cached first and last, and the exact in-order and reverse sequences against
+ * the model, so a wrong turn, a lost FIFO tie, a broken ring hand-over or a broken
  * rotation shows at the operation that caused it. */
 #include "unit.h"
 
@@ -61,14 +62,38 @@ static void del(unsigned i)
     model_nr--;
 }
 
-/* Black nodes on every path from n down to a leaf, or -1 after reporting a broken rule. */
-static int black_height(const struct rb_node *n, const struct rb_node *parent, unsigned *count)
+/* n's ring: reps only in the tree, the rest behind it with equal keys, links both
+ * ways. Adds the ring's size to *elems. */
+static bool ring_ok(const struct rb_node *n, unsigned *elems)
+{
+    const struct rb_node *m = n;
+    int key = rb_entry(n, struct item, node)->key;
+
+    do {
+        (*elems)++;
+        if (m->next->prev != m || (m != n && (m->rep || rb_entry(m, struct item, node)->key != key))) {
+            printf("    ring of item %u: bad link, rep flag or key at item %u\n", idx(n), idx(m));
+            return false;
+        }
+        m = m->next;
+    } while (m != n && *elems <= NR);
+    return m == n;
+}
+
+/* Black nodes on every path from n down to a leaf, or -1 after reporting a broken rule;
+ * counts the reps in *count and all elements in *elems. */
+static int black_height(const struct rb_node *n, const struct rb_node *parent, unsigned *count,
+                        unsigned *elems)
 {
     int l, r;
 
     if (!n)
         return 1;
     (*count)++;
+    if (!n->rep || !ring_ok(n, elems)) {
+        printf("    item %u: in the tree but not a rep, or a broken ring\n", idx(n));
+        return -1;
+    }
     if (n->parent != parent) {
         printf("    item %u: parent link is wrong\n", idx(n));
         return -1;
@@ -77,7 +102,8 @@ static int black_height(const struct rb_node *n, const struct rb_node *parent, u
         printf("    item %u: red with a red child\n", idx(n));
         return -1;
     }
-    if ((l = black_height(n->left, n, count)) < 0 || (r = black_height(n->right, n, count)) < 0)
+    if ((l = black_height(n->left, n, count, elems)) < 0 ||
+        (r = black_height(n->right, n, count, elems)) < 0)
         return -1;
     if (l != r) {
         printf("    item %u: black heights %d left, %d right\n", idx(n), l, r);
@@ -103,17 +129,17 @@ static unsigned height(const struct rb_node *n)
 /* The tree is a red-black tree holding exactly the model's items in the model's order. */
 static bool tree_ok(void)
 {
-    unsigned count = 0, k = 0;
+    unsigned count = 0, elems = 0, k = 0;
     const struct rb_node *n;
 
     if (tree.root && (tree.root->red || tree.root->parent)) {
         printf("    root is red or has a parent\n");
         return false;
     }
-    if (black_height(tree.root, NULL, &count) < 0)
+    if (black_height(tree.root, NULL, &count, &elems) < 0)
         return false;
-    if (count != model_nr) {
-        printf("    %u nodes in the tree, %u in the model\n", count, model_nr);
+    if (elems != model_nr) {
+        printf("    %u elements in the tree, %u in the model\n", elems, model_nr);
         return false;
     }
     if (height(tree.root) > height_bound(count)) {
@@ -125,7 +151,7 @@ static bool tree_ok(void)
         l = l->right;
     while (f && f->left)
         f = f->left;
-    if (rb_first(&tree) != f || rb_last(&tree) != l) {
+    if (rb_first(&tree) != f || tree.last_rep != l) {
         printf("    cached first or last is not the leftmost or rightmost node\n");
         return false;
     }
