@@ -22,7 +22,7 @@
  * Locking: none; see the header.
  *
  * Limitations: no augmented data (subtree sizes etc.); a search by key is the
- * caller's descent over root/left/right. */
+ * caller's descent over root/left/right, which meets only the reps. */
 #include <hvlab/rbtree.h>
 
 static bool rb_red(const struct rb_node *n) { return n && n->red; }
