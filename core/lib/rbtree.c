@@ -9,7 +9,8 @@
  * successor (which takes the node's place and colour), then repairs a missing black
  * upward with at most three rotations. `first` and `last_rep` are kept by both; an
  * element that goes after the last (or before the first) is linked there without a
- * descent, which is where the descent would have taken it.
+ * descent, which is where the descent would have taken it; any other starts from the
+ * first and climbs only as far as it must.
  *
  * Equal keys: the tree holds one node per run of equal keys, its earliest (the rep);
  * the later ones wait in a ring behind it (next/prev, the rep first), so a queue with
@@ -157,12 +158,18 @@ void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less)
         p = f;
         link = &p->left;
         rightmost = descend = false;
-    } else if (f && !less(f, n)) {                      /* equal to the first */
-        struct rb_node *s = rb_tree_next(f);
-        if (!s || less(n, s)) {
-            pred = f;
-            descend = false;
-        }
+    } else if (f) {
+        /* From the first, up its ancestors (the left spine, the cache-warm end of a
+         * queue) while n is not before them, then down from there: the same leaf as
+         * a descent from the root, found in O(log d) for a place d from the front. */
+        p = f;
+        while (p->parent && !less(n, p->parent))
+            p = p->parent;
+        if (p->parent)
+            rightmost = false;
+        pred = p;
+        link = &p->right;
+        leftmost = false;
     }
     while (descend && *link) {
         p = *link;
