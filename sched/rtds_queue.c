@@ -144,15 +144,20 @@ void rt_dequeue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
 void rt_tickle(struct rt_priv *prv, struct rt_vcpu *svc)
 {
     struct rt_vcpu *worst = NULL;
-    cpumask_t cpus = rt_cpus(prv), ok = cpumask_and(&cpus, &svc->v->cpu_hard_affinity);
-    cpumask_t idle;
+    struct rb_node *last = rb_last(&prv->currs);
+    cpumask_t cpus = rt_cpus(prv), ok, idle = cpumask_andnot(&cpus, &prv->busy);
     unsigned target;
 
+    /* Overloaded, the usual case for a period end: no pCPU is idle and svc beats not
+     * even the lowest-priority running vCPU, so it beats none that it may take. */
+    if (cpumask_empty(&idle) && last && !rt_before(svc, rb_entry(last, struct rt_vcpu, curr)))
+        return;
+    ok = cpumask_and(&cpus, &svc->v->cpu_hard_affinity);
     ok = cpumask_andnot(&ok, &prv->tickled);
     idle = cpumask_andnot(&ok, &prv->busy);
     target = cpumask_first(&idle);
     if (target == NR_CPUS) {
-        for (struct rb_node *n = rb_last(&prv->currs); n && !worst; n = rb_prev(n))
+        for (struct rb_node *n = last; n && !worst; n = rb_prev(n))
             if (cpumask_test(&ok, rb_entry(n, struct rt_vcpu, curr)->cpu))
                 worst = rb_entry(n, struct rt_vcpu, curr);
         if (!worst || !rt_before(svc, worst))
