@@ -21,7 +21,18 @@
  * or swap of two, that narrows the gap most, if by a quarter of the weight moved; a
  * vCPU moves so at most every 100 ms. Caps: a domain's run time is charged against
  * cap% of one pCPU per 10 ms period; past it the domain is parked (its vCPUs stay
- * queued, unpicked) until later periods' budgets repay it.
+ * queued, unpicked) until later periods' budgets repay it. Placement and balancing:
+ * sched/credit2_balance.c.
+ *
+ * Cost (n: vCPUs queued on a runqueue, p: its pCPUs). Each runqueue is a red-black
+ * tree (core/lib/rbtree.c) by credit, FIFO among equals, as the sorted list it
+ * replaces: insert and remove O(log n); the pick walks from the first entry past
+ * running, parked or unaffine ones, O(log n) when few are. A reset raises every
+ * queued vCPU by the same clipped amount, which keeps the tree sorted in place: O(n),
+ * once per epoch (every queued vCPU's credit spent), not per decision. The load sum
+ * is kept as vCPUs are queued and removed (O(1)), and nothing is parked while no
+ * domain has a cap, so a decision is O(log n + p) and a wake O(log n + p); balancing
+ * costs O(n) per runqueue pair every 10 ms (see credit2_balance.c).
  *
  * Locking. Each runqueue has a lock; alloc_pdata points the sched_lock of its pCPUs
  * at it, so the core's "lock of v->processor" is that of the runqueue v is on. It
@@ -29,110 +40,31 @@
  * Moving a vCPU to another runqueue takes that lock with spin_trylock only, holding
  * ours. csched2_priv.lock guards the domain list and max_weight and is taken only by
  * alloc/free/adjust, never inside a runqueue lock; a domain's cap_lock is a leaf.
- * pCPU `curr` and `tickled` are also read without locks, as hints: pCPU and runqueue
+ * pCPU `curr` and `tickled` are also read without locks, as hints, and so is
+ * csched2_priv.busy (atomic bits mirroring `curr`, set with it): pCPU and runqueue
  * data live in csched2_priv, so they stay valid after a pCPU leaves the pool.
  *
  * Limitations. max_weight counts every domain of the instance, runnable or not. Soft
  * affinity steers wake-ups and placement, not the choice within a runqueue. The load
- * average is sampled at scheduling decisions; balancing ignores node distance. */
+ * average is sampled at scheduling decisions; balancing ignores node distance. While
+ * any domain has a cap, each decision scans its runqueue for parked vCPUs (O(n)), as
+ * before the tree. A weight change walks every runqueue (O(n)) to re-sum the loads. */
 #include <hvlab/errno.h>
 #include <hvlab/panic.h>
 #include <hvlab/time.h>
-#include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
-#include "private.h"
+#include "credit2.h"
 
-/* Its decisions, as trace events (include/public/trace.h: TRC_CREDIT2_*). */
-#define C2_TRACE(code, sv, d0, d1) \
-    TRACE_VCPU(TRC_POLICY(SCHED_ID_CREDIT2, (code)), (sv)->v, (d0), (d1))
-
-#define CSCHED2_CREDIT_INIT    MILLISECS(10)
-#define CSCHED2_CARRYOVER_MAX  MICROSECS(500)
-#define CSCHED2_MIN_TIMER      MICROSECS(500)
-#define CSCHED2_MAX_TIMER      MILLISECS(10)
-#define CSCHED2_RATELIMIT      MICROSECS(1000)
-#define CSCHED2_RESIST         MICROSECS(500)  /* credit a waker needs over a runner */
-#define CSCHED2_MIGRATE_RESIST MILLISECS(100)  /* a vCPU is balanced at most this often */
-#define CSCHED2_BALANCE_PERIOD MILLISECS(10)
-#define CSCHED2_LOAD_WINDOW    MILLISECS(50)
-#define CSCHED2_CAP_PERIOD     MILLISECS(10)
-#define CSCHED2_MIN_RUN        MICROSECS(50)   /* shortest timer we arm */
-#define CSCHED2_WEIGHT_DFL     256
-#define CSCHED2_WEIGHT_MAX     65535
-
-#define C2_LOAD(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
-#define C2_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
-
-struct csched2_dom {
-    struct list_head link;              /* in csched2_priv.doms; csched2_priv.lock */
-    unsigned weight, cap;               /* written under csched2_priv.lock */
-    spinlock_t cap_lock;                /* guards cap_used, cap_epoch */
-    s_time_t cap_used;                  /* run time no budget has paid for yet */
-    s_time_t cap_epoch;                 /* period cap_used is counted in */
-    s_time_t parked_until;              /* atomic: not picked before this */
-};
-
-struct csched2_vcpu {
-    struct vcpu *v;
-    struct csched2_dom *dom;
-    /* Guarded by the runqueue lock of v->processor. */
-    struct list_head q;
-    s_time_t credit;
-    s_time_t start;                     /* dispatched at: ratelimit */
-    s_time_t burnt_to;                  /* running: burnt up to here */
-    s_time_t last_migrate;              /* balanced or pulled at */
-    unsigned reset_gen;                 /* last reset it received */
-    bool queued, yield;
-};
-
-struct csched2_rq {
-    spinlock_t lock;                    /* the sched_lock of every pCPU in cpus */
-    /* Guarded by lock. */
-    struct list_head runq;
-    cpumask_t cpus;
-    unsigned nr_queued;                 /* also read as a hint */
-    s_time_t load, load_stamp;          /* average runnable weight */
-    s_time_t next_balance;
-    unsigned reset_gen;
-};
-
-struct csched2_pcpu {
-    struct csched2_rq *rq;
-    struct csched2_vcpu *curr;          /* rq->lock; NULL: idle. Also a hint */
-    bool tickled;                       /* hint: raised while idle */
-};
-
-struct csched2_priv {
-    struct scheduler *s;
-    spinlock_t lock;
-    struct list_head doms;              /* lock */
-    unsigned max_weight;                /* written under lock */
-    struct csched2_rq rqs[MAX_NUMNODES];
-    struct csched2_pcpu pcpu[NR_CPUS];
-};
-
-static struct csched2_vcpu *csched2_v(const struct vcpu *v) { return v->sched_priv; }
-
-/* Credit burnt by running t, and run time worth credit c, at sv's weight. */
-static s_time_t csched2_t2c(struct csched2_priv *prv, const struct csched2_vcpu *sv, s_time_t t)
+/* Sets cpu's curr, and its bit in busy, which lets placement skip busy pCPUs a word at
+ * a time (with 256 pCPUs, looking at each pCPU's curr cost more than the rest of a
+ * wake). The caller holds cpu's runqueue lock. */
+static void csched2_set_curr(struct csched2_priv *prv, unsigned cpu, struct csched2_vcpu *sv)
 {
-    return t * C2_LOAD(prv->max_weight) / C2_LOAD(sv->dom->weight);
-}
-static s_time_t csched2_c2t(struct csched2_priv *prv, const struct csched2_vcpu *sv, s_time_t c)
-{
-    return c * C2_LOAD(sv->dom->weight) / C2_LOAD(prv->max_weight);
-}
-
-static bool csched2_parked(const struct csched2_vcpu *sv, s_time_t now)
-{
-    return C2_LOAD(sv->dom->cap) && now < C2_LOAD(sv->dom->parked_until);
-}
-
-/* The pCPUs of rq still in the instance (the core clears a leaving one first). */
-static cpumask_t csched2_rq_cpus(struct csched2_priv *prv, const struct csched2_rq *rq)
-{
-    cpumask_t pool = cpumask_load(&prv->s->cpus);
-    return cpumask_and(&rq->cpus, &pool);
+    C2_STORE(prv->pcpu[cpu].curr, sv);
+    if (sv)
+        cpumask_set_atomic(&prv->busy, cpu);
+    else
+        cpumask_clear_atomic(&prv->busy, cpu);
 }
 
 /* ---- credit and caps ---- */
@@ -187,14 +119,29 @@ static void csched2_reset(struct csched2_priv *prv, struct csched2_rq *rq,
                           struct csched2_vcpu *snext, s_time_t now)
 {
     s_time_t times = 1 + MAX(-snext->credit, 0) / CSCHED2_CREDIT_INIT;
-    struct list_head *p;
+    struct csched2_vcpu *stale = NULL, *sv;
+    struct rb_node *n;
     unsigned cpu;
 
     rq->reset_gen++;
     C2_TRACE(TRC_CREDIT2_RESET, snext, (uint64_t)(rq - prv->rqs), (uint64_t)times);
-    list_for_each(p, &rq->runq)
-        csched2_refill(rq, list_entry(p, struct csched2_vcpu, q), times);
-    for_each_cpu(cpu, &rq->cpus) {
+    /* The same raise for every queued vCPU keeps runq sorted in place, except for one
+     * that got a reset of this number on the runqueue it came from: it gets none, so
+     * it is put back in its place. */
+    for (n = rb_first(&rq->runq); n; n = rb_next(n)) {
+        sv = csched2_q(n);
+        if (sv->reset_gen == rq->reset_gen) {
+            sv->stale = stale;
+            stale = sv;
+        }
+        csched2_refill(rq, sv, times);
+    }
+    while ((sv = stale) != NULL) {
+        stale = sv->stale;
+        rb_erase(&rq->runq, &sv->q);
+        rb_insert(&rq->runq, &sv->q, csched2_before);
+    }
+    csched2_for_each_cpu(cpu, it, &rq->cpus) {
         struct csched2_vcpu *c = prv->pcpu[cpu].curr;
         if (c) {
             csched2_burn(prv, c, now);
@@ -206,36 +153,64 @@ static void csched2_reset(struct csched2_priv *prv, struct csched2_rq *rq,
 
 /* ---- runqueues ---- */
 
-static void csched2_runq_insert(struct csched2_rq *rq, struct csched2_vcpu *sv)
+void csched2_runq_insert(struct csched2_rq *rq, struct csched2_vcpu *sv)
 {
-    struct list_head *p;
     if (sv->queued)
         return;
-    list_for_each(p, &rq->runq)
-        if (list_entry(p, struct csched2_vcpu, q)->credit < sv->credit)
-            break;
-    list_add_tail(&sv->q, p);           /* after its equals */
+    rb_insert(&rq->runq, &sv->q, csched2_before);   /* after its equals */
     sv->queued = true;
     rq->nr_queued++;
+    sv->qweight = C2_LOAD(sv->dom->weight);
+    rq->queued_weight += sv->qweight;
 }
 
-static void csched2_runq_remove(struct csched2_rq *rq, struct csched2_vcpu *sv)
+void csched2_runq_remove(struct csched2_rq *rq, struct csched2_vcpu *sv)
 {
     if (sv->queued) {
-        list_del(&sv->q);
+        rb_erase(&rq->runq, &sv->q);
         sv->queued = false;
         rq->nr_queued--;
+        rq->queued_weight -= sv->qweight;
     }
 }
 
-/* The first queued vCPU, not parked, that may run on cpu (NR_CPUS: on any) and is
- * not running, unless running_ok (it is being switched out); NULL if none. */
-static struct csched2_vcpu *csched2_runq_best(struct csched2_rq *rq, unsigned cpu, s_time_t now,
-                                              bool running_ok)
+/* cd's weight changed: its queued vCPUs count with the new one in their runqueue's
+ * load. O(queued vCPUs); takes each runqueue lock, so not under csched2_priv.lock. */
+static void csched2_reweigh(struct csched2_priv *prv, struct csched2_dom *cd)
 {
-    struct list_head *p;
-    list_for_each(p, &rq->runq) {
-        struct csched2_vcpu *sv = list_entry(p, struct csched2_vcpu, q);
+    unsigned long flags;
+    for (unsigned i = 0; i < MAX_NUMNODES; i++) {
+        struct csched2_rq *rq = &prv->rqs[i];
+        spin_lock_irqsave(&rq->lock, flags);
+        for (struct rb_node *n = rb_first(&rq->runq); n; n = rb_next(n)) {
+            struct csched2_vcpu *sv = csched2_q(n);
+            if (sv->dom == cd) {
+                rq->queued_weight += C2_LOAD(cd->weight) - sv->qweight;
+                sv->qweight = C2_LOAD(cd->weight);
+            }
+        }
+        spin_unlock_irqrestore(&rq->lock, flags);
+    }
+}
+
+/* Sets cd's cap, keeping nr_capped > 0 whenever some cap is set (counted before a cap
+ * appears, uncounted after it goes): with no caps, nothing is parked and the per-
+ * decision scans for parked vCPUs are skipped. prv->lock held. */
+static void csched2_set_cap(struct csched2_priv *prv, struct csched2_dom *cd, unsigned cap)
+{
+    unsigned old = C2_LOAD(cd->cap);
+    if (cap && !old)
+        C2_STORE(prv->nr_capped, prv->nr_capped + 1);
+    C2_STORE(cd->cap, cap);
+    if (!cap && old)
+        C2_STORE(prv->nr_capped, prv->nr_capped - 1);
+}
+
+struct csched2_vcpu *csched2_runq_best(struct csched2_rq *rq, unsigned cpu, s_time_t now,
+                                       bool running_ok)
+{
+    for (struct rb_node *n = rb_first(&rq->runq); n; n = rb_next(n)) {
+        struct csched2_vcpu *sv = csched2_q(n);
         if ((running_ok || !sv->v->is_running) && !csched2_parked(sv, now) &&
             (cpu == NR_CPUS || cpumask_test(&sv->v->cpu_hard_affinity, cpu)))
             return sv;
@@ -243,208 +218,40 @@ static struct csched2_vcpu *csched2_runq_best(struct csched2_rq *rq, unsigned cp
     return NULL;
 }
 
-/* When the first parked vCPU queued on rq may run again; 0 if none is parked. */
-static s_time_t csched2_unpark_time(struct csched2_rq *rq, s_time_t now)
+/* When the first parked vCPU queued on rq may run again; 0 if none is parked.
+ * O(queued) while some domain has a cap, O(1) otherwise. */
+static s_time_t csched2_unpark_time(struct csched2_priv *prv, struct csched2_rq *rq, s_time_t now)
 {
-    struct list_head *p;
     s_time_t t = 0;
-    list_for_each(p, &rq->runq) {
-        struct csched2_vcpu *sv = list_entry(p, struct csched2_vcpu, q);
+    if (!C2_LOAD(prv->nr_capped))
+        return 0;
+    for (struct rb_node *n = rb_first(&rq->runq); n; n = rb_next(n)) {
+        struct csched2_vcpu *sv = csched2_q(n);
         if (csched2_parked(sv, now))
             t = t ? MIN(t, C2_LOAD(sv->dom->parked_until)) : C2_LOAD(sv->dom->parked_until);
     }
     return t;
 }
 
-static void csched2_load_update(struct csched2_priv *prv, struct csched2_rq *rq, s_time_t now)
+void csched2_load_update(struct csched2_priv *prv, struct csched2_rq *rq, s_time_t now)
 {
-    s_time_t dt = MIN(now - rq->load_stamp, 10 * CSCHED2_LOAD_WINDOW), inst = 0;
-    struct list_head *p;
+    s_time_t dt = MIN(now - rq->load_stamp, 10 * CSCHED2_LOAD_WINDOW), inst = rq->queued_weight;
     unsigned cpu;
 
     if (dt <= 0)
         return;
-    list_for_each(p, &rq->runq) {
-        struct csched2_vcpu *sv = list_entry(p, struct csched2_vcpu, q);
-        inst += csched2_parked(sv, now) ? 0 : C2_LOAD(sv->dom->weight);
+    if (C2_LOAD(prv->nr_capped)) {      /* parked vCPUs do not count: look at each */
+        inst = 0;
+        for (struct rb_node *n = rb_first(&rq->runq); n; n = rb_next(n)) {
+            struct csched2_vcpu *sv = csched2_q(n);
+            inst += csched2_parked(sv, now) ? 0 : C2_LOAD(sv->dom->weight);
+        }
     }
-    for_each_cpu(cpu, &rq->cpus)
+    csched2_for_each_cpu(cpu, it, &rq->cpus)
         if (prv->pcpu[cpu].curr)
             inst += C2_LOAD(prv->pcpu[cpu].curr->dom->weight);
     rq->load += (inst - rq->load) * dt / (dt + CSCHED2_LOAD_WINDOW);
     rq->load_stamp = now;
-}
-
-/* ---- placement and balancing ---- */
-
-/* A pCPU of m for v, soft affinity first: v's own if idle, an idle one, v's own, the
- * first. NR_CPUS if v's hard affinity has none of m. */
-static unsigned csched2_pick_in(struct csched2_priv *prv, const struct vcpu *v, cpumask_t m)
-{
-    cpumask_t hard = cpumask_and(&m, &v->cpu_hard_affinity);
-    cpumask_t soft = cpumask_and(&hard, &v->cpu_soft_affinity);
-    const cpumask_t *pref = cpumask_empty(&soft) ? &hard : &soft;
-    unsigned cpu, cur = v->processor;
-
-    if (cpumask_empty(&hard))
-        return NR_CPUS;
-    if (cpumask_test(pref, cur) && !C2_LOAD(prv->pcpu[cur].curr))
-        return cur;
-    for_each_cpu(cpu, pref)
-        if (!C2_LOAD(prv->pcpu[cpu].curr))
-            return cpu;
-    return cpumask_test(pref, cur) ? cur : cpumask_first(pref);
-}
-
-/* Raises an idle pCPU of m not yet raised that may run sv, soft affinity first. */
-static bool csched2_tickle_idle(struct csched2_priv *prv, struct csched2_vcpu *sv, cpumask_t m)
-{
-    const struct vcpu *v = sv->v;
-    unsigned cpu;
-    for (int step = 0; step < 2; step++) {
-        for_each_cpu(cpu, &m) {
-            struct csched2_pcpu *pc = &prv->pcpu[cpu];
-            if (!cpumask_test(&v->cpu_hard_affinity, cpu) ||
-                (step == 0 && !cpumask_test(&v->cpu_soft_affinity, cpu)) ||
-                C2_LOAD(pc->curr) || C2_LOAD(pc->tickled))
-                continue;
-            C2_STORE(pc->tickled, true);
-            sched_raise(cpu);
-            return true;
-        }
-    }
-    return false;
-}
-
-/* sv waits on its runqueue (whose lock is held): make the right pCPU look again. */
-static void csched2_tickle(struct csched2_priv *prv, struct csched2_vcpu *sv, s_time_t now)
-{
-    struct csched2_rq *rq = prv->pcpu[sv->v->processor].rq;
-    cpumask_t in = csched2_rq_cpus(prv, rq), pool = cpumask_load(&prv->s->cpus);
-    cpumask_t out = cpumask_andnot(&pool, &in);
-    unsigned cpu, low = NR_CPUS;
-    s_time_t lowc = 0;
-
-    if (csched2_parked(sv, now) || csched2_tickle_idle(prv, sv, in))
-        return;
-    for_each_cpu(cpu, &in) {
-        struct csched2_vcpu *c = prv->pcpu[cpu].curr;
-        s_time_t cr;
-        if (!c || !cpumask_test(&sv->v->cpu_hard_affinity, cpu))
-            continue;
-        cr = c->credit - csched2_t2c(prv, c, now - c->burnt_to);
-        if (low == NR_CPUS || cr < lowc) {
-            low = cpu;
-            lowc = cr;
-        }
-    }
-    if (low < NR_CPUS && sv->credit - lowc > CSCHED2_RESIST)
-        sched_raise(low);
-    else
-        csched2_tickle_idle(prv, sv, out);      /* it will pull sv over */
-}
-
-/* sv, queued on rq, goes to the queue of cpu of runqueue `to`: both locks held. */
-static void csched2_move(struct csched2_priv *prv, struct csched2_rq *rq, struct csched2_rq *to,
-                         struct csched2_vcpu *sv, unsigned cpu, s_time_t now, bool queue)
-{
-    s_time_t w = C2_LOAD(sv->dom->weight);
-
-    csched2_runq_remove(rq, sv);
-    sv->v->processor = cpu;
-    sv->last_migrate = now;
-    rq->load = MAX(rq->load - w, 0);    /* so that the next look sees the move */
-    to->load += w;
-    if (queue) {
-        csched2_runq_insert(to, sv);
-        csched2_tickle(prv, sv, now);
-    }
-}
-
-/* Idle cpu: a waiting vCPU from another runqueue, moved here; NULL if none. */
-static struct csched2_vcpu *csched2_pull(struct csched2_priv *prv, unsigned cpu, s_time_t now)
-{
-    struct csched2_rq *own = prv->pcpu[cpu].rq;
-    for (unsigned i = 0; i < MAX_NUMNODES; i++) {
-        struct csched2_rq *rq = &prv->rqs[i];
-        struct csched2_vcpu *sv;
-        if (rq == own || !C2_LOAD(rq->nr_queued) || !spin_trylock(&rq->lock))
-            continue;
-        if ((sv = csched2_runq_best(rq, cpu, now, false)) != NULL) {
-            csched2_move(prv, rq, own, sv, cpu, now, false);
-            C2_TRACE(TRC_CREDIT2_PULL, sv, (uint64_t)(rq - prv->rqs), cpu);
-        }
-        spin_unlock(&rq->lock);
-        if (sv)
-            return sv;
-    }
-    return NULL;
-}
-
-/* How much moving `net` weight from a to b narrows their gap in load per pCPU. */
-static s_time_t csched2_gain(struct csched2_priv *prv, struct csched2_rq *a, struct csched2_rq *b,
-                             s_time_t net)
-{
-    cpumask_t ma = csched2_rq_cpus(prv, a), mb = csched2_rq_cpus(prv, b);
-    s_time_t ca = cpumask_weight(&ma), cb = cpumask_weight(&mb), before, after;
-    if (!ca || !cb)
-        return 0;
-    before = a->load / ca - b->load / cb;
-    after = (a->load - net) / ca - (b->load + net) / cb;
-    return before - (after < 0 ? -after : after);
-}
-
-/* The pCPU of `to` that sv, waiting, could be balanced to now; NR_CPUS if none. */
-static unsigned csched2_movable(struct csched2_priv *prv, struct csched2_vcpu *sv,
-                                struct csched2_rq *to, s_time_t now)
-{
-    if (!sv || sv->v->is_running || csched2_parked(sv, now) ||
-        now - sv->last_migrate < CSCHED2_MIGRATE_RESIST)
-        return NR_CPUS;
-    return csched2_pick_in(prv, sv->v, csched2_rq_cpus(prv, to));
-}
-
-/* Balances rq with each other runqueue in turn; at most one move or swap per call
- * (see Design: moving one of three vCPUs to a runqueue with two gains nothing). */
-static void csched2_balance(struct csched2_priv *prv, struct csched2_rq *rq, s_time_t now)
-{
-    for (unsigned i = 0; i < MAX_NUMNODES; i++) {
-        struct csched2_rq *to = &prv->rqs[i];
-        struct csched2_vcpu *ba = NULL, *bb = NULL;
-        s_time_t best = 0;
-        struct list_head *p, *r;
-        if (to == rq || cpumask_empty(&to->cpus) || !spin_trylock(&to->lock))
-            continue;
-        csched2_load_update(prv, to, now);
-        list_for_each(p, &rq->runq) {
-            struct csched2_vcpu *a = list_entry(p, struct csched2_vcpu, q), *b = NULL;
-            if (csched2_movable(prv, a, to, now) == NR_CPUS)
-                continue;
-            for (r = &to->runq; ; r = r->next, b = list_entry(r, struct csched2_vcpu, q)) {
-                s_time_t net = C2_LOAD(a->dom->weight) - (b ? C2_LOAD(b->dom->weight) : 0);
-                s_time_t g = csched2_gain(prv, rq, to, net);
-                if (net > 0 && g >= net / 4 && g > best &&
-                    (!b || csched2_movable(prv, b, rq, now) != NR_CPUS)) {
-                    best = g;
-                    ba = a;
-                    bb = b;
-                }
-                if (r->next == &to->runq)
-                    break;
-            }
-        }
-        if (ba) {
-            unsigned cb = csched2_movable(prv, bb, rq, now);
-            csched2_move(prv, rq, to, ba, csched2_movable(prv, ba, to, now), now, true);
-            C2_TRACE(TRC_CREDIT2_BALANCE, ba, (uint64_t)(rq - prv->rqs) << 32 | (to - prv->rqs),
-                     bb ? (uint64_t)bb->v->domain->domain_id << 16 | bb->v->vcpu_id : ~0ULL);
-            if (bb)
-                csched2_move(prv, to, rq, bb, cb, now, true);
-        }
-        spin_unlock(&to->lock);
-        if (ba)
-            return;
-    }
 }
 
 /* ---- the decision ---- */
@@ -456,7 +263,7 @@ static s_time_t csched2_runtime(struct csched2_priv *prv, struct csched2_rq *rq,
 {
     struct csched2_vcpu *nx = csched2_runq_best(rq, cpu, now, true);
     s_time_t t = CSCHED2_MAX_TIMER, left = csched2_cap_charge(sv->dom, 0, now);
-    s_time_t unpark = csched2_unpark_time(rq, now);
+    s_time_t unpark = csched2_unpark_time(prv, rq, now);
 
     if (nx && nx->credit > sv->credit) {
         t = sv->start + CSCHED2_RATELIMIT - now;
@@ -506,7 +313,7 @@ static struct task_slice csched2_do_schedule(struct scheduler *s, unsigned cpu,
             snext->v->processor = cpu;
             snext->start = now;
         }
-        C2_STORE(pc->curr, snext);
+        csched2_set_curr(prv, cpu, snext);
     }
     if (snext)
         snext->burnt_to = now;
@@ -518,7 +325,7 @@ static struct task_slice csched2_do_schedule(struct scheduler *s, unsigned cpu,
         csched2_tickle_idle(prv, w, csched2_rq_cpus(prv, rq));
     if (snext)
         return (struct task_slice){ snext->v, csched2_runtime(prv, rq, cpu, snext, now) };
-    unpark = csched2_unpark_time(rq, now);      /* then look again */
+    unpark = csched2_unpark_time(prv, rq, now);      /* then look again */
     return (struct task_slice){ sched_idle_vcpu(cpu), unpark ? MAX(unpark - now, 1) : -1 };
 }
 
@@ -602,11 +409,12 @@ static int csched2_adjust(struct scheduler *s, struct domain *d, struct domctl_s
         C2_STORE(cd->weight, p->weight);
     csched2_max_weight(prv);
     spin_lock(&cd->cap_lock);
-    C2_STORE(cd->cap, p->cap);
+    csched2_set_cap(prv, cd, p->cap);
     cd->cap_used = 0;
     C2_STORE(cd->parked_until, 0);
     spin_unlock(&cd->cap_lock);
     spin_unlock_irqrestore(&prv->lock, flags);
+    csched2_reweigh(prv, cd);
     return 0;
 }
 
@@ -623,7 +431,7 @@ static int csched2_init(struct scheduler *s)
     prv->max_weight = CSCHED2_WEIGHT_DFL;
     for (unsigned i = 0; i < MAX_NUMNODES; i++) {
         spin_lock_init(&prv->rqs[i].lock);
-        list_init(&prv->rqs[i].runq);
+        rb_init(&prv->rqs[i].runq);
     }
     s->priv = prv;
     return 0;
@@ -645,7 +453,7 @@ static void *csched2_alloc_pdata(struct scheduler *s, unsigned cpu)
 
     spin_lock_irqsave(&rq->lock, flags);
     pc->rq = rq;
-    pc->curr = NULL;
+    csched2_set_curr(prv, cpu, NULL);
     pc->tickled = false;
     cpumask_set(&rq->cpus, cpu);
     spin_unlock_irqrestore(&rq->lock, flags);
@@ -657,10 +465,9 @@ static void csched2_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
 {
     struct csched2_pcpu *pc = pd;
     unsigned long flags;
-    (void)s;
     spin_lock_irqsave(&pc->rq->lock, flags);
     cpumask_clear(&pc->rq->cpus, cpu);
-    pc->curr = NULL;
+    csched2_set_curr(s->priv, cpu, NULL);
     spin_unlock_irqrestore(&pc->rq->lock, flags);
 }
 
@@ -669,10 +476,12 @@ static void csched2_dom_link(struct csched2_priv *prv, struct csched2_dom *cd, b
 {
     unsigned long flags;
     spin_lock_irqsave(&prv->lock, flags);
-    if (add)
+    if (add) {
         list_add_tail(&cd->link, &prv->doms);
-    else
+    } else {
         list_del(&cd->link);
+        csched2_set_cap(prv, cd, 0);    /* uncounted */
+    }
     csched2_max_weight(prv);
     spin_unlock_irqrestore(&prv->lock, flags);
 }
@@ -704,7 +513,6 @@ static void *csched2_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
         sv->dom = dd;
         sv->credit = CSCHED2_CREDIT_INIT;
         sv->last_migrate = -CSCHED2_MIGRATE_RESIST;
-        list_init(&sv->q);
     }
     return sv;
 }

@@ -8,8 +8,8 @@
  * until the period ends (deferrable server). When the deadline passes, it moves on by
  * whole periods and the budget is refilled; for a vCPU blocked across the boundary
  * this happens when it wakes. One runqueue, shared by every pCPU of the instance, is
- * ordered by priority: vCPUs with budget by deadline, then vCPUs on extratime (budget
- * spent, extratime set) by deadline; FIFO among equals. A vCPU with no budget and no
+ * ordered by priority: vCPUs with budget by deadline (FIFO among equal deadlines),
+ * then vCPUs on extratime (budget spent, extratime set) in arrival order. A vCPU with no budget and no
  * extratime waits on the depleted queue for its next period. do_schedule runs the
  * first runqueue entry the pCPU may run (hard affinity, not running elsewhere) for its
  * remaining budget, or RT_EXTRA_SLICE (1 ms) on extratime. A replenishment queue of
@@ -28,6 +28,18 @@
  * counts one. Per-vCPU counts; GET returns the domain's total in u.raw[7] (struct
  * sched_rtds_params has no field for it).
  *
+ * Cost (n: active vCPUs, p: pCPUs; queues in sched/rtds_queue.c). The budget part of
+ * the runqueue and the replenishment queue are red-black trees, the extratime part a
+ * list: queueing, dequeueing and a period end are O(log n), O(1) when the new
+ * deadline is the latest (the usual case for equal periods). Choosing whom to raise is
+ * O(p / 64 + log p): idle pCPUs from a mask, the lowest-priority running vCPU from a
+ * tree of what each pCPU runs. do_schedule is O(log n) plus the entries it passes
+ * (running elsewhere, unaffine, paused). The replenishment handler touches only the
+ * vCPUs whose period ended, O(log n) each; but every active vCPU has a period end
+ * every P, so an overloaded instance (many more servers than pCPUs can serve) does
+ * about n / (decisions per P) period ends per decision: with 4096 default servers on
+ * 4 pCPUs that is hundreds, and it dominates the cost of a decision.
+ *
  * Locking. One spinlock per instance (rt_priv.lock): alloc_pdata points every pCPU's
  * sched_lock at it, so the core's "lock of v->processor" is always this lock, and it
  * guards all queues and all rt_vcpu/rt_pcpu fields. The replenishment handler (timer
@@ -37,154 +49,16 @@
  * pool's pCPU mask (s->cpus, changed under cpupool_lock, read as one word); a pCPU
  * that has left that mask takes no new work, so it can leave the pool.
  *
- * Limitations. One lock and O(n) sorted lists: meant for tens of vCPUs and a few
- * pCPUs, as Xen's RTDS. A deferrable server that wakes late in its period may run its
+ * Limitations. One lock for the instance, as Xen's RTDS: pCPUs contend for it.
+ * Period ends are processed one by one, eagerly (see Cost). A deferrable server that wakes late in its period may run its
  * whole budget just before its deadline (the back-to-back effect), so the utilization
  * bound holds for vCPUs runnable from their period start. No yield (it would not
  * change an EDF decision). PUT restarts the period with a full budget. Budgets and
  * periods below RT_MIN_TIME are refused. Soft affinity ignored. */
 #include <hvlab/errno.h>
-#include <hvlab/time.h>
-#include <hvlab/timer.h>
 #include <hvlab/xmalloc.h>
 #include <hvlab/trace.h>
-#include "private.h"
-
-#define RT_DEFAULT_PERIOD MILLISECS(10)
-#define RT_DEFAULT_BUDGET MILLISECS(4)
-#define RT_MIN_TIME       MICROSECS(10)      /* smallest period or budget (Xen's) */
-#define RT_MAX_PERIOD     MILLISECS(10000)
-#define RT_EXTRA_SLICE    MILLISECS(1)       /* slice of a vCPU on extratime */
-#define RT_MISS_SLACK     MICROSECS(50)      /* shortfalls this small are wake latency */
-
-/* Where a vCPU is (rt_vcpu.flags). */
-#define RT_ON_RUNQ     (1u << 0)
-#define RT_ON_DEPLETED (1u << 1)
-#define RT_ON_REPLQ    (1u << 2)             /* active server: runnable (queued or running) */
-#define RT_RUNNING     (1u << 3)             /* chosen by do_schedule of rt_vcpu.cpu */
-
-struct rt_vcpu {
-    struct vcpu *v;
-    /* All below: guarded by the instance lock. */
-    struct list_head q;                 /* link in runq or depletedq */
-    struct list_head repl;              /* link in replq */
-    unsigned flags;                     /* RT_* */
-    unsigned cpu;                       /* pCPU running it, when RT_RUNNING */
-    s_time_t period, budget;            /* parameters, ns */
-    bool extratime;
-    s_time_t deadline;                  /* end of the current period; 0: none yet */
-    s_time_t cur_budget;                /* left in this period; 0 once spent */
-    s_time_t last_start;                /* since when it runs, when RT_RUNNING */
-    s_time_t wait_start;                /* since when it is on runq */
-    s_time_t waited;                    /* this period: time on runq with budget */
-    uint64_t misses;
-};
-
-struct rt_pcpu {
-    struct rt_vcpu *curr;               /* what do_schedule chose; NULL: idle. Instance lock */
-};
-
-struct rt_priv {
-    struct scheduler *s;                /* s->cpus: the pool's pCPUs (cpupool_lock) */
-    spinlock_t lock;                    /* every pCPU's sched_lock points here */
-    /* All below: guarded by lock. */
-    struct list_head runq;              /* by (budget spent?, deadline), FIFO among equals */
-    struct list_head depletedq;         /* no budget, no extratime: wait for the period end */
-    struct list_head replq;             /* active servers by deadline */
-    cpumask_t tickled;                  /* raised by us and not rescheduled yet */
-    struct rt_pcpu pcpu[NR_CPUS];
-    struct timer repl_timer;            /* at the first deadline of replq */
-    bool timer_ready;                   /* repl_timer initialised (first alloc_pdata) */
-};
-
-static struct rt_priv *rt_priv(const struct scheduler *s) { return s->priv; }
-static struct rt_vcpu *rt_vcpu(const struct vcpu *v) { return v->sched_priv; }
-
-/* The pool's pCPUs. A pCPU leaves this mask before it leaves the policy: from then on
- * it gets no new work. Changed under cpupool_lock, so read word by word. */
-static cpumask_t rt_cpus(const struct rt_priv *prv)
-{
-    return cpumask_load(&prv->s->cpus);
-}
-
-/* ---- priority and queues ---- */
-
-/* Runs before b: has budget while b has not, else the earlier deadline. */
-/* Queue order: vCPUs with budget by deadline (EDF), then those on extratime in
- * arrival order, so that spare time goes round-robin: by deadline, the extratime
- * vCPU with the earliest deadline took nearly all of it (73% for one of three hogs). */
-static bool rt_before(const struct rt_vcpu *a, const struct rt_vcpu *b)
-{
-    if ((a->cur_budget > 0) != (b->cur_budget > 0))
-        return a->cur_budget > 0;
-    return a->cur_budget > 0 && a->deadline < b->deadline;
-}
-
-static bool rt_may_run_on(const struct rt_vcpu *svc, unsigned cpu)
-{
-    return cpumask_test(&svc->v->cpu_hard_affinity, cpu);
-}
-
-static void rt_timer_program(struct rt_priv *prv)
-{
-    if (!prv->timer_ready)
-        return;
-    if (list_empty(&prv->replq))
-        timer_stop(&prv->repl_timer);
-    else
-        timer_set(&prv->repl_timer, list_first_entry(&prv->replq, struct rt_vcpu, repl)->deadline);
-}
-
-/* Sorted insert into replq; true if svc became its head (the timer must move). */
-static bool rt_replq_add(struct rt_priv *prv, struct rt_vcpu *svc)
-{
-    struct list_head *p;
-    list_for_each(p, &prv->replq)
-        if (svc->deadline < list_entry(p, struct rt_vcpu, repl)->deadline)
-            break;
-    list_add_tail(&svc->repl, p);       /* before p */
-    svc->flags |= RT_ON_REPLQ;
-    return prv->replq.next == &svc->repl;
-}
-
-static void rt_replq_remove(struct rt_priv *prv, struct rt_vcpu *svc)
-{
-    if (!(svc->flags & RT_ON_REPLQ))
-        return;
-    bool head = prv->replq.next == &svc->repl;
-    list_del(&svc->repl);
-    svc->flags &= ~RT_ON_REPLQ;
-    if (head)
-        rt_timer_program(prv);
-}
-
-/* Onto runq (budget left or extratime) or depletedq; true if onto runq. */
-static bool rt_queue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
-{
-    struct list_head *p;
-    if (svc->cur_budget <= 0 && !svc->extratime) {
-        list_add_tail(&svc->q, &prv->depletedq);
-        svc->flags |= RT_ON_DEPLETED;
-        TRACE_VCPU(TRC_POLICY(SCHED_ID_RTDS, TRC_RTDS_DEPLETED), svc->v, (uint64_t)svc->deadline, 0);
-        return false;
-    }
-    list_for_each(p, &prv->runq)
-        if (rt_before(svc, list_entry(p, struct rt_vcpu, q)))
-            break;
-    list_add_tail(&svc->q, p);
-    svc->flags |= RT_ON_RUNQ;
-    svc->wait_start = now;
-    return true;
-}
-
-static void rt_dequeue(struct rt_vcpu *svc, s_time_t now)
-{
-    if ((svc->flags & RT_ON_RUNQ) && svc->cur_budget > 0)
-        svc->waited += now - svc->wait_start;
-    if (svc->flags & (RT_ON_RUNQ | RT_ON_DEPLETED))
-        list_del(&svc->q);
-    svc->flags &= ~(RT_ON_RUNQ | RT_ON_DEPLETED);
-}
+#include "rtds.h"
 
 /* ---- the server ---- */
 
@@ -222,50 +96,24 @@ static bool rt_activate(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
     return rt_queue(prv, svc, now);
 }
 
-/* svc was just put on runq: raise an idle pCPU it may use, else the pCPU running the
- * lowest-priority vCPU, if svc beats that vCPU. */
-static void rt_tickle(struct rt_priv *prv, struct rt_vcpu *svc)
-{
-    struct rt_vcpu *worst = NULL;
-    unsigned cpu, target = NR_CPUS;
-    cpumask_t cpus = rt_cpus(prv);
-
-    for_each_cpu(cpu, &cpus) {
-        struct rt_vcpu *c = prv->pcpu[cpu].curr;
-        if (!rt_may_run_on(svc, cpu) || cpumask_test(&prv->tickled, cpu))
-            continue;
-        if (!c) {
-            target = cpu;
-            worst = NULL;
-            break;
-        }
-        if (!worst || rt_before(worst, c)) {
-            worst = c;
-            target = cpu;
-        }
-    }
-    if (target == NR_CPUS || (worst && !rt_before(svc, worst)))
-        return;
-    cpumask_set(&prv->tickled, target);
-    sched_raise(target);
-}
-
 /* svc's deadline has passed while it was active: count a miss, start the next period,
  * and let it compete again with its new deadline. */
 static void rt_period_end(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
 {
     bool running = svc->flags & RT_RUNNING;
     bool queued = svc->flags & (RT_ON_RUNQ | RT_ON_DEPLETED);
+    bool curr = rt_curr_unsort(prv, svc);
 
     if (running)
         rt_burn(svc, now);
-    rt_dequeue(svc, now);               /* adds the wait up to now */
+    rt_dequeue(prv, svc, now);               /* adds the wait up to now */
     if (MIN(svc->cur_budget, svc->waited) > RT_MISS_SLACK) {
         svc->misses++;
         TRACE_VCPU(TRC_POLICY(SCHED_ID_RTDS, TRC_RTDS_MISS), svc->v, (uint64_t)svc->deadline,
                    (uint64_t)svc->cur_budget);
     }
     rt_new_period(svc, now);
+    rt_curr_resort(prv, svc, curr);
     TRACE_VCPU(TRC_POLICY(SCHED_ID_RTDS, TRC_RTDS_REPLENISH), svc->v, (uint64_t)svc->deadline,
                (uint64_t)svc->cur_budget);
     rt_replq_add(prv, svc);             /* the caller re-arms the timer */
@@ -278,13 +126,11 @@ static void rt_period_end(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now
 /* End every period that is over, then re-arm the timer; lock held. */
 static void rt_replenish(struct rt_priv *prv, s_time_t now)
 {
-    struct rt_vcpu *svc;
-    if (list_empty(&prv->replq) ||
-        list_first_entry(&prv->replq, struct rt_vcpu, repl)->deadline > now)
+    struct rt_vcpu *svc = rt_replq_first(prv);
+    if (!svc || svc->deadline > now)
         return;
-    while (!list_empty(&prv->replq) &&
-           (svc = list_first_entry(&prv->replq, struct rt_vcpu, repl))->deadline <= now) {
-        list_del(&svc->repl);
+    while ((svc = rt_replq_first(prv)) != NULL && svc->deadline <= now) {
+        rb_erase(&prv->replq, &svc->repl);
         svc->flags &= ~RT_ON_REPLQ;
         rt_period_end(prv, svc, now);   /* re-added with a deadline > now */
     }
@@ -312,9 +158,11 @@ static int rt_init(struct scheduler *s)
         return -ENOMEM;
     prv->s = s;
     spin_lock_init(&prv->lock);
-    list_init(&prv->runq);
+    rb_init(&prv->runq);
+    list_init(&prv->extraq);
     list_init(&prv->depletedq);
-    list_init(&prv->replq);
+    rb_init(&prv->replq);
+    rb_init(&prv->currs);
     s->priv = prv;
     return 0;
 }
@@ -343,7 +191,7 @@ static void *rt_alloc_pdata(struct scheduler *s, unsigned cpu)
     } else if (!cpumask_test(&s->cpus, prv->repl_timer.cpu)) {
         timer_migrate(&prv->repl_timer, cpu);
     }
-    prv->pcpu[cpu].curr = NULL;
+    rt_set_curr(prv, cpu, NULL);
     cpumask_clear(&prv->tickled, cpu);
     spin_unlock_irqrestore(&prv->lock, flags);
     return &prv->pcpu[cpu];
@@ -372,8 +220,7 @@ static void *rt_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
     if (!svc)
         return NULL;
     svc->v = v;
-    list_init(&svc->q);
-    list_init(&svc->repl);
+    list_init(&svc->dq);
     svc->period = RT_DEFAULT_PERIOD;
     svc->budget = RT_DEFAULT_BUDGET;
     svc->extratime = true;              /* Xen's default: work-conserving */
@@ -385,7 +232,7 @@ static void rt_free_vdata(struct scheduler *s, void *vd) { (void)s; xfree(vd); }
 static void rt_remove_vcpu(struct scheduler *s, struct vcpu *v)
 {
     struct rt_vcpu *svc = rt_vcpu(v);
-    rt_dequeue(svc, NOW());
+    rt_dequeue(rt_priv(s), svc, NOW());
     rt_replq_remove(rt_priv(s), svc);
 }
 
@@ -409,7 +256,7 @@ static void rt_sleep(struct scheduler *s, struct vcpu *v)
     if (svc->flags & RT_RUNNING)
         sched_raise(svc->cpu);
     else
-        rt_dequeue(svc, NOW());
+        rt_dequeue(rt_priv(s), svc, NOW());
     rt_replq_remove(rt_priv(s), svc);   /* blocked: its budget waits for the wake */
 }
 
@@ -423,20 +270,41 @@ static void rt_context_saved(struct scheduler *s, struct vcpu *prev)
 
 /* ---- decisions ---- */
 
+static bool rt_may_take(const struct rt_vcpu *svc, unsigned cpu, const struct vcpu *prev)
+{
+    return rt_may_run_on(svc, cpu) && (!svc->v->is_running || svc->v == prev) &&
+           vcpu_runnable(svc->v);       /* a paused domain's vCPUs await their sleep */
+}
+
+/* The first vCPU of the runqueue cpu may take; NULL if none. */
+static struct rt_vcpu *rt_pick(struct rt_priv *prv, unsigned cpu, const struct vcpu *prev)
+{
+    struct list_head *p;
+
+    if (!cpumask_test(&prv->s->cpus, cpu))
+        return NULL;                    /* leaving the pool: take nothing new */
+    for (struct rb_node *n = rb_first(&prv->runq); n; n = rb_next(n))
+        if (rt_may_take(rb_entry(n, struct rt_vcpu, q), cpu, prev))
+            return rb_entry(n, struct rt_vcpu, q);
+    list_for_each(p, &prv->extraq)
+        if (rt_may_take(list_entry(p, struct rt_vcpu, dq), cpu, prev))
+            return list_entry(p, struct rt_vcpu, dq);
+    return NULL;
+}
+
 static struct task_slice rt_do_schedule(struct scheduler *s, unsigned cpu,
                                         struct vcpu *prev, s_time_t now)
 {
     struct rt_priv *prv = rt_priv(s);
     struct rt_pcpu *pc = &prv->pcpu[cpu];
-    struct rt_vcpu *next = NULL;
-    struct list_head *p;
+    struct rt_vcpu *next;
 
     cpumask_set(&prv->tickled, cpu);    /* deciding now: tickles go elsewhere */
     if (pc->curr) {                     /* prev, as this pCPU last chose it */
         struct rt_vcpu *svc = pc->curr;
         rt_burn(svc, now);
         svc->flags &= ~RT_RUNNING;
-        pc->curr = NULL;
+        rt_set_curr(prv, cpu, NULL);
         if (vcpu_runnable(svc->v))
             rt_activate(prv, svc, now); /* may compete again at once */
         else
@@ -444,24 +312,14 @@ static struct task_slice rt_do_schedule(struct scheduler *s, unsigned cpu,
     }
     rt_replenish(prv, now);
     cpumask_clear(&prv->tickled, cpu);
-    list_for_each(p, &prv->runq) {
-        struct rt_vcpu *svc = list_entry(p, struct rt_vcpu, q);
-        if (!cpumask_test(&s->cpus, cpu))
-            break;                      /* leaving the pool: take nothing new */
-        if (rt_may_run_on(svc, cpu) && (!svc->v->is_running || svc->v == prev) &&
-            vcpu_runnable(svc->v)) {    /* a paused domain's vCPUs await their sleep */
-            next = svc;
-            break;
-        }
-    }
-    if (!next)
+    if (!(next = rt_pick(prv, cpu, prev)))
         return (struct task_slice){ sched_idle_vcpu(cpu), -1 };
-    rt_dequeue(next, now);
+    rt_dequeue(prv, next, now);
     next->flags |= RT_RUNNING;
     next->cpu = cpu;
     next->last_start = now;
     next->v->processor = cpu;           /* every pCPU's lock is ours: we hold both */
-    pc->curr = next;
+    rt_set_curr(prv, cpu, next);
     return (struct task_slice){ next->v, next->cur_budget > 0 ? next->cur_budget
                                                                 : RT_EXTRA_SLICE };
 }
@@ -523,16 +381,19 @@ static void rt_apply(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t period,
 {
     bool queued = svc->flags & (RT_ON_RUNQ | RT_ON_DEPLETED);
     bool active = svc->flags & RT_ON_REPLQ;
+    bool curr = rt_curr_unsort(prv, svc);
 
-    rt_dequeue(svc, now);
+    rt_dequeue(prv, svc, now);
     rt_replq_remove(prv, svc);
     svc->period = period;
     svc->budget = budget;
     svc->extratime = extratime;
     svc->deadline = 0;
+    if (active)
+        rt_new_period(svc, now);
+    rt_curr_resort(prv, svc, curr);
     if (!active)
         return;                         /* the next activation starts the period */
-    rt_new_period(svc, now);
     if (rt_replq_add(prv, svc))
         rt_timer_program(prv);
     if (svc->flags & RT_RUNNING) {

@@ -1,3 +1,3 @@
-# Pure-logic library: string functions, formatter, boot options, timer queue.
+# Pure-logic library: string functions, formatter, boot options, timer queue, ordered set.
 HV_SRCS += core/lib/string.c core/lib/vsnprintf.c core/lib/cmdline.c core/lib/timerq.c \
-	core/lib/time_arith.c core/lib/guest_values.c
+	core/lib/time_arith.c core/lib/guest_values.c core/lib/rbtree.c

@@ -1,0 +1,99 @@
+/* The rtds policy's private types and the functions its two files share: sched/rtds.c
+ * (the servers, replenishment, decisions, parameters, the ops table) and
+ * sched/rtds_queue.c (the ordered queues and the choice of a pCPU to raise). Both are
+ * compiled together in the host testbed (tests/unit/sched.mk includes a policy's
+ * sched/<policy>_*.c companions with it). Design, locking and cost: sched/rtds.c. */
+#ifndef HVLAB_SCHED_RTDS_H
+#define HVLAB_SCHED_RTDS_H
+
+#include <hvlab/rbtree.h>
+#include <hvlab/time.h>
+#include <hvlab/timer.h>
+#include "private.h"
+
+#define RT_DEFAULT_PERIOD MILLISECS(10)
+#define RT_DEFAULT_BUDGET MILLISECS(4)
+#define RT_MIN_TIME       MICROSECS(10)      /* smallest period or budget (Xen's) */
+#define RT_MAX_PERIOD     MILLISECS(10000)
+#define RT_EXTRA_SLICE    MILLISECS(1)       /* slice of a vCPU on extratime */
+#define RT_MISS_SLACK     MICROSECS(50)      /* shortfalls this small are wake latency */
+
+/* Where a vCPU is (rt_vcpu.flags). */
+#define RT_ON_RUNQ     (1u << 0)
+#define RT_ON_DEPLETED (1u << 1)
+#define RT_ON_REPLQ    (1u << 2)             /* active server: runnable (queued or running) */
+#define RT_RUNNING     (1u << 3)             /* chosen by do_schedule of rt_vcpu.cpu */
+#define RT_CURR        (1u << 4)             /* some pCPU's curr: in rt_priv.currs */
+#define RT_ON_EXTRAQ   (1u << 5)             /* on runq, in its extratime part (extraq) */
+
+struct rt_vcpu {
+    struct vcpu *v;
+    /* All below: guarded by the instance lock. */
+    struct rb_node q;                   /* in runq */
+    struct list_head dq;                /* in depletedq or extraq */
+    struct rb_node repl;                /* in replq */
+    struct rb_node curr;                /* in currs */
+    unsigned flags;                     /* RT_* */
+    unsigned cpu;                       /* pCPU running it, when RT_RUNNING */
+    s_time_t period, budget;            /* parameters, ns */
+    bool extratime;
+    s_time_t deadline;                  /* end of the current period; 0: none yet */
+    s_time_t cur_budget;                /* left in this period; 0 once spent */
+    s_time_t last_start;                /* since when it runs, when RT_RUNNING */
+    s_time_t wait_start;                /* since when it is on runq */
+    s_time_t waited;                    /* this period: time on runq with budget */
+    uint64_t misses;
+};
+
+struct rt_pcpu {
+    struct rt_vcpu *curr;               /* what do_schedule chose; NULL: idle. Instance lock */
+};
+
+struct rt_priv {
+    struct scheduler *s;                /* s->cpus: the pool's pCPUs (cpupool_lock) */
+    spinlock_t lock;                    /* every pCPU's sched_lock points here */
+    /* All below: guarded by lock. */
+    /* The runqueue: vCPUs with budget by deadline (runq, FIFO among equals), then
+     * those on extratime in arrival order (extraq): all of extraq ties, so a list. */
+    struct rb_tree runq;
+    struct list_head extraq;
+    struct list_head depletedq;         /* no budget, no extratime: wait for the period end */
+    struct rb_tree replq;               /* active servers by deadline, FIFO among equals */
+    struct rb_tree currs;               /* the pCPUs' curr, by priority, worst last */
+    cpumask_t busy;                     /* pCPUs whose curr is set */
+    cpumask_t tickled;                  /* raised by us and not rescheduled yet */
+    struct rt_pcpu pcpu[NR_CPUS];
+    struct timer repl_timer;            /* at the first deadline of replq */
+    bool timer_ready;                   /* repl_timer initialised (first alloc_pdata) */
+};
+
+static inline struct rt_priv *rt_priv(const struct scheduler *s) { return s->priv; }
+static inline struct rt_vcpu *rt_vcpu(const struct vcpu *v) { return v->sched_priv; }
+
+/* The pool's pCPUs. A pCPU leaves this mask before it leaves the policy: from then on
+ * it gets no new work. Changed under cpupool_lock, so read word by word. */
+static inline cpumask_t rt_cpus(const struct rt_priv *prv)
+{
+    return cpumask_load(&prv->s->cpus);
+}
+
+static inline bool rt_may_run_on(const struct rt_vcpu *svc, unsigned cpu)
+{
+    return cpumask_test(&svc->v->cpu_hard_affinity, cpu);
+}
+
+/* --- rtds_queue.c --- */
+bool rt_before(const struct rt_vcpu *a, const struct rt_vcpu *b);
+struct rt_vcpu *rt_replq_first(const struct rt_priv *prv);
+void rt_set_curr(struct rt_priv *prv, unsigned cpu, struct rt_vcpu *svc);
+bool rt_curr_unsort(struct rt_priv *prv, struct rt_vcpu *svc);
+void rt_curr_resort(struct rt_priv *prv, struct rt_vcpu *svc, bool was);
+/* Arms the replenishment timer for replq's first deadline, or stops it. */
+void rt_timer_program(struct rt_priv *prv);
+bool rt_replq_add(struct rt_priv *prv, struct rt_vcpu *svc);
+void rt_replq_remove(struct rt_priv *prv, struct rt_vcpu *svc);
+bool rt_queue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now);
+void rt_dequeue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now);
+void rt_tickle(struct rt_priv *prv, struct rt_vcpu *svc);
+
+#endif
