@@ -21,14 +21,16 @@ static bool start(unsigned per, bool starve)
     return ok;
 }
 
-/* SYSCTL_scheduler_op on pool 0, as cpupool_sched_op makes it (sched/cpupool.c). */
+/* SYSCTL_scheduler_op on pool 0, as dom0 makes it: the hypercall, on pCPU 0, ends by
+ * running the softirqs it raised there (a new timetable makes every pCPU decide). */
 static int sched_op(uint32_t cmd, struct sysctl_arinc653_schedule *t)
 {
     struct sysctl_scheduler_op op = { .cpupool_id = 0, .sched_id = SCHED_ID_ARINC653,
                                       .cmd = cmd };
     op.u.arinc653 = *t;
     sim_set_cpu(0, true);
-    int rc = cpupool0->sched.ops->adjust_global(&cpupool0->sched, &op);
+    int rc = (int)cpupool_sched_op(&op);
+    sim_control_done();
     *t = op.u.arinc653;
     return rc;
 }
