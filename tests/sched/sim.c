@@ -258,6 +258,7 @@ void sim_domain_destroy(struct sim_dom *sd)
     struct domain *d = &sd->d;
     struct vcpu *v;
 
+    sim_set_cpu(0, true);
     d->state = DOMSTATE_dying;
     for_each_vcpu(d, v) {
         __atomic_add_fetch(&v->pause_count, 1, __ATOMIC_SEQ_CST);
@@ -279,6 +280,7 @@ void sim_domain_destroy(struct sim_dom *sd)
             sim.doms[i] = NULL;
     free(d->vcpus);
     free(sd);
+    sim_control_done();
 }
 
 /* ---- CPU pools: sysctl CPUPOOL_OP_*, as dom0 calls it ---- */
