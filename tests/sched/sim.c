@@ -221,6 +221,7 @@ struct sim_dom *sim_domain_create(const char *name, unsigned n, unsigned home_no
         panic("sim: sched_init_domain failed for %s", name);
     for (unsigned i = 0; i < n; i++)
         d->vcpus[i] = &vcpu_new(sd, i, wl)->v;
+    sim_control_done();                 /* a policy may have raised pCPU 0 (arinc653) */
     return sd;
 }
 
