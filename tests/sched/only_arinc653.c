@@ -21,14 +21,16 @@ static bool start(unsigned per, bool starve)
     return ok;
 }
 
-/* SYSCTL_scheduler_op on pool 0, as cpupool_sched_op makes it (sched/cpupool.c). */
+/* SYSCTL_scheduler_op on pool 0, as dom0 makes it: the hypercall, on pCPU 0, ends by
+ * running the softirqs it raised there (a new timetable makes every pCPU decide). */
 static int sched_op(uint32_t cmd, struct sysctl_arinc653_schedule *t)
 {
     struct sysctl_scheduler_op op = { .cpupool_id = 0, .sched_id = SCHED_ID_ARINC653,
                                       .cmd = cmd };
     op.u.arinc653 = *t;
     sim_set_cpu(0, true);
-    int rc = cpupool0->sched.ops->adjust_global(&cpupool0->sched, &op);
+    int rc = (int)cpupool_sched_op(&op);
+    sim_control_done();
     *t = op.u.arinc653;
     return rc;
 }
@@ -242,6 +244,32 @@ static void default_timetable(void)
     sim_fini();
 }
 
+/* No timetable set: a domain created mid-frame gets its window in the default at
+ * once, and the pCPUs follow at once. a alone: 10 ms frames; b created (paused) at
+ * 15 ms makes the frame a 10 ms, b 10 ms from the same epoch, so 15..20 ms is b's
+ * window, and it idles: a must not run there (it would to 20 ms on the old frame). */
+static void default_follows_new_domain(void)
+{
+    struct sim_dom *d[2];
+    if (!start(1, false))
+        return;
+    d[0] = sim_domain_create("a", 1, NUMA_NO_NODE, wl_cpu());
+    sim_domain_start(d[0]);
+    sim_run_until(MILLISECS(15));
+    d[1] = sim_domain_create("b", 1, NUMA_NO_NODE, wl_cpu());
+    sim_stats_reset();
+    sim_run_until(MILLISECS(20));
+    s_time_t in_b = sim_dom_run(d[0]);
+    sim_stats_reset();
+    sim_run_until(MILLISECS(100));
+    INFO("b created at 15 ms: a ran %.3f ms in b's window 15..20 ms, %.1f ms of 20..100",
+         ms(in_b), ms(sim_dom_run(d[0])));
+    CHECK_EQ(in_b, 0);
+    CHECK_EQ(sim_dom_run(d[0]), MILLISECS(40));     /* its 4 windows of 10 ms */
+    CHECK_EQ(sim.violations, 0);
+    sim_fini();
+}
+
 /* A domain destroyed keeps its windows, which idle: nobody else gets its time. */
 static void windows_of_gone_domain_idle(void)
 {
@@ -325,6 +353,7 @@ static const struct unit_case cases[] = {
     { "frame_repeats", frame_repeats },
     { "vcpus_in_windows", vcpus_in_windows },
     { "default_timetable", default_timetable },
+    { "default_follows_new_domain", default_follows_new_domain },
     { "windows_of_gone_domain_idle", windows_of_gone_domain_idle },
     { "bad_timetables", bad_timetables },
 };

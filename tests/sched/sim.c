@@ -221,6 +221,7 @@ struct sim_dom *sim_domain_create(const char *name, unsigned n, unsigned home_no
         panic("sim: sched_init_domain failed for %s", name);
     for (unsigned i = 0; i < n; i++)
         d->vcpus[i] = &vcpu_new(sd, i, wl)->v;
+    sim_control_done();                 /* a policy may have raised pCPU 0 (arinc653) */
     return sd;
 }
 
@@ -258,6 +259,7 @@ void sim_domain_destroy(struct sim_dom *sd)
     struct domain *d = &sd->d;
     struct vcpu *v;
 
+    sim_set_cpu(0, true);
     d->state = DOMSTATE_dying;
     for_each_vcpu(d, v) {
         __atomic_add_fetch(&v->pause_count, 1, __ATOMIC_SEQ_CST);
@@ -279,6 +281,7 @@ void sim_domain_destroy(struct sim_dom *sd)
             sim.doms[i] = NULL;
     free(d->vcpus);
     free(sd);
+    sim_control_done();
 }
 
 /* ---- CPU pools: sysctl CPUPOOL_OP_*, as dom0 calls it ---- */

@@ -8,6 +8,11 @@
  * - Pinning dom0 back and forth under load: dom0 must never be lost for long.
  * - A domain moved to another pool, and a pCPU leaving its pool, in the middle of a
  *   slice: the core (not the policy) re-places every vCPU queued there.
+ * A policy without time sharing (SCHED_F_NO_TIMESHARE: a vCPU holds its pCPU, the
+ * others wait for one to free up) is held to that instead of to shares: a vCPU
+ * pinned onto a held pCPU leaves its own at once and waits, and gets the pCPU as soon
+ * as it frees; a domain arriving in a full pool waits while the one there keeps its
+ * pCPUs; a pCPU leaving gives its vCPU up and no pCPU left idles.
  * Times are simulated, IPIs take no time, decisions cost nothing (sim.h). */
 #include "simtest.h"
 
@@ -76,6 +81,11 @@ static void pin_self_idle(void)
  * demand at least (three vCPUs on two pCPUs). */
 static void pin_self_under_load(void)
 {
+    if (!timeshares()) {
+        SKIP("no time sharing: dom0 would wait for a hog's pCPU for good "
+             "(pin_self_onto_held_pcpu holds what it promises)");
+        return;
+    }
     if (!test_start(1, 2, 2))
         return;
     struct sim_dom *d0 = sim_domain_create("Domain-0", 1, NUMA_NO_NODE, wl_cpu());
@@ -99,6 +109,56 @@ static void pin_self_under_load(void)
          got);
     CHECK(st->max_wait < MILLISECS(100));
     CHECK(got > 100.0 / 3 - 5);
+    CHECK_EQ(sim.violations, 0);
+    sim_fini();
+}
+
+/* Without time sharing: dom0 (a hog) holds pCPU 0, load.v0 pCPU 1, load.v1 waits.
+ * dom0 pins itself onto pCPU 1: it leaves pCPU 0 at its next decision (no hang, and
+ * it does not take load.v0's pCPU), pCPU 0 goes to load.v1 at once, and dom0 waits.
+ * When load.v0 is pinned away (onto pCPU 0, where it waits in turn), dom0 runs on
+ * pCPU 1 at once. */
+static void pin_self_onto_held_pcpu(void)
+{
+    if (timeshares()) {
+        SKIP("time sharing: pin_self_under_load holds it to a share");
+        return;
+    }
+    if (!test_start(1, 2, 2))
+        return;
+    struct sim_dom *d0 = sim_domain_create("Domain-0", 1, NUMA_NO_NODE, wl_cpu());
+    struct sim_dom *load = sim_domain_create("load", 2, NUMA_NO_NODE, wl_cpu());
+    struct sim_vcpu *dv = sim_dv(d0, 0), *l0 = sim_dv(load, 0), *l1 = sim_dv(load, 1);
+    cpumask_t m = only(1);
+    int rc = -1;
+
+    sim_domain_start(d0);
+    sim_domain_start(load);
+    sim_run_for(MILLISECS(1));
+    CHECK(dv->v.is_running && dv->v.processor == 0);
+    CHECK(l0->v.is_running && l0->v.processor == 1);
+    CHECK(!l1->v.is_running);
+    CHECK(sim_guest_pin_self(dv, &m, &rc));
+    CHECK_EQ(rc, 0);
+    sim_run_for(MICROSECS(100));
+    INFO("dom0 pinned itself onto load.v0's pCPU 1: dom0 running %d; pCPU 0 runs %s.v%u",
+         dv->v.is_running, is_idle_vcpu(per_cpu(0)->curr) ? "idle" :
+         per_cpu(0)->curr->domain->name, per_cpu(0)->curr->vcpu_id);
+    CHECK(!dv->v.is_running);
+    CHECK(l1->v.is_running && l1->v.processor == 0);
+    CHECK(l0->v.is_running && l0->v.processor == 1);
+    sim_stats_reset();
+    sim_run_for(MILLISECS(100));
+    CHECK_EQ(sim_vstats(dv)->run, 0);
+    CHECK_EQ(sim_vstats(l0)->run, MILLISECS(100));
+    CHECK_EQ(sim_vstats(l1)->run, MILLISECS(100));
+    cpumask_t zero = only(0);
+    CHECK_EQ(sim_set_affinity(l0, &zero, NULL), 0);
+    sim_run_for(MICROSECS(100));
+    INFO("load.v0 pinned away: dom0 running %d on CPU%u", dv->v.is_running, dv->v.processor);
+    CHECK(dv->v.is_running && dv->v.processor == 1);
+    CHECK(l1->v.is_running && l1->v.processor == 0);
+    CHECK(!l0->v.is_running);
     CHECK_EQ(sim.violations, 0);
     sim_fini();
 }
@@ -154,10 +214,18 @@ static void pool_move_domain_midslice(void)
     CHECK_EQ(mover->d.cpupool, cpupool0);
     sim_stats_reset();
     sim_run_for(MILLISECS(1000));
-    /* Four hogs on pool 0's two pCPUs: 250 ms each per second, give or take a slice. */
+    /* Four hogs on pool 0's two pCPUs: 250 ms each per second, give or take a slice.
+     * Without time sharing stay, which took pool 0's pCPUs when mover left, keeps
+     * them, and mover, back in a full pool, waits. */
     for (unsigned i = 0; i < 2; i++) {
-        CHECK(sim_vstats(sim_dv(mover, i))->run > MILLISECS(200));
-        CHECK(sim_vstats(sim_dv(stay, i))->run > MILLISECS(200));
+        s_time_t rm = sim_vstats(sim_dv(mover, i))->run, rs = sim_vstats(sim_dv(stay, i))->run;
+        if (!timeshares()) {
+            CHECK_EQ(rm, 0);
+            CHECK_EQ(rs, MILLISECS(1000));
+            continue;
+        }
+        CHECK(rm > MILLISECS(200));
+        CHECK(rs > MILLISECS(200));
     }
     CHECK_EQ(sim_cpu_busy(2), 0);
     CHECK_EQ(sim.violations, 0);
@@ -191,7 +259,20 @@ static void pool_cpu_leaves_midslice(void)
     }
     INFO("pCPU 3 left during a slice: hogs got %.1f..%.1f ms of 2000 (fair 1000)",
          ms(lo), ms(hi));
-    CHECK(lo > MILLISECS(800));
+    if (timeshares()) {
+        CHECK(lo > MILLISECS(800));
+    } else {                            /* 3 hogs hold the 3 pCPUs left, 3 wait */
+        unsigned whole = 0, none = 0;
+        for (unsigned i = 0; i < 6; i++) {
+            s_time_t r = sim_vstats(sim_dv(d, i))->run;
+            whole += r == MILLISECS(2000);
+            none += r == 0;
+        }
+        CHECK_EQ(whole, 3);
+        CHECK_EQ(none, 3);
+        for (unsigned c = 0; c < 3; c++)
+            CHECK_EQ(sim_cpu_busy(c), MILLISECS(2000));
+    }
     CHECK(spare && sim_pool_add_cpu(spare, 3) == 0);
     CHECK_EQ(sim_pool_rm_cpu(spare, 3), 0);
     CHECK_EQ(sim_pool_add_cpu(cpupool0, 3), 0);
@@ -227,6 +308,7 @@ static void pool_cpu_leaves_pinned(void)
 static const struct unit_case cases[] = {
     { "pin_self_idle", pin_self_idle },
     { "pin_self_under_load", pin_self_under_load },
+    { "pin_self_onto_held_pcpu", pin_self_onto_held_pcpu },
     { "pool_move_domain_midslice", pool_move_domain_midslice },
     { "pool_cpu_leaves_midslice", pool_cpu_leaves_midslice },
     { "pool_cpu_leaves_pinned", pool_cpu_leaves_pinned },
