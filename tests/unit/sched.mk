@@ -51,6 +51,8 @@ unit_sched_random_$(1)_SRCS := $(call SCHED_OBJ,test_random.c) $(SCHED_SIM_OBJS)
 	$(BUILD)/sched-sim/host/policy_$(1).o
 unit_sched_numa_$(1)_SRCS := $(call SCHED_OBJ,test_numa.c) $(SCHED_SIM_OBJS) \
 	$(BUILD)/sched-sim/host/policy_$(1).o
+# A companion added later must regenerate the glue that includes it.
+$(BUILD)/sched-sim/policy_$(1).c: $(wildcard sched/$(1)_*.c)
 endef
 $(foreach p,$(SCHED_POLICIES),$(eval $(call sched_policy_tests,$(p))))
 
