@@ -101,6 +101,9 @@ TOPOLOGIES = {
     "smp4-2nodes": Topology(4, 2, 256, ((0, 1, 21),)),
     "smp8-4nodes": Topology(8, 4, 512, ((0, 1, 21), (0, 2, 31), (0, 3, 41),
                                         (1, 2, 21), (1, 3, 31), (2, 3, 21))),
+    # NR_CPUS: 64 pCPUs in 8 nodes, a ring (SLIT 10 + 4 per hop) unlike QEMU's default.
+    "smp64-8nodes": Topology(64, 8, 1024, tuple((a, b, 10 + 4 * min(b - a, 8 - (b - a)))
+                                                for a in range(8) for b in range(a + 1, 8))),
 }
 
 
