@@ -50,7 +50,11 @@
  * numa_dom is single-word atomics (adjust, and wakes on any node); GET reads
  * statistics unlocked.
  *
- * Limitations. O(n) sorted insert; rule (2) and stealing scan a queue, O(n).
+ * Limitations. A runqueue is a treap (sched/numa_tree.c): queueing and dequeueing are
+ * O(log n) expected, the head O(1). A wake with no idle pCPU on the node compares it
+ * with each running vCPU there, O(pCPUs per node). Scans past vCPUs a pCPU may not
+ * run (affinity, paused) are O(n): picking, stealing, a pCPU with nothing it may run
+ * looking for a stranded one, and rule (2)'s swap (over the away vCPUs only).
  * Vruntimes of different nodes compare only through their minima. A vCPU whose
  * affinity excludes every pCPU of its queue's node moves at the next chance
  * (trylock). Memory never moves: a stolen vCPU runs on remote memory.
