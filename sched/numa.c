@@ -96,9 +96,11 @@ static uint32_t numa_dom_home(struct numa_dom *nd, s_time_t now)
 uint32_t numa_vcpu_home(struct numa_priv *prv, struct numa_vcpu *nv, s_time_t now)
 {
     uint32_t usable = 0, home;
+    cpumask_t ok = cpumask_load(&prv->s->cpus);     /* as numa_rq_cpus, hoisted */
+    ok = cpumask_and(&ok, &nv->v->cpu_hard_affinity);
     for (unsigned n = 0, nodes = LOAD(prv->nr_nodes); n < nodes; n++) {
-        cpumask_t c = numa_rq_cpus(prv, &prv->rq[n]);
-        if (cpumask_intersects(&c, &nv->v->cpu_hard_affinity))
+        cpumask_t c = cpumask_load(&prv->rq[n].cpus);
+        if (cpumask_intersects(&c, &ok))
             usable |= 1u << n;
     }
     home = nv->dom ? numa_dom_home(nv->dom, now) & usable : 0;
