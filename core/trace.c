@@ -158,6 +158,21 @@ static void trace_find_shm(void)
     pr_info("trace: stream region %lu MiB at %#lx\n", size >> 20, base);
 }
 
+/* Tracing cannot be had: give back every ring already allocated (nothing maps them
+ * yet), so that a machine too small for its pCPUs' rings keeps its memory. */
+static void trace_rings_free(void)
+{
+    unsigned c;
+    for_each_cpu(c, &cpu_online_map) {
+        if (!rings[c].pages)
+            continue;
+        for (unsigned long i = 0; i < (1UL << ring_order); i++)
+            domain_unshare_frame(&rings[c].pages[i]);
+        domain_unshare_frame(rings[c].ctl_page);
+        rings[c] = (struct trace_ring){ 0 };
+    }
+}
+
 void trace_init(void)
 {
     unsigned c;
@@ -176,7 +191,13 @@ void trace_init(void)
         struct page_info *pg = alloc_frames(ring_order, per_cpu(c)->node, MEMF_ZERO);
         struct page_info *ctl = alloc_frames(0, per_cpu(c)->node, MEMF_ZERO);
         if (!pg || !ctl) {
-            pr_err("trace: no memory for CPU%u's ring: tracing disabled\n", c);
+            if (pg)
+                free_frames(pg, ring_order);
+            if (ctl)
+                free_frames(ctl, 0);
+            trace_rings_free();
+            pr_err("trace: no memory for CPU%u's ring (%lu KiB each): tracing disabled, "
+                   "rings freed; a smaller trace_ring= fits\n", c, (PAGE_SIZE << ring_order) >> 10);
             return;
         }
         for (unsigned long i = 0; i <= (1UL << ring_order); i++) {

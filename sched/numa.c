@@ -50,7 +50,11 @@
  * numa_dom is single-word atomics (adjust, and wakes on any node); GET reads
  * statistics unlocked.
  *
- * Limitations. O(n) sorted insert; rule (2) and stealing scan a queue, O(n).
+ * Limitations. A runqueue is a treap (sched/numa_tree.c): queueing and dequeueing are
+ * O(log n) expected, the head O(1). A wake with no idle pCPU on the node compares it
+ * with each running vCPU there, O(pCPUs per node). Scans past vCPUs a pCPU may not
+ * run (affinity, paused) are O(n): picking, stealing, a pCPU with nothing it may run
+ * looking for a stranded one, and rule (2)'s swap (over the away vCPUs only).
  * Vruntimes of different nodes compare only through their minima. A vCPU whose
  * affinity excludes every pCPU of its queue's node moves at the next chance
  * (trylock). Memory never moves: a stolen vCPU runs on remote memory.
@@ -59,6 +63,7 @@
 #include <hvlab/time.h>
 #include <hvlab/xmalloc.h>
 #include <hvlab/trace.h>
+#include <hvlab/panic.h>
 #include "numa.h"
 
 /* ---- home ---- */
@@ -91,9 +96,11 @@ static uint32_t numa_dom_home(struct numa_dom *nd, s_time_t now)
 uint32_t numa_vcpu_home(struct numa_priv *prv, struct numa_vcpu *nv, s_time_t now)
 {
     uint32_t usable = 0, home;
-    for (unsigned n = 0; n < MAX_NUMNODES; n++) {
-        cpumask_t c = numa_rq_cpus(prv, &prv->rq[n]);
-        if (cpumask_intersects(&c, &nv->v->cpu_hard_affinity))
+    cpumask_t ok = cpumask_load(&prv->s->cpus);     /* as numa_rq_cpus, hoisted */
+    ok = cpumask_and(&ok, &nv->v->cpu_hard_affinity);
+    for (unsigned n = 0, nodes = LOAD(prv->nr_nodes); n < nodes; n++) {
+        cpumask_t c = cpumask_load(&prv->rq[n].cpus);
+        if (cpumask_intersects(&c, &ok))
             usable |= 1u << n;
     }
     home = nv->dom ? numa_dom_home(nv->dom, now) & usable : 0;
@@ -104,7 +111,7 @@ uint32_t numa_vcpu_home(struct numa_priv *prv, struct numa_vcpu *nv, s_time_t no
 unsigned numa_near_nodes(struct numa_priv *prv, unsigned from, unsigned *out)
 {
     unsigned n = 0;
-    for (unsigned m = 0; m < MAX_NUMNODES; m++) {
+    for (unsigned m = 0, nodes = LOAD(prv->nr_nodes); m < nodes; m++) {
         cpumask_t c = numa_rq_cpus(prv, &prv->rq[m]);
         if (m == from || cpumask_empty(&c))
             continue;
@@ -121,6 +128,8 @@ unsigned numa_near_nodes(struct numa_priv *prv, unsigned from, unsigned *out)
 static s_time_t numa_weighted(const struct numa_vcpu *nv, s_time_t ns)
 {
     uint32_t w = nv->dom ? LOAD(nv->dom->weight) : NUMA_WEIGHT_DEFAULT;
+    if (w == NUMA_WEIGHT_DEFAULT)       /* the common case: spare a division */
+        return ns;
     return ns * NUMA_WEIGHT_DEFAULT / (w ? w : 1);
 }
 
@@ -137,28 +146,28 @@ void numa_enqueue(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *n
                          bool clamp)
 {
     unsigned node = numa_rq_node(prv, rq);
-    struct list_head *p;
 
     if (nv->vr_node != node && nv->vr_node != NUMA_NO_NODE)
         nv->vruntime += rq->min_vruntime - LOAD(prv->rq[nv->vr_node].min_vruntime);
     nv->vr_node = node;
     if (clamp)
         nv->vruntime = MAX(nv->vruntime, rq->min_vruntime - NUMA_WAKE_BONUS);
-    list_for_each(p, &rq->runq)
-        if (nv->vruntime < list_entry(p, struct numa_vcpu, q)->vruntime)
-            break;
-    list_add_tail(&nv->q, p);
+    numa_tree_insert(&rq->runq, &nv->q, nv->vruntime);
     nv->queued = true;
     rq->nr_queued++;
     numa_count_in(nv, rq, node);
     rq->nr_away_queued += !nv->at_home;
+    if (!nv->at_home)
+        numa_tree_insert(&rq->away, &nv->aq, nv->vruntime);
 }
 
 void numa_dequeue(struct numa_rq *rq, struct numa_vcpu *nv)
 {
     if (!nv->queued)
         return;
-    list_del(&nv->q);
+    numa_tree_remove(&rq->runq, &nv->q);
+    if (!nv->at_home)
+        numa_tree_remove(&rq->away, &nv->aq);
     nv->queued = false;
     rq->nr_queued--;
     rq->nr_home -= nv->at_home;
@@ -206,29 +215,30 @@ void numa_load_changed(struct numa_priv *prv, struct numa_rq *rq, s_time_t now)
 }
 
 /* nv was queued on rq: raise an idle pCPU of rq it may use, else the one running the
- * largest vruntime if nv's is smaller by NUMA_WAKE_GRAN. */
+ * largest vruntime if nv's is smaller by NUMA_WAKE_GRAN. The idle one is found in the
+ * masks at once; only a queue with no idle pCPU looks at each running vCPU. */
 void numa_tickle(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv,
                         s_time_t now)
 {
-    unsigned cpu, target = NR_CPUS;
+    unsigned cpu, target;
     s_time_t worst = 0;
-    cpumask_t cpus = numa_rq_cpus(prv, rq);
+    cpumask_t cpus = numa_rq_cpus(prv, rq), idle;
 
-    for_each_cpu(cpu, &cpus) {
-        struct numa_vcpu *c = prv->pcpu[cpu].curr;
-        if (!cpumask_test(&nv->v->cpu_hard_affinity, cpu) || cpumask_test(&rq->tickled, cpu))
-            continue;
-        if (!c) {
-            target = cpu;
-            break;
+    cpus = cpumask_and(&cpus, &nv->v->cpu_hard_affinity);
+    cpus = cpumask_andnot(&cpus, &rq->tickled);
+    idle = cpumask_and(&cpus, &rq->free);
+    target = cpumask_first(&idle);
+    if (target == NR_CPUS) {
+        for_each_cpu(cpu, &cpus) {
+            struct numa_vcpu *c = prv->pcpu[cpu].curr;
+            ASSERT(c);                  /* not in rq->free: it runs one */
+            s_time_t vr = c->vruntime + numa_weighted(c, now - c->last_start);
+            if (target == NR_CPUS || vr > worst)
+                worst = vr, target = cpu;
         }
-        s_time_t vr = c->vruntime + numa_weighted(c, now - c->last_start);
-        if (target == NR_CPUS || vr > worst)
-            worst = vr, target = cpu;
+        if (target == NR_CPUS || nv->vruntime + NUMA_WAKE_GRAN >= worst)
+            return;
     }
-    if (target == NR_CPUS ||
-        (prv->pcpu[target].curr && nv->vruntime + NUMA_WAKE_GRAN >= worst))
-        return;
     cpumask_set(&rq->tickled, target);
     sched_raise(target);
 }
@@ -243,7 +253,8 @@ static int numa_init(struct scheduler *s)
     prv->s = s;
     for (unsigned n = 0; n < MAX_NUMNODES; n++) {
         spin_lock_init(&prv->rq[n].lock);
-        list_init(&prv->rq[n].runq);
+        numa_tree_init(&prv->rq[n].runq);
+        numa_tree_init(&prv->rq[n].away);
     }
     s->priv = prv;
     return 0;
@@ -263,7 +274,10 @@ static void *numa_alloc_pdata(struct scheduler *s, unsigned cpu)
     __atomic_store_n(&sched_res(cpu)->lock, &rq->lock, __ATOMIC_RELEASE);
     spin_lock_irqsave(&rq->lock, flags);
     prv->pcpu[cpu] = (struct numa_pcpu){ .curr = NULL, .node = node };
+    if (node >= LOAD(prv->nr_nodes))    /* before the pCPU shows in rq->cpus */
+        __atomic_store_n(&prv->nr_nodes, node + 1, __ATOMIC_RELEASE);
     cpumask_clear(&rq->tickled, cpu);
+    cpumask_set(&rq->free, cpu);
     cpumask_set_atomic(&rq->cpus, cpu);
     cpumask_clear_atomic(&prv->watching, cpu);
     cpumask_set_atomic(&prv->idlers, cpu);          /* it runs nothing yet */
@@ -280,6 +294,7 @@ static void numa_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
 
     spin_lock_irqsave(&rq->lock, flags);    /* pd is part of numa_priv */
     cpumask_clear(&rq->tickled, cpu);
+    cpumask_clear(&rq->free, cpu);
     cpumask_clear_atomic(&rq->cpus, cpu);
     cpumask_clear_atomic(&prv->idlers, cpu);
     cpumask_clear_atomic(&prv->watching, cpu);
@@ -300,7 +315,6 @@ static void *numa_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
     if (nv) {
         *nv = (struct numa_vcpu){ .v = v, .dom = dd, .vr_node = NUMA_NO_NODE,
                                   .last_node = NUMA_NO_NODE };
-        list_init(&nv->q);
     }
     return nv;
 }
@@ -362,10 +376,10 @@ static struct numa_vcpu *numa_pick(struct numa_rq *rq, unsigned cpu, struct vcpu
                                    unsigned thief)
 {
     struct numa_vcpu *fallback = NULL, *away = NULL;
-    struct list_head *p;
+    struct numa_tnode *p;
     unsigned seen = 0;
-    list_for_each(p, &rq->runq) {
-        struct numa_vcpu *nv = list_entry(p, struct numa_vcpu, q);
+    numa_tree_for_each(p, &rq->runq) {
+        struct numa_vcpu *nv = container_of(p, struct numa_vcpu, q);
         if (!cpumask_test(&nv->v->cpu_hard_affinity, cpu) ||
             (nv->v->is_running && nv->v != prev) || !vcpu_runnable(nv->v))
             continue;                   /* a paused domain's vCPUs await their sleep */
@@ -449,7 +463,7 @@ static void numa_balance(struct numa_priv *prv, unsigned cpu, struct numa_rq *mi
     uint64_t lm = mine->nr_queued + mine->nr_running + 1, cm = cpumask_weight(&mc);
     uint32_t cand = 0;
 
-    for (unsigned m = 0; m < MAX_NUMNODES; m++) {   /* hints, re-checked under the lock */
+    for (unsigned m = 0, nodes = LOAD(prv->nr_nodes); m < nodes; m++) {   /* hints */
         struct numa_rq *rq = &prv->rq[m];
         s_time_t since = LOAD(rq->overload_since);
         if (m == me || !since || now - since < numa_wait(me, m))
@@ -488,9 +502,9 @@ static void numa_balance(struct numa_priv *prv, unsigned cpu, struct numa_rq *mi
 static void numa_push_stranded(struct numa_priv *prv, struct numa_rq *rq, s_time_t now,
                                s_time_t *recheck)
 {
-    struct list_head *p;
-    list_for_each(p, &rq->runq) {
-        struct numa_vcpu *nv = list_entry(p, struct numa_vcpu, q);
+    struct numa_tnode *p;
+    numa_tree_for_each(p, &rq->runq) {
+        struct numa_vcpu *nv = container_of(p, struct numa_vcpu, q);
         cpumask_t c = numa_rq_cpus(prv, rq);
         if (cpumask_intersects(&c, &nv->v->cpu_hard_affinity) || nv->v->is_running)
             continue;
@@ -523,6 +537,7 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
         }
         was->running = false;
         STORE(pc->curr, NULL);
+        cpumask_set(&rq->free, cpu);
         rq->nr_running--;
         rq->nr_home -= was->at_home;
         if (vcpu_runnable(was->v))
@@ -535,7 +550,7 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
         }
         if ((next = numa_pick(rq, cpu, prev, NUMA_NO_NODE)) != NULL)
             numa_dequeue(rq, next);
-        else if (!list_empty(&rq->runq))
+        else if (rq->runq.first)
             numa_push_stranded(prv, rq, now, &recheck);
         if (!next)
             next = numa_steal(prv, cpu, now, &recheck, &victim);
@@ -565,13 +580,13 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
     next->last_start = now;
     next->v->processor = cpu;           /* same node: same lock */
     STORE(pc->curr, next);
+    cpumask_clear(&rq->free, cpu);
     rq->nr_running++;
     numa_count_in(next, rq, pc->node);
     numa_load_changed(prv, rq, now);
     if (victim && LOAD(victim->overload_since))
         numa_call_thief(prv, numa_rq_node(prv, victim));   /* still too many: next */
-    s_time_t floor = list_empty(&rq->runq) ? next->vruntime :
-        MIN(next->vruntime, list_first_entry(&rq->runq, struct numa_vcpu, q)->vruntime);
+    s_time_t floor = rq->runq.first ? MIN(next->vruntime, rq->runq.first->key) : next->vruntime;
     if (floor > rq->min_vruntime)
         STORE(rq->min_vruntime, floor);
     return (struct task_slice){ next->v, NUMA_SLICE };
@@ -585,7 +600,7 @@ static unsigned numa_pick_cpu(struct scheduler *s, struct vcpu *v)
     cpumask_t ok = { { 0 } }, homecpus = { { 0 } };
     unsigned cpu;
 
-    for (unsigned n = 0; n < MAX_NUMNODES; n++) {
+    for (unsigned n = 0, nodes = LOAD(prv->nr_nodes); n < nodes; n++) {
         cpumask_t rqc = numa_rq_cpus(prv, &prv->rq[n]);
         cpumask_t c = cpumask_and(&rqc, &v->cpu_hard_affinity);
         ok = cpumask_or(&ok, &c);

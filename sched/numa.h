@@ -20,6 +20,20 @@
 #define NUMA_WEIGHT_DEFAULT 256
 #define NUMA_WEIGHT_MAX     65535
 
+/* A node of an ordered queue (sched/numa_tree.c); key: the vruntime it was queued with. */
+struct numa_tnode {
+    struct numa_tnode *left, *right, *parent;
+    s_time_t key;
+    uint32_t prio;
+};
+
+struct numa_tree {
+    struct numa_tnode *root, *first;    /* first: smallest key, the earliest queued */
+    uint32_t seed;                      /* of the priorities */
+};
+
+#define numa_tree_for_each(n, t) for ((n) = (t)->first; (n); (n) = numa_tree_next(n))
+
 struct numa_dom {
     struct domain *d;
     /* Single-word atomics (see Locking). */
@@ -33,7 +47,8 @@ struct numa_vcpu {
     struct vcpu *v;
     struct numa_dom *dom;               /* NULL: no domain, no home */
     /* Guarded by the lock of v->processor's runqueue. */
-    struct list_head q;
+    struct numa_tnode q;                /* in its runqueue's runq */
+    struct numa_tnode aq;               /* in its runqueue's away tree, if !at_home */
     bool queued, running, yielded;
     bool at_home;                       /* counted in its runqueue's nr_home */
     uint32_t home;                      /* effective home nodes, refreshed when queued */
@@ -52,11 +67,13 @@ struct numa_pcpu {
 struct numa_rq {
     spinlock_t lock;                    /* the sched_lock of the node's pCPUs */
     /* Guarded by lock; min_vruntime and overload_since also read as hints. */
-    struct list_head runq;              /* by vruntime */
+    struct numa_tree runq;              /* queued vCPUs by vruntime */
+    struct numa_tree away;              /* those of them away from home, by vruntime */
     unsigned nr_queued, nr_running;
     unsigned nr_home;                   /* of those, the ones at home on this node */
     unsigned nr_away_queued;            /* queued ones away from their homes */
     cpumask_t cpus, tickled;            /* cpus: the node's pCPUs taken in */
+    cpumask_t free;                     /* those whose curr is NULL (run nothing) */
     s_time_t min_vruntime;
     s_time_t overload_since;            /* 0: not overloaded */
     unsigned load;                      /* nr_queued + nr_running, as a hint */
@@ -68,6 +85,7 @@ struct numa_priv {
     /* Atomic bits, read as hints: pCPUs running nothing; those of them already told
      * of an overload (raised, or a re-check timer armed) so none is raised twice. */
     cpumask_t idlers, watching;
+    unsigned nr_nodes;                  /* nodes 0..nr_nodes-1 may have pCPUs; only grows */
     struct numa_rq rq[MAX_NUMNODES];
     struct numa_pcpu pcpu[NR_CPUS];
 };
@@ -109,6 +127,15 @@ void numa_dequeue(struct numa_rq *rq, struct numa_vcpu *nv);
 void numa_load_changed(struct numa_priv *prv, struct numa_rq *rq, s_time_t now);
 /* nv was queued on rq (locked): raise a pCPU that should run it now, if any. */
 void numa_tickle(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv, s_time_t now);
+
+/* ---- sched/numa_tree.c ---- */
+
+void numa_tree_init(struct numa_tree *t);
+/* n goes after every node whose key is <= key (FIFO among equals); O(log n) expected. */
+void numa_tree_insert(struct numa_tree *t, struct numa_tnode *n, s_time_t key);
+void numa_tree_remove(struct numa_tree *t, struct numa_tnode *n);
+/* The node after n in key order; NULL after the last. */
+struct numa_tnode *numa_tree_next(const struct numa_tnode *n);
 
 /* ---- sched/numa_place.c ---- */
 

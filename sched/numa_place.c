@@ -21,13 +21,11 @@
 #include "numa.h"
 
 /* A pCPU of ok (of rq, locked) running nothing and not raised yet; NR_CPUS if none. */
-static unsigned numa_idle_cpu(struct numa_priv *prv, struct numa_rq *rq, const cpumask_t *ok)
+static unsigned numa_idle_cpu(struct numa_rq *rq, const cpumask_t *ok)
 {
-    unsigned cpu;
-    for_each_cpu(cpu, ok)
-        if (!prv->pcpu[cpu].curr && !cpumask_test(&rq->tickled, cpu))
-            return cpu;
-    return NR_CPUS;
+    cpumask_t idle = cpumask_and(ok, &rq->free);
+    idle = cpumask_andnot(&idle, &rq->tickled);
+    return cpumask_first(&idle);
 }
 
 /* A vCPU queued on rq (locked), away from its home, that may run on `from`: it could
@@ -36,12 +34,10 @@ static struct numa_vcpu *numa_swappable(struct numa_priv *prv, struct numa_rq *r
                                         struct numa_rq *from)
 {
     cpumask_t fc = numa_rq_cpus(prv, from);
-    struct list_head *p;
-    if (!rq->nr_away_queued)
-        return NULL;
-    list_for_each(p, &rq->runq) {
-        struct numa_vcpu *o = list_entry(p, struct numa_vcpu, q);
-        if (!o->at_home && !o->v->is_running && cpumask_intersects(&fc, &o->v->cpu_hard_affinity))
+    struct numa_tnode *p;
+    numa_tree_for_each(p, &rq->away) {
+        struct numa_vcpu *o = container_of(p, struct numa_vcpu, aq);
+        if (!o->v->is_running && cpumask_intersects(&fc, &o->v->cpu_hard_affinity))
             return o;
     }
     return NULL;
@@ -86,18 +82,20 @@ bool numa_go_home(struct numa_priv *prv, struct numa_rq *from, struct numa_vcpu 
                          bool need_idle, s_time_t now)
 {
     for (int pass = 0; pass <= 2 - need_idle; pass++) {
-        for (unsigned n = 0; n < MAX_NUMNODES; n++) {
+        for (unsigned n = 0, nodes = LOAD(prv->nr_nodes); n < nodes; n++) {
             struct numa_rq *rq = &prv->rq[n];
+            if (rq == from || !numa_is_home(nv, n))
+                continue;
             cpumask_t c = numa_rq_cpus(prv, rq);
             cpumask_t ok = cpumask_and(&c, &nv->v->cpu_hard_affinity);
             struct numa_vcpu *swap = NULL;
             unsigned idle;
             bool go;
             cpumask_t idlers = cpumask_load(&prv->idlers);
-            if (rq == from || !numa_is_home(nv, n) || cpumask_empty(&ok) ||
+            if (cpumask_empty(&ok) ||
                 (pass == 0 && !cpumask_intersects(&ok, &idlers)) || !spin_trylock(&rq->lock))
                 continue;
-            idle = numa_idle_cpu(prv, rq, &ok);
+            idle = numa_idle_cpu(rq, &ok);
             if (idle == NR_CPUS && pass == 1)
                 swap = numa_swappable(prv, rq, from);
             go = idle < NR_CPUS || pass == 2 ||
@@ -136,7 +134,7 @@ static bool numa_go_idle(struct numa_priv *prv, struct numa_rq *from, struct num
         unsigned target;
         if (cpumask_empty(&ok) || !spin_trylock(&rq->lock))
             continue;
-        target = numa_idle_cpu(prv, rq, &ok);
+        target = numa_idle_cpu(rq, &ok);
         if (target < NR_CPUS) {
             nv->v->processor = target;
             numa_enqueue(prv, rq, nv, true);

@@ -238,7 +238,7 @@ def loads(text: str, path: str = "<experiment>") -> Experiment:
 
     topo_t = c.take(doc, "", "topology", dict, {})
     c.unknown(topo_t, "topology.", TOPO_KEYS)
-    cpus = c.take(topo_t, "topology.", "cpus", int, 2, lo=1, hi=8)
+    cpus = c.take(topo_t, "topology.", "cpus", int, 2, lo=1, hi=64)   # NR_CPUS
     nodes = c.take(topo_t, "topology.", "nodes", int, 1, lo=1, hi=8)
     mem = c.take(topo_t, "topology.", "mem_mib", int, 256, lo=64, hi=16384)
     dists = c.take(topo_t, "topology.", "distances", list, [])

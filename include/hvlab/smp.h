@@ -75,12 +75,29 @@ static inline unsigned cpumask_first(const cpumask_t *m)
 }
 static inline unsigned cpumask_weight(const cpumask_t *m)
 {
-    /* No POPCNT in the baseline ISA, and no libgcc in the image: count by hand. */
+    /* No POPCNT in the baseline ISA, and no libgcc in the image: count bits in
+     * parallel (a constant number of steps per word, however many are set). */
     unsigned n = 0;
-    for (unsigned i = 0; i < CPUMASK_WORDS; i++)
-        for (uint64_t b = m->bits[i]; b; b &= b - 1)
-            n++;
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++) {
+        uint64_t b = m->bits[i];
+        b -= b >> 1 & 0x5555555555555555ULL;
+        b = (b & 0x3333333333333333ULL) + (b >> 2 & 0x3333333333333333ULL);
+        b = (b + (b >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+        n += (unsigned)((b * 0x0101010101010101ULL) >> 56);
+    }
     return n;
+}
+/* The lowest pCPU in m at or above c; NR_CPUS if none. */
+static inline unsigned cpumask_next(const cpumask_t *m, unsigned c)
+{
+    for (unsigned i = c / 64; i < CPUMASK_WORDS; i++) {
+        uint64_t w = m->bits[i] & (i == c / 64 ? ~0ULL << c % 64 : ~0ULL);
+        if (w) {
+            unsigned r = i * 64 + (unsigned)__builtin_ctzll(w);
+            return r < NR_CPUS ? r : NR_CPUS;
+        }
+    }
+    return NR_CPUS;
 }
 /* The ABI carries CPU maps as 64-bit words (pCPUs 0-63). */
 static inline cpumask_t cpumask_from_u64(uint64_t w)
@@ -90,8 +107,10 @@ static inline cpumask_t cpumask_from_u64(uint64_t w)
     return r;
 }
 static inline uint64_t cpumask_to_u64(const cpumask_t *m) { return m->bits[0]; }
+/* Each pCPU in m, lowest first: as many steps as m has pCPUs (plus one per 64-bit
+ * word), not NR_CPUS. m is re-read at every step, so the body may change it. */
 #define for_each_cpu(c, m) \
-    for ((c) = 0; (c) < NR_CPUS; (c)++) if (cpumask_test((m), (c)))
+    for ((c) = cpumask_next((m), 0); (c) < NR_CPUS; (c) = cpumask_next((m), (c) + 1))
 
 extern cpumask_t cpu_online_map;
 extern unsigned nr_cpus_online;

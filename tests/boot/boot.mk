@@ -9,7 +9,8 @@
 # test_policy_events.py that a policy's own trace events reach the analysis and Perfetto;
 # test_sched_timing.py reads from a trace how long slice ends wait for a decision on
 # each pCPU and what an rtds server gets per period; test_fuzz.py runs the hypercall
-# fuzzer next to a bystander (a short run here, long in `make fuzz`).
+# fuzzer next to a bystander (a short run here, long in `make fuzz`); test_smp64.py
+# schedules 64 vCPUs on 64 pCPUs in 8 nodes under credit2 and numa.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -23,6 +24,7 @@ boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_determinism.py
 	$(Q)$(PYTHON) tests/boot/test_rt_agree.py
 	$(Q)$(PYTHON) tests/boot/test_policy_events.py
+	$(Q)$(PYTHON) tests/boot/test_smp64.py
 	$(Q)$(PYTHON) tests/boot/test_fuzz.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).

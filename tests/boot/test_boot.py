@@ -101,6 +101,9 @@ TOPOLOGIES = {
     "smp4-2nodes": Topology(4, 2, 256, ((0, 1, 21),)),
     "smp8-4nodes": Topology(8, 4, 512, ((0, 1, 21), (0, 2, 31), (0, 3, 41),
                                         (1, 2, 21), (1, 3, 31), (2, 3, 21))),
+    # NR_CPUS: 64 pCPUs in 8 nodes, a ring (SLIT 10 + 4 per hop) unlike QEMU's default.
+    "smp64-8nodes": Topology(64, 8, 1024, tuple((a, b, 10 + 4 * min(b - a, 8 - (b - a)))
+                                                for a in range(8) for b in range(a + 1, 8))),
 }
 
 
@@ -119,6 +122,19 @@ def case_maxcpus() -> None:
     check_booted(r)
     check_topology(topo, r, online=2)
     check("2 of 4 CPUs left offline" in r.output, "maxcpus=2 says how many stay offline", r)
+
+
+def case_trace_rings_too_big() -> None:
+    """64 pCPUs in 64 MiB: their default trace rings (1 MiB each) do not fit. Tracing
+    is off, and the rings already allocated are given back, not kept (they were)."""
+    r = boot(IMAGE, Topology(64, 1, 64), "poweroff_after_boot", TIMEOUT_S)
+    check_booted(r)
+    check(any("tracing disabled, rings freed" in ln for ln in lines(r, "trace: no memory")),
+          "the log says tracing is off and the rings were freed", r)
+    node = fields(lines(r, "topo: node=")[0])
+    free, managed = int(node["free_mib"]), int(node["managed_mib"])
+    check(free >= managed - 8, f"free_mib={free}: the rings' memory came back "
+          f"(managed_mib={managed})", r)
 
 
 def case_unknown_and_bad_options() -> None:
@@ -252,7 +268,7 @@ def case_pingpong() -> None:
 CASES = [make_topology_case(n, t) for n, t in TOPOLOGIES.items()] + [
     case_three_domus, case_isolation, case_isolation_dom0, case_pingpong,
     case_minimal_pv_dom0,
-    case_maxcpus, case_unknown_and_bad_options,
+    case_maxcpus, case_unknown_and_bad_options, case_trace_rings_too_big,
     make_crash_case("pf", "exception 14 (#PF page fault)"),
     make_crash_case("ud", "exception 6 (#UD invalid opcode)"),
     make_crash_case("assert", "ASSERT(zero == 1) failed"),

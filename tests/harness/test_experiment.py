@@ -51,7 +51,7 @@ BAD = [
      "domain[1].weight", "expected an integer"),
     ("weight range", BASE.replace("weight = 512", "weight = 0"),
      "domain[1].weight", "0 is out of range 1..65535"),
-    ("cpus range", BASE.replace("cpus = 2", "cpus = 9"), "topology.cpus", "out of range 1..8"),
+    ("cpus range", BASE.replace("cpus = 2", "cpus = 65"), "topology.cpus", "out of range 1..64"),
     ("nodes divide cpus", BASE.replace("cpus = 2", "cpus = 3\nnodes = 2"),
      "topology.nodes", "does not divide"),
     ("budget above period", BASE.replace("weight = 512", "period_us = 1000\nbudget_us = 2000"),

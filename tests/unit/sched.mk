@@ -71,6 +71,8 @@ unit_sched_only_$(1)_CFLAGS := $(SCHED_LDFLAGS)
 unit_sched_only_$(1)_SRCS := $(call SCHED_OBJ,only_$(1).c) $(SCHED_SIM_OBJS) \
 	$(BUILD)/sched-sim/host/policy_$(1).o
 endif
+# A companion added later must regenerate the glue that includes it.
+$(BUILD)/sched-sim/policy_$(1).c: $(wildcard sched/$(1)_*.c)
 endef
 $(foreach p,$(SCHED_POLICIES),$(eval $(call sched_policy_tests,$(p))))
 
