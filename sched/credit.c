@@ -1,26 +1,46 @@
 /* credit: proportional share by weight, caps, and a boost for waking vCPUs — the
  * semantics of Xen's credit scheduler, written anew from its documentation.
  *
- * Design. Credit is CPU time in ns. Each pCPU has a runqueue ordered by priority,
- * BOOST > UNDER (credit >= 0) > OVER (credit < 0), FIFO within a priority. Every 30 ms
- * an accounting pass hands out the elapsed time times the number of pCPUs to active
- * domains in proportion to weight x active vCPUs, evenly split among those vCPUs.
- * Shares are water-filled: a domain gets no more than its active vCPUs can run (one
- * pCPU each), its cap allows, or they have room for below CREDIT_MAX, and the rest
- * goes to the others by weight (Xen's credit_xtra pass approximates this), so the
- * credit handed out matches what CPU-bound vCPUs can use. A running vCPU is debited
- * its exact run time (Xen debits a tick's worth) whenever its pCPU reschedules, at
- * the latest at each 10 ms tick boundary; a debit makes it active. Credit stays
- * within +-CREDIT_MAX; a vCPU reaching the top is not using its share: it goes
- * inactive with half of it. A vCPU that wakes UNDER gets BOOST, lost at the first
- * tick boundary it runs across. A vCPU keeps its pCPU for a 30 ms slice unless one
- * of higher priority waits, and for 1 ms (ratelimit) unless that one is BOOST. A pCPU
- * whose best choice is below BOOST steals a better vCPU from another pCPU's queue,
- * soft affinity first. Wake raises the vCPU's pCPU if it outranks what runs there,
- * else an idle pCPU it may use, else one running lower priority (to steal it). Caps:
- * a domain's run time is charged against cap% of one pCPU per period; past it the
- * domain is parked (its vCPUs stay queued, unpicked) until an accounting pass pays
- * the overrun out of the new period's budget.
+ * Design. Credit is CPU time in ns. Each pCPU has a runqueue of one FIFO per priority,
+ * BOOST > UNDER (credit >= 0) > OVER (credit < 0). Every 30 ms an accounting pass
+ * hands out the elapsed time times the number of pCPUs to the active vCPUs' domains
+ * in proportion to weight x active vCPUs, evenly split among those vCPUs. As in Xen, a
+ * vCPU becomes active when it is found running at a tick (a 10 ms boundary), and
+ * stops being active when it has more credit than it can use (CREDIT_MAX), or is
+ * blocked and out of debt at a pass: a vCPU that runs briefly between ticks takes no
+ * share, so it does not dilute the weights of those that compete. A blocked vCPU is
+ * paid its debt and no more: paid while asleep, a vCPU that ran at creation would
+ * wake with credit banked that the others paid for (a light domain got +4.5 % over
+ * 5 s booted). A running vCPU is judged by its credit less its time not yet debited. Shares are water-filled: a domain gets no more than its
+ * active vCPUs can run (one pCPU each), its cap allows, or they have room for below
+ * CREDIT_MAX, and the rest goes to the others by weight (Xen's credit_xtra pass
+ * approximates this), so the credit handed out matches what the vCPUs can use. A
+ * running vCPU is debited its exact run time whenever its pCPU reschedules, at the
+ * latest at each tick boundary (Xen: at its ticks and schedules too). Credit stays
+ * within +-CREDIT_MAX. A vCPU that wakes UNDER gets BOOST, lost at the first tick
+ * boundary it runs across. A vCPU keeps its pCPU for a 30 ms slice unless one of
+ * higher priority waits, and for 1 ms (ratelimit) unless that one is BOOST; once
+ * preempted, its slice has ended: it goes to the tail of its priority, and its next
+ * turn is a new slice (as in Xen). After an accounting pass each pCPU re-sorts its
+ * queue by a stable partition, O(q). A pCPU whose best choice is below BOOST steals
+ * a better vCPU from another pCPU's queue, soft affinity first; the queue's hint
+ * (head_pri) is the priority of its first vCPU, counted as UNDER while the peer has
+ * not re-sorted since accounting. Wake raises the vCPU's pCPU if it outranks what
+ * runs there, else an idle pCPU it may use, else one running lower priority (to
+ * steal it). Caps: a domain's run time is charged against cap% of one pCPU per
+ * period, a period's worth of unused budget carried over; only past its cap is the
+ * domain parked (its vCPUs stay queued, unpicked), until an accounting pass pays the
+ * overrun out of the new period's budget.
+ *
+ * Where it differs from Xen, and why. (1) A vCPU that runs into debt (credit < 0)
+ * also becomes active: Xen samples at ticks whose phase is unrelated to the guest's,
+ * while here ticks and guest timers share one clock, and a vCPU that always runs
+ * between ticks would never be credited. (2) Going inactive at CREDIT_MAX keeps
+ * CREDIT_MAX; Xen halves it, and the half it drops was taken from the other domains'
+ * shares, which compresses their weights. (3) Debits are exact, not a tick's worth.
+ * (4) Caps are a budget per period with a period of carry-over, where Xen lowers the
+ * domain's credit and parks it when deep in debt. (5) A pCPU running UNDER also
+ * steals BOOST work (Xen steals only when its best is OVER or idle).
  *
  * Locking. A pCPU's runqueue and the queue fields of the vCPUs on it (q, pri, queued,
  * boost, yield, start, burnt_to) are guarded by that pCPU's scheduler lock, held by
@@ -29,14 +49,16 @@
  * first do_schedule past the deadline runs: it nests inside pCPU locks, and nothing
  * nests inside it. credit, active, cap_used and parked are atomics (debits race with
  * accounting); accounting bumps a generation, and a pCPU re-sorts its queue when it
- * sees a new one. cur_pri, head_pri and tickled are hints read without locks; pCPU
- * data lives in credit_priv, so it stays valid after a pCPU leaves the pool.
+ * sees a new one. cur_pri, head_pri, gen and tickled are hints read without locks;
+ * pCPU data lives in credit_priv, so it stays valid after a pCPU leaves the pool.
  *
  * Limitations. A vCPU that always blocks before a tick keeps its boost (as in Xen).
  * With every pCPU idle, accounting waits for the next decision, and hands out two
  * periods' worth at most. A capped domain of several vCPUs can overrun its cap by a
  * tick per vCPU in a period (repaid in the next), and when it bursts on all of them
- * and parks, pCPUs may idle that the others cannot fill. Stealing ignores NUMA. */
+ * and parks, pCPUs may idle that the others cannot fill; over a long run it gets at
+ * most its cap plus one period's budget. Parked vCPUs stay queued, so a decision may
+ * walk past them. Stealing ignores NUMA. */
 #include <hvlab/errno.h>
 #include <hvlab/panic.h>
 #include <hvlab/time.h>
@@ -57,7 +79,7 @@
 #define CREDIT_WEIGHT_DFL  256
 #define CREDIT_WEIGHT_MAX  65535
 
-enum { CREDIT_PRI_IDLE, CREDIT_PRI_OVER, CREDIT_PRI_UNDER, CREDIT_PRI_BOOST };
+enum { CREDIT_PRI_IDLE, CREDIT_PRI_OVER, CREDIT_PRI_UNDER, CREDIT_PRI_BOOST, CREDIT_NR_PRI };
 
 #define CREDIT_LOAD(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define CREDIT_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
@@ -81,12 +103,13 @@ struct credit_vcpu {
     struct credit_dom *dom;
     struct list_head dlink;             /* in dom->vcpus; credit_priv.lock */
     bool acct_on;                       /* active in this pass; credit_priv.lock */
+    s_time_t acct_room;                 /* credit it can use, this pass; credit_priv.lock */
     /* Guarded by the lock of v->processor. */
     struct list_head q;                 /* in that pCPU's runqueue */
     int pri;
     bool queued, boost, yield;
     s_time_t start;                     /* dispatched at: slice and ratelimit */
-    s_time_t burnt_to;                  /* run time debited up to here */
+    s_time_t burnt_to;                  /* run time debited up to here (read by accounting) */
     /* Atomic: debited under the pCPU lock, credited by accounting. */
     s_time_t credit;
     bool active;
@@ -94,11 +117,11 @@ struct credit_vcpu {
 
 struct credit_pcpu {
     /* Guarded by this pCPU's lock. */
-    struct list_head runq;
-    unsigned gen;                       /* accounting generation the queue is sorted for */
+    struct list_head runq[CREDIT_NR_PRI];   /* one FIFO per priority (IDLE unused) */
     /* Hints for other pCPUs: written under the lock, read without it. */
+    unsigned gen;                       /* accounting generation the queue is sorted for */
     int cur_pri;                        /* of what runs here; IDLE when idle */
-    int head_pri;                       /* best queued vCPU another pCPU could take */
+    int head_pri;                       /* of the best queued vCPU (an upper bound) */
     bool tickled;                       /* raised to steal; cleared by do_schedule */
 };
 
@@ -141,32 +164,31 @@ static bool credit_eligible(const struct credit_vcpu *sv, unsigned cpu, const st
 
 /* ---- runqueues ---- */
 
+static void credit_pcpu_init(struct credit_priv *prv, struct credit_pcpu *pc)
+{
+    for (int pri = 0; pri < CREDIT_NR_PRI; pri++)
+        list_init(&pc->runq[pri]);
+    pc->cur_pri = pc->head_pri = CREDIT_PRI_IDLE;
+    pc->tickled = false;
+    pc->gen = CREDIT_LOAD(prv->gen) - 1;
+}
+
+/* The priority of the first queued vCPU, parked or still running ones included: a
+ * hint too high costs a thief a look, one too low would hide work from it. */
 static void credit_hint(struct credit_pcpu *pc)
 {
-    struct list_head *p;
-    int pri = CREDIT_PRI_IDLE;
-    list_for_each(p, &pc->runq) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
-        if (!credit_parked(sv) && !sv->v->is_running) {
-            pri = sv->pri;
-            break;
-        }
-    }
+    int pri = CREDIT_PRI_BOOST;
+    while (pri > CREDIT_PRI_IDLE && list_empty(&pc->runq[pri]))
+        pri--;
     CREDIT_STORE(pc->head_pri, pri);
 }
 
-/* At the tail of its priority, or at its head (a preempted vCPU keeps its turn). */
-static void credit_runq_insert(struct credit_pcpu *pc, struct credit_vcpu *sv, bool head)
+/* At the tail of its priority: a preempted vCPU goes behind its equals (as in Xen). */
+static void credit_runq_insert(struct credit_pcpu *pc, struct credit_vcpu *sv)
 {
-    struct list_head *p;
     if (sv->queued)
         return;
-    list_for_each(p, &pc->runq) {
-        struct credit_vcpu *o = list_entry(p, struct credit_vcpu, q);
-        if (o->pri < sv->pri || (head && o->pri == sv->pri))
-            break;
-    }
-    list_add_tail(&sv->q, p);
+    list_add_tail(&sv->q, &pc->runq[sv->pri]);
     sv->queued = true;
 }
 
@@ -178,45 +200,54 @@ static void credit_runq_remove(struct credit_vcpu *sv)
     }
 }
 
-/* After an accounting pass the priorities of queued vCPUs change: re-sort, stably. */
+/* After an accounting pass the priorities of queued vCPUs change: a stable partition
+ * into the per-priority FIFOs, O(q). Taking the old lists from the highest priority
+ * down keeps every vCPU behind those that were ahead of it. */
 static void credit_runq_refresh(struct credit_priv *prv, struct credit_pcpu *pc)
 {
     unsigned gen = __atomic_load_n(&prv->gen, __ATOMIC_ACQUIRE);
-    struct list_head old, *p, *t;
+    struct list_head old[CREDIT_NR_PRI], *p, *t;
     if (pc->gen == gen)
         return;
-    pc->gen = gen;
-    list_init(&old);
-    if (!list_empty(&pc->runq)) {       /* `old` takes the queue's place in the ring */
-        list__insert(&old, pc->runq.prev, pc->runq.next);
-        list_init(&pc->runq);
+    CREDIT_STORE(pc->gen, gen);
+    for (int pri = CREDIT_PRI_OVER; pri < CREDIT_NR_PRI; pri++) {
+        list_init(&old[pri]);
+        if (!list_empty(&pc->runq[pri])) {  /* old[pri] takes the list's place in the ring */
+            list__insert(&old[pri], pc->runq[pri].prev, pc->runq[pri].next);
+            list_init(&pc->runq[pri]);
+        }
     }
-    list_for_each_safe(p, t, &old) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
-        list_del(&sv->q);
-        sv->queued = false;
-        sv->pri = credit_pri_of(sv);
-        credit_runq_insert(pc, sv, false);
+    for (int pri = CREDIT_PRI_BOOST; pri > CREDIT_PRI_IDLE; pri--) {
+        list_for_each_safe(p, t, &old[pri]) {
+            struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
+            list_del(&sv->q);
+            sv->pri = credit_pri_of(sv);
+            list_add_tail(&sv->q, &pc->runq[sv->pri]);
+        }
     }
     credit_hint(pc);
 }
 
-/* The first vCPU of pc's queue that may run on cpu; NULL if none. */
+/* The first vCPU of pc's queue above min_pri that may run on cpu; NULL if none. */
 static struct credit_vcpu *credit_runq_first(struct credit_pcpu *pc, unsigned cpu,
-                                             const struct vcpu *prev)
+                                             const struct vcpu *prev, int min_pri)
 {
     struct list_head *p;
-    list_for_each(p, &pc->runq) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
-        if (credit_eligible(sv, cpu, prev))
-            return sv;
+    for (int pri = CREDIT_PRI_BOOST; pri > min_pri; pri--) {
+        list_for_each(p, &pc->runq[pri]) {
+            struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
+            if (credit_eligible(sv, cpu, prev))
+                return sv;
+        }
     }
     return NULL;
 }
 
 /* ---- credit ---- */
 
-/* Debits sv's run time since the last debit; drops BOOST at a tick boundary. */
+/* The run time a capped domain may be ahead of its budget before it is parked. */
+static s_time_t credit_cap_burst(unsigned cap) { return (s_time_t)cap * CREDIT_PERIOD / 100; }
+
 /* Parks or unparks cd; v (the vCPU that crossed the cap, or the domain's first at
  * accounting) names the domain in the trace, which sees only the changes. */
 static void credit_park(struct credit_dom *cd, bool parked, const struct vcpu *v)
@@ -225,6 +256,9 @@ static void credit_park(struct credit_dom *cd, bool parked, const struct vcpu *v
         CR_TRACE(TRC_CREDIT_PARK, v, parked, (uint64_t)CREDIT_LOAD(cd->cap_used));
 }
 
+/* Debits sv's run time since the last debit. Running at a tick boundary (as Xen's
+ * tick samples the running vCPU) drops BOOST and makes sv active; so does running
+ * into debt, which a vCPU that runs only between ticks would otherwise never repay. */
 static void credit_burn(struct credit_vcpu *sv, s_time_t now)
 {
     s_time_t ran = now - sv->burnt_to;
@@ -232,40 +266,57 @@ static void credit_burn(struct credit_vcpu *sv, s_time_t now)
     unsigned cap = CREDIT_LOAD(cd->cap);
 
     if (ran > 0) {
-        __atomic_sub_fetch(&sv->credit, ran, __ATOMIC_RELAXED);
-        CREDIT_STORE(sv->active, true);
+        bool ticked = sv->burnt_to / CREDIT_TICK != now / CREDIT_TICK;
+        if (__atomic_sub_fetch(&sv->credit, ran, __ATOMIC_RELAXED) < 0 || ticked)
+            CREDIT_STORE(sv->active, true);
         if (cap && __atomic_add_fetch(&cd->cap_used, ran, __ATOMIC_RELAXED) >=
-                   (s_time_t)cap * CREDIT_PERIOD / 100)
+                   credit_cap_burst(cap))
             credit_park(cd, true, sv->v);
-        if (sv->burnt_to / CREDIT_TICK != now / CREDIT_TICK)
+        if (ticked)
             sv->boost = false;
-        sv->burnt_to = now;
+        CREDIT_STORE(sv->burnt_to, now);
     }
     sv->pri = credit_pri_of(sv);
 }
 
-/* Adds to sv's credit within the bounds; at the top sv goes inactive with half. */
-static void credit_give(struct credit_vcpu *sv, s_time_t add)
+/* Run time sv has had on a pCPU but not yet been debited: accounting reads it without
+ * that pCPU's lock, so that a vCPU running across the pass is judged by the credit it
+ * really has (a stale credit made it look full, dropped its share and made it inactive). */
+static s_time_t credit_unbilled(const struct credit_vcpu *sv, s_time_t now)
+{
+    return sv->v->is_running ? MAX(now - CREDIT_LOAD(sv->burnt_to), 0) : 0;
+}
+
+/* Adds to sv's credit within the bounds; at the top sv is not using its share: it
+ * goes inactive, keeping CREDIT_MAX (Xen keeps half, see the Limitations). */
+static void credit_give(struct credit_vcpu *sv, s_time_t add, s_time_t unbilled)
 {
     s_time_t old = CREDIT_LOAD(sv->credit), new;
     bool full;
     do {
         new = old + add;
-        full = new >= CREDIT_MAX;
-        new = full ? new / 2 : MAX(new, -CREDIT_MAX);
+        full = new - unbilled >= CREDIT_MAX;
+        new = full ? CREDIT_MAX + unbilled : MAX(new, -CREDIT_MAX);
     } while (!__atomic_compare_exchange_n(&sv->credit, &old, new, false,
                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED));
     if (full)
         CREDIT_STORE(sv->active, false);
 }
 
-static s_time_t credit_room(const struct credit_vcpu *sv)
+/* The most credit sv can use from this pass: up to CREDIT_MAX if it runs or waits to;
+ * if it is blocked, its debt and no more. A sleeping vCPU that is paid while it sleeps
+ * wakes with credit banked that the others' shares paid for: a vCPU that ran briefly
+ * at creation and then slept would wake with a full CREDIT_MAX, ahead of its siblings
+ * started later, and a light domain would get more than its weight for seconds. */
+static s_time_t credit_room(const struct credit_vcpu *sv, s_time_t now)
 {
-    return MAX(CREDIT_MAX - CREDIT_LOAD(sv->credit), 0);
+    s_time_t credit = CREDIT_LOAD(sv->credit) - credit_unbilled(sv, now);
+    return vcpu_runnable(sv->v) ? MAX(CREDIT_MAX - credit, 0) : MAX(-credit, 0);
 }
 
-/* Counts cd's active vCPUs and the most credit they can use in `elapsed`. */
-static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed)
+/* Counts cd's active vCPUs and the most credit they can use in `elapsed`. A blocked
+ * vCPU out of debt is not competing: it stops being active (it takes no share). */
+static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed, s_time_t now)
 {
     struct list_head *p;
     s_time_t room = 0;
@@ -274,10 +325,13 @@ static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed)
     cd->nactive = 0;
     list_for_each(p, &cd->vcpus) {
         struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
+        sv->acct_room = credit_room(sv, now);
+        if (CREDIT_LOAD(sv->active) && !sv->acct_room && !vcpu_runnable(sv->v))
+            CREDIT_STORE(sv->active, false);
         sv->acct_on = CREDIT_LOAD(sv->active);
         if (sv->acct_on) {
             cd->nactive++;
-            room += credit_room(sv);
+            room += sv->acct_room;
         }
     }
     cd->peak = MIN((s_time_t)cd->nactive * elapsed, room);
@@ -287,29 +341,46 @@ static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed)
     cd->share = 0;
 }
 
-/* Splits cd->share evenly among its active vCPUs (the bounds apply to all). */
-static void credit_acct_split(struct credit_dom *cd)
+/* Splits cd->share evenly among its active vCPUs, a blocked one getting no more than
+ * its room; what it leaves goes to the others. */
+static void credit_acct_split(struct credit_dom *cd, s_time_t now)
 {
     struct list_head *p;
+    s_time_t each = cd->nactive ? cd->share / cd->nactive : 0, spare = 0;
+    unsigned nfree = 0;
+
     list_for_each(p, &cd->vcpus) {
         struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
-        credit_give(sv, sv->acct_on ? cd->share / cd->nactive : 0);
+        if (sv->acct_on && !vcpu_runnable(sv->v) && sv->acct_room < each)
+            spare += each - sv->acct_room;
+        else if (sv->acct_on)
+            nfree++;
+    }
+    list_for_each(p, &cd->vcpus) {
+        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
+        s_time_t add = 0;
+        if (sv->acct_on && !vcpu_runnable(sv->v) && sv->acct_room < each)
+            add = sv->acct_room;
+        else if (sv->acct_on)
+            add = each + spare / nfree;
+        credit_give(sv, add, credit_unbilled(sv, now));
         CR_TRACE(TRC_CREDIT_ACCT, sv->v, (uint64_t)CREDIT_LOAD(sv->credit), credit_pri_of(sv));
     }
 }
 
-/* A capped domain's new budget pays for what it ran; an overrun carries over. */
+/* A capped domain's new budget pays for what it ran: an overrun carries over, and so
+ * does a period's worth of unused budget, so that a domain below its cap on average
+ * may burst above it for a period without being parked. */
 static void credit_acct_cap(struct credit_dom *cd, s_time_t elapsed)
 {
     unsigned cap = CREDIT_LOAD(cd->cap);
     s_time_t budget = (s_time_t)cap * elapsed / 100, old = CREDIT_LOAD(cd->cap_used), new;
 
     do
-        new = MAX(old - budget, 0);
+        new = MAX(old - budget, -credit_cap_burst(cap));
     while (!__atomic_compare_exchange_n(&cd->cap_used, &old, new, false,
                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-    credit_park(cd, cap && new >= (s_time_t)cap * CREDIT_PERIOD / 100,
-                list_empty(&cd->vcpus) ? NULL :
+    credit_park(cd, cap && new >= credit_cap_burst(cap), list_empty(&cd->vcpus) ? NULL :
                 list_first_entry(&cd->vcpus, struct credit_vcpu, dlink)->v);
 }
 
@@ -332,7 +403,7 @@ static void credit_acct(struct credit_priv *prv, s_time_t now)
     left = elapsed * cpumask_weight(&cpus);
     list_for_each(p, &prv->doms) {
         struct credit_dom *cd = list_entry(p, struct credit_dom, link);
-        credit_acct_prepare(cd, elapsed);
+        credit_acct_prepare(cd, elapsed, now);
         wsum += (uint64_t)cd->weight * cd->nactive;
     }
     /* Water-filling: a domain whose fair share exceeds what it can use gets that;
@@ -354,7 +425,7 @@ static void credit_acct(struct credit_priv *prv, s_time_t now)
         struct credit_dom *cd = list_entry(p, struct credit_dom, link);
         if (cd->nactive && !cd->filled && wsum)
             cd->share = (s_time_t)((uint64_t)left * cd->weight * cd->nactive / wsum);
-        credit_acct_split(cd);
+        credit_acct_split(cd, now);
         credit_acct_cap(cd, elapsed);
     }
     __atomic_add_fetch(&prv->gen, 1, __ATOMIC_RELEASE);
@@ -421,18 +492,28 @@ static struct credit_vcpu *credit_take(struct credit_pcpu *peer, unsigned cpu, i
                                        bool soft)
 {
     struct list_head *p;
-    list_for_each(p, &peer->runq) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
-        if (sv->pri <= min_pri)
-            break;
-        if (!credit_eligible(sv, cpu, NULL) ||
-            (soft && !cpumask_test(&sv->v->cpu_soft_affinity, cpu)))
-            continue;
-        credit_runq_remove(sv);
-        credit_hint(peer);
-        return sv;
+    for (int pri = CREDIT_PRI_BOOST; pri > min_pri; pri--) {
+        list_for_each(p, &peer->runq[pri]) {
+            struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
+            if (!credit_eligible(sv, cpu, NULL) ||
+                (soft && !cpumask_test(&sv->v->cpu_soft_affinity, cpu)))
+                continue;
+            credit_runq_remove(sv);
+            credit_hint(peer);
+            return sv;
+        }
     }
     return NULL;
+}
+
+/* The best priority peer's queue may hold: its hint, or UNDER for queued OVER vCPUs
+ * when accounting has run since the peer last sorted (some may be UNDER now). */
+static int credit_peer_pri(const struct credit_priv *prv, const struct credit_pcpu *peer)
+{
+    int pri = CREDIT_LOAD(peer->head_pri);
+    if (pri == CREDIT_PRI_OVER && CREDIT_LOAD(peer->gen) != CREDIT_LOAD(prv->gen))
+        pri = CREDIT_PRI_UNDER;
+    return pri;
 }
 
 /* A vCPU above min_pri from another pCPU's queue, moved to cpu; NULL if none. The
@@ -445,7 +526,7 @@ static struct credit_vcpu *credit_steal(struct credit_priv *prv, unsigned cpu, i
             unsigned victim = (cpu + i) % NR_CPUS;
             struct credit_pcpu *peer = &prv->pcpu[victim];
             struct credit_vcpu *sv = NULL;
-            if (!cpumask_test(&cpus, victim) || CREDIT_LOAD(peer->head_pri) <= min_pri ||
+            if (!cpumask_test(&cpus, victim) || credit_peer_pri(prv, peer) <= min_pri ||
                 !spin_trylock(sched_lock(victim)))
                 continue;
             if (sched_pdata(victim) == peer) {  /* still ours once locked */
@@ -474,9 +555,22 @@ static s_time_t credit_run_time(struct credit_vcpu *sv, s_time_t now, bool ratel
     if (ratelimited)
         end = MIN(end, sv->start + CREDIT_RATELIMIT);
     if (cap)
-        end = MIN(end, now + (s_time_t)cap * CREDIT_PERIOD / 100 -
-                       CREDIT_LOAD(sv->dom->cap_used));
+        end = MIN(end, now + credit_cap_burst(cap) - CREDIT_LOAD(sv->dom->cap_used));
     return MAX(end - now, CREDIT_MIN_RUN);
+}
+
+/* May prev go on running: its slice not over, not yielding, and nothing waiting
+ * here that outranks it (a non-BOOST one only after the ratelimit)? */
+static bool credit_keeps_cpu(struct credit_vcpu *sp, struct credit_vcpu *best, unsigned cpu,
+                             s_time_t now, bool *ratelimited)
+{
+    if (!vcpu_runnable(sp->v) || !credit_eligible(sp, cpu, sp->v) || sp->yield ||
+        now - sp->start >= CREDIT_SLICE)
+        return false;
+    if (!best || best->pri <= sp->pri)
+        return true;
+    *ratelimited = now - sp->start < CREDIT_RATELIMIT && best->pri < CREDIT_PRI_BOOST;
+    return *ratelimited;
 }
 
 static struct task_slice credit_do_schedule(struct scheduler *s, unsigned cpu,
@@ -485,45 +579,50 @@ static struct task_slice credit_do_schedule(struct scheduler *s, unsigned cpu,
     struct credit_priv *prv = s->priv;
     struct credit_pcpu *pc = &prv->pcpu[cpu];
     struct credit_vcpu *sp = is_idle_vcpu(prev) ? NULL : credit_v(prev), *snext = NULL, *waiting;
-    bool keep_turn = false, ratelimited = false;
+    bool keep = false, ratelimited = false;
     bool member = cpumask_test(&s->cpus, cpu);  /* a leaving pCPU takes no work */
 
     CREDIT_STORE(pc->tickled, false);
     credit_acct_maybe(prv, now);
     credit_runq_refresh(prv, pc);
-    if (sp) {
+    if (sp)
         credit_burn(sp, now);
-        if (vcpu_runnable(prev)) {
-            keep_turn = now - sp->start < CREDIT_SLICE && !sp->yield;
-            credit_runq_insert(pc, sp, keep_turn);
-        }
+    if (member) {
+        snext = credit_runq_first(pc, cpu, NULL, CREDIT_PRI_IDLE);
+        keep = sp && credit_keeps_cpu(sp, snext, cpu, now, &ratelimited);
+        if (keep)
+            snext = sp;
+    }
+    if (sp && !keep && vcpu_runnable(prev)) {
+        credit_runq_insert(pc, sp);     /* behind its equals: preempted, slice over, yield */
+        if (member)
+            snext = credit_runq_first(pc, cpu, prev, CREDIT_PRI_IDLE);
+    }
+    if (sp)
         sp->yield = false;
-    }
-    if (member)
-        snext = credit_runq_first(pc, cpu, prev);
-    if (member && sp && snext != sp && keep_turn && now - sp->start < CREDIT_RATELIMIT &&
-        credit_eligible(sp, cpu, prev) && (!snext || snext->pri < CREDIT_PRI_BOOST)) {
-        snext = sp;                     /* too soon to preempt it for a non-BOOST */
-        ratelimited = true;
-    }
     if (member && (!snext || snext->pri < CREDIT_PRI_BOOST)) {
         struct credit_vcpu *st = credit_steal(prv, cpu, snext ? snext->pri : CREDIT_PRI_IDLE);
-        if (st)
+        if (st) {
+            if (keep)
+                credit_runq_insert(pc, sp);
+            keep = ratelimited = false;
             snext = st;
+        }
     }
     if (snext) {
         credit_runq_remove(snext);
-        if (snext != sp || !keep_turn)
+        if (!keep)                      /* a new turn: a full slice */
             snext->start = now;
-        snext->burnt_to = now;
+        CREDIT_STORE(snext->burnt_to, now);
     }
     CREDIT_STORE(pc->cur_pri, snext ? snext->pri : CREDIT_PRI_IDLE);
     credit_hint(pc);
-    waiting = credit_runq_first(pc, cpu, NULL);
+    waiting = credit_runq_first(pc, cpu, NULL, CREDIT_PRI_IDLE);
     if (waiting)                        /* more work here: an idle pCPU could take it */
         credit_tickle_idler(prv, waiting);
     if (!snext)                         /* parked vCPUs queued: look again at accounting */
-        return (struct task_slice){ sched_idle_vcpu(cpu), list_empty(&pc->runq) ? -1 :
+        return (struct task_slice){ sched_idle_vcpu(cpu),
+                                    CREDIT_LOAD(pc->head_pri) == CREDIT_PRI_IDLE ? -1 :
                                     MAX(CREDIT_LOAD(prv->next_acct) - now, CREDIT_MIN_RUN) };
     return (struct task_slice){ snext->v, credit_run_time(snext, now, ratelimited) };
 }
@@ -544,7 +643,7 @@ static void credit_wake(struct scheduler *s, struct vcpu *v)
         sv->pri = CREDIT_PRI_BOOST;
         CR_TRACE(TRC_CREDIT_BOOST, v, (uint64_t)CREDIT_LOAD(sv->credit), 0);
     }
-    credit_runq_insert(&prv->pcpu[v->processor], sv, false);
+    credit_runq_insert(&prv->pcpu[v->processor], sv);
     credit_hint(&prv->pcpu[v->processor]);
     credit_tickle(prv, sv);
 }
@@ -661,10 +760,7 @@ static void *credit_alloc_pdata(struct scheduler *s, unsigned cpu)
     struct credit_priv *prv = s->priv;
     struct credit_pcpu *pc = &prv->pcpu[cpu];
 
-    list_init(&pc->runq);
-    pc->cur_pri = pc->head_pri = CREDIT_PRI_IDLE;
-    pc->tickled = false;
-    pc->gen = CREDIT_LOAD(prv->gen) - 1;
+    credit_pcpu_init(prv, pc);
     cpumask_set_atomic(&prv->cpus, cpu);
     return pc;
 }

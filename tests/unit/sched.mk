@@ -4,6 +4,8 @@
 #   sched_sim            the simulator's own tests, with a toy policy
 #   sched_props_<p>      properties of policy p: shares, caps, boost, deadlines, NUMA
 #   sched_random_<p>     random operation sequences against the invariants
+#   sched_credit         credit's Xen semantics: active accounting, BOOST preemption,
+#                        stealing, caps, the cost of the re-sort (tests/sched/test_credit.c)
 #   sched_numa_<p>       NUMA placement: homes reached, every pCPU used
 #   make sched-bench     cost of a decision per policy and size (bench/sched_scale.c)
 # A policy is any sched/<p>.c that registers <p>_ops: one being written (no
@@ -53,6 +55,13 @@ unit_sched_numa_$(1)_SRCS := $(call SCHED_OBJ,test_numa.c) $(SCHED_SIM_OBJS) \
 	$(BUILD)/sched-sim/host/policy_$(1).o
 endef
 $(foreach p,$(SCHED_POLICIES),$(eval $(call sched_policy_tests,$(p))))
+
+# credit's Xen semantics (tests/sched/test_credit.c includes sched/credit.c itself).
+ifneq ($(filter credit,$(SCHED_POLICIES)),)
+UNIT_TESTS += sched_credit
+unit_sched_credit_SRCS := $(call SCHED_OBJ,test_credit.c) $(SCHED_SIM_OBJS)
+$(call SCHED_OBJ,test_credit.c): sched/credit.c
+endif
 
 # The scale benchmark: every policy in one program, optimised, no sanitizers.
 # NR_CPUS=256: the benchmark sizes go up to 256 pCPUs (the hypervisor keeps 64).
