@@ -49,7 +49,7 @@
  * first do_schedule past the deadline runs: it nests inside pCPU locks, and nothing
  * nests inside it. credit, active, cap_used and parked are atomics (debits race with
  * accounting); accounting bumps a generation, and a pCPU re-sorts its queue when it
- * sees a new one. cur_pri, head_pri, gen and tickled are hints read without locks;
+ * sees a new one. cur_pri, head_pri, gen and the masks are hints read without locks;
  * pCPU data lives in credit_priv, so it stays valid after a pCPU leaves the pool.
  *
  * Limitations. A vCPU that always blocks before a tick keeps its boost (as in Xen).
@@ -76,6 +76,7 @@
 #define CREDIT_RATELIMIT   MICROSECS(1000)  /* Xen's sched_ratelimit_us default */
 #define CREDIT_MAX         CREDIT_SLICE     /* credit stays within +-CREDIT_MAX */
 #define CREDIT_MIN_RUN     MICROSECS(50)    /* shortest timer we arm */
+#define CREDIT_STEAL_SCAN  16               /* entries per priority a thief looks at */
 #define CREDIT_WEIGHT_DFL  256
 #define CREDIT_WEIGHT_MAX  65535
 
@@ -122,7 +123,6 @@ struct credit_pcpu {
     unsigned gen;                       /* accounting generation the queue is sorted for */
     int cur_pri;                        /* of what runs here; IDLE when idle */
     int head_pri;                       /* of the best queued vCPU (an upper bound) */
-    bool tickled;                       /* raised to steal; cleared by do_schedule */
 };
 
 struct credit_priv {
@@ -136,6 +136,14 @@ struct credit_priv {
     s_time_t next_acct;
     unsigned gen;
     cpumask_t cpus;                     /* pCPUs that joined (see credit_cpus) */
+    /* The hints as masks, so that a waker or a thief finds a pCPU in a few words, not
+     * by a walk over every pCPU; bits set and cleared atomically by their pCPU, except
+     * that a waker claims an idler by clearing its idle_free bit. */
+    cpumask_t idle;                     /* cur_pri IDLE */
+    cpumask_t idle_free;                /* ... and not yet raised to take work */
+    cpumask_t below[CREDIT_NR_PRI];     /* below[p]: cur_pri < p */
+    cpumask_t has[CREDIT_NR_PRI];       /* has[p]: head_pri >= p */
+    cpumask_t stale;                    /* not re-sorted since the last accounting */
     struct credit_pcpu pcpu[NR_CPUS];
 };
 
@@ -162,25 +170,78 @@ static bool credit_eligible(const struct credit_vcpu *sv, unsigned cpu, const st
            (!sv->v->is_running || sv->v == prev);
 }
 
+/* ---- pCPU masks ---- */
+
+/* The lowest pCPU of m at or above from; NR_CPUS if none. */
+static unsigned credit_mask_next(const cpumask_t *m, unsigned from)
+{
+    for (unsigned i = from / 64; from < NR_CPUS && i < CPUMASK_WORDS; i++) {
+        uint64_t w = m->bits[i] & (i == from / 64 ? ~0ULL << from % 64 : ~0ULL);
+        if (w)
+            return i * 64 + (unsigned)__builtin_ctzll(w);
+    }
+    return NR_CPUS;
+}
+
+/* The next pCPU of m after cpu, wrapping around; NR_CPUS if m is empty. Callers clear
+ * each pCPU they have looked at from their copy of m, so a walk ends. */
+static unsigned credit_mask_after(const cpumask_t *m, unsigned cpu)
+{
+    unsigned c = credit_mask_next(m, cpu + 1);
+    return c < NR_CPUS ? c : credit_mask_next(m, 0);
+}
+
+static void credit_mask_put(cpumask_t *m, unsigned cpu, bool set)
+{
+    if (set != cpumask_test(m, cpu)) {  /* only this pCPU writes its bit (see above) */
+        if (set)
+            cpumask_set_atomic(m, cpu);
+        else
+            cpumask_clear_atomic(m, cpu);
+    }
+}
+
+static unsigned credit_cpu_of(const struct credit_priv *prv, const struct credit_pcpu *pc)
+{
+    return (unsigned)(pc - prv->pcpu);
+}
+
+/* Publishes what runs on pc: IDLE when nothing does. */
+static void credit_set_cur(struct credit_priv *prv, struct credit_pcpu *pc, int pri)
+{
+    unsigned cpu = credit_cpu_of(prv, pc);
+    CREDIT_STORE(pc->cur_pri, pri);
+    credit_mask_put(&prv->idle, cpu, pri == CREDIT_PRI_IDLE);
+    credit_mask_put(&prv->idle_free, cpu, pri == CREDIT_PRI_IDLE);
+    for (int p = CREDIT_PRI_OVER; p < CREDIT_NR_PRI; p++)
+        credit_mask_put(&prv->below[p], cpu, pri < p);
+}
+
 /* ---- runqueues ---- */
 
 static void credit_pcpu_init(struct credit_priv *prv, struct credit_pcpu *pc)
 {
     for (int pri = 0; pri < CREDIT_NR_PRI; pri++)
         list_init(&pc->runq[pri]);
-    pc->cur_pri = pc->head_pri = CREDIT_PRI_IDLE;
-    pc->tickled = false;
+    pc->head_pri = CREDIT_PRI_IDLE;
     pc->gen = CREDIT_LOAD(prv->gen) - 1;
+    credit_set_cur(prv, pc, CREDIT_PRI_IDLE);
+    for (int p = CREDIT_PRI_OVER; p < CREDIT_NR_PRI; p++)
+        credit_mask_put(&prv->has[p], credit_cpu_of(prv, pc), false);
 }
 
 /* The priority of the first queued vCPU, parked or still running ones included: a
  * hint too high costs a thief a look, one too low would hide work from it. */
-static void credit_hint(struct credit_pcpu *pc)
+static void credit_hint(struct credit_priv *prv, struct credit_pcpu *pc)
 {
     int pri = CREDIT_PRI_BOOST;
     while (pri > CREDIT_PRI_IDLE && list_empty(&pc->runq[pri]))
         pri--;
+    if (pri == CREDIT_LOAD(pc->head_pri))
+        return;
     CREDIT_STORE(pc->head_pri, pri);
+    for (int p = CREDIT_PRI_OVER; p < CREDIT_NR_PRI; p++)
+        credit_mask_put(&prv->has[p], credit_cpu_of(prv, pc), pri >= p);
 }
 
 /* At the tail of its priority: a preempted vCPU goes behind its equals (as in Xen). */
@@ -210,6 +271,7 @@ static void credit_runq_refresh(struct credit_priv *prv, struct credit_pcpu *pc)
     if (pc->gen == gen)
         return;
     CREDIT_STORE(pc->gen, gen);
+    credit_mask_put(&prv->stale, credit_cpu_of(prv, pc), false);
     for (int pri = CREDIT_PRI_OVER; pri < CREDIT_NR_PRI; pri++) {
         list_init(&old[pri]);
         if (!list_empty(&pc->runq[pri])) {  /* old[pri] takes the list's place in the ring */
@@ -225,7 +287,7 @@ static void credit_runq_refresh(struct credit_priv *prv, struct credit_pcpu *pc)
             list_add_tail(&sv->q, &pc->runq[sv->pri]);
         }
     }
-    credit_hint(pc);
+    credit_hint(prv, pc);
 }
 
 /* The first vCPU of pc's queue above min_pri that may run on cpu; NULL if none. */
@@ -428,6 +490,8 @@ static void credit_acct(struct credit_priv *prv, s_time_t now)
         credit_acct_split(cd, now);
         credit_acct_cap(cd, elapsed);
     }
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++)   /* before gen: no thief misses one */
+        __atomic_store_n(&prv->stale.bits[i], cpus.bits[i], __ATOMIC_RELAXED);
     __atomic_add_fetch(&prv->gen, 1, __ATOMIC_RELEASE);
 }
 
@@ -443,22 +507,22 @@ static void credit_acct_maybe(struct credit_priv *prv, s_time_t now)
 
 /* ---- tickling and stealing ---- */
 
-/* Raises an idle pCPU not yet raised that may run sv, soft affinity first. */
+/* Raises an idle pCPU not yet raised that may run sv, soft affinity first: clearing
+ * its idle_free bit claims it, so two wakers do not raise the same one. */
 static bool credit_tickle_idler(struct credit_priv *prv, struct credit_vcpu *sv)
 {
     const struct vcpu *v = sv->v;
-    cpumask_t cpus = credit_cpus(prv);
-    unsigned cpu;
+    cpumask_t free = cpumask_load(&prv->idle_free), cpus = credit_cpus(prv);
+    cpumask_t m = cpumask_and(&free, &cpus);
+    m = cpumask_and(&m, &v->cpu_hard_affinity);
     for (int step = 0; step < 2; step++) {
-        for_each_cpu(cpu, &cpus) {
-            struct credit_pcpu *pc = &prv->pcpu[cpu];
-            if (!cpumask_test(&v->cpu_hard_affinity, cpu) ||
-                (step == 0 && !cpumask_test(&v->cpu_soft_affinity, cpu)) ||
-                CREDIT_LOAD(pc->cur_pri) != CREDIT_PRI_IDLE || CREDIT_LOAD(pc->tickled))
-                continue;
-            CREDIT_STORE(pc->tickled, true);
-            sched_raise(cpu);
-            return true;
+        cpumask_t c = step ? m : cpumask_and(&m, &v->cpu_soft_affinity);
+        for (unsigned cpu = cpumask_first(&c); cpu < NR_CPUS; cpu = credit_mask_next(&c, cpu + 1)) {
+            uint64_t bit = 1ULL << cpu % 64;
+            if (__atomic_fetch_and(&prv->idle_free.bits[cpu / 64], ~bit, __ATOMIC_RELAXED) & bit) {
+                sched_raise(cpu);
+                return true;
+            }
         }
     }
     return false;
@@ -467,8 +531,8 @@ static bool credit_tickle_idler(struct credit_priv *prv, struct credit_vcpu *sv)
 /* sv waits in a queue: make the cheapest suitable pCPU look again. */
 static void credit_tickle(struct credit_priv *prv, struct credit_vcpu *sv)
 {
-    cpumask_t cpus = credit_cpus(prv);
     unsigned cpu = sv->v->processor;
+    cpumask_t m, cpus;
 
     if (credit_parked(sv))
         return;
@@ -478,60 +542,70 @@ static void credit_tickle(struct credit_priv *prv, struct credit_vcpu *sv)
     }
     if (credit_tickle_idler(prv, sv) || sv->pri <= CREDIT_PRI_OVER)
         return;
-    for_each_cpu(cpu, &cpus) {          /* one running lower priority steals it */
-        if (cpumask_test(&sv->v->cpu_hard_affinity, cpu) &&
-            CREDIT_LOAD(prv->pcpu[cpu].cur_pri) < sv->pri) {
-            sched_raise(cpu);
-            return;
-        }
-    }
+    m = cpumask_load(&prv->below[sv->pri]);   /* one running lower priority steals it */
+    cpus = credit_cpus(prv);
+    m = cpumask_and(&m, &cpus);
+    m = cpumask_and(&m, &sv->v->cpu_hard_affinity);
+    cpu = cpumask_first(&m);
+    if (cpu < NR_CPUS)
+        sched_raise(cpu);
 }
 
-/* Dequeues the first vCPU of peer's queue above min_pri that may run on cpu. */
-static struct credit_vcpu *credit_take(struct credit_pcpu *peer, unsigned cpu, int min_pri,
-                                       bool soft)
+/* Dequeues the first vCPU of peer's queue above min_pri that may run on cpu, among
+ * the first CREDIT_STEAL_SCAN of each priority: a thief must not walk long queues. */
+static struct credit_vcpu *credit_take(struct credit_priv *prv, struct credit_pcpu *peer,
+                                       unsigned cpu, int min_pri, bool soft)
 {
     struct list_head *p;
     for (int pri = CREDIT_PRI_BOOST; pri > min_pri; pri--) {
+        unsigned seen = 0;
         list_for_each(p, &peer->runq[pri]) {
             struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
+            if (++seen > CREDIT_STEAL_SCAN)
+                break;
             if (!credit_eligible(sv, cpu, NULL) ||
                 (soft && !cpumask_test(&sv->v->cpu_soft_affinity, cpu)))
                 continue;
             credit_runq_remove(sv);
-            credit_hint(peer);
+            credit_hint(prv, peer);
             return sv;
         }
     }
     return NULL;
 }
 
-/* The best priority peer's queue may hold: its hint, or UNDER for queued OVER vCPUs
- * when accounting has run since the peer last sorted (some may be UNDER now). */
-static int credit_peer_pri(const struct credit_priv *prv, const struct credit_pcpu *peer)
+/* The pCPUs whose queue may hold a vCPU above min_pri: by their hints, and for UNDER
+ * also those with OVER vCPUs queued that have not re-sorted since accounting (some
+ * may be UNDER now: a stale hint must not hide work from a thief). */
+static cpumask_t credit_victims(struct credit_priv *prv, unsigned cpu, int min_pri)
 {
-    int pri = CREDIT_LOAD(peer->head_pri);
-    if (pri == CREDIT_PRI_OVER && CREDIT_LOAD(peer->gen) != CREDIT_LOAD(prv->gen))
-        pri = CREDIT_PRI_UNDER;
-    return pri;
+    cpumask_t m = cpumask_load(&prv->has[min_pri + 1]), cpus = cpumask_load(&prv->cpus);
+    if (min_pri == CREDIT_PRI_OVER) {
+        cpumask_t over = cpumask_load(&prv->has[CREDIT_PRI_OVER]), stale = cpumask_load(&prv->stale);
+        over = cpumask_and(&over, &stale);
+        m = cpumask_or(&m, &over);
+    }
+    m = cpumask_and(&m, &cpus);
+    cpumask_clear(&m, cpu);
+    return m;
 }
 
 /* A vCPU above min_pri from another pCPU's queue, moved to cpu; NULL if none. The
  * victim's lock is only tried: waiting for it while holding ours could deadlock. */
 static struct credit_vcpu *credit_steal(struct credit_priv *prv, unsigned cpu, int min_pri)
 {
-    cpumask_t cpus = cpumask_load(&prv->cpus);
     for (int step = 0; step < 2; step++) {
-        for (unsigned i = 1; i < NR_CPUS; i++) {
-            unsigned victim = (cpu + i) % NR_CPUS;
+        cpumask_t m = credit_victims(prv, cpu, min_pri);
+        for (unsigned victim = credit_mask_after(&m, cpu); victim < NR_CPUS;
+             victim = credit_mask_after(&m, victim)) {
             struct credit_pcpu *peer = &prv->pcpu[victim];
             struct credit_vcpu *sv = NULL;
-            if (!cpumask_test(&cpus, victim) || credit_peer_pri(prv, peer) <= min_pri ||
-                !spin_trylock(sched_lock(victim)))
+            cpumask_clear(&m, victim);
+            if (!spin_trylock(sched_lock(victim)))
                 continue;
             if (sched_pdata(victim) == peer) {  /* still ours once locked */
                 credit_runq_refresh(prv, peer);
-                sv = credit_take(peer, cpu, min_pri, step == 0);
+                sv = credit_take(prv, peer, cpu, min_pri, step == 0);
                 if (sv) {
                     sv->v->processor = cpu;     /* both locks held */
                     CR_TRACE(TRC_CREDIT_STEAL, sv->v, victim, cpu);
@@ -582,7 +656,6 @@ static struct task_slice credit_do_schedule(struct scheduler *s, unsigned cpu,
     bool keep = false, ratelimited = false;
     bool member = cpumask_test(&s->cpus, cpu);  /* a leaving pCPU takes no work */
 
-    CREDIT_STORE(pc->tickled, false);
     credit_acct_maybe(prv, now);
     credit_runq_refresh(prv, pc);
     if (sp)
@@ -615,8 +688,8 @@ static struct task_slice credit_do_schedule(struct scheduler *s, unsigned cpu,
             snext->start = now;
         CREDIT_STORE(snext->burnt_to, now);
     }
-    CREDIT_STORE(pc->cur_pri, snext ? snext->pri : CREDIT_PRI_IDLE);
-    credit_hint(pc);
+    credit_set_cur(prv, pc, snext ? snext->pri : CREDIT_PRI_IDLE);
+    credit_hint(prv, pc);
     waiting = credit_runq_first(pc, cpu, NULL, CREDIT_PRI_IDLE);
     if (waiting)                        /* more work here: an idle pCPU could take it */
         credit_tickle_idler(prv, waiting);
@@ -644,7 +717,7 @@ static void credit_wake(struct scheduler *s, struct vcpu *v)
         CR_TRACE(TRC_CREDIT_BOOST, v, (uint64_t)CREDIT_LOAD(sv->credit), 0);
     }
     credit_runq_insert(&prv->pcpu[v->processor], sv);
-    credit_hint(&prv->pcpu[v->processor]);
+    credit_hint(prv, &prv->pcpu[v->processor]);
     credit_tickle(prv, sv);
 }
 
@@ -654,7 +727,7 @@ static void credit_sleep(struct scheduler *s, struct vcpu *v)
     struct credit_vcpu *sv = credit_v(v);
     if (sv->queued) {
         credit_runq_remove(sv);
-        credit_hint(&prv->pcpu[v->processor]);
+        credit_hint(prv, &prv->pcpu[v->processor]);
     }
     if (v->is_running)
         sched_raise(v->processor);
@@ -682,15 +755,16 @@ static unsigned credit_pick_cpu(struct scheduler *s, struct vcpu *v)
     cpumask_t hard = cpumask_and(&v->cpu_hard_affinity, &cpus);
     cpumask_t soft = cpumask_and(&hard, &v->cpu_soft_affinity);
     const cpumask_t *m = cpumask_empty(&soft) ? &hard : &soft;
-    unsigned cpu, cur = v->processor;
+    cpumask_t idle = cpumask_load(&prv->idle);
+    unsigned cur = v->processor;
 
     if (cpumask_empty(&hard))
         return cur;
-    if (cpumask_test(m, cur) && CREDIT_LOAD(prv->pcpu[cur].cur_pri) == CREDIT_PRI_IDLE)
+    idle = cpumask_and(&idle, m);
+    if (cpumask_test(&idle, cur))
         return cur;
-    for_each_cpu(cpu, m)
-        if (CREDIT_LOAD(prv->pcpu[cpu].cur_pri) == CREDIT_PRI_IDLE)
-            return cpu;
+    if (!cpumask_empty(&idle))
+        return cpumask_first(&idle);
     return cpumask_test(m, cur) ? cur : cpumask_first(m);
 }
 
