@@ -105,6 +105,8 @@ struct credit_vcpu {
     struct list_head dlink;             /* in dom->vcpus; credit_priv.lock */
     bool acct_on;                       /* active in this pass; credit_priv.lock */
     s_time_t acct_room;                 /* credit it can use, this pass; credit_priv.lock */
+    s_time_t acct_unbilled;             /* run time not yet debited, at this pass; ditto */
+    bool acct_blocked;                  /* blocked at this pass; ditto */
     /* Guarded by the lock of v->processor. */
     struct list_head q;                 /* in that pCPU's runqueue */
     int pri;
@@ -370,14 +372,15 @@ static void credit_give(struct credit_vcpu *sv, s_time_t add, s_time_t unbilled)
  * wakes with credit banked that the others' shares paid for: a vCPU that ran briefly
  * at creation and then slept would wake with a full CREDIT_MAX, ahead of its siblings
  * started later, and a light domain would get more than its weight for seconds. */
-static s_time_t credit_room(const struct credit_vcpu *sv, s_time_t now)
+static s_time_t credit_room(const struct credit_vcpu *sv, bool runnable)
 {
-    s_time_t credit = CREDIT_LOAD(sv->credit) - credit_unbilled(sv, now);
-    return vcpu_runnable(sv->v) ? MAX(CREDIT_MAX - credit, 0) : MAX(-credit, 0);
+    s_time_t credit = CREDIT_LOAD(sv->credit) - sv->acct_unbilled;
+    return runnable ? MAX(CREDIT_MAX - credit, 0) : MAX(-credit, 0);
 }
 
 /* Counts cd's active vCPUs and the most credit they can use in `elapsed`. A blocked
- * vCPU out of debt is not competing: it stops being active (it takes no share). */
+ * vCPU out of debt is not competing: it stops being active (it takes no share). This
+ * is the one walk that reads the vCPUs themselves: it notes what the split needs. */
 static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed, s_time_t now)
 {
     struct list_head *p;
@@ -387,8 +390,11 @@ static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed, s_time_
     cd->nactive = 0;
     list_for_each(p, &cd->vcpus) {
         struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
-        sv->acct_room = credit_room(sv, now);
-        if (CREDIT_LOAD(sv->active) && !sv->acct_room && !vcpu_runnable(sv->v))
+        bool runnable = vcpu_runnable(sv->v);
+        sv->acct_unbilled = credit_unbilled(sv, now);
+        sv->acct_room = credit_room(sv, runnable);
+        sv->acct_blocked = !runnable;
+        if (CREDIT_LOAD(sv->active) && !sv->acct_room && !runnable)
             CREDIT_STORE(sv->active, false);
         sv->acct_on = CREDIT_LOAD(sv->active);
         if (sv->acct_on) {
@@ -404,30 +410,32 @@ static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed, s_time_
 }
 
 /* Splits cd->share evenly among its active vCPUs, a blocked one getting no more than
- * its room; what it leaves goes to the others. */
-static void credit_acct_split(struct credit_dom *cd, s_time_t now)
+ * its room; what it leaves goes to the next runnable one, and what is left at the end
+ * to the first. Inactive vCPUs are not touched. */
+static void credit_acct_split(struct credit_dom *cd)
 {
     struct list_head *p;
     s_time_t each = cd->nactive ? cd->share / cd->nactive : 0, spare = 0;
-    unsigned nfree = 0;
+    struct credit_vcpu *first = NULL;
 
     list_for_each(p, &cd->vcpus) {
         struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
-        if (sv->acct_on && !vcpu_runnable(sv->v) && sv->acct_room < each)
-            spare += each - sv->acct_room;
-        else if (sv->acct_on)
-            nfree++;
-    }
-    list_for_each(p, &cd->vcpus) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
-        s_time_t add = 0;
-        if (sv->acct_on && !vcpu_runnable(sv->v) && sv->acct_room < each)
+        s_time_t add = each;
+        if (!sv->acct_on)
+            continue;
+        if (sv->acct_blocked && sv->acct_room < each) {
             add = sv->acct_room;
-        else if (sv->acct_on)
-            add = each + spare / nfree;
-        credit_give(sv, add, credit_unbilled(sv, now));
+            spare += each - add;
+        } else {
+            add += spare;
+            spare = 0;
+            first = first ? first : sv;
+        }
+        credit_give(sv, add, sv->acct_unbilled);
         CR_TRACE(TRC_CREDIT_ACCT, sv->v, (uint64_t)CREDIT_LOAD(sv->credit), credit_pri_of(sv));
     }
+    if (first && spare)
+        credit_give(first, spare, first->acct_unbilled);
 }
 
 /* A capped domain's new budget pays for what it ran: an overrun carries over, and so
@@ -487,7 +495,7 @@ static void credit_acct(struct credit_priv *prv, s_time_t now)
         struct credit_dom *cd = list_entry(p, struct credit_dom, link);
         if (cd->nactive && !cd->filled && wsum)
             cd->share = (s_time_t)((uint64_t)left * cd->weight * cd->nactive / wsum);
-        credit_acct_split(cd, now);
+        credit_acct_split(cd);
         credit_acct_cap(cd, elapsed);
     }
     for (unsigned i = 0; i < CPUMASK_WORDS; i++)   /* before gen: no thief misses one */
