@@ -7,6 +7,7 @@
  * so that the re-sort can be timed directly on a queue of any length. Shares are
  * simulated time; decisions cost nothing (sim.h). */
 #include "../../sched/credit.c"
+#include "../../sched/credit_acct.c"
 #include "simtest.h"
 #include <math.h>
 #include <time.h>
