@@ -129,6 +129,7 @@ static void credit_pcpu_init(struct credit_priv *prv, struct credit_pcpu *pc)
     for (int pri = 0; pri < CREDIT_NR_PRI; pri++)
         list_init(&pc->runq[pri]);
     pc->head_pri = CREDIT_PRI_IDLE;
+    pc->steal_from = credit_cpu_of(prv, pc);
     pc->gen = CREDIT_LOAD(prv->gen) - 1;
     credit_set_cur(prv, pc, CREDIT_PRI_IDLE);
     for (int p = CREDIT_PRI_OVER; p < CREDIT_NR_PRI; p++)
@@ -296,16 +297,25 @@ static cpumask_t credit_victims(struct credit_priv *prv, unsigned cpu, int min_p
 }
 
 /* A vCPU above min_pri from another pCPU's queue, moved to cpu; NULL if none. The
- * victim's lock is only tried: waiting for it while holding ours could deadlock. */
+ * victim's lock is only tried: waiting for it while holding ours could deadlock. A
+ * thief with work of its own looks at CREDIT_STEAL_PEERS peers, taking up where its
+ * last look ended: stealing then only improves the order, and at 256 pCPUs a look at
+ * every peer at every decision would cost more than the decision; an idle thief looks
+ * at all. */
 static struct credit_vcpu *credit_steal(struct credit_priv *prv, unsigned cpu, int min_pri)
 {
+    struct credit_pcpu *pc = &prv->pcpu[cpu];
+    unsigned budget = min_pri == CREDIT_PRI_IDLE ? NR_CPUS : CREDIT_STEAL_PEERS;
     for (int step = 0; step < 2; step++) {
         cpumask_t m = credit_victims(prv, cpu, min_pri);
-        for (unsigned victim = credit_mask_after(&m, cpu); victim < NR_CPUS;
+        for (unsigned victim = credit_mask_after(&m, pc->steal_from); victim < NR_CPUS;
              victim = credit_mask_after(&m, victim)) {
             struct credit_pcpu *peer = &prv->pcpu[victim];
             struct credit_vcpu *sv = NULL;
+            if (!budget--)
+                return NULL;
             cpumask_clear(&m, victim);
+            pc->steal_from = victim;
             if (!spin_trylock(sched_lock(victim)))
                 continue;
             if (sched_pdata(victim) == peer) {  /* still ours once locked */

@@ -25,6 +25,7 @@
 #define CREDIT_MAX         CREDIT_SLICE     /* credit stays within +-CREDIT_MAX */
 #define CREDIT_MIN_RUN     MICROSECS(50)    /* shortest timer we arm */
 #define CREDIT_STEAL_SCAN  16               /* entries per priority a thief looks at */
+#define CREDIT_STEAL_PEERS 4                /* peers a busy thief looks at per decision */
 #define CREDIT_WEIGHT_DFL  256
 #define CREDIT_WEIGHT_MAX  65535
 
@@ -69,6 +70,7 @@ struct credit_vcpu {
 struct credit_pcpu {
     /* Guarded by this pCPU's lock. */
     struct list_head runq[CREDIT_NR_PRI];   /* one FIFO per priority (IDLE unused) */
+    unsigned steal_from;                /* the last pCPU it stole from or looked at */
     /* Hints for other pCPUs: written under the lock, read without it. */
     unsigned gen;                       /* accounting generation the queue is sorted for */
     int cur_pri;                        /* of what runs here; IDLE when idle */
