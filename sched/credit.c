@@ -167,29 +167,23 @@ static void credit_runq_remove(struct credit_vcpu *sv)
     }
 }
 
-/* After an accounting pass the priorities of queued vCPUs change: a stable partition
- * into the per-priority FIFOs, O(q). Taking the old lists from the highest priority
- * down keeps every vCPU behind those that were ahead of it. */
+/* After an accounting pass queued OVER vCPUs may be UNDER: they move to the tail of
+ * the UNDER FIFO in their order, behind those that were ahead of them (a stable
+ * partition), O(q). Nothing else moves: a queued vCPU is not debited and keeps its
+ * boost, and a pass only adds credit, so BOOST and UNDER vCPUs stay where they are. */
 static void credit_runq_refresh(struct credit_priv *prv, struct credit_pcpu *pc)
 {
     unsigned gen = __atomic_load_n(&prv->gen, __ATOMIC_ACQUIRE);
-    struct list_head old[CREDIT_NR_PRI], *p, *t;
+    struct list_head *p, *t;
     if (pc->gen == gen)
         return;
     CREDIT_STORE(pc->gen, gen);
     credit_mask_put(&prv->stale, credit_cpu_of(prv, pc), false);
-    for (int pri = CREDIT_PRI_OVER; pri < CREDIT_NR_PRI; pri++) {
-        list_init(&old[pri]);
-        if (!list_empty(&pc->runq[pri])) {  /* old[pri] takes the list's place in the ring */
-            list__insert(&old[pri], pc->runq[pri].prev, pc->runq[pri].next);
-            list_init(&pc->runq[pri]);
-        }
-    }
-    for (int pri = CREDIT_PRI_BOOST; pri > CREDIT_PRI_IDLE; pri--) {
-        list_for_each_safe(p, t, &old[pri]) {
-            struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
+    list_for_each_safe(p, t, &pc->runq[CREDIT_PRI_OVER]) {
+        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
+        sv->pri = credit_pri_of(sv);
+        if (sv->pri != CREDIT_PRI_OVER) {
             list_del(&sv->q);
-            sv->pri = credit_pri_of(sv);
             list_add_tail(&sv->q, &pc->runq[sv->pri]);
         }
     }
@@ -386,8 +380,10 @@ static struct task_slice credit_do_schedule(struct scheduler *s, unsigned cpu,
         if (member)
             snext = credit_runq_first(pc, cpu, prev, CREDIT_PRI_IDLE);
     }
-    if (sp)
+    if (sp) {
         sp->yield = false;
+        CREDIT_STORE(sp->asleep, !vcpu_runnable(prev));
+    }
     if (member && (!snext || snext->pri < CREDIT_PRI_BOOST)) {
         struct credit_vcpu *st = credit_steal(prv, cpu, snext ? snext->pri : CREDIT_PRI_IDLE);
         if (st) {
@@ -397,7 +393,10 @@ static struct task_slice credit_do_schedule(struct scheduler *s, unsigned cpu,
             snext = st;
         }
     }
+    if (sp && snext != sp)
+        CREDIT_STORE(sp->on_cpu, false);
     if (snext) {
+        CREDIT_STORE(snext->on_cpu, true);
         credit_runq_remove(snext);
         if (!keep)                      /* a new turn: a full slice */
             snext->start = now;
@@ -422,6 +421,7 @@ static void credit_wake(struct scheduler *s, struct vcpu *v)
     struct credit_priv *prv = s->priv;
     struct credit_vcpu *sv = credit_v(v);
 
+    CREDIT_STORE(sv->asleep, false);
     if (sv->queued || v->is_running)
         return;
     sv->boost = false;
@@ -440,6 +440,7 @@ static void credit_sleep(struct scheduler *s, struct vcpu *v)
 {
     struct credit_priv *prv = s->priv;
     struct credit_vcpu *sv = credit_v(v);
+    CREDIT_STORE(sv->asleep, true);
     if (sv->queued) {
         credit_runq_remove(sv);
         credit_hint(prv, &prv->pcpu[v->processor]);
@@ -561,15 +562,21 @@ static void credit_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
     cpumask_clear_atomic(&prv->cpus, cpu);
 }
 
+/* The domain's vCPU data is one array, a slot per vCPU id (see credit_dom.sv). */
 static void *credit_alloc_domdata(struct scheduler *s, struct domain *d)
 {
     struct credit_dom *cd = xzalloc(sizeof(*cd));
-    (void)d;
-    if (cd) {
-        cd->weight = CREDIT_WEIGHT_DFL;
-        list_init(&cd->vcpus);
-        credit_link(s->priv, &cd->link, &((struct credit_priv *)s->priv)->doms);
+    if (!cd)
+        return NULL;
+    cd->nr_sv = d->max_vcpus;
+    cd->sv = xzalloc_array(cd->nr_sv, sizeof(*cd->sv));
+    if (!cd->sv) {
+        xfree(cd);
+        return NULL;
     }
+    cd->weight = CREDIT_WEIGHT_DFL;
+    list_init(&cd->vcpus);
+    credit_link(s->priv, &cd->link, &((struct credit_priv *)s->priv)->doms);
     return cd;
 }
 
@@ -578,29 +585,41 @@ static void credit_free_domdata(struct scheduler *s, void *dd)
     struct credit_dom *cd = dd;
     ASSERT(list_empty(&cd->vcpus));
     credit_link(s->priv, &cd->link, NULL);
+    xfree(cd->sv);
     xfree(cd);
 }
 
 static void *credit_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
 {
     struct credit_priv *prv = s->priv;
-    struct credit_vcpu *sv = dd ? xzalloc(sizeof(*sv)) : NULL;
-    if (!sv)
+    struct credit_dom *cd = dd;
+    struct credit_vcpu *sv;
+    unsigned long flags;
+    if (!cd || v->vcpu_id >= cd->nr_sv || cd->sv[v->vcpu_id].v)
         return NULL;
-    sv->v = v;
-    sv->dom = dd;
+    sv = &cd->sv[v->vcpu_id];
+    memset(sv, 0, sizeof(*sv));
+    sv->dom = cd;
     sv->pri = CREDIT_PRI_UNDER;
+    sv->asleep = true;                  /* until its first wake */
     list_init(&sv->q);
-    credit_link(prv, &sv->dlink, &sv->dom->vcpus);
+    spin_lock_irqsave(&prv->lock, flags);   /* the slot taken: accounting reads it */
+    sv->v = v;
+    list_add_tail(&sv->dlink, &cd->vcpus);
+    spin_unlock_irqrestore(&prv->lock, flags);
     return sv;
 }
 
 static void credit_free_vdata(struct scheduler *s, void *vd)
 {
+    struct credit_priv *prv = s->priv;
     struct credit_vcpu *sv = vd;
+    unsigned long flags;
     ASSERT(!sv->queued);
-    credit_link(s->priv, &sv->dlink, NULL);
-    xfree(sv);
+    spin_lock_irqsave(&prv->lock, flags);   /* the slot free again */
+    list_del(&sv->dlink);
+    sv->v = NULL;
+    spin_unlock_irqrestore(&prv->lock, flags);
 }
 
 static const struct sched_ops credit_ops = {

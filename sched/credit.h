@@ -38,6 +38,8 @@ struct credit_dom {
     /* Guarded by credit_priv.lock. */
     struct list_head link;              /* in credit_priv.doms */
     struct list_head vcpus;             /* credit_vcpu.dlink */
+    struct credit_vcpu *sv;             /* one per vCPU id, side by side: a pass walks */
+    unsigned nr_sv;                     /* them without chasing pointers */
     unsigned nactive;                   /* accounting scratch */
     s_time_t peak, share;
     bool filled;
@@ -49,22 +51,27 @@ struct credit_dom {
 };
 
 struct credit_vcpu {
-    struct vcpu *v;
+    /* What the accounting pass reads comes first: a pass touches one line per vCPU. */
+    struct vcpu *v;                     /* NULL: a free slot of credit_dom.sv */
     struct credit_dom *dom;
+    /* Atomic: debited under the pCPU lock, credited by accounting. */
+    s_time_t credit;
+    bool active;
+    /* Written under the lock of v->processor, read by accounting as hints. */
+    bool asleep;                        /* its sleep op ran, no wake since */
+    bool on_cpu;                        /* chosen by its pCPU's last decision */
+    s_time_t burnt_to;                  /* run time debited up to here */
+    /* Accounting scratch; credit_priv.lock. */
+    bool acct_on;                       /* active in this pass */
+    bool acct_blocked;                  /* blocked at this pass */
+    s_time_t acct_room;                 /* credit it can use, this pass */
+    s_time_t acct_unbilled;             /* run time not yet debited, at this pass */
     struct list_head dlink;             /* in dom->vcpus; credit_priv.lock */
-    bool acct_on;                       /* active in this pass; credit_priv.lock */
-    s_time_t acct_room;                 /* credit it can use, this pass; credit_priv.lock */
-    s_time_t acct_unbilled;             /* run time not yet debited, at this pass; ditto */
-    bool acct_blocked;                  /* blocked at this pass; ditto */
     /* Guarded by the lock of v->processor. */
     struct list_head q;                 /* in that pCPU's runqueue */
     int pri;
     bool queued, boost, yield;
     s_time_t start;                     /* dispatched at: slice and ratelimit */
-    s_time_t burnt_to;                  /* run time debited up to here (read by accounting) */
-    /* Atomic: debited under the pCPU lock, credited by accounting. */
-    s_time_t credit;
-    bool active;
 };
 
 struct credit_pcpu {

@@ -39,7 +39,7 @@ void credit_burn(struct credit_vcpu *sv, s_time_t now)
  * really has (a stale credit made it look full, dropped its share and made it inactive). */
 static s_time_t credit_unbilled(const struct credit_vcpu *sv, s_time_t now)
 {
-    return sv->v->is_running ? MAX(now - CREDIT_LOAD(sv->burnt_to), 0) : 0;
+    return CREDIT_LOAD(sv->on_cpu) ? MAX(now - CREDIT_LOAD(sv->burnt_to), 0) : 0;
 }
 
 /* Adds to sv's credit within the bounds; at the top sv is not using its share: it
@@ -74,14 +74,15 @@ static s_time_t credit_room(const struct credit_vcpu *sv, bool runnable)
  * is the one walk that reads the vCPUs themselves: it notes what the split needs. */
 static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed, s_time_t now)
 {
-    struct list_head *p;
     s_time_t room = 0;
     unsigned cap = CREDIT_LOAD(cd->cap);
 
     cd->nactive = 0;
-    list_for_each(p, &cd->vcpus) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
-        bool runnable = vcpu_runnable(sv->v);
+    for (unsigned i = 0; i < cd->nr_sv; i++) {
+        struct credit_vcpu *sv = &cd->sv[i];
+        bool runnable = !CREDIT_LOAD(sv->asleep);
+        if (!sv->v)
+            continue;
         sv->acct_unbilled = credit_unbilled(sv, now);
         sv->acct_room = credit_room(sv, runnable);
         sv->acct_blocked = !runnable;
@@ -105,14 +106,13 @@ static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed, s_time_
  * to the first. Inactive vCPUs are not touched. */
 static void credit_acct_split(struct credit_dom *cd)
 {
-    struct list_head *p;
     s_time_t each = cd->nactive ? cd->share / cd->nactive : 0, spare = 0;
     struct credit_vcpu *first = NULL;
 
-    list_for_each(p, &cd->vcpus) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
+    for (unsigned i = 0; i < cd->nr_sv; i++) {
+        struct credit_vcpu *sv = &cd->sv[i];
         s_time_t add = each;
-        if (!sv->acct_on)
+        if (!sv->v || !sv->acct_on)
             continue;
         if (sv->acct_blocked && sv->acct_room < each) {
             add = sv->acct_room;

@@ -277,16 +277,24 @@ static void resort_q_fini(struct resort_q *q)
     free(q->v);
 }
 
-/* One re-sort of q after an accounting pass that changed every other vCPU's priority
- * (UNDER and OVER interleaved: the worst case for an insertion sort), in ns. */
+/* One re-sort of q after an accounting pass that made every other queued vCPU UNDER
+ * (all OVER before it, in one FIFO: the most a pass can move), in ns. */
 static uint64_t resort_once(struct credit_priv *prv, struct resort_q *q, unsigned rep)
 {
+    for (unsigned i = 0; i < q->n; i++) {
+        credit_runq_remove(&q->sv[i]);
+        q->sv[i].credit = -1;
+        q->sv[i].pri = credit_pri_of(&q->sv[i]);
+        credit_runq_insert(q->pc, &q->sv[i]);
+    }
     for (unsigned i = 0; i < q->n; i++)
         q->sv[i].credit = (i + rep) % 2 ? 1 : -1;
     prv->gen++;
     uint64_t t0 = nsec_now();
     credit_runq_refresh(prv, q->pc);
-    return nsec_now() - t0;
+    uint64_t t = nsec_now() - t0;
+    CHECK(list_empty(&q->pc->runq[CREDIT_PRI_UNDER]) == (q->n < 2));
+    return t;
 }
 
 /* 16x the queue must cost less than 32x the time (O(q): 16x; O(q^2): 256x). The two
