@@ -3,59 +3,58 @@
  *
  * Design. Credit is CPU time in ns. Each pCPU has a runqueue of one FIFO per priority,
  * BOOST > UNDER (credit >= 0) > OVER (credit < 0). Every 30 ms an accounting pass
- * hands out the elapsed time times the number of pCPUs to the active vCPUs' domains
- * in proportion to weight x active vCPUs, evenly split among those vCPUs. As in Xen, a
- * vCPU becomes active when it is found running at a tick (a 10 ms boundary), and
- * stops being active when it has more credit than it can use (CREDIT_MAX), or is
- * blocked and out of debt at a pass: a vCPU that runs briefly between ticks takes no
- * share, so it does not dilute the weights of those that compete. A blocked vCPU is
- * paid its debt and no more: paid while asleep, a vCPU that ran at creation would
- * wake with credit banked that the others paid for (a light domain got +4.5 % over
- * 5 s booted). A running vCPU is judged by its credit less its time not yet debited. Shares are water-filled: a domain gets no more than its
- * active vCPUs can run (one pCPU each), its cap allows, or they have room for below
- * CREDIT_MAX, and the rest goes to the others by weight (Xen's credit_xtra pass
- * approximates this), so the credit handed out matches what the vCPUs can use. A
- * running vCPU is debited its exact run time whenever its pCPU reschedules, at the
- * latest at each tick boundary (Xen: at its ticks and schedules too). Credit stays
- * within +-CREDIT_MAX. A vCPU that wakes UNDER gets BOOST, lost at the first tick
- * boundary it runs across. A vCPU keeps its pCPU for a 30 ms slice unless one of
- * higher priority waits, and for 1 ms (ratelimit) unless that one is BOOST; once
- * preempted, its slice has ended: it goes to the tail of its priority, and its next
- * turn is a new slice (as in Xen). After an accounting pass each pCPU re-sorts its
- * queue by a stable partition, O(q). A pCPU whose best choice is below BOOST steals
- * a better vCPU from another pCPU's queue, soft affinity first; the queue's hint
- * (head_pri) is the priority of its first vCPU, counted as UNDER while the peer has
- * not re-sorted since accounting. Wake raises the vCPU's pCPU if it outranks what
- * runs there, else an idle pCPU it may use, else one running lower priority (to
- * steal it). Caps: a domain's run time is charged against cap% of one pCPU per
- * period, a period's worth of unused budget carried over; only past its cap is the
- * domain parked (its vCPUs stay queued, unpicked), until an accounting pass pays the
- * overrun out of the new period's budget.
+ * (sched/credit_acct.c) hands out the elapsed time times the number of pCPUs to the
+ * active vCPUs' domains in proportion to weight x active vCPUs, evenly split among
+ * those vCPUs. As in Xen, a vCPU becomes active when it is found running at a tick (a
+ * 10 ms boundary), and stops being active when it has more credit than it can use
+ * (CREDIT_MAX), or is blocked and out of debt at a pass: a vCPU that runs briefly
+ * between ticks takes no share, so it does not dilute the weights of those that
+ * compete. A blocked vCPU is paid its debt and no more: paid while asleep, a vCPU that
+ * ran at creation would wake with credit banked that the others paid for (a light
+ * domain got +4.5 % over 5 s booted). A running vCPU is judged by its credit less its
+ * time not yet debited. Shares are water-filled: a domain gets no more than its active
+ * vCPUs can run (one pCPU each), its cap allows, or they have room for, and the rest
+ * goes to the others by weight (Xen's credit_xtra pass approximates this). A running
+ * vCPU is debited its exact run time whenever its pCPU reschedules, at the latest at
+ * each tick boundary. Credit stays within +-CREDIT_MAX. A vCPU that wakes UNDER gets
+ * BOOST, lost at the first tick boundary it runs across. A vCPU keeps its pCPU for a
+ * 30 ms slice unless one of higher priority waits, and for 1 ms (ratelimit) unless
+ * that one is BOOST; once preempted, its slice has ended: it goes to the tail of its
+ * priority, and its next turn is a new slice (as in Xen). After a pass each pCPU moves
+ * its queued OVER vCPUs that are now UNDER to the UNDER tail, in order: O(q). A pCPU
+ * whose best choice is below BOOST steals a better vCPU from another pCPU's queue,
+ * soft affinity first; a queue not re-sorted since the pass counts as holding UNDER
+ * work, so a stale hint hides nothing. Wake raises the vCPU's pCPU if it outranks what
+ * runs there, else an idle pCPU it may use, else one running lower priority (to steal
+ * it). Caps: a domain's run time is charged against cap% of one pCPU per period, a
+ * period's worth of unused budget carried over; only past its cap is the domain
+ * parked (its vCPUs stay queued, unpicked), until a pass pays the overrun out of the
+ * new period's budget.
  *
- * Where it differs from Xen, and why. (1) A vCPU that runs into debt (credit < 0)
- * also becomes active: Xen samples at ticks whose phase is unrelated to the guest's,
- * while here ticks and guest timers share one clock, and a vCPU that always runs
- * between ticks would never be credited. (2) Going inactive at CREDIT_MAX keeps
- * CREDIT_MAX; Xen halves it, and the half it drops was taken from the other domains'
- * shares, which compresses their weights. (3) Debits are exact, not a tick's worth.
- * (4) Caps are a budget per period with a period of carry-over, where Xen lowers the
- * domain's credit and parks it when deep in debt. (5) A pCPU running UNDER also
- * steals BOOST work (Xen steals only when its best is OVER or idle). (6) A blocked
- * vCPU is paid its debt and no more, and goes inactive once out of debt; Xen pays an
- * active vCPU while it sleeps, up to the top. (7) Credit pays for the period just
- * past (elapsed x pCPUs), so between passes busy vCPUs mostly run in debt. (8) Hints (idle, what runs, what
- * is queued) are kept as pCPU masks, and a thief looks at 16 entries per priority.
- * The accounting (debits, the pass, caps) is in sched/credit_acct.c.
+ * Where it differs from Xen, and why. (1) A vCPU that runs into debt also becomes
+ * active: Xen samples at ticks whose phase is unrelated to the guest's, while here
+ * ticks and guest timers share one clock, and a vCPU that always runs between ticks
+ * would never be credited. (2) Going inactive at CREDIT_MAX keeps CREDIT_MAX; Xen
+ * halves it, and the half it drops was taken from the other domains' shares. (3)
+ * Debits are exact, not a tick's worth. (4) Caps are a budget per period with a
+ * period of carry-over, where Xen lowers the domain's credit and parks it when deep in
+ * debt. (5) A pCPU running UNDER also steals BOOST work (Xen steals only when its best
+ * is OVER or idle). (6) A blocked vCPU is paid its debt and no more, and goes inactive
+ * once out of debt; Xen pays an active vCPU while it sleeps, up to the top. (7) Credit
+ * pays for the period just past (elapsed x pCPUs). (8) For scale: hints (idle, what
+ * runs, what is queued) are pCPU masks; a thief looks at 16 entries per priority, and
+ * one with work of its own at 4 peers per decision.
  *
  * Locking. A pCPU's runqueue and the queue fields of the vCPUs on it (q, pri, queued,
- * boost, yield, start, burnt_to) are guarded by that pCPU's scheduler lock, held by
- * the core around each op; a thief takes the victim's lock with spin_trylock only.
- * credit_priv.lock guards the domain and vCPU lists and the accounting, which the
- * first do_schedule past the deadline runs: it nests inside pCPU locks, and nothing
- * nests inside it. credit, active, cap_used and parked are atomics (debits race with
- * accounting); accounting bumps a generation, and a pCPU re-sorts its queue when it
- * sees a new one. cur_pri, head_pri, gen and the masks are hints read without locks;
- * pCPU data lives in credit_priv, so it stays valid after a pCPU leaves the pool.
+ * boost, yield, start, burnt_to, asleep, on_cpu) are guarded by that pCPU's scheduler
+ * lock, held by the core around each op; a thief takes the victim's lock with
+ * spin_trylock only. credit_priv.lock guards the domain list, the vCPU slots and the
+ * accounting, which the first do_schedule past the deadline runs: it nests inside
+ * pCPU locks, and nothing nests inside it. credit, active, cap_used and parked are
+ * atomics (debits race with accounting); the pass reads burnt_to, asleep and on_cpu
+ * as hints. A pass bumps a generation, and a pCPU re-sorts its queue when it sees a
+ * new one. cur_pri, head_pri, gen and the masks are hints read without locks; pCPU
+ * data lives in credit_priv, so it stays valid after a pCPU leaves the pool.
  *
  * Limitations. A vCPU that always blocks before a tick keeps its boost (as in Xen).
  * With every pCPU idle, accounting waits for the next decision, and hands out two
@@ -64,8 +63,10 @@
  * and parks, pCPUs may idle that the others cannot fill; over a long run it gets at
  * most its cap plus one period's budget. Parked vCPUs stay queued, so a decision may
  * walk past them. Stealing ignores NUMA. The pass walks every vCPU of the pool in one
- * decision, O(n) every 30 ms (at 4096 vCPUs on 4 pCPUs it is most of the mean cost of
- * a decision), and water-filling takes a round per domain that saturates. */
+ * decision, O(n) every 30 ms, and water-filling takes a round per domain that
+ * saturates. Paying in arrears, busy vCPUs run mostly in debt between passes, where
+ * the FIFO among OVER vCPUs blurs weights: a light domain runs ahead by about one
+ * 10 ms turn per vCPU (w-lo of 1:2:4 over 5 s: +1.5 % in the simulator). */
 #include "credit.h"
 
 /* May sv run on cpu now? prev (running there) is the one running vCPU allowed. */
