@@ -208,6 +208,14 @@ static struct credit_vcpu *credit_runq_first(struct credit_pcpu *pc, unsigned cp
 
 /* ---- tickling and stealing ---- */
 
+/* Is any pCPU of the pool idle and not yet raised? (When none is, a busy machine,
+ * looking for work to hand one would be wasted.) */
+static bool credit_idlers(struct credit_priv *prv)
+{
+    cpumask_t free = cpumask_load(&prv->idle_free), cpus = credit_cpus(prv);
+    return cpumask_intersects(&free, &cpus);
+}
+
 /* Raises an idle pCPU not yet raised that may run sv, soft affinity first: clearing
  * its idle_free bit claims it, so two wakers do not raise the same one. */
 static bool credit_tickle_idler(struct credit_priv *prv, struct credit_vcpu *sv)
@@ -405,9 +413,11 @@ static struct task_slice credit_do_schedule(struct scheduler *s, unsigned cpu,
     }
     credit_set_cur(prv, pc, snext ? snext->pri : CREDIT_PRI_IDLE);
     credit_hint(prv, pc);
-    waiting = credit_runq_first(pc, cpu, NULL, CREDIT_PRI_IDLE);
-    if (waiting)                        /* more work here: an idle pCPU could take it */
-        credit_tickle_idler(prv, waiting);
+    if (CREDIT_LOAD(pc->head_pri) != CREDIT_PRI_IDLE && credit_idlers(prv)) {
+        waiting = credit_runq_first(pc, cpu, NULL, CREDIT_PRI_IDLE);
+        if (waiting)                    /* more work here: an idle pCPU could take it */
+            credit_tickle_idler(prv, waiting);
+    }
     if (!snext)                         /* parked vCPUs queued: look again at accounting */
         return (struct task_slice){ sched_idle_vcpu(cpu),
                                     CREDIT_LOAD(pc->head_pri) == CREDIT_PRI_IDLE ? -1 :
