@@ -1,9 +1,11 @@
 /* Xen-credit semantics of sched/credit.c (issue 9), beyond the shared properties of
- * test_props.c: who counts as active at accounting, what a vCPU preempted by a BOOST
- * keeps, stealing with fresh hints, caps that park only past the cap, and the cost of
- * the runqueue re-sort after an accounting pass.
+ * test_props.c: who counts as active at accounting, what credit a vCPU started early
+ * brings to the start of a run, what a vCPU preempted by a BOOST keeps, stealing with
+ * fresh hints, caps that park only past the cap, and the cost of the runqueue re-sort
+ * after an accounting pass.
  *
- * This program is the policy's glue itself: it includes sched/credit.c (unchanged),
+ * This program is the policy's glue itself: it includes sched/credit.c and its
+ * companion sched/credit_acct.c (unchanged),
  * so that the re-sort can be timed directly on a queue of any length. Shares are
  * simulated time; decisions cost nothing (sim.h). */
 #include "../../sched/credit.c"
