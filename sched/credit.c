@@ -7,11 +7,12 @@
  * active vCPUs' domains in proportion to weight x active vCPUs, evenly split among
  * those vCPUs. As in Xen, a vCPU becomes active when it is found running at a tick (a
  * 10 ms boundary), and stops being active when it has more credit than it can use
- * (CREDIT_MAX), or is blocked and out of debt at a pass: a vCPU that runs briefly
+ * (CREDIT_MAX), or is blocked at a pass with no room: a vCPU that runs briefly
  * between ticks takes no share, so it does not dilute the weights of those that
- * compete. A blocked vCPU is paid its debt and no more: paid while asleep, a vCPU that
- * ran at creation would wake with credit banked that the others paid for (a light
- * domain got +4.5 % over 5 s booted). A running vCPU is judged by its credit less its
+ * compete. A blocked vCPU is paid no more than it ran in the period just past: enough
+ * for a sleeper to wake UNDER (and BOOST) again, but paid up to the top while asleep,
+ * a vCPU that ran at creation woke with credit banked that the others paid for (a
+ * light domain got +4.5 % over 5 s booted). A running vCPU is judged by its credit less its
  * time not yet debited. Shares are water-filled: a domain gets no more than its active
  * vCPUs can run (one pCPU each), its cap allows, or they have room for, and the rest
  * goes to the others by weight (Xen's credit_xtra pass approximates this). A running
@@ -39,8 +40,9 @@
  * Debits are exact, not a tick's worth. (4) Caps are a budget per period with a
  * period of carry-over, where Xen lowers the domain's credit and parks it when deep in
  * debt. (5) A pCPU running UNDER also steals BOOST work (Xen steals only when its best
- * is OVER or idle). (6) A blocked vCPU is paid its debt and no more, and goes inactive
- * once out of debt; Xen pays an active vCPU while it sleeps, up to the top. (7) Credit
+ * is OVER or idle). (6) A blocked vCPU is paid up to what it ran in the last period,
+ * and goes inactive when that is nothing; Xen pays an active vCPU while it sleeps, up
+ * to the top. (7) Credit
  * pays for the period just past (elapsed x pCPUs). (8) For scale: hints (idle, what
  * runs, what is queued) are pCPU masks; a thief looks at 16 entries per priority, and
  * one with work of its own at 4 peers per decision.

@@ -61,6 +61,7 @@ struct credit_vcpu {
     bool asleep;                        /* its sleep op ran, no wake since */
     bool on_cpu;                        /* chosen by its pCPU's last decision */
     s_time_t burnt_to;                  /* run time debited up to here */
+    s_time_t ran;                       /* atomic: debited since the last pass */
     /* Accounting scratch; credit_priv.lock. */
     bool acct_on;                       /* active in this pass */
     bool acct_blocked;                  /* blocked at this pass */

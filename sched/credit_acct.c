@@ -22,6 +22,7 @@ void credit_burn(struct credit_vcpu *sv, s_time_t now)
 
     if (ran > 0) {
         bool ticked = sv->burnt_to / CREDIT_TICK != now / CREDIT_TICK;
+        __atomic_add_fetch(&sv->ran, ran, __ATOMIC_RELAXED);
         if (__atomic_sub_fetch(&sv->credit, ran, __ATOMIC_RELAXED) < 0 || ticked)
             CREDIT_STORE(sv->active, true);
         if (cap && __atomic_add_fetch(&cd->cap_used, ran, __ATOMIC_RELAXED) >=
@@ -59,14 +60,17 @@ static void credit_give(struct credit_vcpu *sv, s_time_t add, s_time_t unbilled)
 }
 
 /* The most credit sv can use from this pass: up to CREDIT_MAX if it runs or waits to;
- * if it is blocked, its debt and no more. A sleeping vCPU that is paid while it sleeps
- * wakes with credit banked that the others' shares paid for: a vCPU that ran briefly
- * at creation and then slept would wake with a full CREDIT_MAX, ahead of its siblings
- * started later, and a light domain would get more than its weight for seconds. */
-static s_time_t credit_room(const struct credit_vcpu *sv, bool runnable)
+ * if it is blocked, as much as it ran in the period just past, no more (less its
+ * credit). A sleeper so keeps enough to wake UNDER (and BOOST) next period, but a
+ * vCPU cannot bank what it does not use: paid up to the top while it slept, a vCPU
+ * that ran briefly at creation woke with a full CREDIT_MAX, ahead of its siblings
+ * started later, and a light domain got more than its weight for seconds. Takes the
+ * period's run time (sv->ran). */
+static s_time_t credit_room(struct credit_vcpu *sv, bool runnable)
 {
     s_time_t credit = CREDIT_LOAD(sv->credit) - sv->acct_unbilled;
-    return runnable ? MAX(CREDIT_MAX - credit, 0) : MAX(-credit, 0);
+    s_time_t used = __atomic_exchange_n(&sv->ran, 0, __ATOMIC_RELAXED);
+    return runnable ? MAX(CREDIT_MAX - credit, 0) : MAX(MIN(used, CREDIT_MAX) - credit, 0);
 }
 
 /* Counts cd's active vCPUs and the most credit they can use in `elapsed`. A blocked
