@@ -74,8 +74,8 @@ static s_time_t credit_room(struct credit_vcpu *sv, bool runnable)
 }
 
 /* Counts cd's active vCPUs and the most credit they can use in `elapsed`. A blocked
- * vCPU out of debt is not competing: it stops being active (it takes no share). This
- * is the one walk that reads the vCPUs themselves: it notes what the split needs. */
+ * vCPU with no room is not competing: it stops being active (it takes no share). This
+ * walk notes what the split needs, so the split reads nothing else. */
 static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed, s_time_t now)
 {
     s_time_t room = 0;
