@@ -1,136 +1,75 @@
 /* credit: proportional share by weight, caps, and a boost for waking vCPUs — the
  * semantics of Xen's credit scheduler, written anew from its documentation.
  *
- * Design. Credit is CPU time in ns. Each pCPU has a runqueue ordered by priority,
- * BOOST > UNDER (credit >= 0) > OVER (credit < 0), FIFO within a priority. Every 30 ms
- * an accounting pass hands out the elapsed time times the number of pCPUs to active
- * domains in proportion to weight x active vCPUs, evenly split among those vCPUs.
- * Shares are water-filled: a domain gets no more than its active vCPUs can run (one
- * pCPU each), its cap allows, or they have room for below CREDIT_MAX, and the rest
- * goes to the others by weight (Xen's credit_xtra pass approximates this), so the
- * credit handed out matches what CPU-bound vCPUs can use. A running vCPU is debited
- * its exact run time (Xen debits a tick's worth) whenever its pCPU reschedules, at
- * the latest at each 10 ms tick boundary; a debit makes it active. Credit stays
- * within +-CREDIT_MAX; a vCPU reaching the top is not using its share: it goes
- * inactive with half of it. A vCPU that wakes UNDER gets BOOST, lost at the first
- * tick boundary it runs across. A vCPU keeps its pCPU for a 30 ms slice unless one
- * of higher priority waits, and for 1 ms (ratelimit) unless that one is BOOST. A pCPU
+ * Design. Credit is CPU time in ns. Each pCPU has a runqueue of one FIFO per priority,
+ * BOOST > UNDER (credit >= 0) > OVER (credit < 0). Every 30 ms an accounting pass
+ * (sched/credit_acct.c) hands out the elapsed time times the number of pCPUs to the
+ * active vCPUs' domains in proportion to weight x active vCPUs, evenly split among
+ * those vCPUs. As in Xen, a vCPU becomes active when it is found running at a tick (a
+ * 10 ms boundary), and stops being active when it has more credit than it can use
+ * (CREDIT_MAX), or is blocked at a pass with no room: a vCPU that runs briefly
+ * between ticks takes no share, so it does not dilute the weights of those that
+ * compete. A blocked vCPU is paid no more than it ran in the period just past: enough
+ * for a sleeper to wake UNDER (and BOOST) again, but paid up to the top while asleep,
+ * a vCPU that ran at creation woke with credit banked that the others paid for (a
+ * light domain got +4.5 % over 5 s booted). A running vCPU is judged by its credit less its
+ * time not yet debited. Shares are water-filled: a domain gets no more than its active
+ * vCPUs can run (one pCPU each), its cap allows, or they have room for, and the rest
+ * goes to the others by weight (Xen's credit_xtra pass approximates this). A running
+ * vCPU is debited its exact run time whenever its pCPU reschedules, at the latest at
+ * each tick boundary. Credit stays within +-CREDIT_MAX. A vCPU that wakes UNDER gets
+ * BOOST, lost at the first tick boundary it runs across. A vCPU keeps its pCPU for a
+ * 30 ms slice unless one of higher priority waits, and for 1 ms (ratelimit) unless
+ * that one is BOOST; once preempted, its slice has ended: it goes to the tail of its
+ * priority, and its next turn is a new slice (as in Xen). After a pass each pCPU moves
+ * its queued OVER vCPUs that are now UNDER to the UNDER tail, in order: O(q). A pCPU
  * whose best choice is below BOOST steals a better vCPU from another pCPU's queue,
- * soft affinity first. Wake raises the vCPU's pCPU if it outranks what runs there,
- * else an idle pCPU it may use, else one running lower priority (to steal it). Caps:
- * a domain's run time is charged against cap% of one pCPU per period; past it the
- * domain is parked (its vCPUs stay queued, unpicked) until an accounting pass pays
- * the overrun out of the new period's budget.
+ * soft affinity first; a queue not re-sorted since the pass counts as holding UNDER
+ * work, so a stale hint hides nothing. Wake raises the vCPU's pCPU if it outranks what
+ * runs there, else an idle pCPU it may use, else one running lower priority (to steal
+ * it). Caps: a domain's run time is charged against cap% of one pCPU per period, a
+ * period's worth of unused budget carried over; only past its cap is the domain
+ * parked (its vCPUs stay queued, unpicked), until a pass pays the overrun out of the
+ * new period's budget.
+ *
+ * Where it differs from Xen, and why. (1) A vCPU that runs into debt also becomes
+ * active: Xen samples at ticks whose phase is unrelated to the guest's, while here
+ * ticks and guest timers share one clock, and a vCPU that always runs between ticks
+ * would never be credited. (2) Going inactive at CREDIT_MAX keeps CREDIT_MAX; Xen
+ * halves it, and the half it drops was taken from the other domains' shares. (3)
+ * Debits are exact, not a tick's worth. (4) Caps are a budget per period with a
+ * period of carry-over, where Xen lowers the domain's credit and parks it when deep in
+ * debt. (5) A pCPU running UNDER also steals BOOST work (Xen steals only when its best
+ * is OVER or idle). (6) A blocked vCPU is paid up to what it ran in the last period,
+ * and goes inactive when that is nothing; Xen pays an active vCPU while it sleeps, up
+ * to the top. (7) Credit
+ * pays for the period just past (elapsed x pCPUs). (8) For scale: hints (idle, what
+ * runs, what is queued) are pCPU masks; a thief looks at 16 entries per priority, and
+ * one with work of its own at 4 peers per decision.
  *
  * Locking. A pCPU's runqueue and the queue fields of the vCPUs on it (q, pri, queued,
- * boost, yield, start, burnt_to) are guarded by that pCPU's scheduler lock, held by
- * the core around each op; a thief takes the victim's lock with spin_trylock only.
- * credit_priv.lock guards the domain and vCPU lists and the accounting, which the
- * first do_schedule past the deadline runs: it nests inside pCPU locks, and nothing
- * nests inside it. credit, active, cap_used and parked are atomics (debits race with
- * accounting); accounting bumps a generation, and a pCPU re-sorts its queue when it
- * sees a new one. cur_pri, head_pri and tickled are hints read without locks; pCPU
+ * boost, yield, start, burnt_to, asleep, on_cpu) are guarded by that pCPU's scheduler
+ * lock, held by the core around each op; a thief takes the victim's lock with
+ * spin_trylock only. credit_priv.lock guards the domain list, the vCPU slots and the
+ * accounting, which the first do_schedule past the deadline runs: it nests inside
+ * pCPU locks, and nothing nests inside it. credit, active, cap_used and parked are
+ * atomics (debits race with accounting); the pass reads burnt_to, asleep and on_cpu
+ * as hints. A pass bumps a generation, and a pCPU re-sorts its queue when it sees a
+ * new one. cur_pri, head_pri, gen and the masks are hints read without locks; pCPU
  * data lives in credit_priv, so it stays valid after a pCPU leaves the pool.
  *
  * Limitations. A vCPU that always blocks before a tick keeps its boost (as in Xen).
  * With every pCPU idle, accounting waits for the next decision, and hands out two
  * periods' worth at most. A capped domain of several vCPUs can overrun its cap by a
  * tick per vCPU in a period (repaid in the next), and when it bursts on all of them
- * and parks, pCPUs may idle that the others cannot fill. Stealing ignores NUMA. */
-#include <hvlab/errno.h>
-#include <hvlab/panic.h>
-#include <hvlab/time.h>
-#include <hvlab/trace.h>
-#include <hvlab/xmalloc.h>
-#include "private.h"
-
-/* Its decisions, as trace events (include/public/trace.h: TRC_CREDIT_*). */
-#define CR_TRACE(code, v, d0, d1) \
-    TRACE_VCPU(TRC_POLICY(SCHED_ID_CREDIT, (code)), (v), (d0), (d1))
-
-#define CREDIT_TICK        MILLISECS(10)    /* BOOST is lost at a tick boundary */
-#define CREDIT_SLICE       MILLISECS(30)
-#define CREDIT_PERIOD      MILLISECS(30)    /* accounting */
-#define CREDIT_RATELIMIT   MICROSECS(1000)  /* Xen's sched_ratelimit_us default */
-#define CREDIT_MAX         CREDIT_SLICE     /* credit stays within +-CREDIT_MAX */
-#define CREDIT_MIN_RUN     MICROSECS(50)    /* shortest timer we arm */
-#define CREDIT_WEIGHT_DFL  256
-#define CREDIT_WEIGHT_MAX  65535
-
-enum { CREDIT_PRI_IDLE, CREDIT_PRI_OVER, CREDIT_PRI_UNDER, CREDIT_PRI_BOOST };
-
-#define CREDIT_LOAD(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
-#define CREDIT_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
-
-struct credit_dom {
-    /* Guarded by credit_priv.lock. */
-    struct list_head link;              /* in credit_priv.doms */
-    struct list_head vcpus;             /* credit_vcpu.dlink */
-    unsigned nactive;                   /* accounting scratch */
-    s_time_t peak, share;
-    bool filled;
-    /* Written under credit_priv.lock, read anywhere. */
-    unsigned weight, cap;               /* cap: % of one pCPU, 0 = none */
-    /* Atomic: charged by debits, settled by accounting. */
-    s_time_t cap_used;                  /* run time not yet paid for by a budget */
-    bool parked;
-};
-
-struct credit_vcpu {
-    struct vcpu *v;
-    struct credit_dom *dom;
-    struct list_head dlink;             /* in dom->vcpus; credit_priv.lock */
-    bool acct_on;                       /* active in this pass; credit_priv.lock */
-    /* Guarded by the lock of v->processor. */
-    struct list_head q;                 /* in that pCPU's runqueue */
-    int pri;
-    bool queued, boost, yield;
-    s_time_t start;                     /* dispatched at: slice and ratelimit */
-    s_time_t burnt_to;                  /* run time debited up to here */
-    /* Atomic: debited under the pCPU lock, credited by accounting. */
-    s_time_t credit;
-    bool active;
-};
-
-struct credit_pcpu {
-    /* Guarded by this pCPU's lock. */
-    struct list_head runq;
-    unsigned gen;                       /* accounting generation the queue is sorted for */
-    /* Hints for other pCPUs: written under the lock, read without it. */
-    int cur_pri;                        /* of what runs here; IDLE when idle */
-    int head_pri;                       /* best queued vCPU another pCPU could take */
-    bool tickled;                       /* raised to steal; cleared by do_schedule */
-};
-
-struct credit_priv {
-    struct scheduler *s;
-    spinlock_t lock;
-    /* Guarded by lock. */
-    struct list_head doms;
-    s_time_t last_acct;
-    bool started;
-    /* Written under lock, read anywhere. */
-    s_time_t next_acct;
-    unsigned gen;
-    cpumask_t cpus;                     /* pCPUs that joined (see credit_cpus) */
-    struct credit_pcpu pcpu[NR_CPUS];
-};
-
-static struct credit_vcpu *credit_v(const struct vcpu *v) { return v->sched_priv; }
-static bool credit_parked(const struct credit_vcpu *sv) { return CREDIT_LOAD(sv->dom->parked); }
-
-/* The pCPUs to place work on: the core clears a leaving pCPU from s->cpus first. */
-static cpumask_t credit_cpus(const struct credit_priv *prv)
-{
-    cpumask_t pool = cpumask_load(&prv->s->cpus), mine = cpumask_load(&prv->cpus);
-    return cpumask_and(&pool, &mine);
-}
-
-static int credit_pri_of(const struct credit_vcpu *sv)
-{
-    return sv->boost ? CREDIT_PRI_BOOST :
-           CREDIT_LOAD(sv->credit) >= 0 ? CREDIT_PRI_UNDER : CREDIT_PRI_OVER;
-}
+ * and parks, pCPUs may idle that the others cannot fill; over a long run it gets at
+ * most its cap plus one period's budget. Parked vCPUs stay queued, so a decision may
+ * walk past them. Stealing ignores NUMA. The pass walks every vCPU of the pool in one
+ * decision, O(n) every 30 ms, and water-filling takes a round per domain that
+ * saturates. Paying in arrears, busy vCPUs run mostly in debt between passes, where
+ * the FIFO among OVER vCPUs blurs weights: a light domain runs ahead by about one
+ * 10 ms turn per vCPU (w-lo of 1:2:4 over 5 s: +1.5 % in the simulator). */
+#include "credit.h"
 
 /* May sv run on cpu now? prev (running there) is the one running vCPU allowed. */
 static bool credit_eligible(const struct credit_vcpu *sv, unsigned cpu, const struct vcpu *prev)
@@ -139,34 +78,87 @@ static bool credit_eligible(const struct credit_vcpu *sv, unsigned cpu, const st
            (!sv->v->is_running || sv->v == prev);
 }
 
-/* ---- runqueues ---- */
+/* ---- pCPU masks ---- */
 
-static void credit_hint(struct credit_pcpu *pc)
+/* The lowest pCPU of m at or above from; NR_CPUS if none. */
+static unsigned credit_mask_next(const cpumask_t *m, unsigned from)
 {
-    struct list_head *p;
-    int pri = CREDIT_PRI_IDLE;
-    list_for_each(p, &pc->runq) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
-        if (!credit_parked(sv) && !sv->v->is_running) {
-            pri = sv->pri;
-            break;
-        }
+    for (unsigned i = from / 64; from < NR_CPUS && i < CPUMASK_WORDS; i++) {
+        uint64_t w = m->bits[i] & (i == from / 64 ? ~0ULL << from % 64 : ~0ULL);
+        if (w)
+            return i * 64 + (unsigned)__builtin_ctzll(w);
     }
-    CREDIT_STORE(pc->head_pri, pri);
+    return NR_CPUS;
 }
 
-/* At the tail of its priority, or at its head (a preempted vCPU keeps its turn). */
-static void credit_runq_insert(struct credit_pcpu *pc, struct credit_vcpu *sv, bool head)
+/* The next pCPU of m after cpu, wrapping around; NR_CPUS if m is empty. Callers clear
+ * each pCPU they have looked at from their copy of m, so a walk ends. */
+static unsigned credit_mask_after(const cpumask_t *m, unsigned cpu)
 {
-    struct list_head *p;
+    unsigned c = credit_mask_next(m, cpu + 1);
+    return c < NR_CPUS ? c : credit_mask_next(m, 0);
+}
+
+static void credit_mask_put(cpumask_t *m, unsigned cpu, bool set)
+{
+    if (set != cpumask_test(m, cpu)) {  /* only this pCPU writes its bit (see above) */
+        if (set)
+            cpumask_set_atomic(m, cpu);
+        else
+            cpumask_clear_atomic(m, cpu);
+    }
+}
+
+static unsigned credit_cpu_of(const struct credit_priv *prv, const struct credit_pcpu *pc)
+{
+    return (unsigned)(pc - prv->pcpu);
+}
+
+/* Publishes what runs on pc: IDLE when nothing does. */
+static void credit_set_cur(struct credit_priv *prv, struct credit_pcpu *pc, int pri)
+{
+    unsigned cpu = credit_cpu_of(prv, pc);
+    CREDIT_STORE(pc->cur_pri, pri);
+    credit_mask_put(&prv->idle, cpu, pri == CREDIT_PRI_IDLE);
+    credit_mask_put(&prv->idle_free, cpu, pri == CREDIT_PRI_IDLE);
+    for (int p = CREDIT_PRI_OVER; p < CREDIT_NR_PRI; p++)
+        credit_mask_put(&prv->below[p], cpu, pri < p);
+}
+
+/* ---- runqueues ---- */
+
+static void credit_pcpu_init(struct credit_priv *prv, struct credit_pcpu *pc)
+{
+    for (int pri = 0; pri < CREDIT_NR_PRI; pri++)
+        list_init(&pc->runq[pri]);
+    pc->head_pri = CREDIT_PRI_IDLE;
+    pc->steal_from = credit_cpu_of(prv, pc);
+    pc->gen = CREDIT_LOAD(prv->gen) - 1;
+    credit_set_cur(prv, pc, CREDIT_PRI_IDLE);
+    for (int p = CREDIT_PRI_OVER; p < CREDIT_NR_PRI; p++)
+        credit_mask_put(&prv->has[p], credit_cpu_of(prv, pc), false);
+}
+
+/* The priority of the first queued vCPU, parked or still running ones included: a
+ * hint too high costs a thief a look, one too low would hide work from it. */
+static void credit_hint(struct credit_priv *prv, struct credit_pcpu *pc)
+{
+    int pri = CREDIT_PRI_BOOST;
+    while (pri > CREDIT_PRI_IDLE && list_empty(&pc->runq[pri]))
+        pri--;
+    if (pri == CREDIT_LOAD(pc->head_pri))
+        return;
+    CREDIT_STORE(pc->head_pri, pri);
+    for (int p = CREDIT_PRI_OVER; p < CREDIT_NR_PRI; p++)
+        credit_mask_put(&prv->has[p], credit_cpu_of(prv, pc), pri >= p);
+}
+
+/* At the tail of its priority: a preempted vCPU goes behind its equals (as in Xen). */
+static void credit_runq_insert(struct credit_pcpu *pc, struct credit_vcpu *sv)
+{
     if (sv->queued)
         return;
-    list_for_each(p, &pc->runq) {
-        struct credit_vcpu *o = list_entry(p, struct credit_vcpu, q);
-        if (o->pri < sv->pri || (head && o->pri == sv->pri))
-            break;
-    }
-    list_add_tail(&sv->q, p);
+    list_add_tail(&sv->q, &pc->runq[sv->pri]);
     sv->queued = true;
 }
 
@@ -178,216 +170,70 @@ static void credit_runq_remove(struct credit_vcpu *sv)
     }
 }
 
-/* After an accounting pass the priorities of queued vCPUs change: re-sort, stably. */
+/* After an accounting pass queued OVER vCPUs may be UNDER: they move to the tail of
+ * the UNDER FIFO in their order, behind those that were ahead of them (a stable
+ * partition), O(q). Nothing else moves: a queued vCPU is not debited and keeps its
+ * boost, and a pass only adds credit, so BOOST and UNDER vCPUs stay where they are. */
 static void credit_runq_refresh(struct credit_priv *prv, struct credit_pcpu *pc)
 {
     unsigned gen = __atomic_load_n(&prv->gen, __ATOMIC_ACQUIRE);
-    struct list_head old, *p, *t;
+    struct list_head *p, *t;
     if (pc->gen == gen)
         return;
-    pc->gen = gen;
-    list_init(&old);
-    if (!list_empty(&pc->runq)) {       /* `old` takes the queue's place in the ring */
-        list__insert(&old, pc->runq.prev, pc->runq.next);
-        list_init(&pc->runq);
-    }
-    list_for_each_safe(p, t, &old) {
+    CREDIT_STORE(pc->gen, gen);
+    credit_mask_put(&prv->stale, credit_cpu_of(prv, pc), false);
+    list_for_each_safe(p, t, &pc->runq[CREDIT_PRI_OVER]) {
         struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
-        list_del(&sv->q);
-        sv->queued = false;
         sv->pri = credit_pri_of(sv);
-        credit_runq_insert(pc, sv, false);
+        if (sv->pri != CREDIT_PRI_OVER) {
+            list_del(&sv->q);
+            list_add_tail(&sv->q, &pc->runq[sv->pri]);
+        }
     }
-    credit_hint(pc);
+    credit_hint(prv, pc);
 }
 
-/* The first vCPU of pc's queue that may run on cpu; NULL if none. */
+/* The first vCPU of pc's queue above min_pri that may run on cpu; NULL if none. */
 static struct credit_vcpu *credit_runq_first(struct credit_pcpu *pc, unsigned cpu,
-                                             const struct vcpu *prev)
+                                             const struct vcpu *prev, int min_pri)
 {
     struct list_head *p;
-    list_for_each(p, &pc->runq) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
-        if (credit_eligible(sv, cpu, prev))
-            return sv;
+    for (int pri = CREDIT_PRI_BOOST; pri > min_pri; pri--) {
+        list_for_each(p, &pc->runq[pri]) {
+            struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
+            if (credit_eligible(sv, cpu, prev))
+                return sv;
+        }
     }
     return NULL;
 }
 
-/* ---- credit ---- */
-
-/* Debits sv's run time since the last debit; drops BOOST at a tick boundary. */
-/* Parks or unparks cd; v (the vCPU that crossed the cap, or the domain's first at
- * accounting) names the domain in the trace, which sees only the changes. */
-static void credit_park(struct credit_dom *cd, bool parked, const struct vcpu *v)
-{
-    if (__atomic_exchange_n(&cd->parked, parked, __ATOMIC_RELAXED) != parked && v)
-        CR_TRACE(TRC_CREDIT_PARK, v, parked, (uint64_t)CREDIT_LOAD(cd->cap_used));
-}
-
-static void credit_burn(struct credit_vcpu *sv, s_time_t now)
-{
-    s_time_t ran = now - sv->burnt_to;
-    struct credit_dom *cd = sv->dom;
-    unsigned cap = CREDIT_LOAD(cd->cap);
-
-    if (ran > 0) {
-        __atomic_sub_fetch(&sv->credit, ran, __ATOMIC_RELAXED);
-        CREDIT_STORE(sv->active, true);
-        if (cap && __atomic_add_fetch(&cd->cap_used, ran, __ATOMIC_RELAXED) >=
-                   (s_time_t)cap * CREDIT_PERIOD / 100)
-            credit_park(cd, true, sv->v);
-        if (sv->burnt_to / CREDIT_TICK != now / CREDIT_TICK)
-            sv->boost = false;
-        sv->burnt_to = now;
-    }
-    sv->pri = credit_pri_of(sv);
-}
-
-/* Adds to sv's credit within the bounds; at the top sv goes inactive with half. */
-static void credit_give(struct credit_vcpu *sv, s_time_t add)
-{
-    s_time_t old = CREDIT_LOAD(sv->credit), new;
-    bool full;
-    do {
-        new = old + add;
-        full = new >= CREDIT_MAX;
-        new = full ? new / 2 : MAX(new, -CREDIT_MAX);
-    } while (!__atomic_compare_exchange_n(&sv->credit, &old, new, false,
-                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-    if (full)
-        CREDIT_STORE(sv->active, false);
-}
-
-static s_time_t credit_room(const struct credit_vcpu *sv)
-{
-    return MAX(CREDIT_MAX - CREDIT_LOAD(sv->credit), 0);
-}
-
-/* Counts cd's active vCPUs and the most credit they can use in `elapsed`. */
-static void credit_acct_prepare(struct credit_dom *cd, s_time_t elapsed)
-{
-    struct list_head *p;
-    s_time_t room = 0;
-    unsigned cap = CREDIT_LOAD(cd->cap);
-
-    cd->nactive = 0;
-    list_for_each(p, &cd->vcpus) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
-        sv->acct_on = CREDIT_LOAD(sv->active);
-        if (sv->acct_on) {
-            cd->nactive++;
-            room += credit_room(sv);
-        }
-    }
-    cd->peak = MIN((s_time_t)cd->nactive * elapsed, room);
-    if (cap)
-        cd->peak = MIN(cd->peak, (s_time_t)cap * elapsed / 100);
-    cd->filled = false;
-    cd->share = 0;
-}
-
-/* Splits cd->share evenly among its active vCPUs (the bounds apply to all). */
-static void credit_acct_split(struct credit_dom *cd)
-{
-    struct list_head *p;
-    list_for_each(p, &cd->vcpus) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, dlink);
-        credit_give(sv, sv->acct_on ? cd->share / cd->nactive : 0);
-        CR_TRACE(TRC_CREDIT_ACCT, sv->v, (uint64_t)CREDIT_LOAD(sv->credit), credit_pri_of(sv));
-    }
-}
-
-/* A capped domain's new budget pays for what it ran; an overrun carries over. */
-static void credit_acct_cap(struct credit_dom *cd, s_time_t elapsed)
-{
-    unsigned cap = CREDIT_LOAD(cd->cap);
-    s_time_t budget = (s_time_t)cap * elapsed / 100, old = CREDIT_LOAD(cd->cap_used), new;
-
-    do
-        new = MAX(old - budget, 0);
-    while (!__atomic_compare_exchange_n(&cd->cap_used, &old, new, false,
-                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-    credit_park(cd, cap && new >= (s_time_t)cap * CREDIT_PERIOD / 100,
-                list_empty(&cd->vcpus) ? NULL :
-                list_first_entry(&cd->vcpus, struct credit_vcpu, dlink)->v);
-}
-
-/* The accounting pass; prv->lock held. */
-static void credit_acct(struct credit_priv *prv, s_time_t now)
-{
-    s_time_t elapsed = MIN(now - prv->last_acct, 2 * CREDIT_PERIOD), left;
-    cpumask_t cpus = credit_cpus(prv);
-    uint64_t wsum = 0;
-    struct list_head *p;
-    bool changed = true;
-
-    CREDIT_STORE(prv->next_acct, (now / CREDIT_PERIOD + 1) * CREDIT_PERIOD);
-    if (!prv->started || elapsed <= 0) {
-        prv->started = true;
-        prv->last_acct = now;
-        return;
-    }
-    prv->last_acct = now;
-    left = elapsed * cpumask_weight(&cpus);
-    list_for_each(p, &prv->doms) {
-        struct credit_dom *cd = list_entry(p, struct credit_dom, link);
-        credit_acct_prepare(cd, elapsed);
-        wsum += (uint64_t)cd->weight * cd->nactive;
-    }
-    /* Water-filling: a domain whose fair share exceeds what it can use gets that;
-     * the rest is shared again among the others. */
-    while (changed && wsum) {
-        changed = false;
-        list_for_each(p, &prv->doms) {
-            struct credit_dom *cd = list_entry(p, struct credit_dom, link);
-            uint64_t w = (uint64_t)cd->weight * cd->nactive;
-            if (!w || cd->filled || (s_time_t)((uint64_t)left * w / wsum) < cd->peak)
-                continue;
-            cd->share = cd->peak;
-            cd->filled = changed = true;
-            left -= cd->peak;
-            wsum -= w;
-        }
-    }
-    list_for_each(p, &prv->doms) {
-        struct credit_dom *cd = list_entry(p, struct credit_dom, link);
-        if (cd->nactive && !cd->filled && wsum)
-            cd->share = (s_time_t)((uint64_t)left * cd->weight * cd->nactive / wsum);
-        credit_acct_split(cd);
-        credit_acct_cap(cd, elapsed);
-    }
-    __atomic_add_fetch(&prv->gen, 1, __ATOMIC_RELEASE);
-}
-
-static void credit_acct_maybe(struct credit_priv *prv, s_time_t now)
-{
-    if (now < CREDIT_LOAD(prv->next_acct))
-        return;
-    spin_lock(&prv->lock);
-    if (now >= prv->next_acct)
-        credit_acct(prv, now);
-    spin_unlock(&prv->lock);
-}
-
 /* ---- tickling and stealing ---- */
 
-/* Raises an idle pCPU not yet raised that may run sv, soft affinity first. */
+/* Is any pCPU of the pool idle and not yet raised? (When none is, a busy machine,
+ * looking for work to hand one would be wasted.) */
+static bool credit_idlers(struct credit_priv *prv)
+{
+    cpumask_t free = cpumask_load(&prv->idle_free), cpus = credit_cpus(prv);
+    return cpumask_intersects(&free, &cpus);
+}
+
+/* Raises an idle pCPU not yet raised that may run sv, soft affinity first: clearing
+ * its idle_free bit claims it, so two wakers do not raise the same one. */
 static bool credit_tickle_idler(struct credit_priv *prv, struct credit_vcpu *sv)
 {
     const struct vcpu *v = sv->v;
-    cpumask_t cpus = credit_cpus(prv);
-    unsigned cpu;
+    cpumask_t free = cpumask_load(&prv->idle_free), cpus = credit_cpus(prv);
+    cpumask_t m = cpumask_and(&free, &cpus);
+    m = cpumask_and(&m, &v->cpu_hard_affinity);
     for (int step = 0; step < 2; step++) {
-        for_each_cpu(cpu, &cpus) {
-            struct credit_pcpu *pc = &prv->pcpu[cpu];
-            if (!cpumask_test(&v->cpu_hard_affinity, cpu) ||
-                (step == 0 && !cpumask_test(&v->cpu_soft_affinity, cpu)) ||
-                CREDIT_LOAD(pc->cur_pri) != CREDIT_PRI_IDLE || CREDIT_LOAD(pc->tickled))
-                continue;
-            CREDIT_STORE(pc->tickled, true);
-            sched_raise(cpu);
-            return true;
+        cpumask_t c = step ? m : cpumask_and(&m, &v->cpu_soft_affinity);
+        for (unsigned cpu = cpumask_first(&c); cpu < NR_CPUS; cpu = credit_mask_next(&c, cpu + 1)) {
+            uint64_t bit = 1ULL << cpu % 64;
+            if (__atomic_fetch_and(&prv->idle_free.bits[cpu / 64], ~bit, __ATOMIC_RELAXED) & bit) {
+                sched_raise(cpu);
+                return true;
+            }
         }
     }
     return false;
@@ -396,8 +242,8 @@ static bool credit_tickle_idler(struct credit_priv *prv, struct credit_vcpu *sv)
 /* sv waits in a queue: make the cheapest suitable pCPU look again. */
 static void credit_tickle(struct credit_priv *prv, struct credit_vcpu *sv)
 {
-    cpumask_t cpus = credit_cpus(prv);
     unsigned cpu = sv->v->processor;
+    cpumask_t m, cpus;
 
     if (credit_parked(sv))
         return;
@@ -407,50 +253,79 @@ static void credit_tickle(struct credit_priv *prv, struct credit_vcpu *sv)
     }
     if (credit_tickle_idler(prv, sv) || sv->pri <= CREDIT_PRI_OVER)
         return;
-    for_each_cpu(cpu, &cpus) {          /* one running lower priority steals it */
-        if (cpumask_test(&sv->v->cpu_hard_affinity, cpu) &&
-            CREDIT_LOAD(prv->pcpu[cpu].cur_pri) < sv->pri) {
-            sched_raise(cpu);
-            return;
-        }
-    }
+    m = cpumask_load(&prv->below[sv->pri]);   /* one running lower priority steals it */
+    cpus = credit_cpus(prv);
+    m = cpumask_and(&m, &cpus);
+    m = cpumask_and(&m, &sv->v->cpu_hard_affinity);
+    cpu = cpumask_first(&m);
+    if (cpu < NR_CPUS)
+        sched_raise(cpu);
 }
 
-/* Dequeues the first vCPU of peer's queue above min_pri that may run on cpu. */
-static struct credit_vcpu *credit_take(struct credit_pcpu *peer, unsigned cpu, int min_pri,
-                                       bool soft)
+/* Dequeues the first vCPU of peer's queue above min_pri that may run on cpu, among
+ * the first CREDIT_STEAL_SCAN of each priority: a thief must not walk long queues. */
+static struct credit_vcpu *credit_take(struct credit_priv *prv, struct credit_pcpu *peer,
+                                       unsigned cpu, int min_pri, bool soft)
 {
     struct list_head *p;
-    list_for_each(p, &peer->runq) {
-        struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
-        if (sv->pri <= min_pri)
-            break;
-        if (!credit_eligible(sv, cpu, NULL) ||
-            (soft && !cpumask_test(&sv->v->cpu_soft_affinity, cpu)))
-            continue;
-        credit_runq_remove(sv);
-        credit_hint(peer);
-        return sv;
+    for (int pri = CREDIT_PRI_BOOST; pri > min_pri; pri--) {
+        unsigned seen = 0;
+        list_for_each(p, &peer->runq[pri]) {
+            struct credit_vcpu *sv = list_entry(p, struct credit_vcpu, q);
+            if (++seen > CREDIT_STEAL_SCAN)
+                break;
+            if (!credit_eligible(sv, cpu, NULL) ||
+                (soft && !cpumask_test(&sv->v->cpu_soft_affinity, cpu)))
+                continue;
+            credit_runq_remove(sv);
+            credit_hint(prv, peer);
+            return sv;
+        }
     }
     return NULL;
 }
 
+/* The pCPUs whose queue may hold a vCPU above min_pri: by their hints, and for UNDER
+ * also those with OVER vCPUs queued that have not re-sorted since accounting (some
+ * may be UNDER now: a stale hint must not hide work from a thief). */
+static cpumask_t credit_victims(struct credit_priv *prv, unsigned cpu, int min_pri)
+{
+    cpumask_t m = cpumask_load(&prv->has[min_pri + 1]), cpus = cpumask_load(&prv->cpus);
+    if (min_pri == CREDIT_PRI_OVER) {
+        cpumask_t over = cpumask_load(&prv->has[CREDIT_PRI_OVER]), stale = cpumask_load(&prv->stale);
+        over = cpumask_and(&over, &stale);
+        m = cpumask_or(&m, &over);
+    }
+    m = cpumask_and(&m, &cpus);
+    cpumask_clear(&m, cpu);
+    return m;
+}
+
 /* A vCPU above min_pri from another pCPU's queue, moved to cpu; NULL if none. The
- * victim's lock is only tried: waiting for it while holding ours could deadlock. */
+ * victim's lock is only tried: waiting for it while holding ours could deadlock. A
+ * thief with work of its own looks at CREDIT_STEAL_PEERS peers, taking up where its
+ * last look ended: stealing then only improves the order, and at 256 pCPUs a look at
+ * every peer at every decision would cost more than the decision; an idle thief looks
+ * at all. */
 static struct credit_vcpu *credit_steal(struct credit_priv *prv, unsigned cpu, int min_pri)
 {
-    cpumask_t cpus = cpumask_load(&prv->cpus);
+    struct credit_pcpu *pc = &prv->pcpu[cpu];
+    unsigned budget = min_pri == CREDIT_PRI_IDLE ? NR_CPUS : CREDIT_STEAL_PEERS;
     for (int step = 0; step < 2; step++) {
-        for (unsigned i = 1; i < NR_CPUS; i++) {
-            unsigned victim = (cpu + i) % NR_CPUS;
+        cpumask_t m = credit_victims(prv, cpu, min_pri);
+        for (unsigned victim = credit_mask_after(&m, pc->steal_from); victim < NR_CPUS;
+             victim = credit_mask_after(&m, victim)) {
             struct credit_pcpu *peer = &prv->pcpu[victim];
             struct credit_vcpu *sv = NULL;
-            if (!cpumask_test(&cpus, victim) || CREDIT_LOAD(peer->head_pri) <= min_pri ||
-                !spin_trylock(sched_lock(victim)))
+            if (!budget--)
+                return NULL;
+            cpumask_clear(&m, victim);
+            pc->steal_from = victim;
+            if (!spin_trylock(sched_lock(victim)))
                 continue;
             if (sched_pdata(victim) == peer) {  /* still ours once locked */
                 credit_runq_refresh(prv, peer);
-                sv = credit_take(peer, cpu, min_pri, step == 0);
+                sv = credit_take(prv, peer, cpu, min_pri, step == 0);
                 if (sv) {
                     sv->v->processor = cpu;     /* both locks held */
                     CR_TRACE(TRC_CREDIT_STEAL, sv->v, victim, cpu);
@@ -474,9 +349,22 @@ static s_time_t credit_run_time(struct credit_vcpu *sv, s_time_t now, bool ratel
     if (ratelimited)
         end = MIN(end, sv->start + CREDIT_RATELIMIT);
     if (cap)
-        end = MIN(end, now + (s_time_t)cap * CREDIT_PERIOD / 100 -
-                       CREDIT_LOAD(sv->dom->cap_used));
+        end = MIN(end, now + credit_cap_burst(cap) - CREDIT_LOAD(sv->dom->cap_used));
     return MAX(end - now, CREDIT_MIN_RUN);
+}
+
+/* May prev go on running: its slice not over, not yielding, and nothing waiting
+ * here that outranks it (a non-BOOST one only after the ratelimit)? */
+static bool credit_keeps_cpu(struct credit_vcpu *sp, struct credit_vcpu *best, unsigned cpu,
+                             s_time_t now, bool *ratelimited)
+{
+    if (!vcpu_runnable(sp->v) || !credit_eligible(sp, cpu, sp->v) || sp->yield ||
+        now - sp->start >= CREDIT_SLICE)
+        return false;
+    if (!best || best->pri <= sp->pri)
+        return true;
+    *ratelimited = now - sp->start < CREDIT_RATELIMIT && best->pri < CREDIT_PRI_BOOST;
+    return *ratelimited;
 }
 
 static struct task_slice credit_do_schedule(struct scheduler *s, unsigned cpu,
@@ -485,45 +373,56 @@ static struct task_slice credit_do_schedule(struct scheduler *s, unsigned cpu,
     struct credit_priv *prv = s->priv;
     struct credit_pcpu *pc = &prv->pcpu[cpu];
     struct credit_vcpu *sp = is_idle_vcpu(prev) ? NULL : credit_v(prev), *snext = NULL, *waiting;
-    bool keep_turn = false, ratelimited = false;
+    bool keep = false, ratelimited = false;
     bool member = cpumask_test(&s->cpus, cpu);  /* a leaving pCPU takes no work */
 
-    CREDIT_STORE(pc->tickled, false);
     credit_acct_maybe(prv, now);
     credit_runq_refresh(prv, pc);
-    if (sp) {
+    if (sp)
         credit_burn(sp, now);
-        if (vcpu_runnable(prev)) {
-            keep_turn = now - sp->start < CREDIT_SLICE && !sp->yield;
-            credit_runq_insert(pc, sp, keep_turn);
-        }
-        sp->yield = false;
+    if (member) {
+        snext = credit_runq_first(pc, cpu, NULL, CREDIT_PRI_IDLE);
+        keep = sp && credit_keeps_cpu(sp, snext, cpu, now, &ratelimited);
+        if (keep)
+            snext = sp;
     }
-    if (member)
-        snext = credit_runq_first(pc, cpu, prev);
-    if (member && sp && snext != sp && keep_turn && now - sp->start < CREDIT_RATELIMIT &&
-        credit_eligible(sp, cpu, prev) && (!snext || snext->pri < CREDIT_PRI_BOOST)) {
-        snext = sp;                     /* too soon to preempt it for a non-BOOST */
-        ratelimited = true;
+    if (sp && !keep && vcpu_runnable(prev)) {
+        credit_runq_insert(pc, sp);     /* behind its equals: preempted, slice over, yield */
+        if (member)
+            snext = credit_runq_first(pc, cpu, prev, CREDIT_PRI_IDLE);
+    }
+    if (sp) {
+        sp->yield = false;
+        CREDIT_STORE(sp->asleep, !vcpu_runnable(prev));
     }
     if (member && (!snext || snext->pri < CREDIT_PRI_BOOST)) {
         struct credit_vcpu *st = credit_steal(prv, cpu, snext ? snext->pri : CREDIT_PRI_IDLE);
-        if (st)
+        if (st) {
+            if (keep)
+                credit_runq_insert(pc, sp);
+            keep = ratelimited = false;
             snext = st;
+        }
     }
+    if (sp && snext != sp)
+        CREDIT_STORE(sp->on_cpu, false);
     if (snext) {
+        CREDIT_STORE(snext->on_cpu, true);
         credit_runq_remove(snext);
-        if (snext != sp || !keep_turn)
+        if (!keep)                      /* a new turn: a full slice */
             snext->start = now;
-        snext->burnt_to = now;
+        CREDIT_STORE(snext->burnt_to, now);
     }
-    CREDIT_STORE(pc->cur_pri, snext ? snext->pri : CREDIT_PRI_IDLE);
-    credit_hint(pc);
-    waiting = credit_runq_first(pc, cpu, NULL);
-    if (waiting)                        /* more work here: an idle pCPU could take it */
-        credit_tickle_idler(prv, waiting);
+    credit_set_cur(prv, pc, snext ? snext->pri : CREDIT_PRI_IDLE);
+    credit_hint(prv, pc);
+    if (CREDIT_LOAD(pc->head_pri) != CREDIT_PRI_IDLE && credit_idlers(prv)) {
+        waiting = credit_runq_first(pc, cpu, NULL, CREDIT_PRI_IDLE);
+        if (waiting)                    /* more work here: an idle pCPU could take it */
+            credit_tickle_idler(prv, waiting);
+    }
     if (!snext)                         /* parked vCPUs queued: look again at accounting */
-        return (struct task_slice){ sched_idle_vcpu(cpu), list_empty(&pc->runq) ? -1 :
+        return (struct task_slice){ sched_idle_vcpu(cpu),
+                                    CREDIT_LOAD(pc->head_pri) == CREDIT_PRI_IDLE ? -1 :
                                     MAX(CREDIT_LOAD(prv->next_acct) - now, CREDIT_MIN_RUN) };
     return (struct task_slice){ snext->v, credit_run_time(snext, now, ratelimited) };
 }
@@ -535,6 +434,7 @@ static void credit_wake(struct scheduler *s, struct vcpu *v)
     struct credit_priv *prv = s->priv;
     struct credit_vcpu *sv = credit_v(v);
 
+    CREDIT_STORE(sv->asleep, false);
     if (sv->queued || v->is_running)
         return;
     sv->boost = false;
@@ -544,8 +444,8 @@ static void credit_wake(struct scheduler *s, struct vcpu *v)
         sv->pri = CREDIT_PRI_BOOST;
         CR_TRACE(TRC_CREDIT_BOOST, v, (uint64_t)CREDIT_LOAD(sv->credit), 0);
     }
-    credit_runq_insert(&prv->pcpu[v->processor], sv, false);
-    credit_hint(&prv->pcpu[v->processor]);
+    credit_runq_insert(&prv->pcpu[v->processor], sv);
+    credit_hint(prv, &prv->pcpu[v->processor]);
     credit_tickle(prv, sv);
 }
 
@@ -553,9 +453,10 @@ static void credit_sleep(struct scheduler *s, struct vcpu *v)
 {
     struct credit_priv *prv = s->priv;
     struct credit_vcpu *sv = credit_v(v);
+    CREDIT_STORE(sv->asleep, true);
     if (sv->queued) {
         credit_runq_remove(sv);
-        credit_hint(&prv->pcpu[v->processor]);
+        credit_hint(prv, &prv->pcpu[v->processor]);
     }
     if (v->is_running)
         sched_raise(v->processor);
@@ -583,15 +484,16 @@ static unsigned credit_pick_cpu(struct scheduler *s, struct vcpu *v)
     cpumask_t hard = cpumask_and(&v->cpu_hard_affinity, &cpus);
     cpumask_t soft = cpumask_and(&hard, &v->cpu_soft_affinity);
     const cpumask_t *m = cpumask_empty(&soft) ? &hard : &soft;
-    unsigned cpu, cur = v->processor;
+    cpumask_t idle = cpumask_load(&prv->idle);
+    unsigned cur = v->processor;
 
     if (cpumask_empty(&hard))
         return cur;
-    if (cpumask_test(m, cur) && CREDIT_LOAD(prv->pcpu[cur].cur_pri) == CREDIT_PRI_IDLE)
+    idle = cpumask_and(&idle, m);
+    if (cpumask_test(&idle, cur))
         return cur;
-    for_each_cpu(cpu, m)
-        if (CREDIT_LOAD(prv->pcpu[cpu].cur_pri) == CREDIT_PRI_IDLE)
-            return cpu;
+    if (!cpumask_empty(&idle))
+        return cpumask_first(&idle);
     return cpumask_test(m, cur) ? cur : cpumask_first(m);
 }
 
@@ -661,10 +563,7 @@ static void *credit_alloc_pdata(struct scheduler *s, unsigned cpu)
     struct credit_priv *prv = s->priv;
     struct credit_pcpu *pc = &prv->pcpu[cpu];
 
-    list_init(&pc->runq);
-    pc->cur_pri = pc->head_pri = CREDIT_PRI_IDLE;
-    pc->tickled = false;
-    pc->gen = CREDIT_LOAD(prv->gen) - 1;
+    credit_pcpu_init(prv, pc);
     cpumask_set_atomic(&prv->cpus, cpu);
     return pc;
 }
@@ -676,15 +575,21 @@ static void credit_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
     cpumask_clear_atomic(&prv->cpus, cpu);
 }
 
+/* The domain's vCPU data is one array, a slot per vCPU id (see credit_dom.sv). */
 static void *credit_alloc_domdata(struct scheduler *s, struct domain *d)
 {
     struct credit_dom *cd = xzalloc(sizeof(*cd));
-    (void)d;
-    if (cd) {
-        cd->weight = CREDIT_WEIGHT_DFL;
-        list_init(&cd->vcpus);
-        credit_link(s->priv, &cd->link, &((struct credit_priv *)s->priv)->doms);
+    if (!cd)
+        return NULL;
+    cd->nr_sv = d->max_vcpus;
+    cd->sv = xzalloc_array(cd->nr_sv, sizeof(*cd->sv));
+    if (!cd->sv) {
+        xfree(cd);
+        return NULL;
     }
+    cd->weight = CREDIT_WEIGHT_DFL;
+    list_init(&cd->vcpus);
+    credit_link(s->priv, &cd->link, &((struct credit_priv *)s->priv)->doms);
     return cd;
 }
 
@@ -693,29 +598,41 @@ static void credit_free_domdata(struct scheduler *s, void *dd)
     struct credit_dom *cd = dd;
     ASSERT(list_empty(&cd->vcpus));
     credit_link(s->priv, &cd->link, NULL);
+    xfree(cd->sv);
     xfree(cd);
 }
 
 static void *credit_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
 {
     struct credit_priv *prv = s->priv;
-    struct credit_vcpu *sv = dd ? xzalloc(sizeof(*sv)) : NULL;
-    if (!sv)
+    struct credit_dom *cd = dd;
+    struct credit_vcpu *sv;
+    unsigned long flags;
+    if (!cd || v->vcpu_id >= cd->nr_sv || cd->sv[v->vcpu_id].v)
         return NULL;
-    sv->v = v;
-    sv->dom = dd;
+    sv = &cd->sv[v->vcpu_id];
+    memset(sv, 0, sizeof(*sv));
+    sv->dom = cd;
     sv->pri = CREDIT_PRI_UNDER;
+    sv->asleep = true;                  /* until its first wake */
     list_init(&sv->q);
-    credit_link(prv, &sv->dlink, &sv->dom->vcpus);
+    spin_lock_irqsave(&prv->lock, flags);   /* the slot taken: accounting reads it */
+    sv->v = v;
+    list_add_tail(&sv->dlink, &cd->vcpus);
+    spin_unlock_irqrestore(&prv->lock, flags);
     return sv;
 }
 
 static void credit_free_vdata(struct scheduler *s, void *vd)
 {
+    struct credit_priv *prv = s->priv;
     struct credit_vcpu *sv = vd;
+    unsigned long flags;
     ASSERT(!sv->queued);
-    credit_link(s->priv, &sv->dlink, NULL);
-    xfree(sv);
+    spin_lock_irqsave(&prv->lock, flags);   /* the slot free again */
+    list_del(&sv->dlink);
+    sv->v = NULL;
+    spin_unlock_irqrestore(&prv->lock, flags);
 }
 
 static const struct sched_ops credit_ops = {

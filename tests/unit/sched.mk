@@ -4,6 +4,8 @@
 #   sched_sim            the simulator's own tests, with a toy policy
 #   sched_props_<p>      properties of policy p: shares, caps, boost, deadlines, NUMA
 #   sched_random_<p>     random operation sequences against the invariants
+#   sched_credit         credit's Xen semantics: active accounting, BOOST preemption,
+#                        stealing, caps, the cost of the re-sort (tests/sched/test_credit.c)
 #   sched_numa_<p>       NUMA placement: homes reached, every pCPU used
 #   sched_only_<p>       what only policy p promises: tests/sched/only_<p>.c, if any
 #   make sched-bench     cost of a decision per policy and size (bench/sched_scale.c)
@@ -75,6 +77,13 @@ endif
 $(BUILD)/sched-sim/policy_$(1).c: $(wildcard sched/$(1)_*.c)
 endef
 $(foreach p,$(SCHED_POLICIES),$(eval $(call sched_policy_tests,$(p))))
+
+# credit's Xen semantics (tests/sched/test_credit.c includes sched/credit.c itself).
+ifneq ($(filter credit,$(SCHED_POLICIES)),)
+UNIT_TESTS += sched_credit
+unit_sched_credit_SRCS := $(call SCHED_OBJ,test_credit.c) $(SCHED_SIM_OBJS)
+$(call SCHED_OBJ,test_credit.c): sched/credit.c sched/credit_acct.c sched/credit.h
+endif
 
 # The scale benchmark: every policy in one program, optimised, no sanitizers.
 # NR_CPUS=256: the benchmark sizes go up to 256 pCPUs (the hypervisor keeps 64).
