@@ -14,8 +14,6 @@
 #include <math.h>
 #include <time.h>
 
-SIM_REGISTER_POLICY(credit_ops);
-
 #define RUN_6S MILLISECS(6000)
 
 /* n single-purpose domains of nv vCPUs each, weights w[] (0: default), started. */

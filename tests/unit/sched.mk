@@ -82,6 +82,7 @@ $(foreach p,$(SCHED_POLICIES),$(eval $(call sched_policy_tests,$(p))))
 ifneq ($(filter credit,$(SCHED_POLICIES)),)
 UNIT_TESTS += sched_credit
 unit_sched_credit_SRCS := $(call SCHED_OBJ,test_credit.c) $(SCHED_SIM_OBJS)
+unit_sched_credit_CFLAGS := $(SCHED_LDFLAGS)
 $(call SCHED_OBJ,test_credit.c): sched/credit.c sched/credit_acct.c sched/credit.h
 endif
 
