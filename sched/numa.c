@@ -50,9 +50,9 @@
  * numa_dom is single-word atomics (adjust, and wakes on any node); GET reads
  * statistics unlocked.
  *
- * Limitations. A runqueue is a treap (sched/numa_tree.c): queueing and dequeueing are
- * O(log n) expected, the head O(1). A wake with no idle pCPU on the node compares it
- * with each running vCPU there, O(pCPUs per node). Scans past vCPUs a pCPU may not
+ * Limitations. A runqueue is a red-black tree (core/lib/rbtree.c): queueing and
+ * dequeueing are O(log n), the head O(1). A wake with no idle pCPU on the node
+ * compares it with each running vCPU there, O(pCPUs per node). Scans past vCPUs a pCPU may not
  * run (affinity, paused) are O(n): picking, stealing, a pCPU with nothing it may run
  * looking for a stranded one, and rule (2)'s swap (over the away vCPUs only).
  * Vruntimes of different nodes compare only through their minima. A vCPU whose
@@ -133,6 +133,19 @@ static s_time_t numa_weighted(const struct numa_vcpu *nv, s_time_t ns)
     return ns * NUMA_WEIGHT_DEFAULT / (w ? w : 1);
 }
 
+/* The orders of a runqueue's two trees: by vruntime, which stays put while queued. */
+static bool numa_runq_less(const struct rb_node *a, const struct rb_node *b)
+{
+    return rb_entry(a, struct numa_vcpu, q)->vruntime <
+           rb_entry(b, struct numa_vcpu, q)->vruntime;
+}
+
+static bool numa_away_less(const struct rb_node *a, const struct rb_node *b)
+{
+    return rb_entry(a, struct numa_vcpu, aq)->vruntime <
+           rb_entry(b, struct numa_vcpu, aq)->vruntime;
+}
+
 /* nv joins rq's count (queued or running there): is it at home there? */
 static void numa_count_in(struct numa_vcpu *nv, struct numa_rq *rq, unsigned node)
 {
@@ -152,22 +165,22 @@ void numa_enqueue(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *n
     nv->vr_node = node;
     if (clamp)
         nv->vruntime = MAX(nv->vruntime, rq->min_vruntime - NUMA_WAKE_BONUS);
-    numa_tree_insert(&rq->runq, &nv->q, nv->vruntime);
+    rb_insert(&rq->runq, &nv->q, numa_runq_less);
     nv->queued = true;
     rq->nr_queued++;
     numa_count_in(nv, rq, node);
     rq->nr_away_queued += !nv->at_home;
     if (!nv->at_home)
-        numa_tree_insert(&rq->away, &nv->aq, nv->vruntime);
+        rb_insert(&rq->away, &nv->aq, numa_away_less);
 }
 
 void numa_dequeue(struct numa_rq *rq, struct numa_vcpu *nv)
 {
     if (!nv->queued)
         return;
-    numa_tree_remove(&rq->runq, &nv->q);
+    rb_erase(&rq->runq, &nv->q);
     if (!nv->at_home)
-        numa_tree_remove(&rq->away, &nv->aq);
+        rb_erase(&rq->away, &nv->aq);
     nv->queued = false;
     rq->nr_queued--;
     rq->nr_home -= nv->at_home;
@@ -253,8 +266,8 @@ static int numa_init(struct scheduler *s)
     prv->s = s;
     for (unsigned n = 0; n < MAX_NUMNODES; n++) {
         spin_lock_init(&prv->rq[n].lock);
-        numa_tree_init(&prv->rq[n].runq);
-        numa_tree_init(&prv->rq[n].away);
+        rb_init(&prv->rq[n].runq);
+        rb_init(&prv->rq[n].away);
     }
     s->priv = prv;
     return 0;
@@ -376,9 +389,8 @@ static struct numa_vcpu *numa_pick(struct numa_rq *rq, unsigned cpu, struct vcpu
                                    unsigned thief)
 {
     struct numa_vcpu *fallback = NULL, *away = NULL;
-    struct numa_tnode *p;
     unsigned seen = 0;
-    numa_tree_for_each(p, &rq->runq) {
+    for (struct rb_node *p = rb_first(&rq->runq); p; p = rb_next(p)) {
         struct numa_vcpu *nv = container_of(p, struct numa_vcpu, q);
         if (!cpumask_test(&nv->v->cpu_hard_affinity, cpu) ||
             (nv->v->is_running && nv->v != prev) || !vcpu_runnable(nv->v))
@@ -502,8 +514,7 @@ static void numa_balance(struct numa_priv *prv, unsigned cpu, struct numa_rq *mi
 static void numa_push_stranded(struct numa_priv *prv, struct numa_rq *rq, s_time_t now,
                                s_time_t *recheck)
 {
-    struct numa_tnode *p;
-    numa_tree_for_each(p, &rq->runq) {
+    for (struct rb_node *p = rb_first(&rq->runq); p; p = rb_next(p)) {
         struct numa_vcpu *nv = container_of(p, struct numa_vcpu, q);
         cpumask_t c = numa_rq_cpus(prv, rq);
         if (cpumask_intersects(&c, &nv->v->cpu_hard_affinity) || nv->v->is_running)
@@ -586,7 +597,9 @@ static struct task_slice numa_do_schedule(struct scheduler *s, unsigned cpu,
     numa_load_changed(prv, rq, now);
     if (victim && LOAD(victim->overload_since))
         numa_call_thief(prv, numa_rq_node(prv, victim));   /* still too many: next */
-    s_time_t floor = rq->runq.first ? MIN(next->vruntime, rq->runq.first->key) : next->vruntime;
+    struct rb_node *first = rb_first(&rq->runq);
+    s_time_t floor = first ? MIN(next->vruntime, rb_entry(first, struct numa_vcpu, q)->vruntime)
+                           : next->vruntime;
     if (floor > rq->min_vruntime)
         STORE(rq->min_vruntime, floor);
     return (struct task_slice){ next->v, NUMA_SLICE };

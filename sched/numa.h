@@ -6,6 +6,7 @@
 #ifndef HVLAB_SCHED_NUMA_H
 #define HVLAB_SCHED_NUMA_H
 
+#include <hvlab/rbtree.h>
 #include <hvlab/topology.h>
 #include "private.h"
 
@@ -20,20 +21,6 @@
 #define NUMA_WEIGHT_DEFAULT 256
 #define NUMA_WEIGHT_MAX     65535
 
-/* A node of an ordered queue (sched/numa_tree.c); key: the vruntime it was queued with. */
-struct numa_tnode {
-    struct numa_tnode *left, *right, *parent;
-    s_time_t key;
-    uint32_t prio;
-};
-
-struct numa_tree {
-    struct numa_tnode *root, *first;    /* first: smallest key, the earliest queued */
-    uint32_t seed;                      /* of the priorities */
-};
-
-#define numa_tree_for_each(n, t) for ((n) = (t)->first; (n); (n) = numa_tree_next(n))
-
 struct numa_dom {
     struct domain *d;
     /* Single-word atomics (see Locking). */
@@ -47,12 +34,13 @@ struct numa_vcpu {
     struct vcpu *v;
     struct numa_dom *dom;               /* NULL: no domain, no home */
     /* Guarded by the lock of v->processor's runqueue. */
-    struct numa_tnode q;                /* in its runqueue's runq */
-    struct numa_tnode aq;               /* in its runqueue's away tree, if !at_home */
+    struct rb_node q;                   /* in its runqueue's runq */
+    struct rb_node aq;                  /* in its runqueue's away tree, if !at_home */
     bool queued, running, yielded;
     bool at_home;                       /* counted in its runqueue's nr_home */
     uint32_t home;                      /* effective home nodes, refreshed when queued */
-    s_time_t vruntime;                  /* in the scale of runqueue vr_node */
+    s_time_t vruntime;                  /* in the scale of runqueue vr_node; the key of
+                                         * q and aq, so it changes only while !queued */
     unsigned vr_node;                   /* NUMA_NO_NODE: never queued */
     s_time_t last_start;                /* since when it runs */
     unsigned last_node;                 /* node it last ran on; NUMA_NO_NODE: never ran */
@@ -67,8 +55,8 @@ struct numa_pcpu {
 struct numa_rq {
     spinlock_t lock;                    /* the sched_lock of the node's pCPUs */
     /* Guarded by lock; min_vruntime and overload_since also read as hints. */
-    struct numa_tree runq;              /* queued vCPUs by vruntime */
-    struct numa_tree away;              /* those of them away from home, by vruntime */
+    struct rb_tree runq;                /* queued vCPUs by vruntime, FIFO among equals */
+    struct rb_tree away;                /* those of them away from home, the same way */
     unsigned nr_queued, nr_running;
     unsigned nr_home;                   /* of those, the ones at home on this node */
     unsigned nr_away_queued;            /* queued ones away from their homes */
@@ -127,15 +115,6 @@ void numa_dequeue(struct numa_rq *rq, struct numa_vcpu *nv);
 void numa_load_changed(struct numa_priv *prv, struct numa_rq *rq, s_time_t now);
 /* nv was queued on rq (locked): raise a pCPU that should run it now, if any. */
 void numa_tickle(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv, s_time_t now);
-
-/* ---- sched/numa_tree.c ---- */
-
-void numa_tree_init(struct numa_tree *t);
-/* n goes after every node whose key is <= key (FIFO among equals); O(log n) expected. */
-void numa_tree_insert(struct numa_tree *t, struct numa_tnode *n, s_time_t key);
-void numa_tree_remove(struct numa_tree *t, struct numa_tnode *n);
-/* The node after n in key order; NULL after the last. */
-struct numa_tnode *numa_tree_next(const struct numa_tnode *n);
 
 /* ---- sched/numa_place.c ---- */
 

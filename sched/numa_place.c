@@ -34,8 +34,7 @@ static struct numa_vcpu *numa_swappable(struct numa_priv *prv, struct numa_rq *r
                                         struct numa_rq *from)
 {
     cpumask_t fc = numa_rq_cpus(prv, from);
-    struct numa_tnode *p;
-    numa_tree_for_each(p, &rq->away) {
+    for (struct rb_node *p = rb_first(&rq->away); p; p = rb_next(p)) {
         struct numa_vcpu *o = container_of(p, struct numa_vcpu, aq);
         if (!o->v->is_running && cpumask_intersects(&fc, &o->v->cpu_hard_affinity))
             return o;

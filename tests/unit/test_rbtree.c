@@ -261,6 +261,25 @@ static void test_erase(void)
     }
 }
 
+/* Sorted builds (each insert a new last, or a new first: no descent), every other
+ * element erased from the deep tree, then put back into the gaps (each insert climbs
+ * from the first): the case numa's own treap test held before numa used this tree. */
+static void test_sorted_builds(void)
+{
+    for (int dir = 0; dir < 2; dir++) {
+        reset();
+        for (unsigned i = 0; i < NR; i++)
+            add(i, dir ? -(int)i : (int)i);
+        CHECK(tree_ok());
+        for (unsigned i = 0; i < NR; i += 2)
+            del(i);
+        CHECK(tree_ok());
+        for (unsigned i = 0; i < NR; i += 2)
+            add(i, dir ? -(int)i : (int)i);
+        CHECK(tree_ok());
+    }
+}
+
 /* Raising every key by one non-decreasing function (credit2's refill: add, then clip)
  * leaves the tree valid for later inserts without re-sorting it. */
 static void test_monotone_rekey(void)
@@ -323,6 +342,7 @@ static const struct unit_case cases[] = {
     { "in-order walk is sorted", test_order },
     { "equal keys FIFO, re-insert goes last", test_fifo },
     { "erase root/leaf/two children, pop to empty", test_erase },
+    { "sorted builds, every other erased, gaps refilled", test_sorted_builds },
     { "monotone re-key keeps the order valid", test_monotone_rekey },
     { "30k random ops x2 key ranges vs reference model", test_random },
 };
