@@ -12,6 +12,7 @@
 
 const char *sched_name(void);
 long cpupool_op(struct sysctl_cpupool_op *op);
+long sched_decls_op(struct sysctl_sched_decls *op);
 
 long do_sysctl(uint64_t arg)
 {
@@ -83,6 +84,10 @@ long do_sysctl(uint64_t arg)
     case SYSCTL_cpupool_op:
         rc = cpupool_op(&op.u.cpupool_op);
         if (rc < 0)
+            return rc;
+        break;
+    case SYSCTL_sched_decls:
+        if ((rc = sched_decls_op(&op.u.sched_decls)) < 0)
             return rc;
         break;
     default:

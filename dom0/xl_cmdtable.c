@@ -229,6 +229,11 @@ const struct xl_cmd xl_cmds[] = {
       "sched-numa [-d <dom>] [-w <weight>] [-n <nodes|auto>]",
       "numa parameters of a domain (weight, home nodes; auto: from its memory), or of "
       "every domain of numa pools" },
+    { "sched-get", xl_sched_get, 1, 3, false, NULL, "sched-get <dom> [-v <vcpu>]",
+      "the parameters and counters the domain's pool's policy declares, with values" },
+    { "sched-set", xl_sched_set, 2, 12, false, NULL,
+      "sched-set <dom> [-v <vcpu|all>] <key>=<value> ...",
+      "set parameters the domain's pool's policy declares (see sched-get)" },
     { "cpupool-create", xl_cpupool_create, 1, 4, false, check_cpupool_create,
       "cpupool-create [<file>] [name=<name>] [sched=<policy>] [cpus=<cpulist>]",
       "create a CPU pool (policy: the default pool's unless given), and move free CPUs "

@@ -282,6 +282,27 @@ bool cpupool_has_cpus(const struct cpupool *p)
     return !cpumask_empty(&p->sched.cpus);
 }
 
+long sched_decls_op(struct sysctl_sched_decls *op)
+{
+    const struct sched_ops *o = NULL;
+    struct cpupool *p;
+
+    op->policy[sizeof(op->policy) - 1] = '\0';
+    if (op->policy[0])
+        o = sched_find(op->policy);
+    else {
+        while (!spin_trylock(&cpupool_lock))        /* as cpupool_op, below */
+            cpu_relax();
+        if ((p = cpupool_find(op->cpupool_id, false)))
+            o = p->sched.ops;               /* const, static: valid after unlock */
+        spin_unlock(&cpupool_lock);
+    }
+    if (!o)
+        return -ENOENT;
+    sched_decls_fill(o, op);
+    return 0;
+}
+
 long cpupool_op(struct sysctl_cpupool_op *op)
 {
     /* A trylock loop rather than spin_lock: the holder may wait for this CPU's

@@ -580,17 +580,6 @@ void sched_destroy_vcpu(struct vcpu *v)
     sched_free_vcpu(v);
 }
 
-int sched_adjust(struct domain *d, struct domctl_scheduler_op *op)
-{
-    struct scheduler *s = dom_scheduler(d);
-    if (op->sched_id != s->ops->sched_id)
-        return -EINVAL;                 /* parameters of another policy than the pool's */
-    op_enter(false);
-    int rc = s->ops->adjust ? s->ops->adjust(s, d, op) : -ENOSYS;
-    op_leave("adjust", false, NULL, NULL);
-    return rc;
-}
-
 const char *sched_name(void)
 {
     return cpupool0 ? cpupool0->sched.ops->name : "none";
@@ -611,7 +600,7 @@ bool sched_ops_complete(const struct sched_ops *o)
                           !o->do_schedule ? "do_schedule" : NULL;
     if (missing)
         pr_err("sched: policy '%s' has no %s op: refused\n", o->name, missing);
-    return !missing;
+    return !missing && sched_params_valid(o);
 }
 
 /* A pool's instance of o (cpupool_new): -EINVAL if o is refused. */

@@ -17,6 +17,7 @@ unit_dom0_modules_SRCS := tests/unit/test_dom0_modules.c dom0/modules.c $(DOM0_P
 unit_dom0_modules_CFLAGS := -Idom0
 UNIT_TESTS += dom0_sched
 unit_dom0_sched_SRCS := tests/unit/test_dom0_sched.c dom0/sched_args.c dom0/sched_format.c \
+	dom0/sched_params.c dom0/xlcfg.c dom0/xlcfg_value.c \
 	dom0/scenario.c dom0/xl_cmdtable.c dom0/trace_args.c tests/unit/test_dom0_stubs.c \
 	$(DOM0_PARSE_SRCS)
 unit_dom0_sched_CFLAGS := -Idom0

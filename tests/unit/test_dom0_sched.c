@@ -4,6 +4,8 @@
 #include "unit.h"
 #include "sched_args.h"
 #include "sched_format.h"
+#include "sched_params.h"
+#include "xlcfg.h"
 #include "scenario.h"
 #include "strutil.h"
 
@@ -40,30 +42,30 @@ static void test_sched_args_ok(void)
 {
     static const struct {
         const char *line;
-        uint32_t sched_id;
+        const char *policy;
         const char *dom;
         unsigned given;
         uint32_t weight, cap, period, budget, extra, vcpu, nodes;
     } cases[] = {
-        { "sched-credit", SCHED_ID_CREDIT, NULL, 0, 0, 0, 0, 0, 0, RTDS_ALL_VCPUS, 0 },
-        { "sched-credit -d loop-a", SCHED_ID_CREDIT, "loop-a", 0, 0, 0, 0, 0, 0,
+        { "sched-credit", "credit", NULL, 0, 0, 0, 0, 0, 0, RTDS_ALL_VCPUS, 0 },
+        { "sched-credit -d loop-a", "credit", "loop-a", 0, 0, 0, 0, 0, 0,
           RTDS_ALL_VCPUS, 0 },
-        { "sched-credit -d 3 -w 512 -c 50", SCHED_ID_CREDIT, "3",
+        { "sched-credit -d 3 -w 512 -c 50", "credit", "3",
           SCHED_ARG_WEIGHT | SCHED_ARG_CAP, 512, 50, 0, 0, 0, RTDS_ALL_VCPUS, 0 },
-        { "sched-credit2 -c 0 -d a", SCHED_ID_CREDIT2, "a", SCHED_ARG_CAP, 0, 0, 0, 0, 0,
+        { "sched-credit2 -c 0 -d a", "credit2", "a", SCHED_ARG_CAP, 0, 0, 0, 0, 0,
           RTDS_ALL_VCPUS, 0 },
-        { "sched-credit2 -d a -w 65535", SCHED_ID_CREDIT2, "a", SCHED_ARG_WEIGHT, 65535,
+        { "sched-credit2 -d a -w 65535", "credit2", "a", SCHED_ARG_WEIGHT, 65535,
           0, 0, 0, 0, RTDS_ALL_VCPUS, 0 },
-        { "sched-rtds -d rt -v all -p 10000 -b 3000 -e 0", SCHED_ID_RTDS, "rt",
+        { "sched-rtds -d rt -v all -p 10000 -b 3000 -e 0", "rtds", "rt",
           SCHED_ARG_VCPU | SCHED_ARG_PERIOD | SCHED_ARG_BUDGET | SCHED_ARG_EXTRA, 0, 0,
           10000, 3000, 0, RTDS_ALL_VCPUS, 0 },
-        { "sched-rtds -d rt -v 1 -b 10", SCHED_ID_RTDS, "rt",
+        { "sched-rtds -d rt -v 1 -b 10", "rtds", "rt",
           SCHED_ARG_VCPU | SCHED_ARG_BUDGET, 0, 0, 0, 10, 0, 1, 0 },
-        { "sched-rtds -d rt -e 1", SCHED_ID_RTDS, "rt", SCHED_ARG_EXTRA, 0, 0, 0, 0, 1,
+        { "sched-rtds -d rt -e 1", "rtds", "rt", SCHED_ARG_EXTRA, 0, 0, 0, 0, 1,
           RTDS_ALL_VCPUS, 0 },
-        { "sched-numa -d n -w 300 -n 0-1", SCHED_ID_NUMA, "n",
+        { "sched-numa -d n -w 300 -n 0-1", "numa", "n",
           SCHED_ARG_WEIGHT | SCHED_ARG_NODES, 300, 0, 0, 0, 0, RTDS_ALL_VCPUS, 3 },
-        { "sched-numa -d n -n auto", SCHED_ID_NUMA, "n", SCHED_ARG_NODES, 0, 0, 0, 0, 0,
+        { "sched-numa -d n -n auto", "numa", "n", SCHED_ARG_NODES, 0, 0, 0, 0, 0,
           RTDS_ALL_VCPUS, 0 },
     };
     char *argv[17], err[200];
@@ -75,7 +77,7 @@ static void test_sched_args_ok(void)
         err[0] = '\0';
         CHECK_EQ(sched_args_parse(argc, argv, &a, err, sizeof(err)), 0);
         CHECK_STREQ(err, "");
-        CHECK_EQ(a.info->sched_id, cases[i].sched_id);
+        CHECK_STREQ(a.info->policy, cases[i].policy);
         CHECK_STREQ(a.dom ? a.dom : "(none)", cases[i].dom ? cases[i].dom : "(none)");
         CHECK_EQ(a.given, cases[i].given);
         CHECK_EQ(a.weight, cases[i].weight);
@@ -155,10 +157,6 @@ static void test_nodes(void)
 
 static void test_policy_names(void)
 {
-    CHECK_STREQ(sched_policy_name(SCHED_ID_RR), "rr");
-    CHECK_STREQ(sched_policy_name(SCHED_ID_CREDIT2), "credit2");
-    CHECK_STREQ(sched_policy_name(SCHED_ID_NUMA), "numa");
-    CHECK(sched_policy_name(99) == NULL);
     CHECK(sched_cmd_info("sched-rr") == NULL);
     CHECK_STREQ(sched_cmd_info("sched-rtds")->policy, "rtds");
 }
@@ -253,54 +251,161 @@ static void test_pool_file(void)
 
 static void test_sched_format(void)
 {
-    struct domctl_scheduler_op op;
+    struct xl_sched_row r;
     char buf[XL_FMT_LINE_MAX];
 
     xl_fmt_pool_title(buf, sizeof(buf), "Pool-0", "credit");
     CHECK_STREQ(buf, "Cpupool Pool-0: sched=credit");
 
-    xl_fmt_sched_header(buf, sizeof(buf), SCHED_ID_CREDIT);
+    xl_fmt_sched_header(buf, sizeof(buf), "credit");
     CHECK_STREQ(buf, "Name                               ID Weight  Cap");
-    memset(&op, 0, sizeof(op));
-    op.sched_id = SCHED_ID_CREDIT2;
-    op.u.credit.weight = 1024;
-    op.u.credit.cap = 50;
-    xl_fmt_sched_row(buf, sizeof(buf), "loop-c", 3, 0, &op);
+    r = (struct xl_sched_row){ .weight = 1024, .cap = 50 };
+    xl_fmt_sched_row(buf, sizeof(buf), "loop-c", 3, 0, "credit2", &r);
     CHECK_STREQ(buf, "loop-c                              3   1024   50");
 
-    xl_fmt_sched_header(buf, sizeof(buf), SCHED_ID_RTDS);
+    xl_fmt_sched_header(buf, sizeof(buf), "rtds");
     CHECK_STREQ(buf, "Name                               ID VCPU    Period    Budget Extratime");
-    memset(&op, 0, sizeof(op));
-    op.sched_id = SCHED_ID_RTDS;
-    op.u.rtds.period_us = 10000;
-    op.u.rtds.budget_us = 3000;
-    op.u.rtds.extratime = 1;
-    xl_fmt_sched_row(buf, sizeof(buf), "rt", 2, 1, &op);
+    r = (struct xl_sched_row){ .period_us = 10000, .budget_us = 3000, .extratime = 1 };
+    xl_fmt_sched_row(buf, sizeof(buf), "rt", 2, 1, "rtds", &r);
     CHECK_STREQ(buf, "rt                                  2    1     10000      3000       yes");
-    op.u.rtds.extratime = 0;
-    xl_fmt_sched_row(buf, sizeof(buf), "rt", 2, 0, &op);
+    r.extratime = 0;
+    xl_fmt_sched_row(buf, sizeof(buf), "rt", 2, 0, "rtds", &r);
     CHECK_STREQ(buf, "rt                                  2    0     10000      3000        no");
 
-    xl_fmt_sched_header(buf, sizeof(buf), SCHED_ID_NUMA);
+    xl_fmt_sched_header(buf, sizeof(buf), "numa");
     CHECK_STREQ(buf, "Name                               ID Weight Nodes  Home Migrations  Away(ms)");
-    memset(&op, 0, sizeof(op));
-    op.sched_id = SCHED_ID_NUMA;
-    op.u.numa.weight = 256;
-    op.u.raw[5] = 2;
-    op.u.raw[6] = 7;
-    op.u.raw[7] = 12999999;
-    xl_fmt_sched_row(buf, sizeof(buf), "far", 4, 0, &op);
+    r = (struct xl_sched_row){ .weight = 256, .home = 2, .migrations = 7,
+                               .away_ns = 12999999 };
+    xl_fmt_sched_row(buf, sizeof(buf), "far", 4, 0, "numa", &r);
     CHECK_STREQ(buf, "far                                 4    256  auto     1          7        12");
-    op.u.numa.home_nodes = 5;
-    op.u.raw[5] = 5;
-    xl_fmt_sched_row(buf, sizeof(buf), "far", 4, 0, &op);
+    r.home_nodes = 5;
+    r.home = 5;
+    xl_fmt_sched_row(buf, sizeof(buf), "far", 4, 0, "numa", &r);
     CHECK_STREQ(buf, "far                                 4    256   0,2   0,2          7        12");
+}
+
+/* ---- parameters by declaration (sched_params.c) ---- */
+
+/* Declarations as SYSCTL_sched_decls returns them: credit's, and a policy of the
+ * kind docs/writing-a-scheduler.md adds. */
+static const struct sysctl_sched_decls credit_decls = {
+    .policy = "credit", .sched_id = 5, .nr_params = 2,
+    .param = { { "weight", "", SCHED_PARAM_INT, 0, 1, 65535, 256 },
+               { "cap", "%", SCHED_PARAM_INT, SCHED_PARAM_LIMITS, 0, 6400, 0 } },
+};
+static const struct sysctl_sched_decls mixed_decls = {
+    .policy = "mixed", .sched_id = 42, .nr_params = 3,
+    .param = { { "tickets", "", SCHED_PARAM_INT, 0, 1, 10000, 100 },
+               { "turbo", "", SCHED_PARAM_BOOL, SCHED_PARAM_PER_VCPU, 0, 1, 0 },
+               { "home_nodes", "", SCHED_PARAM_NODES, 0, 0, 255, 0 } },
+};
+
+static void test_sched_kv(void)
+{
+    static const struct {
+        const struct sysctl_sched_decls *dc;
+        const char *kv, *err;
+        unsigned idx;
+        uint64_t value;
+    } cases[] = {
+        { &credit_decls, "weight=512", NULL, 0, 512 },
+        { &credit_decls, "cap=6400", NULL, 1, 6400 },
+        { &credit_decls, "weight=0", "weight: expected 1..65535, got \"0\"", 0, 0 },
+        { &credit_decls, "cap=6401", "cap: expected 0..6400 %, got \"6401\"", 0, 0 },
+        { &credit_decls, "weight=lots", "weight: expected 1..65535, got \"lots\"", 0, 0 },
+        { &credit_decls, "tickets=300",
+          "no parameter 'tickets' in policy 'credit' (it has: weight, cap)", 0, 0 },
+        { &mixed_decls, "tickets=300", NULL, 0, 300 },
+        { &mixed_decls, "turbo=yes", NULL, 1, 1 },
+        { &mixed_decls, "turbo=0", NULL, 1, 0 },
+        { &mixed_decls, "turbo=2", "turbo: expected 0 or 1, got \"2\"", 0, 0 },
+        { &mixed_decls, "home_nodes=0,2", NULL, 2, 5 },
+        { &mixed_decls, "home_nodes=auto", NULL, 2, 0 },
+        { &mixed_decls, "home_nodes=9",
+          "home_nodes: bad node list \"9\": nodes are 0..7, in order", 0, 0 },
+        { &mixed_decls, "weight=2",
+          "no parameter 'weight' in policy 'mixed' (it has: tickets, turbo, home_nodes)", 0, 0 },
+    };
+    int before = unit_failed_checks;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct domctl_scheduler_op op;
+        const char *eq = strchr(cases[i].kv, '=');
+        char err[200] = "";
+        memset(&op, 0, sizeof(op));
+        int rc = xl_sched_kv(cases[i].dc, cases[i].kv, (size_t)(eq - cases[i].kv), eq + 1,
+                             &op, err, sizeof(err));
+        CHECK_EQ(rc, cases[i].err ? -EINVAL : 0);
+        CHECK_STREQ(err, cases[i].err ? cases[i].err : "");
+        CHECK_EQ(op.mask, cases[i].err ? 0u : 1u << cases[i].idx);
+        if (!cases[i].err)
+            CHECK_EQ(op.value[cases[i].idx], cases[i].value);
+        name_if_failed(&before, cases[i].kv);
+    }
+}
+
+static char cfg_msgs[4][XLCFG_MSG_MAX];
+static int nr_cfg_msgs;
+
+static void cfg_collect(void *arg, const char *msg)
+{
+    (void)arg;
+    if (nr_cfg_msgs < 4)
+        snprintf(cfg_msgs[nr_cfg_msgs], sizeof(cfg_msgs[0]), "%s", msg);
+    nr_cfg_msgs++;
+}
+
+/* A cfg file's keys against the pool's policy: what it does not declare is an error
+ * with file, line and key (before: a warning, and the domain ran without them). */
+static void test_sched_cfg(void)
+{
+    static const char text[] = "name = \"a\"\nkernel = \"k\"\nmemory = 8\n"
+                               "weight = 512\ntickets = 30\ncap = 50\n";
+    static struct domain_config cfg;
+    struct domctl_scheduler_op op;
+
+    CHECK_EQ(xlcfg_parse(&cfg, "a.cfg", text, sizeof(text) - 1, NULL, NULL), 0);
+    memset(&op, 0, sizeof(op));
+    nr_cfg_msgs = 0;
+    CHECK_EQ(xl_sched_cfg(&credit_decls, "a.cfg", &cfg.sched, &op, cfg_collect, NULL), 1);
+    CHECK_EQ(nr_cfg_msgs, 1);
+    CHECK_STREQ(cfg_msgs[0], "a.cfg:5: key 'tickets': no parameter 'tickets' in policy "
+                "'credit' (it has: weight, cap)");
+    CHECK_EQ(op.mask, 3);
+    CHECK_EQ(op.value[0], 512);
+    CHECK_EQ(op.value[1], 50);
+
+    memset(&op, 0, sizeof(op));
+    nr_cfg_msgs = 0;
+    CHECK_EQ(xl_sched_cfg(&mixed_decls, "a.cfg", &cfg.sched, &op, cfg_collect, NULL), 2);
+    CHECK_STREQ(cfg_msgs[0], "a.cfg:4: key 'weight': no parameter 'weight' in policy "
+                "'mixed' (it has: tickets, turbo, home_nodes)");
+    CHECK_STREQ(cfg_msgs[1], "a.cfg:6: key 'cap': no parameter 'cap' in policy 'mixed' "
+                "(it has: tickets, turbo, home_nodes)");
+    CHECK_EQ(op.mask, 1);
+    CHECK_EQ(op.value[0], 30);
+}
+
+static void test_sched_value(void)
+{
+    char buf[40];
+
+    xl_sched_value(SCHED_PARAM_INT, 512, buf, sizeof(buf));
+    CHECK_STREQ(buf, "512");
+    xl_sched_value(SCHED_PARAM_BOOL, 1, buf, sizeof(buf));
+    CHECK_STREQ(buf, "yes");
+    xl_sched_value(SCHED_PARAM_NODES, 0, buf, sizeof(buf));
+    CHECK_STREQ(buf, "auto");
+    xl_sched_value(SCHED_PARAM_NODES, 0xb, buf, sizeof(buf));
+    CHECK_STREQ(buf, "0-1,3");
+    xl_sched_keys(&credit_decls, buf, sizeof(buf));
+    CHECK_STREQ(buf, "weight, cap");
 }
 
 static void test_pool_format(void)
 {
     struct sysctl_cpupool_op p = { .cpupool_id = 1, .name = "rt", .sched_name = "rtds",
-                                   .cpumap = 0xd, .n_dom = 2, .sched_id = SCHED_ID_RTDS };
+                                   .cpumap = 0xd, .n_dom = 2, .sched_id = 8 };
     char buf[XL_FMT_LINE_MAX];
 
     xl_fmt_pool_header(buf, sizeof(buf), false);
@@ -415,6 +520,9 @@ static const struct unit_case cases[] = {
     { "pool_create_args", test_pool_create_args },
     { "pool_file", test_pool_file },
     { "sched_format", test_sched_format },
+    { "sched_kv", test_sched_kv },
+    { "sched_cfg", test_sched_cfg },
+    { "sched_value", test_sched_value },
     { "pool_format", test_pool_format },
     { "table", test_table },
     { "expect_parse", test_expect_parse },
