@@ -93,3 +93,14 @@ $(BUILD)/sched-bench/sched_scale: $(SCHED_BENCH_OBJS)
 sched-bench: $(BUILD)/sched-bench/sched_scale
 	$(Q)mkdir -p results
 	$(Q)$< results
+
+# The declarations of every policy as JSON (tests/sched/decls_json.c), for the harness:
+# experiment files are checked against them and trace subclasses named from them.
+$(BUILD)/sched-sim/decls_json: $(call SCHED_OBJ,decls_json.c) $(SCHED_SIM_OBJS) \
+		$(patsubst %,$(BUILD)/sched-sim/host/policy_%.o,$(SCHED_POLICIES)) tests/unit/host_stubs.c
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $^ -o $@
+$(BUILD)/sched-decls.json: $(BUILD)/sched-sim/decls_json
+	$(Q)$< > $@.tmp && mv $@.tmp $@
+.PHONY: sched-decls
+sched-decls: $(BUILD)/sched-decls.json
+all: $(BUILD)/sched-decls.json
