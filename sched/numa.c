@@ -617,7 +617,7 @@ static const struct sched_param numa_params[] = {
 };
 enum { NUMA_C_HOME, NUMA_C_MIGRATIONS, NUMA_C_AWAY };
 static const struct sched_counter numa_counters[] = {
-    [NUMA_C_HOME] = { .name = "home", .unit = "nodes", .doc = "the home nodes in effect" },
+    [NUMA_C_HOME] = { .name = "home", .unit = "bitmap", .doc = "the home nodes in effect" },
     [NUMA_C_MIGRATIONS] = { .name = "migrations", .unit = "",
                             .doc = "moves away from home, all vCPUs" },
     [NUMA_C_AWAY] = { .name = "away", .unit = "ns", .doc = "time run away from home, all vCPUs" },
