@@ -35,6 +35,29 @@ def test_doc_policy_on_the_host():
         shares = re.findall(r"stride: shares .*", out)
         check(len(shares) >= 4 and "skip stride: no weights" not in out,
               f"the weight cases ran on stride, chosen by its declared weight: {shares}")
+        # Whatever its ops table is called (before, only <file>_ops was found, and
+        # a policy named otherwise was silently left untested).
+        with open(f"{tree}/sched/stride.c") as f:
+            odd = f.read().replace("stride_ops", "my_policy").replace('"stride"', '"odd"')
+        # ... and with a trace subclass of its own, stated in its file only (before,
+        # a new SCHED_ID_* in domctl.h failed the decoder's table test until
+        # experiments/hvlab/trace.py was edited too).
+        odd = odd.replace('    .name = "odd",', '    .name = "odd",\n    .sched_id = 42,')
+        with open(f"{tree}/sched/odd.c", "w") as f:
+            f.write(odd)
+        p = docwalk.run("make -s sched-policies", tree, 60)
+        check("odd" in p.stdout.split(), f"a policy whose ops are not odd_ops is found: "
+              f"{p.stdout!r}")
+        p = docwalk.run("make -s build/unit/sched_random_odd && build/unit/sched_random_odd",
+                        tree, 300)
+        check(p.returncode == 0 and "test_random.c (odd): 6 passed" in p.stdout,
+              f"and tested:\n{(p.stdout + p.stderr)[-2000:]}")
+        p = docwalk.run("python3 -c 'import sys; sys.path.insert(0, \"tests/harness\"); "
+                        "import test_tables as t; t.test_scheduler_ids(); "
+                        "print(t.T.SCHED_IDS[\"odd\"])'", tree, 120)
+        check(p.returncode == 0 and p.stdout.split()[-1:] == ["42"],
+              f"the decoder names subclass 42 'odd' with no table edited:\n"
+              f"{(p.stdout + p.stderr)[-2000:]}")
         check("test_props.c (stride): 12 passed, 0 failed" in out and
               "test_random.c (stride): 6 passed, 0 failed" in out,
               f"every property and random case passes:\n{out[-2000:]}")
