@@ -52,6 +52,10 @@ long xl_sched_decls(const char *who, uint32_t pool, struct sysctl_sched_decls *o
  * into *op (a PUT); prints each problem ("<file>:<line>: key ..."), -EINVAL if any. */
 int xl_sched_prepare(const char *who, const char *file, uint32_t pool,
                      const struct xlcfg_sched *s, struct domctl_scheduler_op *op);
+/* Before a scenario runs: the keys of cfg file `file` against the policy of the pool
+ * it names, if that pool exists already (one a scenario creates later is checked at
+ * create); prints each problem, returns their number. */
+int xl_sched_precheck(const char *file, const struct xlcfg_sched *s);
 /* Sends op (from xl_sched_prepare) for dom; nothing if it sets nothing. */
 int xl_sched_apply(const char *who, hv_domid_t dom, const struct domctl_scheduler_op *op);
 

@@ -262,6 +262,8 @@ int xl_create_check_file(const char *cfgfile)
         printf("create %s: no boot module named '%s'\n", cfg.name, cfg.kernel);
         errors++;
     }
+    if (!errors)
+        errors += xl_sched_precheck(cfgfile, &cfg.sched);
     return errors;
 }
 

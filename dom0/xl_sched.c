@@ -32,7 +32,8 @@ long xl_pool_info(uint32_t id, struct sysctl_cpupool_op *out)
     return rc;
 }
 
-int xl_pool_find(const char *who, const char *arg, uint32_t *id)
+/* A pool name or id -> id, quietly: -ENOENT if there is none. */
+static int pool_lookup(const char *arg, uint32_t *id)
 {
     struct sysctl_cpupool_op p;
     uint64_t num;
@@ -50,6 +51,13 @@ int xl_pool_find(const char *who, const char *arg, uint32_t *id)
         *id = 0;
         return 0;
     }
+    return -ENOENT;
+}
+
+int xl_pool_find(const char *who, const char *arg, uint32_t *id)
+{
+    if (pool_lookup(arg, id) == 0)
+        return 0;
     printf("%s: no cpupool '%s'\n", who, arg);
     return -ENOENT;
 }
@@ -81,6 +89,19 @@ static void cfg_report(void *arg, const char *msg)
 {
     (void)arg;
     puts(msg);
+}
+
+int xl_sched_precheck(const char *file, const struct xlcfg_sched *s)
+{
+    struct sysctl_sched_decls dc;
+    struct domctl_scheduler_op op;
+    uint32_t pool = 0;
+
+    if (!s->nr || (s->has_pool && pool_lookup(s->pool, &pool) < 0) ||
+        xl_sched_decls("create", pool, &dc) < 0)
+        return 0;                       /* a pool made later: create checks its keys */
+    memset(&op, 0, sizeof(op));
+    return xl_sched_cfg(&dc, file, s, &op, cfg_report, NULL);
 }
 
 int xl_sched_prepare(const char *who, const char *file, uint32_t pool,
