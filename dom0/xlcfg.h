@@ -13,8 +13,9 @@
  * parameters of the pool's scheduler. Those are whatever that policy declares
  * (sched/private.h, struct sched_param): any other key with a number or a string
  * value is kept as a scheduler parameter with its line (cpu_weight is xl's name for
- * weight), and `xl create` checks it against the pool policy's declarations, so a key
- * the policy does not have is an error naming file, line and key, never ignored.
+ * weight); `xl create`, and a scenario before its first command, check it against
+ * the pool policy's declarations, so a key the policy does not have is an error
+ * naming file, line and key, never ignored.
  * Every problem is reported with file, line and key; keys set twice, lists where a
  * parameter is expected and missing required keys are errors. */
 #ifndef DOM0_XLCFG_H
