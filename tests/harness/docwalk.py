@@ -10,8 +10,9 @@ Marks, on the opening fence:
 
 The scratch copy takes the sources and the build folder of this tree with their
 times (so make rebuilds only what the doc's files change: the hypervisor and the
-stride objects, not dom0 or the guests) and leaves out results/ and the generated
-policy glue, whose files name this tree's absolute paths.
+stride objects, not dom0 or the guests), leaves out results/, and points the
+simulator's generated policy glue and dependency files, which name this tree's
+absolute paths, at the copy (times kept).
 """
 from __future__ import annotations
 
@@ -54,18 +55,31 @@ def blocks(path: str = DOC) -> list[Block]:
 def _ignore(d: str, names: list[str]) -> set[str]:
     rel = os.path.relpath(d, REPO)
     skip = {".git", "results"} if rel == "." else set()
-    if rel == os.path.join("build", "sched-sim"):
-        skip |= {n for n in names if n.startswith("policy_")}
-    if rel == os.path.join("build", "sched-sim", "host"):
-        skip |= {n for n in names if n.startswith("policy_")}
     if rel == "build":
         skip |= {"sched-bench", "unit", "tests", "doc-walk"}
     return skip
 
 
+def _repoint(path: str, dest: str) -> None:
+    """This tree's absolute paths in a generated file -> the copy's, same mtime."""
+    st = os.stat(path)
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        text = f.read()
+    if REPO not in text:
+        return
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write(text.replace(REPO + "/", dest + "/"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
 def scratch(dest: str) -> list[Block]:
     """A copy of the tree at dest with the doc's file blocks applied; the blocks."""
     shutil.copytree(REPO, dest, symlinks=True, ignore=_ignore, copy_function=shutil.copy2)
+    sim = os.path.join(dest, "build", "sched-sim")
+    for d, _, names in os.walk(sim):
+        for n in names:
+            if n.endswith((".c", ".d")):
+                _repoint(os.path.join(d, n), dest)
     got = blocks()
     for b in got:
         if "file" not in b.attrs:
