@@ -44,9 +44,17 @@ def test_shipped_experiments_load():
 BAD = [
     ("unknown top key", 'colour = "red"\n' + BASE, "colour", "unknown key"),
     ("unknown domain key", BASE.replace('weight = 512', 'wieght = 512'),
-     "domain[1].wieght", "unknown key"),
+     "domain[1].wieght", "not a parameter of any scheduler of this experiment (credit: "
+     "weight, cap)"),
+    # Before parameters were declared, rr ran this experiment and ignored the weight.
+    ("parameter of no listed scheduler", BASE.replace('scheduler = "credit"',
+                                                      'scheduler = "rr"'),
+     "domain[1].weight", "not a parameter of any scheduler of this experiment (rr: none)"),
+    ("bool parameter", BASE.replace('scheduler = "credit"', 'scheduler = "rtds"')
+     .replace("weight = 512", "extratime = 3"), "domain[1].extratime",
+     "expected true or false, got 3 (rtds)"),
     ("wrong type", BASE.replace("weight = 512", 'weight = "heavy"'),
-     "domain[1].weight", "expected an integer, got str"),
+     "domain[1].weight", "expected an integer, got str 'heavy' (credit)"),
     ("bool for int", BASE.replace("weight = 512", "weight = true"),
      "domain[1].weight", "expected an integer"),
     ("weight range", BASE.replace("weight = 512", "weight = 0"),
@@ -54,8 +62,9 @@ BAD = [
     ("cpus range", BASE.replace("cpus = 2", "cpus = 9"), "topology.cpus", "out of range 1..8"),
     ("nodes divide cpus", BASE.replace("cpus = 2", "cpus = 3\nnodes = 2"),
      "topology.nodes", "does not divide"),
-    ("budget above period", BASE.replace("weight = 512", "period_us = 1000\nbudget_us = 2000"),
-     "domain[1].budget_us", "out of range 1..1000"),
+    ("budget range", BASE.replace('scheduler = "credit"', 'schedulers = ["credit", "rtds"]')
+     .replace("weight = 512", "period = 1000\nbudget = 2"), "domain[1].budget",
+     "2 is out of range 10..10000000 us (rtds)"),
     ("duplicate domain", BASE.replace('name = "b"', 'name = "a"'), "domain[1].name",
      "used by an earlier domain"),
     ("bad trace class", BASE + '[trace]\nclasses = ["sched", "bogus"]\n', "trace.classes[1]",
@@ -119,13 +128,22 @@ def test_missing_file():
 
 
 def test_generated_inputs():
-    exp = E.loads(BASE.replace("weight = 512", "weight = 512\nperiod_us = 10000\n"
-                               'budget_us = 3000\nextratime = true\ncpus = "1"\n'
-                               'args = "period_us=500 periods=10"'), "t.toml")
+    exp = E.loads(BASE.replace('scheduler = "credit"', 'schedulers = ["credit", "rtds"]')
+                  .replace("weight = 512", "weight = 512\nperiod = 10000\n"
+                           'budget = 3000\nextratime = true\ncpus = "1"\n'
+                           'args = "period_us=500 periods=10"'), "t.toml")
     eq(E.domain_cfg(exp.domains[1]),
        'name = "b"\nkernel = "sleeper.elf"\nmemory = 16\nvcpus = 1\nweight = 512\n'
        'period = 10000\nbudget = 3000\nextratime = 1\ncpus = "1"\n'
        'extra = "period_us=500 periods=10"\n', "xl cfg of domain b")
+    # Each run's cfg holds the parameters its policy declares, and no other.
+    eq(E.domain_cfg(exp.domains[1], "credit"),
+       'name = "b"\nkernel = "sleeper.elf"\nmemory = 16\nvcpus = 1\nweight = 512\n'
+       'cpus = "1"\nextra = "period_us=500 periods=10"\n', "xl cfg of domain b for credit")
+    eq(E.domain_cfg(exp.domains[1], "rtds"),
+       'name = "b"\nkernel = "sleeper.elf"\nmemory = 16\nvcpus = 1\n'
+       'period = 10000\nbudget = 3000\nextratime = 1\ncpus = "1"\n'
+       'extra = "period_us=500 periods=10"\n', "xl cfg of domain b for rtds")
     lines = E.scenario(exp).splitlines()
     eq(lines[1:6], ["trace start sched,policy,dom", "create a.cfg", "create b.cfg", "sleep 100", "trace stop"],
        "scenario: trace around the creates and the sleep")
