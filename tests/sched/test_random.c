@@ -196,6 +196,21 @@ static void step(void)
     sim_run_for(pick(3000) * 1000);
 }
 
+/* Every declared parameter of sd back to its default: the steps may leave a weight of
+ * 1 next to weights of 65535, under which a proportional-share policy may rightly
+ * leave a vCPU waiting for longer than the final check's second. */
+static void reset_params(struct sim_dom *sd)
+{
+    const struct sched_ops *o = test_policy();
+    struct domctl_scheduler_op op = test_op(SCHED_PARAMS_PUT);
+
+    for (unsigned i = 0; i < o->nr_params; i++) {
+        op.value[i] = o->params[i].dflt;
+        op.mask |= 1u << i;
+    }
+    CHECK_EQ(sim_adjust(sd, &op), 0);
+}
+
 /* Runs `steps` random steps from `seed`, undoes them, and checks every vCPU runs. */
 static uint64_t run_random(uint64_t seed, unsigned steps, s_time_t ipi, bool pools)
 {
@@ -219,6 +234,7 @@ static uint64_t run_random(uint64_t seed, unsigned steps, s_time_t ipi, bool poo
         undo_pauses(d);
         if (doms[d]->d.cpupool != cpupool0)
             CHECK_EQ(sim_pool_move_domain(cpupool0, doms[d]), 0);
+        reset_params(doms[d]);
         for (unsigned v = 0; v < doms[d]->d.max_vcpus; v++) {
             sim_set_affinity(sim_dv(doms[d], v), &cpupool0->sched.cpus, NULL);
             sim_kick(sim_dv(doms[d], v));
