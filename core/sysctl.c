@@ -13,10 +13,11 @@
 
 const char *sched_name(void);
 long cpupool_op(struct sysctl_cpupool_op *op);
-long sched_decls_op(struct sysctl_sched_decls *op);
 
 _Static_assert(sizeof(struct sysctl_scheduler_op) <= sizeof(((struct sysctl *)0)->u.pad),
                "sysctl_scheduler_op must fit the sysctl union");
+_Static_assert(sizeof(struct sysctl_sched_decls) <= sizeof(((struct sysctl *)0)->u.pad),
+               "sysctl_sched_decls must fit the sysctl union");
 
 long do_sysctl(uint64_t arg)
 {

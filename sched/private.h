@@ -193,9 +193,6 @@ void sched_decls_fill(const struct sched_ops *o, struct sysctl_sched_decls *out)
 /* The index of o's parameter called name, or -1. */
 int sched_param_index(const struct sched_ops *o, const char *name);
 
-/* sched/cpupool.c: SYSCTL_sched_decls. */
-long sched_decls_op(struct sysctl_sched_decls *op);
-
 /* sched/core.c, for sched/cpupool.c */
 const struct sched_ops *sched_find(const char *name);
 bool sched_ops_complete(const struct sched_ops *o);     /* logs what is missing */
