@@ -434,15 +434,19 @@ A653_WINDOW = (8 << 24) | (7 << 16) | 1        # POLICY class, SCHED_ID_ARINC653
 
 def case_arinc653() -> str:
     """1 pCPU under arinc653 with the timetable 20 ms = dom0 2 ms, hog-a 8 ms, hog-b
-    6 ms, idle 4 ms (set by xl arinc653-set after refused ones). In the 300 ms traced,
+    6 ms, idle 4 ms (set by xl arinc653-set after refused ones); a cfg with a weight
+    is refused (arinc653 declares no per-domain parameters). In the 300 ms traced,
     the policy's arinc653.window records come in timetable order on one frame grid,
     each decided within A653_TOLERANCE_NS after its start (trace time against NOW,
     lined up by a timer record), and every running interval lies inside a window of
     its domain, within the same."""
-    r, s = run_traced("sched-arinc653", ["hog-a.cfg", "hog-b.cfg"], Topology(1, 1, 256),
-                      "sched=arinc653 icount")
+    r, s = run_traced("sched-arinc653", ["hog-a.cfg", "hog-b.cfg", "w.cfg"],
+                      Topology(1, 1, 256), "sched=arinc653 icount")
     ids = created(r)
     ids["Domain-0"] = 0
+    refused = "(d0) w.cfg:6: key 'weight': no parameter 'weight' in policy 'arinc653' (it has: none)"
+    check(refused in r.output and "w" not in ids,
+          f"a weight in a cfg is refused, as any key arinc653 does not declare: {refused!r}", r)
     gets = outputs(r, "arinc653-get")
     check(len(gets) == 1 and "timetable=default" in gets[0][0] and
           "major_frame_us=30000" in gets[0][0],

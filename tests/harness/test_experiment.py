@@ -7,7 +7,7 @@ import os
 from check import REPO, check, eq, raises
 
 from hvlab import experiment as E
-from hvlab import machine
+from hvlab import machine, schedparams
 
 BASE = """
 name = "t"
@@ -50,6 +50,12 @@ BAD = [
     ("parameter of no listed scheduler", BASE.replace('scheduler = "credit"',
                                                       'scheduler = "rr"'),
      "domain[1].weight", "not a parameter of any scheduler of this experiment (rr: none)"),
+    # null and arinc653 declare no per-domain parameters (arinc653's timetable is the
+    # pool's, set by xl arinc653-set): a weight for them is an error, not ignored.
+    ("weight for null and arinc653", BASE.replace('scheduler = "credit"',
+                                                  'schedulers = ["null", "arinc653"]'),
+     "domain[1].weight",
+     "not a parameter of any scheduler of this experiment (null: none; arinc653: none)"),
     ("bool parameter", BASE.replace('scheduler = "credit"', 'scheduler = "rtds"')
      .replace("weight = 512", "extratime = 3"), "domain[1].extratime",
      "expected true or false, got 3 (rtds)"),
@@ -198,6 +204,13 @@ def test_null_and_arinc653_policies():
                   .replace("weight = 512\n", ""), "t.toml")
     eq([c.key for c in exp.configs()], ["null-r1", "arinc653-r1"], "one run per policy")
     eq(E.hv_cmdline(exp, exp.configs()[1]).split()[0], "sched=arinc653", "sched= on the boot line")
+    decls = schedparams.load()
+    eq({p: (decls[p]["params"], decls[p]["counters"]) for p in ("null", "arinc653")},
+       {"null": ([], []), "arinc653": ([], [])}, "null and arinc653 declare nothing")
+    check(decls["null"]["sched_id"] and decls["arinc653"]["sched_id"] and
+          decls["null"]["sched_id"] != decls["arinc653"]["sched_id"],
+          f"each has a trace subclass of its own: {decls['null']['sched_id']}, "
+          f"{decls['arinc653']['sched_id']}")
 
 
 CASES = [make_bad_case(*c) for c in BAD]
