@@ -33,8 +33,9 @@
  * vCPU's `processor` moves to the deciding pCPU under it. adjust_global takes it
  * itself (no scheduler lock is held there).
  *
- * Limitations: no per-domain parameters (adjust absent: ENOSYS); no weights, no
- * priorities. Soft affinity ignored. The default timetable holds the first
+ * Limitations: no per-domain parameters (it declares none: a cfg key such as weight
+ * is refused as undeclared; the timetable is the pool's, through adjust_global); no
+ * weights, no priorities. Soft affinity ignored. The default timetable holds the first
  * ARINC653_MAX_ENTRIES (64) domains of the pool; later ones get no window until a
  * timetable names them. Windows are at least ARINC653_MIN_RUNTIME_US
  * (100 us): shorter ones would cost more in decisions than they give. The policy

@@ -23,7 +23,8 @@
  * change assignments (insert, remove, wake, sleep, do_schedule) run with it held;
  * free_pdata takes it itself (no scheduler lock is held there).
  *
- * Limitations: no parameters (adjust is absent: ENOSYS). Soft affinity ignored. A
+ * Limitations: no parameters (it declares none: `xl sched-get` lists none, and a
+ * cfg key such as weight is refused as undeclared). Soft affinity ignored. A
  * waiting vCPU waits for as long as every pCPU it may use is taken: the policy
  * declares SCHED_F_NO_TIMESHARE, and the tests check starvation and idle pCPUs only
  * against what it promises (tests/sched/only_null.c). */
