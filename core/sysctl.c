@@ -16,6 +16,8 @@ long cpupool_op(struct sysctl_cpupool_op *op);
 
 _Static_assert(sizeof(struct sysctl_scheduler_op) <= sizeof(((struct sysctl *)0)->u.pad),
                "sysctl_scheduler_op must fit the sysctl union");
+_Static_assert(sizeof(struct sysctl_sched_decls) <= sizeof(((struct sysctl *)0)->u.pad),
+               "sysctl_sched_decls must fit the sysctl union");
 
 long do_sysctl(uint64_t arg)
 {
@@ -92,6 +94,10 @@ long do_sysctl(uint64_t arg)
     case SYSCTL_scheduler_op:
         /* A refused timetable still goes back: bad_entry says which entry. */
         rc = cpupool_sched_op(&op.u.scheduler_op);
+        break;
+    case SYSCTL_sched_decls:
+        if ((rc = sched_decls_op(&op.u.sched_decls)) < 0)
+            return rc;
         break;
     default:
         return -ENOSYS;

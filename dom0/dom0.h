@@ -46,9 +46,18 @@ int xl_create_check_file(const char *cfgfile);
 long xl_pool_info(uint32_t id, struct sysctl_cpupool_op *out);
 /* A pool name or id -> id; prints "<who>: no cpupool '<arg>'" and -ENOENT. */
 int xl_pool_find(const char *who, const char *arg, uint32_t *id);
-/* Applies the scheduler keys of a cfg file to dom, in pool; who prefixes messages. */
-int xl_sched_apply(const char *who, hv_domid_t dom, uint32_t pool,
-                   const struct xlcfg_sched *s);
+/* SYSCTL_sched_decls of pool's policy into *out; prints why on failure. */
+long xl_sched_decls(const char *who, uint32_t pool, struct sysctl_sched_decls *out);
+/* The scheduler keys of cfg file `file` checked against pool's policy and turned
+ * into *op (a PUT); prints each problem ("<file>:<line>: key ..."), -EINVAL if any. */
+int xl_sched_prepare(const char *who, const char *file, uint32_t pool,
+                     const struct xlcfg_sched *s, struct domctl_scheduler_op *op);
+/* Before a scenario runs: the keys of cfg file `file` against the policy of the pool
+ * it names, if that pool exists already (one a scenario creates later is checked at
+ * create); prints each problem, returns their number. */
+int xl_sched_precheck(const char *file, const struct xlcfg_sched *s);
+/* Sends op (from xl_sched_prepare) for dom; nothing if it sets nothing. */
+int xl_sched_apply(const char *who, hv_domid_t dom, const struct domctl_scheduler_op *op);
 
 /* ---- xl_dom.c: the domains we created, and what to do when they stop ---- */
 

@@ -11,10 +11,10 @@
 #define CPULIST_ARG_MAX 128             /* longest cpus= value */
 
 static const struct sched_cmd_info cmds[] = {
-    { "sched-credit", "credit", SCHED_ID_CREDIT, "dwc" },
-    { "sched-credit2", "credit2", SCHED_ID_CREDIT2, "dwc" },
-    { "sched-rtds", "rtds", SCHED_ID_RTDS, "dvpbe" },
-    { "sched-numa", "numa", SCHED_ID_NUMA, "dwn" },
+    { "sched-credit", "credit", "dwc" },
+    { "sched-credit2", "credit2", "dwc" },
+    { "sched-rtds", "rtds", "dvpbe" },
+    { "sched-numa", "numa", "dwn" },
 };
 
 const struct sched_cmd_info *sched_cmd_info(const char *cmd)
@@ -22,21 +22,6 @@ const struct sched_cmd_info *sched_cmd_info(const char *cmd)
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
         if (strcmp(cmds[i].cmd, cmd) == 0)
             return &cmds[i];
-    return NULL;
-}
-
-const char *sched_policy_name(uint32_t sched_id)
-{
-    /* Policies with no sched-<policy> command (arinc653's is arinc653-set). */
-    static const struct { uint32_t id; const char *name; } others[] = {
-        { SCHED_ID_RR, "rr" }, { SCHED_ID_NULL, "null" }, { SCHED_ID_ARINC653, "arinc653" },
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(others); i++)
-        if (others[i].id == sched_id)
-            return others[i].name;
-    for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-        if (cmds[i].sched_id == sched_id)
-            return cmds[i].policy;
     return NULL;
 }
 

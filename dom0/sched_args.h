@@ -35,18 +35,18 @@
 #define SCHED_ARG_SETTERS (SCHED_ARG_WEIGHT | SCHED_ARG_CAP | SCHED_ARG_PERIOD | \
                            SCHED_ARG_BUDGET | SCHED_ARG_EXTRA | SCHED_ARG_NODES)
 
-/* One sched-<policy> command: which policy it speaks for. */
+/* One sched-<policy> command: which policy it speaks for. These are xl's commands
+ * for Xen's policies, kept for scripts; they read and write the parameters by their
+ * declared names, and any policy is reached with sched-get / sched-set instead
+ * (sched_params.h), which need no entry here. */
 struct sched_cmd_info {
     const char *cmd;                    /* "sched-credit" */
     const char *policy;                 /* "credit": the pool scheduler's name */
-    uint32_t sched_id;                  /* SCHED_ID_* */
     const char *opts;                   /* the option letters it takes, "dwc" */
 };
 
 /* The entry for a command name, or NULL. */
 const struct sched_cmd_info *sched_cmd_info(const char *cmd);
-/* The policy name of a SCHED_ID_* ("credit"), or NULL. */
-const char *sched_policy_name(uint32_t sched_id);
 
 struct sched_args {
     const struct sched_cmd_info *info;

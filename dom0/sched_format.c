@@ -7,44 +7,35 @@ void xl_fmt_pool_title(char *buf, size_t size, const char *pool, const char *pol
     fmt_snprintf(buf, size, "Cpupool %s: sched=%s", pool, policy);
 }
 
-void xl_fmt_sched_header(char *buf, size_t size, uint32_t sched_id)
+void xl_fmt_sched_header(char *buf, size_t size, const char *policy)
 {
-    switch (sched_id) {
-    case SCHED_ID_RTDS:
+    if (!strcmp(policy, "rtds"))
         fmt_snprintf(buf, size, "%-31s %5s %4s %9s %9s %9s", "Name", "ID", "VCPU",
                      "Period", "Budget", "Extratime");
-        return;
-    case SCHED_ID_NUMA:
+    else if (!strcmp(policy, "numa"))
         fmt_snprintf(buf, size, "%-31s %5s %6s %5s %5s %10s %9s", "Name", "ID", "Weight",
                      "Nodes", "Home", "Migrations", "Away(ms)");
-        return;
-    default:
+    else
         fmt_snprintf(buf, size, "%-31s %5s %6s %4s", "Name", "ID", "Weight", "Cap");
-    }
 }
 
 void xl_fmt_sched_row(char *buf, size_t size, const char *name, unsigned domid,
-                      unsigned vcpu, const struct domctl_scheduler_op *op)
+                      unsigned vcpu, const char *policy, const struct xl_sched_row *r)
 {
     char set[32] = "auto", home[32];
 
-    switch (op->sched_id) {
-    case SCHED_ID_RTDS:
+    if (!strcmp(policy, "rtds")) {
         fmt_snprintf(buf, size, "%-31.31s %5u %4u %9u %9u %9s", name, domid, vcpu,
-                     op->u.rtds.period_us, op->u.rtds.budget_us,
-                     op->u.rtds.extratime ? "yes" : "no");
-        return;
-    case SCHED_ID_NUMA:
-        if (op->u.numa.home_nodes)
-            cpumask_format(set, sizeof(set), op->u.numa.home_nodes, 0);
-        cpumask_format(home, sizeof(home), op->u.raw[5], 0);
+                     r->period_us, r->budget_us, r->extratime ? "yes" : "no");
+    } else if (!strcmp(policy, "numa")) {
+        if (r->home_nodes)
+            cpumask_format(set, sizeof(set), r->home_nodes, 0);
+        cpumask_format(home, sizeof(home), r->home, 0);
         fmt_snprintf(buf, size, "%-31.31s %5u %6u %5s %5s %10llu %9llu", name, domid,
-                     op->u.numa.weight, set, home, (unsigned long long)op->u.raw[6],
-                     (unsigned long long)(op->u.raw[7] / 1000000));
-        return;
-    default:
-        fmt_snprintf(buf, size, "%-31.31s %5u %6u %4u", name, domid, op->u.credit.weight,
-                     op->u.credit.cap);
+                     r->weight, set, home, (unsigned long long)r->migrations,
+                     (unsigned long long)(r->away_ns / 1000000));
+    } else {
+        fmt_snprintf(buf, size, "%-31.31s %5u %6u %4u", name, domid, r->weight, r->cap);
     }
 }
 

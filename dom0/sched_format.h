@@ -38,11 +38,18 @@ static inline unsigned xl_mask_count(uint64_t m)
 
 void xl_fmt_pool_title(char *buf, size_t size, const char *pool, const char *policy);
 
-/* The header of sched_id's table (SCHED_ID_CREDIT, _CREDIT2, _RTDS, _NUMA). */
-void xl_fmt_sched_header(char *buf, size_t size, uint32_t sched_id);
-/* One row: op is the GET result of the policy (for rtds, of vCPU vcpu). */
+/* A domain's values as the sched-<policy> tables show them, read from the GET result
+ * by parameter and counter name (xl_schedop.c). */
+struct xl_sched_row {
+    uint32_t weight, cap, period_us, budget_us, extratime, home_nodes;
+    uint64_t home, migrations, away_ns;
+};
+
+/* The header of policy's table ("credit", "credit2", "rtds", "numa"). */
+void xl_fmt_sched_header(char *buf, size_t size, const char *policy);
+/* One row of policy's table (for rtds, of vCPU vcpu). */
 void xl_fmt_sched_row(char *buf, size_t size, const char *name, unsigned domid,
-                      unsigned vcpu, const struct domctl_scheduler_op *op);
+                      unsigned vcpu, const char *policy, const struct xl_sched_row *r);
 
 void xl_fmt_pool_header(char *buf, size_t size, bool cpu_list);
 void xl_fmt_pool_row(char *buf, size_t size, const struct sysctl_cpupool_op *p,

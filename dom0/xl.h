@@ -64,6 +64,8 @@ int xl_echo(int argc, char **argv);
 int xl_trace(int argc, char **argv);
 int xl_sched_params(int argc, char **argv);     /* sched-credit, -credit2, -rtds, -numa */
 int xl_arinc653(int argc, char **argv);         /* arinc653-set, arinc653-get */
+int xl_sched_get(int argc, char **argv);        /* sched-get <dom> [-v <vcpu>] */
+int xl_sched_set(int argc, char **argv);        /* sched-set <dom> [-v x] key=value ... */
 int xl_cpupool_create(int argc, char **argv);
 int xl_cpupool_list(int argc, char **argv);
 int xl_cpupool_destroy(int argc, char **argv);

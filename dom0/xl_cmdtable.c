@@ -237,6 +237,11 @@ const struct xl_cmd xl_cmds[] = {
       "sched-numa [-d <dom>] [-w <weight>] [-n <nodes|auto>]",
       "numa parameters of a domain (weight, home nodes; auto: from its memory), or of "
       "every domain of numa pools" },
+    { "sched-get", xl_sched_get, 1, 3, false, NULL, "sched-get <dom> [-v <vcpu>]",
+      "the parameters and counters the domain's pool's policy declares, with values" },
+    { "sched-set", xl_sched_set, 2, 12, false, NULL,
+      "sched-set <dom> [-v <vcpu|all>] <key>=<value> ...",
+      "set parameters the domain's pool's policy declares (see sched-get)" },
     { "arinc653-set", xl_arinc653, 2, XL_MAX_ARGS, false, check_arinc653,
       "arinc653-set [-p <pool>] <major_us> <dom>[:<vcpu>]=<runtime_us>[,...] ...",
       "set the arinc653 timetable of a pool (default 0): windows in order from the "

@@ -2,12 +2,13 @@
  *
  * Design, in the order of the calls (each failure after createdomain destroys the
  * half-built domain):
- *   parse the cfg module -> check names, CPUs, pool -> DOMCTL_createdomain ->
+ *   parse the cfg module -> check names, CPUs, pool, scheduler keys (against the
+ *   declarations of the pool's policy) -> DOMCTL_createdomain ->
  *   DOMCTL_max_mem -> XENMEM_increase_reservation for the new domain (on the node
  *   its affinity points to, if one) -> pvbuild layout + populate through a window
  *   of foreign mappings (foreign.c) -> unmap -> DOMCTL_setvcpucontext (vCPU 0 only:
  *   a guest brings up its other vCPUs itself) -> DOMCTL_setvcpuaffinity per vCPU ->
- *   DOMCTL_scheduler_op (ENOSYS: warned once) -> DOMCTL_unpausedomain.
+ *   DOMCTL_scheduler_op -> DOMCTL_unpausedomain.
  * Output: "created domain <id> (<name>)", "create <name>: memory on node <n>" when
  * the affinity picked a node, then "create <name>: <ns> ns", the time from
  * createdomain to unpause in guest_now_ns() nanoseconds; problems as
@@ -26,6 +27,7 @@ struct create {
     struct cpu_topo topo;
     int node;                           /* memory node, -1: any */
     uint32_t pool;                      /* cpupool id */
+    struct domctl_scheduler_op sched;   /* the file's scheduler keys, checked */
     char who[XLCFG_NAME_MAX + 8];       /* "create <name>", for messages */
     uint64_t nr_pages;
     uint64_t *mfns;
@@ -81,8 +83,9 @@ static int create_check(struct create *c)
             return -EEXIST;
         }
     }
-    if ((s->given & XLCFG_SCHED_POOL) &&
-        (rc = xl_pool_find(c->who, s->pool, &c->pool)) < 0)
+    if (s->has_pool && (rc = xl_pool_find(c->who, s->pool, &c->pool)) < 0)
+        return rc;
+    if ((rc = xl_sched_prepare(c->who, c->cfgfile, c->pool, s, &c->sched)) < 0)
         return rc;
     if ((rc = xl_topology(&c->topo)) < 0) {
         printf("create %s: reading the topology failed: %s\n", c->cfg.name,
@@ -232,7 +235,7 @@ static int create_domain(struct create *c)
         return (int)rc;
     }
     if ((rc = create_affinity(c)) < 0 ||
-        (rc = xl_sched_apply(c->who, c->domid, c->pool, &c->cfg.sched)) < 0)
+        (rc = xl_sched_apply(c->who, c->domid, &c->sched)) < 0)
         return (int)rc;
 
     memset(&op, 0, sizeof(op));
@@ -259,6 +262,8 @@ int xl_create_check_file(const char *cfgfile)
         printf("create %s: no boot module named '%s'\n", cfg.name, cfg.kernel);
         errors++;
     }
+    if (!errors)
+        errors += xl_sched_precheck(cfgfile, &cfg.sched);
     return errors;
 }
 

@@ -2,17 +2,19 @@
  *
  * Design: a cfg file's pool is a pool name or id, looked up with
  * SYSCTL_cpupool_op(info), which walks the pools in id order. Scheduler keys are
- * applied as xl does: read the domain's parameters of its pool's policy (GET),
- * overwrite the fields the file set, write them back (PUT), so keys the file leaves
- * out keep the policy's defaults. Keys the policy has no field for are reported,
- * not silently dropped; a policy without parameters (ENOSYS) is warned about once.
+ * checked against the declarations of the pool's policy (SYSCTL_sched_decls) before
+ * the domain is created: a key that policy does not declare, or a value out of its
+ * range, is an error naming file, line and key, and nothing is created. The values
+ * are then set with one PUT whose mask names them, so keys the file leaves out keep
+ * the policy's defaults. sched-get and sched-set reach any policy's parameters by
+ * the same declarations.
  *
  * Limitations: without cpupool support in the hypervisor (ENOSYS) only pool 0
  * ("Pool-0") exists and its policy is taken from SYSCTL_physinfo's name. */
 #include "dom0.h"
+#include "sched_params.h"
 #include "strutil.h"
-
-static bool enosys_warned;
+#include "xl.h"
 
 long xl_pool_info(uint32_t id, struct sysctl_cpupool_op *out)
 {
@@ -30,7 +32,8 @@ long xl_pool_info(uint32_t id, struct sysctl_cpupool_op *out)
     return rc;
 }
 
-int xl_pool_find(const char *who, const char *arg, uint32_t *id)
+/* A pool name or id -> id, quietly: -ENOENT if there is none. */
+static int pool_lookup(const char *arg, uint32_t *id)
 {
     struct sysctl_cpupool_op p;
     uint64_t num;
@@ -48,115 +51,204 @@ int xl_pool_find(const char *who, const char *arg, uint32_t *id)
         *id = 0;
         return 0;
     }
+    return -ENOENT;
+}
+
+int xl_pool_find(const char *who, const char *arg, uint32_t *id)
+{
+    if (pool_lookup(arg, id) == 0)
+        return 0;
     printf("%s: no cpupool '%s'\n", who, arg);
     return -ENOENT;
 }
 
-static uint32_t sched_id_of_name(const char *name)
+long xl_sched_decls(const char *who, uint32_t pool, struct sysctl_sched_decls *out)
 {
-    static const struct { const char *name; uint32_t id; } ids[] = {
-        { "rr", SCHED_ID_RR }, { "credit", SCHED_ID_CREDIT },
-        { "credit2", SCHED_ID_CREDIT2 }, { "rtds", SCHED_ID_RTDS },
-        { "numa", SCHED_ID_NUMA }, { "null", SCHED_ID_NULL },
-        { "arinc653", SCHED_ID_ARINC653 },
-    };
-
-    for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
-        if (strcmp(ids[i].name, name) == 0)
-            return ids[i].id;
-    return 0;
-}
-
-/* The policy of pool id: SCHED_ID_*, 0 if unknown. */
-static uint32_t pool_sched_id(uint32_t id)
-{
-    struct sysctl_cpupool_op p;
     struct sysctl op;
-
-    if (xl_pool_info(id, &p) >= 0 && p.cpupool_id == id)
-        return p.sched_id;
-    if (id == 0 && xl_sysctl(SYSCTL_physinfo, &op) >= 0) {
-        op.u.physinfo.sched_name[sizeof(op.u.physinfo.sched_name) - 1] = '\0';
-        return sched_id_of_name(op.u.physinfo.sched_name);
-    }
-    return 0;
-}
-
-/* Writes the keys of s that policy id has into u; returns the keys it has not. */
-static unsigned sched_fill(uint32_t id, const struct xlcfg_sched *s,
-                           struct domctl_scheduler_op *op)
-{
-    unsigned given = s->given & ~XLCFG_SCHED_POOL;
-
-    switch (id) {
-    case SCHED_ID_CREDIT:
-    case SCHED_ID_CREDIT2:
-        if (given & XLCFG_SCHED_WEIGHT)
-            op->u.credit.weight = s->weight;
-        if (given & XLCFG_SCHED_CAP)
-            op->u.credit.cap = s->cap;
-        return given & ~(XLCFG_SCHED_WEIGHT | XLCFG_SCHED_CAP);
-    case SCHED_ID_RTDS:
-        op->u.rtds.vcpu = RTDS_ALL_VCPUS;
-        if (given & XLCFG_SCHED_PERIOD)
-            op->u.rtds.period_us = s->period_us;
-        if (given & XLCFG_SCHED_BUDGET)
-            op->u.rtds.budget_us = s->budget_us;
-        if (given & XLCFG_SCHED_EXTRATIME)
-            op->u.rtds.extratime = s->extratime;
-        return given & ~(XLCFG_SCHED_PERIOD | XLCFG_SCHED_BUDGET | XLCFG_SCHED_EXTRATIME);
-    case SCHED_ID_NUMA:
-        if (given & XLCFG_SCHED_WEIGHT)
-            op->u.numa.weight = s->weight;
-        return given & ~XLCFG_SCHED_WEIGHT;
-    }
-    return given;
-}
-
-static void print_ignored(const char *who, unsigned keys, uint32_t sched_id)
-{
-    static const char *const names[] = { "weight", "cap", "period", "budget",
-                                         "extratime" };
-
-    for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
-        if (keys & (1u << i))
-            printf("%s: warning: %s ignored: the pool's scheduler (id %u) has no such "
-                   "parameter\n", who, names[i], sched_id);
-}
-
-int xl_sched_apply(const char *who, hv_domid_t dom, uint32_t pool,
-                   const struct xlcfg_sched *s)
-{
-    struct domctl op;
-    uint32_t id;
-    unsigned ignored;
     long rc;
 
-    if (!(s->given & ~XLCFG_SCHED_POOL))
-        return 0;
-    id = pool_sched_id(pool);
     memset(&op, 0, sizeof(op));
-    op.u.scheduler_op.sched_id = id;
-    op.u.scheduler_op.cmd = SCHED_PARAMS_GET;
-    rc = xl_domctl(DOMCTL_scheduler_op, dom, &op);
-    if (rc == -ENOSYS) {
-        if (!enosys_warned)
-            printf("%s: warning: the scheduler takes no parameters (ENOSYS): "
-                   "weight/cap/period/budget/extratime ignored\n", who);
-        enosys_warned = true;
+    op.u.sched_decls.cpupool_id = pool;
+    if ((rc = xl_sysctl(SYSCTL_sched_decls, &op)) < 0) {
+        printf("%s: reading pool %u's scheduler parameters failed: %s\n", who, pool,
+               str_errno((int)rc));
+        return rc;
+    }
+    *out = op.u.sched_decls;
+    out->policy[sizeof(out->policy) - 1] = '\0';
+    out->nr_params = MIN(out->nr_params, (uint32_t)SCHED_NR_PARAMS);
+    out->nr_counters = MIN(out->nr_counters, (uint32_t)SCHED_NR_COUNTERS);
+    for (unsigned i = 0; i < SCHED_NR_PARAMS; i++) {
+        out->param[i].name[SCHED_NAME_LEN - 1] = out->param[i].unit[7] = '\0';
+        out->counter[i].name[SCHED_NAME_LEN - 1] = out->counter[i].unit[7] = '\0';
+    }
+    return 0;
+}
+
+static void cfg_report(void *arg, const char *msg)
+{
+    (void)arg;
+    puts(msg);
+}
+
+int xl_sched_precheck(const char *file, const struct xlcfg_sched *s)
+{
+    struct sysctl_sched_decls dc;
+    struct domctl_scheduler_op op;
+    uint32_t pool = 0;
+
+    if (!s->nr || (s->has_pool && pool_lookup(s->pool, &pool) < 0) ||
+        xl_sched_decls("create", pool, &dc) < 0)
+        return 0;                       /* a pool made later: create checks its keys */
+    memset(&op, 0, sizeof(op));
+    return xl_sched_cfg(&dc, file, s, &op, cfg_report, NULL);
+}
+
+int xl_sched_prepare(const char *who, const char *file, uint32_t pool,
+                     const struct xlcfg_sched *s, struct domctl_scheduler_op *op)
+{
+    struct sysctl_sched_decls dc;
+    long rc;
+
+    memset(op, 0, sizeof(*op));
+    op->vcpu = SCHED_ALL_VCPUS;
+    if (!s->nr)
         return 0;
-    }
-    if (rc < 0) {
-        printf("%s: reading scheduler parameters failed: %s\n", who, str_errno((int)rc));
+    if ((rc = xl_sched_decls(who, pool, &dc)) < 0)
         return (int)rc;
+    fmt_snprintf(op->policy, sizeof(op->policy), "%s", dc.policy);
+    if (xl_sched_cfg(&dc, file, s, op, cfg_report, NULL)) {
+        printf("%s: not created\n", who);
+        return -EINVAL;
     }
-    ignored = sched_fill(id, s, &op.u.scheduler_op);
-    print_ignored(who, ignored, id);
-    op.u.scheduler_op.sched_id = id;
+    return 0;
+}
+
+int xl_sched_apply(const char *who, hv_domid_t dom, const struct domctl_scheduler_op *sop)
+{
+    struct domctl op;
+    long rc;
+
+    if (!sop->mask)
+        return 0;
+    memset(&op, 0, sizeof(op));
+    op.u.scheduler_op = *sop;
     op.u.scheduler_op.cmd = SCHED_PARAMS_PUT;
     if ((rc = xl_domctl(DOMCTL_scheduler_op, dom, &op)) < 0) {
         printf("%s: scheduler parameters refused: %s\n", who, str_errno((int)rc));
         return (int)rc;
     }
+    return 0;
+}
+
+/* "-v <vcpu|all>" at argv[*i], if there: into *vcpu. */
+static int vcpu_opt(const char *who, int argc, char **argv, int *i, uint32_t *vcpu)
+{
+    uint64_t v;
+
+    *vcpu = SCHED_ALL_VCPUS;
+    if (*i >= argc || strcmp(argv[*i], "-v"))
+        return 0;
+    if (*i + 1 >= argc) {
+        printf("%s: -v needs a vCPU number or 'all'\n", who);
+        return -EINVAL;
+    }
+    if (strcmp(argv[*i + 1], "all")) {
+        if (str_to_dec(argv[*i + 1], &v) || v >= XLCFG_MAX_VCPUS) {
+            printf("%s: -v: expected a vCPU number or 'all', got \"%s\"\n", who,
+                   argv[*i + 1]);
+            return -EINVAL;
+        }
+        *vcpu = (uint32_t)v;
+    }
+    *i += 2;
+    return 0;
+}
+
+/* The domain, its pool's declarations and -v of `sched-get|set <dom> [-v x] ...`. */
+static int kv_start(int argc, char **argv, int *i, struct domctl_getdomaininfo *di,
+                    struct sysctl_sched_decls *dc, struct domctl_scheduler_op *sop)
+{
+    int rc;
+
+    *i = 2;
+    memset(sop, 0, sizeof(*sop));
+    if ((rc = xl_lookup(argv[0], argv[1], di)) < 0 ||
+        (rc = (int)xl_sched_decls(argv[0], di->cpupool, dc)) < 0 ||
+        (rc = vcpu_opt(argv[0], argc, argv, i, &sop->vcpu)) < 0)
+        return rc;
+    if (sop->vcpu != SCHED_ALL_VCPUS && sop->vcpu >= di->max_vcpus) {
+        printf("%s: domain %u (%s) has no vCPU %u\n", argv[0], di->domain, di->name,
+               sop->vcpu);
+        return -EINVAL;
+    }
+    fmt_snprintf(sop->policy, sizeof(sop->policy), "%s", dc->policy);
+    return 0;
+}
+
+int xl_sched_get(int argc, char **argv)
+{
+    struct domctl_getdomaininfo di;
+    struct sysctl_sched_decls dc;
+    struct domctl op;
+    char val[40];
+    int i, rc;
+
+    if ((rc = kv_start(argc, argv, &i, &di, &dc, &op.u.scheduler_op)) < 0)
+        return rc;
+    if (i < argc) {
+        printf("%s: unexpected '%s' (usage: sched-get <dom> [-v <vcpu>])\n", argv[0], argv[i]);
+        return -EINVAL;
+    }
+    op.u.scheduler_op.cmd = SCHED_PARAMS_GET;
+    if ((rc = (int)xl_domctl(DOMCTL_scheduler_op, di.domain, &op)) < 0) {
+        printf("%s: reading the parameters of domain %u (%s): %s\n", argv[0], di.domain,
+               di.name, str_errno(rc));
+        return rc;
+    }
+    printf("domain %u (%s): policy %s, %u parameters, %u counters\n", di.domain, di.name,
+           dc.policy, dc.nr_params, dc.nr_counters);
+    for (unsigned k = 0; k < dc.nr_params; k++) {
+        xl_sched_value(dc.param[k].type, op.u.scheduler_op.value[k], val, sizeof(val));
+        printf("%s = %s%s%s\n", dc.param[k].name, val, dc.param[k].unit[0] ? " " : "",
+               dc.param[k].unit);
+    }
+    for (unsigned k = 0; k < dc.nr_counters; k++)
+        printf("%s: %llu%s%s\n", dc.counter[k].name,
+               (unsigned long long)op.u.scheduler_op.counter[k],
+               dc.counter[k].unit[0] ? " " : "", dc.counter[k].unit);
+    return 0;
+}
+
+int xl_sched_set(int argc, char **argv)
+{
+    struct domctl_getdomaininfo di;
+    struct sysctl_sched_decls dc;
+    struct domctl op;
+    char err[160];
+    int i, rc;
+
+    if ((rc = kv_start(argc, argv, &i, &di, &dc, &op.u.scheduler_op)) < 0)
+        return rc;
+    if (i >= argc) {
+        printf("%s: nothing to set (usage: sched-set <dom> [-v <vcpu|all>] key=value ...)\n",
+               argv[0]);
+        return -EINVAL;
+    }
+    for (; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (!eq || xl_sched_kv(&dc, argv[i], (size_t)(eq - argv[i]), eq + 1,
+                               &op.u.scheduler_op, err, sizeof(err))) {
+            printf("%s: %s\n", argv[0], eq ? err : "expected key=value");
+            return -EINVAL;
+        }
+    }
+    op.u.scheduler_op.cmd = SCHED_PARAMS_PUT;
+    if ((rc = (int)xl_domctl(DOMCTL_scheduler_op, di.domain, &op)) < 0) {
+        printf("%s: domain %u (%s): %s refused the values: %s\n", argv[0], di.domain,
+               di.name, dc.policy, str_errno(rc));
+        return rc;
+    }
+    printf("%s: domain %u (%s): set\n", argv[0], di.domain, di.name);
     return 0;
 }

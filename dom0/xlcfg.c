@@ -220,61 +220,41 @@ static int set_on_crash(struct parser *ps, const struct xlv *v)
     return get_action(ps, v, &ps->cfg->on_crash);
 }
 
-static int sched_uint(struct parser *ps, const struct xlv *v, unsigned min,
-                      unsigned max, unsigned *out, unsigned bit)
-{
-    if (get_uint32(ps, v, min, max, out))
-        return -EINVAL;
-    ps->cfg->sched.given |= bit;
-    return 0;
-}
-
-static int set_weight(struct parser *ps, const struct xlv *v)
-{
-    return sched_uint(ps, v, 1, 65535, &ps->cfg->sched.weight, XLCFG_SCHED_WEIGHT);
-}
-
-/* The bound that depends on vcpus is checked once the file is read. */
-static int set_cap(struct parser *ps, const struct xlv *v)
-{
-    return sched_uint(ps, v, 0, 100 * XLCFG_MAX_VCPUS, &ps->cfg->sched.cap,
-                      XLCFG_SCHED_CAP);
-}
-
-#define XLCFG_MAX_PERIOD_US 10000000u   /* 10 s */
-
-static int set_period(struct parser *ps, const struct xlv *v)
-{
-    return sched_uint(ps, v, 1, XLCFG_MAX_PERIOD_US, &ps->cfg->sched.period_us,
-                      XLCFG_SCHED_PERIOD);
-}
-
-static int set_budget(struct parser *ps, const struct xlv *v)
-{
-    return sched_uint(ps, v, 1, XLCFG_MAX_PERIOD_US, &ps->cfg->sched.budget_us,
-                      XLCFG_SCHED_BUDGET);
-}
-
-static int set_extratime(struct parser *ps, const struct xlv *v)
-{
-    uint64_t x;
-    int rc = get_uint(ps, v, 0, UINT64_MAX, &x);
-
-    if (rc)
-        return rc;
-    if (x > 1)
-        return key_error(ps, "expected 0 or 1, got %s", v->atom[0].text);
-    ps->cfg->sched.extratime = x;
-    ps->cfg->sched.given |= XLCFG_SCHED_EXTRATIME;
-    return 0;
-}
-
 static int set_pool(struct parser *ps, const struct xlv *v)
 {
     if (set_string(ps, v, ps->cfg->sched.pool, XLCFG_POOL_MAX))
         return -EINVAL;
-    ps->cfg->sched.given |= XLCFG_SCHED_POOL;
+    ps->cfg->sched.has_pool = true;
     return 0;
+}
+
+/* A key that is not xl.cfg's own: a parameter of the pool's scheduler, kept as
+ * written with its line, for `xl create` to check against the policy's
+ * declarations. Its value must be one number or string; cpu_weight is xl's name
+ * for weight. */
+static void sched_param_add(struct parser *ps, const char *name, const struct xlv *v)
+{
+    struct xlcfg_sched *s = &ps->cfg->sched;
+    const char *key = strcmp(name, "cpu_weight") == 0 ? "weight" : name;
+
+    for (unsigned i = 0; i < s->nr; i++)
+        if (strcmp(s->param[i].key, key) == 0) {
+            xlp_error_at(ps, ps->key_line, "key '%s': set twice (first on line %u)", name,
+                         s->param[i].line);
+            return;
+        }
+    if (strlen(key) >= XLCFG_SCHED_KEY_MAX || s->nr == XLCFG_SCHED_MAX) {
+        xlp_error_at(ps, ps->key_line, "unknown key '%s'", name);
+        return;
+    }
+    if (v->is_list || v->nr != 1 || v->atom[0].len >= XLCFG_SCHED_VALUE_MAX) {
+        xlp_error_at(ps, ps->key_line, "key '%s': a scheduler parameter takes one number "
+                     "or string (at most %u characters)", name, XLCFG_SCHED_VALUE_MAX - 1);
+        return;
+    }
+    str_copy(s->param[s->nr].key, XLCFG_SCHED_KEY_MAX, key, strlen(key));
+    str_copy(s->param[s->nr].value, XLCFG_SCHED_VALUE_MAX, v->atom[0].text, v->atom[0].len);
+    s->param[s->nr++].line = ps->key_line;
 }
 
 static const struct key keys[] = {
@@ -290,13 +270,7 @@ static const struct key keys[] = {
     { "on_reboot",   9,  set_on_reboot },
     { "on_crash",    10, set_on_crash },
     { "extra",       11, set_extra },
-    { "weight",      12, set_weight },
-    { "cpu_weight",  12, set_weight },
-    { "cap",         13, set_cap },
-    { "period",      14, set_period },
-    { "budget",      15, set_budget },
-    { "extratime",   16, set_extratime },
-    { "pool",        17, set_pool },
+    { "pool",        12, set_pool },
 };
 _Static_assert(18 <= NR_SLOTS, "NR_SLOTS too small for the key table");
 
@@ -366,7 +340,7 @@ static void read_setting(struct parser *ps, struct xlv *v)
     }
     ps->key = NULL;
     if (!k) {
-        xlp_error_at(ps, ps->key_line, "unknown key '%s'", name);
+        sched_param_add(ps, name, v);
         return;
     }
     ps->key = k;
@@ -427,7 +401,6 @@ static void check_affinity_len(struct parser *ps, const char *name,
 static void check_across(struct parser *ps)
 {
     struct domain_config *cfg = ps->cfg;
-    const struct xlcfg_sched *s = &cfg->sched;
 
     if (!slot_line(ps, "maxmem"))
         cfg->maxmem_mib = cfg->memory_mib;
@@ -435,11 +408,6 @@ static void check_across(struct parser *ps)
         check_error(ps, "maxmem", "%llu below memory (%llu)",
                     (unsigned long long)cfg->maxmem_mib,
                     (unsigned long long)cfg->memory_mib);
-    if ((s->given & XLCFG_SCHED_CAP) && s->cap > 100 * cfg->vcpus)
-        check_error(ps, "cap", "%u above 100 * vcpus (%u)", s->cap, 100 * cfg->vcpus);
-    if ((s->given & XLCFG_SCHED_BUDGET) && (s->given & XLCFG_SCHED_PERIOD) &&
-        s->budget_us > s->period_us)
-        check_error(ps, "budget", "%u above period (%u)", s->budget_us, s->period_us);
     check_affinity_len(ps, "cpus", &cfg->cpus);
     check_affinity_len(ps, "cpus_soft", &cfg->cpus_soft);
 }
@@ -452,7 +420,6 @@ void xlcfg_defaults(struct domain_config *cfg)
     cfg->on_poweroff = XLCFG_ACTION_DESTROY;
     cfg->on_reboot = XLCFG_ACTION_DESTROY;
     cfg->on_crash = XLCFG_ACTION_DESTROY;
-    cfg->sched.weight = 256;
 }
 
 int xlcfg_parse(struct domain_config *cfg, const char *file, const char *text,

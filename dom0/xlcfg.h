@@ -9,10 +9,15 @@
  * (MiB, required), maxmem (MiB, default memory), vcpus (default 1), cpus and
  * cpus_soft (a CPU list string, see cpulist.h, for every vCPU; or a list of them,
  * entry i for vCPU i), type ("pv"), on_poweroff / on_reboot / on_crash ("destroy"
- * or "preserve"; default destroy), extra (guest command line), and the scheduling
- * keys weight (alias cpu_weight, as xl names it), cap, period, budget, extratime,
- * pool. Every problem is reported with file, line and key; unknown keys, keys set
- * twice and missing required keys are errors. */
+ * or "preserve"; default destroy), extra (guest command line), pool, and the
+ * parameters of the pool's scheduler. Those are whatever that policy declares
+ * (sched/private.h, struct sched_param): any other key with a number or a string
+ * value is kept as a scheduler parameter with its line (cpu_weight is xl's name for
+ * weight); `xl create`, and a scenario before its first command, check it against
+ * the pool policy's declarations, so a key the policy does not have is an error
+ * naming file, line and key, never ignored.
+ * Every problem is reported with file, line and key; keys set twice, lists where a
+ * parameter is expected and missing required keys are errors. */
 #ifndef DOM0_XLCFG_H
 #define DOM0_XLCFG_H
 
@@ -41,21 +46,22 @@ struct xlcfg_affinity {
     struct cpulist set[XLCFG_MAX_VCPUS];
 };
 
-/* Bits of xlcfg_sched.given: which keys the file set. */
-#define XLCFG_SCHED_WEIGHT    (1u << 0)
-#define XLCFG_SCHED_CAP       (1u << 1)
-#define XLCFG_SCHED_PERIOD    (1u << 2)
-#define XLCFG_SCHED_BUDGET    (1u << 3)
-#define XLCFG_SCHED_EXTRATIME (1u << 4)
-#define XLCFG_SCHED_POOL      (1u << 5)
+#define XLCFG_SCHED_MAX       8     /* SCHED_NR_PARAMS */
+#define XLCFG_SCHED_KEY_MAX   16    /* SCHED_NAME_LEN */
+#define XLCFG_SCHED_VALUE_MAX 32
 
-/* Scheduling parameters, stored for the scheduler that honours them. */
+/* A scheduler parameter as written: checked and converted at create time, against
+ * the declarations of the pool's policy (dom0/sched_params.h). */
+struct xlcfg_sched_param {
+    char key[XLCFG_SCHED_KEY_MAX];
+    char value[XLCFG_SCHED_VALUE_MAX];  /* the number or string, as written */
+    unsigned line;
+};
+
 struct xlcfg_sched {
-    unsigned given;                 /* XLCFG_SCHED_* */
-    unsigned weight;                /* 1..65535, default 256 (credit, credit2) */
-    unsigned cap;                   /* % of one CPU, 0 = none; 0..100*vcpus */
-    unsigned period_us, budget_us;  /* 0 = not set; budget <= period */
-    bool extratime;                 /* may run past its budget when CPUs are idle */
+    unsigned nr;
+    struct xlcfg_sched_param param[XLCFG_SCHED_MAX];
+    bool has_pool;
     char pool[XLCFG_POOL_MAX];      /* "" = the default pool */
 };
 

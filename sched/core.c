@@ -434,14 +434,6 @@ void sched_destroy_vcpu(struct vcpu *v)
     sched_free_vcpu(v);
 }
 
-int sched_adjust(struct domain *d, struct domctl_scheduler_op *op)
-{
-    struct scheduler *s = dom_scheduler(d);
-    if (op->sched_id != s->ops->sched_id)
-        return -EINVAL;                 /* parameters of another policy than the pool's */
-    return sched_op_adjust(s, d, op);
-}
-
 const char *sched_name(void)
 {
     return cpupool0 ? cpupool0->sched.ops->name : "none";
@@ -457,6 +449,21 @@ const struct sched_ops *sched_find(const char *name)
     return NULL;
 }
 
+/* Trace subclasses and parameter requests name a policy by its sched_id: two
+ * policies with one number would be mixed up, so both are refused. Another policy is
+ * one of another name: o may be a copy of its registered table (the host testbed
+ * runs a checking copy, tests/sched/simops.c). */
+static bool sched_id_unique(const struct sched_ops *o)
+{
+    for (const struct sched_ops *const *p = __schedulers_start; p < __schedulers_end; p++)
+        if (strcmp((*p)->name, o->name) && o->sched_id && (*p)->sched_id == o->sched_id) {
+            pr_err("sched: policies '%s' and '%s' share sched_id %u: refused\n", o->name,
+                   (*p)->name, o->sched_id);
+            return false;
+        }
+    return true;
+}
+
 /* A policy missing a required op is refused here, by name (STYLE 2). */
 bool sched_ops_complete(const struct sched_ops *o)
 {
@@ -465,7 +472,7 @@ bool sched_ops_complete(const struct sched_ops *o)
                           !o->do_schedule ? "do_schedule" : NULL;
     if (missing)
         pr_err("sched: policy '%s' has no %s op: refused\n", o->name, missing);
-    return !missing;
+    return !missing && sched_params_valid(o) && sched_id_unique(o);
 }
 
 /* pCPU cpu joins pool 0 as it starts (on itself), with its idle vCPU. alloc_pdata

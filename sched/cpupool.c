@@ -317,12 +317,31 @@ long cpupool_sched_op(struct sysctl_scheduler_op *op)
         rc = -ENOENT;
     else if (op->sched_id != p->sched.ops->sched_id)
         rc = -EINVAL;                   /* parameters of another policy than the pool's */
-    else if (!p->sched.ops->adjust_global)
-        rc = -ENOSYS;
     else
-        rc = p->sched.ops->adjust_global(&p->sched, op);
+        rc = sched_op_adjust_global(&p->sched, op);
     spin_unlock(&cpupool_lock);
     return rc;
+}
+
+long sched_decls_op(struct sysctl_sched_decls *op)
+{
+    const struct sched_ops *o = NULL;
+    struct cpupool *p;
+
+    op->policy[sizeof(op->policy) - 1] = '\0';
+    if (op->policy[0])
+        o = sched_find(op->policy);
+    else {
+        while (!spin_trylock(&cpupool_lock))        /* as cpupool_op, below */
+            cpu_relax();
+        if ((p = cpupool_find(op->cpupool_id, false)))
+            o = p->sched.ops;               /* const, static: valid after unlock */
+        spin_unlock(&cpupool_lock);
+    }
+    if (!o)
+        return -ENOENT;
+    sched_decls_fill(o, op);
+    return 0;
 }
 
 long cpupool_op(struct sysctl_cpupool_op *op)

@@ -497,30 +497,50 @@ static unsigned credit_pick_cpu(struct scheduler *s, struct vcpu *v)
     return cpumask_test(m, cur) ? cur : cpumask_first(m);
 }
 
-static int credit_adjust(struct scheduler *s, struct domain *d, struct domctl_scheduler_op *op)
+/* ---- parameters (declared: sched/private.h, struct sched_param) ---- */
+
+enum { CREDIT_P_WEIGHT, CREDIT_P_CAP };
+static const struct sched_param credit_params[] = {
+    [CREDIT_P_WEIGHT] = { .name = "weight", .unit = "", .min = 1, .max = CREDIT_WEIGHT_MAX,
+                          .dflt = CREDIT_WEIGHT_DFL,
+                          .doc = "share of the pool's CPU time, relative to other domains" },
+    /* The widest cap (64 vCPUs); credit_set_params narrows it to 100 x the vCPUs. */
+    [CREDIT_P_CAP] = { .name = "cap", .unit = "%", .min = 0, .max = 6400, .dflt = 0,
+                       .flags = SCHED_PARAM_LIMITS,
+                       .doc = "most CPU time, in % of one pCPU; 0 = no cap" },
+};
+
+static int credit_get_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                             uint64_t *val, uint64_t *cnt)
+{
+    struct credit_dom *cd = d->sched_priv;
+    (void)s; (void)vcpu; (void)cnt;
+    if (!cd)
+        return -EINVAL;
+    val[CREDIT_P_WEIGHT] = CREDIT_LOAD(cd->weight);
+    val[CREDIT_P_CAP] = CREDIT_LOAD(cd->cap);
+    return 0;
+}
+
+static int credit_set_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                             unsigned mask, const uint64_t *val)
 {
     struct credit_priv *prv = s->priv;
     struct credit_dom *cd = d->sched_priv;
-    struct sched_credit_params *p = &op->u.credit;
     unsigned long flags;
+    (void)vcpu;
 
-    if (op->sched_id != SCHED_ID_CREDIT || !cd)
-        return -EINVAL;
-    if (op->cmd == SCHED_PARAMS_GET) {
-        p->weight = CREDIT_LOAD(cd->weight);
-        p->cap = CREDIT_LOAD(cd->cap);
-        return 0;
-    }
-    if (op->cmd != SCHED_PARAMS_PUT || p->weight > CREDIT_WEIGHT_MAX ||
-        p->cap > 100 * MAX(d->max_vcpus, 1u))
+    if (!cd || ((mask >> CREDIT_P_CAP & 1) && val[CREDIT_P_CAP] > 100 * MAX(d->max_vcpus, 1u)))
         return -EINVAL;
     spin_lock_irqsave(&prv->lock, flags);
-    if (p->weight)                      /* 0: leave as is */
-        CREDIT_STORE(cd->weight, p->weight);
-    CREDIT_STORE(cd->cap, p->cap);
-    if (!p->cap) {
-        CREDIT_STORE(cd->cap_used, 0);
-        CREDIT_STORE(cd->parked, false);
+    if (mask >> CREDIT_P_WEIGHT & 1)
+        CREDIT_STORE(cd->weight, (unsigned)val[CREDIT_P_WEIGHT]);
+    if (mask >> CREDIT_P_CAP & 1) {
+        CREDIT_STORE(cd->cap, (unsigned)val[CREDIT_P_CAP]);
+        if (!val[CREDIT_P_CAP]) {
+            CREDIT_STORE(cd->cap_used, 0);
+            CREDIT_STORE(cd->parked, false);
+        }
     }
     spin_unlock_irqrestore(&prv->lock, flags);
     return 0;
@@ -653,6 +673,8 @@ static const struct sched_ops credit_ops = {
     .do_schedule = credit_do_schedule,
     .context_saved = credit_context_saved,
     .pick_cpu = credit_pick_cpu,
-    .adjust = credit_adjust,
+    SCHED_PARAMS(credit_params),
+    .get_params = credit_get_params,
+    .set_params = credit_set_params,
 };
 REGISTER_SCHEDULER(credit_ops);

@@ -387,32 +387,53 @@ static void csched2_max_weight(struct csched2_priv *prv)
     C2_STORE(prv->max_weight, max);
 }
 
-static int csched2_adjust(struct scheduler *s, struct domain *d, struct domctl_scheduler_op *op)
+/* ---- parameters (declared: sched/private.h, struct sched_param) ---- */
+
+enum { C2_P_WEIGHT, C2_P_CAP };
+static const struct sched_param csched2_params[] = {
+    [C2_P_WEIGHT] = { .name = "weight", .unit = "", .min = 1, .max = CSCHED2_WEIGHT_MAX,
+                      .dflt = CSCHED2_WEIGHT_DFL,
+                      .doc = "share of the pool's CPU time, relative to other domains" },
+    /* The widest cap (64 vCPUs); csched2_set_params narrows it to 100 x the vCPUs. */
+    [C2_P_CAP] = { .name = "cap", .unit = "%", .min = 0, .max = 6400, .dflt = 0,
+                   .flags = SCHED_PARAM_LIMITS,
+                   .doc = "most CPU time, in % of one pCPU; 0 = no cap" },
+};
+
+static int csched2_get_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                              uint64_t *val, uint64_t *cnt)
+{
+    struct csched2_dom *cd = d->sched_priv;
+    (void)s; (void)vcpu; (void)cnt;
+    if (!cd)
+        return -EINVAL;
+    val[C2_P_WEIGHT] = C2_LOAD(cd->weight);
+    val[C2_P_CAP] = C2_LOAD(cd->cap);
+    return 0;
+}
+
+static int csched2_set_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                              unsigned mask, const uint64_t *val)
 {
     struct csched2_priv *prv = s->priv;
     struct csched2_dom *cd = d->sched_priv;
-    struct sched_credit_params *p = &op->u.credit;
     unsigned long flags;
+    (void)vcpu;
 
-    if (op->sched_id != SCHED_ID_CREDIT2 || !cd)
-        return -EINVAL;
-    if (op->cmd == SCHED_PARAMS_GET) {
-        p->weight = C2_LOAD(cd->weight);
-        p->cap = C2_LOAD(cd->cap);
-        return 0;
-    }
-    if (op->cmd != SCHED_PARAMS_PUT || p->weight > CSCHED2_WEIGHT_MAX ||
-        p->cap > 100 * MAX(d->max_vcpus, 1u))
+    if (!cd || ((mask >> C2_P_CAP & 1) && val[C2_P_CAP] > 100 * MAX(d->max_vcpus, 1u)))
         return -EINVAL;
     spin_lock_irqsave(&prv->lock, flags);
-    if (p->weight)                      /* 0: leave as is */
-        C2_STORE(cd->weight, p->weight);
-    csched2_max_weight(prv);
-    spin_lock(&cd->cap_lock);
-    csched2_set_cap(prv, cd, p->cap);
-    cd->cap_used = 0;
-    C2_STORE(cd->parked_until, 0);
-    spin_unlock(&cd->cap_lock);
+    if (mask >> C2_P_WEIGHT & 1) {
+        C2_STORE(cd->weight, (unsigned)val[C2_P_WEIGHT]);
+        csched2_max_weight(prv);
+    }
+    if (mask >> C2_P_CAP & 1) {
+        spin_lock(&cd->cap_lock);
+        csched2_set_cap(prv, cd, (unsigned)val[C2_P_CAP]);
+        cd->cap_used = 0;
+        C2_STORE(cd->parked_until, 0);
+        spin_unlock(&cd->cap_lock);
+    }
     spin_unlock_irqrestore(&prv->lock, flags);
     csched2_reweigh(prv, cd);
     return 0;
@@ -542,6 +563,8 @@ static const struct sched_ops credit2_ops = {
     .do_schedule = csched2_do_schedule,
     .context_saved = csched2_context_saved,
     .pick_cpu = csched2_pick_cpu,
-    .adjust = csched2_adjust,
+    SCHED_PARAMS(csched2_params),
+    .get_params = csched2_get_params,
+    .set_params = csched2_set_params,
 };
 REGISTER_SCHEDULER(credit2_ops);

@@ -634,41 +634,59 @@ static unsigned numa_pick_cpu(struct scheduler *s, struct vcpu *v)
 
 /* ---- parameters ---- */
 
-/* GET: u.numa as set (home_nodes 0: derived), u.raw[5] the home in effect, u.raw[6]
- * migrations away and u.raw[7] ns away, summed over the domain's vCPUs. PUT: weight 0
- * keeps the weight; home_nodes is always applied (0: derive from memory). */
-static int numa_adjust(struct scheduler *s, struct domain *d, struct domctl_scheduler_op *op)
+enum { NUMA_P_WEIGHT, NUMA_P_HOME_NODES };
+static const struct sched_param numa_params[] = {
+    [NUMA_P_WEIGHT] = { .name = "weight", .unit = "", .min = 1, .max = NUMA_WEIGHT_MAX,
+                        .dflt = NUMA_WEIGHT_DEFAULT,
+                        .doc = "share of the pool's CPU time, relative to other domains" },
+    [NUMA_P_HOME_NODES] = { .name = "home_nodes", .unit = "", .type = SCHED_PARAM_NODES,
+                            .min = 0, .max = (1u << MAX_NUMNODES) - 1, .dflt = 0,
+                            .doc = "the nodes its vCPUs should run on; 0 = where its memory is" },
+};
+enum { NUMA_C_HOME, NUMA_C_MIGRATIONS, NUMA_C_AWAY };
+static const struct sched_counter numa_counters[] = {
+    [NUMA_C_HOME] = { .name = "home", .unit = "bitmap", .doc = "the home nodes in effect" },
+    [NUMA_C_MIGRATIONS] = { .name = "migrations", .unit = "",
+                            .doc = "moves away from home, all vCPUs" },
+    [NUMA_C_AWAY] = { .name = "away", .unit = "ns", .doc = "time run away from home, all vCPUs" },
+};
+
+static int numa_get_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                           uint64_t *val, uint64_t *cnt)
 {
     struct numa_dom *nd = d->sched_priv;
-    struct sched_numa_params *p = &op->u.numa;
-    unsigned nodes = topo.nr_nodes ? MIN(topo.nr_nodes, MAX_NUMNODES) : MAX_NUMNODES;
-    uint64_t migrations = 0, away = 0;
     struct vcpu *v;
+    (void)s; (void)vcpu;
 
-    if (op->sched_id != SCHED_ID_NUMA || !nd ||
-        (op->cmd != SCHED_PARAMS_GET && op->cmd != SCHED_PARAMS_PUT))
+    if (!nd)
         return -EINVAL;
-    if (op->cmd == SCHED_PARAMS_PUT) {
-        if (p->weight > NUMA_WEIGHT_MAX || p->home_nodes >> nodes)
-            return -EINVAL;
-        if (p->weight)
-            STORE(nd->weight, p->weight);
-        STORE(nd->home_set, p->home_nodes);
-        STORE(nd->home_stamp, 0);
-        return 0;
-    }
     for_each_vcpu(d, v) {
         struct numa_vcpu *nv = v->sched_priv;
-        migrations += nv ? LOAD(nv->migrations_away) : 0;
-        away += nv ? LOAD(nv->ns_away) : 0;
+        cnt[NUMA_C_MIGRATIONS] += nv ? LOAD(nv->migrations_away) : 0;
+        cnt[NUMA_C_AWAY] += nv ? LOAD(nv->ns_away) : 0;
     }
-    for (unsigned i = 1; i < 8; i++)
-        op->u.raw[i] = 0;
-    p->weight = LOAD(nd->weight);
-    p->home_nodes = LOAD(nd->home_set);
-    op->u.raw[5] = numa_dom_home(nd, NOW());
-    op->u.raw[6] = migrations;
-    op->u.raw[7] = away;
+    val[NUMA_P_WEIGHT] = LOAD(nd->weight);
+    val[NUMA_P_HOME_NODES] = LOAD(nd->home_set);
+    cnt[NUMA_C_HOME] = numa_dom_home(nd, NOW());
+    return 0;
+}
+
+/* Home nodes beyond the machine's are refused; a new home set takes effect at once. */
+static int numa_set_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                           unsigned mask, const uint64_t *val)
+{
+    struct numa_dom *nd = d->sched_priv;
+    unsigned nodes = topo.nr_nodes ? MIN(topo.nr_nodes, MAX_NUMNODES) : MAX_NUMNODES;
+    (void)s; (void)vcpu;
+
+    if (!nd || ((mask >> NUMA_P_HOME_NODES & 1) && val[NUMA_P_HOME_NODES] >> nodes))
+        return -EINVAL;
+    if (mask >> NUMA_P_WEIGHT & 1)
+        STORE(nd->weight, (uint32_t)val[NUMA_P_WEIGHT]);
+    if (mask >> NUMA_P_HOME_NODES & 1) {
+        STORE(nd->home_set, (uint32_t)val[NUMA_P_HOME_NODES]);
+        STORE(nd->home_stamp, 0);
+    }
     return 0;
 }
 
@@ -691,6 +709,9 @@ static const struct sched_ops numa_ops = {
     .do_schedule = numa_do_schedule,
     .context_saved = numa_context_saved,
     .pick_cpu = numa_pick_cpu,
-    .adjust = numa_adjust,
+    SCHED_PARAMS(numa_params),
+    SCHED_COUNTERS(numa_counters),
+    .get_params = numa_get_params,
+    .set_params = numa_set_params,
 };
 REGISTER_SCHEDULER(numa_ops);

@@ -138,10 +138,29 @@ static inline unsigned sched_op_pick_cpu(struct scheduler *s, struct vcpu *v)
     return cpumask_empty(&ok) ? v->processor : cpumask_first(&ok);
 }
 
-static inline int sched_op_adjust(struct scheduler *s, struct domain *d,
-                                  struct domctl_scheduler_op *op)
+/* ---- parameters; no scheduler lock held (the policy takes its own) ---- */
+
+/* Without the op (a policy that declares counters only, or nothing): all zero, as
+ * the arrays come. */
+static inline int sched_op_get_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                                      uint64_t *val, uint64_t *cnt)
 {
-    return s->ops->adjust ? s->ops->adjust(s, d, op) : -ENOSYS;
+    return s->ops->get_params ? s->ops->get_params(s, d, vcpu, val, cnt) : 0;
+}
+
+/* Present whenever parameters are declared (sched_params_valid), and only called to
+ * set one of them. */
+static inline int sched_op_set_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                                      unsigned mask, const uint64_t *val)
+{
+    ASSERT(mask && s->ops->set_params);
+    return s->ops->set_params(s, d, vcpu, mask, val);
+}
+
+/* Without the op the policy has no pool-wide parameters: -ENOSYS. */
+static inline int sched_op_adjust_global(struct scheduler *s, struct sysctl_scheduler_op *op)
+{
+    return s->ops->adjust_global ? s->ops->adjust_global(s, op) : -ENOSYS;
 }
 
 #endif

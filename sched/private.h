@@ -25,6 +25,32 @@
 
 struct scheduler;
 
+/* A parameter a policy declares (STYLE 18): dom0's xl (sched-set, sched-get, the
+ * keys of a domain's config file), the harness's experiment files, the simulator's
+ * property tests and the docs all read these, and nothing else names a policy's
+ * parameters. The core checks a value against [min, max] before the policy sees it;
+ * rules that tie parameters together (budget <= period) are the policy's. */
+struct sched_param {
+    const char *name;                   /* the key: [a-z][a-z0-9_]*, < SCHED_NAME_LEN */
+    const char *unit;                   /* "us", "%", "" (< 8 characters) */
+    const char *doc;                    /* one line: what it does */
+    unsigned type;                      /* SCHED_PARAM_INT, _BOOL, _NODES (public/sysctl.h) */
+    unsigned flags;                     /* SCHED_PARAM_PER_VCPU, SCHED_PARAM_LIMITS */
+    uint64_t min, max, dflt;            /* dflt: what a new domain (vCPU) starts with */
+};
+
+/* A counter a policy keeps per domain (summed over its vCPUs), read with the
+ * parameters: xl sched-get prints it, tests compare it with what they measured. */
+struct sched_counter {
+    const char *name;
+    const char *unit;
+    const char *doc;
+};
+
+/* In a sched_ops initialiser: .params and .nr_params from one array. */
+#define SCHED_PARAMS(arr)   .params = (arr), .nr_params = ARRAY_SIZE(arr)
+#define SCHED_COUNTERS(arr) .counters = (arr), .nr_counters = ARRAY_SIZE(arr)
+
 /* What do_schedule decides: the vCPU to run next and for how long (ns; < 0: until
  * something else makes this pCPU reschedule). */
 struct task_slice {
@@ -45,8 +71,18 @@ struct sched_resource {
 struct sched_ops {
     const char *name;                   /* what sched= selects */
     const char *desc;                   /* one line for the boot log */
-    unsigned sched_id;                  /* SCHED_ID_* of include/public/domctl.h */
     unsigned flags;                     /* SCHED_F_*: promises it does not make */
+    /* Trace subclass of the policy's own events (TRC_POLICY), and the number
+     * SYSCTL_scheduler_op names the pool's policy by: 1..255, unique among
+     * the policies (checked at boot); 0 if it emits none. */
+    unsigned sched_id;
+
+    /* Declarations (optional): what the policy lets dom0 set per domain or per vCPU,
+     * and what it counts. Checked at boot (sched_params_valid). */
+    const struct sched_param *params;
+    unsigned nr_params;                 /* <= SCHED_NR_PARAMS */
+    const struct sched_counter *counters;
+    unsigned nr_counters;               /* <= SCHED_NR_COUNTERS */
 
     /* ---- Lifetime of private data; no scheduler lock held, may allocate. ---- */
     /* Required. A new instance (a pool): set s->priv. */
@@ -101,10 +137,21 @@ struct sched_ops {
      * running nor queued (paused, or just switched out with VPF_migrating). Without
      * it v stays on its pCPU if allowed, else goes to the first allowed one. */
     unsigned (*pick_cpu)(struct scheduler *s, struct vcpu *v);
-    /* Optional. Get or set per-domain parameters (DOMCTL_scheduler_op). */
-    int (*adjust)(struct scheduler *s, struct domain *d, struct domctl_scheduler_op *op);
-    /* Optional. Get or set the instance's own parameters (SYSCTL_scheduler_op on
-     * its pool); no scheduler lock held, cpupool_lock held (the pool stays). */
+    /* ---- Parameters; no scheduler lock held (take the policy's own), any CPU. ---- */
+    /* Required when params are declared. val[i] := parameter i of d (per-vCPU ones:
+     * of vCPU `vcpu`, an existing vCPU of d), cnt[i] := counter i, summed over d's
+     * vCPUs. The arrays come zeroed. */
+    int (*get_params)(struct scheduler *s, struct domain *d, unsigned vcpu,
+                      uint64_t *val, uint64_t *cnt);
+    /* Required when params are declared. Set the parameters whose bit is in mask to
+     * val[i], each already within its declared range; the others keep their values.
+     * Per-vCPU ones: of vCPU `vcpu` or of every vCPU (SCHED_ALL_VCPUS). Check rules
+     * between parameters for every targeted vCPU before changing any (-EINVAL). */
+    int (*set_params)(struct scheduler *s, struct domain *d, unsigned vcpu,
+                      unsigned mask, const uint64_t *val);
+    /* Optional. Get or set the instance's own parameters as a whole, which no
+     * declaration describes (arinc653's timetable: SYSCTL_scheduler_op on its pool);
+     * no scheduler lock held, cpupool_lock held (the pool stays). */
     int (*adjust_global)(struct scheduler *s, struct sysctl_scheduler_op *op);
 };
 
@@ -134,6 +181,17 @@ struct cpupool {
     struct cpupool *next;
 };
 extern struct cpupool *cpupool0;
+
+/* sched/params.c: the generic side of the declarations. */
+/* Whether o's declarations are well formed (names, ranges, ops); says why if not. */
+bool sched_params_valid(const struct sched_ops *o);
+/* DOMCTL_scheduler_op: checks op against the pool policy's declarations, then calls
+ * its get_params / set_params. */
+int sched_adjust(struct domain *d, struct domctl_scheduler_op *op);
+/* The declarations of o in the ABI's form (SYSCTL_sched_decls). */
+void sched_decls_fill(const struct sched_ops *o, struct sysctl_sched_decls *out);
+/* The index of o's parameter called name, or -1. */
+int sched_param_index(const struct sched_ops *o, const char *name);
 
 /* sched/core.c, for sched/cpupool.c */
 const struct sched_ops *sched_find(const char *name);

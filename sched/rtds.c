@@ -25,8 +25,8 @@
  * RT_MISS_SLACK (50 us, wake-up latency). So a vCPU that blocked with budget left did
  * not miss (it had no work), nor one that woke too late in its period to spend its
  * budget but ran for as long as it was runnable. A timer late by several periods
- * counts one. Per-vCPU counts; GET returns the domain's total in u.raw[7] (struct
- * sched_rtds_params has no field for it).
+ * counts one. Per-vCPU counts; GET returns the domain's total as the counter
+ * "misses".
  *
  * Cost (n: active vCPUs, p: pCPUs; queues in sched/rtds_queue.c). The budget part of
  * the runqueue and the replenishment queue are red-black trees, the extratime part a
@@ -352,26 +352,44 @@ static bool rt_targets(const struct vcpu *v, uint32_t idx)
     return v->sched_priv && (idx == RTDS_ALL_VCPUS || idx == v->vcpu_id);
 }
 
-static int rt_get(struct rt_priv *prv, struct domain *d, struct domctl_scheduler_op *op)
+/* ---- parameters (declared: sched/private.h, struct sched_param) ---- */
+
+enum { RT_P_PERIOD, RT_P_BUDGET, RT_P_EXTRATIME };
+static const struct sched_param rt_params[] = {
+    [RT_P_PERIOD] = { .name = "period", .unit = "us", .min = RT_MIN_TIME / 1000,
+                      .max = RT_MAX_PERIOD / 1000, .dflt = RT_DEFAULT_PERIOD / 1000,
+                      .flags = SCHED_PARAM_PER_VCPU | SCHED_PARAM_LIMITS,
+                      .doc = "the server's period: its budget is replenished every period" },
+    [RT_P_BUDGET] = { .name = "budget", .unit = "us", .min = RT_MIN_TIME / 1000,
+                      .max = RT_MAX_PERIOD / 1000, .dflt = RT_DEFAULT_BUDGET / 1000,
+                      .flags = SCHED_PARAM_PER_VCPU | SCHED_PARAM_LIMITS,
+                      .doc = "CPU time guaranteed per period (at most the period)" },
+    [RT_P_EXTRATIME] = { .name = "extratime", .unit = "", .type = SCHED_PARAM_BOOL,
+                         .min = 0, .max = 1, .dflt = 1, .flags = SCHED_PARAM_PER_VCPU,
+                         .doc = "1: may run beyond its budget when a pCPU is idle" },
+};
+enum { RT_C_MISSES };
+static const struct sched_counter rt_counters[] = {
+    [RT_C_MISSES] = { .name = "misses", .unit = "", .doc = "deadline misses, all vCPUs" },
+};
+
+static int rt_get_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                         uint64_t *val, uint64_t *cnt)
 {
-    struct sched_rtds_params *p = &op->u.rtds;
-    struct vcpu *v = rt_first_target(d, p->vcpu), *w;
+    struct rt_priv *prv = rt_priv(s);
+    struct vcpu *v = rt_first_target(d, vcpu), *w;
     unsigned long flags;
-    uint64_t misses = 0;
 
     if (!v)
         return -EINVAL;
     spin_lock_irqsave(&prv->lock, flags);
-    p->period_us = (uint32_t)(rt_vcpu(v)->period / 1000);
-    p->budget_us = (uint32_t)(rt_vcpu(v)->budget / 1000);
-    p->extratime = rt_vcpu(v)->extratime;
+    val[RT_P_PERIOD] = (uint64_t)(rt_vcpu(v)->period / 1000);
+    val[RT_P_BUDGET] = (uint64_t)(rt_vcpu(v)->budget / 1000);
+    val[RT_P_EXTRATIME] = rt_vcpu(v)->extratime;
     for_each_vcpu(d, w)
         if (w->sched_priv)
-            misses += rt_vcpu(w)->misses;
+            cnt[RT_C_MISSES] += rt_vcpu(w)->misses;
     spin_unlock_irqrestore(&prv->lock, flags);
-    for (unsigned i = 2; i < 7; i++)
-        op->u.raw[i] = 0;
-    op->u.raw[7] = misses;              /* deadline misses of all its vCPUs (no field) */
     return 0;
 }
 
@@ -404,47 +422,39 @@ static void rt_apply(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t period,
     }
 }
 
-static int rt_put(struct rt_priv *prv, struct domain *d, const struct sched_rtds_params *p)
+/* Parameters not in mask keep each vCPU's own. All targeted vCPUs are checked
+ * (budget <= period) before any is changed. */
+static int rt_set_params(struct scheduler *s, struct domain *d, unsigned idx,
+                         unsigned mask, const uint64_t *val)
 {
+    struct rt_priv *prv = rt_priv(s);
     struct vcpu *v;
     unsigned long flags;
     int rc = 0;
 
-    if (p->extratime > 1 || !rt_first_target(d, p->vcpu))
+    if (!rt_first_target(d, idx))
         return -EINVAL;
     spin_lock_irqsave(&prv->lock, flags);
     s_time_t now = NOW();
     for (int apply = 0; apply < 2 && !rc; apply++) {    /* validate all, then apply */
         for_each_vcpu(d, v) {
-            if (!rt_targets(v, p->vcpu))
+            if (!rt_targets(v, idx))
                 continue;
             struct rt_vcpu *svc = rt_vcpu(v);
-            s_time_t period = p->period_us ? MICROSECS(p->period_us) : svc->period;
-            s_time_t budget = p->budget_us ? MICROSECS(p->budget_us) : svc->budget;
+            s_time_t period = mask >> RT_P_PERIOD & 1 ? MICROSECS(val[RT_P_PERIOD]) : svc->period;
+            s_time_t budget = mask >> RT_P_BUDGET & 1 ? MICROSECS(val[RT_P_BUDGET]) : svc->budget;
+            bool extra = mask >> RT_P_EXTRATIME & 1 ? val[RT_P_EXTRATIME] : svc->extratime;
             if (period < RT_MIN_TIME || period > RT_MAX_PERIOD || budget < RT_MIN_TIME ||
                 budget > period) {
                 rc = -EINVAL;
                 break;
             }
             if (apply)
-                rt_apply(prv, svc, period, budget, p->extratime, now);
+                rt_apply(prv, svc, period, budget, extra, now);
         }
     }
     spin_unlock_irqrestore(&prv->lock, flags);
     return rc;
-}
-
-/* PUT: a 0 period or budget keeps the vCPU's current value (domctl.h); extratime is
- * always applied. All targeted vCPUs are checked before any is changed. */
-static int rt_adjust(struct scheduler *s, struct domain *d, struct domctl_scheduler_op *op)
-{
-    if (op->sched_id != SCHED_ID_RTDS)
-        return -EINVAL;
-    if (op->cmd == SCHED_PARAMS_GET)
-        return rt_get(rt_priv(s), d, op);
-    if (op->cmd == SCHED_PARAMS_PUT)
-        return rt_put(rt_priv(s), d, &op->u.rtds);
-    return -EINVAL;
 }
 
 static const struct sched_ops rtds_ops = {
@@ -463,6 +473,9 @@ static const struct sched_ops rtds_ops = {
     .do_schedule = rt_do_schedule,
     .context_saved = rt_context_saved,
     .pick_cpu = rt_pick_cpu,
-    .adjust = rt_adjust,
+    SCHED_PARAMS(rt_params),
+    SCHED_COUNTERS(rt_counters),
+    .get_params = rt_get_params,
+    .set_params = rt_set_params,
 };
 REGISTER_SCHEDULER(rtds_ops);

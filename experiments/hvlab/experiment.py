@@ -20,6 +20,7 @@ import stat
 import tomllib
 
 from . import machine
+from . import schedparams
 from . import trace as T
 
 DOM0_RESERVED_MIB = 96          # dom0 (64 MiB) and the hypervisor's own frames
@@ -41,13 +42,32 @@ class Domain:
     args: str = ""
     memory: int = 16
     vcpus: int = 1
-    weight: int | None = None
-    cap: int | None = None
-    period_us: int | None = None
-    budget_us: int | None = None
-    extratime: bool | None = None
     cpus: str | None = None
     pool: str | None = None
+    # Scheduler parameters by their declared names (schedparams.py), in file order.
+    params: dict = dataclasses.field(default_factory=dict)
+
+    # What the analysis reads: a weight for shares, a server (period, budget) for
+    # deadlines; None where no parameter of that name was given.
+    @property
+    def weight(self) -> int | None:
+        return self.params.get("weight")
+
+    @property
+    def cap(self) -> int | None:
+        return self.params.get("cap")
+
+    @property
+    def period_us(self) -> int | None:
+        return self.params.get("period")
+
+    @property
+    def budget_us(self) -> int | None:
+        return self.params.get("budget")
+
+    @property
+    def extratime(self) -> bool | None:
+        return self.params.get("extratime")
 
 
 @dataclasses.dataclass
@@ -158,8 +178,9 @@ TOP_KEYS = ("name", "description", "mode", "schedulers", "scheduler", "duration_
 TOPO_KEYS = ("cpus", "nodes", "mem_mib", "distances")
 TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
 ANALYSIS_KEYS = ("window_ms", "gantt_ms")
-DOMAIN_KEYS = ("name", "image", "args", "memory", "vcpus", "weight", "cap", "period_us",
-               "budget_us", "extratime", "cpus", "pool")
+# Any other key of a [[domain]] is a scheduler parameter: it must be declared by one
+# of the experiment's schedulers at least (schedparams.py).
+DOMAIN_KEYS = ("name", "image", "args", "memory", "vcpus", "cpus", "pool")
 
 
 def nesting(text: str) -> tuple[int, int]:
@@ -200,7 +221,10 @@ def _pow2(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
 
 
-def loads(text: str, path: str = "<experiment>") -> Experiment:
+def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> Experiment:
+    """check_params False: scheduler parameters are kept without checking them against
+    today's declarations (a results folder records what was run then: it must stay
+    reportable after a policy changes its parameters)."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -275,7 +299,7 @@ def loads(text: str, path: str = "<experiment>") -> Experiment:
     window = c.take(an, "analysis.", "window_ms", (int, float), 10, lo=0.001, hi=60_000)
     gantt = c.take(an, "analysis.", "gantt_ms", (int, float), 100, lo=0.001, hi=600_000)
 
-    doms = _domains(c, doc, cpus or 1, mem or 256)
+    doms = _domains(c, doc, cpus or 1, mem or 256, scheds if check_params else [])
     timeout_default = 60 + (duration or 0) / 1000 * 30 * max(1, len(doms))
     timeout = c.take(doc, "", "timeout_s", (int, float), timeout_default, lo=1, hi=86_400)
     if c.errors:
@@ -286,7 +310,7 @@ def loads(text: str, path: str = "<experiment>") -> Experiment:
                       float(gantt), doms)
 
 
-def _domains(c: _Checker, doc: dict, cpus: int, mem: int) -> list[Domain]:
+def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str]) -> list[Domain]:
     raw = doc.get("domain")
     if raw is None:
         c.err("domain", "missing: add at least one [[domain]] table")
@@ -299,7 +323,17 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int) -> list[Domain]:
     out, names = [], set()
     for i, t in enumerate(raw):
         p = f"domain[{i}]."
-        c.unknown(t, p, DOMAIN_KEYS)
+        params = {k: v for k, v in t.items() if k not in DOMAIN_KEYS}
+        if params and scheds:
+            try:
+                decls = schedparams.load()
+            except schedparams.DeclsError as e:
+                c.err(f"{p}{next(iter(params))}", f"cannot check scheduler parameters: {e}")
+                decls = None
+            for k, v in params.items() if decls is not None else ():
+                why = schedparams.check(decls, scheds, k, v)
+                if why:
+                    c.err(f"{p}{k}", why)
         name = c.take(t, p, "name", str, required=True, pattern=_NAME)
         if name in names:
             c.err(f"{p}name", f"{name!r} is used by an earlier domain")
@@ -309,13 +343,9 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int) -> list[Domain]:
                    args=c.take(t, p, "args", str, ""),
                    memory=c.take(t, p, "memory", int, 16, lo=1, hi=mem),
                    vcpus=c.take(t, p, "vcpus", int, 1, lo=1, hi=32),
-                   weight=c.take(t, p, "weight", int, lo=1, hi=65535),
-                   period_us=c.take(t, p, "period_us", int, lo=1, hi=10_000_000),
-                   extratime=c.take(t, p, "extratime", bool),
                    cpus=c.take(t, p, "cpus", str, pattern=_CPULIST),
-                   pool=c.take(t, p, "pool", str, pattern=_NAME))
-        d.cap = c.take(t, p, "cap", int, lo=0, hi=100 * (d.vcpus or 1))
-        d.budget_us = c.take(t, p, "budget_us", int, lo=1, hi=d.period_us or 10_000)
+                   pool=c.take(t, p, "pool", str, pattern=_NAME),
+                   params=params)
         if len(d.args) > 255:
             c.err(f"{p}args", f"{len(d.args)} characters, at most 255")
         if '"' in d.args or "\\" in d.args or "\n" in d.args:
@@ -332,7 +362,7 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int) -> list[Domain]:
     return out
 
 
-def load(path: str) -> Experiment:
+def load(path: str, check_params: bool = True) -> Experiment:
     try:
         with open(path, encoding="utf-8") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):   # /dev/zero: endless
@@ -343,7 +373,7 @@ def load(path: str) -> Experiment:
     except UnicodeDecodeError as e:
         raise ExperimentError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") \
             from None
-    return loads(text, path)
+    return loads(text, path, check_params)
 
 
 def known_schedulers(repo: str) -> set[str]:
@@ -359,16 +389,14 @@ def known_schedulers(repo: str) -> set[str]:
 
 # ---- dom0's inputs and the QEMU command ----
 
-def domain_cfg(d: Domain) -> str:
-    """The xl.cfg text of one domain (dom0/xlcfg.h syntax)."""
+def domain_cfg(d: Domain, scheduler: str | None = None) -> str:
+    """The xl.cfg text of one domain (dom0/xlcfg.h syntax) for a run under scheduler:
+    the parameters that policy declares (None: every parameter given)."""
     lines = [f'name = "{d.name}"', f'kernel = "{d.image}.elf"', f"memory = {d.memory}",
              f"vcpus = {d.vcpus}"]
-    for key, val in (("weight", d.weight), ("cap", d.cap), ("period", d.period_us),
-                     ("budget", d.budget_us)):
-        if val is not None:
-            lines.append(f"{key} = {val}")
-    if d.extratime is not None:
-        lines.append(f"extratime = {int(d.extratime)}")
+    if d.params:
+        lines += schedparams.cfg_lines(schedparams.load() if scheduler else {}, scheduler,
+                                       d.params)
     if d.cpus is not None:
         lines.append(f'cpus = "{d.cpus}"')
     if d.pool is not None:
@@ -405,7 +433,7 @@ def hv_cmdline(exp: Experiment, cfg: Config) -> str:
     return line
 
 
-def write_inputs(exp: Experiment, run_dir: str) -> list[str]:
+def write_inputs(exp: Experiment, run_dir: str, scheduler: str | None = None) -> list[str]:
     """Writes <run_dir>/inputs/{<domain>.cfg, scenario}; returns the multiboot
     modules after dom0 ("path name"): images relative to the repository, inputs as
     given by run_dir. machine.launch() stages them as bare names."""
@@ -417,7 +445,7 @@ def write_inputs(exp: Experiment, run_dir: str) -> list[str]:
     for d in exp.domains:
         p = os.path.join(inp, f"{d.name}.cfg")
         with open(p, "w") as f:
-            f.write(domain_cfg(d))
+            f.write(domain_cfg(d, scheduler))
         mods.append(f"{p} {d.name}.cfg")
     p = os.path.join(inp, "scenario")
     with open(p, "w") as f:

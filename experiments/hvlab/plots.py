@@ -135,7 +135,7 @@ def deadline_misses(plot_dir, rows: list[tuple[str, float, float]], basis: str) 
     """rows: (policy, % of RT periods short of budget, policy-reported misses in %)."""
     dat = _write(plot_dir, "misses", "policy\tshort_pct\treported_pct", rows)
     plot = Plot("misses", "Real-time periods missed",
-                "For each real-time domain (period_us and budget_us, no extratime): the percentage of its periods "
+                "For each real-time domain (period and budget, no extratime): the percentage of its periods "
                 "(counted from its first activation) in which it ran for less than its budget although "
                 "it was kept waiting for the CPU (not blocked by choice), "
                 "computed from runstate events whatever the policy, and the misses the policy "

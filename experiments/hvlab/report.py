@@ -29,7 +29,7 @@ METRICS = {
     "machine_busy": "running time of all vCPUs / (pCPUs x traced interval); the rest is "
                     "idle, also on pCPUs that wrote no record",
     "share_error_max": "largest |weighted_share - ideal| over weighted domains",
-    "rt_periods": "for real-time domains (period_us and budget_us, no extratime): periods since first activation, "
+    "rt_periods": "for real-time domains (period and budget, no extratime): periods since first activation, "
                   "periods in which the vCPU ran less than its budget while kept waiting for "
                   "the CPU, and the misses the "
                   "policy reported (TRC_RTDS_MISS)",

@@ -92,7 +92,7 @@ def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
     if os.path.isdir(run_dir):
         shutil.rmtree(run_dir)
     os.makedirs(run_dir)
-    mods = experiment.write_inputs(exp, run_dir)
+    mods = experiment.write_inputs(exp, run_dir, cfg.scheduler)
     with machine.launch(**experiment.launch_args(exp, cfg, mods), base=REPO,
                         parent=run_dir) as ln:
         cmd = ln.command
@@ -222,7 +222,7 @@ def regenerate(out_dir: str, log=print) -> int:
     path = os.path.join(out_dir, "experiment.toml")
     if not os.path.exists(path):
         raise RunError(f"{out_dir}: no experiment.toml: not a results folder of hvlab run")
-    exp = experiment.load(path)
+    exp = experiment.load(path, check_params=False)
     try:
         with open(os.path.join(out_dir, "meta.json")) as f:
             m = json.load(f)

@@ -17,6 +17,8 @@ import stat
 import struct
 from typing import NamedTuple
 
+from . import schedparams
+
 # ---- trace.h ----
 FORMAT_VERSION = 1
 DOM_NONE = 0x7FF0
@@ -67,9 +69,14 @@ HCALL_ENTRY, HCALL_EXIT = EV["hcall_entry"], EV["hcall_exit"]
 TIMER_FIRE = EV["timer_fire"]
 DOM_SHUTDOWN = EV["dom_shutdown"]
 
-# domctl.h SCHED_ID_* -> policy name; POLICY events: subclass = the policy's id.
-SCHED_IDS = {"rr": 1, "credit": 5, "credit2": 6, "arinc653": 7, "rtds": 8, "null": 9,
-             "numa": 16}
+# Policy name -> its trace subclass (POLICY events: subclass = the policy's sched_id),
+# from the policies' own declarations (schedparams.py, build/sched-decls.json), so a
+# new policy needs no entry here. Without a build its events decode as "sched<id>".
+try:
+    SCHED_IDS = {name: d["sched_id"] for name, d in schedparams.load().items()
+                 if d["sched_id"]}
+except schedparams.DeclsError:
+    SCHED_IDS = {}
 # trace.h per-policy codes: macro -> code. The policy is the macro's prefix.
 POLICY_CODES = {
     "TRC_CREDIT_ACCT": 1, "TRC_CREDIT_BOOST": 2, "TRC_CREDIT_STEAL": 3, "TRC_CREDIT_PARK": 4,
@@ -82,8 +89,9 @@ POLICY_CODES = {
 POLICY_EVENTS = {}   # event id -> "rtds.miss"
 for _macro, _code in POLICY_CODES.items():
     _pol, _what = _macro[4:].lower().split("_", 1)
-    POLICY_EVENTS[event_id(CLASSES["policy"], SCHED_IDS[_pol], _code)] = f"{_pol}.{_what}"
-RTDS_MISS = event_id(CLASSES["policy"], SCHED_IDS["rtds"], POLICY_CODES["TRC_RTDS_MISS"])
+    if _pol in SCHED_IDS:
+        POLICY_EVENTS[event_id(CLASSES["policy"], SCHED_IDS[_pol], _code)] = f"{_pol}.{_what}"
+RTDS_MISS = event_id(CLASSES["policy"], SCHED_IDS.get("rtds", 0), POLICY_CODES["TRC_RTDS_MISS"])
 
 # vcpu.h RUNSTATE_*
 RUNSTATES = ("running", "runnable", "blocked", "offline")

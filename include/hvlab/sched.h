@@ -39,6 +39,10 @@ void vcpu_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out);
 /* SYSCTL_scheduler_op on pool op->cpupool_id (sched/cpupool.c): 0 or -errno. */
 struct sysctl_scheduler_op;
 long cpupool_sched_op(struct sysctl_scheduler_op *op);
+/* SYSCTL_sched_decls (sched/cpupool.c): the declarations of a pool's or a named
+ * policy; 0 or -ENOENT. */
+struct sysctl_sched_decls;
+long sched_decls_op(struct sysctl_sched_decls *op);
 
 /* Raise the schedule softirq on cpu (this one or another, with an IPI). */
 void sched_raise(unsigned cpu);

@@ -86,44 +86,43 @@ struct domctl_getpageframeinfo {
     uint64_t nr;                        /* OUT: frames written */
 };
 
-/* Scheduler parameters of a domain (DOMCTL_scheduler_op). sched_id must name the
- * policy of the domain's pool (else -EINVAL); cmd get fills the union, put applies
- * the fields of that policy (0 in a field that cannot be 0 means "leave as is"). */
+/* Scheduler parameters of a domain (DOMCTL_scheduler_op), by declaration: the policy
+ * of the domain's pool declares its parameters and counters in its own file, and
+ * SYSCTL_sched_decls lists them (public/sysctl.h); value[i] is that list's parameter
+ * i, counter[i] its counter i. `policy` must name the pool's policy (else -EINVAL),
+ * so that values meant for one policy never reach another. The hypervisor checks
+ * each value against its declared range before the policy sees it (-ERANGE).
+ * PUT sets the parameters whose bit is in `mask` and leaves the others as they are;
+ * a bit beyond the declared parameters is -EINVAL. Per-vCPU parameters apply to
+ * vCPU `vcpu`, or to every vCPU (SCHED_ALL_VCPUS; GET then reads vCPU 0). */
+#define SCHED_PARAMS_GET 0
+#define SCHED_PARAMS_PUT 1
+#define SCHED_NR_PARAMS   8             /* most parameters a policy may declare */
+#define SCHED_NR_COUNTERS 8             /* most counters */
+#define SCHED_NAME_LEN    16            /* policy, parameter and counter names, NUL included */
+#define SCHED_ALL_VCPUS   0xffffffffu
+#define RTDS_ALL_VCPUS    SCHED_ALL_VCPUS
+
+/* Trace subclasses (TRC_POLICY) of the policies hvlab ships, Xen's numbers where Xen
+ * has the policy. No tool needs this list: each policy states its number in its ops
+ * table (sched_id), SYSCTL_sched_decls reports it, and the hypervisor refuses two
+ * policies with one number at boot. A new policy picks an unused number in its file. */
 #define SCHED_ID_RR      1
-#define SCHED_ID_CREDIT  5              /* Xen's numbers where Xen has the policy */
+#define SCHED_ID_CREDIT  5
 #define SCHED_ID_CREDIT2 6
 #define SCHED_ID_ARINC653 7             /* per-pool timetable: SYSCTL_scheduler_op */
 #define SCHED_ID_RTDS    8
 #define SCHED_ID_NULL    9              /* no parameters */
 #define SCHED_ID_NUMA    16
-#define SCHED_PARAMS_GET 0
-#define SCHED_PARAMS_PUT 1
-
-struct sched_credit_params {            /* credit and credit2 */
-    uint32_t weight;                    /* 1..65535, default 256 */
-    uint32_t cap;                       /* % of one pCPU, 0 = no cap */
-};
-struct sched_rtds_params {
-    uint32_t period_us;                 /* default 10000 */
-    uint32_t budget_us;                 /* default 4000; <= period */
-    uint32_t extratime;                 /* 1: may run beyond budget when idle time exists */
-    uint32_t vcpu;                      /* RTDS_ALL_VCPUS or one vCPU */
-};
-#define RTDS_ALL_VCPUS 0xffffffffu
-struct sched_numa_params {
-    uint32_t weight;                    /* proportional share, as credit */
-    uint32_t home_nodes;                /* bitmap; 0 = from the domain's memory */
-};
 
 struct domctl_scheduler_op {
-    uint32_t sched_id;
+    char policy[SCHED_NAME_LEN];        /* IN: the pool's policy, by name */
     uint32_t cmd;                       /* SCHED_PARAMS_GET / SCHED_PARAMS_PUT */
-    union {
-        struct sched_credit_params credit;
-        struct sched_rtds_params rtds;
-        struct sched_numa_params numa;
-        uint64_t raw[8];
-    } u;
+    uint32_t vcpu;                      /* per-vCPU parameters: a vCPU or SCHED_ALL_VCPUS */
+    uint32_t mask;                      /* PUT: bit i set: set value[i] */
+    uint32_t pad;
+    uint64_t value[SCHED_NR_PARAMS];    /* GET: OUT; PUT: IN (bits of mask) */
+    uint64_t counter[SCHED_NR_COUNTERS]; /* GET: OUT */
 };
 
 struct domctl {

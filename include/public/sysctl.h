@@ -3,6 +3,7 @@
 #define HVLAB_PUBLIC_SYSCTL_H
 
 #include "hvlab.h"
+#include "domctl.h"
 
 #define SYSCTL_INTERFACE_VERSION 1
 
@@ -13,6 +14,7 @@
 #define SYSCTL_getdomaininfolist 5
 #define SYSCTL_cpupool_op    6
 #define SYSCTL_scheduler_op  7
+#define SYSCTL_sched_decls   8
 
 #define SYSCTL_MAX_CPUS  64
 #define SYSCTL_MAX_NODES 8
@@ -115,6 +117,36 @@ struct sysctl_scheduler_op {
     } u;
 };
 
+/* The parameters and counters a policy declares (sched/private.h, struct sched_param):
+ * of pool cpupool_id's policy, or, when `policy` is not empty, of the policy of that
+ * name (-ENOENT if none). What DOMCTL_scheduler_op's value[] and counter[] mean. */
+#define SCHED_PARAM_INT   0             /* a number in [min, max] */
+#define SCHED_PARAM_BOOL  1             /* 0 or 1 */
+#define SCHED_PARAM_NODES 2             /* a bitmap of NUMA nodes; 0 = automatic */
+#define SCHED_PARAM_PER_VCPU (1u << 0)  /* each vCPU has its own value */
+/* A non-zero value may keep a runnable vCPU off an idle pCPU (a cap, a budget): the
+ * simulator's "no idling while work waits" check then leaves the domain alone. */
+#define SCHED_PARAM_LIMITS   (1u << 1)
+struct sched_param_info {
+    char name[SCHED_NAME_LEN];          /* the xl key: "weight" */
+    char unit[8];                       /* "us", "%", "" */
+    uint32_t type;                      /* SCHED_PARAM_* */
+    uint32_t flags;                     /* SCHED_PARAM_PER_VCPU, SCHED_PARAM_LIMITS */
+    uint64_t min, max, dflt;
+};
+struct sched_counter_info {
+    char name[SCHED_NAME_LEN];
+    char unit[8];
+};
+struct sysctl_sched_decls {
+    uint32_t cpupool_id;                /* IN */
+    uint32_t sched_id;                  /* OUT: the policy's trace subclass */
+    char policy[SCHED_NAME_LEN];        /* IN: "" (by pool) or a policy; OUT: the policy */
+    uint32_t nr_params, nr_counters;    /* OUT */
+    struct sched_param_info param[SCHED_NR_PARAMS];
+    struct sched_counter_info counter[SCHED_NR_COUNTERS];
+};
+
 struct sysctl {
     uint32_t cmd;
     uint32_t interface_version;
@@ -125,6 +157,7 @@ struct sysctl {
         struct sysctl_readconsole readconsole;
         struct sysctl_cpupool_op cpupool_op;
         struct sysctl_scheduler_op scheduler_op;
+        struct sysctl_sched_decls sched_decls;
         uint8_t pad[1024];
     } u;
 };

@@ -10,7 +10,9 @@
 # test_sched_timing.py reads from a trace how long slice ends wait for a decision on
 # each pCPU and what an rtds server gets per period; test_fuzz.py runs the hypercall
 # fuzzer next to a bystander (a short run here, long in `make fuzz`); test_smp64.py
-# schedules 64 vCPUs on 64 pCPUs in 8 nodes under credit2 and numa.
+# schedules 64 vCPUs on 64 pCPUs in 8 nodes under credit2 and numa;
+# test_doc_scheduler.py adds the policy of docs/writing-a-scheduler.md to a scratch copy
+# of the tree from the doc's own text, boots it and checks its parameter is honoured.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -25,6 +27,7 @@ boot-test: $(BUILD)/hvlab.elf
 	$(Q)$(PYTHON) tests/boot/test_rt_agree.py
 	$(Q)$(PYTHON) tests/boot/test_policy_events.py
 	$(Q)$(PYTHON) tests/boot/test_smp64.py
+	$(Q)$(PYTHON) tests/boot/test_doc_scheduler.py
 	$(Q)$(PYTHON) tests/boot/test_fuzz.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).

@@ -68,8 +68,8 @@ args = "ms=1100"
 memory = 8
 vcpus = 2
 weight = 256
-period_us = 10000
-budget_us = 2000
+period = 10000
+budget = 2000
 extratime = true
 
 [[domain]]
@@ -78,8 +78,8 @@ image = "cpuloop"
 args = "ms=1100"
 memory = 8
 weight = 1024
-period_us = 10000
-budget_us = 2000
+period = 10000
+budget = 2000
 extratime = true
 
 [[domain]]
@@ -93,8 +93,8 @@ name = "rt"
 image = "sleeper"
 args = "period_us=10000 work_us=1500 periods=110"
 memory = 8
-period_us = 10000
-budget_us = 3000
+period = 10000
+budget = 3000
 extratime = false
 """
 

@@ -30,12 +30,14 @@ def check_failed_cleanly(r, what: str) -> None:
 
 
 def case_bad_cfg_key() -> None:
-    """A cfg file with an unknown key: refused before any command runs."""
+    """A cfg file with a key neither xl nor the pool's policy (rr) knows: refused
+    before any command runs."""
     d = "tests/scenarios/fail-badcfg"
     r = boot(IMAGE, Topology(1, 1, 256), "", TIMEOUT_S,
              modules=scenario_modules(d, ["cpuloop"], ["bad.cfg"]))
     check_failed_cleanly(r, "bad cfg key")
-    check("(d0) bad.cfg:5: unknown key 'frobnicate'" in r.output, "the bad key is named", r)
+    check("(d0) bad.cfg:5: key 'frobnicate': no parameter 'frobnicate' in policy 'rr' "
+          "(it has: none)" in r.output, "the bad key is named", r)
     check("(d0) scenario:4: create bad.cfg: the cfg file has problems" in r.output,
           "the scenario line that uses it is named", r)
     check("(d0) fail-badcfg: this must not print" not in r.output, "no command ran", r)

@@ -68,8 +68,8 @@ args = "ms=700"
 memory = 8
 vcpus = 2
 weight = 256
-period_us = 10000
-budget_us = 1000
+period = 10000
+budget = 1000
 extratime = true
 
 [[domain]]
@@ -79,8 +79,8 @@ args = "ms=700"
 memory = 8
 vcpus = 2
 weight = 1024
-period_us = 10000
-budget_us = 1000
+period = 10000
+budget = 1000
 extratime = true
 
 [[domain]]
@@ -88,8 +88,8 @@ name = "rt"
 image = "sleeper"
 args = "period_us=10000 work_us={WORK_US} periods={PERIODS}"
 memory = 8
-period_us = 10000
-budget_us = 3000
+period = 10000
+budget = 3000
 extratime = false
 """
 

@@ -2,9 +2,10 @@
 """Scheduler boot tests: the sched= boot option selects each policy; weights give
 proportional shares under credit and credit2; an rtds domain gets its budget every
 period next to CPU hogs; CPU pools run two policies side by side and move a running
-domain between them; under null no pCPU is time-shared and a waiting domain runs
-once a pCPU frees up; under arinc653 each domain runs only inside its windows of the
-timetable dom0 set (read from a trace). Each case boots QEMU in deterministic mode (-icount) and checks
+domain between them; parameters are set and read by their declared names, and a cfg
+key the pool's policy does not declare stops `create`; under null no pCPU is
+time-shared and a waiting domain runs once a pCPU frees up; under arinc653 each domain
+runs only inside its windows of the timetable dom0 set (read from a trace). Each case boots QEMU in deterministic mode (-icount) and checks
 what dom0's scenario and the hypervisor print; a failed check names what was expected
 and what was seen. The measurements behind a passing case are printed under it.
 
@@ -347,7 +348,30 @@ def case_numa_params() -> str:
           "sched-credit on a numa domain names the pool's policy", r)
     check("(d0) expect: 'sched-numa -d nosuch' failed with ESRCH, as expected" in r.output,
           "an unknown domain is ESRCH", r)
-    return " / ".join(" ".join(row(t, "far")) for t in listing + set1 + set2)
+    got = outputs(r, "sched-get far")
+    want = [f"domain {ids['far']} (far): policy numa, 2 parameters, 3 counters",
+            "weight = 300", "home_nodes = 0"]
+    check(len(got) == 1 and got[0][:3] == want and
+          [ln.split(":")[0] for ln in got[0][3:]] == ["home", "migrations", "away"],
+          f"sched-set weight=300 home_nodes=0 read back by sched-get: {got}", r)
+    check("(d0) sched-set: no parameter 'cap' in policy 'numa' (it has: weight, home_nodes)"
+          in r.output, "sched-set refuses a key numa does not declare, naming its keys", r)
+    return " / ".join(" ".join(row(t, "far")) for t in listing + set1 + set2) + \
+        " / " + "; ".join(got[0])
+
+
+# ---- e) a cfg key the pool's policy does not declare ----
+
+def case_undeclared_key() -> str:
+    r = run_scenario("sched-undeclared", ["cpuloop"], ["w.cfg"], Topology(2, 1, 128),
+                     "sched=rr")
+    check_scenario_done(r)
+    want = "(d0) w.cfg:5: key 'weight': no parameter 'weight' in policy 'rr' (it has: none)"
+    check(want in r.output, f"create names file, line and key: {want!r}", r)
+    check("(d0) expect: 'create w.cfg' failed with EINVAL, as expected" in r.output,
+          "create fails with EINVAL", r)
+    check("created domain" not in r.output, "nothing was created", r)
+    return want
 
 
 # ---- null and arinc653: read from a trace ----
@@ -410,15 +434,19 @@ A653_WINDOW = (8 << 24) | (7 << 16) | 1        # POLICY class, SCHED_ID_ARINC653
 
 def case_arinc653() -> str:
     """1 pCPU under arinc653 with the timetable 20 ms = dom0 2 ms, hog-a 8 ms, hog-b
-    6 ms, idle 4 ms (set by xl arinc653-set after refused ones). In the 300 ms traced,
+    6 ms, idle 4 ms (set by xl arinc653-set after refused ones); a cfg with a weight
+    is refused (arinc653 declares no per-domain parameters). In the 300 ms traced,
     the policy's arinc653.window records come in timetable order on one frame grid,
     each decided within A653_TOLERANCE_NS after its start (trace time against NOW,
     lined up by a timer record), and every running interval lies inside a window of
     its domain, within the same."""
-    r, s = run_traced("sched-arinc653", ["hog-a.cfg", "hog-b.cfg"], Topology(1, 1, 256),
-                      "sched=arinc653 icount")
+    r, s = run_traced("sched-arinc653", ["hog-a.cfg", "hog-b.cfg", "w.cfg"],
+                      Topology(1, 1, 256), "sched=arinc653 icount")
     ids = created(r)
     ids["Domain-0"] = 0
+    refused = "(d0) w.cfg:6: key 'weight': no parameter 'weight' in policy 'arinc653' (it has: none)"
+    check(refused in r.output and "w" not in ids,
+          f"a weight in a cfg is refused, as any key arinc653 does not declare: {refused!r}", r)
     gets = outputs(r, "arinc653-get")
     check(len(gets) == 1 and "timetable=default" in gets[0][0] and
           "major_frame_us=30000" in gets[0][0],
@@ -475,7 +503,8 @@ def case_arinc653() -> str:
 
 
 CASES = [make_weights_case("credit"), make_weights_case("credit2"), case_pools,
-         case_rtds_budget, case_numa_params, case_null, case_arinc653] + \
+         case_rtds_budget, case_numa_params, case_undeclared_key, case_null,
+         case_arinc653] + \
     [make_policy_case(p) for p in POLICIES] + [case_sched_unknown] + \
     [make_pin_case(p, load) for load in (False, True) for p in PIN_POLICIES]
 

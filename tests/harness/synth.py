@@ -168,8 +168,8 @@ image = "sleeper"
 [[domain]]
 name = "rt"
 image = "cpuloop"
-period_us = 10000
-budget_us = 3000
+period = 10000
+budget = 3000
 """
 # policy -> (slice us, sleeper preempts)
 FAKE_POLICIES = {"rr": (10_000, False), "credit": (30_000, True), "credit2": (2_000, True)}

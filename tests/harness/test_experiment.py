@@ -7,7 +7,7 @@ import os
 from check import REPO, check, eq, raises
 
 from hvlab import experiment as E
-from hvlab import machine
+from hvlab import machine, schedparams
 
 BASE = """
 name = "t"
@@ -44,9 +44,23 @@ def test_shipped_experiments_load():
 BAD = [
     ("unknown top key", 'colour = "red"\n' + BASE, "colour", "unknown key"),
     ("unknown domain key", BASE.replace('weight = 512', 'wieght = 512'),
-     "domain[1].wieght", "unknown key"),
+     "domain[1].wieght", "not a parameter of any scheduler of this experiment (credit: "
+     "weight, cap)"),
+    # Before parameters were declared, rr ran this experiment and ignored the weight.
+    ("parameter of no listed scheduler", BASE.replace('scheduler = "credit"',
+                                                      'scheduler = "rr"'),
+     "domain[1].weight", "not a parameter of any scheduler of this experiment (rr: none)"),
+    # null and arinc653 declare no per-domain parameters (arinc653's timetable is the
+    # pool's, set by xl arinc653-set): a weight for them is an error, not ignored.
+    ("weight for null and arinc653", BASE.replace('scheduler = "credit"',
+                                                  'schedulers = ["null", "arinc653"]'),
+     "domain[1].weight",
+     "not a parameter of any scheduler of this experiment (null: none; arinc653: none)"),
+    ("bool parameter", BASE.replace('scheduler = "credit"', 'scheduler = "rtds"')
+     .replace("weight = 512", "extratime = 3"), "domain[1].extratime",
+     "expected true or false, got 3 (rtds)"),
     ("wrong type", BASE.replace("weight = 512", 'weight = "heavy"'),
-     "domain[1].weight", "expected an integer, got str"),
+     "domain[1].weight", "expected an integer, got str 'heavy' (credit)"),
     ("bool for int", BASE.replace("weight = 512", "weight = true"),
      "domain[1].weight", "expected an integer"),
     ("weight range", BASE.replace("weight = 512", "weight = 0"),
@@ -54,8 +68,9 @@ BAD = [
     ("cpus range", BASE.replace("cpus = 2", "cpus = 65"), "topology.cpus", "out of range 1..64"),
     ("nodes divide cpus", BASE.replace("cpus = 2", "cpus = 3\nnodes = 2"),
      "topology.nodes", "does not divide"),
-    ("budget above period", BASE.replace("weight = 512", "period_us = 1000\nbudget_us = 2000"),
-     "domain[1].budget_us", "out of range 1..1000"),
+    ("budget range", BASE.replace('scheduler = "credit"', 'schedulers = ["credit", "rtds"]')
+     .replace("weight = 512", "period = 1000\nbudget = 2"), "domain[1].budget",
+     "2 is out of range 10..10000000 us (rtds)"),
     ("duplicate domain", BASE.replace('name = "b"', 'name = "a"'), "domain[1].name",
      "used by an earlier domain"),
     ("bad trace class", BASE + '[trace]\nclasses = ["sched", "bogus"]\n', "trace.classes[1]",
@@ -119,13 +134,22 @@ def test_missing_file():
 
 
 def test_generated_inputs():
-    exp = E.loads(BASE.replace("weight = 512", "weight = 512\nperiod_us = 10000\n"
-                               'budget_us = 3000\nextratime = true\ncpus = "1"\n'
-                               'args = "period_us=500 periods=10"'), "t.toml")
+    exp = E.loads(BASE.replace('scheduler = "credit"', 'schedulers = ["credit", "rtds"]')
+                  .replace("weight = 512", "weight = 512\nperiod = 10000\n"
+                           'budget = 3000\nextratime = true\ncpus = "1"\n'
+                           'args = "period_us=500 periods=10"'), "t.toml")
     eq(E.domain_cfg(exp.domains[1]),
        'name = "b"\nkernel = "sleeper.elf"\nmemory = 16\nvcpus = 1\nweight = 512\n'
        'period = 10000\nbudget = 3000\nextratime = 1\ncpus = "1"\n'
        'extra = "period_us=500 periods=10"\n', "xl cfg of domain b")
+    # Each run's cfg holds the parameters its policy declares, and no other.
+    eq(E.domain_cfg(exp.domains[1], "credit"),
+       'name = "b"\nkernel = "sleeper.elf"\nmemory = 16\nvcpus = 1\nweight = 512\n'
+       'cpus = "1"\nextra = "period_us=500 periods=10"\n', "xl cfg of domain b for credit")
+    eq(E.domain_cfg(exp.domains[1], "rtds"),
+       'name = "b"\nkernel = "sleeper.elf"\nmemory = 16\nvcpus = 1\n'
+       'period = 10000\nbudget = 3000\nextratime = 1\ncpus = "1"\n'
+       'extra = "period_us=500 periods=10"\n', "xl cfg of domain b for rtds")
     lines = E.scenario(exp).splitlines()
     eq(lines[1:6], ["trace start sched,policy,dom", "create a.cfg", "create b.cfg", "sleep 100", "trace stop"],
        "scenario: trace around the creates and the sleep")
@@ -180,6 +204,13 @@ def test_null_and_arinc653_policies():
                   .replace("weight = 512\n", ""), "t.toml")
     eq([c.key for c in exp.configs()], ["null-r1", "arinc653-r1"], "one run per policy")
     eq(E.hv_cmdline(exp, exp.configs()[1]).split()[0], "sched=arinc653", "sched= on the boot line")
+    decls = schedparams.load()
+    eq({p: (decls[p]["params"], decls[p]["counters"]) for p in ("null", "arinc653")},
+       {"null": ([], []), "arinc653": ([], [])}, "null and arinc653 declare nothing")
+    check(decls["null"]["sched_id"] and decls["arinc653"]["sched_id"] and
+          decls["null"]["sched_id"] != decls["arinc653"]["sched_id"],
+          f"each has a trace subclass of its own: {decls['null']['sched_id']}, "
+          f"{decls['arinc653']['sched_id']}")
 
 
 CASES = [make_bad_case(*c) for c in BAD]

@@ -7,6 +7,7 @@ import re
 
 from check import REPO, check, eq
 
+from hvlab import schedparams
 from hvlab import trace as T
 
 PUB = os.path.join(REPO, "include", "public")
@@ -45,9 +46,16 @@ def test_policy_codes():
 
 
 def test_scheduler_ids():
+    """The decoder names subclasses from the policies' declarations (no table of its
+    own: a new policy's id breaks nothing here); domctl.h's SCHED_ID_* of the
+    policies hvlab ships must agree with what those policies declare."""
+    decls = schedparams.load()
+    eq(T.SCHED_IDS, {n: d["sched_id"] for n, d in decls.items() if d["sched_id"]},
+       "trace subclasses from build/sched-decls.json")
     d = defines("domctl.h")
-    got = {k[9:].lower(): int(v) for k, v in d.items() if k.startswith("SCHED_ID_")}
-    eq(T.SCHED_IDS, got, "SCHED_ID_* (policy event subclasses)")
+    for k, v in d.items():
+        if k.startswith("SCHED_ID_") and k[9:].lower() in decls:
+            eq(int(v), decls[k[9:].lower()]["sched_id"], f"{k} and the policy's sched_id")
 
 
 def test_runstates():

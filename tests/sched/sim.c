@@ -328,16 +328,24 @@ int sim_pool_move_domain(struct cpupool *to, struct sim_dom *sd)
     return (int)pool_op(&op);
 }
 
+/* A domain whose PUT set a parameter declared SCHED_PARAM_LIMITS (a cap, a budget)
+ * to non-zero may wait while a pCPU idles; one that set them all to 0 may not. */
 int sim_adjust(struct sim_dom *sd, struct domctl_scheduler_op *op)
 {
+    const struct sched_ops *o = sd->d.cpupool->sched.ops;
+    bool limits = false, limited = false;
+
     sim_set_cpu(0, true);
     int rc = sched_adjust(&sd->d, op);
     sim_control_done();
     if (rc == 0 && op->cmd == SCHED_PARAMS_PUT) {
-        if (op->sched_id == SCHED_ID_CREDIT || op->sched_id == SCHED_ID_CREDIT2)
-            sd->throttled = op->u.credit.cap != 0;
-        else if (op->sched_id == SCHED_ID_RTDS)
-            sd->throttled = true;
+        for (unsigned i = 0; i < o->nr_params; i++)
+            if ((op->mask >> i & 1) && (o->params[i].flags & SCHED_PARAM_LIMITS)) {
+                limits = true;
+                limited |= op->value[i] != 0;
+            }
+        if (limits)
+            sd->throttled = limited;
     }
     return rc;
 }

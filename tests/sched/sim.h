@@ -199,7 +199,7 @@ struct cpupool *sim_pool_create(const struct sched_ops *ops);
 int sim_pool_rm_cpu(struct cpupool *p, unsigned cpu);
 int sim_pool_add_cpu(struct cpupool *p, unsigned cpu);
 int sim_pool_move_domain(struct cpupool *p, struct sim_dom *sd);
-/* DOMCTL_scheduler_op: sched_id and cmd are the caller's. */
+/* DOMCTL_scheduler_op: every field is the caller's (simtest.h has named helpers). */
 int sim_adjust(struct sim_dom *sd, struct domctl_scheduler_op *op);
 int sim_set_affinity(struct sim_vcpu *sv, const cpumask_t *hard, const cpumask_t *soft);
 void sim_vcpu_pause(struct sim_vcpu *sv);
@@ -230,9 +230,8 @@ static inline struct sim_vcpu *sim_dv(struct sim_dom *sd, unsigned i)
 }
 
 /* ---- between the simulator's files ---- */
-/* sched/core.c's entry for domctl (declared by core/domctl.c itself), and cpupool.c's
- * for sysctl and domctl (declared by core/sysctl.c and core/domctl.c). */
-int sched_adjust(struct domain *d, struct domctl_scheduler_op *op);
+/* cpupool.c's entries for sysctl and domctl (declared by core/sysctl.c and
+ * core/domctl.c; sched_adjust, params.c's, is in sched/private.h). */
 struct sysctl_cpupool_op;
 long cpupool_op(struct sysctl_cpupool_op *op);
 struct cpupool *cpupool_by_id(unsigned id);

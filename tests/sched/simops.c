@@ -248,10 +248,26 @@ static unsigned w_pick_cpu(struct scheduler *s, struct vcpu *v)
     return new;
 }
 
-static int w_adjust(struct scheduler *s, struct domain *d, struct domctl_scheduler_op *op)
+static int w_get_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                        uint64_t *val, uint64_t *cnt)
 {
-    int rc = real(s)->adjust(s, d, op);
-    op_leave("adjust", false, NULL, NULL);
+    int rc = real(s)->get_params(s, d, vcpu, val, cnt);
+    op_leave("get_params", false, NULL, NULL);
+    return rc;
+}
+
+static int w_set_params(struct scheduler *s, struct domain *d, unsigned vcpu,
+                        unsigned mask, const uint64_t *val)
+{
+    int rc = real(s)->set_params(s, d, vcpu, mask, val);
+    op_leave("set_params", false, NULL, NULL);
+    return rc;
+}
+
+static int w_adjust_global(struct scheduler *s, struct sysctl_scheduler_op *op)
+{
+    int rc = real(s)->adjust_global(s, op);
+    op_leave("adjust_global", false, NULL, NULL);
     return rc;
 }
 
@@ -272,7 +288,8 @@ const struct sched_ops *sim_ops_wrap(const struct sched_ops *r)
     WRAP(init); WRAP(deinit); WRAP(alloc_pdata); WRAP(free_pdata);
     WRAP(alloc_domdata); WRAP(free_domdata); WRAP(alloc_vdata); WRAP(free_vdata);
     WRAP(insert_vcpu); WRAP(remove_vcpu); WRAP(wake); WRAP(sleep); WRAP(yield);
-    WRAP(do_schedule); WRAP(context_saved); WRAP(pick_cpu); WRAP(adjust);
+    WRAP(do_schedule); WRAP(context_saved); WRAP(pick_cpu);
+    WRAP(get_params); WRAP(set_params); WRAP(adjust_global);
     return o;
 }
 

@@ -1,26 +1,21 @@
 /* NUMA placement of one policy (the one this program links, as test_props.c): does a
  * vCPU come home once its home has room, and does a machine whose home nodes are
- * overloaded still use every pCPU? numa promises both (sched/numa.c, "Migration
- * rule"); the other policies have no homes, and their figures are printed for the
- * record. Every case also requires zero violations of the simulator's invariants.
+ * overloaded still use every pCPU? A policy that declares "home_nodes" promises both
+ * (sched/numa.c, "Migration rule"); the others have no homes, and their figures are
+ * printed for the record. Every case also requires zero violations of the simulator's invariants.
  *
  * Home, for the figures: the nodes a domain's memory is on (sim_domain_create), or the
- * nodes set later through adjust (home_nodes), which the simulator then counts as home
+ * nodes set later through the "home_nodes" parameter, which the simulator then counts as home
  * too. Times are simulated; decisions cost nothing (sim.h). */
 #include "simtest.h"
 
 #define RUN_10S MILLISECS(10000)
 
-static void fill_home(struct domctl_scheduler_op *op, const void *arg)
-{
-    op->u.numa.home_nodes = *(const uint32_t *)arg;
-}
-
 /* Sets sd's home to the nodes of mask, in the policy (numa) and in the figures. */
 static void set_home(struct sim_dom *sd, uint32_t mask)
 {
-    if (is_policy("numa"))
-        CHECK_EQ(put_params(sd, fill_home, &mask), 0);
+    if (has_param("home_nodes"))
+        CHECK_EQ(set_param(sd, "home_nodes", mask), 0);
     sd->home_mask = mask;
 }
 
@@ -73,7 +68,7 @@ static void homes_case(const uint32_t *homes, const char *what)
     double away = away_pct(d, 2), busy = min_cpu_busy_pct(sim.now - from, &low);
     INFO("homes set after start (%s): %.2f%% of run time away from home; least busy "
          "pCPU %u at %.1f%%", what, away, low, busy);
-    if (is_policy("numa")) {
+    if (has_param("home_nodes")) {
         CHECK(away < 5.0);
         CHECK(busy >= 99.0);
     }
@@ -121,7 +116,7 @@ static void conserve_case(const unsigned *homes, double least_away, const char *
     INFO("16 hogs on 8 pCPUs, %s: machine %.1f%% busy, least busy pCPU %u at %.1f%%, "
          "%.1f%% of run time away from home; vCPUs got %.1f%% to %.1f%% of a pCPU", what,
          machine, low, busy, away_pct(d, 4), vmin, vmax);
-    if (is_policy("numa")) {
+    if (has_param("home_nodes")) {
         CHECK(busy > 90.0);
         CHECK(vmin >= 45.0 && vmax <= 55.0);
         CHECK(away_pct(d, 4) <= least_away + 5.0);

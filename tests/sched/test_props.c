@@ -12,7 +12,12 @@
 
 #define RUN_10S MILLISECS(10000)
 
-static bool has_weights(void) { return is_policy("credit") || is_policy("credit2"); }
+/* What a policy promises follows from what it declares: weights from a "weight"
+ * parameter, caps from "cap", deadlines from "period" and "budget", homes from
+ * "home_nodes" (sched/private.h, struct sched_param). */
+static bool has_weights(void) { return has_param("weight"); }
+static bool has_caps(void) { return has_param("cap"); }
+static bool has_deadlines(void) { return has_param("period") && has_param("budget"); }
 
 /* n domains of nv CPU-bound vCPUs each, started. */
 static void hog_domains(struct sim_dom **d, unsigned n, unsigned nv)
@@ -100,7 +105,7 @@ static void fair_unplaced(void)
     sim_fini();
 }
 
-/* ---- weights: credit and credit2 ---- */
+/* ---- weights: every policy that declares "weight" ---- */
 
 static bool weights_case(unsigned n, unsigned nv, const uint32_t *w, const double *ideal)
 {
@@ -150,7 +155,7 @@ static void weights_at_limit(void)
     weights_case(4, 1, w, ideal);
 }
 
-/* ---- caps: credit and credit2 ---- */
+/* ---- caps: every policy that declares "cap" ---- */
 
 /* A capped domain gets no more than cap% of one pCPU (+1 point), against CPU hogs
  * (nv_others uncapped single-vCPU domains) or on an otherwise idle machine. */
@@ -179,7 +184,7 @@ static void cap_case(unsigned nv, uint32_t cap, unsigned others)
 
 static void cap_vs_hogs(void)
 {
-    if (!has_weights()) {
+    if (!has_caps()) {
         SKIP("no caps");
         return;
     }
@@ -188,7 +193,7 @@ static void cap_vs_hogs(void)
 
 static void cap_idle_machine(void)
 {
-    if (!has_weights()) {
+    if (!has_caps()) {
         SKIP("no caps");
         return;
     }
@@ -231,17 +236,19 @@ static void wake_boost(void)
     sim_fini();
 }
 
-/* ---- deadlines: rtds ---- */
+/* ---- deadlines: every policy that declares "period" and "budget" ---- */
 
 struct rt_task { s_time_t period, budget; };
 
-static void fill_rtds(struct domctl_scheduler_op *op, const void *arg)
+/* A server of (period, budget) in us; extratime (if declared) as given. */
+static int put_server(struct sim_dom *sd, s_time_t period, s_time_t budget, bool extra)
 {
-    const struct rt_task *t = arg;
-    op->u.rtds.period_us = (uint32_t)(t->period / 1000);
-    op->u.rtds.budget_us = (uint32_t)(t->budget / 1000);
-    op->u.rtds.extratime = 0;           /* held to its budget */
-    op->u.rtds.vcpu = RTDS_ALL_VCPUS;
+    struct domctl_scheduler_op op = test_op(SCHED_PARAMS_PUT);
+    op_set(&op, "period", (uint64_t)(period / 1000));
+    op_set(&op, "budget", (uint64_t)(budget / 1000));
+    if (has_param("extratime"))
+        op_set(&op, "extratime", extra);
+    return sim_adjust(sd, &op);
 }
 
 /* Each task a single-vCPU domain with server (period, budget) doing 90% of its budget
@@ -260,16 +267,13 @@ static uint64_t rt_run(const struct rt_task *t, unsigned n, unsigned hogs, doubl
         snprintf(name, sizeof(name), "rt%u", i);
         d[i] = sim_domain_create(name, 1, NUMA_NO_NODE,
                                  wl_periodic(t[i].period, t[i].budget * 9 / 10));
-        CHECK_EQ(put_params(d[i], fill_rtds, &t[i]), 0);
+        CHECK_EQ(put_server(d[i], t[i].period, t[i].budget, false), 0);   /* held to it */
         u += (double)t[i].budget / (double)t[i].period;
         umax = MAX(umax, (double)t[i].budget / (double)t[i].period);
     }
     hog_domains(d + n, hogs, 1);
-    for (unsigned i = n; i < n + hogs; i++) {
-        struct domctl_scheduler_op op = { .sched_id = SCHED_ID_RTDS, .cmd = SCHED_PARAMS_PUT };
-        op.u.rtds = (struct sched_rtds_params){ 100000, 1000, 1, RTDS_ALL_VCPUS };
-        CHECK_EQ(sim_adjust(d[i], &op), 0);
-    }
+    for (unsigned i = n; i < n + hogs; i++)
+        CHECK_EQ(put_server(d[i], MILLISECS(100), MILLISECS(1), true), 0);
     start_all(d, n + hogs);
     sim_run_until(RUN_10S);
     printf("  %s: U = %.2f (bound for global EDF on 2 pCPUs: %.2f), misses/jobs:", pname(),
@@ -277,15 +281,15 @@ static uint64_t rt_run(const struct rt_task *t, unsigned n, unsigned hogs, doubl
     uint64_t reported = 0;
     for (unsigned i = 0; i < n; i++) {
         const struct sim_vstats *st = sim_vstats(sim_dv(d[i], 0));
-        struct domctl_scheduler_op get = { .sched_id = SCHED_ID_RTDS, .cmd = SCHED_PARAMS_GET };
         printf(" %llu/%llu", (unsigned long long)st->misses, (unsigned long long)st->jobs);
         misses += st->misses;
-        CHECK_EQ(sim_adjust(d[i], &get), 0);
-        reported += get.u.raw[7];       /* rtds: the domain's misses (see sched/rtds.c) */
+        if (counter_index("misses") >= 0)
+            reported += get_named(d[i], "misses");
     }
-    printf("%s; rtds itself counted %llu\n", hogs ? " (with CPU hogs on extratime)" : "",
+    printf("%s; the policy itself counted %llu\n", hogs ? " (with CPU hogs on extratime)" : "",
            (unsigned long long)reported);
-    CHECK_EQ(!!reported, !!misses);     /* it reports misses exactly when there are some */
+    if (counter_index("misses") >= 0)   /* it reports misses exactly when there are some */
+        CHECK_EQ(!!reported, !!misses);
     *u_out = u;
     CHECK_EQ(sim.violations, 0);
     sim_fini();
@@ -303,7 +307,7 @@ static const struct rt_task rt_ok[] = {
 static void rt_schedulable(void)
 {
     double u;
-    if (!is_policy("rtds")) {
+    if (!has_deadlines()) {
         SKIP("no deadlines promised");
         return;
     }
@@ -314,7 +318,7 @@ static void rt_schedulable(void)
 static void rt_with_hogs(void)
 {
     double u;
-    if (!is_policy("rtds")) {
+    if (!has_deadlines()) {
         SKIP("no deadlines promised");
         return;
     }
@@ -329,19 +333,17 @@ static void rt_overloaded(void)
         { MILLISECS(10), MILLISECS(8) },
     };
     double u;
-    if (!is_policy("rtds")) {
+    if (!has_deadlines()) {
         SKIP("no deadlines promised");
         return;
     }
     CHECK(rt_run(t, ARRAY_SIZE(t), 0, &u) > 0);
 }
 
-/* ---- NUMA: numa promises it; the others' numbers are printed ---- */
+/* ---- NUMA: policies that declare "home_nodes" promise it; the others' numbers are
+ * printed ---- */
 
-static void fill_numa(struct domctl_scheduler_op *op, const void *arg)
-{
-    op->u.numa.home_nodes = *(const uint32_t *)arg;
-}
+static bool has_homes(void) { return has_param("home_nodes"); }
 
 /* 2 nodes x 2 pCPUs (distance 20). Domains of 2 CPU hogs homed per homes[]. */
 static void numa_case(const unsigned *homes, unsigned n, double *away_pct, double *busy_pct)
@@ -354,8 +356,8 @@ static void numa_case(const unsigned *homes, unsigned n, double *away_pct, doubl
     for (unsigned i = 0; i < n; i++) {
         uint32_t mask = 1u << homes[i];
         d[i] = sim_domain_create("numa", 2, homes[i], wl_cpu());
-        if (is_policy("numa"))
-            CHECK_EQ(put_params(d[i], fill_numa, &mask), 0);
+        if (has_homes())
+            CHECK_EQ(set_param(d[i], "home_nodes", mask), 0);
     }
     start_all(d, n);
     sim_run_until(RUN_10S);
@@ -367,14 +369,12 @@ static void numa_case(const unsigned *homes, unsigned n, double *away_pct, doubl
         }
     for (unsigned c = 0; c < 4; c++)
         busy += sim_cpu_busy(c);
-    if (is_policy("numa")) {            /* numa counts its own ns away: the same? */
+    if (counter_index("away") >= 0) {   /* the policy counts its own ns away: the same? */
         uint64_t own = 0;
-        for (unsigned i = 0; i < n; i++) {
-            struct domctl_scheduler_op get = { .sched_id = SCHED_ID_NUMA, .cmd = SCHED_PARAMS_GET };
-            CHECK_EQ(sim_adjust(d[i], &get), 0);
-            own += get.u.raw[7];
-        }
-        INFO("ns away: simulator %.1f ms, numa's own count %.1f ms", ms(away), ms((s_time_t)own));
+        for (unsigned i = 0; i < n; i++)
+            own += get_named(d[i], "away");
+        INFO("ns away: simulator %.1f ms, the policy's own count %.1f ms", ms(away),
+             ms((s_time_t)own));
         CHECK(llabs((long long)own - (long long)away) <= MILLISECS(1) + away / 100);
     }
     *away_pct = 100.0 * (double)away / (double)run;
@@ -390,7 +390,7 @@ static void numa_stays_home(void)
     double away, busy;
     numa_case(homes, 2, &away, &busy);
     INFO("load fits: %.2f%% of run time away from home, machine %.1f%% busy", away, busy);
-    if (is_policy("numa")) {
+    if (has_homes()) {
         CHECK(away <= 1.0);
         CHECK(busy >= 99.0);
     }
@@ -405,7 +405,7 @@ static void numa_spills(void)
     numa_case(homes, 3, &away, &busy);
     INFO("node 0 overloaded: %.2f%% of run time away from home, machine %.1f%% busy", away,
          busy);
-    if (is_policy("numa")) {
+    if (has_homes()) {
         CHECK(away >= 10.0);
         CHECK(busy >= 90.0);
     }

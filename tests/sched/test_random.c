@@ -6,7 +6,7 @@
  * with a few simulated milliseconds between steps, on 2 nodes x 2 pCPUs running a mix
  * of workloads. The simulator's checks and audits run throughout (sim.h); at the end,
  * everything is undone and every vCPU must run within the next second. Also: the same
- * seed gives the same run, and the policy's adjust op keeps the DOMCTL ABI. */
+ * seed gives the same run, and the policy's declared parameters keep the DOMCTL ABI. */
 #include "simtest.h"
 
 #define NR_DOMS 5
@@ -49,22 +49,34 @@ static struct sim_vcpu *running_vcpu(void)
     return NULL;
 }
 
-/* Valid parameters for this policy, at random. */
+/* Parameters for this policy, at random, from its declarations: each declared
+ * parameter set with probability 1/2 to a value in its range (NODES: within the
+ * simulated machine's 4 nodes... or beyond, which the policy must refuse cleanly).
+ * Rules between parameters (rtds: budget <= period) make some PUTs fail: allowed. */
 static void random_params(struct sim_dom *sd, struct domctl_scheduler_op *op)
 {
-    op->sched_id = test_sched_id();
-    op->cmd = pick(8) ? SCHED_PARAMS_PUT : SCHED_PARAMS_GET;
-    if (op->sched_id == SCHED_ID_RTDS) {
-        uint32_t period = 2000 + pick(18000);
+    const struct sched_ops *o = test_policy();
+
+    *op = test_op(pick(8) ? SCHED_PARAMS_PUT : SCHED_PARAMS_GET);
+    for (unsigned i = 0; i < o->nr_params; i++) {
+        const struct sched_param *p = &o->params[i];
+        uint64_t span = p->max - p->min;
+        if (pick(2))
+            continue;
+        op->mask |= 1u << i;
+        /* Limits (caps, budgets) stay small or off: 10 vCPUs must fit in 4 pCPUs. */
+        if (p->flags & SCHED_PARAM_LIMITS)
+            span = MIN(span, 1000);
+        if (!strcmp(p->name, "cap"))
+            op->value[i] = pick(3) ? 0 : 10 + pick(100 * sd->d.max_vcpus - 10);
+        else
+            op->value[i] = p->min + (span ? pick((unsigned)MIN(span, 1u << 20)) : 0);
+    }
+    if (has_param("period") && has_param("budget")) {
         /* At most a quarter of a pCPU per vCPU: 10 vCPUs stay within 4 pCPUs. */
-        op->u.rtds = (struct sched_rtds_params){ period, period / 20 + pick(period / 5),
-                                                 pick(2), RTDS_ALL_VCPUS };
-    } else if (op->sched_id == SCHED_ID_NUMA) {
-        op->u.numa.weight = pick(1024);
-        op->u.numa.home_nodes = pick(4);
-    } else {
-        op->u.credit.weight = pick(1024);
-        op->u.credit.cap = pick(3) ? 0 : 10 + pick(100 * sd->d.max_vcpus - 10);
+        uint32_t period = 2000 + pick(18000);
+        op_set(op, "period", period);
+        op_set(op, "budget", period / 20 + pick(period / 5));
     }
 }
 
@@ -167,7 +179,7 @@ static void step(void)
         d = pick(NR_DOMS);
         random_params(doms[d], &op);
         int rc = sim_adjust(doms[d], &op);
-        CHECK(rc == 0 || (rc == -ENOSYS && !test_policy()->adjust));
+        CHECK(rc == 0 || rc == -EINVAL);   /* -EINVAL: a rule between parameters */
         break;
     }
     case 17: case 18:
@@ -182,6 +194,21 @@ static void step(void)
         break;
     }
     sim_run_for(pick(3000) * 1000);
+}
+
+/* Every declared parameter of sd back to its default: the steps may leave a weight of
+ * 1 next to weights of 65535, under which a proportional-share policy may rightly
+ * leave a vCPU waiting for longer than the final check's second. */
+static void reset_params(struct sim_dom *sd)
+{
+    const struct sched_ops *o = test_policy();
+    struct domctl_scheduler_op op = test_op(SCHED_PARAMS_PUT);
+
+    for (unsigned i = 0; i < o->nr_params; i++) {
+        op.value[i] = o->params[i].dflt;
+        op.mask |= 1u << i;
+    }
+    CHECK_EQ(sim_adjust(sd, &op), 0);
 }
 
 /* Runs `steps` random steps from `seed`, undoes them, and checks every vCPU runs. */
@@ -207,6 +234,7 @@ static uint64_t run_random(uint64_t seed, unsigned steps, s_time_t ipi, bool poo
         undo_pauses(d);
         if (doms[d]->d.cpupool != cpupool0)
             CHECK_EQ(sim_pool_move_domain(cpupool0, doms[d]), 0);
+        reset_params(doms[d]);
         for (unsigned v = 0; v < doms[d]->d.max_vcpus; v++) {
             sim_set_affinity(sim_dv(doms[d], v), &cpupool0->sched.cpus, NULL);
             sim_kick(sim_dv(doms[d], v));
@@ -247,53 +275,58 @@ static void deterministic(void)
     CHECK(a == b);
 }
 
-/* ---- the adjust op and the DOMCTL ABI ---- */
+/* ---- parameters by declaration and the DOMCTL ABI ---- */
 
-static void adjust_abi(void)
+/* Every declared parameter: its default is what a new domain reads back; min and max
+ * are accepted and read back; one past max is -ERANGE and changes nothing; a bit
+ * beyond the declarations and another policy's name are -EINVAL. */
+static void params_abi(void)
 {
-    if (!test_policy()->adjust) {
-        SKIP("no adjust op");
-        return;
-    }
+    const struct sched_ops *o = test_policy();
+
     if (!test_start(2, 2, 1))
         return;
     struct sim_dom *sd = sim_domain_create("d", 2, 0, wl_cpu());
-    struct domctl_scheduler_op put = { .sched_id = test_sched_id(), .cmd = SCHED_PARAMS_PUT };
-    struct domctl_scheduler_op get = { .sched_id = test_sched_id(), .cmd = SCHED_PARAMS_GET };
-    struct domctl_scheduler_op bad = put;
+    struct domctl_scheduler_op get = test_op(SCHED_PARAMS_GET), put, bad;
 
-    bad.sched_id = test_sched_id() == SCHED_ID_RR ? SCHED_ID_CREDIT : SCHED_ID_RR;
-    CHECK_EQ(sim_adjust(sd, &bad), -EINVAL);
-    if (test_sched_id() == SCHED_ID_RTDS) {
-        put.u.rtds = (struct sched_rtds_params){ 20000, 5000, 0, RTDS_ALL_VCPUS };
+    CHECK_EQ(sim_adjust(sd, &get), 0);
+    for (unsigned i = 0; i < o->nr_params; i++) {
+        const struct sched_param *p = &o->params[i];
+        if (!strcmp(p->name, "home_nodes"))
+            continue;                   /* its default reads back as set (0: derived) */
+        INFO("%s: default %llu, read %llu", p->name, (unsigned long long)p->dflt,
+             (unsigned long long)get.value[i]);
+        CHECK_EQ(get.value[i], p->dflt);
+    }
+    for (unsigned i = 0; i < o->nr_params; i++) {
+        const struct sched_param *p = &o->params[i];
+        uint64_t top = p->type == SCHED_PARAM_NODES ? 3 : p->max;  /* 2 nodes */
+        if (!strcmp(p->name, "budget") || !strcmp(p->name, "cap"))
+            top = p->min;               /* bounded by another parameter or the vCPUs */
+        put = test_op(SCHED_PARAMS_PUT);
+        put.mask = 1u << i;
+        put.value[i] = top;
         CHECK_EQ(sim_adjust(sd, &put), 0);
+        get = test_op(SCHED_PARAMS_GET);
         CHECK_EQ(sim_adjust(sd, &get), 0);
-        CHECK_EQ(get.u.rtds.period_us, 20000);
-        CHECK_EQ(get.u.rtds.budget_us, 5000);
-        CHECK_EQ(get.u.rtds.extratime, 0);
+        CHECK_EQ(get.value[i], top);
         bad = put;
-        bad.u.rtds.budget_us = 30000;           /* budget > period */
-        CHECK_EQ(sim_adjust(sd, &bad), -EINVAL);
-    } else if (test_sched_id() == SCHED_ID_NUMA) {
-        put.u.numa = (struct sched_numa_params){ 512, 2 };
-        CHECK_EQ(sim_adjust(sd, &put), 0);
-        put.u.numa.weight = 0;                  /* leave as is */
-        CHECK_EQ(sim_adjust(sd, &put), 0);
+        bad.value[i] = p->max + 1;
+        CHECK_EQ(sim_adjust(sd, &bad), -ERANGE);
         CHECK_EQ(sim_adjust(sd, &get), 0);
-        CHECK_EQ(get.u.numa.weight, 512);
-        CHECK_EQ(get.u.numa.home_nodes, 2);
-        bad.u.numa.home_nodes = 4;              /* node 2 of 2 */
-        CHECK_EQ(sim_adjust(sd, &bad), -EINVAL);
-    } else {
-        put.u.credit = (struct sched_credit_params){ 512, 150 };
-        CHECK_EQ(sim_adjust(sd, &put), 0);
-        put.u.credit.weight = 0;                /* leave as is */
-        CHECK_EQ(sim_adjust(sd, &put), 0);
-        CHECK_EQ(sim_adjust(sd, &get), 0);
-        CHECK_EQ(get.u.credit.weight, 512);
-        CHECK_EQ(get.u.credit.cap, 150);
-        bad.u.credit.weight = 65536;
-        CHECK_EQ(sim_adjust(sd, &bad), -EINVAL);
+        CHECK_EQ(get.value[i], top);
+    }
+    bad = test_op(SCHED_PARAMS_PUT);
+    bad.mask = 1u << o->nr_params;
+    CHECK_EQ(sim_adjust(sd, &bad), -EINVAL);
+    bad = test_op(SCHED_PARAMS_GET);
+    snprintf(bad.policy, sizeof(bad.policy), "%s", is_policy("rr") ? "credit" : "rr");
+    CHECK_EQ(sim_adjust(sd, &bad), -EINVAL);
+    if (has_param("period") && has_param("budget")) {
+        put = test_op(SCHED_PARAMS_PUT);
+        op_set(&put, "period", 1000);
+        op_set(&put, "budget", 2000);   /* budget > period */
+        CHECK_EQ(sim_adjust(sd, &put), -EINVAL);
     }
     sim_fini();
 }
@@ -304,6 +337,6 @@ static const struct unit_case cases[] = {
     { "random_ops_pools", random_ops_pools },
     { "random_ops_pools_ipi", random_ops_pools_ipi },
     { "deterministic", deterministic },
-    { "adjust_abi", adjust_abi },
+    { "params_abi", params_abi },
 };
 SIM_UNIT_MAIN(cases)

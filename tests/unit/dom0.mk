@@ -1,6 +1,7 @@
 # Host tests for dom0's toolstack parsers: cfg files and CPU lists (xlcfg), scenario
 # scripts and the xl command table (scenario); the scheduler and pool commands'
-# arguments and output (dom0_sched).
+# arguments and output (dom0_sched); scheduler keys against declarations
+# (dom0_sched_params).
 UNIT_TESTS += xlcfg scenario
 DOM0_PARSE_SRCS := dom0/strutil.c dom0/cpulist.c core/lib/vsnprintf.c
 unit_xlcfg_SRCS := tests/unit/test_xlcfg.c dom0/xlcfg.c dom0/xlcfg_value.c \
@@ -21,3 +22,7 @@ unit_dom0_sched_SRCS := tests/unit/test_dom0_sched.c dom0/sched_args.c dom0/sche
 	dom0/scenario.c dom0/xl_cmdtable.c dom0/trace_args.c dom0/arinc653_args.c \
 	tests/unit/test_dom0_stubs.c $(DOM0_PARSE_SRCS)
 unit_dom0_sched_CFLAGS := -Idom0
+UNIT_TESTS += dom0_sched_params
+unit_dom0_sched_params_SRCS := tests/unit/test_dom0_sched_params.c dom0/sched_params.c \
+	dom0/sched_args.c dom0/xlcfg.c dom0/xlcfg_value.c $(DOM0_PARSE_SRCS)
+unit_dom0_sched_params_CFLAGS := -Idom0

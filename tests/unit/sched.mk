@@ -18,11 +18,16 @@ SCHED_REGISTERS := ^REGISTER_SCHEDULER(
 SCHED_POLICIES := $(foreach p,$(SCHED_POLICY_NAMES),$(if $(shell grep -s -l \
 	'$(SCHED_REGISTERS)' sched/$(p).c),$(p)))
 
+.PHONY: sched-policies
+sched-policies:
+	@echo $(SCHED_POLICIES)
+
 # Objects built once with the unit tests' flags (sanitizers) and their own dependency
 # files; each test program links them with its policy's glue.
 SCHED_SIM_SRCS := tests/sched/sim.c tests/sched/fake_arch.c tests/sched/simops.c \
 	tests/sched/simhost.c tests/sched/simstats.c tests/sched/workloads.c \
-	sched/core.c sched/cpupool.c core/lib/timerq.c core/lib/rbtree.c core/lib/vsnprintf.c
+	sched/core.c sched/cpupool.c sched/params.c core/lib/timerq.c core/lib/rbtree.c \
+	core/lib/vsnprintf.c
 SCHED_OBJ = $(BUILD)/sched-sim/host/$(notdir $(1:.c=.o))
 SCHED_SIM_OBJS := $(foreach f,$(SCHED_SIM_SRCS),$(call SCHED_OBJ,$(f)))
 
@@ -121,3 +126,14 @@ $(BUILD)/sched-bench/sched_scale: $(SCHED_BENCH_OBJS)
 sched-bench: $(BUILD)/sched-bench/sched_scale
 	$(Q)mkdir -p results
 	$(Q)$< results
+
+# The declarations of every policy as JSON (tests/sched/decls_json.c), for the harness:
+# experiment files are checked against them and trace subclasses named from them.
+$(BUILD)/sched-sim/decls_json: $(call SCHED_OBJ,decls_json.c) $(SCHED_SIM_OBJS) \
+		$(patsubst %,$(BUILD)/sched-sim/host/policy_%.o,$(SCHED_POLICIES)) tests/unit/host_stubs.c
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $^ $(SCHED_LDFLAGS) -o $@
+$(BUILD)/sched-decls.json: $(BUILD)/sched-sim/decls_json
+	$(Q)$< > $@.tmp && mv $@.tmp $@
+.PHONY: sched-decls
+sched-decls: $(BUILD)/sched-decls.json
+all: $(BUILD)/sched-decls.json

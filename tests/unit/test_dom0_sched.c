@@ -41,30 +41,30 @@ static void test_sched_args_ok(void)
 {
     static const struct {
         const char *line;
-        uint32_t sched_id;
+        const char *policy;
         const char *dom;
         unsigned given;
         uint32_t weight, cap, period, budget, extra, vcpu, nodes;
     } cases[] = {
-        { "sched-credit", SCHED_ID_CREDIT, NULL, 0, 0, 0, 0, 0, 0, RTDS_ALL_VCPUS, 0 },
-        { "sched-credit -d loop-a", SCHED_ID_CREDIT, "loop-a", 0, 0, 0, 0, 0, 0,
+        { "sched-credit", "credit", NULL, 0, 0, 0, 0, 0, 0, RTDS_ALL_VCPUS, 0 },
+        { "sched-credit -d loop-a", "credit", "loop-a", 0, 0, 0, 0, 0, 0,
           RTDS_ALL_VCPUS, 0 },
-        { "sched-credit -d 3 -w 512 -c 50", SCHED_ID_CREDIT, "3",
+        { "sched-credit -d 3 -w 512 -c 50", "credit", "3",
           SCHED_ARG_WEIGHT | SCHED_ARG_CAP, 512, 50, 0, 0, 0, RTDS_ALL_VCPUS, 0 },
-        { "sched-credit2 -c 0 -d a", SCHED_ID_CREDIT2, "a", SCHED_ARG_CAP, 0, 0, 0, 0, 0,
+        { "sched-credit2 -c 0 -d a", "credit2", "a", SCHED_ARG_CAP, 0, 0, 0, 0, 0,
           RTDS_ALL_VCPUS, 0 },
-        { "sched-credit2 -d a -w 65535", SCHED_ID_CREDIT2, "a", SCHED_ARG_WEIGHT, 65535,
+        { "sched-credit2 -d a -w 65535", "credit2", "a", SCHED_ARG_WEIGHT, 65535,
           0, 0, 0, 0, RTDS_ALL_VCPUS, 0 },
-        { "sched-rtds -d rt -v all -p 10000 -b 3000 -e 0", SCHED_ID_RTDS, "rt",
+        { "sched-rtds -d rt -v all -p 10000 -b 3000 -e 0", "rtds", "rt",
           SCHED_ARG_VCPU | SCHED_ARG_PERIOD | SCHED_ARG_BUDGET | SCHED_ARG_EXTRA, 0, 0,
           10000, 3000, 0, RTDS_ALL_VCPUS, 0 },
-        { "sched-rtds -d rt -v 1 -b 10", SCHED_ID_RTDS, "rt",
+        { "sched-rtds -d rt -v 1 -b 10", "rtds", "rt",
           SCHED_ARG_VCPU | SCHED_ARG_BUDGET, 0, 0, 0, 10, 0, 1, 0 },
-        { "sched-rtds -d rt -e 1", SCHED_ID_RTDS, "rt", SCHED_ARG_EXTRA, 0, 0, 0, 0, 1,
+        { "sched-rtds -d rt -e 1", "rtds", "rt", SCHED_ARG_EXTRA, 0, 0, 0, 0, 1,
           RTDS_ALL_VCPUS, 0 },
-        { "sched-numa -d n -w 300 -n 0-1", SCHED_ID_NUMA, "n",
+        { "sched-numa -d n -w 300 -n 0-1", "numa", "n",
           SCHED_ARG_WEIGHT | SCHED_ARG_NODES, 300, 0, 0, 0, 0, RTDS_ALL_VCPUS, 3 },
-        { "sched-numa -d n -n auto", SCHED_ID_NUMA, "n", SCHED_ARG_NODES, 0, 0, 0, 0, 0,
+        { "sched-numa -d n -n auto", "numa", "n", SCHED_ARG_NODES, 0, 0, 0, 0, 0,
           RTDS_ALL_VCPUS, 0 },
     };
     char *argv[17], err[200];
@@ -76,7 +76,7 @@ static void test_sched_args_ok(void)
         err[0] = '\0';
         CHECK_EQ(sched_args_parse(argc, argv, &a, err, sizeof(err)), 0);
         CHECK_STREQ(err, "");
-        CHECK_EQ(a.info->sched_id, cases[i].sched_id);
+        CHECK_STREQ(a.info->policy, cases[i].policy);
         CHECK_STREQ(a.dom ? a.dom : "(none)", cases[i].dom ? cases[i].dom : "(none)");
         CHECK_EQ(a.given, cases[i].given);
         CHECK_EQ(a.weight, cases[i].weight);
@@ -156,12 +156,6 @@ static void test_nodes(void)
 
 static void test_policy_names(void)
 {
-    CHECK_STREQ(sched_policy_name(SCHED_ID_RR), "rr");
-    CHECK_STREQ(sched_policy_name(SCHED_ID_CREDIT2), "credit2");
-    CHECK_STREQ(sched_policy_name(SCHED_ID_NUMA), "numa");
-    CHECK_STREQ(sched_policy_name(SCHED_ID_NULL), "null");
-    CHECK_STREQ(sched_policy_name(SCHED_ID_ARINC653), "arinc653");
-    CHECK(sched_policy_name(99) == NULL);
     CHECK(sched_cmd_info("sched-rr") == NULL);
     CHECK_STREQ(sched_cmd_info("sched-rtds")->policy, "rtds");
 }
@@ -334,54 +328,43 @@ static void test_pool_file(void)
 
 static void test_sched_format(void)
 {
-    struct domctl_scheduler_op op;
+    struct xl_sched_row r;
     char buf[XL_FMT_LINE_MAX];
 
     xl_fmt_pool_title(buf, sizeof(buf), "Pool-0", "credit");
     CHECK_STREQ(buf, "Cpupool Pool-0: sched=credit");
 
-    xl_fmt_sched_header(buf, sizeof(buf), SCHED_ID_CREDIT);
+    xl_fmt_sched_header(buf, sizeof(buf), "credit");
     CHECK_STREQ(buf, "Name                               ID Weight  Cap");
-    memset(&op, 0, sizeof(op));
-    op.sched_id = SCHED_ID_CREDIT2;
-    op.u.credit.weight = 1024;
-    op.u.credit.cap = 50;
-    xl_fmt_sched_row(buf, sizeof(buf), "loop-c", 3, 0, &op);
+    r = (struct xl_sched_row){ .weight = 1024, .cap = 50 };
+    xl_fmt_sched_row(buf, sizeof(buf), "loop-c", 3, 0, "credit2", &r);
     CHECK_STREQ(buf, "loop-c                              3   1024   50");
 
-    xl_fmt_sched_header(buf, sizeof(buf), SCHED_ID_RTDS);
+    xl_fmt_sched_header(buf, sizeof(buf), "rtds");
     CHECK_STREQ(buf, "Name                               ID VCPU    Period    Budget Extratime");
-    memset(&op, 0, sizeof(op));
-    op.sched_id = SCHED_ID_RTDS;
-    op.u.rtds.period_us = 10000;
-    op.u.rtds.budget_us = 3000;
-    op.u.rtds.extratime = 1;
-    xl_fmt_sched_row(buf, sizeof(buf), "rt", 2, 1, &op);
+    r = (struct xl_sched_row){ .period_us = 10000, .budget_us = 3000, .extratime = 1 };
+    xl_fmt_sched_row(buf, sizeof(buf), "rt", 2, 1, "rtds", &r);
     CHECK_STREQ(buf, "rt                                  2    1     10000      3000       yes");
-    op.u.rtds.extratime = 0;
-    xl_fmt_sched_row(buf, sizeof(buf), "rt", 2, 0, &op);
+    r.extratime = 0;
+    xl_fmt_sched_row(buf, sizeof(buf), "rt", 2, 0, "rtds", &r);
     CHECK_STREQ(buf, "rt                                  2    0     10000      3000        no");
 
-    xl_fmt_sched_header(buf, sizeof(buf), SCHED_ID_NUMA);
+    xl_fmt_sched_header(buf, sizeof(buf), "numa");
     CHECK_STREQ(buf, "Name                               ID Weight Nodes  Home Migrations  Away(ms)");
-    memset(&op, 0, sizeof(op));
-    op.sched_id = SCHED_ID_NUMA;
-    op.u.numa.weight = 256;
-    op.u.raw[5] = 2;
-    op.u.raw[6] = 7;
-    op.u.raw[7] = 12999999;
-    xl_fmt_sched_row(buf, sizeof(buf), "far", 4, 0, &op);
+    r = (struct xl_sched_row){ .weight = 256, .home = 2, .migrations = 7,
+                               .away_ns = 12999999 };
+    xl_fmt_sched_row(buf, sizeof(buf), "far", 4, 0, "numa", &r);
     CHECK_STREQ(buf, "far                                 4    256  auto     1          7        12");
-    op.u.numa.home_nodes = 5;
-    op.u.raw[5] = 5;
-    xl_fmt_sched_row(buf, sizeof(buf), "far", 4, 0, &op);
+    r.home_nodes = 5;
+    r.home = 5;
+    xl_fmt_sched_row(buf, sizeof(buf), "far", 4, 0, "numa", &r);
     CHECK_STREQ(buf, "far                                 4    256   0,2   0,2          7        12");
 }
 
 static void test_pool_format(void)
 {
     struct sysctl_cpupool_op p = { .cpupool_id = 1, .name = "rt", .sched_name = "rtds",
-                                   .cpumap = 0xd, .n_dom = 2, .sched_id = SCHED_ID_RTDS };
+                                   .cpumap = 0xd, .n_dom = 2, .sched_id = 8 };
     char buf[XL_FMT_LINE_MAX];
 
     xl_fmt_pool_header(buf, sizeof(buf), false);
