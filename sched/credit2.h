@@ -67,6 +67,7 @@ struct csched2_rq {
     s_time_t load, load_stamp;          /* average runnable weight */
     s_time_t next_balance;
     unsigned reset_gen;
+    unsigned place_next;                /* csched2_place: the pCPU to try next */
 };
 
 struct csched2_pcpu {

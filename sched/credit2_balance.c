@@ -45,11 +45,13 @@ unsigned csched2_place(struct csched2_priv *prv, const struct vcpu *v, s_time_t 
     s_time_t bestl = 0;
     unsigned long flags;
     unsigned cpu;
+    cpumask_t m, soft;
 
     for (unsigned i = 0; i < MAX_NUMNODES; i++) {
         struct csched2_rq *rq = &prv->rqs[i];
-        cpumask_t m = cpumask_and(&rq->cpus, &ok);
-        s_time_t l, n = cpumask_weight(&m);
+        s_time_t l, n;
+        m = cpumask_and(&rq->cpus, &ok);
+        n = cpumask_weight(&m);
         if (!n)
             continue;
         spin_lock_irqsave(&rq->lock, flags);
@@ -61,11 +63,20 @@ unsigned csched2_place(struct csched2_priv *prv, const struct vcpu *v, s_time_t 
     }
     if (!best)
         return v->processor;
+    m = cpumask_and(&best->cpus, &ok);
+    soft = cpumask_and(&m, &v->cpu_soft_affinity);
+    if (!cpumask_empty(&soft))
+        m = soft;
     spin_lock_irqsave(&best->lock, flags);
     best->load += w;
+    cpu = v->processor;                 /* kept if the runqueue is its own */
+    if (!cpumask_test(&m, cpu)) {       /* else the next pCPU in turn, not all on one */
+        cpu = cpumask_next(&m, best->place_next);
+        cpu = cpu < NR_CPUS ? cpu : cpumask_first(&m);
+        best->place_next = cpu + 1;
+    }
     spin_unlock_irqrestore(&best->lock, flags);
-    cpu = csched2_pick_in(prv, v, csched2_rq_cpus(prv, best));
-    return cpu < NR_CPUS ? cpu : v->processor;
+    return cpu;
 }
 
 /* Raises an idle pCPU of m not yet raised that may run sv, soft affinity first. */
