@@ -402,6 +402,7 @@ int sched_alloc_vcpu(struct vcpu *v, unsigned cpu)
     int rc = sched_op_alloc_vdata(s, v);
     if (rc < 0)
         return rc;
+    cpu = v->last_processor = v->processor;     /* alloc_vdata may place it (credit2) */
     spin_lock_irqsave(sched_lock(cpu), flags);
     sched_op_insert_vcpu(s, v);
     spin_unlock_irqrestore(sched_lock(cpu), flags);

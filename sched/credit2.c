@@ -14,7 +14,9 @@
  * credit falls to the next waiter's, 0.5 to 10 ms. A waking vCPU raises an idle pCPU
  * of its runqueue (soft affinity first), else the one running the least credit if it
  * has 500 us (CSCHED2_RESIST) more, else an idle pCPU elsewhere, which pulls it.
- * Between runqueues: a pCPU with nothing to run pulls a waiting vCPU; every 10 ms a
+ * A new vCPU joins the runqueue with the least load per pCPU that its affinity allows
+ * (as Xen's credit2 places one), its weight counted there at once, so that vCPUs
+ * created together spread over the nodes. Between runqueues: a pCPU with nothing to run pulls a waiting vCPU; every 10 ms a
  * runqueue compares its load per pCPU (exponential average of the summed weight of
  * its runnable vCPUs, 50 ms window: weights, not counts, so that shares also follow
  * weights across runqueues) with each other's and makes the move of one waiting vCPU,
@@ -528,12 +530,13 @@ static void csched2_free_domdata(struct scheduler *s, void *dd)
 static void *csched2_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
 {
     struct csched2_vcpu *sv = dd ? xzalloc(sizeof(*sv)) : NULL;
-    (void)s;
     if (sv) {
         sv->v = v;
         sv->dom = dd;
         sv->credit = CSCHED2_CREDIT_INIT;
         sv->last_migrate = -CSCHED2_MIGRATE_RESIST;
+        /* Nobody sees v yet (the core locks its pCPU after this): no lock to move it. */
+        v->processor = csched2_place(s->priv, v, C2_LOAD(sv->dom->weight));
     }
     return sv;
 }

@@ -67,6 +67,7 @@ struct csched2_rq {
     s_time_t load, load_stamp;          /* average runnable weight */
     s_time_t next_balance;
     unsigned reset_gen;
+    unsigned place_next;                /* csched2_place: the pCPU to try next */
 };
 
 struct csched2_pcpu {
@@ -151,6 +152,8 @@ struct csched2_vcpu *csched2_runq_best(struct csched2_rq *rq, unsigned cpu, s_ti
 void csched2_load_update(struct csched2_priv *prv, struct csched2_rq *rq, s_time_t now);
 
 /* --- credit2_balance.c --- */
+/* A pCPU for a vCPU of weight w joining the instance (credit2_balance.c). */
+unsigned csched2_place(struct csched2_priv *prv, const struct vcpu *v, s_time_t w);
 unsigned csched2_pick_in(struct csched2_priv *prv, const struct vcpu *v, cpumask_t m);
 bool csched2_tickle_idle(struct csched2_priv *prv, struct csched2_vcpu *sv, cpumask_t m);
 void csched2_tickle(struct csched2_priv *prv, struct csched2_vcpu *sv, s_time_t now);

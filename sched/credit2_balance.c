@@ -31,6 +31,54 @@ unsigned csched2_pick_in(struct csched2_priv *prv, const struct vcpu *v, cpumask
     return cpumask_test(pref, cur) ? cur : cpumask_first(pref);
 }
 
+/* A new vCPU's pCPU: in the runqueue with the least load per pCPU among those its
+ * hard affinity allows (its own on a tie), as Xen's credit2 places a vCPU that joins;
+ * that runqueue's load counts its weight at once, so that vCPUs created together
+ * spread over the nodes instead of all starting where the core put them (vCPU i on
+ * pCPU i: a second domain's vCPUs then all shared the first domain's nodes, and the
+ * other nodes idled until balancing moved one vCPU per 10 ms). Takes each runqueue
+ * lock in turn, never two. */
+unsigned csched2_place(struct csched2_priv *prv, const struct vcpu *v, s_time_t w)
+{
+    cpumask_t pool = cpumask_load(&prv->s->cpus), ok = cpumask_and(&pool, &v->cpu_hard_affinity);
+    struct csched2_rq *own = prv->pcpu[v->processor].rq, *best = NULL;
+    s_time_t bestl = 0;
+    unsigned long flags;
+    unsigned cpu;
+    cpumask_t m, soft;
+
+    for (unsigned i = 0; i < MAX_NUMNODES; i++) {
+        struct csched2_rq *rq = &prv->rqs[i];
+        s_time_t l, n;
+        m = cpumask_and(&rq->cpus, &ok);
+        n = cpumask_weight(&m);
+        if (!n)
+            continue;
+        spin_lock_irqsave(&rq->lock, flags);
+        csched2_load_update(prv, rq, NOW());
+        l = rq->load / n;
+        spin_unlock_irqrestore(&rq->lock, flags);
+        if (!best || l < bestl || (l == bestl && rq == own))
+            best = rq, bestl = l;
+    }
+    if (!best)
+        return v->processor;
+    m = cpumask_and(&best->cpus, &ok);
+    soft = cpumask_and(&m, &v->cpu_soft_affinity);
+    if (!cpumask_empty(&soft))
+        m = soft;
+    spin_lock_irqsave(&best->lock, flags);
+    best->load += w;
+    cpu = v->processor;                 /* kept if the runqueue is its own */
+    if (!cpumask_test(&m, cpu)) {       /* else the next pCPU in turn, not all on one */
+        cpu = cpumask_next(&m, best->place_next);
+        cpu = cpu < NR_CPUS ? cpu : cpumask_first(&m);
+        best->place_next = cpu + 1;
+    }
+    spin_unlock_irqrestore(&best->lock, flags);
+    return cpu;
+}
+
 /* Raises an idle pCPU of m not yet raised that may run sv, soft affinity first. */
 bool csched2_tickle_idle(struct csched2_priv *prv, struct csched2_vcpu *sv, cpumask_t m)
 {

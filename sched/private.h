@@ -99,7 +99,8 @@ struct sched_ops {
     /* Per-domain and per-vCPU data; NULL ops mean "no such data". */
     void *(*alloc_domdata)(struct scheduler *s, struct domain *d);
     void (*free_domdata)(struct scheduler *s, void *dd);
-    void *(*alloc_vdata)(struct scheduler *s, struct vcpu *v, void *dd);
+    void *(*alloc_vdata)(struct scheduler *s, struct vcpu *v, void *dd);   /* may set
+                                        * v->processor (in its pool): v is not seen yet */
     void (*free_vdata)(struct scheduler *s, void *vd);
 
     /* ---- vCPU membership; v->processor's lock held. ---- */
