@@ -166,7 +166,10 @@ static void write_results(const char *dir, const struct row *rows, unsigned n,
                "timers_ns_per_decision,decision_ns,decisions_per_run,simulated_s_per_run\n");
     for (unsigned i = 0; i < n; i++) {
         const struct row *r = &rows[i];
-        if (r->supported)
+        if (r->supported && !r->decisions)     /* nothing to divide by: empty cells */
+            fprintf(f, "%s,%u,%u,1,,,,,,0,%.3f\n", r->policy, r->vcpus, r->pcpus,
+                    r->sim_s);
+        else if (r->supported)
             fprintf(f, "%s,%u,%u,1,%.1f,%.1f,%.3f,%.1f,%.1f,%.0f,%.3f\n", r->policy,
                     r->vcpus, r->pcpus, r->sched_ns, r->wake_ns, r->wakes_per_decision,
                     r->timer_ns, r->decision_ns, r->decisions, r->sim_s);
@@ -206,7 +209,10 @@ static void write_results(const char *dir, const struct row *rows, unsigned n,
                "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (unsigned i = 0; i < n; i++) {
         const struct row *r = &rows[i];
-        if (r->supported)
+        if (r->supported && !r->decisions)
+            fprintf(f, "| %s | %u | %u | no decision in %.0f s simulated | | | | | 0 |\n",
+                    r->policy, r->vcpus, r->pcpus, r->sim_s);
+        else if (r->supported)
             fprintf(f, "| %s | %u | %u | %.0f | %.0f | %.2f | %.0f | %.0f | %.0f |\n",
                     r->policy, r->vcpus, r->pcpus, r->sched_ns, r->wake_ns,
                     r->wakes_per_decision, r->timer_ns, r->decision_ns, r->decisions);
