@@ -1,5 +1,5 @@
 # Real-time periods missed
-# For each real-time domain (period_us and budget_us, no extratime): the percentage of its periods (counted from its first activation) in which it ran for less than its budget although it was kept waiting for the CPU (not blocked by choice), computed from runstate events whatever the policy, and the misses the policy itself reported (rtds TRC_RTDS_MISS) per 100 periods; times are instruction counts under icount.
+# For each real-time domain (period and budget, no extratime): the percentage of its periods (counted from its first activation) in which it ran for less than its budget although it was kept waiting for the CPU (not blocked by choice), computed from runstate events whatever the policy, and the misses the policy itself reported (rtds TRC_RTDS_MISS) per 100 periods; times are instruction counts under icount.
 set terminal pngcairo size 900,500 font 'sans,10'
 set output 'misses.png'
 set datafile separator '\t'
