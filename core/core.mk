@@ -4,4 +4,4 @@ HV_SRCS += core/main.c core/console.c core/console_ring.c core/printk.c core/pan
 	core/topology.c core/selftest.c core/domain.c core/vcpu.c core/hypercall.c \
 	core/mm_hypercalls.c core/domctl.c core/sysctl.c core/dom0_build.c core/trace.c
 # Domain lookups and reference counts (host-tested: tests/unit/domain.mk).
-HV_SRCS += core/domain_ref.c
+HV_SRCS += core/domain_ref.c core/domain_pause.c

@@ -111,30 +111,6 @@ fail:
     return ERR_PTR(err);
 }
 
-void domain_pause_by_controller(struct domain *d)
-{
-    struct vcpu *v;
-    __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
-    TRACE(TRC_DOM_PAUSE, d->domain_id, 0, 0, 0);
-    for_each_vcpu(d, v)
-        if (v != current)
-            vcpu_sleep_sync(v);
-}
-
-int domain_unpause_by_controller(struct domain *d)
-{
-    struct vcpu *v;
-    if (__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) == 0)
-        return -EINVAL;
-    if (d->state == DOMSTATE_created)
-        d->state = DOMSTATE_active;
-    TRACE(TRC_DOM_UNPAUSE, d->domain_id, 0, 0, 0);
-    if (__atomic_sub_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST) == 0)
-        for_each_vcpu(d, v)
-            vcpu_wake(v);
-    return 0;
-}
-
 /* The domain stops running for good; dom0 hears of it through VIRQ_DOM_EXC. When
  * dom0 itself shuts down, so does the machine: powered off, or stopped with the
  * failing status of SHUTDOWN_error (dom0 reported an error and said so on its

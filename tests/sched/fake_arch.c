@@ -227,26 +227,3 @@ void sim_arch_fini(void)
     }
 }
 
-/* ---- domains, as core/domain.c pauses them ---- */
-
-void domain_pause_by_controller(struct domain *d)
-{
-    struct vcpu *v;
-    __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);
-    for_each_vcpu(d, v)
-        if (v != current)
-            vcpu_sleep_sync(v);
-}
-
-int domain_unpause_by_controller(struct domain *d)
-{
-    struct vcpu *v;
-    if (__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) == 0)
-        return -EINVAL;
-    if (d->state == DOMSTATE_created)
-        d->state = DOMSTATE_active;
-    if (__atomic_sub_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST) == 0)
-        for_each_vcpu(d, v)
-            vcpu_wake(v);
-    return 0;
-}

@@ -26,7 +26,7 @@ sched-policies:
 # files; each test program links them with its policy's glue.
 SCHED_SIM_SRCS := tests/sched/sim.c tests/sched/fake_arch.c tests/sched/simops.c \
 	tests/sched/simhost.c tests/sched/simstats.c tests/sched/workloads.c \
-	sched/core.c sched/cpupool.c sched/params.c core/lib/timerq.c core/lib/rbtree.c \
+	sched/core.c sched/cpupool.c sched/params.c core/domain_pause.c core/lib/timerq.c core/lib/rbtree.c \
 	core/lib/vsnprintf.c
 SCHED_OBJ = $(BUILD)/sched-sim/host/$(notdir $(1:.c=.o))
 SCHED_SIM_OBJS := $(foreach f,$(SCHED_SIM_SRCS),$(call SCHED_OBJ,$(f)))
@@ -38,6 +38,9 @@ $(BUILD)/sched-sim/host/%.o: core/lib/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/sched-sim/host/%.o: sched/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/sched-sim/host/%.o: core/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 # The policies' REGISTER_SCHEDULER entries get the bounds the core reads.
@@ -108,6 +111,9 @@ $(BUILD)/sched-bench/%.o: core/lib/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(SCHED_BENCH_CFLAGS) -c $< -o $@
 $(BUILD)/sched-bench/%.o: sched/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(SCHED_BENCH_CFLAGS) -c $< -o $@
+$(BUILD)/sched-bench/%.o: core/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(SCHED_BENCH_CFLAGS) -c $< -o $@
 $(BUILD)/sched-bench/%.o: bench/%.c
