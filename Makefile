@@ -55,6 +55,7 @@ include tests/harness/harness.mk
 # Guests: the runtime, workloads, test guests and dom0 (built as PV guest images).
 include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk tests/minimal/minimal.mk
 include tests/fuzz/fuzz.mk
+include tests/linux/linux.mk
 
 # Every fragment above may add to FUZZ_TARGETS; `make fuzz` runs them all.
 .PHONY: fuzz
@@ -105,6 +106,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory harness-test
 	$(Q)$(MAKE) --no-print-directory boot-test
+	$(Q)$(MAKE) --no-print-directory linux-test
 
 # A shell script: on a fresh machine python3 is among what it installs.
 deps:
