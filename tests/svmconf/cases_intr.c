@@ -16,6 +16,7 @@ struct icase {
     bool vmask;                     /* V_INTR_MASKING */
     bool host_if;                   /* host IF at VMRUN */
     bool pending_first;             /* the timer has fired before VMRUN */
+    bool virq;                      /* a V_IRQ is pending too (never taken: physical first) */
     /* expected */
     uint32_t exit;
     const char *rip;                /* guest RIP at the INTR exit (NULL: inside g_spin) */
@@ -32,6 +33,9 @@ static void run_icase(const struct icase *c)
     vm_reset(c->snippet, c->guest_rflags);
     vmcb.ctl.intercept1 |= INTERCEPT1_INTR;
     vmcb.ctl.vintr = c->vmask ? VINTR_MASKING : 0;
+    if (c->virq)
+        vmcb.ctl.vintr |= VINTR_IRQ | (0xfull << VINTR_PRIO_SHIFT) |
+                          (0x41ull << VINTR_VECTOR_SHIFT);
     host_timer_hits = 0;
     cli();
     if (c->pending_first) {
@@ -64,6 +68,7 @@ static void run_icase(const struct icase *c)
         else
             sb_str(&exp, " rip=in_spin");
     }
+    sb_kv(&exp, "v_irq", c->virq);
     sb_kv(&exp, "held_gif0", 0);
     sb_kv(&exp, "after_stgi", c->after_stgi);
     sb_kv(&exp, "total", 1);
@@ -78,6 +83,7 @@ static void run_icase(const struct icase *c)
         else
             sb_str(&got, " rip=in_spin");
     }
+    sb_kv(&got, "v_irq", !!(vmcb.ctl.vintr & VINTR_IRQ));
     sb_kv(&got, "held_gif0", held);
     sb_kv(&got, "after_stgi", after);
     sb_kv(&got, "total", drained);
@@ -88,17 +94,21 @@ static void run_icase(const struct icase *c)
 void cases_intr(void)
 {
     const struct icase cases[] = {
-        { "intr_exit_vmask_guest_if0", g_spin, 0, true, true, false,
+        { "intr_exit_vmask_guest_if0", g_spin, 0, true, true, false, false,
           VMEXIT_INTR, NULL, 1 },
-        { "intr_exit_vmask_guest_if1", g_spin, RFLAGS_IF, true, true, false,
+        { "intr_exit_vmask_guest_if1", g_spin, RFLAGS_IF, true, true, false, false,
           VMEXIT_INTR, NULL, 1 },
-        { "intr_exit_nomask_guest_if1", g_spin, RFLAGS_IF, false, true, false,
+        { "intr_exit_nomask_guest_if1", g_spin, RFLAGS_IF, false, true, false, false,
           VMEXIT_INTR, NULL, 1 },
-        { "intr_held_nomask_guest_if0", g_spin, 0, false, true, false,
+        { "intr_held_nomask_guest_if0", g_spin, 0, false, true, false, false,
           VMEXIT_VMMCALL, NULL, 1 },
-        { "intr_held_vmask_host_if0", g_spin, RFLAGS_IF, true, false, false,
+        { "intr_held_vmask_host_if0", g_spin, RFLAGS_IF, true, false, false, false,
           VMEXIT_VMMCALL, NULL, 0 },
-        { "intr_pending_at_vmrun", g_nops, RFLAGS_IF, true, true, true,
+        { "intr_pending_at_vmrun", g_nops, RFLAGS_IF, true, true, true, false,
+          VMEXIT_INTR, g_nops, 1 },
+        { "intr_pending_at_vmrun_guest_if0", g_nops, 0, true, true, true, false,
+          VMEXIT_INTR, g_nops, 1 },
+        { "intr_before_virq", g_nops, RFLAGS_IF, true, true, true, true,
           VMEXIT_INTR, g_nops, 1 },
     };
 

@@ -228,6 +228,7 @@ void svmconf_main(void)
     cases_inject();
     cases_vintr();
     cases_intr();
+    cases_workaround();
     report_summary();
     host_exit(0x10);
 }

@@ -107,3 +107,11 @@ g_nop_exit:                             /* VMMCALL after an ordinary instruction
     nop
 g_nop_exit_call:
     vmmcall
+
+    .globl  g_sti_hlt, g_sti_hlt_hlt, g_sti_hlt_after
+g_sti_hlt:                              /* Linux's idle: HLT inside the STI shadow */
+    sti
+g_sti_hlt_hlt:
+    hlt
+g_sti_hlt_after:
+    vmmcall

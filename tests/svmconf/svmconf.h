@@ -30,6 +30,7 @@ extern const char g_nops[], g_sti[], g_sti_sti[], g_sti_shadow[], g_sti_open[];
 extern const char g_spin[], g_spin_end[];
 extern const char g_sti_exit[], g_sti_exit_call[], g_movss_exit[], g_movss_exit_call[];
 extern const char g_nop_exit[], g_nop_exit_call[];
+extern const char g_sti_hlt[], g_sti_hlt_hlt[], g_sti_hlt_after[];
 extern const char guest_stubs[], host_stubs[];
 
 /* boot.S */
@@ -70,6 +71,7 @@ void report_summary(void);
 void cases_inject(void);
 void cases_vintr(void);
 void cases_intr(void);
+void cases_workaround(void);
 
 static inline void outb(uint16_t port, uint8_t v)
 {

@@ -4,7 +4,7 @@
 # says what each case checks and what QEMU does.
 SVMCONF_SRCS := tests/svmconf/boot.S tests/svmconf/stubs.S tests/svmconf/host.c \
 	tests/svmconf/report.c tests/svmconf/cases_inject.c tests/svmconf/cases_vintr.c \
-	tests/svmconf/cases_intr.c
+	tests/svmconf/cases_intr.c tests/svmconf/cases_workaround.c
 SVMCONF_CFLAGS = -std=gnu11 -O2 $(REPRO_FLAGS) $(WARN) -Wmissing-prototypes -ffreestanding \
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -mcmodel=small -nostdinc -isystem $(GCC_INC) -Iinclude
