@@ -126,6 +126,37 @@ static void inject_not_intercepted(void)
     report("eventinj_exc_not_intercepted", &exp, &got);
 }
 
+/* Events that were not injected by EVENTINJ end in EXITINTINFO the same way: a V_IRQ
+ * (V_IRQ is cleared before the IDT access, so only EXITINTINFO still holds it) and a
+ * guest-raised #UD, both with the stack in the nested table's hole. */
+static void fault_other_event(const char *name, const char *snippet, uint64_t vintr,
+                              uint64_t want_info)
+{
+    struct sbuf exp, got;
+    uint64_t rsp = GUEST_HOLE_GPA + 0x100000;
+    uint32_t code;
+
+    vm_reset(snippet, RFLAGS_IF);
+    vmcb.ctl.vintr = vintr;
+    vmcb.save.rsp = rsp;
+    code = vm_run();
+    sb_init(&exp);
+    sb_exit(&exp, VMEXIT_NPF);
+    sb_kv(&exp, "exitintinfo", want_info);
+    sb_kv(&exp, "info2", (rsp & ~15ull) - 8);
+    sb_rip(&exp, "rip", (uint64_t)(uintptr_t)snippet, snippet);
+    sb_kv(&exp, "v_irq", 0);
+    sb_str(&exp, " events=none");
+    sb_init(&got);
+    sb_exit(&got, code);
+    sb_kv(&got, "exitintinfo", vmcb.ctl.exitintinfo);
+    sb_kv(&got, "info2", vmcb.ctl.exitinfo2);
+    sb_rip(&got, "rip", vmcb.save.rip, snippet);
+    sb_kv(&got, "v_irq", !!(vmcb.ctl.vintr & VINTR_IRQ));
+    sb_glog(&got, snippet);
+    report(name, &exp, &got);
+}
+
 void cases_inject(void)
 {
     const uint64_t intr = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | VEC_INTR;
@@ -156,4 +187,10 @@ void cases_inject(void)
     inject_fault("exitintinfo_npf_gp", hole_rsp, VMEXIT_NPF,
                  NPF_FINAL_GPA | 0x2, NPF_FINAL_GPA | NPF_IN_WALK | 0x3, gp);
     reinject("exitintinfo_reinject_gp");
+    fault_other_event("exitintinfo_npf_virq", g_nops,
+                      VINTR_IRQ | VINTR_MASKING | (0xfull << VINTR_PRIO_SHIFT) |
+                      (0x41ull << VINTR_VECTOR_SHIFT), EVENTINJ_VALID | 0x41);
+    reinject("exitintinfo_reinject_virq");
+    fault_other_event("exitintinfo_npf_guest_ud", g_ud, 0,
+                      EVENTINJ_VALID | EVENTINJ_TYPE_EXC | 6);
 }

@@ -6,7 +6,11 @@
  *   then is taken at the next instruction;
  * - a shadow still pending at VMRUN (the shadowed instruction did not complete) is
  *   stepped over with RFLAGS.TF and a #DB intercept before V_IRQ is offered, because
- *   QEMU ignores INT_STATE_SHADOW loaded by VMRUN. */
+ *   QEMU ignores INT_STATE_SHADOW loaded by VMRUN;
+ * - interrupts are delivered by EVENTINJ only, at a window found with a dummy V_IRQ
+ *   (V_IGN_TPR) and the VINTR intercept, which exits before the V_IRQ is taken;
+ * - an EXITINTINFO that QEMU reports for a V_IRQ as TYPE 3 (exception) with a vector
+ *   of 32 or more is re-injected as TYPE 0 (interrupt), with V_IRQ cleared. */
 #include "svmconf.h"
 
 #define VEC_VIRQ   0x41
@@ -90,8 +94,75 @@ static void singlestep_shadow(void)
     report("workaround_singlestep_then_virq", &exp, &got);
 }
 
+static void vintr_window_then_eventinj(void)
+{
+    struct sbuf exp, got;
+    uint32_t code;
+
+    vm_reset(g_sti, 0);
+    vmcb.ctl.vintr = VINTR_IRQ | VINTR_MASKING | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT);
+    vmcb.ctl.intercept1 |= INTERCEPT1_VINTR;
+    code = vm_run();
+    sb_init(&exp);
+    sb_exit(&exp, VMEXIT_VINTR);
+    sb_rip(&exp, "rip", (uint64_t)(uintptr_t)g_sti_open, g_sti);
+    sb_init(&got);
+    sb_exit(&got, code);
+    sb_rip(&got, "rip", vmcb.save.rip, g_sti);
+    report("workaround_vintr_window", &exp, &got);
+
+    vmcb.ctl.vintr &= ~(VINTR_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT));
+    vmcb.ctl.intercept1 &= ~INTERCEPT1_VINTR;
+    vmcb.ctl.eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | 0x30;
+    code = vm_run();
+    sb_init(&exp);
+    sb_exit(&exp, VMEXIT_VMMCALL);
+    sb_kv(&exp, "events", 1);
+    sb_event(&exp, 0x30, 0, (uint64_t)(uintptr_t)g_sti_open, g_sti);
+    sb_init(&got);
+    sb_exit(&got, code);
+    sb_glog(&got, g_sti);
+    report("workaround_window_eventinj", &exp, &got);
+}
+
+/* EXITINTINFO as the SVM core must read it: an exception type with a vector that is no
+ * exception is an interrupt (QEMU's V_IRQ delivery reports TYPE 3). */
+static uint64_t exitintinfo_fixed(uint64_t ev)
+{
+    if ((ev & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXC && (ev & EVENTINJ_VECTOR_MASK) >= 32)
+        ev = (ev & ~(EVENTINJ_TYPE_MASK | EVENTINJ_EV)) | EVENTINJ_TYPE_INTR;
+    return ev;
+}
+
+static void virq_reinject_fixed(void)
+{
+    struct sbuf exp, got;
+    uint32_t code;
+
+    vm_reset(g_nops, RFLAGS_IF);
+    vmcb.ctl.vintr = VINTR_IRQ | VINTR_MASKING | (0xfull << VINTR_PRIO_SHIFT) |
+                     ((uint64_t)VEC_VIRQ << VINTR_VECTOR_SHIFT);
+    vmcb.save.rsp = GUEST_HOLE_GPA + 0x100000;
+    vm_run();                       /* NPF delivering the V_IRQ (exitintinfo_npf_virq) */
+    npt_set_hole(true);
+    vmcb.ctl.eventinj = exitintinfo_fixed(vmcb.ctl.exitintinfo);
+    vmcb.ctl.vintr &= ~VINTR_IRQ;
+    code = vm_run();
+    sb_init(&exp);
+    sb_exit(&exp, VMEXIT_VMMCALL);
+    sb_kv(&exp, "events", 1);
+    sb_event(&exp, VEC_VIRQ, 0, (uint64_t)(uintptr_t)g_nops, g_nops);
+    sb_init(&got);
+    sb_exit(&got, code);
+    sb_glog(&got, g_nops);
+    report("workaround_virq_reinject_fixed", &exp, &got);
+    npt_set_hole(false);
+}
+
 void cases_workaround(void)
 {
     sti_hlt();
     singlestep_shadow();
+    vintr_window_then_eventinj();
+    virq_reinject_fixed();
 }

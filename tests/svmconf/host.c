@@ -19,7 +19,7 @@
 struct vmcb vmcb;
 struct gevent glog[GLOG_MAX];
 volatile unsigned glog_n;
-volatile unsigned host_timer_hits;
+volatile unsigned host_timer_hits, host_nmi_hits;
 
 extern uint64_t host_pd[];
 extern const char gdt[], gdt_desc[];
@@ -85,6 +85,13 @@ void lapic_timer_arm(uint32_t count)
     *lapic_reg(0x380) = count;
 }
 
+/* An NMI to this CPU (APIC ID 0, physical destination): "self" is not allowed for NMI. */
+void lapic_self_nmi(void)
+{
+    *lapic_reg(0x310) = 0;
+    *lapic_reg(0x300) = 0x4400;                 /* delivery mode NMI, assert */
+}
+
 bool lapic_irr(unsigned vec)
 {
     return (*lapic_reg(0x200 + 0x10 * (vec / 32)) >> (vec % 32)) & 1;
@@ -102,7 +109,7 @@ void guest_isr_record(const uint64_t *frame)
     glog_n = n + 1;
 }
 
-/* The host's: the LAPIC timer counts; anything else is a bug of this kernel. */
+/* The host's: the LAPIC timer and NMIs count; anything else is a bug of this kernel. */
 void host_isr(const uint64_t *frame)
 {
     struct sbuf b;
@@ -110,6 +117,10 @@ void host_isr(const uint64_t *frame)
     if (frame[0] == HOST_TIMER_VEC) {
         host_timer_hits++;
         *lapic_reg(0xb0) = 0;                   /* EOI */
+        return;
+    }
+    if (frame[0] == 2) {
+        host_nmi_hits++;
         return;
     }
     if (frame[0] == 0xff)                       /* spurious: no EOI */

@@ -48,6 +48,7 @@ void sb_exit(struct sbuf *b, uint32_t exitcode)
     static const struct { uint32_t code; const char *name; } names[] = {
         { VMEXIT_INTR, "INTR" }, { VMEXIT_VINTR, "VINTR" }, { VMEXIT_VMMCALL, "VMMCALL" },
         { VMEXIT_NPF, "NPF" }, { VMEXIT_SHUTDOWN, "SHUTDOWN" }, { VMEXIT_HLT, "HLT" },
+        { VMEXIT_NMI, "NMI" },
         { VMEXIT_EXC_BASE + 1, "EXC_DB" },
         { VMEXIT_EXC_BASE + 14, "EXC_PF" }, { VMEXIT_INVALID, "INVALID" },
     };

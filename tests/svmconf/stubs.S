@@ -115,3 +115,7 @@ g_sti_hlt_hlt:
     hlt
 g_sti_hlt_after:
     vmmcall
+
+    .globl  g_ud
+g_ud:                                   /* a guest-raised exception (#UD) */
+    ud2

@@ -30,7 +30,7 @@ extern const char g_nops[], g_sti[], g_sti_sti[], g_sti_shadow[], g_sti_open[];
 extern const char g_spin[], g_spin_end[];
 extern const char g_sti_exit[], g_sti_exit_call[], g_movss_exit[], g_movss_exit_call[];
 extern const char g_nop_exit[], g_nop_exit_call[];
-extern const char g_sti_hlt[], g_sti_hlt_hlt[], g_sti_hlt_after[];
+extern const char g_sti_hlt[], g_sti_hlt_hlt[], g_sti_hlt_after[], g_ud[];
 extern const char guest_stubs[], host_stubs[];
 
 /* boot.S */
@@ -40,7 +40,7 @@ uint64_t svm_vmrun(uint64_t vmcb_pa);
 extern struct vmcb vmcb;
 extern struct gevent glog[GLOG_MAX];
 extern volatile unsigned glog_n;
-extern volatile unsigned host_timer_hits;
+extern volatile unsigned host_timer_hits, host_nmi_hits;
 void con_puts(const char *s);
 void host_exit(unsigned code) __attribute__((noreturn));
 void guest_isr_record(const uint64_t *frame);
@@ -51,6 +51,7 @@ uint32_t vm_run(void);
 void npt_set_hole(bool present);
 void lapic_timer_arm(uint32_t count);
 bool lapic_irr(unsigned vec);
+void lapic_self_nmi(void);
 
 #define GUEST_HOLE_GPA    0x800000ull       /* 2 MiB RAM the nested table leaves out */
 #define GUEST_UNMAPPED_VA 0x50000000ull     /* above the guest's 1 GiB page table */
