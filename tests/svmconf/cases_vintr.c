@@ -2,8 +2,8 @@
  * "Injecting Virtual (INTR) Interrupts" (taken when V_IRQ is set, V_INTR_PRIO > V_TPR
  * unless V_IGN_TPR, the guest's IF = 1 and no interrupt shadow; V_IRQ is cleared when
  * taken), 15.21.5 "Interrupt Shadows" (INT_STATE_SHADOW loaded by VMRUN, written by
- * #VMEXIT), 15.13 / table 15-7 (VINTR intercept: exit instead of taking it). All run
- * with V_INTR_MASKING, as a hypervisor does. */
+ * #VMEXIT), 15.13.5 and 15.21.6 (VINTR intercept: exit just before taking it, the
+ * V_IRQ still pending). All run with V_INTR_MASKING, as a hypervisor does. */
 #include "svmconf.h"
 
 #define VEC_VIRQ 0x41
