@@ -63,6 +63,7 @@ CASES_EXPECTED = [
     "shadow_after_sti_hlt_exit", "workaround_hlt_resume_virq",
     "workaround_singlestep_shadow", "workaround_singlestep_then_virq",
     "workaround_vintr_window", "workaround_window_eventinj",
+    "workaround_exception_then_window",
     "workaround_virq_reinject_fixed",
 ]
 

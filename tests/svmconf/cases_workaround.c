@@ -159,10 +159,37 @@ static void virq_reinject_fixed(void)
     npt_set_hole(false);
 }
 
+/* An exception injected while an interrupt waits: EVENTINJ the exception and set the
+ * probe in the same VMRUN; the handler runs with IF=0, and the VINTR exit comes when its
+ * IRETQ opens the window again, back at +0. */
+static void exception_then_window(void)
+{
+    struct sbuf exp, got;
+    uint32_t code;
+
+    vm_reset(g_nops, RFLAGS_IF);
+    vmcb.ctl.eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_EXC | EVENTINJ_EV | 13 |
+                        (0x1234ull << EVENTINJ_ERRCODE_SHIFT);
+    vmcb.ctl.vintr = VINTR_IRQ | VINTR_MASKING | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT);
+    vmcb.ctl.intercept1 |= INTERCEPT1_VINTR;
+    code = vm_run();
+    sb_init(&exp);
+    sb_exit(&exp, VMEXIT_VINTR);
+    sb_rip(&exp, "rip", (uint64_t)(uintptr_t)g_nops, g_nops);
+    sb_kv(&exp, "events", 1);
+    sb_event(&exp, 13, 0x1234, (uint64_t)(uintptr_t)g_nops, g_nops);
+    sb_init(&got);
+    sb_exit(&got, code);
+    sb_rip(&got, "rip", vmcb.save.rip, g_nops);
+    sb_glog(&got, g_nops);
+    report("workaround_exception_then_window", &exp, &got);
+}
+
 void cases_workaround(void)
 {
     sti_hlt();
     singlestep_shadow();
     vintr_window_then_eventinj();
+    exception_then_window();
     virq_reinject_fixed();
 }
