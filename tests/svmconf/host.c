@@ -231,7 +231,6 @@ uint32_t vm_run(void)
     return (uint32_t)vmcb.ctl.exitcode;
 }
 
-void svmconf_main(void);
 void svmconf_main(void)
 {
     con_puts("svmconf: start\n");

@@ -36,6 +36,9 @@ extern const char guest_stubs[], host_stubs[];
 /* boot.S */
 uint64_t svm_vmrun(uint64_t vmcb_pa);
 
+/* host.c: the C entry (from boot.S) */
+void svmconf_main(void);
+
 /* host.c: machine, output, SVM */
 extern struct vmcb vmcb;
 extern struct gevent glog[GLOG_MAX];
