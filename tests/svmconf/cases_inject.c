@@ -109,13 +109,14 @@ static void inject_invalid(void)
  * intercepted, an injected #GP still reaches the guest. */
 static void inject_not_intercepted(void)
 {
+    struct sbuf exp, got;
+    uint32_t code;
+
     vm_reset(g_nops, RFLAGS_IF);
     vmcb.ctl.intercept_exc = 1u << 13;
-    struct sbuf exp, got;
-    uint64_t ev = EVENTINJ_VALID | EVENTINJ_TYPE_EXC | EVENTINJ_EV | 13 |
-                  (0x18ull << EVENTINJ_ERRCODE_SHIFT);
-    vmcb.ctl.eventinj = ev;
-    uint32_t code = vm_run();
+    vmcb.ctl.eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_EXC | EVENTINJ_EV | 13 |
+                        (0x18ull << EVENTINJ_ERRCODE_SHIFT);
+    code = vm_run();
     sb_init(&exp);
     sb_exit(&exp, VMEXIT_VMMCALL);
     sb_kv(&exp, "events", 1);
