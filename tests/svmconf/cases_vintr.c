@@ -60,12 +60,12 @@ static void run_vcase(const struct vcase *c)
  * #VMEXIT must save INT_STATE_SHADOW = 1 (and 0 after an ordinary instruction), or a
  * hypervisor resuming the guest would open the window one instruction early. */
 static void shadow_case(const char *name, const char *snippet, const char *call,
-                        uint64_t want)
+                        uint64_t rflags, uint64_t want)
 {
     struct sbuf exp, got;
     uint32_t code;
 
-    vm_reset(snippet, 0);
+    vm_reset(snippet, rflags);
     code = vm_run();
     sb_init(&exp);
     sb_exit(&exp, VMEXIT_VMMCALL);
@@ -137,7 +137,10 @@ void cases_vintr(void)
     event_and_virq("pending_exc_and_virq", EVENTINJ_VALID | EVENTINJ_TYPE_EXC |
                    EVENTINJ_EV | 13 | (0x1234ull << EVENTINJ_ERRCODE_SHIFT));
     event_and_virq("pending_intr_and_virq", EVENTINJ_VALID | EVENTINJ_TYPE_INTR | 0x30);
-    shadow_case("shadow_after_sti_exit", g_sti_exit, g_sti_exit_call, 1);
-    shadow_case("shadow_after_movss_exit", g_movss_exit, g_movss_exit_call, 1);
-    shadow_case("shadow_after_nop_exit", g_nop_exit, g_nop_exit_call, 0);
+    shadow_case("shadow_after_sti_exit", g_sti_exit, g_sti_exit_call, 0, 1);
+    /* 15.21.5: the shadow follows "an STI instruction that sets EFLAGS.IF (from zero
+     * to one)": none when IF was already 1. */
+    shadow_case("shadow_after_sti_if1_exit", g_sti_exit, g_sti_exit_call, RFLAGS_IF, 0);
+    shadow_case("shadow_after_movss_exit", g_movss_exit, g_movss_exit_call, 0, 1);
+    shadow_case("shadow_after_nop_exit", g_nop_exit, g_nop_exit_call, 0, 0);
 }
