@@ -53,7 +53,7 @@ include tests/unit/unit.mk
 include tests/boot/boot.mk
 include tests/harness/harness.mk
 # Guests: the runtime, workloads, test guests and dom0 (built as PV guest images).
-include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk tests/minimal/minimal.mk
+include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk tests/minimal/minimal.mk tests/svmconf/svmconf.mk
 include tests/fuzz/fuzz.mk
 include tests/linux/linux.mk
 

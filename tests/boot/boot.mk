@@ -13,9 +13,12 @@
 # schedules 64 vCPUs on 64 pCPUs in 8 nodes under credit2 and numa;
 # test_doc_scheduler.py adds the policy of docs/writing-a-scheduler.md to a scratch copy
 # of the tree from the doc's own text, boots it and checks its parameter is honoured.
+# test_svmconf.py boots the SVM conformance kernel (tests/svmconf/) on bare QEMU and
+# checks each EVENTINJ/V_IRQ case: architectural, or QEMU's recorded deviation.
 .PHONY: boot-test
-boot-test: $(BUILD)/hvlab.elf
+boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
+	$(Q)$(PYTHON) tests/boot/test_svmconf.py
 	$(Q)$(PYTHON) tests/boot/test_isolation.py
 	$(Q)$(PYTHON) tests/boot/test_dom0_exit.py
 	$(Q)$(PYTHON) tests/boot/test_trace.py
