@@ -6,3 +6,6 @@ UNIT_TESTS += hvmbuild_acpi hvmbuild_e820
 unit_hvmbuild_acpi_SRCS := tests/unit/test_hvmbuild_acpi.c core/acpi_parse.c $(HVMBUILD_TEST_LIB)
 unit_hvmbuild_acpi_CFLAGS := -DNR_CPUS=256
 unit_hvmbuild_e820_SRCS := tests/unit/test_hvmbuild_e820.c $(HVMBUILD_TEST_LIB)
+UNIT_TESTS += hvmbuild_image
+unit_hvmbuild_image_SRCS := tests/unit/test_hvmbuild_image.c tests/unit/hvmbuild_fixture.c \
+	$(HVMBUILD_TEST_LIB)
