@@ -9,3 +9,6 @@ unit_hvmbuild_e820_SRCS := tests/unit/test_hvmbuild_e820.c $(HVMBUILD_TEST_LIB)
 UNIT_TESTS += hvmbuild_image
 unit_hvmbuild_image_SRCS := tests/unit/test_hvmbuild_image.c tests/unit/hvmbuild_fixture.c \
 	$(HVMBUILD_TEST_LIB)
+UNIT_TESTS += hvmbuild_boot
+unit_hvmbuild_boot_SRCS := tests/unit/test_hvmbuild_boot.c tests/unit/hvmbuild_fixture.c \
+	core/acpi_parse.c $(HVMBUILD_TEST_LIB)
