@@ -137,12 +137,14 @@ static int check_segment(const struct hvmbuild_image *img, const struct hvmbuild
         return refuse(cfg, img, -ENOMEM, "segment %u [0x%llx, 0x%llx) lies outside the "
                       "guest's RAM [0, 0x%llx)", i, (unsigned long long)a,
                       (unsigned long long)b, (unsigned long long)l->mem_bytes);
-    if (overlaps(a, b, HVMBUILD_LOW_BASE, HVMBUILD_LOW_END) ||
-        overlaps(a, b, HVMBUILD_HOLE_BASE, HVMBUILD_HOLE_END))
+    if (overlaps(a, b, HVMBUILD_LOW_BASE, HVMBUILD_LOW_END))
         return refuse(cfg, img, -EINVAL, "segment %u [0x%llx, 0x%llx) overlaps the builder's "
-                      "structures [0x%llx, 0x%llx) or the reserved [0x%llx, 0x%llx)", i,
-                      (unsigned long long)a, (unsigned long long)b, HVMBUILD_LOW_BASE,
-                      HVMBUILD_LOW_END, HVMBUILD_HOLE_BASE, HVMBUILD_HOLE_END);
+                      "structures [0x%llx, 0x%llx)", i, (unsigned long long)a,
+                      (unsigned long long)b, HVMBUILD_LOW_BASE, HVMBUILD_LOW_END);
+    if (overlaps(a, b, HVMBUILD_HOLE_BASE, HVMBUILD_HOLE_END))
+        return refuse(cfg, img, -EINVAL, "segment %u [0x%llx, 0x%llx) overlaps the reserved "
+                      "legacy region [0x%llx, 0x%llx) (ACPI tables)", i, (unsigned long long)a,
+                      (unsigned long long)b, HVMBUILD_HOLE_BASE, HVMBUILD_HOLE_END);
     if (b > l->modules_lo)
         return refuse(cfg, img, -ENOMEM, "%llu MiB of memory is too small for the kernel "
                       "(segment %u ends at 0x%llx) and the modules (from 0x%llx)",
@@ -164,10 +166,11 @@ static int place_kernel(const struct hvmbuild_image *img, const struct hvmbuild_
         uint64_t load;
         if (hvmbuild_linux_place(&img->lx, l->modules_lo, &load))
             return refuse(cfg, img, -ENOMEM, "%llu MiB of memory is too small for the kernel "
-                          "(init_size %u at 0x%llx) and the initrd (from 0x%llx)",
+                          "(init_size %u at 0x%llx%s)%s",
                           (unsigned long long)(l->mem_bytes >> 20), img->lx.init_size,
                           (unsigned long long)img->lx.pref_address,
-                          (unsigned long long)l->modules_lo);
+                          img->lx.relocatable ? " or relocated" : ", not relocatable",
+                          cfg->nr_modules ? " and the initrd" : "");
         l->seg[0].paddr = load;
         l->entry = load + img->entry;
     }

@@ -12,3 +12,6 @@ unit_hvmbuild_image_SRCS := tests/unit/test_hvmbuild_image.c tests/unit/hvmbuild
 UNIT_TESTS += hvmbuild_boot
 unit_hvmbuild_boot_SRCS := tests/unit/test_hvmbuild_boot.c tests/unit/hvmbuild_fixture.c \
 	core/acpi_parse.c $(HVMBUILD_TEST_LIB)
+UNIT_TESTS += hvmbuild_layout
+unit_hvmbuild_layout_SRCS := tests/unit/test_hvmbuild_layout.c tests/unit/hvmbuild_fixture.c \
+	$(HVMBUILD_TEST_LIB)
