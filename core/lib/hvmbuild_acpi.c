@@ -12,7 +12,7 @@
  * What the guest sees: a PC-AT machine (dual 8259 flag set) with one xAPIC per vCPU
  * (APIC id = processor uid = vCPU number), one IOAPIC at 0xFEC00000 with GSI base 0,
  * ISA IRQ 0 routed to GSI 2 and IRQ 9 (the SCI) level/active-high, LINT1 as NMI on
- * every CPU; PM1a event/control blocks and a 24-bit PM timer at the ports in
+ * every CPU; PM1a event/control blocks and a 32-bit PM timer at the ports in
  * hvmbuild.h, SCI on IRQ 9, no SMI command port (ACPI mode is always on), a reset
  * register at 0xCF9; no GPE blocks, no C2/C3, no 8042, no VGA, no MSI. The DSDT holds
  * only \_S5 so an OS can power off.
@@ -164,7 +164,7 @@ static void fadt_fill(struct acpi_fadt *f, uint64_t facs, uint64_t dsdt)
     f->p_lvl3_lat = 1001;
     f->iapc_boot_arch = ACPI_BOOT_LEGACY_DEVICES | ACPI_BOOT_NO_VGA | ACPI_BOOT_NO_MSI;
     f->flags = ACPI_FADT_WBINVD | ACPI_FADT_C1_SUPPORTED | ACPI_FADT_PWR_BUTTON |
-               ACPI_FADT_SLP_BUTTON | ACPI_FADT_RESET_REG_SUP;
+               ACPI_FADT_SLP_BUTTON | ACPI_FADT_TMR_VAL_EXT | ACPI_FADT_RESET_REG_SUP;
     f->reset_reg = gas_io(HVMBUILD_RESET_PORT, 8, 1);
     f->reset_value = HVMBUILD_RESET_VALUE;
     f->minor_version = FADT_MINOR;

@@ -61,10 +61,11 @@
 #define HVMBUILD_MAX_VCPUS      255
 #define HVMBUILD_MAX_VNODES     8
 
-/* ---- the fixed-function ACPI hardware the FADT describes (vdev implements it) ---- */
+/* ---- the fixed-function ACPI hardware the FADT describes: vdev's vpmtimer.c
+ * implements it, with the same numbers (VPM_* in include/hvlab/hvm/vdev.h) ---- */
 #define HVMBUILD_PM1A_EVT_PORT  0xB000          /* PM1_STS + PM1_EN, 4 bytes */
 #define HVMBUILD_PM1A_CNT_PORT  0xB004          /* PM1_CNT, 2 bytes */
-#define HVMBUILD_PM_TMR_PORT    0xB008          /* PM timer, 4 bytes, 24-bit counter */
+#define HVMBUILD_PM_TMR_PORT    0xB008          /* PM timer, 4 bytes, 32-bit counter */
 #define HVMBUILD_SCI_IRQ        9
 #define HVMBUILD_RESET_PORT     0xCF9           /* FADT reset register (byte) */
 #define HVMBUILD_RESET_VALUE    0x06

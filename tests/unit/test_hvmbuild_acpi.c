@@ -186,7 +186,7 @@ static void check_fadt(void)
     CHECK_EQ(acpi_parse_fadt(h, dsdt, &topo_out), 0);
     CHECK_EQ(topo_out.pm_tmr_port, HVMBUILD_PM_TMR_PORT);
     CHECK_EQ(topo_out.pm1a_cnt_port, HVMBUILD_PM1A_CNT_PORT);
-    CHECK_EQ(topo_out.pm_tmr_32bit, false);
+    CHECK_EQ(topo_out.pm_tmr_32bit, true);     /* vdev's timer is 32 bits */
     CHECK_EQ(topo_out.s5_slp_typ, HVMBUILD_S5_SLP_TYP);
     CHECK_EQ(f->pm1a_evt_blk, HVMBUILD_PM1A_EVT_PORT);
     CHECK_EQ(f->x_pm1a_evt_blk.address, HVMBUILD_PM1A_EVT_PORT);
