@@ -159,11 +159,13 @@ int hvmbuild_elf_find_note(const void *img, const struct hvmbuild_elf *e, const 
     size_t nlen = strlen(name) + 1;
 
     for (unsigned i = 0; i < e->phnum; i++) {
-        const uint8_t *p = (const uint8_t *)img + e->ph[i].offset;
+        const uint8_t *p;
         uint64_t left = e->ph[i].filesz;
 
+        /* Only PT_LOAD and PT_NOTE offsets were checked against the file. */
         if (e->ph[i].type != PT_NOTE)
             continue;
+        p = (const uint8_t *)img + e->ph[i].offset;
         while (left >= 12) {
             uint32_t namesz = (uint32_t)rd(p, 4), descsz = (uint32_t)rd(p + 4, 4);
             uint32_t t = (uint32_t)rd(p + 8, 4);

@@ -55,6 +55,23 @@ static size_t elf64_mb_virtual_entry(void)
     return fx_make_elf(img, &e);
 }
 
+/* A program header the builder does not use (PT_DYNAMIC) with a wild offset: only
+ * PT_LOAD and PT_NOTE offsets are checked, so nothing may compute a pointer from it
+ * (UBSan: pointer overflow, found by fuzz_hvmbuild). */
+static size_t elf_wild_unused_phdr(void)
+{
+    struct fx_elf e = { .is64 = true, .entry = 0x100010, .nsegs = 2,
+                        .seg = { { 0x100000, 0, 0x800, 0x2000 }, { 0x200000, 0, 0x10, 0x10 } },
+                        .mb = true };
+    size_t n = fx_make_elf(img, &e);
+    uint32_t dyn = 2;
+    uint64_t wild = 0xffffffffffffff00ULL;
+
+    memcpy(img + 64 + 56, &dyn, 4);         /* second phdr becomes PT_DYNAMIC */
+    memcpy(img + 64 + 56 + 8, &wild, 8);
+    return n;
+}
+
 static size_t elf_both(void)
 {
     struct fx_elf e = { .entry = 0x100010, .nsegs = 1, .seg = { seg_1m },
@@ -228,6 +245,8 @@ static const struct detect_case detect_cases[] = {
     { "elf32_multiboot", elf32_mb, 0, HVMBUILD_MULTIBOOT, HVMBUILD_FMT_ELF32, 0x100010, NULL },
     { "elf64_multiboot_virtual_entry", elf64_mb_virtual_entry, 0, HVMBUILD_MULTIBOOT,
       HVMBUILD_FMT_ELF64, 0x100020, NULL },
+    { "elf64_multiboot_wild_unused_phdr", elf_wild_unused_phdr, 0, HVMBUILD_MULTIBOOT,
+      HVMBUILD_FMT_ELF64, 0x100010, NULL },
     { "elf_pvh_and_multiboot_is_pvh", elf_both, 0, HVMBUILD_PVH, HVMBUILD_FMT_ELF32,
       0x100100, NULL },
     { "multiboot_aout_kludge", kludge, 0, HVMBUILD_MULTIBOOT, HVMBUILD_FMT_AOUT_KLUDGE,
