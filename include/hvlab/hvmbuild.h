@@ -207,7 +207,8 @@ enum hvmbuild_boot_mode {
     HVMBUILD_BOOT_LONG64,       /* 64-bit mode, cr3 = identity tables, gdt_base set */
 };
 
-/* vCPU 0's boot state: DOMCTL_hvm_setcontext's fields, one for one. */
+/* vCPU 0's boot state: DOMCTL_hvm_setcontext's fields, one for one (the modes have the
+ * values of HVM_BOOT_PROT32 and HVM_BOOT_LONG64 in include/public/domctl.h). */
 struct hvmbuild_vcpu_state {
     enum hvmbuild_boot_mode mode;
     uint64_t rip, rsp, rax, rbx, rsi, cr3;

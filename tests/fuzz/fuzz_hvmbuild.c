@@ -2,10 +2,10 @@
  * kernel image, with the same bytes as one module (the initrd for a bzImage). The
  * input sits in a block of exactly its size (ASan flags any read past it). When the
  * image is recognised, it is laid out in 64 MiB with 2 vCPUs and populated through a
- * write callback that reads every source byte it is given. Checks: every write lies
- * inside RAM and inside a region the layout claims (a kernel segment, a module, the
- * low structures, the ACPI tables); the entry point is inside a segment; vCPU 0's
- * info pointer is the info page. */
+ * write callback that reads the first and last source byte of each write. Checks:
+ * every write lies inside RAM and inside a region the layout claims (a kernel
+ * segment, a module, the low structures, the ACPI tables); the entry point is inside
+ * a segment; vCPU 0's info pointer is the info page. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,9 +46,9 @@ static int write_gpa(void *ctx, uint64_t gpa, const void *src, uint64_t len)
     (void)ctx;
     if (!inside(gpa, len, 0, MEM) || !claimed(gpa, len, cur_cfg))
         abort();
-    if (src)
-        for (uint64_t i = 0; i < len; i++)
-            sum += ((const uint8_t *)src)[i];
+    /* The ends of the source: ASan flags them if the range leaves its buffer. */
+    if (src && len)
+        sum = (uint8_t)(((const uint8_t *)src)[0] + ((const uint8_t *)src)[len - 1]);
     sink = sum;
     return 0;
 }
