@@ -119,7 +119,7 @@ static int place_modules(const struct hvmbuild_image *img, const struct hvmbuild
         top = ALIGN_DOWN(top - len, PAGE_SIZE);
         l->module_gpa[i] = top;
     }
-    l->modules_lo = top;
+    l->modules_lo = cfg->nr_modules ? top : l->mem_bytes;
     return 0;
 }
 

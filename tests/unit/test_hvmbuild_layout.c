@@ -176,9 +176,28 @@ static void accepted_layouts(void)
     CHECK(l.acpi_len <= HVMBUILD_ACPI_MAX);
 }
 
+/* Without an initrd, initrd_addr_max must not bound the kernel: a low limit (8 MiB)
+ * once pushed it down from pref_address (16 MiB) to 2 MiB. */
+static void linux_no_initrd_ignores_initrd_max(void)
+{
+    struct fx_bz z = fx_bz_default();
+    struct hvmbuild_config cfg = { .mem_bytes = 64 * MiB, .report = report };
+    struct hvmbuild_image im;
+    struct hvmbuild_layout l;
+    size_t len;
+
+    z.initrd_addr_max = 8 * MiB - 1;
+    len = fx_make_bzimage(img, &z);
+    CHECK_EQ(hvmbuild_detect(img, len, "k", &im, report, NULL), 0);
+    CHECK_EQ(hvmbuild_layout(&im, &cfg, &l), 0);
+    CHECK_EQ(l.modules_lo, 64 * MiB);
+    CHECK_EQ(l.seg[0].paddr, 16 * MiB);
+}
+
 static const struct unit_case cases[] = {
     { "refusal_table", refusal_table },
     { "accepted_layouts", accepted_layouts },
+    { "linux_no_initrd_ignores_initrd_max", linux_no_initrd_ignores_initrd_max },
 };
 
 UNIT_MAIN(cases)
