@@ -22,8 +22,6 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
 GUEST_RT_SRCS := guest/entry.S guest/main.c guest/smp.c guest/console.c guest/events.c \
 	guest/traps.c guest/time.c guest/mm.c guest/lib.c \
 	core/lib/string.c core/lib/vsnprintf.c core/lib/elf64.c core/lib/pvbuild.c
-# and the HVM builder (core/lib/hvmbuild.mk).
-GUEST_RT_SRCS += $(HVMBUILD_SRCS)
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))
 GUEST_LIB := $(BUILD)/guest/libguest.a
 GUEST_IMAGES :=
@@ -35,6 +33,8 @@ $(BUILD)/guest/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_ASFLAGS) -c $< -o $@
 
+# The HVM builder, for dom0's toolstack (core/lib/hvmbuild.mk).
+GUEST_RT_OBJS += $(patsubst %,$(BUILD)/guest/obj/%.o,$(HVMBUILD_SRCS))
 $(GUEST_LIB): $(GUEST_RT_OBJS)
 	@rm -f $@
 	$(Q)ar rcsD $@ $^
