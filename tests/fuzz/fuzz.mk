@@ -7,8 +7,8 @@
 #   make fuzz-smoke       every target on its seeds plus FUZZ_SMOKE_RUNS mutations
 #                         (seconds; part of `make test`, so the harnesses cannot rot)
 # Seeds come from the tree: cfg files, cmdline.seeds, the built guest images
-# (stripped; for hvmbuild also the Multiboot hypervisor image), the captured ACPI
-# tables (acpi_seeds.py).
+# (stripped; for hvmbuild also the Multiboot hypervisor image and the inputs that
+# once failed, tests/fuzz/hvmbuild_seeds/), the captured ACPI tables (acpi_seeds.py).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_RUNS ?= 3000
@@ -44,7 +44,8 @@ fuzz-seeds: guests $(BUILD)/tests/minimal.elf $(BUILD)/hvlab.elf
 	$(Q)for f in $(GUEST_IMAGES) $(BUILD)/tests/minimal.elf; do \
 		objcopy --strip-all $$f $(LIBFUZZER_SEEDS)/pvbuild/$$(basename $$f); done
 	$(Q)cp $(LIBFUZZER_SEEDS)/pvbuild/* $(LIBFUZZER_SEEDS)/hvmbuild/ && \
-		objcopy --strip-all $(BUILD)/hvlab.elf $(LIBFUZZER_SEEDS)/hvmbuild/hvlab-multiboot.elf
+		objcopy --strip-all $(BUILD)/hvlab.elf $(LIBFUZZER_SEEDS)/hvmbuild/hvlab-multiboot.elf && \
+		cp tests/fuzz/hvmbuild_seeds/* $(LIBFUZZER_SEEDS)/hvmbuild/
 	$(Q)$(PYTHON) tests/fuzz/acpi_seeds.py $(LIBFUZZER_SEEDS)/acpi
 
 LIBFUZZER_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(LIBFUZZERS))
