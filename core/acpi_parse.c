@@ -35,7 +35,11 @@ _Static_assert(sizeof(struct acpi_slit) == 44, "SLIT layout");
 _Static_assert(offsetof(struct acpi_fadt, flags) == 112, "FADT flags");
 _Static_assert(offsetof(struct acpi_fadt, x_dsdt) == 140, "FADT X_DSDT");
 _Static_assert(offsetof(struct acpi_fadt, x_pm1a_cnt_blk) == 172, "FADT X_PM1a_CNT");
-_Static_assert(sizeof(struct acpi_fadt) == 244, "FADT layout");
+_Static_assert(offsetof(struct acpi_fadt, sleep_control_reg) == 244, "FADT sleep control");
+_Static_assert(sizeof(struct acpi_fadt) == ACPI_FADT_V5_LEN, "FADT layout");
+_Static_assert(sizeof(struct acpi_madt_iso) == 10, "MADT override layout");
+_Static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "MADT LAPIC NMI layout");
+_Static_assert(sizeof(struct acpi_facs) == 64, "FACS layout");
 
 void (*acpi_report)(const char *msg);
 

@@ -33,6 +33,8 @@ $(BUILD)/guest/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_ASFLAGS) -c $< -o $@
 
+# The HVM builder, for dom0's toolstack (core/lib/hvmbuild.mk).
+GUEST_RT_OBJS += $(patsubst %,$(BUILD)/guest/obj/%.o,$(HVMBUILD_SRCS))
 $(GUEST_LIB): $(GUEST_RT_OBJS)
 	@rm -f $@
 	$(Q)ar rcsD $@ $^

@@ -59,6 +59,8 @@ struct acpi_madt {
 enum {
     ACPI_MADT_LAPIC          = 0,
     ACPI_MADT_IOAPIC         = 1,
+    ACPI_MADT_ISO            = 2,       /* interrupt source override */
+    ACPI_MADT_LAPIC_NMI      = 4,
     ACPI_MADT_LAPIC_OVERRIDE = 5,
     ACPI_MADT_X2APIC         = 9,
 };
@@ -78,6 +80,28 @@ struct acpi_madt_ioapic {
     uint8_t  reserved;
     uint32_t address;
     uint32_t gsi_base;
+} __acpi_packed;
+
+/* ISA IRQ `source` arrives on GSI `gsi`; flags as ACPI_MPS_*. */
+struct acpi_madt_iso {
+    struct acpi_subtable s;
+    uint8_t  bus;               /* 0: ISA */
+    uint8_t  source;
+    uint32_t gsi;
+    uint16_t flags;
+} __acpi_packed;
+
+/* MPS INTI flags of overrides and NMI entries. */
+#define ACPI_MPS_ACTIVE_HIGH    0x1
+#define ACPI_MPS_ACTIVE_LOW     0x3
+#define ACPI_MPS_EDGE           (0x1 << 2)
+#define ACPI_MPS_LEVEL          (0x3 << 2)
+
+struct acpi_madt_lapic_nmi {
+    struct acpi_subtable s;
+    uint8_t  processor_uid;     /* 0xFF: every processor */
+    uint16_t flags;
+    uint8_t  lint;              /* LINT0 or LINT1 */
 } __acpi_packed;
 
 struct acpi_madt_lapic_override {
@@ -217,10 +241,40 @@ struct acpi_fadt {
     struct acpi_gas x_pm_tmr_blk;
     struct acpi_gas x_gpe0_blk;
     struct acpi_gas x_gpe1_blk;
+    struct acpi_gas sleep_control_reg;  /* FADT revision >= 5 (length >= 268) */
+    struct acpi_gas sleep_status_reg;
 } __acpi_packed;
 
 #define ACPI_FADT_V1_LEN        116
+#define ACPI_FADT_V5_LEN        268
+#define ACPI_FADT_WBINVD        (1u << 0)
+#define ACPI_FADT_C1_SUPPORTED  (1u << 2)
+#define ACPI_FADT_PWR_BUTTON    (1u << 4)       /* set: no fixed-feature power button */
+#define ACPI_FADT_SLP_BUTTON    (1u << 5)       /* set: no fixed-feature sleep button */
 #define ACPI_FADT_TMR_VAL_EXT   (1u << 8)       /* PM timer is 32 bits, not 24 */
+#define ACPI_FADT_RESET_REG_SUP (1u << 10)
+#define ACPI_FADT_HW_REDUCED    (1u << 20)
+
+/* FADT iapc_boot_arch bits. */
+#define ACPI_BOOT_LEGACY_DEVICES 0x0001
+#define ACPI_BOOT_8042           0x0002
+#define ACPI_BOOT_NO_VGA         0x0004
+#define ACPI_BOOT_NO_MSI         0x0008
+
+/* FACS: found through the FADT; no checksum; 64-byte aligned. */
+struct acpi_facs {
+    char     signature[4];      /* "FACS" */
+    uint32_t length;            /* 64 */
+    uint32_t hardware_signature;
+    uint32_t firmware_waking_vector;
+    uint32_t global_lock;
+    uint32_t flags;
+    uint64_t x_firmware_waking_vector;
+    uint8_t  version;
+    uint8_t  reserved[3];
+    uint32_t ospm_flags;
+    uint8_t  reserved2[24];
+} __acpi_packed;
 
 /* Where the parsers report problems (malformed tables, entries ignored). NULL: silent.
  * Set by boot code before parsing; messages carry neither an "acpi:" prefix nor a
