@@ -1,0 +1,5 @@
+# Host tests of the HVM platform devices (core/hvm/): each device through a real
+# hvm_io_bus, with a recording interrupt sink (tests/unit/vdev_fixture.h).
+UNIT_TESTS += io_bus vpit
+unit_io_bus_SRCS := tests/unit/test_io_bus.c core/hvm/io_bus.c
+unit_vpit_SRCS := tests/unit/test_vpit.c core/hvm/vpit.c core/hvm/io_bus.c
