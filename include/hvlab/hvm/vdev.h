@@ -114,13 +114,21 @@ uint16_t vpit_count(struct vpit *pit, unsigned channel, uint64_t now);
 #define VRTC_UPDATE_NS      1984000u    /* an update cycle lasts 1984 us ... */
 #define VRTC_UIP_LEAD_NS    244000u     /* ... and UIP rises 244 us before it */
 
+/* The time as fields, while the clock stands still. */
+struct vrtc_date {
+    int32_t year;
+    uint8_t month, mday, hour, min, sec;
+};
+
 struct vrtc {
     struct hvm_irq_sink irq;
     uint64_t div_ns;        /* the divider chain's origin: update k starts at
                                div_ns + k s (k >= 1) */
     uint64_t flags_ns;      /* PF/UF/AF are accounted up to here */
     int64_t sec_offset;     /* while updating: time = sec_offset + updates(now) */
-    int64_t frozen;         /* while not updating (SET, divider reset): the time */
+    struct vrtc_date held;  /* while not updating (SET, divider reset): the time,
+                               field by field as written, so that a date set one
+                               field at a time is normalised only when it runs */
     uint8_t cmos[VRTC_CMOS_SIZE];   /* registers A-D (0x0a-0x0d), alarms, RAM */
     uint8_t index;          /* port 0x70, bits 0-6 */
     uint8_t wday_delta;     /* guest-written day of week minus the computed one */
