@@ -5,3 +5,5 @@ unit_io_bus_SRCS := tests/unit/test_io_bus.c core/hvm/io_bus.c
 unit_vpit_SRCS := tests/unit/test_vpit.c core/hvm/vpit.c core/hvm/io_bus.c
 UNIT_TESTS += vrtc
 unit_vrtc_SRCS := tests/unit/test_vrtc.c core/hvm/vrtc.c core/hvm/io_bus.c
+UNIT_TESTS += vpmtimer
+unit_vpmtimer_SRCS := tests/unit/test_vpmtimer.c core/hvm/vpmtimer.c core/hvm/io_bus.c
