@@ -7,3 +7,5 @@ UNIT_TESTS += vrtc
 unit_vrtc_SRCS := tests/unit/test_vrtc.c core/hvm/vrtc.c core/hvm/io_bus.c
 UNIT_TESTS += vpmtimer
 unit_vpmtimer_SRCS := tests/unit/test_vpmtimer.c core/hvm/vpmtimer.c core/hvm/io_bus.c
+UNIT_TESTS += vuart
+unit_vuart_SRCS := tests/unit/test_vuart.c core/hvm/vuart.c core/hvm/io_bus.c

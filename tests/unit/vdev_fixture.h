@@ -61,7 +61,14 @@ static inline void io_write(struct hvm_io_bus *bus, uint16_t port, unsigned size
     CHECK_EQ(rc, 0);
 }
 
-#define inb(bus, port, now)        ((uint8_t)io_read(bus, port, 1, now))
-#define outb(bus, port, now, v)    io_write(bus, port, 1, now, v)
+static inline uint8_t inb(struct hvm_io_bus *bus, uint16_t port, uint64_t now)
+{
+    return (uint8_t)io_read(bus, port, 1, now);
+}
+
+static inline void outb(struct hvm_io_bus *bus, uint16_t port, uint64_t now, uint8_t v)
+{
+    io_write(bus, port, 1, now, v);
+}
 
 #endif

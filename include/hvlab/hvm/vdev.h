@@ -231,15 +231,16 @@ struct vuart {
     bool line;
 };
 
-/* Divisor 12 (9600 baud), 8N1 off (LCR 0), FIFOs off, modem inputs CTS, DSR, DCD
- * asserted (a terminal is connected). */
+/* Power-on state: divisor 12 (9600 baud), LCR, IER, MCR 0, FIFOs off, modem
+ * inputs CTS, DSR, DCD asserted (a terminal is connected). */
 void vuart_init(struct vuart *uart, uint16_t base, uint8_t isa_irq,
                 const struct hvm_irq_sink *irq, void (*putc)(void *ctx, uint8_t byte),
                 void *putc_ctx);
 int vuart_register(struct vuart *uart, struct hvm_io_bus *bus);
-/* Bytes from dom0 into the receive FIFO; returns how many were stored. Beyond
- * vuart_rx_room() the rest are lost and LSR OE is set, as on the chip; in loopback
- * mode the serial input is disconnected and nothing is stored. */
+/* Bytes from dom0 into the receive FIFO; returns how many went in without an
+ * overrun. Beyond vuart_rx_room() bytes are lost and LSR OE is set, as on the chip
+ * (the glue offers no more than the room); in loopback mode the serial input is
+ * disconnected and nothing is stored. */
 size_t vuart_input(struct vuart *uart, const uint8_t *bytes, size_t len);
 size_t vuart_rx_room(const struct vuart *uart);
 
