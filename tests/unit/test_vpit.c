@@ -192,11 +192,11 @@ static void test_latch(void)
     outb(&r.bus, 0x43, tick_ns(t0 + 10), 0x00);
     outb(&r.bus, 0x43, tick_ns(t0 + 20), 0x00);         /* ignored */
     CHECK_EQ(inb(&r.bus, 0x40, tick_ns(t0 + 30)), 990 & 0xff);
-    CHECK_EQ(inb(&r.bus, 0x40, tick_ns(t0 + 40)), 990 >> 8);
-    CHECK_EQ(latched(&r, 0, tick_ns(t0 + 50)), 950);
+    CHECK_EQ(inb(&r.bus, 0x40, tick_ns(t0 + 800)), 990 >> 8);  /* live: 200 */
+    CHECK_EQ(latched(&r, 0, tick_ns(t0 + 850)), 150);
     /* Unlatched reads follow the flip-flop: LSB at one time, MSB at another. */
-    CHECK_EQ(inb(&r.bus, 0x40, tick_ns(t0 + 60)), 940 & 0xff);
-    CHECK_EQ(inb(&r.bus, 0x40, tick_ns(t0 + 700)), 300 >> 8);
+    CHECK_EQ(inb(&r.bus, 0x40, tick_ns(t0 + 860)), 140);
+    CHECK_EQ(inb(&r.bus, 0x40, tick_ns(t0 + 1700)), 300 >> 8);
 }
 
 /* Read-back: status then count, for two channels at once; the status byte holds
@@ -262,6 +262,29 @@ static void test_bcd(void)
     program(&r, 0, 0x31, 0x0000, tick_ns(1000));        /* mode 0, BCD, 10000 */
     CHECK_EQ(latched(&r, 0, tick_ns(1001)), 0x9999);
     CHECK_EQ(vpit_next_event(&r.pit), tick_ns(1000 + 10000));
+    program(&r, 0, 0x31, 0x0005, tick_ns(20000));      /* wraps to 9999, not 65535 */
+    CHECK_EQ(latched(&r, 0, tick_ns(20006)), 0x9999);
+}
+
+/* Mode 4 as Linux's oneshot PIT clockevent uses it (control word 0x38, then a count
+ * per event): the interrupt comes one tick after the count reaches 0, once; a new
+ * count restarts it. */
+static void test_mode4_irq(void)
+{
+    struct rig r;
+
+    rig_init(&r, 0);
+    outb(&r.bus, 0x43, tick_ns(100), 0x38);
+    outb(&r.bus, 0x40, tick_ns(100), 50);
+    CHECK(vpit_next_event(&r.pit) == HVM_NO_EVENT);     /* LSB alone: not loaded */
+    outb(&r.bus, 0x40, tick_ns(100), 0);
+    CHECK_EQ(vpit_next_event(&r.pit), tick_ns(151));
+    vpit_advance(&r.pit, tick_ns(151));
+    CHECK_EQ(r.irq.rises[0], 1);
+    CHECK(vpit_next_event(&r.pit) == HVM_NO_EVENT);
+    outb(&r.bus, 0x40, tick_ns(300), 0x10);
+    outb(&r.bus, 0x40, tick_ns(300), 0x27);             /* 10000 */
+    CHECK_EQ(vpit_next_event(&r.pit), tick_ns(10301));
 }
 
 /* A new count written during mode 2 takes effect when the current period ends. */
@@ -363,6 +386,7 @@ static const struct unit_case cases[] = {
     { "read-back: status and count, null count", test_readback },
     { "LSB-only and MSB-only access, port 0x43 reads 0xff", test_access_modes },
     { "BCD counting", test_bcd },
+    { "mode 4: oneshot IRQ one tick after 0", test_mode4_irq },
     { "mode 2: new count at the end of the period", test_mode2_reload },
     { "mode 0: first byte of a new count stops it", test_mode0_rewrite },
     { "TSC calibration through port 0x61", test_tsc_calibration },
