@@ -2,5 +2,5 @@
 # locks), built into the hypervisor and host-tested (tests/unit/vdev.mk). Nothing
 # calls them until svm's glue wires them to a domain. A fragment of its own next to
 # vintc's hvm.mk: the Makefile includes core/hvm/*.mk.
-HV_SRCS += core/hvm/io_bus.c core/hvm/vpit.c core/hvm/vrtc.c core/hvm/vpmtimer.c \
-	core/hvm/vuart.c
+HV_SRCS += core/hvm/io_bus.c core/hvm/vpit.c core/hvm/vrtc.c core/hvm/vrtc_calendar.c \
+	core/hvm/vpmtimer.c core/hvm/vuart.c

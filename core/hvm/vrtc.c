@@ -47,62 +47,6 @@ enum { R_SEC, R_SEC_ALARM, R_MIN, R_MIN_ALARM, R_HOUR, R_HOUR_ALARM, R_WDAY, R_M
 #define C_UF    0x10
 #define D_VRT   0x80
 
-struct civil { int64_t year; unsigned month, mday, wday, hour, min, sec; };
-
-/* Day number (0 = 1970-01-01) of a proleptic Gregorian date: count in 400-year eras
- * of 146097 days, in years that start on March 1 so the leap day is last. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, struct civil *c)
-{
-    int64_t era;
-    unsigned doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned)(z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    c->mday = doy - (153 * mp + 2) / 5 + 1;
-    c->month = mp < 10 ? mp + 3 : mp - 9;
-    c->year = yoe + era * 400 + (c->month <= 2);
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return a / b - (a % b < 0);
-}
-
-static void to_civil(int64_t t, unsigned wday_delta, struct civil *c)
-{
-    int64_t days = floor_div(t, DAY);
-    unsigned sod = (unsigned)(t - days * DAY);
-
-    civil_from_days(days, c);
-    c->hour = sod / 3600;
-    c->min = sod / 60 % 60;
-    c->sec = sod % 60;
-    c->wday = (unsigned)((days % 7 + 7 + 4 + wday_delta) % 7) + 1;  /* 1970-01-01: Thu */
-}
-
-static int64_t from_civil(const struct civil *c)
-{
-    return days_from_civil(c->year, c->month, c->mday) * DAY + c->hour * 3600 +
-           c->min * 60 + c->sec;
-}
-
 /* ---- register formats ---- */
 
 static bool bcd_mode(const struct vrtc *rtc)
@@ -173,32 +117,30 @@ static uint64_t update_end_ns(const struct vrtc *rtc, uint64_t k)
 }
 
 /* The time shown at now, as fields. */
-static void clock_get(const struct vrtc *rtc, uint64_t now, struct civil *c)
+static void clock_get(const struct vrtc *rtc, uint64_t now, struct vrtc_civil *c)
 {
     const struct vrtc_date *h = &rtc->held;
-    int64_t days;
 
     if (updating(rtc)) {
-        to_civil(rtc->sec_offset + (int64_t)updates(rtc, now), rtc->wday_delta, c);
+        vrtc_cal_split(rtc->sec_offset + (int64_t)updates(rtc, now), rtc->wday_delta, c);
         return;
     }
-    *c = (struct civil){ .year = h->year, .month = h->month, .mday = h->mday,
+    *c = (struct vrtc_civil){ .year = h->year, .month = h->month, .mday = h->mday,
                          .hour = h->hour, .min = h->min, .sec = h->sec };
-    days = days_from_civil(h->year, h->month, h->mday);
-    c->wday = (unsigned)((days % 7 + 7 + 4 + rtc->wday_delta) % 7) + 1;
+    c->wday = vrtc_cal_wday(vrtc_cal_days(h->year, h->month, h->mday), rtc->wday_delta);
 }
 
 static int64_t clock_at(const struct vrtc *rtc, uint64_t now)
 {
-    struct civil c;
+    struct vrtc_civil c;
 
     if (updating(rtc))
         return rtc->sec_offset + (int64_t)updates(rtc, now);
     clock_get(rtc, now, &c);
-    return from_civil(&c);
+    return vrtc_cal_join(&c);
 }
 
-static void hold(struct vrtc *rtc, const struct civil *c)
+static void hold(struct vrtc *rtc, const struct vrtc_civil *c)
 {
     rtc->held = (struct vrtc_date){
         .year = (int32_t)c->year, .month = (uint8_t)c->month, .mday = (uint8_t)c->mday,
@@ -206,10 +148,10 @@ static void hold(struct vrtc *rtc, const struct civil *c)
     };
 }
 
-static void clock_put(struct vrtc *rtc, uint64_t now, const struct civil *c)
+static void clock_put(struct vrtc *rtc, uint64_t now, const struct vrtc_civil *c)
 {
     if (updating(rtc))
-        rtc->sec_offset = from_civil(c) - (int64_t)updates(rtc, now);
+        rtc->sec_offset = vrtc_cal_join(c) - (int64_t)updates(rtc, now);
     else
         hold(rtc, c);
 }
@@ -284,7 +226,7 @@ static int64_t alarm_wait(const struct vrtc *rtc, unsigned s0)
 static uint64_t alarm_update(const struct vrtc *rtc, uint64_t k)
 {
     int64_t t = rtc->sec_offset + (int64_t)k;
-    int64_t wait = alarm_wait(rtc, (unsigned)(t - floor_div(t, DAY) * DAY));
+    int64_t wait = alarm_wait(rtc, vrtc_cal_sod(t));
 
     return wait < 0 ? 0 : k + (uint64_t)wait;
 }
@@ -363,7 +305,7 @@ uint64_t vrtc_next_event(const struct vrtc *rtc)
 static void control_write(struct vrtc *rtc, uint64_t now, unsigned idx, uint8_t v)
 {
     bool was_div = div_running(rtc), was = updating(rtc);
-    struct civil c;
+    struct vrtc_civil c;
 
     clock_get(rtc, now, &c);
 
@@ -379,13 +321,13 @@ static void control_write(struct vrtc *rtc, uint64_t now, unsigned idx, uint8_t 
     if (was && !updating(rtc))
         hold(rtc, &c);
     else if (!was && updating(rtc))
-        rtc->sec_offset = from_civil(&c) - (int64_t)updates(rtc, now);
+        rtc->sec_offset = vrtc_cal_join(&c) - (int64_t)updates(rtc, now);
     irq_update(rtc);
 }
 
 static uint8_t time_read(struct vrtc *rtc, uint64_t now, unsigned idx)
 {
-    struct civil c;
+    struct vrtc_civil c;
 
     clock_get(rtc, now, &c);
     switch (idx) {
@@ -403,7 +345,7 @@ static uint8_t time_read(struct vrtc *rtc, uint64_t now, unsigned idx)
 static void time_write(struct vrtc *rtc, uint64_t now, unsigned idx, uint8_t v)
 {
     int x = decode(rtc, v, idx == R_HOUR);
-    struct civil c;
+    struct vrtc_civil c;
 
     clock_get(rtc, now, &c);
     switch (idx) {

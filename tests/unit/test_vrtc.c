@@ -403,7 +403,45 @@ static void test_memory_bytes(void)
     }
 }
 
+/* The calendar itself: anchors checked with Python, then every day from 1600 to 2400
+ * follows the one before (month lengths, leap years by the 4/100/400 rule). */
+static void test_calendar(void)
+{
+    static const struct { int64_t y; unsigned m, d; int64_t days; } anchors[] = {
+        { 1970, 1, 1, 0 }, { 1900, 1, 1, -25567 }, { 2000, 3, 1, 11017 },
+        { 2100, 1, 1, 47482 }, { 1600, 2, 29, -135081 }, { 2400, 12, 31, 157419 },
+    };
+    static const unsigned mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int64_t day = vrtc_cal_days(1600, 1, 1), bad = 0;
+
+    for (unsigned i = 0; i < ARRAY_SIZE(anchors); i++)
+        CHECK_EQ(vrtc_cal_days(anchors[i].y, anchors[i].m, anchors[i].d), anchors[i].days);
+    for (int64_t y = 1600; y <= 2400; y++) {
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        for (unsigned m = 1; m <= 12; m++) {
+            unsigned n = mdays[m - 1] + (m == 2 && leap);
+            for (unsigned d = 1; d <= n; d++, day++) {
+                struct vrtc_civil c;
+                int64_t t = day * 86400 + 45296;        /* 12:34:56 */
+                vrtc_cal_split(t, 0, &c);
+                if (vrtc_cal_days(y, m, d) != day || c.year != y || c.month != m ||
+                    c.mday != d || c.hour != 12 || c.min != 34 || c.sec != 56 ||
+                    vrtc_cal_join(&c) != t) {
+                    if (bad++ < 5)
+                        printf("    %" PRId64 "-%02u-%02u: day %" PRId64 " split %" PRId64
+                               "-%02u-%02u\n", y, m, d, day, c.year, c.month, c.mday);
+                }
+            }
+        }
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(vrtc_cal_wday(0, 0), 5);                   /* 1970-01-01: Thursday */
+    CHECK_EQ(vrtc_cal_wday(-25567, 0), 2);              /* 1900-01-01: Monday */
+    CHECK_EQ(vrtc_cal_sod(-1), 86399);
+}
+
 static const struct unit_case cases[] = {
+    { "calendar: anchors and every day 1600-2400", test_calendar },
     { "time in BCD 24h at given now, seconds change at update end", test_time_bcd },
     { "binary and 12-hour formats", test_time_formats },
     { "set through SET: century, leap days, month ends", test_set_and_calendar },

@@ -152,6 +152,15 @@ int64_t vrtc_time(const struct vrtc *rtc, uint64_t now);
 /* Port 0x70 bit 7 as the guest last wrote it (the glue may hold NMIs back). */
 bool vrtc_nmi_masked(const struct vrtc *rtc);
 
+/* vrtc_calendar.c: the proleptic Gregorian calendar, in seconds since 1970-01-01
+ * 00:00 UTC. Months 1-12; a day past the month's end counts on into the next. */
+struct vrtc_civil { int64_t year; unsigned month, mday, wday, hour, min, sec; };
+int64_t vrtc_cal_days(int64_t year, unsigned month, unsigned mday);   /* 1970-01-01: 0 */
+unsigned vrtc_cal_wday(int64_t days, unsigned delta);   /* 1 = Sunday, shifted by delta */
+unsigned vrtc_cal_sod(int64_t t);                       /* second of the day */
+void vrtc_cal_split(int64_t t, unsigned wday_delta, struct vrtc_civil *c);
+int64_t vrtc_cal_join(const struct vrtc_civil *c);     /* ignores wday */
+
 /* ---- vpmtimer.c: the ACPI PM timer, PM1a event and control registers (the FADT
  * points at them: PM1_EVT_LEN 4, PM1_CNT_LEN 2, PM_TMR_LEN 4, no GPE block, SMI_CMD
  * 0 so the OS finds the machine already in ACPI mode) and the reset port, whose
