@@ -340,8 +340,8 @@ static void test_tsc_calibration(void)
     CHECK_EQ(r.irq.calls[0], 0);        /* channel 2 raises no interrupt */
 }
 
-/* Channel 2 gate: mode 0 pauses while low; mode 1 is triggered by the rising edge;
- * mode 2 restarts from n on it. */
+/* Channel 2 gate: mode 0 pauses while low; modes 1 and 5 are triggered by the
+ * rising edge; mode 2 restarts from n on it. */
 static void test_gate(void)
 {
     struct rig r;
@@ -367,6 +367,13 @@ static void test_gate(void)
     outb(&r.bus, 0x61, tick_ns(2810), 0x01);            /* retrigger */
     CHECK_EQ(vpit_output(&r.pit, 2, tick_ns(2850)), 0);
 
+    program(&r, 2, 0xba, 20, tick_ns(2900));            /* mode 5: strobe on trigger */
+    outb(&r.bus, 0x61, tick_ns(2900), 0x00);
+    outb(&r.bus, 0x61, tick_ns(2910), 0x01);
+    CHECK_EQ(vpit_output(&r.pit, 2, tick_ns(2929)), 1);
+    CHECK_EQ(vpit_output(&r.pit, 2, tick_ns(2930)), 0);         /* low for one tick */
+    CHECK_EQ(vpit_output(&r.pit, 2, tick_ns(2931)), 1);
+
     program(&r, 2, 0xb4, 100, tick_ns(3000));           /* mode 2, gate high */
     outb(&r.bus, 0x61, tick_ns(3030), 0x00);            /* stops: output high */
     CHECK_EQ(vpit_count(&r.pit, 2, tick_ns(3500)), 70);
@@ -390,6 +397,6 @@ static const struct unit_case cases[] = {
     { "mode 2: new count at the end of the period", test_mode2_reload },
     { "mode 0: first byte of a new count stops it", test_mode0_rewrite },
     { "TSC calibration through port 0x61", test_tsc_calibration },
-    { "channel 2 gate: pause, trigger, restart", test_gate },
+    { "channel 2 gate: pause, trigger (modes 1, 5), restart", test_gate },
 };
 UNIT_MAIN(cases)

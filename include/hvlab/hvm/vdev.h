@@ -99,8 +99,8 @@ uint64_t vpit_next_event(const struct vpit *pit);
 /* Deliver channel 0's rising edges due by now as one IRQ 0 pulse (missed periods
  * are coalesced, the period grid is kept: no drift). */
 void vpit_advance(struct vpit *pit, uint64_t now);
-/* Channel output and count (raw, as the guest would read it) at now; for tests and
- * trace. */
+/* Channel output and count (raw, as the guest would read it) at now, for tests and
+ * trace; like a port access they advance the PIT to now first. */
 bool vpit_output(struct vpit *pit, unsigned channel, uint64_t now);
 uint16_t vpit_count(struct vpit *pit, unsigned channel, uint64_t now);
 
