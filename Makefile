@@ -48,7 +48,7 @@ UNIT_TESTS :=
 TESTS :=
 
 # Each folder's fragment adds to HV_SRCS; tests/unit/unit.mk gathers UNIT_TESTS.
-include $(sort $(wildcard core/*.mk core/lib/*.mk core/arch/x86/*.mk mm/*.mk sched/*.mk))
+include $(sort $(wildcard core/*.mk core/lib/*.mk core/hvm/*.mk core/arch/x86/*.mk mm/*.mk sched/*.mk))
 include tests/unit/unit.mk
 include tests/boot/boot.mk
 include tests/harness/harness.mk
