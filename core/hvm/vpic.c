@@ -13,7 +13,9 @@
  * spurious interrupt. Every change tells the router, which forwards the INTR output.
  * Locking: none; the glue serialises calls per domain.
  * Limitations: 8080 mode (ICW4 bit 0 clear) and buffered mode are taken as 8086 mode;
- * the poll command acknowledges on the chip polled only. */
+ * the poll command acknowledges on the chip polled only; the master's IR2 follows
+ * the slave's output (never latched), so a slave request that goes away before INTA
+ * answers as the master's spurious IR7, not the slave's. */
 #include <hvlab/errno.h>
 #include <hvlab/hvm/vintc.h>
 
@@ -141,7 +143,9 @@ int vpic_accept(struct vpic *p)
         s = chip_request(p, 1);
         chip_ack(&p->chip[0], m);
         if (s < 0) {
-            vec = p->chip[1].vector_base + 7;   /* spurious IRQ 15 */
+            /* Unreachable while IR2 follows the slave's output; INTA still answers,
+             * as the slave would, with its IR7 vector. */
+            vec = p->chip[1].vector_base + 7;
         } else {
             chip_ack(&p->chip[1], s);
             vec = p->chip[1].vector_base + s;
