@@ -414,6 +414,42 @@ static void test_x2apic_ipis(void)
     CHECK_EQ(v, 0x20);
 }
 
+/* Bad configurations are refused before anything is touched. */
+static void nop_kick(void *c, unsigned v) { (void)c; (void)v; }
+static void nop_init(void *c, unsigned v) { (void)c; (void)v; }
+static void nop_sipi(void *c, unsigned v, uint8_t x) { (void)c; (void)v; (void)x; }
+
+static void test_route_init_checks(void)
+{
+    static const struct vintc_cpu_ops ok = { nop_kick, nop_init, nop_sipi };
+    static const struct vintc_cpu_ops no_sipi = { nop_kick, nop_init, NULL };
+    static const struct { const char *name; unsigned nr; uint32_t khz;
+                          const struct vintc_cpu_ops *ops; int rc; } rows[] = {
+        { "good", 2, 1000, &ok, 0 },
+        { "max vCPUs", VINTC_MAX_VCPUS, 1000, &ok, 0 },
+        { "no vCPUs", 0, 1000, &ok, -EINVAL },
+        { "too many vCPUs", VINTC_MAX_VCPUS + 1, 1000, &ok, -EINVAL },
+        { "no TSC rate", 2, 0, &ok, -EINVAL },
+        { "no ops", 2, 1000, NULL, -EINVAL },
+        { "op missing", 2, 1000, &no_sipi, -EINVAL },
+    };
+    static struct vlapic lapics[VINTC_MAX_VCPUS];
+    struct virq_route r;
+    struct vioapic io;
+    struct vpic pic;
+
+    for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
+        struct virq_config cfg = { .nr_vcpus = rows[i].nr, .tsc_khz = rows[i].khz,
+                                   .cpu_ops = rows[i].ops };
+        int rc = virq_route_init(&r, lapics, &io, &pic, &cfg);
+
+        if (rc != rows[i].rc)
+            printf("    %s: rc %d\n", rows[i].name, rc);
+        CHECK_EQ(rc, rows[i].rc);
+    }
+    CHECK_EQ(virq_route_init(&r, lapics, &io, &pic, NULL), -EINVAL);
+}
+
 static const struct unit_case cases[] = {
     { "reset_state", test_reset_state },
     { "register_rw", test_register_rw },
@@ -428,5 +464,6 @@ static const struct unit_case cases[] = {
     { "base_disable_and_move", test_base_disable_and_move },
     { "x2apic_registers", test_x2apic_registers },
     { "x2apic_ipis", test_x2apic_ipis },
+    { "route_init_checks", test_route_init_checks },
 };
 UNIT_MAIN(cases)

@@ -188,8 +188,8 @@ void vlapic_virtual_wire(struct vlapic *);
 bool vlapic_hw_enabled(const struct vlapic *);
 bool vlapic_sw_enabled(const struct vlapic *);
 bool vlapic_x2apic(const struct vlapic *);
-/* The guest-physical address of the xAPIC window, or HVM_NO_EVENT-like ~0 when the
- * window is off (APIC disabled or in x2APIC mode): the glue routes MMIO by it. */
+/* The guest-physical address of the xAPIC window, or UINT64_MAX when the window is
+ * off (APIC disabled or in x2APIC mode): the glue routes MMIO by it. */
 uint64_t vlapic_mmio_base(const struct vlapic *);
 /* Highest deliverable vector (IRR above PPR), or -1. */
 int vlapic_pending(const struct vlapic *);
@@ -205,9 +205,6 @@ bool vlapic_accepts_pic(const struct vlapic *);
 bool vlapic_receive(struct vlapic *, const struct vintc_msg *);
 /* Processor priority (PPR) and its inputs, as the guest would read them. */
 uint32_t vlapic_ppr(const struct vlapic *);
-/* The xAPIC register at offset off (0x20 .. 0x3F0), as read; and its write. */
-uint32_t vlapic_reg_read(struct vlapic *, unsigned off, uint64_t now);
-void vlapic_reg_write(struct vlapic *, unsigned off, uint32_t val, uint64_t now);
 void vlapic_eoi(struct vlapic *);
 /* Sends the IPI that ICR (lo, and dest from hi or the x2APIC dest) describes. */
 void vlapic_send_ipi(struct vlapic *, uint32_t icr_lo, uint32_t dest);
@@ -219,6 +216,10 @@ void vlapic_set_irr(struct vlapic *, uint8_t vector, bool level);
 int vlapic_set_base(struct vlapic *, uint64_t val);
 
 /* core/hvm/vlapic_regs.c */
+/* The register at xAPIC offset off (0x20 .. 0x3F0), as the guest reads it; and its
+ * write with the xAPIC rules (reserved bits dropped, read-only ones ignored). */
+uint32_t vlapic_reg_read(struct vlapic *, unsigned off, uint64_t now);
+void vlapic_reg_write(struct vlapic *, unsigned off, uint32_t val, uint64_t now);
 /* The xAPIC window at vlapic_mmio_base(): dev is the accessing vCPU's struct vlapic
  * (every vCPU sees its own LAPIC at the same address, so the glue dispatches to the
  * current vCPU's one rather than registering it on the domain's bus). -ENODEV when
