@@ -5,7 +5,8 @@
  * assert at 0). An edge-triggered entry sends one message per rising assertion while
  * unmasked (a masked edge is lost, as on the 82093AA); a level-triggered fixed or
  * lowest-priority entry sends while asserted, unmasked and remote IRR clear, and
- * sets remote IRR, which the LAPIC's EOI of that vector clears (vioapic_eoi). The
+ * sets remote IRR once a LAPIC took it, which the LAPIC's EOI of that vector clears
+ * (vioapic_eoi). The
  * messages go out through the router like any other APIC bus message.
  * Locking: none; the glue serialises calls per domain.
  * Limitations: version 0x11 (no EOI register); delivery status always reads 0 (a
@@ -62,12 +63,11 @@ static void send(struct vioapic *io, struct vioapic_pin *p)
         .x2apic = false,
     };
 
-    /* Remote IRR exists for fixed and lowest-priority level entries only. */
-    if ((p->rte & RTE_LEVEL) && (mode == VINTC_DM_FIXED || mode == VINTC_DM_LOWEST)) {
-        m.level = true;
+    /* Remote IRR exists for fixed and lowest-priority level entries only, and only
+     * once a LAPIC took the message: otherwise no EOI would ever clear it. */
+    m.level = (p->rte & RTE_LEVEL) && (mode == VINTC_DM_FIXED || mode == VINTC_DM_LOWEST);
+    if (virq_deliver(io->route, &m) && m.level)
         p->rte |= RTE_RIRR;
-    }
-    virq_deliver(io->route, &m);
 }
 
 /* A level entry sends while its pin is asserted and nothing is in flight. */

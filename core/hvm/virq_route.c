@@ -90,7 +90,8 @@ static bool names(const struct virq_route *r, const struct vintc_msg *m, unsigne
     }
 }
 
-static void deliver_one(struct virq_route *r, unsigned i, const struct vintc_msg *m)
+/* Returns whether the LAPIC took it (INIT and SIPI always reach the vCPU). */
+static bool deliver_one(struct virq_route *r, unsigned i, const struct vintc_msg *m)
 {
     struct vlapic *l = &r->lapic[i];
 
@@ -99,14 +100,15 @@ static void deliver_one(struct virq_route *r, unsigned i, const struct vintc_msg
         /* INIT resets the LAPIC too (ID and base kept); the glue resets the vCPU. */
         vlapic_init_reset(l);
         r->cpu->init(r->cpu_ctx, i);
-        break;
+        return true;
     case VINTC_DM_SIPI:
         r->cpu->sipi(r->cpu_ctx, i, m->vector);
-        break;
+        return true;
     default:
-        if (vlapic_receive(l, m))
-            r->cpu->kick(r->cpu_ctx, i);
-        break;
+        if (!vlapic_receive(l, m))
+            return false;
+        r->cpu->kick(r->cpu_ctx, i);
+        return true;
     }
 }
 
@@ -130,22 +132,23 @@ static int lowest_priority(const struct virq_route *r, const struct vintc_msg *m
     return best;
 }
 
-void virq_deliver(struct virq_route *r, const struct vintc_msg *m)
+bool virq_deliver(struct virq_route *r, const struct vintc_msg *m)
 {
+    bool taken = false;
+
     if (m->mode == VINTC_DM_INIT && !m->assert)
-        return;     /* the legacy INIT level de-assert: no effect since the P4 */
+        return false;   /* the legacy INIT level de-assert: no effect since the P4 */
     if (m->mode == VINTC_DM_SMI || m->mode == 3)
-        return;
+        return false;
     if (m->mode == VINTC_DM_LOWEST) {
         int i = lowest_priority(r, m);
 
-        if (i >= 0)
-            deliver_one(r, (unsigned)i, m);
-        return;
+        return i >= 0 && deliver_one(r, (unsigned)i, m);
     }
     for (unsigned i = 0; i < r->nr_vcpus; i++)
         if (names(r, m, i))
-            deliver_one(r, i, m);
+            taken |= deliver_one(r, i, m);
+    return taken;
 }
 
 void virq_eoi(struct virq_route *r, uint8_t vector)

@@ -124,6 +124,23 @@ static void test_level_remote_irr(void)
     CHECK_EQ(fx_ioapic_read(RTE_LO(9)) & RIRR, 0);
 }
 
+/* A level message nobody accepts (the LAPIC is software-disabled, or the vCPU does
+ * not exist) leaves remote IRR clear: no EOI would ever come to clear it. */
+static void test_level_unaccepted(void)
+{
+    fx_setup(2);                                         /* both software-disabled */
+    route(9, LEVEL | 0x39, 1);
+    vioapic_set_line(&fx.io, 9, true);
+    CHECK_EQ(fx_ioapic_read(RTE_LO(9)) & RIRR, 0);
+    fx_enable(1);
+    route(9, LEVEL | 0x39, 1);                           /* the guest's rewrite */
+    CHECK(fx_ioapic_read(RTE_LO(9)) & RIRR);
+    CHECK_EQ(vlapic_pending(&fx.lapic[1]), 0x39);
+    route(10, LEVEL | 0x3A, 7);                          /* no vCPU 7 */
+    vioapic_set_line(&fx.io, 10, true);
+    CHECK_EQ(fx_ioapic_read(RTE_LO(10)) & RIRR, 0);
+}
+
 /* Unmasking a level entry whose input is asserted delivers it at once. */
 static void test_level_unmask_delivers(void)
 {
@@ -228,6 +245,7 @@ static const struct unit_case cases[] = {
     { "edge_delivery", test_edge_delivery },
     { "level_remote_irr", test_level_remote_irr },
     { "level_unmask_delivers", test_level_unmask_delivers },
+    { "level_unaccepted", test_level_unaccepted },
     { "polarity", test_polarity },
     { "isa_wiring", test_isa_wiring },
     { "destinations", test_destinations },

@@ -161,8 +161,9 @@ int virq_route_init(struct virq_route *, struct vlapic *lapics, struct vioapic *
 void virq_set_isa_irq(struct virq_route *, unsigned isa_irq, bool level);
 /* A GSI line with no PIC input (16 .. 23: PCI). */
 void virq_set_gsi(struct virq_route *, unsigned gsi, bool level);
-/* Delivers a message to every LAPIC it names (lowest priority: to one). */
-void virq_deliver(struct virq_route *, const struct vintc_msg *);
+/* Delivers a message to every LAPIC it names (lowest priority: to one). True when
+ * one took it (a software-disabled LAPIC drops fixed interrupts). */
+bool virq_deliver(struct virq_route *, const struct vintc_msg *);
 /* A LAPIC's EOI of a level-triggered vector: to the IOAPIC. */
 void virq_eoi(struct virq_route *, uint8_t vector);
 /* The PIC's output may have risen: wake the vCPU that would take it. */
