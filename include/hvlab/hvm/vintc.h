@@ -166,7 +166,8 @@ void virq_set_gsi(struct virq_route *, unsigned gsi, bool level);
 bool virq_deliver(struct virq_route *, const struct vintc_msg *);
 /* A LAPIC's EOI of a level-triggered vector: to the IOAPIC. */
 void virq_eoi(struct virq_route *, uint8_t vector);
-/* The PIC's output may have risen: wake the vCPU that would take it. */
+/* The PIC's output may have changed: forwards it to IOAPIC pin 0 and, when it
+ * rises in virtual wire mode, wakes vCPU 0. */
 void virq_pic_notify(struct virq_route *);
 /* The interrupt vCPU vcpu takes next, or -1. *extint: it comes from the PIC (ExtINT
  * through LINT0 in virtual wire mode, an ExtINT message, or LAPIC disabled). */
@@ -204,7 +205,7 @@ bool vlapic_accepts_pic(const struct vlapic *);
 /* A message arrived for this LAPIC (router only). Returns true if the vCPU has
  * something new to take (the router kicks it). */
 bool vlapic_receive(struct vlapic *, const struct vintc_msg *);
-/* Processor priority (PPR) and its inputs, as the guest would read them. */
+/* The processor priority register, as the guest reads it. */
 uint32_t vlapic_ppr(const struct vlapic *);
 void vlapic_eoi(struct vlapic *);
 /* Sends the IPI that ICR (lo, and dest from hi or the x2APIC dest) describes. */
