@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """HVM guest images (guest/hvm/): the bench workloads built as Multiboot v1 kernels,
-booted directly by QEMU with no hypervisor (-kernel: the native build of issue 12).
+booted directly by QEMU with no hypervisor (-kernel: the native build of issue 12),
+and dom0's HVM loader (dom0/xl_hvm.c) refusing bad kernels.
 The image finds no "hvlabhvlabhv" in CPUID, writes COM1, sleeps on the LAPIC timer
 and stops the machine as the hypervisor would (status 0 for a poweroff, 3 for a
 crash). Each case boots QEMU in deterministic mode and checks what the guest prints.
@@ -20,7 +21,9 @@ from hvlab.machine import BootResult, Topology, boot  # noqa: E402
 from test_boot import check, fields, run_suite  # noqa: E402
 
 BUILD = os.environ.get("HVLAB_BUILD", "build")
+IMAGE = os.environ.get("HVLAB_IMAGE", f"{BUILD}/hvlab.elf")
 TIMEOUT_S = 60
+SCENARIOS = "tests/scenarios"
 NATIVE = Topology(1, 1, 128)
 
 
@@ -93,8 +96,34 @@ def case_native_deterministic() -> None:
     check(ra == rb, f"same result: {ra} vs {rb}", b)
 
 
+def scenario(name: str, images: list[str], cfgs: list[str], topo: Topology) -> BootResult:
+    d = f"{SCENARIOS}/{name}"
+    mods = [f"{BUILD}/dom0.elf"] + [f"{BUILD}/guest/{i} {i}" for i in images]
+    mods += [f"{d}/{c} {c}" for c in cfgs] + [f"{d}/scenario.txt scenario"]
+    return boot(IMAGE, topo, "", TIMEOUT_S, modules=mods)
+
+
+def case_xl_refuses_bad_kernels() -> None:
+    """`xl create` with type = "hvm" refuses a kernel that is no Multiboot v1 ELF and
+    one that does not fit the domain's memory, naming the file and the problem,
+    before any domain exists."""
+    r = scenario("hvm-refuse", ["cpuloop.elf", "hello-hvm.elf"], ["notmb.cfg", "small.cfg"],
+                 Topology(1, 1, 256))
+    check(r.status == 0, f"the scenario ends with a clean poweroff (status {r.status})", r)
+    for want in (
+            "(d0) create notmb: kernel 'cpuloop.elf': no Multiboot v1 header in the first "
+            "8192 bytes",
+            "(d0) expect: 'create notmb.cfg' failed with EINVAL, as expected",
+            "(d0) create small: kernel 'hello-hvm.elf': segment at 0x100000-",
+            "is beyond the domain's 1 MiB of RAM",
+            "(d0) expect: 'create small.cfg' failed with ENOMEM, as expected"):
+        check(want in r.output, f"output has {want!r}", r)
+    check(re.search(r"domain \d+ \((notmb|small)\): created", r.output) is None,
+          "no domain was created for either", r)
+
+
 CASES = [case_native_hello, case_native_cpuloop, case_native_sleeper,
-         case_native_pingpong_alone, case_native_deterministic]
+         case_native_pingpong_alone, case_native_deterministic, case_xl_refuses_bad_kernels]
 
 if __name__ == "__main__":
     sys.exit(run_suite("hvm tests", CASES, sys.argv[1:]))
