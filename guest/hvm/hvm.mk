@@ -13,7 +13,7 @@ GUEST_HVM_LDSCRIPT := guest/hvm/hvm.ld
 GUEST_HVM_LDFLAGS := $(subst $(GUEST_LDSCRIPT),$(GUEST_HVM_LDSCRIPT),$(GUEST_LDFLAGS)) \
 	-Wl,--undefined=hvm_start
 
-GUEST_HVM_RT_SRCS := guest/hvm/boot.S guest/hvm/hvm.c guest/hvm/plat_hvm.c \
+GUEST_HVM_RT_SRCS := guest/hvm/boot.S guest/hvm/hvm.c guest/hvm/mbinfo.c guest/hvm/plat_hvm.c \
 	guest/hvm/hw.c guest/hvm/native.c guest/hvm/mm_hvm.c \
 	guest/main.c guest/smp.c guest/console.c guest/events.c guest/traps.c guest/time.c \
 	guest/pages.c guest/lib.c core/lib/string.c core/lib/vsnprintf.c

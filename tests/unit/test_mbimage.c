@@ -4,6 +4,7 @@
 #include "unit.h"
 #include <hvlab/errno.h>
 #include "mbimage.h"
+#include "mbinfo.h"
 
 #define IMG_SIZE   0x3000
 #define LOAD_PA    0x100000u
@@ -213,7 +214,47 @@ static void test_info_too_long(void)
     CHECK_EQ(mbinfo_write(page, sizeof(page), 64ull << 20, cmd, 1), -E2BIG);
 }
 
+/* Guest-physical memory from 0 to the end of the info page, for mbinfo_read. */
+static uint8_t guest_low[MBI_GPA + 4096];
+
+static const void *guest_map(void *arg, uint64_t gpa, size_t len)
+{
+    return gpa + len <= sizeof(guest_low) ? guest_low + gpa : NULL;
+}
+
+/* The loader's info, read back by the guest runtime: the same RAM, command line and
+ * domain id (the runtime's start_info is then what a PV builder would give). */
+static void test_info_read_back(void)
+{
+    const uint64_t ram = 48ull << 20;
+    struct start_info si;
+    const char *why = "";
+
+    CHECK(mbinfo_write(guest_low + MBI_GPA, 4096, ram, "sleeper-hvm.elf periods=5", 12) > 0);
+    CHECK_EQ(mbinfo_read(guest_map, NULL, MBI_GPA, 0x108000, &si, &why), 0);
+    CHECK_STREQ(why, "");
+    CHECK_EQ(memcmp(si.magic, START_INFO_MAGIC, sizeof(START_INFO_MAGIC)), 0);
+    CHECK_EQ(si.nr_pages, ram >> 12);
+    CHECK_EQ(si.domid, 12);
+    CHECK_EQ(si.nr_vcpus, 1);
+    CHECK_STREQ(si.cmdline, "sleeper-hvm.elf periods=5");
+    /* An image ending in the reserved hole is in no RAM region. */
+    CHECK_EQ(mbinfo_read(guest_map, NULL, MBI_GPA, 0xa0000, &si, &why), -EINVAL);
+    CHECK_STREQ(why, "no RAM region of the memory map holds the image");
+    /* Another boot loader's name: domain 0. */
+    memcpy(guest_low + MBI_GPA + 200, "qemu", 5);
+    guest_low[MBI_GPA + 64] = 200 + (MBI_GPA & 0xff);
+    guest_low[MBI_GPA + 65] = (MBI_GPA >> 8) & 0xff;
+    CHECK_EQ(mbinfo_read(guest_map, NULL, MBI_GPA, 0x108000, &si, &why), 0);
+    CHECK_EQ(si.domid, 0);
+    /* An info outside memory is refused, not read. */
+    CHECK_EQ(mbinfo_read(guest_map, NULL, sizeof(guest_low) - 8, 0x108000, &si, &why),
+             -EINVAL);
+    CHECK_STREQ(why, "the multiboot info is outside memory");
+}
+
 static const struct unit_case cases[] = {
+    { "info_read_back", test_info_read_back },
     { "valid_images", test_valid_images },
     { "refusals", test_refusals },
     { "short_file", test_short_file },
