@@ -2,7 +2,8 @@
  * make hypercalls, and the HVM-only hypercall. docs/hvm.md says the same in prose.
  *
  * Hypercalls: VMMCALL with the number in RAX and arguments in RDI, RSI, RDX, R10, R8
- * (the PV registers; in 32-bit mode the low halves), result in RAX. The same numbers
+ * (the PV registers; in 32-bit mode the low halves, and set_timer_op's 64-bit
+ * deadline split: low half in EDI, high half in ESI), result in RAX. The same numbers
  * as PV (public/hvlab.h). Available: console_io, sched_op (yield, block, shutdown,
  * poll), set_timer_op, vcpu_op (runstate, one-shot timers, up/down/is_up), event_channel_op,
  * version and hvm_op; anything else is -ENOSYS. Guest pointers are guest virtual

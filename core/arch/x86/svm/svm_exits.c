@@ -50,6 +50,8 @@ void svm_exit_vmmcall(struct vcpu *v)
         nr = (uint32_t)nr;
         for (unsigned i = 0; i < 5; i++)
             a[i] = (uint32_t)a[i];
+        if (nr == HYPERVISOR_set_timer_op)  /* 64-bit deadline: low EDI, high ESI */
+            a[0] |= a[1] << 32;
     }
     long rc = hypercall_hvm(nr, a);
     /* current again: the call may have blocked and come back on another pCPU; the
