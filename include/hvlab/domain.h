@@ -6,6 +6,7 @@
 #define HVLAB_DOMAIN_H
 
 #include <hvlab/list.h>
+#include <hvlab/p2m.h>
 #include <hvlab/smp.h>
 #include <hvlab/spinlock.h>
 #include <hvlab/timerq.h>
@@ -63,6 +64,7 @@ struct domain {
     domid_t domain_id;
     char name[32];
     bool is_privileged;                 /* dom0: domctl, sysctl, foreign mappings */
+    bool is_hvm;                        /* hardware-virtualized (SVM): set at creation */
 
     /* Lifetime (core/domain_ref.c): domlist is guarded by domlist_lock; refcnt is
      * atomic: the list's reference plus one per domain_get/get_next/hold not yet put.
@@ -84,6 +86,7 @@ struct domain {
     unsigned long tot_pages, max_pages;
     unsigned long node_pages[MAX_NUMNODES];
     unsigned home_node;                 /* NUMA_NO_NODE: any */
+    struct p2m p2m;                     /* HVM: gfn -> mfn (nested paging), page_lock */
 
     /* vCPUs: the array is fixed at creation. */
     unsigned max_vcpus;
@@ -164,5 +167,9 @@ bool vcpu_runnable(const struct vcpu *v);
 struct vcpu *current_vcpu(void);
 #define current (current_vcpu())
 bool is_idle_vcpu(const struct vcpu *v);
+static inline bool is_hvm_vcpu(const struct vcpu *v)
+{
+    return v->domain && v->domain->is_hvm;
+}
 
 #endif

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Boot tests of the SVM core (core/arch/x86/svm/): the HVM test guest
+(tests/guests/hvm/hvmtest.c, started by `xl hvm-flat`) checks CPUID, VMMCALL
+hypercalls, the intercepted SVM instructions and MSRs, unknown I/O ports and HLT
+woken by a timer, then writes outside its RAM; a second instance triple-faults; a PV
+bystander finishes its work; both HVM domains crash alone, with a line naming the
+domain, the exit and the guest RIP, and every frame comes back. Deterministic mode
+(icount), so the path lengths it prints are instruction counts. Without SVM in the
+CPU an HVM domain is refused with ENODEV.
+
+Run from the repository root (make boot-test). The last line is
+"svm tests: N passed, N failed".
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
+from hvlab.machine import Topology, boot  # noqa: E402
+from test_boot import IMAGE, TIMEOUT_S, check, run_suite  # noqa: E402
+
+HVMTEST = "build/guest/hvmtest.bin"
+MIN_CASES = 14
+
+
+def modules(directory: str) -> list[str]:
+    return ["build/dom0.elf", "build/guest/cpuloop.elf cpuloop.elf",
+            f"{HVMTEST} hvmtest.bin", f"{directory}/bystander.cfg bystander.cfg",
+            f"{directory}/scenario.txt scenario"]
+
+
+def case_hvm_guest() -> str:
+    """The test guest's checks hold, both HVM domains crash alone with their exit
+    named, the bystander finishes, nothing leaks; returns the path lengths."""
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S * 2, modules=modules("tests/scenarios/svm"),
+             deterministic=True)
+    out = r.output
+    check(r.status == 0 and "(d0) scenario: done" in out,
+          "the scenario completes and the machine powers off cleanly", r)
+    check(re.search(r"svm: SVM with nested paging, \d+ ASIDs per CPU", out) is not None,
+          "the boot log says SVM is on", r)
+    m = re.search(r"\(d2\) hvmtest: (\d+) passed", out)
+    check(m is not None and int(m.group(1)) >= MIN_CASES and "(d2) hvmtest: 0 failed" in out,
+          f"every hvmtest case holds (at least {MIN_CASES}, none failed)", r)
+    check("FAILED" not in out, "no hvmtest line says FAILED", r)
+    check(re.search(r"domain 2 \(hvmtest\): vCPU0: write of guest physical 0xc0000000, not "
+                    r"its RAM: exit 0x400 \(npf\) at guest rip 0x10[0-9a-f]{4}", out) is not None,
+          "the write outside RAM crashes domain 2, the line names exit and RIP", r)
+    check(re.search(r"domain 3 \(hvmtriple\): vCPU0: triple fault \(shutdown\): exit 0x7f "
+                    r"\(shutdown\) at guest rip 0x10[0-9a-f]{4}", out) is not None,
+          "the triple fault crashes domain 3, the line names exit and RIP", r)
+    check("domain 2 (hvmtest): shutdown (crash)" in out and
+          "domain 3 (hvmtriple): shutdown (crash)" in out, "both HVM domains crashed", r)
+    check(re.search(r"\(d1\) result bench=cpuloop dom=1 iters=[1-9]\d* ms=100", out) is not None,
+          "the PV bystander finished its work", r)
+    check(re.search(r"\(d0\) hvmtest +2 +4 +1 +----c- +[\d.]+ +hvm", out) is not None,
+          "xl list shows hvmtest as a crashed hvm domain", r)
+    before = re.search(r"domain 1 \(bystander\): created, 1 vCPU, (\d+) frames free before", out)
+    after = re.findall(r"destroyed, \d+ frames returned, (\d+) free", out)
+    check(before is not None and len(after) >= 3 and int(after[-1]) == int(before.group(1)),
+          f"free frames back to the count before the first domain ({after[-1:]})", r)
+    paths = {k: int(v) for k, v in re.findall(r"\(d2\) hvmtest: path (\w+)=(\d+)", out)}
+    check(set(paths) == {"rdtsc", "vmmcall_version", "cpuid"} and
+          0 < paths["cpuid"] < 5000 and 0 < paths["vmmcall_version"] < 5000,
+          f"path lengths measured ({paths})", r)
+    return (f"path lengths under icount (instructions, min of 64, RDTSC pair subtracted): "
+            f"VMMCALL version round trip {paths['vmmcall_version']}, "
+            f"CPUID exit {paths['cpuid']}")
+
+
+def case_no_svm() -> None:
+    """A CPU without SVM (-cpu qemu64,-svm; plain qemu64 has SVM without nested
+    paging, refused the same way with its own reason): the boot log says why, an HVM domain is refused with ENODEV
+    and a message, PV domains run."""
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+             modules=modules("tests/scenarios/svm-absent"), extra=["-cpu", "qemu64,-svm"])
+    out = r.output
+    check(r.status == 0 and "(d0) scenario: done" in out, "the scenario completes", r)
+    check("svm: CPU0: no SVM (CPUID 0x80000001 ECX bit 2; QEMU: -cpu ...,+svm): HVM "
+          "domains are not available" in out, "the boot log says SVM is missing", r)
+    check("HVM refused: this machine has no SVM with nested paging" in out,
+          "createdomain says why it refused", r)
+    check("failed with ENODEV, as expected" in out, "hvm-flat fails with ENODEV", r)
+    check(re.search(r"\(d1\) result bench=cpuloop dom=1 iters=[1-9]\d* ms=100", out) is not None,
+          "a PV domain still runs", r)
+
+
+CASES = [case_hvm_guest, case_no_svm]
+
+if __name__ == "__main__":
+    sys.exit(run_suite("svm tests", CASES, sys.argv[1:]))
