@@ -19,7 +19,6 @@ static inline void hw_cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c
 
 /* ---- hvm.c: start-up ---- */
 void hvm_main(uint32_t magic, uint32_t info);     /* boot.S */
-extern struct shared_info hvm_shared_info;        /* page-aligned, in the image */
 
 /* ---- hw.c: COM1, the PIT (for calibration), the local APIC ---- */
 void uart_init(void);

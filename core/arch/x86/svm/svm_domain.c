@@ -111,6 +111,32 @@ int hvm_domain_set_context(struct domain *d, const struct domctl_hvm_context *c)
     return vcpu_up(v);
 }
 
+/* HVMOP_map_shared_info: the domain's shared info frame at one of its RAM gfns (the
+ * RAM frame there stays the domain's, unmapped, until it is destroyed). The caller's
+ * nested translations may hold the old frame: it gets a fresh ASID (the guest asks
+ * at start-up, before its other vCPUs run). Asked for by guest/hvm (hvmguest). */
+static long hvm_map_shared_info(struct domain *d, uint64_t arg)
+{
+    struct hvm_map_shared_info m;
+    unsigned long flags;
+    mfn_t mfn;
+    long rc;
+
+    if (copy_from_guest(&m, arg, sizeof(m)))
+        return -EFAULT;
+    spin_lock_irqsave(&d->page_lock, flags);
+    rc = p2m_lookup(&d->p2m, m.gfn, &mfn, NULL, NULL);      /* RAM only */
+    if (rc == 0)
+        rc = p2m_map(&d->p2m, m.gfn, page_to_mfn(virt_to_page(d->shared_info)),
+                     P2M_ORDER_4K, P2M_WRITE);
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    if (rc == -ENOENT)
+        return -EINVAL;
+    if (rc == 0)
+        current->arch.svm->asid = 0;    /* svm_asid_assign gives a new one */
+    return rc;
+}
+
 long do_hvm_op(uint64_t cmd, uint64_t arg)
 {
     struct domain *d = current->domain;
@@ -126,6 +152,8 @@ long do_hvm_op(uint64_t cmd, uint64_t arg)
             return -EINVAL;
         d->vcpus[u.vcpu]->arch.svm->upcall_vector = u.vector;
         return 0;
+    case HVMOP_map_shared_info:
+        return hvm_map_shared_info(d, arg);
     }
     return -ENOSYS;
 }
