@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import os
 import re
+import statistics
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
 from hvlab.machine import Topology, boot  # noqa: E402
 from test_boot import IMAGE, TIMEOUT_S, check, run_suite  # noqa: E402
+from test_trace import decode, ivshmem, shm_stream  # noqa: E402
 
 HVMTEST = "build/guest/hvmtest.bin"
 MIN_CASES = 14
 
 
-def modules(directory: str) -> list[str]:
-    return ["build/dom0.elf", "build/guest/cpuloop.elf cpuloop.elf",
-            f"{HVMTEST} hvmtest.bin", f"{directory}/bystander.cfg bystander.cfg",
-            f"{directory}/scenario.txt scenario"]
+def modules(directory: str, bystander: bool = True) -> list[str]:
+    by = ["build/guest/cpuloop.elf cpuloop.elf", f"{directory}/bystander.cfg bystander.cfg"]
+    return (["build/dom0.elf", f"{HVMTEST} hvmtest.bin"] + (by if bystander else []) +
+            [f"{directory}/scenario.txt scenario"])
 
 
 def case_hvm_guest() -> str:
@@ -88,7 +91,60 @@ def case_no_svm() -> None:
           "a PV domain still runs", r)
 
 
-CASES = [case_hvm_guest, case_no_svm]
+# include/public/trace.h, vmcb.h
+HVM_EXIT, HVM_ENTRY, HVM_INJECT, HVM_IO_NODEV = (9 << 24 | 1, 9 << 24 | 2, 9 << 24 | 3,
+                                                 9 << 24 | 4)
+EXITS = {0x64: "vintr", 0x72: "cpuid", 0x77: "pause", 0x78: "hlt", 0x7b: "ioio",
+         0x7c: "msr", 0x80: "vmrun", 0x81: "vmmcall", 0x400: "npf"}
+
+
+def case_trace() -> str:
+    """Every exit of the test guest is a TRC_HVM_EXIT record (code, RIP, exitinfo1),
+    each but the fatal one is followed by a TRC_HVM_ENTRY of the same vCPU naming
+    the same exit with its path length; the upcall injection and the unserved port
+    are traced. Returns the median path lengths from the trace."""
+    with tempfile.TemporaryDirectory(prefix="hvtrace") as tmp:
+        path = os.path.join(tmp, "shm")
+        r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S * 2,
+                 modules=modules("tests/scenarios/svm-trace", False), extra=ivshmem(path, 16))
+        check(r.status == 0 and "(d0) scenario: done" in r.output, "the scenario completes", r)
+        s = decode(shm_stream(path))
+    recs = [rec for cpu in s.per_cpu for rec in cpu if rec[2] == 1]   # domain 1: hvmtest
+    exits = [rec for rec in recs if rec[1] == HVM_EXIT]
+    seen = {rec[4] >> 32 for rec in exits}
+    check(set(EXITS) <= seen, f"exits traced: {sorted(hex(c) for c in seen)}, expected at "
+          f"least {sorted(hex(c) for c in EXITS)}", r)
+    check(all(0x100000 <= rec[5] < 0x110000 for rec in exits),
+          "every exit's guest RIP is in the image (1 MiB on)", r)
+    npf = [rec for rec in exits if rec[4] >> 32 == 0x400]
+    check(len(npf) == 1 and npf[0][4] & 0xffffffff == 6,
+          f"one nested fault, exitinfo1 6 (write, user): {npf}", r)
+    paths: dict[int, list[int]] = {}
+    for cpu in s.per_cpu:
+        pending = None
+        for rec in cpu:
+            if rec[2] != 1:
+                continue
+            if rec[1] == HVM_EXIT:
+                pending = rec[4] >> 32
+            elif rec[1] == HVM_ENTRY and pending is not None:
+                check(rec[4] == pending, f"entry names exit {rec[4]:#x}, the last was "
+                      f"{pending:#x}", r)
+                check(rec[5] > 0, "an entry's path length is positive", r)
+                paths.setdefault(pending, []).append(rec[5])
+                pending = None
+    injects = [rec for rec in recs if rec[1] == HVM_INJECT]
+    check(len(injects) == 1 and injects[0][4] & 0xff == 0x40 and injects[0][4] >> 31 & 1,
+          f"the upcall vector 0x40 injected once: {injects}", r)
+    io = [rec for rec in recs if rec[1] == HVM_IO_NODEV]
+    check(any(rec[4] == (0x80 << 16 | 1 << 1) for rec in io),
+          f"IN from port 0x80 traced as unserved: {io}", r)
+    med = {EXITS.get(c, hex(c)): int(statistics.median(v)) for c, v in sorted(paths.items())
+           if c in (0x72, 0x81, 0x7b, 0x7c)}
+    return f"median path length exit->entry from the trace (TSC, icount): {med}"
+
+
+CASES = [case_hvm_guest, case_no_svm, case_trace]
 
 if __name__ == "__main__":
     sys.exit(run_suite("svm tests", CASES, sys.argv[1:]))

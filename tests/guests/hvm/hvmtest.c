@@ -1,7 +1,8 @@
 /* hvmtest: the SVM core's own HVM test guest (tests/boot/test_svm.py). A flat 32-bit
  * image, paging off, started by `xl hvm-flat` with EBX = mode:
  *   0: checks CPUID, hypercalls by VMMCALL, the intercepted SVM instructions and
- *      MSRs, an unknown I/O port, HLT woken by a set_timer_op timer, prints the path
+ *      MSRs, an unknown I/O port, HLT woken by a set_timer_op timer, the event upcall
+ *      vector injected in the interrupt window, PAUSE; prints the path
  *      lengths of a VMMCALL and a CPUID round trip, then writes outside its RAM
  *      (which must crash this domain, and only it).
  *   1: triple-faults (no IDT).
@@ -24,10 +25,19 @@
 void hvmtest_main(uint32_t mode);
 void ud_stub(void);
 void gp_stub(void);
+void upcall_stub(void);
 
-volatile uint32_t last_vec, skip_len;
+#define UPCALL_VECTOR 0x40
+
+volatile uint32_t last_vec, skip_len, upcalls;
 static unsigned passed, failed;
-static uint64_t idt[32];
+static uint64_t idt[UPCALL_VECTOR + 1];
+
+static uint64_t gate(void (*fn)(void))
+{
+    uint32_t a = (uint32_t)fn;
+    return (a & 0xffff) | (0x08u << 16) | ((uint64_t)((a & 0xffff0000u) | 0x8e00) << 32);
+}
 
 static long hcall(uint32_t nr, uint32_t a, uint32_t b, uint32_t c)
 {
@@ -104,9 +114,9 @@ static void idt_setup(void)
 {
     struct { uint16_t lim; uint32_t base; } __attribute__((packed)) d = {
         sizeof(idt) - 1, (uint32_t)idt };
-    uint32_t ud = (uint32_t)ud_stub, gp = (uint32_t)gp_stub;
-    idt[6] = (ud & 0xffff) | (0x08u << 16) | ((uint64_t)((ud & 0xffff0000u) | 0x8e00) << 32);
-    idt[13] = (gp & 0xffff) | (0x08u << 16) | ((uint64_t)((gp & 0xffff0000u) | 0x8e00) << 32);
+    idt[6] = gate(ud_stub);
+    idt[13] = gate(gp_stub);
+    idt[UPCALL_VECTOR] = gate(upcall_stub);
     __asm__ volatile("lidt %0" :: "m"(d));
 }
 
@@ -227,6 +237,34 @@ static void test_hlt_timer(void)
     print_num("hlt blocked ns=", blocked, "");
 }
 
+/* HVMOP_set_evtchn_upcall_vector with an event already pending (the timer's): the
+ * guest has interrupts off, so the hypervisor waits for the interrupt window (V_IRQ,
+ * VINTR intercept) and injects the vector once it opens (STI), exactly once. */
+static void test_upcall_vector(void)
+{
+    struct hvm_evtchn_upcall_vector u = { .vcpu = 0, .vector = 5 };
+    long bad = hcall(HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector, (uint32_t)&u, 0);
+    result("upcall vector below 32 refused ", bad == -22, (uint64_t)bad);
+    u.vector = UPCALL_VECTOR;
+    long rc = hcall(HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector, (uint32_t)&u, 0);
+    uint32_t before = upcalls;
+    __asm__ volatile("nop; nop; nop" ::: "memory");    /* IF still 0: nothing yet */
+    uint32_t masked = upcalls - before;
+    __asm__ volatile("sti; nop; nop; nop; cli" ::: "memory");
+    for (int i = 0; i < 3; i++)
+        hcall(HYPERVISOR_version, 0, 0, 0);
+    __asm__ volatile("sti; nop; nop; cli" ::: "memory");
+    result("upcall vector injected once when IF opens ", rc == 0 && masked == 0 &&
+           upcalls - before == 1, upcalls - before);
+}
+
+static void test_pause(void)
+{
+    for (int i = 0; i < 3; i++)
+        __asm__ volatile("pause" ::: "memory");
+    result("pause yields and resumes ", 1, 0);
+}
+
 void hvmtest_main(uint32_t mode)
 {
     if (mode == 1) {
@@ -244,6 +282,8 @@ void hvmtest_main(uint32_t mode)
     test_io();
     test_paths();
     test_hlt_timer();
+    test_upcall_vector();
+    test_pause();
     print_num("", passed, " passed");
     print_num("", failed, " failed");
     puts_("hvmtest: touching guest physical 0xc0000000 (outside RAM)\n");
