@@ -6,7 +6,9 @@ woken by a timer, then writes outside its RAM; a second instance triple-faults; 
 bystander finishes its work; both HVM domains crash alone, with a line naming the
 domain, the exit and the guest RIP, and every frame comes back. Deterministic mode
 (icount), so the path lengths it prints are instruction counts. Without SVM in the
-CPU an HVM domain is refused with ENODEV.
+CPU an HVM domain is refused with ENODEV. With tracing, every exit and entry is a
+record. Under rr, credit, credit2, rtds and numa, an HVM vCPU is pinned, moved,
+paused and unpaused like any other.
 
 Run from the repository root (make boot-test). The last line is
 "svm tests: N passed, N failed".
@@ -144,7 +146,37 @@ def case_trace() -> str:
     return f"median path length exit->entry from the trace (TSC, icount): {med}"
 
 
-CASES = [case_hvm_guest, case_no_svm, case_trace]
+SCHED_POLICIES = ["rr", "credit", "credit2", "rtds", "numa"]
+
+
+def make_sched_case(policy: str):
+    def case() -> None:
+        """Under sched=<policy>, an HVM vCPU computing next to a PV domain is pinned,
+        moved, paused and unpaused, and finishes; nothing leaks."""
+        r = boot(IMAGE, Topology(2, 1, 512), f"sched={policy}", TIMEOUT_S * 2,
+                 modules=modules("tests/scenarios/svm-sched"))
+        out = r.output
+        check(r.status == 0 and "(d0) scenario: done" in out, "the scenario completes", r)
+        check(f"sched: '{policy}' (" in out, f"{policy} is the policy", r)
+        check("(d0) paused domain 2 (hvmspin)" in out and
+              "(d0) unpaused domain 2 (hvmspin)" in out, "the HVM domain paused and unpaused", r)
+        check(re.search(r"\(d0\) hvmspin +2 +0 +1 +--- +[\d.]+ +1 / all", out) is not None,
+              "while paused, its vCPU is on pCPU 1 (pinned) and not running", r)
+        check("(d2) hvmtest: spin round 40" in out and "(d2) hvmtest: spin done" in out and
+              "domain 2 (hvmspin): shutdown (poweroff)" in out,
+              "the HVM guest computed to the end and powered off", r)
+        check(re.search(r"\(d1\) result bench=cpuloop dom=1 iters=[1-9]\d* ms=100", out)
+              is not None, "the PV domain finished its work", r)
+        before = re.search(r"domain 1 \(bystander\): created, 1 vCPU, (\d+) frames free before",
+                           out)
+        after = re.findall(r"destroyed, \d+ frames returned, (\d+) free", out)
+        check(before is not None and len(after) >= 2 and int(after[-1]) == int(before.group(1)),
+              f"free frames back after both domains are destroyed ({after})", r)
+    case.__name__ = f"case_sched_{policy}"
+    return case
+
+
+CASES = [case_hvm_guest, case_no_svm, case_trace] + [make_sched_case(p) for p in SCHED_POLICIES]
 
 if __name__ == "__main__":
     sys.exit(run_suite("svm tests", CASES, sys.argv[1:]))

@@ -6,6 +6,9 @@
  *      lengths of a VMMCALL and a CPUID round trip, then writes outside its RAM
  *      (which must crash this domain, and only it).
  *   1: triple-faults (no IDT).
+ *   2: computes for about SPIN_ROUNDS x 3 M instructions with a CPUID exit per round,
+ *      printing its progress, then powers off (SCHEDOP_shutdown): a vCPU for the
+ *      scheduler to preempt, pause, pin and move.
  * Lines: "hvmtest: <case> ok" or "hvmtest: <case> FAILED (<detail>)", then
  * "hvmtest: N passed, N failed". */
 #include <stdbool.h>
@@ -13,6 +16,7 @@
 #include <public/console.h>
 #include <public/event_channel.h>
 #include <public/hvm.h>
+#include <public/sched.h>
 #include <public/vcpu.h>
 
 #define MSR_EFER        0xc0000080u
@@ -21,6 +25,7 @@
 #define EFER_SVME       (1u << 12)
 #define OUTSIDE_RAM     0xc0000000u
 #define PATH_RUNS       64
+#define SPIN_ROUNDS     40
 
 void hvmtest_main(uint32_t mode);
 void ud_stub(void);
@@ -265,8 +270,27 @@ static void test_pause(void)
     result("pause yields and resumes ", 1, 0);
 }
 
+static void spin(void)
+{
+    struct sched_shutdown sd = { .reason = SHUTDOWN_poweroff };
+    uint32_t r[4];
+    for (uint32_t round = 1; round <= SPIN_ROUNDS; round++) {
+        for (volatile uint32_t i = 0; i < 1000000; i++)
+            ;
+        cpuid_(0, r);
+        if (round % 10 == 0)
+            print_num("spin round ", round, "");
+    }
+    puts_("hvmtest: spin done\n");
+    hcall(HYPERVISOR_sched_op, SCHEDOP_shutdown, (uint32_t)&sd, 0);
+}
+
 void hvmtest_main(uint32_t mode)
 {
+    if (mode == 2) {
+        spin();
+        return;
+    }
     if (mode == 1) {
         struct { uint16_t lim; uint32_t base; } __attribute__((packed)) none = { 0, 0 };
         puts_("hvmtest: triple fault now\n");
