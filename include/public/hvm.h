@@ -1,5 +1,5 @@
 /* The ABI of HVM guests (hardware-virtualized, AMD SVM): how they find hvlab, how they
- * make hypercalls, and the HVM-only hypercall. docs/hvm.md says the same in prose.
+ * make hypercalls, and the HVM-only hypercall. docs/abi.md ("HVM guests") says the same in prose.
  *
  * Hypercalls: VMMCALL with the number in RAX and arguments in RDI, RSI, RDX, R10, R8
  * (the PV registers; in 32-bit mode the low halves, and set_timer_op's 64-bit
