@@ -24,6 +24,7 @@
 
 /* hvm_op(cmd, arg) */
 #define HVMOP_set_evtchn_upcall_vector 1   /* arg: struct hvm_evtchn_upcall_vector * */
+#define HVMOP_map_shared_info          2   /* arg: struct hvm_map_shared_info * */
 
 /* Event channels of `vcpu` (the caller's domain) are then delivered as interrupt
  * `vector` (32..255; 0 turns it off): injected when the vCPU's evtchn_upcall_pending
@@ -32,6 +33,14 @@ struct hvm_evtchn_upcall_vector {
     uint32_t vcpu;
     uint8_t vector;
     uint8_t pad[3];
+};
+
+/* The domain's shared info page (public/hvlab.h: event bits, vcpu_info with
+ * evtchn_upcall_pending and the time) appears at guest physical gfn << 12, in place
+ * of the RAM there (which the domain gets back only by mapping the page elsewhere;
+ * it stays the domain's). -EINVAL for a gfn beyond 48 bits or in a device window. */
+struct hvm_map_shared_info {
+    uint64_t gfn;
 };
 
 #endif

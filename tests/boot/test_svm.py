@@ -28,7 +28,7 @@ from test_boot import IMAGE, TIMEOUT_S, check, run_suite  # noqa: E402
 from test_trace import decode, ivshmem, shm_stream  # noqa: E402
 
 HVMTEST = "build/guest/hvmtest.bin"
-MIN_CASES = 14
+MIN_CASES = 19
 
 
 def modules(directory: str, bystander: bool = True) -> list[str]:

@@ -1,7 +1,8 @@
 /* hvmtest: the SVM core's own HVM test guest (tests/boot/test_svm.py). A flat 32-bit
  * image, paging off, started by `xl hvm-flat` with EBX = mode:
  *   0: checks CPUID, hypercalls by VMMCALL, the intercepted SVM instructions and
- *      MSRs, an unknown I/O port, HLT woken by a set_timer_op timer, the event upcall
+ *      MSRs, an unknown I/O port, HLT woken by a set_timer_op timer (again after
+ *      clearing the event in its shared info, mapped by hvm_op), the event upcall
  *      vector injected in the interrupt window, PAUSE; prints the path
  *      lengths of a VMMCALL and a CPUID round trip, then writes outside its RAM
  *      (which must crash this domain, and only it).
@@ -26,6 +27,7 @@
 #define OUTSIDE_RAM     0xc0000000u
 #define PATH_RUNS       64
 #define SPIN_ROUNDS     40
+#define SHARED_INFO_GFN 0x300           /* 3 MiB: RAM the image does not use */
 
 void hvmtest_main(uint32_t mode);
 void ud_stub(void);
@@ -226,12 +228,15 @@ static void test_paths(void)
 }
 
 /* HLT with a timer set by set_timer_op: the vCPU blocks until VIRQ_TIMER is pending. */
+static uint32_t timer_port;
+
 static void test_hlt_timer(void)
 {
     struct evtchn_bind_virq b = { .virq = VIRQ_TIMER, .vcpu = 0 };
     struct vcpu_runstate_info before, after;
     long rc = hcall(HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (uint32_t)&b, 0);
     result("bind VIRQ_TIMER ", rc == 0 && b.port > 0, (uint64_t)rc);
+    timer_port = b.port;
     hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&before);
     uint64_t deadline = (uint64_t)before.state_entry_time + 2000000;   /* 2 ms on */
     rc = hcall(HYPERVISOR_set_timer_op, (uint32_t)deadline, (uint32_t)(deadline >> 32), 0);
@@ -240,6 +245,32 @@ static void test_hlt_timer(void)
     uint64_t blocked = (uint64_t)(after.time[RUNSTATE_blocked] - before.time[RUNSTATE_blocked]);
     result("hlt blocks until the timer ", rc == 0 && blocked > 0, blocked);
     print_num("hlt blocked ns=", blocked, "");
+}
+
+/* HVMOP_map_shared_info: the timer's event is visible in the page; once the guest
+ * clears it, HLT blocks again until the next timer. */
+static void test_shared_info(void)
+{
+    struct hvm_map_shared_info m = { .gfn = SHARED_INFO_GFN };
+    volatile struct shared_info *si = (volatile struct shared_info *)(SHARED_INFO_GFN << 12);
+    struct vcpu_runstate_info before, after;
+
+    long rc = hcall(HYPERVISOR_hvm_op, HVMOP_map_shared_info, (uint32_t)&m, 0);
+    uint32_t pending = si->vcpu_info[0].evtchn_upcall_pending;
+    uint32_t port_bit = (uint32_t)(si->evtchn_pending[timer_port / 64] >> (timer_port % 64)) & 1;
+    result("shared info mapped, the timer's event pending in it ", rc == 0 && pending == 1 &&
+           port_bit == 1, (uint64_t)rc << 8 | pending << 1 | port_bit);
+    si->evtchn_pending[timer_port / 64] &= ~(1ull << (timer_port % 64));
+    si->vcpu_info[0].evtchn_pending_sel = 0;
+    si->vcpu_info[0].evtchn_upcall_pending = 0;
+    hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&before);
+    uint64_t deadline = (uint64_t)before.state_entry_time + 1000000;
+    hcall(HYPERVISOR_set_timer_op, (uint32_t)deadline, (uint32_t)(deadline >> 32), 0);
+    __asm__ volatile("hlt" ::: "memory");
+    hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&after);
+    uint64_t blocked = (uint64_t)(after.time[RUNSTATE_blocked] - before.time[RUNSTATE_blocked]);
+    result("hlt blocks again once the event is cleared ", blocked > 0 &&
+           si->vcpu_info[0].evtchn_upcall_pending == 1, blocked);
 }
 
 /* HVMOP_set_evtchn_upcall_vector with an event already pending (the timer's): the
@@ -306,6 +337,7 @@ void hvmtest_main(uint32_t mode)
     test_io();
     test_paths();
     test_hlt_timer();
+    test_shared_info();
     test_upcall_vector();
     test_pause();
     print_num("", passed, " passed");
