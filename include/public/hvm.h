@@ -1,5 +1,5 @@
 /* The ABI of HVM guests (hardware-virtualized, AMD SVM): how they find hvlab, how they
- * make hypercalls, and the HVM-only hypercall. docs/hvm.md says the same in prose.
+ * make hypercalls, and the HVM-only hypercall. docs/abi.md ("HVM guests") says the same in prose.
  *
  * Hypercalls: VMMCALL with the number in RAX and arguments in RDI, RSI, RDX, R10, R8
  * (the PV registers; in 32-bit mode the low halves, and set_timer_op's 64-bit
@@ -35,10 +35,10 @@ struct hvm_evtchn_upcall_vector {
     uint8_t pad[3];
 };
 
-/* The domain's shared info page (public/hvlab.h: event channel bits, vcpu_info with
- * the time info) appears at gfn, which must be one of the domain's RAM gfns; the RAM
- * frame that was there is no longer reachable. -EINVAL for any other gfn. Call it
- * before starting other vCPUs (only the caller's TLB is renewed). */
+/* The domain's shared info page (public/hvlab.h: event bits, vcpu_info with
+ * evtchn_upcall_pending and the time) appears at guest physical gfn << 12, in place
+ * of the RAM there (which the domain gets back only by mapping the page elsewhere;
+ * it stays the domain's). -EINVAL for a gfn beyond 48 bits or in a device window. */
 struct hvm_map_shared_info {
     uint64_t gfn;
 };

@@ -9,6 +9,7 @@
 #define HVLAB_X86_SVM_H
 
 #include <hvlab/types.h>
+#include <hvlab/x86/svm_asid.h>
 #include <hvlab/x86/vmcb.h>
 
 struct vcpu;

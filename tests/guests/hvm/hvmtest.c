@@ -1,10 +1,15 @@
 /* hvmtest: the SVM core's own HVM test guest (tests/boot/test_svm.py). A flat 32-bit
  * image, paging off, started by `xl hvm-flat` with EBX = mode:
  *   0: checks CPUID, hypercalls by VMMCALL, the intercepted SVM instructions and
- *      MSRs, an unknown I/O port, HLT woken by a set_timer_op timer, prints the path
+ *      MSRs, an unknown I/O port, HLT woken by a set_timer_op timer (again after
+ *      clearing the event in its shared info, mapped by hvm_op), the event upcall
+ *      vector injected in the interrupt window, PAUSE; prints the path
  *      lengths of a VMMCALL and a CPUID round trip, then writes outside its RAM
  *      (which must crash this domain, and only it).
  *   1: triple-faults (no IDT).
+ *   2: computes for about SPIN_ROUNDS x 3 M instructions with a CPUID exit per round,
+ *      printing its progress, then powers off (SCHEDOP_shutdown): a vCPU for the
+ *      scheduler to preempt, pause, pin and move.
  * Lines: "hvmtest: <case> ok" or "hvmtest: <case> FAILED (<detail>)", then
  * "hvmtest: N passed, N failed". */
 #include <stdbool.h>
@@ -12,6 +17,7 @@
 #include <public/console.h>
 #include <public/event_channel.h>
 #include <public/hvm.h>
+#include <public/sched.h>
 #include <public/vcpu.h>
 
 #define MSR_EFER        0xc0000080u
@@ -20,14 +26,25 @@
 #define EFER_SVME       (1u << 12)
 #define OUTSIDE_RAM     0xc0000000u
 #define PATH_RUNS       64
+#define SPIN_ROUNDS     40
+#define SHARED_INFO_GFN 0x300           /* 3 MiB: RAM the image does not use */
 
 void hvmtest_main(uint32_t mode);
 void ud_stub(void);
 void gp_stub(void);
+void upcall_stub(void);
 
-volatile uint32_t last_vec, skip_len;
+#define UPCALL_VECTOR 0x40
+
+volatile uint32_t last_vec, skip_len, upcalls;
 static unsigned passed, failed;
-static uint64_t idt[32];
+static uint64_t idt[UPCALL_VECTOR + 1];
+
+static uint64_t gate(void (*fn)(void))
+{
+    uint32_t a = (uint32_t)fn;
+    return (a & 0xffff) | (0x08u << 16) | ((uint64_t)((a & 0xffff0000u) | 0x8e00) << 32);
+}
 
 static long hcall(uint32_t nr, uint32_t a, uint32_t b, uint32_t c)
 {
@@ -104,9 +121,9 @@ static void idt_setup(void)
 {
     struct { uint16_t lim; uint32_t base; } __attribute__((packed)) d = {
         sizeof(idt) - 1, (uint32_t)idt };
-    uint32_t ud = (uint32_t)ud_stub, gp = (uint32_t)gp_stub;
-    idt[6] = (ud & 0xffff) | (0x08u << 16) | ((uint64_t)((ud & 0xffff0000u) | 0x8e00) << 32);
-    idt[13] = (gp & 0xffff) | (0x08u << 16) | ((uint64_t)((gp & 0xffff0000u) | 0x8e00) << 32);
+    idt[6] = gate(ud_stub);
+    idt[13] = gate(gp_stub);
+    idt[UPCALL_VECTOR] = gate(upcall_stub);
     __asm__ volatile("lidt %0" :: "m"(d));
 }
 
@@ -211,12 +228,15 @@ static void test_paths(void)
 }
 
 /* HLT with a timer set by set_timer_op: the vCPU blocks until VIRQ_TIMER is pending. */
+static uint32_t timer_port;
+
 static void test_hlt_timer(void)
 {
     struct evtchn_bind_virq b = { .virq = VIRQ_TIMER, .vcpu = 0 };
     struct vcpu_runstate_info before, after;
     long rc = hcall(HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, (uint32_t)&b, 0);
     result("bind VIRQ_TIMER ", rc == 0 && b.port > 0, (uint64_t)rc);
+    timer_port = b.port;
     hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&before);
     uint64_t deadline = (uint64_t)before.state_entry_time + 2000000;   /* 2 ms on */
     rc = hcall(HYPERVISOR_set_timer_op, (uint32_t)deadline, (uint32_t)(deadline >> 32), 0);
@@ -227,8 +247,81 @@ static void test_hlt_timer(void)
     print_num("hlt blocked ns=", blocked, "");
 }
 
+/* HVMOP_map_shared_info: the timer's event is visible in the page; once the guest
+ * clears it, HLT blocks again until the next timer. */
+static void test_shared_info(void)
+{
+    struct hvm_map_shared_info m = { .gfn = SHARED_INFO_GFN };
+    volatile struct shared_info *si = (volatile struct shared_info *)(SHARED_INFO_GFN << 12);
+    struct vcpu_runstate_info before, after;
+
+    long rc = hcall(HYPERVISOR_hvm_op, HVMOP_map_shared_info, (uint32_t)&m, 0);
+    uint32_t pending = si->vcpu_info[0].evtchn_upcall_pending;
+    uint32_t port_bit = (uint32_t)(si->evtchn_pending[timer_port / 64] >> (timer_port % 64)) & 1;
+    result("shared info mapped, the timer's event pending in it ", rc == 0 && pending == 1 &&
+           port_bit == 1, (uint64_t)rc << 8 | pending << 1 | port_bit);
+    si->evtchn_pending[timer_port / 64] &= ~(1ull << (timer_port % 64));
+    si->vcpu_info[0].evtchn_pending_sel = 0;
+    si->vcpu_info[0].evtchn_upcall_pending = 0;
+    hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&before);
+    uint64_t deadline = (uint64_t)before.state_entry_time + 1000000;
+    hcall(HYPERVISOR_set_timer_op, (uint32_t)deadline, (uint32_t)(deadline >> 32), 0);
+    __asm__ volatile("hlt" ::: "memory");
+    hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&after);
+    uint64_t blocked = (uint64_t)(after.time[RUNSTATE_blocked] - before.time[RUNSTATE_blocked]);
+    result("hlt blocks again once the event is cleared ", blocked > 0 &&
+           si->vcpu_info[0].evtchn_upcall_pending == 1, blocked);
+}
+
+/* HVMOP_set_evtchn_upcall_vector with an event already pending (the timer's): the
+ * guest has interrupts off, so the hypervisor waits for the interrupt window (V_IRQ,
+ * VINTR intercept) and injects the vector once it opens (STI), exactly once. */
+static void test_upcall_vector(void)
+{
+    struct hvm_evtchn_upcall_vector u = { .vcpu = 0, .vector = 5 };
+    long bad = hcall(HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector, (uint32_t)&u, 0);
+    result("upcall vector below 32 refused ", bad == -22, (uint64_t)bad);
+    u.vector = UPCALL_VECTOR;
+    long rc = hcall(HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector, (uint32_t)&u, 0);
+    uint32_t before = upcalls;
+    __asm__ volatile("nop; nop; nop" ::: "memory");    /* IF still 0: nothing yet */
+    uint32_t masked = upcalls - before;
+    __asm__ volatile("sti; nop; nop; nop; cli" ::: "memory");
+    for (int i = 0; i < 3; i++)
+        hcall(HYPERVISOR_version, 0, 0, 0);
+    __asm__ volatile("sti; nop; nop; cli" ::: "memory");
+    result("upcall vector injected once when IF opens ", rc == 0 && masked == 0 &&
+           upcalls - before == 1, upcalls - before);
+}
+
+static void test_pause(void)
+{
+    for (int i = 0; i < 3; i++)
+        __asm__ volatile("pause" ::: "memory");
+    result("pause yields and resumes ", 1, 0);
+}
+
+static void spin(void)
+{
+    struct sched_shutdown sd = { .reason = SHUTDOWN_poweroff };
+    uint32_t r[4];
+    for (uint32_t round = 1; round <= SPIN_ROUNDS; round++) {
+        for (volatile uint32_t i = 0; i < 1000000; i++)
+            ;
+        cpuid_(0, r);
+        if (round % 10 == 0)
+            print_num("spin round ", round, "");
+    }
+    puts_("hvmtest: spin done\n");
+    hcall(HYPERVISOR_sched_op, SCHEDOP_shutdown, (uint32_t)&sd, 0);
+}
+
 void hvmtest_main(uint32_t mode)
 {
+    if (mode == 2) {
+        spin();
+        return;
+    }
     if (mode == 1) {
         struct { uint16_t lim; uint32_t base; } __attribute__((packed)) none = { 0, 0 };
         puts_("hvmtest: triple fault now\n");
@@ -244,6 +337,9 @@ void hvmtest_main(uint32_t mode)
     test_io();
     test_paths();
     test_hlt_timer();
+    test_shared_info();
+    test_upcall_vector();
+    test_pause();
     print_num("", passed, " passed");
     print_num("", failed, " failed");
     puts_("hvmtest: touching guest physical 0xc0000000 (outside RAM)\n");

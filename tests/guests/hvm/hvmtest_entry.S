@@ -21,7 +21,7 @@ _start:
     jmp     2b
 
 /* An expected fault: note the vector, skip the faulting instruction (skip_len bytes). */
-    .globl ud_stub, gp_stub
+    .globl ud_stub, gp_stub, upcall_stub
 ud_stub:
     movl    $6, last_vec
     jmp     3f
@@ -32,6 +32,12 @@ gp_stub:
     mov     skip_len, %eax
     add     %eax, 4(%esp)
     pop     %eax
+    iret
+
+/* The event-channel upcall vector: count it (the guest cannot clear the pending
+ * flag without its shared info; the hypervisor injects once per rise). */
+upcall_stub:
+    incl    upcalls
     iret
 
     .data

@@ -27,8 +27,7 @@
 struct svm_cpu {
     paddr_t hsave_pa;
     paddr_t host_vmcb_pa;
-    uint32_t next_asid;
-    uint64_t asid_gen;
+    struct svm_asid_pool asids;
 };
 
 static struct svm_cpu svm_cpus[NR_CPUS];
@@ -88,8 +87,7 @@ void svm_init_cpu(void)
         panic("svm: no memory for CPU%u's host save areas", cpu);
     s->hsave_pa = __pa(hsave);
     s->host_vmcb_pa = __pa(host);
-    s->next_asid = 1;
-    s->asid_gen = 1;
+    svm_asid_pool_init(&s->asids, cpu, 0);     /* the count: at the first assign */
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
     wrmsr(MSR_VM_HSAVE_PA, s->hsave_pa);
     if (cpu == 0) {
@@ -100,21 +98,10 @@ void svm_init_cpu(void)
 
 void svm_asid_assign(struct svm_vcpu *sv, unsigned cpu)
 {
-    struct svm_cpu *s = &svm_cpus[cpu];
-    bool moved = sv->asid_cpu != cpu;
+    struct svm_asid_pool *p = &svm_cpus[cpu].asids;
 
-    sv->vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
-    if (!moved && sv->asid_gen == s->asid_gen && sv->asid)
-        return;
-    if (s->next_asid >= nr_asids) {
-        s->asid_gen++;
-        s->next_asid = 1;
-        moved = true;                   /* the flush of the new generation */
-    }
-    sv->asid = s->next_asid++;
-    sv->asid_gen = s->asid_gen;
-    sv->asid_cpu = cpu;
+    p->nr = nr_asids;                   /* the smallest of every pCPU's, known by now */
+    bool flush = svm_asid_get(p, &sv->asid, &sv->asid_gen, &sv->asid_cpu);
     sv->vmcb->ctl.asid = sv->asid;
-    if (moved)
-        sv->vmcb->ctl.tlb_control = TLB_CONTROL_FLUSH_ALL;
+    sv->vmcb->ctl.tlb_control = flush ? TLB_CONTROL_FLUSH_ALL : TLB_CONTROL_NONE;
 }

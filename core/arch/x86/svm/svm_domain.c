@@ -9,7 +9,9 @@
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
 #include <hvlab/mm.h>
+#include <hvlab/irq.h>
 #include <hvlab/printk.h>
+#include <hvlab/smp.h>
 #include <hvlab/x86/svm.h>
 #include <public/domctl.h>
 #include <public/hvm.h>
@@ -111,29 +113,30 @@ int hvm_domain_set_context(struct domain *d, const struct domctl_hvm_context *c)
     return vcpu_up(v);
 }
 
-/* HVMOP_map_shared_info: the domain's shared info frame at one of its RAM gfns (the
- * RAM frame there stays the domain's, unmapped, until it is destroyed). The caller's
- * nested translations may hold the old frame: it gets a fresh ASID (the guest asks
- * at start-up, before its other vCPUs run). Asked for by guest/hvm (hvmguest). */
-static long hvm_map_shared_info(struct domain *d, uint64_t arg)
+/* Every vCPU of d drops its ASID (so its cached translations of the old mapping)
+ * at its next VMRUN; one running elsewhere is made to exit now. */
+static void hvm_flush_guest_tlbs(struct domain *d)
 {
-    struct hvm_map_shared_info m;
-    unsigned long flags;
-    mfn_t mfn;
-    long rc;
+    struct vcpu *v;
+    for_each_vcpu(d, v) {
+        if (!v->arch.svm)
+            continue;
+        __atomic_store_n(&v->arch.svm->asid_gen, 0, __ATOMIC_RELEASE);
+        if (v != current && v->is_running)
+            ipi_send_one(v->processor, VEC_IPI_KICK);
+    }
+}
 
-    if (copy_from_guest(&m, arg, sizeof(m)))
-        return -EFAULT;
+static long hvm_map_shared_info(struct domain *d, uint64_t gfn)
+{
+    unsigned long flags;
+    mfn_t mfn = page_to_mfn(virt_to_page(d->shared_info));
+
     spin_lock_irqsave(&d->page_lock, flags);
-    rc = p2m_lookup(&d->p2m, m.gfn, &mfn, NULL, NULL);      /* RAM only */
-    if (rc == 0)
-        rc = p2m_map(&d->p2m, m.gfn, page_to_mfn(virt_to_page(d->shared_info)),
-                     P2M_ORDER_4K, P2M_WRITE);
+    int rc = gfn > P2M_MAX_GFN ? -EINVAL : p2m_map(&d->p2m, gfn, mfn, P2M_ORDER_4K, P2M_WRITE);
     spin_unlock_irqrestore(&d->page_lock, flags);
-    if (rc == -ENOENT)
-        return -EINVAL;
     if (rc == 0)
-        current->arch.svm->asid = 0;    /* svm_asid_assign gives a new one */
+        hvm_flush_guest_tlbs(d);
     return rc;
 }
 
@@ -141,6 +144,7 @@ long do_hvm_op(uint64_t cmd, uint64_t arg)
 {
     struct domain *d = current->domain;
     struct hvm_evtchn_upcall_vector u;
+    struct hvm_map_shared_info m;
 
     if (!d->is_hvm)
         return -ENOSYS;
@@ -153,7 +157,9 @@ long do_hvm_op(uint64_t cmd, uint64_t arg)
         d->vcpus[u.vcpu]->arch.svm->upcall_vector = u.vector;
         return 0;
     case HVMOP_map_shared_info:
-        return hvm_map_shared_info(d, arg);
+        if (copy_from_guest(&m, arg, sizeof(m)))
+            return -EFAULT;
+        return hvm_map_shared_info(d, m.gfn);
     }
     return -ENOSYS;
 }
