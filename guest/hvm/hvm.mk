@@ -28,6 +28,7 @@ $(BUILD)/guest-hvm/obj/%.S.o: %.S
 	$(Q)$(CC) $(GUEST_HVM_ASFLAGS) -c $< -o $@
 
 $(GUEST_HVM_LIB): $(GUEST_HVM_RT_OBJS)
+	@mkdir -p $(dir $@)
 	@rm -f $@
 	$(Q)ar rcsD $@ $^
 
@@ -45,3 +46,6 @@ endef
 
 GUEST_HVM_IMAGES :=
 guests: $(GUEST_HVM_LIB)
+
+# The runtime's own test of its exception path (tests/boot/test_hvm.py boots it).
+$(eval $(call guest_hvm_image,hvmtraps,guest/hvm/tests/traps.c))

@@ -116,8 +116,9 @@ void local_irq_enable(void);
 bool local_irqs_disabled(void);
 
 /* Sleeps until an event is pending (PV: SCHEDOP_block; HVM: hlt; guest/platform.h),
- * then runs the handlers; returns with events enabled. Call with events disabled after checking the condition you
- * wait for, so a wake-up between the check and the block is not lost:
+ * then runs the handlers; returns with events enabled. Call with events disabled
+ * after checking the condition you wait for, so a wake-up between the check and the
+ * block is not lost:
  *     local_irq_disable(); while (!done) { guest_block(); local_irq_disable(); }
  *     local_irq_enable(); */
 void guest_block(void);

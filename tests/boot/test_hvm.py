@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""HVM guest images (guest/hvm/): the bench workloads built as Multiboot v1 kernels,
-booted directly by QEMU with no hypervisor (-kernel: the native build of issue 12),
-and dom0's HVM loader (dom0/xl_hvm.c) refusing bad kernels.
-The image finds no "hvlabhvlabhv" in CPUID, writes COM1, sleeps on the LAPIC timer
-and stops the machine as the hypervisor would (status 0 for a poweroff, 3 for a
-crash). Each case boots QEMU in deterministic mode and checks what the guest prints.
+"""HVM guest images (guest/hvm/): the bench workloads built as Multiboot v1 kernels.
+Natively: booted directly by QEMU with no hypervisor (-kernel: the native build of
+issue 12); the image finds no "hvlabhvlabhv" in CPUID, writes COM1, sleeps on the
+LAPIC timer, takes exceptions through its own IDT and stops the machine as the
+hypervisor would (status 0 for a poweroff, 3 for a crash). Under hvlab: dom0's
+loader (dom0/xl_hvm.c) refusing bad kernels, the exception path in an HVM domain,
+and, under every scheduler policy, pingpong PV<->HVM and HVM<->HVM, cpuloop as PV
+and as HVM side by side, sleeper as HVM. Deterministic mode throughout; a failed
+check names what was expected and what was seen.
 
 Run from the repository root (make boot-test); HVLAB_BUILD names another build
 directory. The last line is "hvm tests: N passed, N failed".
@@ -88,6 +91,19 @@ def case_native_pingpong_alone() -> None:
     check("exit 1" in r.output and r.status == 3, f"exit 1, status 3 (got {r.status})", r)
 
 
+def case_native_traps() -> None:
+    """The runtime's exception path (boot.S's IDT stubs): #UD, #PF and #DE handlers see
+    the PV frame, move RIP and change registers, and the guest resumes with them; an
+    unhandled #PF prints the frame and crashes (status 3)."""
+    r = native("hvmtraps", "fatal=1")
+    check("hvmtraps: 3 passed, 0 failed" in r.output, "every trap check holds", r)
+    check(re.search(r"trap: vector 14 \(#PF\) error 0x2 rip 0x1[0-9a-f]{5} "
+                    r"cr2 0x100000000000 ", r.output) is not None,
+          "the unhandled #PF prints its frame (write, cr2)", r)
+    check("crash: unhandled #PF" in r.output and r.status == 3,
+          f"then crashes the machine (status 3, got {r.status})", r)
+
+
 def case_native_deterministic() -> None:
     """Two deterministic native runs of one workload print the same bytes."""
     a, b = native("sleeper", "periods=5"), native("sleeper", "periods=5")
@@ -136,6 +152,16 @@ def domain_result(r: BootResult, bench: str, dom: int) -> dict[str, str]:
     return fields(m.group(1))
 
 
+def case_hvm_traps() -> None:
+    """The same exception checks in an HVM domain under hvlab: the guest's own IDT
+    takes them (no exit); its unhandled #PF crashes it, and dom0 goes on."""
+    r = scenario("hvm-traps", ["hvmtraps-hvm.elf"], ["traps.cfg"], Topology(2, 1, 256))
+    check("(d1) hvmtraps: 3 passed, 0 failed" in r.output, "every trap check holds", r)
+    check("(d1) crash: unhandled #PF" in r.output and
+          "domain 1 (traps): shutdown (crash)" in r.output, "the fatal #PF crashes it", r)
+    check("(d0) scenario: done" in r.output and r.status == 0, "dom0 goes on, clean poweroff", r)
+
+
 def make_workloads_case(policy: str):
     def case() -> str:
         r = boot(IMAGE, Topology(3, 1, 512), f"sched={policy}", TIMEOUT_S * 2,
@@ -181,7 +207,8 @@ def scenario_modules(name: str, images: list[str], cfgs: list[str]) -> list[str]
 
 
 CASES = [case_native_hello, case_native_cpuloop, case_native_sleeper,
-         case_native_pingpong_alone, case_native_deterministic, case_xl_refuses_bad_kernels] + \
+         case_native_pingpong_alone, case_native_traps, case_native_deterministic,
+         case_xl_refuses_bad_kernels, case_hvm_traps] + \
     [make_workloads_case(p) for p in POLICIES]
 
 if __name__ == "__main__":
