@@ -18,7 +18,6 @@
 
 #define HVM_MAX_PAGES (3ULL << (30 - PAGE_SHIFT))      /* 3 GiB */
 
-int vcpu_up(struct vcpu *v);
 
 /* True when the 512 frames from pg on (in list order) are one aligned 2 MiB block. */
 static bool run_of_2m(struct domain *d, struct list_head *p)
