@@ -161,7 +161,6 @@ struct vcpu *vcpu_create(struct domain *d, vcpuid_t id, unsigned cpu);
 void vcpu_destroy(struct vcpu *v);
 void vcpu_pause(struct vcpu *v);               /* waits until it is off its pCPU */
 void vcpu_unpause(struct vcpu *v);
-int vcpu_up(struct vcpu *v);                  /* -EINVAL without a context; wakes it */
 bool vcpu_runnable(const struct vcpu *v);
 
 /* Currently running vCPU of this pCPU (the idle vCPU when nothing else runs). */
