@@ -146,7 +146,7 @@ struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned m
 /* dom0's bound on d's frames: -ENOMEM above the machine's total (frames_total_all),
  * -EINVAL below what d holds now; 0 when set. */
 int domain_set_max_pages(struct domain *d, uint64_t max_pages);
-int domain_free_frame(struct domain *d, struct page_info *pg);   /* -EBUSY if in use */
+int domain_free_frame(struct domain *d, struct page_info *pg);   /* -EBUSY if in use, or HVM */
 void domain_relinquish_memory(struct domain *d);                  /* on destroy */
 /* A frame the hypervisor writes into, shared with d (which may map it, read-only
  * unless `writable`). pg is freshly allocated, outside d's reservation. The hypervisor

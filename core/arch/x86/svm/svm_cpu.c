@@ -1,15 +1,7 @@
 /* SVM on each pCPU: the CPUID check, EFER.SVME, the host save area (VM_HSAVE_PA) that
  * VMRUN writes the host state into, the host VMCB that VMSAVE/VMLOAD keep the rest of
- * the host's state in (FS, GS, TR, LDTR, KernelGSBase, SYSCALL MSRs), and ASIDs.
- *
- * ASIDs: each pCPU hands out 1 .. nr_asids-1 in order within a generation; when they
- * run out, a new generation starts and the next VMRUN flushes every ASID's TLB
- * entries (TLB_CONTROL_FLUSH_ALL: TCG offers no flush-by-ASID). A vCPU whose ASID is
- * of an older generation, or of another pCPU, takes a fresh one. Because a number is
- * never reused within a generation, no vCPU ever sees another's (or its own stale)
- * translations. A vCPU arriving from another pCPU also flushes: its old pCPU's
- * generation says nothing about this one's TLB. Real hardware needs these flushes;
- * TCG flushes on every VMRUN anyway (PLATFORM-FACTS), so no test here can see them.
+ * the host's state in (FS, GS, TR, LDTR, KernelGSBase, SYSCALL MSRs), and the pCPU's
+ * ASID pool (include/hvlab/x86/svm_asid.h says how generations and flushes work).
  *
  * Locking: everything per pCPU is touched only by that pCPU. */
 #include <hvlab/mm.h>
@@ -31,7 +23,7 @@ struct svm_cpu {
 };
 
 static struct svm_cpu svm_cpus[NR_CPUS];
-static uint32_t nr_asids;               /* from CPUID 0x8000000A EBX; 0: no SVM */
+static uint32_t nr_asids;               /* fewest of any pCPU (CPUID 0x8000000A EBX) */
 static bool svm_ok = true;              /* every pCPU so far has SVM + NPT */
 
 bool svm_available(void)
@@ -44,8 +36,8 @@ paddr_t svm_host_vmcb_pa(unsigned cpu)
     return svm_cpus[cpu].host_vmcb_pa;
 }
 
-/* Why this pCPU cannot run HVM guests, or NULL. */
-static const char *svm_missing(void)
+/* Why this pCPU cannot run HVM guests, or NULL (and its ASID count in *asids). */
+static const char *svm_missing(uint32_t *asids)
 {
     uint32_t a, b, c, d;
 
@@ -62,6 +54,7 @@ static const char *svm_missing(void)
         return "no nested paging (CPUID 0x8000000A EDX bit 0; QEMU: -cpu ...,+npt)";
     if (b < 2)
         return "fewer than 2 ASIDs";
+    *asids = b;
     if (smp_processor_id() == 0)
         nr_asids = b;
     else if (b < nr_asids)
@@ -73,7 +66,8 @@ void svm_init_cpu(void)
 {
     unsigned cpu = smp_processor_id();
     struct svm_cpu *s = &svm_cpus[cpu];
-    const char *why = svm_missing();
+    uint32_t asids = 0;
+    const char *why = svm_missing(&asids);
 
     if (why) {
         if (svm_ok || cpu == 0)
@@ -87,7 +81,7 @@ void svm_init_cpu(void)
         panic("svm: no memory for CPU%u's host save areas", cpu);
     s->hsave_pa = __pa(hsave);
     s->host_vmcb_pa = __pa(host);
-    svm_asid_pool_init(&s->asids, cpu, 0);     /* the count: at the first assign */
+    svm_asid_pool_init(&s->asids, cpu, asids);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
     wrmsr(MSR_VM_HSAVE_PA, s->hsave_pa);
     if (cpu == 0) {
@@ -99,8 +93,6 @@ void svm_init_cpu(void)
 void svm_asid_assign(struct svm_vcpu *sv, unsigned cpu)
 {
     struct svm_asid_pool *p = &svm_cpus[cpu].asids;
-
-    p->nr = nr_asids;                   /* the smallest of every pCPU's, known by now */
     bool flush = svm_asid_get(p, &sv->asid, &sv->asid_gen, &sv->asid_cpu);
     sv->vmcb->ctl.asid = sv->asid;
     sv->vmcb->ctl.tlb_control = flush ? TLB_CONTROL_FLUSH_ALL : TLB_CONTROL_NONE;

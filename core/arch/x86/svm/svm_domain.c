@@ -18,7 +18,10 @@
 
 #define HVM_MAX_PAGES (3ULL << (30 - PAGE_SHIFT))      /* 3 GiB */
 
+/* core/vcpu.c (declared where it is used, as core/domctl.c does: a sched testbed
+ * helper of the same name sees include/hvlab/domain.h) */
 int vcpu_up(struct vcpu *v);
+
 
 /* True when the 512 frames from pg on (in list order) are one aligned 2 MiB block. */
 static bool run_of_2m(struct domain *d, struct list_head *p)
