@@ -6,7 +6,7 @@ LAPIC timer, takes exceptions through its own IDT and stops the machine as the
 hypervisor would (status 0 for a poweroff, 3 for a crash). Under hvlab: dom0's
 loader (dom0/xl_hvm.c) refusing bad kernels, the exception path in an HVM domain,
 and, under every scheduler policy, pingpong PV<->HVM and HVM<->HVM, cpuloop as PV
-and as HVM side by side, sleeper as HVM. Deterministic mode throughout; a failed
+and as HVM side by side, sleeper as HVM and as PV. Deterministic mode throughout; a failed
 check names what was expected and what was seen.
 
 Run from the repository root (make boot-test); HVLAB_BUILD names another build
@@ -136,9 +136,9 @@ def case_xl_refuses_bad_kernels() -> None:
 
 
 WORKLOAD_CFGS = ["pong-pv.cfg", "ping-hvm.cfg", "pong-hvm.cfg", "ping-hvm2.cfg",
-                 "loop-pv.cfg", "loop-hvm.cfg", "sleep-hvm.cfg"]
+                 "loop-pv.cfg", "loop-hvm.cfg", "sleep-hvm.cfg", "sleep-pv.cfg"]
 WORKLOAD_IMAGES = ["pingpong.elf", "pingpong-hvm.elf", "cpuloop.elf", "cpuloop-hvm.elf",
-                   "sleeper-hvm.elf"]
+                   "sleeper-hvm.elf", "sleeper.elf"]
 POLICIES = ("rr", "credit", "credit2", "rtds", "numa", "null", "arinc653")
 # HVM's cpuloop rate (iterations per ns running) against PV's, both on pCPU 1: under
 # -icount QEMU hands the pCPUs' turns out unevenly, so only vCPUs sharing one pCPU
@@ -188,14 +188,15 @@ def make_workloads_case(policy: str):
         sl = domain_result(r, "sleeper", 7)
         check(sl["periods"] == "20" and int(sl["lat_min_ns"]) >= 0,
               f"the HVM sleeper woke 20 times ({sl})", r)
+        sl_pv = domain_result(r, "sleeper", 8)
         check(re.search(r"\(d0\) loop-hvm +6 +16 +1 .* hvm", r.output) is not None,
               "xl list shows loop-hvm as an hvm domain", r)
-        for dom in range(1, 8):
+        for dom in range(1, 9):
             check(re.search(rf"domain {dom} \(\S+\): shutdown \(poweroff\)", r.output)
                   is not None, f"domain {dom} powered off", r)
         return (f"{policy}: rtt PV<->HVM {pv_hvm['rtt_avg_ns']} ns, HVM<->HVM "
-                f"{hvm_hvm['rtt_avg_ns']} ns; cpuloop rate HVM/PV {ratio:.3f}; sleeper HVM "
-                f"latency avg {sl['lat_avg_ns']} ns")
+                f"{hvm_hvm['rtt_avg_ns']} ns; cpuloop rate HVM/PV {ratio:.3f}; sleeper "
+                f"latency avg HVM {sl['lat_avg_ns']} ns, PV {sl_pv['lat_avg_ns']} ns")
     case.__name__ = f"case_workloads_{policy}"
     return case
 
