@@ -4,3 +4,9 @@ $(eval $(call guest_image,hello,bench/hello.c))
 $(eval $(call guest_image,cpuloop,bench/cpuloop.c))
 $(eval $(call guest_image,sleeper,bench/sleeper.c))
 $(eval $(call guest_image,pingpong,bench/pingpong.c))
+# The same workloads as HVM images (guest/hvm/hvm.mk): build/guest/NAME-hvm.elf, booted
+# by dom0 as HVM domains (type = "hvm") or by QEMU directly as the native build.
+$(eval $(call guest_hvm_image,hello,bench/hello.c))
+$(eval $(call guest_hvm_image,cpuloop,bench/cpuloop.c))
+$(eval $(call guest_hvm_image,sleeper,bench/sleeper.c))
+$(eval $(call guest_hvm_image,pingpong,bench/pingpong.c))

@@ -22,6 +22,7 @@
 #include <hvlab/sched.h>
 #include <hvlab/shutdown.h>
 #include <hvlab/trace.h>
+#include <hvlab/x86/svm.h>
 #include <hvlab/xmalloc.h>
 #include <public/sched.h>
 
@@ -174,6 +175,7 @@ int domain_destroy(struct domain *d)
      * domains' event locks: after this no other domain holds a pointer to d. */
     evtchn_destroy(d);
     d->frames_at_destroy = d->tot_pages;
+    hvm_domain_relinquish(d);           /* the nested tables point at d's frames */
     domain_relinquish_memory(d);
     TRACE(TRC_DOM_DESTROY, d->domain_id, 0, d->frames_at_destroy, 0);
     domain_put(d);                      /* the list's reference */

@@ -17,6 +17,7 @@
 #include <hvlab/printk.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
+#include <hvlab/x86/svm.h>
 #include <public/domctl.h>
 #include <public/sched.h>
 
@@ -44,8 +45,8 @@ int domain_set_vcpu_context(struct domain *d, unsigned vcpu, const struct vcpu_g
     struct vcpu *v;
     int rc;
 
-    if (vcpu >= d->max_vcpus || !(v = d->vcpus[vcpu]))
-        return -EINVAL;
+    if (vcpu >= d->max_vcpus || !(v = d->vcpus[vcpu]) || d->is_hvm)
+        return -EINVAL;                 /* HVM: DOMCTL_hvm_setcontext */
     if (v->arch.started)
         return -EEXIST;
     if (c->cr3_mfn >= max_mfn || guest_context_check(c) < 0)
@@ -72,7 +73,8 @@ static void fill_info(const struct domain *d, struct domctl_getdomaininfo *i)
                (d->state == DOMSTATE_shutdown ? DOMINFO_shutdown : 0) |
                (d->state == DOMSTATE_created ? DOMINFO_created : 0) |
                (d->pause_count ? DOMINFO_paused : 0) |
-               (d->is_privileged ? DOMINFO_privileged : 0);
+               (d->is_privileged ? DOMINFO_privileged : 0) |
+               (d->is_hvm ? DOMINFO_hvm : 0);
     i->shutdown_reason = d->shutdown_reason;
     i->cpupool = cpupool_id_of(d);
     i->max_vcpus = d->max_vcpus;
@@ -115,9 +117,20 @@ static int vcpu_info_of(struct domain *d, struct domctl_getvcpuinfo *i)
 static long domctl_create(struct domctl *op)
 {
     struct domctl_createdomain *c = &op->u.createdomain;
+    bool hvm = c->flags & DOMCRF_hvm;
     c->name[DOMNAME_LEN - 1] = '\0';
-    if (c->max_vcpus == 0 || c->max_vcpus > MAX_VIRT_CPUS)
+    if (c->max_vcpus == 0 || c->max_vcpus > MAX_VIRT_CPUS || (c->flags & ~DOMCRF_hvm))
         return -EINVAL;
+    if (hvm && !svm_available()) {
+        pr_warn("domctl: domain '%s': HVM refused: this machine has no SVM with nested "
+                "paging (see the svm: line at boot)\n", c->name);
+        return -ENODEV;
+    }
+    if (hvm && c->max_pages > frames_free_all()) {
+        pr_warn("domctl: domain '%s': HVM with %lu frames refused, %lu are free\n",
+                c->name, (unsigned long)c->max_pages, frames_free_all());
+        return -ENOMEM;
+    }
     if (c->max_pages > frames_total_all()) {
         pr_warn("domctl: domain '%s': max_pages %lu refused, the machine has %lu frames\n",
                 c->name, (unsigned long)c->max_pages, frames_total_all());
@@ -133,6 +146,11 @@ static long domctl_create(struct domctl *op)
         return PTR_ERR(d);
     long rc = domain_set_max_pages(d, c->max_pages);   /* checked above: cannot fail */
     ASSERT(rc == 0);
+    /* HVM: all its RAM now (gfn i -> frame i); on failure nothing stays allocated. */
+    if (hvm && (rc = hvm_domain_init(d)) < 0) {
+        domain_destroy(d);
+        return rc;
+    }
     op->domain = d->domain_id;
     return 0;
 }
@@ -167,6 +185,8 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
         return domain_set_max_pages(d, op.u.max_mem.max_pages);
     case DOMCTL_setvcpucontext:
         return domain_set_vcpu_context(d, op.u.vcpucontext.vcpu, &op.u.vcpucontext.ctx);
+    case DOMCTL_hvm_setcontext:
+        return hvm_domain_set_context(d, &op.u.hvm_context);
     case DOMCTL_getvcpuinfo:
         rc = vcpu_info_of(d, &op.u.getvcpuinfo);
         break;

@@ -13,6 +13,7 @@
 #include <hvlab/sched.h>
 #include <hvlab/trace.h>
 #include <hvlab/x86/regs.h>
+#include <hvlab/x86/svm.h>
 #include <public/console.h>
 #include <public/sched.h>
 
@@ -143,6 +144,7 @@ static const hypercall_fn hypercall_table[NR_HYPERCALLS] = {
     HC(HYPERVISOR_sysctl, do_sysctl),
     HC(HYPERVISOR_domctl, do_domctl),
     HC(HYPERVISOR_trace_op, do_trace_op),
+    HC(HYPERVISOR_hvm_op, do_hvm_op),
 };
 
 static long hypercall_call(uint64_t nr, const uint64_t a[5])
@@ -187,4 +189,34 @@ void hypercall_entry(struct cpu_regs *r)
     r->rax = (uint64_t)hypercall_call(nr, a);
     /* current again: the call may have blocked and come back on another pCPU. */
     TRACE_VCPU(TRC_HCALL_EXIT, current, nr, r->rax);
+}
+
+/* What an HVM guest may call (VMMCALL, include/public/hvm.h): the calls that make
+ * sense without PV page tables. SCHEDOP_iret and VCPUOP_initialise work on a PV
+ * frame and PV page tables: refused. */
+static bool hypercall_hvm_allowed(uint64_t nr, const uint64_t a[5])
+{
+    switch (nr) {
+    case HYPERVISOR_console_io:
+    case HYPERVISOR_set_timer_op:
+    case HYPERVISOR_event_channel_op:
+    case HYPERVISOR_version:
+    case HYPERVISOR_hvm_op:
+        return true;
+    case HYPERVISOR_sched_op:
+        return a[0] != SCHEDOP_iret;
+    case HYPERVISOR_vcpu_op:
+        return a[0] != VCPUOP_initialise;
+    }
+    return false;
+}
+
+long hypercall_hvm(uint64_t nr, const uint64_t a[5])
+{
+    long rc = -ENOSYS;
+    TRACE_VCPU(TRC_HCALL_ENTRY, current, nr, a[0]);
+    if (hypercall_hvm_allowed(nr, a))
+        rc = hypercall_call(nr, a);
+    TRACE_VCPU(TRC_HCALL_EXIT, current, nr, (uint64_t)rc);
+    return rc;
 }

@@ -17,6 +17,7 @@
 #include <hvlab/trace.h>
 #include <hvlab/timer.h>
 #include <hvlab/x86/apic.h>
+#include <hvlab/x86/svm.h>
 
 static unsigned maxcpus = NR_CPUS;
 boot_param_uint("maxcpus", maxcpus, "bring up at most this many CPUs");
@@ -90,6 +91,7 @@ void start_hv(uint32_t magic, uint32_t mbi_pa)
     sched_init();
     sched_init_cpu(0, arch_idle_vcpu_create(0));
     pv_init_cpu();
+    svm_init_cpu();
     pv_mm_init();
     local_irq_enable();
     smp_boot_aps(maxcpus);

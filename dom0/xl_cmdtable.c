@@ -198,6 +198,8 @@ static int check_expect(int argc, char *const *argv, char *err, size_t errlen)
 const struct xl_cmd xl_cmds[] = {
     { "create", xl_create, 1, 1, false, NULL, "create <cfgfile>",
       "create and start a domain from a cfg file (a boot module)" },
+    { "hvm-flat", xl_hvm_flat, 3, 4, false, NULL, "hvm-flat <module> <name> <MiB> [<ebx>]",
+      "start a flat 32-bit image as an HVM domain at 1 MiB (SVM tests)" },
     { "list", xl_list, 0, 2, false, check_list, "list [-n] [<dom>]",
       "list domains (-n: memory per NUMA node)" },
     { "destroy", xl_destroy, 1, 1, false, NULL, "destroy <dom>",

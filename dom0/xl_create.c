@@ -1,4 +1,6 @@
-/* `create <cfgfile>`: builds and starts a PV domain from a cfg file, as xl create.
+/* `create <cfgfile>`: builds and starts a PV domain from a cfg file, as xl create
+ * (an HVM one, type = "hvm", is built by xl_hvm.c; the steps after the build are
+ * the same).
  *
  * Design, in the order of the calls (each failure after createdomain destroys the
  * half-built domain):
@@ -19,6 +21,7 @@
 #include "modules.h"
 #include "strutil.h"
 #include "xl.h"
+#include "xl_hvm.h"
 
 struct create {
     struct domain_config cfg;
@@ -33,6 +36,7 @@ struct create {
     uint64_t *mfns;
     uint64_t mfn_pages;                 /* pages of xl_scratch holding mfns */
     const struct start_module *kernel;
+    struct mbimage hvm;                 /* type = "hvm": the checked kernel */
 };
 
 static void cfg_report(void *arg, const char *msg)
@@ -103,6 +107,8 @@ static int create_check(struct create *c)
                (unsigned long long)(op.u.physinfo.free_pages >> (20 - PAGE_SHIFT)));
         return -ENOMEM;
     }
+    if (c->cfg.type == XLCFG_TYPE_HVM)
+        return xl_hvm_check(&c->cfg, c->kernel, &c->hvm);
     return 0;
 }
 
@@ -200,8 +206,8 @@ static int create_affinity(struct create *c)
     return 0;
 }
 
-/* The steps from createdomain to unpause. */
-static int create_domain(struct create *c)
+/* A PV domain, from createdomain to vCPU 0's context. */
+static int create_pv(struct create *c)
 {
     struct vcpu_guest_context vc;
     struct domctl op;
@@ -234,6 +240,21 @@ static int create_domain(struct create *c)
         printf("create %s: setvcpucontext failed: %s\n", c->cfg.name, str_errno((int)rc));
         return (int)rc;
     }
+    return 0;
+}
+
+/* The steps from createdomain to unpause; an HVM domain's first ones are xl_hvm.c's. */
+static int create_domain(struct create *c)
+{
+    struct domctl op;
+    long rc;
+
+    if (c->cfg.type == XLCFG_TYPE_HVM)
+        rc = xl_hvm_build(&c->cfg, c->kernel, &c->hvm, c->pool, &c->domid);
+    else
+        rc = create_pv(c);
+    if (rc < 0)
+        return (int)rc;
     if ((rc = create_affinity(c)) < 0 ||
         (rc = xl_sched_apply(c->who, c->domid, &c->sched)) < 0)
         return (int)rc;

@@ -43,8 +43,8 @@ void xl_fmt_dom_state(char *state, uint32_t flags, uint32_t shutdown_reason)
 
 void xl_fmt_list_header(char *buf, size_t size, bool numa)
 {
-    fmt_snprintf(buf, size, "%-31s %5s %6s %5s %6s %9s%s", "Name", "ID", "Mem",
-                 "VCPUs", "State", "Time(s)", numa ? " Nodes(MiB)" : "");
+    fmt_snprintf(buf, size, "%-31s %5s %6s %5s %6s %9s %4s%s", "Name", "ID", "Mem",
+                 "VCPUs", "State", "Time(s)", "Type", numa ? " Nodes(MiB)" : "");
 }
 
 void xl_fmt_list_row(char *buf, size_t size, const struct domctl_getdomaininfo *di,
@@ -60,9 +60,9 @@ void xl_fmt_list_row(char *buf, size_t size, const struct domctl_getdomaininfo *
                                     n ? "," : " ", n,
                                     (unsigned long long)(di->pages_on_node[n] /
                                                          MIB_PAGES));
-    fmt_snprintf(buf, size, "%-31.31s %5u %6llu %5u %6s %9s%s", di->name, di->domain,
+    fmt_snprintf(buf, size, "%-31.31s %5u %6llu %5u %6s %9s %4s%s", di->name, di->domain,
                  (unsigned long long)(di->tot_pages / MIB_PAGES), di->nr_online_vcpus,
-                 state, time, nodes);
+                 state, time, (di->flags & DOMINFO_hvm) ? "hvm" : "pv", nodes);
 }
 
 void xl_fmt_vcpu_header(char *buf, size_t size)

@@ -123,11 +123,13 @@ static int set_type(struct parser *ps, const struct xlv *v)
         ps->cfg->type = XLCFG_TYPE_PV;
         return 0;
     }
-    if (strcmp(s, "hvm") == 0)
-        return key_error(ps, "HVM guests are not supported yet (only \"pv\")");
+    if (strcmp(s, "hvm") == 0) {
+        ps->cfg->type = XLCFG_TYPE_HVM;
+        return 0;
+    }
     if (strcmp(s, "pvh") == 0)
-        return key_error(ps, "PVH guests are not supported yet (only \"pv\")");
-    return key_error(ps, "expected \"pv\", got \"%s\"", s);
+        return key_error(ps, "PVH guests are not supported yet (only \"pv\" and \"hvm\")");
+    return key_error(ps, "expected \"pv\" or \"hvm\", got \"%s\"", s);
 }
 
 static int set_memory(struct parser *ps, const struct xlv *v)

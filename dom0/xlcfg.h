@@ -32,7 +32,7 @@
 #define XLCFG_MAX_MEMORY_MIB (1u << 20)
 #define XLCFG_MSG_MAX     192   /* longest message handed to the report callback */
 
-enum xlcfg_type { XLCFG_TYPE_PV };
+enum xlcfg_type { XLCFG_TYPE_PV, XLCFG_TYPE_HVM };   /* HVM: dom0/xl_hvm.c */
 
 /* What dom0 does when the domain shuts down for that reason. */
 enum xlcfg_action { XLCFG_ACTION_DESTROY, XLCFG_ACTION_PRESERVE };

@@ -5,7 +5,8 @@
  * without its handler. The upcall (entry.S -> traps.c -> evtchn_do_upcall) runs with
  * evtchn_upcall_mask set: it takes evtchn_upcall_pending and evtchn_pending_sel with
  * atomic exchanges, clears each pending & ~mask bit atomically before calling the
- * port's handler, and loops until nothing is pending. Re-enabling (mask = 0) is
+ * port's handler, and loops until nothing is pending. How the upcall arrives and how
+ * a vCPU sleeps are the platform's (guest/platform.h). Re-enabling (mask = 0) is
  * followed by a full fence and a second look at evtchn_upcall_pending: an event that
  * arrived while masked is handled then, by the guest itself, without waiting for the
  * hypervisor to deliver another upcall.
@@ -19,10 +20,8 @@
  * ownership changes under owner_lock, while the port is masked.
  * Limitations: handlers run with events masked, so they never nest on a vCPU; no
  * fairness between ports (lowest port first). */
-#include "smp.h"
+#include "platform.h"
 
-void guest_bounce_entry(void);
-void evtchn_do_upcall(void);
 
 struct port_handler {
     evtchn_handler_t fn;
@@ -156,8 +155,7 @@ bool local_irqs_disabled(void)
 
 void guest_block(void)
 {
-    hv_sched_op(SCHEDOP_block, NULL);
-    local_irq_enable();
+    plat_block();
 }
 
 /* ---- ports ---- */
@@ -252,13 +250,9 @@ int evtchn_close(evtchn_port_t port)
 
 void events_init(void)
 {
-    long rc;
-
     local_irq_disable();
     for (unsigned w = 0; w < NR_EVENT_CHANNELS / 64; w++)
         __atomic_store_n(&shared_info->evtchn_mask[w], ~0ULL, __ATOMIC_SEQ_CST);
-    rc = hv_set_callbacks((uintptr_t)guest_bounce_entry, 0);
-    if (rc < 0)
-        guest_crash("events: set_callbacks failed: %ld (%s)", rc, errno_name(rc));
+    plat_events_init();
     local_irq_enable();
 }

@@ -19,8 +19,8 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
 
 # The runtime, plus the pure-logic library files it shares with the hypervisor
 # (string functions, the formatter, and the PV builder for dom0's toolstack).
-GUEST_RT_SRCS := guest/entry.S guest/main.c guest/smp.c guest/console.c guest/events.c \
-	guest/traps.c guest/time.c guest/mm.c guest/lib.c \
+GUEST_RT_SRCS := guest/entry.S guest/plat_pv.c guest/main.c guest/smp.c guest/console.c guest/events.c \
+	guest/traps.c guest/time.c guest/mm.c guest/pages.c guest/lib.c \
 	core/lib/string.c core/lib/vsnprintf.c core/lib/elf64.c core/lib/pvbuild.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))
 GUEST_LIB := $(BUILD)/guest/libguest.a
@@ -54,3 +54,6 @@ all: guests
 
 # The runtime's own test guest for several vCPUs (booted by guest/tests/smp/run.py).
 $(eval $(call guest_image,smptest,guest/tests/smp/smptest.c))
+
+# The same runtime for HVM (and native) images: guest/hvm/hvm.mk.
+include guest/hvm/hvm.mk

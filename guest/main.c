@@ -1,13 +1,11 @@
-/* Start-up and shut-down of a PV guest: _start (entry.S) calls guest_main_init with
- * the start_info the builder left in RSI; the order of the steps below is the order
- * of their needs (printf needs vCPU 0's slot; faults are reported from traps_init
+/* Start-up and shut-down: _start (entry.S) calls guest_main_init with the start_info
+ * the builder left in RSI (an HVM guest's hvm_main, guest/hvm/hvm.c, makes one); the
+ * order of the steps below is the order of their needs (printf needs vCPU 0's slot; faults are reported from plat_traps_init
  * on; time needs events). Secondary vCPUs start in smp.c. */
-#include "smp.h"
+#include "platform.h"
 
 const struct start_info *start_info;
 struct shared_info *shared_info;
-
-void guest_main_init(const struct start_info *si);
 
 __noreturn void guest_shutdown(unsigned reason)
 {
@@ -35,7 +33,7 @@ __noreturn void guest_exit(int code)
     guest_shutdown(code == 0 ? SHUTDOWN_poweroff : SHUTDOWN_crash);
 }
 
-void guest_main_init(const struct start_info *si)
+__noreturn void guest_main_init(const struct start_info *si)
 {
     if (memcmp(si->magic, START_INFO_MAGIC, sizeof(START_INFO_MAGIC)) != 0) {
         static const char msg[] = "crash: bad start_info magic\n";
@@ -46,7 +44,7 @@ void guest_main_init(const struct start_info *si)
     start_info = si;
     shared_info = (struct shared_info *)(uintptr_t)si->shared_info;
     smp_init();
-    traps_init();
+    plat_traps_init();
     mm_init(si);
     events_init();
     time_init();

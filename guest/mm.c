@@ -8,14 +8,10 @@
  * New tables (for VAs outside the builder's mapping, e.g. GUEST_FOREIGN_VA) are
  * zeroed while still writable, remapped read-only, then hooked into their parent
  * with mmu_update: the hypervisor refuses a writable mapping of a page table.
- * Pages: a free list threaded through freed pages, in front of a bump pointer over
- * [first_free_pfn, nr_pages). alloc_pages(n) takes only from the bump pointer so
- * the run is contiguous.
- * Locking: mm_lock guards the allocator (bump_pfn, the free list), pt_lock the
- * tables made here (extra_tables) and the walk-and-create of pt_l1e; both are taken
- * with events disabled, so event handlers may allocate too. Order: pt_lock, then
- * mm_lock. Limitations: memory never returns to the hypervisor; the
- * tables made here are never freed. */
+ * Pages come from pages.c (pt_lock, taken with events disabled, is taken before its
+ * lock). Locking: pt_lock guards the tables made here (extra_tables) and the
+ * walk-and-create of pt_l1e. Limitations: memory never returns to the hypervisor;
+ * the tables made here are never freed. */
 #include <guest.h>
 
 #define PT_ENTRIES 512
@@ -23,12 +19,9 @@
 
 static const uint64_t *mfn_list;
 static uint64_t nr_pages, pt_pfn, nr_pt_frames;
-static uint64_t bump_pfn;
-static uint64_t free_head = ~0ULL;      /* pfn of the first freed page */
-static uint64_t nr_freed;
 static uint64_t extra_tables[MAX_EXTRA_TABLES];
 static unsigned nr_extra_tables;        /* atomic: mfn_to_pfn reads it unlocked */
-static spinlock_t mm_lock = SPINLOCK_INIT, pt_lock = SPINLOCK_INIT;
+static spinlock_t pt_lock = SPINLOCK_INIT;
 
 uint64_t pfn_to_mfn(uint64_t pfn)
 {
@@ -72,59 +65,6 @@ uint64_t virt_to_maddr(const void *va)
     if (mfn == INVALID_MFN)
         return ~0ULL;
     return (mfn << PAGE_SHIFT) | ((uintptr_t)va & (PAGE_SIZE - 1));
-}
-
-/* ---- pages ---- */
-
-void *alloc_pages(uint64_t n)
-{
-    unsigned long flags = spin_lock_irqsave(&mm_lock);
-    void *va = NULL;
-
-    if (n && bump_pfn <= nr_pages && nr_pages - bump_pfn >= n) {
-        va = pfn_to_virt(bump_pfn);
-        bump_pfn += n;
-    }
-    spin_unlock_irqrestore(&mm_lock, flags);
-    if (va)
-        memset(va, 0, n << PAGE_SHIFT);
-    return va;
-}
-
-void *alloc_page(void)
-{
-    unsigned long flags = spin_lock_irqsave(&mm_lock);
-    uint64_t *va = NULL;
-
-    if (free_head != ~0ULL) {
-        va = pfn_to_virt(free_head);
-        free_head = *va;
-        nr_freed--;
-    }
-    spin_unlock_irqrestore(&mm_lock, flags);
-    if (!va)
-        return alloc_pages(1);
-    memset(va, 0, PAGE_SIZE);
-    return va;
-}
-
-void free_page(void *va)
-{
-    uint64_t pfn = virt_to_pfn(va);
-    unsigned long flags;
-
-    if (pfn == ~0ULL || pfn < start_info->first_free_pfn)
-        guest_crash("mm: free_page(%p): not an allocated page", va);
-    flags = spin_lock_irqsave(&mm_lock);
-    *(uint64_t *)pfn_to_virt(pfn) = free_head;
-    free_head = pfn;
-    nr_freed++;
-    spin_unlock_irqrestore(&mm_lock, flags);
-}
-
-uint64_t free_pages_count(void)
-{
-    return nr_pages - bump_pfn + nr_freed;
 }
 
 /* ---- page tables ---- */
@@ -259,7 +199,7 @@ void mm_init(const struct start_info *si)
     nr_pages = si->nr_pages;
     pt_pfn = (si->pt_base - si->virt_base) >> PAGE_SHIFT;
     nr_pt_frames = si->nr_pt_frames;
-    bump_pfn = si->first_free_pfn;
+    pages_init(si->first_free_pfn, si->nr_pages);
     if (si->virt_base != GUEST_VIRT_BASE)
         guest_crash("mm: virt_base %#llx, expected %#llx",
                     (unsigned long long)si->virt_base, (unsigned long long)GUEST_VIRT_BASE);

@@ -1,10 +1,10 @@
 /* Secondary vCPUs: bring-up, stop, join; the per-vCPU slots; spinlocks.
  *
  * Design: vCPU 0 runs main from the builder's context. vcpu_start gives vCPU id a
- * stack from the page allocator and a context (VCPUOP_initialise): the same L4 as the
- * caller, RIP = guest_vcpu_entry (entry.S), RDI = its slot, the event callback (the
- * hypervisor takes it from the context), and a GS base that makes this_vcpu() find
- * the slot (smp.h); then VCPUOP_up. The new vCPU installs its own trap table (per
+ * stack from the page allocator and has the platform start it (guest/platform.h; PV:
+ * a context by VCPUOP_initialise with the same L4 as the caller, RIP =
+ * guest_vcpu_entry (entry.S), RDI = its slot, the event callback, and a GS base that
+ * makes this_vcpu() find the slot (smp.h); then VCPUOP_up). The new vCPU installs its own trap table (per
  * vCPU in the hypervisor), enables events, runs fn and stops. Its upcalls use its own
  * vcpu_info (events.c), its sleeps its own timer and VIRQ_TIMER port (time.c).
  * Locking: a slot's state moves NONE -> STARTING (compare-and-swap, so one starter
@@ -13,14 +13,11 @@
  * Spinlocks are test-and-test-and-set.
  * Limitations: a vCPU starts once; its stack is never freed (nothing says when the
  * hypervisor stops using it). */
-#include "smp.h"
+#include "platform.h"
 
 #define SPIN_BEFORE_YIELD 1000          /* pause loops before giving up the pCPU */
 #define JOIN_POLL_MIN_NS  50000         /* vcpu_join's first sleep between looks, */
 #define JOIN_POLL_MAX_NS  2000000       /* doubling up to this */
-
-void guest_vcpu_entry(void);            /* entry.S */
-void guest_bounce_entry(void);
 
 struct guest_vcpu guest_vcpus[MAX_VIRT_CPUS] = {
     [0] = { .self = &guest_vcpus[0], .id = 0, .state = VCPU_STATE_RUNNING },
@@ -85,25 +82,12 @@ int vcpu_runstate(unsigned id, struct vcpu_runstate_info *ri)
     return (int)hv_vcpu_op(VCPUOP_get_runstate_info, id, ri);
 }
 
-/* The context of a secondary vCPU about to enter guest_vcpu_entry. */
-static void vcpu_context(const struct guest_vcpu *v, struct vcpu_guest_context *c)
-{
-    memset(c, 0, sizeof(*c));
-    c->rip = (uintptr_t)guest_vcpu_entry;
-    c->rsp = (uintptr_t)v->stack + (VCPU_STACK_PAGES << PAGE_SHIFT);
-    c->rflags = 0x202;
-    c->rdi = (uintptr_t)v;
-    c->cr3_mfn = virt_to_mfn((const void *)(uintptr_t)start_info->pt_base);
-    c->gs_base = (uintptr_t)v - (uintptr_t)&guest_vcpus[0];
-    c->event_callback = (uintptr_t)guest_bounce_entry;
-}
-
 int vcpu_start(unsigned id, vcpu_fn_t fn, void *arg)
 {
-    struct vcpu_guest_context c;
     struct guest_vcpu *v;
     unsigned expect = VCPU_STATE_NONE;
-    long rc;
+    bool stack_in_use;
+    int rc;
 
     if (id == 0 || id >= smp_nr_vcpus() || !fn)
         return -EINVAL;
@@ -123,21 +107,14 @@ int vcpu_start(unsigned id, vcpu_fn_t fn, void *arg)
     v->arg = arg;
     /* Events stay off until its trap table is in (guest_vcpu_main). */
     __atomic_store_n(&v->info->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
-    vcpu_context(v, &c);
-    rc = hv_vcpu_op(VCPUOP_initialise, id, &c);
+    rc = plat_vcpu_start(v, &stack_in_use);
     if (rc < 0) {
-        printf("smp: vCPU %u: initialise failed: %ld (%s)\n", id, rc, errno_name(rc));
+        if (stack_in_use)               /* the slot stays STARTING with its stack */
+            return rc;
         for (unsigned i = 0; i < VCPU_STACK_PAGES; i++)
             free_page((char *)v->stack + (i << PAGE_SHIFT));
         __atomic_store_n(&v->state, VCPU_STATE_NONE, __ATOMIC_RELEASE);
-        return (int)rc;
-    }
-    rc = hv_vcpu_op(VCPUOP_up, id, NULL);
-    if (rc < 0) {
-        /* Cannot happen after a successful initialise. The hypervisor holds a
-         * context on this stack now: keep both, and the slot STARTING. */
-        printf("smp: vCPU %u: up failed: %ld (%s)\n", id, rc, errno_name(rc));
-        return (int)rc;
+        return rc;
     }
     return 0;
 }
@@ -147,7 +124,7 @@ void guest_vcpu_main(struct guest_vcpu *v)
 {
     if (this_vcpu() != v)
         guest_crash("smp: vCPU %u: GS base does not lead to its slot", v->id);
-    traps_init();
+    plat_traps_init();
     __atomic_store_n(&v->state, VCPU_STATE_RUNNING, __ATOMIC_RELEASE);
     local_irq_enable();
     v->fn(v->id, v->arg);

@@ -4,17 +4,15 @@
  * which (bf.vector). Each exception is counted; a registered handler may resume the
  * guest (typically after moving bf.rip), anything else prints the fault and crashes
  * the domain, since returning to a faulting instruction only faults again.
- * vCPUs: the hypervisor keeps a trap table per vCPU, so each vCPU calls traps_init
- * (smp.c does, for a secondary); handlers and counts are shared by all of them.
+ * How a fault gets here is the platform's (guest/platform.h: PV, the hypervisor's
+ * bounce; HVM, the guest's own IDT), set up per vCPU by plat_traps_init; handlers
+ * and counts are shared by all vCPUs.
  * Limitations: handlers run on the interrupted stack. */
-#include <guest.h>
+#include "platform.h"
 
 #define NR_TRAPS 32
 
-void guest_bounce_entry(void);
-void guest_bounce_dispatch(struct guest_trap_frame *f);
 void guest_iret_failed(long rc);
-void evtchn_do_upcall(void);     /* events.c */
 
 _Static_assert(sizeof(struct guest_regs) == 96 && sizeof(struct guest_bounce_frame) == 72 &&
                __builtin_offsetof(struct guest_bounce_frame, rip) == 48 &&
@@ -27,12 +25,6 @@ static uint64_t counts[NR_TRAPS];
 static const char *const names[NR_TRAPS] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
     "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-};
-
-/* Registered with the hypervisor: the architectural exceptions a ring-3 guest can
- * take (not NMI, #DF, #MC: those stay the hypervisor's). */
-static const uint8_t guest_vectors[] = {
-    0, 1, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 16, 17, 19, 20, 21,
 };
 
 const char *trap_name(unsigned vector)
@@ -87,21 +79,4 @@ void guest_bounce_dispatch(struct guest_trap_frame *f)
 void guest_iret_failed(long rc)
 {
     guest_crash("SCHEDOP_iret failed: %ld (%s)", rc, errno_name(rc));
-}
-
-void traps_init(void)
-{
-    struct trap_info table[ARRAY_SIZE(guest_vectors) + 1];
-    long rc;
-
-    memset(table, 0, sizeof(table));
-    for (unsigned i = 0; i < ARRAY_SIZE(guest_vectors); i++) {
-        table[i].vector = guest_vectors[i];
-        table[i].address = (uint64_t)(uintptr_t)guest_bounce_entry;
-    }
-    table[ARRAY_SIZE(guest_vectors)].vector = TRAP_TABLE_END;   /* address 0 */
-    rc = hv_set_trap_table(table);
-    if (rc < 0)
-        printf("traps: set_trap_table failed: %ld (%s); faults will kill the domain\n",
-               rc, errno_name(rc));
 }

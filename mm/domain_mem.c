@@ -89,6 +89,8 @@ int domain_free_frame(struct domain *d, struct page_info *pg)
     spin_lock_irqsave(&d->page_lock, flags);
     if (__atomic_load_n(&pg->owner, __ATOMIC_RELAXED) != d)
         rc = -EINVAL;
+    else if (d->is_hvm)
+        rc = -EBUSY;                    /* its nested table maps every frame it has */
     /* Atomically "allocated, no references" -> 0: get_page can no longer succeed. */
     else if (!__atomic_compare_exchange_n(&pg->count_info, &unused, 0, false,
                                           __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))

@@ -35,8 +35,8 @@ MARKER_START, MARKER_STOP = 1, 2
 
 # TRC_CLS_*: the class number; names are the lower-case suffix.
 CLASSES = {"meta": 0, "sched": 1, "hcall": 2, "pv": 3, "evtchn": 4, "timer": 5,
-           "dom": 6, "mem": 7, "policy": 8}
-NR_CLASSES = 9
+           "dom": 6, "mem": 7, "policy": 8, "hvm": 9}
+NR_CLASSES = 10
 
 
 def event_id(cls: int, sub: int, code: int) -> int:
@@ -60,6 +60,8 @@ EVENTS = {
     "TRC_DOM_CREATE": (6, 0, 1), "TRC_DOM_UNPAUSE": (6, 0, 2), "TRC_DOM_PAUSE": (6, 0, 3),
     "TRC_DOM_SHUTDOWN": (6, 0, 4), "TRC_DOM_DESTROY": (6, 0, 5),
     "TRC_MEM_ALLOC": (7, 0, 1), "TRC_MEM_FREE": (7, 0, 2),
+    "TRC_HVM_EXIT": (9, 0, 1), "TRC_HVM_ENTRY": (9, 0, 2), "TRC_HVM_INJECT": (9, 0, 3),
+    "TRC_HVM_IO_NODEV": (9, 0, 4),
 }
 EV = {name[4:].lower(): event_id(*v) for name, v in EVENTS.items()}   # "sched_wake" -> id
 LOST, MARKER = EV["lost"], EV["marker"]
@@ -101,7 +103,7 @@ RS_RUNNING, RS_RUNNABLE, RS_BLOCKED, RS_OFFLINE = range(4)
 HYPERCALLS = {0: "set_trap_table", 1: "mmu_update", 4: "set_callbacks", 12: "memory_op",
               13: "multicall", 14: "update_va_mapping", 15: "set_timer_op", 17: "version",
               18: "console_io", 24: "vcpu_op", 26: "mmuext_op", 29: "sched_op",
-              32: "event_channel_op", 35: "sysctl", 36: "domctl", 40: "trace_op"}
+              32: "event_channel_op", 34: "hvm_op", 35: "sysctl", 36: "domctl", 40: "trace_op"}
 
 _NAMES = {v: k for k, v in EV.items()}
 _NAMES.update(POLICY_EVENTS)

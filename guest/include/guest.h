@@ -1,4 +1,6 @@
-/* The PV guest runtime (libguest.a): what every guest, dom0 included, links against.
+/* The guest runtime: what every guest, dom0 included, links against; built once per
+ * platform (guest/platform.h): libguest.a for PV images, libguest-hvm.a for HVM and
+ * native ones (guest/hvm/), from the same files but for the platform's own.
  * A guest provides `int main(const struct start_info *si)`; the runtime has by then
  * checked start_info, installed trap handlers, event delivery, time and the page
  * allocator. When main returns, the runtime prints "exit N" and shuts the domain
@@ -113,9 +115,10 @@ void local_irq_disable(void);
 void local_irq_enable(void);
 bool local_irqs_disabled(void);
 
-/* Sleeps until an event is pending (SCHEDOP_block), then runs the handlers; returns
- * with events enabled. Call with events disabled after checking the condition you
- * wait for, so a wake-up between the check and the block is not lost:
+/* Sleeps until an event is pending (PV: SCHEDOP_block; HVM: hlt; guest/platform.h),
+ * then runs the handlers; returns with events enabled. Call with events disabled
+ * after checking the condition you wait for, so a wake-up between the check and the
+ * block is not lost:
  *     local_irq_disable(); while (!done) { guest_block(); local_irq_disable(); }
  *     local_irq_enable(); */
 void guest_block(void);
@@ -170,9 +173,14 @@ uint64_t periodic_wait(struct periodic *p);
 /* ---- mm.c: pseudo-physical memory, pages, mappings ---- */
 
 #define INVALID_MFN (~0ULL)
+#ifdef GUEST_HVM
+#define GUEST_PFN0_VA 0ULL              /* HVM: identity-mapped, mfn = pfn = gfn */
+#else
+#define GUEST_PFN0_VA GUEST_VIRT_BASE
+#endif
 static inline void *pfn_to_virt(uint64_t pfn)
 {
-    return (void *)(uintptr_t)(GUEST_VIRT_BASE + (pfn << PAGE_SHIFT));
+    return (void *)(uintptr_t)(GUEST_PFN0_VA + (pfn << PAGE_SHIFT));
 }
 uint64_t pfn_to_mfn(uint64_t pfn);              /* INVALID_MFN outside the domain */
 uint64_t mfn_to_pfn(uint64_t mfn);              /* ~0 if not ours (a linear search) */
@@ -180,12 +188,13 @@ uint64_t virt_to_pfn(const void *va);           /* ~0 outside the pfn mapping */
 uint64_t virt_to_mfn(const void *va);
 uint64_t virt_to_maddr(const void *va);         /* machine address of the byte */
 
-/* Pages from start_info.first_free_pfn on, mapped at pfn_to_virt(). */
+/* pages.c: pages from start_info.first_free_pfn on, mapped at pfn_to_virt(). */
 void *alloc_page(void);                         /* zeroed; NULL when none left */
 void *alloc_pages(uint64_t n);                  /* n contiguous pages, zeroed */
 void free_page(void *va);
 uint64_t free_pages_count(void);
 
+/* PV only (mm.c): an HVM guest owns its page tables (guest/hvm/mm_hvm.c). */
 /* The L1 entry mapping va in our page tables (read-only view) and its machine
  * address; with create, the missing L3/L2/L1 tables are allocated, made read-only
  * and hooked in. 0 or -errno (-ENOENT: no table and !create). */
@@ -201,7 +210,7 @@ int map_foreign_page(hv_domid_t dom, uint64_t mfn, uint64_t va, bool writable);
 
 /* ---- internal: start-up steps, in main.c's order ---- */
 void mm_init(const struct start_info *si);
-void traps_init(void);                          /* per vCPU */
+void pages_init(uint64_t first_free_pfn, uint64_t end_pfn);
 void events_init(void);
 void time_init(void);
 

@@ -1,7 +1,9 @@
 /* Hypercalls from a PV guest (ring 3), one wrapper hv_NAME() per HYPERVISOR_NAME
  * (the public headers use the HYPERVISOR_* names for the numbers): SYSCALL with the number in RAX and arguments
  * in RDI, RSI, RDX, R10, R8; the result in RAX (>= 0, or a negative errno). SYSCALL
- * clobbers RCX and R11. The argument registers are declared clobbered too, so that
+ * clobbers RCX and R11. An HVM guest (built with GUEST_HVM, guest/hvm/) makes the
+ * same calls with VMMCALL, or, booted with no hypervisor, has them answered by its
+ * own runtime (guest/hvm/native.c). The argument registers are declared clobbered too, so that
  * nothing depends on the hypervisor preserving them. See include/public/hvlab.h. */
 #ifndef GUEST_HYPERCALL_H
 #define GUEST_HYPERCALL_H
@@ -18,6 +20,13 @@
 
 /* Any hypercall, any arguments: for tests that must pass what the typed wrappers
  * below would not let through (bad pointers, unknown numbers, huge counts). */
+#ifdef GUEST_HVM
+#include "hvm_hypercall.h"
+#define HYPERCALL_INSN "vmmcall"
+#else
+#define HYPERCALL_INSN "syscall"
+#endif
+
 static inline long hypercall5(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
                               uint64_t a4, uint64_t a5)
 {
@@ -25,7 +34,11 @@ static inline long hypercall5(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3
     register uint64_t r8 asm("r8") = a5;
     long ret;
 
-    asm volatile("syscall"
+#ifdef GUEST_HVM
+    if (__builtin_expect(hvm_native, 0))
+        return native_hypercall(nr, a1, a2, a3, a4, a5);
+#endif
+    asm volatile(HYPERCALL_INSN
                  : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
                  : "a"(nr)
                  : "rcx", "r11", "memory");

@@ -6,6 +6,7 @@
 #define HVLAB_DOMAIN_H
 
 #include <hvlab/list.h>
+#include <hvlab/p2m.h>
 #include <hvlab/smp.h>
 #include <hvlab/spinlock.h>
 #include <hvlab/timerq.h>
@@ -63,6 +64,7 @@ struct domain {
     domid_t domain_id;
     char name[32];
     bool is_privileged;                 /* dom0: domctl, sysctl, foreign mappings */
+    bool is_hvm;                        /* hardware-virtualized (SVM): set at creation */
 
     /* Lifetime (core/domain_ref.c): domlist is guarded by domlist_lock; refcnt is
      * atomic: the list's reference plus one per domain_get/get_next/hold not yet put.
@@ -84,6 +86,7 @@ struct domain {
     unsigned long tot_pages, max_pages;
     unsigned long node_pages[MAX_NUMNODES];
     unsigned home_node;                 /* NUMA_NO_NODE: any */
+    struct p2m p2m;                     /* HVM: gfn -> mfn (nested paging), page_lock */
 
     /* vCPUs: the array is fixed at creation. */
     unsigned max_vcpus;
@@ -143,7 +146,7 @@ struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned m
 /* dom0's bound on d's frames: -ENOMEM above the machine's total (frames_total_all),
  * -EINVAL below what d holds now; 0 when set. */
 int domain_set_max_pages(struct domain *d, uint64_t max_pages);
-int domain_free_frame(struct domain *d, struct page_info *pg);   /* -EBUSY if in use */
+int domain_free_frame(struct domain *d, struct page_info *pg);   /* -EBUSY if in use, or HVM */
 void domain_relinquish_memory(struct domain *d);                  /* on destroy */
 /* A frame the hypervisor writes into, shared with d (which may map it, read-only
  * unless `writable`). pg is freshly allocated, outside d's reservation. The hypervisor
@@ -164,5 +167,9 @@ bool vcpu_runnable(const struct vcpu *v);
 struct vcpu *current_vcpu(void);
 #define current (current_vcpu())
 bool is_idle_vcpu(const struct vcpu *v);
+static inline bool is_hvm_vcpu(const struct vcpu *v)
+{
+    return v->domain && v->domain->is_hvm;
+}
 
 #endif

@@ -15,6 +15,8 @@ long do_domctl(uint64_t arg);
 long do_sysctl(uint64_t arg);
 long sched_poll(uint64_t arg);
 long pv_iret(void);
+/* core/hypercall.c: a hypercall by VMMCALL from an HVM guest (the allowed subset). */
+long hypercall_hvm(uint64_t nr, const uint64_t a[5]);
 
 /* core/console_ring.c: the console log (dmesg) and dom0's console input. */
 struct domain;

@@ -21,16 +21,23 @@
 #define DOMCTL_scheduler_op     11
 #define DOMCTL_shutdown         12   /* ask a domain to shut down: it sees the request */
 #define DOMCTL_getpageframeinfo 13   /* the domain's MFN list, for foreign mapping */
+#define DOMCTL_hvm_setcontext   14   /* an HVM vCPU's first state; it is then up */
 
 #define DOMNAME_LEN 32
 
 struct domctl_createdomain {
     char name[DOMNAME_LEN];
     uint32_t max_vcpus;
-    uint32_t flags;                     /* unused */
+    uint32_t flags;                     /* DOMCRF_* */
     uint64_t max_pages;
     uint32_t cpupool;                   /* pool id (0: the default pool) */
 };
+
+/* createdomain flags. DOMCRF_hvm: a hardware-virtualized domain (AMD SVM): all of its
+ * max_pages frames are allocated at once and gfn i is its i-th frame (the order of
+ * DOMCTL_getpageframeinfo); -ENODEV when the machine has no SVM with nested paging,
+ * -ENOMEM when the frames are not there (nothing stays allocated). */
+#define DOMCRF_hvm        (1u << 0)
 
 #define DOMINFO_dying     (1u << 0)
 #define DOMINFO_shutdown  (1u << 1)
@@ -39,6 +46,7 @@ struct domctl_createdomain {
 #define DOMINFO_running   (1u << 4)
 #define DOMINFO_privileged (1u << 5)
 #define DOMINFO_created   (1u << 6)     /* built, never unpaused */
+#define DOMINFO_hvm       (1u << 7)     /* created with DOMCRF_hvm */
 
 #define MAX_NUMA_NODES_ABI 8
 
@@ -59,6 +67,20 @@ struct domctl_vcpucontext {
     uint32_t vcpu;
     uint32_t pad;
     struct vcpu_guest_context ctx;
+};
+
+/* DOMCTL_hvm_setcontext: the first state of an HVM vCPU (before it ever ran); -EEXIST
+ * if it has one. vCPU 0 gets its context from the builder; the others stay down
+ * until given one. Segments are flat (base 0, limit 4 GiB), interrupts off. */
+#define HVM_BOOT_PROT32 1               /* 32-bit protected mode, paging off: CS 0x08,
+                                           data 0x10 (Multiboot v1, PVH) */
+#define HVM_BOOT_LONG64 2               /* 64-bit mode, 4-level tables at cr3, CS 0x10,
+                                           data 0x18 in the GDT at gdt_base */
+struct domctl_hvm_context {
+    uint32_t vcpu;
+    uint32_t mode;                      /* HVM_BOOT_* */
+    uint64_t rip, rsp, rax, rbx, rsi, cr3;
+    uint64_t gdt_base;                  /* LONG64 only */
 };
 
 struct domctl_getvcpuinfo {
@@ -140,6 +162,7 @@ struct domctl {
         struct domctl_shutdown shutdown;
         struct domctl_getpageframeinfo getpageframeinfo;
         struct domctl_scheduler_op scheduler_op;
+        struct domctl_hvm_context hvm_context;
         uint8_t pad[256];
     } u;
 };

@@ -27,6 +27,7 @@
 #define HYPERVISOR_sysctl           35
 #define HYPERVISOR_domctl           36
 #define HYPERVISOR_trace_op         40
+#define HYPERVISOR_hvm_op           34   /* HVM guests only: include/public/hvm.h */
 #define NR_HYPERCALLS               48
 
 #define HVLAB_VERSION_MAJOR 1

@@ -44,7 +44,8 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_CLS_DOM    6    /* domain lifecycle */
 #define TRC_CLS_MEM    7    /* allocations by node */
 #define TRC_CLS_POLICY 8    /* scheduler-policy events (credit accounting, boost, misses) */
-#define TRC_NR_CLASSES 9
+#define TRC_CLS_HVM    9    /* HVM (SVM) world switches */
+#define TRC_NR_CLASSES 10
 #define TRC_MASK_ALL   ((1u << TRC_NR_CLASSES) - 1)
 
 /* META */
@@ -90,6 +91,13 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 /* MEM: the domain the frames go to (TRACE_DOM_NONE: the hypervisor) */
 #define TRC_MEM_ALLOC   TRC_EVENT(TRC_CLS_MEM, 0, 1)       /* data0: node asked << 32 | node got, data1: frames */
 #define TRC_MEM_FREE    TRC_EVENT(TRC_CLS_MEM, 0, 2)       /* data0: node, data1: frames */
+
+/* HVM: the vCPU. Path length: TSC from the #VMEXIT to the VMRUN that resumes it
+ * (instructions under icount), including any time switched out. */
+#define TRC_HVM_EXIT    TRC_EVENT(TRC_CLS_HVM, 0, 1)       /* data0: exit code << 32 | exitinfo1 low 32, data1: guest rip */
+#define TRC_HVM_ENTRY   TRC_EVENT(TRC_CLS_HVM, 0, 2)       /* data0: exit code resumed from, data1: path length (TSC) */
+#define TRC_HVM_INJECT  TRC_EVENT(TRC_CLS_HVM, 0, 3)       /* data0: EVENTINJ value, data1: guest rip */
+#define TRC_HVM_IO_NODEV TRC_EVENT(TRC_CLS_HVM, 0, 4)      /* data0: port << 16 | size << 1 | write, data1: value written */
 
 /* POLICY: subclass = SCHED_ID_* of the policy; codes are the policy's own */
 #define TRC_POLICY(sched_id, code) TRC_EVENT(TRC_CLS_POLICY, (sched_id), (code))

@@ -12,9 +12,12 @@
 # fuzzer next to a bystander (a short run here, long in `make fuzz`); test_smp64.py
 # schedules 64 vCPUs on 64 pCPUs in 8 nodes under credit2 and numa;
 # test_doc_scheduler.py adds the policy of docs/writing-a-scheduler.md to a scratch copy
-# of the tree from the doc's own text, boots it and checks its parameter is honoured.
+# of the tree from the doc's own text, boots it and checks its parameter is honoured;
 # test_svmconf.py boots the SVM conformance kernel (tests/svmconf/) on bare QEMU and
-# checks each EVENTINJ/V_IRQ case: architectural, or QEMU's recorded deviation.
+# checks each EVENTINJ/V_IRQ case: architectural, or QEMU's recorded deviation;
+# test_svm.py runs the SVM core's HVM test guest (and its crashes) next to a PV
+# bystander, and checks that HVM is refused on a CPU without SVM;
+# test_hvm.py boots the HVM images of the workloads natively and under hvlab.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -32,6 +35,8 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_smp64.py
 	$(Q)$(PYTHON) tests/boot/test_doc_scheduler.py
 	$(Q)$(PYTHON) tests/boot/test_fuzz.py
+	$(Q)$(PYTHON) tests/boot/test_svm.py
+	$(Q)$(PYTHON) tests/boot/test_hvm.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

@@ -15,3 +15,20 @@ $(eval $(call guest_image,crasher,tests/guests/crasher.c))
 # run next to a bystander by tests/boot/test_fuzz.py.
 $(eval $(call guest_image,hcfuzz,tests/guests/hcfuzz.c tests/guests/hcfuzz_ops.c \
 	tests/guests/hcfuzz_mm.c))
+# hvmtest: the SVM core's HVM test guest, a flat 32-bit image started at 1 MiB by
+# `xl hvm-flat` (tests/guests/hvm/hvmtest.c; tests/boot/test_svm.py).
+HVMTEST_CFLAGS = -m32 -std=gnu11 -O2 $(REPRO_FLAGS) $(WARN) -ffreestanding -fno-pic -fno-pie \
+	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-nostdinc -isystem $(GCC_INC) -Iinclude
+HVMTEST_OBJ := $(BUILD)/guest/obj/tests/guests/hvm
+$(BUILD)/guest/hvmtest.bin: tests/guests/hvm/hvmtest.c tests/guests/hvm/hvmtest_entry.S \
+		tests/guests/hvm/hvmtest.ld
+	@mkdir -p $(HVMTEST_OBJ)
+	$(Q)$(CC) $(HVMTEST_CFLAGS) -c tests/guests/hvm/hvmtest.c -o $(HVMTEST_OBJ)/hvmtest.o
+	$(Q)$(CC) -m32 $(REPRO_FLAGS) -c tests/guests/hvm/hvmtest_entry.S -o $(HVMTEST_OBJ)/entry.o
+	$(Q)ld -m elf_i386 -T tests/guests/hvm/hvmtest.ld --build-id=none -z noexecstack \
+		--no-warn-rwx-segments --fatal-warnings -o $(HVMTEST_OBJ)/hvmtest.elf \
+		$(HVMTEST_OBJ)/entry.o $(HVMTEST_OBJ)/hvmtest.o
+	$(Q)objcopy -O binary $(HVMTEST_OBJ)/hvmtest.elf $@
+	@echo "  built $@"
+all: $(BUILD)/guest/hvmtest.bin

@@ -57,15 +57,18 @@ static void test_list(void)
     char buf[XL_FMT_LINE_MAX];
 
     xl_fmt_list_header(buf, sizeof(buf), false);
-    CHECK_STREQ(buf, "Name                               ID    Mem VCPUs  State   Time(s)");
+    CHECK_STREQ(buf, "Name                               ID    Mem VCPUs  State   Time(s) Type");
     xl_fmt_list_row(buf, sizeof(buf), &di, false, 2);
-    CHECK_STREQ(buf, "loop-a                              3     16     2 r-----       1.5");
+    CHECK_STREQ(buf, "loop-a                              3     16     2 r-----       1.5   pv");
     xl_fmt_list_header(buf, sizeof(buf), true);
-    CHECK_STREQ(buf, "Name                               ID    Mem VCPUs  State   Time(s) "
+    CHECK_STREQ(buf, "Name                               ID    Mem VCPUs  State   Time(s) Type "
                 "Nodes(MiB)");
     xl_fmt_list_row(buf, sizeof(buf), &di, true, 2);
-    CHECK_STREQ(buf, "loop-a                              3     16     2 r-----       1.5 "
+    CHECK_STREQ(buf, "loop-a                              3     16     2 r-----       1.5   pv "
                 "0:4,1:12");
+    di.flags |= DOMINFO_hvm;            /* the domain type (DOMCRF_hvm) */
+    xl_fmt_list_row(buf, sizeof(buf), &di, false, 2);
+    CHECK_STREQ(buf, "loop-a                              3     16     2 r-----       1.5  hvm");
 }
 
 static void test_vcpu_list(void)

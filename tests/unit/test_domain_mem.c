@@ -433,11 +433,32 @@ static void test_relinquish_big_random_domain(void)
     CHECK_EQ(frames_free_all(), start_free);
 }
 
+/* An HVM domain's frames are all mapped by its nested table (gfn i -> frame i): freeing
+ * one (dom0's decrease_reservation) would leave the guest a window on a frame the
+ * allocator gives to someone else. Refused; destroy still returns them all. */
+static void test_free_frame_refused_for_hvm(void)
+{
+    struct page_info *x;
+
+    if (!setup())
+        return;
+    domu.is_hvm = true;
+    x = frame(&domu);
+    CHECK_EQ(domain_free_frame(&domu, x), -EBUSY);
+    CHECK_EQ(domu.tot_pages, 1);
+    CHECK(x->owner == &domu);
+    domain_relinquish_memory(&domu);
+    check_domain_empty(&domu);
+    CHECK_EQ(frames_free_all(), start_free);
+    domu.is_hvm = false;
+}
+
 static const struct unit_case cases[] = {
     { "alloc_accounting", test_alloc_accounting },
     { "max_pages_enforced", test_max_pages_enforced },
     { "set_max_pages: bounded by the machine and by tot_pages", test_set_max_pages },
     { "free_frame_rules", test_free_frame_rules },
+    { "free_frame refused for HVM domains", test_free_frame_refused_for_hvm },
     { "relinquish_returns_everything", test_relinquish_returns_everything },
     { "relinquish_orphans_foreign_mappings", test_relinquish_orphans_foreign_mappings },
     { "relinquish_orphans_freed_by_relinquish", test_relinquish_orphans_freed_by_relinquish },

@@ -191,11 +191,10 @@ static void test_error_messages(void)
         { BASE "vcpus = 0\n", "a.cfg:4: key 'vcpus': 0 out of range 1..32" },
         { BASE "vcpus = 33\n", "a.cfg:4: key 'vcpus': 33 out of range 1..32" },
         { BASE "vcpus = -1\n", "a.cfg:4: key 'vcpus': expected an integer, got \"-1\"" },
-        { BASE "type = \"hvm\"\n",
-          "a.cfg:4: key 'type': HVM guests are not supported yet (only \"pv\")" },
         { BASE "type = \"pvh\"\n",
-          "a.cfg:4: key 'type': PVH guests are not supported yet (only \"pv\")" },
-        { BASE "type = \"xen\"\n", "a.cfg:4: key 'type': expected \"pv\", got \"xen\"" },
+          "a.cfg:4: key 'type': PVH guests are not supported yet (only \"pv\" and \"hvm\")" },
+        { BASE "type = \"xen\"\n",
+          "a.cfg:4: key 'type': expected \"pv\" or \"hvm\", got \"xen\"" },
         { BASE "type = pv\n", "a.cfg:4: key 'type': expected a quoted string, got pv" },
         { BASE "on_crash = \"restart\"\n",
           "a.cfg:4: key 'on_crash': \"restart\" is not supported yet (use \"destroy\" "
@@ -281,11 +280,11 @@ static void test_all_errors_reported(void)
     CHECK_STREQ(msgs[0], "a.cfg:4: key 'vcpus': expected an integer, got \"x\"");
     CHECK_STREQ(msgs[1], "a.cfg:5: key 'foo': a scheduler parameter takes one number or "
                 "string (at most 31 characters)");
-    CHECK_STREQ(msgs[2], "a.cfg:6: key 'type': expected \"pv\", got \"y\"");
+    CHECK_STREQ(msgs[2], "a.cfg:6: key 'type': expected \"pv\" or \"hvm\", got \"y\"");
     CHECK_STREQ(sched_param("weight"), "7");
     /* A multi-line list counts lines: the error after it has the right line. */
     CHECK_EQ(parse(BASE "vcpus = 2\ncpus = [\n \"0\",\n \"1\"\n]\ntype = 1\n"), 1);
-    CHECK_STREQ(msgs[0], "a.cfg:9: key 'type': expected \"pv\", got \"1\"");
+    CHECK_STREQ(msgs[0], "a.cfg:9: key 'type': expected \"pv\" or \"hvm\", got \"1\"");
     /* A syntax error inside a multi-line list: the rest of the list is skipped. */
     CHECK_EQ(parse(BASE "cpus = [\n \"1\"\n \"2\",\n \"3\"\n]\nvcpus = 2\n"), 1);
     CHECK_STREQ(msgs[0], "a.cfg:6: key 'cpus': expected ',' or ']' in list, got '\"'");
@@ -397,7 +396,18 @@ static void test_vcpu_affinity_and_node(void)
     CHECK_EQ(xlcfg_memory_node(&cfg, &topo2), -1);
 }
 
+/* type = "hvm" is built by dom0/xl_hvm.c; the parser only records it. */
+static void test_type_hvm(void)
+{
+    CHECK_EQ(parse(BASE "type = \"hvm\"\n"), 0);
+    CHECK_EQ(nr_msgs, 0);
+    CHECK_EQ(cfg.type, XLCFG_TYPE_HVM);
+    CHECK_EQ(parse(BASE "type = \"pv\"\n"), 0);
+    CHECK_EQ(cfg.type, XLCFG_TYPE_PV);
+}
+
 static const struct unit_case cases[] = {
+    { "type_hvm", test_type_hvm },
     { "minimal_defaults", test_minimal_defaults },
     { "every_key", test_every_key },
     { "syntax_variants", test_syntax_variants },

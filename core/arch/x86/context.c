@@ -11,6 +11,7 @@
 #include <hvlab/sched.h>
 #include <hvlab/timer.h>
 #include <hvlab/x86/regs.h>
+#include <hvlab/x86/svm.h>
 #include <hvlab/xmalloc.h>
 
 struct vcpu *switch_stack(struct vcpu *prev, uintptr_t *prev_rsp, uintptr_t next_rsp);
@@ -53,8 +54,16 @@ int arch_vcpu_init(struct vcpu *v)
     return 0;
 }
 
+/* What a vCPU's first switch_stack "returns" to (vcpu_first_entry unless changed
+ * before it ever ran): the slot just below the guest frame, see arch_vcpu_init. */
+void arch_vcpu_set_entry(struct vcpu *v, void (*entry)(void))
+{
+    ((uint64_t *)guest_regs(v))[-1] = (uint64_t)entry;
+}
+
 void arch_vcpu_destroy(struct vcpu *v)
 {
+    svm_vcpu_destroy(v);
     if (v->arch.stack)
         free_heap_pages(v->arch.stack, VCPU_STACK_ORDER);
     v->arch.stack = NULL;
@@ -88,7 +97,9 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
         prev->arch.gs_base = rdmsr(MSR_KERNEL_GS_BASE);   /* the guest's, while in here */
     }
     if (!is_idle_vcpu(next)) {
-        write_cr3((paddr_t)next->arch.guest_l4_mfn << PAGE_SHIFT);
+        /* An HVM guest's tables are the VMCB's business: the host keeps the idle ones. */
+        write_cr3(is_hvm_vcpu(next) ? idle_pml4_pa
+                                    : (paddr_t)next->arch.guest_l4_mfn << PAGE_SHIFT);
         wrmsr(MSR_FS_BASE, next->arch.fs_base);
         wrmsr(MSR_KERNEL_GS_BASE, next->arch.gs_base);
         pc->desc.tss.rsp[0] = next->arch.stack_top;

@@ -6,7 +6,9 @@
  * written through either. */
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/domain.h>
 #include <hvlab/lib.h>
+#include <hvlab/x86/svm.h>
 #include <public/hvlab.h>
 
 struct extable_entry { uint64_t insn, fixup; };
@@ -30,8 +32,12 @@ static size_t copy_fixup(void *dst, const void *src, size_t n)
     return n;
 }
 
+/* An HVM guest's addresses are not live here: they go through its page tables and
+ * the p2m instead (svm_guest_access.c). */
 int copy_from_guest(void *dst, uint64_t guest_va, size_t n)
 {
+    if (is_hvm_vcpu(current))
+        return hvm_copy_from_guest(dst, guest_va, n);
     if (!guest_range_ok(guest_va, n))
         return -EFAULT;
     return copy_fixup(dst, (const void *)guest_va, n) ? -EFAULT : 0;
@@ -39,6 +45,8 @@ int copy_from_guest(void *dst, uint64_t guest_va, size_t n)
 
 int copy_to_guest(uint64_t guest_va, const void *src, size_t n)
 {
+    if (is_hvm_vcpu(current))
+        return hvm_copy_to_guest(guest_va, src, n);
     if (!guest_range_ok(guest_va, n))
         return -EFAULT;
     return copy_fixup((void *)guest_va, src, n) ? -EFAULT : 0;

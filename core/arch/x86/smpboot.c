@@ -13,6 +13,7 @@
 #include <hvlab/timer.h>
 #include <hvlab/topology.h>
 #include <hvlab/x86/apic.h>
+#include <hvlab/x86/svm.h>
 
 #define STACK_ORDER 2                   /* 16 KiB hypervisor stacks */
 
@@ -40,6 +41,7 @@ void smp_ap_start(void)
     lapic_init_cpu();
     timers_init_cpu();
     pv_init_cpu();
+    svm_init_cpu();
     cpumask_set(&cpu_online_map, pc->cpu);
     __atomic_add_fetch(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
     __atomic_store_n(&ap_started, true, __ATOMIC_RELEASE);

@@ -10,6 +10,8 @@
 #define VCPU_STACK_ORDER 2              /* 16 KiB */
 #define NR_GUEST_TRAPS 32               /* exception vectors a guest can handle */
 
+struct svm_vcpu;
+
 struct vcpu_arch {
     uintptr_t saved_rsp;                /* hypervisor RSP while switched out */
     void *stack;                        /* VCPU_STACK_ORDER pages */
@@ -19,6 +21,7 @@ struct vcpu_arch {
     uint64_t event_callback;            /* set_callbacks */
     uint64_t fs_base, gs_base;          /* the guest's, restored on switch-in */
     bool started;                       /* has a guest context (setvcpucontext/init) */
+    struct svm_vcpu *svm;               /* HVM vCPUs only (include/hvlab/x86/svm.h) */
 };
 
 #endif

@@ -1,0 +1,7 @@
+# The SVM core: HVM vCPUs on AMD SVM with nested paging (include/hvlab/x86/svm.h).
+HV_SRCS += core/arch/x86/svm/svm_cpu.c core/arch/x86/svm/svm_vmcb.c \
+	core/arch/x86/svm/svm_domain.c core/arch/x86/svm/svm_entry.S \
+	core/arch/x86/svm/svm_run.c core/arch/x86/svm/exit_table.c \
+	core/arch/x86/svm/svm_exits.c core/arch/x86/svm/svm_cpuid.c \
+	core/arch/x86/svm/svm_msr.c core/arch/x86/svm/svm_io.c \
+	core/arch/x86/svm/svm_guest_access.c

@@ -1,0 +1,168 @@
+/* The HVM parts of a domain: its guest physical memory, mapped once at creation
+ * (gfn i -> the domain's i-th frame, the order DOMCTL_getpageframeinfo lists them
+ * in), a VMCB per vCPU, the vCPUs' first state, and hvm_op.
+ *
+ * RAM is mapped with 2 MiB leaves where 512 frames in a row happen to be contiguous
+ * and aligned in machine memory, 4 KiB leaves elsewhere. Device windows stay not
+ * present, so RAM ends below them (guests stay below 3 GiB this session). */
+#include <hvlab/domain.h>
+#include <hvlab/errno.h>
+#include <hvlab/guest_access.h>
+#include <hvlab/mm.h>
+#include <hvlab/irq.h>
+#include <hvlab/printk.h>
+#include <hvlab/smp.h>
+#include <hvlab/x86/svm.h>
+#include <public/domctl.h>
+#include <public/hvm.h>
+
+#define HVM_MAX_PAGES (3ULL << (30 - PAGE_SHIFT))      /* 3 GiB */
+
+/* core/vcpu.c (declared where it is used, as core/domctl.c does: a sched testbed
+ * helper of the same name sees include/hvlab/domain.h) */
+int vcpu_up(struct vcpu *v);
+
+
+/* True when the 512 frames from pg on (in list order) are one aligned 2 MiB block. */
+static bool run_of_2m(struct domain *d, struct list_head *p)
+{
+    mfn_t first = page_to_mfn(list_entry(p, struct page_info, list));
+    if (first & 511)
+        return false;
+    for (unsigned i = 1; i < 512; i++) {
+        p = p->next;
+        if (p == &d->page_list || page_to_mfn(list_entry(p, struct page_info, list)) != first + i)
+            return false;
+    }
+    return true;
+}
+
+static int hvm_map_ram(struct domain *d)
+{
+    struct list_head *p = d->page_list.next;
+    uint64_t gfn = 0;
+    unsigned long flags;
+    int rc = 0;
+
+    spin_lock_irqsave(&d->page_lock, flags);
+    while (p != &d->page_list && rc == 0) {
+        mfn_t mfn = page_to_mfn(list_entry(p, struct page_info, list));
+        unsigned n = 1;
+        if (!(gfn & 511) && run_of_2m(d, p)) {
+            rc = p2m_map(&d->p2m, gfn, mfn, P2M_ORDER_2M, P2M_WRITE);
+            n = 512;
+        } else {
+            rc = p2m_map(&d->p2m, gfn, mfn, P2M_ORDER_4K, P2M_WRITE);
+        }
+        gfn += n;
+        while (n--)
+            p = p->next;
+    }
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return rc;
+}
+
+int hvm_domain_init(struct domain *d)
+{
+    struct vcpu *v;
+    int rc;
+
+    if (!svm_available()) {
+        pr_warn("domain %u (%s): HVM refused: this machine has no SVM with nested paging "
+                "(see the svm: line at boot)\n", d->domain_id, d->name);
+        return -ENODEV;
+    }
+    if (d->max_pages > HVM_MAX_PAGES) {
+        pr_warn("domain %u (%s): HVM refused: %lu frames, at most %llu (3 GiB, below the "
+                "device windows)\n", d->domain_id, d->name, d->max_pages, HVM_MAX_PAGES);
+        return -EINVAL;
+    }
+    d->is_hvm = true;
+    if ((rc = p2m_init(&d->p2m, d->home_node)) < 0)
+        return rc;
+    for_each_vcpu(d, v) {
+        if ((rc = svm_vcpu_create(v)) < 0)
+            return rc;
+        arch_vcpu_set_entry(v, svm_vcpu_first_entry);
+    }
+    for (unsigned long i = 0; i < d->max_pages; i++)
+        if (!domain_alloc_frame(d, NUMA_NO_NODE, MEMF_ZERO))
+            return -ENOMEM;
+    if ((rc = hvm_map_ram(d)) < 0)
+        return rc;
+    pr_info("domain %u (%s): HVM, %lu frames of RAM, %lu nested table frames\n",
+            d->domain_id, d->name, d->tot_pages, d->p2m.nr_tables);
+    return 0;
+}
+
+void hvm_domain_relinquish(struct domain *d)
+{
+    if (d->is_hvm)
+        p2m_teardown(&d->p2m);
+}
+
+int hvm_domain_set_context(struct domain *d, const struct domctl_hvm_context *c)
+{
+    struct vcpu *v;
+    int rc;
+
+    if (!d->is_hvm)
+        return -EINVAL;
+    if (c->vcpu >= d->max_vcpus || !(v = d->vcpus[c->vcpu]))
+        return -EINVAL;
+    if ((rc = svm_set_context(v, c)) < 0)
+        return rc;
+    v->arch.started = true;
+    return vcpu_up(v);
+}
+
+/* Every vCPU of d drops its ASID (so its cached translations of the old mapping)
+ * at its next VMRUN; one running elsewhere is made to exit now. */
+static void hvm_flush_guest_tlbs(struct domain *d)
+{
+    struct vcpu *v;
+    for_each_vcpu(d, v) {
+        if (!v->arch.svm)
+            continue;
+        __atomic_store_n(&v->arch.svm->asid_gen, 0, __ATOMIC_RELEASE);
+        if (v != current && v->is_running)
+            ipi_send_one(v->processor, VEC_IPI_KICK);
+    }
+}
+
+static long hvm_map_shared_info(struct domain *d, uint64_t gfn)
+{
+    unsigned long flags;
+    mfn_t mfn = page_to_mfn(virt_to_page(d->shared_info));
+
+    spin_lock_irqsave(&d->page_lock, flags);
+    int rc = gfn > P2M_MAX_GFN ? -EINVAL : p2m_map(&d->p2m, gfn, mfn, P2M_ORDER_4K, P2M_WRITE);
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    if (rc == 0)
+        hvm_flush_guest_tlbs(d);
+    return rc;
+}
+
+long do_hvm_op(uint64_t cmd, uint64_t arg)
+{
+    struct domain *d = current->domain;
+    struct hvm_evtchn_upcall_vector u;
+    struct hvm_map_shared_info m;
+
+    if (!d->is_hvm)
+        return -ENOSYS;
+    switch (cmd) {
+    case HVMOP_set_evtchn_upcall_vector:
+        if (copy_from_guest(&u, arg, sizeof(u)))
+            return -EFAULT;
+        if (u.vcpu >= d->max_vcpus || !d->vcpus[u.vcpu] || (u.vector && u.vector < 32))
+            return -EINVAL;
+        d->vcpus[u.vcpu]->arch.svm->upcall_vector = u.vector;
+        return 0;
+    case HVMOP_map_shared_info:
+        if (copy_from_guest(&m, arg, sizeof(m)))
+            return -EFAULT;
+        return hvm_map_shared_info(d, m.gfn);
+    }
+    return -ENOSYS;
+}

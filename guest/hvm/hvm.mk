@@ -1,0 +1,51 @@
+# The HVM guest runtime, build/guest/libguest-hvm.a, and the rule for HVM images
+# (included from guest/guest.mk). The same runtime files as PV, compiled with
+# GUEST_HVM (hypercall.h: VMMCALL), with guest/hvm/'s platform and entry instead of
+# entry.S, plat_pv.c and mm.c (guest/platform.h says what differs).
+#   $(eval $(call guest_hvm_image,NAME,SOURCES))  builds build/guest/NAME-hvm.elf
+# An HVM image is a Multiboot v1 kernel: dom0's xl_hvm.c boots it as an HVM domain,
+# and QEMU boots it directly (-kernel) as the native build (no hypervisor found).
+# QEMU's multiboot loader takes only ELF32: the image is linked as ELF64 and converted,
+# keeping its load addresses (as build/hvlab.elf is).
+GUEST_HVM_CFLAGS = $(GUEST_CFLAGS) -DGUEST_HVM -Iguest/hvm
+GUEST_HVM_ASFLAGS = $(GUEST_ASFLAGS) -DGUEST_HVM -Iguest/hvm
+GUEST_HVM_LDSCRIPT := guest/hvm/hvm.ld
+GUEST_HVM_LDFLAGS := $(subst $(GUEST_LDSCRIPT),$(GUEST_HVM_LDSCRIPT),$(GUEST_LDFLAGS)) \
+	-Wl,--undefined=hvm_start
+
+GUEST_HVM_RT_SRCS := guest/hvm/boot.S guest/hvm/hvm.c guest/hvm/mbinfo.c guest/hvm/plat_hvm.c \
+	guest/hvm/hw.c guest/hvm/native.c guest/hvm/mm_hvm.c \
+	guest/main.c guest/smp.c guest/console.c guest/events.c guest/traps.c guest/time.c \
+	guest/pages.c guest/lib.c core/lib/string.c core/lib/vsnprintf.c
+GUEST_HVM_RT_OBJS := $(patsubst %,$(BUILD)/guest-hvm/obj/%.o,$(GUEST_HVM_RT_SRCS))
+GUEST_HVM_LIB := $(BUILD)/guest/libguest-hvm.a
+
+$(BUILD)/guest-hvm/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(GUEST_HVM_CFLAGS) -c $< -o $@
+$(BUILD)/guest-hvm/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(GUEST_HVM_ASFLAGS) -c $< -o $@
+
+$(GUEST_HVM_LIB): $(GUEST_HVM_RT_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(Q)ar rcsD $@ $^
+
+# $(1): image name, $(2): its sources. The 64-bit link stays as NAME-hvm64.elf (symbols
+# for debugging); NAME-hvm.elf is the bootable ELF32.
+define guest_hvm_image
+GUEST_HVM_IMAGES += $(BUILD)/guest/$(1)-hvm.elf
+guests: $(BUILD)/guest/$(1)-hvm.elf
+$(BUILD)/guest/$(1)-hvm64.elf: $(patsubst %,$(BUILD)/guest-hvm/obj/%.o,$(2)) $(GUEST_HVM_LIB) $(GUEST_HVM_LDSCRIPT)
+	$$(Q)$$(CC) $$(GUEST_HVM_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(GUEST_HVM_LIB)
+$(BUILD)/guest/$(1)-hvm.elf: $(BUILD)/guest/$(1)-hvm64.elf
+	$$(Q)objcopy -O elf32-i386 $$< $$@
+	@echo "  built $$@"
+endef
+
+GUEST_HVM_IMAGES :=
+guests: $(GUEST_HVM_LIB)
+
+# The runtime's own test of its exception path (tests/boot/test_hvm.py boots it).
+$(eval $(call guest_hvm_image,hvmtraps,guest/hvm/tests/traps.c))

@@ -1,0 +1,230 @@
+/* Running with no hypervisor (the native build of issue 12): the HVM image finds no
+ * "hvlabhvlabhv" in CPUID and answers the runtime's hypercalls itself, so the same
+ * runtime and workloads run on the bare (emulated) machine.
+ *
+ * Design: a hypercall becomes a function call (hypercall.h): console_io writes COM1;
+ * set_timer_op arms the LAPIC timer; the timer's interrupt raises VIRQ_TIMER's port
+ * in the runtime's own shared info page, exactly as the hypervisor would, so
+ * events.c and time.c run unchanged; time is the TSC, calibrated against the PIT
+ * once and written into vcpu_info[0].time (system time 0 at calibration); the
+ * runstate counts the time halted in plat_block as blocked, the rest as running;
+ * shutdown stops the machine as the hypervisor would (QEMU exits with status 0 for
+ * a poweroff, 3 for a crash, 7 for SHUTDOWN_error).
+ * Only what a lone domain on one vCPU can mean is answered; the rest (other domains,
+ * more vCPUs, memory) gets -ENOSYS.
+ * Locking: one vCPU; the timer interrupt only sets bits atomically. */
+#include <hvlab/shutdown.h>
+
+#include "hvm.h"
+
+#define NATIVE_TIMER_PORT 1             /* the port VIRQ_TIMER gets (ports start at 1) */
+#define DEBUG_EXIT_PORT   0xf4
+#define ACPI_PM1A_CNT     0x604         /* QEMU pc machine (PIIX4 PM at 0x600) */
+#define NATIVE_MAX_WAIT_NS 1000000000ull
+
+static struct shared_info *native_si;
+static uint64_t tsc_khz, lapic_khz;
+static bool timer_bound;
+static uint64_t blocked_ns;             /* halted in plat_block, since boot */
+
+bool hvm_detect_hypervisor(void)
+{
+    uint32_t a, b, c, d;
+
+    hw_cpuid(1, &a, &b, &c, &d);
+    if (!(c & (1u << 31)))              /* no hypervisor present */
+        return false;
+    hw_cpuid(0x40000000, &a, &b, &c, &d);
+    return b == 0x616c7668 && c == 0x6c766862 && d == 0x76686261;   /* hvla bhvl abhv */
+}
+
+void native_init(struct shared_info *si)
+{
+    struct vcpu_time_info *t = &si->vcpu_info[0].time;
+
+    native_si = si;
+    uart_init();
+    pic_mask_all();
+    lapic_enable();
+    hw_calibrate(&tsc_khz, &lapic_khz);
+    if (!tsc_khz || !lapic_khz) {
+        static const char msg[] = "native: the PIT calibration failed\n";
+
+        uart_write(msg, sizeof(msg) - 1);
+        native_poweroff(SHUTDOWN_crash);
+    }
+    t->tsc_to_ns_mul = (1000000ull << 32) / tsc_khz;
+    t->tsc_timestamp = rdtsc();
+    t->system_time_ns = 0;
+}
+
+/* Raises port in the shared info as the hypervisor's evtchn_set_pending does. */
+static void native_set_pending(evtchn_port_t port)
+{
+    struct vcpu_info *vi = &native_si->vcpu_info[0];
+    unsigned w = port / 64;
+    uint64_t bit = 1ull << (port % 64);
+
+    if (__atomic_fetch_or(&native_si->evtchn_pending[w], bit, __ATOMIC_SEQ_CST) & bit)
+        return;
+    if (__atomic_load_n(&native_si->evtchn_mask[w], __ATOMIC_SEQ_CST) & bit)
+        return;
+    __atomic_fetch_or(&vi->evtchn_pending_sel, 1ull << w, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+}
+
+void native_account_blocked(uint64_t ns)
+{
+    blocked_ns += ns;
+}
+
+void native_timer_fired(void)
+{
+    if (timer_bound)
+        native_set_pending(NATIVE_TIMER_PORT);
+}
+
+static long native_set_timer(uint64_t deadline)
+{
+    uint64_t now = guest_now_ns(), ticks;
+
+    if (!deadline) {
+        lapic_timer_oneshot(0);
+        return 0;
+    }
+    if (deadline <= now) {
+        native_timer_fired();
+        return 0;
+    }
+    /* A longer wait ends early (at most 1 s, and at most 2^32 ticks): sleep_until
+     * re-arms until the deadline has passed. The cap keeps the product in 64 bits. */
+    ticks = MIN(deadline - now, (uint64_t)NATIVE_MAX_WAIT_NS) * lapic_khz / 1000000 + 1;
+    lapic_timer_oneshot((uint32_t)MIN(ticks, (uint64_t)UINT32_MAX));
+    return 0;
+}
+
+/* As the hypervisor stops the machine (core/arch/x86/shutdown.c, same exit codes):
+ * poweroff is ACPI S5 (QEMU's pc machine: PM1a control at 0x604, S5's SLP_TYP 0; no
+ * FADT parsing here), anything else a failure code at isa-debug-exit. */
+__noreturn void native_poweroff(unsigned reason)
+{
+    if (reason == SHUTDOWN_poweroff) {
+        uint64_t end = rdtsc() + 2000 * tsc_khz;       /* 2 s: QEMU acts on it later */
+
+        hw_outw(ACPI_PM1A_CNT, 0x2000);                 /* SLP_TYP 0, SLP_EN */
+        while (rdtsc() < end)
+            asm volatile("pause");
+        hw_outl(DEBUG_EXIT_PORT, EXIT_CODE_POWEROFF_FAIL);
+    }
+    hw_outl(DEBUG_EXIT_PORT, reason == SHUTDOWN_error ? EXIT_CODE_DOM0_ERROR : EXIT_CODE_PANIC);
+    for (;;)
+        asm volatile("cli; hlt");
+}
+
+static long native_evtchn(unsigned cmd, void *arg)
+{
+    switch (cmd) {
+    case EVTCHNOP_bind_virq: {
+        struct evtchn_bind_virq *op = arg;
+
+        if (op->virq != VIRQ_TIMER || op->vcpu != 0)
+            return -EINVAL;
+        if (timer_bound)
+            return -EEXIST;
+        timer_bound = true;
+        op->port = NATIVE_TIMER_PORT;
+        return 0;
+    }
+    case EVTCHNOP_unmask: {
+        const struct evtchn_unmask *op = arg;
+        unsigned w = op->port / 64;
+        uint64_t bit = 1ull << (op->port % 64);
+
+        if (op->port >= NR_EVENT_CHANNELS)
+            return -EINVAL;
+        __atomic_fetch_and(&native_si->evtchn_mask[w], ~bit, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&native_si->evtchn_pending[w], __ATOMIC_SEQ_CST) & bit) {
+            __atomic_fetch_or(&native_si->vcpu_info[0].evtchn_pending_sel, 1ull << w,
+                              __ATOMIC_SEQ_CST);
+            __atomic_store_n(&native_si->vcpu_info[0].evtchn_upcall_pending, 1,
+                             __ATOMIC_SEQ_CST);
+        }
+        return 0;
+    }
+    case EVTCHNOP_close: {
+        const struct evtchn_close *op = arg;
+
+        if (op->port != NATIVE_TIMER_PORT || !timer_bound)
+            return -EINVAL;
+        timer_bound = false;
+        return 0;
+    }
+    default:
+        return -ENOSYS;                 /* no other domains to talk to */
+    }
+}
+
+static long native_vcpu_op(unsigned cmd, unsigned vcpu, void *arg)
+{
+    if (vcpu != 0)
+        return -EINVAL;
+    switch (cmd) {
+    case VCPUOP_get_runstate_info: {
+        struct vcpu_runstate_info *r = arg;
+
+        uint64_t now = guest_now_ns();
+
+        memset(r, 0, sizeof(*r));
+        r->state = RUNSTATE_running;
+        r->time[RUNSTATE_running] = (int64_t)(now - blocked_ns);
+        r->time[RUNSTATE_blocked] = (int64_t)blocked_ns;
+        return 0;
+    }
+    case VCPUOP_set_singleshot_timer:
+        return native_set_timer((uint64_t)*(const int64_t *)arg);
+    case VCPUOP_stop_singleshot_timer:
+        return native_set_timer(0);
+    default:
+        return -ENOSYS;
+    }
+}
+
+static long native_sched_op(unsigned cmd, void *arg)
+{
+    switch (cmd) {
+    case SCHEDOP_yield:
+        return 0;                       /* nobody to yield to */
+    case SCHEDOP_block:
+        plat_block();
+        return 0;
+    case SCHEDOP_shutdown:
+        native_poweroff(((const struct sched_shutdown *)arg)->reason);
+    default:
+        return -ENOSYS;
+    }
+}
+
+long native_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                      uint64_t a5)
+{
+    switch (nr) {
+    case HYPERVISOR_console_io:
+        if (a1 == CONSOLEIO_write) {
+            if (a2 > CONSOLEIO_MAX)
+                return -E2BIG;
+            uart_write((const char *)(uintptr_t)a3, a2);
+            return 0;
+        }
+        return a1 == CONSOLEIO_read ? 0 : -ENOSYS;
+    case HYPERVISOR_set_timer_op:
+        return native_set_timer(a1);
+    case HYPERVISOR_sched_op:
+        return native_sched_op((unsigned)a1, (void *)(uintptr_t)a2);
+    case HYPERVISOR_event_channel_op:
+        return native_evtchn((unsigned)a1, (void *)(uintptr_t)a2);
+    case HYPERVISOR_vcpu_op:
+        return native_vcpu_op((unsigned)a1, (unsigned)a2, (void *)(uintptr_t)a3);
+    default:
+        return -ENOSYS;
+    }
+}

@@ -1,0 +1,46 @@
+/* The ABI of HVM guests (hardware-virtualized, AMD SVM): how they find hvlab, how they
+ * make hypercalls, and the HVM-only hypercall. docs/abi.md ("HVM guests") says the same in prose.
+ *
+ * Hypercalls: VMMCALL with the number in RAX and arguments in RDI, RSI, RDX, R10, R8
+ * (the PV registers; in 32-bit mode the low halves, and set_timer_op's 64-bit
+ * deadline split: low half in EDI, high half in ESI), result in RAX. The same numbers
+ * as PV (public/hvlab.h). Available: console_io, sched_op (yield, block, shutdown,
+ * poll), set_timer_op, vcpu_op (runstate, one-shot timers, up/down/is_up), event_channel_op,
+ * version and hvm_op; anything else is -ENOSYS. Guest pointers are guest virtual
+ * addresses, translated through the guest's page tables (paging off: physical). */
+#ifndef HVLAB_PUBLIC_HVM_H
+#define HVLAB_PUBLIC_HVM_H
+
+#include "hvlab.h"
+
+/* CPUID leaves of the hypervisor (leaf 1 ECX bit 31 says one is present). */
+#define HVM_CPUID_BASE      0x40000000  /* EAX: max leaf; EBX ECX EDX: "hvlabhvlabhv" */
+#define HVM_CPUID_VERSION   0x40000001  /* EAX: HVLAB_VERSION_MAJOR << 16 | MINOR */
+#define HVM_CPUID_TSC       0x40000010  /* EAX: TSC kHz (the leaf VMware and KVM use) */
+#define HVM_CPUID_MAX       HVM_CPUID_TSC
+#define HVM_CPUID_SIG_EBX   0x616c7668  /* "hvla" */
+#define HVM_CPUID_SIG_ECX   0x6c766862  /* "bhvl" */
+#define HVM_CPUID_SIG_EDX   0x76686261  /* "abhv" */
+
+/* hvm_op(cmd, arg) */
+#define HVMOP_set_evtchn_upcall_vector 1   /* arg: struct hvm_evtchn_upcall_vector * */
+#define HVMOP_map_shared_info          2   /* arg: struct hvm_map_shared_info * */
+
+/* Event channels of `vcpu` (the caller's domain) are then delivered as interrupt
+ * `vector` (32..255; 0 turns it off): injected when the vCPU's evtchn_upcall_pending
+ * is set and the guest can take an interrupt. -EINVAL for vectors 1..31. */
+struct hvm_evtchn_upcall_vector {
+    uint32_t vcpu;
+    uint8_t vector;
+    uint8_t pad[3];
+};
+
+/* The domain's shared info page (public/hvlab.h: event bits, vcpu_info with
+ * evtchn_upcall_pending and the time) appears at guest physical gfn << 12, in place
+ * of the RAM there (which the domain gets back only by mapping the page elsewhere;
+ * it stays the domain's). -EINVAL for a gfn beyond 48 bits or in a device window. */
+struct hvm_map_shared_info {
+    uint64_t gfn;
+};
+
+#endif
