@@ -1,0 +1,4 @@
+# Host tests of core/arch/x86/hvm: the decoder, the emulator (with a native oracle for
+# flags) and the guest page walk, each against the real files.
+UNIT_TESTS += x86_decode
+unit_x86_decode_SRCS  := tests/unit/test_x86_decode.c core/arch/x86/hvm/x86_decode.c
