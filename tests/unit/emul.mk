@@ -2,3 +2,6 @@
 # flags) and the guest page walk, each against the real files.
 UNIT_TESTS += x86_decode
 unit_x86_decode_SRCS  := tests/unit/test_x86_decode.c core/arch/x86/hvm/x86_decode.c
+UNIT_TESTS += x86_emulate
+unit_x86_emulate_SRCS := tests/unit/test_x86_emulate.c core/arch/x86/hvm/x86_emulate.c \
+	core/arch/x86/hvm/x86_decode.c
