@@ -5,3 +5,6 @@ unit_x86_decode_SRCS  := tests/unit/test_x86_decode.c core/arch/x86/hvm/x86_deco
 UNIT_TESTS += x86_emulate
 unit_x86_emulate_SRCS := tests/unit/test_x86_emulate.c core/arch/x86/hvm/x86_emulate.c \
 	core/arch/x86/hvm/x86_decode.c
+UNIT_TESTS += x86_flags
+unit_x86_flags_SRCS := tests/unit/test_x86_flags.c core/arch/x86/hvm/x86_emulate.c \
+	core/arch/x86/hvm/x86_decode.c
