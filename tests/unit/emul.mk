@@ -10,3 +10,6 @@ unit_x86_flags_SRCS := tests/unit/test_x86_flags.c core/arch/x86/hvm/x86_emulate
 	core/arch/x86/hvm/x86_decode.c
 UNIT_TESTS += guest_walk
 unit_guest_walk_SRCS := tests/unit/test_guest_walk.c core/arch/x86/hvm/guest_walk.c
+UNIT_TESTS += x86_random
+unit_x86_random_SRCS := tests/unit/test_x86_random.c core/arch/x86/hvm/x86_emulate.c \
+	core/arch/x86/hvm/x86_decode.c
