@@ -53,10 +53,30 @@ static int wr(void *priv, uint64_t gpa, const void *buf, unsigned size)
 
 static const struct guest_walk_ops ops = { rd, wr };
 
-static void e64(uint64_t table, unsigned idx, uint64_t v) { memcpy(&mem[table + idx * 8], &v, 8); }
-static void e32(uint64_t table, unsigned idx, uint32_t v) { memcpy(&mem[table + idx * 4], &v, 4); }
-static uint64_t g64(uint64_t table, unsigned idx) { uint64_t v; memcpy(&v, &mem[table + idx * 8], 8); return v; }
-static uint32_t g32(uint64_t table, unsigned idx) { uint32_t v; memcpy(&v, &mem[table + idx * 4], 4); return v; }
+/* Set and get entry idx of the table at gpa table (8- or 4-byte entries). */
+static void e64(uint64_t table, unsigned idx, uint64_t v)
+{
+    memcpy(&mem[table + idx * 8], &v, 8);
+}
+
+static void e32(uint64_t table, unsigned idx, uint32_t v)
+{
+    memcpy(&mem[table + idx * 4], &v, 4);
+}
+
+static uint64_t g64(uint64_t table, unsigned idx)
+{
+    uint64_t v;
+    memcpy(&v, &mem[table + idx * 8], 8);
+    return v;
+}
+
+static uint32_t g32(uint64_t table, unsigned idx)
+{
+    uint32_t v;
+    memcpy(&v, &mem[table + idx * 4], 4);
+    return v;
+}
 
 /* 4-level: PML4 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000; 5-level adds PML5 0xa000. */
 static void build_long(void)
@@ -121,7 +141,8 @@ struct wcase {
 #define LONG  build_long, CR0_PG | CR0_WP, 0x1000, CR4_PAE, EFER_LMA | EFER_NXE
 #define LONG_NOWP build_long, CR0_PG, 0x1000, CR4_PAE, EFER_LMA | EFER_NXE
 #define LONG_NONX build_long, CR0_PG | CR0_WP, 0x1000, CR4_PAE, EFER_LMA
-#define LONG_SMEP build_long, CR0_PG | CR0_WP, 0x1000, CR4_PAE | CR4_SMEP | CR4_SMAP, EFER_LMA | EFER_NXE
+#define LONG_SMEP build_long, CR0_PG | CR0_WP, 0x1000, CR4_PAE | CR4_SMEP | CR4_SMAP, \
+    EFER_LMA | EFER_NXE
 #define LA57  build_long, CR0_PG | CR0_WP, 0xa000, CR4_PAE | CR4_LA57, EFER_LMA | EFER_NXE
 #define PAE   build_pae, CR0_PG | CR0_WP, 0x5020, CR4_PAE, EFER_NXE
 #define PG32  build_32, CR0_PG | CR0_WP, 0x8000, CR4_PSE, 0

@@ -192,17 +192,24 @@ static void test_moves(void)
         uint8_t n;
         uint64_t mem, rax_before, rax_after;
     } rows[] = {
-        { "mov (%rdi),%al", { 0x8a, 0x07 }, 2, 0x80, 0x1111111111111111ULL, 0x1111111111111180ULL },
-        { "mov (%rdi),%ah", { 0x8a, 0x27 }, 2, 0x80, 0x1111111111111111ULL, 0x1111111111118011ULL },
-        { "mov (%rdi),%ax", { 0x66, 0x8b, 0x07 }, 3, 0x8081, 0x1111111111111111ULL, 0x1111111111118081ULL },
+        { "mov (%rdi),%al", { 0x8a, 0x07 }, 2,
+          0x80, 0x1111111111111111ULL, 0x1111111111111180ULL },
+        { "mov (%rdi),%ah", { 0x8a, 0x27 }, 2,
+          0x80, 0x1111111111111111ULL, 0x1111111111118011ULL },
+        { "mov (%rdi),%ax", { 0x66, 0x8b, 0x07 }, 3,
+          0x8081, 0x1111111111111111ULL, 0x1111111111118081ULL },
         { "mov (%rdi),%eax", { 0x8b, 0x07 }, 2, 0x80818283, ~0ULL, 0x80818283ULL },
-        { "mov (%rdi),%rax", { 0x48, 0x8b, 0x07 }, 3, 0x8081828384858687ULL, 0, 0x8081828384858687ULL },
+        { "mov (%rdi),%rax", { 0x48, 0x8b, 0x07 }, 3,
+          0x8081828384858687ULL, 0, 0x8081828384858687ULL },
         { "movzbl (%rdi),%eax", { 0x0f, 0xb6, 0x07 }, 3, 0xf0, ~0ULL, 0xf0 },
         { "movzwl (%rdi),%eax", { 0x0f, 0xb7, 0x07 }, 3, 0xf00f, ~0ULL, 0xf00f },
         { "movsbl (%rdi),%eax", { 0x0f, 0xbe, 0x07 }, 3, 0xf0, ~0ULL, 0xfffffff0ULL },
-        { "movsbw (%rdi),%ax", { 0x66, 0x0f, 0xbe, 0x07 }, 4, 0x80, 0x1111111111111111ULL, 0x111111111111ff80ULL },
-        { "movswq (%rdi),%rax", { 0x48, 0x0f, 0xbf, 0x07 }, 4, 0x8000, 0, 0xffffffffffff8000ULL },
-        { "movslq (%rdi),%rax", { 0x48, 0x63, 0x07 }, 3, 0x80000000, 0, 0xffffffff80000000ULL },
+        { "movsbw (%rdi),%ax", { 0x66, 0x0f, 0xbe, 0x07 }, 4,
+          0x80, 0x1111111111111111ULL, 0x111111111111ff80ULL },
+        { "movswq (%rdi),%rax", { 0x48, 0x0f, 0xbf, 0x07 }, 4,
+          0x8000, 0, 0xffffffffffff8000ULL },
+        { "movslq (%rdi),%rax", { 0x48, 0x63, 0x07 }, 3,
+          0x80000000, 0, 0xffffffff80000000ULL },
         { "movslq positive", { 0x48, 0x63, 0x07 }, 3, 0x7fffffff, ~0ULL, 0x7fffffffULL },
     };
     for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
@@ -334,11 +341,14 @@ static void test_bitops(void)
         bool cf;
     } rows[] = {
         { "bt %eax,(%rdi) bit 3", { 0x0f, 0xa3, 0x07 }, 3, 3, 0, 0x8, 0x8, true },
-        { "bt %eax,(%rdi) bit 35 is word 1 bit 3", { 0x0f, 0xa3, 0x07 }, 3, 35, 1, 0x8, 0x8, true },
-        { "bts %eax,(%rdi) bit -1 is word -1 bit 31", { 0x0f, 0xab, 0x07 }, 3, (uint32_t)-1, (unsigned)-1, 0, 0x80000000, false },
+        { "bt %eax,(%rdi) bit 35 is word 1 bit 3", { 0x0f, 0xa3, 0x07 }, 3,
+          35, 1, 0x8, 0x8, true },
+        { "bts %eax,(%rdi) bit -1 is word -1 bit 31", { 0x0f, 0xab, 0x07 }, 3,
+          (uint32_t)-1, (unsigned)-1, 0, 0x80000000, false },
         { "btr %eax,(%rdi)", { 0x0f, 0xb3, 0x07 }, 3, 4, 0, 0x30, 0x20, true },
         { "btc %eax,(%rdi)", { 0x0f, 0xbb, 0x07 }, 3, 0, 0, 0x0, 0x1, false },
-        { "btsl $0x25,(%rdi): modulo 32", { 0x0f, 0xba, 0x2f, 0x25 }, 4, 0, 0, 0x0, 0x20, false },
+        { "btsl $0x25,(%rdi): modulo 32", { 0x0f, 0xba, 0x2f, 0x25 }, 4,
+          0, 0, 0x0, 0x20, false },
         { "btrl $0x1f,(%rdi)", { 0x0f, 0xba, 0x37, 0x1f }, 4, 0, 0, 0x80000001, 1, true },
     };
     for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {

@@ -66,7 +66,7 @@ enum x86_op {
 #define X86_PFX_REPNE   (1u << 2)   /* F2 */
 #define X86_PFX_OPSIZE  (1u << 3)   /* 66 */
 #define X86_PFX_ADDRSIZE (1u << 4)  /* 67 */
-#define X86_PFX_SEG     (1u << 5)   /* an override that applies (not ES/CS/SS/DS in 64-bit) */
+#define X86_PFX_SEG     (1u << 5)   /* an override that applies (64-bit: FS, GS only) */
 
 enum x86_opnd_kind { X86_OPND_NONE, X86_OPND_REG, X86_OPND_MEM, X86_OPND_IMM };
 
@@ -96,7 +96,7 @@ struct x86_insn {
     uint8_t prefixes;       /* X86_PFX_* */
     uint8_t rex;            /* the REX byte in force, 0 if none */
     uint8_t modrm, sib;     /* 0 when absent */
-    uint8_t ext;            /* ModRM.reg as an opcode extension (groups), or the CR number */
+    uint8_t ext;            /* ModRM.reg as an opcode extension, or the CR number */
     struct x86_opnd dst, src;   /* string and port operands: see x86_decode.c */
     struct x86_mem mem;
     uint64_t imm;           /* sign- or zero-extended as the instruction defines */

@@ -167,7 +167,9 @@ static int write_entry(const struct guest_walk_ops *ops, void *priv, uint64_t gp
 {
     uint32_t e32 = (uint32_t)e;
 
-    return size == 8 ? ops->write_gpa(priv, gpa, &e, 8) : ops->write_gpa(priv, gpa, &e32, 4);
+    if (size == 8)
+        return ops->write_gpa(priv, gpa, &e, 8);
+    return ops->write_gpa(priv, gpa, &e32, 4);
 }
 
 int guest_walk(const struct guest_paging *pg, const struct guest_walk_ops *ops, void *priv,
