@@ -8,7 +8,7 @@
  *   guest_walk.c  linear -> guest-physical through the guest's own page tables
  * The caller (svm's MMIO path) chains them: fetch through guest_walk + the p2m, decode,
  * execute with read/write callbacks that translate again and hit the I/O bus.
- * docs/architecture.md, "Instruction emulation", says what is and is not covered. */
+ * docs/hvm-emulation.md says how to wire them and what is and is not covered. */
 #ifndef HVLAB_X86_EMULATE_H
 #define HVLAB_X86_EMULATE_H
 
