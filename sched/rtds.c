@@ -21,10 +21,13 @@
  *
  * Deadline misses. A period end is a miss when the vCPU was denied budget it could
  * have used: it is runnable at the deadline (queued or running, not blocked) and
- * min(budget left, time it spent queued with budget during the period) exceeds
- * RT_MISS_SLACK (50 us, wake-up latency). So a vCPU that blocked with budget left did
- * not miss (it had no work), nor one that woke too late in its period to spend its
- * budget but ran for as long as it was runnable. A timer late by several periods
+ * min(budget left, time it spent queued with budget since it last woke, within the
+ * period) exceeds RT_MISS_SLACK (50 us, wake-up latency). So a vCPU that blocked with
+ * budget left did not miss (it had no work), nor one that woke too late in its period
+ * to spend its budget but ran for as long as it was runnable, nor one whose next job
+ * began just before the period end and ran at once: a wait that ended before it
+ * blocked was for an earlier job, whose guest clock need not be in phase with the
+ * server's periods. A timer late by several periods
  * counts one. Per-vCPU counts; GET returns the domain's total as the counter
  * "misses".
  *
@@ -238,6 +241,16 @@ static void rt_remove_vcpu(struct scheduler *s, struct vcpu *v)
 
 /* ---- state changes ---- */
 
+/* When v became runnable: the core stamps its runstate with that instant just before
+ * it calls wake, and the guest sees that stamp (a periodic guest anchors its periods at
+ * it). Reading the clock again here would put a server's periods out of phase with the
+ * guest's by whatever ran in between (booted: a TCG stall of 86 us, after which every
+ * job began 86 us before its server's period end and was counted a miss). */
+static s_time_t rt_woken_at(const struct vcpu *v)
+{
+    return v->runstate.state == RUNSTATE_runnable ? v->runstate.state_entry_time : NOW();
+}
+
 static void rt_wake(struct scheduler *s, struct vcpu *v)
 {
     struct rt_priv *prv = rt_priv(s);
@@ -245,7 +258,8 @@ static void rt_wake(struct scheduler *s, struct vcpu *v)
 
     if (svc->flags & (RT_ON_RUNQ | RT_ON_DEPLETED | RT_RUNNING))
         return;
-    if (rt_activate(prv, svc, NOW()))
+    svc->waited = 0;                    /* a new runnable stretch (see "Deadline misses") */
+    if (rt_activate(prv, svc, rt_woken_at(v)))
         rt_tickle(prv, svc);
 }
 

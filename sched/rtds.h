@@ -41,7 +41,7 @@ struct rt_vcpu {
     s_time_t cur_budget;                /* left in this period; 0 once spent */
     s_time_t last_start;                /* since when it runs, when RT_RUNNING */
     s_time_t wait_start;                /* since when it is on runq */
-    s_time_t waited;                    /* this period: time on runq with budget */
+    s_time_t waited;                    /* this period, since the last wake: on runq with budget */
     uint64_t misses;
 };
 
