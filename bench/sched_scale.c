@@ -103,7 +103,7 @@ static __attribute__((noinline)) void bench_window_open(void)
 
 /* One run; false if the machine does not fit the build. */
 static bool run_once(const struct sched_ops *ops, unsigned vcpus, unsigned pcpus,
-                     double host_budget_ns, uint64_t *trace_hash, double *sched_ns, double *wake_ns, double *timer_ns,
+                     double host_budget_ns, bool teardown, uint64_t *trace_hash, double *sched_ns, double *wake_ns, double *timer_ns,
                      double *timer_calls, double *wakes, double *sim_s, double *decisions)
 {
     unsigned nodes = pcpus >= 16 ? MIN(pcpus / 16, MAX_NUMNODES) : 1;
@@ -137,7 +137,9 @@ static bool run_once(const struct sched_ops *ops, unsigned vcpus, unsigned pcpus
     *sim_s = (double)(sim.now - from) / 1e9;
     *decisions = (double)sim.nr_sched;
     *trace_hash = sim.trace_hash;
-    sim_fini();
+    if (teardown)                   /* else the process ends: callgrind (--one) would
+                                       count the decisions of the teardown */
+        sim_fini();
     return true;
 }
 
@@ -147,7 +149,7 @@ static void measure(struct row *r, const struct sched_ops *ops, double overhead)
     uint64_t hash;
     r->supported = true;
     for (unsigned k = 0; k < RUNS; k++) {
-        if (!run_once(ops, r->vcpus, r->pcpus, HOST_BUDGET_NS, &hash, &s[k], &w[k], &tm[k], &tc[k], &wk[k], &t[k],
+        if (!run_once(ops, r->vcpus, r->pcpus, HOST_BUDGET_NS, true, &hash, &s[k], &w[k], &tm[k], &tc[k], &wk[k], &t[k],
                       &n[k])) {
             r->supported = false;
             return;
@@ -256,7 +258,7 @@ static int run_one(const char *policy, unsigned vcpus, unsigned pcpus)
         return 2;
     }
     ns_per_tick = 1;        /* the times are not the point here: callgrind counts */
-    if (!run_once(ops, vcpus, pcpus, 1e300, &hash, &s, &w, &tm, &tc, &wk, &t, &n))
+    if (!run_once(ops, vcpus, pcpus, 1e300, false, &hash, &s, &w, &tm, &tc, &wk, &t, &n))
         return 2;
     /* The hash of every decision (sim.trace_hash): a change made for speed alone
      * must leave it as it was. */
