@@ -18,7 +18,14 @@
  * own work (event queue, accounting) is not counted.
  *
  *   sched_scale [RESULTS_DIR [POLICY]]   prints the table; writes sched-scale.csv and
- *                                        sched-scale.md to RESULTS_DIR */
+ *                                        sched-scale.md to RESULTS_DIR
+ *   sched_scale --one POLICY VCPUS PCPUS one run of exactly DECISIONS decisions (no
+ *                                        host-time limit), for callgrind: `make
+ *                                        sched-bench-ir` (bench/sched_ir.py) divides
+ *                                        the instructions inside the ops by the
+ *                                        decisions it prints, and the hash of
+ *                                        every decision (equal before and after a
+ *                                        change made for speed alone) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,9 +94,16 @@ static double clock_overhead(void)
     return median(s, 101);
 }
 
+/* Called once the warm-up is over: `make sched-bench-ir` zeroes callgrind's counts
+ * here (--zero-before), so they cover the measured window only. */
+static __attribute__((noinline)) void bench_window_open(void)
+{
+    __asm__ volatile("" ::: "memory");
+}
+
 /* One run; false if the machine does not fit the build. */
 static bool run_once(const struct sched_ops *ops, unsigned vcpus, unsigned pcpus,
-                     double *sched_ns, double *wake_ns, double *timer_ns,
+                     double host_budget_ns, bool teardown, uint64_t *trace_hash, double *sched_ns, double *wake_ns, double *timer_ns,
                      double *timer_calls, double *wakes, double *sim_s, double *decisions)
 {
     unsigned nodes = pcpus >= 16 ? MIN(pcpus / 16, MAX_NUMNODES) : 1;
@@ -105,12 +119,13 @@ static bool run_once(const struct sched_ops *ops, unsigned vcpus, unsigned pcpus
         sim_domain_start(sim_domain_create(name, DOM_VCPUS, i % nodes, wl));
     }
     sim_run_until(MILLISECS(100));
+    bench_window_open();
     sim.sched_ticks = sim.wake_ticks = sim.timer_ticks = 0;
     sim.nr_sched = sim.nr_wake_ops = sim.nr_policy_timers = 0;
     s_time_t from = sim.now;
     double host0 = host_ns();
     while (sim.nr_sched < DECISIONS && sim.now - from < MILLISECS(60000) &&
-           host_ns() - host0 < HOST_BUDGET_NS)
+           host_ns() - host0 < host_budget_ns)
         sim_run_for(MICROSECS(100));
     *sched_ns = (double)sim.sched_ticks * ns_per_tick / (double)sim.nr_sched;
     *wake_ns = sim.nr_wake_ops ?
@@ -121,16 +136,20 @@ static bool run_once(const struct sched_ops *ops, unsigned vcpus, unsigned pcpus
     *wakes = (double)sim.nr_wake_ops / (double)sim.nr_sched;
     *sim_s = (double)(sim.now - from) / 1e9;
     *decisions = (double)sim.nr_sched;
-    sim_fini();
+    *trace_hash = sim.trace_hash;
+    if (teardown)                   /* else the process ends: callgrind (--one) would
+                                       count the decisions of the teardown */
+        sim_fini();
     return true;
 }
 
 static void measure(struct row *r, const struct sched_ops *ops, double overhead)
 {
     double s[RUNS], w[RUNS], tm[RUNS], tc[RUNS], d[RUNS], wk[RUNS], t[RUNS], n[RUNS];
+    uint64_t hash;
     r->supported = true;
     for (unsigned k = 0; k < RUNS; k++) {
-        if (!run_once(ops, r->vcpus, r->pcpus, &s[k], &w[k], &tm[k], &tc[k], &wk[k], &t[k],
+        if (!run_once(ops, r->vcpus, r->pcpus, HOST_BUDGET_NS, true, &hash, &s[k], &w[k], &tm[k], &tc[k], &wk[k], &t[k],
                       &n[k])) {
             r->supported = false;
             return;
@@ -223,8 +242,36 @@ static void write_results(const char *dir, const struct row *rows, unsigned n,
     fclose(f);
 }
 
+/* --one: the counts callgrind's instructions are divided by. */
+static int run_one(const char *policy, unsigned vcpus, unsigned pcpus)
+{
+    const struct sched_ops *ops;
+    double s, w, tm, tc, wk, t, n;
+    uint64_t hash;
+    for (unsigned p = 0; (ops = sim_policy_nth(p)) != NULL; p++)
+        if (!strcmp(ops->name, policy))
+            break;
+    if (!ops || pcpus > NR_CPUS || vcpus < DOM_VCPUS || !pcpus) {
+        fprintf(stderr, "sched_scale --one: no policy %s, or %u vCPUs on %u pCPUs does not "
+                "fit (NR_CPUS=%u, domains of %u vCPUs)\n", policy, vcpus, pcpus, NR_CPUS,
+                DOM_VCPUS);
+        return 2;
+    }
+    ns_per_tick = 1;        /* the times are not the point here: callgrind counts */
+    if (!run_once(ops, vcpus, pcpus, 1e300, false, &hash, &s, &w, &tm, &tc, &wk, &t, &n))
+        return 2;
+    /* The hash of every decision (sim.trace_hash): a change made for speed alone
+     * must leave it as it was. */
+    printf("policy=%s vcpus=%u pcpus=%u decisions=%.0f wakes=%.0f timers=%.0f "
+           "trace_hash=%016llx\n", policy, vcpus, pcpus, n, wk * n, tc * n,
+           (unsigned long long)hash);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "--one"))
+        return run_one(argv[2], (unsigned)atoi(argv[3]), (unsigned)atoi(argv[4]));
     static const unsigned vcpus[] = { 16, 256, 4096 }, pcpus[] = { 4, 64, 256 };
     static struct row rows[64];
     const struct sched_ops *ops;

@@ -59,10 +59,15 @@
 
 /* Sets cpu's curr, and its bit in busy, which lets placement skip busy pCPUs a word at
  * a time (with 256 pCPUs, looking at each pCPU's curr cost more than the rest of a
- * wake). The caller holds cpu's runqueue lock. */
+ * wake), and its weight in its runqueue's running_weight, which spares the load
+ * average a look at each pCPU's curr per decision. The caller holds cpu's runqueue
+ * lock. */
 static void csched2_set_curr(struct csched2_priv *prv, unsigned cpu, struct csched2_vcpu *sv)
 {
-    C2_STORE(prv->pcpu[cpu].curr, sv);
+    struct csched2_pcpu *pc = &prv->pcpu[cpu];
+    pc->rq->running_weight += (sv ? C2_LOAD(sv->dom->weight) : 0) - pc->curr_weight;
+    pc->curr_weight = sv ? C2_LOAD(sv->dom->weight) : 0;
+    C2_STORE(pc->curr, sv);
     if (sv)
         cpumask_set_atomic(&prv->busy, cpu);
     else
@@ -181,6 +186,7 @@ void csched2_runq_remove(struct csched2_rq *rq, struct csched2_vcpu *sv)
 static void csched2_reweigh(struct csched2_priv *prv, struct csched2_dom *cd)
 {
     unsigned long flags;
+    unsigned cpu;
     for (unsigned i = 0; i < MAX_NUMNODES; i++) {
         struct csched2_rq *rq = &prv->rqs[i];
         spin_lock_irqsave(&rq->lock, flags);
@@ -189,6 +195,13 @@ static void csched2_reweigh(struct csched2_priv *prv, struct csched2_dom *cd)
             if (sv->dom == cd) {
                 rq->queued_weight += C2_LOAD(cd->weight) - sv->qweight;
                 sv->qweight = C2_LOAD(cd->weight);
+            }
+        }
+        csched2_for_each_cpu(cpu, it, &rq->cpus) {
+            struct csched2_pcpu *pc = &prv->pcpu[cpu];
+            if (pc->curr && pc->curr->dom == cd) {
+                rq->running_weight += C2_LOAD(cd->weight) - pc->curr_weight;
+                pc->curr_weight = C2_LOAD(cd->weight);
             }
         }
         spin_unlock_irqrestore(&rq->lock, flags);
@@ -238,7 +251,6 @@ static s_time_t csched2_unpark_time(struct csched2_priv *prv, struct csched2_rq 
 void csched2_load_update(struct csched2_priv *prv, struct csched2_rq *rq, s_time_t now)
 {
     s_time_t dt = MIN(now - rq->load_stamp, 10 * CSCHED2_LOAD_WINDOW), inst = rq->queued_weight;
-    unsigned cpu;
 
     if (dt <= 0)
         return;
@@ -249,9 +261,7 @@ void csched2_load_update(struct csched2_priv *prv, struct csched2_rq *rq, s_time
             inst += csched2_parked(sv, now) ? 0 : C2_LOAD(sv->dom->weight);
         }
     }
-    csched2_for_each_cpu(cpu, it, &rq->cpus)
-        if (prv->pcpu[cpu].curr)
-            inst += C2_LOAD(prv->pcpu[cpu].curr->dom->weight);
+    inst += rq->running_weight;
     rq->load += (inst - rq->load) * dt / (dt + CSCHED2_LOAD_WINDOW);
     rq->load_stamp = now;
 }

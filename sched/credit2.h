@@ -46,11 +46,13 @@ struct csched2_vcpu {
     struct vcpu *v;
     struct csched2_dom *dom;
     /* Guarded by the runqueue lock of v->processor. */
+    s_time_t credit;                    /* runq's key: just before q's tree links, so
+                                           a step of a descent reads one cache line */
     struct rb_node q;                   /* in runq, when queued */
-    s_time_t credit;                    /* next to q: the key of runq's descent */
+    s_time_t burnt_to;                  /* running: burnt up to here (a wake reads it
+                                           and credit of each busy pCPU's curr) */
     s_time_t qweight;                   /* its weight in runq's queued_weight */
     s_time_t start;                     /* dispatched at: ratelimit */
-    s_time_t burnt_to;                  /* running: burnt up to here */
     s_time_t last_migrate;              /* balanced or pulled at */
     unsigned reset_gen;                 /* last reset it received */
     struct csched2_vcpu *stale;         /* csched2_reset's list of those to re-place */
@@ -64,6 +66,7 @@ struct csched2_rq {
     cpumask_t cpus;
     unsigned nr_queued;                 /* also read as a hint */
     s_time_t queued_weight;             /* sum of the queued vCPUs' qweight */
+    s_time_t running_weight;            /* sum of its pCPUs' curr_weight */
     s_time_t load, load_stamp;          /* average runnable weight */
     s_time_t next_balance;
     unsigned reset_gen;
@@ -73,6 +76,7 @@ struct csched2_rq {
 struct csched2_pcpu {
     struct csched2_rq *rq;
     struct csched2_vcpu *curr;          /* rq->lock; NULL: idle. Also a hint */
+    s_time_t curr_weight;               /* rq->lock: curr's weight in rq->running_weight */
     bool tickled;                       /* hint: raised while idle */
 };
 

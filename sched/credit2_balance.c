@@ -118,7 +118,10 @@ void csched2_tickle(struct csched2_priv *prv, struct csched2_vcpu *sv, s_time_t 
         s_time_t cr;
         if (!c || !cpumask_test(&sv->v->cpu_hard_affinity, cpu))
             continue;
-        cr = c->credit - csched2_t2c(prv, c, now - c->burnt_to);
+        /* csched2_t2c with the weight kept beside curr: one domain fewer to read
+         * per busy pCPU (cache misses, 32 of them at 256 pCPUs). */
+        cr = c->credit - (now - c->burnt_to) * (s_time_t)C2_LOAD(prv->max_weight) /
+                         prv->pcpu[cpu].curr_weight;
         if (low == NR_CPUS || cr < lowc) {
             low = cpu;
             lowc = cr;

@@ -34,15 +34,18 @@ struct numa_vcpu {
     struct vcpu *v;
     struct numa_dom *dom;               /* NULL: no domain, no home */
     /* Guarded by the lock of v->processor's runqueue. */
+    s_time_t vruntime;                  /* in the scale of runqueue vr_node; the key of
+                                         * q and aq, so it changes only while !queued.
+                                         * Just before q: a step of a descent reads
+                                         * one cache line, not two */
     struct rb_node q;                   /* in its runqueue's runq */
+    s_time_t last_start;                /* since when it runs (a wake reads it and
+                                           vruntime of each busy pCPU's curr) */
     struct rb_node aq;                  /* in its runqueue's away tree, if !at_home */
     bool queued, running, yielded;
     bool at_home;                       /* counted in its runqueue's nr_home */
     uint32_t home;                      /* effective home nodes, refreshed when queued */
-    s_time_t vruntime;                  /* in the scale of runqueue vr_node; the key of
-                                         * q and aq, so it changes only while !queued */
     unsigned vr_node;                   /* NUMA_NO_NODE: never queued */
-    s_time_t last_start;                /* since when it runs */
     unsigned last_node;                 /* node it last ran on; NUMA_NO_NODE: never ran */
     uint64_t migrations_away, ns_away;  /* read by GET without the lock */
 };

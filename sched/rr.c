@@ -22,7 +22,10 @@
 
 struct rr_pool {
     spinlock_t lock;                    /* every pCPU's scheduler lock points here */
+    /* Guarded by lock. */
     struct list_head runq;              /* runnable vCPUs not running, FIFO */
+    cpumask_t idle;                     /* pCPUs whose last decision was idle: the
+                                           core's sched_cpu_is_idle, kept as a mask */
 };
 
 struct rr_vcpu {
@@ -53,13 +56,24 @@ static void rr_deinit(struct scheduler *s)
 /* A pCPU joining: share the pool's lock (the caller holds the pCPU's old one). */
 static void *rr_alloc_pdata(struct scheduler *s, unsigned cpu)
 {
-    sched_res(cpu)->lock = &rr_pool(s)->lock;
-    return rr_pool(s);
+    struct rr_pool *p = rr_pool(s);
+    unsigned long flags;
+    sched_res(cpu)->lock = &p->lock;
+    spin_lock_irqsave(&p->lock, flags);
+    if (sched_cpu_is_idle(cpu))         /* a joining pCPU runs its idle vCPU */
+        cpumask_set(&p->idle, cpu);
+    spin_unlock_irqrestore(&p->lock, flags);
+    return p;
 }
 
 static void rr_free_pdata(struct scheduler *s, void *pd, unsigned cpu)
 {
-    (void)s; (void)pd; (void)cpu;       /* the core resets the lock pointer */
+    struct rr_pool *p = pd;
+    unsigned long flags;
+    (void)s;                            /* the core resets the lock pointer */
+    spin_lock_irqsave(&p->lock, flags);
+    cpumask_clear(&p->idle, cpu);
+    spin_unlock_irqrestore(&p->lock, flags);
 }
 
 static void *rr_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
@@ -95,15 +109,19 @@ static void rr_dequeue(struct vcpu *v)
 
 /* Poke every idle pCPU v may run on: several vCPUs waking at once (a domain's
  * start) would otherwise all poke the same idle pCPU, and the others would sleep
- * on. A poked pCPU that finds nothing for it goes back to idle: cheap. */
+ * on. A poked pCPU that finds nothing for it goes back to idle: cheap. The idle
+ * pCPUs come from a mask kept by do_schedule, so a wake looks at words, not at each
+ * of the pool's pCPUs (256 of them cost more than the rest of a wake). */
 static void rr_wake(struct scheduler *s, struct vcpu *v)
 {
+    cpumask_t idle = cpumask_and(&rr_pool(s)->idle, &s->cpus);
     unsigned cpu;
     if (rr_v(v)->queued)
         return;
     rr_enqueue(s, v);
-    for_each_cpu(cpu, &s->cpus)
-        if (cpumask_test(&v->cpu_hard_affinity, cpu) && sched_cpu_is_idle(cpu))
+    idle = cpumask_and(&idle, &v->cpu_hard_affinity);
+    for_each_cpu(cpu, &idle)
+        if (sched_cpu_is_idle(cpu))
             sched_raise(cpu);
     /* No idle pCPU: it runs when a slice ends. */
 }
@@ -116,6 +134,17 @@ static void rr_sleep(struct scheduler *s, struct vcpu *v)
         sched_raise(v->processor);
 }
 
+/* cpu's decision: the core runs it next, so whether cpu is idle follows it. */
+static struct task_slice rr_decided(struct scheduler *s, unsigned cpu, struct vcpu *v,
+                                    s_time_t slice)
+{
+    if (is_idle_vcpu(v))
+        cpumask_set(&rr_pool(s)->idle, cpu);
+    else
+        cpumask_clear(&rr_pool(s)->idle, cpu);
+    return (struct task_slice){ v, slice };
+}
+
 static struct task_slice rr_do_schedule(struct scheduler *s, unsigned cpu,
                                         struct vcpu *prev, s_time_t now)
 {
@@ -123,7 +152,7 @@ static struct task_slice rr_do_schedule(struct scheduler *s, unsigned cpu,
     (void)now;
 
     if (!cpumask_test(&s->cpus, cpu))   /* leaving the pool: take no new work */
-        return (struct task_slice){ sched_idle_vcpu(cpu), -1 };
+        return rr_decided(s, cpu, sched_idle_vcpu(cpu), -1);
     if (!is_idle_vcpu(prev) && vcpu_runnable(prev))
         rr_enqueue(s, prev);            /* to the back of the line */
     list_for_each(p, &rr_pool(s)->runq) {
@@ -134,9 +163,9 @@ static struct task_slice rr_do_schedule(struct scheduler *s, unsigned cpu,
             continue;
         rr_dequeue(v);
         v->processor = cpu;             /* one lock guards every pCPU: a legal move */
-        return (struct task_slice){ v, RR_SLICE };
+        return rr_decided(s, cpu, v, RR_SLICE);
     }
-    return (struct task_slice){ sched_idle_vcpu(cpu), -1 };
+    return rr_decided(s, cpu, sched_idle_vcpu(cpu), -1);
 }
 
 static const struct sched_ops rr_ops = {

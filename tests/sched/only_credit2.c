@@ -6,8 +6,12 @@
  * together or one after another with their vCPUs brought up in turn (the spread_*
  * cases, which passed before too: they guard the pulls and balancing the placement
  * relies on). Every case also requires zero violations of the simulator's invariants
- * (sim.h). Times are simulated; decisions cost nothing. */
+ * (sim.h). Times are simulated; decisions cost nothing. Also: the running weight each
+ * runqueue keeps for its load average (instead of reading every pCPU's curr per
+ * decision) equals that sum at every step, through weight changes while running
+ * (running_weight_tracks_curr). */
 #include "simtest.h"
+#include "../../sched/credit2.h"
 
 #define SETTLE MILLISECS(10)
 #define WINDOW MILLISECS(50)
@@ -91,7 +95,52 @@ static void spread_32_over_8_nodes(void)
     sim_fini();
 }
 
+/* Each runqueue's running_weight against the sum it stands for; false on a mismatch. */
+static bool running_weight_ok(s_time_t at)
+{
+    struct csched2_priv *prv = cpupool_by_id(0)->sched.priv;
+    bool ok = true;
+    for (unsigned i = 0; i < MAX_NUMNODES; i++) {
+        struct csched2_rq *rq = &prv->rqs[i];
+        s_time_t sum = 0;
+        unsigned cpu;
+        csched2_for_each_cpu(cpu, it, &rq->cpus)
+            if (prv->pcpu[cpu].curr)
+                sum += prv->pcpu[cpu].curr->dom->weight;
+        if (sum != rq->running_weight) {
+            INFO("at %lld ns, runqueue %u: running_weight %lld, curr weights sum %lld",
+                 (long long)at, i, (long long)rq->running_weight, (long long)sum);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* 2 nodes x 4 pCPUs, 8 hogs and 8 io-like vCPUs; weights change while they run. */
+static void running_weight_tracks_curr(void)
+{
+    if (!test_start(2, 4, 1))
+        return;
+    struct sim_dom *a = sim_domain_create("a", 8, NUMA_NO_NODE, wl_cpu());
+    struct sim_dom *b = sim_domain_create("b", 8, NUMA_NO_NODE, wl_io());
+    sim_domain_start(a);
+    sim_domain_start(b);
+    unsigned bad = 0;
+    for (unsigned step = 0; step < 300; step++) {
+        if (step == 100)
+            CHECK_EQ(set_param(a, "weight", 512), 0);
+        if (step == 200)
+            CHECK_EQ(set_param(b, "weight", 64), 0);
+        sim_run_for(MICROSECS(100));
+        bad += !running_weight_ok(sim.now);
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(sim.violations, 0);
+    sim_fini();
+}
+
 static const struct unit_case cases[] = {
+    { "running_weight_tracks_curr", running_weight_tracks_curr },
     { "spread_32_over_8_nodes", spread_32_over_8_nodes },
     { "spread_64_on_8_nodes", spread_64_on_8_nodes },
     { "spread_64_staggered", spread_64_staggered },

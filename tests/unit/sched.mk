@@ -133,6 +133,13 @@ sched-bench: $(BUILD)/sched-bench/sched_scale
 	$(Q)mkdir -p results
 	$(Q)$< results
 
+# Instructions per decision at 4096 vCPUs, counted by callgrind (bench/sched_ir.py):
+# repeatable on any host, unlike the wall time above. Needs valgrind. Prints only.
+# `make sched-bench-ir SCHED_IR_ARGS="--vcpus 256"` for another size.
+.PHONY: sched-bench-ir
+sched-bench-ir: $(BUILD)/sched-bench/sched_scale
+	$(Q)python3 bench/sched_ir.py $< $(SCHED_POLICIES) $(SCHED_IR_ARGS)
+
 # The declarations of every policy as JSON (tests/sched/decls_json.c), for the harness:
 # experiment files are checked against them and trace subclasses named from them.
 $(BUILD)/sched-sim/decls_json: $(call SCHED_OBJ,decls_json.c) $(SCHED_SIM_OBJS) \
