@@ -50,7 +50,7 @@ def test_doc_policy_on_the_host():
               f"{p.stdout!r}")
         p = docwalk.run("make -s build/unit/sched_random_odd && build/unit/sched_random_odd",
                         tree, 300)
-        check(p.returncode == 0 and "test_random.c (odd): 6 passed" in p.stdout,
+        check(p.returncode == 0 and re.search(r"test_random\.c \(odd\): [1-9]\d* passed, 0 failed", p.stdout),
               f"and tested:\n{(p.stdout + p.stderr)[-2000:]}")
         p = docwalk.run("python3 -c 'import sys; sys.path.insert(0, \"tests/harness\"); "
                         "import test_tables as t; t.test_scheduler_ids(); "
@@ -58,6 +58,7 @@ def test_doc_policy_on_the_host():
         check(p.returncode == 0 and p.stdout.split()[-1:] == ["42"],
               f"the decoder names subclass 42 'odd' with no table edited:\n"
               f"{(p.stdout + p.stderr)[-2000:]}")
-        check("test_props.c (stride): 12 passed, 0 failed" in out and
-              "test_random.c (stride): 6 passed, 0 failed" in out,
+        # Counts of cases grow with the suites: what matters is that none fails.
+        check(re.search(r"test_props\.c \(stride\): [1-9]\d* passed, 0 failed", out) and
+              re.search(r"test_random\.c \(stride\): [1-9]\d* passed, 0 failed", out),
               f"every property and random case passes:\n{out[-2000:]}")
