@@ -36,6 +36,7 @@ struct svm_vcpu {
     uint64_t exit_tsc;                  /* TSC at the last #VMEXIT: path length */
     uint32_t last_exit;                 /* its exit code */
     uint8_t upcall_vector;              /* HVMOP_set_evtchn_upcall_vector, 0: none */
+    uint8_t *fpu;                       /* FXSAVE image (a page: room for XSAVE later) */
     bool upcall_seen;                   /* evtchn_upcall_pending seen set, injected */
     bool has_context;                   /* DOMCTL_hvm_setcontext done */
 };
@@ -54,6 +55,12 @@ int svm_vcpu_create(struct vcpu *v);    /* VMCB with intercepts; -ENOMEM */
 void svm_vcpu_destroy(struct vcpu *v);
 int svm_set_context(struct vcpu *v, const struct domctl_hvm_context *c);  /* -EINVAL */
 void svm_inject_exception(struct vcpu *v, unsigned vector, int errcode); /* -1: none */
+/* The guest's x87/SSE registers: VMRUN leaves them alone, and the hypervisor and PV
+ * guests never touch them (-mgeneral-regs-only), so they change hands only at a
+ * switch between vCPUs, where context_switch saves the HVM one going out and loads
+ * the HVM one coming in. */
+void svm_fpu_save(struct vcpu *v);
+void svm_fpu_load(struct vcpu *v);
 bool svm_guest_long_mode(const struct vcpu *v);
 
 /* core/arch/x86/svm/svm_domain.c: the HVM parts of a domain */

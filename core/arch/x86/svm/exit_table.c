@@ -32,6 +32,7 @@ static const struct svm_exit exits[VMEXIT_XSETBV + 1] = {
     EXIT(VMEXIT_SKINIT, svm_exit_svm_insn, "skinit"),
     EXIT(VMEXIT_MONITOR, svm_exit_svm_insn, "monitor"),
     EXIT(VMEXIT_MWAIT, svm_exit_svm_insn, "mwait"),
+    EXIT(VMEXIT_XSETBV, svm_exit_svm_insn, "xsetbv"),
 };
 static const struct svm_exit exit_npf = { svm_exit_npf, "npf" };
 static const struct svm_exit exit_invalid = { svm_exit_invalid, "invalid" };
