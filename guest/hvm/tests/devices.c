@@ -19,17 +19,19 @@
 #define V_RTC 0x34
 #define V_UART 0x35
 #define V_AP 0x36       /* IPI to vCPU 1 (its real-mode IVT) */
+#define V_SH 0x3c       /* pending across sti; hlt */
 #define V_PIC 0x38      /* master PIC base: IRQ 0 */
 #define TRAMP 0x10000   /* vCPU 1's SIPI page: vector 0x10 */
 
 static volatile uint32_t hits[256];
-static volatile uint64_t hit_tsc[256];
+static volatile uint64_t hit_tsc[256], hit_rip[256];
 static volatile bool isr_set_in_handler;
 static unsigned failed;
 static uint64_t tsc_khz;
 
 extern char dev_irq_stubs[], tramp16_start[], tramp16_end[];
 extern char tramp16_alive[], tramp16_count[], tramp16_tsc[], tramp16_irq[];
+extern char shadow_hlt_end[];
 
 static inline uint64_t rdtsc_(void)
 {
@@ -67,10 +69,11 @@ static uint64_t rdmsr_(uint32_t msr)
 } while (0)
 
 /* Called by the stubs below with the vector. */
-void dev_irq(unsigned vec);
-void dev_irq(unsigned vec)
+void dev_irq(unsigned vec, uint64_t rip);
+void dev_irq(unsigned vec, uint64_t rip)
 {
     hit_tsc[vec] = rdtsc_();
+    hit_rip[vec] = rip;
     hits[vec]++;
     if (vec == V_RTC) {                 /* reading register C acknowledges IRQF */
         hw_outb(0x70, 0x0c);
@@ -105,6 +108,7 @@ asm(".pushsection .text\n"
     "push %rax; push %rcx; push %rdx; push %rsi\n"
     "push %r8; push %r9; push %r10; push %r11\n"
     "cld\n"
+    "mov 72(%rsp), %rsi\n"               /* the interrupted RIP */
     "call dev_irq\n"
     "pop %r11; pop %r10; pop %r9; pop %r8\n"
     "pop %rsi; pop %rdx; pop %rcx; pop %rax\n"
@@ -320,6 +324,21 @@ static void test_ap(void)
           *tramp16(tramp16_count));
 }
 
+/* An interrupt that became pending while IF was 0 is taken right after `sti; hlt`
+ * (the HLT completes the STI's shadow: hvlab must clear the shadow when it retires
+ * the HLT, or the interrupt comes one instruction late, after single-stepping). */
+static void test_shadow(void)
+{
+    asm volatile("cli" ::: "memory");
+    LAPIC[0x300 / 4] = V_SH | 1u << 18;
+    asm volatile("sti; hlt\n"
+                 ".globl shadow_hlt_end\n"
+                 "shadow_hlt_end: nop; nop" ::: "memory");
+    CHECK("shadow-sti-hlt", hits[V_SH] == 1 && hit_rip[V_SH] == (uintptr_t)shadow_hlt_end,
+          "taken once at %#lx, got %u at %#llx", (unsigned long)(uintptr_t)shadow_hlt_end,
+          hits[V_SH], (unsigned long long)hit_rip[V_SH]);
+}
+
 /* Path lengths: the minimum over 64 tries of a timed access, less an empty pair. */
 static uint64_t timed(int what)
 {
@@ -367,6 +386,7 @@ int main(const struct start_info *si)
     test_pmtimer();
     test_uart();
     test_ap();
+    test_shadow();
 
     uint64_t empty = timed(0), io = timed(1) - empty, mmio = timed(2) - empty;
     uint64_t wake = lapic_wake_path();
