@@ -142,8 +142,10 @@ static void pm_reset(void *ctx)
 static void cpu_kick(void *ctx, unsigned vcpu)
 {
     struct hvm_platform *p = ctx;
-    if (vcpu < p->nr_vcpus && p->d->vcpus[vcpu])
+    if (vcpu < p->nr_vcpus && p->d->vcpus[vcpu]) {
+        __atomic_store_n(&p->start[vcpu].check, true, __ATOMIC_SEQ_CST);
         vcpu_kick(p->d->vcpus[vcpu]);
+    }
 }
 
 static void cpu_init(void *ctx, unsigned vcpu)
@@ -257,6 +259,7 @@ int hvm_platform_create(struct domain *d)
         v = d->vcpus[i];
         dev_timer_init(p, &p->lapic_t[i], HVM_T_LAPIC, i, v ? v->processor : cpu);
         p->start[i].sipi = -1;
+        p->start[i].check = true;
     }
     unsigned long flags;
     spin_lock_irqsave(&p->lock, flags);
@@ -292,6 +295,13 @@ bool hvm_platform_present(const struct vcpu *v)
 
 /* ---- accesses from the guest ---- */
 
+/* Lock held: v's own access may have made a held interrupt deliverable. */
+static void mark_check(struct hvm_platform *p, const struct vcpu *v)
+{
+    if (v->vcpu_id < p->nr_vcpus)
+        __atomic_store_n(&p->start[v->vcpu_id].check, true, __ATOMIC_SEQ_CST);
+}
+
 int hvm_platform_port(struct vcpu *v, uint16_t port, unsigned size, bool write,
                       uint64_t *val)
 {
@@ -303,6 +313,7 @@ int hvm_platform_port(struct vcpu *v, uint16_t port, unsigned size, bool write,
     spin_lock_irqsave(&p->lock, flags);
     int rc = hvm_io_dispatch(&p->bus, HVM_IO_PORT, port, size, write, (uint64_t)NOW(), val);
     rearm_bus_devices(p);
+    mark_check(p, v);
     plat_unlock(p, flags);
     return rc < 0 ? -ENODEV : 0;
 }
@@ -332,6 +343,7 @@ int hvm_platform_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
         rc = hvm_io_dispatch(&p->bus, HVM_IO_MMIO, gpa, size, write, now, val);
         rearm_bus_devices(p);
     }
+    mark_check(p, v);
     plat_unlock(p, flags);
     return rc < 0 ? -ENODEV : 0;
 }
@@ -376,6 +388,7 @@ int hvm_platform_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
         rc = vlapic_msr_read(l, msr, now, val);
     }
     dev_rearm(p, &p->lapic_t[v->vcpu_id]);
+    mark_check(p, v);
     plat_unlock(p, flags);
     return rc < 0 ? -EINVAL : 0;
 }
@@ -388,10 +401,13 @@ int hvm_platform_pending(struct vcpu *v, bool *extint)
     unsigned long flags;
 
     *extint = false;
-    if (!p)
+    if (!p || v->vcpu_id >= p->nr_vcpus ||
+        !__atomic_load_n(&p->start[v->vcpu_id].check, __ATOMIC_SEQ_CST))
         return -1;
     spin_lock_irqsave(&p->lock, flags);
     int vec = virq_pending(&p->route, v->vcpu_id, extint);
+    if (vec < 0)
+        __atomic_store_n(&p->start[v->vcpu_id].check, false, __ATOMIC_SEQ_CST);
     spin_unlock_irqrestore(&p->lock, flags);
     return vec;
 }
@@ -404,6 +420,7 @@ int hvm_platform_accept(struct vcpu *v, int vec, bool extint)
     spin_lock_irqsave(&p->lock, flags);
     vec = virq_accept(&p->route, v->vcpu_id, vec, extint);
     rearm_bus_devices(p);                   /* INTA may change the PIC's output */
+    mark_check(p, v);                       /* another request may wait behind it */
     spin_unlock_irqrestore(&p->lock, flags);
     return vec;
 }

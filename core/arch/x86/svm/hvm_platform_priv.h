@@ -39,6 +39,12 @@ struct hvm_dev_timer {
 struct hvm_vcpu_start {
     bool init;                          /* INIT received: waits for SIPI */
     int sipi;                           /* a SIPI's vector, -1 none */
+    /* Something may be pending for this vCPU: set (under the lock) by every kick and
+     * by the vCPU's own device accesses (an EOI, a TPR or PIC mask change can make a
+     * held request deliverable), cleared when a look finds nothing. Entries read it
+     * without the lock and skip the controllers when clear: most exits change no
+     * interrupt state, and the look costs hundreds of instructions. */
+    bool check;
 };
 
 struct hvm_platform {
