@@ -339,6 +339,42 @@ static void test_shadow(void)
           hits[V_SH], (unsigned long long)hit_rip[V_SH]);
 }
 
+/* An event raised after the guest handled the previous one, with no exit of the
+ * guest's own in between, is delivered as a new upcall (the vLAPIC vector after the
+ * handler's EOI): a loopback event is injected and handled, then the guest spins
+ * without exits while its timer fires. */
+static volatile unsigned loop_events;
+
+static void on_loop_event(evtchn_port_t port, void *arg)
+{
+    (void)port;
+    (void)arg;
+    loop_events++;
+}
+
+static void test_upcall_again(void)
+{
+    int a = evtchn_alloc_unbound((hv_domid_t)guest_domid(), on_loop_event, NULL);
+    int b = a < 0 ? a : evtchn_bind_interdomain((hv_domid_t)guest_domid(), (evtchn_port_t)a,
+                                                NULL, NULL);
+    if (a < 0 || b < 0) {
+        CHECK("upcall-again", false, "a loopback channel, got %d %d", a, b);
+        return;
+    }
+    unsigned long flags = local_irq_save();
+    local_irq_enable();                 /* events on (the runtime starts masked) */
+    uint64_t timers = timer_events;
+    timer_set_deadline(guest_now_ns() + 300000);        /* 300 us */
+    evtchn_send((evtchn_port_t)b);      /* injected at once, handled at once */
+    uint64_t t0 = rdtsc_();
+    while (timer_events == timers && rdtsc_() - t0 < tsc_khz * 5)
+        ;                               /* no exit of our own while the timer fires */
+    local_irq_restore(flags);
+    CHECK("upcall-again", loop_events == 1 && timer_events == timers + 1,
+          "the loopback event then the timer's, got %u and %llu", loop_events,
+          (unsigned long long)(timer_events - timers));
+}
+
 /* Path lengths: the minimum over 64 tries of a timed access, less an empty pair. */
 static uint64_t timed(int what)
 {
@@ -387,6 +423,7 @@ int main(const struct start_info *si)
     test_uart();
     test_ap();
     test_shadow();
+    test_upcall_again();
 
     uint64_t empty = timed(0), io = timed(1) - empty, mmio = timed(2) - empty;
     uint64_t wake = lapic_wake_path();
