@@ -88,6 +88,10 @@ static void dev_timer_fn(void *data)
     s_time_t now = NOW();
 
     spin_lock_irqsave(&p->lock, flags);
+    if (p->dying) {
+        spin_unlock_irqrestore(&p->lock, flags);
+        return;
+    }
     t->last_fire = now;
     dev_advance(p, t, (uint64_t)now);
     dev_rearm(p, t);
@@ -206,7 +210,6 @@ int hvm_platform_create(struct domain *d)
 {
     struct hvm_platform *p = xzalloc(sizeof(*p));
     struct vpm_power_ops power;
-    struct vcpu *v;
     s_time_t now = NOW();
     int rc;
 
@@ -249,18 +252,19 @@ int hvm_platform_create(struct domain *d)
                               &vioapic_mmio_ops, &p->ioapic)) < 0)
         return rc;
 
-    /* Timers on the pCPU vCPU 0 starts on (any pCPU works: a firing kicks the vCPU
-     * wherever it runs). */
+    /* Every timer on the pCPU vCPU 0 starts on (any pCPU works: a firing kicks the
+     * vCPU wherever it runs); one pCPU, so that teardown can wait for them there. */
     unsigned cpu = d->vcpus[0] ? d->vcpus[0]->processor : 0;
+    p->timer_cpu = cpu;
     dev_timer_init(p, &p->pit_t, HVM_T_PIT, 0, cpu);
     dev_timer_init(p, &p->rtc_t, HVM_T_RTC, 0, cpu);
     dev_timer_init(p, &p->pm_t, HVM_T_PM, 0, cpu);
     for (unsigned i = 0; i < p->nr_vcpus; i++) {
-        v = d->vcpus[i];
-        dev_timer_init(p, &p->lapic_t[i], HVM_T_LAPIC, i, v ? v->processor : cpu);
+        dev_timer_init(p, &p->lapic_t[i], HVM_T_LAPIC, i, cpu);
         p->start[i].sipi = -1;
         p->start[i].check = true;
     }
+    p->timers_ready = true;
     unsigned long flags;
     spin_lock_irqsave(&p->lock, flags);
     rearm_bus_devices(p);
@@ -268,24 +272,53 @@ int hvm_platform_create(struct domain *d)
     return 0;
 }
 
-void hvm_platform_destroy(struct domain *d)
+static void plat_stop_timers(struct hvm_platform *p)
 {
-    struct hvm_platform *p = d->hvm_plat;
+    timer_stop(&p->pit_t.timer);
+    timer_stop(&p->rtc_t.timer);
+    timer_stop(&p->pm_t.timer);
+    for (unsigned i = 0; i < p->nr_vcpus; i++)
+        timer_stop(&p->lapic_t[i].timer);
+}
 
-    if (!p)
-        return;
-    if (p->lapic_t) {           /* timer_stop of a never-set timer is harmless */
-        timer_stop(&p->pit_t.timer);
-        timer_stop(&p->rtc_t.timer);
-        timer_stop(&p->pm_t.timer);
-        for (unsigned i = 0; i < p->nr_vcpus; i++)
-            timer_stop(&p->lapic_t[i].timer);
-    }
-    d->hvm_plat = NULL;
+static void plat_free(struct hvm_platform *p)
+{
     xfree(p->lapic);
     xfree(p->lapic_t);
     xfree(p->start);
     xfree(p);
+}
+
+/* On timer_cpu, after every device timer handler that may have been running there
+ * when the platform was destroyed: handlers on one pCPU run one after another, and
+ * none re-arms once `dying` is set. */
+static void plat_free_fn(void *data)
+{
+    struct hvm_platform *p = data;
+    plat_stop_timers(p);
+    plat_free(p);
+}
+
+/* timer_stop does not wait for a handler already running on another pCPU (which
+ * could still re-arm its timer), so the last free happens on the timers' pCPU. */
+void hvm_platform_destroy(struct domain *d)
+{
+    struct hvm_platform *p = d->hvm_plat;
+    unsigned long flags;
+
+    if (!p)
+        return;
+    d->hvm_plat = NULL;
+    if (!p->timers_ready) {             /* creation failed before any timer was set */
+        plat_free(p);
+        return;
+    }
+    spin_lock_irqsave(&p->lock, flags);
+    p->dying = true;
+    spin_unlock_irqrestore(&p->lock, flags);
+    plat_stop_timers(p);
+    timer_init(&p->free_timer, plat_free_fn, p, p->timer_cpu);
+    timer_set(&p->free_timer, NOW());
 }
 
 bool hvm_platform_present(const struct vcpu *v)

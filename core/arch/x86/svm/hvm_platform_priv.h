@@ -64,6 +64,10 @@ struct hvm_platform {
     struct hvm_dev_timer *lapic_t;      /* nr_vcpus */
     struct hvm_vcpu_start *start;       /* nr_vcpus */
     unsigned power;                     /* SHUTDOWN_* + 1 asked by the PM block, 0 none */
+    unsigned timer_cpu;                 /* every device timer's pCPU */
+    bool timers_ready;                  /* the timers are initialised */
+    bool dying;                         /* destroyed: timer handlers do nothing */
+    struct timer free_timer;            /* frees the platform on timer_cpu */
     bool start_work;                    /* a SIPI was recorded: start the vCPU */
 };
 
