@@ -2,10 +2,11 @@
  * exceptions to traps.c and the event vector to the event channels; halting is
  * `sti; hlt`.
  *
- * Events: under hvlab the hypervisor injects HVM_EVENT_VECTOR (registered with
- * HVMOP_set_evtchn_upcall_vector) directly, on each rise of evtchn_upcall_pending
- * (core/arch/x86/svm/svm_run.c: no LAPIC in the path, so no EOI and no LAPIC access
- * at all under hvlab); natively the LAPIC timer fires it (EOI'd) and native.c raises
+ * Events: under hvlab the hypervisor raises HVM_EVENT_VECTOR (registered with
+ * HVMOP_set_evtchn_upcall_vector) as a vLAPIC interrupt while evtchn_upcall_pending
+ * is set (core/arch/x86/svm/svm_intr.c), so the handler EOIs it as natively, and an
+ * event raised again before that EOI comes once more after it; natively the LAPIC
+ * timer fires it (EOI'd) and native.c raises
  * VIRQ_TIMER's port. RFLAGS.IF stays set outside handlers: the runtime's
  * "interrupts off" is the vcpu_info's evtchn_upcall_mask as in PV, so the vector
  * handler returns at once when it finds the mask set, leaving evtchn_upcall_pending
@@ -48,10 +49,9 @@ void plat_traps_init(void)
 
 static void event_interrupt(void)
 {
-    if (hvm_native) {
-        lapic_eoi();
+    lapic_eoi();
+    if (hvm_native)
         native_timer_fired();
-    }
     if (!__atomic_load_n(&this_vcpu_info()->evtchn_upcall_mask, __ATOMIC_SEQ_CST))
         evtchn_do_upcall();
 }
@@ -66,9 +66,8 @@ void hvm_trap(struct guest_trap_frame *f)
 
 void plat_events_init(void)
 {
-    if (hvm_native) {
-        lapic_enable();
-    } else {
+    lapic_enable();
+    if (!hvm_native) {
         struct hvm_evtchn_upcall_vector op = { .vcpu = smp_vcpu_id(),
                                                .vector = HVM_EVENT_VECTOR };
         long rc = _hc(HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector, &op, 0, 0, 0);

@@ -87,6 +87,7 @@ struct domain {
     unsigned long node_pages[MAX_NUMNODES];
     unsigned home_node;                 /* NUMA_NO_NODE: any */
     struct p2m p2m;                     /* HVM: gfn -> mfn (nested paging), page_lock */
+    struct hvm_platform *hvm_plat;      /* HVM: its devices (include/hvlab/x86/hvm_platform.h) */
 
     /* vCPUs: the array is fixed at creation. */
     unsigned max_vcpus;

@@ -98,6 +98,8 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_HVM_ENTRY   TRC_EVENT(TRC_CLS_HVM, 0, 2)       /* data0: exit code resumed from, data1: path length (TSC) */
 #define TRC_HVM_INJECT  TRC_EVENT(TRC_CLS_HVM, 0, 3)       /* data0: EVENTINJ value, data1: guest rip */
 #define TRC_HVM_IO_NODEV TRC_EVENT(TRC_CLS_HVM, 0, 4)      /* data0: port << 16 | size << 1 | write, data1: value written */
+#define TRC_HVM_EMUL    TRC_EVENT(TRC_CLS_HVM, 0, 5)       /* data0: opcode << 16 | x86_op << 8 | status, data1: guest rip */
+#define TRC_HVM_MMIO_NODEV TRC_EVENT(TRC_CLS_HVM, 0, 6)    /* data0: gpa, data1: size << 1 | write */
 
 /* POLICY: subclass = SCHED_ID_* of the policy; codes are the policy's own */
 #define TRC_POLICY(sched_id, code) TRC_EVENT(TRC_CLS_POLICY, (sched_id), (code))

@@ -7,7 +7,8 @@ bystander finishes its work; both HVM domains crash alone, with a line naming th
 domain, the exit and the guest RIP, and every frame comes back. Deterministic mode
 (icount), so the path lengths it prints are instruction counts. Without SVM in the
 CPU an HVM domain is refused with ENODEV. With tracing, every exit and entry is a
-record. Under rr, credit, credit2, rtds and numa, an HVM vCPU is pinned, moved,
+record. Two HVM guests on one pCPU keep their own FPU registers. Under rr, credit,
+credit2, rtds and numa, an HVM vCPU is pinned, moved,
 paused and unpaused like any other.
 
 Run from the repository root (make boot-test). The last line is
@@ -146,6 +147,18 @@ def case_trace() -> str:
     return f"median path length exit->entry from the trace (TSC, icount): {med}"
 
 
+def case_fpu() -> None:
+    """Two HVM guests pinned to one pCPU keep their own SSE and x87 registers while
+    they yield to each other (each vCPU's FXSAVE image is switched with it)."""
+    d = "tests/scenarios/svm-fpu"
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+             modules=["build/dom0.elf", f"{HVMTEST} hvmtest.bin", f"{d}/scenario.txt scenario"])
+    check(r.status == 0 and "(d0) scenario: done" in r.output, "the scenario completes", r)
+    for dom in (1, 2):
+        check(f"(d{dom}) hvmtest: fpu state kept over yields ok" in r.output,
+              f"domain {dom} kept its FPU registers", r)
+
+
 SCHED_POLICIES = ["rr", "credit", "credit2", "rtds", "numa"]
 
 
@@ -176,7 +189,7 @@ def make_sched_case(policy: str):
     return case
 
 
-CASES = [case_hvm_guest, case_no_svm, case_trace] + [make_sched_case(p) for p in SCHED_POLICIES]
+CASES = [case_hvm_guest, case_no_svm, case_trace, case_fpu] + [make_sched_case(p) for p in SCHED_POLICIES]
 
 if __name__ == "__main__":
     sys.exit(run_suite("svm tests", CASES, sys.argv[1:]))

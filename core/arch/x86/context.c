@@ -92,6 +92,10 @@ void context_switch(struct vcpu *prev, struct vcpu *next)
 {
     struct percpu *pc = this_cpu();
 
+    if (is_hvm_vcpu(prev))
+        svm_fpu_save(prev);
+    if (is_hvm_vcpu(next))
+        svm_fpu_load(next);
     if (!is_idle_vcpu(prev)) {
         prev->arch.fs_base = rdmsr(MSR_FS_BASE);
         prev->arch.gs_base = rdmsr(MSR_KERNEL_GS_BASE);   /* the guest's, while in here */

@@ -36,7 +36,9 @@ struct svm_vcpu {
     uint64_t exit_tsc;                  /* TSC at the last #VMEXIT: path length */
     uint32_t last_exit;                 /* its exit code */
     uint8_t upcall_vector;              /* HVMOP_set_evtchn_upcall_vector, 0: none */
-    bool upcall_seen;                   /* evtchn_upcall_pending seen set, injected */
+    uint8_t *fpu;                       /* FXSAVE image (a page: room for XSAVE later) */
+    bool stepping;                      /* stepping over an interrupt shadow (svm_intr.c) */
+    bool guest_tf;                      /* the guest's own RFLAGS.TF while stepping */
     bool has_context;                   /* DOMCTL_hvm_setcontext done */
 };
 
@@ -54,6 +56,12 @@ int svm_vcpu_create(struct vcpu *v);    /* VMCB with intercepts; -ENOMEM */
 void svm_vcpu_destroy(struct vcpu *v);
 int svm_set_context(struct vcpu *v, const struct domctl_hvm_context *c);  /* -EINVAL */
 void svm_inject_exception(struct vcpu *v, unsigned vector, int errcode); /* -1: none */
+/* The guest's x87/SSE registers: VMRUN leaves them alone, and the hypervisor and PV
+ * guests never touch them (-mgeneral-regs-only), so they change hands only at a
+ * switch between vCPUs, where context_switch saves the HVM one going out and loads
+ * the HVM one coming in. */
+void svm_fpu_save(struct vcpu *v);
+void svm_fpu_load(struct vcpu *v);
 bool svm_guest_long_mode(const struct vcpu *v);
 
 /* core/arch/x86/svm/svm_domain.c: the HVM parts of a domain */
@@ -86,6 +94,25 @@ void svm_exit_npf(struct vcpu *v);
 void svm_exit_invalid(struct vcpu *v);
 void svm_exit_nothing(struct vcpu *v);
 void svm_exit_vintr(struct vcpu *v);
+void svm_exit_db(struct vcpu *v);
+
+/* core/arch/x86/svm/svm_intr.c: interrupt injection (docs/svm-under-qemu.md's
+ * procedure). exited: right after each #VMEXIT; completed: the handler retired the
+ * guest instruction (moved RIP); deliver: before each VMRUN; wakeup_pending: an
+ * interrupt the guest can take now (HLT does not block). */
+void svm_intr_exited(struct vcpu *v);
+void svm_intr_completed(struct vcpu *v);
+void svm_intr_deliver(struct vcpu *v);
+bool svm_intr_wakeup_pending(struct vcpu *v);
+
+/* core/arch/x86/svm/svm_emul.c: the instruction emulator for MMIO (an NPF outside
+ * RAM) and string I/O. */
+void svm_emulate(struct vcpu *v);
+int svm_mmio_init(void);                /* once at boot: the nested-fault hook */
+/* svm_io.c: one port access as an IN/OUT would make it: the boot-time handlers, then
+ * the domain's devices; nobody there reads all ones, drops writes, and traces. */
+void svm_port_access(struct vcpu *v, uint16_t port, unsigned size, bool write,
+                     uint64_t *val);
 /* Nested-fault hooks, tried in order before the fault is fatal: true if it handled
  * the access at gpa (error code err: bit 1 write). For MMIO emulation and memory
  * policies (issue 11). -ENOSPC when full. */

@@ -10,6 +10,9 @@
  *   2: computes for about SPIN_ROUNDS x 3 M instructions with a CPUID exit per round,
  *      printing its progress, then powers off (SCHEDOP_shutdown): a vCPU for the
  *      scheduler to preempt, pause, pin and move.
+ *   3 | pattern << 8: keeps `pattern` in XMM0 and an x87 register over many yields and
+ *      checks them after each (its FPU state must survive the other vCPUs of the
+ *      pCPU), then powers off.
  * Lines: "hvmtest: <case> ok" or "hvmtest: <case> FAILED (<detail>)", then
  * "hvmtest: N passed, N failed". */
 #include <stdbool.h>
@@ -316,8 +319,32 @@ static void spin(void)
     hcall(HYPERVISOR_sched_op, SCHEDOP_shutdown, (uint32_t)&sd, 0);
 }
 
+static void fpu_keep(uint32_t pattern)
+{
+    struct sched_shutdown sd = { .reason = SHUTDOWN_poweroff };
+    uint32_t cr4, bad = 0, i, x87 = 0;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | (1u << 9) | (1u << 10)));  /* OSFXSR */
+    __asm__ volatile("clts; fninit; movd %0, %%xmm0; fildl %1" :: "r"(pattern), "m"(pattern)
+                     : "memory");
+    for (i = 0; i < 300 && !bad; i++) {
+        uint32_t got;
+        __asm__ volatile("pause; pause" ::: "memory");
+        hcall(HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0);
+        __asm__ volatile("movd %%xmm0, %0" : "=r"(got));
+        __asm__ volatile("fistl %0" : "=m"(x87) :: "memory");
+        bad = got != pattern || x87 != pattern;
+    }
+    result("fpu state kept over yields ", !bad, bad ? x87 : i);
+    hcall(HYPERVISOR_sched_op, SCHEDOP_shutdown, (uint32_t)&sd, 0);
+}
+
 void hvmtest_main(uint32_t mode)
 {
+    if ((mode & 0xff) == 3) {
+        fpu_keep(mode >> 8);
+        return;
+    }
     if (mode == 2) {
         spin();
         return;

@@ -15,6 +15,7 @@ struct svm_exit {
 static const struct svm_exit exits[VMEXIT_XSETBV + 1] = {
     EXIT(VMEXIT_INTR, svm_exit_nothing, "intr"),        /* taken by the host after it */
     EXIT(VMEXIT_NMI, svm_exit_nothing, "nmi"),
+    EXIT(VMEXIT_EXC_BASE + 1, svm_exit_db, "db"),      /* stepping over a shadow */
     EXIT(VMEXIT_VINTR, svm_exit_vintr, "vintr"),
     EXIT(VMEXIT_CPUID, svm_exit_cpuid, "cpuid"),
     EXIT(VMEXIT_PAUSE, svm_exit_pause, "pause"),
@@ -32,6 +33,7 @@ static const struct svm_exit exits[VMEXIT_XSETBV + 1] = {
     EXIT(VMEXIT_SKINIT, svm_exit_svm_insn, "skinit"),
     EXIT(VMEXIT_MONITOR, svm_exit_svm_insn, "monitor"),
     EXIT(VMEXIT_MWAIT, svm_exit_svm_insn, "mwait"),
+    EXIT(VMEXIT_XSETBV, svm_exit_svm_insn, "xsetbv"),
 };
 static const struct svm_exit exit_npf = { svm_exit_npf, "npf" };
 static const struct svm_exit exit_invalid = { svm_exit_invalid, "invalid" };

@@ -4,4 +4,6 @@ HV_SRCS += core/arch/x86/svm/svm_cpu.c core/arch/x86/svm/svm_vmcb.c \
 	core/arch/x86/svm/svm_run.c core/arch/x86/svm/exit_table.c \
 	core/arch/x86/svm/svm_exits.c core/arch/x86/svm/svm_cpuid.c \
 	core/arch/x86/svm/svm_msr.c core/arch/x86/svm/svm_io.c \
-	core/arch/x86/svm/svm_guest_access.c
+	core/arch/x86/svm/svm_guest_access.c \
+	core/arch/x86/svm/hvm_platform.c core/arch/x86/svm/svm_intr.c \
+	core/arch/x86/svm/svm_emul.c core/arch/x86/svm/svm_sipi.c

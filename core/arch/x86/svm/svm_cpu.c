@@ -15,6 +15,7 @@
 #define CPUID_SVM_ECX (1u << 2)         /* 0x80000001 ECX */
 #define CPUID_NP_EDX  (1u << 0)         /* 0x8000000A EDX */
 #define VM_CR_SVMDIS  (1ull << 4)
+#define CR4_OSFXSR    (1ul << 9)
 
 struct svm_cpu {
     paddr_t hsave_pa;
@@ -83,9 +84,11 @@ void svm_init_cpu(void)
     s->host_vmcb_pa = __pa(host);
     svm_asid_pool_init(&s->asids, cpu, asids);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    write_cr4(read_cr4() | CR4_OSFXSR);     /* so that FXSAVE covers the XMM registers */
     wrmsr(MSR_VM_HSAVE_PA, s->hsave_pa);
     if (cpu == 0) {
         svm_maps_init();
+        svm_mmio_init();                /* the LAPIC/IOAPIC windows: emulated */
         pr_info("svm: SVM with nested paging, %u ASIDs per CPU\n", nr_asids);
     }
 }

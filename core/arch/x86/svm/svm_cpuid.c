@@ -2,7 +2,8 @@
  * the hypervisor bit set and hvlab's own leaves at 0x40000000 (never Xen's signature:
  * Linux would then expect Xen's whole HVM ABI), SVM hidden (no nested SVM), and what
  * the guest cannot have hidden (x2APIC until the virtual LAPIC offers it, MONITOR,
- * whose instructions are intercepted as #UD). */
+ * whose instructions are intercepted as #UD, and XSAVE/AVX: only the FXSAVE state is
+ * switched between vCPUs). */
 #include <hvlab/domain.h>
 #include <hvlab/x86/regs.h>
 #include <hvlab/x86/svm.h>
@@ -11,6 +12,7 @@
 #define L1_ECX_MONITOR    (1u << 3)
 #define L1_ECX_VMX        (1u << 5)
 #define L1_ECX_X2APIC     (1u << 21)
+#define L1_ECX_XSAVE      (7u << 26)    /* XSAVE, OSXSAVE, AVX: FXSAVE state only */
 #define L1_ECX_HYPERVISOR (1u << 31)
 #define EXT1_ECX_SVM      (1u << 2)
 
@@ -35,13 +37,14 @@ void svm_cpuid_values(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_
     cpuid(leaf, sub, &r[0], &r[1], &r[2], &r[3]);
     switch (leaf) {
     case 1:
-        r[2] &= ~(L1_ECX_MONITOR | L1_ECX_VMX | L1_ECX_X2APIC);
+        r[2] &= ~(L1_ECX_MONITOR | L1_ECX_VMX | L1_ECX_X2APIC | L1_ECX_XSAVE);
         r[2] |= L1_ECX_HYPERVISOR;
         r[1] = (r[1] & 0x00ffffff) | (v->vcpu_id << 24);    /* initial APIC ID */
         break;
     case 0x80000001:
         r[2] &= ~EXT1_ECX_SVM;
         break;
+    case 0xd:                           /* XSAVE state: none */
     case 0x8000000a:                    /* the SVM leaf */
         r[0] = r[1] = r[2] = r[3] = 0;
         break;

@@ -12,6 +12,7 @@
 #include <hvlab/irq.h>
 #include <hvlab/printk.h>
 #include <hvlab/smp.h>
+#include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
 #include <public/domctl.h>
 #include <public/hvm.h>
@@ -90,6 +91,8 @@ int hvm_domain_init(struct domain *d)
             return -ENOMEM;
     if ((rc = hvm_map_ram(d)) < 0)
         return rc;
+    if ((rc = hvm_platform_create(d)) < 0)     /* devices, vLAPICs: hvm_platform.c */
+        return rc;
     pr_info("domain %u (%s): HVM, %lu frames of RAM, %lu nested table frames\n",
             d->domain_id, d->name, d->tot_pages, d->p2m.nr_tables);
     return 0;
@@ -97,8 +100,10 @@ int hvm_domain_init(struct domain *d)
 
 void hvm_domain_relinquish(struct domain *d)
 {
-    if (d->is_hvm)
-        p2m_teardown(&d->p2m);
+    if (!d->is_hvm)
+        return;
+    hvm_platform_destroy(d);
+    p2m_teardown(&d->p2m);
 }
 
 int hvm_domain_set_context(struct domain *d, const struct domctl_hvm_context *c)

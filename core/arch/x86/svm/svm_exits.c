@@ -18,14 +18,14 @@ void svm_exit_nothing(struct vcpu *v)
     (void)v;
 }
 
-/* HLT: the vCPU blocks until an event is pending for it (its evtchn_upcall_pending);
- * one that arrives after the flag is set clears it again (vcpu_kick), so no wake-up
- * is lost. */
+/* HLT: the vCPU blocks until an interrupt it can take is pending (its vLAPIC or
+ * vPIC, or its evtchn_upcall_pending); one that arrives after the flag is set clears
+ * it again (vcpu_kick, from the devices' kick too), so no wake-up is lost. */
 void svm_exit_hlt(struct vcpu *v)
 {
     v->arch.svm->vmcb->save.rip += 1;
     __atomic_or_fetch(&v->pause_flags, 1UL << VPF_blocked, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
+    if (svm_intr_wakeup_pending(v))
         __atomic_and_fetch(&v->pause_flags, ~(1UL << VPF_blocked), __ATOMIC_SEQ_CST);
     else
         vcpu_block_current();

@@ -1,11 +1,14 @@
 /* Port I/O of HVM guests: every port exits (the IOPM is all ones) and goes to the
- * handler registered for it (svm_port_register: the virtual devices); a port nobody
- * serves reads all ones and drops writes, as on an
- * empty ISA bus, with one trace record each. RIP: EXITINFO2 holds the next one.
- * String I/O (INS/OUTS) needs the instruction emulator to reach guest memory. */
+ * handler registered for it at boot (svm_port_register), else to the domain's own
+ * devices (hvm_platform_port: PIT, RTC, PM block, COM1, PICs); a port nobody serves
+ * reads all ones and drops writes, as on an empty ISA bus, with one trace record
+ * each. RIP: EXITINFO2 holds the next one. String I/O (INS/OUTS) goes through the
+ * instruction emulator (svm_emul.c), which reaches guest memory and calls
+ * svm_port_access per element. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/trace.h>
+#include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
 
 #define PORT_RANGES_MAX 16
@@ -37,7 +40,22 @@ static int svm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool write,
     for (unsigned i = 0; i < nr_port_ranges; i++)
         if (port - port_ranges[i].base < port_ranges[i].len)
             return port_ranges[i].fn(v, port, size, write, val);
-    return -ENODEV;
+    return hvm_platform_port(v, port, size, write, val);
+}
+
+void svm_port_access(struct vcpu *v, uint16_t port, unsigned size, bool write,
+                     uint64_t *val)
+{
+    uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+
+    if (write)
+        *val &= mask;
+    if (svm_port_io(v, port, size, write, val) == -ENODEV) {
+        TRACE_VCPU(TRC_HVM_IO_NODEV, v, (uint64_t)port << 16 | size << 1 | write,
+                   write ? *val : 0);
+        *val = mask;
+    }
+    *val &= mask;
 }
 
 void svm_exit_ioio(struct vcpu *v)
@@ -51,14 +69,10 @@ void svm_exit_ioio(struct vcpu *v)
     uint64_t val = write ? s->vmcb->save.rax & mask : mask;
 
     if (info & IOIO_STR) {
-        svm_crash(v, "string I/O (INS/OUTS) needs the instruction emulator");
+        svm_emulate(v);
         return;
     }
-    if (svm_port_io(v, port, size, write, &val) == -ENODEV) {
-        TRACE_VCPU(TRC_HVM_IO_NODEV, v, (uint64_t)port << 16 | size << 1 | write,
-                   write ? val : 0);
-        val = mask;
-    }
+    svm_port_access(v, port, size, write, &val);
     if (!write)                         /* IN EAX zero-extends, as a 32-bit move does */
         s->vmcb->save.rax = size == 4 ? (val & mask)
                                       : (s->vmcb->save.rax & ~mask) | (val & mask);

@@ -2,11 +2,14 @@
  * whose state the VMCB holds (VMLOAD/VMSAVE or the save area switch them): the
  * SYSCALL/SYSENTER ones, FS/GS/KernelGS bases. Every other access exits here:
  * EFER (SVME stays set in the real VMCB, the guest never sees it and may not set it),
- * the PAT (the VMCB's g_pat), TSC reads; the SVM MSRs (VM_CR, VM_HSAVE_PA) and
+ * the PAT (the VMCB's g_pat), TSC reads, the vLAPIC's (APIC base, TSC deadline,
+ * x2APIC: hvm_platform_msr); the SVM MSRs (VM_CR, VM_HSAVE_PA) and
  * everything unknown raise #GP, as on a CPU without them. */
 #include <hvlab/domain.h>
 #include <hvlab/lib.h>
 #include <hvlab/x86/regs.h>
+#include <hvlab/errno.h>
+#include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
 
 #define VEC_GP 13
@@ -94,10 +97,19 @@ void svm_exit_msr(struct vcpu *v)
     uint32_t msr = (uint32_t)s->gprs.rcx;
     bool ok;
 
-    if (s->vmcb->ctl.exitinfo1 & 1) {
-        ok = msr_write(v, msr, (s->gprs.rdx << 32) | (uint32_t)s->vmcb->save.rax);
+    bool write = s->vmcb->ctl.exitinfo1 & 1;
+    uint64_t val = write ? (s->gprs.rdx << 32) | (uint32_t)s->vmcb->save.rax : 0;
+    int lrc = hvm_platform_msr(v, msr, write, &val);    /* the vLAPIC's MSRs */
+
+    if (lrc != -ENODEV) {
+        ok = lrc == 0;
+        if (ok && !write) {
+            s->vmcb->save.rax = (uint32_t)val;
+            s->gprs.rdx = val >> 32;
+        }
+    } else if (write) {
+        ok = msr_write(v, msr, val);
     } else {
-        uint64_t val = 0;
         ok = msr_read(v, msr, &val);
         if (ok) {
             s->vmcb->save.rax = (uint32_t)val;

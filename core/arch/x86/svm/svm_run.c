@@ -5,13 +5,9 @@
  * later is held by GIF and exits the guest at once), and switches back into it
  * where it left.
  *
- * Event delivery: when the guest has set an upcall vector (HVMOP_set_evtchn_upcall_vector),
- * a rise of its evtchn_upcall_pending injects that vector once (edge: the guest clears
- * the flag in its handler, and the next event raises it again), through EVENTINJ when
- * the guest can take an interrupt (IF set, no interrupt shadow), else through a
- * virtual-interrupt window (V_IRQ with the VINTR intercept: the exit comes when the
- * guest can take it). An event whose delivery an exit interrupted (EXITINTINFO) is
- * delivered again first.
+ * Event delivery: svm_intr.c (the vLAPIC's and vPIC's interrupts, the event-channel
+ * upcall as a vLAPIC interrupt, EXITINTINFO first, the interrupt window); the shadow
+ * is cleared when a handler retires the instruction it exited on (moved RIP).
  *
  * Tracing: TRC_HVM_EXIT at each exit, TRC_HVM_ENTRY before the VMRUN that resumes
  * with the path length since that exit, in TSC (instructions under icount). */
@@ -22,8 +18,6 @@
 #include <hvlab/trace.h>
 #include <hvlab/x86/regs.h>
 #include <hvlab/x86/svm.h>
-
-#define RFLAGS_IF (1ull << 9)
 
 _Static_assert(offsetof(struct svm_gprs, rdi) == 32 && offsetof(struct svm_gprs, r15) == 104,
                "svm_entry.S addresses struct svm_gprs by offset");
@@ -39,38 +33,6 @@ void svm_crash(struct vcpu *v, const char *why)
     domain_crash(v->domain, why);
 }
 
-static void svm_deliver_events(struct vcpu *v)
-{
-    struct svm_vcpu *s = v->arch.svm;
-    struct vmcb *vm = s->vmcb;
-    bool pending = v->vcpu_info &&
-                   __atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_ACQUIRE);
-
-    if (!pending)
-        s->upcall_seen = false;
-    if (!s->upcall_vector || !pending || s->upcall_seen || (vm->ctl.eventinj & EVENTINJ_VALID))
-        return;
-    if ((vm->save.rflags & RFLAGS_IF) && !(vm->ctl.int_state & INT_STATE_SHADOW)) {
-        vm->ctl.eventinj = s->upcall_vector | EVENTINJ_TYPE_INTR | EVENTINJ_VALID;
-        vm->ctl.vintr &= ~VINTR_IRQ;
-        vm->ctl.intercept1 &= ~INTERCEPT1_VINTR;
-        s->upcall_seen = true;
-        TRACE_VCPU(TRC_HVM_INJECT, v, vm->ctl.eventinj, vm->save.rip);
-    } else {
-        /* Any vector with the highest priority, TPR ignored: only the window matters. */
-        vm->ctl.vintr |= VINTR_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT);
-        vm->ctl.intercept1 |= INTERCEPT1_VINTR;
-    }
-}
-
-/* The interrupt window opened: the next entry injects. */
-void svm_exit_vintr(struct vcpu *v)
-{
-    struct vmcb *vm = v->arch.svm->vmcb;
-    vm->ctl.vintr &= ~(VINTR_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT));
-    vm->ctl.intercept1 &= ~INTERCEPT1_VINTR;
-}
-
 void __noreturn svm_vcpu_loop(void)
 {
     for (;;) {
@@ -84,7 +46,7 @@ void __noreturn svm_vcpu_loop(void)
         struct svm_vcpu *s = v->arch.svm;
         struct vmcb *vm = s->vmcb;
 
-        svm_deliver_events(v);
+        svm_intr_deliver(v);
         svm_asid_assign(s, pc->cpu);
         if (s->exit_tsc)
             TRACE_VCPU(TRC_HVM_ENTRY, v, s->last_exit, rdtsc() - s->exit_tsc);
@@ -95,9 +57,10 @@ void __noreturn svm_vcpu_loop(void)
         uint64_t code = vm->ctl.exitcode;
         s->last_exit = (uint32_t)code;
         TRACE_VCPU(TRC_HVM_EXIT, v, code << 32 | (uint32_t)vm->ctl.exitinfo1, vm->save.rip);
-        vm->ctl.eventinj = 0;
-        if (vm->ctl.exitintinfo & EVENTINJ_VALID)
-            vm->ctl.eventinj = vm->ctl.exitintinfo;
+        svm_intr_exited(v);
+        uint64_t rip = vm->save.rip;
         svm_exit_dispatch(v);
+        if (vm->save.rip != rip)        /* the handler retired the instruction */
+            svm_intr_completed(v);
     }
 }

@@ -4,7 +4,8 @@
  * Intercepted: physical interrupts and NMIs (the host takes them after the #VMEXIT),
  * CPUID, HLT, PAUSE, every I/O port (the IOPM is all ones: devices are the
  * hypervisor's or nobody's), the MSRs of svm_msr.c, shutdown (triple fault), and every
- * SVM instruction (a guest gets no nested SVM) plus MONITOR/MWAIT (hidden by CPUID).
+ * SVM instruction (a guest gets no nested SVM) plus MONITOR/MWAIT and XSETBV (hidden
+ * by CPUID: XCR0 is not switched, and the FPU is switched with FXSAVE only).
  * Guest-owned, not intercepted: exceptions, CR reads and writes, INVLPG (nested paging
  * makes the guest's page tables its own business). */
 #include <hvlab/domain.h>
@@ -58,6 +59,17 @@ int svm_vcpu_create(struct vcpu *v)
         return -ENOMEM;
     }
     s->vmcb_pa = __pa(s->vmcb);
+    s->fpu = alloc_heap_pages(0, v->domain->home_node, MEMF_ZERO);
+    if (!s->fpu) {
+        free_heap_pages(s->vmcb, 0);
+        xfree(s);
+        return -ENOMEM;
+    }
+    /* The FPU as after FNINIT and reset: x87 control word 0x37f, MXCSR 0x1f80. */
+    s->fpu[0] = 0x7f;
+    s->fpu[1] = 0x03;
+    s->fpu[24] = 0x80;
+    s->fpu[25] = 0x1f;
     s->asid_cpu = ~0u;                  /* first run: a fresh ASID and a flush */
 
     struct vmcb_control *c = &s->vmcb->ctl;
@@ -66,7 +78,8 @@ int svm_vcpu_create(struct vcpu *v)
                     INTERCEPT1_IOIO_PROT | INTERCEPT1_MSR_PROT | INTERCEPT1_SHUTDOWN;
     c->intercept2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
                     INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI |
-                    INTERCEPT2_SKINIT | INTERCEPT2_MONITOR | INTERCEPT2_MWAIT;
+                    INTERCEPT2_SKINIT | INTERCEPT2_MONITOR | INTERCEPT2_MWAIT |
+                    INTERCEPT2_XSETBV;
     c->iopm_base_pa = iopm_pa;
     c->msrpm_base_pa = msrpm_pa;
     /* The guest's IF masks only its virtual interrupts; physical ones always exit. */
@@ -86,6 +99,7 @@ void svm_vcpu_destroy(struct vcpu *v)
     if (!s)
         return;
     free_heap_pages(s->vmcb, 0);
+    free_heap_pages(s->fpu, 0);
     xfree(s);
     v->arch.svm = NULL;
 }
@@ -141,6 +155,16 @@ int svm_set_context(struct vcpu *v, const struct domctl_hvm_context *c)
     g->efer = s->guest_efer | EFER_SVME;     /* VMRUN needs it; the guest never sees it */
     s->has_context = true;
     return 0;
+}
+
+void svm_fpu_save(struct vcpu *v)
+{
+    __asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t (*)[512])v->arch.svm->fpu));
+}
+
+void svm_fpu_load(struct vcpu *v)
+{
+    __asm__ volatile("fxrstor64 %0" :: "m"(*(const uint8_t (*)[512])v->arch.svm->fpu));
 }
 
 void svm_inject_exception(struct vcpu *v, unsigned vector, int errcode)

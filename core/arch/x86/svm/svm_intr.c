@@ -1,0 +1,143 @@
+/* Interrupt injection for HVM vCPUs, following docs/svm-under-qemu.md's procedure
+ * (the steps below are its numbers):
+ *  1. on every #VMEXIT a valid EXITINTINFO is kept as the first event to inject,
+ *     normalised (QEMU reports a V_IRQ whose delivery faulted as an exception with a
+ *     vector >= 32, which VMRUN then refuses: TYPE 0 without EV instead); it was
+ *     accepted by the vLAPIC/vPIC when first injected, so it is not accepted again;
+ *  2. the probe (V_IRQ, V_IGN_TPR, V_INTR_PRIO, VINTR intercept) is cleared on every
+ *     exit, and the interrupt shadow when hvlab completes the instruction it exited
+ *     on (svm_intr_completed: the loop calls it when the handler moved RIP);
+ *  3. a shadow still set at VMRUN while an interrupt waits is stepped over with
+ *     RFLAGS.TF and the #DB intercept, offering nothing (QEMU ignores a shadow loaded
+ *     by VMRUN, so a probe would exit inside it, forever);
+ *  4. one event per VMRUN through EVENTINJ: the kept event, else an exception a
+ *     handler raised, else the vLAPIC's or vPIC's interrupt, this only when RFLAGS.IF
+ *     is set and there is no shadow; if an interrupt waits and the window is closed
+ *     or EVENTINJ is taken, the probe finds the window (VINTR exit);
+ *  5. nothing is ever delivered through V_IRQ (the probe's vector is never taken:
+ *     its VINTR exit comes first).
+ * The event-channel upcall (HVMOP_set_evtchn_upcall_vector) is a vLAPIC interrupt:
+ * requested while evtchn_upcall_pending is set, evtchn_upcall_mask clear (as for a
+ * PV upcall: a masked guest looks at the flag itself when it unmasks) and the vector
+ * is not already requested or in service (hvm_platform_upcall), EOI'd by the guest. */
+#include <hvlab/domain.h>
+#include <hvlab/trace.h>
+#include <hvlab/x86/hvm_platform.h>
+#include <hvlab/x86/svm.h>
+
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_IF (1ull << 9)
+#define DR6_BS (1ull << 14)
+#define VEC_DB 1
+#define PROBE (VINTR_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT) | \
+               (0xffull << VINTR_VECTOR_SHIFT))
+
+/* Step 1 and the probe half of step 2, right after #VMEXIT. */
+void svm_intr_exited(struct vcpu *v)
+{
+    struct vmcb *vm = v->arch.svm->vmcb;
+    uint64_t e = vm->ctl.exitintinfo;
+
+    vm->ctl.eventinj = 0;
+    if (e & EVENTINJ_VALID) {
+        if ((e & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXC && (e & EVENTINJ_VECTOR_MASK) >= 32)
+            e = (e & EVENTINJ_VECTOR_MASK) | EVENTINJ_TYPE_INTR | EVENTINJ_VALID;
+        vm->ctl.eventinj = e;
+    }
+    vm->ctl.vintr &= ~PROBE;
+    vm->ctl.intercept1 &= ~INTERCEPT1_VINTR;
+}
+
+/* Step 2: the instruction the guest exited on has retired (hvlab moved RIP past it). */
+void svm_intr_completed(struct vcpu *v)
+{
+    v->arch.svm->vmcb->ctl.int_state &= ~INT_STATE_SHADOW;
+}
+
+/* The interrupt window opened: nothing to do here, the next entry injects (the probe
+ * was cleared by svm_intr_exited). */
+void svm_exit_vintr(struct vcpu *v)
+{
+    (void)v;
+}
+
+/* Step 3's #DB: the shadowed instruction ran. A #DB the guest asked for itself (its
+ * own TF) is reflected to it. */
+void svm_exit_db(struct vcpu *v)
+{
+    struct svm_vcpu *s = v->arch.svm;
+    struct vmcb *vm = s->vmcb;
+
+    if (!s->stepping) {
+        svm_inject_exception(v, VEC_DB, -1);
+        return;
+    }
+    s->stepping = false;
+    vm->ctl.intercept_exc &= ~(1u << VEC_DB);
+    vm->save.rflags = (vm->save.rflags & ~RFLAGS_TF) | (s->guest_tf ? RFLAGS_TF : 0);
+    vm->save.dr6 &= ~DR6_BS;
+    vm->ctl.int_state &= ~INT_STATE_SHADOW;
+    if (s->guest_tf)                    /* the guest's own single step trapped too */
+        svm_inject_exception(v, VEC_DB, -1);
+}
+
+static void probe(struct vmcb *vm)
+{
+    vm->ctl.vintr = (vm->ctl.vintr & ~PROBE) | VINTR_IRQ | VINTR_IGN_TPR |
+                    (0xfull << VINTR_PRIO_SHIFT);
+    vm->ctl.intercept1 |= INTERCEPT1_VINTR;
+}
+
+/* Step 4, before every VMRUN, interrupts off. */
+void svm_intr_deliver(struct vcpu *v)
+{
+    struct svm_vcpu *s = v->arch.svm;
+    struct vmcb *vm = s->vmcb;
+    bool extint;
+
+    if (!hvm_platform_present(v))
+        return;
+    if (s->upcall_vector && v->vcpu_info &&
+        __atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
+        !__atomic_load_n(&v->vcpu_info->evtchn_upcall_mask, __ATOMIC_ACQUIRE))
+        hvm_platform_upcall(v, s->upcall_vector);
+    if (s->stepping)
+        return;                         /* step 3 in progress: offer nothing */
+    int vec = hvm_platform_pending(v, &extint);
+    if (vec < 0)
+        return;
+    if (vm->ctl.eventinj & EVENTINJ_VALID) {
+        probe(vm);
+        return;
+    }
+    if (vm->ctl.int_state & INT_STATE_SHADOW) {
+        s->stepping = true;
+        s->guest_tf = vm->save.rflags & RFLAGS_TF;
+        vm->save.rflags |= RFLAGS_TF;
+        vm->ctl.intercept_exc |= 1u << VEC_DB;
+        return;
+    }
+    if (!(vm->save.rflags & RFLAGS_IF)) {
+        probe(vm);
+        return;
+    }
+    vec = hvm_platform_accept(v, vec, extint);
+    if (vec < 0)
+        return;
+    vm->ctl.eventinj = (uint64_t)(uint8_t)vec | EVENTINJ_TYPE_INTR | EVENTINJ_VALID;
+    TRACE_VCPU(TRC_HVM_INJECT, v, vm->ctl.eventinj, vm->save.rip);
+}
+
+/* HLT does not block when an interrupt could be taken right after it. */
+bool svm_intr_wakeup_pending(struct vcpu *v)
+{
+    bool extint;
+    struct vmcb *vm = v->arch.svm->vmcb;
+
+    if (!(vm->save.rflags & RFLAGS_IF))
+        return false;
+    return hvm_platform_pending(v, &extint) >= 0 ||
+           (v->arch.svm->upcall_vector && v->vcpu_info &&
+            __atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_SEQ_CST) &&
+            !__atomic_load_n(&v->vcpu_info->evtchn_upcall_mask, __ATOMIC_SEQ_CST));
+}
