@@ -283,6 +283,10 @@ int xl_create_check_file(const char *cfgfile)
         printf("create %s: no boot module named '%s'\n", cfg.name, cfg.kernel);
         errors++;
     }
+    if (!errors && cfg.ramdisk[0] && !module_find(start_info, cfg.ramdisk)) {
+        printf("create %s: no boot module named '%s' (ramdisk)\n", cfg.name, cfg.ramdisk);
+        errors++;
+    }
     if (!errors)
         errors += xl_sched_precheck(cfgfile, &cfg.sched);
     return errors;

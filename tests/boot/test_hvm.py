@@ -117,11 +117,11 @@ def scenario(name: str, images: list[str], cfgs: list[str], topo: Topology) -> B
 
 
 def case_xl_refuses_bad_kernels() -> None:
-    """`xl create` with type = "hvm" refuses a kernel with no boot protocol and a
-    domain too small for any (core/lib/hvmbuild's refusals), naming the file and the problem,
+    """`xl create` with type = "hvm" refuses a kernel with no boot protocol, a
+    domain too small for any (core/lib/hvmbuild's refusals) and a missing ramdisk, naming the file and the problem,
     before any domain exists."""
-    r = scenario("hvm-refuse", ["cpuloop.elf", "hello-hvm.elf"], ["notmb.cfg", "small.cfg"],
-                 Topology(1, 1, 256))
+    r = scenario("hvm-refuse", ["cpuloop.elf", "hello-hvm.elf"],
+                 ["notmb.cfg", "small.cfg", "noinitrd.cfg"], Topology(1, 1, 256))
     check(r.status == 0, f"the scenario ends with a clean poweroff (status {r.status})", r)
     for want in (
             "(d0) create notmb: cpuloop.elf: ELF64 image has neither a PVH entry note",
@@ -129,9 +129,11 @@ def case_xl_refuses_bad_kernels() -> None:
             "(d0) expect: 'create notmb.cfg' failed with EINVAL, as expected",
             "(d0) create small: hello-hvm.elf: memory 0x100000 bytes: must be whole pages "
             "from 2 MiB",
-            "(d0) expect: 'create small.cfg' failed with ENOMEM, as expected"):
+            "(d0) expect: 'create small.cfg' failed with ENOMEM, as expected",
+            "(d0) create noinitrd: no boot module named 'missing.cpio.gz' (ramdisk)",
+            "(d0) expect: 'create noinitrd.cfg' failed with ENOENT, as expected"):
         check(want in r.output, f"output has {want!r}", r)
-    check(re.search(r"domain \d+ \((notmb|small)\): created", r.output) is None,
+    check(re.search(r"domain \d+ \((notmb|small|noinitrd)\): created", r.output) is None,
           "no domain was created for either", r)
 
 
