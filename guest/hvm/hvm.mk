@@ -49,3 +49,6 @@ guests: $(GUEST_HVM_LIB)
 
 # The runtime's own test of its exception path (tests/boot/test_hvm.py boots it).
 $(eval $(call guest_hvm_image,hvmtraps,guest/hvm/tests/traps.c))
+
+# The platform devices as an HVM guest sees them (tests/boot/test_hvm_devices.py).
+$(eval $(call guest_hvm_image,hvmdevices,guest/hvm/tests/devices.c guest/hvm/tests/tramp16.S))

@@ -88,6 +88,10 @@ static void dev_timer_fn(void *data)
     s_time_t now = NOW();
 
     spin_lock_irqsave(&p->lock, flags);
+    if (p->dying) {
+        spin_unlock_irqrestore(&p->lock, flags);
+        return;
+    }
     t->last_fire = now;
     dev_advance(p, t, (uint64_t)now);
     dev_rearm(p, t);
@@ -142,8 +146,10 @@ static void pm_reset(void *ctx)
 static void cpu_kick(void *ctx, unsigned vcpu)
 {
     struct hvm_platform *p = ctx;
-    if (vcpu < p->nr_vcpus && p->d->vcpus[vcpu])
+    if (vcpu < p->nr_vcpus && p->d->vcpus[vcpu]) {
+        __atomic_store_n(&p->start[vcpu].check, true, __ATOMIC_SEQ_CST);
         vcpu_kick(p->d->vcpus[vcpu]);
+    }
 }
 
 static void cpu_init(void *ctx, unsigned vcpu)
@@ -204,7 +210,6 @@ int hvm_platform_create(struct domain *d)
 {
     struct hvm_platform *p = xzalloc(sizeof(*p));
     struct vpm_power_ops power;
-    struct vcpu *v;
     s_time_t now = NOW();
     int rc;
 
@@ -247,17 +252,19 @@ int hvm_platform_create(struct domain *d)
                               &vioapic_mmio_ops, &p->ioapic)) < 0)
         return rc;
 
-    /* Timers on the pCPU vCPU 0 starts on (any pCPU works: a firing kicks the vCPU
-     * wherever it runs). */
+    /* Every timer on the pCPU vCPU 0 starts on (any pCPU works: a firing kicks the
+     * vCPU wherever it runs); one pCPU, so that teardown can wait for them there. */
     unsigned cpu = d->vcpus[0] ? d->vcpus[0]->processor : 0;
+    p->timer_cpu = cpu;
     dev_timer_init(p, &p->pit_t, HVM_T_PIT, 0, cpu);
     dev_timer_init(p, &p->rtc_t, HVM_T_RTC, 0, cpu);
     dev_timer_init(p, &p->pm_t, HVM_T_PM, 0, cpu);
     for (unsigned i = 0; i < p->nr_vcpus; i++) {
-        v = d->vcpus[i];
-        dev_timer_init(p, &p->lapic_t[i], HVM_T_LAPIC, i, v ? v->processor : cpu);
+        dev_timer_init(p, &p->lapic_t[i], HVM_T_LAPIC, i, cpu);
         p->start[i].sipi = -1;
+        p->start[i].check = true;
     }
+    p->timers_ready = true;
     unsigned long flags;
     spin_lock_irqsave(&p->lock, flags);
     rearm_bus_devices(p);
@@ -265,24 +272,53 @@ int hvm_platform_create(struct domain *d)
     return 0;
 }
 
-void hvm_platform_destroy(struct domain *d)
+static void plat_stop_timers(struct hvm_platform *p)
 {
-    struct hvm_platform *p = d->hvm_plat;
+    timer_stop(&p->pit_t.timer);
+    timer_stop(&p->rtc_t.timer);
+    timer_stop(&p->pm_t.timer);
+    for (unsigned i = 0; i < p->nr_vcpus; i++)
+        timer_stop(&p->lapic_t[i].timer);
+}
 
-    if (!p)
-        return;
-    if (p->lapic_t) {           /* timer_stop of a never-set timer is harmless */
-        timer_stop(&p->pit_t.timer);
-        timer_stop(&p->rtc_t.timer);
-        timer_stop(&p->pm_t.timer);
-        for (unsigned i = 0; i < p->nr_vcpus; i++)
-            timer_stop(&p->lapic_t[i].timer);
-    }
-    d->hvm_plat = NULL;
+static void plat_free(struct hvm_platform *p)
+{
     xfree(p->lapic);
     xfree(p->lapic_t);
     xfree(p->start);
     xfree(p);
+}
+
+/* On timer_cpu, after every device timer handler that may have been running there
+ * when the platform was destroyed: handlers on one pCPU run one after another, and
+ * none re-arms once `dying` is set. */
+static void plat_free_fn(void *data)
+{
+    struct hvm_platform *p = data;
+    plat_stop_timers(p);
+    plat_free(p);
+}
+
+/* timer_stop does not wait for a handler already running on another pCPU (which
+ * could still re-arm its timer), so the last free happens on the timers' pCPU. */
+void hvm_platform_destroy(struct domain *d)
+{
+    struct hvm_platform *p = d->hvm_plat;
+    unsigned long flags;
+
+    if (!p)
+        return;
+    d->hvm_plat = NULL;
+    if (!p->timers_ready) {             /* creation failed before any timer was set */
+        plat_free(p);
+        return;
+    }
+    spin_lock_irqsave(&p->lock, flags);
+    p->dying = true;
+    spin_unlock_irqrestore(&p->lock, flags);
+    plat_stop_timers(p);
+    timer_init(&p->free_timer, plat_free_fn, p, p->timer_cpu);
+    timer_set(&p->free_timer, NOW());
 }
 
 bool hvm_platform_present(const struct vcpu *v)
@@ -291,6 +327,13 @@ bool hvm_platform_present(const struct vcpu *v)
 }
 
 /* ---- accesses from the guest ---- */
+
+/* Lock held: v's own access may have made a held interrupt deliverable. */
+static void mark_check(struct hvm_platform *p, const struct vcpu *v)
+{
+    if (v->vcpu_id < p->nr_vcpus)
+        __atomic_store_n(&p->start[v->vcpu_id].check, true, __ATOMIC_SEQ_CST);
+}
 
 int hvm_platform_port(struct vcpu *v, uint16_t port, unsigned size, bool write,
                       uint64_t *val)
@@ -302,7 +345,16 @@ int hvm_platform_port(struct vcpu *v, uint16_t port, unsigned size, bool write,
         return -ENODEV;
     spin_lock_irqsave(&p->lock, flags);
     int rc = hvm_io_dispatch(&p->bus, HVM_IO_PORT, port, size, write, (uint64_t)NOW(), val);
-    rearm_bus_devices(p);
+    /* Only the timed device the port belongs to can have a new next event (the
+     * UART and the PICs have no timer): re-arming all three cost 66 instructions
+     * more per RTC access. */
+    if (port - VPIT_PORT_BASE < 4 || port == VPIT_PORT_61)
+        dev_rearm(p, &p->pit_t);
+    else if (port - VRTC_PORT_BASE < 2)
+        dev_rearm(p, &p->rtc_t);
+    else if (port - VPM_PORT_BASE < VPM_PORT_LEN || port == VPM_RESET_PORT)
+        dev_rearm(p, &p->pm_t);
+    mark_check(p, v);
     plat_unlock(p, flags);
     return rc < 0 ? -ENODEV : 0;
 }
@@ -332,6 +384,7 @@ int hvm_platform_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
         rc = hvm_io_dispatch(&p->bus, HVM_IO_MMIO, gpa, size, write, now, val);
         rearm_bus_devices(p);
     }
+    mark_check(p, v);
     plat_unlock(p, flags);
     return rc < 0 ? -ENODEV : 0;
 }
@@ -376,6 +429,7 @@ int hvm_platform_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
         rc = vlapic_msr_read(l, msr, now, val);
     }
     dev_rearm(p, &p->lapic_t[v->vcpu_id]);
+    mark_check(p, v);
     plat_unlock(p, flags);
     return rc < 0 ? -EINVAL : 0;
 }
@@ -388,10 +442,13 @@ int hvm_platform_pending(struct vcpu *v, bool *extint)
     unsigned long flags;
 
     *extint = false;
-    if (!p)
+    if (!p || v->vcpu_id >= p->nr_vcpus ||
+        !__atomic_load_n(&p->start[v->vcpu_id].check, __ATOMIC_SEQ_CST))
         return -1;
     spin_lock_irqsave(&p->lock, flags);
     int vec = virq_pending(&p->route, v->vcpu_id, extint);
+    if (vec < 0)
+        __atomic_store_n(&p->start[v->vcpu_id].check, false, __ATOMIC_SEQ_CST);
     spin_unlock_irqrestore(&p->lock, flags);
     return vec;
 }
@@ -404,6 +461,7 @@ int hvm_platform_accept(struct vcpu *v, int vec, bool extint)
     spin_lock_irqsave(&p->lock, flags);
     vec = virq_accept(&p->route, v->vcpu_id, vec, extint);
     rearm_bus_devices(p);                   /* INTA may change the PIC's output */
+    mark_check(p, v);                       /* another request may wait behind it */
     spin_unlock_irqrestore(&p->lock, flags);
     return vec;
 }

@@ -39,6 +39,12 @@ struct hvm_dev_timer {
 struct hvm_vcpu_start {
     bool init;                          /* INIT received: waits for SIPI */
     int sipi;                           /* a SIPI's vector, -1 none */
+    /* Something may be pending for this vCPU: set (under the lock) by every kick and
+     * by the vCPU's own device accesses (an EOI, a TPR or PIC mask change can make a
+     * held request deliverable), cleared when a look finds nothing. Entries read it
+     * without the lock and skip the controllers when clear: most exits change no
+     * interrupt state, and the look costs hundreds of instructions. */
+    bool check;
 };
 
 struct hvm_platform {
@@ -58,6 +64,10 @@ struct hvm_platform {
     struct hvm_dev_timer *lapic_t;      /* nr_vcpus */
     struct hvm_vcpu_start *start;       /* nr_vcpus */
     unsigned power;                     /* SHUTDOWN_* + 1 asked by the PM block, 0 none */
+    unsigned timer_cpu;                 /* every device timer's pCPU */
+    bool timers_ready;                  /* the timers are initialised */
+    bool dying;                         /* destroyed: timer handlers do nothing */
+    struct timer free_timer;            /* frees the platform on timer_cpu */
     bool start_work;                    /* a SIPI was recorded: start the vCPU */
 };
 
