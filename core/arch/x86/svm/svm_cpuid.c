@@ -22,6 +22,7 @@
 #define EDX_MTRR          (1u << 12)
 #define EDX_MCA           (1u << 14)
 #define EDX_NO_MSRS       (EDX_MCE | EDX_MTRR | EDX_MCA)
+#define PM_EDX_INVARIANT_TSC (1u << 8)  /* 0x80000007 EDX */
 
 extern uint64_t tsc_khz;
 
@@ -52,6 +53,13 @@ void svm_cpuid_values(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_
     case 0x80000001:
         r[2] &= ~EXT1_ECX_SVM;
         r[3] &= ~EDX_NO_MSRS;
+        break;
+    case 0x80000007:
+        /* The guest's TSC is the pCPUs' (no offset, no scaling), which hvlab's own
+         * clock already requires to be constant and synchronized: say so. Without
+         * it Linux on an AMD CPU with 2+ CPUs calls the TSC unsynchronized and reads
+         * the ACPI PM timer instead, an I/O exit per clock read. */
+        r[3] |= PM_EDX_INVARIANT_TSC;
         break;
     case 0xd:                           /* XSAVE state: none */
     case 0x8000000a:                    /* the SVM leaf */
