@@ -24,6 +24,7 @@
 #include <hvlab/trace.h>
 #include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
+#include <hvlab/x86/svm_intr.h>
 
 #define RFLAGS_TF (1ull << 8)
 #define RFLAGS_IF (1ull << 9)
@@ -36,14 +37,8 @@
 void svm_intr_exited(struct vcpu *v)
 {
     struct vmcb *vm = v->arch.svm->vmcb;
-    uint64_t e = vm->ctl.exitintinfo;
 
-    vm->ctl.eventinj = 0;
-    if (e & EVENTINJ_VALID) {
-        if ((e & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXC && (e & EVENTINJ_VECTOR_MASK) >= 32)
-            e = (e & EVENTINJ_VECTOR_MASK) | EVENTINJ_TYPE_INTR | EVENTINJ_VALID;
-        vm->ctl.eventinj = e;
-    }
+    vm->ctl.eventinj = svm_event_normalise(vm->ctl.exitintinfo);
     vm->ctl.vintr &= ~PROBE;
     vm->ctl.intercept1 &= ~INTERCEPT1_VINTR;
 }
@@ -104,22 +99,21 @@ void svm_intr_deliver(struct vcpu *v)
     if (s->stepping)
         return;                         /* step 3 in progress: offer nothing */
     int vec = hvm_platform_pending(v, &extint);
-    if (vec < 0)
+    switch (svm_intr_choose(vec >= 0, vm->ctl.eventinj & EVENTINJ_VALID,
+                            vm->save.rflags & RFLAGS_IF, vm->ctl.int_state & INT_STATE_SHADOW)) {
+    case SVM_INTR_NONE:
         return;
-    if (vm->ctl.eventinj & EVENTINJ_VALID) {
+    case SVM_INTR_PROBE:
         probe(vm);
         return;
-    }
-    if (vm->ctl.int_state & INT_STATE_SHADOW) {
+    case SVM_INTR_STEP:
         s->stepping = true;
         s->guest_tf = vm->save.rflags & RFLAGS_TF;
         vm->save.rflags |= RFLAGS_TF;
         vm->ctl.intercept_exc |= 1u << VEC_DB;
         return;
-    }
-    if (!(vm->save.rflags & RFLAGS_IF)) {
-        probe(vm);
-        return;
+    case SVM_INTR_INJECT:
+        break;
     }
     vec = hvm_platform_accept(v, vec, extint);
     if (vec < 0)
