@@ -10,7 +10,7 @@ DOM0_SRCS := dom0/main.c dom0/shell.c dom0/xl_cmdtable.c dom0/xl_create.c \
 	dom0/scenario.c dom0/modules.c dom0/strutil.c dom0/xl_trace.c dom0/collector.c \
 	dom0/trace_args.c dom0/sched_args.c dom0/sched_format.c dom0/sched_params.c dom0/xl_schedop.c \
 	dom0/xl_cpupool.c dom0/xl_expect.c dom0/arinc653_args.c dom0/xl_arinc653.c \
-	dom0/xl_hvmflat.c dom0/xl_hvm.c dom0/mbimage.c
+	dom0/xl_hvmflat.c dom0/xl_hvm.c
 DOM0_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(DOM0_SRCS))
 
 $(BUILD)/dom0.elf: $(DOM0_OBJS) $(GUEST_LIB) $(GUEST_LDSCRIPT)

@@ -36,7 +36,7 @@ struct create {
     uint64_t *mfns;
     uint64_t mfn_pages;                 /* pages of xl_scratch holding mfns */
     const struct start_module *kernel;
-    struct mbimage hvm;                 /* type = "hvm": the checked kernel */
+    struct xl_hvm hvm;                  /* type = "hvm": the checked kernel and layout */
 };
 
 static void cfg_report(void *arg, const char *msg)
@@ -250,7 +250,7 @@ static int create_domain(struct create *c)
     long rc;
 
     if (c->cfg.type == XLCFG_TYPE_HVM)
-        rc = xl_hvm_build(&c->cfg, c->kernel, &c->hvm, c->pool, &c->domid);
+        rc = xl_hvm_build(&c->cfg, &c->hvm, c->pool, &c->domid);
     else
         rc = create_pv(c);
     if (rc < 0)
@@ -281,6 +281,10 @@ int xl_create_check_file(const char *cfgfile)
                          cfg_report, NULL);
     if (!errors && !module_find(start_info, cfg.kernel)) {
         printf("create %s: no boot module named '%s'\n", cfg.name, cfg.kernel);
+        errors++;
+    }
+    if (!errors && cfg.ramdisk[0] && !module_find(start_info, cfg.ramdisk)) {
+        printf("create %s: no boot module named '%s' (ramdisk)\n", cfg.name, cfg.ramdisk);
         errors++;
     }
     if (!errors)

@@ -1,83 +1,85 @@
-/* `create` for type = "hvm": the HVM domain builder for Multiboot v1 kernels.
+/* `create` for type = "hvm": the HVM domain builder, over core/lib/hvmbuild.
  *
- * Design, in the order of the calls: the image is checked and laid out before the
- * domain exists (mbimage.c: nothing to undo on a bad file) -> DOMCTL_createdomain
- * with DOMCRF_hvm (the hypervisor allocates all `memory` frames; gfn i is the i-th
- * frame of DOMCTL_getpageframeinfo's list) -> each segment copied, its bss zeroed,
- * through the foreign window (foreign.c) -> the multiboot info page at MBI_GPA
- * (one function, mbinfo_write: the place to swap in core/lib/hvmbuild's writer) ->
- * DOMCTL_hvm_setcontext for vCPU 0: HVM_BOOT_PROT32, EIP = the entry, EAX =
- * 0x2BADB002, EBX = MBI_GPA, as the Multiboot v1 specification leaves a kernel.
- * The command line is "<kernel> <extra>" (a boot loader puts the kernel's name
- * first, as QEMU's -kernel does for the native build).
- * Limitations: Multiboot v1 ELF only (no modules, no ramdisk yet); the guest's other
- * vCPUs stay in wait-for-SIPI (the kernel starts them through its LAPIC). */
+ * Design, in the order of the calls: hvmbuild_detect (which boot protocol) and
+ * hvmbuild_layout (every refusal) before the domain exists, so a bad file or config
+ * leaves nothing to undo -> DOMCTL_createdomain with DOMCRF_hvm (the hypervisor
+ * allocates all `memory` frames; gfn i is the i-th frame of DOMCTL_getpageframeinfo's
+ * list) -> hvmbuild_populate writing through the foreign window (foreign.c) ->
+ * DOMCTL_hvm_setcontext for vCPU 0 with the state hvmbuild computed (PROT32 for
+ * Multiboot and PVH, LONG64 for a Linux bzImage).
+ * Command line: Multiboot kernels get "<kernel> <extra>" (a boot loader puts the
+ * kernel's name first, as QEMU's -kernel does for the native build) and the loader
+ * name "hvlab-xl domid=<id>" (guest/hvm reads its domain id there); PVH and Linux get
+ * `extra` (or its other name, `cmdline`) as it is. `ramdisk` is Linux's initrd or a
+ * Multiboot kernel's one module.
+ * Limitations: the guest's other vCPUs stay in wait-for-SIPI (the kernel starts them
+ * through its LAPIC). */
 #include "foreign.h"
+#include "modules.h"
 #include "strutil.h"
 #include "xl_hvm.h"
 
-static uint64_t ram_bytes(const struct domain_config *cfg)
+static void hvm_report(void *arg, const char *msg)
 {
-    return cfg->memory_mib << 20;
+    printf("create %s: %s\n", ((const struct domain_config *)arg)->name, msg);
 }
 
 int xl_hvm_check(const struct domain_config *cfg, const struct start_module *kernel,
-                 struct mbimage *img)
+                 struct xl_hvm *h)
 {
-    char why[MBIMAGE_WHY_MAX];
+    const struct start_module *rd = NULL;
     int rc;
 
-    if ((rc = mbimage_parse((const void *)(uintptr_t)kernel->va, kernel->len, img, why,
-                            sizeof(why))) < 0 ||
-        (rc = mbimage_fits(img, ram_bytes(cfg), why, sizeof(why))) < 0)
-        printf("create %s: kernel '%s': %s\n", cfg->name, cfg->kernel, why);
-    return rc;
+    memset(h, 0, sizeof(*h));
+    if (cfg->ramdisk[0] && !(rd = module_find(start_info, cfg->ramdisk))) {
+        printf("create %s: no boot module named '%s' (ramdisk)\n", cfg->name, cfg->ramdisk);
+        return -ENOENT;
+    }
+    if ((rc = hvmbuild_detect((const void *)(uintptr_t)kernel->va, kernel->len, cfg->kernel,
+                              &h->img, hvm_report, (void *)cfg)) < 0)
+        return rc;
+    if (h->img.proto == HVMBUILD_MULTIBOOT)
+        fmt_snprintf(h->cmdline, sizeof(h->cmdline), "%s%s%s", cfg->kernel,
+                     cfg->extra[0] ? " " : "", cfg->extra);
+    else
+        str_copy(h->cmdline, sizeof(h->cmdline), cfg->extra, strlen(cfg->extra));
+    h->bc.mem_bytes = cfg->memory_mib << 20;
+    h->bc.nr_vcpus = cfg->vcpus;
+    h->bc.cmdline = h->cmdline;
+    h->bc.report = hvm_report;
+    h->bc.report_arg = (void *)cfg;
+    if (rd) {
+        h->ramdisk = (struct hvmbuild_module){ (const void *)(uintptr_t)rd->va, rd->len,
+                                               cfg->ramdisk };
+        h->bc.nr_modules = 1;
+        h->bc.modules = &h->ramdisk;
+    }
+    /* The domain id is not known yet: a name of the same length stands in for the
+     * layout's length check, the real one is set before populate. */
+    if (h->img.proto == HVMBUILD_MULTIBOOT) {
+        str_copy(h->loader, sizeof(h->loader), "hvlab-xl domid=00000", 20);
+        h->bc.loader_name = h->loader;
+    }
+    return hvmbuild_layout(&h->img, &h->bc, &h->layout);
 }
 
-/* Segment s of the image into the domain's memory, a page at a time. */
-static int load_segment(struct foreign_window *w, const uint8_t *file,
-                        const struct mbimage_seg *s)
+/* hvmbuild_write_fn: len bytes of src (NULL: zeros) at gpa, a page at a time. */
+static int write_gpa(void *ctx, uint64_t gpa, const void *src, uint64_t len)
 {
-    for (uint64_t done = 0; done < s->memsz;) {
-        uint64_t gpa = s->paddr + done, in_page = gpa & (PAGE_SIZE - 1);
-        uint64_t n = MIN(PAGE_SIZE - in_page, s->memsz - done);
-        uint64_t from_file = done < s->filesz ? MIN(n, s->filesz - done) : 0;
-        uint8_t *page = foreign_map_pfn(w, gpa >> PAGE_SHIFT);
+    struct foreign_window *w = ctx;
+
+    for (uint64_t done = 0; done < len;) {
+        uint64_t at = gpa + done, in_page = at & (PAGE_SIZE - 1);
+        uint64_t n = MIN(PAGE_SIZE - in_page, len - done);
+        uint8_t *page = foreign_map_pfn(w, at >> PAGE_SHIFT);
 
         if (!page)
             return -EFAULT;
-        memcpy(page + in_page, file + s->offset + done, from_file);
-        memset(page + in_page + from_file, 0, n - from_file);
+        if (src)
+            memcpy(page + in_page, (const uint8_t *)src + done, n);
+        else
+            memset(page + in_page, 0, n);
         done += n;
-    }
-    return 0;
-}
-
-static int load_image(const struct domain_config *cfg, const struct start_module *kernel,
-                      const struct mbimage *img, struct foreign_window *w, hv_domid_t domid)
-{
-    char cmdline[XLCFG_KERNEL_MAX + XLCFG_EXTRA_MAX + 1];
-    uint8_t *page;
-    long n;
-
-    for (unsigned i = 0; i < img->nr_segs; i++) {
-        if (load_segment(w, (const uint8_t *)(uintptr_t)kernel->va, &img->seg[i]) < 0) {
-            printf("create %s: cannot map the domain's memory at %#llx\n", cfg->name,
-                   (unsigned long long)img->seg[i].paddr);
-            return -EFAULT;
-        }
-    }
-    fmt_snprintf(cmdline, sizeof(cmdline), "%s%s%s", cfg->kernel, cfg->extra[0] ? " " : "",
-                 cfg->extra);
-    if (!(page = foreign_map_pfn(w, MBI_GPA >> PAGE_SHIFT))) {
-        printf("create %s: cannot map the domain's memory at %#x\n", cfg->name, MBI_GPA);
-        return -EFAULT;
-    }
-    n = mbinfo_write(page, PAGE_SIZE, ram_bytes(cfg), cmdline, domid);
-    if (n < 0) {
-        printf("create %s: the multiboot info does not fit a page (command line of %zu "
-               "bytes)\n", cfg->name, strlen(cmdline));
-        return (int)n;
     }
     return 0;
 }
@@ -109,57 +111,68 @@ static int frame_list(const struct domain_config *cfg, hv_domid_t domid, uint64_
     return 0;
 }
 
-static int set_context(const struct domain_config *cfg, hv_domid_t domid,
-                       const struct mbimage *img)
+static int populate(const struct domain_config *cfg, struct xl_hvm *h, hv_domid_t domid,
+                    struct hvmbuild_vcpu_state *vs)
 {
-    struct domctl_hvm_context hc = {
-        .vcpu = 0, .mode = HVM_BOOT_PROT32, .rip = img->entry,
-        .rax = MB_BOOT_MAGIC, .rbx = MBI_GPA,
-    };
+    static uint8_t scratch[HVMBUILD_SCRATCH_BYTES];
+    uint64_t nr = cfg->memory_mib << (20 - PAGE_SHIFT), *mfns;
+    struct foreign_window w;
+    int rc, rc2;
+
+    if (h->bc.loader_name)
+        fmt_snprintf(h->loader, sizeof(h->loader), "hvlab-xl domid=%u", domid);
+    if ((rc = frame_list(cfg, domid, nr, &mfns)) < 0)
+        return rc;
+    if ((rc = foreign_open(&w, domid, mfns, nr)) < 0) {
+        printf("create %s: cannot set up foreign mappings: %s\n", cfg->name, str_errno(rc));
+        return rc;
+    }
+    rc = hvmbuild_populate(&h->layout, &h->img, &h->bc, write_gpa, &w, scratch, vs);
+    rc2 = foreign_close(&w);
+    if (!rc && rc2) {
+        printf("create %s: unmapping the new domain failed: %s\n", cfg->name, str_errno(rc2));
+        rc = rc2;
+    }
+    return rc;
+}
+
+static int set_context(const struct domain_config *cfg, hv_domid_t domid,
+                       const struct hvmbuild_vcpu_state *vs)
+{
     struct domctl op;
     long rc;
 
-    _Static_assert(sizeof(hc) <= sizeof(op.u), "the context fits the domctl");
+    _Static_assert(HVMBUILD_BOOT_PROT32 == HVM_BOOT_PROT32 &&
+                   HVMBUILD_BOOT_LONG64 == HVM_BOOT_LONG64, "one numbering of boot modes");
     memset(&op, 0, sizeof(op));
-    memcpy(&op.u, &hc, sizeof(hc));
+    op.u.hvm_context = (struct domctl_hvm_context){
+        .vcpu = 0, .mode = vs->mode, .rip = vs->rip, .rsp = vs->rsp, .rax = vs->rax,
+        .rbx = vs->rbx, .rsi = vs->rsi, .cr3 = vs->cr3, .gdt_base = vs->gdt_base,
+    };
     if ((rc = xl_domctl(DOMCTL_hvm_setcontext, domid, &op)) < 0)
         printf("create %s: hvm_setcontext failed: %s\n", cfg->name, str_errno((int)rc));
     return (int)rc;
 }
 
-int xl_hvm_build(const struct domain_config *cfg, const struct start_module *kernel,
-                 const struct mbimage *img, uint32_t pool, hv_domid_t *domid)
+int xl_hvm_build(const struct domain_config *cfg, struct xl_hvm *h, uint32_t pool,
+                 hv_domid_t *domid)
 {
-    uint64_t nr = ram_bytes(cfg) >> PAGE_SHIFT, *mfns;
-    struct foreign_window w;
+    struct hvmbuild_vcpu_state vs;
     struct domctl op;
     long rc;
-    int rc2;
 
     memset(&op, 0, sizeof(op));
     str_copy(op.u.createdomain.name, DOMNAME_LEN, cfg->name, strlen(cfg->name));
     op.u.createdomain.max_vcpus = cfg->vcpus;
     op.u.createdomain.flags = DOMCRF_hvm;
-    op.u.createdomain.max_pages = nr;
+    op.u.createdomain.max_pages = cfg->memory_mib << (20 - PAGE_SHIFT);
     op.u.createdomain.cpupool = pool;
     if ((rc = xl_domctl(DOMCTL_createdomain, 0, &op)) < 0) {
         printf("create %s: createdomain (HVM) failed: %s\n", cfg->name, str_errno((int)rc));
         return (int)rc;
     }
     *domid = op.domain;
-    if ((rc = frame_list(cfg, *domid, nr, &mfns)) < 0)
+    if ((rc = populate(cfg, h, *domid, &vs)) < 0)
         return (int)rc;
-    if ((rc = foreign_open(&w, *domid, mfns, nr)) < 0) {
-        printf("create %s: cannot set up foreign mappings: %s\n", cfg->name,
-               str_errno((int)rc));
-        return (int)rc;
-    }
-    rc = load_image(cfg, kernel, img, &w, *domid);
-    rc2 = foreign_close(&w);
-    if (!rc && rc2) {
-        printf("create %s: unmapping the new domain failed: %s\n", cfg->name,
-               str_errno(rc2));
-        rc = rc2;
-    }
-    return rc < 0 ? (int)rc : set_context(cfg, *domid, img);
+    return set_context(cfg, *domid, &vs);
 }

@@ -2,37 +2,33 @@
 #ifndef DOM0_XL_HVM_H
 #define DOM0_XL_HVM_H
 
+#include <hvlab/hvmbuild.h>
 #include "dom0.h"
-#include "mbimage.h"
 #include "xlcfg.h"
 
-/* The HVM part of the ABI (svm's include/public/domctl.h); the same values until that
- * is merged into this branch. */
-#ifndef DOMCTL_hvm_setcontext
-#define DOMCTL_hvm_setcontext 14
-#define DOMCRF_hvm            (1u << 0)
-#define HVM_BOOT_PROT32       1
-#define HVM_BOOT_LONG64       2
-struct domctl_hvm_context {
-    uint32_t vcpu;
-    uint32_t mode;
-    uint64_t rip, rsp, rax, rbx, rsi, cr3;
-    uint64_t gdt_base;
+/* What xl_hvm_check found and decided, for xl_hvm_build (a large struct: static). */
+struct xl_hvm {
+    struct hvmbuild_image img;
+    struct hvmbuild_module ramdisk;
+    struct hvmbuild_config bc;
+    struct hvmbuild_layout layout;
+    char cmdline[XLCFG_KERNEL_MAX + XLCFG_EXTRA_MAX + 1];
+    char loader[32];
 };
-#endif
 
-/* Before anything is allocated: the kernel module is a Multiboot v1 ELF that fits
- * the domain's memory. 0 and img filled, or -errno after a line
- * "create <name>: kernel '<file>': <problem>". */
+/* Before anything is allocated: the kernel module is a bzImage, a PVH ELF or a
+ * Multiboot v1 kernel, the ramdisk module (if any) exists, and everything fits the
+ * domain's memory and vCPUs (hvmbuild_detect + hvmbuild_layout, every refusal).
+ * 0 and h filled, or -errno after a line "create <name>: <file>: <problem>". */
 int xl_hvm_check(const struct domain_config *cfg, const struct start_module *kernel,
-                 struct mbimage *img);
+                 struct xl_hvm *h);
 
-/* createdomain (DOMCRF_hvm; the hypervisor allocates every frame), the kernel's
- * segments and the multiboot info written through foreign mappings of its frames,
- * vCPU 0 set to the kernel's entry in 32-bit protected mode. *domid is set as soon
- * as the domain exists (the caller destroys it on an error). 0 or -errno, after a
- * line saying why. The caller sets affinity and scheduler parameters and unpauses. */
-int xl_hvm_build(const struct domain_config *cfg, const struct start_module *kernel,
-                 const struct mbimage *img, uint32_t pool, hv_domid_t *domid);
+/* createdomain (DOMCRF_hvm; the hypervisor allocates every frame), hvmbuild_populate
+ * through foreign mappings of its frames, vCPU 0 set to the state hvmbuild computed.
+ * *domid is set as soon as the domain exists (the caller destroys it on an error).
+ * 0 or -errno, after a line saying why. The caller sets affinity and scheduler
+ * parameters and unpauses. */
+int xl_hvm_build(const struct domain_config *cfg, struct xl_hvm *h, uint32_t pool,
+                 hv_domid_t *domid);
 
 #endif

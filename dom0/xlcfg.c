@@ -102,6 +102,19 @@ static int set_kernel(struct parser *ps, const struct xlv *v)
     return 0;
 }
 
+/* A boot module with the HVM kernel's initrd (or, for Multiboot, its one module). */
+static int set_ramdisk(struct parser *ps, const struct xlv *v)
+{
+    char *ramdisk = ps->cfg->ramdisk;
+
+    if (set_string(ps, v, ramdisk, XLCFG_KERNEL_MAX))
+        return -EINVAL;
+    for (const char *c = ramdisk; *c; c++)
+        if (str_is_blank(*c))
+            return key_error(ps, "\"%s\": a module name has no blanks", ramdisk);
+    return 0;
+}
+
 static int set_extra(struct parser *ps, const struct xlv *v)
 {
     const char *s = NULL;
@@ -272,7 +285,9 @@ static const struct key keys[] = {
     { "on_reboot",   9,  set_on_reboot },
     { "on_crash",    10, set_on_crash },
     { "extra",       11, set_extra },
+    { "cmdline",     11, set_extra },      /* xl.cfg's newer name for the same line */
     { "pool",        12, set_pool },
+    { "ramdisk",     13, set_ramdisk },
 };
 _Static_assert(18 <= NR_SLOTS, "NR_SLOTS too small for the key table");
 

@@ -9,7 +9,8 @@
  * (MiB, required), maxmem (MiB, default memory), vcpus (default 1), cpus and
  * cpus_soft (a CPU list string, see cpulist.h, for every vCPU; or a list of them,
  * entry i for vCPU i), type ("pv"), on_poweroff / on_reboot / on_crash ("destroy"
- * or "preserve"; default destroy), extra (guest command line), pool, and the
+ * or "preserve"; default destroy), extra or cmdline (guest command line: one key,
+ * two names), ramdisk (HVM: the name of a module with the initrd), pool, and the
  * parameters of the pool's scheduler. Those are whatever that policy declares
  * (sched/private.h, struct sched_param): any other key with a number or a string
  * value is kept as a scheduler parameter with its line (cpu_weight is xl's name for
@@ -68,7 +69,8 @@ struct xlcfg_sched {
 struct domain_config {
     char name[XLCFG_NAME_MAX];
     char kernel[XLCFG_KERNEL_MAX];
-    char extra[XLCFG_EXTRA_MAX];
+    char extra[XLCFG_EXTRA_MAX];        /* the guest's command line (extra or cmdline) */
+    char ramdisk[XLCFG_KERNEL_MAX];     /* "" = none */
     enum xlcfg_type type;
     uint64_t memory_mib, maxmem_mib;
     unsigned vcpus;

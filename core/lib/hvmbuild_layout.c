@@ -11,11 +11,9 @@
 #include <hvlab/hvmbuild_internal.h>
 #include <hvlab/lib.h>
 #include <hvlab/multiboot.h>
+#include <public/domctl.h>
 
 #define GDT_ENTRIES     4
-#define PTE_P           0x1ULL
-#define PTE_W           0x2ULL
-#define PTE_PS          0x80ULL
 #define SZ_2M           (2ULL << 20)
 #define SZ_1G           (1ULL << 30)
 #define LINUX_INITRD_MAX_DEFAULT 0x37ffffffu  /* protocols before 2.03 */
@@ -54,6 +52,9 @@ static int check_strings(const struct hvmbuild_image *img, const struct hvmbuild
     if (img->proto == HVMBUILD_LINUX64 && img->lx.cmdline_size && cl > img->lx.cmdline_size)
         return refuse(cfg, img, -E2BIG, "command line of %zu bytes, the kernel takes at most "
                       "%u", cl, img->lx.cmdline_size);
+    if (cfg->loader_name && strlen(cfg->loader_name) >= HVMBUILD_LOADER_MAX)
+        return refuse(cfg, img, -E2BIG, "boot loader name of %zu bytes (at most %u)",
+                      strlen(cfg->loader_name), HVMBUILD_LOADER_MAX - 1);
     if (cfg->nr_modules > HVMBUILD_MAX_MODULES)
         return refuse(cfg, img, -E2BIG, "%u modules (at most %u)", cfg->nr_modules,
                       HVMBUILD_MAX_MODULES);
@@ -235,10 +236,9 @@ int hvmbuild_layout(const struct hvmbuild_image *img, const struct hvmbuild_conf
 void hvmbuild_gdt(uint8_t *low)
 {
     static const uint64_t gdt[GDT_ENTRIES] = {
-        0,
-        0x00cf9a000000ffffULL,          /* 0x08: flat 32-bit code */
-        0x00af9a000000ffffULL,          /* 0x10: 64-bit code (Linux's __BOOT_CS) */
-        0x00cf92000000ffffULL,          /* 0x18: flat data (__BOOT_DS) */
+        [HVM_BOOT_SEL_CODE32 / 8] = 0x00cf9a000000ffffULL,  /* flat 32-bit code */
+        [HVM_BOOT_SEL_CODE64 / 8] = 0x00af9a000000ffffULL,  /* Linux's __BOOT_CS */
+        [HVM_BOOT_SEL_DATA / 8]   = 0x00cf92000000ffffULL,  /* flat data, __BOOT_DS */
     };
     memcpy(low + HVMBUILD_GDT_GPA, gdt, sizeof(gdt));
 }

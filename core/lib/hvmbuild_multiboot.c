@@ -153,4 +153,9 @@ void hvmbuild_mb_info(const struct hvmbuild_layout *l, const struct hvmbuild_con
         mods[i].string = (uint32_t)mod_cmd[i];
         mods[i].reserved = 0;
     }
+    if (cfg->loader_name) {
+        mbi->flags |= MBI_FLAG_LOADER;
+        mbi->boot_loader_name = (uint32_t)HVMBUILD_LOADER_GPA;
+        memcpy(low + HVMBUILD_LOADER_GPA, cfg->loader_name, strlen(cfg->loader_name) + 1);
+    }
 }

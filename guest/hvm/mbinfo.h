@@ -1,6 +1,6 @@
 /* Reading a Multiboot v1 info into the runtime's start_info: pure logic, shared by
  * the HVM start-up (hvm.c) and a host test that checks it against what dom0's loader
- * writes (tests/unit/test_mbimage.c, dom0/mbimage.c). */
+ * writes (tests/unit/test_hvm_mbinfo.c, core/lib/hvmbuild_multiboot.c). */
 #ifndef GUEST_HVM_MBINFO_H
 #define GUEST_HVM_MBINFO_H
 

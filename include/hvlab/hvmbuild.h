@@ -8,10 +8,12 @@
  *
  *   0x00000-0x00FFF  left alone (real-mode IVT/BDA: zero, so "no EBDA")
  *   0x01000          GDT: 0x08 flat 32-bit code, 0x10 64-bit code, 0x18 flat data
+ *                    (HVM_BOOT_SEL_* in public/domctl.h: the selectors svm loads)
  *   0x02000          PML4, 0x03000 PDPT, 0x04000-0x07FFF four PDs: the first 4 GiB
  *                    identity-mapped with 2 MiB pages (Linux 64-bit entry only)
  *   0x08000          the protocol's info page: multiboot_info, hvm_start_info or the
- *                    Linux zero page (boot_params)
+ *                    Linux zero page (boot_params); Multiboot's boot loader name at
+ *                    0x08800
  *   0x09000          memory map (multiboot mmap / hvm_memmap_table_entry), then at
  *                    0x09800 the module list
  *   0x0A000          kernel command line (HVMBUILD_CMDLINE_MAX bytes with its NUL)
@@ -38,6 +40,7 @@
 #define HVMBUILD_PT_GPA         0x2000ULL       /* PML4; PDPT and PDs follow */
 #define HVMBUILD_PT_PAGES       6               /* PML4, PDPT, 4 PDs */
 #define HVMBUILD_INFO_GPA       0x8000ULL
+#define HVMBUILD_LOADER_GPA     0x8800ULL       /* Multiboot boot_loader_name */
 #define HVMBUILD_MEMMAP_GPA     0x9000ULL
 #define HVMBUILD_MODLIST_GPA    0x9800ULL
 #define HVMBUILD_CMDLINE_GPA    0xA000ULL
@@ -55,6 +58,7 @@
 
 #define HVMBUILD_CMDLINE_MAX    4096            /* bytes, the NUL included */
 #define HVMBUILD_MODCMD_MAX     4096            /* all module strings, NULs included */
+#define HVMBUILD_LOADER_MAX     256             /* boot loader name, the NUL included */
 #define HVMBUILD_MAX_MODULES    16
 #define HVMBUILD_MAX_SEGS       16
 /* xAPIC ids are 8 bits and 0xFF is the broadcast id: vCPU i gets APIC id i. */
@@ -113,6 +117,9 @@ struct hvmbuild_config {
     unsigned nr_modules;        /* Linux: at most 1, the initrd */
     const struct hvmbuild_module *modules;
     const struct hvmbuild_numa *numa;   /* NULL: no SRAT/SLIT */
+    /* Multiboot only: the info's boot_loader_name (NULL: none). dom0 says
+     * "hvlab-xl domid=N" there, which hvlab's own HVM runtime reads its id from. */
+    const char *loader_name;
     /* One line per refusal, naming the file (may be NULL). */
     void (*report)(void *arg, const char *msg);
     void *report_arg;

@@ -9,6 +9,7 @@
 #define MBI_FLAG_CMDLINE  (1 << 2)
 #define MBI_FLAG_MODS     (1 << 3)
 #define MBI_FLAG_MMAP     (1 << 6)
+#define MBI_FLAG_LOADER   (1 << 9)
 
 struct multiboot_info {
     uint32_t flags;
@@ -18,6 +19,9 @@ struct multiboot_info {
     uint32_t mods_count, mods_addr;
     uint32_t syms[4];
     uint32_t mmap_length, mmap_addr;
+    uint32_t drives_length, drives_addr;
+    uint32_t config_table;
+    uint32_t boot_loader_name;          /* valid with MBI_FLAG_LOADER */
 } __attribute__((packed));
 
 struct multiboot_mod {

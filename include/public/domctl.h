@@ -73,14 +73,20 @@ struct domctl_vcpucontext {
  * if it has one. vCPU 0 gets its context from the builder; the others stay down
  * until given one. Segments are flat (base 0, limit 4 GiB), interrupts off. */
 #define HVM_BOOT_PROT32 1               /* 32-bit protected mode, paging off: CS 0x08,
-                                           data 0x10 (Multiboot v1, PVH) */
+                                           data 0x18 (Multiboot v1, PVH) */
 #define HVM_BOOT_LONG64 2               /* 64-bit mode, 4-level tables at cr3, CS 0x10,
-                                           data 0x18 in the GDT at gdt_base */
+                                           data 0x18 */
+/* The selectors both modes load: one GDT layout (the builder's, core/lib/hvmbuild),
+ * so a guest that reloads a segment register from the GDT at gdt_base before it has
+ * its own gets the same descriptor. gdt_base 0: GDTR base 0 (the guest loads one). */
+#define HVM_BOOT_SEL_CODE32 0x08
+#define HVM_BOOT_SEL_CODE64 0x10
+#define HVM_BOOT_SEL_DATA   0x18
 struct domctl_hvm_context {
     uint32_t vcpu;
     uint32_t mode;                      /* HVM_BOOT_* */
     uint64_t rip, rsp, rax, rbx, rsi, cr3;
-    uint64_t gdt_base;                  /* LONG64 only */
+    uint64_t gdt_base;                  /* the GDT the selectors index (0: none) */
 };
 
 struct domctl_getvcpuinfo {

@@ -117,21 +117,23 @@ def scenario(name: str, images: list[str], cfgs: list[str], topo: Topology) -> B
 
 
 def case_xl_refuses_bad_kernels() -> None:
-    """`xl create` with type = "hvm" refuses a kernel that is no Multiboot v1 ELF and
-    one that does not fit the domain's memory, naming the file and the problem,
+    """`xl create` with type = "hvm" refuses a kernel with no boot protocol, a
+    domain too small for any (core/lib/hvmbuild's refusals) and a missing ramdisk, naming the file and the problem,
     before any domain exists."""
-    r = scenario("hvm-refuse", ["cpuloop.elf", "hello-hvm.elf"], ["notmb.cfg", "small.cfg"],
-                 Topology(1, 1, 256))
+    r = scenario("hvm-refuse", ["cpuloop.elf", "hello-hvm.elf"],
+                 ["notmb.cfg", "small.cfg", "noinitrd.cfg"], Topology(1, 1, 256))
     check(r.status == 0, f"the scenario ends with a clean poweroff (status {r.status})", r)
     for want in (
-            "(d0) create notmb: kernel 'cpuloop.elf': no Multiboot v1 header in the first "
-            "8192 bytes",
+            "(d0) create notmb: cpuloop.elf: ELF64 image has neither a PVH entry note",
+            "nor a Multiboot header: no boot protocol to start it",
             "(d0) expect: 'create notmb.cfg' failed with EINVAL, as expected",
-            "(d0) create small: kernel 'hello-hvm.elf': segment at 0x100000-",
-            "is beyond the domain's 1 MiB of RAM",
-            "(d0) expect: 'create small.cfg' failed with ENOMEM, as expected"):
+            "(d0) create small: hello-hvm.elf: memory 0x100000 bytes: must be whole pages "
+            "from 2 MiB",
+            "(d0) expect: 'create small.cfg' failed with ENOMEM, as expected",
+            "(d0) create noinitrd: no boot module named 'missing.cpio.gz' (ramdisk)",
+            "(d0) expect: 'create noinitrd.cfg' failed with ENOENT, as expected"):
         check(want in r.output, f"output has {want!r}", r)
-    check(re.search(r"domain \d+ \((notmb|small)\): created", r.output) is None,
+    check(re.search(r"domain \d+ \((notmb|small|noinitrd)\): created", r.output) is None,
           "no domain was created for either", r)
 
 

@@ -1,8 +1,6 @@
-# Host tests for dom0's HVM loader: Multiboot v1 kernel checks, layout and info page,
-# and the HVM runtime's reading of that page.
-UNIT_TESTS += mbimage
-# The guest's reader of the info (guest/hvm/mbinfo.c) is linked in too: the test
-# checks that what the loader writes is what the runtime reads.
-unit_mbimage_SRCS := tests/unit/test_mbimage.c dom0/mbimage.c guest/hvm/mbinfo.c \
-	core/lib/vsnprintf.c
-unit_mbimage_CFLAGS := -Idom0 -Iguest/hvm
+# Host tests for dom0's HVM loader and the HVM runtime: the Multiboot info that
+# core/lib/hvmbuild writes (as dom0/xl_hvm.c asks) read back by guest/hvm/mbinfo.c.
+UNIT_TESTS += hvm_mbinfo
+unit_hvm_mbinfo_SRCS := tests/unit/test_hvm_mbinfo.c tests/unit/hvmbuild_fixture.c \
+	guest/hvm/mbinfo.c $(HVMBUILD_SRCS) core/lib/vsnprintf.c
+unit_hvm_mbinfo_CFLAGS := -Iguest/hvm

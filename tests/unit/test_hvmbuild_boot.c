@@ -9,6 +9,7 @@
 #include <hvlab/errno.h>
 #include <hvlab/hvmbuild_internal.h>
 #include <hvlab/multiboot.h>
+#include <public/domctl.h>
 
 #define MiB (1ULL << 20)
 #define POISON 0xcc
@@ -151,6 +152,13 @@ static void multiboot_info(void)
     CHECK_EQ(vs.rax, MULTIBOOT_LOADER_MAGIC);
     CHECK_EQ(vs.rbx, HVMBUILD_INFO_GPA);
     check_segments(&l);
+    /* svm loads CS = HVM_BOOT_SEL_CODE32 and the data selectors = HVM_BOOT_SEL_DATA
+     * in PROT32 with GDTR = gdt_base: those descriptors must be 32-bit code and data
+     * (svm once loaded DS = 0x10, this GDT's 64-bit code). */
+    CHECK_EQ(vs.gdt_base, HVMBUILD_GDT_GPA);
+    CHECK_EQ(rd64(vs.gdt_base + HVM_BOOT_SEL_CODE32), 0x00cf9a000000ffffULL);
+    CHECK_EQ(rd64(vs.gdt_base + HVM_BOOT_SEL_DATA), 0x00cf92000000ffffULL);
+    CHECK_EQ(rd64(vs.gdt_base + HVM_BOOT_SEL_CODE64), 0x00af9a000000ffffULL);
     mbi = (const void *)(mem + vs.rbx);
     CHECK_EQ(mbi->flags & (MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS | MBI_FLAG_MMAP),
              MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS | MBI_FLAG_MMAP);

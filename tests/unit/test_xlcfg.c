@@ -406,8 +406,24 @@ static void test_type_hvm(void)
     CHECK_EQ(cfg.type, XLCFG_TYPE_PV);
 }
 
+/* An HVM Linux guest's keys: ramdisk, and cmdline as xl.cfg's other name for extra
+ * (one line: both set is the "set twice" error). */
+static void test_hvm_linux_keys(void)
+{
+    CHECK_EQ(parse(BASE "type = \"hvm\"\nramdisk = \"initrd.gz\"\n"
+                   "cmdline = \"console=ttyS0 quiet\"\n"), 0);
+    CHECK_EQ(nr_msgs, 0);
+    CHECK_STREQ(cfg.ramdisk, "initrd.gz");
+    CHECK_STREQ(cfg.extra, "console=ttyS0 quiet");
+    CHECK_EQ(parse(BASE "extra = \"a\"\ncmdline = \"b\"\n"), 1);
+    CHECK_STREQ(msgs[0], "a.cfg:5: key 'cmdline': set twice (first on line 4)");
+    CHECK_EQ(parse(BASE "ramdisk = \"two words\"\n"), 1);
+    CHECK_STREQ(msgs[0], "a.cfg:4: key 'ramdisk': \"two words\": a module name has no blanks");
+}
+
 static const struct unit_case cases[] = {
     { "type_hvm", test_type_hvm },
+    { "hvm_linux_keys", test_hvm_linux_keys },
     { "minimal_defaults", test_minimal_defaults },
     { "every_key", test_every_key },
     { "syntax_variants", test_syntax_variants },

@@ -3,7 +3,9 @@
  * Linux would then expect Xen's whole HVM ABI), SVM hidden (no nested SVM), and what
  * the guest cannot have hidden (x2APIC until the virtual LAPIC offers it, MONITOR,
  * whose instructions are intercepted as #UD, and XSAVE/AVX: only the FXSAVE state is
- * switched between vCPUs). */
+ * switched between vCPUs), and machine checks and MTRRs, whose MSRs exit to #GP
+ * (Linux treats a #GP on a machine-check MSR as an "MCA architectural violation" and
+ * panics: tests/boot/test_linux.py --hvm). */
 #include <hvlab/domain.h>
 #include <hvlab/x86/regs.h>
 #include <hvlab/x86/svm.h>
@@ -15,6 +17,12 @@
 #define L1_ECX_XSAVE      (7u << 26)    /* XSAVE, OSXSAVE, AVX: FXSAVE state only */
 #define L1_ECX_HYPERVISOR (1u << 31)
 #define EXT1_ECX_SVM      (1u << 2)
+/* The same bits in leaf 1 EDX and (AMD's copy) 0x80000001 EDX. */
+#define EDX_MCE           (1u << 7)
+#define EDX_MTRR          (1u << 12)
+#define EDX_MCA           (1u << 14)
+#define EDX_NO_MSRS       (EDX_MCE | EDX_MTRR | EDX_MCA)
+#define PM_EDX_INVARIANT_TSC (1u << 8)  /* 0x80000007 EDX */
 
 extern uint64_t tsc_khz;
 
@@ -39,10 +47,19 @@ void svm_cpuid_values(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_
     case 1:
         r[2] &= ~(L1_ECX_MONITOR | L1_ECX_VMX | L1_ECX_X2APIC | L1_ECX_XSAVE);
         r[2] |= L1_ECX_HYPERVISOR;
+        r[3] &= ~EDX_NO_MSRS;
         r[1] = (r[1] & 0x00ffffff) | (v->vcpu_id << 24);    /* initial APIC ID */
         break;
     case 0x80000001:
         r[2] &= ~EXT1_ECX_SVM;
+        r[3] &= ~EDX_NO_MSRS;
+        break;
+    case 0x80000007:
+        /* The guest's TSC is the pCPUs' (no offset, no scaling), which hvlab's own
+         * clock already requires to be constant and synchronized: say so. Without
+         * it Linux on an AMD CPU with 2+ CPUs calls the TSC unsynchronized and reads
+         * the ACPI PM timer instead, an I/O exit per clock read. */
+        r[3] |= PM_EDX_INVARIANT_TSC;
         break;
     case 0xd:                           /* XSAVE state: none */
     case 0x8000000a:                    /* the SVM leaf */

@@ -117,7 +117,7 @@ int svm_set_context(struct vcpu *v, const struct domctl_hvm_context *c)
 
     if (c->mode != HVM_BOOT_PROT32 && !long64)
         return -EINVAL;
-    if (!long64 && (c->rip > UINT32_MAX || c->rsp > UINT32_MAX))
+    if (!long64 && (c->rip > UINT32_MAX || c->rsp > UINT32_MAX || c->gdt_base > UINT32_MAX))
         return -EINVAL;
     /* VMRUN refuses reserved CR3 bits (VMEXIT_INVALID): refuse them here instead. */
     if (long64 && ((c->cr3 & 0xfff) || c->cr3 >> 52 || !is_canonical(c->rip) ||
@@ -126,15 +126,15 @@ int svm_set_context(struct vcpu *v, const struct domctl_hvm_context *c)
     if (s->has_context)
         return -EEXIST;
 
-    uint16_t cs = long64 ? 0x10 : 0x08, ds = long64 ? 0x18 : 0x10;
+    uint16_t cs = long64 ? HVM_BOOT_SEL_CODE64 : HVM_BOOT_SEL_CODE32, ds = HVM_BOOT_SEL_DATA;
     seg(&g->cs, cs, long64 ? ATTR_CODE64 : ATTR_CODE32, 0xffffffff);
     seg(&g->ds, ds, ATTR_DATA, 0xffffffff);
     g->es = g->ss = g->fs = g->gs = g->ds;
     seg(&g->tr, 0, ATTR_TSS32, 0xffff);
     seg(&g->ldtr, 0, ATTR_LDT, 0xffff);
     seg(&g->idtr, 0, 0, 0xffff);
-    seg(&g->gdtr, 0, 0, long64 ? 0x1f : 0xffff);
-    g->gdtr.base = long64 ? c->gdt_base : 0;
+    seg(&g->gdtr, 0, 0, c->gdt_base ? HVM_BOOT_SEL_DATA + 7 : 0xffff);
+    g->gdtr.base = c->gdt_base;
     g->cpl = 0;
     g->rflags = RFLAGS_RSVD;            /* interrupts off, as both protocols say */
     g->rip = c->rip;
