@@ -166,7 +166,8 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
           "- `runs/<policy>-r<rep>/`: `console.txt` (serial console), `trace.bin` (the raw "
           "stream), `run.json` (QEMU command line, exit status, wall time), `inputs/` (the "
           "xl cfg files and dom0's scenario), `summary.json`, CSVs (runstate, wake_latency, "
-          "cpu_share per window, slices, hypercalls, events) and `trace.json` where written "
+          "cpu_share per window, slices, hypercalls, hvm_exits, events) and `trace.json` where "
+          "written "
           "(open it in https://ui.perfetto.dev).",
           "- `meta.json`: commit, QEMU version and command lines, host topology, whether "
           "hardware counters were available, the experiment file.",

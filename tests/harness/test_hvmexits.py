@@ -148,6 +148,11 @@ def test_report_shows_both_tables():
         run.regenerate(d, log=lambda *a: None)
         with open(os.path.join(d, "report.md")) as f:
             md = f.read()
+        with open(os.path.join(rd, "hvm_exits.csv")) as f:
+            csv = f.read().splitlines()
+    eq(csv[:2], ["domain,reason,code,exits,paths,path_tsc_total,path_tsc_p5,path_tsc_p50,"
+                 "path_tsc_p95,path_tsc_max", "d2,cpuid,0x72,2,2,800,300,300,500,500"],
+       "hvm_exits.csv: header and d2's first row")
     sec = md[md.index("## Exits and hypercalls per domain"):md.index("## Figures")]
     for want in ("### p (PV, d1) under rr", "| console_io | 18 | 2 | 2 | 300 | 100 | 100 "
                  "| 200 | 200 |", "| sched_op | 29 | 1 | 1 | 400 |",
