@@ -31,7 +31,7 @@ import dataclasses
 import itertools
 from collections import Counter, defaultdict
 
-from . import stats
+from . import hvmexits, stats
 from . import trace as T
 
 RS = T.RUNSTATES
@@ -121,6 +121,9 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
     hc_open: dict = defaultdict(list)
     hc_paths: dict = defaultdict(list)
     hc_count: Counter = Counter()
+    hc_dom: dict = defaultdict(Counter)             # domid -> number -> calls
+    hc_dom_paths: dict = defaultdict(list)          # (domid, number) -> path ticks
+    hvm = hvmexits.ExitCounter()
     lateness: list = []
     shutdown_at: dict = {}                  # domid -> first TRC_DOM_SHUTDOWN
     markers, slices, instants, runnable_series = [], [], [], []
@@ -200,12 +203,18 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
         elif ev == T.HCALL_ENTRY:
             hc_open[(r.cpu, r.domid, r.vcpuid)].append((r.data0, r.tsc))
             hc_count[r.data0] += 1
+            hc_dom[r.domid][r.data0] += 1
         elif ev == T.HCALL_EXIT:
             stack = hc_open.get((r.cpu, r.domid, r.vcpuid))
             if stack and stack[-1][0] == r.data0:
-                hc_paths[r.data0].append(r.tsc - stack.pop()[1])
+                hc_paths[r.data0].append(path := r.tsc - stack.pop()[1])
+                hc_dom_paths[(r.domid, r.data0)].append(path)
             else:
                 bad["hcall_unmatched_exits"] += 1
+        elif ev == T.HVM_EXIT:
+            hvm.exit(r.domid, r.vcpuid, r.tsc, r.data0)
+        elif ev == T.HVM_ENTRY:
+            hvm.entry(r.domid, r.vcpuid, r.data0, r.data1)
         elif ev == T.LOST:
             lost_by_cpu[r.cpu] += r.data0
         elif ev == T.MARKER:
@@ -299,6 +308,7 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
             "unknown_records": sum(unknown.values()),
             "unknown_events": {k: unknown[k] for k in sorted(unknown)},
             **{k: bad[k] for k in sorted(bad)},
+            **hvm.integrity(),
             "tsc_backwards_by_cpu": backwards,
             "markers": markers,
         },
@@ -322,7 +332,12 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
             "by_number": {str(n): {"name": T.HYPERCALLS.get(n, f"hypercall{n}"),
                                    "calls": hc_count[n], "path_tsc": stats.dist(hc_paths[n])}
                           for n in sorted(hc_count)},
+            "by_domain": {dom_key(d): {str(n): {
+                "name": T.HYPERCALLS.get(n, f"hypercall{n}"), "calls": hc_dom[d][n],
+                "path_tsc": hvmexits.path_dist(hc_dom_paths[(d, n)])}
+                for n in sorted(hc_dom[d])} for d in sorted(hc_dom)},
         },
+        "hvm_exits": {"by_domain": hvm.summary(dom_key)},
         "policy": {
             "counts": {p: {c: policy[p][c] for c in sorted(policy[p])} for p in sorted(policy)},
             "rtds_misses_by_vcpu": {k: misses_by_vcpu[k] for k in _sort_vcpus(misses_by_vcpu)},

@@ -18,7 +18,8 @@ import sys
 
 from . import analyze, perfetto, run, stats
 from . import trace as T
-from .experiment import ExperimentError, load, domain_cfg, scenario, launch_args, qemu_args
+from .experiment import (ExperimentError, load, domain_cfg, image_modules, scenario,
+                         launch_args, qemu_args)
 from .machine import StageError, plan
 
 
@@ -39,7 +40,7 @@ def cmd_check(a) -> int:
         print(f"\n--- {d.name}.cfg\n{domain_cfg(d)}", end="")
     print(f"\n--- scenario\n{scenario(exp)}", end="")
     rd = f"results/{exp.name}/runs/{cfg.key}"
-    mods = [f"build/guest/{i}.elf {i}.elf" for i in sorted({d.image for d in exp.domains})]
+    mods = image_modules(exp)
     mods += [f"{rd}/inputs/{d.name}.cfg {d.name}.cfg" for d in exp.domains]
     mods.append(f"{rd}/inputs/scenario scenario")
     a = launch_args(exp, cfg, mods)

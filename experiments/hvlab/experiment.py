@@ -40,12 +40,19 @@ class Domain:
     name: str
     image: str
     args: str = ""
+    type: str = "pv"
     memory: int = 16
     vcpus: int = 1
     cpus: str | None = None
     pool: str | None = None
     # Scheduler parameters by their declared names (schedparams.py), in file order.
     params: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def kernel(self) -> str:
+        """The boot module dom0's `xl create` loads: the workload's PV image, or its
+        HVM build (Multiboot, same source) that `make` puts next to it."""
+        return f"{self.image}-hvm.elf" if self.type == "hvm" else f"{self.image}.elf"
 
     # What the analysis reads: a weight for shares, a server (period, budget) for
     # deadlines; None where no parameter of that name was given.
@@ -180,7 +187,25 @@ TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
 ANALYSIS_KEYS = ("window_ms", "gantt_ms")
 # Any other key of a [[domain]] is a scheduler parameter: it must be declared by one
 # of the experiment's schedulers at least (schedparams.py).
-DOMAIN_KEYS = ("name", "image", "args", "memory", "vcpus", "cpus", "pool")
+DOMAIN_KEYS = ("name", "image", "type", "args", "memory", "vcpus", "cpus", "pool")
+DOMAIN_TYPES = ("pv", "hvm")
+_TABLE = re.compile(r"\s*\[")
+_DOMAIN_TABLE = re.compile(r"\s*\[\[\s*domain\s*\]\]")
+
+
+def key_line(text: str, index: int, key: str) -> int | None:
+    """1-based line of `key = ...` in the index-th [[domain]] table of text (tomllib
+    gives values, not positions), or None when it is not written that way."""
+    seen, inside = -1, False
+    for n, line in enumerate(text.splitlines(), 1):
+        if _DOMAIN_TABLE.match(line):
+            seen += 1
+            inside = seen == index
+        elif _TABLE.match(line):
+            inside = False
+        elif inside and re.match(r"\s*%s\s*=" % re.escape(key), line):
+            return n
+    return None
 
 
 def nesting(text: str) -> tuple[int, int]:
@@ -299,7 +324,7 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
     window = c.take(an, "analysis.", "window_ms", (int, float), 10, lo=0.001, hi=60_000)
     gantt = c.take(an, "analysis.", "gantt_ms", (int, float), 100, lo=0.001, hi=600_000)
 
-    doms = _domains(c, doc, cpus or 1, mem or 256, scheds if check_params else [])
+    doms = _domains(c, doc, cpus or 1, mem or 256, scheds if check_params else [], text)
     timeout_default = 60 + (duration or 0) / 1000 * 30 * max(1, len(doms))
     timeout = c.take(doc, "", "timeout_s", (int, float), timeout_default, lo=1, hi=86_400)
     if c.errors:
@@ -310,7 +335,19 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
                       float(gantt), doms)
 
 
-def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str]) -> list[Domain]:
+def _domain_type(c: _Checker, t: dict, i: int, text: str) -> str:
+    """The domain's type, "pv" when absent; a bad value is reported with its line."""
+    v = t.get("type", "pv")
+    if isinstance(v, str) and v in DOMAIN_TYPES:
+        return v
+    n = key_line(text, i, "type")
+    c.errors.append(f"{c.path}: {f'line {n}: ' if n else ''}domain[{i}].type: {_show(v)} "
+                    f"is not a domain type (known: {', '.join(DOMAIN_TYPES)})")
+    return "pv"
+
+
+def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str],
+             text: str) -> list[Domain]:
     raw = doc.get("domain")
     if raw is None:
         c.err("domain", "missing: add at least one [[domain]] table")
@@ -341,6 +378,7 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str]) -> 
         d = Domain(name=name or f"dom{i}",
                    image=c.take(t, p, "image", str, "", required=True, pattern=_IMAGE),
                    args=c.take(t, p, "args", str, ""),
+                   type=_domain_type(c, t, i, text),
                    memory=c.take(t, p, "memory", int, 16, lo=1, hi=mem),
                    vcpus=c.take(t, p, "vcpus", int, 1, lo=1, hi=32),
                    cpus=c.take(t, p, "cpus", str, pattern=_CPULIST),
@@ -392,8 +430,8 @@ def known_schedulers(repo: str) -> set[str]:
 def domain_cfg(d: Domain, scheduler: str | None = None) -> str:
     """The xl.cfg text of one domain (dom0/xlcfg.h syntax) for a run under scheduler:
     the parameters that policy declares (None: every parameter given)."""
-    lines = [f'name = "{d.name}"', f'kernel = "{d.image}.elf"', f"memory = {d.memory}",
-             f"vcpus = {d.vcpus}"]
+    lines = [f'name = "{d.name}"', *([f'type = "{d.type}"'] if d.type != "pv" else []),
+             f'kernel = "{d.kernel}"', f"memory = {d.memory}", f"vcpus = {d.vcpus}"]
     if d.params:
         lines += schedparams.cfg_lines(schedparams.load() if scheduler else {}, scheduler,
                                        d.params)
@@ -433,6 +471,11 @@ def hv_cmdline(exp: Experiment, cfg: Config) -> str:
     return line
 
 
+def image_modules(exp: Experiment) -> list[str]:
+    """The guest images the domains boot, as multiboot modules ("path name")."""
+    return [f"build/guest/{k} {k}" for k in sorted({d.kernel for d in exp.domains})]
+
+
 def write_inputs(exp: Experiment, run_dir: str, scheduler: str | None = None) -> list[str]:
     """Writes <run_dir>/inputs/{<domain>.cfg, scenario}; returns the multiboot
     modules after dom0 ("path name"): images relative to the repository, inputs as
@@ -440,8 +483,7 @@ def write_inputs(exp: Experiment, run_dir: str, scheduler: str | None = None) ->
     inp = os.path.join(run_dir, "inputs")
     os.makedirs(inp, exist_ok=True)
     mods = []
-    for img in sorted({d.image for d in exp.domains}):
-        mods.append(f"build/guest/{img}.elf {img}.elf")
+    mods += image_modules(exp)
     for d in exp.domains:
         p = os.path.join(inp, f"{d.name}.cfg")
         with open(p, "w") as f:

@@ -37,6 +37,11 @@ METRICS = {
     "unknown_records": "records of event ids the decoder's tables do not know",
     "ok / traced": "configurations that ran cleanly / of those, the ones with a usable trace",
     "guest_results": "numeric values of the guests' 'result' console lines, per domain",
+    "hvm_exits.by_domain": "per HVM domain and SVM exit reason: TRC_HVM_EXIT records, and "
+                           "the path from each exit to the TRC_HVM_ENTRY that resumed it "
+                           "(total, p5/p50/p95/max, TSC ticks: instructions under icount)",
+    "hypercalls.by_domain": "per domain and hypercall: calls, and the path from "
+                            "TRC_HCALL_ENTRY to its TRC_HCALL_EXIT (TSC ticks)",
 }
 
 

@@ -46,8 +46,9 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
           f"QEMU: {meta.get('qemu', {}).get('version', 'unknown')}; commit "
           f"{meta.get('git', {}).get('commit', 'unknown')[:12]}"
           f"{' (dirty)' if meta.get('git', {}).get('dirty') else ''}.", ""]
-    L += _table(["domain", "image", "args", "vCPUs", "weight", "cap", "period/budget (µs)"],
-                [[d.name, d.image, f"`{d.args}`" if d.args else "", d.vcpus,
+    L += _table(["domain", "image", "type", "args", "vCPUs", "weight", "cap",
+                 "period/budget (µs)"],
+                [[d.name, d.image, d.type, f"`{d.args}`" if d.args else "", d.vcpus,
                   d.weight or "", d.cap if d.cap is not None else "",
                   f"{d.period_us}/{d.budget_us}" if d.period_us and d.budget_us else ""]
                  for d in exp.domains])
@@ -73,9 +74,11 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
             integ = r.analysis.summary["integrity"]
             for k, v in integ.items():
                 # Open/unmatched hypercalls at the edges are expected: the trace starts
-                # and stops inside dom0's trace_op hypercall.
+                # and stops inside dom0's trace_op hypercall; so are HVM exits whose
+                # entry falls outside it (a vCPU halted at trace stop).
                 if k not in ("lost_by_cpu", "unknown_events", "markers", "hcall_open_at_end",
-                             "hcall_unmatched_exits") and v:
+                             "hcall_unmatched_exits", "hvm_unmatched_entries",
+                             "hvm_open_at_end") and v:
                     problems.append((r.config.key, f"{k} = {v}"))
     notes = sorted({n for r in runs for n in r.summary.get("notes", [])})
     if notes:
@@ -129,6 +132,8 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
                                           for c in comp.values())])
     L += _table(["domain", *comp], rows)
 
+    L += _exits_section(exp, runs)
+
     L += ["## Figures", ""]
     if not figs:
         L += ["No figures: no configuration produced a usable trace.", ""]
@@ -161,7 +166,8 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
           "- `runs/<policy>-r<rep>/`: `console.txt` (serial console), `trace.bin` (the raw "
           "stream), `run.json` (QEMU command line, exit status, wall time), `inputs/` (the "
           "xl cfg files and dom0's scenario), `summary.json`, CSVs (runstate, wake_latency, "
-          "cpu_share per window, slices, hypercalls, events) and `trace.json` where written "
+          "cpu_share per window, slices, hypercalls, hvm_exits, events) and `trace.json` where "
+          "written "
           "(open it in https://ui.perfetto.dev).",
           "- `meta.json`: commit, QEMU version and command lines, host topology, whether "
           "hardware counters were available, the experiment file.",
@@ -169,3 +175,57 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
           "Metric names:", ""]
     L += [f"- `{k}`: {v}" for k, v in METRICS.items()]
     return "\n".join(L) + "\n"
+
+
+def _path_cells(p: dict) -> list:
+    return [_f(p["total"], 0), *(_f(p[k], 0) for k in ("p5", "p50", "p95", "max"))]
+
+
+def _exits_section(exp, runs) -> list[str]:
+    """Per domain, its VM exits by reason (HVM) and its hypercalls (PV, and HVM's
+    VMMCALL ones), from each policy's first traced run: xenalyze's two summaries."""
+    first = {}
+    for r in runs:
+        if r.analysis and r.config.scheduler not in first:
+            first[r.config.scheduler] = r
+    if not first:
+        return []
+    unit = "instructions" if exp.deterministic else "TSC ticks"
+    L = ["## Exits and hypercalls per domain", "",
+         "Each domain's VM exits by SVM exit reason (HVM domains; TRC_HVM_EXIT, with the "
+         "path from the exit to the TRC_HVM_ENTRY that resumed the vCPU, which includes "
+         "any time it was switched out or halted: a HLT exit lasts until the vCPU runs "
+         "again) and its hypercalls (TRC_HCALL_ENTRY to TRC_HCALL_EXIT), from each "
+         f"policy's first traced run. Path lengths in {unit}; p5/p50/p95 are nearest-rank "
+         "percentiles of the paths measured (an exit or call cut by the trace's edges "
+         "is counted but has no path).", ""]
+    classes = set(exp.trace_classes)
+    for pol, r in first.items():
+        s = r.analysis.summary
+        exits = s.get("hvm_exits", {}).get("by_domain", {})
+        hcalls = s.get("hypercalls", {}).get("by_domain", {})
+        for i, d in enumerate(exp.domains):
+            key = f"d{i + 1}"           # domains get ids 1, 2, ... in file order
+            L += [f"### {d.name} ({d.type.upper()}, {key}) under {pol}", ""]
+            ex, hc = exits.get(key), hcalls.get(key)
+            if ex:
+                L += [f"VM exits: {ex['exits']:,}.", ""]
+                L += _table(["exit reason", "code", "exits", "paths", f"total ({unit})",
+                             "p5", "p50", "p95", "max"],
+                            [[name, e["code"], _f(e["exits"], 0), _f(e["path_tsc"]["n"], 0),
+                              *_path_cells(e["path_tsc"])]
+                             for name, e in ex["by_reason"].items()])
+            elif d.type == "hvm":
+                L += ["No VM exits traced" + ("" if classes & {"hvm", "all"} else
+                                              " (add \"hvm\" to trace.classes)") + ".", ""]
+            if hc:
+                L += [f"Hypercalls: {sum(h['calls'] for h in hc.values()):,}.", ""]
+                L += _table(["hypercall", "number", "calls", "paths", f"total ({unit})",
+                             "p5", "p50", "p95", "max"],
+                            [[h["name"], n, _f(h["calls"], 0), _f(h["path_tsc"]["n"], 0),
+                              *_path_cells(h["path_tsc"])] for n, h in hc.items()])
+            elif d.type == "pv":
+                L += ["No hypercalls traced" + ("" if classes & {"hcall", "all"} else
+                                                " (add \"hcall\" to trace.classes)") + ".",
+                      ""]
+    return L

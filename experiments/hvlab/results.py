@@ -4,7 +4,7 @@ A run folder holds what run.py saved: console.txt (the serial console), trace.bi
 (the stream), run.json (command line, exit status, wall time) and inputs/ (the xl
 cfg files and the scenario). process() decodes and analyses them and writes, next
 to them: summary.json, runstate.csv, wake_latency.csv, cpu_share.csv, slices.csv,
-hypercalls.csv, events.csv and, when asked, trace.json (Perfetto).
+hypercalls.csv, hvm_exits.csv, events.csv and, when asked, trace.json (Perfetto).
 """
 from __future__ import annotations
 
@@ -163,6 +163,13 @@ def write_tables(run_dir: str, an: analyze.Analysis, names: dict[int, str]) -> N
                     [[n, h["name"], h["calls"], h["path_tsc"]["n"], h["path_tsc"]["p50"],
                       h["path_tsc"]["p90"], h["path_tsc"]["p99"], h["path_tsc"]["max"],
                       h["path_tsc"]["mean"]] for n, h in hc.items()])
+    stats.write_csv(os.path.join(run_dir, "hvm_exits.csv"),
+                    ["domain", "reason", "code", "exits", "paths", "path_tsc_total",
+                     "path_tsc_p5", "path_tsc_p50", "path_tsc_p95", "path_tsc_max"],
+                    [[d, r, e["code"], e["exits"], *(e["path_tsc"][k] for k in
+                                                      ("n", "total", "p5", "p50", "p95", "max"))]
+                     for d, x in s["hvm_exits"]["by_domain"].items()
+                     for r, e in x["by_reason"].items()])
     ev = [[k, v] for k, v in s["events"].items()]
     ev += [[f"unknown {k}", v] for k, v in s["integrity"]["unknown_events"].items()]
     stats.write_csv(os.path.join(run_dir, "events.csv"), ["event", "records"], ev)

@@ -52,12 +52,13 @@ def check_images(exp: Experiment) -> None:
     missing = [f"{f}" for f in ("build/hvlab.elf", "build/dom0.elf")
                if not os.path.exists(os.path.join(REPO, f))]
     for i, d in enumerate(exp.domains):
-        f = f"build/guest/{d.image}.elf"
+        f = f"build/guest/{d.kernel}"
         if not os.path.exists(os.path.join(REPO, f)):
             avail = sorted(x[:-4] for x in os.listdir(os.path.join(REPO, "build/guest"))
                            if x.endswith(".elf")) \
                 if os.path.isdir(os.path.join(REPO, "build/guest")) else []
-            missing.append(f"{f} ({exp.path}: domain[{i}].image = {d.image!r}; images "
+            missing.append(f"{f} ({exp.path}: domain[{i}].image = {d.image!r}, type "
+                           f"{d.type!r}; images "
                            f"built: {', '.join(avail) or 'none'})")
     if missing:
         raise RunError("missing images: " + "; ".join(missing))

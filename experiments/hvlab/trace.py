@@ -70,6 +70,7 @@ RUNSTATE, WAKE, SWITCH, MIGRATE = (EV["sched_runstate"], EV["sched_wake"],
 HCALL_ENTRY, HCALL_EXIT = EV["hcall_entry"], EV["hcall_exit"]
 TIMER_FIRE = EV["timer_fire"]
 DOM_SHUTDOWN = EV["dom_shutdown"]
+HVM_EXIT, HVM_ENTRY = EV["hvm_exit"], EV["hvm_entry"]
 
 # Policy name -> its trace subclass (POLICY events: subclass = the policy's sched_id),
 # from the policies' own declarations (schedparams.py, build/sched-decls.json), so a

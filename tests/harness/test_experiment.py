@@ -26,7 +26,7 @@ weight = 512
 
 
 def test_shipped_experiments_load():
-    for fn in ("sched-compare.toml", "smoke.toml"):
+    for fn in ("sched-compare.toml", "smoke.toml", "pv-vs-hvm.toml"):
         exp = E.load(os.path.join(REPO, "experiments", fn))
         check(exp.domains and exp.schedulers, f"{fn}: has domains and schedulers")
         for d in exp.domains:
@@ -165,6 +165,35 @@ def test_generated_inputs():
     eq(cmd[cmd.index("-initrd") + 1], "dom0.elf,cpuloop.elf,a.cfg", "modules by bare names")
     check("-icount" in cmd, "deterministic mode uses icount")
     eq(cmd[-4:], machine.ivshmem_args("trace.shm", 64), "ivshmem trace region last")
+
+
+def test_hvm_domain_type():
+    """type = "hvm" boots the workload's HVM build: the cfg says so and names that
+    image, and it is the module staged; "pv" (the default) keeps the PV image."""
+    exp = E.loads(BASE.replace('image = "sleeper"', 'image = "sleeper"\ntype = "hvm"'),
+                  "t.toml")
+    eq([d.type for d in exp.domains], ["pv", "hvm"], "domain types")
+    eq(E.domain_cfg(exp.domains[1], "credit"),
+       'name = "b"\ntype = "hvm"\nkernel = "sleeper-hvm.elf"\nmemory = 16\nvcpus = 1\n'
+       'weight = 512\n', "xl cfg of an HVM domain")
+    eq(E.image_modules(exp), ["build/guest/cpuloop.elf cpuloop.elf",
+                              "build/guest/sleeper-hvm.elf sleeper-hvm.elf"],
+       "modules: each domain's own image")
+    both = E.loads(BASE.replace('image = "sleeper"', 'image = "cpuloop"\ntype = "hvm"')
+                   .replace('image = "cpuloop"\n[[', 'image = "cpuloop"\ntype = "pv"\n[['),
+                   "t.toml")
+    eq(E.image_modules(both), ["build/guest/cpuloop-hvm.elf cpuloop-hvm.elf",
+                               "build/guest/cpuloop.elf cpuloop.elf"],
+       "the same workload as PV and HVM: two images")
+
+
+def test_bad_domain_type_names_file_and_line():
+    for bad, shown in (('"kvm"', "'kvm'"), ("1", "1"), ('"HVM"', "'HVM'")):
+        text = BASE.replace('image = "sleeper"', f'image = "sleeper"\ntype = {bad}')
+        line = text.splitlines().index(f"type = {bad}") + 1
+        raises(E.ExperimentError, lambda: E.loads(text, "t.toml"), f"type = {bad}",
+               (f"t.toml: line {line}: domain[1].type: {shown} is not a domain type "
+                "(known: pv, hvm)",))
 
 
 def test_command_independent_of_folders():
