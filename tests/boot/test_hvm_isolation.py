@@ -29,7 +29,7 @@ from test_hvm import scenario_modules  # noqa: E402
 BUILD = os.environ.get("HVLAB_BUILD", "build")
 IMAGE = os.environ.get("HVLAB_IMAGE", f"{BUILD}/hvlab.elf")
 TIMEOUT_S = 120
-SAFE = ("efer-read-hides-svme", "efer-set-svme-gp", "efer-clear-svme-runs",
+SAFE = ("efer-read-hides-svme", "efer-set-svme-gp", "efer-clear-svme-runs", "efer-clear-lme-gp",
         "vm-hsave-read-gp", "vm-hsave-write-gp", "vm-cr-write-gp",
         "apic-base-onto-ram-refused", "vmrun-ud", "vmload-ud", "vmsave-ud", "stgi-ud",
         "clgi-ud", "skinit-ud", "invlpga-ud", "lapic-is-own", "lapic-writes-stay-own",
@@ -57,6 +57,8 @@ def case_hvm_isolation() -> None:
         check(f"(d2) hvmiso: {name} ok" in out, f"case {name} holds", r)
     check(f"(d2) hvmiso: {len(SAFE)} passed, 0 failed" in out and "FAILED" not in out,
           f"iso-safe: {len(SAFE)} passed, none failed", r)
+    check("(d2) hvmiso: com1 is its own console" in out,
+          "COM1 (0x3f8) is the domain's own UART: its bytes are its console", r)
     check("domain 2 (iso-safe): shutdown (poweroff)" in out, "iso-safe powers off", r)
     for case, (dom, why) in CRASHES.items():
         check(f"(d{dom}) hvmiso: trying {case}" in out, f"iso-{case} started its attack", r)

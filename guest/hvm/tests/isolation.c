@@ -93,6 +93,11 @@ static void msrs(void)
     try_rdmsr(MSR_EFER, &v);
     EXPECT("efer-clear-svme-runs", vec == 0 && v == efer, "vector %u EFER after %#llx",
            vec, (unsigned long long)v);
+    /* Clearing LME with paging on: #GP (AMD APM vol. 2, 3.1.7), long mode kept. */
+    vec = try_wrmsr(MSR_EFER, efer & ~(1ull << 8));
+    try_rdmsr(MSR_EFER, &v);
+    EXPECT("efer-clear-lme-gp", vec == 13 && v == efer, "vector %u EFER after %#llx",
+           vec, (unsigned long long)v);
     EXPECT("vm-hsave-read-gp", try_rdmsr(MSR_VM_HSAVE_PA, &v) == 13, "no #GP");
     EXPECT("vm-hsave-write-gp", try_wrmsr(MSR_VM_HSAVE_PA, 0x200000) == 13, "no #GP");
     EXPECT("vm-cr-write-gp", try_wrmsr(MSR_VM_CR, 0) == 13, "no #GP");
@@ -195,6 +200,10 @@ static void ports(void)
     outb(0xf4, 1);
     outl(0xf4, 0x31);
     outb(0x64, 0xfe);
+    static const uint8_t bytes[4] = { 1, 2, 3, 0x31 };
+    asm volatile("cld; rep outsb" : : "S"(bytes), "c"(4), "d"(0xf4) : "memory");
+    for (const char *m = "hvmiso: com1 is its own console\n"; *m; m++)
+        outb(0x3f8, (uint8_t)*m);
     outl(0xcf8, 0x80000000u);
     uint32_t addr = inl(0xcf8), data = inl(0xcfc);
     EXPECT("pci-config-not-reached", addr != 0x80000000u && data == 0xffffffffu,
