@@ -31,7 +31,7 @@ IMAGE = os.environ.get("HVLAB_IMAGE", f"{BUILD}/hvlab.elf")
 TIMEOUT_S = 120
 SAFE = ("efer-read-hides-svme", "efer-set-svme-gp", "efer-clear-svme-runs", "efer-clear-lme-gp",
         "vm-hsave-read-gp", "vm-hsave-write-gp", "vm-cr-write-gp",
-        "apic-base-onto-ram-refused", "vmrun-ud", "vmload-ud", "vmsave-ud", "stgi-ud",
+        "apic-base-onto-ram-refused", "msr-sweep-writes-only-emulated", "vmrun-ud", "vmload-ud", "vmsave-ud", "stgi-ud",
         "clgi-ud", "skinit-ud", "invlpga-ud", "lapic-is-own", "lapic-writes-stay-own",
         "ioapic-is-own", "ioapic-writes-stay-own", "init-sipi-absent-vcpus",
         "pci-config-not-reached", "machine-ports-survived")

@@ -114,6 +114,43 @@ static void msrs(void)
            (unsigned long long)after, before, mmio_rd(0x100000));
 }
 
+/* Every MSR in the three ranges the permission map covers, and a few outside:
+ * read, and what reads is written back unchanged. Only the MSRs the hypervisor
+ * emulates or the VMCB switches may take the write; the rest #GP. */
+static bool writable_ok(uint32_t m)
+{
+    return m == MSR_APIC_BASE || m == 0x6e0 || m == 0x277 || m == MSR_EFER ||
+           (m >= 0x174 && m <= 0x176) || (m >= 0xc0000081u && m <= 0xc0000084u) ||
+           (m >= 0xc0000100u && m <= 0xc0000102u);
+}
+
+static void msr_sweep(void)
+{
+    static const uint32_t base[] = { 0, 0xc0000000u, 0xc0010000u };
+    static const uint32_t extra[] = { 0x40000000u, 0x40000200u, 0xc0011000u, 0xffffffffu };
+    unsigned readable = 0, writable = 0, bad = 0;
+    uint32_t first_bad = 0;
+
+    for (unsigned r = 0; r < 3 + 1; r++) {
+        unsigned n = r < 3 ? 0x2000 : 4;
+        for (unsigned i = 0; i < n; i++) {
+            uint32_t m = r < 3 ? base[r] + i : extra[i];
+            uint64_t v;
+            if (try_rdmsr(m, &v))
+                continue;
+            readable++;
+            if (try_wrmsr(m, v))
+                continue;
+            writable++;
+            if (!writable_ok(m) && bad++ == 0)
+                first_bad = m;
+        }
+    }
+    printf("hvmiso: msr sweep: %u readable, %u writable\n", readable, writable);
+    EXPECT("msr-sweep-writes-only-emulated", bad == 0 && writable > 0,
+           "%u MSRs took a write they should not, the first %#x", bad, first_bad);
+}
+
 /* Every SVM instruction but VMMCALL (the hypercall): #UD, it has no SVM. */
 static void svm_insns(void)
 {
@@ -242,6 +279,7 @@ int main(const struct start_info *si)
 
     if (!strcmp(c, "safe")) {
         msrs();
+        msr_sweep();
         svm_insns();
         apic_pages();
         ipis();
