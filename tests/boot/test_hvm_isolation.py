@@ -7,7 +7,8 @@ EFER.SVME set (#GP, the real EFER unchanged) and cleared (runs), VM_HSAVE_PA and
 SVM instruction but VMMCALL (#UD), the LAPIC and IOAPIC pages (its own emulated
 devices: an INIT to all others, a software-disabled LAPIC, masked IOAPIC pins reach
 nothing real), INIT/SIPI to APIC IDs it has no vCPU for, and a port sweep over the
-machine's own devices (PIT, PICs, 0xf4 debug exit, 0x64 reset, PCI config). Each
+machine's own devices (PIT, PICs, 0xf4 debug exit, 0x64 reset, PCI config),
+then every port read and written with 0. Each
 attack that must crash the domain has a domain of its own: a read just above its RAM,
 in the 3-4 GiB hole, at the top of the physical address width, and a triple fault;
 the reset port 0xcf9 reboots only that domain. dom0 names the domain, exit code and
@@ -57,6 +58,8 @@ def case_hvm_isolation() -> None:
         check(f"(d2) hvmiso: {name} ok" in out, f"case {name} holds", r)
     check(f"(d2) hvmiso: {len(SAFE)} passed, 0 failed" in out and "FAILED" not in out,
           f"iso-safe: {len(SAFE)} passed, none failed", r)
+    check("(d2) hvmiso: port sweep done" in out,
+          "every port read and written (0) from iso-safe, the machine up", r)
     check("(d2) hvmiso: com1 is its own console" in out,
           "COM1 (0x3f8) is the domain's own UART: its bytes are its console", r)
     check("domain 2 (iso-safe): shutdown (poweroff)" in out, "iso-safe powers off", r)
