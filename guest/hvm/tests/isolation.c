@@ -5,7 +5,8 @@
  * the domain (and only it) run one per domain: case=above (a read just above its RAM),
  * case=hole (a read in the 3-4 GiB hole, where a PC has HPET and the like), case=high
  * (a read at the top of the physical address width), case=triple (a triple fault);
- * case=reset writes the reset port 0xcf9, which reboots the domain, not the machine;
+ * case=walk points its own page table at a GPA above its RAM (the nested fault is
+ * on its page walk); case=reset writes the reset port 0xcf9, which reboots the domain, not the machine;
  * each prints "hvmiso: trying NAME" first, and the boot test checks dom0's crash line. */
 #include <guest.h>
 
@@ -265,21 +266,40 @@ static void ports(void)
 static uint64_t hi_pdpt[512] __attribute__((aligned(4096)));
 static uint64_t hi_pd[512] __attribute__((aligned(4096)));
 
-static uint64_t map_top(void)
+/* VA 512 GiB -> gpa (2 MiB aligned) by a 2 MiB page; returns the VA. */
+static uint64_t map_at(uint64_t gpa)
 {
-    uint32_t a, b, c, d;
     uint64_t cr3;
-    asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000008u), "c"(0));
-    uint64_t gpa = (1ull << (a & 0xff)) - (2ull << 20);
     asm volatile("mov %%cr3, %0" : "=r"(cr3));
     uint64_t *pml4 = (uint64_t *)(uintptr_t)(cr3 & ~0xfffull);
     hi_pd[0] = gpa | 0x83;
     hi_pdpt[0] = (uint64_t)(uintptr_t)hi_pd | 3;
     pml4[1] = (uint64_t)(uintptr_t)hi_pdpt | 3;
     asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+    return 512ull << 30;
+}
+
+static uint64_t map_top(void)
+{
+    uint32_t a, b, c, d;
+    asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000008u), "c"(0));
+    uint64_t gpa = (1ull << (a & 0xff)) - (2ull << 20);
     printf("hvmiso: top of %u physical address bits: %#llx\n", a & 0xff,
            (unsigned long long)gpa);
-    return 512ull << 30;
+    return map_at(gpa);
+}
+
+/* The MMIO emulator asked to store what it read from the LAPIC at a guest address
+ * whose GPA is above its RAM: the store is dropped (as a bus drops a write to
+ * nothing), no frame is written, the guest goes on past the instruction. */
+static void emulated_store(const struct start_info *si)
+{
+    uint64_t va = map_at(((si->nr_pages << 12) + (2ull << 20) - 1) & ~((2ull << 20) - 1));
+    uint64_t rdi = va, rcx = 1, rsi = LAPIC_BASE + 0x30;
+    asm volatile("cld; rep movsl" : "+S"(rsi), "+D"(rdi), "+c"(rcx) : : "memory");
+    EXPECT("emulated-store-above-ram-dropped", rdi == va + 4 && rcx == 0,
+           "rdi %#llx (from %#llx) rcx %llu", (unsigned long long)rdi,
+           (unsigned long long)va, (unsigned long long)rcx);
 }
 
 int main(const struct start_info *si)
@@ -295,6 +315,7 @@ int main(const struct start_info *si)
         svm_insns();
         apic_pages();
         ipis();
+        emulated_store(si);
         ports();
         printf("hvmiso: %u passed, %u failed\n", passed, failed);
         return failed ? 1 : 0;
@@ -306,6 +327,13 @@ int main(const struct start_info *si)
         mmio_rd(0xfed00000);                            /* where a PC's HPET is */
     } else if (!strcmp(c, "high")) {
         mmio_rd(map_top());
+    } else if (!strcmp(c, "walk")) {
+        /* Its own page table pointing at a table above its RAM. */
+        uint64_t cr3;
+        asm volatile("mov %%cr3, %0" : "=r"(cr3));
+        ((uint64_t *)(uintptr_t)(cr3 & ~0xfffull))[1] = (si->nr_pages << 12) | 3;
+        asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+        mmio_rd(512ull << 30);
     } else if (!strcmp(c, "reset")) {
         outb(0xcf9, 0x06);
     } else if (!strcmp(c, "triple")) {
