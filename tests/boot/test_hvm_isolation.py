@@ -6,7 +6,8 @@ EFER.SVME set (#GP, the real EFER unchanged) and cleared (runs), VM_HSAVE_PA and
 (#GP), the APIC base moved onto its RAM (refused with #GP, the RAM still RAM), every
 SVM instruction but VMMCALL (#UD), the LAPIC and IOAPIC pages (its own emulated
 devices: an INIT to all others, a software-disabled LAPIC, masked IOAPIC pins reach
-nothing real), INIT/SIPI to APIC IDs it has no vCPU for, and a port sweep over the
+nothing real), INIT/SIPI to APIC IDs it has no vCPU for (and, in a domain of its
+own, to 32-bit ones in x2APIC mode), and a port sweep over the
 machine's own devices (PIT, PICs, 0xf4 debug exit, 0x64 reset, PCI config),
 then every port read and written with 0. Each
 attack that must crash the domain has a domain of its own: a read just above its RAM,
@@ -45,7 +46,7 @@ CRASHES = {
     "hole": (4, r"read of guest physical 0xfed00000, not its RAM: exit 0x400 \(npf\)"),
     "high": (5, r"read of guest physical 0x[0-9a-f]*fe00000, not its RAM: exit 0x400 \(npf\)"),
     "walk": (7, r"write of guest physical 0x1000000, not its RAM: exit 0x400 \(npf\)"),
-    "triple": (8, r"triple fault \(shutdown\): exit 0x7f \(shutdown\)"),
+    "triple": (9, r"triple fault \(shutdown\): exit 0x7f \(shutdown\)"),
 }
 
 
@@ -53,7 +54,7 @@ def case_hvm_isolation() -> None:
     """Every survivable attack is a named case that holds; every crashing one crashes
     its own domain alone with dom0's line; the reset port reboots only its domain; the
     PV bystander finishes; the hypervisor stays up and gets every frame back."""
-    cases = ["safe", "above", "hole", "high", "reset", "walk", "triple"]
+    cases = ["safe", "above", "hole", "high", "reset", "walk", "x2apic", "triple"]
     r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
              modules=scenario_modules("hvm-isolation", ["hvmiso-hvm.elf", "cpuloop.elf"],
                                       ["bystander.cfg"] + [f"iso-{c}.cfg" for c in cases]))
@@ -76,6 +77,9 @@ def case_hvm_isolation() -> None:
     check("(d6) hvmiso: trying reset" in out and
           "domain 6 (iso-reset): shutdown (reboot)" in out,
           "the reset port 0xcf9 reboots iso-reset, not the machine", r)
+    check("(d8) hvmiso: x2apic-init-sipi-absent-vcpus ok" in out and
+          "domain 8 (iso-x2apic): shutdown (poweroff)" in out,
+          "in x2APIC mode, INIT/SIPI to absent 32-bit IDs are ignored; iso-x2apic powers off", r)
     check("still running" not in out, "no crashing attack was survived", r)
     check(re.search(r"\(d1\) result bench=cpuloop dom=1 iters=[1-9]\d* ms=200", out) is not None,
           "the PV bystander finished its work", r)
@@ -83,7 +87,7 @@ def case_hvm_isolation() -> None:
           f"the hypervisor stays up and powers off normally (status {r.status})", r)
     before = re.search(r"domain 1 \(bystander\): created, 1 vCPU, (\d+) frames free before", out)
     after = re.findall(r"destroyed, \d+ frames returned, (\d+) free", out)
-    check(before is not None and len(after) >= 8 and int(after[-1]) == int(before.group(1)),
+    check(before is not None and len(after) >= 9 and int(after[-1]) == int(before.group(1)),
           f"every frame back: {before.group(1) if before else None} before, {after} after", r)
 
 

@@ -289,6 +289,26 @@ static uint64_t map_top(void)
     return map_at(gpa);
 }
 
+/* In x2APIC mode (32-bit destinations), INIT and SIPI to IDs it has no vCPU for,
+ * up to the largest but broadcast: ignored; its own x2APIC ID is still 0. A domain
+ * of its own (case=x2apic): the runtime drives its LAPIC through the xAPIC page. */
+static void x2apic_ipis(void)
+{
+    static const uint32_t ids[] = { 1, 2, 0xff, 0x100, 0xffff, 0x12345678u, 0xfffffffeu };
+    uint64_t base, id = ~0ull;
+    unsigned bad = 0;
+    try_rdmsr(MSR_APIC_BASE, &base);
+    unsigned vec = try_wrmsr(MSR_APIC_BASE, base | 0x400);
+    for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        bad += try_wrmsr(0x830, (uint64_t)ids[i] << 32 | 0x4500) != 0;
+        bad += try_wrmsr(0x830, (uint64_t)ids[i] << 32 | 0x4608) != 0;
+    }
+    try_rdmsr(0x802, &id);
+    EXPECT("x2apic-init-sipi-absent-vcpus", vec == 0 && bad == 0 && id == 0,
+           "enable vector %u, %u ICR writes faulted, x2APIC ID %#llx", vec, bad,
+           (unsigned long long)id);
+}
+
 /* The MMIO emulator asked to store what it read from the LAPIC at a guest address
  * whose GPA is above its RAM: the store is dropped (as a bus drops a write to
  * nothing), no frame is written, the guest goes on past the instruction. */
@@ -334,6 +354,9 @@ int main(const struct start_info *si)
         ((uint64_t *)(uintptr_t)(cr3 & ~0xfffull))[1] = (si->nr_pages << 12) | 3;
         asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
         mmio_rd(512ull << 30);
+    } else if (!strcmp(c, "x2apic")) {
+        x2apic_ipis();
+        return failed ? 1 : 0;
     } else if (!strcmp(c, "reset")) {
         outb(0xcf9, 0x06);
     } else if (!strcmp(c, "triple")) {
