@@ -52,3 +52,6 @@ $(eval $(call guest_hvm_image,hvmtraps,guest/hvm/tests/traps.c))
 
 # The platform devices as an HVM guest sees them (tests/boot/test_hvm_devices.py).
 $(eval $(call guest_hvm_image,hvmdevices,guest/hvm/tests/devices.c guest/hvm/tests/tramp16.S))
+
+# The HVM isolation guest (tests/boot/test_hvm_isolation.py).
+$(eval $(call guest_hvm_image,hvmiso,guest/hvm/tests/isolation.c))

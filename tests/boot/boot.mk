@@ -18,7 +18,8 @@
 # test_svm.py runs the SVM core's HVM test guest (and its crashes) next to a PV
 # bystander, and checks that HVM is refused on a CPU without SVM;
 # test_hvm.py boots the HVM images of the workloads natively and under hvlab;
-# test_hvm_devices.py runs the HVM device test guest (every platform device checked).
+# test_hvm_devices.py runs the HVM device test guest (every platform device checked);
+# test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -39,6 +40,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_svm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
+	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

@@ -1,7 +1,8 @@
 /* MSRs of HVM guests. The permission map lets the guest reach directly only the MSRs
  * whose state the VMCB holds (VMLOAD/VMSAVE or the save area switch them): the
  * SYSCALL/SYSENTER ones, FS/GS/KernelGS bases. Every other access exits here:
- * EFER (SVME stays set in the real VMCB, the guest never sees it and may not set it),
+ * EFER (SVME stays set in the real VMCB, the guest never sees it and may not set it;
+ * LME fixed while paging is on, LMA read-only, as the APM says),
  * the PAT (the VMCB's g_pat), TSC reads, the vLAPIC's (APIC base, TSC deadline,
  * x2APIC: hvm_platform_msr); the SVM MSRs (VM_CR, VM_HSAVE_PA) and
  * everything unknown raise #GP, as on a CPU without them. */
@@ -76,6 +77,11 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_EFER:
         if (val & ~EFER_GUEST_OK)       /* SVME included: the guest has no SVM */
             return false;
+        /* LME may not change while paging is on (#GP), and LMA is the processor's
+         * (writes ignored): else the guest would run in long mode with LME clear. */
+        if ((s->vmcb->save.cr0 & CR0_PG) && ((val ^ s->vmcb->save.efer) & EFER_LME))
+            return false;
+        val = (val & ~EFER_LMA) | (s->vmcb->save.efer & EFER_LMA);
         s->guest_efer = val;
         s->vmcb->save.efer = val | EFER_SVME;
         return true;
