@@ -82,8 +82,8 @@ class Analysis:
     slices: (pcpu, start tsc, end tsc, dom, vcpu) of every running interval;
     windows: (start ms, {dom key: share of the machine}) per window;
     runnable_series: (tsc, number of runnable non-idle vCPUs) at each change;
-    instants: (tsc, pcpu, name, dom, vcpu) wakes, deadline misses and every other
-    policy event ("credit2.reset")."""
+    instants: (tsc, pcpu, name, dom, vcpu) wakes, deadline misses, every other
+    policy event ("credit2.reset") and every VM exit of an HVM vCPU ("vmexit.cpuid")."""
     summary: dict
     t0: int
     t1: int
@@ -213,6 +213,8 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
                 bad["hcall_unmatched_exits"] += 1
         elif ev == T.HVM_EXIT:
             hvm.exit(r.domid, r.vcpuid, r.tsc, r.data0)
+            instants.append((r.tsc, r.cpu, "vmexit." + hvmexits.exit_name(hvmexits.exit_code(r.data0)),
+                             r.domid, r.vcpuid))
         elif ev == T.HVM_ENTRY:
             hvm.entry(r.domid, r.vcpuid, r.data0, r.data1)
         elif ev == T.LOST:

@@ -42,6 +42,11 @@ EXCEPTIONS = {0: "de", 1: "db", 2: "nmi", 3: "bp", 4: "of", 5: "br", 6: "ud", 7:
               17: "ac", 18: "mc", 19: "xm", 20: "ve", 21: "cp"}
 
 
+def exit_code(data0: int) -> int:
+    """The SVM exit code a TRC_HVM_EXIT record carries (data0 bits 63:32)."""
+    return (data0 >> 32) & 0xFFFFFFFF
+
+
 def exit_name(code: int) -> str:
     """Report name of an SVM exit code: "cpuid", "exc_pf", "cr3_write", "invalid";
     a code hvlab's tables do not name is "exit0x<hex>"."""
@@ -80,7 +85,7 @@ class ExitCounter:
         self.unmatched = self.without_entry = 0
 
     def exit(self, dom: int, vcpu: int, tsc: int, data0: int) -> None:
-        code = (data0 >> 32) & 0xFFFFFFFF
+        code = exit_code(data0)
         if (dom, vcpu) in self.open:
             self.without_entry += 1
         self.open[(dom, vcpu)] = (code, tsc)

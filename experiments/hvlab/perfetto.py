@@ -3,8 +3,9 @@
 Process 1 ("pCPUs") has one thread track per pCPU, with a complete event ("ph": "X")
 for every interval a vCPU ran there (name "d1v0", args dom/vcpu/domain name; idle
 time is left empty) and instant events for wake-ups (on the pCPU the vCPU was
-queued on), deadline misses and every other decision a policy traces ("credit2.pull",
-category = the event's name, so each kind can be filtered). Process 2 ("domains") holds the counters: each
+queued on), deadline misses, every other decision a policy traces ("credit2.pull") and
+every VM exit of an HVM vCPU ("vmexit.hlt", on the pCPU it exited on), category = the
+event's name, so each kind can be filtered. Process 2 ("domains") holds the counters: each
 domain's share of the machine per window, and the number of runnable vCPUs.
 
 Timestamps are microseconds since the first record: TSC ticks * 1000 / tsc_khz. In

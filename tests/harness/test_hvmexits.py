@@ -162,3 +162,19 @@ def test_report_shows_both_tables():
                  "### h2 (HVM, d3) under rr", "| vmmcall | 0x81 | 1 | 0 | 0 | – | – | – | – |"):
         check(want in sec, f"report.md's section has {want!r}:\n{sec}")
     check("hvm_unmatched_entries" not in md, "edge effects are not listed as problems")
+
+
+def test_exits_on_the_perfetto_timeline():
+    # Every exit is an instant on the pCPU it exited on, named and categorised by its
+    # reason, so a student can find the HLTs and NPFs of one vCPU in the timeline.
+    from hvlab import perfetto
+    an = A.analyze(T.decode(S.stream(trace(), 2), "syn.bin"))
+    doc = perfetto.build(an, {"deterministic": True})
+    exits = sorted((e["ts"], e["tid"], e["name"], e["cat"]) for e in doc["traceEvents"]
+                   if e["ph"] == "i" and e["cat"].startswith("vmexit."))
+    eq(len(exits), 7, "one instant per TRC_HVM_EXIT")
+    eq([(tid, name) for _, tid, name, _ in exits[:3]],
+       [(0, "vmexit.cpuid d2v0"), (0, "vmexit.hlt d2v0"), (0, "vmexit.npf d3v0")],
+       "the first three: pCPU and name")
+    eq({c for *_, c in exits}, {"vmexit.cpuid", "vmexit.hlt", "vmexit.npf", "vmexit.exc_pf",
+                                "vmexit.vmmcall"}, "categories: one per reason")
