@@ -1,11 +1,11 @@
 /* CPUID for HVM guests: the machine's answers with what hvlab virtualizes changed:
  * the hypervisor bit set and hvlab's own leaves at 0x40000000 (never Xen's signature:
  * Linux would then expect Xen's whole HVM ABI), SVM hidden (no nested SVM), and what
- * the guest cannot have hidden (x2APIC until the virtual LAPIC offers it, MONITOR,
- * whose instructions are intercepted as #UD, and XSAVE/AVX: only the FXSAVE state is
+ * the guest cannot have hidden (MONITOR, whose instructions are intercepted as #UD, and XSAVE/AVX: only the FXSAVE state is
  * switched between vCPUs), and machine checks and MTRRs, whose MSRs exit to #GP
  * (Linux treats a #GP on a machine-check MSR as an "MCA architectural violation" and
- * panics: tests/boot/test_linux.py --hvm). */
+ * panics: tests/boot/test_linux.py --hvm). x2APIC and the TSC-deadline timer are
+ * advertised: the virtual LAPIC emulates both (core/hvm/vlapic*.c). */
 #include <hvlab/domain.h>
 #include <hvlab/x86/regs.h>
 #include <hvlab/x86/svm.h>
@@ -14,6 +14,7 @@
 #define L1_ECX_MONITOR    (1u << 3)
 #define L1_ECX_VMX        (1u << 5)
 #define L1_ECX_X2APIC     (1u << 21)
+#define L1_ECX_TSC_DEADLINE (1u << 24)
 #define L1_ECX_XSAVE      (7u << 26)    /* XSAVE, OSXSAVE, AVX: FXSAVE state only */
 #define L1_ECX_HYPERVISOR (1u << 31)
 #define EXT1_ECX_SVM      (1u << 2)
@@ -45,8 +46,9 @@ void svm_cpuid_values(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_
     cpuid(leaf, sub, &r[0], &r[1], &r[2], &r[3]);
     switch (leaf) {
     case 1:
-        r[2] &= ~(L1_ECX_MONITOR | L1_ECX_VMX | L1_ECX_X2APIC | L1_ECX_XSAVE);
-        r[2] |= L1_ECX_HYPERVISOR;
+        r[2] &= ~(L1_ECX_MONITOR | L1_ECX_VMX | L1_ECX_XSAVE);
+        /* The virtual LAPIC has both, whatever the machine has (TCG offers neither). */
+        r[2] |= L1_ECX_HYPERVISOR | L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
         r[3] &= ~EDX_NO_MSRS;
         r[1] = (r[1] & 0x00ffffff) | (v->vcpu_id << 24);    /* initial APIC ID */
         break;
