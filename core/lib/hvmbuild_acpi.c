@@ -209,7 +209,7 @@ static void madt_fill(struct acpi_madt *m, unsigned nr_vcpus)
     io = (void *)e;
     io->s.type = ACPI_MADT_IOAPIC;
     io->s.length = sizeof(*io);
-    io->ioapic_id = HVMBUILD_IOAPIC_ID;
+    io->ioapic_id = hvmbuild_ioapic_id(nr_vcpus);
     io->address = (uint32_t)HVMBUILD_IOAPIC_GPA;
     io->gsi_base = 0;
     e += sizeof(*io);

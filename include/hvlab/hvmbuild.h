@@ -74,7 +74,14 @@
 #define HVMBUILD_RESET_PORT     0xCF9           /* FADT reset register (byte) */
 #define HVMBUILD_RESET_VALUE    0x06
 #define HVMBUILD_S5_SLP_TYP     5               /* \_S5 = Package {5, 5, 0, 0} */
-#define HVMBUILD_IOAPIC_ID      0
+
+/* The IOAPIC's APIC ID: the first after the vCPUs' LAPIC IDs (0 .. n-1), so that no
+ * two APICs of the domain share one. The MADT says it and the vIOAPIC's ID register
+ * reads it (core/arch/x86/svm/hvm_platform.c). */
+static inline uint8_t hvmbuild_ioapic_id(unsigned nr_vcpus)
+{
+    return (uint8_t)nr_vcpus;
+}
 
 /* E820 types. */
 enum {

@@ -113,7 +113,8 @@ static void check_madt_cpus(unsigned n)
         CHECK_EQ(topo_out.apic_id[i], i);
     CHECK_EQ(topo_out.lapic_base, HVMBUILD_LAPIC_GPA);
     CHECK_EQ(topo_out.ioapic_base, HVMBUILD_IOAPIC_GPA);
-    CHECK_EQ(topo_out.ioapic_id, HVMBUILD_IOAPIC_ID);
+    CHECK_EQ(topo_out.ioapic_id, n);            /* after the LAPICs: no ID shared */
+    CHECK_EQ(topo_out.ioapic_id, hvmbuild_ioapic_id(n));
 }
 
 static void madt_1(void) { check_madt_cpus(1); }

@@ -13,6 +13,7 @@
  * the normal shutdown path (SHUTDOWN_poweroff); another sleep state (the DSDT offers
  * none) crashes it; the reset port (0xcf9) reboots it (SHUTDOWN_reboot: the toolstack
  * decides what a reboot means, as for a PV guest's SCHEDOP_shutdown). */
+#include <hvlab/hvmbuild.h>
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/hypercall.h>
@@ -227,7 +228,7 @@ int hvm_platform_create(struct domain *d)
 
     struct virq_config cfg = {
         .nr_vcpus = p->nr_vcpus, .tsc_khz = (uint32_t)tsc_khz, .cpu_ops = &plat_cpu_ops,
-        .cpu_ctx = p, .base_ok = lapic_base_ok, .ioapic_id = (uint8_t)p->nr_vcpus,
+        .cpu_ctx = p, .base_ok = lapic_base_ok, .ioapic_id = hvmbuild_ioapic_id(p->nr_vcpus),
     };
     if ((rc = virq_route_init(&p->route, p->lapic, &p->ioapic, &p->pic, &cfg)) < 0)
         return rc;
