@@ -17,6 +17,7 @@
 #include <hvlab/printk.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
+#include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
 #include <public/domctl.h>
 #include <public/sched.h>
@@ -187,6 +188,13 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
         return domain_set_vcpu_context(d, op.u.vcpucontext.vcpu, &op.u.vcpucontext.ctx);
     case DOMCTL_hvm_setcontext:
         return hvm_domain_set_context(d, &op.u.hvm_context);
+    case DOMCTL_console_input:
+        if (!d->is_hvm)
+            return -ENODEV;             /* a PV domain has no COM1 */
+        if (op.u.console_input.len > CONSOLE_INPUT_MAX)
+            return -EINVAL;
+        return (long)hvm_platform_console_input(d, op.u.console_input.bytes,
+                                                op.u.console_input.len);
     case DOMCTL_getvcpuinfo:
         rc = vcpu_info_of(d, &op.u.getvcpuinfo);
         break;

@@ -51,6 +51,7 @@ int xl_create(int argc, char **argv);
 int xl_list(int argc, char **argv);
 int xl_destroy(int argc, char **argv);
 int xl_pause(int argc, char **argv);
+int xl_console_input(int argc, char **argv);
 int xl_unpause(int argc, char **argv);
 int xl_shutdown(int argc, char **argv);
 int xl_vcpu_list(int argc, char **argv);

@@ -205,6 +205,8 @@ const struct xl_cmd xl_cmds[] = {
     { "destroy", xl_destroy, 1, 1, false, NULL, "destroy <dom>",
       "destroy a domain at once" },
     { "pause", xl_pause, 1, 1, false, NULL, "pause <dom>", "pause a domain" },
+    { "console-input", xl_console_input, 2, 2, false, NULL, "console-input <dom> <text>",
+      "type a line into an HVM domain's COM1" },
     { "unpause", xl_unpause, 1, 1, false, NULL, "unpause <dom>", "unpause a domain" },
     { "shutdown", xl_shutdown, 1, 1, false, NULL, "shutdown <dom>",
       "ask a domain to shut down" },

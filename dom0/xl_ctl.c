@@ -65,6 +65,34 @@ int xl_shutdown(int argc, char **argv)
     return simple_op(argc, argv, DOMCTL_shutdown, "shutdown");
 }
 
+/* A line typed into an HVM domain's COM1: the text and a newline, into its receive
+ * FIFO (16 bytes: a longer line is cut where the FIFO filled, and the line says so). */
+int xl_console_input(int argc, char **argv)
+{
+    struct domctl_getdomaininfo di;
+    struct domctl op;
+    size_t n = strlen(argv[2]);
+    long rc;
+
+    (void)argc;
+    if ((rc = xl_lookup(argv[0], argv[1], &di)) < 0)
+        return (int)rc;
+    if (n + 1 > CONSOLE_INPUT_MAX) {
+        printf("%s: at most %d bytes a line\n", argv[0], CONSOLE_INPUT_MAX - 1);
+        return -EINVAL;
+    }
+    memset(&op, 0, sizeof(op));
+    memcpy(op.u.console_input.bytes, argv[2], n);
+    op.u.console_input.bytes[n] = '\n';
+    op.u.console_input.len = (uint32_t)(n + 1);
+    if ((rc = xl_domctl(DOMCTL_console_input, di.domain, &op)) < 0) {
+        printf("%s: domain %u (%s): %s\n", argv[0], di.domain, di.name, str_errno((int)rc));
+        return (int)rc;
+    }
+    printf("%s domain %u (%s): %ld of %zu bytes\n", argv[0], di.domain, di.name, rc, n + 1);
+    return 0;
+}
+
 /* A CPU list argument: "-" leaves it (*set false), else resolved and checked. */
 static int pin_arg(const char *arg, const struct cpu_topo *t, uint64_t *mask, bool *set)
 {

@@ -22,6 +22,7 @@
 #define DOMCTL_shutdown         12   /* ask a domain to shut down: it sees the request */
 #define DOMCTL_getpageframeinfo 13   /* the domain's MFN list, for foreign mapping */
 #define DOMCTL_hvm_setcontext   14   /* an HVM vCPU's first state; it is then up */
+#define DOMCTL_console_input    15   /* bytes typed into an HVM domain's COM1 */
 
 #define DOMNAME_LEN 32
 
@@ -106,6 +107,17 @@ struct domctl_vcpuaffinity {
 
 struct domctl_max_mem { uint64_t max_pages; };
 
+/* DOMCTL_console_input: bytes into the receive FIFO of an HVM domain's COM1 (16 deep,
+ * like a 16550A's). Returns how many were taken; the rest did not fit: the caller
+ * tries again once the guest has read. -ENODEV for a PV domain, -EINVAL for
+ * len > CONSOLE_INPUT_MAX. */
+#define CONSOLE_INPUT_MAX 64
+struct domctl_console_input {
+    uint32_t len;
+    uint32_t pad;
+    uint8_t bytes[CONSOLE_INPUT_MAX];
+};
+
 struct domctl_shutdown { uint32_t reason; };
 
 struct domctl_getpageframeinfo {
@@ -169,6 +181,7 @@ struct domctl {
         struct domctl_getpageframeinfo getpageframeinfo;
         struct domctl_scheduler_op scheduler_op;
         struct domctl_hvm_context hvm_context;
+        struct domctl_console_input console_input;
         uint8_t pad[256];
     } u;
 };

@@ -24,7 +24,7 @@ IMAGE = os.environ.get("HVLAB_IMAGE", f"{BUILD}/hvlab.elf")
 TIMEOUT_S = 90
 CHECKS = ("lapic-regs", "lapic-oneshot", "lapic-eoi", "lapic-periodic", "lapic-tsc-deadline",
           "lapic-self-ipi", "pit-ioapic", "pit-pic", "rtc-time", "rtc-periodic",
-          "pmtimer-rate", "uart-thre", "ap-init-sipi", "ap-ipi", "shadow-sti-hlt",
+          "pmtimer-rate", "uart-thre", "uart-input", "ap-init-sipi", "ap-ipi", "shadow-sti-hlt",
           "upcall-again")
 
 

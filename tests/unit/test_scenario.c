@@ -7,7 +7,7 @@
 
 /* ---- stub handlers: the table needs them, parsing never calls them ---- */
 #define STUB(fn) int fn(int argc, char **argv) { (void)argc; (void)argv; return 0; }
-STUB(xl_create) STUB(xl_list) STUB(xl_destroy) STUB(xl_pause) STUB(xl_unpause)
+STUB(xl_create) STUB(xl_list) STUB(xl_destroy) STUB(xl_pause) STUB(xl_unpause) STUB(xl_console_input)
 STUB(xl_shutdown) STUB(xl_vcpu_list) STUB(xl_vcpu_pin) STUB(xl_info) STUB(xl_dmesg)
 STUB(xl_help) STUB(xl_wait) STUB(xl_sleep) STUB(xl_echo) STUB(xl_trace)
 

@@ -279,6 +279,30 @@ static void test_uart(void)
     ioapic_route(4, V_UART, true);
 }
 
+/* A line dom0 typed into COM1 (`xl console-input devices ping`, 20 ms after the
+ * domain started): "ping\n" in the receive FIFO, which main enabled first thing. */
+static void test_uart_input(void)
+{
+    static const char want[] = "ping\n";
+    char got[16];
+    unsigned n = 0, same = 0;
+    uint64_t t0 = rdtsc_();
+
+    while (n < sizeof(got) && rdtsc_() - t0 < tsc_khz * 500) {
+        if (!(hw_inb(0x3fd) & 0x01)) {          /* LSR.DR: nothing received yet */
+            asm volatile("pause");
+            continue;
+        }
+        got[n] = (char)hw_inb(0x3f8);
+        if (got[n++] == '\n')
+            break;
+    }
+    for (unsigned i = 0; i < n && i < sizeof(want) - 1; i++)
+        same += got[i] == want[i];
+    CHECK("uart-input", n == sizeof(want) - 1 && same == n, "\"ping\\n\" from dom0, got %u bytes, %u right",
+          n, same);
+}
+
 static volatile uint16_t *tramp16(char *sym)
 {
     return (volatile uint16_t *)(uintptr_t)(TRAMP + (sym - tramp16_start));
@@ -415,12 +439,14 @@ int main(const struct start_info *si)
 
     hw_cpuid(0x40000010, &a, &b, &c, &d);
     tsc_khz = a;
+    hw_outb(0x3fa, 0x07);               /* COM1 FIFOs on (and empty) before dom0 types */
     idt_install();
     test_lapic();
     test_pit();
     test_rtc();
     test_pmtimer();
     test_uart();
+    test_uart_input();
     test_ap();
     test_shadow();
     test_upcall_again();

@@ -44,6 +44,8 @@ int hvm_platform_accept(struct vcpu *v, int vec, bool extint);
 void hvm_platform_upcall(struct vcpu *v, uint8_t vector);
 /* v's domain has devices (false for a domain whose creation failed half-way). */
 bool hvm_platform_present(const struct vcpu *v);
+/* Bytes typed by dom0 into d's COM1 receive FIFO: how many fit (0 when d is not HVM). */
+size_t hvm_platform_console_input(struct domain *d, const uint8_t *bytes, size_t len);
 
 /* core/arch/x86/svm/svm_sipi.c: a vCPU that got INIT then SIPI starts in real mode at
  * vector << 12 (CS = vector << 8, IP 0). */

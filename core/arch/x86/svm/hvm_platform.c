@@ -322,6 +322,22 @@ void hvm_platform_destroy(struct domain *d)
     timer_set(&p->free_timer, NOW());
 }
 
+size_t hvm_platform_console_input(struct domain *d, const uint8_t *bytes, size_t len)
+{
+    struct hvm_platform *p = d->hvm_plat;
+    unsigned long flags;
+    size_t taken;
+
+    if (!p)
+        return 0;
+    spin_lock_irqsave(&p->lock, flags);
+    /* Only what fits: a typist's extra bytes wait (the caller retries), they are not
+     * an overrun of the guest's making. vuart_input raises IRQ 4 if enabled. */
+    taken = vuart_input(&p->uart, bytes, MIN(len, vuart_rx_room(&p->uart)));
+    plat_unlock(p, flags);
+    return taken;
+}
+
 bool hvm_platform_present(const struct vcpu *v)
 {
     return v->domain->hvm_plat != NULL;
