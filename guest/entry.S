@@ -22,9 +22,7 @@
 #define BF_RFLAGS 56
 #define BF_RSP    64
 #define BF_SIZE   72
-/* struct guest_regs: 12 registers, rdi last (highest) */
-#define REGS_SIZE 96
-#define REGS_RDI  88
+#include "guest_regs_asm.h"         /* REGS_SIZE, REGS_RDI, GUEST_REGS_PUSH */
 
     .section .text.entry, "ax"
     .globl _start
@@ -55,18 +53,7 @@ guest_vcpu_entry:
     .globl guest_bounce_entry
     .type guest_bounce_entry, @function
 guest_bounce_entry:
-    push %rdi
-    push %rsi
-    push %rdx
-    push %r8
-    push %r9
-    push %r10
-    push %rbx
-    push %rbp
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    GUEST_REGS_PUSH
     cld
     mov %rsp, %rbx                      /* struct guest_trap_frame *, kept in rbx */
     mov %rsp, %rdi

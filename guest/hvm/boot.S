@@ -14,6 +14,7 @@
  * rsp, rflags, rax, rcx, r11 and any saved register, and the stub resumes with them. */
 #include <hvlab/x86/regs.h>
 #include "hvm_vectors.h"
+#include "guest_regs_asm.h"
 
 #define MB_MAGIC  0x1badb002
 #define MB_FLAGS  0x00000002         /* memory information wanted */
@@ -154,36 +155,14 @@ hvm_trap_common:
     mov     HW+16(%rsp), %rax; mov %rax, 48(%rsp)      /* rip */
     mov     HW+32(%rsp), %rax; mov %rax, 56(%rsp)      /* rflags */
     mov     HW+40(%rsp), %rax; mov %rax, 64(%rsp)      /* rsp */
-    push    %rdi
-    push    %rsi
-    push    %rdx
-    push    %r8
-    push    %r9
-    push    %r10
-    push    %rbx
-    push    %rbp
-    push    %r12
-    push    %r13
-    push    %r14
-    push    %r15
+    GUEST_REGS_PUSH
     cld
     mov     %rsp, %rbx
     mov     %rsp, %rdi
     and     $-16, %rsp
     call    hvm_trap
     mov     %rbx, %rsp
-    pop     %r15
-    pop     %r14
-    pop     %r13
-    pop     %r12
-    pop     %rbp
-    pop     %rbx
-    pop     %r10
-    pop     %r9
-    pop     %r8
-    pop     %rdx
-    pop     %rsi
-    pop     %rdi
+    GUEST_REGS_POP
     mov     48(%rsp), %rax;  mov %rax, HW+16(%rsp)
     mov     56(%rsp), %rax;  mov %rax, HW+32(%rsp)
     mov     64(%rsp), %rax;  mov %rax, HW+40(%rsp)
