@@ -15,6 +15,7 @@
 #include "dom0.h"
 #include "modules.h"
 #include "scenario.h"
+#include "service.h"
 #include "strutil.h"
 #include "xl.h"
 
@@ -44,12 +45,16 @@ void dom0_events_init(void)
     sleep_ns(0);
 }
 
-/* The earlier of deadline_ns (0: none) and the collector's next drain. */
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+    return a && (!b || a < b) ? a : b;
+}
+
+/* The earliest of deadline_ns (0: none), the collector's next drain and what the
+ * services asked for. */
 static uint64_t wake_time(uint64_t deadline_ns)
 {
-    uint64_t drain = collector_next_drain();
-
-    return drain && (!deadline_ns || drain < deadline_ns) ? drain : deadline_ns;
+    return earlier(earlier(collector_next_drain(), dom0_services_deadline()), deadline_ns);
 }
 
 void dom0_block_until(uint64_t deadline_ns)
@@ -57,7 +62,8 @@ void dom0_block_until(uint64_t deadline_ns)
     uint64_t wake = wake_time(deadline_ns);
 
     local_irq_disable();
-    if (dom0_dom_exc || dom0_console_input || (wake && guest_now_ns() >= wake)) {
+    if (dom0_dom_exc || dom0_console_input || dom0_service_kick ||
+        (wake && guest_now_ns() >= wake)) {
         local_irq_enable();
     } else {
         if (wake)
@@ -65,13 +71,16 @@ void dom0_block_until(uint64_t deadline_ns)
         guest_block();
     }
     collector_poll();
+    dom0_services_poll();
 }
 
 void dom0_sleep_until(uint64_t deadline_ns)
 {
     while (guest_now_ns() < deadline_ns) {
-        sleep_until(wake_time(deadline_ns));
+        if (!dom0_service_kick)
+            sleep_until(wake_time(deadline_ns));
         collector_poll();
+        dom0_services_poll();
     }
 }
 

@@ -7,7 +7,7 @@ static const char *const class_names[] = {
     [TRC_CLS_META] = "meta", [TRC_CLS_SCHED] = "sched", [TRC_CLS_HCALL] = "hcall",
     [TRC_CLS_PV] = "pv", [TRC_CLS_EVTCHN] = "evtchn", [TRC_CLS_TIMER] = "timer",
     [TRC_CLS_DOM] = "dom", [TRC_CLS_MEM] = "mem", [TRC_CLS_POLICY] = "policy",
-    [TRC_CLS_HVM] = "hvm",
+    [TRC_CLS_HVM] = "hvm", [TRC_CLS_GNTTAB] = "gnttab", [TRC_CLS_IO] = "io",
 };
 _Static_assert(ARRAY_SIZE(class_names) == TRC_NR_CLASSES, "a name for every class");
 

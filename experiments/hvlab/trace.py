@@ -35,8 +35,9 @@ MARKER_START, MARKER_STOP = 1, 2
 
 # TRC_CLS_*: the class number; names are the lower-case suffix.
 CLASSES = {"meta": 0, "sched": 1, "hcall": 2, "pv": 3, "evtchn": 4, "timer": 5,
-           "dom": 6, "mem": 7, "policy": 8, "hvm": 9}
-NR_CLASSES = 10
+           "dom": 6, "mem": 7, "policy": 8, "hvm": 9,
+           "gnttab": 10, "io": 11}
+NR_CLASSES = 12
 
 
 def event_id(cls: int, sub: int, code: int) -> int:

@@ -23,6 +23,10 @@
 #define DOMCTL_getpageframeinfo 13   /* the domain's MFN list, for foreign mapping */
 #define DOMCTL_hvm_setcontext   14   /* an HVM vCPU's first state; it is then up */
 #define DOMCTL_console_input    15   /* bytes typed into an HVM domain's COM1 */
+#define DOMCTL_ioreq_server     16   /* an HVM domain's device model (public/hvm_ioreq.h) */
+#define DOMCTL_hvm_set_irq      17   /* a device model raises/lowers an HVM domain's IRQ line */
+#define DOMCTL_ioport_permission 18  /* I/O ports a domain may use (public/physdev.h) */
+#define DOMCTL_hvm_set_param    19   /* HVM_PARAM_* of an HVM domain (public/hvm.h) */
 
 #define DOMNAME_LEN 32
 

@@ -28,6 +28,8 @@
 #define HYPERVISOR_domctl           36
 #define HYPERVISOR_trace_op         40
 #define HYPERVISOR_hvm_op           34   /* HVM guests only: include/public/hvm.h */
+#define HYPERVISOR_grant_table_op   20   /* include/public/grant_table.h */
+#define HYPERVISOR_physdev_op       33   /* dom0: include/public/physdev.h */
 #define NR_HYPERCALLS               48
 
 #define HVLAB_VERSION_MAJOR 1
@@ -92,6 +94,9 @@ struct start_info {
     uint32_t nr_modules;                /* dom0 only */
     struct start_module modules[START_INFO_MAX_MODULES];
     char cmdline[256];
+    uint64_t store_mfn;                 /* the store ring page (public/io/store.h), 0: none */
+    uint32_t store_evtchn;              /* our port to the store */
+    uint32_t pad;
 };
 
 /* ---- shared info: one page per domain, mapped at GUEST_SHARED_INFO_VA ---- */

@@ -25,6 +25,26 @@
 /* hvm_op(cmd, arg) */
 #define HVMOP_set_evtchn_upcall_vector 1   /* arg: struct hvm_evtchn_upcall_vector * */
 #define HVMOP_map_shared_info          2   /* arg: struct hvm_map_shared_info * */
+#define HVMOP_map_grant_table          3   /* arg: struct hvm_map_grant_table * */
+#define HVMOP_get_param                4   /* arg: struct hvm_param * */
+
+/* HVM parameters: set by the toolstack (DOMCTL_hvm_set_param), read by the guest. */
+#define HVM_PARAM_STORE_PFN    1        /* gfn of the store ring page (public/io/store.h) */
+#define HVM_PARAM_STORE_EVTCHN 2        /* the guest's port to the store */
+#define HVM_NR_PARAMS          8
+struct hvm_param {
+    uint32_t index;                     /* HVM_PARAM_* */
+    uint32_t pad;
+    uint64_t value;                     /* OUT (get) */
+};
+
+/* Frame idx (0..GNTTAB_MAX_FRAMES - 1) of the caller's grant table appears at guest
+ * physical gfn << 12, in place of the RAM there (as map_shared_info). */
+struct hvm_map_grant_table {
+    uint32_t idx;
+    uint32_t pad;
+    uint64_t gfn;
+};
 
 /* Event channels of `vcpu` (the caller's domain) are then delivered as interrupt
  * `vector` (32..255; 0 turns it off): injected when the vCPU's evtchn_upcall_pending
