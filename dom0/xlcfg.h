@@ -66,6 +66,30 @@ struct xlcfg_sched {
     char pool[XLCFG_POOL_MAX];      /* "" = the default pool */
 };
 
+/* One entry of `disk = [...]` (parsed in xlcfg_disk.c), Xen's key=value form:
+ *   disk = [ 'target=vd0:2048+4096, vdev=xvda, access=rw' ]
+ * target: a region of one of dom0's physical disks (dom0/pdisk.h); vdev: xvdX is a
+ * PV disk (blkfront, for PV and PVHVM guests), hdX an emulated ATA disk (HVM guests,
+ * dom0's device model); access: r or rw (default rw). */
+#define XLCFG_MAX_DISKS 4
+#define XLCFG_SPEC_MAX  48
+struct xlcfg_disk {
+    char target[XLCFG_SPEC_MAX];        /* "vd0:2048+4096" */
+    char vdev[8];                       /* "xvda", "hda" */
+    bool readonly;
+    unsigned line;                      /* in the cfg file, for errors found later */
+};
+
+/* One entry of `vif = [...]` (xlcfg_vif.c): 'mac=00:16:3e:00:00:01, bridge=br0';
+ * both optional (mac: 00:16:3e + domid + index, bridge: br0). */
+#define XLCFG_MAX_VIFS 4
+struct xlcfg_vif {
+    uint8_t mac[6];
+    bool mac_given;
+    char bridge[16];
+    unsigned line;
+};
+
 struct domain_config {
     char name[XLCFG_NAME_MAX];
     char kernel[XLCFG_KERNEL_MAX];
@@ -77,6 +101,10 @@ struct domain_config {
     struct xlcfg_affinity cpus, cpus_soft;
     enum xlcfg_action on_poweroff, on_reboot, on_crash;
     struct xlcfg_sched sched;
+    struct xlcfg_disk disks[XLCFG_MAX_DISKS];
+    unsigned nr_disks;
+    struct xlcfg_vif vifs[XLCFG_MAX_VIFS];
+    unsigned nr_vifs;
 };
 
 /* Receives each problem as one line without a newline, e.g.
