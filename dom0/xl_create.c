@@ -17,6 +17,7 @@
  * "create <name>: <why>" (or the cfg file's own "<file>:<line>: ..." lines). */
 #include <hvlab/pvbuild.h>
 #include "dom0.h"
+#include "domhooks.h"
 #include "foreign.h"
 #include "modules.h"
 #include "strutil.h"
@@ -255,7 +256,8 @@ static int create_domain(struct create *c)
         rc = create_pv(c);
     if (rc < 0)
         return (int)rc;
-    if ((rc = create_affinity(c)) < 0 ||
+    if ((rc = dom0_domain_built(c->who, c->domid, &c->cfg)) < 0 ||
+        (rc = create_affinity(c)) < 0 ||
         (rc = xl_sched_apply(c->who, c->domid, &c->sched)) < 0)
         return (int)rc;
 
@@ -296,7 +298,6 @@ int xl_create(int argc, char **argv)
 {
     static struct create c;             /* large (affinity lists): not on the stack */
     const struct start_module *m;
-    struct domctl op;
     uint64_t t0;
     int rc;
 
@@ -326,8 +327,7 @@ int xl_create(int argc, char **argv)
             printf("create %s: memory on node %d\n", c.cfg.name, c.node);
         printf("create %s: %llu ns\n", c.cfg.name, (unsigned long long)ns);
     } else if (c.domid != DOMID_INVALID) {
-        memset(&op, 0, sizeof(op));
-        xl_domctl(DOMCTL_destroydomain, c.domid, &op);
+        dom0_domain_destroy(c.domid);
         printf("create %s: domain %u destroyed\n", c.cfg.name, c.domid);
     }
     return rc;

@@ -2,6 +2,7 @@
  * Each prints one line per change, "<verb> domain <id> (<name>)", or for vcpu-pin
  * "vcpu-pin <name> <vcpu>: <hard> / <soft>" read back from the hypervisor. */
 #include "dom0.h"
+#include "domhooks.h"
 #include "strutil.h"
 #include "xl.h"
 #include "xl_format.h"
@@ -22,7 +23,9 @@ static int simple_op(int argc, char **argv, uint32_t cmd, const char *done)
     memset(&op, 0, sizeof(op));
     if (cmd == DOMCTL_shutdown)
         op.u.shutdown.reason = SHUTDOWN_poweroff;
-    if ((rc = xl_domctl(cmd, di.domain, &op)) < 0) {
+    rc = cmd == DOMCTL_destroydomain ? dom0_domain_destroy(di.domain)
+                                     : xl_domctl(cmd, di.domain, &op);
+    if (rc < 0) {
         printf("%s: domain %u (%s): %s\n", argv[0], di.domain, di.name,
                str_errno((int)rc));
         return (int)rc;

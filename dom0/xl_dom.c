@@ -10,6 +10,7 @@
  *
  * Limitations: XL_MAX_RECORDS records; the oldest gone one is reused first. */
 #include "dom0.h"
+#include "domhooks.h"
 #include "strutil.h"
 #include "xl_format.h"
 
@@ -180,7 +181,6 @@ static enum xlcfg_action action_for(const struct xl_record *r, uint32_t reason)
 static void reap_one(struct xl_record *r)
 {
     struct domctl_getdomaininfo di;
-    struct domctl op;
     long rc;
 
     if (xl_dominfo(r->id, &di) < 0) {
@@ -196,8 +196,7 @@ static void reap_one(struct xl_record *r)
                xl_shutdown_reason_name(r->reason));
         return;
     }
-    memset(&op, 0, sizeof(op));
-    rc = xl_domctl(DOMCTL_destroydomain, r->id, &op);
+    rc = dom0_domain_destroy(r->id);
     if (rc < 0) {
         /* Leave it live: the next reap tries again. */
         printf("domain %u (%s) shut down (%s): destroy failed: %s\n", r->id, r->name,

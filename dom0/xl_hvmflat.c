@@ -10,6 +10,7 @@
  * "hvm-flat <name>: domain <id>", or "hvm-flat <name>: <why>" (the half-built domain
  * destroyed). */
 #include "dom0.h"
+#include "domhooks.h"
 #include "foreign.h"
 #include "modules.h"
 #include "strutil.h"
@@ -107,8 +108,7 @@ int xl_hvm_flat(int argc, char **argv)
             printf("hvm-flat %s: unpause failed: %s\n", name, str_errno((int)rc));
     }
     if (rc < 0) {
-        memset(&op, 0, sizeof(op));
-        xl_domctl(DOMCTL_destroydomain, dom, &op);
+        dom0_domain_destroy(dom);
         printf("hvm-flat %s: domain %u destroyed\n", name, dom);
         return (int)rc;
     }
