@@ -11,7 +11,6 @@
 #include <hvlab/errno.h>
 #include "strutil.h"
 #include "xlcfg_disk.h"
-#include "xlcfg_priv.h"
 
 #define DISK_MAX_DISKS 100u             /* vd0..vd99: more than pdisk will ever find */
 
@@ -167,45 +166,28 @@ int xlcfg_disk_parse(const char *spec, struct xlcfg_disk *d, char *why, size_t w
     return 0;
 }
 
-/* ---- the cfg file's key (xlcfg.c's table) ---- */
-
-int xlcfg_set_disk(struct parser *ps, const struct xlv *v)
+int xlcfg_disk_parse_words(int nr, char *const *words, struct xlcfg_disk *d, char *why,
+                           size_t whylen)
 {
-    struct domain_config *cfg = ps->cfg;
-    char why[XLCFG_MSG_MAX - 64];
-    int bad = 0;
+    char spec[2 * XLCFG_SPEC_MAX + 32];
+    size_t n = 0;
 
-    if (!v->is_list)
-        return key_error(ps, "expected a list [ 'target=..., vdev=...', ... ]");
-    if (v->nr > XLCFG_MAX_DISKS)
-        return key_error(ps, "%u disks, at most %u", v->nr, XLCFG_MAX_DISKS);
-    for (unsigned i = 0; i < v->nr; i++) {
-        const struct atom *a = &v->atom[i];
-        struct xlcfg_disk *d = &cfg->disks[cfg->nr_disks];
-
-        if (a->kind != ATOM_STRING) {
-            bad |= key_error(ps, "expected a quoted string, got %s", a->text);
-            continue;
+    for (int i = 0; i < nr; i++) {
+        for (const char *c = words[i]; *c; c++) {
+            if (*c == '\'' || *c == '"')
+                continue;
+            if (n + 2 >= sizeof(spec))
+                return why_set(why, whylen, "spec longer than %zu characters",
+                               sizeof(spec) - 2);
+            spec[n++] = *c;
         }
-        d->line = ps->key_line;
-        if (xlcfg_disk_parse(a->text, d, why, sizeof(why))) {
-            bad |= key_error(ps, "%s", why);
-            continue;
-        }
-        for (unsigned j = 0; j < cfg->nr_disks; j++)
-            if (!strcmp(cfg->disks[j].vdev, d->vdev))
-                bad |= key_error(ps, "vdev '%s' given twice", d->vdev);
-        cfg->nr_disks++;
+        spec[n++] = ' ';
     }
-    return bad;
-}
-
-void xlcfg_disk_check(struct parser *ps)
-{
-    const struct domain_config *cfg = ps->cfg;
-
-    for (unsigned i = 0; i < cfg->nr_disks; i++)
-        if (cfg->type == XLCFG_TYPE_PV && !xlcfg_disk_is_pv(cfg->disks[i].vdev))
-            xlp_error_at(ps, cfg->disks[i].line, "key 'disk': vdev '%s' is an emulated "
-                         "disk: a PV domain needs xvd<a-z>", cfg->disks[i].vdev);
+    spec[n ? n - 1 : 0] = '\0';
+    if (xlcfg_disk_parse(spec, d, why, whylen))
+        return -EINVAL;
+    if (!xlcfg_disk_is_pv(d->vdev))
+        return why_set(why, whylen, "vdev '%s': only PV disks (xvd<a-z>) attach to a "
+                       "running domain", d->vdev);
+    return 0;
 }

@@ -16,6 +16,11 @@
  * in why, e.g. "unknown key 'mode'", "vdev 'sda': expected xvd<a-z> or hd<a-d>". */
 int xlcfg_disk_parse(const char *spec, struct xlcfg_disk *d, char *why, size_t whylen);
 
+/* xl block-attach's spec: words (a command line split at blanks) joined with
+ * blanks, quotes dropped, then parsed as above; a PV vdev only. */
+int xlcfg_disk_parse_words(int nr, char *const *words, struct xlcfg_disk *d, char *why,
+                           size_t whylen);
+
 /* The syntax of a target: disk number, start and sectors (whole: the whole disk,
  * start and sectors 0). 0, or -EINVAL with the problem in why. */
 int xlcfg_disk_target(const char *target, unsigned *disk, uint64_t *start,

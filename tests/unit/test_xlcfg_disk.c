@@ -163,7 +163,34 @@ static void test_cfg_errors(void)
     }
 }
 
+/* block-attach's words: joined, quotes dropped; PV vdevs only. */
+static void test_words(void)
+{
+    static char *const one[] = { "'target=vd0:0+64,vdev=xvdb'" };
+    static char *const three[] = { "target=vd0:0+64,", "vdev=xvdc,", "access=r" };
+    static char *const quoted[] = { "'target=vd1,", "vdev=xvdd'" };
+    static char *const hd[] = { "target=vd0,vdev=hda" };
+    static char *const bad[] = { "target=vd0,", "vdev=xvdb,", "acess=r" };
+    struct xlcfg_disk d;
+    char why[128];
+
+    CHECK_EQ(xlcfg_disk_parse_words(1, one, &d, why, sizeof(why)), 0);
+    CHECK_STREQ(d.vdev, "xvdb");
+    CHECK_EQ(xlcfg_disk_parse_words(3, three, &d, why, sizeof(why)), 0);
+    CHECK_STREQ(d.target, "vd0:0+64");
+    CHECK(d.readonly);
+    CHECK_EQ(xlcfg_disk_parse_words(2, quoted, &d, why, sizeof(why)), 0);
+    CHECK_STREQ(d.target, "vd1");
+    CHECK_EQ(xlcfg_disk_parse_words(1, hd, &d, why, sizeof(why)), -22);
+    CHECK_STREQ(why, "vdev 'hda': only PV disks (xvd<a-z>) attach to a running domain");
+    CHECK_EQ(xlcfg_disk_parse_words(3, bad, &d, why, sizeof(why)), -22);
+    CHECK_STREQ(why, "unknown key 'acess' (target, vdev, access)");
+    CHECK_EQ(xlcfg_disk_parse_words(0, bad, &d, why, sizeof(why)), -22);
+    CHECK_STREQ(why, "'': no target=");
+}
+
 static const struct unit_case cases[] = {
+    { "words", test_words },
     { "spec_ok", test_spec_ok },
     { "spec_errors", test_spec_errors },
     { "devid", test_devid },
