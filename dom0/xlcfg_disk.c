@@ -65,7 +65,7 @@ int xlcfg_disk_devid(const char *vdev)
 {
     size_t len = strlen(vdev);
 
-    if (len == 4 && strncmp(vdev, "xvd", 3) == 0 && vdev[3] >= 'a' && vdev[3] <= 'z')
+    if (len == 4 && strncmp(vdev, "xvd", 3) == 0 && vdev[3] >= 'a' && vdev[3] <= 'p')
         return (202 << 8) | ((vdev[3] - 'a') << 4);
     if (len == 3 && strncmp(vdev, "hd", 2) == 0 && vdev[2] >= 'a' && vdev[2] <= 'd')
         return (3 << 8) + (vdev[2] - 'a') * 64;
@@ -122,7 +122,7 @@ static int disk_item(const char *s, size_t len, struct xlcfg_disk *d, unsigned *
     }
     case 1:
         if (xlcfg_disk_devid(value) < 0)
-            return why_set(why, whylen, "vdev '%s': expected xvd<a-z> (PV) or hd<a-d> "
+            return why_set(why, whylen, "vdev '%s': expected xvd<a-p> (PV) or hd<a-d> "
                            "(emulated ATA)", value);
         return str_copy(d->vdev, sizeof(d->vdev), value, vlen) ? 0 : -EINVAL;
     default:
@@ -187,7 +187,7 @@ int xlcfg_disk_parse_words(int nr, char *const *words, struct xlcfg_disk *d, cha
     if (xlcfg_disk_parse(spec, d, why, whylen))
         return -EINVAL;
     if (!xlcfg_disk_is_pv(d->vdev))
-        return why_set(why, whylen, "vdev '%s': only PV disks (xvd<a-z>) attach to a "
+        return why_set(why, whylen, "vdev '%s': only PV disks (xvd<a-p>) attach to a "
                        "running domain", d->vdev);
     return 0;
 }

@@ -46,5 +46,5 @@ void xlcfg_disk_check(struct parser *ps)
     for (unsigned i = 0; i < cfg->nr_disks; i++)
         if (cfg->type == XLCFG_TYPE_PV && !xlcfg_disk_is_pv(cfg->disks[i].vdev))
             xlp_error_at(ps, cfg->disks[i].line, "key 'disk': vdev '%s' is an emulated "
-                         "disk: a PV domain needs xvd<a-z>", cfg->disks[i].vdev);
+                         "disk: a PV domain needs xvd<a-p>", cfg->disks[i].vdev);
 }

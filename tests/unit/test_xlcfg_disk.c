@@ -34,7 +34,7 @@ static void test_spec_ok(void)
         bool ro;
     } rows[] = {
         { "target=vd0:2048+4096, vdev=xvda, access=rw", "vd0:2048+4096", "xvda", false },
-        { "target=vd1,vdev=xvdz", "vd1", "xvdz", false },
+        { "target=vd1,vdev=xvdp", "vd1", "xvdp", false },
         { "vdev=xvdb, access=r, target=vd0:0+1", "vd0:0+1", "xvdb", true },
         { "  target = vd3:7+9 ,  vdev = hdd , access = ro ", "vd3:7+9", "hdd", true },
         { "target=vd0,vdev=hda,access=w", "vd0", "hda", false },
@@ -59,10 +59,10 @@ static void test_spec_errors(void)
 {
     static const struct { const char *spec, *why; } rows[] = {
         { "target=vd0, vdev=xvda, mode=rw", "unknown key 'mode' (target, vdev, access)" },
-        { "target=vd0, vdev=sda", "vdev 'sda': expected xvd<a-z> (PV) or hd<a-d> (emulated ATA)" },
-        { "target=vd0, vdev=xvdA", "vdev 'xvdA': expected xvd<a-z> (PV) or hd<a-d> (emulated ATA)" },
-        { "target=vd0, vdev=hde", "vdev 'hde': expected xvd<a-z> (PV) or hd<a-d> (emulated ATA)" },
-        { "target=vd0, vdev=xvdaa", "vdev 'xvdaa': expected xvd<a-z> (PV) or hd<a-d> (emulated ATA)" },
+        { "target=vd0, vdev=sda", "vdev 'sda': expected xvd<a-p> (PV) or hd<a-d> (emulated ATA)" },
+        { "target=vd0, vdev=xvdA", "vdev 'xvdA': expected xvd<a-p> (PV) or hd<a-d> (emulated ATA)" },
+        { "target=vd0, vdev=hde", "vdev 'hde': expected xvd<a-p> (PV) or hd<a-d> (emulated ATA)" },
+        { "target=vd0, vdev=xvdaa", "vdev 'xvdaa': expected xvd<a-p> (PV) or hd<a-d> (emulated ATA)" },
         { "target=vd0, vdev=xvda, access=rwx", "access 'rwx': expected r, ro, w or rw" },
         { "target=sd0, vdev=xvda", "target 'sd0': expected vd<N> or vd<N>:<start>+<sectors>" },
         { "target=vd, vdev=xvda", "target 'vd': expected a disk number after 'vd' (vd0..vd99)" },
@@ -106,7 +106,8 @@ static void test_devid(void)
 {
     CHECK_EQ(xlcfg_disk_devid("xvda"), 51712);
     CHECK_EQ(xlcfg_disk_devid("xvdb"), 51728);
-    CHECK_EQ(xlcfg_disk_devid("xvdz"), 51712 + 25 * 16);
+    CHECK_EQ(xlcfg_disk_devid("xvdp"), 51712 + 15 * 16);
+    CHECK_EQ(xlcfg_disk_devid("xvdq"), -22);
     CHECK_EQ(xlcfg_disk_devid("hda"), 768);
     CHECK_EQ(xlcfg_disk_devid("hdb"), 832);
     CHECK_EQ(xlcfg_disk_devid("xvd"), -22);
@@ -137,7 +138,7 @@ static void test_cfg_errors(void)
         { BASE "disk = [ 'target=vd0, vdev=xvda, acces=rw' ]\n",
           "d.cfg:4: key 'disk': unknown key 'acces' (target, vdev, access)" },
         { BASE "\ndisk = [ 'target=vd0, vdev=sdb' ]\n",
-          "d.cfg:5: key 'disk': vdev 'sdb': expected xvd<a-z> (PV) or hd<a-d> (emulated ATA)" },
+          "d.cfg:5: key 'disk': vdev 'sdb': expected xvd<a-p> (PV) or hd<a-d> (emulated ATA)" },
         { BASE "disk = [ 'target=vd0, vdev=xvda, access=x' ]\n",
           "d.cfg:4: key 'disk': access 'x': expected r, ro, w or rw" },
         { BASE "disk = [ 'target=vd0:1+, vdev=xvda' ]\n",
@@ -152,7 +153,7 @@ static void test_cfg_errors(void)
           " 'target=vd0, vdev=xvdc', 'target=vd0, vdev=xvdd', 'target=vd0, vdev=xvde' ]\n",
           "d.cfg:4: key 'disk': 5 disks, at most 4" },
         { BASE "disk = [ 'target=vd0, vdev=hda' ]\n",
-          "d.cfg:4: key 'disk': vdev 'hda' is an emulated disk: a PV domain needs xvd<a-z>" },
+          "d.cfg:4: key 'disk': vdev 'hda' is an emulated disk: a PV domain needs xvd<a-p>" },
         { BASE "disk = []\ndisk = []\n", "d.cfg:5: key 'disk': set twice (first on line 4)" },
     };
 
@@ -182,7 +183,7 @@ static void test_words(void)
     CHECK_EQ(xlcfg_disk_parse_words(2, quoted, &d, why, sizeof(why)), 0);
     CHECK_STREQ(d.target, "vd1");
     CHECK_EQ(xlcfg_disk_parse_words(1, hd, &d, why, sizeof(why)), -22);
-    CHECK_STREQ(why, "vdev 'hda': only PV disks (xvd<a-z>) attach to a running domain");
+    CHECK_STREQ(why, "vdev 'hda': only PV disks (xvd<a-p>) attach to a running domain");
     CHECK_EQ(xlcfg_disk_parse_words(3, bad, &d, why, sizeof(why)), -22);
     CHECK_STREQ(why, "unknown key 'acess' (target, vdev, access)");
     CHECK_EQ(xlcfg_disk_parse_words(0, bad, &d, why, sizeof(why)), -22);
