@@ -9,6 +9,7 @@
 #include <hvlab/guest_access.h>
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
+#include <hvlab/pirq.h>
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
 #include <hvlab/trace.h>
@@ -145,6 +146,8 @@ static const hypercall_fn hypercall_table[NR_HYPERCALLS] = {
     HC(HYPERVISOR_domctl, do_domctl),
     HC(HYPERVISOR_trace_op, do_trace_op),
     HC(HYPERVISOR_hvm_op, do_hvm_op),
+    /* pdisk */
+    HC(HYPERVISOR_physdev_op, do_physdev_op),
 };
 
 static long hypercall_call(uint64_t nr, const uint64_t a[5])
