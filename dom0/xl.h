@@ -80,6 +80,10 @@ int xl_cpupool_cpu_remove(int argc, char **argv);
 int xl_cpupool_migrate(int argc, char **argv);
 int xl_expect(int argc, char **argv);
 int xl_hvm_flat(int argc, char **argv);         /* xl_hvmflat.c: SVM boot tests */
+/* pdisk: xl_pdisk.c */
+int xl_pdisk_list(int argc, char **argv);
+int xl_pdisk_write(int argc, char **argv);
+int xl_pdisk_read(int argc, char **argv);
 
 /* `expect`'s text "<ERRNO> <command line>": the errno (positive, e.g. EBUSY) into
  * *errnum and the command, copied into buf and split, into *a; 0, or -EINVAL with

@@ -88,6 +88,9 @@ struct domain {
     unsigned home_node;                 /* NUMA_NO_NODE: any */
     struct p2m p2m;                     /* HVM: gfn -> mfn (nested paging), page_lock */
     struct hvm_platform *hvm_plat;      /* HVM: its devices (include/hvlab/x86/hvm_platform.h) */
+    /* Physical I/O (pdisk): the PV domain's I/O-port map and PCI configuration latch
+     * (core/arch/x86/ioport.c); NULL: no ports. */
+    struct domain_io *io;
 
     /* vCPUs: the array is fixed at creation. */
     unsigned max_vcpus;

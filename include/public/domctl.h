@@ -5,6 +5,7 @@
 
 #include "hvlab.h"
 #include "vcpu.h"
+#include "physdev.h"
 
 #define DOMCTL_INTERFACE_VERSION 1
 
@@ -186,6 +187,8 @@ struct domctl {
         struct domctl_scheduler_op scheduler_op;
         struct domctl_hvm_context hvm_context;
         struct domctl_console_input console_input;
+        /* pdisk */
+        struct domctl_ioport_permission ioport_permission;
         uint8_t pad[256];
     } u;
 };

@@ -19,9 +19,10 @@
 # bystander, and checks that HVM is refused on a CPU without SVM;
 # test_hvm.py boots the HVM images of the workloads natively and under hvlab;
 # test_hvm_devices.py runs the HVM device test guest (every platform device checked);
-# test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander.
+# test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander;
 # test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
-# next to a bystander).
+# next to a bystander);
+# test_pdisk.py: dom0's physical virtio-blk disk against the host's image file.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -40,6 +41,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_doc_scheduler.py
 	$(Q)$(PYTHON) tests/boot/test_fuzz.py
 	$(Q)$(PYTHON) tests/boot/test_svm.py
+	$(Q)$(PYTHON) tests/boot/test_pdisk.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
