@@ -29,6 +29,8 @@ GUEST_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c gues
 	guest/store_pv.c
 # pdisk: PCI, virtio-blk and the blkdev registry (also in guest/hvm/hvm.mk)
 GUEST_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c guest/blkdev.c
+# PV block frontend (guest/include/blkfront.h).
+GUEST_RT_SRCS += guest/blkfront.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))
 GUEST_LIB := $(BUILD)/guest/libguest.a
 GUEST_IMAGES :=

@@ -39,3 +39,5 @@ $(eval $(call guest_image,granttest,tests/guests/granttest.c tests/guests/grantt
 # PV and HVM (the same client: HVMOP_get_param finds the page and port).
 $(eval $(call guest_image,storetest,tests/guests/storetest.c))
 $(eval $(call guest_hvm_image,storetest,tests/guests/storetest.c))
+# blktest: a domU on its PV disk (action=write|read|loop|evil|detach; tests/boot/test_blk.py).
+$(eval $(call guest_image,blktest,tests/guests/blktest.c))
