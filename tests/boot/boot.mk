@@ -22,7 +22,10 @@
 # test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander;
 # test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
 # next to a bystander);
-# test_pdisk.py: dom0's physical virtio-blk disk against the host's image file.
+# test_pdisk.py: dom0's physical virtio-blk disk against the host's image file;
+# test_blk.py: PV block (pattern kept across domains and found in the image file, a
+# malicious frontend next to a bystander, a domain destroyed mid-request, block-attach
+# /-detach/-list, bad disk specs).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -42,6 +45,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_fuzz.py
 	$(Q)$(PYTHON) tests/boot/test_svm.py
 	$(Q)$(PYTHON) tests/boot/test_pdisk.py
+	$(Q)$(PYTHON) tests/boot/test_blk.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
