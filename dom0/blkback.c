@@ -374,9 +374,14 @@ static int blkback_domain_built(const char *who, hv_domid_t dom,
 
 static void blkback_domain_gone(hv_domid_t dom)
 {
+    char path[64];
+
     for (unsigned i = 0; i < BLKBACK_MAX_DEVS; i++)
         if (devs[i].used && devs[i].dom == dom && devs[i].conn != BLKBACK_DEAD)
             dev_teardown(&devs[i]);
+    /* The domain's dir of backend dirs (emptied above; absent if it had no disk). */
+    fmt_snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", dom);
+    store_rm(path);
 }
 
 DOM0_DOMAIN_HOOK(blkback, blkback_domain_built, blkback_domain_gone);

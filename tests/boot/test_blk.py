@@ -93,7 +93,8 @@ EVIL_CASES = ["ungranted ref", "ref past the table", "another domain's grant",
 
 def case_isolation() -> str:
     r, data = run("tests/scenarios/blk-evil", ["blktest", "hello"],
-                  ["warmup.cfg", "bystander.cfg", "evil.cfg", "dying.cfg", "after.cfg"])
+                  ["warmup.cfg", "bystander.cfg", "evil.cfg", "dying.cfg", "dying2.cfg",
+                   "after.cfg"])
     out = r.output
     check(r.status == 0, "the scenario ends with a clean poweroff", r)
     check("Panic" not in out, "the hypervisor did not panic", r)
@@ -112,54 +113,74 @@ def case_isolation() -> str:
     check(m is not None and int(m.group(1)) > 10,
           "the bystander's writes and checks all succeeded", r)
     check(out.index("bad request index") < out.index("(d2) blktest: loop") and
-          out.index("xl> destroy dying") < out.index("(d2) blktest: loop"),
+          out.index("xl> destroy dying2") < out.index("(d2) blktest: loop"),
           "the bystander was doing I/O through the attack and the destroy", r)
     check(data[:512] == pattern(11, 0) and data[255 * 512:256 * 512] == pattern(11, 255),
           "the bystander's data is on its region", r)
     check(b"S012s" in data[2048 * 512:4096 * 512], "the dying domain wrote its region", r)
-    inflight = re.search(r"blkback: d4 xvda: disconnected, (\d+) requests in flight", out)
-    check(inflight is not None, "the dying domain's disk was torn down at its destroy", r)
-    n = int(inflight.group(1))
-    if n:
-        check(f"blkback: d4 xvda: released, {n} answers dropped" in out,
-              "the completions after its death were dropped", r)
-        # The hypervisor frees a dead domain at the last reference: our grant maps of
-        # the requests in flight held it past the ring's unmap at the teardown.
-        check(inflight.end() < out.index("domain 4 (dying): destroyed"),
-              "the dead domain's frames went back only after the last unmap", r)
+    counts = []
+    for dom, name in ((4, "dying"), (5, "dying2")):
+        inflight = re.search(rf"blkback: d{dom} xvda: disconnected, (\d+) requests in flight",
+                             out)
+        check(inflight is not None, f"{name}'s disk was torn down at its destroy", r)
+        n = int(inflight.group(1))
+        counts.append(n)
+        if n:
+            check(f"blkback: d{dom} xvda: released, {n} answers dropped" in out,
+                  f"{name}'s completions after its death were dropped", r)
+            # The hypervisor frees a dead domain at the last reference: our grant maps
+            # of the requests in flight held it past the ring's unmap at the teardown.
+            check(inflight.end() < out.index(f"domain {dom} ({name}): destroyed"),
+                  f"{name}'s frames went back only after the last unmap", r)
     base, end = free_before(out, "bystander"), free_before(out, "after")
     check(base == end, f"free frames back to {base} after the domains with disks are "
           f"gone (found {end})", r)
-    return f"{len(EVIL_CASES) + 2} attacks; dying domain destroyed with {n} requests " \
-           f"in flight; {base} frames free before and after"
+    return f"{len(EVIL_CASES) + 2} attacks; dying domains destroyed with {counts} " \
+           f"requests in flight; {base} frames free before and after"
 
 
 def case_attach() -> str:
-    r, _ = run("tests/scenarios/blk-attach", ["blktest"], ["vm.cfg"])
+    r, _ = run("tests/scenarios/blk-attach", ["blktest"], ["badregion.cfg", "vm.cfg"])
     out = r.output
     check(r.status == 0, "the scenario ends with a clean poweroff", r)
+    check("(d0) create badregion: badregion.cfg:5: disk 'vd0:8000+1000': vd0:8000+1000: "
+          "past the disk's end (8192 sectors)" in out,
+          "a region past the disk's end fails the creation, naming file and line", r)
+    check("(d0) blkback: d1 xvda: disconnected" in out and
+          "domain 1 (badregion): destroyed" in out,
+          "the half-built domain and its first disk are torn down", r)
+    check("store-ls: /local/domain/0/backend/vbd/1: ENOENT" in out,
+          "its backend dirs are gone from the store", r)
+    for key in ['frontend = "/local/domain/2/device/vbd/51712"', 'sectors = "256"',
+                'mode = "w"', 'params = "vd0:0+256"', 'state = "4"',
+                'backend = "/local/domain/0/backend/vbd/2/51712"', 'ring-ref = "',
+                'event-channel = "', 'virtual-device = "51712"']:
+        check(key in out, f"store-ls shows {key}", r)
     check(re.search(r"xvda +51712 connected +4 +4 +vd0:0\+256 +rw +\d+ +0 ", out) is not None,
           "block-list shows xvda connected with its counters", r)
-    check("(d0) block-attach: domain 1 xvdb: vd0:512+64 r" in out, "block-attach", r)
+    check("(d0) block-attach: domain 2 xvdb: vd0:512+64 r" in out, "block-attach", r)
     check(re.search(r"xvdb +51728 waiting +2 +1 +vd0:512\+64 +r ", out) is not None,
           "block-list shows the attached disk waiting for its frontend", r)
     for cmd, why in [("block-attach vm target=vd0:0+8,vdev=xvdb' failed with EEXIST",
-                      "domain 1 already has xvdb"),
+                      "domain 2 already has xvdb"),
                      ("block-attach vm target=vd3,vdev=xvdc' failed with EINVAL",
                       "vd3: no such disk (1 found)"),
                      ("block-attach vm target=vd0:8000+1000,vdev=xvdc' failed with EINVAL",
                       "vd0:8000+1000: past the disk's end (8192 sectors)"),
-                     ("block-detach vm xvdc' failed with ENOENT", "domain 1 has no disk xvdc")]:
+                     ("block-detach vm xvdc' failed with ENOENT", "domain 2 has no disk xvdc")]:
         check(cmd in out and why in out, f"refused: {why}", r)
-    check("(d1) blkfront: xvda: the backend is closing" in out and
-          "(d1) blkfront: xvda: closed" in out, "the frontend closes on block-detach", r)
-    check("(d0) block-detach: domain 1 xvda: detached" in out, "block-detach", r)
-    check(re.search(r"\(d1\) blktest: detached after \d+ rounds \(closed\); a new request: "
+    check("(d2) blkfront: xvda: the backend is closing" in out and
+          "(d2) blkfront: xvda: closed" in out, "the frontend closes on block-detach", r)
+    check("(d0) block-detach: domain 2 xvda: detached" in out, "block-detach", r)
+    check(re.search(r"\(d2\) blktest: detached after \d+ rounds \(closed\); a new request: "
                     r"EIO ok", out) is not None, "requests after the detach are refused", r)
-    listing = out[out.index("block-detach: domain 1 xvda: detached"):]
-    check("xvd" not in listing.split("xl> wait")[0].split("Dropped", 1)[1],
+    listing = out[out.index("block-detach: domain 2 xvda: detached"):]
+    check("xvd" not in listing.split("xl> expect")[0].split("Dropped", 1)[1],
           "block-list is empty after both detaches", r)
-    return "attach, detach (frontend closed first), list, 4 refusals"
+    check("store-ls: /local/domain/0/backend/vbd/2/51712: ENOENT" in out,
+          "the detached disk's backend dir is removed", r)
+    return "a bad region at create, attach, detach (frontend closed first), list, " \
+           "4 refusals, store dirs made and removed"
 
 
 def case_badcfg() -> str:

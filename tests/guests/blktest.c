@@ -228,7 +228,7 @@ static int evil(void)
         failures++;
     }
     /* Nothing more is answered on the closed device. */
-    if ((st = raw_answer(f, &id, WAIT_NS / 10)) != 99) {
+    if ((st = raw_answer(f, &id, WAIT_NS / 50)) != 99) {
         printf("blktest: FAILED: an answer (%d) after the device closed\n", st);
         failures++;
     }

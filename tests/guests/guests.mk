@@ -41,3 +41,5 @@ $(eval $(call guest_image,storetest,tests/guests/storetest.c))
 $(eval $(call guest_hvm_image,storetest,tests/guests/storetest.c))
 # blktest: a domU on its PV disk (action=write|read|loop|evil|detach; tests/boot/test_blk.py).
 $(eval $(call guest_image,blktest,tests/guests/blktest.c))
+# ... and its HVM build (for PVHVM: the same blkfront over HVM grants and store).
+$(eval $(call guest_hvm_image,blktest,tests/guests/blktest.c))
