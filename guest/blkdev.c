@@ -16,6 +16,22 @@ void blkdev_register(struct blkdev *d)
     devs[nr_devs++] = d;
 }
 
+extern const struct blkdev_driver __start_blkdev_drivers[], __stop_blkdev_drivers[];
+
+int blkdev_probe_all(void)
+{
+    int n, total = 0;
+
+    for (const struct blkdev_driver *drv = __start_blkdev_drivers;
+         drv < __stop_blkdev_drivers; drv++) {
+        if ((n = drv->probe()) < 0)
+            printf("blkdev: %s: probe failed: %s\n", drv->name, errno_name(n));
+        else
+            total += n;
+    }
+    return total;
+}
+
 struct blkdev *blkdev_find(const char *name)
 {
     for (unsigned i = 0; i < nr_devs; i++)
