@@ -49,8 +49,9 @@ int blkdev_wait(struct blkdev *d, uint64_t deadline_ns)
             return n;
         if (deadline_ns && guest_now_ns() >= deadline_ns)
             return -ETIMEDOUT;
-        /* A driver whose device raises no event (polled PIO) completes in poll
-         * itself, so n was > 0 above; everyone else wakes us by an event. */
+        if (d->polled)
+            continue;
+        /* Every other driver's completion raises an event, which ends the block. */
         local_irq_disable();
         if ((n = blkdev_poll(d)) != 0) {
             local_irq_enable();

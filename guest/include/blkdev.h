@@ -37,6 +37,7 @@ struct blkdev {
     uint64_t sectors;
     unsigned max_inflight;              /* 1 for ATA PIO, 32 for blkfront and virtio */
     bool readonly;
+    bool polled;                        /* no completion event: waits poll, never block */
     const struct blkdev_ops *ops;
     void *priv;
     uint64_t reqs_done, bytes_done;
