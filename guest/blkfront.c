@@ -275,7 +275,8 @@ static void name_of(unsigned devid, char *name, size_t len)
         fmt_snprintf(name, len, "vbd%u", devid);
 }
 
-int blkfront_probe(void)
+/* Connects every device/vbd/<id> of ours (blkdev_probe_all runs it). */
+static int blkfront_probe(void)
 {
     char ids[256];
     long n;
@@ -309,3 +310,5 @@ int blkfront_probe(void)
     }
     return connected;
 }
+
+BLKDEV_DRIVER(blkfront, blkfront_probe);

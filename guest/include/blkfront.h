@@ -36,10 +36,9 @@ struct blkfront {
     uint64_t bad_responses;             /* answers with an id we did not send */
 };
 
-/* Connects every device/vbd/<id> of ours (waiting up to a few seconds for each
- * backend) and registers it: the number connected, or -errno if the store cannot
- * be read. A device that cannot be connected is reported and skipped. */
-int blkfront_probe(void);
+/* Devices are found by blkdev_probe_all (blkfront registers its probe: it connects
+ * every device/vbd/<id> of ours, waiting up to a few seconds for each backend; one
+ * that cannot be connected is reported and skipped). */
 /* The frontend behind a registered blkdev (NULL if it is not a blkfront's). */
 struct blkfront *blkfront_of(struct blkdev *d);
 /* Notifies the backend of requests pushed by hand on f->ring. */

@@ -277,7 +277,7 @@ int main(const struct start_info *si)
     seed = (unsigned)guest_arg_uint("seed", 1);
     guest_arg("action", action, sizeof(action));
     guest_arg("dev", name, sizeof(name));
-    if ((n = blkfront_probe()) <= 0) {
+    if ((n = blkdev_probe_all()) <= 0) {
         printf("blktest: FAILED: no PV disk (%d)\n", n);
         return 1;
     }
