@@ -79,6 +79,8 @@ int xl_hvm_flat(int argc, char **argv);         /* xl_hvmflat.c: SVM boot tests 
 int xl_pdisk_list(int argc, char **argv);
 int xl_pdisk_write(int argc, char **argv);
 int xl_pdisk_read(int argc, char **argv);
+int xl_ioport_read(int argc, char **argv);     /* xl_ioport.c */
+int xl_ioport_permit(int argc, char **argv);
 
 /* `expect`'s text "<ERRNO> <command line>": the errno (positive, e.g. EBUSY) into
  * *errnum and the command, copied into buf and split, into *a; 0, or -EINVAL with

@@ -32,3 +32,6 @@ $(BUILD)/guest/hvmtest.bin: tests/guests/hvm/hvmtest.c tests/guests/hvm/hvmtest_
 	$(Q)objcopy -O binary $(HVMTEST_OBJ)/hvmtest.elf $@
 	@echo "  built $@"
 all: $(BUILD)/guest/hvmtest.bin
+# ioports: a domU that tries dom0's disk ports, PCI configuration, the hypervisor's
+# ports and pirqs, with and without a grant (tests/boot/test_pdisk.py).
+$(eval $(call guest_image,ioports,tests/guests/ioports.c tests/guests/isolation_report.c))
