@@ -15,7 +15,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
-from hvlab.machine import BootResult, Topology, boot  # noqa: E402
+from hvlab import trace as hvtrace  # noqa: E402
+from hvlab.machine import BootResult, Topology, boot, ivshmem_args  # noqa: E402
 from test_boot import IMAGE, TIMEOUT_S, check, run_suite, scenario_modules  # noqa: E402
 
 DISK_MIB = 4
@@ -127,7 +128,45 @@ def case_native() -> str:
     return f"native write {m.group(1)} ns, read {m.group(2)} ns (icount, polled)"
 
 
-CASES = [case_dom0_rw, case_ports, case_native]
+def case_trace() -> str:
+    """The io trace class (subclass 1) records dom0's refused PIT read and, per disk
+    interrupt, the pirq delivered to dom0's port and the EOI that unmasks the line."""
+    folder = tempfile.mkdtemp(prefix="pdisk-")
+    try:
+        img = make_image(folder)
+        shm = os.path.join(folder, "shm")
+        r = boot(IMAGE, Topology(1, 1, 256), "", TIMEOUT_S,
+                 modules=scenario_modules("tests/scenarios/pdisk-trace", [], []),
+                 disks=[img], extra=ivshmem_args(shm, 4))
+        check(r.status == 0, "the scenario ends with a clean poweroff", r)
+        check("pdisk-read: vd0 sector 100 +8: \"TRACED/" in r.output, "the disk works traced", r)
+        t = None
+        if os.path.exists(shm):
+            hvtrace.extract_shm(shm, shm + ".trace")
+            t = hvtrace.read_stream(shm + ".trace")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    check(t is not None, "the trace stream was written", r)
+    recs = [x for cpu in t.per_cpu for x in cpu]
+    ev = hvtrace.EV
+    deny = [x for x in recs if x.event == ev["io_port_deny"]]
+    check(any(x.domid == 0 and x.data0 == (0x40 << 16 | 1 << 1) for x in deny),
+          f"dom0's inb from 0x40 is recorded as refused ({len(deny)} refusals)", r)
+    m = re.search(r"pirq (\d+) bound to port (\d+)", r.output)
+    check(m is not None, "the pirq was bound", r)
+    pirq, port = int(m.group(1)), int(m.group(2))
+    deliv = [x for x in recs if x.event == ev["io_pirq"]]
+    eois = [x for x in recs if x.event == ev["io_pirq_eoi"]]
+    check(deliv and all(x.domid == 0 and x.data0 >> 8 == pirq and x.data1 == port for x in deliv),
+          f"{len(deliv)} deliveries of pirq {pirq} to dom0's port {port}", r)
+    unmasks = [x for x in eois if x.data0 == pirq and x.data1 == 1]
+    check(len(unmasks) == len(deliv),
+          f"each delivery masked the level line until an EOI unmasked it "
+          f"({len(deliv)} deliveries, {len(unmasks)} unmasking EOIs)", r)
+    return f"{len(deliv)} pirq deliveries, {len(unmasks)} EOIs, {len(deny)} refusals traced"
+
+
+CASES = [case_dom0_rw, case_ports, case_native, case_trace]
 
 if __name__ == "__main__":
     sys.exit(run_suite("pdisk tests", CASES, sys.argv[1:]))
