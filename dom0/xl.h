@@ -79,6 +79,7 @@ int xl_hvm_flat(int argc, char **argv);         /* xl_hvmflat.c: SVM boot tests 
 int xl_pdisk_list(int argc, char **argv);
 int xl_pdisk_write(int argc, char **argv);
 int xl_pdisk_read(int argc, char **argv);
+int xl_pdisk_qd(int argc, char **argv);
 int xl_ioport_read(int argc, char **argv);     /* xl_ioport.c */
 int xl_ioport_permit(int argc, char **argv);
 

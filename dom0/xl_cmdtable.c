@@ -231,6 +231,9 @@ const struct xl_cmd xl_cmds[] = {
       "fill sectors of a physical-disk region (vd0, vd0:2048+4096) with text repeated" },
     { "pdisk-read", xl_pdisk_read, 2, 3, false, NULL, "pdisk-read <region> <sector> [<sectors>]",
       "read sectors of a physical-disk region: the first 48 bytes and an FNV-1a hash" },
+    { "pdisk-qd", xl_pdisk_qd, 5, 5, false, NULL,
+      "pdisk-qd <region> <sector> <requests> <depth> <text>",
+      "write then read back 4 KiB requests asynchronously, at most depth in flight" },
     { "ioport-read", xl_ioport_read, 1, 3, false, NULL, "ioport-read <port> [b|w|l] [<count>]",
       "read an I/O port from dom0 (the hypervisor's own ports are refused: #GP); with "
       "count, the time per read" },

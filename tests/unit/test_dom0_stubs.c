@@ -9,4 +9,4 @@ STUB(xl_cpupool_destroy) STUB(xl_cpupool_cpu_add) STUB(xl_cpupool_cpu_remove)
 STUB(xl_cpupool_migrate) STUB(xl_expect) STUB(xl_arinc653) STUB(xl_hvm_flat)
 /* pdisk */
 STUB(xl_pdisk_list) STUB(xl_pdisk_write) STUB(xl_pdisk_read) STUB(xl_ioport_read)
-STUB(xl_ioport_permit)
+STUB(xl_ioport_permit) STUB(xl_pdisk_qd)
