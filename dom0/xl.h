@@ -80,6 +80,9 @@ int xl_pdisk_list(int argc, char **argv);
 int xl_pdisk_write(int argc, char **argv);
 int xl_pdisk_read(int argc, char **argv);
 int xl_pdisk_qd(int argc, char **argv);
+int xl_pci_list(int argc, char **argv);        /* xl_pci.c */
+int xl_pci_read(int argc, char **argv);
+int xl_pci_write(int argc, char **argv);
 int xl_ioport_read(int argc, char **argv);     /* xl_ioport.c */
 int xl_ioport_permit(int argc, char **argv);
 

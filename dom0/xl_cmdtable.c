@@ -234,6 +234,12 @@ const struct xl_cmd xl_cmds[] = {
     { "pdisk-qd", xl_pdisk_qd, 5, 5, false, NULL,
       "pdisk-qd <region> <sector> <requests> <depth> <text>",
       "write then read back 4 KiB requests asynchronously, at most depth in flight" },
+    { "pci-list", xl_pci_list, 0, 0, false, NULL, "pci-list",
+      "PCI functions as dom0 sees them (the hypervisor's own are absent)" },
+    { "pci-read", xl_pci_read, 2, 2, false, NULL, "pci-read <bb:dd.f> <offset>",
+      "read a 32-bit PCI configuration register" },
+    { "pci-write", xl_pci_write, 3, 3, false, NULL, "pci-write <bb:dd.f> <offset> <value>",
+      "write a 32-bit PCI configuration register (chipset bridges are read-only)" },
     { "ioport-read", xl_ioport_read, 1, 3, false, NULL, "ioport-read <port> [b|w|l] [<count>]",
       "read an I/O port from dom0 (the hypervisor's own ports are refused: #GP); with "
       "count, the time per read" },

@@ -25,9 +25,12 @@ struct pci_dev {
 
 uint32_t pci_cfg_read32(const struct pci_dev *d, unsigned off);
 void pci_cfg_write16(const struct pci_dev *d, unsigned off, uint16_t v);
+void pci_cfg_write32(const struct pci_dev *d, unsigned off, uint32_t v);
 /* The index-th function (0 first) with this vendor and device ID, searching bus 0
  * and the buses behind PCI-to-PCI bridges: 0, or -ENODEV. */
 int pci_find(uint16_t vendor, uint16_t device, unsigned index, struct pci_dev *out);
+/* fn for every function present, in the same order. */
+void pci_for_each(void (*fn)(const struct pci_dev *d, void *arg), void *arg);
 /* The I/O-port base of BAR n, with I/O decoding and bus mastering turned on;
  * 0 if BAR n is not an I/O BAR. */
 uint16_t pci_io_bar_enable(const struct pci_dev *d, unsigned n);

@@ -155,6 +155,13 @@ def case_trace() -> str:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     check(t is not None, "the trace stream was written", r)
+    check("1af4:1110" not in r.output and "pci-list: 5 functions" in r.output,
+          "dom0's pci-list lacks the hypervisor's ivshmem trace device", r)
+    m = re.search(r"pci-read: 00:01.0 0x60: (0x[0-9a-f]{8})", r.output)
+    check(m is not None and f"pci-write: 00:01.0 0x60: wrote 0x80808080, reads {m.group(1)}"
+          in r.output, "dom0's write to the ISA bridge's PIRQ routing is dropped", r)
+    check("pci-write: 00:02.0 0x3c: wrote 0x0000010b, reads 0x0000010b" in r.output,
+          "dom0 writes the disk's own configuration registers", r)
     recs = [x for cpu in t.per_cpu for x in cpu]
     ev = hvtrace.EV
     deny = [x for x in recs if x.event == ev["io_port_deny"]]
@@ -171,6 +178,9 @@ def case_trace() -> str:
     check(len(unmasks) == len(deliv),
           f"each delivery masked the level line until an EOI unmasked it "
           f"({len(deliv)} deliveries, {len(unmasks)} unmasking EOIs)", r)
+    pci = [x for x in recs if x.event == ev["io_pci_deny"]]
+    check(any(x.domid == 0 and x.data0 >> 8 == 0x80000860 and x.data0 & 1 for x in pci),
+          "the dropped PIRQ-routing write is traced", r)
     return f"{len(deliv)} pirq deliveries, {len(unmasks)} EOIs, {len(deny)} refusals traced"
 
 

@@ -10,3 +10,4 @@ STUB(xl_cpupool_migrate) STUB(xl_expect) STUB(xl_arinc653) STUB(xl_hvm_flat)
 /* pdisk */
 STUB(xl_pdisk_list) STUB(xl_pdisk_write) STUB(xl_pdisk_read) STUB(xl_ioport_read)
 STUB(xl_ioport_permit) STUB(xl_pdisk_qd)
+STUB(xl_pci_list) STUB(xl_pci_read) STUB(xl_pci_write)
