@@ -19,6 +19,7 @@
 struct pdisk_slot {
     struct vblk_req vr;
     struct pdisk_req *r;
+    unsigned disk;
     bool busy;
 };
 
@@ -87,7 +88,7 @@ static void slot_done(struct vblk_req *vr)
 {
     struct pdisk_slot *s = vr->arg;
     struct pdisk_req *r = s->r;
-    struct pdisk_disk *pd = &disks[(uintptr_t)r->next];
+    struct pdisk_disk *pd = &disks[s->disk];
 
     r->status = vr->status;
     r->next = NULL;
@@ -115,7 +116,7 @@ static void pdisk_dispatch(unsigned disk)
         if (!s)
             return;
         struct pdisk_req *r = pd->qhead;
-        s->vr = (struct vblk_req){ .write = r->write, .sector = r->sector,
+        s->vr = (struct vblk_req){ .write = r->write, .sector = r->region_start + r->sector,
                                    .nr_segs = r->nr_segs, .done = slot_done, .arg = s };
         for (unsigned i = 0; i < r->nr_segs; i++) {
             s->vr.seg[i].maddr = r->seg[i].maddr;
@@ -138,7 +139,8 @@ static void pdisk_dispatch(unsigned disk)
         }
         s->busy = true;
         s->r = r;
-        r->next = (struct pdisk_req *)(uintptr_t)disk;  /* which disk, while in flight */
+        s->disk = disk;
+        r->next = NULL;
         pd->inflight++;
     }
 }
@@ -160,8 +162,7 @@ int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r)
     if (bytes != (uint64_t)r->nr_sectors * 512)
         return -EINVAL;
     struct pdisk_disk *pd = &disks[g->disk];
-    /* From here the request is the device's: its sector on the whole disk. */
-    r->sector += g->start;
+    r->region_start = g->start;         /* r->sector stays region-relative for its owner */
     r->next = NULL;
     if (pd->qtail)
         pd->qtail->next = r;

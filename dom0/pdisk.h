@@ -38,6 +38,7 @@ struct pdisk_req {
     void (*done)(struct pdisk_req *r);
     void *arg;
     struct pdisk_req *next;             /* pdisk's while queued */
+    uint64_t region_start;              /* pdisk's while queued: the region's first sector */
 };
 
 /* Disks found at start (dom0 probes PCI once): their number. */
