@@ -20,10 +20,10 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
 # The runtime, plus the pure-logic library files it shares with the hypervisor
 # (string functions, the formatter, and the PV builder for dom0's toolstack).
 GUEST_RT_SRCS := guest/entry.S guest/plat_pv.c guest/main.c guest/smp.c guest/console.c guest/events.c \
-	guest/traps.c guest/time.c guest/mm.c guest/pages.c guest/lib.c \
+	guest/traps.c guest/time.c guest/mm.c guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c \
 	core/lib/string.c core/lib/vsnprintf.c core/lib/elf64.c core/lib/pvbuild.c
-# pdisk: PCI, virtio-blk and the blkdev registry (also in guest/hvm/hvm.mk)
-GUEST_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c guest/blkdev.c
+# pdisk: PCI and virtio-blk (also in guest/hvm/hvm.mk)
+GUEST_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))
 GUEST_LIB := $(BUILD)/guest/libguest.a
 GUEST_IMAGES :=

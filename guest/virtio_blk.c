@@ -133,10 +133,11 @@ static const struct blkdev_ops vblk_bd_ops = { .submit = bd_submit, .poll = bd_p
 
 unsigned vblk_probe(void (*notify)(void))
 {
+    if (notify)
+        notify_hook = notify;
     if (probed)
         return nr_disks;
     probed = true;
-    notify_hook = notify;
     for (unsigned i = 0; nr_disks < VBLK_MAX; i++) {
         struct vblk *d = &disks[nr_disks];
         if (pci_find(VIRTIO_VENDOR, VIRTIO_BLK_LEGACY, i, &d->pci) < 0)
@@ -153,6 +154,7 @@ unsigned vblk_probe(void (*notify)(void))
         d->bd.sectors = d->sectors;
         d->bd.max_inflight = VBLK_DEPTH;
         d->bd.readonly = d->readonly;
+        d->bd.polled = d->irq < 0;
         d->bd.ops = &vblk_bd_ops;
         d->bd.priv = d;
         d->bd_free = ~0u;
@@ -300,3 +302,11 @@ static int bd_poll(struct blkdev *b)
 {
     return vblk_poll(b->priv);
 }
+
+/* blkdev_probe_all: every virtio-blk disk as vda, vdb, ... (dom0's pdisk probes the
+ * same disks; whichever comes first finds them, once). */
+static int vblk_blkdev_probe(void)
+{
+    return (int)vblk_probe(NULL);
+}
+BLKDEV_DRIVER(virtio_blk, vblk_blkdev_probe);

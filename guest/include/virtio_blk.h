@@ -35,9 +35,9 @@ struct vblk_stats {
     uint64_t bad_used;                  /* used-ring entries refused */
 };
 
-/* Finds and starts every virtio-blk device (once; later calls return the count).
- * notify (may be NULL) is called from the interrupt event (dom0: kick the service
- * loop). The number of disks. */
+/* Finds and starts every virtio-blk device (once; later calls return the count; also
+ * blkdev_probe_all's probe). notify, if not NULL, becomes the hook called from the
+ * interrupt event (dom0: kick the service loop). The number of disks. */
 unsigned vblk_probe(void (*notify)(void));
 unsigned vblk_count(void);
 struct vblk *vblk_get(unsigned i);      /* NULL past the count */
