@@ -162,6 +162,8 @@ def case_trace() -> str:
           in r.output, "dom0's write to the ISA bridge's PIRQ routing is dropped", r)
     check("pci-write: 00:02.0 0x3c: wrote 0x0000010b, reads 0x0000010b" in r.output,
           "dom0 writes the disk's own configuration registers", r)
+    check("pci-write: 00:02.0 0x10: wrote 0x000003f9, reads 0x0000c001" in r.output,
+          "dom0 cannot move the disk's I/O BAR over COM1", r)
     recs = [x for cpu in t.per_cpu for x in cpu]
     ev = hvtrace.EV
     deny = [x for x in recs if x.event == ev["io_port_deny"]]

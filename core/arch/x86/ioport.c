@@ -8,8 +8,9 @@
  * pci_lock, unless it is the hypervisor's (pci_is_claimed: reads all ones, writes
  * dropped) or a write to a chipset bridge (class 06h but PCI-to-PCI: the host bridge,
  * the ISA bridge with its PIRQ routing, the ACPI PM function whose I/O base holds the
- * hypervisor's poweroff port: writes dropped). Other sizes on 0xcf8-0xcfb (0xcf9 is
- * the PIIX reset control) are refused.
+ * hypervisor's poweroff port: writes dropped), or a write that would put an I/O BAR
+ * below 0x1000, over the hypervisor's ports (dropped). Other sizes on 0xcf8-0xcfb
+ * (0xcf9 is the PIIX reset control) are refused.
  *
  * Locking: a domain's map changes only by domctl (under domctl_lock) while the
  * domain's vCPUs may read it: a byte store is atomic, and a vCPU that sees the old
@@ -142,6 +143,24 @@ static bool pci_chipset(uint32_t cf8)
     return (class >> 24) == PCI_CLASS_BRIDGE && ((class >> 16) & 0xff) != PCI_SUBCLASS_P2P;
 }
 
+/* A write that would move an I/O BAR into the ISA range (below 0x1000), where every
+ * port the hypervisor drives lives (PIC, PIT, COM1, debug exit, ACPI PM, PCI
+ * configuration): the device would answer there instead of, or besides, the
+ * hypervisor's. Sizing (all ones) stays allowed; so do memory BARs. */
+static bool pci_bar_into_isa(uint32_t cf8, unsigned byte, unsigned size, uint32_t v)
+{
+    unsigned reg = cf8 & 0xfc;
+    uint32_t base = cf8 & 0xffffff00u;
+
+    if (reg < 0x10 || reg > 0x24 || (pci_conf_read(base | 0x0c, 2, 1) & 0x7f) != 0)
+        return false;                   /* not a BAR of a type-0 header */
+    if (!(pci_conf_read(cf8, 0, 4) & 1))
+        return false;                   /* a memory BAR */
+    if (byte != 0 || size != 4)
+        return true;                    /* part of an I/O BAR: refused whole */
+    return v != 0xffffffffu && (v & ~3u) < 0x1000;
+}
+
 static int pci_io(struct x86_emul_ctx *c, uint16_t port, unsigned size, uint32_t *val,
                   bool write)
 {
@@ -170,7 +189,8 @@ static int pci_io(struct x86_emul_ctx *c, uint16_t port, unsigned size, uint32_t
     }
     int bdf = pci_latched_bdf(io->cf8);
     uint64_t what = (uint64_t)io->cf8 << 8 | byte << 4 | size << 1 | write;
-    if (bdf < 0 || pci_is_claimed((uint32_t)bdf) || (write && pci_chipset(io->cf8))) {
+    if (bdf < 0 || pci_is_claimed((uint32_t)bdf) ||
+        (write && (pci_chipset(io->cf8) || pci_bar_into_isa(io->cf8, byte, size, *val)))) {
         if (bdf >= 0)
             TRACE_VCPU(TRC_IO_PCI_DENY, current, what, ((struct io_emul *)c->priv)->rip);
         if (!write)
