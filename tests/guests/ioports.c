@@ -62,6 +62,29 @@ static bool probe_inb(uint16_t port)
     return probe_gp;
 }
 
+/* The imm8 forms: inb $0x40 (PIT) and inb $0x80 (POST diagnostics). */
+static bool probe_inb_imm_pit(void)
+{
+    uint8_t v = 0;
+
+    probe_gp = false;
+    probe_len = 2;
+    asm volatile(".byte 0xe4, 0x40" : "+a"(v) :: "memory");
+    probe_len = 0;
+    return probe_gp;
+}
+
+static bool probe_inb_imm_post(void)
+{
+    uint8_t v = 0;
+
+    probe_gp = false;
+    probe_len = 2;
+    asm volatile(".byte 0xe4, 0x80" : "+a"(v) :: "memory");
+    probe_len = 0;
+    return probe_gp;
+}
+
 int main(const struct start_info *si)
 {
     uint16_t port = (uint16_t)guest_arg_uint("port", 0xc000);
@@ -94,6 +117,13 @@ int main(const struct start_info *si)
     result("PCI configuration data refused", gp, "#GP %d, value %#x", gp, v);
     gp = probe_inb(0x40);
     result("PIT refused", gp, "#GP %d", gp);
+    gp = probe_inb_imm_pit();
+    result("PIT refused (inb $imm8)", gp, "#GP %d", gp);
+    gp = probe_inb_imm_post();
+    if (granted)
+        result("granted port 0x80 readable (inb $imm8)", !gp, "#GP %d", gp);
+    else
+        result("port 0x80 refused (inb $imm8)", gp, "#GP %d", gp);
     gp = probe_inb(0x3f8);
     result("COM1 refused", gp, "#GP %d", gp);
     gp = probe_outl(0xf4, 0x55);
