@@ -116,8 +116,12 @@ static void pdisk_dispatch(unsigned disk)
         if (!s)
             return;
         struct pdisk_req *r = pd->qhead;
-        s->vr = (struct vblk_req){ .write = r->write, .sector = r->region_start + r->sector,
-                                   .nr_segs = r->nr_segs, .done = slot_done, .arg = s };
+        if (r->flush && pd->inflight)
+            return;                     /* a flush waits for every request before it */
+        s->vr = (struct vblk_req){ .write = r->write && !r->flush, .flush = r->flush,
+                                   .sector = r->flush ? 0 : r->region_start + r->sector,
+                                   .nr_segs = r->flush ? 0 : r->nr_segs, .done = slot_done,
+                                   .arg = s };
         for (unsigned i = 0; i < r->nr_segs; i++) {
             s->vr.seg[i].maddr = r->seg[i].maddr;
             s->vr.seg[i].len = r->seg[i].len;
@@ -145,6 +149,8 @@ static void pdisk_dispatch(unsigned disk)
     }
 }
 
+static void pdisk_queue(unsigned disk, uint64_t start, struct pdisk_req *r);
+
 int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r)
 {
     uint64_t bytes = 0;
@@ -161,8 +167,27 @@ int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r)
     }
     if (bytes != (uint64_t)r->nr_sectors * 512)
         return -EINVAL;
-    struct pdisk_disk *pd = &disks[g->disk];
-    r->region_start = g->start;         /* r->sector stays region-relative for its owner */
+    r->flush = false;
+    pdisk_queue(g->disk, g->start, r);
+    return 0;
+}
+
+int pdisk_flush(const struct pdisk_region *g, struct pdisk_req *r)
+{
+    if (g->disk >= pdisk_count() || r->nr_segs != 0 || !r->done)
+        return -EINVAL;
+    r->flush = true;
+    r->nr_sectors = 0;
+    pdisk_queue(g->disk, g->start, r);
+    return 0;
+}
+
+/* Appends r to disk's FIFO and sends what the device takes. */
+static void pdisk_queue(unsigned disk, uint64_t start, struct pdisk_req *r)
+{
+    struct pdisk_disk *pd = &disks[disk];
+
+    r->region_start = start;            /* r->sector stays region-relative for its owner */
     r->next = NULL;
     if (pd->qtail)
         pd->qtail->next = r;
@@ -172,8 +197,7 @@ int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r)
     pd->queued++;
     pd->submitted++;
     pd->max_queued = MAX(pd->max_queued, (uint64_t)pd->queued);
-    pdisk_dispatch(g->disk);
-    return 0;
+    pdisk_dispatch(disk);
 }
 
 static void pdisk_poll(void)

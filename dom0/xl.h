@@ -80,6 +80,7 @@ int xl_pdisk_list(int argc, char **argv);
 int xl_pdisk_write(int argc, char **argv);
 int xl_pdisk_read(int argc, char **argv);
 int xl_pdisk_qd(int argc, char **argv);
+int xl_pdisk_flush(int argc, char **argv);
 int xl_pci_list(int argc, char **argv);        /* xl_pci.c */
 int xl_pci_read(int argc, char **argv);
 int xl_pci_write(int argc, char **argv);

@@ -231,6 +231,8 @@ const struct xl_cmd xl_cmds[] = {
       "fill sectors of a physical-disk region (vd0, vd0:2048+4096) with text repeated" },
     { "pdisk-read", xl_pdisk_read, 2, 3, false, NULL, "pdisk-read <region> <sector> [<sectors>]",
       "read sectors of a physical-disk region: the first 48 bytes and an FNV-1a hash" },
+    { "pdisk-flush", xl_pdisk_flush, 1, 1, false, NULL, "pdisk-flush <region>",
+      "flush a physical disk's write cache to the host's storage" },
     { "pdisk-qd", xl_pdisk_qd, 5, 5, false, NULL,
       "pdisk-qd <region> <sector> <requests> <depth> <text>",
       "write then read back 4 KiB requests asynchronously, at most depth in flight" },

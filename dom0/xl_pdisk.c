@@ -201,3 +201,42 @@ int xl_pdisk_qd(int argc, char **argv)
            bad ? "DATA DIFFERS" : "data ok", (unsigned long)(t1 - t0), (unsigned long)(t2 - t1));
     return bad ? -EIO : 0;
 }
+
+/* ---- pdisk-flush ---- */
+
+static void flush_done(struct pdisk_req *r)
+{
+    *(volatile bool *)r->arg = true;
+}
+
+int xl_pdisk_flush(int argc, char **argv)
+{
+    struct pdisk_region g;
+    volatile bool done = false;
+    struct pdisk_req r = { .done = flush_done, .arg = (void *)&done };
+    char why[96];
+    int rc;
+
+    (void)argc;
+    if (pdisk_region_parse(argv[1], true, &g, why, sizeof(why)) < 0) {
+        printf("%s: %s\n", argv[0], why);
+        return -EINVAL;
+    }
+    uint64_t t0 = guest_now_ns(), deadline = t0 + 10000000000ull;
+    if ((rc = pdisk_flush(&g, &r)) < 0) {
+        printf("pdisk-flush: %s: %s\n", argv[1], str_errno(rc));
+        return rc;
+    }
+    while (!done && guest_now_ns() < deadline)
+        dom0_block_until(deadline);
+    if (!done) {
+        printf("pdisk-flush: %s: no answer in 10 s\n", argv[1]);
+        return -ETIMEDOUT;
+    }
+    if (r.status) {
+        printf("pdisk-flush: %s: %s\n", argv[1], str_errno(r.status));
+        return r.status;
+    }
+    printf("pdisk-flush: %s: done in %lu ns\n", argv[1], (unsigned long)(guest_now_ns() - t0));
+    return 0;
+}

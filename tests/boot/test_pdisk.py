@@ -66,6 +66,9 @@ def case_dom0_rw() -> str:
     check(data[101 * 512:102 * 512] == bytes(512), "nothing written past the request", r)
     check("pdisk-qd: 100 writes and 100 reads of 4 KiB at depth 48 (in flight at most 48, 48): "
           "data ok" in r.output, "100 asynchronous writes and reads, 48 in flight at once", r)
+    check(re.search(r"pdisk-flush: vd0: done in \d+ ns", r.output) is not None,
+          "a flush of the write cache completes", r)
+    check("write cache (flush)" in r.output, "the driver took the device's FLUSH feature", r)
     text = b"QD-TEST/" * 512
     for i in range(100):
         page = data[(2048 + 8 * i) * 512:(2048 + 8 * i + 8) * 512]
@@ -82,8 +85,9 @@ def case_dom0_rw() -> str:
     check(len(lst) == 2, "pdisk-list shows vd0 twice", r)
     check(lst[0][0] == str(DISK_MIB * 2048) and lst[0][2] == f"pirq{m.group(1)}",
           "vd0's size and interrupt", r)
-    check(lst[1][3:] == ("204", str(2048 + 200 * 4096), "0", "0"),
-          f"204 requests, {2048 + 200 * 4096} bytes, no error, none in flight ({lst[1]})", r)
+    check(lst[1][3:] == ("205", str(2048 + 200 * 4096), "0", "0"),
+          f"205 requests (a flush), {2048 + 200 * 4096} bytes, no error, none in flight "
+          f"({lst[1]})", r)
     return f"pirq {m.group(1)} on GSI {m.group(2)}"
 
 
