@@ -135,14 +135,54 @@ uint16_t pci_io_bar_enable(const struct pci_dev *d, unsigned n)
     return (uint16_t)(d->bar[n] & ~3u);
 }
 
+/* A line several devices share (PCI INTx: QEMU's pc machine routes four slots' INTA
+ * over the links of IRQs 10 and 11) is bound once; its event calls every device's
+ * handler, and each device's driver reads its own interrupt status and EOIs. An EOI
+ * while another device still holds the level line only brings the event back. */
+#define PCI_IRQ_SHARE 4
+
+struct pci_irq {
+    unsigned n;                         /* handlers; 0: not bound */
+    evtchn_port_t port;
+    struct { evtchn_handler_t h; void *arg; } hs[PCI_IRQ_SHARE];
+};
+static struct pci_irq pci_irqs[NR_PIRQS];       /* written with events off on vCPU 0 */
+
+static void pci_irq_event(evtchn_port_t port, void *arg)
+{
+    struct pci_irq *l = arg;
+
+    for (unsigned i = 0; i < l->n; i++)
+        l->hs[i].h(port, l->hs[i].arg);
+}
+
 int pci_irq_bind(unsigned irq, evtchn_handler_t h, void *arg)
 {
-    struct evtchn_bind_pirq b = { .pirq = irq };
-    long rc = hv_event_channel_op(EVTCHNOP_bind_pirq, &b);
+    struct pci_irq *l;
+    long rc;
 
-    if (rc < 0)
+    if (irq >= NR_PIRQS)
+        return -EINVAL;
+    l = &pci_irqs[irq];
+    if (l->n == PCI_IRQ_SHARE)
+        return -ENOSPC;
+    if (l->n) {
+        unsigned long f = local_irq_save();
+        l->hs[l->n].h = h;
+        l->hs[l->n].arg = arg;
+        l->n++;
+        local_irq_restore(f);
+        return (int)l->port;
+    }
+    struct evtchn_bind_pirq b = { .pirq = irq };
+    if ((rc = hv_event_channel_op(EVTCHNOP_bind_pirq, &b)) < 0)
         return (int)rc;
-    if ((rc = evtchn_set_handler(b.port, h, arg)) < 0 || (rc = evtchn_unmask(b.port)) < 0)
+    l->hs[0].h = h;
+    l->hs[0].arg = arg;
+    l->n = 1;
+    l->port = b.port;
+    if ((rc = evtchn_set_handler(b.port, pci_irq_event, l)) < 0 ||
+        (rc = evtchn_unmask(b.port)) < 0)
         return (int)rc;
     return (int)b.port;
 }

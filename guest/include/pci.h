@@ -36,9 +36,11 @@ void pci_for_each(void (*fn)(const struct pci_dev *d, void *arg), void *arg);
 uint16_t pci_io_bar_enable(const struct pci_dev *d, unsigned n);
 
 /* The device's interrupt: binds pirq irq (its irq_line) to a port with handler h
- * (called from the upcall: set a flag, nothing more). The port, or -errno: -EPERM
- * for a domain that is not dom0, -ENOSYS natively. pci_irq_eoi after the device has
- * been serviced (level-triggered lines stay masked until then). */
+ * (called from the upcall: set a flag, nothing more); up to 4 devices share a line
+ * (each handler is called on its event). The port, or -errno: -EPERM for a domain
+ * that is not dom0, -ENOSYS natively, -ENOSPC (4 on the line already).
+ * pci_irq_eoi after the device has been serviced (level-triggered lines stay masked
+ * until then; a line another device still asserts interrupts again). */
 int pci_irq_bind(unsigned irq, evtchn_handler_t h, void *arg);
 int pci_irq_eoi(unsigned irq);
 
