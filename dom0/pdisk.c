@@ -14,10 +14,12 @@
 #define PDISK_SLOTS      (PDISK_MAX * VBLK_DEPTH)
 #define PDISK_SYNC_PAGES 8
 #define PDISK_SYNC_NS    10000000000ull /* a synchronous request's time-out: 10 s */
+#define PDISK_INFLIGHT_NS 50000ull      /* see pdisk_deadline */
 
 struct pdisk_slot {
     struct vblk_req vr;
     struct pdisk_req *r;
+    unsigned disk;
     bool busy;
 };
 
@@ -86,7 +88,7 @@ static void slot_done(struct vblk_req *vr)
 {
     struct pdisk_slot *s = vr->arg;
     struct pdisk_req *r = s->r;
-    struct pdisk_disk *pd = &disks[(uintptr_t)r->next];
+    struct pdisk_disk *pd = &disks[s->disk];
 
     r->status = vr->status;
     r->next = NULL;
@@ -114,8 +116,12 @@ static void pdisk_dispatch(unsigned disk)
         if (!s)
             return;
         struct pdisk_req *r = pd->qhead;
-        s->vr = (struct vblk_req){ .write = r->write, .sector = r->sector,
-                                   .nr_segs = r->nr_segs, .done = slot_done, .arg = s };
+        if (r->flush && pd->inflight)
+            return;                     /* a flush waits for every request before it */
+        s->vr = (struct vblk_req){ .write = r->write && !r->flush, .flush = r->flush,
+                                   .sector = r->flush ? 0 : r->region_start + r->sector,
+                                   .nr_segs = r->flush ? 0 : r->nr_segs, .done = slot_done,
+                                   .arg = s };
         for (unsigned i = 0; i < r->nr_segs; i++) {
             s->vr.seg[i].maddr = r->seg[i].maddr;
             s->vr.seg[i].len = r->seg[i].len;
@@ -137,10 +143,13 @@ static void pdisk_dispatch(unsigned disk)
         }
         s->busy = true;
         s->r = r;
-        r->next = (struct pdisk_req *)(uintptr_t)disk;  /* which disk, while in flight */
+        s->disk = disk;
+        r->next = NULL;
         pd->inflight++;
     }
 }
+
+static void pdisk_queue(unsigned disk, uint64_t start, struct pdisk_req *r);
 
 int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r)
 {
@@ -158,9 +167,27 @@ int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r)
     }
     if (bytes != (uint64_t)r->nr_sectors * 512)
         return -EINVAL;
-    struct pdisk_disk *pd = &disks[g->disk];
-    /* From here the request is the device's: its sector on the whole disk. */
-    r->sector += g->start;
+    r->flush = false;
+    pdisk_queue(g->disk, g->start, r);
+    return 0;
+}
+
+int pdisk_flush(const struct pdisk_region *g, struct pdisk_req *r)
+{
+    if (g->disk >= pdisk_count() || r->nr_segs != 0 || !r->done)
+        return -EINVAL;
+    r->flush = true;
+    r->nr_sectors = 0;
+    pdisk_queue(g->disk, g->start, r);
+    return 0;
+}
+
+/* Appends r to disk's FIFO and sends what the device takes. */
+static void pdisk_queue(unsigned disk, uint64_t start, struct pdisk_req *r)
+{
+    struct pdisk_disk *pd = &disks[disk];
+
+    r->region_start = start;            /* r->sector stays region-relative for its owner */
     r->next = NULL;
     if (pd->qtail)
         pd->qtail->next = r;
@@ -170,8 +197,7 @@ int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r)
     pd->queued++;
     pd->submitted++;
     pd->max_queued = MAX(pd->max_queued, (uint64_t)pd->queued);
-    pdisk_dispatch(g->disk);
-    return 0;
+    pdisk_dispatch(disk);
 }
 
 static void pdisk_poll(void)
@@ -183,7 +209,15 @@ static void pdisk_poll(void)
         pdisk_dispatch(i);
     }
 }
-DOM0_SERVICE(pdisk, pdisk_poll, NULL);
+/* While requests are in flight, dom0 wakes every PDISK_INFLIGHT_NS even without the
+ * interrupt: under -icount QEMU hands the device's completion to the machine only
+ * when the vCPU thread leaves its run at a virtual timer deadline (measured in
+ * docs/native-disk.md), so a deadline bounds how late a completion is seen. */
+static uint64_t pdisk_deadline(void)
+{
+    return pdisk_inflight() ? guest_now_ns() + PDISK_INFLIGHT_NS : 0;
+}
+DOM0_SERVICE(pdisk, pdisk_poll, pdisk_deadline);
 
 static void sync_done(struct pdisk_req *r)
 {
@@ -217,7 +251,7 @@ int pdisk_rw_sync(const struct pdisk_region *g, bool write, uint64_t sector, voi
         while (!done) {
             if (guest_now_ns() >= deadline)
                 return -ETIMEDOUT;
-            dom0_block_until(guest_now_ns() + 1000000);     /* polled disks: 1 ms */
+            dom0_block_until(deadline);
         }
         if (r.status)
             return r.status;
@@ -233,8 +267,8 @@ int pdisk_rw_sync(const struct pdisk_region *g, bool write, uint64_t sector, voi
 /* For xl pdisk-list. */
 void pdisk_print_list(void)
 {
-    printf("%-5s %12s %8s %-9s %6s %10s %12s %6s %8s\n", "disk", "sectors", "MiB", "irq",
-           "queue", "requests", "bytes", "errors", "inflight");
+    printf("%-5s %12s %8s %-9s %6s %10s %12s %6s %8s %8s\n", "disk", "sectors", "MiB", "irq",
+           "queue", "requests", "bytes", "errors", "inflight", "events");
     for (unsigned i = 0; i < pdisk_count(); i++) {
         struct vblk *d = vblk_get(i);
         char irq[12];
@@ -242,10 +276,10 @@ void pdisk_print_list(void)
             snprintf(irq, sizeof(irq), "pirq%d", vblk_irq(d));
         else
             snprintf(irq, sizeof(irq), "polled");
-        printf("vd%-3u %12lu %8lu %-9s %6u %10lu %12lu %6lu %8u\n", i,
+        printf("vd%-3u %12lu %8lu %-9s %6u %10lu %12lu %6lu %8u %8lu\n", i,
                (unsigned long)vblk_sectors(d), (unsigned long)(vblk_sectors(d) >> 11), irq,
                (unsigned)VBLK_DEPTH, (unsigned long)disks[i].completed,
                (unsigned long)disks[i].bytes, (unsigned long)disks[i].errors,
-               disks[i].inflight + disks[i].queued);
+               disks[i].inflight + disks[i].queued, (unsigned long)vblk_stats(d)->irqs);
     }
 }

@@ -84,6 +84,13 @@ int xl_hvm_flat(int argc, char **argv);         /* xl_hvmflat.c: SVM boot tests 
 int xl_pdisk_list(int argc, char **argv);
 int xl_pdisk_write(int argc, char **argv);
 int xl_pdisk_read(int argc, char **argv);
+int xl_pdisk_qd(int argc, char **argv);
+int xl_pdisk_flush(int argc, char **argv);
+int xl_pci_list(int argc, char **argv);        /* xl_pci.c */
+int xl_pci_read(int argc, char **argv);
+int xl_pci_write(int argc, char **argv);
+int xl_ioport_read(int argc, char **argv);     /* xl_ioport.c */
+int xl_ioport_permit(int argc, char **argv);
 /* PV block: xl_block.c */
 int xl_block_attach(int argc, char **argv);     /* block-attach <dom> <spec...> */
 int xl_block_detach(int argc, char **argv);     /* block-detach <dom> <vdev> */

@@ -16,6 +16,12 @@ GUEST_LDSCRIPT := guest/guest.ld
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--build-id=none -Wl,--fatal-warnings \
 	-Wl,--no-warn-rwx-segments -Wl,-T,$(GUEST_LDSCRIPT) -Wl,--undefined=_start
+# pdisk: a driver registers with BLKDEV_DRIVER from its own object, which the linker
+# takes from the archive only if something references it: reference virtio_blk.o so
+# every image (dom0, native, HVM) has the virtio-blk probe.
+GUEST_LDFLAGS += -Wl,--undefined=vblk_probe
+# PV block: the same for blkfront's probe (guest/blkfront.c), in PV and HVM images.
+GUEST_LDFLAGS += -Wl,--undefined=blkfront_probe
 
 # The runtime, plus the pure-logic library files it shares with the hypervisor
 # (string functions, the formatter, and the PV builder for dom0's toolstack).

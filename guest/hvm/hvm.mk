@@ -63,3 +63,6 @@ $(eval $(call guest_hvm_image,hvmdevices,guest/hvm/tests/devices.c guest/hvm/tes
 
 # The HVM isolation guest (tests/boot/test_hvm_isolation.py).
 $(eval $(call guest_hvm_image,hvmiso,guest/hvm/tests/isolation.c))
+
+# pdisk: the runtime's virtio-blk driver on the bare machine (tests/boot/test_pdisk.py).
+$(eval $(call guest_hvm_image,vblk,guest/hvm/tests/vblk.c))
