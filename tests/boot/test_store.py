@@ -57,7 +57,22 @@ def case_pv() -> None:
     check("(d0) store-read: /tmp/x: ENOENT" in r.output, "store-rm removed the subtree", r)
 
 
-CASES = [case_pv]
+def case_hvm() -> None:
+    """The same client in an HVM guest: page and port from HVMOP_get_param."""
+    d = "tests/scenarios/store-hvm"
+    mods = scenario_modules(d, ["storetest"], ["bystander.cfg", "hvm.cfg"])
+    mods.insert(1, "build/guest/storetest-hvm.elf storetest-hvm.elf")
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S, modules=mods)
+    check(r.status == 0, "the machine powers off cleanly", r)
+    check("(d0) scenario: done" in r.output, "the scenario completed", r)
+    check("(d2) storetest: name is storehvm" in r.output, "the HVM domU read its own name", r)
+    check("(d2) storetest: event path /local/domain/2/ping token tok-ping" in r.output,
+          "the watch event after dom0's store-write", r)
+    summary(r, 2, 19)
+    summary(r, 1, 5)
+
+
+CASES = [case_pv, case_hvm]
 
 if __name__ == "__main__":
     sys.exit(run_suite("store tests", CASES, sys.argv[1:]))
