@@ -44,8 +44,12 @@ def case_pv() -> None:
     waiting = r.output.find("(d2) storetest: waiting for dom0's ping")
     check(0 <= waiting < r.output.find("(d0) xl> store-write /local/domain/2/ping"),
           "requests answered during dom0's sleep, not after it", r)
-    summary(r, 2, 19)
+    summary(r, 2, 20)
     summary(r, 1, 5)
+    check("(d0) store-watch: /local/domain/2/done fired (2)" in r.output,
+          "a dom0 callback watch fired when the domU wrote", r)
+    check("(d0) store-watch: /local/domain/2/never: 1 of 2 events in 100 ms" in r.output,
+          "store-watch times out when nothing changes", r)
     check("(d0) from-domU" in r.output, "dom0 reads what the domU wrote", r)
     check("(d0) bystander-value" in r.output, "the bystander's key is intact", r)
     check(re.search(r"\(d0\) store: domain 3: malformed request ring index \(req_prod\): "
@@ -71,8 +75,10 @@ def case_hvm() -> None:
     check("(d2) storetest: name is storehvm" in r.output, "the HVM domU read its own name", r)
     check("(d2) storetest: event path /local/domain/2/ping token tok-ping" in r.output,
           "the watch event after dom0's store-write", r)
-    summary(r, 2, 19)
+    summary(r, 2, 20)
     summary(r, 1, 5)
+    check("(d0) store-watch: /local/domain/2/done fired (2)" in r.output,
+          "a dom0 callback watch fired when the HVM domU wrote", r)
 
 
 CASES = [case_pv, case_hvm]

@@ -90,6 +90,10 @@ static void role_main(void)
     check(rc == 0 && bus_read_state("ctl") == BUS_INIT_WAIT, "bus state written", rc);
     rc = bus_wait_state("ctl", 1u << BUS_CONNECTED, deadline_s(60));
     check(rc == BUS_CONNECTED, "bus state Connected seen", rc);
+    /* dom0 watches this one with a callback (`store-watch` in the scenario). */
+    sleep_ns(300 * 1000 * 1000);
+    rc = store_write("done", "1");
+    check(rc == 0, "done written", rc);
 }
 
 static void role_bystander(void)
