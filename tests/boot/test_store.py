@@ -46,6 +46,9 @@ def case_pv() -> None:
           "requests answered during dom0's sleep, not after it", r)
     summary(r, 2, 20)
     summary(r, 1, 5)
+    m = re.search(r"\(d2\) storetest: read round trip avg (\d+) ns", r.output)
+    check(m is not None, "the read round trip is measured", r)
+    print(f"    PV store read round trip: {m.group(1)} ns (guest time, 100 reads)")
     check("(d0) store-watch: /local/domain/2/done fired (2)" in r.output,
           "a dom0 callback watch fired when the domU wrote", r)
     check("(d0) store-watch: /local/domain/2/never: 1 of 2 events in 100 ms" in r.output,
@@ -77,6 +80,9 @@ def case_hvm() -> None:
           "the watch event after dom0's store-write", r)
     summary(r, 2, 20)
     summary(r, 1, 5)
+    m = re.search(r"\(d2\) storetest: read round trip avg (\d+) ns", r.output)
+    check(m is not None, "the read round trip is measured", r)
+    print(f"    HVM store read round trip: {m.group(1)} ns (guest time, 100 reads)")
     check("(d0) store-watch: /local/domain/2/done fired (2)" in r.output,
           "a dom0 callback watch fired when the HVM domU wrote", r)
 
