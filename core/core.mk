@@ -5,3 +5,5 @@ HV_SRCS += core/main.c core/console.c core/console_ring.c core/printk.c core/pan
 	core/mm_hypercalls.c core/domctl.c core/sysctl.c core/dom0_build.c core/trace.c
 # Domain lookups and reference counts (host-tested: tests/unit/domain.mk).
 HV_SRCS += core/domain_ref.c core/domain_pause.c
+# Grant tables (issue 11): the bookkeeping (host-tested: tests/unit/grant.mk), the hypercall.
+HV_SRCS += core/grant_table.c core/grant_table_op.c

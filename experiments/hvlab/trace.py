@@ -63,6 +63,8 @@ EVENTS = {
     "TRC_MEM_ALLOC": (7, 0, 1), "TRC_MEM_FREE": (7, 0, 2),
     "TRC_HVM_EXIT": (9, 0, 1), "TRC_HVM_ENTRY": (9, 0, 2), "TRC_HVM_INJECT": (9, 0, 3),
     "TRC_HVM_IO_NODEV": (9, 0, 4), "TRC_HVM_EMUL": (9, 0, 5), "TRC_HVM_MMIO_NODEV": (9, 0, 6),
+    # grant tables (issue 11)
+    "TRC_GNTTAB_MAP": (10, 0, 1), "TRC_GNTTAB_UNMAP": (10, 0, 2), "TRC_GNTTAB_COPY": (10, 0, 3),
 }
 EV = {name[4:].lower(): event_id(*v) for name, v in EVENTS.items()}   # "sched_wake" -> id
 LOST, MARKER = EV["lost"], EV["marker"]
@@ -105,7 +107,8 @@ RS_RUNNING, RS_RUNNABLE, RS_BLOCKED, RS_OFFLINE = range(4)
 HYPERCALLS = {0: "set_trap_table", 1: "mmu_update", 4: "set_callbacks", 12: "memory_op",
               13: "multicall", 14: "update_va_mapping", 15: "set_timer_op", 17: "version",
               18: "console_io", 24: "vcpu_op", 26: "mmuext_op", 29: "sched_op",
-              32: "event_channel_op", 34: "hvm_op", 35: "sysctl", 36: "domctl", 40: "trace_op"}
+              32: "event_channel_op", 34: "hvm_op", 35: "sysctl", 36: "domctl", 40: "trace_op",
+              20: "grant_table_op"}
 
 _NAMES = {v: k for k, v in EV.items()}
 _NAMES.update(POLICY_EVENTS)

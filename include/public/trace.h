@@ -104,6 +104,11 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_HVM_EMUL    TRC_EVENT(TRC_CLS_HVM, 0, 5)       /* data0: opcode << 16 | x86_op << 8 | status, data1: guest rip */
 #define TRC_HVM_MMIO_NODEV TRC_EVENT(TRC_CLS_HVM, 0, 6)    /* data0: gpa, data1: size << 1 | write */
 
+/* GNTTAB: the calling vCPU (the mapper, or the copier). Status: GNTST_* as int16. */
+#define TRC_GNTTAB_MAP   TRC_EVENT(TRC_CLS_GNTTAB, 0, 1)   /* data0: granter dom << 32 | ref, data1: handle << 32 | GNTMAP flags << 16 | status */
+#define TRC_GNTTAB_UNMAP TRC_EVENT(TRC_CLS_GNTTAB, 0, 2)   /* data0: granter dom << 32 | ref (DOMID_INVALID, ~0: bad handle), data1: handle << 32 | status */
+#define TRC_GNTTAB_COPY  TRC_EVENT(TRC_CLS_GNTTAB, 0, 3)   /* data0: source dom << 48 | dest dom << 32 | len << 16 | status, data1: source ref/frame low 32 << 32 | dest ref/frame low 32 */
+
 /* POLICY: subclass = SCHED_ID_* of the policy; codes are the policy's own */
 #define TRC_POLICY(sched_id, code) TRC_EVENT(TRC_CLS_POLICY, (sched_id), (code))
 #define TRC_CREDIT_ACCT     1   /* accounting pass: data0: credit after, data1: priority */

@@ -32,3 +32,6 @@ $(BUILD)/guest/hvmtest.bin: tests/guests/hvm/hvmtest.c tests/guests/hvm/hvmtest_
 	$(Q)objcopy -O binary $(HVMTEST_OBJ)/hvmtest.elf $@
 	@echo "  built $@"
 all: $(BUILD)/guest/hvmtest.bin
+# granttest: grant tables between a granter, a mapper and a reuser (roles by command
+# line; tests/boot/test_grant.py).
+$(eval $(call guest_image,granttest,tests/guests/granttest.c tests/guests/granttest_map.c))
