@@ -271,6 +271,15 @@ const struct xl_cmd xl_cmds[] = {
     { "expect", xl_expect, 1, 1, true, check_expect, "expect <ERRNO> <command>",
       "run a command that must fail with that errno (a scenario checks a refusal and "
       "goes on)" },
+    /* The store (dom0/xl_store.c). */
+    { "store-read", xl_store_read, 1, 1, false, NULL, "store-read <path>",
+      "print a store key's value" },
+    { "store-write", xl_store_write, 2, 2, false, NULL, "store-write <path> <value>",
+      "write a store key (creating its parents)" },
+    { "store-ls", xl_store_ls, 0, 1, false, NULL, "store-ls [<path>]",
+      "list a store subtree with its values" },
+    { "store-rm", xl_store_rm, 1, 1, false, NULL, "store-rm <path>",
+      "remove a store key and its subtree" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };
