@@ -10,3 +10,5 @@ $(eval $(call guest_hvm_image,hello,bench/hello.c))
 $(eval $(call guest_hvm_image,cpuloop,bench/cpuloop.c))
 $(eval $(call guest_hvm_image,sleeper,bench/sleeper.c))
 $(eval $(call guest_hvm_image,pingpong,bench/pingpong.c))
+# PV network benchmark (netfront): frame round trips and streaming between two domUs.
+$(eval $(call guest_image,netbench,bench/netbench.c))

@@ -27,6 +27,8 @@ GUEST_RT_SRCS := guest/entry.S guest/plat_pv.c guest/main.c guest/smp.c guest/co
 # calls, dom0/store_local.c, so store_client.o is not pulled into dom0).
 GUEST_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c guest/bus.c \
 	guest/store_pv.c
+# PV network: netdev registry, netfront (docs/network.md)
+GUEST_RT_SRCS += guest/netdev.c guest/netfront.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))
 GUEST_LIB := $(BUILD)/guest/libguest.a
 GUEST_IMAGES :=

@@ -21,6 +21,8 @@ GUEST_HVM_RT_SRCS := guest/hvm/boot.S guest/hvm/hvm.c guest/hvm/mbinfo.c guest/h
 # The store client and bus helpers (store via HVMOP_get_param: guest/hvm/store_hvm.c).
 GUEST_HVM_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c guest/bus.c \
 	guest/hvm/store_hvm.c
+# PV network frontend, for PVHVM guests (docs/network.md)
+GUEST_HVM_RT_SRCS += guest/netdev.c guest/netfront.c
 GUEST_HVM_RT_OBJS := $(patsubst %,$(BUILD)/guest-hvm/obj/%.o,$(GUEST_HVM_RT_SRCS))
 GUEST_HVM_LIB := $(BUILD)/guest/libguest-hvm.a
 

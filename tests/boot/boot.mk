@@ -24,6 +24,8 @@
 # every bad input's status, and a granter destroyed while its frames are mapped.
 # test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
 # next to a bystander).
+# test_net.py: frames between two domUs through dom0's bridge, a bad frontend next to
+# a bystander pair, a bad vif entry (PV network).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -47,6 +49,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
 	$(Q)$(PYTHON) tests/boot/test_grant.py
 	$(Q)$(PYTHON) tests/boot/test_store.py
+	$(Q)$(PYTHON) tests/boot/test_net.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

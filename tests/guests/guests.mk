@@ -39,3 +39,6 @@ $(eval $(call guest_image,granttest,tests/guests/granttest.c tests/guests/grantt
 # PV and HVM (the same client: HVMOP_get_param finds the page and port).
 $(eval $(call guest_image,storetest,tests/guests/storetest.c))
 $(eval $(call guest_hvm_image,storetest,tests/guests/storetest.c))
+# netbad: a network frontend that posts requests netback must refuse, then breaks
+# its ring index (tests/boot/test_net.py, next to a netbench bystander pair).
+$(eval $(call guest_image,netbad,tests/guests/netbad.c))
