@@ -57,6 +57,7 @@ int xl_store_read(int argc, char **argv);
 int xl_store_write(int argc, char **argv);
 int xl_store_ls(int argc, char **argv);
 int xl_store_rm(int argc, char **argv);
+int xl_store_watch(int argc, char **argv);
 int xl_unpause(int argc, char **argv);
 int xl_shutdown(int argc, char **argv);
 int xl_vcpu_list(int argc, char **argv);

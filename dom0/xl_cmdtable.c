@@ -30,6 +30,17 @@ static int check_wait(int argc, char *const *argv, char *err, size_t errlen)
     return argc > 2 ? check_ms("wait", argv[2], err, errlen) : 0;
 }
 
+static int check_store_watch(int argc, char *const *argv, char *err, size_t errlen)
+{
+    uint64_t n;
+
+    if (argc > 2 && (str_to_dec(argv[2], &n) || n == 0 || n > 1000)) {
+        fmt_snprintf(err, errlen, "store-watch: expected a count 1..1000, got \"%s\"", argv[2]);
+        return -EINVAL;
+    }
+    return argc > 3 ? check_ms("store-watch", argv[3], err, errlen) : 0;
+}
+
 static int check_list(int argc, char *const *argv, char *err, size_t errlen)
 {
     for (int i = 1; i < argc; i++) {
@@ -280,6 +291,9 @@ const struct xl_cmd xl_cmds[] = {
       "list a store subtree with its values" },
     { "store-rm", xl_store_rm, 1, 1, false, NULL, "store-rm <path>",
       "remove a store key and its subtree" },
+    { "store-watch", xl_store_watch, 1, 3, false, check_store_watch,
+      "store-watch <path> [<n> [<ms>]]",
+      "wait until a watch on path fired n times (1: the event at once), at most ms" },
     /* PV network (xl_net.c) */
     { "network-attach", xl_network_attach, 1, 3, false, NULL,
       "network-attach <dom> [mac=<MAC>] [bridge=<name>]",

@@ -19,10 +19,6 @@
 #include <netdev.h>
 #include <store.h>
 
-#ifndef ETIMEDOUT
-#define ETIMEDOUT 110
-#endif
-
 #define NETFRONT_MAX      4
 #define NETFRONT_TX_BUFS  32
 #define NETFRONT_RX_BUFS  64
