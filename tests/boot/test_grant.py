@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Grant-table boot tests: two PV domUs, a granter and a mapper (tests/guests/
+"""Grant-table boot tests. case_pv_granter_mapper: two PV domUs, a granter and a mapper (tests/guests/
 granttest*.c), show map, write, the granter seeing it, end-access refused while
 mapped, copy, and every bad input getting its status; then the granter is destroyed
 while the mapper still maps two of its frames: its frames are not reused by a domain
 built meanwhile, it is freed only after the mapper's last unmap, and the free-frame
-count comes back to its start.
+count comes back to its start. case_pv_hvm_peers: a PV and an HVM domain grant each
+other a page (the HVM side through HVMOP_map_grant_table and its nested table).
 
 Run from the repository root. The last line is "grant tests: N passed, N failed".
 """
@@ -58,7 +59,33 @@ def case_pv_granter_mapper() -> None:
           f"free frames back to {before.group(1)} after all (got {after[-1]})", r)
 
 
-CASES = [case_pv_granter_mapper]
+def case_pv_hvm_peers() -> None:
+    """A PV and an HVM domain grant each other a page: the HVM side's table is mapped
+    by HVMOP_map_grant_table and its grants name GFNs; each maps the other's page,
+    writes, copies both ways, is refused end-access while mapped, unmaps, ends. (No
+    free-frame check here: an HVM domain's devices are freed by a timer after its
+    destruction is logged; case_pv_granter_mapper checks the frames.)"""
+    d = "tests/scenarios/grant-hvm"
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+             modules=scenario_modules(d, ["grantpeer", "grantpeer-hvm"], ["pv.cfg", "hvm.cfg"]))
+    check(r.status == 0, "the machine powers off cleanly", r)
+    check("(d0) scenario: done" in r.output, "the scenario completed", r)
+    check("domain 2 (hvmpeer): HVM" in r.output, "domain 2 is HVM", r)
+    failed = [ln for ln in r.output.splitlines() if "FAILED" in ln]
+    check(not failed, f"no case failed: {failed}", r)
+    for dom, least in ((1, 16), (2, 19)):
+        p, f = summary(r, dom)
+        check(f == 0 and p >= least, f"domain {dom}: {p} passed (>= {least}), {f} failed", r)
+    for dom in (1, 2):
+        for case in ("read the peer's page", "see the peer's write", "copy both ways",
+                     "end-access refused while mapped", "see the peer's copy"):
+            check(re.search(rf"\(d{dom}\) grant: {re.escape(case)} ok", r.output) is not None,
+                  f"d{dom}: '{case}' held", r)
+    check("(d2) grant: our own page is back at that gfn ok" in r.output,
+          "the HVM mapper's own frame is back after the unmap", r)
+
+
+CASES = [case_pv_granter_mapper, case_pv_hvm_peers]
 
 if __name__ == "__main__":
     sys.exit(run_suite("grant tests", CASES, sys.argv[1:]))

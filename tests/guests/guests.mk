@@ -35,3 +35,6 @@ all: $(BUILD)/guest/hvmtest.bin
 # granttest: grant tables between a granter, a mapper and a reuser (roles by command
 # line; tests/boot/test_grant.py).
 $(eval $(call guest_image,granttest,tests/guests/granttest.c tests/guests/granttest_map.c))
+# grantpeer: a PV and an HVM domain grant each other a page (tests/boot/test_grant.py).
+$(eval $(call guest_image,grantpeer,tests/guests/grantpeer.c))
+$(eval $(call guest_hvm_image,grantpeer,tests/guests/grantpeer.c))
