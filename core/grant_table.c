@@ -228,10 +228,11 @@ static void grant_unpin(struct domain *rd, grant_ref_t ref, bool write)
 {
     struct grant_table *gt = gt_of(rd);
     struct grant_active *act = &gt->active[ref];
-    struct page_info *pg = mfn_to_page(act->mfn);
+    struct page_info *pg;
     unsigned long flags;
 
     spin_lock_irqsave(&gt->lock, flags);
+    pg = mfn_to_page(act->mfn);
     if (write) {
         ASSERT(act->pins_rw);
         act->pins_rw--;

@@ -6,6 +6,7 @@ while the mapper still maps two of its frames: its frames are not reused by a do
 built meanwhile, it is freed only after the mapper's last unmap, and the free-frame
 count comes back to its start. case_pv_hvm_peers: a PV and an HVM domain grant each
 other a page (the HVM side through HVMOP_map_grant_table and its nested table).
+case_mapper_dies: a mapper exits with grants mapped; its destruction releases them.
 
 Run from the repository root. The last line is "grant tests: N passed, N failed".
 """
@@ -85,7 +86,33 @@ def case_pv_hvm_peers() -> None:
           "the HVM mapper's own frame is back after the unmap", r)
 
 
-CASES = [case_pv_granter_mapper, case_pv_hvm_peers]
+def case_mapper_dies() -> None:
+    """The holder exits with a host and a device mapping of the lender's page: its
+    destruction releases them, the lender's end-access then succeeds, and every frame
+    comes back."""
+    d = "tests/scenarios/grant-holder"
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+             modules=scenario_modules(d, ["granttest"], ["lender.cfg", "holder.cfg"]))
+    check(r.status == 0, "the machine powers off cleanly", r)
+    check("(d0) scenario: done" in r.output, "the scenario completed", r)
+    check("(d2) holder: exiting with 2 mappings held" in r.output, "the holder died mapping", r)
+    failed = [ln for ln in r.output.splitlines() if "FAILED" in ln]
+    check(not failed, f"no case failed: {failed}", r)
+    for dom, least in ((1, 4), (2, 3)):
+        p, f = summary(r, dom)
+        check(f == 0 and p >= least, f"domain {dom}: {p} passed (>= {least}), {f} failed", r)
+    out = r.output
+    ended = out.find("(d1) grant: end-access once the holder is destroyed ok")
+    destroyed = out.find("domain 2 (holder): destroyed")
+    check(0 <= destroyed < ended, "the end succeeded after the holder's destruction", r)
+    before = re.search(r"domain 1 \(lender\): created, \d+ vCPUs?, (\d+) frames free before", out)
+    after = re.findall(r"domain [12] \(\w+\): destroyed, \d+ frames returned, (\d+) free", out)
+    check(before is not None and len(after) == 2, "creation and both ends logged", r)
+    check(int(after[-1]) == int(before.group(1)),
+          f"free frames back to {before.group(1)} after all (got {after[-1]})", r)
+
+
+CASES = [case_pv_granter_mapper, case_pv_hvm_peers, case_mapper_dies]
 
 if __name__ == "__main__":
     sys.exit(run_suite("grant tests", CASES, sys.argv[1:]))
