@@ -7,6 +7,7 @@ built meanwhile, it is freed only after the mapper's last unmap, and the free-fr
 count comes back to its start. case_pv_hvm_peers: a PV and an HVM domain grant each
 other a page (the HVM side through HVMOP_map_grant_table and its nested table).
 case_mapper_dies: a mapper exits with grants mapped; its destruction releases them.
+case_trace: the peers traced: map, unmap and copy records with dom, ref and status.
 
 Run from the repository root. The last line is "grant tests: N passed, N failed".
 """
@@ -112,7 +113,39 @@ def case_mapper_dies() -> None:
           f"free frames back to {before.group(1)} after all (got {after[-1]})", r)
 
 
-CASES = [case_pv_granter_mapper, case_pv_hvm_peers, case_mapper_dies]
+def case_trace() -> None:
+    """The grant peers traced: every map, unmap and copy is a gnttab record naming the
+    granter, the ref and the status; maps and unmaps pair up per domain; the decoder
+    names them."""
+    from hvlab import trace as T
+    from test_trace import decode, run_scenario
+    run = run_scenario("grant-trace", ["grantpeer", "grantpeer-hvm"], ["pv.cfg", "hvm.cfg"],
+                       Topology(2, 1, 512))
+    r = run.r
+    check(r.status == 0 and "(d0) scenario: done" in r.output, "the scenario ran", r)
+    recs = decode(run.stream).records()
+    names = {T.EV["gnttab_map"]: "map", T.EV["gnttab_unmap"]: "unmap",
+             T.EV["gnttab_copy"]: "copy"}
+    got = [(names[x[1]], x[2], x[4], x[5]) for x in recs if x[1] in names]
+    check(all(x[1] >> 24 != 10 or x[1] in names for x in recs), "only known gnttab events", r)
+    for dom, peer in ((1, 2), (2, 1)):
+        maps = [g for g in got if g[0] == "map" and g[1] == dom]
+        ok_maps = [g for g in maps if g[3] & 0xffff == 0]
+        unmaps = [g for g in got if g[0] == "unmap" and g[1] == dom and g[3] & 0xffff == 0]
+        copies = [g for g in got if g[0] == "copy" and g[1] == dom]
+        check(len(ok_maps) >= 2 and all(g[2] == (peer << 32 | 8) for g in ok_maps),
+              f"d{dom}: its maps name d{peer} ref 8 ({len(ok_maps)})", r)
+        check(len(unmaps) == len(ok_maps), f"d{dom}: {len(unmaps)} unmaps for "
+              f"{len(ok_maps)} maps", r)
+        check(len(copies) >= 2 and any(c[2] & 0xffff == 0 for c in copies),
+              f"d{dom}: copies traced with their status ({len(copies)})", r)
+    bad = [g for g in got if g[0] == "map" and g[1] == 2 and g[3] & 0xffff == 0xfffa]
+    check(len(bad) == 1, "the HVM map over the LAPIC window traced as GNTST_bad_virt_addr", r)
+    callers = {x[2] for x in recs if x[1] == T.EV["hcall_entry"] and x[4] == 20}
+    check(callers == {1, 2}, f"grant_table_op hypercalls of both domains traced {callers}", r)
+
+
+CASES = [case_pv_granter_mapper, case_pv_hvm_peers, case_mapper_dies, case_trace]
 
 if __name__ == "__main__":
     sys.exit(run_suite("grant tests", CASES, sys.argv[1:]))
