@@ -14,7 +14,7 @@ $(eval $(call guest_image,crasher,tests/guests/crasher.c))
 # hcfuzz: the hypercall fuzzer (seed=N calls=M skip=...; see tests/guests/hcfuzz.c),
 # run next to a bystander by tests/boot/test_fuzz.py.
 $(eval $(call guest_image,hcfuzz,tests/guests/hcfuzz.c tests/guests/hcfuzz_ops.c \
-	tests/guests/hcfuzz_mm.c))
+	tests/guests/hcfuzz_mm.c tests/guests/hcfuzz_gnttab.c))
 # hvmtest: the SVM core's HVM test guest, a flat 32-bit image started at 1 MiB by
 # `xl hvm-flat` (tests/guests/hvm/hvmtest.c; tests/boot/test_svm.py).
 HVMTEST_CFLAGS = -m32 -std=gnu11 -O2 $(REPRO_FLAGS) $(WARN) -ffreestanding -fno-pic -fno-pie \
