@@ -20,7 +20,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
 # The runtime, plus the pure-logic library files it shares with the hypervisor
 # (string functions, the formatter, and the PV builder for dom0's toolstack).
 GUEST_RT_SRCS := guest/entry.S guest/plat_pv.c guest/main.c guest/smp.c guest/console.c guest/events.c \
-	guest/traps.c guest/time.c guest/mm.c guest/pages.c guest/lib.c \
+	guest/traps.c guest/time.c guest/mm.c guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c \
 	guest/gnttab.c guest/gnttab_pv.c \
 	core/lib/string.c core/lib/vsnprintf.c core/lib/elf64.c core/lib/pvbuild.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))
