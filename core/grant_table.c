@@ -228,10 +228,11 @@ static void grant_unpin(struct domain *rd, grant_ref_t ref, bool write)
 {
     struct grant_table *gt = gt_of(rd);
     struct grant_active *act = &gt->active[ref];
-    struct page_info *pg = mfn_to_page(act->mfn);
+    struct page_info *pg;
     unsigned long flags;
 
     spin_lock_irqsave(&gt->lock, flags);
+    pg = mfn_to_page(act->mfn);
     if (write) {
         ASSERT(act->pins_rw);
         act->pins_rw--;
@@ -261,17 +262,21 @@ static int maptrack_get(struct domain *ld, grant_handle_t *handle)
         return GNTST_no_space;
     spin_lock_irqsave(&gt->maptrack_lock, flags);
     if (!gt->maptrack) {
+        for (unsigned i = 0; i < GNTTAB_MAPTRACK_MAX; i++)
+            mt[i].ref = i + 1;          /* the free list: GNTTAB_MAPTRACK_MAX ends it */
+        gt->maptrack_free = 0;
         gt->maptrack = mt;
         mt = NULL;
     }
-    for (unsigned i = 0; gt->maptrack_used < GNTTAB_MAPTRACK_MAX && i < GNTTAB_MAPTRACK_MAX; i++) {
-        if (gt->maptrack[i].state == MAPTRACK_FREE) {
-            gt->maptrack[i].state = MAPTRACK_BUSY;
-            gt->maptrack_used++;
-            *handle = i;
-            st = GNTST_okay;
-            break;
-        }
+    if (gt->maptrack_free < GNTTAB_MAPTRACK_MAX) {
+        struct grant_mapping *m = &gt->maptrack[gt->maptrack_free];
+
+        ASSERT(m->state == MAPTRACK_FREE);
+        *handle = gt->maptrack_free;
+        gt->maptrack_free = m->ref;
+        m->state = MAPTRACK_BUSY;
+        gt->maptrack_used++;
+        st = GNTST_okay;
     }
     spin_unlock_irqrestore(&gt->maptrack_lock, flags);
     xfree(mt);
@@ -287,8 +292,11 @@ static void maptrack_set(struct domain *ld, grant_handle_t h, uint8_t state)
     spin_lock_irqsave(&gt->maptrack_lock, flags);
     ASSERT(gt->maptrack[h].state == MAPTRACK_BUSY);
     gt->maptrack[h].state = state;
-    if (state == MAPTRACK_FREE)
+    if (state == MAPTRACK_FREE) {
+        gt->maptrack[h].ref = gt->maptrack_free;
+        gt->maptrack_free = h;
         gt->maptrack_used--;
+    }
     spin_unlock_irqrestore(&gt->maptrack_lock, flags);
 }
 

@@ -43,7 +43,7 @@ enum { MAPTRACK_FREE, MAPTRACK_BUSY, MAPTRACK_USED };
 struct grant_mapping {
     uint8_t state;                      /* MAPTRACK_* */
     uint8_t flags;                      /* GNTMAP_* as mapped */
-    grant_ref_t ref;
+    grant_ref_t ref;                    /* FREE: the next free handle */
     struct domain *granter;             /* holds a domain reference */
     mfn_t mfn;                          /* the granted frame */
     uint64_t host_addr;                 /* as given to the map (0: device_map only) */
@@ -61,6 +61,7 @@ struct grant_table {
     /* Mapping side, guarded by maptrack_lock (irqsave). Never held with lock. */
     spinlock_t maptrack_lock;
     struct grant_mapping *maptrack;     /* GNTTAB_MAPTRACK_MAX, at the first map */
+    unsigned maptrack_free;             /* first free handle (a list through ref) */
     unsigned maptrack_used;
 };
 
