@@ -12,8 +12,9 @@
  * go through the bridge into the rx rings of the vifs the bridge picks; then every
  * vif whose frontend asked for it gets one event. A vif whose frontend broke its
  * ring, or gave refs that do not map, is closed (state Closing, rings unmapped),
- * the others go on. The domain hook's gone removes a dead domain's vifs: unmap,
- * unbind, store dirs removed, the bridge port freed; their final counters are
+ * the others go on. The domain hook's release (just before the destroy) unmaps the
+ * rings and closes the channels, so the domain's frames go back with it; its gone
+ * removes the vifs: store dirs removed, the bridge port freed, their final counters
  * printed, so nothing is lost silently.
  *
  * Locking: none; dom0's services and commands run on its vCPU 0. The event handler
@@ -432,6 +433,18 @@ static int netback_domain_built(const char *who, hv_domid_t dom,
     return 0;
 }
 
+/* Just before the domain is destroyed: the ring mappings go now, so its frames
+ * return to the free pool with it (domhooks.h). */
+static void netback_domain_release(hv_domid_t dom)
+{
+    for (unsigned i = 0; i < NETBACK_MAX_VIFS; i++) {
+        if (vifs[i].used && vifs[i].dom == dom) {
+            vif_disconnect(&vifs[i]);
+            vifs[i].state = BUS_CLOSED;
+        }
+    }
+}
+
 static void netback_domain_gone(hv_domid_t dom)
 {
     for (unsigned i = 0; i < NETBACK_MAX_VIFS; i++) {
@@ -442,4 +455,5 @@ static void netback_domain_gone(hv_domid_t dom)
     }
 }
 
-DOM0_DOMAIN_HOOK(netback, netback_domain_built, netback_domain_gone);
+DOM0_DOMAIN_HOOK_RELEASE(netback, netback_domain_built, netback_domain_release,
+                         netback_domain_gone);
