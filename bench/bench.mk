@@ -15,3 +15,4 @@ $(eval $(call guest_image,netbench,bench/netbench.c))
 # The disk benchmark (bench/disk_run.c is also linked into dom0: `xl disk-bench`).
 $(eval $(call guest_image,diskbench,bench/diskbench.c bench/disk_run.c))
 $(eval $(call guest_hvm_image,diskbench,bench/diskbench.c bench/disk_run.c))
+$(eval $(call guest_hvm_image,netbench,bench/netbench.c))

@@ -3,8 +3,9 @@
 bridge (netbench: round trips and a stream, every frame's content checked on both
 sides, counts checked against dom0's per-vif counters); a bad frontend next to a
 netbench pair on the same bridge (every bad request refused and counted, its vif
-closed when it breaks its ring, the pair unharmed, nothing leaked); a bad vif entry
-in a cfg file named by file and line.
+closed when it breaks its ring, the pair unharmed, nothing leaked); an HVM domain
+using the same frontend (PVHVM) with a PV peer; a bad vif entry in a cfg file named
+by file and line.
 
 Run from the repository root; the last line is "net tests: N passed, N failed".
 """
@@ -121,6 +122,19 @@ def case_bad_frontend() -> str:
     return note
 
 
+def case_pvhvm() -> str:
+    """An HVM echo with the PV network frontend (PVHVM) and a PV ping."""
+    d = "tests/scenarios/net-pvhvm"
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+             modules=scenario_modules(d, ["netbench", "netbench-hvm"],
+                                      ["echo.cfg", "ping.cfg"]))
+    check(r.status == 0 and "(d0) scenario: done" in r.output, "the scenario completed", r)
+    note = check_pair(r, 1, 2, "00:16:3e:00:02:00")
+    returned = re.findall(r"\((?:echo|ping)\): destroyed, (\d+) frames returned", r.output)
+    check(returned == ["2048", "4096"], "ping's 8 MiB and echo's 16 MiB returned", r)
+    return note
+
+
 def case_bad_cfg() -> None:
     """A vif entry with a bad MAC: the file and line named, nothing created."""
     d = "tests/scenarios/net-badcfg"
@@ -132,7 +146,7 @@ def case_bad_cfg() -> None:
     check("(d0) net-badcfg: this must not print" not in r.output, "no command ran", r)
 
 
-CASES = [case_pair, case_bad_frontend, case_bad_cfg]
+CASES = [case_pair, case_bad_frontend, case_pvhvm, case_bad_cfg]
 
 if __name__ == "__main__":
     sys.exit(run_suite("net tests", CASES, sys.argv[1:]))
