@@ -31,6 +31,10 @@ int xl_network_attach(int argc, char **argv)
     }
     if ((rc = xl_lookup("network-attach", argv[1], &di)) < 0)
         return rc;
+    if (di.domain == 0) {
+        printf("network-attach: dom0 has no frontend (its vifs would have no driver)\n");
+        return -EINVAL;
+    }
     if ((devid = netback_free_devid(di.domain)) < 0) {
         printf("network-attach: domain %u has no free vif number\n", di.domain);
         return devid;

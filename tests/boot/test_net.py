@@ -87,6 +87,13 @@ def case_pair() -> str:
     check(r.status == 0 and "(d0) scenario: done" in r.output, "the scenario completed", r)
     check("(d0) network-attach: domain 1 vif 0 mac=00:16:3e:00:00:01 bridge=br0" in r.output,
           "network-attach gave echo its vif", r)
+    for refused in ('network-attach: mac "00:16:3e:00:00:zz": expected six hex bytes',
+                    "network-attach: unknown key 'colour' (expected mac or bridge)",
+                    "network-attach: no domain 'nosuch'",
+                    "network-attach: dom0 has no frontend"):
+        check(f"(d0) {refused}" in r.output, f"refused with a reason: {refused}", r)
+    check(len(re.findall(r"\(d0\) expect: .* as expected", r.output)) == 4,
+          "each bad network-attach failed with its errno", r)
     note = check_pair(r, 1, 2, "00:16:3e:00:02:00")
     check(len(re.findall(r"netback: vif [12]\.0 gone: ", r.output)) == 2,
           "both vifs torn down at destroy, their counters printed", r)
