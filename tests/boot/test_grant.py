@@ -8,6 +8,7 @@ count comes back to its start. case_pv_hvm_peers: a PV and an HVM domain grant e
 other a page (the HVM side through HVMOP_map_grant_table and its nested table).
 case_mapper_dies: a mapper exits with grants mapped; its destruction releases them.
 case_trace: the peers traced: map, unmap and copy records with dom, ref and status.
+case_race: end-access racing a peer's maps on two pCPUs, 300 rounds.
 
 Run from the repository root. The last line is "grant tests: N passed, N failed".
 """
@@ -145,7 +146,34 @@ def case_trace() -> None:
     check(callers == {1, 2}, f"grant_table_op hypercalls of both domains traced {callers}", r)
 
 
-CASES = [case_pv_granter_mapper, case_pv_hvm_peers, case_mapper_dies, case_trace]
+def case_race() -> None:
+    """End-access racing maps on two pCPUs: the owner ends and re-grants its page 300
+    times while the user maps, writes, copies and unmaps it; after every successful
+    end the page stays unwritten (the end and the hypervisor's claim exclude each
+    other), every status is an expected one, and every frame comes back."""
+    d = "tests/scenarios/grant-race"
+    r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+             modules=scenario_modules(d, ["grantrace"], ["owner.cfg", "user.cfg"]))
+    check(r.status == 0 and "(d0) scenario: done" in r.output, "the scenario ran", r)
+    check("FAILED" not in r.output, "no failure reported", r)
+    check("(d1) grantrace: ok" in r.output and "(d2) grantrace: ok" in r.output,
+          "both sides report ok", r)
+    m = re.search(r"owner: 300 rounds, (\d+) ends refused while mapped, (\d+) rounds saw new "
+                  r"writes, 0 grants in use", r.output)
+    check(m is not None and int(m.group(1)) > 0 and int(m.group(2)) == 300,
+          "the owner raced mapped grants every round", r)
+    u = re.search(r"user: (\d+) maps, (\d+) refused, (\d+) copies", r.output)
+    check(u is not None and int(u.group(1)) >= 300 and u.group(1) == u.group(3),
+          "the user mapped and copied every round", r)
+    before = re.search(r"domain 1 \(owner\): created, \d+ vCPUs?, (\d+) frames free before",
+                       r.output)
+    after = re.findall(r"domain [12] \(\w+\): destroyed, \d+ frames returned, (\d+) free",
+                       r.output)
+    check(before is not None and len(after) == 2 and int(after[-1]) == int(before.group(1)),
+          "free frames back to the start", r)
+
+
+CASES = [case_pv_granter_mapper, case_pv_hvm_peers, case_mapper_dies, case_trace, case_race]
 
 if __name__ == "__main__":
     sys.exit(run_suite("grant tests", CASES, sys.argv[1:]))

@@ -45,3 +45,5 @@ $(eval $(call guest_image,netbad,tests/guests/netbad.c))
 # grantpeer: a PV and an HVM domain grant each other a page (tests/boot/test_grant.py).
 $(eval $(call guest_image,grantpeer,tests/guests/grantpeer.c))
 $(eval $(call guest_hvm_image,grantpeer,tests/guests/grantpeer.c))
+# grantrace: end-access racing the peer's maps on two pCPUs (tests/boot/test_grant.py).
+$(eval $(call guest_image,grantrace,tests/guests/grantrace.c))

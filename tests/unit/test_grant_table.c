@@ -1,4 +1,4 @@
-/* Host tests of the grant-table bookkeeping (core/grant_table.c) on the PV MMU's
+/* Host tests of the grant-table bookkeeping (core/grant_table.c, grant_map.c) on the PV MMU's
  * fake machine: the real grant code, pv_mm, domain memory and nested page tables;
  * fakes only for the heap (calloc), domain references (counted) and TLB flushes
  * (counted). Each case checks statuses, the GTF bits the granter sees, every frame's
