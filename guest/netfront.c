@@ -127,6 +127,21 @@ int netfront_tx_raw(struct netdev *d, const struct netif_tx_request *req)
     return 0;
 }
 
+int netfront_rx_raw(struct netdev *d, const struct netif_rx_request *req)
+{
+    struct netfront *nf = d->priv;
+    bool notify;
+
+    if (RING_FULL(&nf->rx))
+        return -EBUSY;
+    *RING_REQ_SLOT(&nf->rx, nf->rx.req_prod_pvt) = *req;
+    nf->rx.req_prod_pvt++;
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&nf->rx, notify);
+    if (notify)
+        evtchn_send((evtchn_port_t)nf->port);
+    return 0;
+}
+
 struct netif_tx_sring *netfront_tx_sring(struct netdev *d)
 {
     return ((struct netfront *)d->priv)->tx.sring;

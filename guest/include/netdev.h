@@ -39,6 +39,9 @@ int netfront_probe(uint64_t deadline_ns);
 /* Posts req on d's tx ring exactly as given (tests of the backend's checks: bad
  * grants, sizes): 0 or -EBUSY. Its response is reaped and counted as any other. */
 int netfront_tx_raw(struct netdev *d, const struct netif_tx_request *req);
+/* Posts an rx request exactly as given (tests: pages not granted, or not writable):
+ * 0 or -EBUSY. Its response is consumed by recv and counted in rx_dropped. */
+int netfront_rx_raw(struct netdev *d, const struct netif_rx_request *req);
 /* d's tx shared ring (tests that break its indices on purpose). */
 struct netif_tx_sring *netfront_tx_sring(struct netdev *d);
 

@@ -2,8 +2,8 @@
 """PV network boot tests (docs/network.md): two domUs exchange frames through dom0's
 bridge (netbench: round trips and a stream, every frame's content checked on both
 sides, counts checked against dom0's per-vif counters); a bad frontend next to a
-netbench pair on the same bridge (every bad request refused and counted, its vif
-closed when it breaks its ring, the pair unharmed, nothing leaked); an HVM domain
+netbench pair on the same bridge (every bad tx request refused and counted, rx pages
+not granted writable never written, its vif closed when it breaks its ring, the pair unharmed, nothing leaked); an HVM domain
 using the same frontend (PVHVM) with a PV peer; a bad vif entry in a cfg file named
 by file and line.
 
@@ -23,10 +23,10 @@ from hvlab.machine import BootResult, Topology, boot  # noqa: E402
 ROUNDS, FRAMES, STREAM_BYTES = 200, 2000, 1514
 
 
-def vif_line(r: BootResult, dom: int) -> dict[str, str]:
-    """network-list's line for vif <dom>.0 (the last one printed)."""
-    found = re.findall(rf"\(d0\) vif {dom}\.0 (.*)", r.output)
-    check(bool(found), f"network-list shows vif {dom}.0", r)
+def vif_line(r: BootResult, dom: int, devid: int = 0) -> dict[str, str]:
+    """network-list's line for vif <dom>.<devid> (the last one printed)."""
+    found = re.findall(rf"\(d0\) vif {dom}\.{devid} (.*)", r.output)
+    check(bool(found), f"network-list shows vif {dom}.{devid}", r)
     return dict(re.findall(r"(\w+)=(\S+)", found[-1]))
 
 
@@ -114,8 +114,14 @@ def case_bad_frontend() -> str:
                                       ["echo.cfg", "bad.cfg", "ping.cfg"]))
     check(r.status == 0 and "(d0) scenario: done" in r.output, "the scenario completed", r)
     m = re.search(r"\(d2\) netbad: (\d+) passed, (\d+) failed", r.output)
-    check(m is not None and int(m.group(1)) == BAD_REQUESTS + 2 and m.group(2) == "0",
+    check(m is not None and int(m.group(1)) == BAD_REQUESTS + 5 and m.group(2) == "0",
           "every bad-frontend case holds", r)
+    rx = vif_line(r, 2, 2)
+    check(int(rx["rx_frames"]) == 64 and int(rx["rx_errors"]) == 3 and
+          int(rx["rx_dropped"]) == 1,
+          "network-list: 64 frames into granted pages, 3 errors for pages not granted "
+          "writable, 1 drop with no page posted", r)
+    check(vif_line(r, 2, 1)["tx_frames"] == "68", "the rx cases' sender sent 68 frames", r)
     check("netback: vif 2.0: tx ring producer index out of range: closed" in r.output,
           "netback names why it closed the bad vif", r)
     b = vif_line(r, 2)
