@@ -1,6 +1,6 @@
 /* Grant tables, the granting side: a domain's table frames, the pins of its entries,
  * and its table's end. The mapping side (maptrack, host mappings, map, unmap, copy)
- * is core/grant_map.c; the hypercall core/grant_table_op.c. See
+ * is core/grant_table_map.c; the hypercall core/grant_table_op.c. See
  * <hvlab/grant_table.h> and docs/grant-tables.md.
  *
  * Design. The granter's entries are in frames it shares with the hypervisor and

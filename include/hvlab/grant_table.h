@@ -1,5 +1,5 @@
 /* Grant tables in the hypervisor (core/grant_table.c: the granting side and its pins;
- * core/grant_map.c: the mapping side; both host-tested; core/grant_table_op.c: the
+ * core/grant_table_map.c: the mapping side; both host-tested; core/grant_table_op.c: the
  * hypercall). public/grant_table.h is the ABI and
  * docs/grant-tables.md the prose.
  *
@@ -90,7 +90,7 @@ unsigned gnttab_nr_frames(const struct domain *d);
 /* Machine frame of table frame idx (must be < gnttab_nr_frames). */
 mfn_t gnttab_frame_mfn(const struct domain *d, unsigned idx);
 
-/* ---- core/grant_map.c ---- */
+/* ---- core/grant_table_map.c ---- */
 
 /* Map (rd, op->ref) for ld (rd != ld, both held by the caller). l4: ld's current
  * page-table base (PV host maps). On GNTST_okay *handle and *maddr are set.

@@ -135,6 +135,46 @@ static void timings(void)
     result("the 4 KiB copy arrived", strcmp(mine, R_TEXT) == 0, "\"%.30s\"", mine);
 }
 
+/* setup_table and query_size from an unprivileged domain. */
+static void table_ops(void)
+{
+    uint64_t frames[GNTTAB_MAX_FRAMES] = { 0 };
+    struct gnttab_query_size q[3] = { { .dom = DOMID_SELF }, { .dom = g }, { .dom = 0 } };
+    struct gnttab_setup_table s[4] = {
+        { .dom = DOMID_SELF, .nr_frames = 0, .frame_list = (uintptr_t)frames },
+        { .dom = DOMID_SELF, .nr_frames = GNTTAB_MAX_FRAMES + 1, .frame_list = (uintptr_t)frames },
+        { .dom = g, .nr_frames = 1, .frame_list = (uintptr_t)frames },
+        { .dom = DOMID_SELF, .nr_frames = 2, .frame_list = (uintptr_t)frames },
+    };
+    long rc = _hc(HYPERVISOR_grant_table_op, GNTTABOP_query_size, q, 3, 0, 0);
+
+    result("query_size of our own table", rc == 0 && q[0].status == GNTST_okay &&
+           q[0].nr_frames == 0 && q[0].max_nr_frames == GNTTAB_MAX_FRAMES,
+           "rc %ld status %d, %u of %u frames", rc, q[0].status, q[0].nr_frames,
+           q[0].max_nr_frames);
+    result("query_size of another domain refused", q[1].status == GNTST_permission_denied &&
+           q[2].status == GNTST_permission_denied, "statuses %d %d", q[1].status, q[2].status);
+    rc = _hc(HYPERVISOR_grant_table_op, GNTTABOP_setup_table, s, 4, 0, 0);
+    expect_st("setup_table of 0 frames", s[0].status, GNTST_general_error);
+    expect_st("setup_table of 5 frames", s[1].status, GNTST_general_error);
+    expect_st("setup_table of another domain", s[2].status, GNTST_permission_denied);
+    result("setup_table of 2 frames", rc == 0 && s[3].status == GNTST_okay && frames[0] &&
+           frames[1] && frames[0] != frames[1] && !frames[2],
+           "rc %ld status %d frames %#llx %#llx", rc, s[3].status,
+           (unsigned long long)frames[0], (unsigned long long)frames[1]);
+    expect_st("setup_table's frames are ours to map",
+              map_page(0x50000000ULL, frames[1], PTE_W), 0);
+    q[0].status = 99;
+    _hc(HYPERVISOR_grant_table_op, GNTTABOP_query_size, q, 1, 0, 0);
+    result("query_size after setup_table", q[0].status == GNTST_okay && q[0].nr_frames == 2,
+           "%u frames", q[0].nr_frames);
+    result("an unknown op", _hc(HYPERVISOR_grant_table_op, 3, q, 1, 0, 0) == -EINVAL, "EINVAL");
+    result("a batch over 64", _hc(HYPERVISOR_grant_table_op, GNTTABOP_query_size, q, 65, 0, 0) ==
+           -EINVAL, "EINVAL");
+    result("a bad array", _hc(HYPERVISOR_grant_table_op, GNTTABOP_query_size,
+                              0xffff800000000000ULL, 1, 0, 0) == -EFAULT, "EFAULT");
+}
+
 static void read_only(void)
 {
     grant_handle_t h;
@@ -287,6 +327,7 @@ int mapper(hv_domid_t granter, hv_domid_t reuser)
     expect_st("map W after its end-access", probe(g, REF_W, false), GNTST_bad_gntref);
     bad_refs();
     bad_addresses();
+    table_ops();
     read_only();
     maptrack_full(1);
     copies(mb->w_mfn);

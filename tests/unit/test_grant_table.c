@@ -1,7 +1,7 @@
-/* Host tests of the grant-table bookkeeping (core/grant_table.c, grant_map.c) on the PV MMU's
- * fake machine: the real grant code, pv_mm, domain memory and nested page tables;
- * fakes only for the heap (calloc), domain references (counted) and TLB flushes
- * (counted). Each case checks statuses, the GTF bits the granter sees, every frame's
+/* Host tests of the grant-table bookkeeping (core/grant_table.c, grant_table_map.c)
+ * on the PV MMU's fake machine: the real grant code, pv_mm, domain memory and nested
+ * page tables; fakes only for the heap (calloc), domain references (counted) and TLB
+ * flushes (counted). Each case checks statuses, the GTF bits the granter sees, every frame's
  * reference and type counts, and that every frame comes back. */
 
 #include <hvlab/domain.h>
