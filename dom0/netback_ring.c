@@ -117,10 +117,9 @@ int netback_rx_put(struct netback_vif *v, const void *frame, size_t len)
         return -EIO;
     }
     if (prod == v->rx.req_cons) {
+        /* Dropped, not queued: so no event is wanted when pages are posted again
+         * (req_event is left alone, and the frontend's posts cost dom0 nothing). */
         v->st.rx_dropped++;
-        /* Ask for an event when it posts again (nothing waits on it here, but the
-         * frontend then knows we are short of pages). */
-        v->rx.sring->h.req_event = v->rx.req_cons + 1;
         return -EAGAIN;
     }
     req = *RING_REQ_SLOT(&v->rx, v->rx.req_cons);

@@ -85,7 +85,13 @@ static void nf_reap_tx(struct netfront *nf)
                 nf->tx_free[nf->nr_tx_free++] = rsp.id;
             }
         }
-        RING_FINAL_CHECK_FOR_RESPONSES(&nf->tx, more);
+        /* Ask to be told when half of what is in flight is done (at least the
+         * next one), not at every response: a sender waiting for room wakes with
+         * room for a batch, and a streaming one takes fewer events. */
+        nf->tx.sring->h.rsp_event = nf->tx.rsp_cons +
+            MAX(1u, (nf->tx.req_prod_pvt - nf->tx.rsp_cons + 1) / 2);
+        ring_mb();
+        more = nf->tx.sring->h.rsp_prod != nf->tx.rsp_cons;
     } while (more);
 }
 
