@@ -343,6 +343,12 @@ const struct xl_cmd xl_cmds[] = {
     { "store-watch", xl_store_watch, 1, 3, false, check_store_watch,
       "store-watch <path> [<n> [<ms>]]",
       "wait until a watch on path fired n times (1: the event at once), at most ms" },
+    /* PV network (xl_net.c) */
+    { "network-attach", xl_network_attach, 1, 3, false, NULL,
+      "network-attach <dom> [mac=<MAC>] [bridge=<name>]",
+      "give a domain a new vif on a bridge (default br0, MAC 00:16:3e:<dom>:<n>)" },
+    { "network-list", xl_network_list, 1, 1, false, NULL, "network-list <dom>",
+      "a domain's vifs: MAC, bridge, state, frame and byte counters" },
     /* PV block: xl_block.c */
     { "block-attach", xl_block_attach, 2, 4, false, check_block_attach,
       "block-attach <dom> <spec>",

@@ -101,10 +101,16 @@ int hvm_domain_init(struct domain *d)
 
 void hvm_domain_relinquish(struct domain *d)
 {
+    unsigned long flags;
+
     if (!d->is_hvm)
         return;
     hvm_platform_destroy(d);
+    /* Under page_lock: a grant map or copy that found d just before it died may be
+     * looking a gfn up (core/grant_table.c); it then finds nothing. */
+    spin_lock_irqsave(&d->page_lock, flags);
     p2m_teardown(&d->p2m);
+    spin_unlock_irqrestore(&d->page_lock, flags);
 }
 
 int hvm_domain_set_context(struct domain *d, const struct domctl_hvm_context *c)
