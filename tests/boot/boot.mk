@@ -19,7 +19,9 @@
 # bystander, and checks that HVM is refused on a CPU without SVM;
 # test_hvm.py boots the HVM images of the workloads natively and under hvlab;
 # test_hvm_devices.py runs the HVM device test guest (every platform device checked);
-# test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander;
+# test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander.
+# test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
+# next to a bystander).
 # test_pdisk.py: dom0's physical virtio-blk disk against the host's image file.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
@@ -43,6 +45,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
+	$(Q)$(PYTHON) tests/boot/test_store.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

@@ -32,6 +32,10 @@ $(BUILD)/guest/hvmtest.bin: tests/guests/hvm/hvmtest.c tests/guests/hvm/hvmtest_
 	$(Q)objcopy -O binary $(HVMTEST_OBJ)/hvmtest.elf $@
 	@echo "  built $@"
 all: $(BUILD)/guest/hvmtest.bin
+# storetest: the store from a domU (role=main|bystander|bad; tests/boot/test_store.py),
+# PV and HVM (the same client: HVMOP_get_param finds the page and port).
+$(eval $(call guest_image,storetest,tests/guests/storetest.c))
+$(eval $(call guest_hvm_image,storetest,tests/guests/storetest.c))
 # ioports: a domU that tries dom0's disk ports, PCI configuration, the hypervisor's
 # ports and pirqs, with and without a grant (tests/boot/test_pdisk.py).
 $(eval $(call guest_image,ioports,tests/guests/ioports.c tests/guests/isolation_report.c))
