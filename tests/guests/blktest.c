@@ -280,9 +280,7 @@ int main(const struct start_info *si)
     seed = (unsigned)guest_arg_uint("seed", 1);
     guest_arg("action", action, sizeof(action));
     guest_arg("dev", name, sizeof(name));
-    /* blkfront's probe only: blkdev_probe_all would also run virtio-blk's, whose
-     * PCI probe faults (#GP) in a domU without I/O ports. */
-    if ((n = blkfront_probe()) <= 0) {
+    if ((n = blkdev_probe_all()) <= 0) {
         printf("blktest: FAILED: no PV disk (%d)\n", n);
         return 1;
     }
