@@ -20,6 +20,7 @@
 #include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
 #include <public/domctl.h>
+#include <public/hvm.h>
 #include <public/sched.h>
 
 int vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
@@ -195,6 +196,13 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
             return -EINVAL;
         return (long)hvm_platform_console_input(d, op.u.console_input.bytes,
                                                 op.u.console_input.len);
+    case DOMCTL_hvm_set_param:          /* the store's page and port */
+        if (!d->is_hvm)
+            return -ENODEV;
+        if (op.u.hvm_param.index == 0 || op.u.hvm_param.index >= HVM_NR_PARAMS)
+            return -EINVAL;
+        d->hvm_params[op.u.hvm_param.index] = op.u.hvm_param.value;
+        return 0;
     case DOMCTL_getvcpuinfo:
         rc = vcpu_info_of(d, &op.u.getvcpuinfo);
         break;

@@ -52,6 +52,12 @@ int xl_list(int argc, char **argv);
 int xl_destroy(int argc, char **argv);
 int xl_pause(int argc, char **argv);
 int xl_console_input(int argc, char **argv);
+/* xl_store.c */
+int xl_store_read(int argc, char **argv);
+int xl_store_write(int argc, char **argv);
+int xl_store_ls(int argc, char **argv);
+int xl_store_rm(int argc, char **argv);
+int xl_store_watch(int argc, char **argv);
 int xl_unpause(int argc, char **argv);
 int xl_shutdown(int argc, char **argv);
 int xl_vcpu_list(int argc, char **argv);

@@ -30,6 +30,17 @@ static int check_wait(int argc, char *const *argv, char *err, size_t errlen)
     return argc > 2 ? check_ms("wait", argv[2], err, errlen) : 0;
 }
 
+static int check_store_watch(int argc, char *const *argv, char *err, size_t errlen)
+{
+    uint64_t n;
+
+    if (argc > 2 && (str_to_dec(argv[2], &n) || n == 0 || n > 1000)) {
+        fmt_snprintf(err, errlen, "store-watch: expected a count 1..1000, got \"%s\"", argv[2]);
+        return -EINVAL;
+    }
+    return argc > 3 ? check_ms("store-watch", argv[3], err, errlen) : 0;
+}
+
 static int check_list(int argc, char *const *argv, char *err, size_t errlen)
 {
     for (int i = 1; i < argc; i++) {
@@ -271,6 +282,18 @@ const struct xl_cmd xl_cmds[] = {
     { "expect", xl_expect, 1, 1, true, check_expect, "expect <ERRNO> <command>",
       "run a command that must fail with that errno (a scenario checks a refusal and "
       "goes on)" },
+    /* The store (dom0/xl_store.c). */
+    { "store-read", xl_store_read, 1, 1, false, NULL, "store-read <path>",
+      "print a store key's value" },
+    { "store-write", xl_store_write, 2, 2, false, NULL, "store-write <path> <value>",
+      "write a store key (creating its parents)" },
+    { "store-ls", xl_store_ls, 0, 1, false, NULL, "store-ls [<path>]",
+      "list a store subtree with its values" },
+    { "store-rm", xl_store_rm, 1, 1, false, NULL, "store-rm <path>",
+      "remove a store key and its subtree" },
+    { "store-watch", xl_store_watch, 1, 3, false, check_store_watch,
+      "store-watch <path> [<n> [<ms>]]",
+      "wait until a watch on path fired n times (1: the event at once), at most ms" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };

@@ -22,6 +22,8 @@
 # test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander.
 # test_grant.py (issue 11): grant tables between PV and HVM granters and mappers,
 # every bad input's status, and a granter destroyed while its frames are mapped.
+# test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
+# next to a bystander).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -44,6 +46,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
 	$(Q)$(PYTHON) tests/boot/test_grant.py
+	$(Q)$(PYTHON) tests/boot/test_store.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

@@ -40,3 +40,7 @@ $(eval $(call guest_image,grantpeer,tests/guests/grantpeer.c))
 $(eval $(call guest_hvm_image,grantpeer,tests/guests/grantpeer.c))
 # grantrace: end-access racing the peer's maps on two pCPUs (tests/boot/test_grant.py).
 $(eval $(call guest_image,grantrace,tests/guests/grantrace.c))
+# storetest: the store from a domU (role=main|bystander|bad; tests/boot/test_store.py),
+# PV and HVM (the same client: HVMOP_get_param finds the page and port).
+$(eval $(call guest_image,storetest,tests/guests/storetest.c))
+$(eval $(call guest_hvm_image,storetest,tests/guests/storetest.c))

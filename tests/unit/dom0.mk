@@ -26,3 +26,9 @@ UNIT_TESTS += dom0_sched_params
 unit_dom0_sched_params_SRCS := tests/unit/test_dom0_sched_params.c dom0/sched_params.c \
 	dom0/sched_args.c dom0/xlcfg.c dom0/xlcfg_value.c $(DOM0_PARSE_SRCS)
 unit_dom0_sched_params_CFLAGS := -Idom0
+# The store's tree and its message handling (dom0/store_tree.c, store_msg.c), and
+# the page's byte rings (guest/store_wire.c).
+UNIT_TESTS += store
+unit_store_SRCS := tests/unit/test_store.c dom0/store_tree.c dom0/store_msg.c \
+	guest/store_wire.c core/lib/vsnprintf.c
+unit_store_CFLAGS := -Idom0 -Iguest/include

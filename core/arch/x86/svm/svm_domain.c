@@ -180,6 +180,17 @@ long do_hvm_op(uint64_t cmd, uint64_t arg)
         if (copy_from_guest(&g, arg, sizeof(g)))
             return -EFAULT;
         return gnttab_hvm_map_table(d, g.idx, g.gfn);
+    case HVMOP_get_param: {             /* the store's page and port */
+        struct hvm_param p;
+
+        _Static_assert(HVM_NR_PARAMS == ARRAY_SIZE(d->hvm_params), "one size of params");
+        if (copy_from_guest(&p, arg, sizeof(p)))
+            return -EFAULT;
+        if (p.index == 0 || p.index >= HVM_NR_PARAMS)
+            return -EINVAL;
+        p.value = d->hvm_params[p.index];
+        return copy_to_guest(arg, &p, sizeof(p)) ? -EFAULT : 0;
+    }
     }
     return -ENOSYS;
 }
