@@ -1,12 +1,17 @@
 /* rtds: the ordered queues and the choice of a pCPU to raise (the policy's Design,
  * Locking and cost: sched/rtds.c). Every function here runs under the instance lock.
  *
- * runq (vCPUs with budget by deadline) and replq (active servers by deadline) are
- * red-black trees, FIFO among equal deadlines as the sorted lists they replace; the
- * extratime part of the runqueue is a list, since its members all tie; a new period's
- * deadline is usually the latest, which the tree links without a descent. currs holds
- * what each pCPU runs, by priority, so that rt_tickle finds the lowest-priority one
- * without looking at every pCPU. */
+ * runq's budget part is kept per period: a class holds the vCPUs of one period by
+ * phase (deadline mod period), a red-black tree whose order needs no change when a
+ * member's periods end while it waits, since its deadline only moves on by whole
+ * periods: at any instant the class's order is its phases read round from the
+ * instant's place in the period. The walk merges the classes by (deadline then,
+ * seq): FIFO among equal deadlines, seq being when each was queued. The extratime
+ * part of the runqueue is a list, since its members all tie. replq (active servers
+ * not queued with budget, by deadline) is a red-black tree, FIFO among equals; a new
+ * period's deadline is usually the latest, which the tree links without a descent.
+ * currs holds what each pCPU runs, by priority, so that rt_tickle finds the
+ * lowest-priority one without looking at every pCPU. */
 #include <hvlab/trace.h>
 #include "rtds.h"
 
@@ -21,9 +26,131 @@ bool rt_before(const struct rt_vcpu *a, const struct rt_vcpu *b)
     return a->cur_budget > 0 && a->deadline < b->deadline;
 }
 
-static bool rt_runq_less(const struct rb_node *a, const struct rb_node *b)
+/* ---- runq's budget part: the classes ---- */
+
+static bool rt_phase_less(const struct rb_node *a, const struct rb_node *b)
 {
-    return rt_before(rb_entry(a, struct rt_vcpu, q), rb_entry(b, struct rt_vcpu, q));
+    return rb_entry(a, struct rt_vcpu, q)->phase < rb_entry(b, struct rt_vcpu, q)->phase;
+}
+
+static bool rt_class_less(const struct rb_node *a, const struct rb_node *b)
+{
+    return rb_entry(a, struct rt_class, node)->period < rb_entry(b, struct rt_class, node)->period;
+}
+
+static bool rt_class_before(const struct rb_node *n, const void *period)
+{
+    return rb_entry(n, struct rt_class, node)->period < *(const s_time_t *)period;
+}
+
+/* Members whose phase is at or before `at` have their deadline a period later. */
+static bool rt_phase_upto(const struct rb_node *n, const void *at)
+{
+    return rb_entry(n, struct rt_vcpu, q)->phase <= *(const s_time_t *)at;
+}
+
+static struct rt_class *rt_class_find(struct rt_priv *prv, s_time_t period)
+{
+    struct rb_node *n;
+    struct rt_class *c;
+
+    if (prv->hint && prv->hint->period == period)
+        return prv->hint;
+    n = rb_first_from(&prv->classes, rt_class_before, &period);
+    c = n ? rb_entry(n, struct rt_class, node) : NULL;
+    return c && c->period == period ? c : NULL;
+}
+
+/* Onto runq with budget: its class (one from the pool if none), after its equals.
+ * svc->deadline is the end of the period containing the instant it is queued at. */
+void rt_runq_insert(struct rt_priv *prv, struct rt_vcpu *svc)
+{
+    struct rt_class *c = rt_class_find(prv, svc->period);
+
+    if (!c) {
+        c = prv->free_classes;          /* never empty: see struct rt_class */
+        prv->free_classes = c->next_free;
+        c->period = svc->period;
+        c->nr = 0;
+        rb_init(&c->q);
+        rb_insert(&prv->classes, &c->node, rt_class_less);
+    }
+    prv->hint = c;
+    svc->cls = c;
+    svc->phase = svc->deadline % svc->period;
+    svc->seq = ++prv->seq;
+    rb_insert(&c->q, &svc->q, rt_phase_less);
+    c->nr++;
+}
+
+void rt_runq_erase(struct rt_priv *prv, struct rt_vcpu *svc)
+{
+    struct rt_class *c = svc->cls;
+
+    rb_erase(&c->q, &svc->q);
+    svc->cls = NULL;
+    if (--c->nr)
+        return;
+    rb_erase(&prv->classes, &c->node);
+    if (prv->hint == c)
+        prv->hint = NULL;
+    c->next_free = prv->free_classes;
+    prv->free_classes = c;
+}
+
+/* c's member whose deadline comes first at now: the first phase after now's place in
+ * the period, else (round the end) the first phase. */
+struct rb_node *rt_class_head(const struct rt_class *c, s_time_t now)
+{
+    s_time_t at;
+    struct rb_node *n;
+
+    if (!c->q.root->left && !c->q.root->right)
+        return c->q.root;               /* one phase (all in step): no search */
+    at = now % c->period;
+    n = rb_first_from(&c->q, rt_phase_upto, &at);
+    return n ? n : rb_first(&c->q);
+}
+
+void rt_runq_walk_start(struct rt_priv *prv, s_time_t now)
+{
+    for (struct rb_node *n = rb_first(&prv->classes); n; n = rb_next(n)) {
+        struct rt_class *c = rb_entry(n, struct rt_class, node);
+        c->cursor = rt_class_head(c, now);
+        c->left = c->nr;
+    }
+}
+
+/* Runs before b at now: the earlier deadline then, else queued first. */
+static bool rt_runq_before(const struct rt_vcpu *a, const struct rt_vcpu *b, s_time_t now)
+{
+    s_time_t da = rt_deadline_at(a, now), db = rt_deadline_at(b, now);
+    return da < db || (da == db && a->seq < b->seq);
+}
+
+struct rt_vcpu *rt_runq_walk_next(struct rt_priv *prv, s_time_t now)
+{
+    struct rt_class *bc = NULL;
+    struct rt_vcpu *best = NULL;
+
+    for (struct rb_node *n = rb_first(&prv->classes); n; n = rb_next(n)) {
+        struct rt_class *c = rb_entry(n, struct rt_class, node);
+        struct rt_vcpu *svc;
+        if (!c->left)
+            continue;
+        svc = rb_entry(c->cursor, struct rt_vcpu, q);
+        if (!best || rt_runq_before(svc, best, now)) {
+            best = svc;
+            bc = c;
+        }
+    }
+    if (best) {
+        bc->left--;
+        bc->cursor = rb_next(bc->cursor);
+        if (!bc->cursor)
+            bc->cursor = rb_first(&bc->q);      /* round the end of the period */
+    }
+    return best;
 }
 
 static bool rt_replq_less(const struct rb_node *a, const struct rb_node *b)
@@ -107,9 +234,18 @@ void rt_replq_remove(struct rt_priv *prv, struct rt_vcpu *svc)
         rt_timer_program(prv);
 }
 
-/* Onto runq (budget left or extratime) or depletedq; true if onto runq. */
+/* An active server that is not on runq with budget: its period end is timed. */
+void rt_replq_ensure(struct rt_priv *prv, struct rt_vcpu *svc)
+{
+    if (!(svc->flags & RT_ON_REPLQ) && rt_replq_add(prv, svc))
+        rt_timer_program(prv);
+}
+
+/* Onto runq (budget left or extratime) or depletedq; true if onto runq. svc is
+ * active, its deadline the end of the period containing now. */
 bool rt_queue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
 {
+    rt_replq_ensure(prv, svc);
     if (svc->cur_budget <= 0 && !svc->extratime) {
         list_add_tail(&svc->dq, &prv->depletedq);
         svc->flags |= RT_ON_DEPLETED;
@@ -117,7 +253,7 @@ bool rt_queue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
         return false;
     }
     if (svc->cur_budget > 0) {
-        rb_insert(&prv->runq, &svc->q, rt_runq_less);
+        rt_runq_insert(prv, svc);
     } else {
         list_add_tail(&svc->dq, &prv->extraq);
         svc->flags |= RT_ON_EXTRAQ;
@@ -127,14 +263,17 @@ bool rt_queue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
     return true;
 }
 
+/* Off whichever queue; a vCPU leaving runq's budget part first has its ended periods
+ * counted (rt_catch_up). It stays in replq if it is there. */
 void rt_dequeue(struct rt_priv *prv, struct rt_vcpu *svc, s_time_t now)
 {
-    if ((svc->flags & RT_ON_RUNQ) && svc->cur_budget > 0)
-        svc->waited += now - svc->wait_start;
-    if (svc->flags & (RT_ON_DEPLETED | RT_ON_EXTRAQ))
+    if (svc->flags & (RT_ON_DEPLETED | RT_ON_EXTRAQ)) {
         list_del(&svc->dq);
-    else if (svc->flags & RT_ON_RUNQ)
-        rb_erase(&prv->runq, &svc->q);
+    } else if (svc->flags & RT_ON_RUNQ) {
+        rt_catch_up(prv, svc, now);
+        svc->waited += now - svc->wait_start;
+        rt_runq_erase(prv, svc);
+    }
     svc->flags &= ~(RT_ON_RUNQ | RT_ON_DEPLETED | RT_ON_EXTRAQ);
 }
 
