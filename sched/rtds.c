@@ -8,16 +8,35 @@
  * until the period ends (deferrable server). When the deadline passes, it moves on by
  * whole periods and the budget is refilled; for a vCPU blocked across the boundary
  * this happens when it wakes. One runqueue, shared by every pCPU of the instance, is
- * ordered by priority: vCPUs with budget by deadline (FIFO among equal deadlines),
- * then vCPUs on extratime (budget spent, extratime set) in arrival order. A vCPU with no budget and no
- * extratime waits on the depleted queue for its next period. do_schedule runs the
- * first runqueue entry the pCPU may run (hard affinity, not running elsewhere) for its
- * remaining budget, or RT_EXTRA_SLICE (1 ms) on extratime. A replenishment queue of
- * the active servers by deadline arms one timer for the earliest period end; every
- * do_schedule also ends the periods that are due, so a timer interrupt that comes
- * late on its pCPU does not hold up the others. On wake and replenishment the
- * newcomer raises an idle pCPU it may use, else the pCPU running the lowest-priority
- * vCPU if the newcomer beats it (never the pCPU that is deciding right now).
+ * ordered by priority: vCPUs with budget by deadline, FIFO among equal deadlines
+ * (the one queued first goes first: a period end while it waits does not move it
+ * back), then vCPUs on extratime (budget spent, extratime set) in arrival order. A
+ * vCPU with no budget and no extratime waits on the depleted queue for its next
+ * period. do_schedule runs the first runqueue entry the pCPU may run (hard
+ * affinity, not running elsewhere) for its remaining budget, or RT_EXTRA_SLICE (1 ms)
+ * on extratime. A replenishment queue of the active servers by deadline arms one
+ * timer for the earliest period end; every do_schedule also ends the periods that
+ * are due, so a timer interrupt that comes late on its pCPU does not hold up the
+ * others. On wake and replenishment the newcomer raises an idle pCPU it may use, else
+ * the pCPU running the lowest-priority vCPU if the newcomer beats it (never the pCPU
+ * that is deciding right now).
+ *
+ * Lazy period ends. A vCPU waiting on the runqueue with budget has its first period
+ * end from the replenishment queue, on time, as any other; then it leaves that queue,
+ * and the period ends that follow while it still waits are counted when it is next
+ * looked at (picked, put to sleep, given new parameters, its counters read:
+ * rt_catch_up, O(1) for any number of periods). Its order needs no update meanwhile:
+ * the budget part of the runqueue is kept per distinct period (a class), by phase
+ * (deadline mod period), and at any instant the class's order is its phases read round
+ * from the instant's place in the period; the classes merge by (deadline at that
+ * instant, when queued). Each lazily ended period is what the timer would have made of
+ * it: a full budget and a deadline P later, and a miss (it waited the whole period
+ * with budget B) if B > RT_MISS_SLACK. What it does not do is raise a pCPU for it: a
+ * waiting vCPU whose deadline moves later beats no running vCPU it did not beat
+ * before, so that raise would only repeat the one made when it was queued. Trace: the
+ * lazily ended periods of one wait give one rtds.miss for the first, one rtds.misses
+ * for the rest (data1: how many) and one rtds.replenish for the period it is in,
+ * stamped when it is looked at, not at each deadline (docs/trace-format.md).
  *
  * Deadline misses. A period end is a miss when the vCPU was denied budget it could
  * have used: it is runnable at the deadline (queued or running, not blocked) and
@@ -27,37 +46,40 @@
  * to spend its budget but ran for as long as it was runnable, nor one whose next job
  * began just before the period end and ran at once: a wait that ended before it
  * blocked was for an earlier job, whose guest clock need not be in phase with the
- * server's periods. A timer late by several periods
- * counts one. Per-vCPU counts; GET returns the domain's total as the counter
- * "misses".
+ * server's periods. A timer late by several periods counts one for a running,
+ * depleted or extratime vCPU; for one waiting on the runqueue, every period it waited
+ * through counts (see Lazy period ends). Per-vCPU counts; GET returns the domain's
+ * total as the counter "misses", its waiting vCPUs caught up first.
  *
- * Cost (n: active vCPUs, p: pCPUs; queues in sched/rtds_queue.c). The budget part of
- * the runqueue and the replenishment queue are red-black trees, the extratime part a
- * list: queueing, dequeueing and a period end are O(log n), O(1) when the new
- * deadline is the latest (the usual case for equal periods). Choosing whom to raise is
- * O(p / 64 + log p): idle pCPUs from a mask, the lowest-priority running vCPU from a
- * tree of what each pCPU runs. do_schedule is O(log n) plus the entries it passes
- * (running elsewhere, unaffine, paused). The replenishment handler touches only the
- * vCPUs whose period ended, O(log n) each; but every active vCPU has a period end
- * every P, so an overloaded instance (many more servers than pCPUs can serve) does
- * about n / (decisions per P) period ends per decision: with 4096 default servers on
- * 4 pCPUs that is hundreds, and it dominates the cost of a decision.
+ * Cost (n: active vCPUs, p: pCPUs, c: distinct periods among the vCPUs waiting with
+ * budget, usually 1 or a few; queues in sched/rtds_queue.c). Queueing and dequeueing
+ * are O(log n) (O(1) into a class all in phase); the replenishment queue is a
+ * red-black tree, the extratime part a list. A vCPU's period ends done one by one
+ * are its first after it ran, woke or was queued, O(log n) each, so a decision pays
+ * for O(1) of them amortized, however many servers are overloaded; the rest are lazy
+ * (above), O(1) each when looked at. do_schedule is O(c log n) plus the entries
+ * it passes (running elsewhere, unaffine, paused), O(c) each. Choosing whom to raise
+ * is O(p / 64 + log p): idle pCPUs from a mask, the lowest-priority running vCPU from
+ * a tree of what each pCPU runs. Memory: one class per vCPU, pooled (alloc_vdata), so
+ * nothing allocates under the lock.
  *
  * Locking. One spinlock per instance (rt_priv.lock): alloc_pdata points every pCPU's
  * sched_lock at it, so the core's "lock of v->processor" is always this lock, and it
  * guards all queues and all rt_vcpu/rt_pcpu fields. The replenishment handler (timer
- * interrupt, on the timer's pCPU) and adjust take it with spin_lock_irqsave. Under it
- * we call timer_set/stop/migrate (timer queue locks nest inside) and sched_raise.
- * pick_cpu runs with no lock (vcpu_set_affinity) and reads only affinity and the
- * pool's pCPU mask (s->cpus, changed under cpupool_lock, read as one word); a pCPU
- * that has left that mask takes no new work, so it can leave the pool.
+ * interrupt, on the timer's pCPU) and adjust take it with spin_lock_irqsave, as do
+ * alloc_vdata and free_vdata around the class pool. Under it we call
+ * timer_set/stop/migrate (timer queue locks nest inside) and sched_raise. pick_cpu
+ * runs with no lock (vcpu_set_affinity) and reads only affinity and the pool's pCPU
+ * mask (s->cpus, changed under cpupool_lock, read as one word); a pCPU that has left
+ * that mask takes no new work, so it can leave the pool.
  *
- * Limitations. One lock for the instance, as Xen's RTDS: pCPUs contend for it.
- * Period ends are processed one by one, eagerly (see Cost). A deferrable server that wakes late in its period may run its
- * whole budget just before its deadline (the back-to-back effect), so the utilization
- * bound holds for vCPUs runnable from their period start. No yield (it would not
- * change an EDF decision). PUT restarts the period with a full budget. Budgets and
- * periods below RT_MIN_TIME are refused. Soft affinity ignored. */
+ * Limitations. One lock for the instance, as Xen's RTDS: pCPUs contend for it. Many
+ * distinct periods (c large) make each decision O(c). A deferrable server that wakes
+ * late in its period may run its whole budget just before its deadline (the
+ * back-to-back effect), so the utilization bound holds for vCPUs runnable from their
+ * period start. No yield (it would not change an EDF decision). PUT restarts the
+ * period with a full budget. Budgets and periods below RT_MIN_TIME are refused. Soft
+ * affinity ignored. */
 #include <hvlab/errno.h>
 #include <hvlab/xmalloc.h>
 #include <hvlab/trace.h>

@@ -35,7 +35,8 @@ static bool rt_phase_less(const struct rb_node *a, const struct rb_node *b)
 
 static bool rt_class_less(const struct rb_node *a, const struct rb_node *b)
 {
-    return rb_entry(a, struct rt_class, node)->period < rb_entry(b, struct rt_class, node)->period;
+    return rb_entry(a, struct rt_class, node)->period <
+           rb_entry(b, struct rt_class, node)->period;
 }
 
 static bool rt_class_before(const struct rb_node *n, const void *period)
