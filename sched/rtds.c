@@ -424,7 +424,7 @@ static struct rt_vcpu *rt_pick(struct rt_priv *prv, unsigned cpu, const struct v
             n = rb_next(n);
             n = n ? n : rb_first(&c->q);        /* round the end of the period */
         }
-    } else {
+    } else if (!rb_empty(&prv->classes)) {
         rt_runq_walk_start(prv, now);
         while ((svc = rt_runq_walk_next(prv, now)) != NULL)
             if (rt_may_take(svc, cpu, prev))
