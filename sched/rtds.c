@@ -326,8 +326,8 @@ static void *rt_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
     return svc;                         /* deadline 0: the first wake starts a period */
 }
 
-/* svc is in no queue (remove_vcpu came first), so of the classes its instance holds
- * at most one fewer than its vCPUs, svc's not counted, are in use. */
+/* svc is in no queue (remove_vcpu came first), so a class is free to take (struct
+ * rt_class). */
 static void rt_free_vdata(struct scheduler *s, void *vd)
 {
     struct rt_priv *prv = rt_priv(s);
@@ -335,8 +335,7 @@ static void rt_free_vdata(struct scheduler *s, void *vd)
     unsigned long flags;
 
     spin_lock_irqsave(&prv->lock, flags);
-    c = prv->free_classes;
-    prv->free_classes = c->next_free;
+    c = rt_class_take(prv);
     spin_unlock_irqrestore(&prv->lock, flags);
     xfree(c);
     xfree(vd);
@@ -416,15 +415,16 @@ static struct rt_vcpu *rt_pick(struct rt_priv *prv, unsigned cpu, const struct v
     if (!cpumask_test(&prv->s->cpus, cpu))
         return NULL;                    /* leaving the pool: take nothing new */
     if (rt_runq_one_class(prv)) {      /* the usual case: its own order, no merge */
-        struct rt_class *c = rb_entry(rb_first(&prv->classes), struct rt_class, node);
-        struct rb_node *n = rt_class_head(c, now);
-        for (unsigned k = c->nr; k; k--) {
+        struct rb_node *f = rb_first(&prv->classes);
+        struct rt_class *c = f ? rb_entry(f, struct rt_class, node) : NULL;
+        struct rb_node *n = c && c->nr ? rt_class_head(c, now) : NULL;
+        for (unsigned k = n ? c->nr : 0; k; k--) {
             if (rt_may_take(rb_entry(n, struct rt_vcpu, q), cpu, prev))
                 return rb_entry(n, struct rt_vcpu, q);
             n = rb_next(n);
             n = n ? n : rb_first(&c->q);        /* round the end of the period */
         }
-    } else if (!rb_empty(&prv->classes)) {
+    } else {
         rt_runq_walk_start(prv, now);
         while ((svc = rt_runq_walk_next(prv, now)) != NULL)
             if (rt_may_take(svc, cpu, prev))

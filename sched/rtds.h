@@ -29,8 +29,10 @@
 
 /* The budget part of the runqueue, one class per distinct period among its members
  * (sched/rtds.c: Design). Each vCPU brings one rt_class to the instance's pool
- * (alloc_vdata) and takes one back (free_vdata); a class in use has a member, so the
- * pool never runs dry and nothing allocates under the lock. */
+ * (alloc_vdata) and takes one back (free_vdata), so nothing allocates under the lock.
+ * A class in the set has a member, but for the hint, which may stay there empty
+ * (parked); so the classes in the set number at most the vCPUs queued with budget
+ * plus one, and when the pool is empty the parked hint is free to take. */
 struct rt_class {
     s_time_t period;
     struct rb_tree q;                   /* members by phase, FIFO among equal phases */
@@ -78,7 +80,7 @@ struct rt_priv {
      * classes, one per period), then those on extratime in arrival order (extraq):
      * all of extraq ties, so a list. */
     struct rb_tree classes;             /* by period */
-    struct rt_class *hint;              /* the class last queued into */
+    struct rt_class *hint;              /* the class last queued into; may be empty */
     struct rt_class *free_classes;      /* one per vCPU, less those in use */
     uint64_t seq;                       /* the last rt_vcpu.seq given */
     struct list_head extraq;
@@ -122,10 +124,10 @@ static inline s_time_t rt_deadline_at(const struct rt_vcpu *svc, s_time_t now)
     return svc->deadline + ((now - svc->deadline) / svc->period + 1) * svc->period;
 }
 
-/* One class on runq's budget part (classes have distinct keys: no ring). */
+/* At most one class on runq's budget part (classes have distinct keys: no ring). */
 static inline bool rt_runq_one_class(const struct rt_priv *prv)
 {
-    return !rb_empty(&prv->classes) && rb_first(&prv->classes) == prv->classes.last_rep;
+    return rb_empty(&prv->classes) || rb_first(&prv->classes) == prv->classes.last_rep;
 }
 
 /* --- rtds_queue.c --- */
@@ -136,6 +138,7 @@ void rt_runq_erase(struct rt_priv *prv, struct rt_vcpu *svc);
  * rt_runq_walk_next until NULL. O(c log n) to start, O(c) a step (c: classes). */
 void rt_runq_walk_start(struct rt_priv *prv, s_time_t now);
 struct rb_node *rt_class_head(const struct rt_class *c, s_time_t now);
+struct rt_class *rt_class_take(struct rt_priv *prv);
 struct rt_vcpu *rt_runq_walk_next(struct rt_priv *prv, s_time_t now);
 struct rt_vcpu *rt_replq_first(const struct rt_priv *prv);
 void rt_set_curr(struct rt_priv *prv, unsigned cpu, struct rt_vcpu *svc);

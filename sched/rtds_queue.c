@@ -62,20 +62,44 @@ static struct rt_class *rt_class_find(struct rt_priv *prv, s_time_t period)
     return c && c->period == period ? c : NULL;
 }
 
-/* Onto runq with budget: its class (one from the pool if none), after its equals.
- * svc->deadline is the end of the period containing the instant it is queued at. */
+/* c leaves the set of classes for the pool. */
+static void rt_class_retire(struct rt_priv *prv, struct rt_class *c)
+{
+    rb_erase(&prv->classes, &c->node);
+    if (prv->hint == c)
+        prv->hint = NULL;
+    c->next_free = prv->free_classes;
+    prv->free_classes = c;
+}
+
+/* A class for a new period: from the pool, else the hint, parked empty (the pool is
+ * short by one only while the hint is parked: see struct rt_class). */
+struct rt_class *rt_class_take(struct rt_priv *prv)
+{
+    struct rt_class *c;
+
+    if (!prv->free_classes)
+        rt_class_retire(prv, prv->hint);
+    c = prv->free_classes;
+    prv->free_classes = c->next_free;
+    return c;
+}
+
+/* Onto runq with budget: its class (a new one if none), after its equals. svc->deadline
+ * is the end of the period containing the instant it is queued at. */
 void rt_runq_insert(struct rt_priv *prv, struct rt_vcpu *svc)
 {
     struct rt_class *c = rt_class_find(prv, svc->period);
 
     if (!c) {
-        c = prv->free_classes;          /* never empty: see struct rt_class */
-        prv->free_classes = c->next_free;
+        c = rt_class_take(prv);
         c->period = svc->period;
         c->nr = 0;
         rb_init(&c->q);
         rb_insert(&prv->classes, &c->node, rt_class_less);
     }
+    if (prv->hint != c && prv->hint && !prv->hint->nr)
+        rt_class_retire(prv, prv->hint);        /* the parked one: no longer the hint */
     prv->hint = c;
     svc->cls = c;
     svc->phase = svc->deadline % svc->period;
@@ -84,19 +108,17 @@ void rt_runq_insert(struct rt_priv *prv, struct rt_vcpu *svc)
     c->nr++;
 }
 
+/* Off its class. The hint stays in the set when it empties (parked), so that a queue
+ * that keeps emptying and refilling, as with fewer vCPUs than pCPUs, does not make a
+ * class each time; any other empty class goes back to the pool. */
 void rt_runq_erase(struct rt_priv *prv, struct rt_vcpu *svc)
 {
     struct rt_class *c = svc->cls;
 
     rb_erase(&c->q, &svc->q);
     svc->cls = NULL;
-    if (--c->nr)
-        return;
-    rb_erase(&prv->classes, &c->node);
-    if (prv->hint == c)
-        prv->hint = NULL;
-    c->next_free = prv->free_classes;
-    prv->free_classes = c;
+    if (!--c->nr && c != prv->hint)
+        rt_class_retire(prv, c);
 }
 
 /* c's member whose deadline comes first at now: the first phase after now's place in
@@ -117,8 +139,8 @@ void rt_runq_walk_start(struct rt_priv *prv, s_time_t now)
 {
     for (struct rb_node *n = rb_first(&prv->classes); n; n = rb_next(n)) {
         struct rt_class *c = rb_entry(n, struct rt_class, node);
-        c->cursor = rt_class_head(c, now);
         c->left = c->nr;
+        c->cursor = c->nr ? rt_class_head(c, now) : NULL;
     }
 }
 

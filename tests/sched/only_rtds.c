@@ -108,7 +108,87 @@ static void replenish_work_per_decision(void)
     sim_fini();
 }
 
+/* The class pool (struct rt_class): the classes in the set plus those in the pool
+ * are one per vCPU; every class in the set but the hint has members, and its count
+ * is theirs; no two classes share a period. */
+static void check_classes(unsigned vcpus)
+{
+    struct rt_priv *prv = prv0();
+    unsigned in_set = 0, in_pool = 0, members = 0;
+    s_time_t last = -1;
+
+    for (struct rb_node *n = rb_first(&prv->classes); n; n = rb_next(n)) {
+        struct rt_class *c = rb_entry(n, struct rt_class, node);
+        unsigned nr = 0;
+        for (struct rb_node *m = rb_first(&c->q); m; m = rb_next(m))
+            nr++;
+        CHECK_EQ(nr, c->nr);
+        CHECK(nr || c == prv->hint);
+        CHECK(c->period > last);
+        last = c->period;
+        in_set++;
+        members += nr;
+    }
+    for (struct rt_class *c = prv->free_classes; c; c = c->next_free)
+        in_pool++;
+    for (unsigned i = 0; i < sim.nr_vcpus; i++) {
+        struct rt_vcpu *svc = sim.vcpus[i] ? sim.vcpus[i]->v.sched_priv : NULL;
+        if (svc && (svc->flags & (RT_ON_RUNQ | RT_ON_EXTRAQ)) == RT_ON_RUNQ)
+            members--;
+    }
+    CHECK_EQ(in_set + in_pool, vcpus);
+    CHECK_EQ(members, 0);
+}
+
+/* Periods changed under running and waiting vCPUs, domains destroyed and made, on 2
+ * pCPUs: classes open, empty, park and go back to the pool (the sanitizers watch the
+ * memory), and the pool always has one when needed. */
+static void classes_recycled(void)
+{
+    enum { N = 6 };
+    struct sim_dom *d[N];
+    uint64_t rng = 7;
+    unsigned made = 0;
+
+    if (!test_start(1, 2, 1))
+        return;
+    for (unsigned i = 0; i < N; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "d%u", made++);
+        d[i] = sim_domain_create(name, 1 + i % 2, NUMA_NO_NODE, i % 2 ? wl_io() : wl_cpu());
+        CHECK_EQ(put_server(d[i], MILLISECS(2 + i), MILLISECS(1), i % 3 == 0), 0);
+        sim_domain_start(d[i]);
+    }
+    for (unsigned step = 0; step < 300; step++) {
+        unsigned i = (unsigned)sim_rand_range(&rng, 0, N - 1);
+        if (step % 25 == 24) {
+            char name[16];
+            snprintf(name, sizeof(name), "d%u", made++);
+            sim_domain_destroy(d[i]);
+            d[i] = sim_domain_create(name, 1 + step % 2, NUMA_NO_NODE,
+                                     step % 2 ? wl_io() : wl_cpu());
+            CHECK_EQ(put_server(d[i], MICROSECS(sim_rand_range(&rng, 500, 9000)),
+                                MICROSECS(300), step % 3 == 0), 0);
+            sim_domain_start(d[i]);
+        } else {
+            CHECK_EQ(put_server(d[i], MICROSECS(sim_rand_range(&rng, 500, 9000)),
+                                MICROSECS(sim_rand_range(&rng, 100, 500)),
+                                sim_rand_range(&rng, 0, 1)), 0);
+        }
+        sim_run_for(MICROSECS(sim_rand_range(&rng, 50, 3000)));
+        unsigned vcpus = 0;
+        for (unsigned k = 0; k < N; k++)
+            vcpus += d[k]->d.max_vcpus;
+        check_classes(vcpus);
+    }
+    INFO("300 steps of period changes and domain swaps on 2 pCPUs: the class set and "
+         "pool stay consistent");
+    CHECK_EQ(sim.violations, 0);
+    sim_fini();
+}
+
 static const struct unit_case cases[] = {
+    { "classes_recycled", classes_recycled },
     { "lazy_misses_exact", lazy_misses_exact },
     { "replenish_work_per_decision", replenish_work_per_decision },
 };
