@@ -7,9 +7,11 @@
  * periods: at any instant the class's order is its phases read round from the
  * instant's place in the period. The walk merges the classes by (deadline then,
  * seq): FIFO among equal deadlines, seq being when each was queued. The extratime
- * part of the runqueue is a list, since its members all tie. replq (active servers
- * not queued with budget, by deadline) is a red-black tree, FIFO among equals; a new
- * period's deadline is usually the latest, which the tree links without a descent.
+ * part of the runqueue is a list, since its members all tie. A class's storage comes
+ * from a pool, one per vCPU (struct rt_class). replq (active servers by deadline, but
+ * those whose period ended while they waited with budget) is a red-black tree, FIFO
+ * among equals; a new period's deadline is usually the latest, which the tree links
+ * without a descent.
  * currs holds what each pCPU runs, by priority, so that rt_tickle finds the
  * lowest-priority one without looking at every pCPU. */
 #include <hvlab/trace.h>
