@@ -56,6 +56,7 @@ struct rt_vcpu {
     uint64_t seq;                       /* when queued there: FIFO among equal deadlines */
     struct list_head dq;                /* in depletedq or extraq */
     struct rb_node repl;                /* in replq */
+    s_time_t curr_key;                  /* currs's key (rt_currs_insert) */
     struct rb_node curr;                /* in currs */
     unsigned flags;                     /* RT_* */
     unsigned cpu;                       /* pCPU running it, when RT_RUNNING */

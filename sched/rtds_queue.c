@@ -183,12 +183,22 @@ static bool rt_replq_less(const struct rb_node *a, const struct rb_node *b)
     return rb_entry(a, struct rt_vcpu, repl)->deadline < rb_entry(b, struct rt_vcpu, repl)->deadline;
 }
 
-/* currs order: by priority, and the lower pCPU last among equals, so that the last
- * entry a pCPU may take is the one the scan of every pCPU by number would pick. */
+/* currs order: by priority (rt_before, as curr_key holds it), and the lower pCPU
+ * last among equals, so that the last entry a pCPU may take is the one the scan of
+ * every pCPU by number would pick. */
 static bool rt_currs_less(const struct rb_node *a, const struct rb_node *b)
 {
     const struct rt_vcpu *x = rb_entry(a, struct rt_vcpu, curr), *y = rb_entry(b, struct rt_vcpu, curr);
-    return rt_before(x, y) || (!rt_before(y, x) && x->cpu > y->cpu);
+    return x->curr_key < y->curr_key || (x->curr_key == y->curr_key && x->cpu > y->cpu);
+}
+
+/* Into currs with its priority as one key: with budget, its deadline; without, after
+ * every deadline. Taken out (rt_curr_unsort) before either changes, but for the
+ * budget a running vCPU burns, which leaves currs before it is compared again. */
+static void rt_currs_insert(struct rt_priv *prv, struct rt_vcpu *svc)
+{
+    svc->curr_key = svc->cur_budget > 0 ? svc->deadline : INT64_MAX;
+    rb_insert(&prv->currs, &svc->curr, rt_currs_less);
 }
 
 struct rt_vcpu *rt_replq_first(const struct rt_priv *prv)
@@ -207,7 +217,7 @@ void rt_set_curr(struct rt_priv *prv, unsigned cpu, struct rt_vcpu *svc)
     }
     prv->pcpu[cpu].curr = svc;
     if (svc) {
-        rb_insert(&prv->currs, &svc->curr, rt_currs_less);
+        rt_currs_insert(prv, svc);
         svc->flags |= RT_CURR;
         cpumask_set(&prv->busy, cpu);
     } else {
@@ -227,7 +237,7 @@ bool rt_curr_unsort(struct rt_priv *prv, struct rt_vcpu *svc)
 void rt_curr_resort(struct rt_priv *prv, struct rt_vcpu *svc, bool was)
 {
     if (was)
-        rb_insert(&prv->currs, &svc->curr, rt_currs_less);
+        rt_currs_insert(prv, svc);
 }
 
 void rt_timer_program(struct rt_priv *prv)
