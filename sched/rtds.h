@@ -56,8 +56,6 @@ struct rt_vcpu {
     uint64_t seq;                       /* when queued there: FIFO among equal deadlines */
     struct list_head dq;                /* in depletedq or extraq */
     struct rb_node repl;                /* in replq */
-    s_time_t curr_key;                  /* currs's key (rt_currs_insert) */
-    struct rb_node curr;                /* in currs */
     unsigned flags;                     /* RT_* */
     unsigned cpu;                       /* pCPU running it, when RT_RUNNING */
     s_time_t period, budget;            /* parameters, ns */
@@ -71,6 +69,8 @@ struct rt_vcpu {
 
 struct rt_pcpu {
     struct rt_vcpu *curr;               /* what do_schedule chose; NULL: idle. Instance lock */
+    s_time_t key;                       /* currs's key: curr's priority (rt_currs_insert) */
+    struct rb_node node;                /* in currs while curr is set */
 };
 
 struct rt_priv {
@@ -92,7 +92,8 @@ struct rt_priv {
     struct rb_tree replq;
     uint64_t period_ends;               /* taken one by one from replq (and at activation) */
     uint64_t catch_ups;                 /* rt_catch_up calls that ended periods */
-    struct rb_tree currs;               /* the pCPUs' curr, by priority, worst last */
+    struct rb_tree currs;               /* the busy pCPUs (pcpu[].node), by their curr's
+                                         * priority, worst last */
     cpumask_t busy;                     /* pCPUs whose curr is set */
     cpumask_t tickled;                  /* raised by us and not rescheduled yet */
     struct rt_pcpu pcpu[NR_CPUS];

@@ -183,22 +183,25 @@ static bool rt_replq_less(const struct rb_node *a, const struct rb_node *b)
     return rb_entry(a, struct rt_vcpu, repl)->deadline < rb_entry(b, struct rt_vcpu, repl)->deadline;
 }
 
-/* currs order: by priority (rt_before, as curr_key holds it), and the lower pCPU
+/* currs order: by priority (rt_before, as the key holds it), and the lower pCPU
  * last among equals, so that the last entry a pCPU may take is the one the scan of
- * every pCPU by number would pick. */
+ * every pCPU by number would pick. The nodes are the pCPUs' (rt_priv.pcpu[], one
+ * array): a descent reads that array only, not the running vCPUs' own data. */
 static bool rt_currs_less(const struct rb_node *a, const struct rb_node *b)
 {
-    const struct rt_vcpu *x = rb_entry(a, struct rt_vcpu, curr), *y = rb_entry(b, struct rt_vcpu, curr);
-    return x->curr_key < y->curr_key || (x->curr_key == y->curr_key && x->cpu > y->cpu);
+    const struct rt_pcpu *x = rb_entry(a, struct rt_pcpu, node), *y = rb_entry(b, struct rt_pcpu, node);
+    return x->key < y->key || (x->key == y->key && x > y);     /* x > y: higher pCPU */
 }
 
-/* Into currs with its priority as one key: with budget, its deadline; without, after
- * every deadline. Taken out (rt_curr_unsort) before either changes, but for the
- * budget a running vCPU burns, which leaves currs before it is compared again. */
-static void rt_currs_insert(struct rt_priv *prv, struct rt_vcpu *svc)
+/* cpu into currs with its curr's priority as one key: with budget, its deadline;
+ * without, after every deadline. Taken out (rt_curr_unsort) before either changes,
+ * but for the budget a running vCPU burns, which leaves currs before it is compared
+ * again. */
+static void rt_currs_insert(struct rt_priv *prv, unsigned cpu)
 {
-    svc->curr_key = svc->cur_budget > 0 ? svc->deadline : INT64_MAX;
-    rb_insert(&prv->currs, &svc->curr, rt_currs_less);
+    struct rt_pcpu *pc = &prv->pcpu[cpu];
+    pc->key = pc->curr->cur_budget > 0 ? pc->curr->deadline : INT64_MAX;
+    rb_insert(&prv->currs, &pc->node, rt_currs_less);
 }
 
 struct rt_vcpu *rt_replq_first(const struct rt_priv *prv)
@@ -212,12 +215,12 @@ void rt_set_curr(struct rt_priv *prv, unsigned cpu, struct rt_vcpu *svc)
 {
     struct rt_vcpu *old = prv->pcpu[cpu].curr;
     if (old && (old->flags & RT_CURR)) {
-        rb_erase(&prv->currs, &old->curr);
+        rb_erase(&prv->currs, &prv->pcpu[cpu].node);
         old->flags &= ~RT_CURR;
     }
     prv->pcpu[cpu].curr = svc;
     if (svc) {
-        rt_currs_insert(prv, svc);
+        rt_currs_insert(prv, cpu);
         svc->flags |= RT_CURR;
         cpumask_set(&prv->busy, cpu);
     } else {
@@ -230,14 +233,14 @@ bool rt_curr_unsort(struct rt_priv *prv, struct rt_vcpu *svc)
 {
     if (!(svc->flags & RT_CURR))
         return false;
-    rb_erase(&prv->currs, &svc->curr);
+    rb_erase(&prv->currs, &prv->pcpu[svc->cpu].node);
     return true;
 }
 
 void rt_curr_resort(struct rt_priv *prv, struct rt_vcpu *svc, bool was)
 {
     if (was)
-        rt_currs_insert(prv, svc);
+        rt_currs_insert(prv, svc->cpu);
 }
 
 void rt_timer_program(struct rt_priv *prv)
@@ -324,7 +327,7 @@ void rt_tickle(struct rt_priv *prv, struct rt_vcpu *svc)
 
     /* Overloaded, the usual case for a period end: no pCPU is idle and svc beats not
      * even the lowest-priority running vCPU, so it beats none that it may take. */
-    if (cpumask_empty(&idle) && last && !rt_before(svc, rb_entry(last, struct rt_vcpu, curr)))
+    if (cpumask_empty(&idle) && last && !rt_before(svc, rb_entry(last, struct rt_pcpu, node)->curr))
         return;
     ok = cpumask_and(&cpus, &svc->v->cpu_hard_affinity);
     ok = cpumask_andnot(&ok, &prv->tickled);
@@ -332,8 +335,8 @@ void rt_tickle(struct rt_priv *prv, struct rt_vcpu *svc)
     target = cpumask_first(&idle);
     if (target == NR_CPUS) {
         for (struct rb_node *n = last; n && !worst; n = rb_prev(n))
-            if (cpumask_test(&ok, rb_entry(n, struct rt_vcpu, curr)->cpu))
-                worst = rb_entry(n, struct rt_vcpu, curr);
+            if (cpumask_test(&ok, rb_entry(n, struct rt_pcpu, node)->curr->cpu))
+                worst = rb_entry(n, struct rt_pcpu, node)->curr;
         if (!worst || !rt_before(svc, worst))
             return;
         target = worst->cpu;
