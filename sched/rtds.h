@@ -21,11 +21,13 @@
 /* Where a vCPU is (rt_vcpu.flags). */
 #define RT_ON_RUNQ     (1u << 0)
 #define RT_ON_DEPLETED (1u << 1)
-#define RT_ON_REPLQ    (1u << 2)             /* active server: runnable (queued or running) */
+#define RT_ON_REPLQ    (1u << 2)             /* in replq: active, its period end timed */
 #define RT_RUNNING     (1u << 3)             /* chosen by do_schedule of rt_vcpu.cpu */
 #define RT_CURR        (1u << 4)             /* some pCPU's curr: in rt_priv.currs */
 #define RT_ON_EXTRAQ   (1u << 5)             /* on runq, in its extratime part (extraq) */
-#define RT_ACTIVE      (1u << 6)             /* active server: runnable, has a deadline */
+#define RT_ACTIVE      (1u << 6)             /* active server: runnable (queued or running);
+                                             * in replq unless a period of it ended while
+                                             * it waited on runq with budget */
 
 /* The budget part of the runqueue, one class per distinct period among its members
  * (sched/rtds.c: Design). Each vCPU brings one rt_class to the instance's pool
