@@ -74,11 +74,18 @@ void dom0_block_until(uint64_t deadline_ns)
     dom0_services_poll();
 }
 
+/* A service's event ends each wait early (sleep_until would sleep through it: the
+ * device model's guests would wait out the whole sleep for one answer). */
 void dom0_sleep_until(uint64_t deadline_ns)
 {
     while (guest_now_ns() < deadline_ns) {
-        if (!dom0_service_kick)
-            sleep_until(wake_time(deadline_ns));
+        local_irq_disable();
+        if (!dom0_service_kick && guest_now_ns() < deadline_ns) {
+            hv_set_timer_op(wake_time(deadline_ns));
+            guest_block();
+        } else {
+            local_irq_enable();
+        }
         collector_poll();
         dom0_services_poll();
     }

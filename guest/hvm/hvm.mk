@@ -55,3 +55,6 @@ $(eval $(call guest_hvm_image,hvmdevices,guest/hvm/tests/devices.c guest/hvm/tes
 
 # The HVM isolation guest (tests/boot/test_hvm_isolation.py).
 $(eval $(call guest_hvm_image,hvmiso,guest/hvm/tests/isolation.c))
+
+# The device-model test guest (tests/boot/test_devmodel.py).
+$(eval $(call guest_hvm_image,dmtest,guest/hvm/tests/dmtest.c))

@@ -102,6 +102,7 @@ void hvm_domain_relinquish(struct domain *d)
 {
     if (!d->is_hvm)
         return;
+    hvm_ioreq_teardown(d);              /* its device model's ports and page */
     hvm_platform_destroy(d);
     p2m_teardown(&d->p2m);
 }

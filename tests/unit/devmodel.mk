@@ -1,0 +1,5 @@
+# Host tests of the HVM device model (issue 11): the ATA disk model (dom0/ata.c)
+# over a fake backend.
+UNIT_TESTS += ata
+unit_ata_SRCS := tests/unit/test_ata.c dom0/ata.c
+unit_ata_CFLAGS := -Idom0
