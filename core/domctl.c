@@ -9,6 +9,7 @@
  * from a pCPU that is waiting for the lock. Order: domctl_lock before the others. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
+#include <hvlab/ioport.h>
 #include <hvlab/guest_access.h>
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
@@ -204,6 +205,8 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
         break;
     case DOMCTL_hvm_set_irq:
         return hvm_ioreq_set_irq(d, &op.u.hvm_set_irq);
+    case DOMCTL_ioport_permission:      /* pdisk: core/arch/x86/ioport.c */
+        return ioport_domctl(d, &op.u.ioport_permission);
     case DOMCTL_getvcpuinfo:
         rc = vcpu_info_of(d, &op.u.getvcpuinfo);
         break;

@@ -38,8 +38,8 @@
  *  - Order with other locks: event_lock, then scheduler locks (vcpu_kick is called
  *    with an event_lock held). Code holding a scheduler lock must not raise events.
  *
- * Limitations. No FIFO ABI, no IPI or PIRQ channels, no bind_vcpu (interdomain
- * events go to vCPU 0), no reset. A port is found by a linear scan. A send kicks
+ * Limitations. No FIFO ABI, no IPI channels (PIRQ channels are dom0's, core/pirq.c),
+ * no bind_vcpu (interdomain events go to vCPU 0), no reset. A port is found by a linear scan. A send kicks
  * whenever it sets upcall_pending, even if it was already set (Xen kicks only on
  * 0 -> 1): an extra kick, but a lost wakeup is impossible. */
 #include <hvlab/errno.h>
@@ -47,6 +47,7 @@
 #include <hvlab/guest_access.h>
 #include <hvlab/lib.h>
 #include <hvlab/panic.h>
+#include <hvlab/pirq.h>
 #include <hvlab/sched.h>
 #include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
@@ -59,6 +60,7 @@ enum evtchn_state {
     ECS_INTERDOMAIN,
     ECS_VIRQ,
     ECS_XEN,                            /* bound to the hypervisor (device models) */
+    ECS_PIRQ,                           /* dom0: a physical line (core/pirq.c) */
 };
 
 /* One port. All fields guarded by the owning domain's event_lock; an interdomain
@@ -74,6 +76,7 @@ struct evtchn {
         } interdomain;
         unsigned virq;
         struct { evtchn_xen_fn fn; void *data; } xen;   /* ECS_XEN: send calls fn */
+        unsigned pirq;
     } u;
 };
 
@@ -184,6 +187,8 @@ static void evtchn_free_locked(struct domain *d, evtchn_port_t port)
         struct vcpu *v = evtchn_notify_vcpu(d, chn);
         if (v && v->virq_to_evtchn[chn->u.virq] == port)
             v->virq_to_evtchn[chn->u.virq] = 0;
+    } else if (chn->state == ECS_PIRQ) {
+        pirq_unbind(d, chn->u.pirq);    /* before the port is free: see core/pirq.c */
     } else if (chn->state == ECS_INTERDOMAIN) {
         struct domain *rd = chn->u.interdomain.remote;
         struct evtchn *rchn = &rd->evtchn[chn->u.interdomain.remote_port];
@@ -434,6 +439,37 @@ static long evtchn_op_bind_virq(struct domain *d, uint64_t arg)
     return evtchn_copy_out(arg, &b, sizeof(b), d, port);
 }
 
+/* pdisk: a physical interrupt line, for dom0 (core/pirq.c checks and routes it). */
+static long evtchn_op_bind_pirq(struct domain *d, uint64_t arg)
+{
+    struct evtchn_bind_pirq b;
+    unsigned long flags;
+    int port;
+
+    if (copy_from_guest(&b, arg, sizeof(b)))
+        return -EFAULT;
+    if (b.flags != 0)
+        return -EINVAL;
+    spin_lock_irqsave(&d->event_lock, flags);
+    port = evtchn_get_free_port(d);
+    if (port > 0) {
+        int rc = pirq_bind(d, b.pirq, d->vcpus[0], (evtchn_port_t)port);
+        if (rc < 0) {
+            port = rc;
+        } else {
+            struct evtchn *chn = &d->evtchn[port];
+            chn->state = ECS_PIRQ;
+            chn->notify_vcpu_id = 0;
+            chn->u.pirq = b.pirq;
+        }
+    }
+    spin_unlock_irqrestore(&d->event_lock, flags);
+    if (port < 0)
+        return port;
+    b.port = port;
+    return evtchn_copy_out(arg, &b, sizeof(b), d, port);
+}
+
 static long evtchn_op_close(struct domain *d, uint64_t arg)
 {
     struct evtchn_close c;
@@ -511,6 +547,10 @@ static long evtchn_op_status(struct domain *cd, uint64_t arg)
         st.status = EVTCHNSTAT_interdomain;
         st.remote_dom = DOMID_XEN;
         break;
+    case ECS_PIRQ:
+        st.status = EVTCHNSTAT_pirq;
+        st.remote_port_or_virq = chn->u.pirq;
+        break;
     default:
         st.status = EVTCHNSTAT_closed;
         break;
@@ -554,6 +594,7 @@ long do_event_channel_op(unsigned cmd, uint64_t guest_arg)
     case EVTCHNOP_alloc_unbound:    return evtchn_op_alloc_unbound(d, guest_arg);
     case EVTCHNOP_bind_interdomain: return evtchn_op_bind_interdomain(d, guest_arg);
     case EVTCHNOP_bind_virq:        return evtchn_op_bind_virq(d, guest_arg);
+    case EVTCHNOP_bind_pirq:        return evtchn_op_bind_pirq(d, guest_arg);
     case EVTCHNOP_close:            return evtchn_op_close(d, guest_arg);
     case EVTCHNOP_send:             return evtchn_op_send(d, guest_arg);
     case EVTCHNOP_status:           return evtchn_op_status(d, guest_arg);

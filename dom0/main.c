@@ -74,17 +74,19 @@ void dom0_block_until(uint64_t deadline_ns)
     dom0_services_poll();
 }
 
-/* A service's event ends each wait early (sleep_until would sleep through it: the
- * device model's guests would wait out the whole sleep for one answer). */
+/* Services' events end each block early (sleep_until would sleep through them: a
+ * domU's store request would wait for the end of a scenario's `sleep`). */
 void dom0_sleep_until(uint64_t deadline_ns)
 {
     while (guest_now_ns() < deadline_ns) {
+        uint64_t wake = wake_time(deadline_ns);
+
         local_irq_disable();
-        if (!dom0_service_kick && guest_now_ns() < deadline_ns) {
-            hv_set_timer_op(wake_time(deadline_ns));
-            guest_block();
-        } else {
+        if (dom0_service_kick || guest_now_ns() >= wake) {
             local_irq_enable();
+        } else {
+            hv_set_timer_op(wake);
+            guest_block();
         }
         collector_poll();
         dom0_services_poll();

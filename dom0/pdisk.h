@@ -58,5 +58,7 @@ unsigned pdisk_inflight(void);
  * buf (dom0's memory, any alignment, any size), polling until done. 0 or -errno. */
 int pdisk_rw_sync(const struct pdisk_region *g, bool write, uint64_t sector, void *buf,
                   uint32_t n);
+/* xl pdisk-list: one line per disk (size, interrupt, requests and bytes done). */
+void pdisk_print_list(void);
 
 #endif

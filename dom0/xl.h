@@ -57,6 +57,11 @@ int xl_dm_attach(int argc, char **argv);
 int xl_dm_detach(int argc, char **argv);
 int xl_dm_inject(int argc, char **argv);
 int xl_dm_list(int argc, char **argv);
+/* xl_store.c */
+int xl_store_read(int argc, char **argv);
+int xl_store_write(int argc, char **argv);
+int xl_store_ls(int argc, char **argv);
+int xl_store_rm(int argc, char **argv);
 int xl_unpause(int argc, char **argv);
 int xl_shutdown(int argc, char **argv);
 int xl_vcpu_list(int argc, char **argv);
@@ -80,6 +85,14 @@ int xl_cpupool_cpu_remove(int argc, char **argv);
 int xl_cpupool_migrate(int argc, char **argv);
 int xl_expect(int argc, char **argv);
 int xl_hvm_flat(int argc, char **argv);         /* xl_hvmflat.c: SVM boot tests */
+/* pdisk: xl_pdisk.c */
+int xl_pdisk_list(int argc, char **argv);
+int xl_pdisk_write(int argc, char **argv);
+int xl_pdisk_read(int argc, char **argv);
+/* PV block: xl_block.c */
+int xl_block_attach(int argc, char **argv);     /* block-attach <dom> <spec...> */
+int xl_block_detach(int argc, char **argv);     /* block-detach <dom> <vdev> */
+int xl_block_list(int argc, char **argv);       /* block-list <dom> */
 
 /* `expect`'s text "<ERRNO> <command line>": the errno (positive, e.g. EBUSY) into
  * *errnum and the command, copied into buf and split, into *a; 0, or -EINVAL with

@@ -8,6 +8,7 @@
 #include "strutil.h"
 #include "trace_args.h"
 #include "xl.h"
+#include "xlcfg_disk.h"
 
 static int check_ms(const char *what, const char *s, char *err, size_t errlen)
 {
@@ -195,6 +196,29 @@ static int check_expect(int argc, char *const *argv, char *err, size_t errlen)
                            errlen);
 }
 
+/* PV block: block-attach's spec (xlcfg_disk.c). */
+static int check_block_attach(int argc, char *const *argv, char *err, size_t errlen)
+{
+    struct xlcfg_disk d = { 0 };
+    char why[128];
+
+    if (xlcfg_disk_parse_words(argc - 2, argv + 2, &d, why, sizeof(why))) {
+        fmt_snprintf(err, errlen, "block-attach: %s", why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_block_detach(int argc, char *const *argv, char *err, size_t errlen)
+{
+    (void)argc;
+    if (xlcfg_disk_devid(argv[2]) < 0 || !xlcfg_disk_is_pv(argv[2])) {
+        fmt_snprintf(err, errlen, "block-detach: vdev '%s': expected xvd<a-p>", argv[2]);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 const struct xl_cmd xl_cmds[] = {
     { "create", xl_create, 1, 1, false, NULL, "create <cfgfile>",
       "create and start a domain from a cfg file (a boot module)" },
@@ -223,6 +247,14 @@ const struct xl_cmd xl_cmds[] = {
     { "sleep", xl_sleep, 1, 1, false, check_sleep, "sleep <ms>",
       "do nothing for ms milliseconds" },
     { "echo", xl_echo, 0, 1, true, NULL, "echo <text>", "print text" },
+    /* pdisk: dom0's physical disks (xl_pdisk.c) */
+    { "pdisk-list", xl_pdisk_list, 0, 0, false, NULL, "pdisk-list",
+      "dom0's physical disks: size, interrupt, requests and bytes done" },
+    { "pdisk-write", xl_pdisk_write, 3, 4, false, NULL,
+      "pdisk-write <region> <sector> <text> [<sectors>]",
+      "fill sectors of a physical-disk region (vd0, vd0:2048+4096) with text repeated" },
+    { "pdisk-read", xl_pdisk_read, 2, 3, false, NULL, "pdisk-read <region> <sector> [<sectors>]",
+      "read sectors of a physical-disk region: the first 48 bytes and an FNV-1a hash" },
     { "trace", xl_trace, 0, 4, false, check_trace,
       "trace <start|stop|mask|status> ...",
       "trace the hypervisor into the host's stream ('trace' alone: the details)" },
@@ -280,6 +312,24 @@ const struct xl_cmd xl_cmds[] = {
       "make the device model's next answer to a domain malformed (isolation tests)" },
     { "dm-list", xl_dm_list, 0, 0, false, NULL, "dm-list",
       "the device model's domains and counters" },
+    /* The store (dom0/xl_store.c). */
+    { "store-read", xl_store_read, 1, 1, false, NULL, "store-read <path>",
+      "print a store key's value" },
+    { "store-write", xl_store_write, 2, 2, false, NULL, "store-write <path> <value>",
+      "write a store key (creating its parents)" },
+    { "store-ls", xl_store_ls, 0, 1, false, NULL, "store-ls [<path>]",
+      "list a store subtree with its values" },
+    { "store-rm", xl_store_rm, 1, 1, false, NULL, "store-rm <path>",
+      "remove a store key and its subtree" },
+    /* PV block: xl_block.c */
+    { "block-attach", xl_block_attach, 2, 4, false, check_block_attach,
+      "block-attach <dom> <spec>",
+      "give a running domain a PV disk: spec as in a cfg's disk = [...], e.g. "
+      "target=vd0:0+2048,vdev=xvdb,access=r" },
+    { "block-detach", xl_block_detach, 2, 2, false, check_block_detach,
+      "block-detach <dom> <vdev>", "take a PV disk away (the frontend closes it first)" },
+    { "block-list", xl_block_list, 1, 1, false, NULL, "block-list <dom>",
+      "a domain's PV disks: connection, store states, region, counters" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };

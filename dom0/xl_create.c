@@ -8,7 +8,8 @@
  *   declarations of the pool's policy) -> DOMCTL_createdomain ->
  *   DOMCTL_max_mem -> XENMEM_increase_reservation for the new domain (on the node
  *   its affinity points to, if one) -> pvbuild layout + populate through a window
- *   of foreign mappings (foreign.c) -> unmap -> DOMCTL_setvcpucontext (vCPU 0 only:
+ *   of foreign mappings (foreign.c), with a store page and a port of the domain for
+ *   dom0's store (store_ring.c) -> unmap -> DOMCTL_setvcpucontext (vCPU 0 only:
  *   a guest brings up its other vCPUs itself) -> DOMCTL_setvcpuaffinity per vCPU ->
  *   DOMCTL_scheduler_op -> DOMCTL_unpausedomain.
  * Output: "created domain <id> (<name>)", "create <name>: memory on node <n>" when
@@ -20,6 +21,7 @@
 #include "domhooks.h"
 #include "foreign.h"
 #include "modules.h"
+#include "store.h"
 #include "strutil.h"
 #include "xl.h"
 #include "xl_hvm.h"
@@ -152,6 +154,7 @@ static int create_build(struct create *c, struct vcpu_guest_context *vc)
         .domid = c->domid, .flags = 0, .nr_vcpus = c->cfg.vcpus,
         .cmdline = c->cfg.extra, .nr_modules = 0, .modules = NULL,
         .report = build_report, .report_arg = c,
+        .store = true,                  /* every domain gets a store page and port */
     };
     struct pvbuild_layout l;
     struct foreign_window w;
@@ -164,6 +167,10 @@ static int create_build(struct create *c, struct vcpu_guest_context *vc)
                    c->cfg.kernel, (unsigned long long)l.min_pages);
         return rc;
     }
+    /* The store: a port of the domain for dom0 (connected by store_ring's hook). */
+    if ((rc = store_ring_prepare(c->who, c->domid, c->mfns[l.store_pfn])) < 0)
+        return rc;
+    p.store_evtchn = store_ring_port(c->domid);
     if ((rc = foreign_open(&w, c->domid, c->mfns, c->nr_pages)) < 0) {
         printf("create %s: cannot set up foreign mappings: %s\n", c->cfg.name,
                str_errno(rc));

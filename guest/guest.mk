@@ -21,7 +21,16 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
 # (string functions, the formatter, and the PV builder for dom0's toolstack).
 GUEST_RT_SRCS := guest/entry.S guest/plat_pv.c guest/main.c guest/smp.c guest/console.c guest/events.c \
 	guest/traps.c guest/time.c guest/mm.c guest/pages.c guest/lib.c \
+	guest/gnttab.c guest/gnttab_pv.c \
 	core/lib/string.c core/lib/vsnprintf.c core/lib/elf64.c core/lib/pvbuild.c
+# The store client and bus helpers (guest/include/store.h; dom0 links its own store
+# calls, dom0/store_local.c, so store_client.o is not pulled into dom0).
+GUEST_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c guest/bus.c \
+	guest/store_pv.c
+# pdisk: PCI, virtio-blk and the blkdev registry (also in guest/hvm/hvm.mk)
+GUEST_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c guest/blkdev.c
+# PV block frontend (guest/include/blkfront.h).
+GUEST_RT_SRCS += guest/blkfront.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))
 GUEST_LIB := $(BUILD)/guest/libguest.a
 GUEST_IMAGES :=

@@ -91,7 +91,7 @@ const char *errno_name(long err)
         { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" },
         { ENODEV, "ENODEV" }, { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" },
         { ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" }, { ENOTEMPTY, "ENOTEMPTY" },
-        { EOVERFLOW, "EOVERFLOW" },
+        { EOVERFLOW, "EOVERFLOW" }, { ETIMEDOUT, "ETIMEDOUT" },
     };
 
     if (err >= 0)

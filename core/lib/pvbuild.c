@@ -124,6 +124,8 @@ static uint64_t plan_layout(const struct elf64_info *img, uint64_t nr_pages,
     l->stack_pfn = pfn;
     l->stack_pages = PVBUILD_STACK_PAGES;
     pfn += l->stack_pages;
+    if (p->store)
+        l->store_pfn = pfn++;
     l->first_free_pfn = pfn;
     l->shared_info_l1_pfn = level_pfn(&plan->lv[1], GUEST_SHARED_INFO_VA >> level_shift[1]);
     l->shared_info_l1_index = (GUEST_SHARED_INFO_VA >> PAGE_SHIFT) % PT_ENTRIES;
@@ -288,6 +290,10 @@ static int write_start_info(const struct writer *w)
     si->shared_info = GUEST_SHARED_INFO_VA;
     si->stack_top = pvbuild_pfn_va(l->stack_pfn + l->stack_pages);
     si->first_free_pfn = l->first_free_pfn;
+    if (l->store_pfn) {
+        si->store_mfn = w->mfns[l->store_pfn];
+        si->store_evtchn = p->store_evtchn;
+    }
     si->nr_vcpus = p->nr_vcpus ? p->nr_vcpus : 1;
     si->nr_modules = p->nr_modules;
     for (unsigned i = 0; i < p->nr_modules; i++) {
@@ -385,6 +391,9 @@ static int write_stack(const struct writer *w)
     for (uint64_t j = 0; j < w->l->stack_pages; j++)
         if (!page(w, w->l->stack_pfn + j))
             return -EFAULT;
+    /* The store page: zero, both rings empty. */
+    if (w->l->store_pfn && !page(w, w->l->store_pfn))
+        return -EFAULT;
     return 0;
 }
 

@@ -5,7 +5,16 @@
  * in either. Calls block (sleeping) until the answer comes. Paths: absolute, or
  * relative to "/local/domain/<our id>". Errors: -ENOENT, -EACCES, -EINVAL, -E2BIG,
  * -ENOSPC, -EEXIST (from the store's reply), -EIO (no store: the ring is not set up
- * or the store stopped serving us), -ETIMEDOUT. */
+ * or the store stopped serving us), -ETIMEDOUT.
+ * Watch events carry the absolute path that changed (or, when a subtree was removed,
+ * the watched path under it).
+ *
+ * In dom0 (one event loop, services polled whenever it waits: dom0/service.h) the
+ * calls never block, except store_wait_event and bus_wait_state, which wait in
+ * dom0_block_until (services keep running). Events of store_watch go to one queue
+ * shared by all of dom0: a service (a backend's poll) must not wait on it; it uses
+ * store_watch_fn (dom0/store.h), whose callback runs from the store's own service
+ * poll, and it may test store_event_pending without blocking. */
 #ifndef GUEST_STORE_H
 #define GUEST_STORE_H
 

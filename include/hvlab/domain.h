@@ -90,6 +90,9 @@ struct domain {
     struct p2m p2m;                     /* HVM: gfn -> mfn (nested paging), page_lock */
     struct hvm_platform *hvm_plat;      /* HVM: its devices (include/hvlab/x86/hvm_platform.h) */
     struct hvm_ioreq_server *ioreq;     /* HVM: its device model (x86/hvm_ioreq.h), or NULL */
+    /* Physical I/O (pdisk): the PV domain's I/O-port map and PCI configuration latch
+     * (core/arch/x86/ioport.c); NULL: no ports. */
+    struct domain_io *io;
 
     /* vCPUs: the array is fixed at creation. */
     unsigned max_vcpus;
@@ -99,6 +102,9 @@ struct domain {
     spinlock_t event_lock;
     struct evtchn *evtchn;              /* NR_EVENT_CHANNELS entries */
     struct shared_info *shared_info;    /* shared with the domain: domain_share_frame */
+
+    /* Grant tables (core/grant_table.c): made at first use, NULL before; its own locks. */
+    struct grant_table *grant_table;
 
     /* Scheduling. */
     void *sched_priv;                   /* the policy's per-domain data */

@@ -6,7 +6,8 @@
  * Pseudo-physical layout (pfn 0 is mapped at GUEST_VIRT_BASE, every pfn p at
  * GUEST_VIRT_BASE + p * 4 KiB, the ELF image is linked at GUEST_VIRT_BASE):
  *
- *   [image pages][start_info][pfn->mfn list][L4][L3s][L2s][L1s][modules][stack][free...]
+ *   [image pages][start_info][pfn->mfn list][L4][L3s][L2s][L1s][modules][stack]
+ *   [store page, if asked][free...]
  *
  * Page tables map exactly the nr_pages pfns, nothing else, with PTE_P|PTE_U and
  * PTE_W except for the page-table frames themselves and the modules (read-only: the
@@ -47,6 +48,11 @@ struct pvbuild_params {
     const char *cmdline;        /* < sizeof(start_info.cmdline) bytes; NULL = "" */
     unsigned nr_modules;        /* <= START_INFO_MAX_MODULES (dom0: the boot modules) */
     const struct pvbuild_module *modules;
+    /* A store ring page (public/io/store.h) reserved after the stack, zeroed, its mfn
+     * in start_info.store_mfn, with store_evtchn (the domain's port, allocated by
+     * the toolstack) in start_info.store_evtchn. */
+    bool store;
+    uint32_t store_evtchn;
     /* Problems, in a few words each, without the file name (may be NULL). */
     void (*report)(void *arg, const char *why);
     void *report_arg;
@@ -63,6 +69,7 @@ struct pvbuild_layout {
     uint64_t nr_l3, nr_l2, nr_l1;
     uint64_t module_pfn[START_INFO_MAX_MODULES], module_pages[START_INFO_MAX_MODULES];
     uint64_t stack_pfn, stack_pages;
+    uint64_t store_pfn;         /* 0: no store page (params.store false) */
     uint64_t first_free_pfn;    /* first pfn not used by the builder (<= nr_pages) */
     uint64_t min_pages;         /* smallest nr_pages this image and these params fit */
     /* The L1 frame (a pfn among the page tables) and the entry in it that the caller

@@ -6,6 +6,7 @@
 #include "hvlab.h"
 #include "vcpu.h"
 #include "hvm_ioreq.h"                  /* DOMCTL_ioreq_server, DOMCTL_hvm_set_irq */
+#include "physdev.h"
 
 #define DOMCTL_INTERFACE_VERSION 1
 
@@ -190,6 +191,8 @@ struct domctl {
         /* devmodel (issue 11): public/hvm_ioreq.h */
         struct domctl_ioreq_server ioreq_server;
         struct domctl_hvm_set_irq hvm_set_irq;
+        /* pdisk */
+        struct domctl_ioport_permission ioport_permission;
         uint8_t pad[256];
     } u;
 };

@@ -21,6 +21,9 @@
 # test_hvm_devices.py runs the HVM device test guest (every platform device checked);
 # test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander;
 # test_devmodel.py runs HVM guests served by dom0's device model (and its crashes).
+# test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
+# next to a bystander);
+# test_pdisk.py: dom0's physical virtio-blk disk against the host's image file.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -39,10 +42,12 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_doc_scheduler.py
 	$(Q)$(PYTHON) tests/boot/test_fuzz.py
 	$(Q)$(PYTHON) tests/boot/test_svm.py
+	$(Q)$(PYTHON) tests/boot/test_pdisk.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
 	$(Q)$(PYTHON) tests/boot/test_devmodel.py
+	$(Q)$(PYTHON) tests/boot/test_store.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

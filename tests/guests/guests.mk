@@ -32,3 +32,12 @@ $(BUILD)/guest/hvmtest.bin: tests/guests/hvm/hvmtest.c tests/guests/hvm/hvmtest_
 	$(Q)objcopy -O binary $(HVMTEST_OBJ)/hvmtest.elf $@
 	@echo "  built $@"
 all: $(BUILD)/guest/hvmtest.bin
+# granttest: grant tables between a granter, a mapper and a reuser (roles by command
+# line; tests/boot/test_grant.py).
+$(eval $(call guest_image,granttest,tests/guests/granttest.c tests/guests/granttest_map.c))
+# storetest: the store from a domU (role=main|bystander|bad; tests/boot/test_store.py),
+# PV and HVM (the same client: HVMOP_get_param finds the page and port).
+$(eval $(call guest_image,storetest,tests/guests/storetest.c))
+$(eval $(call guest_hvm_image,storetest,tests/guests/storetest.c))
+# blktest: a domU on its PV disk (action=write|read|loop|evil|detach; tests/boot/test_blk.py).
+$(eval $(call guest_image,blktest,tests/guests/blktest.c))

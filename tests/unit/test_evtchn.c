@@ -413,7 +413,7 @@ static void test_unknown_cmd(void)
     struct evtchn_send s = { .port = 1 };
 
     setup();
-    CHECK_EQ(op(D(1), 2, &s), -ENOSYS);
+    CHECK_EQ(op(D(1), 7, &s), -ENOSYS);     /* 2 is EVTCHNOP_bind_pirq now (pdisk) */
     CHECK_EQ(op(D(1), 1000, &s), -ENOSYS);
     teardown();
 }

@@ -372,6 +372,39 @@ static void test_small_guest(void)
     fake_free(&f);
 }
 
+/* With a store page: one more pfn after the stack, zeroed, writable, its mfn and
+ * port in start_info. */
+static void test_store_page(void)
+{
+    struct pvbuild_params p = params();
+    struct pvbuild_layout l;
+    struct vcpu_guest_context vc;
+    const struct start_info *si;
+    struct fake f;
+
+    make_elf();
+    p.store = true;
+    p.store_evtchn = 5;
+    CHECK_EQ(build(&f, 1024, &p, &l, &vc), 0);
+    CHECK_EQ(l.store_pfn, l.stack_pfn + PVBUILD_STACK_PAGES);
+    CHECK_EQ(l.first_free_pfn, l.store_pfn + 1);
+    si = (const struct start_info *)f.mem[l.start_info_pfn];
+    CHECK_EQ(si->store_mfn, f.mfns[l.store_pfn]);
+    CHECK_EQ(si->store_evtchn, 5);
+    for (unsigned i = 0; i < PG; i++)
+        if (f.mem[l.store_pfn][i])
+            CHECK_EQ(f.mem[l.store_pfn][i], 0);
+    audit_guest(&f, &l, &vc, &p);
+    fake_free(&f);
+    /* Without: none, and start_info says so. */
+    p = params();
+    CHECK_EQ(build(&f, 1024, &p, &l, &vc), 0);
+    CHECK_EQ(l.store_pfn, 0);
+    si = (const struct start_info *)f.mem[l.start_info_pfn];
+    CHECK_EQ(si->store_mfn, 0);
+    fake_free(&f);
+}
+
 /* Sizes around 2 MiB boundaries: the L1 count must follow exactly. */
 static void test_odd_sizes(void)
 {
@@ -634,6 +667,7 @@ static void test_elf_info(void)
 
 static const struct unit_case cases[] = {
     { "small guest", test_small_guest },
+    { "store page", test_store_page },
     { "sizes around 2 MiB boundaries", test_odd_sizes },
     { "modules and params", test_modules_and_params },
     { "large layouts", test_large_layouts },

@@ -66,6 +66,14 @@ struct store_msg_hdr {
 #define STORE_PATH_MAX     256
 #define STORE_PAYLOAD_MAX  2048
 
+/* STORE_ERROR payloads: the errno names both ends agree on, with their numbers
+ * (hvlab/errno.h's). One table for the store and its clients. */
+static const struct { const char *name; int err; } store_errors[] = {
+    { "ENOENT", 2 }, { "EIO", 5 }, { "E2BIG", 7 }, { "EACCES", 13 }, { "EEXIST", 17 },
+    { "EINVAL", 22 }, { "ENOSPC", 28 },
+};
+#define STORE_NR_ERRORS (sizeof(store_errors) / sizeof(store_errors[0]))
+
 struct store_interface {
     char req[STORE_RING_SIZE];          /* domain -> store */
     char rsp[STORE_RING_SIZE];          /* store -> domain */
