@@ -24,6 +24,7 @@
 #include <hvlab/percpu.h>
 #include <hvlab/pirq.h>
 #include <hvlab/printk.h>
+#include <hvlab/smp.h>
 #include <hvlab/spinlock.h>
 #include <hvlab/topology.h>
 #include <hvlab/trace.h>
@@ -69,7 +70,7 @@ static void pirq_interrupt(struct cpu_regs *r)
         TRACE_VCPU(TRC_IO_PIRQ, p->v, (uint64_t)pirq << 8 | p->gsi, p->port);
         evtchn_set_pending(p->v, p->port);
     } else {
-        TRACE(TRC_IO_PIRQ, 0x7fff, 0, (uint64_t)pirq << 8 | p->gsi, 0);
+        TRACE(TRC_IO_PIRQ, TRACE_DOM_NONE, smp_processor_id(), (uint64_t)pirq << 8 | p->gsi, 0);
     }
     spin_unlock_irqrestore(&pirq_lock, f);
 }

@@ -93,6 +93,8 @@ int xl_pdisk_read(int argc, char **argv);
 int xl_block_attach(int argc, char **argv);     /* block-attach <dom> <spec...> */
 int xl_block_detach(int argc, char **argv);     /* block-detach <dom> <vdev> */
 int xl_block_list(int argc, char **argv);       /* block-list <dom> */
+int xl_ioport_read(int argc, char **argv);     /* xl_ioport.c */
+int xl_ioport_permit(int argc, char **argv);
 
 /* `expect`'s text "<ERRNO> <command line>": the errno (positive, e.g. EBUSY) into
  * *errnum and the command, copied into buf and split, into *a; 0, or -EINVAL with

@@ -65,6 +65,9 @@ EVENTS = {
     "TRC_HVM_IO_NODEV": (9, 0, 4), "TRC_HVM_EMUL": (9, 0, 5), "TRC_HVM_MMIO_NODEV": (9, 0, 6),
     # devmodel (issue 11): requests to an HVM domain's device model
     "TRC_IO_FORWARD": (11, 0, 1), "TRC_IO_COMPLETE": (11, 0, 2),
+    # pdisk: physical I/O of PV domains (IO subclass 1)
+    "TRC_IO_PORT_DENY": (11, 1, 1), "TRC_IO_PCI_DENY": (11, 1, 2),
+    "TRC_IO_PORT_GRANT": (11, 1, 3), "TRC_IO_PIRQ": (11, 1, 4), "TRC_IO_PIRQ_EOI": (11, 1, 5),
 }
 EV = {name[4:].lower(): event_id(*v) for name, v in EVENTS.items()}   # "sched_wake" -> id
 LOST, MARKER = EV["lost"], EV["marker"]

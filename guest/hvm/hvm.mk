@@ -66,3 +66,5 @@ $(eval $(call guest_hvm_image,hvmiso,guest/hvm/tests/isolation.c))
 
 # The device-model test guest (tests/boot/test_devmodel.py).
 $(eval $(call guest_hvm_image,dmtest,guest/hvm/tests/dmtest.c))
+# pdisk: the runtime's virtio-blk driver on the bare machine (tests/boot/test_pdisk.py).
+$(eval $(call guest_hvm_image,vblk,guest/hvm/tests/vblk.c))

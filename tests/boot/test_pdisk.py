@@ -15,7 +15,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
-from hvlab.machine import BootResult, Topology, boot  # noqa: E402
+from hvlab import trace as hvtrace  # noqa: E402
+from hvlab.machine import BootResult, Topology, boot, ivshmem_args  # noqa: E402
 from test_boot import IMAGE, TIMEOUT_S, check, run_suite, scenario_modules  # noqa: E402
 
 DISK_MIB = 4
@@ -78,7 +79,94 @@ def case_dom0_rw() -> str:
     return f"pirq {m.group(1)} on GSI {m.group(2)}"
 
 
-CASES = [case_dom0_rw]
+def case_ports() -> None:
+    """dom0's reads of the hypervisor's ports (PIT, PIC, COM1, debug exit) are bounced
+    to its #GP handler and counted, with no harm, while the disk's port works; a domU
+    without a grant is refused the disk's ports, PCI configuration, the hypervisor's
+    ports and pirqs; no domain is granted a hypervisor port; a domU granted the
+    disk's ports reads them and nothing else; dom0's disk works afterwards."""
+    r, _, data = run_scenario("tests/scenarios/pdisk-ports", ["ioports"],
+                              ["noperm.cfg", "perm.cfg"])
+    check(r.status == 0, "the scenario ends with a clean poweroff", r)
+    check("ports 0xc000," in r.output, "the disk's I/O BAR is at 0xc000 (as the cfgs say)", r)
+    for i, (port, size) in enumerate([("0x40", "b"), ("0x21", "b"), ("0x3f8", "b"),
+                                      ("0xf4", "l")]):
+        check(f"ioport-read: {port} ({size}): refused (#GP), {i + 1} refused so far" in r.output,
+              f"dom0's read of {port} is a #GP to its own handler", r)
+    m = re.search(r"ioport-read: 0xc000 \(l\): (0x[0-9a-f]+)", r.output)
+    check(m is not None and m.group(1) != "0xffffffff", "dom0 reads the disk's port", r)
+    for dom in (1, 2):
+        check(f"(d{dom}) isolation: 10 passed, 0 failed" in r.output,
+              f"every case of the ioports guest d{dom} holds", r)
+    check("(d2) isolation: granted port readable ok" in r.output,
+          "the granted domU reads the disk's port", r)
+    for what in ("Domain-0 0x40 1", "ports-some 0x3f8 8", "ports-some 0xcf8 8"):
+        check(f"expect: 'ioport-permit {what} allow' failed with EPERM, as expected"
+              in r.output, f"ioport-permit {what} refused", r)
+    check(data[300 * 512:300 * 512 + 12] == b"STILL-WORKS/", "dom0's disk works afterwards", r)
+
+
+def case_native() -> str:
+    """The same virtio_blk.c in a native image (no hypervisor, QEMU boots it): it
+    writes a pattern the host finds in the image file and reads the host's data."""
+    folder = tempfile.mkdtemp(prefix="pdisk-")
+    try:
+        img = make_image(folder)
+        r = boot("build/guest/vblk-hvm.elf", Topology(1, 1, 128), "text=NATIVE-VIRTIO/",
+                 TIMEOUT_S, disks=[img])
+        data = sector(img, 400)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    check(r.status == 0, "the native image powers off cleanly", r)
+    check("vblk: 1 disk, vda found, 8192 sectors, polled" in r.output,
+          "the driver finds the disk natively (polled: no hypervisor, no pirq)", r)
+    check('vblk: sector 200: "HOST-WROTE-THISHOST-WROTE-THISHO"' in r.output,
+          "the native image reads what the host wrote", r)
+    check(data == (b"NATIVE-VIRTIO/" * 37)[:512], "the host finds the native image's pattern", r)
+    m = re.search(r"vblk: write (\d+) ns, read (\d+) ns", r.output)
+    check(m is not None, "timings printed", r)
+    return f"native write {m.group(1)} ns, read {m.group(2)} ns (icount, polled)"
+
+
+def case_trace() -> str:
+    """The io trace class (subclass 1) records dom0's refused PIT read and, per disk
+    interrupt, the pirq delivered to dom0's port and the EOI that unmasks the line."""
+    folder = tempfile.mkdtemp(prefix="pdisk-")
+    try:
+        img = make_image(folder)
+        shm = os.path.join(folder, "shm")
+        r = boot(IMAGE, Topology(1, 1, 256), "", TIMEOUT_S,
+                 modules=scenario_modules("tests/scenarios/pdisk-trace", [], []),
+                 disks=[img], extra=ivshmem_args(shm, 4))
+        check(r.status == 0, "the scenario ends with a clean poweroff", r)
+        check("pdisk-read: vd0 sector 100 +8: \"TRACED/" in r.output, "the disk works traced", r)
+        t = None
+        if os.path.exists(shm):
+            hvtrace.extract_shm(shm, shm + ".trace")
+            t = hvtrace.read_stream(shm + ".trace")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    check(t is not None, "the trace stream was written", r)
+    recs = [x for cpu in t.per_cpu for x in cpu]
+    ev = hvtrace.EV
+    deny = [x for x in recs if x.event == ev["io_port_deny"]]
+    check(any(x.domid == 0 and x.data0 == (0x40 << 16 | 1 << 1) for x in deny),
+          f"dom0's inb from 0x40 is recorded as refused ({len(deny)} refusals)", r)
+    m = re.search(r"pirq (\d+) bound to port (\d+)", r.output)
+    check(m is not None, "the pirq was bound", r)
+    pirq, port = int(m.group(1)), int(m.group(2))
+    deliv = [x for x in recs if x.event == ev["io_pirq"]]
+    eois = [x for x in recs if x.event == ev["io_pirq_eoi"]]
+    check(deliv and all(x.domid == 0 and x.data0 >> 8 == pirq and x.data1 == port for x in deliv),
+          f"{len(deliv)} deliveries of pirq {pirq} to dom0's port {port}", r)
+    unmasks = [x for x in eois if x.data0 == pirq and x.data1 == 1]
+    check(len(unmasks) == len(deliv),
+          f"each delivery masked the level line until an EOI unmasked it "
+          f"({len(deliv)} deliveries, {len(unmasks)} unmasking EOIs)", r)
+    return f"{len(deliv)} pirq deliveries, {len(unmasks)} EOIs, {len(deny)} refusals traced"
+
+
+CASES = [case_dom0_rw, case_ports, case_native, case_trace]
 
 if __name__ == "__main__":
     sys.exit(run_suite("pdisk tests", CASES, sys.argv[1:]))

@@ -2,7 +2,8 @@
  * no domain ever gets, DOMCTL_ioport_permission, and the emulation of a PV guest's
  * IN/OUT/INS/OUTS on #GP (include/hvlab/ioport.h says why #GP and not the TSS bitmap).
  *
- * PCI configuration mechanism #1 is not passed through: 0xcf8 (32-bit) is a
+ * PCI configuration mechanism #1 is not passed through, and only a privileged
+ * domain (dom0) reaches it (a domU's access is a #GP): 0xcf8 (32-bit) is a
  * per-domain latch, and an access to 0xcfc-0xcff goes to the latched function under
  * pci_lock, unless it is the hypervisor's (pci_is_claimed: reads all ones, writes
  * dropped) or a write to a chipset bridge (class 06h but PCI-to-PCI: the host bridge,
@@ -144,9 +145,14 @@ static bool pci_chipset(uint32_t cf8)
 static int pci_io(struct x86_emul_ctx *c, uint16_t port, unsigned size, uint32_t *val,
                   bool write)
 {
-    struct domain_io *io = ((struct io_emul *)c->priv)->d->io;
+    struct domain *d = ((struct io_emul *)c->priv)->d;
+    struct domain_io *io = d->io;
     unsigned byte = port & 3;
 
+    if (!d->is_privileged || !io) {     /* configuration space is dom0's alone */
+        io_refuse(c, TRC_IO_PORT_DENY, (uint64_t)port << 16 | size << 1 | write);
+        return X86EMUL_EXCEPTION;
+    }
     if (port < PCI_CONF_DATA) {
         if (port != PCI_CONF_ADDR || size != 4) {
             io_refuse(c, TRC_IO_PORT_DENY, (uint64_t)port << 16 | size << 1 | write);
