@@ -377,6 +377,12 @@ void dm_detach(hv_domid_t dom)
 
     if (!dm)
         return;
+    printf("dm: domain %u: detached after %llu requests (%llu port, %llu MMIO, %llu string "
+           "runs of %llu bytes, %llu unclaimed, %llu malformed)\n", dom,
+           (unsigned long long)dm->st.requests, (unsigned long long)dm->st.pio,
+           (unsigned long long)dm->st.mmio, (unsigned long long)dm->st.strings,
+           (unsigned long long)dm->st.string_bytes, (unsigned long long)dm->st.unclaimed,
+           (unsigned long long)dm->st.bad_requests);
     uint64_t va = DM_VA + (uint64_t)dm->idx * 2 * PAGE_SIZE;
     unmap_page(va);
     unmap_page(va + PAGE_SIZE);
@@ -428,13 +434,13 @@ static int dm_domain_built(const char *who, hv_domid_t dom, const struct domain_
         if (strncmp(cfg->disks[i].vdev, "hd", 2) != 0)
             continue;
         if (cfg->type != XLCFG_TYPE_HVM) {
-            printf("%s: line %u: disk %s: an emulated (hd) disk needs type = \"hvm\"\n",
-                   who, cfg->disks[i].line, cfg->disks[i].vdev);
+            printf("%s: %s:%u: disk %s: an emulated (hd) disk needs type = \"hvm\"\n",
+                   who, cfg->file, cfg->disks[i].line, cfg->disks[i].vdev);
             return -EINVAL;
         }
         if (hd || strcmp(cfg->disks[i].vdev, "hda") != 0) {
-            printf("%s: line %u: disk %s: the device model emulates one disk, hda (the "
-                   "primary master)\n", who, cfg->disks[i].line, cfg->disks[i].vdev);
+            printf("%s: %s:%u: disk %s: the device model emulates one disk, hda (the "
+                   "primary master)\n", who, cfg->file, cfg->disks[i].line, cfg->disks[i].vdev);
             return -EINVAL;
         }
         hd = &cfg->disks[i];

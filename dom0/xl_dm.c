@@ -33,7 +33,6 @@ int xl_dm_detach(int argc, char **argv)
     if ((rc = xl_lookup(argv[0], argv[1], &di)) < 0)
         return rc;
     dm_detach(di.domain);
-    printf("dm: domain %u: detached\n", di.domain);
     return 0;
 }
 

@@ -23,6 +23,8 @@ GUEST_HVM_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c 
 	guest/hvm/store_hvm.c
 # pdisk: PCI, virtio-blk and the blkdev registry (the native image's disk)
 GUEST_HVM_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c guest/blkdev.c
+# devmodel: the emulated ATA disk (guest/hvm/ata.c, a blkdev)
+GUEST_HVM_RT_SRCS += guest/hvm/ata.c
 # PV block frontend, for PVHVM guests (the same file as PV).
 GUEST_HVM_RT_SRCS += guest/blkfront.c
 GUEST_HVM_RT_OBJS := $(patsubst %,$(BUILD)/guest-hvm/obj/%.o,$(GUEST_HVM_RT_SRCS))

@@ -17,7 +17,9 @@ Run from the repository root; the last line is "devmodel tests: N passed, N fail
 from __future__ import annotations
 import os
 import re
+import shutil
 import sys
+import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
 from hvlab.machine import Topology, boot  # noqa: E402
@@ -71,5 +73,54 @@ def case_forwarding() -> str:
             f"guest-measured TSC, min of 64: {p.group(1)} instructions")
 
 
+REGION = 2048                            # hda is vd0:2048+4096
+HOST_TEXT = b"HOST-WROTE-HDA"
+
+
+def expected_sector(s: int) -> bytes:
+    """What dmtest's fill() writes in hda's sector s."""
+    tag = f"HVLAB-ATA s={s} ".encode()
+    return (tag * (512 // len(tag) + 1))[:512]
+
+
+def case_ata_disk() -> str:
+    """An HVM guest finds its ATA disk (IDENTIFY: the region's size), writes two
+    pages through REP OUTSW, reads them back, is refused past the end, reads what the
+    host put in its sector 0; after the run the host finds the guest's sectors in the
+    image file at the region's offset (2048 sectors in), nothing before them."""
+    folder = tempfile.mkdtemp(prefix="devmodel-")
+    try:
+        img = os.path.join(folder, "disk.img")
+        with open(img, "wb") as f:
+            f.truncate(8 << 20)
+            f.seek(REGION * 512)
+            f.write((HOST_TEXT * 40)[:512])
+        r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+                 modules=scenario_modules("devmodel-ata", ["dmtest-hvm.elf"], ["dm-ata.cfg"]),
+                 disks=[img])
+        data = open(img, "rb").read()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for name in ("ata-probe", "ata-size", "ata-write", "ata-read-back", "ata-past-end-refused",
+                 "ata-host-sector"):
+        check(f"(d1) dmtest: {name} ok" in r.output, f"guest check {name} passes", r)
+    check("dmtest: FAILED" not in r.output, "no guest check fails", r)
+    for s in list(range(8, 16)) + list(range(4000, 4008)):
+        off = (REGION + s) * 512
+        check(data[off:off + 512] == expected_sector(s),
+              f"the host finds hda's sector {s} at byte {off} of the image", r)
+    check(data[(REGION + 7) * 512:(REGION + 8) * 512] == bytes(512) and
+          data[(REGION + 16) * 512:(REGION + 17) * 512] == bytes(512),
+          "nothing written around the pages", r)
+    check("(d0) scenario: done" in r.output and r.status == 0, "dom0 finishes, clean poweroff",
+          r)
+    m = re.search(r"\(d1\) dmtest: path ata-read-4k (\d+)", r.output)
+    check(m is not None, "the 4 KiB read's path length is printed", r)
+    st = re.search(r"dm: domain 1: detached after (\d+) requests", r.output)
+    return (f"4 KiB ATA read (8 x READ SECTORS PIO: registers, DRQ polls, 8 REP INSW of a "
+            f"sector each, through dom0's model and pdisk), guest TSC, min of 16: "
+            f"{m.group(1)} instructions; dom0 served {st.group(1) if st else '?'} requests")
+
+
 if __name__ == "__main__":
-    sys.exit(run_suite("devmodel tests", [case_forwarding], sys.argv[1:]))
+    sys.exit(run_suite("devmodel tests", [case_forwarding, case_ata_disk], sys.argv[1:]))
