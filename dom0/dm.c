@@ -20,6 +20,7 @@
  * Limitations: one page of mappings per domain (remapped when a request names
  * another gfn); MMIO has no devices yet (reads all ones). */
 #include "dm.h"
+#include "dm_req.h"
 #include "dom0.h"
 #include "domhooks.h"
 #include "foreign.h"
@@ -189,30 +190,13 @@ static void dm_string(struct dm *dm, const struct dm_range *r, const struct hvm_
     dm->st.string_bytes += bytes;
 }
 
-/* A request as the guest made it, or false: sizes, direction, type, a count only
- * for string I/O, a run within one page. */
-static bool dm_request_ok(const struct hvm_ioreq *q)
-{
-    if (q->dir > IOREQ_READ || q->type > IOREQ_TYPE_MMIO || q->data_is_ptr > 1)
-        return false;
-    if (q->size != 1 && q->size != 2 && q->size != 4 &&
-        !(q->size == 8 && q->type == IOREQ_TYPE_MMIO))
-        return false;
-    if (q->type == IOREQ_TYPE_PIO && q->addr > 0xffff)
-        return false;
-    if (!q->data_is_ptr)
-        return q->count == 1;
-    return q->type == IOREQ_TYPE_PIO && q->count >= 1 &&
-           (uint64_t)q->count * q->size <= PAGE_SIZE;
-}
-
 /* Serves the request in q (a copy of the slot); returns the answer's data. */
 static uint64_t dm_serve(struct dm *dm, const struct hvm_ioreq *q)
 {
     const struct dm_range *r;
 
     dm->st.requests++;
-    if (!dm_request_ok(q)) {
+    if (!dm_request_ok(q, dm->nr_pages)) {
         dm->st.bad_requests++;
         return q->dir == IOREQ_READ && !q->data_is_ptr ? size_mask(q->size) : q->data;
     }

@@ -84,7 +84,8 @@ def expected_sector(s: int) -> bytes:
 
 
 def case_ata_disk() -> str:
-    """An HVM guest finds its ATA disk (IDENTIFY: the region's size), writes two
+    """An HVM guest finds its ATA disk (IDENTIFY: the region's size), sees INTRQ on
+    IRQ 14 in its PIC (raised at DRQ, lowered by the status read), writes two
     pages through REP OUTSW, reads them back, is refused past the end, reads what the
     host put in its sector 0; after the run the host finds the guest's sectors in the
     image file at the region's offset (2048 sectors in), nothing before them."""
@@ -96,14 +97,16 @@ def case_ata_disk() -> str:
             f.seek(REGION * 512)
             f.write((HOST_TEXT * 40)[:512])
         r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
-                 modules=scenario_modules("devmodel-ata", ["dmtest-hvm.elf"], ["dm-ata.cfg"]),
+                 modules=scenario_modules("devmodel-ata", ["dmtest-hvm.elf", "hello.elf"],
+                                          ["dm-ata.cfg", "dm-pvhd.cfg", "dm-hdb.cfg"]),
                  disks=[img])
         data = open(img, "rb").read()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    for name in ("ata-probe", "ata-size", "ata-write", "ata-read-back", "ata-past-end-refused",
+    for name in ("ata-probe", "ata-size", "ata-irq14", "ata-write", "ata-read-back", "ata-past-end-refused",
                  "ata-host-sector"):
-        check(f"(d1) dmtest: {name} ok" in r.output, f"guest check {name} passes", r)
+        check(re.search(rf"\(d\d+\) dmtest: {name} ok", r.output) is not None,
+              f"guest check {name} passes", r)
     check("dmtest: FAILED" not in r.output, "no guest check fails", r)
     for s in list(range(8, 16)) + list(range(4000, 4008)):
         off = (REGION + s) * 512
@@ -112,11 +115,18 @@ def case_ata_disk() -> str:
     check(data[(REGION + 7) * 512:(REGION + 8) * 512] == bytes(512) and
           data[(REGION + 16) * 512:(REGION + 17) * 512] == bytes(512),
           "nothing written around the pages", r)
+    check(re.search(r"dm-pvhd\.cfg:5: key 'disk': vdev 'hda' is an emulated disk", r.output)
+          is not None and "expect: 'create dm-pvhd.cfg' failed with EINVAL" in r.output,
+          "an hd disk on a PV domain: refused, the cfg line named", r)
+    check(re.search(r"dm-hdb\.cfg:7: disk hdb: the device model emulates one disk, hda",
+                    r.output) is not None and
+          "expect: 'create dm-hdb.cfg' failed with EINVAL" in r.output,
+          "an hdb disk: refused, the cfg line named", r)
     check("(d0) scenario: done" in r.output and r.status == 0, "dom0 finishes, clean poweroff",
           r)
-    m = re.search(r"\(d1\) dmtest: path ata-read-4k (\d+)", r.output)
+    m = re.search(r"\(d\d+\) dmtest: path ata-read-4k (\d+)", r.output)
     check(m is not None, "the 4 KiB read's path length is printed", r)
-    st = re.search(r"dm: domain 1: detached after (\d+) requests", r.output)
+    st = re.search(r"dm: domain \d+: detached after (\d+) requests", r.output)
     return (f"4 KiB ATA read (8 x READ SECTORS PIO: registers, DRQ polls, 8 REP INSW of a "
             f"sector each, through dom0's model and pdisk), guest TSC, min of 16: "
             f"{m.group(1)} instructions; dom0 served {st.group(1) if st else '?'} requests")

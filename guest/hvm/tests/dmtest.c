@@ -160,6 +160,39 @@ static void fill(uint8_t *p, uint64_t s)
         p[i] = (uint8_t)tag[i % (unsigned)n];
 }
 
+/* The slave 8259's IRR (OCW3 read IRR): bit 6 is IRQ 14. */
+static uint8_t pic2_irr(void)
+{
+    hw_outb(0xa0, 0x0a);
+    return hw_inb(0xa0);
+}
+
+/* INTRQ reaches the guest's interrupt controllers (DOMCTL_hvm_set_irq of IRQ 14): with
+ * nIEN clear and IRQ 14 level-triggered (ELCR), the PIC's IRR follows the line: set
+ * when IDENTIFY's data is ready, clear after the status read acknowledges it. */
+static void ata_irq_check(void)
+{
+    static uint16_t id[256];
+    uint8_t elcr = hw_inb(0x4d1);
+    unsigned polls = 0;
+
+    hw_outb(0x4d1, elcr | 0x40);
+    hw_outb(0x3f6, 0x00);               /* nIEN clear */
+    hw_outb(0x1f6, 0xa0);
+    uint8_t before = pic2_irr() & 0x40;
+    hw_outb(0x1f7, 0xec);               /* IDENTIFY */
+    while ((hw_inb(0x3f6) & 0x88) != 0x08 && polls++ < 100000)
+        ;
+    uint8_t raised = pic2_irr() & 0x40;
+    asm volatile("cld; rep insw" : : "D"(id), "c"(256ul), "d"(0x1f0) : "memory");
+    (void)hw_inb(0x1f7);                /* acknowledges INTRQ */
+    uint8_t lowered = pic2_irr() & 0x40;
+    hw_outb(0x3f6, 0x02);
+    hw_outb(0x4d1, elcr);
+    EXPECT("ata-irq14", !before && raised && !lowered, "IRR bit before %#x, at DRQ %#x, "
+           "after the status read %#x", before, raised, lowered);
+}
+
 static void case_ata(void)
 {
     static uint8_t out[2][4096] __attribute__((aligned(4096)));
@@ -173,6 +206,7 @@ static void case_ata(void)
         return;
     printf("dmtest: hda %llu sectors\n", (unsigned long long)d->sectors);
     EXPECT("ata-size", d->sectors == 4096, "%llu", (unsigned long long)d->sectors);
+    ata_irq_check();
     for (unsigned k = 0; k < 2; k++) {
         for (unsigned s = 0; s < 8; s++)
             fill(out[k] + s * 512, at[k] + s);
