@@ -146,6 +146,18 @@ static uint64_t size_mask(unsigned size)
     return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
 }
 
+/* count elements of size bytes from src to dst; with df, in reverse order (element i
+ * of one is element count - 1 - i of the other). */
+static void dm_elements(uint8_t *dst, const uint8_t *src, size_t count, unsigned size, bool df)
+{
+    if (!df) {
+        memcpy(dst, src, count * size);
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        memcpy(dst + i * size, src + (count - 1 - i) * size, size);
+}
+
 /* String I/O: count elements between the device and the guest's page. The guest's
  * element i is at data + i * size (data - i * size with df); the buffer handed to
  * the device is in element order. */
@@ -163,9 +175,7 @@ static void dm_string(struct dm *dm, const struct dm_range *r, const struct hvm_
         return;                         /* not its RAM: nothing moves */
     }
     if (q->dir == IOREQ_WRITE) {
-        for (size_t i = 0; i < q->count; i++)
-            memcpy(buf + i * q->size, g + (q->df ? bytes - (i + 1) * q->size : i * q->size),
-                   q->size);
+        dm_elements(buf, g, q->count, q->size, q->df);
         if (r && r->ops->string_out)
             n = r->ops->string_out(r->dev, (uint16_t)q->addr, q->size, buf, q->count);
         else
@@ -183,9 +193,7 @@ static void dm_string(struct dm *dm, const struct dm_range *r, const struct hvm_
                 memcpy(buf + n * q->size, &v, q->size);
             }
         memset(buf + n * q->size, 0xff, bytes - n * q->size);
-        for (size_t i = 0; i < q->count; i++)
-            memcpy(g + (q->df ? bytes - (i + 1) * q->size : i * q->size), buf + i * q->size,
-                   q->size);
+        dm_elements(g, buf, q->count, q->size, q->df);
     }
     dm->st.string_bytes += bytes;
 }

@@ -22,7 +22,8 @@ import sys
 import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
-from hvlab.machine import Topology, boot  # noqa: E402
+from hvlab import trace as hvtrace  # noqa: E402
+from hvlab.machine import Topology, boot, ivshmem_args  # noqa: E402
 from test_boot import check, run_suite  # noqa: E402
 from test_hvm import scenario_modules  # noqa: E402
 
@@ -132,5 +133,59 @@ def case_ata_disk() -> str:
             f"{m.group(1)} instructions; dom0 served {st.group(1) if st else '?'} requests")
 
 
+def median(xs: list[int]) -> int:
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else 0
+
+
+def case_trace() -> str:
+    """The io class records each forwarded request (TRC_IO_FORWARD) and its
+    completion (TRC_IO_COMPLETE) for the ATA guest's vCPU, in pairs, named by the
+    harness's decoder; the forward-to-complete time (dom0's share of the round trip
+    plus the two switches) per kind of request."""
+    folder = tempfile.mkdtemp(prefix="devmodel-")
+    try:
+        img = os.path.join(folder, "disk.img")
+        with open(img, "wb") as f:
+            f.truncate(8 << 20)
+        shm = os.path.join(folder, "shm")
+        r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
+                 modules=scenario_modules("devmodel-trace", ["dmtest-hvm.elf"], ["dm-ata.cfg"]),
+                 disks=[img], extra=ivshmem_args(shm, 16))
+        t = None
+        if os.path.exists(shm):
+            hvtrace.extract_shm(shm, shm + ".trace")
+            t = hvtrace.read_stream(shm + ".trace")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    check(r.status == 0 and "(d0) scenario: done" in r.output, "the traced run finishes", r)
+    check(t is not None, "the trace stream was written", r)
+    ev = hvtrace.EV
+    recs = [x for x in t.merged() if x.domid == 1 and x.event in (ev["io_forward"],
+                                                                  ev["io_complete"])]
+    check(len(recs) > 100, f"forwards and completions recorded ({len(recs)})", r)
+    lat: dict[str, list[int]] = {"port": [], "string": [], "mmio": []}
+    pending, unpaired = None, 0
+    for x in recs:
+        if x.event == ev["io_forward"]:
+            unpaired += pending is not None
+            pending = x
+        elif pending is not None and x.data0 == pending.data0:
+            kind = ("mmio" if pending.data1 >> 56 == 1 else
+                    "string" if (pending.data1 >> 32) & 0xff else "port")
+            lat[kind].append(x.tsc - pending.tsc)
+            pending = None
+        else:
+            unpaired += 1
+    check(unpaired == 0, f"every forward is followed by its completion ({unpaired} not)", r)
+    check(lat["string"] and lat["port"], "port and string requests both seen", r)
+    check(hvtrace.EV["io_forward"] == (11 << 24 | 1) and "io_complete" in hvtrace.EV,
+          "the decoder names the events", r)
+    return (f"forward -> complete, TSC (instructions) min/median: port {min(lat['port'])}/"
+            f"{median(lat['port'])} ({len(lat['port'])} requests), string (a sector) "
+            f"{min(lat['string'])}/{median(lat['string'])} ({len(lat['string'])} requests)")
+
+
 if __name__ == "__main__":
-    sys.exit(run_suite("devmodel tests", [case_forwarding, case_ata_disk], sys.argv[1:]))
+    sys.exit(run_suite("devmodel tests", [case_forwarding, case_ata_disk, case_trace],
+                       sys.argv[1:]))
