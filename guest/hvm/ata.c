@@ -35,7 +35,8 @@
 #define CMD_FLUSH     0xe7
 #define CMD_IDENTIFY  0xec
 
-#define ATA_POLL_LIMIT 10000000u        /* status reads before a request is given up */
+#define ATA_POLL_LIMIT 100000u          /* status reads before a request is given up:
+                                         * about 0.5 s under hvlab (each is a request) */
 
 struct ata_dev {
     struct blkdev bd;

@@ -11,6 +11,8 @@
  *           RAM and the hypervisor crashes the domain (and only it);
  *   answer  reads the host bridge in a loop until dom0's model answers it with an
  *           injected malformed reply (dm-inject): the domain is crashed;
+ *   gone    reads the host bridge until dom0 detaches the model (dm-detach): then
+ *           all ones, and it powers off;
  *   noop    nothing (made after the others: dom0 counts the free frames);
  *   ata     the ATA disk hda through guest/hvm/ata.c (blkdev): a pattern written,
  *           read back, compared, the path length of a 4 KiB read.
@@ -237,6 +239,21 @@ static void case_ata(void)
     printf("dmtest: path ata-read-4k %llu\n", (unsigned long long)best);
 }
 
+/* dom0 takes the model away (dm-detach) while this guest reads the host bridge in a
+ * loop: the reads go on and return all ones, as with no model. */
+static void case_gone(void)
+{
+    uint64_t until = guest_now_ns() + 10000000000ull;
+    unsigned i = 0;
+    uint32_t v;
+
+    /* Back to back: when dom0 detaches the model, a read is waiting for it. */
+    while ((v = pci_read(0, 0, 0)) == 0x12378086u && guest_now_ns() < until)
+        i++;
+    EXPECT("model-gone-reads-ones", v == 0xffffffffu && pci_read(0, 0, 0) == 0xffffffffu &&
+           inl(0x2f0) == 0xffffffffu, "after %u reads: %#x", i, v);
+}
+
 int main(const struct start_info *si)
 {
     char c[16] = "probe";
@@ -260,6 +277,8 @@ int main(const struct start_info *si)
         case_answer();
     else if (!strcmp(c, "ata"))
         case_ata();
+    else if (!strcmp(c, "gone"))
+        case_gone();
     else
         printf("dmtest: FAILED unknown case %s\n", c);
     printf("dmtest: %u passed, %u failed\n", passed, failed);

@@ -39,9 +39,11 @@ struct hvm_ioreq_vcpu {
     struct hvm_ioreq done[IOREQ_REPLAY_MAX];   /* requests answered, data = answer */
 };
 
+/* d has a device model. A macro (struct domain is complete where it is used): it is
+ * on every port exit's path. */
+#define hvm_ioreq_active(d) ((d)->ioreq != NULL)
+
 /* ioreq.c */
-/* d has a device model. */
-bool hvm_ioreq_active(const struct domain *d);
 /* Results of the forwarding calls below. */
 #define IOREQ_NONE    0                 /* no device model: the caller goes on as before */
 #define IOREQ_POSTED  1                 /* posted: the vCPU waits (emulator: RETRY) */
@@ -56,9 +58,20 @@ int hvm_ioreq_pio(struct vcpu *v, uint16_t port, unsigned size, bool write, uint
 int hvm_ioreq_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t *val);
 int hvm_ioreq_string(struct vcpu *v, uint16_t port, unsigned size, bool in, uint64_t gpa,
                      uint32_t count, bool df);
-/* At the start and the end of each emulation pass (svm_emulate). */
-void hvm_ioreq_emul_begin(struct vcpu *v);
-void hvm_ioreq_emul_end(struct vcpu *v);
+/* At the start and the end of each emulation pass (svm_emulate; iv is the vCPU's
+ * struct hvm_ioreq_vcpu): a pass replays the answers from the first; when the
+ * instruction completed (or faulted, or will be executed afresh) they are spent,
+ * while a request is in flight they are kept for the next pass. Inline: every MMIO
+ * and string I/O emulation passes here. */
+static inline void hvm_ioreq_emul_begin(struct hvm_ioreq_vcpu *iv)
+{
+    iv->replay = 0;
+}
+static inline void hvm_ioreq_emul_end(struct hvm_ioreq_vcpu *iv)
+{
+    if (iv->wait == IOREQ_K_NONE)
+        iv->nr_done = 0;
+}
 /* svm_vcpu_loop, before entering a vCPU with a request in flight (wait != 0): true
  * when the instruction completed and the vCPU may run; false when it still waits
  * (blocked: the loop reschedules) or its domain was crashed. */

@@ -32,11 +32,6 @@
 #include <hvlab/x86/svm.h>
 #include "ioreq_priv.h"
 
-bool hvm_ioreq_active(const struct domain *d)
-{
-    return d->ioreq != NULL;
-}
-
 static struct hvm_ioreq *ioreq_slot(struct vcpu *v)
 {
     return &v->domain->ioreq->page->slot[v->vcpu_id];
@@ -138,21 +133,6 @@ int hvm_ioreq_string(struct vcpu *v, uint16_t port, unsigned size, bool in, uint
                            .dir = in ? IOREQ_READ : IOREQ_WRITE, .type = IOREQ_TYPE_PIO,
                            .data_is_ptr = 1, .df = df };
     return ioreq_emul(v, &r, NULL);
-}
-
-void hvm_ioreq_emul_begin(struct vcpu *v)
-{
-    v->arch.svm->ioreq.replay = 0;
-}
-
-/* The instruction completed (or faulted, or will be executed afresh): its answers
- * are spent. While a request is in flight they are kept for the next pass. */
-void hvm_ioreq_emul_end(struct vcpu *v)
-{
-    struct hvm_ioreq_vcpu *iv = &v->arch.svm->ioreq;
-
-    if (iv->wait == IOREQ_K_NONE)
-        iv->nr_done = 0;
 }
 
 /* The answer in the slot, checked against our copy: true and *ans, or the domain is

@@ -129,9 +129,13 @@ long hvm_ioreq_server_op(struct domain *caller, struct domain *d,
         return ioreq_server_create(caller, d, op);
     case IOREQ_SERVER_DESTROY:
     {
+        struct vcpu *v;
         domain_vcpus_pause(d);
         bool had = ioreq_server_detach(d);
         domain_vcpus_unpause(d);
+        for_each_vcpu(d, v)             /* a vCPU blocked for an answer goes on now */
+            if (v->arch.svm->ioreq.wait)
+                vcpu_kick(v);
         return had ? 0 : -ENOENT;
     }
     default:

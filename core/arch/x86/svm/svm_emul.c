@@ -91,10 +91,11 @@ static int lin_access(struct x86_emul_ctx *c, uint64_t linear, void *buf, unsign
             uint64_t val = 0;
             if (write)
                 memcpy(&val, b, chunk);
-            int fw = chunk > 8 || hvm_platform_window(gpa) ? IOREQ_NONE : IOREQ_NONE + 1;
             if (chunk > 8 || hvm_platform_mmio(e->v, gpa, chunk, write, &val) < 0) {
-                /* Not the hypervisor's: the device model's, if there is one. */
-                if (fw != IOREQ_NONE)
+                /* Not the hypervisor's: the device model's, if there is one (never
+                 * for the LAPIC/IOAPIC windows: a refused access there stays refused). */
+                int fw = IOREQ_NONE;
+                if (chunk <= 8 && !hvm_platform_window(gpa))
                     fw = hvm_ioreq_mmio(e->v, gpa, chunk, write, &val);
                 if (fw == IOREQ_POSTED)
                     return X86EMUL_RETRY;       /* run again once it has answered */
@@ -251,9 +252,9 @@ void svm_emulate(struct vcpu *v)
     for (unsigned i = 0; i < 16; i++)
         regs.gpr[i] = gpr_get(v, i);
 
-    hvm_ioreq_emul_begin(v);
+    hvm_ioreq_emul_begin(&v->arch.svm->ioreq);
     int rc = x86_emulate(&c);
-    hvm_ioreq_emul_end(v);
+    hvm_ioreq_emul_end(&v->arch.svm->ioreq);
     TRACE_VCPU(TRC_HVM_EMUL, v, (uint64_t)c.insn.opcode << 16 | c.insn.op << 8 | (unsigned)rc,
                g->rip);
     switch (rc) {
