@@ -51,6 +51,8 @@ struct dm {
     unsigned nr_ranges;
     enum dm_fault fault;
     struct dm_stats st;
+    struct hvm_ioreq held[IOREQ_SERVER_PORTS];  /* requests held while busy (INPROCESS) */
+    bool recheck;                       /* a device changed: look at the held ones */
     bool server;                        /* DOMCTL_ioreq_server made */
 };
 
@@ -230,13 +232,51 @@ static uint64_t dm_serve(struct dm *dm, const struct hvm_ioreq *q)
              : size_mask(q->size);
 }
 
+/* A request whose device is busy is held (INPROCESS) rather than answered "busy":
+ * the vCPU stays blocked instead of polling through the model. Only accesses that
+ * change nothing are held (the device says which), so holding reorders nothing. */
+static bool dm_hold(struct dm *dm, unsigned v, const struct hvm_ioreq *q)
+{
+    const struct dm_range *r;
+
+    if (q->type != IOREQ_TYPE_PIO || q->addr > 0xffff || !(r = dm_range_of(dm, q->addr)) ||
+        !r->ops->ready || r->ops->ready(r->dev, (uint16_t)q->addr))
+        return false;
+    dm->held[v] = *q;
+    dm->st.held++;
+    return true;
+}
+
+void dm_device_changed(struct dm *dm)
+{
+    dm->recheck = true;
+    dm_kick = true;
+    dom0_service_kick = true;
+}
+
 static void dm_poll_one(struct dm *dm)
 {
+    bool recheck = dm->recheck;
+
+    dm->recheck = false;
     for (unsigned v = 0; v < dm->nr_vcpus; v++) {
         struct hvm_ioreq *slot = &dm->page->slot[v];
-        if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != IOREQ_STATE_READY)
+        uint8_t st = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+        struct hvm_ioreq q;
+        if (st == IOREQ_STATE_READY) {
+            q = *slot;                  /* copied before it is looked at */
+            if (dm_hold(dm, v, &q)) {
+                __atomic_store_n(&slot->state, IOREQ_STATE_INPROCESS, __ATOMIC_RELEASE);
+                continue;
+            }
+        } else if (st == IOREQ_STATE_INPROCESS && recheck) {
+            q = dm->held[v];            /* ours: the slot is not read again */
+            const struct dm_range *r = dm_range_of(dm, q.addr);
+            if (r && r->ops->ready && !r->ops->ready(r->dev, (uint16_t)q.addr))
+                continue;
+        } else {
             continue;
-        struct hvm_ioreq q = *slot;     /* copied before it is looked at */
+        }
         uint64_t data = dm_serve(dm, &q);
         slot->data = data;
         uint8_t state = IOREQ_STATE_RESP_READY;
@@ -370,11 +410,11 @@ void dm_detach(hv_domid_t dom)
     if (!dm)
         return;
     printf("dm: domain %u: detached after %llu requests (%llu port, %llu MMIO, %llu string "
-           "runs of %llu bytes, %llu unclaimed, %llu malformed)\n", dom,
+           "runs of %llu bytes, %llu unclaimed, %llu malformed, %llu held)\n", dom,
            (unsigned long long)dm->st.requests, (unsigned long long)dm->st.pio,
            (unsigned long long)dm->st.mmio, (unsigned long long)dm->st.strings,
            (unsigned long long)dm->st.string_bytes, (unsigned long long)dm->st.unclaimed,
-           (unsigned long long)dm->st.bad_requests);
+           (unsigned long long)dm->st.bad_requests, (unsigned long long)dm->st.held);
     uint64_t va = DM_VA + (uint64_t)dm->idx * 2 * PAGE_SIZE;
     unmap_page(va);
     unmap_page(va + PAGE_SIZE);

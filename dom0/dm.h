@@ -21,6 +21,11 @@ struct dm;
  * bytes between the device and buf, in the guest's element order; return the
  * elements moved (the rest of an IN reads as all ones, of an OUT is dropped). */
 struct dm_port_ops {
+    /* Optional: false while an access to port would only find the device busy (an
+     * ATA disk waiting for its backend): the request is held (slot INPROCESS, the
+     * vCPU stays blocked instead of polling) and served once it says true; the
+     * device calls dm_device_changed when that may be so. */
+    bool (*ready)(void *dev, uint16_t port);
     uint32_t (*read)(void *dev, uint16_t port, unsigned size);
     void (*write)(void *dev, uint16_t port, unsigned size, uint32_t val);
     size_t (*string_in)(void *dev, uint16_t port, unsigned size, uint8_t *buf, size_t count);
@@ -39,6 +44,9 @@ void dm_detach(hv_domid_t dom);
 /* Registers a device's ports for dm's domain: 0, -EBUSY (overlap), -ENOSPC. */
 int dm_port_register(struct dm *dm, uint16_t base, uint16_t len,
                      const struct dm_port_ops *ops, void *dev);
+/* A device's state changed outside a request (a backend completed): held requests
+ * are looked at again at the next poll. */
+void dm_device_changed(struct dm *dm);
 /* ISA IRQ line irq of dm's domain (DOMCTL_hvm_set_irq). */
 void dm_set_irq(struct dm *dm, unsigned irq, bool level);
 hv_domid_t dm_domid(const struct dm *dm);
@@ -52,7 +60,7 @@ int dm_inject(hv_domid_t dom, enum dm_fault f);
 
 /* Counters, per domain (xl dm-list). */
 struct dm_stats {
-    uint64_t requests, pio, mmio, strings, string_bytes, unclaimed, bad_requests;
+    uint64_t requests, pio, mmio, strings, string_bytes, unclaimed, bad_requests, held;
 };
 /* The i-th served domain (0..DM_MAX-1): false if the slot is free. */
 bool dm_stats_of(unsigned i, hv_domid_t *dom, struct dm_stats *st);

@@ -57,6 +57,7 @@ static void dm_ata_req_done(struct pdisk_req *r)
         return;
     }
     ata_complete(&a->disk, a->status);
+    dm_device_changed(a->dm);           /* held status reads can be answered now */
 }
 
 static int dm_ata_submit(void *ctx, bool write, uint64_t lba, uint32_t n, uint8_t *buf)
@@ -154,8 +155,21 @@ static size_t ata_string_out(void *dev, uint16_t port, unsigned size, const uint
     return count;
 }
 
-static const struct dm_port_ops ata_ops = { ata_port_read, ata_port_write, ata_string_in,
-                                            ata_string_out };
+/* While the backend works, a status read would only say BSY: such reads (and the
+ * data register, which has nothing yet) are held until the chunk is in. Register
+ * writes are never held (they are ignored while BSY, as the ATA rules say). */
+static bool ata_port_ready(void *dev, uint16_t port)
+{
+    struct dm_ata *a = dev;
+    enum ata_reg reg = reg_of(port);
+
+    if (!a->outstanding)
+        return true;
+    return !(reg == ATA_REG_STATUS || reg == ATA_REG_CTL || reg == ATA_REG_DATA);
+}
+
+static const struct dm_port_ops ata_ops = { ata_port_ready, ata_port_read, ata_port_write,
+                                            ata_string_in, ata_string_out };
 
 static int dm_ata_attach(struct dm *dm, const char *who, const char *target, bool readonly)
 {

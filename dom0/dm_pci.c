@@ -77,7 +77,7 @@ static void pci_write(void *dev, uint16_t port, unsigned size, uint32_t val)
             p->cfg[4] = (uint8_t)(val >> (8 * i)) & 0x07;   /* I/O, memory, bus master */
 }
 
-static const struct dm_port_ops pci_ops = { pci_read, pci_write, NULL, NULL };
+static const struct dm_port_ops pci_ops = { NULL, pci_read, pci_write, NULL, NULL };
 
 static int dm_pci_attach(struct dm *dm, const char *who, const char *target, bool readonly)
 {

@@ -7,7 +7,7 @@
  *                                the next answer to the domain is malformed (tests:
  *                                the hypervisor must crash that domain, nothing else)
  *   dm-list                      per domain: requests, port and MMIO accesses,
- *                                string runs and bytes, unclaimed, malformed
+ *                                string runs and bytes, unclaimed, malformed, held
  * Output formats are stable (tests parse them). */
 #include "dm.h"
 #include "dom0.h"
@@ -67,13 +67,13 @@ int xl_dm_list(int argc, char **argv)
 
     (void)argc;
     (void)argv;
-    printf("dm: domain requests pio mmio strings string_bytes unclaimed malformed\n");
+    printf("dm: domain requests pio mmio strings string_bytes unclaimed malformed held\n");
     for (unsigned i = 0; i < DM_MAX; i++)
         if (dm_stats_of(i, &dom, &st))
-            printf("dm: %u %llu %llu %llu %llu %llu %llu %llu\n", dom,
+            printf("dm: %u %llu %llu %llu %llu %llu %llu %llu %llu\n", dom,
                    (unsigned long long)st.requests, (unsigned long long)st.pio,
                    (unsigned long long)st.mmio, (unsigned long long)st.strings,
                    (unsigned long long)st.string_bytes, (unsigned long long)st.unclaimed,
-                   (unsigned long long)st.bad_requests);
+                   (unsigned long long)st.bad_requests, (unsigned long long)st.held);
     return 0;
 }
