@@ -130,7 +130,9 @@ def case_ata_disk() -> str:
           r)
     m = re.search(r"\(d\d+\) dmtest: path ata-read-4k (\d+)", r.output)
     check(m is not None, "the 4 KiB read's path length is printed", r)
-    st = re.search(r"dm: domain \d+: detached after (\d+) requests", r.output)
+    st = re.search(r"dm: domain \d+: detached after (\d+) requests .*, (\d+) held\)", r.output)
+    check(st is not None and int(st.group(2)) > 0,
+          "status reads were held while the disk worked (the INPROCESS path ran)", r)
     return (f"4 KiB ATA read (8 x READ SECTORS PIO: registers, DRQ polls, 8 REP INSW of a "
             f"sector each, through dom0's model and pdisk), guest TSC, min of 16: "
             f"{m.group(1)} instructions; dom0 served {st.group(1) if st else '?'} requests")
