@@ -19,6 +19,7 @@
 struct pdisk_slot {
     struct vblk_req vr;
     struct pdisk_req *r;
+    unsigned disk;
     bool busy;
 };
 
@@ -87,7 +88,7 @@ static void slot_done(struct vblk_req *vr)
 {
     struct pdisk_slot *s = vr->arg;
     struct pdisk_req *r = s->r;
-    struct pdisk_disk *pd = &disks[(uintptr_t)r->next];
+    struct pdisk_disk *pd = &disks[s->disk];
 
     r->status = vr->status;
     r->next = NULL;
@@ -115,8 +116,12 @@ static void pdisk_dispatch(unsigned disk)
         if (!s)
             return;
         struct pdisk_req *r = pd->qhead;
-        s->vr = (struct vblk_req){ .write = r->write, .sector = r->sector,
-                                   .nr_segs = r->nr_segs, .done = slot_done, .arg = s };
+        if (r->flush && pd->inflight)
+            return;                     /* a flush waits for every request before it */
+        s->vr = (struct vblk_req){ .write = r->write && !r->flush, .flush = r->flush,
+                                   .sector = r->flush ? 0 : r->region_start + r->sector,
+                                   .nr_segs = r->flush ? 0 : r->nr_segs, .done = slot_done,
+                                   .arg = s };
         for (unsigned i = 0; i < r->nr_segs; i++) {
             s->vr.seg[i].maddr = r->seg[i].maddr;
             s->vr.seg[i].len = r->seg[i].len;
@@ -138,10 +143,13 @@ static void pdisk_dispatch(unsigned disk)
         }
         s->busy = true;
         s->r = r;
-        r->next = (struct pdisk_req *)(uintptr_t)disk;  /* which disk, while in flight */
+        s->disk = disk;
+        r->next = NULL;
         pd->inflight++;
     }
 }
+
+static void pdisk_queue(unsigned disk, uint64_t start, struct pdisk_req *r);
 
 int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r)
 {
@@ -159,9 +167,27 @@ int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r)
     }
     if (bytes != (uint64_t)r->nr_sectors * 512)
         return -EINVAL;
-    struct pdisk_disk *pd = &disks[g->disk];
-    /* From here the request is the device's: its sector on the whole disk. */
-    r->sector += g->start;
+    r->flush = false;
+    pdisk_queue(g->disk, g->start, r);
+    return 0;
+}
+
+int pdisk_flush(const struct pdisk_region *g, struct pdisk_req *r)
+{
+    if (g->disk >= pdisk_count() || r->nr_segs != 0 || !r->done)
+        return -EINVAL;
+    r->flush = true;
+    r->nr_sectors = 0;
+    pdisk_queue(g->disk, g->start, r);
+    return 0;
+}
+
+/* Appends r to disk's FIFO and sends what the device takes. */
+static void pdisk_queue(unsigned disk, uint64_t start, struct pdisk_req *r)
+{
+    struct pdisk_disk *pd = &disks[disk];
+
+    r->region_start = start;            /* r->sector stays region-relative for its owner */
     r->next = NULL;
     if (pd->qtail)
         pd->qtail->next = r;
@@ -171,8 +197,7 @@ int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r)
     pd->queued++;
     pd->submitted++;
     pd->max_queued = MAX(pd->max_queued, (uint64_t)pd->queued);
-    pdisk_dispatch(g->disk);
-    return 0;
+    pdisk_dispatch(disk);
 }
 
 static void pdisk_poll(void)

@@ -6,11 +6,6 @@
 #include <hvlab/errno.h>
 #include <hvlab/lib.h>
 
-/* Not in <hvlab/errno.h> yet: `wait <dom> <ms>` running out of time. */
-#ifndef ETIMEDOUT
-#define ETIMEDOUT 110
-#endif
-
 /* The number in s[0..len): decimal; with c_prefixes also 0x hex and 0 octal (xl's
  * NUMBER). The whole range must be digits. Returns 0, -EINVAL (not a number) or
  * -ERANGE (above UINT64_MAX). */

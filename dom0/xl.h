@@ -93,6 +93,11 @@ int xl_pdisk_read(int argc, char **argv);
 int xl_block_attach(int argc, char **argv);     /* block-attach <dom> <spec...> */
 int xl_block_detach(int argc, char **argv);     /* block-detach <dom> <vdev> */
 int xl_block_list(int argc, char **argv);       /* block-list <dom> */
+int xl_pdisk_qd(int argc, char **argv);
+int xl_pdisk_flush(int argc, char **argv);
+int xl_pci_list(int argc, char **argv);        /* xl_pci.c */
+int xl_pci_read(int argc, char **argv);
+int xl_pci_write(int argc, char **argv);
 int xl_ioport_read(int argc, char **argv);     /* xl_ioport.c */
 int xl_ioport_permit(int argc, char **argv);
 

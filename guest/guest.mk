@@ -16,19 +16,23 @@ GUEST_LDSCRIPT := guest/guest.ld
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--build-id=none -Wl,--fatal-warnings \
 	-Wl,--no-warn-rwx-segments -Wl,-T,$(GUEST_LDSCRIPT) -Wl,--undefined=_start
+# pdisk: a driver registers with BLKDEV_DRIVER from its own object, which the linker
+# takes from the archive only if something references it: reference virtio_blk.o so
+# every image (dom0, native, HVM) has the virtio-blk probe.
+GUEST_LDFLAGS += -Wl,--undefined=vblk_probe
 
 # The runtime, plus the pure-logic library files it shares with the hypervisor
 # (string functions, the formatter, and the PV builder for dom0's toolstack).
 GUEST_RT_SRCS := guest/entry.S guest/plat_pv.c guest/main.c guest/smp.c guest/console.c guest/events.c \
-	guest/traps.c guest/time.c guest/mm.c guest/pages.c guest/lib.c \
+	guest/traps.c guest/time.c guest/mm.c guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c \
 	guest/gnttab.c guest/gnttab_pv.c \
 	core/lib/string.c core/lib/vsnprintf.c core/lib/elf64.c core/lib/pvbuild.c
 # The store client and bus helpers (guest/include/store.h; dom0 links its own store
 # calls, dom0/store_local.c, so store_client.o is not pulled into dom0).
 GUEST_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c guest/bus.c \
 	guest/store_pv.c
-# pdisk: PCI, virtio-blk and the blkdev registry (also in guest/hvm/hvm.mk)
-GUEST_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c guest/blkdev.c
+# pdisk: PCI and virtio-blk (also in guest/hvm/hvm.mk)
+GUEST_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c
 # PV block frontend (guest/include/blkfront.h).
 GUEST_RT_SRCS += guest/blkfront.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))

@@ -31,6 +31,14 @@ void pci_cfg_write16(const struct pci_dev *d, unsigned off, uint16_t v)
     spin_unlock_irqrestore(&pci_lock, f);
 }
 
+void pci_cfg_write32(const struct pci_dev *d, unsigned off, uint32_t v)
+{
+    unsigned long f = spin_lock_irqsave(&pci_lock);
+    outl(PCI_ADDR, cfg_addr(d, off));
+    outl(PCI_DATA, v);
+    spin_unlock_irqrestore(&pci_lock, f);
+}
+
 static void pci_fill(struct pci_dev *d)
 {
     uint32_t id = pci_cfg_read32(d, 0);
@@ -44,9 +52,11 @@ static void pci_fill(struct pci_dev *d)
         d->bar[i] = pci_cfg_read32(d, 0x10 + 4 * i);
 }
 
-/* Depth-first over bus, bridges' secondary buses after; *index counts matches. */
-static int pci_scan(unsigned bus, uint16_t vendor, uint16_t device, unsigned *index,
-                    struct pci_dev *out, unsigned depth)
+/* Depth-first over bus, bridges' secondary buses after, calling visit for every
+ * function present until it returns true (then 0; -ENODEV when none did). */
+typedef bool (*pci_visit_t)(struct pci_dev *d, void *arg);
+
+static int pci_walk(unsigned bus, pci_visit_t visit, void *arg, unsigned depth)
 {
     for (unsigned dev = 0; dev < 32; dev++) {
         for (unsigned fn = 0; fn < 8; fn++) {
@@ -58,14 +68,12 @@ static int pci_scan(unsigned bus, uint16_t vendor, uint16_t device, unsigned *in
                 continue;
             }
             uint32_t hdr = pci_cfg_read32(&d, 0x0c) >> 16 & 0xff;
-            if ((id & 0xffff) == vendor && id >> 16 == device && (*index)-- == 0) {
-                pci_fill(&d);
-                *out = d;
+            pci_fill(&d);
+            if (visit(&d, arg))
                 return 0;
-            }
             if ((hdr & 0x7f) == 1 && depth < 8) {       /* PCI-to-PCI bridge */
                 unsigned sec = pci_cfg_read32(&d, 0x18) >> 8 & 0xff;
-                if (sec > bus && pci_scan(sec, vendor, device, index, out, depth + 1) == 0)
+                if (sec > bus && pci_walk(sec, visit, arg, depth + 1) == 0)
                     return 0;
             }
             if (fn == 0 && !(hdr & 0x80))
@@ -75,9 +83,47 @@ static int pci_scan(unsigned bus, uint16_t vendor, uint16_t device, unsigned *in
     return -ENODEV;
 }
 
+struct pci_find_arg {
+    uint16_t vendor, device;
+    unsigned index;
+    struct pci_dev *out;
+};
+
+static bool pci_find_visit(struct pci_dev *d, void *arg)
+{
+    struct pci_find_arg *a = arg;
+
+    if (d->vendor != a->vendor || d->device != a->device || a->index-- != 0)
+        return false;
+    *a->out = *d;
+    return true;
+}
+
 int pci_find(uint16_t vendor, uint16_t device, unsigned index, struct pci_dev *out)
 {
-    return pci_scan(0, vendor, device, &index, out, 0);
+    struct pci_find_arg a = { vendor, device, index, out };
+
+    return pci_walk(0, pci_find_visit, &a, 0);
+}
+
+struct pci_each_arg {
+    void (*fn)(const struct pci_dev *d, void *arg);
+    void *arg;
+};
+
+static bool pci_each_visit(struct pci_dev *d, void *arg)
+{
+    struct pci_each_arg *a = arg;
+
+    a->fn(d, a->arg);
+    return false;
+}
+
+void pci_for_each(void (*fn)(const struct pci_dev *d, void *arg), void *arg)
+{
+    struct pci_each_arg a = { fn, arg };
+
+    pci_walk(0, pci_each_visit, &a, 0);
 }
 
 uint16_t pci_io_bar_enable(const struct pci_dev *d, unsigned n)
@@ -89,14 +135,54 @@ uint16_t pci_io_bar_enable(const struct pci_dev *d, unsigned n)
     return (uint16_t)(d->bar[n] & ~3u);
 }
 
+/* A line several devices share (PCI INTx: QEMU's pc machine routes four slots' INTA
+ * over the links of IRQs 10 and 11) is bound once; its event calls every device's
+ * handler, and each device's driver reads its own interrupt status and EOIs. An EOI
+ * while another device still holds the level line only brings the event back. */
+#define PCI_IRQ_SHARE 4
+
+struct pci_irq {
+    unsigned n;                         /* handlers; 0: not bound */
+    evtchn_port_t port;
+    struct { evtchn_handler_t h; void *arg; } hs[PCI_IRQ_SHARE];
+};
+static struct pci_irq pci_irqs[NR_PIRQS];       /* written with events off on vCPU 0 */
+
+static void pci_irq_event(evtchn_port_t port, void *arg)
+{
+    struct pci_irq *l = arg;
+
+    for (unsigned i = 0; i < l->n; i++)
+        l->hs[i].h(port, l->hs[i].arg);
+}
+
 int pci_irq_bind(unsigned irq, evtchn_handler_t h, void *arg)
 {
-    struct evtchn_bind_pirq b = { .pirq = irq };
-    long rc = hv_event_channel_op(EVTCHNOP_bind_pirq, &b);
+    struct pci_irq *l;
+    long rc;
 
-    if (rc < 0)
+    if (irq >= NR_PIRQS)
+        return -EINVAL;
+    l = &pci_irqs[irq];
+    if (l->n == PCI_IRQ_SHARE)
+        return -ENOSPC;
+    if (l->n) {
+        unsigned long f = local_irq_save();
+        l->hs[l->n].h = h;
+        l->hs[l->n].arg = arg;
+        l->n++;
+        local_irq_restore(f);
+        return (int)l->port;
+    }
+    struct evtchn_bind_pirq b = { .pirq = irq };
+    if ((rc = hv_event_channel_op(EVTCHNOP_bind_pirq, &b)) < 0)
         return (int)rc;
-    if ((rc = evtchn_set_handler(b.port, h, arg)) < 0 || (rc = evtchn_unmask(b.port)) < 0)
+    l->hs[0].h = h;
+    l->hs[0].arg = arg;
+    l->n = 1;
+    l->port = b.port;
+    if ((rc = evtchn_set_handler(b.port, pci_irq_event, l)) < 0 ||
+        (rc = evtchn_unmask(b.port)) < 0)
         return (int)rc;
     return (int)b.port;
 }

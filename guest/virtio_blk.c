@@ -26,8 +26,10 @@
 #define ST_DRIVER_OK 4
 #define ST_FAILED 0x80
 #define VIRTIO_BLK_F_RO     5
+#define VIRTIO_BLK_F_FLUSH  9           /* legacy name: WCE */
 #define VIRTIO_BLK_T_IN     0
 #define VIRTIO_BLK_T_OUT    1
+#define VIRTIO_BLK_T_FLUSH  4
 #define VIRTIO_BLK_S_OK     0
 #define VIRTIO_BLK_S_UNSUPP 2
 
@@ -38,6 +40,7 @@ struct vblk {
     uint16_t io;                        /* I/O BAR base */
     uint64_t sectors;
     bool readonly;
+    bool writeback;                     /* FLUSH negotiated: the device caches writes */
     int irq;                            /* bound pirq, -1: polled */
     volatile bool irq_seen;
     spinlock_t lock;                    /* everything below */
@@ -103,9 +106,14 @@ static int vblk_start(struct vblk *d)
     outb(io + VP_STATUS, 0);                            /* reset */
     outb(io + VP_STATUS, ST_ACK);
     outb(io + VP_STATUS, ST_ACK | ST_DRIVER);
+    /* FLUSH taken when offered: a driver that does not take it gets a writethrough
+     * cache, every write followed by a host fdatasync (QEMU sets the cache mode from
+     * this bit): measured 2.3 ms per 4 KiB write at depth 1 against 24 us with it. */
     uint32_t feat = inl(io + VP_HOST_FEATURES);
-    d->readonly = feat & (1u << VIRTIO_BLK_F_RO);
-    outl(io + VP_GUEST_FEATURES, feat & (1u << VIRTIO_BLK_F_RO));
+    uint32_t take = feat & ((1u << VIRTIO_BLK_F_RO) | (1u << VIRTIO_BLK_F_FLUSH));
+    d->readonly = take & (1u << VIRTIO_BLK_F_RO);
+    d->writeback = take & (1u << VIRTIO_BLK_F_FLUSH);
+    outl(io + VP_GUEST_FEATURES, take);
     d->sectors = inl(io + VP_CONFIG) | (uint64_t)inl(io + VP_CONFIG + 4) << 32;
     outw(io + VP_QUEUE_SEL, 0);
     uint16_t size = inw(io + VP_QUEUE_SIZE);
@@ -133,10 +141,11 @@ static const struct blkdev_ops vblk_bd_ops = { .submit = bd_submit, .poll = bd_p
 
 unsigned vblk_probe(void (*notify)(void))
 {
+    if (notify)
+        notify_hook = notify;
     if (probed)
         return nr_disks;
     probed = true;
-    notify_hook = notify;
     for (unsigned i = 0; nr_disks < VBLK_MAX; i++) {
         struct vblk *d = &disks[nr_disks];
         if (pci_find(VIRTIO_VENDOR, VIRTIO_BLK_LEGACY, i, &d->pci) < 0)
@@ -153,13 +162,15 @@ unsigned vblk_probe(void (*notify)(void))
         d->bd.sectors = d->sectors;
         d->bd.max_inflight = VBLK_DEPTH;
         d->bd.readonly = d->readonly;
+        d->bd.polled = d->irq < 0;
         d->bd.ops = &vblk_bd_ops;
         d->bd.priv = d;
         d->bd_free = ~0u;
-        printf("virtio-blk %02x:%02x.%u: vd%u, %lu sectors%s, ports %#x, queue %u, %s\n",
+        printf("virtio-blk %02x:%02x.%u: vd%u, %lu sectors%s, ports %#x, queue %u, %s, %s\n",
                d->pci.bus, d->pci.dev, d->pci.fn, nr_disks, (unsigned long)d->sectors,
                d->readonly ? " (read-only)" : "", d->io, d->q.size,
-               d->irq >= 0 ? "interrupt" : "polled");
+               d->irq >= 0 ? "interrupt" : "polled",
+               d->writeback ? "write cache (flush)" : "writethrough");
         nr_disks++;
         blkdev_register(&d->bd);
     }
@@ -171,7 +182,8 @@ int vblk_submit(struct vblk *d, struct vblk_req *r)
     struct virtq_buf b[VBLK_MAX_SEGS + 2];
     uint64_t sectors = 0;
 
-    if (r->nr_segs == 0 || r->nr_segs > VBLK_MAX_SEGS || (r->write && d->readonly))
+    if (r->flush ? r->nr_segs != 0 || r->write :
+                   r->nr_segs == 0 || r->nr_segs > VBLK_MAX_SEGS || (r->write && d->readonly))
         return -EINVAL;
     for (unsigned i = 0; i < r->nr_segs; i++) {
         if (r->seg[i].len == 0 || r->seg[i].len % 512)
@@ -186,8 +198,9 @@ int vblk_submit(struct vblk *d, struct vblk_req *r)
     int rc = -EBUSY;
     if (d->slot_free && d->q.nr_free >= r->nr_segs + 2) {
         unsigned s = (unsigned)__builtin_ctz(d->slot_free);
-        d->hdr[s] = (struct vblk_hdr){ r->write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, 0,
-                                       r->sector };
+        uint32_t type = r->flush ? VIRTIO_BLK_T_FLUSH : r->write ? VIRTIO_BLK_T_OUT
+                                                                 : VIRTIO_BLK_T_IN;
+        d->hdr[s] = (struct vblk_hdr){ type, 0, r->flush ? 0 : r->sector };
         d->status[s] = 0xff;
         b[0] = (struct virtq_buf){ virt_to_maddr(&d->hdr[s]), sizeof(d->hdr[s]), false };
         b[r->nr_segs + 1] = (struct virtq_buf){ virt_to_maddr(&d->status[s]), 1, true };
@@ -300,3 +313,11 @@ static int bd_poll(struct blkdev *b)
 {
     return vblk_poll(b->priv);
 }
+
+/* blkdev_probe_all: every virtio-blk disk as vda, vdb, ... (dom0's pdisk probes the
+ * same disks; whichever comes first finds them, once). */
+static int vblk_blkdev_probe(void)
+{
+    return (int)vblk_probe(NULL);
+}
+BLKDEV_DRIVER(virtio_blk, vblk_blkdev_probe);

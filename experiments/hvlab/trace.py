@@ -110,7 +110,7 @@ RS_RUNNING, RS_RUNNABLE, RS_BLOCKED, RS_OFFLINE = range(4)
 HYPERCALLS = {0: "set_trap_table", 1: "mmu_update", 4: "set_callbacks", 12: "memory_op",
               13: "multicall", 14: "update_va_mapping", 15: "set_timer_op", 17: "version",
               18: "console_io", 24: "vcpu_op", 26: "mmuext_op", 29: "sched_op",
-              32: "event_channel_op", 34: "hvm_op", 35: "sysctl", 36: "domctl", 40: "trace_op"}
+              20: "grant_table_op", 32: "event_channel_op", 33: "physdev_op", 34: "hvm_op", 35: "sysctl", 36: "domctl", 40: "trace_op"}
 
 _NAMES = {v: k for k, v in EV.items()}
 _NAMES.update(POLICY_EVENTS)

@@ -37,12 +37,28 @@ struct blkdev {
     uint64_t sectors;
     unsigned max_inflight;              /* 1 for ATA PIO, 32 for blkfront and virtio */
     bool readonly;
+    bool polled;                        /* no completion event: waits poll, never block */
     const struct blkdev_ops *ops;
     void *priv;
     uint64_t reqs_done, bytes_done;
 };
 
 void blkdev_register(struct blkdev *d);
+
+/* Drivers register a probe from their own file; blkdev_probe_all runs them (a guest
+ * that wants disks calls it once: guests that do not, never touch the store or PCI):
+ *     static int blkfront_probe(void) { ...blkdev_register(...)...; return n; }
+ *     BLKDEV_DRIVER(blkfront, blkfront_probe);
+ * A probe returns the devices it registered or -errno (reported, not fatal). */
+struct blkdev_driver {
+    const char *name;
+    int (*probe)(void);
+};
+#define BLKDEV_DRIVER(n, fn)                                                     \
+    static const struct blkdev_driver blkdev_driver_##n                         \
+        __attribute__((used, section("blkdev_drivers"), aligned(8))) = { #n, fn }
+/* Every driver's probe: the number of devices registered in all. */
+int blkdev_probe_all(void);
 struct blkdev *blkdev_find(const char *name);   /* NULL name: the first registered */
 
 static inline int blkdev_submit(struct blkdev *d, struct blkreq *r)

@@ -25,17 +25,22 @@ struct pci_dev {
 
 uint32_t pci_cfg_read32(const struct pci_dev *d, unsigned off);
 void pci_cfg_write16(const struct pci_dev *d, unsigned off, uint16_t v);
+void pci_cfg_write32(const struct pci_dev *d, unsigned off, uint32_t v);
 /* The index-th function (0 first) with this vendor and device ID, searching bus 0
  * and the buses behind PCI-to-PCI bridges: 0, or -ENODEV. */
 int pci_find(uint16_t vendor, uint16_t device, unsigned index, struct pci_dev *out);
+/* fn for every function present, in the same order. */
+void pci_for_each(void (*fn)(const struct pci_dev *d, void *arg), void *arg);
 /* The I/O-port base of BAR n, with I/O decoding and bus mastering turned on;
  * 0 if BAR n is not an I/O BAR. */
 uint16_t pci_io_bar_enable(const struct pci_dev *d, unsigned n);
 
 /* The device's interrupt: binds pirq irq (its irq_line) to a port with handler h
- * (called from the upcall: set a flag, nothing more). The port, or -errno: -EPERM
- * for a domain that is not dom0, -ENOSYS natively. pci_irq_eoi after the device has
- * been serviced (level-triggered lines stay masked until then). */
+ * (called from the upcall: set a flag, nothing more); up to 4 devices share a line
+ * (each handler is called on its event). The port, or -errno: -EPERM for a domain
+ * that is not dom0, -ENOSYS natively, -ENOSPC (4 on the line already).
+ * pci_irq_eoi after the device has been serviced (level-triggered lines stay masked
+ * until then; a line another device still asserts interrupts again). */
 int pci_irq_bind(unsigned irq, evtchn_handler_t h, void *arg);
 int pci_irq_eoi(unsigned irq);
 

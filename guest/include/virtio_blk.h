@@ -21,6 +21,7 @@ struct vblk;
 
 struct vblk_req {
     bool write;
+    bool flush;                         /* VIRTIO_BLK_T_FLUSH: no segments, sector 0 */
     uint64_t sector;                    /* 512-byte sectors from the disk's start */
     unsigned nr_segs;
     struct { uint64_t maddr; uint32_t len; } seg[VBLK_MAX_SEGS];  /* len: multiple of 512 */
@@ -35,9 +36,9 @@ struct vblk_stats {
     uint64_t bad_used;                  /* used-ring entries refused */
 };
 
-/* Finds and starts every virtio-blk device (once; later calls return the count).
- * notify (may be NULL) is called from the interrupt event (dom0: kick the service
- * loop). The number of disks. */
+/* Finds and starts every virtio-blk device (once; later calls return the count; also
+ * blkdev_probe_all's probe). notify, if not NULL, becomes the hook called from the
+ * interrupt event (dom0: kick the service loop). The number of disks. */
 unsigned vblk_probe(void (*notify)(void));
 unsigned vblk_count(void);
 struct vblk *vblk_get(unsigned i);      /* NULL past the count */
@@ -48,7 +49,8 @@ const struct vblk_stats *vblk_stats(const struct vblk *d);
 unsigned vblk_inflight(const struct vblk *d);
 /* Queues r: 0; -EBUSY (VBLK_DEPTH in flight or too few descriptors: retry after a
  * poll); -EINVAL (no segments, a length not a multiple of 512, past the end, a
- * write to a read-only disk). */
+ * write to a read-only disk). A flush has no segments: done once the writes the
+ * device completed before it are on the host's storage. */
 int vblk_submit(struct vblk *d, struct vblk_req *r);
 /* Reaps completions (calls each r->done; acknowledges and EOIs the interrupt): the
  * number completed. */

@@ -41,6 +41,16 @@ static bool probe_outl(uint16_t port, uint32_t v)
     return probe_gp;
 }
 
+/* rep insl: n dwords from port into buf (the general decoder's path); true on #GP. */
+static bool probe_rep_insl(uint16_t port, uint32_t *buf, uint64_t n)
+{
+    probe_gp = false;
+    probe_len = 2;
+    asm volatile(".byte 0xf3, 0x6d" : "+D"(buf), "+c"(n) : "d"(port) : "memory");
+    probe_len = 0;
+    return probe_gp;
+}
+
 static bool probe_inb(uint16_t port)
 {
     uint8_t v = 0;
@@ -48,6 +58,29 @@ static bool probe_inb(uint16_t port)
     probe_gp = false;
     probe_len = 1;
     asm volatile(".byte 0xec" : "+a"(v) : "d"(port) : "memory");
+    probe_len = 0;
+    return probe_gp;
+}
+
+/* The imm8 forms: inb $0x40 (PIT) and inb $0x80 (POST diagnostics). */
+static bool probe_inb_imm_pit(void)
+{
+    uint8_t v = 0;
+
+    probe_gp = false;
+    probe_len = 2;
+    asm volatile(".byte 0xe4, 0x40" : "+a"(v) :: "memory");
+    probe_len = 0;
+    return probe_gp;
+}
+
+static bool probe_inb_imm_post(void)
+{
+    uint8_t v = 0;
+
+    probe_gp = false;
+    probe_len = 2;
+    asm volatile(".byte 0xe4, 0x80" : "+a"(v) :: "memory");
     probe_len = 0;
     return probe_gp;
 }
@@ -69,6 +102,13 @@ int main(const struct start_info *si)
         result("granted port readable", !gp && v != 0xffffffff, "#GP %d, value %#x", gp, v);
     else
         result("disk port refused", gp, "#GP %d, value %#x", gp, v);
+    uint32_t buf[4] = { 0, 0, 0, 0 };
+    gp = probe_rep_insl(port, buf, 4);
+    if (granted)
+        result("rep insl from a granted port", !gp && buf[0] == v && buf[3] == v,
+               "#GP %d, %#x %#x", gp, buf[0], buf[3]);
+    else
+        result("rep insl from the disk refused", gp && buf[0] == 0, "#GP %d, %#x", gp, buf[0]);
     gp = probe_inb((uint16_t)(port + 0x40));
     result("port past the grant refused", gp, "#GP %d", gp);
     gp = probe_outl(0xcf8, 0x80000000u);
@@ -77,6 +117,13 @@ int main(const struct start_info *si)
     result("PCI configuration data refused", gp, "#GP %d, value %#x", gp, v);
     gp = probe_inb(0x40);
     result("PIT refused", gp, "#GP %d", gp);
+    gp = probe_inb_imm_pit();
+    result("PIT refused (inb $imm8)", gp, "#GP %d", gp);
+    gp = probe_inb_imm_post();
+    if (granted)
+        result("granted port 0x80 readable (inb $imm8)", !gp, "#GP %d", gp);
+    else
+        result("port 0x80 refused (inb $imm8)", gp, "#GP %d", gp);
     gp = probe_inb(0x3f8);
     result("COM1 refused", gp, "#GP %d", gp);
     gp = probe_outl(0xf4, 0x55);

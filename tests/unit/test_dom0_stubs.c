@@ -11,5 +11,6 @@ STUB(xl_dm_attach) STUB(xl_dm_detach) STUB(xl_dm_inject) STUB(xl_dm_list)
 STUB(xl_store_read) STUB(xl_store_write) STUB(xl_store_ls) STUB(xl_store_rm)
 /* pdisk */
 STUB(xl_pdisk_list) STUB(xl_pdisk_write) STUB(xl_pdisk_read) STUB(xl_ioport_read)
-STUB(xl_ioport_permit)
+STUB(xl_ioport_permit) STUB(xl_pdisk_qd) STUB(xl_pdisk_flush)
+STUB(xl_pci_list) STUB(xl_pci_read) STUB(xl_pci_write)
 STUB(xl_block_attach) STUB(xl_block_detach) STUB(xl_block_list)   /* PV block */

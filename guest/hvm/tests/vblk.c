@@ -17,7 +17,7 @@ int main(const struct start_info *si)
     (void)si;
     if (!guest_arg("text", text, sizeof(text)) || !text[0])
         snprintf(text, sizeof(text), "NATIVE-VIRTIO/");
-    unsigned n = vblk_probe(NULL);
+    unsigned n = (unsigned)blkdev_probe_all();
     struct blkdev *d = blkdev_find("vda");
     printf("vblk: %u disk%s, vda %s, %lu sectors, %s\n", n, n == 1 ? "" : "s",
            d ? "found" : "missing", d ? (unsigned long)d->sectors : 0ul,

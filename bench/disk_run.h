@@ -1,0 +1,31 @@
+/* The disk benchmark's core, one copy for every path it compares: linked into the
+ * diskbench guest (PV: blkfront; HVM: emulated ATA; PVHVM: blkfront; native: virtio)
+ * and into dom0 (`xl disk-bench`, on its native virtio driver). */
+#ifndef BENCH_DISK_RUN_H
+#define BENCH_DISK_RUN_H
+
+#include <blkdev.h>
+
+#define DISKBENCH_MAX_QD 32
+
+enum diskbench_op { DB_SEQWRITE, DB_SEQREAD, DB_RANDWRITE, DB_RANDREAD, DB_NR_OPS };
+
+struct diskbench_opts {
+    unsigned ops;                       /* 1u << enum diskbench_op */
+    unsigned qds[2];                    /* queue depths to run (0: unused) */
+    uint32_t reqs;                      /* 4 KiB requests per case */
+    uint64_t seed;                      /* for the random offsets */
+    const char *mode;                   /* what the result lines call the path */
+};
+
+/* Parses the benchmark's arguments from the command line (guest_arg): ops=
+ * seqwrite,seqread,randwrite,randread (default all) qd=1,32 reqs=N seed=S. */
+void diskbench_opts_from_args(struct diskbench_opts *o, const char *mode);
+/* Runs every case on d, printing one line per case:
+ *   result bench=disk mode=M dev=D op=O qd=Q reqs=N bytes=B ns=T iops=I ns_per_req=P
+ *          errors=E verify_errors=V
+ * Sequential reads check the pattern sequential writes left (sector-stamped). The
+ * number of cases that had errors. */
+int diskbench_run(struct blkdev *d, const struct diskbench_opts *o);
+
+#endif
