@@ -85,7 +85,15 @@ static int dirs_write(struct blkback_dev *d)
     fmt_snprintf(owner_fe, sizeof(owner_fe), "n%u", d->dom);
     fmt_snprintf(read_fe, sizeof(read_fe), "r%u", d->dom);
     fe_perms[0] = owner_fe;
-    /* Each dir's keys inherit its permissions: set them first. */
+    /* Each dir's keys inherit its permissions: set them first. The frontend's
+     * parents (device, device/vbd) may be made here, before the store's own hook
+     * gives /local/domain/<F> to F: they are F's too. */
+    fmt_snprintf(path, sizeof(path), "/local/domain/%u/device", d->dom);
+    if ((rc = store_mkdir(path)) || (rc = store_set_perms(path, fe_perms, 1)))
+        return rc;
+    fmt_snprintf(path, sizeof(path), "/local/domain/%u/device/vbd", d->dom);
+    if ((rc = store_mkdir(path)) || (rc = store_set_perms(path, fe_perms, 1)))
+        return rc;
     if ((rc = store_mkdir(d->be_dir)) || (rc = store_set_perms(d->be_dir, be_perms, 2)) ||
         (rc = store_mkdir(d->fe_dir)) || (rc = store_set_perms(d->fe_dir, fe_perms, 1)))
         return rc;
@@ -211,9 +219,8 @@ static void dev_teardown(struct blkback_dev *d)
 {
     dev_disconnect(d);
     dirs_remove(d);
-    if (d->dropped || d->inflight)
-        printf("blkback: d%u %s: torn down, %u in flight (their answers dropped)\n",
-               d->dom, d->vdev, d->inflight);
+    printf("blkback: d%u %s: disconnected, %u requests in flight\n", d->dom, d->vdev,
+           d->inflight);
 }
 
 /* ---- the service ---- */
@@ -367,9 +374,14 @@ static int blkback_domain_built(const char *who, hv_domid_t dom,
 
 static void blkback_domain_gone(hv_domid_t dom)
 {
+    char path[64];
+
     for (unsigned i = 0; i < BLKBACK_MAX_DEVS; i++)
         if (devs[i].used && devs[i].dom == dom && devs[i].conn != BLKBACK_DEAD)
             dev_teardown(&devs[i]);
+    /* The domain's dir of backend dirs (emptied above; absent if it had no disk). */
+    fmt_snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", dom);
+    store_rm(path);
 }
 
 DOM0_DOMAIN_HOOK(blkback, blkback_domain_built, blkback_domain_gone);

@@ -23,17 +23,18 @@ int xlcfg_set_disk(struct parser *ps, const struct xlv *v)
         struct xlcfg_disk *d = &cfg->disks[cfg->nr_disks];
 
         if (a->kind != ATOM_STRING) {
-            bad |= key_error(ps, "expected a quoted string, got %s", a->text);
+            bad |= xlp_error_at(ps, a->line, "expected a quoted string, got %s", a->text);
             continue;
         }
-        d->line = ps->key_line;
+        d->line = a->line;
         if (xlcfg_disk_parse(a->text, d, why, sizeof(why))) {
-            bad |= key_error(ps, "%s", why);
+            bad |= xlp_error_at(ps, a->line, "%s", why);
             continue;
         }
         for (unsigned j = 0; j < cfg->nr_disks; j++)
             if (!strcmp(cfg->disks[j].vdev, d->vdev))
-                bad |= key_error(ps, "vdev '%s' given twice", d->vdev);
+                bad |= xlp_error_at(ps, a->line, "vdev '%s' given twice (first on line %u)",
+                                    d->vdev, cfg->disks[j].line);
         cfg->nr_disks++;
     }
     return bad;

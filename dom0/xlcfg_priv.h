@@ -14,6 +14,7 @@ struct atom {
     enum atom_kind kind;
     const char *text;               /* NUL-terminated, in xlv.pool */
     size_t len;
+    unsigned line;                  /* where it starts */
 };
 
 /* One value: an atom, or a list of them. */

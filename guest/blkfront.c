@@ -275,14 +275,16 @@ static void name_of(unsigned devid, char *name, size_t len)
         fmt_snprintf(name, len, "vbd%u", devid);
 }
 
+/* Connects every device/vbd/<id> of ours (blkdev_probe_all runs it). */
 int blkfront_probe(void)
 {
     char ids[256];
     long n;
     int connected = 0;
 
+    /* No device dir, or no store at all (a native image): no PV disk. */
     if ((n = store_list("device/vbd", ids, sizeof(ids))) < 0)
-        return n == -ENOENT ? 0 : (int)n;
+        return n == -ENOENT || n == -EIO ? 0 : (int)n;
     for (const char *id = ids; n-- > 0; id += strlen(id) + 1) {
         struct blkfront *f = &fronts[nr_fronts];
         uint64_t devid;
@@ -309,3 +311,5 @@ int blkfront_probe(void)
     }
     return connected;
 }
+
+BLKDEV_DRIVER(blkfront, blkfront_probe);

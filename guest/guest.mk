@@ -20,6 +20,8 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
 # takes from the archive only if something references it: reference virtio_blk.o so
 # every image (dom0, native, HVM) has the virtio-blk probe.
 GUEST_LDFLAGS += -Wl,--undefined=vblk_probe
+# PV block: the same for blkfront's probe (guest/blkfront.c), in PV and HVM images.
+GUEST_LDFLAGS += -Wl,--undefined=blkfront_probe
 
 # The runtime, plus the pure-logic library files it shares with the hypervisor
 # (string functions, the formatter, and the PV builder for dom0's toolstack).

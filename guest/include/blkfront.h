@@ -36,9 +36,11 @@ struct blkfront {
     uint64_t bad_responses;             /* answers with an id we did not send */
 };
 
-/* Connects every device/vbd/<id> of ours (waiting up to a few seconds for each
- * backend) and registers it: the number connected, or -errno if the store cannot
- * be read. A device that cannot be connected is reported and skipped. */
+/* blkfront's probe, registered with BLKDEV_DRIVER (blkdev_probe_all runs it):
+ * connects every device/vbd/<id> of ours, waiting up to a few seconds for each
+ * backend (one that cannot be connected is reported and skipped) and registers it.
+ * The number connected, or -errno if the store cannot be read. Global so that
+ * guest.mk can make every image link it (--undefined=blkfront_probe). */
 int blkfront_probe(void);
 /* The frontend behind a registered blkdev (NULL if it is not a blkfront's). */
 struct blkfront *blkfront_of(struct blkdev *d);

@@ -23,7 +23,10 @@
 # test_devmodel.py runs HVM guests served by dom0's device model (and its crashes).
 # test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
 # next to a bystander);
-# test_pdisk.py: dom0's physical virtio-blk disk against the host's image file.
+# test_pdisk.py: dom0's physical virtio-blk disk against the host's image file;
+# test_blk.py: PV block (pattern kept across domains and found in the image file, a
+# malicious frontend next to a bystander, a domain destroyed mid-request, block-attach
+# /-detach/-list, bad disk specs).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -43,6 +46,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_fuzz.py
 	$(Q)$(PYTHON) tests/boot/test_svm.py
 	$(Q)$(PYTHON) tests/boot/test_pdisk.py
+	$(Q)$(PYTHON) tests/boot/test_blk.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py

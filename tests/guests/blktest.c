@@ -3,9 +3,10 @@
  *   action=write seed=S start=N count=M   writes the pattern of seed S to sectors
  *                                         N..N+M-1, 32 requests in flight
  *   action=read  seed=S start=N count=M   reads them back and checks the pattern
- *   action=loop  seed=S start=N count=M rounds=R
- *                                         R rounds of write + read + check (a bystander,
- *                                         or a domain destroyed mid-request)
+ *   action=loop  seed=S start=N count=M rounds=R ms=T
+ *                                         rounds of write + read + check, R of them or
+ *                                         for T ms of guest time, whichever ends first
+ *                                         (a bystander, or a domain destroyed mid-request)
  *   action=evil                           the malicious frontend: bad requests by hand on
  *                                         the ring, each must get BLKIF_RSP_ERROR, then a
  *                                         good one must work, then a bogus req_prod must
@@ -115,10 +116,10 @@ static int batch(bool write, uint64_t start, uint64_t count)
 /* ---- the malicious frontend ---- */
 
 /* The next answer on f's ring, read by hand (blkfront_poll would take it): its status,
- * or 99 after 5 s without one. */
-static int raw_answer(struct blkfront *f, uint64_t *id)
+ * or 99 after wait_ns without one. */
+static int raw_answer(struct blkfront *f, uint64_t *id, uint64_t wait_ns)
 {
-    uint64_t deadline = guest_now_ns() + WAIT_NS;
+    uint64_t deadline = guest_now_ns() + wait_ns;
     bool more;
 
     for (;;) {
@@ -173,7 +174,7 @@ static void evil_one(struct blkfront *f, const struct evil_case *c, unsigned n)
     }
     f->ring.req_prod_pvt++;
     blkfront_push(f);
-    status = raw_answer(f, &id);
+    status = raw_answer(f, &id, WAIT_NS);
     if (status == c->want && id == 5000 + n) {
         printf("blktest: evil %s: status %d ok\n", c->name, status);
     } else {
@@ -227,7 +228,7 @@ static int evil(void)
         failures++;
     }
     /* Nothing more is answered on the closed device. */
-    if ((st = raw_answer(f, &id)) != 99) {
+    if ((st = raw_answer(f, &id, WAIT_NS / 50)) != 99) {
         printf("blktest: FAILED: an answer (%d) after the device closed\n", st);
         failures++;
     }
@@ -269,13 +270,15 @@ int main(const struct start_info *si)
 {
     char action[16] = "", name[16] = "";
     uint64_t start = guest_arg_uint("start", 0), count = guest_arg_uint("count", 64);
-    unsigned rounds = (unsigned)guest_arg_uint("rounds", 1);
+    unsigned rounds = (unsigned)guest_arg_uint("rounds", 1000000);
     int n, rc = 0;
 
     (void)si;
     seed = (unsigned)guest_arg_uint("seed", 1);
     guest_arg("action", action, sizeof(action));
     guest_arg("dev", name, sizeof(name));
+    /* blkfront's probe only: blkdev_probe_all would also run virtio-blk's, whose
+     * PCI probe faults (#GP) in a domU without I/O ports. */
     if ((n = blkfront_probe()) <= 0) {
         printf("blktest: FAILED: no PV disk (%d)\n", n);
         return 1;
@@ -295,9 +298,10 @@ int main(const struct start_info *si)
                (unsigned long long)count, (unsigned long long)start, seed,
                rc ? "FAILED" : "ok");
     } else if (!strcmp(action, "loop")) {
+        uint64_t until = guest_now_ns() + guest_arg_uint("ms", 3600000) * 1000000;
         unsigned r;
 
-        for (r = 0; r < rounds && !rc; r++)
+        for (r = 0; r < rounds && !rc && guest_now_ns() < until; r++)
             if (!(rc = batch(true, start, count)))
                 rc = batch(false, start, count);
         printf("blktest: loop %u rounds of %llu sectors at %llu: %s\n", r,

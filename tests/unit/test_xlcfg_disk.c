@@ -125,6 +125,7 @@ static void test_cfg_disks(void)
     CHECK_STREQ(cfg.disks[1].vdev, "xvdb");
     CHECK(cfg.disks[1].readonly);
     CHECK_EQ(cfg.disks[0].line, 4);
+    CHECK_EQ(cfg.disks[1].line, 5);
     CHECK_STREQ(cfg.file, "d.cfg");
     CHECK_EQ(parse(BASE), 0);
     CHECK_EQ(cfg.nr_disks, 0);
@@ -148,7 +149,11 @@ static void test_cfg_errors(void)
           "d.cfg:4: key 'disk': expected a list [ 'target=..., vdev=...', ... ]" },
         { BASE "disk = [ 3 ]\n", "d.cfg:4: key 'disk': expected a quoted string, got 3" },
         { BASE "disk = [ 'target=vd0, vdev=xvda', 'target=vd1, vdev=xvda' ]\n",
-          "d.cfg:4: key 'disk': vdev 'xvda' given twice" },
+          "d.cfg:4: key 'disk': vdev 'xvda' given twice (first on line 4)" },
+        { BASE "disk = [ 'target=vd0, vdev=xvda',\n\n  'target=vd1, vdev=xvdb, access=x' ]\n",
+          "d.cfg:6: key 'disk': access 'x': expected r, ro, w or rw" },
+        { BASE "disk = [ 'target=vd0, vdev=xvda',\n  'target=vd1, vdev=xvda' ]\n",
+          "d.cfg:5: key 'disk': vdev 'xvda' given twice (first on line 4)" },
         { BASE "disk = [ 'target=vd0, vdev=xvda', 'target=vd0, vdev=xvdb',"
           " 'target=vd0, vdev=xvdc', 'target=vd0, vdev=xvdd', 'target=vd0, vdev=xvde' ]\n",
           "d.cfg:4: key 'disk': 5 disks, at most 4" },
