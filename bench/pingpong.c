@@ -4,17 +4,17 @@
  * Each round, ping reads the clock, sends on its port and blocks until pong's reply
  * arrives; pong's event handler sends every event straight back from the upcall.
  *
- * Port convention: pong's very first act is evtchn_alloc_unbound(remote = ping), and
- * the runtime binds no port before main (VIRQ_TIMER is bound on first timer use), so
- * in a fresh domain that port is the lowest free one: 1, if the hypervisor hands out
- * ports lowest-first and keeps port 0 reserved, as Xen does. ping's port= therefore
- * defaults to 1; pong prints "pingpong: pong port=N" so a scenario can check. The two
- * domains start in either order: ping retries the bind for up to timeout_ms.
+ * The port: pong allocates it (evtchn_alloc_unbound(remote = ping)) and publishes it
+ * in the store as its pingpong/port, readable by ping only (docs/store.md); ping reads
+ * /local/domain/<peer>/pingpong/port (port=P overrides it; without a store, 1).
+ * pong also prints "pingpong: pong port=N". The two domains start in either order:
+ * ping retries the read and the bind for up to timeout_ms.
  *
  * Results (RTT in guest ns: instructions under icount, wall time otherwise):
  *   ping: result bench=pingpong dom=D peer=P rounds=N rtt_avg_ns=A rtt_min_ns=m rtt_max_ns=M
  *   pong: result bench=pingpong-pong dom=D peer=P rounds=N */
 #include <guest.h>
+#include <store.h>
 
 static volatile uint64_t events_seen;
 
@@ -59,6 +59,20 @@ static int pong(hv_domid_t peer, uint64_t rounds, uint64_t timeout_ns)
         return 1;
     }
     printf("pingpong: pong port=%d\n", port);
+    if (store_init() == 0) {
+        char me[8], them[8];
+        const char *perms[] = { me, them };
+        int rc;
+
+        fmt_snprintf(me, sizeof(me), "n%u", guest_domid());
+        fmt_snprintf(them, sizeof(them), "r%u", peer);
+        if ((rc = store_printf("pingpong/port", "%d", port)) < 0 ||
+            (rc = store_set_perms("pingpong/port", perms, 2)) < 0) {
+            printf("pingpong: pong: publishing the port failed: %d (%s)\n", rc,
+                   errno_name(rc));
+            return 1;
+        }
+    }
     deadline = guest_now_ns() + timeout_ns;
     timer_set_deadline(deadline);
     if (!wait_events(rounds, deadline)) {
@@ -71,11 +85,36 @@ static int pong(hv_domid_t peer, uint64_t rounds, uint64_t timeout_ns)
     return 0;
 }
 
-static int ping(hv_domid_t peer, evtchn_port_t rport, uint64_t rounds, uint64_t timeout_ns)
+/* pong's port: port=, else what pong published in the store (waiting for it), else 1
+ * (no store: the lowest port, pong's first). 0 when pong never published it. */
+static evtchn_port_t ping_port(hv_domid_t peer, uint64_t deadline)
+{
+    char path[48];
+    uint64_t v;
+
+    if (guest_arg("port", path, sizeof(path)))
+        return (evtchn_port_t)guest_arg_uint("port", 1);
+    if (store_init() < 0)
+        return 1;
+    fmt_snprintf(path, sizeof(path), "/local/domain/%u/pingpong/port", peer);
+    while (store_read_uint(path, &v) < 0 || !v || v >= NR_EVENT_CHANNELS) {
+        if (guest_now_ns() >= deadline) {
+            printf("pingpong: ping: no port published at %s\n", path);
+            return 0;
+        }
+        sleep_ns(1000000);
+    }
+    return (evtchn_port_t)v;
+}
+
+static int ping(hv_domid_t peer, uint64_t rounds, uint64_t timeout_ns)
 {
     uint64_t deadline = guest_now_ns() + timeout_ns, sum = 0, max = 0, min = UINT64_MAX;
+    evtchn_port_t rport = ping_port(peer, deadline);
     int port;
 
+    if (!rport)
+        return 1;
     while ((port = evtchn_bind_interdomain(peer, rport, on_reply, NULL)) < 0) {
         if (guest_now_ns() >= deadline) {
             printf("pingpong: ping: bind_interdomain(dom %u, port %u) failed: %d (%s)\n",
@@ -132,8 +171,7 @@ int main(const struct start_info *si)
     if (strcmp(role, "pong") == 0)
         return pong((hv_domid_t)peer, rounds, timeout_ns);
     if (strcmp(role, "ping") == 0)
-        return ping((hv_domid_t)peer, (evtchn_port_t)guest_arg_uint("port", 1), rounds,
-                    timeout_ns);
+        return ping((hv_domid_t)peer, rounds, timeout_ns);
     printf("pingpong: unknown role \"%s\"\n", role);
     return 1;
 }

@@ -68,7 +68,7 @@ def main() -> int:
             "pong.cfg": 'name = "pong"\nkernel = "pingpong.elf"\nmemory = 8\n'
                         'extra = "role=pong peer=2"\n',
             "ping.cfg": 'name = "ping"\nkernel = "pingpong.elf"\nmemory = 8\n'
-                        'extra = "role=ping peer=1 port=1 rounds=1000"\n'}
+                        'extra = "role=ping peer=1 rounds=1000"\n'}
         pp_body = ["create pong.cfg", "create ping.cfg", "wait ping 60000", "wait pong 60000"]
         pp = {t: must(r"rtt_avg_ns=(\d+)", scenario_run(tmp, ["pingpong"], pp_cfgs, pp_body, t,
                                                         Topology(1, 1, 512)),

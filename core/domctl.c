@@ -22,6 +22,7 @@
 #include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
 #include <public/domctl.h>
+#include <public/hvm.h>
 #include <public/sched.h>
 
 int vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
@@ -207,6 +208,13 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
         return hvm_ioreq_set_irq(d, &op.u.hvm_set_irq);
     case DOMCTL_ioport_permission:      /* pdisk: core/arch/x86/ioport.c */
         return ioport_domctl(d, &op.u.ioport_permission);
+    case DOMCTL_hvm_set_param:          /* the store's page and port */
+        if (!d->is_hvm)
+            return -ENODEV;
+        if (op.u.hvm_param.index == 0 || op.u.hvm_param.index >= HVM_NR_PARAMS)
+            return -EINVAL;
+        d->hvm_params[op.u.hvm_param.index] = op.u.hvm_param.value;
+        return 0;
     case DOMCTL_getvcpuinfo:
         rc = vcpu_info_of(d, &op.u.getvcpuinfo);
         break;

@@ -20,6 +20,10 @@ long dom0_domain_destroy(hv_domid_t dom)
     struct domctl op;
     long rc;
 
+    for (const struct dom0_domain_hook *h = __start_dom0_domain_hooks;
+         h < __stop_dom0_domain_hooks; h++)
+        if (h->release)
+            h->release(dom);
     memset(&op, 0, sizeof(op));
     if ((rc = xl_domctl(DOMCTL_destroydomain, dom, &op)) < 0)
         return rc;

@@ -12,7 +12,11 @@
  * (hvm-flat).
  * gone(dom): after DOMCTL_destroydomain succeeded (the domain is dying: no vCPU of
  * it runs again); release what the service holds for it (unmap its grants, close
- * channels, remove its store keys). Never fails. */
+ * channels, remove its store keys). Never fails.
+ * release(dom) (optional, DOM0_DOMAIN_HOOK_RELEASE): just before
+ * DOMCTL_destroydomain, for mappings dom0 holds of the domain's own frames (the
+ * store's ring page): dropped there, they return to the free pool with the domain
+ * (its destroy log counts them); dropped in gone, they would come back after it. */
 #ifndef DOM0_DOMHOOKS_H
 #define DOM0_DOMHOOKS_H
 
@@ -22,16 +26,22 @@ struct dom0_domain_hook {
     const char *name;
     int (*built)(const char *who, hv_domid_t dom, const struct domain_config *cfg);
     void (*gone)(hv_domid_t dom);
+    void (*release)(hv_domid_t dom);
 };
 
 #define DOM0_DOMAIN_HOOK(n, builtfn, gonefn)                                     \
     static const struct dom0_domain_hook dom0_domain_hook_##n                    \
         __attribute__((used, section("dom0_domain_hooks"), aligned(8))) =        \
-            { #n, builtfn, gonefn }
+            { #n, builtfn, gonefn, NULL }
+#define DOM0_DOMAIN_HOOK_RELEASE(n, builtfn, releasefn, gonefn)                  \
+    static const struct dom0_domain_hook dom0_domain_hook_##n                    \
+        __attribute__((used, section("dom0_domain_hooks"), aligned(8))) =        \
+            { #n, builtfn, gonefn, releasefn }
 
 /* Every hook's built, in link order; on a failure, stops there: -errno. */
 int dom0_domain_built(const char *who, hv_domid_t dom, const struct domain_config *cfg);
-/* DOMCTL_destroydomain, then every hook's gone when it succeeded: 0 or -errno. */
+/* Every hook's release, DOMCTL_destroydomain, then every hook's gone when it
+ * succeeded: 0 or -errno. */
 long dom0_domain_destroy(hv_domid_t dom);
 
 #endif

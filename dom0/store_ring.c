@@ -299,6 +299,19 @@ fail:
     return rc;
 }
 
+/* The ring page is one of dom's frames: unmapped before the destroy, so that it goes
+ * back to the free pool with the others. dom is not served from here on. */
+static void store_domain_release(hv_domid_t dom)
+{
+    struct store_conn *c = conn_of(dom);
+
+    if (c && c->page) {
+        c->stopped = true;
+        unmap_page((uint64_t)(uintptr_t)c->page);
+        c->page = NULL;
+    }
+}
+
 static void store_domain_gone(hv_domid_t dom)
 {
     struct store_conn **at, *c;
@@ -317,4 +330,5 @@ static void store_domain_gone(hv_domid_t dom)
     store_tree_domain_gone(store_dom0_tree(), dom);
 }
 
-DOM0_DOMAIN_HOOK(store, store_domain_built, store_domain_gone);
+DOM0_DOMAIN_HOOK_RELEASE(store, store_domain_built, store_domain_release,
+                         store_domain_gone);

@@ -25,6 +25,7 @@ struct store_quota {
     struct store_quota *next;
     hv_domid_t dom;
     unsigned nodes, watches;
+    size_t bytes;                       /* of the nodes it owns: structs, names, values */
 };
 
 /* ---- paths and permission strings ---- */
@@ -121,13 +122,29 @@ unsigned store_tree_watches_of(const struct store_tree *t, hv_domid_t dom)
     return q ? q->watches : 0;
 }
 
-static void quota_nodes_add(struct store_tree *t, hv_domid_t owner, int delta)
+size_t store_tree_bytes_of(const struct store_tree *t, hv_domid_t dom)
 {
-    struct store_quota *q = delta > 0 ? quota_get(t, owner) : quota_of(t, owner);
+    const struct store_quota *q = quota_of(t, dom);
+
+    return q ? q->bytes : 0;
+}
+
+/* owner gains (or loses) nodes and bytes. */
+static void quota_add(struct store_tree *t, hv_domid_t owner, int nodes, long bytes)
+{
+    struct store_quota *q = nodes > 0 || bytes > 0 ? quota_get(t, owner) : quota_of(t, owner);
 
     /* No record (out of memory when it was made): nothing is counted for it. */
-    if (q)
-        q->nodes += (unsigned)delta;
+    if (q) {
+        q->nodes += (unsigned)nodes;
+        q->bytes += (size_t)bytes;
+    }
+}
+
+/* What a node of a name_len-byte name costs its owner, value apart. */
+static size_t node_cost(size_t name_len)
+{
+    return sizeof(struct store_node) + name_len + 1;
 }
 
 /* ---- nodes ---- */
@@ -268,7 +285,7 @@ static void subtree_free(struct store_tree *t, struct store_node *n)
         n->children = c->next;
         subtree_free(t, c);
     }
-    quota_nodes_add(t, n->perms[0].dom, -1);
+    quota_add(t, n->perms[0].dom, -1, -(long)(node_cost(n->name_len) + n->vlen));
     node_free(t, n);
 }
 
@@ -336,7 +353,7 @@ long store_tree_read(struct store_tree *t, hv_domid_t dom, const char *path,
 /* The node of abs, made with its missing parents if need be (permissions and quota
  * checked first, so a refusal changes nothing). *made: whether any was made. */
 static int node_make(struct store_tree *t, hv_domid_t dom, const char *abs,
-                     struct store_node **out, bool *made)
+                     size_t vlen, struct store_node **out, bool *made)
 {
     const char *rest, *p;
     struct store_node *n = node_walk(t, abs, &rest), *c;
@@ -352,12 +369,16 @@ static int node_make(struct store_tree *t, hv_domid_t dom, const char *abs,
     }
     if (!may_write(n, dom))
         return -EACCES;
-    for (p = rest; *p; p++)
+    size_t need = vlen;
+
+    for (p = rest; *p; p++) {
         missing += *p == '/';
+        need += *p == '/' ? node_cost(0) : 1;
+    }
     if (dom != 0) {
         if (!(q = quota_get(t, dom)))
             return -ENOSPC;
-        if (q->nodes + missing > STORE_QUOTA_NODES)
+        if (q->nodes + missing > STORE_QUOTA_NODES || q->bytes + need > STORE_QUOTA_BYTES)
             return -ENOSPC;
     }
     for (p = rest; *p == '/';) {
@@ -371,7 +392,7 @@ static int node_make(struct store_tree *t, hv_domid_t dom, const char *abs,
             c->perms[0].dom = dom;      /* a domain owns what it creates */
         node_link(n, c);
         t->nodes++;
-        quota_nodes_add(t, c->perms[0].dom, 1);
+        quota_add(t, c->perms[0].dom, 1, (long)node_cost(c->name_len));
         *made = true;
         n = c;
         p = end;
@@ -395,11 +416,20 @@ int store_tree_write(struct store_tree *t, hv_domid_t dom, const char *path,
         return rc;
     if (vlen && !(copy = store_mem_alloc(vlen)))
         return -ENOSPC;
-    if ((rc = node_make(t, dom, abs, &n, &made)) < 0) {
+    if ((rc = node_make(t, dom, abs, vlen, &n, &made)) < 0) {
         if (copy)
             store_mem_free(copy, vlen);
         return rc;
     }
+    /* A bigger value in an existing node: within its owner's bytes (a new node's
+     * were checked with it). dom0's writes are never refused. */
+    if (!made && dom != 0 && n->perms[0].dom != 0 && vlen > n->vlen &&
+        store_tree_bytes_of(t, n->perms[0].dom) + (vlen - n->vlen) > STORE_QUOTA_BYTES) {
+        if (copy)
+            store_mem_free(copy, vlen);
+        return -ENOSPC;
+    }
+    quota_add(t, n->perms[0].dom, 0, (long)vlen - (long)n->vlen);
     if (n->value)
         store_mem_free(n->value, n->vlen);
     if (vlen)
@@ -419,7 +449,7 @@ int store_tree_mkdir(struct store_tree *t, hv_domid_t dom, const char *path)
 
     if ((rc = store_path_resolve(dom, path, abs)) < 0)
         return rc;
-    if ((rc = node_make(t, dom, abs, &n, &made)) < 0)
+    if ((rc = node_make(t, dom, abs, 0, &n, &made)) < 0)
         return rc;
     if (made)
         watches_fire(t, abs, n, false);
@@ -506,8 +536,10 @@ int store_tree_set_perms(struct store_tree *t, hv_domid_t dom, const char *path,
 
         if (perms[0].dom && !q)
             return -ENOSPC;
-        quota_nodes_add(t, old, -1);
-        quota_nodes_add(t, perms[0].dom, 1);
+        long cost = (long)(node_cost(n->name_len) + n->vlen);
+
+        quota_add(t, old, -1, -cost);
+        quota_add(t, perms[0].dom, 1, cost);
     }
     memcpy(n->perms, perms, nr * sizeof(*perms));
     n->nperms = (uint16_t)nr;
@@ -577,7 +609,10 @@ static void perms_forget(struct store_tree *t, struct store_node *n, hv_domid_t 
     unsigned j = 1;
 
     if (n->perms[0].dom == dom) {
-        quota_nodes_add(t, dom, -1);
+        long cost = (long)(node_cost(n->name_len) + n->vlen);
+
+        quota_add(t, dom, -1, -cost);
+        quota_add(t, 0, 1, cost);
         n->perms[0].dom = 0;
     }
     for (unsigned i = 1; i < n->nperms; i++)

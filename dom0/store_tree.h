@@ -12,8 +12,9 @@
  * writes). Watches are a list; a change at path P fires every watch on P or on an
  * ancestor of P (and, for rm, on a descendant of P) whose domain may read the node,
  * through the `fire` callback given at init. A watch also fires once when it is set.
- * Per-domain quotas count the nodes a domain owns (perms[0]) and its watches;
- * dom0 has none.
+ * Per-domain quotas count the nodes a domain owns (perms[0]), the bytes they take
+ * (struct, name, value) and its watches; dom0 has none, and its writes are never
+ * refused, even in a domain's dir.
  * Locking: none; dom0 is one event loop and calls the tree from it only.
  * Limitations: no transactions (tx_id must be 0); no special "@" watch paths. */
 #ifndef DOM0_STORE_TREE_H
@@ -27,6 +28,7 @@
 #define STORE_PERMS_MAX     16          /* entries in a node's permission list */
 #define STORE_QUOTA_NODES   1000        /* nodes a domain other than dom0 may own */
 #define STORE_QUOTA_WATCHES 128         /* watches a domain other than dom0 may set */
+#define STORE_QUOTA_BYTES   (128 << 10) /* dom0 memory the nodes a domain owns may take */
 #define STORE_TOKEN_MAX     128         /* bytes in a watch token, its NUL included */
 
 enum store_perm_mode {
@@ -117,5 +119,6 @@ void store_tree_domain_gone(struct store_tree *t, hv_domid_t dom);
 /* Quota use of dom, for tests and `xl store-ls`. */
 unsigned store_tree_nodes_of(const struct store_tree *t, hv_domid_t dom);
 unsigned store_tree_watches_of(const struct store_tree *t, hv_domid_t dom);
+size_t store_tree_bytes_of(const struct store_tree *t, hv_domid_t dom);
 
 #endif

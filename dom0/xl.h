@@ -62,6 +62,7 @@ int xl_store_read(int argc, char **argv);
 int xl_store_write(int argc, char **argv);
 int xl_store_ls(int argc, char **argv);
 int xl_store_rm(int argc, char **argv);
+int xl_store_watch(int argc, char **argv);
 int xl_unpause(int argc, char **argv);
 int xl_shutdown(int argc, char **argv);
 int xl_vcpu_list(int argc, char **argv);
@@ -100,6 +101,9 @@ int xl_ioport_permit(int argc, char **argv);
 int xl_block_attach(int argc, char **argv);     /* block-attach <dom> <spec...> */
 int xl_block_detach(int argc, char **argv);     /* block-detach <dom> <vdev> */
 int xl_block_list(int argc, char **argv);       /* block-list <dom> */
+/* PV network (xl_net.c) */
+int xl_network_attach(int argc, char **argv);
+int xl_network_list(int argc, char **argv);
 
 /* `expect`'s text "<ERRNO> <command line>": the errno (positive, e.g. EBUSY) into
  * *errnum and the command, copied into buf and split, into *a; 0, or -EINVAL with

@@ -31,6 +31,17 @@ static int check_wait(int argc, char *const *argv, char *err, size_t errlen)
     return argc > 2 ? check_ms("wait", argv[2], err, errlen) : 0;
 }
 
+static int check_store_watch(int argc, char *const *argv, char *err, size_t errlen)
+{
+    uint64_t n;
+
+    if (argc > 2 && (str_to_dec(argv[2], &n) || n == 0 || n > 1000)) {
+        fmt_snprintf(err, errlen, "store-watch: expected a count 1..1000, got \"%s\"", argv[2]);
+        return -EINVAL;
+    }
+    return argc > 3 ? check_ms("store-watch", argv[3], err, errlen) : 0;
+}
+
 static int check_list(int argc, char *const *argv, char *err, size_t errlen)
 {
     for (int i = 1; i < argc; i++) {
@@ -347,6 +358,15 @@ const struct xl_cmd xl_cmds[] = {
       "block-detach <dom> <vdev>", "take a PV disk away (the frontend closes it first)" },
     { "block-list", xl_block_list, 1, 1, false, NULL, "block-list <dom>",
       "a domain's PV disks: connection, store states, region, counters" },
+    { "store-watch", xl_store_watch, 1, 3, false, check_store_watch,
+      "store-watch <path> [<n> [<ms>]]",
+      "wait until a watch on path fired n times (1: the event at once), at most ms" },
+    /* PV network (xl_net.c) */
+    { "network-attach", xl_network_attach, 1, 3, false, NULL,
+      "network-attach <dom> [mac=<MAC>] [bridge=<name>]",
+      "give a domain a new vif on a bridge (default br0, MAC 00:16:3e:<dom>:<n>)" },
+    { "network-list", xl_network_list, 1, 1, false, NULL, "network-list <dom>",
+      "a domain's vifs: MAC, bridge, state, frame and byte counters" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };

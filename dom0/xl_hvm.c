@@ -4,7 +4,7 @@
  * hvmbuild_layout (every refusal) before the domain exists, so a bad file or config
  * leaves nothing to undo -> DOMCTL_createdomain with DOMCRF_hvm (the hypervisor
  * allocates all `memory` frames; gfn i is the i-th frame of DOMCTL_getpageframeinfo's
- * list) -> hvmbuild_populate writing through the foreign window (foreign.c) ->
+ * list) -> the store's page and port (HVM params) -> hvmbuild_populate writing through the foreign window (foreign.c) ->
  * DOMCTL_hvm_setcontext for vCPU 0 with the state hvmbuild computed (PROT32 for
  * Multiboot and PVH, LONG64 for a Linux bzImage).
  * Command line: Multiboot kernels get "<kernel> <extra>" (a boot loader puts the
@@ -14,8 +14,10 @@
  * Multiboot kernel's one module.
  * Limitations: the guest's other vCPUs stay in wait-for-SIPI (the kernel starts them
  * through its LAPIC). */
+#include <public/hvm.h>
 #include "foreign.h"
 #include "modules.h"
+#include "store.h"
 #include "strutil.h"
 #include "xl_hvm.h"
 
@@ -111,6 +113,33 @@ static int frame_list(const struct domain_config *cfg, hv_domid_t domid, uint64_
     return 0;
 }
 
+/* The store: its page (reserved RAM, HVMBUILD_STORE_GPA) and a port of the domain
+ * for dom0 (store_ring.c connects them), told to the guest as HVM params. */
+static int store_setup(const struct domain_config *cfg, hv_domid_t domid, uint64_t mfn)
+{
+    static const char *const names[] = { [HVM_PARAM_STORE_PFN] = "STORE_PFN",
+                                         [HVM_PARAM_STORE_EVTCHN] = "STORE_EVTCHN" };
+    uint64_t values[HVM_NR_PARAMS] = { [HVM_PARAM_STORE_PFN] = HVMBUILD_STORE_GPA >> PAGE_SHIFT };
+    char who[XLCFG_NAME_MAX + 8];
+    struct domctl op;
+    long rc;
+
+    fmt_snprintf(who, sizeof(who), "create %s", cfg->name);
+    if ((rc = store_ring_prepare(who, domid, mfn)) < 0)
+        return (int)rc;
+    values[HVM_PARAM_STORE_EVTCHN] = store_ring_port(domid);
+    for (unsigned i = HVM_PARAM_STORE_PFN; i <= HVM_PARAM_STORE_EVTCHN; i++) {
+        memset(&op, 0, sizeof(op));
+        op.u.hvm_param.index = i;
+        op.u.hvm_param.value = values[i];
+        if ((rc = xl_domctl(DOMCTL_hvm_set_param, domid, &op)) < 0) {
+            printf("%s: hvm_set_param %s failed: %s\n", who, names[i], str_errno((int)rc));
+            return (int)rc;
+        }
+    }
+    return 0;
+}
+
 static int populate(const struct domain_config *cfg, struct xl_hvm *h, hv_domid_t domid,
                     struct hvmbuild_vcpu_state *vs)
 {
@@ -121,7 +150,8 @@ static int populate(const struct domain_config *cfg, struct xl_hvm *h, hv_domid_
 
     if (h->bc.loader_name)
         fmt_snprintf(h->loader, sizeof(h->loader), "hvlab-xl domid=%u", domid);
-    if ((rc = frame_list(cfg, domid, nr, &mfns)) < 0)
+    if ((rc = frame_list(cfg, domid, nr, &mfns)) < 0 ||
+        (rc = store_setup(cfg, domid, mfns[HVMBUILD_STORE_GPA >> PAGE_SHIFT])) < 0)
         return rc;
     if ((rc = foreign_open(&w, domid, mfns, nr)) < 0) {
         printf("create %s: cannot set up foreign mappings: %s\n", cfg->name, str_errno(rc));

@@ -1,5 +1,9 @@
-/* `store-read PATH`, `store-write PATH VALUE`, `store-ls [PATH]`, `store-rm PATH`:
- * dom0's store from the shell and scenarios, as domain 0 (dom0/store.h).
+/* `store-read PATH`, `store-write PATH VALUE`, `store-ls [PATH]`, `store-rm PATH`,
+ * `store-watch PATH [N [MS]]`: dom0's store from the shell and scenarios, as domain 0
+ * (dom0/store.h). store-watch waits (services running) until a callback watch
+ * (store_watch_fn, the way dom0's services watch) has fired N times (default 1: the
+ * event at once), printing "store-watch: <path> fired (<n>)" each time; -ETIMEDOUT
+ * after MS ms (default 10000).
  * Output: store-read prints the value; store-ls the subtree, one node a line,
  * indented two spaces a level: `name = "value"`; failures "store-<cmd>: <path>:
  * <ERRNO>" (the command returns -errno: `expect ENOENT store-read ...`). */
@@ -80,5 +84,37 @@ int xl_store_ls(int argc, char **argv)
     fmt_snprintf(path, sizeof(path), "%s", arg);
     if ((rc = ls_tree(path, sizeof(path), 0)) < 0)
         return fail(argv[0], arg, rc);
+    return 0;
+}
+
+static void watch_fired(const char *path, const char *token, void *arg)
+{
+    unsigned *n = arg;
+
+    (void)token;
+    printf("store-watch: %s fired (%u)\n", path, ++*n);
+}
+
+int xl_store_watch(int argc, char **argv)
+{
+    uint64_t want = 1, ms = 10000, deadline;
+    unsigned n = 0;
+    int rc;
+
+    if ((argc > 2 && str_to_dec(argv[2], &want)) || (argc > 3 && str_to_dec(argv[3], &ms))) {
+        printf("%s: expected numbers: store-watch <path> [<n> [<ms>]]\n", argv[0]);
+        return -EINVAL;
+    }
+    if ((rc = store_watch_fn(argv[1], "xl-store-watch", watch_fired, &n)) < 0)
+        return fail(argv[0], argv[1], rc);
+    deadline = guest_now_ns() + ms * 1000000ULL;
+    while (n < want && guest_now_ns() < deadline)
+        dom0_block_until(deadline);
+    store_unwatch(argv[1], "xl-store-watch");
+    if (n < want) {
+        printf("%s: %s: %u of %llu events in %llu ms\n", argv[0], argv[1], n,
+               (unsigned long long)want, (unsigned long long)ms);
+        return -ETIMEDOUT;
+    }
     return 0;
 }

@@ -290,6 +290,8 @@ static const struct key keys[] = {
     { "ramdisk",     13, set_ramdisk },
     /* PV block: xlcfg_disk.c */
     { "disk",        14, xlcfg_set_disk },
+    /* PV network (xlcfg_vif.c) */
+    { "vif",         15, xlcfg_set_vif },
 };
 _Static_assert(18 <= NR_SLOTS, "NR_SLOTS too small for the key table");
 

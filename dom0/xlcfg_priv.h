@@ -70,5 +70,7 @@ int xlcfg_set_disk(struct parser *ps, const struct xlv *v);
 /* After the whole file: checks of the disks against other keys (an emulated hd*
  * disk on a PV domain). */
 void xlcfg_disk_check(struct parser *ps);
+/* xlcfg_vif.c: the vif key's setter (PV network). */
+int xlcfg_set_vif(struct parser *ps, const struct xlv *v);
 
 #endif

@@ -37,6 +37,8 @@ GUEST_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c gues
 GUEST_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c
 # PV block frontend (guest/include/blkfront.h).
 GUEST_RT_SRCS += guest/blkfront.c
+# PV network frontend (docs/network.md)
+GUEST_RT_SRCS += guest/netfront.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))
 GUEST_LIB := $(BUILD)/guest/libguest.a
 GUEST_IMAGES :=

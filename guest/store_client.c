@@ -9,7 +9,10 @@
  * Locking: `lock` serialises the vCPUs' calls (one request on the ring at a time);
  * the event queue is only touched under it.
  * Limitations: a call that times out mid-message leaves the ring out of step: the
- * client then stops (-EIO), as it does when the store sends a malformed message. */
+ * client then stops (-EIO), as it does when the store sends a malformed message.
+ * store_wait_event holds the lock while it sleeps: another vCPU's store call (and
+ * store_event_pending) waits for it, so a guest with several vCPUs waits for events
+ * on one of them. */
 #include <guest.h>
 #include <store.h>
 #include <store_wire.h>

@@ -429,7 +429,7 @@ int pv_lookup_l1e(struct domain *d, mfn_t l4_mfn, uint64_t va, uint64_t *l1e_mad
     return rc;
 }
 
-/* ---- grant mappings (core/grant_table.c) ----
+/* ---- grant mappings (core/grant_table_map.c) ----
  * A grant mapping is an ordinary L1 entry with ordinary references; only the frame
  * is another domain's, which pv_mmu_update would refuse to a domain that is not
  * privileged. The grant code holds a pin (a reference of its own) while it maps. */

@@ -68,6 +68,8 @@ EVENTS = {
     # pdisk: physical I/O of PV domains (IO subclass 1)
     "TRC_IO_PORT_DENY": (11, 1, 1), "TRC_IO_PCI_DENY": (11, 1, 2),
     "TRC_IO_PORT_GRANT": (11, 1, 3), "TRC_IO_PIRQ": (11, 1, 4), "TRC_IO_PIRQ_EOI": (11, 1, 5),
+    # grant tables (issue 11)
+    "TRC_GNTTAB_MAP": (10, 0, 1), "TRC_GNTTAB_UNMAP": (10, 0, 2), "TRC_GNTTAB_COPY": (10, 0, 3),
 }
 EV = {name[4:].lower(): event_id(*v) for name, v in EVENTS.items()}   # "sched_wake" -> id
 LOST, MARKER = EV["lost"], EV["marker"]

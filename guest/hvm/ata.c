@@ -7,6 +7,7 @@
  * On a machine without the disk the status reads 0xFF (a floating bus) and nothing
  * is registered.
  *
+ * blkdev_probe_all runs ata_probe (BLKDEV_DRIVER), as for every block driver.
  * A request runs whole inside submit (max_inflight 1); its completion is reported
  * by the next poll, as blkdev.h asks. Errors (ERR, a timeout) are -EIO. */
 #include <ata_blk.h>
@@ -164,6 +165,8 @@ int ata_probe(void)
 {
     static uint16_t id[256] __attribute__((aligned(16)));
 
+    if (hda.bd.ops)
+        return 1;                       /* found already */
     hw_outb(ATA_DEVICE, 0xa0);          /* the master */
     hw_outb(ATA_CTL, 0x02);             /* nIEN: polled */
     if (hw_inb(ATA_STATUS) == 0xff)
@@ -183,8 +186,11 @@ int ata_probe(void)
         return -ENODEV;                 /* CHS only: not driven here */
     memcpy(hda.bd.name, "hda", 4);
     hda.bd.max_inflight = 1;
+    hda.bd.polled = true;               /* nIEN: no completion event */
     hda.bd.ops = &ata_blk_ops;
     hda.bd.priv = &hda;
     blkdev_register(&hda.bd);
-    return 0;
+    return 1;
 }
+
+BLKDEV_DRIVER(ata, ata_probe);

@@ -12,6 +12,9 @@ GUEST_HVM_ASFLAGS = $(GUEST_ASFLAGS) -DGUEST_HVM -Iguest/hvm
 GUEST_HVM_LDSCRIPT := guest/hvm/hvm.ld
 GUEST_HVM_LDFLAGS := $(subst $(GUEST_LDSCRIPT),$(GUEST_HVM_LDSCRIPT),$(GUEST_LDFLAGS)) \
 	-Wl,--undefined=hvm_start
+# devmodel: the ATA driver's BLKDEV_DRIVER entry is in libguest-hvm.a, linked only if
+# its object is referenced (as guest.mk does for virtio-blk and blkfront).
+GUEST_HVM_LDFLAGS += -Wl,--undefined=ata_probe
 
 GUEST_HVM_RT_SRCS := guest/hvm/boot.S guest/hvm/hvm.c guest/hvm/mbinfo.c guest/hvm/plat_hvm.c \
 	guest/hvm/hw.c guest/hvm/native.c guest/hvm/mm_hvm.c \
@@ -27,6 +30,8 @@ GUEST_HVM_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c
 GUEST_HVM_RT_SRCS += guest/hvm/ata.c
 # PV block frontend, for PVHVM guests (the same file as PV).
 GUEST_HVM_RT_SRCS += guest/blkfront.c
+# PV network frontend, for PVHVM guests (docs/network.md)
+GUEST_HVM_RT_SRCS += guest/netfront.c
 GUEST_HVM_RT_OBJS := $(patsubst %,$(BUILD)/guest-hvm/obj/%.o,$(GUEST_HVM_RT_SRCS))
 GUEST_HVM_LIB := $(BUILD)/guest/libguest-hvm.a
 

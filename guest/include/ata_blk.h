@@ -5,8 +5,9 @@
 
 #include <blkdev.h>
 
-/* Looks for the disk (IDENTIFY) and registers it as blkdev "hda": 0, -ENODEV (no
- * disk there: a floating bus, or not an LBA ATA device), -EIO (it did not answer). */
+/* Looks for the disk (IDENTIFY) and registers it as blkdev "hda" (once; also run by
+ * blkdev_probe_all): 1, -ENODEV (no disk there: a floating bus, or not an LBA ATA
+ * device), -EIO (it did not answer). */
 int ata_probe(void);
 
 #endif

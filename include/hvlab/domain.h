@@ -93,6 +93,9 @@ struct domain {
     /* Physical I/O (pdisk): the PV domain's I/O-port map and PCI configuration latch
      * (core/arch/x86/ioport.c); NULL: no ports. */
     struct domain_io *io;
+    /* HVM: HVM_PARAM_* (public/hvm.h, HVM_NR_PARAMS), written by dom0
+     * (DOMCTL_hvm_set_param) before the domain runs, read by it (HVMOP_get_param). */
+    uint64_t hvm_params[8];
 
     /* vCPUs: the array is fixed at creation. */
     unsigned max_vcpus;

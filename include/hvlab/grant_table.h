@@ -1,5 +1,6 @@
-/* Grant tables in the hypervisor (core/grant_table.c: the bookkeeping, host-tested;
- * core/grant_table_op.c: the hypercall). public/grant_table.h is the ABI and
+/* Grant tables in the hypervisor (core/grant_table.c: the granting side and its pins;
+ * core/grant_table_map.c: the mapping side; both host-tested; core/grant_table_op.c: the
+ * hypercall). public/grant_table.h is the ABI and
  * docs/grant-tables.md the prose.
  *
  * Every domain that grants has a table of entries in frames shared with it; every
@@ -17,6 +18,7 @@
 #ifndef HVLAB_GRANT_TABLE_H
 #define HVLAB_GRANT_TABLE_H
 
+#include <hvlab/domain.h>
 #include <hvlab/spinlock.h>
 #include <hvlab/types.h>
 #include <public/grant_table.h>
@@ -43,7 +45,7 @@ enum { MAPTRACK_FREE, MAPTRACK_BUSY, MAPTRACK_USED };
 struct grant_mapping {
     uint8_t state;                      /* MAPTRACK_* */
     uint8_t flags;                      /* GNTMAP_* as mapped */
-    grant_ref_t ref;
+    grant_ref_t ref;                    /* FREE: the next free handle */
     struct domain *granter;             /* holds a domain reference */
     mfn_t mfn;                          /* the granted frame */
     uint64_t host_addr;                 /* as given to the map (0: device_map only) */
@@ -61,10 +63,25 @@ struct grant_table {
     /* Mapping side, guarded by maptrack_lock (irqsave). Never held with lock. */
     spinlock_t maptrack_lock;
     struct grant_mapping *maptrack;     /* GNTTAB_MAPTRACK_MAX, at the first map */
+    unsigned maptrack_free;             /* first free handle (a list through ref) */
     unsigned maptrack_used;
 };
 
 /* ---- core/grant_table.c ---- */
+
+/* d's table, made at first use (NULL: no memory); gnttab_of: NULL if never made. */
+struct grant_table *gnttab_get(struct domain *d);
+static inline struct grant_table *gnttab_of(const struct domain *d)
+{
+    return __atomic_load_n(&d->grant_table, __ATOMIC_ACQUIRE);
+}
+/* A pin on rd's grant ref for ld (writable or not): GNTST_okay with *mfn, the frame
+ * now referenced (and PGT_writable for write), or the status, nothing held. */
+int gnttab_pin(struct domain *rd, struct domain *ld, grant_ref_t ref, bool write, mfn_t *mfn);
+void gnttab_unpin(struct domain *rd, grant_ref_t ref, bool write);
+/* The machine frame behind frame number `frame` of d (PV: an MFN; HVM: a GFN), with
+ * a general reference: GNTST_okay, or GNTST_bad_page. */
+int gnttab_frame_get(struct domain *d, uint64_t frame, mfn_t *mfn);
 
 /* d's table with at least nr_frames frames (1..GNTTAB_MAX_FRAMES; grows it, never
  * shrinks). The frames are shared with d (domain_share_frame). -EINVAL, -ENOMEM. */
@@ -72,6 +89,8 @@ int gnttab_grow(struct domain *d, unsigned nr_frames);
 unsigned gnttab_nr_frames(const struct domain *d);
 /* Machine frame of table frame idx (must be < gnttab_nr_frames). */
 mfn_t gnttab_frame_mfn(const struct domain *d, unsigned idx);
+
+/* ---- core/grant_table_map.c ---- */
 
 /* Map (rd, op->ref) for ld (rd != ld, both held by the caller). l4: ld's current
  * page-table base (PV host maps). On GNTST_okay *handle and *maddr are set.
@@ -89,13 +108,13 @@ int gnttab_unmap(struct domain *ld, uint64_t host_addr, grant_handle_t handle,
 int gnttab_copy_one(struct domain *ld, struct domain *src_rd, struct domain *dst_rd,
                     const struct gnttab_copy *op);
 
-/* Domain destruction (core/domain.c). release_mappings: d (dying, its nested table
- * already gone, its page tables not yet relinquished) gives back every mapping it
- * holds. free: the last domain_put; d's table frames are unshared. */
+/* Domain destruction (core/domain.c): d (dying, its nested table already gone, its
+ * page tables not yet relinquished) gives back every mapping it holds. */
 void gnttab_release_mappings(struct domain *d);
-void gnttab_domain_free(struct domain *d);
-/* Mappings d holds (tests, and dom0's leak checks through the trace). */
+/* Mappings d holds (tests). */
 unsigned gnttab_maptrack_used(const struct domain *d);
+/* core/grant_table.c, from the last domain_put: d's table frames are unshared. */
+void gnttab_domain_free(struct domain *d);
 
 /* ---- provided by the arch / hypercall layer (core/grant_table_op.c; the host
  * tests provide their own) ---- */

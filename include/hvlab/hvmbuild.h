@@ -18,7 +18,9 @@
  *                    0x09800 the module list
  *   0x0A000          kernel command line (HVMBUILD_CMDLINE_MAX bytes with its NUL)
  *   0x0B000          module command lines, packed
- *   0x9F000-0xFFFFF  reserved in the E820 (as firmware leaves it); the ACPI tables
+ *   0x9F000-0xFFFFF  reserved in the E820 (as firmware leaves it); its first page,
+ *                    0x9F000, is the store's ring page (HVM_PARAM_STORE_PFN, set by
+ *                    the toolstack: dom0/xl_hvm.c); the ACPI tables
  *                    at 0xE0000 (RSDP first, so legacy scans of 0xE0000-0xFFFFF find
  *                    it), marked ACPI (type 3) in the E820
  *   0x100000-        the kernel (where its headers ask), modules and the initrd at
@@ -49,6 +51,7 @@
 #define HVMBUILD_LOW_END        0xC000ULL       /* the builder's low structures */
 #define HVMBUILD_HOLE_BASE      0x9F000ULL      /* reserved up to 1 MiB */
 #define HVMBUILD_HOLE_END       0x100000ULL
+#define HVMBUILD_STORE_GPA      HVMBUILD_HOLE_BASE  /* the store page: reserved RAM */
 #define HVMBUILD_ACPI_GPA       0xE0000ULL
 #define HVMBUILD_ACPI_MAX       0x10000ULL      /* room for the tables */
 #define HVMBUILD_IOAPIC_GPA     0xFEC00000ULL

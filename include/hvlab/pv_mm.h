@@ -110,7 +110,7 @@ int pv_set_base(struct domain *d, mfn_t new_l4, mfn_t old_l4);
  * -EINVAL if va is not in the guest half or a level on the way is not present. */
 int pv_lookup_l1e(struct domain *d, mfn_t l4_mfn, uint64_t va, uint64_t *l1e_maddr);
 
-/* Grant mappings (core/grant_table.c, which holds a pin on mfn meanwhile). Map:
+/* Grant mappings (core/grant_table_map.c, which holds a pin on mfn meanwhile). Map:
  * write a present entry for mfn (any domain's frame; NX, writable or not) at l1e,
  * the machine address of a not-present entry of a validated L1 of d; the entry takes
  * the usual references (-EINVAL: not such an entry; -EEXIST: present; -EBUSY: a

@@ -126,6 +126,15 @@ struct domctl_console_input {
 
 struct domctl_shutdown { uint32_t reason; };
 
+/* DOMCTL_hvm_set_param (the store): HVM_PARAM_* `index` (1 .. HVM_NR_PARAMS - 1,
+ * public/hvm.h) of an HVM domain := value, which the guest reads with
+ * HVMOP_get_param. -ENODEV for a PV domain, -EINVAL for a bad index. */
+struct domctl_hvm_param {
+    uint32_t index;
+    uint32_t pad;
+    uint64_t value;
+};
+
 struct domctl_getpageframeinfo {
     uint64_t mfn_list;                  /* IN: caller VA of uint64_t[max] */
     uint64_t max;                       /* IN */
@@ -193,6 +202,7 @@ struct domctl {
         struct domctl_hvm_set_irq hvm_set_irq;
         /* pdisk */
         struct domctl_ioport_permission ioport_permission;
+        struct domctl_hvm_param hvm_param;          /* the store */
         uint8_t pad[256];
     } u;
 };

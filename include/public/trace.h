@@ -45,7 +45,7 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_CLS_MEM    7    /* allocations by node */
 #define TRC_CLS_POLICY 8    /* scheduler-policy events (credit accounting, boost, misses) */
 #define TRC_CLS_HVM    9    /* HVM (SVM) world switches */
-#define TRC_CLS_GNTTAB 10   /* grant map, unmap, copy (core/grant_table.c) */
+#define TRC_CLS_GNTTAB 10   /* grant map, unmap, copy (core/grant_table_op.c) */
 #define TRC_CLS_IO     11   /* device I/O: sub 0 HVM requests to a device model, sub 1
                              * physical interrupts and I/O ports of dom0 */
 #define TRC_NR_CLASSES 12

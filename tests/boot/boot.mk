@@ -27,6 +27,13 @@
 # test_blk.py: PV block (pattern kept across domains and found in the image file, a
 # malicious frontend next to a bystander, a domain destroyed mid-request, block-attach
 # /-detach/-list, bad disk specs).
+# test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander.
+# test_grant.py (issue 11): grant tables between PV and HVM granters and mappers,
+# every bad input's status, and a granter destroyed while its frames are mapped.
+# test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
+# next to a bystander).
+# test_net.py: frames between two domUs through dom0's bridge, a bad frontend next to
+# a bystander pair, a bad vif entry (PV network).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -51,7 +58,9 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
 	$(Q)$(PYTHON) tests/boot/test_devmodel.py
+	$(Q)$(PYTHON) tests/boot/test_grant.py
 	$(Q)$(PYTHON) tests/boot/test_store.py
+	$(Q)$(PYTHON) tests/boot/test_net.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

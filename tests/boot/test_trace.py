@@ -212,7 +212,7 @@ def case_smoke_4cpus() -> None:
     run, s = smoke(topo)
     r = run.r
     check(s.ring_records == 32768, f"ring_records {s.ring_records}", r)
-    check(s.class_mask == 0x3FF, f"class_mask {s.class_mask:#x} after 'trace start all'", r)
+    check(s.class_mask == 0xFFF, f"class_mask {s.class_mask:#x} after 'trace start all'", r)
     check(s.sched != "", "the scheduler's name is in the header", r)
     check(s.chunks > 0, "chunks before the end chunk", r)
     check_tsc_order(s)
@@ -310,7 +310,7 @@ def case_commands() -> None:
                  "trace: classes 0x5 (meta,hcall), now",
                  "trace: started: 2 pCPUs, 32768 records per ring, drain every 2 ms",
                  "trace: classes 0xf9 (meta,pv,evtchn,timer,dom,mem)",
-                 "trace: stopped, classes 0x3ff"):
+                 "trace: stopped, classes 0xfff"):
         check(want in r.output, f"output has {want!r}", r)
     s1 = decode(run.stream, whole=False)
     s2 = decode(run.stream[s1.size:])

@@ -130,6 +130,54 @@ int reuser(hv_domid_t peer)
     return (int)report_summary();
 }
 
+/* The mapper-dies case: the lender grants the holder a page; the holder maps it
+ * (host and device mappings), writes, waits for the lender to see end-access refused,
+ * and exits holding both. Its destruction releases them: the lender's end-access then
+ * succeeds. */
+#define HOLDER_MARK "mapped by the holder"
+#define LENDER_ACK  "the lender saw EBUSY"
+
+static int lender(hv_domid_t peer)
+{
+    char *p = page_with("");
+    int ref = gnttab_grant(peer, p, false), rc = -EBUSY;
+
+    result("lender grant", ref == REF_MAILBOX, "ref %d", ref);
+    for (unsigned i = 0; i < 10000 && strcmp(p, HOLDER_MARK) != 0; i++)
+        sleep_ns(1000000);
+    result("lender sees the holder's write", strcmp(p, HOLDER_MARK) == 0, "\"%.30s\"", p);
+    result("end-access refused while the holder maps it", gnttab_end((grant_ref_t)ref) == -EBUSY,
+           "EBUSY");
+    snprintf(p + 512, 64, "%s", LENDER_ACK);
+    for (unsigned i = 0; i < 10000 && (rc = gnttab_end((grant_ref_t)ref)) == -EBUSY; i++)
+        sleep_ns(1000000);
+    result("end-access once the holder is destroyed", rc == 0, "%d", rc);
+    return (int)report_summary();
+}
+
+static int holder(hv_domid_t peer)
+{
+    char *va = (char *)(uintptr_t)0x40000000ULL;
+    grant_handle_t h, hd;
+    int st = GNTST_bad_domain;
+
+    for (unsigned i = 0; i < 10000 && st != GNTST_okay; i++)
+        if ((st = gnttab_map(peer, REF_MAILBOX, false, va, &h, NULL)) != GNTST_okay)
+            sleep_ns(1000000);
+    expect_st("holder maps the page", st, GNTST_okay);
+    if (st != GNTST_okay)
+        return (int)report_summary();
+    expect_st("holder device-maps it too", gnttab_map(peer, REF_MAILBOX, true, NULL, &hd, NULL),
+              GNTST_okay);
+    snprintf(va, 64, "%s", HOLDER_MARK);
+    for (unsigned i = 0; i < 10000 && strcmp(va + 512, LENDER_ACK) != 0; i++)
+        sleep_ns(1000000);
+    result("holder sees the lender's ack", strcmp(va + 512, LENDER_ACK) == 0, "\"%.30s\"",
+           va + 512);
+    printf("holder: exiting with 2 mappings held\n");
+    return (int)report_summary();
+}
+
 int main(const struct start_info *si)
 {
     char role[16] = "";
@@ -140,9 +188,13 @@ int main(const struct start_info *si)
         return granter((hv_domid_t)guest_arg_uint("mapper", 2));
     if (!strcmp(role, "reuser"))
         return reuser((hv_domid_t)guest_arg_uint("mapper", 2));
+    if (!strcmp(role, "lender"))
+        return lender((hv_domid_t)guest_arg_uint("holder", 2));
+    if (!strcmp(role, "holder"))
+        return holder((hv_domid_t)guest_arg_uint("lender", 1));
     if (!strcmp(role, "mapper"))
         return mapper((hv_domid_t)guest_arg_uint("granter", 1),
                       (hv_domid_t)guest_arg_uint("reuser", 3));
-    printf("granttest: role=granter|mapper|reuser, got \"%s\"\n", role);
+    printf("granttest: role=granter|mapper|reuser|lender|holder, got \"%s\"\n", role);
     return 1;
 }

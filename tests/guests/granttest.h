@@ -4,7 +4,8 @@
  * role=mapper maps, writes, copies and tries every bad input; role=reuser, created
  * after the granter is destroyed, grants the mapper one page so that the mapper
  * knows a new domain has been built meanwhile (and can check that the dead
- * granter's frames it still maps were not given to it).
+ * granter's frames it still maps were not given to it). role=lender and role=holder:
+ * the mapper dies instead (the holder exits with its mappings held).
  *
  * The granter and the mapper talk through the first granted page (the mailbox):
  * each side moves its own counter forward and waits for the other's. Each case

@@ -49,6 +49,12 @@ static void role_main(void)
           "a value larger than the ring", rc ? rc : n);
     n = store_list("", buf, sizeof(buf));
     check(n == -EINVAL, "empty path refused", n);
+    /* Round trip of a small read: request, dom0's service poll, reply. */
+    uint64_t t0 = guest_now_ns();
+    for (unsigned i = 0; i < 100; i++)
+        store_read("domid", buf, sizeof(buf));
+    printf("storetest: read round trip avg %llu ns (100 reads)\n",
+           (unsigned long long)((guest_now_ns() - t0) / 100));
 
     /* Another domain's keys. */
     fmt_snprintf(path, sizeof(path), "/local/domain/%u/name", (unsigned)other);
@@ -90,6 +96,10 @@ static void role_main(void)
     check(rc == 0 && bus_read_state("ctl") == BUS_INIT_WAIT, "bus state written", rc);
     rc = bus_wait_state("ctl", 1u << BUS_CONNECTED, deadline_s(60));
     check(rc == BUS_CONNECTED, "bus state Connected seen", rc);
+    /* dom0 watches this one with a callback (`store-watch` in the scenario). */
+    sleep_ns(300 * 1000 * 1000);
+    rc = store_write("done", "1");
+    check(rc == 0, "done written", rc);
 }
 
 static void role_bystander(void)

@@ -96,7 +96,26 @@ static void ram_adds_up(void)
     }
 }
 
+/* The store's page (dom0/xl_hvm.c) is RAM the E820 reserves, clear of the builder's
+ * low structures and of the largest ACPI tables: no kernel or loader uses it. */
+static void store_page_reserved(void)
+{
+    struct hvmbuild_e820_entry e[HVMBUILD_E820_MAX];
+    int n = hvmbuild_e820(16 * MiB, HVMBUILD_ACPI_GPA, HVMBUILD_ACPI_MAX, e, HVMBUILD_E820_MAX);
+    int covered = 0;
+
+    CHECK(n > 0);
+    for (int i = 0; i < n; i++)
+        if (e[i].addr <= HVMBUILD_STORE_GPA && HVMBUILD_STORE_GPA + 0x1000 <= e[i].addr + e[i].size)
+            covered = (int)e[i].type;
+    CHECK_EQ(covered, E820_RESERVED);
+    CHECK(HVMBUILD_STORE_GPA >= HVMBUILD_LOW_END);
+    CHECK(HVMBUILD_STORE_GPA + 0x1000 <= HVMBUILD_ACPI_GPA);
+    CHECK(HVMBUILD_STORE_GPA + 0x1000 <= 16 * MiB);    /* backed: gfns below mem */
+}
+
 static const struct unit_case cases[] = {
+    { "store_page_reserved", store_page_reserved },
     { "sizes_table", all_sizes },
     { "too_few_slots_enospc", too_few_slots },
     { "ram_adds_up", ram_adds_up },

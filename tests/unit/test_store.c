@@ -292,6 +292,43 @@ static void test_quotas(void)
     teardown();
 }
 
+/* Big values: the bytes quota stops a domain long before its node count does, and
+ * counts go back with rm; dom0's writes are never refused. */
+static void test_bytes_quota(void)
+{
+    static char big[STORE_PAYLOAD_MAX];
+    size_t start;
+    char path[32];
+    unsigned made = 0;
+    int rc = 0;
+
+    setup();
+    memset(big, 'v', sizeof(big));
+    start = store_tree_bytes_of(&T, 4);
+    CHECK(start > 0);                               /* its home and name */
+    while (made < STORE_QUOTA_NODES) {
+        snprintf(path, sizeof(path), "b/%u", made);
+        if ((rc = store_tree_write(&T, 4, path, big, sizeof(big))) < 0)
+            break;
+        made++;
+    }
+    CHECK_EQ(rc, -ENOSPC);
+    CHECK(made >= STORE_QUOTA_BYTES / (2 * sizeof(big)));
+    CHECK(made < STORE_QUOTA_BYTES / sizeof(big) + 1);
+    CHECK(store_tree_bytes_of(&T, 4) <= STORE_QUOTA_BYTES);
+    /* Growing an existing value is refused too; shrinking is fine. */
+    CHECK_EQ(store_tree_write(&T, 4, "small", "x", 1), 0);
+    CHECK_EQ(store_tree_write(&T, 4, "small", big, sizeof(big)), -ENOSPC);
+    CHECK_EQ(store_tree_write(&T, 4, "b/0", "y", 1), 0);
+    CHECK_EQ(store_tree_write(&T, 0, "/local/domain/4/by-dom0", big, sizeof(big)), 0);
+    CHECK_EQ(wr(3, "mine", "x"), 0);                /* others unaffected */
+    CHECK_EQ(store_tree_rm(&T, 4, "b"), 0);
+    CHECK_EQ(store_tree_rm(&T, 4, "small"), 0);
+    CHECK_EQ(store_tree_rm(&T, 0, "/local/domain/4/by-dom0"), 0);
+    CHECK_EQ(store_tree_bytes_of(&T, 4), start);
+    teardown();
+}
+
 static void test_malformed(void)
 {
     static const struct { const char *path; int rc; } rows[] = {
@@ -350,6 +387,7 @@ static void test_domain_gone(void)
     CHECK_EQ(rd(0, "/local/domain/3/name", buf), -ENOENT);
     CHECK_EQ(store_tree_watches_of(&T, 3), 0);
     CHECK_EQ(store_tree_nodes_of(&T, 3), 0);
+    CHECK_EQ(store_tree_bytes_of(&T, 3), 0);
     /* What 3 owned elsewhere is dom0's, 3's entries are gone: a new domain 3 gets
      * nothing of them. */
     CHECK_EQ(store_tree_get_perms(&T, 0, "/local/domain/4/shared/made-by-3", got, &n), 0);
@@ -496,6 +534,7 @@ static const struct unit_case cases[] = {
     { "watches", test_watches },
     { "rm_subtree", test_rm_subtree },
     { "quotas", test_quotas },
+    { "bytes_quota", test_bytes_quota },
     { "malformed", test_malformed },
     { "domain_gone", test_domain_gone },
     { "messages", test_messages },

@@ -101,11 +101,17 @@ int hvm_domain_init(struct domain *d)
 
 void hvm_domain_relinquish(struct domain *d)
 {
+    unsigned long flags;
+
     if (!d->is_hvm)
         return;
     hvm_ioreq_teardown(d);              /* its device model's ports and page */
     hvm_platform_destroy(d);
+    /* Under page_lock: a grant map or copy that found d just before it died may be
+     * looking a gfn up (core/grant_table.c); it then finds nothing. */
+    spin_lock_irqsave(&d->page_lock, flags);
     p2m_teardown(&d->p2m);
+    spin_unlock_irqrestore(&d->page_lock, flags);
 }
 
 int hvm_domain_set_context(struct domain *d, const struct domctl_hvm_context *c)
@@ -175,6 +181,17 @@ long do_hvm_op(uint64_t cmd, uint64_t arg)
         if (copy_from_guest(&g, arg, sizeof(g)))
             return -EFAULT;
         return gnttab_hvm_map_table(d, g.idx, g.gfn);
+    case HVMOP_get_param: {             /* the store's page and port */
+        struct hvm_param p;
+
+        _Static_assert(HVM_NR_PARAMS == ARRAY_SIZE(d->hvm_params), "one size of params");
+        if (copy_from_guest(&p, arg, sizeof(p)))
+            return -EFAULT;
+        if (p.index == 0 || p.index >= HVM_NR_PARAMS)
+            return -EINVAL;
+        p.value = d->hvm_params[p.index];
+        return copy_to_guest(arg, &p, sizeof(p)) ? -EFAULT : 0;
+    }
     }
     return -ENOSYS;
 }
