@@ -101,6 +101,22 @@ static void case_probe(void)
     *mmio = 0x1234;                     /* dropped by the model */
     EXPECT("unclaimed-mmio-write", *mmio == 0xffffffffu, "%#x", *mmio);
 
+    /* Emulated instructions with several device accesses: a read-modify-write
+     * (two requests, the read replayed) and REP MOVSL from MMIO (one per element). */
+    uint8_t cf, zf;
+    asm volatile("addl $1, (%2); setc %0; setz %1" : "=r"(cf), "=r"(zf)
+                 : "r"(mmio) : "memory", "cc");
+    EXPECT("mmio-read-modify-write", cf && zf, "cf %u zf %u (0xffffffff + 1)", cf, zf);
+    static uint32_t words[6];
+    memset(words, 0, sizeof(words));
+    uint64_t rsi_out;
+    asm volatile("cld; rep movsl" : "=S"(rsi_out), "=D"(rdi), "=c"(rcx)
+                 : "S"(mmio), "D"(words + 1), "c"(4ul) : "memory");
+    (void)rsi_out;
+    EXPECT("mmio-rep-movs", rcx == 0 && words[0] == 0 && words[1] == 0xffffffffu &&
+           words[4] == 0xffffffffu && words[5] == 0, "rcx %lu words %#x %#x %#x",
+           (unsigned long)rcx, words[0], words[1], words[5]);
+
     /* String I/O to an unclaimed port: one request per page, all ones in. */
     memset(buf, 0, sizeof(buf));
     asm volatile("cld; rep insw" : "=D"(rdi), "=c"(rcx)
