@@ -49,7 +49,8 @@ def case_forwarding() -> str:
     r = boot(IMAGE, Topology(2, 1, 512), "", TIMEOUT_S,
              modules=scenario_modules("devmodel", ["dmtest-hvm.elf"],
                                       ["dm-probe.cfg", "dm-hugerep.cfg", "dm-answer.cfg",
-                                       "dm-answer2.cfg", "dm-gone.cfg", "dm-after.cfg"]))
+                                       "dm-answer2.cfg", "dm-gone.cfg", "dm-hold.cfg",
+                                       "dm-after.cfg"]))
     for name in PROBE:
         check(f"(d1) dmtest: {name} ok" in r.output, f"probe check {name} passes", r)
     check("(d1) dmtest: 13 passed, 0 failed" in r.output, "the probe guest saw no failure", r)
@@ -67,7 +68,10 @@ def case_forwarding() -> str:
     check(re.search(r"\(d5\) dmtest: model-gone-reads-ones ok", r.output) is not None and
           "domain 5 (dm-gone): shutdown (poweroff)" in r.output,
           "a model taken away mid-run: the guest reads all ones and powers off", r)
-    after = re.search(r"domain 6 \(dm-after\): created, 1 vCPU, (\d+) frames free before",
+    check(re.search(r"\(d6\) dmtest: held-read-blocked ok", r.output) is not None,
+          "a request dom0 holds 20 ms: the vCPU waits blocked (runstate), the value right",
+          r)
+    after = re.search(r"domain 7 \(dm-after\): created, 1 vCPU, (\d+) frames free before",
                       r.output)
     check(before is not None and after is not None and before.group(1) == after.group(1),
           f"every frame back (request pages too): {before and before.group(1)} before, "
