@@ -9,7 +9,9 @@
  * guest (it describes what the guest did), finds the device whose ports hold the
  * address, moves string data between the device and the guest's page (mapped from
  * the domain's frame list at this model's scratch VA), writes the answer and sends.
- * An access no device claims reads all ones and drops writes (counted).
+ * An access no device claims reads all ones and drops writes (counted). A device
+ * may have a read held while it is busy (dm_port_ops.ready): the slot goes to
+ * INPROCESS, our copy waits in held[], and dm_device_changed has it looked at again.
  *
  * Guest memory: a string request names one guest page (the hypervisor splits runs
  * at page ends); its gpa is checked against the domain's RAM here too, so a wrong
