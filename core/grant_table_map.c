@@ -153,6 +153,7 @@ int gnttab_map(struct domain *ld, struct domain *rd, uint64_t host_addr, uint32_
     bool write = !(flags & GNTMAP_readonly), host = flags & GNTMAP_host_map;
     struct grant_mapping *m;
     uint64_t host_ref = 0;
+    grant_handle_t h;
     mfn_t mfn;
     int st;
 
@@ -163,26 +164,27 @@ int gnttab_map(struct domain *ld, struct domain *rd, uint64_t host_addr, uint32_
         return GNTST_bad_virt_addr;
     if (rd == ld)
         return GNTST_bad_domain;
-    if ((st = maptrack_get(ld, handle)) != GNTST_okay)
+    if ((st = maptrack_get(ld, &h)) != GNTST_okay)
         return st;
     if ((st = gnttab_pin(rd, ld, ref, write, &mfn)) != GNTST_okay) {
-        maptrack_set(ld, *handle, MAPTRACK_FREE);
+        maptrack_set(ld, h, MAPTRACK_FREE);
         return st;
     }
     if (host && (st = host_map(ld, host_addr, l4, mfn, write, &host_ref)) != GNTST_okay) {
         gnttab_unpin(rd, ref, write);
-        maptrack_set(ld, *handle, MAPTRACK_FREE);
+        maptrack_set(ld, h, MAPTRACK_FREE);
         return st;
     }
     domain_hold(rd);
-    m = &gnttab_of(ld)->maptrack[*handle];
+    m = &gnttab_of(ld)->maptrack[h];
     m->flags = (uint8_t)flags;
     m->ref = ref;
     m->granter = rd;
     m->mfn = mfn;
     m->host_addr = host_addr;
     m->host_ref = host_ref;
-    maptrack_set(ld, *handle, MAPTRACK_USED);
+    maptrack_set(ld, h, MAPTRACK_USED);
+    *handle = h;
     *maddr = (paddr_t)mfn << PAGE_SHIFT;
     *flush = host && ld->is_hvm;        /* PV: a new entry, nothing cached */
     return GNTST_okay;

@@ -10,15 +10,35 @@
 #include <hvlab/lib.h>
 #include <hvlab/mm.h>
 #include <hvlab/p2m.h>
+#include <hvlab/percpu.h>
+#include <hvlab/smp.h>
 #include <hvlab/trace.h>
 #include <hvlab/x86/svm.h>
 
+static void exit_guest(void *arg)
+{
+    (void)arg;                          /* taking the IPI was the point: a #VMEXIT */
+}
+
+/* PV: every pCPU running d flushes its TLB before this returns. HVM: every vCPU takes
+ * a new ASID at its next VMRUN, and one in the guest now has left it once before
+ * this returns (the call's IPI makes it exit), so after an unmap no vCPU of d uses
+ * the old translation while the frame may go back to the allocator. */
 void gnttab_flush_tlbs(struct domain *d)
 {
-    if (d->is_hvm)
-        hvm_flush_guest_tlbs(d);
-    else
+    cpumask_t running = { { 0 } };
+    struct vcpu *v;
+
+    if (!d->is_hvm) {
         flush_domain_tlbs(d);
+        return;
+    }
+    hvm_flush_guest_tlbs(d);
+    for_each_vcpu(d, v)
+        if (v->is_running && v->processor != smp_processor_id())
+            cpumask_set(&running, v->processor);
+    if (!cpumask_empty(&running))
+        on_cpus(&running, exit_guest, NULL);
 }
 
 /* The domain a grant names, with a reference (domain_put it), or NULL: no such

@@ -93,7 +93,8 @@ mfn_t gnttab_frame_mfn(const struct domain *d, unsigned idx);
 /* ---- core/grant_table_map.c ---- */
 
 /* Map (rd, op->ref) for ld (rd != ld, both held by the caller). l4: ld's current
- * page-table base (PV host maps). On GNTST_okay *handle and *maddr are set.
+ * page-table base (PV host maps). On GNTST_okay *handle and *maddr are set (else
+ * left alone).
  * *flush: ld's TLBs (or nested TLBs) must be flushed before ld runs again. */
 int gnttab_map(struct domain *ld, struct domain *rd, uint64_t host_addr, uint32_t flags,
                grant_ref_t ref, mfn_t l4, grant_handle_t *handle, uint64_t *maddr,

@@ -159,6 +159,9 @@ static void test_device_map(void)
     f = frame(GR);
     CHECK_EQ(gnttab_grow(GR, 1), 0);
     grant(GR, 8, MP->domain_id, mfn(f), false);
+    h = 77;
+    CHECK_EQ(map_dev(GNTTAB_ENTRIES_PER_FRAME, false, &h, &ma), GNTST_bad_gntref);
+    CHECK_EQ(h, 77);                            /* a failed map gives no handle */
     CHECK_EQ(map_dev(8, false, &h, &ma), GNTST_okay);
     CHECK_EQ(ma, page_to_paddr(f));
     CHECK_EQ(entry(GR, 8)->flags, GTF_permit_access | GTF_reading | GTF_writing);
@@ -517,6 +520,65 @@ static void test_hvm(void)
     teardown();
 }
 
+/* HVM deaths: an HVM granter destroyed while a PV mapper maps its frame (found
+ * through its nested table), then an HVM mapper destroyed while it maps one (its
+ * nested table goes first, then the release). */
+static void test_hvm_deaths(void)
+{
+    struct page_info *f, *own, *l4, *l1;
+    grant_handle_t h;
+    bool flush;
+    uint64_t ma;
+
+    if (!fresh())
+        return;
+    GR->is_hvm = true;
+    CHECK_EQ(p2m_init(&GR->p2m, 0), 0);
+    f = frame(GR);
+    CHECK_EQ(p2m_map(&GR->p2m, 0x40, mfn(f), P2M_ORDER_4K, P2M_WRITE), 0);
+    CHECK_EQ(gnttab_grow(GR, 1), 0);
+    grant(GR, 8, MP->domain_id, 0x40, false);
+    l4 = space(MP, &l1);
+    CHECK_EQ(gnttab_map(MP, GR, 2 * PAGE_SIZE, GNTMAP_host_map, 8, mfn(l4), &h, &ma, &flush),
+             GNTST_okay);
+    CHECK_EQ(tab(l1)[2], pte(f, RW | PTE_NX));
+    p2m_teardown(&GR->p2m);                     /* destroyed: nested table, then memory */
+    domain_relinquish_memory(GR);
+    CHECK_EQ(mm_orphan_frames(), 1);
+    {
+        grant_handle_t h2;
+
+        CHECK_EQ(map_dev(8, true, &h2, NULL), GNTST_bad_page);   /* an orphan now */
+    }
+    CHECK_EQ(unmap(2 * PAGE_SIZE, h), GNTST_okay);
+    CHECK_EQ(mm_orphan_frames(), 0);
+    CHECK_EQ(pv_unpin_table(MP, mfn(l4)), 0);
+    GR->is_hvm = false;
+    teardown();
+
+    if (!fresh())
+        return;
+    MP->is_hvm = true;
+    CHECK_EQ(p2m_init(&MP->p2m, 0), 0);
+    f = frame(GR);
+    own = frame(MP);
+    CHECK_EQ(p2m_map(&MP->p2m, 0x20, mfn(own), P2M_ORDER_4K, P2M_WRITE), 0);
+    CHECK_EQ(gnttab_grow(GR, 1), 0);
+    grant(GR, 8, MP->domain_id, mfn(f), false);
+    CHECK_EQ(gnttab_map(MP, GR, 0x20ULL << PAGE_SHIFT, GNTMAP_host_map, 8, 0, &h, &ma, &flush),
+             GNTST_okay);
+    CHECK_EQ(page_refcount(f), 1);
+    CHECK_EQ(f->type_info, PGT_writable | 1);
+    p2m_teardown(&MP->p2m);                     /* destroyed: nested table, release, memory */
+    gnttab_release_mappings(MP);
+    CHECK_EQ(page_refcount(f), 0);
+    CHECK_EQ(f->type_info, 0);
+    CHECK_EQ(entry(GR, 8)->flags, GTF_permit_access);
+    CHECK_EQ(holds[1], 0);
+    MP->is_hvm = false;
+    teardown();
+}
+
 /* The granter changes its entry while it is mapped: the frame stays the one pinned
  * first, a regrant to another domain is refused while in use, and the granter's own
  * scribbles over the GTF bits are corrected at the unmap. */
@@ -568,6 +630,7 @@ static const struct unit_case cases[] = {
     { "granter_dies", test_granter_dies },
     { "mapper_dies", test_mapper_dies },
     { "hvm", test_hvm },
+    { "hvm_deaths", test_hvm_deaths },
     { "granter_changes_entry", test_granter_changes_entry },
 };
 UNIT_MAIN(cases)
