@@ -10,6 +10,9 @@ $(eval $(call guest_hvm_image,hello,bench/hello.c))
 $(eval $(call guest_hvm_image,cpuloop,bench/cpuloop.c))
 $(eval $(call guest_hvm_image,sleeper,bench/sleeper.c))
 $(eval $(call guest_hvm_image,pingpong,bench/pingpong.c))
+# PV network benchmark (netfront): frame round trips and streaming between two domUs.
+$(eval $(call guest_image,netbench,bench/netbench.c))
 # The disk benchmark (bench/disk_run.c is also linked into dom0: `xl disk-bench`).
 $(eval $(call guest_image,diskbench,bench/diskbench.c bench/disk_run.c))
 $(eval $(call guest_hvm_image,diskbench,bench/diskbench.c bench/disk_run.c))
+$(eval $(call guest_hvm_image,netbench,bench/netbench.c))

@@ -7,3 +7,5 @@ HV_SRCS += core/main.c core/console.c core/console_ring.c core/printk.c core/pan
 HV_SRCS += core/pirq.c
 # Domain lookups and reference counts (host-tested: tests/unit/domain.mk).
 HV_SRCS += core/domain_ref.c core/domain_pause.c
+# Grant tables (issue 11): the bookkeeping (host-tested: tests/unit/grant.mk), the hypercall.
+HV_SRCS += core/grant_table.c core/grant_table_map.c core/grant_table_op.c

@@ -16,6 +16,7 @@
 #include <hvlab/errno.h>
 #include <hvlab/ioport.h>
 #include <hvlab/event.h>
+#include <hvlab/grant_table.h>
 #include <hvlab/mm.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/panic.h>
@@ -177,6 +178,9 @@ int domain_destroy(struct domain *d)
     evtchn_destroy(d);
     d->frames_at_destroy = d->tot_pages;
     hvm_domain_relinquish(d);           /* the nested tables point at d's frames */
+    /* The grants d maps: unpinned (their granters may go now); the host mappings
+     * still in d's page tables go with them just below. */
+    gnttab_release_mappings(d);
     domain_relinquish_memory(d);
     TRACE(TRC_DOM_DESTROY, d->domain_id, 0, d->frames_at_destroy, 0);
     domain_put(d);                      /* the list's reference */
@@ -200,6 +204,7 @@ void domain_free(struct domain *d)
     ioport_domain_free(d);              /* pdisk: its I/O-port map */
     if (d->shared_info)                 /* freed now, or by a foreign mapping's put */
         domain_unshare_frame(virt_to_page(d->shared_info));
+    gnttab_domain_free(d);              /* no mapping of d's grants is left: each held d */
     /* Logged after the last free, so the count includes everything d had. */
     domid_t id = d->domain_id;
     unsigned long frames = d->frames_at_destroy;

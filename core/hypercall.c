@@ -7,6 +7,7 @@
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/grant_table.h>
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/pirq.h>
@@ -146,6 +147,8 @@ static const hypercall_fn hypercall_table[NR_HYPERCALLS] = {
     HC(HYPERVISOR_domctl, do_domctl),
     HC(HYPERVISOR_trace_op, do_trace_op),
     HC(HYPERVISOR_hvm_op, do_hvm_op),
+    /* grant tables (issue 11) */
+    HC(HYPERVISOR_grant_table_op, do_grant_table_op),
     /* pdisk */
     HC(HYPERVISOR_physdev_op, do_physdev_op),
 };
@@ -205,6 +208,7 @@ static bool hypercall_hvm_allowed(uint64_t nr, const uint64_t a[5])
     case HYPERVISOR_event_channel_op:
     case HYPERVISOR_version:
     case HYPERVISOR_hvm_op:
+    case HYPERVISOR_grant_table_op:     /* grant tables (issue 11): frames are GFNs */
         return true;
     case HYPERVISOR_sched_op:
         return a[0] != SCHEDOP_iret;

@@ -25,7 +25,7 @@ static void flush_local(void *arg)
 }
 
 /* Flush the TLB of every pCPU running a vCPU of d (d's page tables changed). */
-static void flush_domain_tlbs(struct domain *d)
+void flush_domain_tlbs(struct domain *d)
 {
     cpumask_t mask = { { 0 } };
     unsigned me = smp_processor_id();

@@ -319,6 +319,12 @@ const struct xl_cmd xl_cmds[] = {
     { "store-watch", xl_store_watch, 1, 3, false, check_store_watch,
       "store-watch <path> [<n> [<ms>]]",
       "wait until a watch on path fired n times (1: the event at once), at most ms" },
+    /* PV network (xl_net.c) */
+    { "network-attach", xl_network_attach, 1, 3, false, NULL,
+      "network-attach <dom> [mac=<MAC>] [bridge=<name>]",
+      "give a domain a new vif on a bridge (default br0, MAC 00:16:3e:<dom>:<n>)" },
+    { "network-list", xl_network_list, 1, 1, false, NULL, "network-list <dom>",
+      "a domain's vifs: MAC, bridge, state, frame and byte counters" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };

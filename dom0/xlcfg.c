@@ -288,6 +288,8 @@ static const struct key keys[] = {
     { "cmdline",     11, set_extra },      /* xl.cfg's newer name for the same line */
     { "pool",        12, set_pool },
     { "ramdisk",     13, set_ramdisk },
+    /* PV network (xlcfg_vif.c) */
+    { "vif",         15, xlcfg_set_vif },
 };
 _Static_assert(18 <= NR_SLOTS, "NR_SLOTS too small for the key table");
 

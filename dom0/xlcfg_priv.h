@@ -63,4 +63,7 @@ bool xlp_is_key_char(char c, bool first);
 /* Reads the value at ps->p into *v: 0, or -EINVAL after reporting. */
 int xlp_read_value(struct parser *ps, struct xlv *v);
 
+/* xlcfg_vif.c: the vif key's setter (PV network). */
+int xlcfg_set_vif(struct parser *ps, const struct xlv *v);
+
 #endif

@@ -25,11 +25,14 @@ GUEST_LDFLAGS += -Wl,--undefined=vblk_probe
 # (string functions, the formatter, and the PV builder for dom0's toolstack).
 GUEST_RT_SRCS := guest/entry.S guest/plat_pv.c guest/main.c guest/smp.c guest/console.c guest/events.c \
 	guest/traps.c guest/time.c guest/mm.c guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c \
+	guest/gnttab.c guest/gnttab_pv.c \
 	core/lib/string.c core/lib/vsnprintf.c core/lib/elf64.c core/lib/pvbuild.c
 # The store client and bus helpers (guest/include/store.h; dom0 links its own store
 # calls, dom0/store_local.c, so store_client.o is not pulled into dom0).
 GUEST_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c guest/bus.c \
 	guest/store_pv.c
+# PV network frontend (docs/network.md)
+GUEST_RT_SRCS += guest/netfront.c
 # pdisk: PCI and virtio-blk (also in guest/hvm/hvm.mk)
 GUEST_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))

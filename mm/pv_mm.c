@@ -37,7 +37,9 @@
  * can still let the guest write the frame. The hypercall layer must flush every pCPU
  * running d's vCPUs after each batch that removed or replaced mappings; a guest with
  * several vCPUs running has a window until then (Xen closes it with per-page TLB-flush
- * timestamps). No superpages, no PAT, no grant mappings.
+ * timestamps). No superpages, no PAT. Grant mappings (pv_grant_map) are ordinary
+ * L1 entries of a foreign frame: revalidating an L1 that holds one (unpin, then pin
+ * again) fails for a domain that is not privileged, as for any foreign entry.
  */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
@@ -423,6 +425,69 @@ int pv_lookup_l1e(struct domain *d, mfn_t l4_mfn, uint64_t va, uint64_t *l1e_mad
     }
     if (rc == 0)
         *l1e_maddr = page_to_paddr(pg) + ((va >> PAGE_SHIFT) & 511) * sizeof(uint64_t);
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return rc;
+}
+
+/* ---- grant mappings (core/grant_table_map.c) ----
+ * A grant mapping is an ordinary L1 entry with ordinary references; only the frame
+ * is another domain's, which pv_mmu_update would refuse to a domain that is not
+ * privileged. The grant code holds a pin (a reference of its own) while it maps. */
+
+/* d's validated L1 holding the entry at machine address l1e, with d->page_lock held. */
+static uint64_t *grant_l1e(struct domain *d, uint64_t l1e)
+{
+    mfn_t mfn = l1e >> PAGE_SHIFT;
+    struct page_info *pg;
+    uint32_t x;
+
+    if ((l1e & 7) || mfn >= max_mfn)
+        return NULL;
+    pg = mfn_to_page(mfn);
+    x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+    if (!owned_by(pg, d) || (x & PGT_type_mask) != PGT_l1 || !(x & PGT_validated))
+        return NULL;
+    return (uint64_t *)page_to_virt(pg) + (l1e & ~PAGE_MASK) / sizeof(uint64_t);
+}
+
+int pv_grant_map(struct domain *d, uint64_t l1e, mfn_t mfn, bool writable)
+{
+    uint64_t val = ((uint64_t)mfn << PAGE_SHIFT) | PTE_P | PTE_U | PTE_NX |
+                   (writable ? PTE_W : 0);
+    unsigned long flags;
+    uint64_t *e;
+    int rc;
+
+    if (mfn >= max_mfn)
+        return -EINVAL;
+    spin_lock_irqsave(&d->page_lock, flags);
+    e = grant_l1e(d, l1e);
+    if (!e)
+        rc = -EINVAL;
+    else if (read_entry(e, 0) & PTE_P)
+        rc = -EEXIST;
+    else
+        rc = get_entry_refs(val, 1, d, NULL);
+    if (rc == 0)
+        __atomic_store_n(e, val, __ATOMIC_SEQ_CST);
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return rc;
+}
+
+int pv_grant_unmap(struct domain *d, uint64_t l1e, mfn_t mfn)
+{
+    unsigned long flags;
+    uint64_t *e, old;
+    int rc = 0;
+
+    spin_lock_irqsave(&d->page_lock, flags);
+    e = grant_l1e(d, l1e);
+    if (!e)
+        rc = -EINVAL;
+    else if (!((old = read_entry(e, 0)) & PTE_P) || pte_mfn(old) != mfn)
+        rc = -ENOENT;
+    else
+        put_entry_refs(__atomic_exchange_n(e, 0, __ATOMIC_SEQ_CST), 1);
     spin_unlock_irqrestore(&d->page_lock, flags);
     return rc;
 }

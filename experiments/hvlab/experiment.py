@@ -30,6 +30,10 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,30}")
 _SCHED = re.compile(r"[a-z][a-z0-9_]{0,14}")
 _IMAGE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _CPULIST = re.compile(r"all|\d+(-\d+)?(,\d+(-\d+)?)*")
+# A vif entry as xl takes it ('mac=00:16:3e:00:00:01, bridge=br0'): dom0 checks its
+# keys and values; here only that it cannot break out of its quotes.
+_VIF = re.compile(r"[A-Za-z0-9_:=., -]{0,80}")
+MAX_VIFS = 4                                # XLCFG_MAX_VIFS
 
 
 class ExperimentError(Exception):
@@ -46,6 +50,7 @@ class Domain:
     vcpus: int = 1
     cpus: str | None = None
     pool: str | None = None
+    vifs: list = dataclasses.field(default_factory=list)     # PV network (network.md)
     # Scheduler parameters by their declared names (schedparams.py), in file order.
     params: dict = dataclasses.field(default_factory=dict)
 
@@ -191,7 +196,7 @@ TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
 ANALYSIS_KEYS = ("window_ms", "gantt_ms")
 # Any other key of a [[domain]] is a scheduler parameter: it must be declared by one
 # of the experiment's schedulers at least (schedparams.py).
-DOMAIN_KEYS = ("name", "image", "type", "args", "memory", "vcpus", "cpus", "pool")
+DOMAIN_KEYS = ("name", "image", "type", "args", "memory", "vcpus", "cpus", "pool", "vif")
 DOMAIN_TYPES = ("pv", "hvm")
 _TABLE = re.compile(r"\s*\[")
 _DOMAIN_TABLE = re.compile(r"\s*\[\[\s*domain\s*\]\]")
@@ -356,6 +361,20 @@ def _domain_type(c: _Checker, t: dict, i: int, text: str) -> str:
     return "pv"
 
 
+def _vifs(c: _Checker, t: dict, p: str) -> list[str]:
+    """vif = ["mac=..., bridge=...", ...]: the entries of the cfg's vif list."""
+    v = c.take(t, p, "vif", list, [])
+    if len(v) > MAX_VIFS:
+        c.err(f"{p}vif", f"{len(v)} entries, at most {MAX_VIFS}")
+        return []
+    for j, e in enumerate(v):
+        if not isinstance(e, str) or not _VIF.fullmatch(e):
+            c.err(f"{p}vif[{j}]", f"{_show(e)} is not a vif entry (letters, digits and "
+                  "_:=., - only, e.g. 'mac=00:16:3e:00:00:01, bridge=br0')")
+            return []
+    return v
+
+
 def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str],
              text: str) -> list[Domain]:
     raw = doc.get("domain")
@@ -393,6 +412,7 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str],
                    vcpus=c.take(t, p, "vcpus", int, 1, lo=1, hi=32),
                    cpus=c.take(t, p, "cpus", str, pattern=_CPULIST),
                    pool=c.take(t, p, "pool", str, pattern=_NAME),
+                   vifs=_vifs(c, t, p),
                    params=params)
         if len(d.args) > 255:
             c.err(f"{p}args", f"{len(d.args)} characters, at most 255")
@@ -451,6 +471,8 @@ def domain_cfg(d: Domain, scheduler: str | None = None) -> str:
         lines.append(f'pool = "{d.pool}"')
     if d.args:
         lines.append(f'extra = "{d.args}"')
+    if d.vifs:
+        lines.append("vif = [ " + ", ".join(f"'{v}'" for v in d.vifs) + " ]")
     return "\n".join(lines) + "\n"
 
 

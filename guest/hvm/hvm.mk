@@ -16,10 +16,13 @@ GUEST_HVM_LDFLAGS := $(subst $(GUEST_LDSCRIPT),$(GUEST_HVM_LDSCRIPT),$(GUEST_LDF
 GUEST_HVM_RT_SRCS := guest/hvm/boot.S guest/hvm/hvm.c guest/hvm/mbinfo.c guest/hvm/plat_hvm.c \
 	guest/hvm/hw.c guest/hvm/native.c guest/hvm/mm_hvm.c \
 	guest/main.c guest/smp.c guest/console.c guest/events.c guest/traps.c guest/time.c \
-	guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c core/lib/string.c core/lib/vsnprintf.c
+	guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c core/lib/string.c core/lib/vsnprintf.c \
+	guest/gnttab.c guest/hvm/gnttab_hvm.c
 # The store client and bus helpers (store via HVMOP_get_param: guest/hvm/store_hvm.c).
 GUEST_HVM_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c guest/bus.c \
 	guest/hvm/store_hvm.c
+# PV network frontend, for PVHVM guests (docs/network.md)
+GUEST_HVM_RT_SRCS += guest/netfront.c
 # pdisk: PCI and virtio-blk (the native image's disk)
 GUEST_HVM_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c
 GUEST_HVM_RT_OBJS := $(patsubst %,$(BUILD)/guest-hvm/obj/%.o,$(GUEST_HVM_RT_SRCS))

@@ -104,6 +104,9 @@ struct domain {
     struct evtchn *evtchn;              /* NR_EVENT_CHANNELS entries */
     struct shared_info *shared_info;    /* shared with the domain: domain_share_frame */
 
+    /* Grant tables (core/grant_table.c): made at first use, NULL before; its own locks. */
+    struct grant_table *grant_table;
+
     /* Scheduling. */
     void *sched_priv;                   /* the policy's per-domain data */
     struct cpupool *cpupool;

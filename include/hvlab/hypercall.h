@@ -9,6 +9,10 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done, uint64_t foreig
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done, uint64_t foreigndom);
 long do_memory_op(uint64_t cmd, uint64_t arg);
+struct domain;
+/* Every pCPU running a vCPU of PV domain d flushes its TLB (d's page tables changed;
+ * also the grant unmaps of core/grant_table_map.c). */
+void flush_domain_tlbs(struct domain *d);
 long do_set_timer_op(uint64_t deadline);
 long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg);
 long do_domctl(uint64_t arg);

@@ -110,6 +110,15 @@ int pv_set_base(struct domain *d, mfn_t new_l4, mfn_t old_l4);
  * -EINVAL if va is not in the guest half or a level on the way is not present. */
 int pv_lookup_l1e(struct domain *d, mfn_t l4_mfn, uint64_t va, uint64_t *l1e_maddr);
 
+/* Grant mappings (core/grant_table_map.c, which holds a pin on mfn meanwhile). Map:
+ * write a present entry for mfn (any domain's frame; NX, writable or not) at l1e,
+ * the machine address of a not-present entry of a validated L1 of d; the entry takes
+ * the usual references (-EINVAL: not such an entry; -EEXIST: present; -EBUSY: a
+ * writable map of a page table). Unmap: clear that entry if it still maps mfn (0),
+ * else leave it (-ENOENT: d replaced it; -EINVAL: no longer d's validated L1). */
+int pv_grant_map(struct domain *d, uint64_t l1e, mfn_t mfn, bool writable);
+int pv_grant_unmap(struct domain *d, uint64_t l1e, mfn_t mfn);
+
 /* Debug/test: recompute every reference and type count of d's frames from the
  * validated tables of all domains, d's pins and d's vCPUs' bases, and check the
  * entry rules and the accounting. False with a reason in why. Assumes nobody else

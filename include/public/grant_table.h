@@ -63,7 +63,9 @@ struct grant_entry {
 #define GNTST_bad_dev_addr      (-7)
 #define GNTST_no_space          (-8)    /* too many mappings held */
 #define GNTST_permission_denied (-9)
-#define GNTST_bad_page          (-10)   /* the granted frame is not the granter's */
+#define GNTST_bad_page          (-10)   /* the granted frame is not the granter's (or,
+                                         * for a writable use, one of its page tables);
+                                         * a copy's own frame not the caller's */
 #define GNTST_bad_copy_arg      (-11)   /* copy: offset + len past a page, bad flags */
 
 /* GNTTABOP_setup_table: (re)size our table and learn its frames. dom: DOMID_SELF
@@ -75,7 +77,9 @@ struct gnttab_setup_table {
     int16_t status;                     /* OUT */
     uint16_t pad2[3];
     uint64_t frame_list;                /* IN: guest address of uint64_t[nr_frames]; OUT
-                                         * there: the machine frames of the table */
+                                         * there: the machine frames of the table (an
+                                         * HVM caller gets ~0: it maps the table with
+                                         * HVMOP_map_grant_table) */
 };
 
 /* GNTTABOP_query_size */

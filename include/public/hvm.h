@@ -6,7 +6,7 @@
  * deadline split: low half in EDI, high half in ESI), result in RAX. The same numbers
  * as PV (public/hvlab.h). Available: console_io, sched_op (yield, block, shutdown,
  * poll), set_timer_op, vcpu_op (runstate, one-shot timers, up/down/is_up), event_channel_op,
- * version and hvm_op; anything else is -ENOSYS. Guest pointers are guest virtual
+ * version, hvm_op and grant_table_op (frames are GFNs); anything else is -ENOSYS. Guest pointers are guest virtual
  * addresses, translated through the guest's page tables (paging off: physical). */
 #ifndef HVLAB_PUBLIC_HVM_H
 #define HVLAB_PUBLIC_HVM_H

@@ -45,7 +45,7 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_CLS_MEM    7    /* allocations by node */
 #define TRC_CLS_POLICY 8    /* scheduler-policy events (credit accounting, boost, misses) */
 #define TRC_CLS_HVM    9    /* HVM (SVM) world switches */
-#define TRC_CLS_GNTTAB 10   /* grant map, unmap, copy (core/grant_table.c) */
+#define TRC_CLS_GNTTAB 10   /* grant map, unmap, copy (core/grant_table_op.c) */
 #define TRC_CLS_IO     11   /* device I/O: sub 0 HVM requests to a device model, sub 1
                              * physical interrupts and I/O ports of dom0 */
 #define TRC_NR_CLASSES 12
@@ -104,6 +104,10 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_HVM_EMUL    TRC_EVENT(TRC_CLS_HVM, 0, 5)       /* data0: opcode << 16 | x86_op << 8 | status, data1: guest rip */
 #define TRC_HVM_MMIO_NODEV TRC_EVENT(TRC_CLS_HVM, 0, 6)    /* data0: gpa, data1: size << 1 | write */
 
+/* GNTTAB: the calling vCPU (the mapper, or the copier). Status: GNTST_* as int16. */
+#define TRC_GNTTAB_MAP   TRC_EVENT(TRC_CLS_GNTTAB, 0, 1)   /* data0: granter dom << 32 | ref, data1: handle << 32 | GNTMAP flags << 16 | status */
+#define TRC_GNTTAB_UNMAP TRC_EVENT(TRC_CLS_GNTTAB, 0, 2)   /* data0: granter dom << 32 | ref (DOMID_INVALID, ~0: bad handle), data1: handle << 32 | status */
+#define TRC_GNTTAB_COPY  TRC_EVENT(TRC_CLS_GNTTAB, 0, 3)   /* data0: source dom << 48 | dest dom << 32 | len << 16 | status, data1: source ref/frame low 32 << 32 | dest ref/frame low 32 */
 /* IO sub 1: physical I/O of PV domains (pdisk; core/arch/x86/ioport.c, core/pirq.c).
  * The domain and vCPU are the guest's; for a pirq delivery, the bound domain's vCPU. */
 #define TRC_IO_PORT_DENY  TRC_EVENT(TRC_CLS_IO, 1, 1)  /* data0: port << 16 | size << 1 | write, data1: guest rip */

@@ -20,8 +20,12 @@
 # test_hvm.py boots the HVM images of the workloads natively and under hvlab;
 # test_hvm_devices.py runs the HVM device test guest (every platform device checked);
 # test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander.
+# test_grant.py (issue 11): grant tables between PV and HVM granters and mappers,
+# every bad input's status, and a granter destroyed while its frames are mapped.
 # test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
 # next to a bystander).
+# test_net.py: frames between two domUs through dom0's bridge, a bad frontend next to
+# a bystander pair, a bad vif entry (PV network).
 # test_pdisk.py: dom0's physical virtio-blk disk against the host's image file.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
@@ -45,7 +49,9 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
+	$(Q)$(PYTHON) tests/boot/test_grant.py
 	$(Q)$(PYTHON) tests/boot/test_store.py
+	$(Q)$(PYTHON) tests/boot/test_net.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

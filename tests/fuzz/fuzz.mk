@@ -16,7 +16,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DHOST_TEST -Iinclude -Itests/unit \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LIBFUZZERS := xlcfg cmdline pvbuild acpi hvmbuild
 
-fuzz_xlcfg_SRCS := tests/fuzz/fuzz_xlcfg.c dom0/xlcfg.c dom0/xlcfg_value.c dom0/strutil.c \
+fuzz_xlcfg_SRCS := tests/fuzz/fuzz_xlcfg.c dom0/xlcfg.c dom0/xlcfg_value.c dom0/xlcfg_vif.c dom0/strutil.c \
 	dom0/cpulist.c core/lib/vsnprintf.c
 fuzz_xlcfg_CFLAGS := -Idom0
 fuzz_cmdline_SRCS := tests/fuzz/fuzz_cmdline.c core/lib/cmdline.c core/lib/vsnprintf.c

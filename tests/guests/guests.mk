@@ -14,7 +14,7 @@ $(eval $(call guest_image,crasher,tests/guests/crasher.c))
 # hcfuzz: the hypercall fuzzer (seed=N calls=M skip=...; see tests/guests/hcfuzz.c),
 # run next to a bystander by tests/boot/test_fuzz.py.
 $(eval $(call guest_image,hcfuzz,tests/guests/hcfuzz.c tests/guests/hcfuzz_ops.c \
-	tests/guests/hcfuzz_mm.c))
+	tests/guests/hcfuzz_mm.c tests/guests/hcfuzz_gnttab.c))
 # hvmtest: the SVM core's HVM test guest, a flat 32-bit image started at 1 MiB by
 # `xl hvm-flat` (tests/guests/hvm/hvmtest.c; tests/boot/test_svm.py).
 HVMTEST_CFLAGS = -m32 -std=gnu11 -O2 $(REPRO_FLAGS) $(WARN) -ffreestanding -fno-pic -fno-pie \
@@ -32,10 +32,21 @@ $(BUILD)/guest/hvmtest.bin: tests/guests/hvm/hvmtest.c tests/guests/hvm/hvmtest_
 	$(Q)objcopy -O binary $(HVMTEST_OBJ)/hvmtest.elf $@
 	@echo "  built $@"
 all: $(BUILD)/guest/hvmtest.bin
+# granttest: grant tables between a granter, a mapper and a reuser (roles by command
+# line; tests/boot/test_grant.py).
+$(eval $(call guest_image,granttest,tests/guests/granttest.c tests/guests/granttest_map.c))
 # storetest: the store from a domU (role=main|bystander|bad; tests/boot/test_store.py),
 # PV and HVM (the same client: HVMOP_get_param finds the page and port).
 $(eval $(call guest_image,storetest,tests/guests/storetest.c))
 $(eval $(call guest_hvm_image,storetest,tests/guests/storetest.c))
+# netbad: a network frontend that posts requests netback must refuse, then breaks
+# its ring index (tests/boot/test_net.py, next to a netbench bystander pair).
+$(eval $(call guest_image,netbad,tests/guests/netbad.c))
+# grantpeer: a PV and an HVM domain grant each other a page (tests/boot/test_grant.py).
+$(eval $(call guest_image,grantpeer,tests/guests/grantpeer.c))
+$(eval $(call guest_hvm_image,grantpeer,tests/guests/grantpeer.c))
+# grantrace: end-access racing the peer's maps on two pCPUs (tests/boot/test_grant.py).
+$(eval $(call guest_image,grantrace,tests/guests/grantrace.c))
 # ioports: a domU that tries dom0's disk ports, PCI configuration, the hypervisor's
 # ports and pirqs, with and without a grant (tests/boot/test_pdisk.py).
 $(eval $(call guest_image,ioports,tests/guests/ioports.c tests/guests/isolation_report.c))

@@ -83,5 +83,7 @@ void fz_gen_mmu_update(struct fz_call *c);
 void fz_gen_mmuext_op(struct fz_call *c);
 void fz_gen_update_va_mapping(struct fz_call *c);
 void fz_gen_memory_op(struct fz_call *c);
+/* ---- hcfuzz_gnttab.c: grant tables (issue 11) ---- */
+void fz_gen_gnttab(struct fz_call *c);
 
 #endif

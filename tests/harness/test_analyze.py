@@ -93,13 +93,13 @@ def test_wake_latency_simulated():
 def test_lost_and_unknown_counted():
     per_cpu = {0: [(10, S.MARKER, N, 0, 1, 0), (20, S.LOST, N, 0, 5, 15),
                    (30, S.ev(1, 0, 99), 1, 0, 0, 0), (40, S.LOST, N, 0, 2, 35)],
-               1: [(25, S.LOST, N, 0, 7, 21), (35, S.ev(10, 0, 1), N, 0, 0, 0),
-                   (36, S.ev(10, 0, 1), N, 0, 0, 0), (50, S.ev(8, 99, 4), 1, 0, 0, 0)]}
+               1: [(25, S.LOST, N, 0, 7, 21), (35, S.ev(10, 0, 99), N, 0, 0, 0),
+                   (36, S.ev(10, 0, 99), N, 0, 0, 0), (50, S.ev(8, 99, 4), 1, 0, 0, 0)]}
     g = run(per_cpu).summary["integrity"]
     eq(g["lost_records"], 14, "lost records summed")
     eq(g["lost_by_cpu"], {"0": 7, "1": 7}, "lost per CPU")
     eq(g["unknown_records"], 4, "unknown records counted")
-    eq(g["unknown_events"], {"0x01000063": 1, "0x08630004": 1, "0x0a000001": 2},
+    eq(g["unknown_events"], {"0x01000063": 1, "0x08630004": 1, "0x0a000063": 2},
        "unknown events by id")
     eq(len(g["markers"]), 1, "markers listed")
 

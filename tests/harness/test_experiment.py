@@ -191,6 +191,22 @@ def test_hvm_domain_type():
        "the same workload as PV and HVM: two images")
 
 
+def test_vif_entries():
+    """vif = [...] becomes the cfg's vif list (PV network); entries that could break
+    out of their quotes, or too many, are refused with the key named."""
+    exp = E.loads(BASE.replace('image = "sleeper"', 'image = "sleeper"\n'
+                               'vif = ["mac=00:16:3e:00:00:01, bridge=br0", ""]'), "t.toml")
+    eq(exp.domains[1].vifs, ["mac=00:16:3e:00:00:01, bridge=br0", ""], "vif entries kept")
+    check(E.domain_cfg(exp.domains[1], "credit").endswith(
+        "vif = [ 'mac=00:16:3e:00:00:01, bridge=br0', '' ]\n"), "the cfg's vif list")
+    check("vif" not in E.domain_cfg(exp.domains[0], "credit"), "no vif: no vif key")
+    for bad, why in (('["mac=\'x"]', "domain[1].vif[0]: "), ('"br0"', "domain[1].vif: expected a list"),
+                     ('["", "", "", "", ""]', "domain[1].vif: 5 entries, at most 4"),
+                     ('[1]', "domain[1].vif[0]: 1 is not a vif entry")):
+        text = BASE.replace('image = "sleeper"', f'image = "sleeper"\nvif = {bad}')
+        raises(E.ExperimentError, lambda: E.loads(text, "t.toml"), f"vif = {bad}", (why,))
+
+
 def test_bad_domain_type_names_file_and_line():
     for bad, shown in (('"kvm"', "'kvm'"), ("1", "1"), ('"HVM"', "'HVM'")):
         text = BASE.replace('image = "sleeper"', f'image = "sleeper"\ntype = {bad}')

@@ -8,6 +8,7 @@ STUB(xl_sched_params) STUB(xl_sched_get) STUB(xl_sched_set) STUB(xl_cpupool_crea
 STUB(xl_cpupool_destroy) STUB(xl_cpupool_cpu_add) STUB(xl_cpupool_cpu_remove)
 STUB(xl_cpupool_migrate) STUB(xl_expect) STUB(xl_arinc653) STUB(xl_hvm_flat)
 STUB(xl_store_read) STUB(xl_store_write) STUB(xl_store_ls) STUB(xl_store_rm) STUB(xl_store_watch)
+STUB(xl_network_attach) STUB(xl_network_list)   /* PV network */
 /* pdisk */
 STUB(xl_pdisk_list) STUB(xl_pdisk_write) STUB(xl_pdisk_read) STUB(xl_ioport_read)
 STUB(xl_ioport_permit) STUB(xl_pdisk_qd) STUB(xl_pdisk_flush)

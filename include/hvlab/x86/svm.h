@@ -72,6 +72,9 @@ void hvm_domain_relinquish(struct domain *d);   /* the p2m's tables, at destroy 
 /* DOMCTL_hvm_setcontext: the vCPU's first state, then it is up. -EINVAL, -EEXIST. */
 int hvm_domain_set_context(struct domain *d, const struct domctl_hvm_context *c);
 long do_hvm_op(uint64_t cmd, uint64_t arg);
+/* Every vCPU of d drops its cached guest translations before it runs again (its
+ * nested table changed: HVMOP_map_*, grant maps). */
+void hvm_flush_guest_tlbs(struct domain *d);
 
 /* core/arch/x86/svm/svm_run.c */
 void __noreturn svm_vcpu_loop(void);

@@ -7,6 +7,7 @@
  * present, so RAM ends below them (guests stay below 3 GiB this session). */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
+#include <hvlab/grant_table.h>
 #include <hvlab/guest_access.h>
 #include <hvlab/mm.h>
 #include <hvlab/irq.h>
@@ -100,10 +101,16 @@ int hvm_domain_init(struct domain *d)
 
 void hvm_domain_relinquish(struct domain *d)
 {
+    unsigned long flags;
+
     if (!d->is_hvm)
         return;
     hvm_platform_destroy(d);
+    /* Under page_lock: a grant map or copy that found d just before it died may be
+     * looking a gfn up (core/grant_table.c); it then finds nothing. */
+    spin_lock_irqsave(&d->page_lock, flags);
     p2m_teardown(&d->p2m);
+    spin_unlock_irqrestore(&d->page_lock, flags);
 }
 
 int hvm_domain_set_context(struct domain *d, const struct domctl_hvm_context *c)
@@ -123,7 +130,7 @@ int hvm_domain_set_context(struct domain *d, const struct domctl_hvm_context *c)
 
 /* Every vCPU of d drops its ASID (so its cached translations of the old mapping)
  * at its next VMRUN; one running elsewhere is made to exit now. */
-static void hvm_flush_guest_tlbs(struct domain *d)
+void hvm_flush_guest_tlbs(struct domain *d)
 {
     struct vcpu *v;
     for_each_vcpu(d, v) {
@@ -153,6 +160,7 @@ long do_hvm_op(uint64_t cmd, uint64_t arg)
     struct domain *d = current->domain;
     struct hvm_evtchn_upcall_vector u;
     struct hvm_map_shared_info m;
+    struct hvm_map_grant_table g;
 
     if (!d->is_hvm)
         return -ENOSYS;
@@ -168,6 +176,10 @@ long do_hvm_op(uint64_t cmd, uint64_t arg)
         if (copy_from_guest(&m, arg, sizeof(m)))
             return -EFAULT;
         return hvm_map_shared_info(d, m.gfn);
+    case HVMOP_map_grant_table:         /* grant tables (issue 11) */
+        if (copy_from_guest(&g, arg, sizeof(g)))
+            return -EFAULT;
+        return gnttab_hvm_map_table(d, g.idx, g.gfn);
     case HVMOP_get_param: {             /* the store's page and port */
         struct hvm_param p;
 
