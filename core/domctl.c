@@ -197,6 +197,8 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
             return -EINVAL;
         return (long)hvm_platform_console_input(d, op.u.console_input.bytes,
                                                 op.u.console_input.len);
+    case DOMCTL_ioport_permission:      /* pdisk: core/arch/x86/ioport.c */
+        return ioport_domctl(d, &op.u.ioport_permission);
     case DOMCTL_hvm_set_param:          /* the store's page and port */
         if (!d->is_hvm)
             return -ENODEV;
@@ -204,8 +206,6 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
             return -EINVAL;
         d->hvm_params[op.u.hvm_param.index] = op.u.hvm_param.value;
         return 0;
-    case DOMCTL_ioport_permission:      /* pdisk: core/arch/x86/ioport.c */
-        return ioport_domctl(d, &op.u.ioport_permission);
     case DOMCTL_getvcpuinfo:
         rc = vcpu_info_of(d, &op.u.getvcpuinfo);
         break;

@@ -95,6 +95,10 @@ int xl_pci_read(int argc, char **argv);
 int xl_pci_write(int argc, char **argv);
 int xl_ioport_read(int argc, char **argv);     /* xl_ioport.c */
 int xl_ioport_permit(int argc, char **argv);
+/* PV block: xl_block.c */
+int xl_block_attach(int argc, char **argv);     /* block-attach <dom> <spec...> */
+int xl_block_detach(int argc, char **argv);     /* block-detach <dom> <vdev> */
+int xl_block_list(int argc, char **argv);       /* block-list <dom> */
 
 /* `expect`'s text "<ERRNO> <command line>": the errno (positive, e.g. EBUSY) into
  * *errnum and the command, copied into buf and split, into *a; 0, or -EINVAL with

@@ -8,6 +8,7 @@
 #include "strutil.h"
 #include "trace_args.h"
 #include "xl.h"
+#include "xlcfg_disk.h"
 
 static int check_ms(const char *what, const char *s, char *err, size_t errlen)
 {
@@ -206,6 +207,29 @@ static int check_expect(int argc, char *const *argv, char *err, size_t errlen)
                            errlen);
 }
 
+/* PV block: block-attach's spec (xlcfg_disk.c). */
+static int check_block_attach(int argc, char *const *argv, char *err, size_t errlen)
+{
+    struct xlcfg_disk d = { 0 };
+    char why[128];
+
+    if (xlcfg_disk_parse_words(argc - 2, argv + 2, &d, why, sizeof(why))) {
+        fmt_snprintf(err, errlen, "block-attach: %s", why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_block_detach(int argc, char *const *argv, char *err, size_t errlen)
+{
+    (void)argc;
+    if (xlcfg_disk_devid(argv[2]) < 0 || !xlcfg_disk_is_pv(argv[2])) {
+        fmt_snprintf(err, errlen, "block-detach: vdev '%s': expected xvd<a-p>", argv[2]);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 const struct xl_cmd xl_cmds[] = {
     { "create", xl_create, 1, 1, false, NULL, "create <cfgfile>",
       "create and start a domain from a cfg file (a boot module)" },
@@ -325,6 +349,15 @@ const struct xl_cmd xl_cmds[] = {
       "give a domain a new vif on a bridge (default br0, MAC 00:16:3e:<dom>:<n>)" },
     { "network-list", xl_network_list, 1, 1, false, NULL, "network-list <dom>",
       "a domain's vifs: MAC, bridge, state, frame and byte counters" },
+    /* PV block: xl_block.c */
+    { "block-attach", xl_block_attach, 2, 4, false, check_block_attach,
+      "block-attach <dom> <spec>",
+      "give a running domain a PV disk: spec as in a cfg's disk = [...], e.g. "
+      "target=vd0:0+2048,vdev=xvdb,access=r" },
+    { "block-detach", xl_block_detach, 2, 2, false, check_block_detach,
+      "block-detach <dom> <vdev>", "take a PV disk away (the frontend closes it first)" },
+    { "block-list", xl_block_list, 1, 1, false, NULL, "block-list <dom>",
+      "a domain's PV disks: connection, store states, region, counters" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };

@@ -21,10 +21,12 @@ GUEST_HVM_RT_SRCS := guest/hvm/boot.S guest/hvm/hvm.c guest/hvm/mbinfo.c guest/h
 # The store client and bus helpers (store via HVMOP_get_param: guest/hvm/store_hvm.c).
 GUEST_HVM_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c guest/bus.c \
 	guest/hvm/store_hvm.c
-# PV network frontend, for PVHVM guests (docs/network.md)
-GUEST_HVM_RT_SRCS += guest/netfront.c
 # pdisk: PCI and virtio-blk (the native image's disk)
 GUEST_HVM_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c
+# PV block frontend, for PVHVM guests (the same file as PV).
+GUEST_HVM_RT_SRCS += guest/blkfront.c
+# PV network frontend, for PVHVM guests (docs/network.md)
+GUEST_HVM_RT_SRCS += guest/netfront.c
 GUEST_HVM_RT_OBJS := $(patsubst %,$(BUILD)/guest-hvm/obj/%.o,$(GUEST_HVM_RT_SRCS))
 GUEST_HVM_LIB := $(BUILD)/guest/libguest-hvm.a
 

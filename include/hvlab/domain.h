@@ -88,12 +88,12 @@ struct domain {
     unsigned home_node;                 /* NUMA_NO_NODE: any */
     struct p2m p2m;                     /* HVM: gfn -> mfn (nested paging), page_lock */
     struct hvm_platform *hvm_plat;      /* HVM: its devices (include/hvlab/x86/hvm_platform.h) */
-    /* HVM: HVM_PARAM_* (public/hvm.h, HVM_NR_PARAMS), written by dom0
-     * (DOMCTL_hvm_set_param) before the domain runs, read by it (HVMOP_get_param). */
-    uint64_t hvm_params[8];
     /* Physical I/O (pdisk): the PV domain's I/O-port map and PCI configuration latch
      * (core/arch/x86/ioport.c); NULL: no ports. */
     struct domain_io *io;
+    /* HVM: HVM_PARAM_* (public/hvm.h, HVM_NR_PARAMS), written by dom0
+     * (DOMCTL_hvm_set_param) before the domain runs, read by it (HVMOP_get_param). */
+    uint64_t hvm_params[8];
 
     /* vCPUs: the array is fixed at creation. */
     unsigned max_vcpus;

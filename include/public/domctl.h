@@ -196,9 +196,9 @@ struct domctl {
         struct domctl_scheduler_op scheduler_op;
         struct domctl_hvm_context hvm_context;
         struct domctl_console_input console_input;
-        struct domctl_hvm_param hvm_param;          /* the store */
         /* pdisk */
         struct domctl_ioport_permission ioport_permission;
+        struct domctl_hvm_param hvm_param;          /* the store */
         uint8_t pad[256];
     } u;
 };

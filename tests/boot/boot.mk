@@ -19,14 +19,17 @@
 # bystander, and checks that HVM is refused on a CPU without SVM;
 # test_hvm.py boots the HVM images of the workloads natively and under hvlab;
 # test_hvm_devices.py runs the HVM device test guest (every platform device checked);
-# test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander.
+# test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander;
 # test_grant.py (issue 11): grant tables between PV and HVM granters and mappers,
-# every bad input's status, and a granter destroyed while its frames are mapped.
+# every bad input's status, and a granter destroyed while its frames are mapped;
 # test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
-# next to a bystander).
+# next to a bystander);
 # test_net.py: frames between two domUs through dom0's bridge, a bad frontend next to
-# a bystander pair, a bad vif entry (PV network).
-# test_pdisk.py: dom0's physical virtio-blk disk against the host's image file.
+# a bystander pair, a bad vif entry (PV network);
+# test_pdisk.py: dom0's physical virtio-blk disk against the host's image file;
+# test_blk.py: PV block (pattern kept across domains and found in the image file, a
+# malicious frontend next to a bystander, a domain destroyed mid-request, block-attach
+# /-detach/-list, PVHVM, bad disk specs).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -46,6 +49,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_fuzz.py
 	$(Q)$(PYTHON) tests/boot/test_svm.py
 	$(Q)$(PYTHON) tests/boot/test_pdisk.py
+	$(Q)$(PYTHON) tests/boot/test_blk.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
