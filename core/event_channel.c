@@ -59,6 +59,7 @@ enum evtchn_state {
     ECS_UNBOUND,
     ECS_INTERDOMAIN,
     ECS_VIRQ,
+    ECS_XEN,                            /* bound to the hypervisor (device models) */
     ECS_PIRQ,                           /* dom0: a physical line (core/pirq.c) */
 };
 
@@ -74,6 +75,7 @@ struct evtchn {
             evtchn_port_t remote_port;
         } interdomain;
         unsigned virq;
+        struct { evtchn_xen_fn fn; void *data; } xen;   /* ECS_XEN: send calls fn */
         unsigned pirq;
     } u;
 };
@@ -223,8 +225,9 @@ static void evtchn_double_unlock(struct domain *a, struct domain *b, unsigned lo
     local_irq_restore(flags);
 }
 
-/* Close port of d: 0, or -EINVAL if it is not in use. Takes the locks itself. */
-static long evtchn_close_port(struct domain *d, evtchn_port_t port)
+/* Close port of d: 0, or -EINVAL if it is not in use (or is the hypervisor's and
+ * !xen_ok: only the hypervisor closes those). Takes the locks itself. */
+static long evtchn_close_port_as(struct domain *d, evtchn_port_t port, bool xen_ok)
 {
     struct domain *rd;
     struct evtchn *chn;
@@ -234,7 +237,7 @@ static long evtchn_close_port(struct domain *d, evtchn_port_t port)
 again:
     spin_lock_irqsave(&d->event_lock, flags);
     chn = evtchn_lookup(d, port);
-    if (!chn || chn->state < ECS_UNBOUND) {
+    if (!chn || chn->state < ECS_UNBOUND || (chn->state == ECS_XEN && !xen_ok)) {
         rc = -EINVAL;
         goto out;
     }
@@ -256,6 +259,11 @@ again:
 out:
     spin_unlock_irqrestore(&d->event_lock, flags);
     return rc;
+}
+
+static long evtchn_close_port(struct domain *d, evtchn_port_t port)
+{
+    return evtchn_close_port_as(d, port, false);
 }
 
 /* ---- lifetime ---- */
@@ -282,7 +290,7 @@ void evtchn_destroy(struct domain *d)
     spin_unlock_irqrestore(&d->event_lock, flags);
 
     for (evtchn_port_t port = 1; port < NR_EVENT_CHANNELS; port++)
-        evtchn_close_port(d, port);     /* -EINVAL for the free ones */
+        evtchn_close_port_as(d, port, true);    /* -EINVAL for the free ones */
 
     spin_lock_irqsave(&d->event_lock, flags);
     table = d->evtchn;
@@ -489,6 +497,8 @@ static long evtchn_op_send(struct domain *ld, uint64_t arg)
                    lchn->u.interdomain.remote_port);
         evtchn_raise(lchn->u.interdomain.remote, lchn->u.interdomain.remote_port);
     }
+    else if (lchn && lchn->state == ECS_XEN)
+        lchn->u.xen.fn(lchn->u.xen.data);       /* under our lock: see evtchn_xen_free */
     else if (!lchn || lchn->state != ECS_UNBOUND)
         rc = -EINVAL;                   /* free, reserved, VIRQ: nothing to send to */
     /* unbound: nobody listens yet, the event is dropped (Xen) */
@@ -532,6 +542,10 @@ static long evtchn_op_status(struct domain *cd, uint64_t arg)
     case ECS_VIRQ:
         st.status = EVTCHNSTAT_virq;
         st.remote_port_or_virq = chn->u.virq;
+        break;
+    case ECS_XEN:
+        st.status = EVTCHNSTAT_interdomain;
+        st.remote_dom = DOMID_XEN;
         break;
     case ECS_PIRQ:
         st.status = EVTCHNSTAT_pirq;
@@ -618,5 +632,54 @@ void send_guest_global_virq(struct domain *d, unsigned virq)
     port = d->vcpus[0]->virq_to_evtchn[virq];
     if (port)
         evtchn_raise(d, port);
+    spin_unlock_irqrestore(&d->event_lock, flags);
+}
+
+/* ---- ports bound to the hypervisor (issue 11: device models) ---- */
+
+int evtchn_xen_alloc(struct domain *d, vcpuid_t notify, evtchn_xen_fn fn, void *data)
+{
+    unsigned long flags;
+    int port;
+
+    spin_lock_irqsave(&d->event_lock, flags);
+    port = evtchn_get_free_port(d);
+    if (port > 0) {
+        struct evtchn *chn = &d->evtchn[port];
+        chn->state = ECS_XEN;
+        chn->notify_vcpu_id = notify;
+        chn->u.xen.fn = fn;
+        chn->u.xen.data = data;
+    }
+    spin_unlock_irqrestore(&d->event_lock, flags);
+    return port;
+}
+
+/* The binding is checked (state and data) under the lock: the port may have been
+ * closed by d's evtchn_destroy and handed out again meanwhile. */
+static struct evtchn *evtchn_xen_lookup(struct domain *d, evtchn_port_t port, void *data)
+{
+    struct evtchn *chn = evtchn_lookup(d, port);
+
+    return chn && chn->state == ECS_XEN && chn->u.xen.data == data ? chn : NULL;
+}
+
+void evtchn_xen_raise(struct domain *d, evtchn_port_t port, void *data)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&d->event_lock, flags);
+    if (evtchn_xen_lookup(d, port, data))
+        evtchn_raise(d, port);
+    spin_unlock_irqrestore(&d->event_lock, flags);
+}
+
+void evtchn_xen_free(struct domain *d, evtchn_port_t port, void *data)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&d->event_lock, flags);
+    if (evtchn_xen_lookup(d, port, data))
+        evtchn_free_locked(d, port);
     spin_unlock_irqrestore(&d->event_lock, flags);
 }

@@ -52,6 +52,11 @@ int xl_list(int argc, char **argv);
 int xl_destroy(int argc, char **argv);
 int xl_pause(int argc, char **argv);
 int xl_console_input(int argc, char **argv);
+/* devmodel (issue 11): xl_dm.c */
+int xl_dm_attach(int argc, char **argv);
+int xl_dm_detach(int argc, char **argv);
+int xl_dm_inject(int argc, char **argv);
+int xl_dm_list(int argc, char **argv);
 /* xl_store.c */
 int xl_store_read(int argc, char **argv);
 int xl_store_write(int argc, char **argv);

@@ -331,6 +331,15 @@ const struct xl_cmd xl_cmds[] = {
     { "expect", xl_expect, 1, 1, true, check_expect, "expect <ERRNO> <command>",
       "run a command that must fail with that errno (a scenario checks a refusal and "
       "goes on)" },
+    /* devmodel (issue 11): the HVM device model (dom0/dm.h) */
+    { "dm-attach", xl_dm_attach, 1, 2, false, NULL, "dm-attach <dom> [<target>]",
+      "give an HVM domain the device model (PCI host bridge; ATA disk hda on a region)" },
+    { "dm-detach", xl_dm_detach, 1, 1, false, NULL, "dm-detach <dom>",
+      "take an HVM domain's device model away" },
+    { "dm-inject", xl_dm_inject, 2, 2, false, NULL, "dm-inject <dom> bad-state|bad-size|hold",
+      "make the device model's next answer malformed, or hold the next request 20 ms" },
+    { "dm-list", xl_dm_list, 0, 0, false, NULL, "dm-list",
+      "the device model's domains and counters" },
     /* The store (dom0/xl_store.c). */
     { "store-read", xl_store_read, 1, 1, false, NULL, "store-read <path>",
       "print a store key's value" },

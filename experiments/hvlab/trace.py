@@ -63,11 +63,13 @@ EVENTS = {
     "TRC_MEM_ALLOC": (7, 0, 1), "TRC_MEM_FREE": (7, 0, 2),
     "TRC_HVM_EXIT": (9, 0, 1), "TRC_HVM_ENTRY": (9, 0, 2), "TRC_HVM_INJECT": (9, 0, 3),
     "TRC_HVM_IO_NODEV": (9, 0, 4), "TRC_HVM_EMUL": (9, 0, 5), "TRC_HVM_MMIO_NODEV": (9, 0, 6),
-    # grant tables (issue 11)
-    "TRC_GNTTAB_MAP": (10, 0, 1), "TRC_GNTTAB_UNMAP": (10, 0, 2), "TRC_GNTTAB_COPY": (10, 0, 3),
+    # devmodel (issue 11): requests to an HVM domain's device model
+    "TRC_IO_FORWARD": (11, 0, 1), "TRC_IO_COMPLETE": (11, 0, 2),
     # pdisk: physical I/O of PV domains (IO subclass 1)
     "TRC_IO_PORT_DENY": (11, 1, 1), "TRC_IO_PCI_DENY": (11, 1, 2),
     "TRC_IO_PORT_GRANT": (11, 1, 3), "TRC_IO_PIRQ": (11, 1, 4), "TRC_IO_PIRQ_EOI": (11, 1, 5),
+    # grant tables (issue 11)
+    "TRC_GNTTAB_MAP": (10, 0, 1), "TRC_GNTTAB_UNMAP": (10, 0, 2), "TRC_GNTTAB_COPY": (10, 0, 3),
 }
 EV = {name[4:].lower(): event_id(*v) for name, v in EVENTS.items()}   # "sched_wake" -> id
 LOST, MARKER = EV["lost"], EV["marker"]
@@ -92,6 +94,7 @@ POLICY_CODES = {
     "TRC_CREDIT2_RESET": 1, "TRC_CREDIT2_BURN": 2, "TRC_CREDIT2_PULL": 3,
     "TRC_CREDIT2_BALANCE": 4, "TRC_CREDIT2_PICK": 5,
     "TRC_RTDS_REPLENISH": 1, "TRC_RTDS_MISS": 2, "TRC_RTDS_DEPLETED": 3,
+    "TRC_RTDS_MISSES": 4,
     "TRC_NUMA_AWAY": 1, "TRC_NUMA_HOME": 2,
     "TRC_ARINC653_WINDOW": 1, "TRC_NULL_ASSIGN": 1, "TRC_NULL_WAIT": 2,
 }
@@ -101,6 +104,7 @@ for _macro, _code in POLICY_CODES.items():
     if _pol in SCHED_IDS:
         POLICY_EVENTS[event_id(CLASSES["policy"], SCHED_IDS[_pol], _code)] = f"{_pol}.{_what}"
 RTDS_MISS = event_id(CLASSES["policy"], SCHED_IDS.get("rtds", 0), POLICY_CODES["TRC_RTDS_MISS"])
+RTDS_MISSES = event_id(CLASSES["policy"], SCHED_IDS.get("rtds", 0), POLICY_CODES["TRC_RTDS_MISSES"])
 
 # vcpu.h RUNSTATE_*
 RUNSTATES = ("running", "runnable", "blocked", "offline")

@@ -104,6 +104,9 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_HVM_EMUL    TRC_EVENT(TRC_CLS_HVM, 0, 5)       /* data0: opcode << 16 | x86_op << 8 | status, data1: guest rip */
 #define TRC_HVM_MMIO_NODEV TRC_EVENT(TRC_CLS_HVM, 0, 6)    /* data0: gpa, data1: size << 1 | write */
 
+/* IO sub 0 (device models, issue 11): the vCPU whose access is forwarded. */
+#define TRC_IO_FORWARD  TRC_EVENT(TRC_CLS_IO, 0, 1)        /* data0: port or gpa, data1: type << 56 | dir << 48 | size << 40 | data_is_ptr << 32 | count */
+#define TRC_IO_COMPLETE TRC_EVENT(TRC_CLS_IO, 0, 2)        /* data0: port or gpa, data1: the value read (written; the buffer gpa for string I/O) */
 /* GNTTAB: the calling vCPU (the mapper, or the copier). Status: GNTST_* as int16. */
 #define TRC_GNTTAB_MAP   TRC_EVENT(TRC_CLS_GNTTAB, 0, 1)   /* data0: granter dom << 32 | ref, data1: handle << 32 | GNTMAP flags << 16 | status */
 #define TRC_GNTTAB_UNMAP TRC_EVENT(TRC_CLS_GNTTAB, 0, 2)   /* data0: granter dom << 32 | ref (DOMID_INVALID, ~0: bad handle), data1: handle << 32 | status */
@@ -130,6 +133,7 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_RTDS_REPLENISH  1   /* data0: new deadline, data1: budget */
 #define TRC_RTDS_MISS       2   /* data0: deadline missed, data1: budget left */
 #define TRC_RTDS_DEPLETED   3
+#define TRC_RTDS_MISSES     4   /* more misses, counted late: data0: the last deadline missed, data1: how many */
 #define TRC_NUMA_AWAY       1   /* left home: data0: node it last ran on, data1: node now */
 #define TRC_NUMA_HOME       2   /* back home: same fields */
 #define TRC_ARINC653_WINDOW 1   /* a pCPU enters a window: data0: window index (nr: the idle rest), data1: its start (NOW ns) */

@@ -29,7 +29,8 @@
 # test_pdisk.py: dom0's physical virtio-blk disk against the host's image file;
 # test_blk.py: PV block (pattern kept across domains and found in the image file, a
 # malicious frontend next to a bystander, a domain destroyed mid-request, block-attach
-# /-detach/-list, PVHVM, bad disk specs).
+# /-detach/-list, PVHVM, bad disk specs);
+# test_devmodel.py runs HVM guests served by dom0's device model (and its crashes).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -53,6 +54,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
+	$(Q)$(PYTHON) tests/boot/test_devmodel.py
 	$(Q)$(PYTHON) tests/boot/test_grant.py
 	$(Q)$(PYTHON) tests/boot/test_store.py
 	$(Q)$(PYTHON) tests/boot/test_net.py
