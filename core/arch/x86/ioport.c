@@ -80,7 +80,8 @@ int ioport_grant_dom0(struct domain *d)
 
     if (!io)
         return -ENOMEM;
-    ioport_map_set(io->map, 0, 0x10000, true);
+    /* Whole bytes at once: bit by bit took about a million instructions at boot. */
+    memset(io->map, 0xff, sizeof(io->map));
     for (unsigned i = 0; i < nr_hv_ports; i++)
         ioport_map_set(io->map, hv_ports[i].first, hv_ports[i].last - hv_ports[i].first + 1u,
                        false);
