@@ -332,6 +332,15 @@ static int madt_entry(const struct acpi_header *h, const struct acpi_subtable *s
         }
         break;
     }
+    case ACPI_MADT_ISO: {               /* pdisk: where a PCI device's ISA IRQ arrives */
+        const struct acpi_madt_iso *e = (const void *)s;
+        /* A short one is skipped, as the types this parser does not know. */
+        if (s->length >= sizeof(*e) && e->bus == 0 && e->source < 16) {
+            t->isa_gsi[e->source] = e->gsi;
+            t->isa_flags[e->source] = e->flags;
+        }
+        break;
+    }
     case ACPI_MADT_LAPIC_OVERRIDE: {
         const struct acpi_madt_lapic_override *e = (const void *)s;
         if (!(rc = subtable_need(h, s, sizeof(*e))))
@@ -358,6 +367,10 @@ int acpi_parse_madt(const struct acpi_header *h, struct topology *t)
     t->lapic_base = madt->lapic_address;
     t->ioapic_base = 0;
     t->ioapic_id = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        t->isa_gsi[i] = i;
+        t->isa_flags[i] = 0;
+    }
     while ((rc = next_subtable(h, &off, &s)) > 0) {
         if ((rc = madt_entry(h, s, t, &have_ioapic)))
             return rc;

@@ -4,6 +4,7 @@
  * there). dom0 gets dom0_mem of memory, one vCPU, and the privileged flag. */
 #include <hvlab/boot.h>
 #include <hvlab/domain.h>
+#include <hvlab/ioport.h>
 #include <hvlab/errno.h>
 #include <hvlab/mm.h>
 #include <hvlab/panic.h>
@@ -57,6 +58,8 @@ void dom0_build(uint64_t mem_bytes)
     if (IS_ERR(d))
         panic("dom0: cannot create the domain (%ld)", (long)PTR_ERR(d));
     dom0 = d;
+    if (ioport_grant_dom0(d) < 0)       /* every I/O port but the hypervisor's (pdisk) */
+        panic("dom0: no memory for its I/O-port map");
     if (pvbuild_layout(elf, len, nr_pages, &p, &l) < 0)
         panic("dom0: image '%s' cannot be built in %lu MiB", img->cmdline, mem_bytes >> 20);
 

@@ -14,6 +14,7 @@
  * reference counts are core/domain_ref.c's. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
+#include <hvlab/ioport.h>
 #include <hvlab/event.h>
 #include <hvlab/grant_table.h>
 #include <hvlab/mm.h>
@@ -200,6 +201,7 @@ void domain_free(struct domain *d)
         xfree(d->vcpus);
     }
     sched_destroy_domain(d);
+    ioport_domain_free(d);              /* pdisk: its I/O-port map */
     if (d->shared_info)                 /* freed now, or by a foreign mapping's put */
         domain_unshare_frame(virt_to_page(d->shared_info));
     gnttab_domain_free(d);              /* no mapping of d's grants is left: each held d */

@@ -9,6 +9,7 @@
  * from a pCPU that is waiting for the lock. Order: domctl_lock before the others. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
+#include <hvlab/ioport.h>
 #include <hvlab/guest_access.h>
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
@@ -17,6 +18,7 @@
 #include <hvlab/printk.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
+#include <hvlab/x86/hvm_ioreq.h>
 #include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
 #include <public/domctl.h>
@@ -196,6 +198,16 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
             return -EINVAL;
         return (long)hvm_platform_console_input(d, op.u.console_input.bytes,
                                                 op.u.console_input.len);
+    /* devmodel (issue 11): an HVM domain's device model (public/hvm_ioreq.h) */
+    case DOMCTL_ioreq_server:
+        if (d == current->domain)
+            return -EINVAL;
+        rc = hvm_ioreq_server_op(current->domain, d, &op.u.ioreq_server);
+        break;
+    case DOMCTL_hvm_set_irq:
+        return hvm_ioreq_set_irq(d, &op.u.hvm_set_irq);
+    case DOMCTL_ioport_permission:      /* pdisk: core/arch/x86/ioport.c */
+        return ioport_domctl(d, &op.u.ioport_permission);
     case DOMCTL_hvm_set_param:          /* the store's page and port */
         if (!d->is_hvm)
             return -ENODEV;

@@ -38,8 +38,8 @@
  *  - Order with other locks: event_lock, then scheduler locks (vcpu_kick is called
  *    with an event_lock held). Code holding a scheduler lock must not raise events.
  *
- * Limitations. No FIFO ABI, no IPI or PIRQ channels, no bind_vcpu (interdomain
- * events go to vCPU 0), no reset. A port is found by a linear scan. A send kicks
+ * Limitations. No FIFO ABI, no IPI channels (PIRQ channels are dom0's, core/pirq.c),
+ * no bind_vcpu (interdomain events go to vCPU 0), no reset. A port is found by a linear scan. A send kicks
  * whenever it sets upcall_pending, even if it was already set (Xen kicks only on
  * 0 -> 1): an extra kick, but a lost wakeup is impossible. */
 #include <hvlab/errno.h>
@@ -47,6 +47,7 @@
 #include <hvlab/guest_access.h>
 #include <hvlab/lib.h>
 #include <hvlab/panic.h>
+#include <hvlab/pirq.h>
 #include <hvlab/sched.h>
 #include <hvlab/trace.h>
 #include <hvlab/xmalloc.h>
@@ -58,6 +59,8 @@ enum evtchn_state {
     ECS_UNBOUND,
     ECS_INTERDOMAIN,
     ECS_VIRQ,
+    ECS_XEN,                            /* bound to the hypervisor (device models) */
+    ECS_PIRQ,                           /* dom0: a physical line (core/pirq.c) */
 };
 
 /* One port. All fields guarded by the owning domain's event_lock; an interdomain
@@ -72,6 +75,8 @@ struct evtchn {
             evtchn_port_t remote_port;
         } interdomain;
         unsigned virq;
+        struct { evtchn_xen_fn fn; void *data; } xen;   /* ECS_XEN: send calls fn */
+        unsigned pirq;
     } u;
 };
 
@@ -182,6 +187,8 @@ static void evtchn_free_locked(struct domain *d, evtchn_port_t port)
         struct vcpu *v = evtchn_notify_vcpu(d, chn);
         if (v && v->virq_to_evtchn[chn->u.virq] == port)
             v->virq_to_evtchn[chn->u.virq] = 0;
+    } else if (chn->state == ECS_PIRQ) {
+        pirq_unbind(d, chn->u.pirq);    /* before the port is free: see core/pirq.c */
     } else if (chn->state == ECS_INTERDOMAIN) {
         struct domain *rd = chn->u.interdomain.remote;
         struct evtchn *rchn = &rd->evtchn[chn->u.interdomain.remote_port];
@@ -218,8 +225,9 @@ static void evtchn_double_unlock(struct domain *a, struct domain *b, unsigned lo
     local_irq_restore(flags);
 }
 
-/* Close port of d: 0, or -EINVAL if it is not in use. Takes the locks itself. */
-static long evtchn_close_port(struct domain *d, evtchn_port_t port)
+/* Close port of d: 0, or -EINVAL if it is not in use (or is the hypervisor's and
+ * !xen_ok: only the hypervisor closes those). Takes the locks itself. */
+static long evtchn_close_port_as(struct domain *d, evtchn_port_t port, bool xen_ok)
 {
     struct domain *rd;
     struct evtchn *chn;
@@ -229,7 +237,7 @@ static long evtchn_close_port(struct domain *d, evtchn_port_t port)
 again:
     spin_lock_irqsave(&d->event_lock, flags);
     chn = evtchn_lookup(d, port);
-    if (!chn || chn->state < ECS_UNBOUND) {
+    if (!chn || chn->state < ECS_UNBOUND || (chn->state == ECS_XEN && !xen_ok)) {
         rc = -EINVAL;
         goto out;
     }
@@ -251,6 +259,11 @@ again:
 out:
     spin_unlock_irqrestore(&d->event_lock, flags);
     return rc;
+}
+
+static long evtchn_close_port(struct domain *d, evtchn_port_t port)
+{
+    return evtchn_close_port_as(d, port, false);
 }
 
 /* ---- lifetime ---- */
@@ -277,7 +290,7 @@ void evtchn_destroy(struct domain *d)
     spin_unlock_irqrestore(&d->event_lock, flags);
 
     for (evtchn_port_t port = 1; port < NR_EVENT_CHANNELS; port++)
-        evtchn_close_port(d, port);     /* -EINVAL for the free ones */
+        evtchn_close_port_as(d, port, true);    /* -EINVAL for the free ones */
 
     spin_lock_irqsave(&d->event_lock, flags);
     table = d->evtchn;
@@ -426,6 +439,37 @@ static long evtchn_op_bind_virq(struct domain *d, uint64_t arg)
     return evtchn_copy_out(arg, &b, sizeof(b), d, port);
 }
 
+/* pdisk: a physical interrupt line, for dom0 (core/pirq.c checks and routes it). */
+static long evtchn_op_bind_pirq(struct domain *d, uint64_t arg)
+{
+    struct evtchn_bind_pirq b;
+    unsigned long flags;
+    int port;
+
+    if (copy_from_guest(&b, arg, sizeof(b)))
+        return -EFAULT;
+    if (b.flags != 0)
+        return -EINVAL;
+    spin_lock_irqsave(&d->event_lock, flags);
+    port = evtchn_get_free_port(d);
+    if (port > 0) {
+        int rc = pirq_bind(d, b.pirq, d->vcpus[0], (evtchn_port_t)port);
+        if (rc < 0) {
+            port = rc;
+        } else {
+            struct evtchn *chn = &d->evtchn[port];
+            chn->state = ECS_PIRQ;
+            chn->notify_vcpu_id = 0;
+            chn->u.pirq = b.pirq;
+        }
+    }
+    spin_unlock_irqrestore(&d->event_lock, flags);
+    if (port < 0)
+        return port;
+    b.port = port;
+    return evtchn_copy_out(arg, &b, sizeof(b), d, port);
+}
+
 static long evtchn_op_close(struct domain *d, uint64_t arg)
 {
     struct evtchn_close c;
@@ -453,6 +497,8 @@ static long evtchn_op_send(struct domain *ld, uint64_t arg)
                    lchn->u.interdomain.remote_port);
         evtchn_raise(lchn->u.interdomain.remote, lchn->u.interdomain.remote_port);
     }
+    else if (lchn && lchn->state == ECS_XEN)
+        lchn->u.xen.fn(lchn->u.xen.data);       /* under our lock: see evtchn_xen_free */
     else if (!lchn || lchn->state != ECS_UNBOUND)
         rc = -EINVAL;                   /* free, reserved, VIRQ: nothing to send to */
     /* unbound: nobody listens yet, the event is dropped (Xen) */
@@ -497,6 +543,14 @@ static long evtchn_op_status(struct domain *cd, uint64_t arg)
         st.status = EVTCHNSTAT_virq;
         st.remote_port_or_virq = chn->u.virq;
         break;
+    case ECS_XEN:
+        st.status = EVTCHNSTAT_interdomain;
+        st.remote_dom = DOMID_XEN;
+        break;
+    case ECS_PIRQ:
+        st.status = EVTCHNSTAT_pirq;
+        st.remote_port_or_virq = chn->u.pirq;
+        break;
     default:
         st.status = EVTCHNSTAT_closed;
         break;
@@ -540,6 +594,7 @@ long do_event_channel_op(unsigned cmd, uint64_t guest_arg)
     case EVTCHNOP_alloc_unbound:    return evtchn_op_alloc_unbound(d, guest_arg);
     case EVTCHNOP_bind_interdomain: return evtchn_op_bind_interdomain(d, guest_arg);
     case EVTCHNOP_bind_virq:        return evtchn_op_bind_virq(d, guest_arg);
+    case EVTCHNOP_bind_pirq:        return evtchn_op_bind_pirq(d, guest_arg);
     case EVTCHNOP_close:            return evtchn_op_close(d, guest_arg);
     case EVTCHNOP_send:             return evtchn_op_send(d, guest_arg);
     case EVTCHNOP_status:           return evtchn_op_status(d, guest_arg);
@@ -577,5 +632,54 @@ void send_guest_global_virq(struct domain *d, unsigned virq)
     port = d->vcpus[0]->virq_to_evtchn[virq];
     if (port)
         evtchn_raise(d, port);
+    spin_unlock_irqrestore(&d->event_lock, flags);
+}
+
+/* ---- ports bound to the hypervisor (issue 11: device models) ---- */
+
+int evtchn_xen_alloc(struct domain *d, vcpuid_t notify, evtchn_xen_fn fn, void *data)
+{
+    unsigned long flags;
+    int port;
+
+    spin_lock_irqsave(&d->event_lock, flags);
+    port = evtchn_get_free_port(d);
+    if (port > 0) {
+        struct evtchn *chn = &d->evtchn[port];
+        chn->state = ECS_XEN;
+        chn->notify_vcpu_id = notify;
+        chn->u.xen.fn = fn;
+        chn->u.xen.data = data;
+    }
+    spin_unlock_irqrestore(&d->event_lock, flags);
+    return port;
+}
+
+/* The binding is checked (state and data) under the lock: the port may have been
+ * closed by d's evtchn_destroy and handed out again meanwhile. */
+static struct evtchn *evtchn_xen_lookup(struct domain *d, evtchn_port_t port, void *data)
+{
+    struct evtchn *chn = evtchn_lookup(d, port);
+
+    return chn && chn->state == ECS_XEN && chn->u.xen.data == data ? chn : NULL;
+}
+
+void evtchn_xen_raise(struct domain *d, evtchn_port_t port, void *data)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&d->event_lock, flags);
+    if (evtchn_xen_lookup(d, port, data))
+        evtchn_raise(d, port);
+    spin_unlock_irqrestore(&d->event_lock, flags);
+}
+
+void evtchn_xen_free(struct domain *d, evtchn_port_t port, void *data)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&d->event_lock, flags);
+    if (evtchn_xen_lookup(d, port, data))
+        evtchn_free_locked(d, port);
     spin_unlock_irqrestore(&d->event_lock, flags);
 }

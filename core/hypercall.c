@@ -10,6 +10,7 @@
 #include <hvlab/grant_table.h>
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
+#include <hvlab/pirq.h>
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
 #include <hvlab/trace.h>
@@ -148,6 +149,8 @@ static const hypercall_fn hypercall_table[NR_HYPERCALLS] = {
     HC(HYPERVISOR_hvm_op, do_hvm_op),
     /* grant tables (issue 11) */
     HC(HYPERVISOR_grant_table_op, do_grant_table_op),
+    /* pdisk */
+    HC(HYPERVISOR_physdev_op, do_physdev_op),
 };
 
 static long hypercall_call(uint64_t nr, const uint64_t a[5])

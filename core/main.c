@@ -16,7 +16,9 @@
 #include <hvlab/topology.h>
 #include <hvlab/trace.h>
 #include <hvlab/timer.h>
+#include <hvlab/ioport.h>
 #include <hvlab/x86/apic.h>
+#include <hvlab/x86/ioapic.h>
 #include <hvlab/x86/svm.h>
 
 static unsigned maxcpus = NR_CPUS;
@@ -84,6 +86,8 @@ void start_hv(uint32_t magic, uint32_t mbi_pa)
     mem_init(mbi);
 
     pic_disable();
+    ioapic_init();                      /* every pin masked; pirqs route them (pdisk) */
+    ioport_init();
     lapic_init_cpu();
     time_init();
     timers_init_cpu();

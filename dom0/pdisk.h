@@ -38,6 +38,8 @@ struct pdisk_req {
     void (*done)(struct pdisk_req *r);
     void *arg;
     struct pdisk_req *next;             /* pdisk's while queued */
+    uint64_t region_start;              /* pdisk's while queued: the region's first sector */
+    bool flush;                         /* pdisk's: set by pdisk_flush */
 };
 
 /* Disks found at start (dom0 probes PCI once): their number. */
@@ -52,11 +54,18 @@ int pdisk_region_parse(const char *spec, bool readonly, struct pdisk_region *out
  * read-only region, bad segments): then nothing was queued and done is not called.
  * Requests beyond the device's queue depth wait in pdisk's own queue. */
 int pdisk_submit(const struct pdisk_region *g, struct pdisk_req *r);
+/* Queues a flush of g's disk (r: no segments, nr_sectors 0; write and sector are
+ * ignored): it goes to the device once every request submitted before it on that
+ * disk has completed, and done is called when the device has put the writes it
+ * completed on the host's storage. 0 or -EINVAL. */
+int pdisk_flush(const struct pdisk_region *g, struct pdisk_req *r);
 /* Requests submitted and not yet completed (all disks). */
 unsigned pdisk_inflight(void);
 /* Synchronous helper for tools and tests: n sectors at sector of region g to/from
  * buf (dom0's memory, any alignment, any size), polling until done. 0 or -errno. */
 int pdisk_rw_sync(const struct pdisk_region *g, bool write, uint64_t sector, void *buf,
                   uint32_t n);
+/* xl pdisk-list: one line per disk (size, interrupt, requests and bytes done). */
+void pdisk_print_list(void);
 
 #endif

@@ -52,6 +52,11 @@ int xl_list(int argc, char **argv);
 int xl_destroy(int argc, char **argv);
 int xl_pause(int argc, char **argv);
 int xl_console_input(int argc, char **argv);
+/* devmodel (issue 11): xl_dm.c */
+int xl_dm_attach(int argc, char **argv);
+int xl_dm_detach(int argc, char **argv);
+int xl_dm_inject(int argc, char **argv);
+int xl_dm_list(int argc, char **argv);
 /* xl_store.c */
 int xl_store_read(int argc, char **argv);
 int xl_store_write(int argc, char **argv);
@@ -81,6 +86,21 @@ int xl_cpupool_cpu_remove(int argc, char **argv);
 int xl_cpupool_migrate(int argc, char **argv);
 int xl_expect(int argc, char **argv);
 int xl_hvm_flat(int argc, char **argv);         /* xl_hvmflat.c: SVM boot tests */
+/* pdisk: xl_pdisk.c */
+int xl_pdisk_list(int argc, char **argv);
+int xl_pdisk_write(int argc, char **argv);
+int xl_pdisk_read(int argc, char **argv);
+int xl_pdisk_qd(int argc, char **argv);
+int xl_pdisk_flush(int argc, char **argv);
+int xl_pci_list(int argc, char **argv);        /* xl_pci.c */
+int xl_pci_read(int argc, char **argv);
+int xl_pci_write(int argc, char **argv);
+int xl_ioport_read(int argc, char **argv);     /* xl_ioport.c */
+int xl_ioport_permit(int argc, char **argv);
+/* PV block: xl_block.c */
+int xl_block_attach(int argc, char **argv);     /* block-attach <dom> <spec...> */
+int xl_block_detach(int argc, char **argv);     /* block-detach <dom> <vdev> */
+int xl_block_list(int argc, char **argv);       /* block-list <dom> */
 /* PV network (xl_net.c) */
 int xl_network_attach(int argc, char **argv);
 int xl_network_list(int argc, char **argv);

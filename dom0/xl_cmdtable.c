@@ -8,6 +8,7 @@
 #include "strutil.h"
 #include "trace_args.h"
 #include "xl.h"
+#include "xlcfg_disk.h"
 
 static int check_ms(const char *what, const char *s, char *err, size_t errlen)
 {
@@ -206,6 +207,29 @@ static int check_expect(int argc, char *const *argv, char *err, size_t errlen)
                            errlen);
 }
 
+/* PV block: block-attach's spec (xlcfg_disk.c). */
+static int check_block_attach(int argc, char *const *argv, char *err, size_t errlen)
+{
+    struct xlcfg_disk d = { 0 };
+    char why[128];
+
+    if (xlcfg_disk_parse_words(argc - 2, argv + 2, &d, why, sizeof(why))) {
+        fmt_snprintf(err, errlen, "block-attach: %s", why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_block_detach(int argc, char *const *argv, char *err, size_t errlen)
+{
+    (void)argc;
+    if (xlcfg_disk_devid(argv[2]) < 0 || !xlcfg_disk_is_pv(argv[2])) {
+        fmt_snprintf(err, errlen, "block-detach: vdev '%s': expected xvd<a-p>", argv[2]);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 const struct xl_cmd xl_cmds[] = {
     { "create", xl_create, 1, 1, false, NULL, "create <cfgfile>",
       "create and start a domain from a cfg file (a boot module)" },
@@ -234,6 +258,31 @@ const struct xl_cmd xl_cmds[] = {
     { "sleep", xl_sleep, 1, 1, false, check_sleep, "sleep <ms>",
       "do nothing for ms milliseconds" },
     { "echo", xl_echo, 0, 1, true, NULL, "echo <text>", "print text" },
+    /* pdisk: dom0's physical disks (xl_pdisk.c) */
+    { "pdisk-list", xl_pdisk_list, 0, 0, false, NULL, "pdisk-list",
+      "dom0's physical disks: size, interrupt, requests and bytes done" },
+    { "pdisk-write", xl_pdisk_write, 3, 4, false, NULL,
+      "pdisk-write <region> <sector> <text> [<sectors>]",
+      "fill sectors of a physical-disk region (vd0, vd0:2048+4096) with text repeated" },
+    { "pdisk-read", xl_pdisk_read, 2, 3, false, NULL, "pdisk-read <region> <sector> [<sectors>]",
+      "read sectors of a physical-disk region: the first 48 bytes and an FNV-1a hash" },
+    { "pdisk-flush", xl_pdisk_flush, 1, 1, false, NULL, "pdisk-flush <region>",
+      "flush a physical disk's write cache to the host's storage" },
+    { "pdisk-qd", xl_pdisk_qd, 5, 5, false, NULL,
+      "pdisk-qd <region> <sector> <requests> <depth> <text>",
+      "write then read back 4 KiB requests asynchronously, at most depth in flight" },
+    { "pci-list", xl_pci_list, 0, 0, false, NULL, "pci-list",
+      "PCI functions as dom0 sees them (the hypervisor's own are absent)" },
+    { "pci-read", xl_pci_read, 2, 2, false, NULL, "pci-read <bb:dd.f> <offset>",
+      "read a 32-bit PCI configuration register" },
+    { "pci-write", xl_pci_write, 3, 3, false, NULL, "pci-write <bb:dd.f> <offset> <value>",
+      "write a 32-bit PCI configuration register (chipset bridges are read-only)" },
+    { "ioport-read", xl_ioport_read, 1, 3, false, NULL, "ioport-read <port> [b|w|l] [<count>]",
+      "read an I/O port from dom0 (the hypervisor's own ports are refused: #GP); with "
+      "count, the time per read" },
+    { "ioport-permit", xl_ioport_permit, 4, 4, false, NULL,
+      "ioport-permit <dom> <first> <count> <allow|revoke>",
+      "grant or revoke I/O ports of a PV domU (never the hypervisor's)" },
     { "trace", xl_trace, 0, 4, false, check_trace,
       "trace <start|stop|mask|status> ...",
       "trace the hypervisor into the host's stream ('trace' alone: the details)" },
@@ -282,6 +331,15 @@ const struct xl_cmd xl_cmds[] = {
     { "expect", xl_expect, 1, 1, true, check_expect, "expect <ERRNO> <command>",
       "run a command that must fail with that errno (a scenario checks a refusal and "
       "goes on)" },
+    /* devmodel (issue 11): the HVM device model (dom0/dm.h) */
+    { "dm-attach", xl_dm_attach, 1, 2, false, NULL, "dm-attach <dom> [<target>]",
+      "give an HVM domain the device model (PCI host bridge; ATA disk hda on a region)" },
+    { "dm-detach", xl_dm_detach, 1, 1, false, NULL, "dm-detach <dom>",
+      "take an HVM domain's device model away" },
+    { "dm-inject", xl_dm_inject, 2, 2, false, NULL, "dm-inject <dom> bad-state|bad-size",
+      "make the device model's next answer to a domain malformed (isolation tests)" },
+    { "dm-list", xl_dm_list, 0, 0, false, NULL, "dm-list",
+      "the device model's domains and counters" },
     /* The store (dom0/xl_store.c). */
     { "store-read", xl_store_read, 1, 1, false, NULL, "store-read <path>",
       "print a store key's value" },
@@ -291,6 +349,15 @@ const struct xl_cmd xl_cmds[] = {
       "list a store subtree with its values" },
     { "store-rm", xl_store_rm, 1, 1, false, NULL, "store-rm <path>",
       "remove a store key and its subtree" },
+    /* PV block: xl_block.c */
+    { "block-attach", xl_block_attach, 2, 4, false, check_block_attach,
+      "block-attach <dom> <spec>",
+      "give a running domain a PV disk: spec as in a cfg's disk = [...], e.g. "
+      "target=vd0:0+2048,vdev=xvdb,access=r" },
+    { "block-detach", xl_block_detach, 2, 2, false, check_block_detach,
+      "block-detach <dom> <vdev>", "take a PV disk away (the frontend closes it first)" },
+    { "block-list", xl_block_list, 1, 1, false, NULL, "block-list <dom>",
+      "a domain's PV disks: connection, store states, region, counters" },
     { "store-watch", xl_store_watch, 1, 3, false, check_store_watch,
       "store-watch <path> [<n> [<ms>]]",
       "wait until a watch on path fired n times (1: the event at once), at most ms" },

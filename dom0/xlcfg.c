@@ -288,6 +288,8 @@ static const struct key keys[] = {
     { "cmdline",     11, set_extra },      /* xl.cfg's newer name for the same line */
     { "pool",        12, set_pool },
     { "ramdisk",     13, set_ramdisk },
+    /* PV block: xlcfg_disk.c */
+    { "disk",        14, xlcfg_set_disk },
     /* PV network (xlcfg_vif.c) */
     { "vif",         15, xlcfg_set_vif },
 };
@@ -429,6 +431,7 @@ static void check_across(struct parser *ps)
                     (unsigned long long)cfg->memory_mib);
     check_affinity_len(ps, "cpus", &cfg->cpus);
     check_affinity_len(ps, "cpus_soft", &cfg->cpus_soft);
+    xlcfg_disk_check(ps);           /* PV block: xlcfg_disk.c */
 }
 
 void xlcfg_defaults(struct domain_config *cfg)
@@ -451,6 +454,7 @@ int xlcfg_parse(struct domain_config *cfg, const char *file, const char *text,
     struct xlv v;
 
     xlcfg_defaults(cfg);
+    str_copy(cfg->file, sizeof(cfg->file), file, strlen(file));
     for (;;) {
         xlp_skip_space(&ps, false);
         if (xlp_at_end(&ps))

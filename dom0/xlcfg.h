@@ -91,6 +91,7 @@ struct xlcfg_vif {
 };
 
 struct domain_config {
+    char file[XLCFG_KERNEL_MAX];        /* the cfg file's name, for errors found later */
     char name[XLCFG_NAME_MAX];
     char kernel[XLCFG_KERNEL_MAX];
     char extra[XLCFG_EXTRA_MAX];        /* the guest's command line (extra or cmdline) */

@@ -14,6 +14,7 @@ struct atom {
     enum atom_kind kind;
     const char *text;               /* NUL-terminated, in xlv.pool */
     size_t len;
+    unsigned line;                  /* where it starts */
 };
 
 /* One value: an atom, or a list of them. */
@@ -63,6 +64,12 @@ bool xlp_is_key_char(char c, bool first);
 /* Reads the value at ps->p into *v: 0, or -EINVAL after reporting. */
 int xlp_read_value(struct parser *ps, struct xlv *v);
 
+/* ---- xlcfg_disk.c: the disk key (PV block) ---- */
+/* disk = [ 'spec', ... ]: each entry parsed into cfg->disks. */
+int xlcfg_set_disk(struct parser *ps, const struct xlv *v);
+/* After the whole file: checks of the disks against other keys (an emulated hd*
+ * disk on a PV domain). */
+void xlcfg_disk_check(struct parser *ps);
 /* xlcfg_vif.c: the vif key's setter (PV network). */
 int xlcfg_set_vif(struct parser *ps, const struct xlv *v);
 

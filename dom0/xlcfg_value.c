@@ -157,6 +157,8 @@ static int read_atom(struct parser *ps, struct xlv *v, struct atom *a)
 {
     char c = xlp_peek(ps);
 
+    a->line = ps->line;                 /* list entries may be on lines of their own */
+
     if (c == '"' || c == '\'')
         return read_string(ps, v, a);
     if (c == '[')

@@ -16,6 +16,12 @@ GUEST_LDSCRIPT := guest/guest.ld
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--build-id=none -Wl,--fatal-warnings \
 	-Wl,--no-warn-rwx-segments -Wl,-T,$(GUEST_LDSCRIPT) -Wl,--undefined=_start
+# pdisk: a driver registers with BLKDEV_DRIVER from its own object, which the linker
+# takes from the archive only if something references it: reference virtio_blk.o so
+# every image (dom0, native, HVM) has the virtio-blk probe.
+GUEST_LDFLAGS += -Wl,--undefined=vblk_probe
+# PV block: the same for blkfront's probe (guest/blkfront.c), in PV and HVM images.
+GUEST_LDFLAGS += -Wl,--undefined=blkfront_probe
 
 # The runtime, plus the pure-logic library files it shares with the hypervisor
 # (string functions, the formatter, and the PV builder for dom0's toolstack).
@@ -27,6 +33,10 @@ GUEST_RT_SRCS := guest/entry.S guest/plat_pv.c guest/main.c guest/smp.c guest/co
 # calls, dom0/store_local.c, so store_client.o is not pulled into dom0).
 GUEST_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c guest/bus.c \
 	guest/store_pv.c
+# pdisk: PCI and virtio-blk (also in guest/hvm/hvm.mk)
+GUEST_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c
+# PV block frontend (guest/include/blkfront.h).
+GUEST_RT_SRCS += guest/blkfront.c
 # PV network frontend (docs/network.md)
 GUEST_RT_SRCS += guest/netfront.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))

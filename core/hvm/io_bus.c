@@ -81,6 +81,14 @@ int hvm_io_dispatch(struct hvm_io_bus *bus, enum hvm_io_space space, uint64_t ad
     return -ENODEV;
 }
 
+bool hvm_io_claimed(const struct hvm_io_bus *bus, enum hvm_io_space space, uint64_t addr)
+{
+    for (unsigned i = 0; i < bus->nr; i++)
+        if (bus->range[i].space == space && addr - bus->range[i].base < bus->range[i].len)
+            return true;
+    return false;
+}
+
 void hvm_io_bytes_read(void *dev, uint64_t addr, unsigned size, uint64_t now,
                        uint64_t *val, hvm_io_byte_read_fn fn)
 {

@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import tomllib
+from typing import Sequence
 
 from . import machine
 from . import schedparams
@@ -109,6 +110,9 @@ class Experiment:
     window_ms: float
     gantt_ms: float
     domains: list[Domain]
+    # pdisk: sizes of the zero-filled disk images attached as vd0, vd1, ... (fresh
+    # for every run, removed after it: docs/native-disk.md)
+    disks_mib: list[int] = dataclasses.field(default_factory=list)
 
     @property
     def deterministic(self) -> bool:
@@ -187,7 +191,7 @@ class _Checker:
 
 TOP_KEYS = ("name", "description", "mode", "schedulers", "scheduler", "duration_ms",
             "repetitions", "timeout_s", "topology", "trace", "analysis", "domain")
-TOPO_KEYS = ("cpus", "nodes", "mem_mib", "distances")
+TOPO_KEYS = ("cpus", "nodes", "mem_mib", "distances", "disks_mib")
 TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
 ANALYSIS_KEYS = ("window_ms", "gantt_ms")
 # Any other key of a [[domain]] is a scheduler parameter: it must be declared by one
@@ -300,6 +304,12 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
         c.err("topology.nodes", f"{nodes} does not divide cpus = {cpus}")
     if mem and nodes and (mem % nodes or mem // nodes < 32):
         c.err("topology.mem_mib", f"{mem} must split evenly over {nodes} nodes, >= 32 each")
+    disks = c.take(topo_t, "topology.", "disks_mib", list, [])
+    if isinstance(disks, list) and len(disks) > 4:
+        c.err("topology.disks_mib", f"{len(disks)} disks: at most 4 (dom0's PDISK_MAX)")
+    for i, n in enumerate(disks if isinstance(disks, list) else []):
+        if type(n) is not int or not 1 <= n <= 4096:
+            c.err(f"topology.disks_mib[{i}]", f"{_show(n)}: expected MiB, 1..4096")
     triples = []
     for i, d in enumerate(dists):
         ok = (isinstance(d, list) and len(d) == 3 and all(type(x) is int for x in d))
@@ -337,7 +347,7 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
     topo = machine.Topology(cpus, nodes, mem, tuple(triples))
     return Experiment(path, text, name, description, topo, mode, scheds, duration, reps,
                       float(timeout), enabled, classes, ring, shm, float(window),
-                      float(gantt), doms)
+                      float(gantt), doms, list(disks))
 
 
 def _domain_type(c: _Checker, t: dict, i: int, text: str) -> str:
@@ -522,13 +532,28 @@ SHM_FILE = "trace.shm"          # in QEMU's staging folder (machine.launch)
 
 
 def launch_args(exp: Experiment, cfg: Config, modules: list[str],
-                image: str = "build/hvlab.elf") -> dict:
+                image: str = "build/hvlab.elf", disks: Sequence[str] = ()) -> dict:
     """machine.launch()'s keyword arguments for one configuration: dom0 first, then
-    modules (write_inputs()), and the trace region as SHM_FILE in the staging folder."""
+    modules (write_inputs()), the trace region as SHM_FILE in the staging folder, and
+    the disk images (make_disks())."""
     extra = machine.ivshmem_args(SHM_FILE, exp.shm_mib) if exp.trace_enabled else []
     return dict(image=image, topo=exp.topology, cmdline=hv_cmdline(exp, cfg),
                 modules=["build/dom0.elf", *modules], deterministic=exp.deterministic,
-                serial="stdio", extra=extra)
+                serial="stdio", extra=extra, disks=list(disks))
+
+
+def make_disks(exp: Experiment, folder: str) -> list[str]:
+    """Zero-filled images of exp.disks_mib in folder (written out, not sparse: the
+    host allocating blocks on a write made writes much slower), vd0 first."""
+    paths = []
+    for i, mib in enumerate(exp.disks_mib):
+        p = os.path.join(folder, f"disk{i}.img")
+        with open(p, "wb") as f:
+            chunk = bytes(1 << 20)
+            for _ in range(mib):
+                f.write(chunk)
+        paths.append(p)
+    return paths
 
 
 def qemu_args(exp: Experiment, cfg: Config, modules: list[str],

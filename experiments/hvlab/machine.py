@@ -12,6 +12,11 @@ results folder's location. launch() therefore stages every file as a symbolic li
 with a bare name in a fresh folder, runs QEMU there, and the command line holds only
 those names: the same strings whatever the absolute paths (docs/experiments.md,
 "Reproducibility"; tests/boot/test_repro.py).
+
+Disks (dom0's physical disks, docs/native-disk.md): launch(disks=[image, ...]) stages
+image i as "vd<i>.img" and attaches it as a virtio-blk-pci device (legacy/transitional,
+raw format), in order, so the guest's vd0 is the first; QEMU writes through the link
+into the host's file.
 """
 from __future__ import annotations
 
@@ -113,6 +118,7 @@ class Plan:
     kernel: str
     modules: tuple[str, ...]
     files: dict[str, str]
+    disks: tuple[str, ...] = ()     # staged names of the disk images, vd0 first
 
 
 def _bare(name: str, what: str) -> str:
@@ -121,7 +127,8 @@ def _bare(name: str, what: str) -> str:
     return name
 
 
-def plan(image: str, modules: Sequence[str] = (), base: str | None = None) -> Plan:
+def plan(image: str, modules: Sequence[str] = (), base: str | None = None,
+         disks: Sequence[str] = ()) -> Plan:
     """Names for image and modules. A module is "path" or "path string": the guest
     sees string (or the path's last component when there is none), and its first
     word names the staged file, so it must be a unique bare name. Relative paths are
@@ -139,7 +146,14 @@ def plan(image: str, modules: Sequence[str] = (), base: str | None = None) -> Pl
                              f"(also {files[name]})")
         files[name] = os.path.abspath(os.path.join(base, path))
         strings.append(text)
-    return Plan(kernel, tuple(strings), files)
+    names = []
+    for i, path in enumerate(disks):
+        name = f"vd{i}.img"
+        if name in files:
+            raise StageError(f"disk {path!r}: the name {name!r} is used twice (also {files[name]})")
+        files[name] = os.path.abspath(os.path.join(base, path))
+        names.append(name)
+    return Plan(kernel, tuple(strings), files, tuple(names))
 
 
 def qemu_command(p: Plan, topo: Topology, cmdline: str = "", deterministic: bool = True,
@@ -156,6 +170,9 @@ def qemu_command(p: Plan, topo: Topology, cmdline: str = "", deterministic: bool
         cmd += ["-icount", "shift=0,sleep=off"]
     else:
         cmd += ["-accel", "tcg,thread=multi"]
+    for i, name in enumerate(p.disks):
+        cmd += ["-drive", f"file={name},if=none,id=vd{i},format=raw",
+                "-device", f"virtio-blk-pci,drive=vd{i}"]
     return cmd + list(extra)
 
 
@@ -190,12 +207,14 @@ class Launch:
 @contextlib.contextmanager
 def launch(image: str, topo: Topology, cmdline: str = "", modules: Sequence[str] = (),
            deterministic: bool = True, serial: str = "stdio", extra: Sequence[str] = (),
-           base: str | None = None, parent: str | None = None) -> Iterator[Launch]:
+           base: str | None = None, parent: str | None = None,
+           disks: Sequence[str] = ()) -> Iterator[Launch]:
     """The one way hvlab starts QEMU: plan(), qemu_command(), stage(). Every caller
-    runs Launch.command in Launch.folder within the with-block."""
+    runs Launch.command in Launch.folder within the with-block. disks: host image
+    files, attached as virtio-blk-pci devices vd0, vd1, ... (module docstring)."""
     if shutil.which(QEMU) is None:
         raise RuntimeError(f"{QEMU} not found: run 'make deps'")
-    p = plan(image, modules, base)
+    p = plan(image, modules, base, disks)
     cmd = qemu_command(p, topo, cmdline, deterministic, serial, extra)
     with stage(p, parent) as folder:
         yield Launch(cmd, folder, p)

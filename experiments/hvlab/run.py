@@ -94,7 +94,10 @@ def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
         shutil.rmtree(run_dir)
     os.makedirs(run_dir)
     mods = experiment.write_inputs(exp, run_dir, cfg.scheduler)
-    with machine.launch(**experiment.launch_args(exp, cfg, mods), base=REPO,
+    disk_dir = os.path.join(run_dir, "disks")   # fresh images, removed after the run
+    os.makedirs(disk_dir)
+    disks = experiment.make_disks(exp, disk_dir)
+    with machine.launch(**experiment.launch_args(exp, cfg, mods, disks=disks), base=REPO,
                         parent=run_dir) as ln:
         cmd = ln.command
         info = {"config": cfg.key, "command": cmd, "command_line": shlex.join(cmd),
@@ -119,6 +122,7 @@ def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
                                                     os.path.join(run_dir, "trace.bin"))
             except T.TraceError as e:
                 info["errors"].append(f"trace: {e}")
+    shutil.rmtree(disk_dir, ignore_errors=True)
     raw = os.path.join(run_dir, "console.raw")
     with open(raw, "rb") as f:
         text = f.read().decode("utf-8", "replace").replace("\r\n", "\n")

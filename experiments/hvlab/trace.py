@@ -63,6 +63,11 @@ EVENTS = {
     "TRC_MEM_ALLOC": (7, 0, 1), "TRC_MEM_FREE": (7, 0, 2),
     "TRC_HVM_EXIT": (9, 0, 1), "TRC_HVM_ENTRY": (9, 0, 2), "TRC_HVM_INJECT": (9, 0, 3),
     "TRC_HVM_IO_NODEV": (9, 0, 4), "TRC_HVM_EMUL": (9, 0, 5), "TRC_HVM_MMIO_NODEV": (9, 0, 6),
+    # devmodel (issue 11): requests to an HVM domain's device model
+    "TRC_IO_FORWARD": (11, 0, 1), "TRC_IO_COMPLETE": (11, 0, 2),
+    # pdisk: physical I/O of PV domains (IO subclass 1)
+    "TRC_IO_PORT_DENY": (11, 1, 1), "TRC_IO_PCI_DENY": (11, 1, 2),
+    "TRC_IO_PORT_GRANT": (11, 1, 3), "TRC_IO_PIRQ": (11, 1, 4), "TRC_IO_PIRQ_EOI": (11, 1, 5),
     # grant tables (issue 11)
     "TRC_GNTTAB_MAP": (10, 0, 1), "TRC_GNTTAB_UNMAP": (10, 0, 2), "TRC_GNTTAB_COPY": (10, 0, 3),
 }

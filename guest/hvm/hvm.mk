@@ -12,15 +12,24 @@ GUEST_HVM_ASFLAGS = $(GUEST_ASFLAGS) -DGUEST_HVM -Iguest/hvm
 GUEST_HVM_LDSCRIPT := guest/hvm/hvm.ld
 GUEST_HVM_LDFLAGS := $(subst $(GUEST_LDSCRIPT),$(GUEST_HVM_LDSCRIPT),$(GUEST_LDFLAGS)) \
 	-Wl,--undefined=hvm_start
+# devmodel: the ATA driver's BLKDEV_DRIVER entry is in libguest-hvm.a, linked only if
+# its object is referenced (as guest.mk does for virtio-blk and blkfront).
+GUEST_HVM_LDFLAGS += -Wl,--undefined=ata_probe
 
 GUEST_HVM_RT_SRCS := guest/hvm/boot.S guest/hvm/hvm.c guest/hvm/mbinfo.c guest/hvm/plat_hvm.c \
 	guest/hvm/hw.c guest/hvm/native.c guest/hvm/mm_hvm.c \
 	guest/main.c guest/smp.c guest/console.c guest/events.c guest/traps.c guest/time.c \
-	guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c core/lib/string.c core/lib/vsnprintf.c \
-	guest/gnttab.c guest/hvm/gnttab_hvm.c
+	guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c core/lib/string.c \
+	core/lib/vsnprintf.c guest/gnttab.c guest/hvm/gnttab_hvm.c
 # The store client and bus helpers (store via HVMOP_get_param: guest/hvm/store_hvm.c).
 GUEST_HVM_RT_SRCS += guest/store_client.c guest/store_wire.c guest/store_util.c guest/bus.c \
 	guest/hvm/store_hvm.c
+# pdisk: PCI and virtio-blk (the native image's disk)
+GUEST_HVM_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c
+# devmodel: the emulated ATA disk (guest/hvm/ata.c, a blkdev)
+GUEST_HVM_RT_SRCS += guest/hvm/ata.c
+# PV block frontend, for PVHVM guests (the same file as PV).
+GUEST_HVM_RT_SRCS += guest/blkfront.c
 # PV network frontend, for PVHVM guests (docs/network.md)
 GUEST_HVM_RT_SRCS += guest/netfront.c
 GUEST_HVM_RT_OBJS := $(patsubst %,$(BUILD)/guest-hvm/obj/%.o,$(GUEST_HVM_RT_SRCS))
@@ -61,3 +70,8 @@ $(eval $(call guest_hvm_image,hvmdevices,guest/hvm/tests/devices.c guest/hvm/tes
 
 # The HVM isolation guest (tests/boot/test_hvm_isolation.py).
 $(eval $(call guest_hvm_image,hvmiso,guest/hvm/tests/isolation.c))
+
+# The device-model test guest (tests/boot/test_devmodel.py).
+$(eval $(call guest_hvm_image,dmtest,guest/hvm/tests/dmtest.c))
+# pdisk: the runtime's virtio-blk driver on the bare machine (tests/boot/test_pdisk.py).
+$(eval $(call guest_hvm_image,vblk,guest/hvm/tests/vblk.c))

@@ -20,6 +20,7 @@
 
 struct domain;
 struct evtchn;
+struct hvm_ioreq_server;
 
 /* vCPU pause reasons (pause_flags bits): a vCPU runs only with none set and a zero
  * pause_count (controller pauses, counted). */
@@ -88,6 +89,10 @@ struct domain {
     unsigned home_node;                 /* NUMA_NO_NODE: any */
     struct p2m p2m;                     /* HVM: gfn -> mfn (nested paging), page_lock */
     struct hvm_platform *hvm_plat;      /* HVM: its devices (include/hvlab/x86/hvm_platform.h) */
+    struct hvm_ioreq_server *ioreq;     /* HVM: its device model (x86/hvm_ioreq.h), or NULL */
+    /* Physical I/O (pdisk): the PV domain's I/O-port map and PCI configuration latch
+     * (core/arch/x86/ioport.c); NULL: no ports. */
+    struct domain_io *io;
     /* HVM: HVM_PARAM_* (public/hvm.h, HVM_NR_PARAMS), written by dom0
      * (DOMCTL_hvm_set_param) before the domain runs, read by it (HVMOP_get_param). */
     uint64_t hvm_params[8];

@@ -23,8 +23,8 @@
 #define ENOSYS  38
 #define ENOTEMPTY 39
 #define EOVERFLOW 75
-#define EOPNOTSUPP 95
-#define ETIMEDOUT 110
+#define EOPNOTSUPP 95   /* pdisk: the device does not support the request */
+#define ETIMEDOUT 110                   /* a wait ran out of time (store, bus, blkdev_wait) */
 
 #define MAX_ERRNO 4095
 #define ERR_PTR(e)      ((void *)(intptr_t)(e))

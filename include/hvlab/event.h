@@ -40,4 +40,15 @@ bool evtchn_port_is_pending(struct domain *d, evtchn_port_t port);
 void send_guest_vcpu_virq(struct vcpu *v, unsigned virq);
 void send_guest_global_virq(struct domain *d, unsigned virq);
 
+/* Ports of d bound to the hypervisor (issue 11: a device model's request ports): d
+ * is raised by evtchn_xen_raise, and d's EVTCHNOP_send on the port calls fn(data)
+ * with d's event_lock held and interrupts off (fn may kick vCPUs, nothing more).
+ * d cannot close them (-EINVAL); evtchn_xen_free does, and after it returns fn is
+ * never called again with data. alloc: the port, -ENOSPC or -ESRCH (d dying). raise
+ * and free do nothing if the port is no longer the (fn, data) binding. */
+typedef void (*evtchn_xen_fn)(void *data);
+int evtchn_xen_alloc(struct domain *d, vcpuid_t notify, evtchn_xen_fn fn, void *data);
+void evtchn_xen_raise(struct domain *d, evtchn_port_t port, void *data);
+void evtchn_xen_free(struct domain *d, evtchn_port_t port, void *data);
+
 #endif

@@ -21,6 +21,11 @@ struct topology {
     paddr_t  lapic_base;
     paddr_t  ioapic_base;   /* first IOAPIC, 0 if none */
     uint32_t ioapic_id;
+    /* Interrupt source overrides: ISA IRQ i arrives on GSI isa_gsi[i] with MPS INTI
+     * flags isa_flags[i] (ACPI_MPS_*; 0: conforms to the ISA bus, edge, active high).
+     * Identity with flags 0 where the MADT says nothing. */
+    uint32_t isa_gsi[16];
+    uint16_t isa_flags[16];
 
     /* SRAT/SLIT. Without an SRAT: one node, holding every CPU and all memory. Nodes are
      * numbered densely in order of first appearance of their proximity domain. */

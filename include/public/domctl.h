@@ -5,6 +5,8 @@
 
 #include "hvlab.h"
 #include "vcpu.h"
+#include "hvm_ioreq.h"                  /* DOMCTL_ioreq_server, DOMCTL_hvm_set_irq */
+#include "physdev.h"
 
 #define DOMCTL_INTERFACE_VERSION 1
 
@@ -195,6 +197,11 @@ struct domctl {
         struct domctl_scheduler_op scheduler_op;
         struct domctl_hvm_context hvm_context;
         struct domctl_console_input console_input;
+        /* devmodel (issue 11): public/hvm_ioreq.h */
+        struct domctl_ioreq_server ioreq_server;
+        struct domctl_hvm_set_irq hvm_set_irq;
+        /* pdisk */
+        struct domctl_ioport_permission ioport_permission;
         struct domctl_hvm_param hvm_param;          /* the store */
         uint8_t pad[256];
     } u;

@@ -9,6 +9,7 @@
 
 #define EVTCHNOP_bind_interdomain 0
 #define EVTCHNOP_bind_virq        1
+#define EVTCHNOP_bind_pirq        2   /* dom0: a physical IRQ line (public/physdev.h) */
 #define EVTCHNOP_close            3
 #define EVTCHNOP_send             4
 #define EVTCHNOP_status           5
@@ -37,6 +38,14 @@ struct evtchn_bind_virq {
     uint32_t virq, vcpu;                /* IN */
     evtchn_port_t port;                 /* OUT */
 };
+/* EVTCHNOP_bind_pirq: dom0 only (-EPERM otherwise); -EINVAL for a pirq >= NR_PIRQS
+ * or a line the hypervisor uses itself (the PIT's, the serial console's), -EBUSY if
+ * bound already. The port goes to vCPU 0. */
+struct evtchn_bind_pirq {
+    uint32_t pirq;                      /* IN: an ISA IRQ number (public/physdev.h) */
+    uint32_t flags;                     /* IN: 0 (no sharing) */
+    evtchn_port_t port;                 /* OUT */
+};
 struct evtchn_close { evtchn_port_t port; };
 struct evtchn_send { evtchn_port_t port; };
 struct evtchn_unmask { evtchn_port_t port; };
@@ -45,6 +54,7 @@ struct evtchn_unmask { evtchn_port_t port; };
 #define EVTCHNSTAT_unbound      1
 #define EVTCHNSTAT_interdomain  2
 #define EVTCHNSTAT_virq         3
+#define EVTCHNSTAT_pirq         4   /* remote_port_or_virq: the pirq */
 struct evtchn_status {
     hv_domid_t dom;                     /* IN */
     uint16_t pad;

@@ -104,10 +104,20 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_HVM_EMUL    TRC_EVENT(TRC_CLS_HVM, 0, 5)       /* data0: opcode << 16 | x86_op << 8 | status, data1: guest rip */
 #define TRC_HVM_MMIO_NODEV TRC_EVENT(TRC_CLS_HVM, 0, 6)    /* data0: gpa, data1: size << 1 | write */
 
+/* IO sub 0 (device models, issue 11): the vCPU whose access is forwarded. */
+#define TRC_IO_FORWARD  TRC_EVENT(TRC_CLS_IO, 0, 1)        /* data0: port or gpa, data1: type << 56 | dir << 48 | size << 40 | data_is_ptr << 32 | count */
+#define TRC_IO_COMPLETE TRC_EVENT(TRC_CLS_IO, 0, 2)        /* data0: port or gpa, data1: the value read (written; the buffer gpa for string I/O) */
 /* GNTTAB: the calling vCPU (the mapper, or the copier). Status: GNTST_* as int16. */
 #define TRC_GNTTAB_MAP   TRC_EVENT(TRC_CLS_GNTTAB, 0, 1)   /* data0: granter dom << 32 | ref, data1: handle << 32 | GNTMAP flags << 16 | status */
 #define TRC_GNTTAB_UNMAP TRC_EVENT(TRC_CLS_GNTTAB, 0, 2)   /* data0: granter dom << 32 | ref (DOMID_INVALID, ~0: bad handle), data1: handle << 32 | status */
 #define TRC_GNTTAB_COPY  TRC_EVENT(TRC_CLS_GNTTAB, 0, 3)   /* data0: source dom << 48 | dest dom << 32 | len << 16 | status, data1: source ref/frame low 32 << 32 | dest ref/frame low 32 */
+/* IO sub 1: physical I/O of PV domains (pdisk; core/arch/x86/ioport.c, core/pirq.c).
+ * The domain and vCPU are the guest's; for a pirq delivery, the bound domain's vCPU. */
+#define TRC_IO_PORT_DENY  TRC_EVENT(TRC_CLS_IO, 1, 1)  /* data0: port << 16 | size << 1 | write, data1: guest rip */
+#define TRC_IO_PCI_DENY   TRC_EVENT(TRC_CLS_IO, 1, 2)  /* data0: config address (0xcf8 value) << 8 | byte << 4 | size << 1 | write, data1: guest rip */
+#define TRC_IO_PORT_GRANT TRC_EVENT(TRC_CLS_IO, 1, 3)  /* the target domain; data0: first port << 32 | count, data1: 1 allow, 0 revoke */
+#define TRC_IO_PIRQ       TRC_EVENT(TRC_CLS_IO, 1, 4)  /* data0: pirq << 8 | gsi, data1: event-channel port (0: unbound, masked) */
+#define TRC_IO_PIRQ_EOI   TRC_EVENT(TRC_CLS_IO, 1, 5)  /* data0: pirq, data1: 1 if the line was unmasked */
 
 /* POLICY: subclass = SCHED_ID_* of the policy; codes are the policy's own */
 #define TRC_POLICY(sched_id, code) TRC_EVENT(TRC_CLS_POLICY, (sched_id), (code))

@@ -19,6 +19,14 @@
 # bystander, and checks that HVM is refused on a CPU without SVM;
 # test_hvm.py boots the HVM images of the workloads natively and under hvlab;
 # test_hvm_devices.py runs the HVM device test guest (every platform device checked);
+# test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander;
+# test_devmodel.py runs HVM guests served by dom0's device model (and its crashes).
+# test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
+# next to a bystander);
+# test_pdisk.py: dom0's physical virtio-blk disk against the host's image file;
+# test_blk.py: PV block (pattern kept across domains and found in the image file, a
+# malicious frontend next to a bystander, a domain destroyed mid-request, block-attach
+# /-detach/-list, bad disk specs).
 # test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander.
 # test_grant.py (issue 11): grant tables between PV and HVM granters and mappers,
 # every bad input's status, and a granter destroyed while its frames are mapped.
@@ -44,9 +52,12 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_doc_scheduler.py
 	$(Q)$(PYTHON) tests/boot/test_fuzz.py
 	$(Q)$(PYTHON) tests/boot/test_svm.py
+	$(Q)$(PYTHON) tests/boot/test_pdisk.py
+	$(Q)$(PYTHON) tests/boot/test_blk.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
+	$(Q)$(PYTHON) tests/boot/test_devmodel.py
 	$(Q)$(PYTHON) tests/boot/test_grant.py
 	$(Q)$(PYTHON) tests/boot/test_store.py
 	$(Q)$(PYTHON) tests/boot/test_net.py

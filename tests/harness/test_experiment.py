@@ -89,6 +89,10 @@ BAD = [
     ("bad distances", BASE.replace("cpus = 2", "cpus = 2\nnodes = 2\ndistances = [[0, 2, 20]]"),
      "topology.distances[0]", "expected [a, b, distance]"),
     ("toml syntax", BASE + "weight = = 3\n", "TOML syntax", "line"),
+    ("disk size", BASE.replace("cpus = 2", "cpus = 2\ndisks_mib = [4, 0]"),
+     "topology.disks_mib[1]", "expected MiB, 1..4096"),
+    ("too many disks", BASE.replace("cpus = 2", "cpus = 2\ndisks_mib = [1, 1, 1, 1, 1]"),
+     "topology.disks_mib", "at most 4"),
     # issue 8: each of these gave a Python traceback
     ("deeply nested array", BASE.replace("duration_ms = 100", "duration_ms = 100\nx = "
                                          + "[" * 3000 + "]" * 3000),
@@ -227,6 +231,27 @@ def test_command_independent_of_folders():
                                          a["serial"], a["extra"]))
         eq(p.files["cpuloop.elf"], f"{repo}/build/guest/cpuloop.elf", "images found in base")
     eq(cmds[1], cmds[0], "the same command line from two folders")
+
+
+def test_disks():
+    """topology.disks_mib: fresh images, staged as vd0.img..., attached as virtio-blk;
+    none by default."""
+    import tempfile
+    exp = E.loads(BASE.replace("cpus = 2", "cpus = 2\ndisks_mib = [2, 1]"), "t.toml")
+    eq(exp.disks_mib, [2, 1], "disk sizes")
+    with tempfile.TemporaryDirectory() as d:
+        paths = E.make_disks(exp, d)
+        eq([os.path.getsize(p) for p in paths], [2 << 20, 1 << 20], "image sizes")
+        a = E.launch_args(exp, exp.configs()[0], [], disks=paths)
+        p = machine.plan(a["image"], a["modules"], REPO, a["disks"])
+        cmd = machine.qemu_command(p, a["topo"], a["cmdline"], a["deterministic"],
+                                   a["serial"], a["extra"])
+    check("file=vd0.img,if=none,id=vd0,format=raw" in cmd and
+          "virtio-blk-pci,drive=vd1" in cmd, "both disks attached by bare names")
+    check(not any(d in " ".join(cmd) for d in (paths[0], paths[1])), "no host path")
+    eq(E.loads(BASE, "t.toml").disks_mib, [], "no disks by default")
+    check("virtio-blk-pci" not in E.qemu_args(E.loads(BASE, "t.toml"),
+                                             exp.configs()[0], []), "no device by default")
 
 
 def test_ivshmem_args():

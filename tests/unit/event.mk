@@ -6,3 +6,8 @@ unit_evtchn_CFLAGS := -pthread
 unit_evtchn_life_SRCS := tests/unit/test_evtchn_life.c tests/unit/evtchn_fixture.c \
 	core/event_channel.c
 unit_evtchn_life_CFLAGS := -pthread
+# Ports bound to the hypervisor (device models, issue 11).
+UNIT_TESTS += evtchn_xen
+unit_evtchn_xen_SRCS := tests/unit/test_evtchn_xen.c tests/unit/evtchn_fixture.c \
+	core/event_channel.c
+unit_evtchn_xen_CFLAGS := -pthread

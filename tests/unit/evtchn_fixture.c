@@ -56,6 +56,14 @@ int copy_to_guest(uint64_t guest_va, const void *src, size_t n)
     return 0;
 }
 
+/* pdisk: no physical lines on the host; a pirq bind is refused as for a domU. */
+int pirq_bind(struct domain *d, unsigned pirq, struct vcpu *v, evtchn_port_t port)
+{
+    (void)d; (void)pirq; (void)v; (void)port;
+    return -EPERM;
+}
+void pirq_unbind(struct domain *d, unsigned pirq) { (void)d; (void)pirq; }
+
 void *xzalloc(size_t size) { return calloc(1, size); }
 void xfree(void *p) { free(p); }
 

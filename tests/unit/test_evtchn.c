@@ -413,12 +413,27 @@ static void test_unknown_cmd(void)
     struct evtchn_send s = { .port = 1 };
 
     setup();
-    CHECK_EQ(op(D(1), 2, &s), -ENOSYS);
+    CHECK_EQ(op(D(1), 7, &s), -ENOSYS);     /* 2 is EVTCHNOP_bind_pirq now (pdisk) */
     CHECK_EQ(op(D(1), 1000, &s), -ENOSYS);
     teardown();
 }
 
+/* pdisk: a refused pirq bind (the fixture's pirq_bind refuses, as for a domU) leaves
+ * no port behind, and a bad flags word is refused before anything. */
+static void test_bind_pirq_refused(void)
+{
+    struct evtchn_bind_pirq b = { .pirq = 10 };
+
+    setup();
+    CHECK_EQ(op(D(1), EVTCHNOP_bind_pirq, &b), -EPERM);
+    b.flags = 1;
+    CHECK_EQ(op(D(1), EVTCHNOP_bind_pirq, &b), -EINVAL);
+    CHECK_EQ(alloc_unbound(D(1), 1, 0), 1);         /* port 1 is still the first free */
+    teardown();
+}
+
 static const struct unit_case cases[] = {
+    { "bind_pirq refused: no port left behind", test_bind_pirq_refused },
     { "send sets peer pending, selector, upcall; kicks the notify vCPU", test_send_delivers_to_peer },
     { "bind_interdomain raises the binder's new port (Xen)", test_bind_raises_local_port },
     { "second send while pending does not kick", test_second_send_no_kick },

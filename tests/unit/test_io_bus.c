@@ -198,7 +198,29 @@ static void test_bytes(void)
     CHECK_EQ(order[5], 0x72);
 }
 
+/* hvm_io_claimed (issue 11): what a device model may see is exactly what no range
+ * holds, per space, whatever the access size would be. */
+static void test_claimed(void)
+{
+    struct hvm_io_bus bus;
+    struct fake a = { 0 };
+
+    hvm_io_bus_init(&bus);
+    CHECK(!hvm_io_claimed(&bus, HVM_IO_PORT, 0x40));
+    CHECK_EQ(hvm_io_register(&bus, HVM_IO_PORT, 0x40, 4, &fake_ops, &a), 0);
+    CHECK_EQ(hvm_io_register(&bus, HVM_IO_MMIO, 0xfec00000, 0x1000, &fake_ops, &a), 0);
+    CHECK(hvm_io_claimed(&bus, HVM_IO_PORT, 0x40));
+    CHECK(hvm_io_claimed(&bus, HVM_IO_PORT, 0x43));
+    CHECK(!hvm_io_claimed(&bus, HVM_IO_PORT, 0x44));
+    CHECK(!hvm_io_claimed(&bus, HVM_IO_PORT, 0x3f));
+    CHECK(!hvm_io_claimed(&bus, HVM_IO_MMIO, 0x40));      /* the other space */
+    CHECK(hvm_io_claimed(&bus, HVM_IO_MMIO, 0xfec00fff));
+    CHECK(!hvm_io_claimed(&bus, HVM_IO_MMIO, 0xfec01000));
+    CHECK(!hvm_io_claimed(&bus, HVM_IO_PORT, 0xfec00000));
+}
+
 static const struct unit_case cases[] = {
+    { "claimed", test_claimed },
     { "overlapping ranges refused in either order, bad ranges", test_overlap },
     { "missing ops refused", test_bad_ops },
     { "table full: -ENOSPC", test_full },

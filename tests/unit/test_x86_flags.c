@@ -81,7 +81,7 @@ static int no_write(struct x86_emul_ctx *c, uint64_t la, const void *b, unsigned
     return no_mem(c, la, (void *)b, n);
 }
 
-static const struct x86_emul_ops ops_none = { no_mem, no_write, no_mem, NULL, NULL };
+static const struct x86_emul_ops ops_none = { no_mem, no_write, no_mem, NULL, NULL, NULL };
 
 static uint64_t lcg_state = 0x9e3779b97f4a7c15ULL;
 static uint64_t lcg(void)

@@ -70,7 +70,7 @@ static int r_out(struct x86_emul_ctx *c, uint16_t port, unsigned n, uint32_t val
     return answer(c);
 }
 
-static const struct x86_emul_ops rops = { r_read, r_write, r_fetch, r_in, r_out };
+static const struct x86_emul_ops rops = { r_read, r_write, r_fetch, r_in, r_out, NULL };
 
 static unsigned make_insn(uint8_t *b)
 {

@@ -104,6 +104,78 @@ static void test_rep_ins_split(void)
     CHECK_EQ(F.ram[0], 9);
 }
 
+/* INS/OUTS through rep_io (device models, issue 11): one call for a run, rCX and
+ * rDI/rSI moved by what it took, RETRY while a REP has elements left, RETRY and
+ * DECLINED from the callback handled. */
+static void test_rep_io(void)
+{
+    SETUP(X86_MODE_64, 0xf3, 0x66, 0x6d);                   /* rep insw */
+    emul_use_rep_io(1, 100);
+    RDI = RAM_LA + 0x10;
+    RDX = 0x1f0;
+    RCX = 256;
+    CHECK_EQ(emul_run(), X86EMUL_RETRY);                    /* 100 of 256 */
+    CHECK_EQ(F.rep_calls, 1);
+    CHECK_EQ(F.rep_count, 256);
+    CHECK_EQ(F.rep_linear, RAM_LA + 0x10);
+    CHECK(F.rep_in && !F.rep_df);
+    CHECK_EQ(RCX, 156);
+    CHECK_EQ(RDI, RAM_LA + 0x10 + 200);
+    CHECK_EQ(F.regs.rip, CODE_LA);
+    F.rep_max = 1000;
+    CHECK_EQ(emul_run(), X86EMUL_OKAY);
+    CHECK_EQ(RCX, 0);
+    CHECK_EQ(RDI, RAM_LA + 0x10 + 512);
+    CHECK_EQ(F.regs.rip, CODE_LA + 3);
+    CHECK_EQ(F.nin + F.nwrites, 0);                         /* nothing element-wise */
+
+    SETUP(X86_MODE_64, 0xf3, 0x6f);                         /* rep outsl, DF set */
+    emul_use_rep_io(1, 1000);
+    F.regs.rflags |= FL_DF;
+    RSI = RAM_LA + 0x400;
+    RDX = 0x3f6;
+    RCX = 8;
+    CHECK_EQ(emul_run(), X86EMUL_OKAY);
+    CHECK(!F.rep_in && F.rep_df);
+    CHECK_EQ(RSI, RAM_LA + 0x400 - 32);
+    CHECK_EQ(RCX, 0);
+
+    SETUP(X86_MODE_64, 0x66, 0x6d);                         /* insw, no REP: one */
+    emul_use_rep_io(1, 1000);
+    RDI = RAM_LA;
+    RCX = 77;
+    CHECK_EQ(emul_run(), X86EMUL_OKAY);
+    CHECK_EQ(F.rep_count, 1);
+    CHECK_EQ(RCX, 77);
+    CHECK_EQ(RDI, RAM_LA + 2);
+
+    SETUP(X86_MODE_64, 0xf3, 0x6c);                         /* rep insb, RCX 0 */
+    emul_use_rep_io(1, 1000);
+    RCX = 0;
+    CHECK_EQ(emul_run(), X86EMUL_OKAY);
+    CHECK_EQ(F.rep_calls, 0);
+    CHECK_EQ(F.regs.rip, CODE_LA + 2);
+
+    SETUP(X86_MODE_64, 0xf3, 0x6c);                         /* waiting: nothing moves */
+    emul_use_rep_io(2, 0);
+    RDI = RAM_LA;
+    RCX = 5;
+    CHECK_EQ(emul_run(), X86EMUL_RETRY);
+    CHECK_EQ(RCX, 5);
+    CHECK_EQ(RDI, RAM_LA);
+    CHECK_EQ(F.regs.rip, CODE_LA);
+
+    SETUP(X86_MODE_64, 0xf3, 0x6c);                         /* declined: element-wise */
+    emul_use_rep_io(3, 0);
+    RDI = RAM_LA;
+    RCX = 5;
+    F.in_next = 40;
+    CHECK_EQ(emul_run(), X86EMUL_OKAY);
+    CHECK_EQ(F.nin, 5);
+    CHECK_EQ(F.ram[4], 44);
+    CHECK_EQ(RCX, 0);
+}
+
 /* Ports: immediate and DX forms, sizes; string output. */
 static void test_ports(void)
 {
@@ -154,6 +226,7 @@ static void test_ports(void)
 }
 
 static const struct unit_case tests[] = {
+    { "rep_io", test_rep_io },
     { "rep movs across a split", test_rep_movs_split },
     { "rep ins across a split", test_rep_ins_split },
     { "ports and strings", test_ports },

@@ -82,7 +82,28 @@ static int f_out(struct x86_emul_ctx *c, uint16_t port, unsigned size, uint32_t 
     return X86EMUL_OKAY;
 }
 
-static const struct x86_emul_ops fake_ops = { f_read, f_write, f_fetch, f_in, f_out };
+static int f_rep_io(struct x86_emul_ctx *c, uint16_t port, unsigned size, bool in,
+                    uint64_t linear, uint64_t count, bool df, uint64_t *done)
+{
+    (void)c;
+    (void)size;
+    F.rep_calls++;
+    F.last_port = port;
+    F.rep_linear = linear;
+    F.rep_count = count;
+    F.rep_in = in;
+    F.rep_df = df;
+    if (F.rep_mode == 2)
+        return X86EMUL_RETRY;
+    if (F.rep_mode == 3)
+        return X86EMUL_DECLINED;
+    *done = count < F.rep_max ? count : F.rep_max;
+    return X86EMUL_OKAY;
+}
+
+static const struct x86_emul_ops fake_ops = { f_read, f_write, f_fetch, f_in, f_out, NULL };
+static const struct x86_emul_ops fake_ops_rep = { f_read, f_write, f_fetch, f_in, f_out,
+                                                  f_rep_io };
 
 void emul_setup(enum x86_mode mode, const uint8_t *code, size_t n, unsigned off)
 {
@@ -94,6 +115,15 @@ void emul_setup(enum x86_mode mode, const uint8_t *code, size_t n, unsigned off)
     memcpy(&F.code[off], code, n);
     F.ctx.regs = &F.regs;
     F.ctx.ops = &fake_ops;
+}
+
+int emul_run(void);
+
+void emul_use_rep_io(int mode, uint64_t max)
+{
+    F.rep_mode = mode;
+    F.rep_max = max;
+    F.ctx.ops = &fake_ops_rep;
 }
 
 uint32_t ram32(uint64_t off)

@@ -30,6 +30,12 @@ struct emul_fake {
     uint32_t in_next;           /* io_in returns in_next++ */
     uint32_t out_log[64];
     uint16_t last_port;
+    /* rep_io (issue 11): 0 no rep_io op (element by element); 1 takes up to rep_max
+     * elements; 2 answers RETRY; 3 DECLINED. What it was asked, in rep_*. */
+    int rep_mode;
+    uint64_t rep_max, rep_linear, rep_count;
+    bool rep_in, rep_df;
+    unsigned rep_calls;
 };
 
 extern struct emul_fake F;
@@ -38,6 +44,8 @@ extern struct emul_fake F;
 void emul_setup(enum x86_mode mode, const uint8_t *code, size_t n, unsigned off);
 #define SETUP(mode, ...) do { static const uint8_t c_[] = { __VA_ARGS__ }; \
     emul_setup(mode, c_, sizeof(c_), 0); } while (0)
+/* Give the fake a rep_io op (mode, max: struct emul_fake's rep_*). */
+void emul_use_rep_io(int mode, uint64_t max);
 /* x86_emulate() on the fake. */
 int emul_run(void);
 uint32_t ram32(uint64_t off);

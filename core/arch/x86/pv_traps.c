@@ -2,11 +2,13 @@
  * upcalls, and the way back. A bounce pushes a struct guest_bounce_frame on the guest
  * stack and resumes the guest at its handler; the guest returns with SCHEDOP_iret,
  * which pops it. The guest never runs with IOPL > 0, so CLI, HLT, IN/OUT, MOV CR and
- * WRMSR all raise #GP, which is bounced to the guest like any other exception. */
+ * WRMSR all raise #GP, which is bounced to the guest like any other exception, except
+ * port I/O the domain is permitted, which is emulated (core/arch/x86/ioport.c). */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
 #include <hvlab/guest_values.h>
+#include <hvlab/ioport.h>
 #include <hvlab/percpu.h>
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
@@ -99,6 +101,9 @@ void pv_trap(struct cpu_regs *r)
     uint64_t cr2 = vec == 14 ? read_cr2() : 0;
     uint64_t handler = vec < NR_GUEST_TRAPS ? v->arch.trap_handler[vec] : 0;
 
+    /* Port I/O the domain is permitted (pdisk: include/hvlab/ioport.h). */
+    if (vec == 13 && ioport_pv_emulate(r))
+        return;
     TRACE_VCPU(TRC_PV_TRAP, v, (uint64_t)vec << 32 | (uint32_t)r->error_code, r->rip);
     if (!handler) {
         pv_dump(v, r, cr2);

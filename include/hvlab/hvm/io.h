@@ -58,6 +58,10 @@ int hvm_io_register(struct hvm_io_bus *bus, enum hvm_io_space space, uint64_t ba
 int hvm_io_dispatch(struct hvm_io_bus *bus, enum hvm_io_space space, uint64_t addr,
                     unsigned size, bool write, uint64_t now, uint64_t *val);
 
+/* A range of space holds addr (whatever the size of an access there would be):
+ * accesses to it are the bus's, never a device model's (issue 11). */
+bool hvm_io_claimed(const struct hvm_io_bus *bus, enum hvm_io_space space, uint64_t addr);
+
 /* For devices whose registers are bytes at consecutive ports (PIT, RTC, UART, the
  * PM block): a wider access is that many byte accesses at addr, addr + 1, ...,
  * assembled low byte first, as the ISA bus splits it. */

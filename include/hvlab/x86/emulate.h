@@ -123,6 +123,7 @@ enum x86_emul_status {
                              * (REP iterations), RIP unchanged, re-run to continue */
     X86EMUL_EXCEPTION,      /* ctx->fault names what to inject; RIP unchanged */
     X86EMUL_UNHANDLEABLE,   /* not emulated (decoded but not an executable op) */
+    X86EMUL_DECLINED,       /* rep_io only: do this INS/OUTS element by element */
 };
 
 #define X86_EXC_UD 6
@@ -159,6 +160,15 @@ struct x86_emul_ops {
     int (*fetch)(struct x86_emul_ctx *c, uint64_t linear, void *buf, unsigned size);
     int (*io_in)(struct x86_emul_ctx *c, uint16_t port, unsigned size, uint32_t *val);
     int (*io_out)(struct x86_emul_ctx *c, uint16_t port, unsigned size, uint32_t val);
+    /* Optional (NULL: element by element through io_in/io_out and read/write): up to
+     * count elements of INS (in) or OUTS at once, the first at linear, each size
+     * bytes, downwards when df. Sets *done (0..count) for X86EMUL_OKAY: the emulator
+     * moves rSI/rDI and rCX by that many, and returns X86EMUL_RETRY while a REP has
+     * elements left (the guest executes the instruction again for them). RETRY and
+     * EXCEPTION: nothing done. DECLINED: element by element after all (a port the
+     * caller serves itself). For device models, which take a run in one request. */
+    int (*rep_io)(struct x86_emul_ctx *c, uint16_t port, unsigned size, bool in,
+                  uint64_t linear, uint64_t count, bool df, uint64_t *done);
 };
 
 struct x86_emul_ctx {

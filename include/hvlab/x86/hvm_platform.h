@@ -31,6 +31,11 @@ int hvm_platform_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
                       uint64_t *val);
 /* gpa lies in a device window (LAPIC or IOAPIC page): accesses there are emulated. */
 bool hvm_platform_window(uint64_t gpa);
+/* Issue 11: port is one of v's domain's devices (a device model never sees it);
+ * ISA IRQ line isa_irq (0..15) of d set by a device model (DOMCTL_hvm_set_irq):
+ * 0, -ENODEV without devices. */
+bool hvm_platform_port_claimed(const struct vcpu *v, uint16_t port);
+int hvm_platform_set_isa_irq(struct domain *d, unsigned isa_irq, bool level);
 /* MSRs the vLAPIC answers (APIC base, TSC deadline, x2APIC). 0; -EINVAL: #GP;
  * -ENODEV: not a LAPIC MSR. The TSC deadline is in the guest's TSC (RDTSC). */
 int hvm_platform_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);

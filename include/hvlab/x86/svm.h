@@ -9,6 +9,7 @@
 #define HVLAB_X86_SVM_H
 
 #include <hvlab/types.h>
+#include <hvlab/x86/hvm_ioreq.h>
 #include <hvlab/x86/svm_asid.h>
 #include <hvlab/x86/vmcb.h>
 
@@ -40,6 +41,7 @@ struct svm_vcpu {
     bool stepping;                      /* stepping over an interrupt shadow (svm_intr.c) */
     bool guest_tf;                      /* the guest's own RFLAGS.TF while stepping */
     bool has_context;                   /* DOMCTL_hvm_setcontext done */
+    struct hvm_ioreq_vcpu ioreq;        /* a device model's request in flight (ioreq.c) */
 };
 
 /* core/arch/x86/svm/svm_cpu.c */
@@ -116,6 +118,9 @@ int svm_mmio_init(void);                /* once at boot: the nested-fault hook *
  * the domain's devices; nobody there reads all ones, drops writes, and traces. */
 void svm_port_access(struct vcpu *v, uint16_t port, unsigned size, bool write,
                      uint64_t *val);
+/* Whether the hypervisor serves port itself (a boot-time handler or a device on v's
+ * bus): otherwise a device model may (issue 11). */
+bool svm_port_claimed(struct vcpu *v, uint16_t port);
 /* Nested-fault hooks, tried in order before the fault is fatal: true if it handled
  * the access at gpa (error code err: bit 1 write). For MMIO emulation and memory
  * policies (issue 11). -ENOSPC when full. */

@@ -392,6 +392,40 @@ static int string_step(struct x86_emul_ctx *c)
     }
 }
 
+/* INS/OUTS through the caller's rep_io: a run of elements at once. */
+static int exec_rep_io(struct x86_emul_ctx *c)
+{
+    const struct x86_insn *in = &c->insn;
+    struct x86_regs *r = c->regs;
+    unsigned a = in->addrsize;
+    bool rep = in->prefixes & (X86_PFX_REP | X86_PFX_REPNE);
+    bool ins = in->op == X86_OP_INS;
+    bool df = r->rflags & FL_DF;
+    unsigned idx = ins ? X86_REG_RDI : X86_REG_RSI;
+    uint64_t count = rep ? r->gpr[X86_REG_RCX] & mask_of(a) : 1, la, done = 0;
+    int rc;
+
+    if (count == 0) {
+        finish(c, 0, 0);
+        return X86EMUL_OKAY;
+    }
+    if ((rc = to_linear(c, ins ? X86_SEG_ES : in->mem.seg, r->gpr[idx] & mask_of(a), &la)))
+        return rc;
+    rc = c->ops->rep_io(c, (uint16_t)r->gpr[X86_REG_RDX], in->opsize, ins, la, count, df,
+                        &done);
+    if (rc != X86EMUL_OKAY)
+        return rc;
+    if (done > count)
+        done = count;                   /* a caller's bug must not run rCX below 0 */
+    reg_set(r, idx, a, r->gpr[idx] + (df ? -(done * in->opsize) : done * in->opsize));
+    if (rep)
+        reg_set(r, X86_REG_RCX, a, count - done);
+    if (done < count)
+        return X86EMUL_RETRY;
+    finish(c, 0, 0);
+    return X86EMUL_OKAY;
+}
+
 /* MOVS STOS LODS INS OUTS, with REP (F2 acts as F3 on these): rCX of the address
  * size counts; rSI/rDI move by the element size, down when DF is set. */
 static int exec_string(struct x86_emul_ctx *c)
@@ -404,6 +438,11 @@ static int exec_string(struct x86_emul_ctx *c)
     bool uses_si = in->op == X86_OP_MOVS || in->op == X86_OP_LODS || in->op == X86_OP_OUTS;
     bool uses_di = in->op == X86_OP_MOVS || in->op == X86_OP_STOS || in->op == X86_OP_INS;
 
+    if ((in->op == X86_OP_INS || in->op == X86_OP_OUTS) && c->ops->rep_io) {
+        int rc = exec_rep_io(c);
+        if (rc != X86EMUL_DECLINED)
+            return rc;
+    }
     for (unsigned done = 0;; done++) {
         uint64_t count = r->gpr[X86_REG_RCX] & mask_of(a);
         int rc;

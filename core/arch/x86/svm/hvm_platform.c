@@ -406,6 +406,27 @@ int hvm_platform_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
     return rc < 0 ? -ENODEV : 0;
 }
 
+/* The bus's ranges are fixed once the domain is built: read without the lock. */
+bool hvm_platform_port_claimed(const struct vcpu *v, uint16_t port)
+{
+    const struct hvm_platform *p = v->domain->hvm_plat;
+
+    return p && hvm_io_claimed(&p->bus, HVM_IO_PORT, port);
+}
+
+int hvm_platform_set_isa_irq(struct domain *d, unsigned isa_irq, bool level)
+{
+    struct hvm_platform *p = d->hvm_plat;
+    unsigned long flags;
+
+    if (!p)
+        return -ENODEV;
+    spin_lock_irqsave(&p->lock, flags);
+    virq_set_isa_irq(&p->route, isa_irq, level);    /* kicks the vCPU it targets */
+    plat_unlock(p, flags);
+    return 0;
+}
+
 bool hvm_platform_window(uint64_t gpa)
 {
     return gpa - VLAPIC_DEFAULT_BASE < VLAPIC_MMIO_LEN || gpa - VIOAPIC_BASE < VIOAPIC_MMIO_LEN;

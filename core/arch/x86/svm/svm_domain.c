@@ -105,6 +105,7 @@ void hvm_domain_relinquish(struct domain *d)
 
     if (!d->is_hvm)
         return;
+    hvm_ioreq_teardown(d);              /* its device model's ports and page */
     hvm_platform_destroy(d);
     /* Under page_lock: a grant map or copy that found d just before it died may be
      * looking a gfn up (core/grant_table.c); it then finds nothing. */

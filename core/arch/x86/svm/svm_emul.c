@@ -26,6 +26,7 @@ struct emul_priv {
     struct vcpu *v;
     struct guest_paging pg;
     unsigned user;                      /* PFEC_USER when CPL 3 */
+    bool crashed;                       /* a device-model path crashed the domain */
 };
 
 /* The hypervisor's address of guest physical gpa if it is RAM (writable if write). */
@@ -91,8 +92,21 @@ static int lin_access(struct x86_emul_ctx *c, uint64_t linear, void *buf, unsign
             if (write)
                 memcpy(&val, b, chunk);
             if (chunk > 8 || hvm_platform_mmio(e->v, gpa, chunk, write, &val) < 0) {
-                TRACE_VCPU(TRC_HVM_MMIO_NODEV, e->v, gpa, chunk << 1 | write);
-                val = ~0ull;                    /* nothing there: all ones, writes dropped */
+                /* Not the hypervisor's: the device model's, if there is one (never
+                 * for the LAPIC/IOAPIC windows: a refused access there stays refused). */
+                int fw = IOREQ_NONE;
+                if (chunk <= 8 && !hvm_platform_window(gpa))
+                    fw = hvm_ioreq_mmio(e->v, gpa, chunk, write, &val);
+                if (fw == IOREQ_POSTED)
+                    return X86EMUL_RETRY;       /* run again once it has answered */
+                if (fw == IOREQ_FAILED) {
+                    e->crashed = true;
+                    return X86EMUL_UNHANDLEABLE;
+                }
+                if (fw == IOREQ_NONE) {
+                    TRACE_VCPU(TRC_HVM_MMIO_NODEV, e->v, gpa, chunk << 1 | write);
+                    val = ~0ull;                /* nothing there: all ones, writes dropped */
+                }
             }
             if (!write)
                 memcpy(b, &val, chunk);
@@ -134,7 +148,54 @@ static int em_out(struct x86_emul_ctx *c, uint16_t port, unsigned size, uint32_t
     return X86EMUL_OKAY;
 }
 
-static const struct x86_emul_ops emul_ops = { em_read, em_write, em_fetch, em_in, em_out };
+/* INS/OUTS to a port the device model serves: the elements in the first element's
+ * guest page, in one request with the buffer's guest-physical address (the device
+ * model reads or writes the guest's RAM itself). The guest executes the instruction
+ * again for what is left of a REP. */
+static int em_rep_io(struct x86_emul_ctx *c, uint16_t port, unsigned size, bool in,
+                     uint64_t linear, uint64_t count, bool df, uint64_t *done)
+{
+    struct emul_priv *e = c->priv;
+    uint64_t gpa, off = linear & (PAGE_SIZE - 1), n;
+    uint32_t pfec;
+
+    if (!hvm_ioreq_active(e->v->domain) || svm_port_claimed(e->v, port))
+        return X86EMUL_DECLINED;
+    if (off + size > PAGE_SIZE) {
+        svm_crash(e->v, "string I/O to a device model with an element across a page end");
+        e->crashed = true;
+        return X86EMUL_UNHANDLEABLE;
+    }
+    int rc = guest_walk(&e->pg, &walk_ops, e, linear, (in ? PFEC_WRITE : 0) | e->user,
+                        &gpa, &pfec);
+    if (rc == -EFAULT) {
+        c->fault = (struct x86_fault){ X86_EXC_PF, true, pfec, linear };
+        return X86EMUL_EXCEPTION;
+    }
+    if (rc < 0 || !ram_at(e->v->domain, gpa, in)) {
+        svm_crash(e->v, in ? "INS into guest memory that is not its writable RAM"
+                           : "OUTS from guest memory that is not its RAM");
+        e->crashed = true;
+        return X86EMUL_UNHANDLEABLE;
+    }
+    n = df ? off / size + 1 : (PAGE_SIZE - off) / size;     /* elements in this page */
+    n = MIN(n, count);
+    switch (hvm_ioreq_string(e->v, port, size, in, gpa, (uint32_t)n, df)) {
+    case IOREQ_DONE:
+        *done = n;
+        return X86EMUL_OKAY;
+    case IOREQ_POSTED:
+        return X86EMUL_RETRY;
+    case IOREQ_FAILED:
+        e->crashed = true;
+        return X86EMUL_UNHANDLEABLE;
+    default:
+        return X86EMUL_DECLINED;
+    }
+}
+
+static const struct x86_emul_ops emul_ops = { em_read, em_write, em_fetch, em_in, em_out,
+                                              em_rep_io };
 
 static const uint8_t gpr_off[16] = {
     0, offsetof(struct svm_gprs, rcx), offsetof(struct svm_gprs, rdx),
@@ -191,7 +252,9 @@ void svm_emulate(struct vcpu *v)
     for (unsigned i = 0; i < 16; i++)
         regs.gpr[i] = gpr_get(v, i);
 
+    hvm_ioreq_emul_begin(&v->arch.svm->ioreq);
     int rc = x86_emulate(&c);
+    hvm_ioreq_emul_end(&v->arch.svm->ioreq);
     TRACE_VCPU(TRC_HVM_EMUL, v, (uint64_t)c.insn.opcode << 16 | c.insn.op << 8 | (unsigned)rc,
                g->rip);
     switch (rc) {
@@ -209,16 +272,21 @@ void svm_emulate(struct vcpu *v)
                              c.fault.has_error_code ? (int)c.fault.error_code : -1);
         break;
     default:
-        svm_crash(v, "an instruction the emulator does not execute touched a device");
+        if (!e.crashed)
+            svm_crash(v, "an instruction the emulator does not execute touched a device");
     }
 }
 
-/* The nested-fault hook: an access to the LAPIC or IOAPIC window is emulated; any
- * other address outside RAM stays fatal (svm_exit_npf). */
+/* The nested-fault hook: an access to the LAPIC or IOAPIC window is emulated, and so
+ * is any other address outside RAM when the domain has a device model (issue 11);
+ * without one it stays fatal (svm_exit_npf). */
 static bool svm_mmio_npf(struct vcpu *v, uint64_t gpa, uint64_t err)
 {
     (void)err;
-    if (!hvm_platform_present(v) || !hvm_platform_window(gpa))
+    if (!hvm_platform_present(v))
+        return false;
+    if (!hvm_platform_window(gpa) &&
+        (!hvm_ioreq_active(v->domain) || ram_at(v->domain, gpa, false)))
         return false;
     svm_emulate(v);
     return true;

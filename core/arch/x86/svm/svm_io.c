@@ -4,7 +4,8 @@
  * reads all ones and drops writes, as on an empty ISA bus, with one trace record
  * each. RIP: EXITINFO2 holds the next one. String I/O (INS/OUTS) goes through the
  * instruction emulator (svm_emul.c), which reaches guest memory and calls
- * svm_port_access per element. */
+ * svm_port_access per element. A port none of these serves goes to the domain's
+ * device model when it has one (ioreq.c): the IN/OUT completes when it answers. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/trace.h>
@@ -43,6 +44,14 @@ static int svm_port_io(struct vcpu *v, uint16_t port, unsigned size, bool write,
     return hvm_platform_port(v, port, size, write, val);
 }
 
+bool svm_port_claimed(struct vcpu *v, uint16_t port)
+{
+    for (unsigned i = 0; i < nr_port_ranges; i++)
+        if (port - port_ranges[i].base < port_ranges[i].len)
+            return true;
+    return hvm_platform_port_claimed(v, port);
+}
+
 void svm_port_access(struct vcpu *v, uint16_t port, unsigned size, bool write,
                      uint64_t *val)
 {
@@ -72,6 +81,9 @@ void svm_exit_ioio(struct vcpu *v)
         svm_emulate(v);
         return;
     }
+    if (hvm_ioreq_active(v->domain) && !svm_port_claimed(v, port) &&
+        hvm_ioreq_pio(v, port, size, write, val, s->vmcb->ctl.exitinfo2) != IOREQ_NONE)
+        return;                         /* a device model's: completed when answered */
     svm_port_access(v, port, size, write, &val);
     if (!write)                         /* IN EAX zero-extends, as a 32-bit move does */
         s->vmcb->save.rax = size == 4 ? (val & mask)

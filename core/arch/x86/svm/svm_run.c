@@ -45,6 +45,8 @@ void __noreturn svm_vcpu_loop(void)
         struct vcpu *v = current;
         struct svm_vcpu *s = v->arch.svm;
         struct vmcb *vm = s->vmcb;
+        if (s->ioreq.wait && !hvm_ioreq_resume(v))
+            continue;                   /* still waiting for its device model */
 
         svm_intr_deliver(v);
         svm_asid_assign(s, pc->cpu);
