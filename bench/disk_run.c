@@ -149,34 +149,87 @@ int diskbench_run(struct blkdev *d, const struct diskbench_opts *o)
     return failed;
 }
 
-void diskbench_opts_from_args(struct diskbench_opts *o, const char *mode)
+void diskbench_opts_init(struct diskbench_opts *o, const char *mode)
 {
-    char buf[64], *p, *comma;
-
     memset(o, 0, sizeof(*o));
     o->mode = mode;
-    o->reqs = (uint32_t)guest_arg_uint("reqs", 256);
-    o->seed = guest_arg_uint("seed", 1);
+    o->reqs = 256;
+    o->seed = 1;
     o->ops = (1u << DB_NR_OPS) - 1;
-    if (guest_arg("ops", buf, sizeof(buf))) {
-        o->ops = 0;
-        for (p = buf; p && *p; p = comma) {
-            if ((comma = strchr(p, ',')))
-                *comma++ = '\0';
-            for (unsigned i = 0; i < DB_NR_OPS; i++)
-                if (!strcmp(p, op_names[i]))
-                    o->ops |= 1u << i;
-        }
-    }
     o->qds[0] = 1;
     o->qds[1] = DISKBENCH_MAX_QD;
-    if (guest_arg("qd", buf, sizeof(buf))) {
-        comma = strchr(buf, ',');
-        if (comma)
+}
+
+static int parse_uint(const char *val, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char *end;
+
+    if (!*val)
+        return -EINVAL;
+    *out = strtoull(val, &end, 0);
+    return *end || *out < lo || *out > hi ? -EINVAL : 0;
+}
+
+int diskbench_opt(struct diskbench_opts *o, const char *key, const char *val)
+{
+    char buf[64], *p, *comma;
+    uint64_t v;
+
+    if (!strcmp(key, "reqs")) {
+        if (parse_uint(val, 1, 1000000, &v))
+            return -EINVAL;
+        o->reqs = (uint32_t)v;
+    } else if (!strcmp(key, "seed")) {
+        if (parse_uint(val, 0, ~0ULL, &v))
+            return -EINVAL;
+        o->seed = v;
+    } else if (!strcmp(key, "ops")) {
+        unsigned ops = 0;
+
+        snprintf(buf, sizeof(buf), "%s", val);
+        for (p = buf; p && *p; p = comma) {
+            unsigned i;
+
+            if ((comma = strchr(p, ',')))
+                *comma++ = '\0';
+            for (i = 0; i < DB_NR_OPS && strcmp(p, op_names[i]); i++)
+                ;
+            if (i == DB_NR_OPS)
+                return -EINVAL;
+            ops |= 1u << i;
+        }
+        if (!ops)
+            return -EINVAL;
+        o->ops = ops;
+    } else if (!strcmp(key, "qd")) {
+        unsigned qds[2] = { 0, 0 };
+
+        snprintf(buf, sizeof(buf), "%s", val);
+        if ((comma = strchr(buf, ',')))
             *comma++ = '\0';
-        o->qds[0] = (unsigned)strtoull(buf, NULL, 10);
-        o->qds[1] = comma ? (unsigned)strtoull(comma, NULL, 10) : 0;
-        for (unsigned i = 0; i < 2; i++)
-            o->qds[i] = MIN(o->qds[i], (unsigned)DISKBENCH_MAX_QD);
+        if (parse_uint(buf, 1, DISKBENCH_MAX_QD, &v))
+            return -EINVAL;
+        qds[0] = (unsigned)v;
+        if (comma) {
+            if (parse_uint(comma, 1, DISKBENCH_MAX_QD, &v))
+                return -EINVAL;
+            qds[1] = (unsigned)v;
+        }
+        o->qds[0] = qds[0];
+        o->qds[1] = qds[1];
+    } else {
+        return -ENOENT;
     }
+    return 0;
+}
+
+void diskbench_opts_from_args(struct diskbench_opts *o, const char *mode)
+{
+    static const char *const keys[] = { "reqs", "seed", "ops", "qd" };
+    char buf[64];
+
+    diskbench_opts_init(o, mode);
+    for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
+        if (guest_arg(keys[i], buf, sizeof(buf)) && diskbench_opt(o, keys[i], buf) < 0)
+            printf("diskbench: bad %s=%s (ignored)\n", keys[i], buf);
 }

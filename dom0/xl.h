@@ -86,6 +86,8 @@ int xl_cpupool_cpu_remove(int argc, char **argv);
 int xl_cpupool_migrate(int argc, char **argv);
 int xl_expect(int argc, char **argv);
 int xl_hvm_flat(int argc, char **argv);         /* xl_hvmflat.c: SVM boot tests */
+/* iobench: xl_diskbench.c */
+int xl_disk_bench(int argc, char **argv);
 /* pdisk: xl_pdisk.c */
 int xl_pdisk_list(int argc, char **argv);
 int xl_pdisk_write(int argc, char **argv);
