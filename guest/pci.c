@@ -99,10 +99,21 @@ static bool pci_find_visit(struct pci_dev *d, void *arg)
     return true;
 }
 
+bool pci_available(void)
+{
+#ifdef GUEST_HVM
+    return true;                        /* natively real; under hvlab, the device model's */
+#else
+    return guest_is_privileged();       /* a PV domU's 0xcf8 is a #GP (ioport.c) */
+#endif
+}
+
 int pci_find(uint16_t vendor, uint16_t device, unsigned index, struct pci_dev *out)
 {
     struct pci_find_arg a = { vendor, device, index, out };
 
+    if (!pci_available())
+        return -ENODEV;
     return pci_walk(0, pci_find_visit, &a, 0);
 }
 
@@ -123,7 +134,8 @@ void pci_for_each(void (*fn)(const struct pci_dev *d, void *arg), void *arg)
 {
     struct pci_each_arg a = { fn, arg };
 
-    pci_walk(0, pci_each_visit, &a, 0);
+    if (pci_available())
+        pci_walk(0, pci_each_visit, &a, 0);
 }
 
 uint16_t pci_io_bar_enable(const struct pci_dev *d, unsigned n)

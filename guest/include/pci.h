@@ -23,6 +23,10 @@ struct pci_dev {
     uint32_t bar[6];                    /* raw register values */
 };
 
+/* Whether this guest can reach configuration space: natively and in HVM guests
+ * yes; a PV guest only as dom0 (elsewhere 0xcf8 is a #GP). pci_find and
+ * pci_for_each find nothing where it cannot, so probing is harmless anywhere. */
+bool pci_available(void);
 uint32_t pci_cfg_read32(const struct pci_dev *d, unsigned off);
 void pci_cfg_write16(const struct pci_dev *d, unsigned off, uint16_t v);
 void pci_cfg_write32(const struct pci_dev *d, unsigned off, uint32_t v);

@@ -108,7 +108,7 @@ def case_ports() -> None:
     m = re.search(r"ioport-read: 0xc000 \(l\): (0x[0-9a-f]+)", r.output)
     check(m is not None and m.group(1) != "0xffffffff", "dom0 reads the disk's port", r)
     for dom in (1, 2):
-        check(f"(d{dom}) isolation: 13 passed, 0 failed" in r.output,
+        check(f"(d{dom}) isolation: 14 passed, 0 failed" in r.output,
               f"every case of the ioports guest d{dom} holds", r)
     check("(d2) isolation: granted port readable ok" in r.output,
           "the granted domU reads the disk's port", r)

@@ -6,6 +6,7 @@
  * Prints "isolation: <case> ok|FAILED (...)" per case, then the summary
  * (isolation_report.c); main returns the failure count. */
 #include "isolation.h"
+#include <blkdev.h>
 #include <public/event_channel.h>
 #include <public/physdev.h>
 
@@ -95,6 +96,11 @@ int main(const struct start_info *si)
            granted ? "granted" : "not granted");
     if (granted)
         sleep_ns(20000000);             /* the scenario grants while we start (20 ms) */
+    /* Probing for disks (every driver, virtio-blk's PCI scan among them) in a PV
+     * domU must find nothing and fault nowhere (no #GP handler is set yet). */
+    int ndisks = blkdev_probe_all();
+    result("blkdev_probe_all harmless in a domU", ndisks == 0 && !blkdev_find(NULL),
+           "%d disks", ndisks);
     trap_set_handler(13, gp_handler);
 
     bool gp = probe_inl(port, &v);     /* virtio: device features, read-only */
