@@ -29,7 +29,10 @@ int diskbench_opt(struct diskbench_opts *o, const char *key, const char *val);
 void diskbench_opts_from_args(struct diskbench_opts *o, const char *mode);
 /* Runs every case on d, printing one line per case:
  *   result bench=disk mode=M dev=D op=O qd=Q reqs=N bytes=B ns=T iops=I ns_per_req=P
- *          errors=E verify_errors=V
+ *          errors=E verify_errors=V run_ns=R
+ * R: the running time of the benchmark's own vCPU during the case (runstate; under
+ * -icount, instructions it executed, with the hypervisor's for it; the time halted
+ * waiting for the device, or other domains' time, is not in it).
  * Sequential reads check the pattern sequential writes left (sector-stamped). The
  * number of cases that had errors. */
 int diskbench_run(struct blkdev *d, const struct diskbench_opts *o);

@@ -6,7 +6,7 @@ or unknown records, inconsistent traces) are listed, never left out.
 """
 from __future__ import annotations
 
-from . import plots
+from . import iobench, plots
 from .report import METRICS, time_basis
 
 
@@ -132,6 +132,7 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
                                           for c in comp.values())])
     L += _table(["domain", *comp], rows)
 
+    L += iobench.report_section([r.summary for r in runs])
     L += _exits_section(exp, runs)
 
     L += ["## Figures", ""]
