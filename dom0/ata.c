@@ -14,6 +14,10 @@
  * status). Register values and the HOB bit follow the 48-bit feature set: each
  * command-block register is a two-deep FIFO.
  *
+ * Reset: a software reset while the backend holds a request leaves the device BSY
+ * until that request is back (its result dropped), so the buffer is never handed
+ * out twice.
+ *
  * Errors: a command the model does not implement, CHS addressing, a write to a
  * read-only disk: ERR with ABRT; a range past the disk's end: ERR with IDNF; a
  * backend failure: ERR with UNC (read) or ABRT (write); each with INTRQ. */
@@ -169,8 +173,10 @@ void ata_complete(struct ata_disk *a, int status)
     if (!a->in_flight)
         return;                         /* a backend's stray call: nothing asked */
     a->in_flight = false;
-    if (a->stale) {                     /* a reset or new command took over meanwhile */
+    if (a->stale) {                     /* a reset came meanwhile: it ends now */
         a->stale = false;
+        if (!(a->devctl & ATA_CTL_SRST))
+            a->status = ATA_ST_DRDY | ATA_ST_DSC;
         return;
     }
     if (status < 0) {
@@ -295,8 +301,6 @@ static void ata_command(struct ata_disk *a, uint8_t cmd)
     a->intrq = false;
     ata_update_irq(a);
     a->error = 0;
-    if (a->in_flight)
-        a->stale = true;                /* only after a reset: BSY refuses commands */
     switch (cmd) {
     case ATA_CMD_IDENTIFY:
         ata_identify_data(a, a->buf);
@@ -336,12 +340,17 @@ static void ata_command(struct ata_disk *a, uint8_t cmd)
     }
 }
 
+/* The reset's end. With a backend request still out (it may still be reading or
+ * writing the buffer), the device stays BSY until that one is back (ata_complete):
+ * no command, and so no second request on the buffer, before. */
 static void ata_soft_reset(struct ata_disk *a)
 {
     a->stats.resets++;
-    if (a->in_flight)
-        a->stale = true;
     ata_reset_state(a);
+    if (a->in_flight) {
+        a->stale = true;
+        a->status = ATA_ST_BSY;
+    }
 }
 
 /* ---- registers ---- */
@@ -401,7 +410,7 @@ void ata_write(struct ata_disk *a, enum ata_reg reg, unsigned size, uint32_t val
             a->status = ATA_ST_BSY;     /* held in reset */
             a->phase = ATA_P_IDLE;
             if (a->in_flight)
-                a->stale = true;
+                a->stale = true;        /* its result is dropped when it comes */
         } else if (was_reset) {
             ata_soft_reset(a);
         }

@@ -9,7 +9,9 @@
  * guest (it describes what the guest did), finds the device whose ports hold the
  * address, moves string data between the device and the guest's page (mapped from
  * the domain's frame list at this model's scratch VA), writes the answer and sends.
- * An access no device claims reads all ones and drops writes (counted).
+ * An access no device claims reads all ones and drops writes (counted). A device
+ * may have a read held while it is busy (dm_port_ops.ready): the slot goes to
+ * INPROCESS, our copy waits in held[], and dm_device_changed has it looked at again.
  *
  * Guest memory: a string request names one guest page (the hypervisor splits runs
  * at page ends); its gpa is checked against the domain's RAM here too, so a wrong
@@ -26,6 +28,8 @@
 #include "foreign.h"
 #include "service.h"
 #include "strutil.h"
+
+#define DM_HOLD_NS 20000000ull          /* dm-inject hold: 20 ms */
 
 /* Each model maps its request page and one guest page in a 2-page window. */
 #define DM_VA   (GUEST_FOREIGN_VA + GiB(6))
@@ -53,6 +57,7 @@ struct dm {
     struct dm_stats st;
     struct hvm_ioreq held[IOREQ_SERVER_PORTS];  /* requests held while busy (INPROCESS) */
     bool recheck;                       /* a device changed: look at the held ones */
+    uint64_t hold_until;                /* DM_FAULT_HOLD: NOW() ns, 0: none */
     bool server;                        /* DOMCTL_ioreq_server made */
 };
 
@@ -239,6 +244,15 @@ static bool dm_hold(struct dm *dm, unsigned v, const struct hvm_ioreq *q)
 {
     const struct dm_range *r;
 
+    if (dm->fault == DM_FAULT_HOLD) {   /* injected: held until hold_until */
+        dm->fault = DM_FAULT_NONE;
+        dm->hold_until = guest_now_ns() + DM_HOLD_NS;
+        printf("dm: domain %u: holding a request for %llu ms (injected)\n", dm->dom,
+               (unsigned long long)(DM_HOLD_NS / 1000000));
+        dm->held[v] = *q;
+        dm->st.held++;
+        return true;
+    }
     if (q->type != IOREQ_TYPE_PIO || q->addr > 0xffff || !(r = dm_range_of(dm, q->addr)) ||
         !r->ops->ready || r->ops->ready(r->dev, (uint16_t)q->addr))
         return false;
@@ -272,6 +286,9 @@ static void dm_poll_one(struct dm *dm)
         } else if (st == IOREQ_STATE_INPROCESS && recheck) {
             q = dm->held[v];            /* ours: the slot is not read again */
             const struct dm_range *r = dm_range_of(dm, q.addr);
+            if (dm->hold_until && guest_now_ns() < dm->hold_until)
+                continue;
+            dm->hold_until = 0;
             if (r && r->ops->ready && !r->ops->ready(r->dev, (uint16_t)q.addr))
                 continue;
         } else {
@@ -293,8 +310,24 @@ static void dm_poll_one(struct dm *dm)
     }
 }
 
+/* An injected hold ends at its deadline: dom0 wakes for it. */
+static uint64_t dm_deadline(void)
+{
+    uint64_t best = 0;
+
+    for (unsigned i = 0; i < DM_MAX; i++)
+        if (dms[i].used && dms[i].hold_until && (!best || dms[i].hold_until < best))
+            best = dms[i].hold_until;
+    return best;
+}
+
 static void dm_poll(void)
 {
+    for (unsigned i = 0; i < DM_MAX; i++)
+        if (dms[i].used && dms[i].hold_until && guest_now_ns() >= dms[i].hold_until) {
+            dms[i].recheck = true;
+            dm_kick = true;
+        }
     if (!dm_kick)
         return;
     dm_kick = false;
@@ -303,7 +336,7 @@ static void dm_poll(void)
             dm_poll_one(&dms[i]);
 }
 
-DOM0_SERVICE(dm, dm_poll, NULL);
+DOM0_SERVICE(dm, dm_poll, dm_deadline);
 
 /* ---- attach and detach ---- */
 

@@ -54,8 +54,9 @@ hv_domid_t dm_domid(const struct dm *dm);
 unsigned dm_index(const struct dm *dm);
 /* Fault injection for the isolation tests (`dm-inject`): the next answer to dom's
  * guest leaves its slot in a state that is no state (DM_FAULT_STATE) or claims
- * another size (DM_FAULT_SIZE). */
-enum dm_fault { DM_FAULT_NONE, DM_FAULT_STATE, DM_FAULT_SIZE };
+ * another size (DM_FAULT_SIZE); or the next request is held 20 ms before it is
+ * served (DM_FAULT_HOLD: the vCPU must wait blocked). */
+enum dm_fault { DM_FAULT_NONE, DM_FAULT_STATE, DM_FAULT_SIZE, DM_FAULT_HOLD };
 int dm_inject(hv_domid_t dom, enum dm_fault f);
 
 /* Counters, per domain (xl dm-list). */

@@ -65,8 +65,9 @@ static int dm_ata_submit(void *ctx, bool write, uint64_t lba, uint32_t n, uint8_
     struct dm_ata *a = ctx;
     uint32_t pages = (n * ATA_SECTOR + PAGE_SIZE - 1) / PAGE_SIZE, done = 0;
 
+    if (a->outstanding)
+        return -EBUSY;                  /* never: the model waits for its request */
     a->status = 0;
-    a->outstanding = 0;
     for (unsigned k = 0; k < ATA_SUBREQS && done < pages; k++) {
         struct pdisk_req *r = &a->req[k];
         uint32_t np = MIN(pages - done, (uint32_t)PDISK_MAX_PAGES);

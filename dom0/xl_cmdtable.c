@@ -340,8 +340,8 @@ const struct xl_cmd xl_cmds[] = {
       "give an HVM domain the device model (PCI host bridge; ATA disk hda on a region)" },
     { "dm-detach", xl_dm_detach, 1, 1, false, NULL, "dm-detach <dom>",
       "take an HVM domain's device model away" },
-    { "dm-inject", xl_dm_inject, 2, 2, false, NULL, "dm-inject <dom> bad-state|bad-size",
-      "make the device model's next answer to a domain malformed (isolation tests)" },
+    { "dm-inject", xl_dm_inject, 2, 2, false, NULL, "dm-inject <dom> bad-state|bad-size|hold",
+      "make the device model's next answer malformed, or hold the next request 20 ms" },
     { "dm-list", xl_dm_list, 0, 0, false, NULL, "dm-list",
       "the device model's domains and counters" },
     /* The store (dom0/xl_store.c). */

@@ -3,9 +3,10 @@
  *                                bridge; with a pdisk region, also the ATA disk hda)
  *                                when its cfg did not (a domain made by hvm-flat)
  *   dm-detach <dom>              take it away again (accesses then read all ones)
- *   dm-inject <dom> bad-state|bad-size
+ *   dm-inject <dom> bad-state|bad-size|hold
  *                                the next answer to the domain is malformed (tests:
- *                                the hypervisor must crash that domain, nothing else)
+ *                                the hypervisor must crash that domain, nothing else),
+ *                                or the next request is held 20 ms (its vCPU blocks)
  *   dm-list                      per domain: requests, port and MMIO accesses,
  *                                string runs and bytes, unclaimed, malformed, held
  * Output formats are stable (tests parse them). */
@@ -47,8 +48,10 @@ int xl_dm_inject(int argc, char **argv)
         f = DM_FAULT_STATE;
     else if (strcmp(argv[2], "bad-size") == 0)
         f = DM_FAULT_SIZE;
+    else if (strcmp(argv[2], "hold") == 0)
+        f = DM_FAULT_HOLD;
     else {
-        printf("%s: unknown fault '%s' (bad-state, bad-size)\n", argv[0], argv[2]);
+        printf("%s: unknown fault '%s' (bad-state, bad-size, hold)\n", argv[0], argv[2]);
         return -EINVAL;
     }
     if ((rc = xl_lookup(argv[0], argv[1], &di)) < 0)

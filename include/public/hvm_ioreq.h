@@ -65,8 +65,8 @@ struct hvm_ioreq_page {
  * says the answer is there. From CREATE on, every access nobody in the hypervisor
  * serves goes to the device model; before it they read all ones and drop writes.
  * DESTROY: the ports are closed and the page unshared (unmap it first); a vCPU
- * waiting for an answer goes on (a read of a value gets all ones, a string run
- * completes without moving data). -ENOENT if none. */
+ * waiting for an answer goes on as without a model (reads all ones, writes
+ * dropped). -ENOENT if none. */
 #define IOREQ_SERVER_CREATE  0
 #define IOREQ_SERVER_DESTROY 1
 #define IOREQ_SERVER_PORTS   16         /* ports returned here: up to 16 vCPUs */

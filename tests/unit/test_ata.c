@@ -351,10 +351,16 @@ static void test_soft_reset_mid_transfer(void)
     ata_write(&A, ATA_REG_CTL, 1, ATA_CTL_SRST);
     CHECK_EQ(ata_read(&A, ATA_REG_CTL, 1), ATA_ST_BSY);
     ata_write(&A, ATA_REG_CTL, 1, 0);
-    CHECK_EQ(status(), ATA_ST_DRDY | ATA_ST_DSC);
-    CHECK_EQ(ata_read(&A, ATA_REG_NSECT, 1), 1);            /* signature */
+    /* The backend still holds the old request (and the buffer): BSY until it is
+     * back, and a command meanwhile is ignored, never a second backend request. */
+    CHECK_EQ(status(), ATA_ST_BSY);
+    lba28(20, 1);
+    ata_write(&A, ATA_REG_COMMAND, 1, ATA_CMD_WRITE);
+    CHECK_EQ(fk.submits, 1);
     fake_finish(0);                                         /* the stale completion */
     CHECK_EQ(status(), ATA_ST_DRDY | ATA_ST_DSC);
+    CHECK_EQ(ata_read(&A, ATA_REG_NSECT, 1), 1);            /* signature */
+    CHECK_EQ(ata_data_in(&A, b, 512), 0);                   /* the stale data: gone */
     CHECK_EQ(ata_data_in(&A, b, 512), 0);
     ata_complete(&A, 0);                                    /* a stray one: ignored */
     CHECK_EQ(status(), ATA_ST_DRDY | ATA_ST_DSC);

@@ -13,6 +13,8 @@
  *           injected malformed reply (dm-inject): the domain is crashed;
  *   gone    reads the host bridge until dom0 detaches the model (dm-detach): then
  *           all ones, and it powers off;
+ *   hold    reads the host bridge until one read is held 20 ms by dom0 (dm-inject
+ *           hold): the vCPU was blocked meanwhile (runstate), the value right;
  *   noop    nothing (made after the others: dom0 counts the free frames);
  *   ata     the ATA disk hda through guest/hvm/ata.c (blkdev): a pattern written,
  *           read back, compared, the path length of a 4 KiB read.
@@ -100,6 +102,22 @@ static void case_probe(void)
     EXPECT("unclaimed-mmio", *mmio == 0xffffffffu, "%#x", *mmio);
     *mmio = 0x1234;                     /* dropped by the model */
     EXPECT("unclaimed-mmio-write", *mmio == 0xffffffffu, "%#x", *mmio);
+
+    /* Emulated instructions with several device accesses: a read-modify-write
+     * (two requests, the read replayed) and REP MOVSL from MMIO (one per element). */
+    uint8_t cf, zf;
+    asm volatile("addl $1, (%2); setc %0; setz %1" : "=r"(cf), "=r"(zf)
+                 : "r"(mmio) : "memory", "cc");
+    EXPECT("mmio-read-modify-write", cf && zf, "cf %u zf %u (0xffffffff + 1)", cf, zf);
+    static uint32_t words[6];
+    memset(words, 0, sizeof(words));
+    uint64_t rsi_out;
+    asm volatile("cld; rep movsl" : "=S"(rsi_out), "=D"(rdi), "=c"(rcx)
+                 : "S"(mmio), "D"(words + 1), "c"(4ul) : "memory");
+    (void)rsi_out;
+    EXPECT("mmio-rep-movs", rcx == 0 && words[0] == 0 && words[1] == 0xffffffffu &&
+           words[4] == 0xffffffffu && words[5] == 0, "rcx %lu words %#x %#x %#x",
+           (unsigned long)rcx, words[0], words[1], words[5]);
 
     /* String I/O to an unclaimed port: one request per page, all ones in. */
     memset(buf, 0, sizeof(buf));
@@ -255,6 +273,31 @@ static void case_gone(void)
            inl(0x2f0) == 0xffffffffu, "after %u reads: %#x", i, v);
 }
 
+/* dom0 holds one request 20 ms (dm-inject hold): the read returns the right value,
+ * and the vCPU spent that time blocked (runstate), not spinning. */
+static void case_hold(void)
+{
+    uint64_t until = guest_now_ns() + 5000000000ull;
+
+    while (guest_now_ns() < until) {
+        struct vcpu_runstate_info a, b;
+        vcpu_runstate(0, &a);
+        uint64_t t0 = guest_now_ns();
+        uint32_t v = pci_read(0, 0, 0);
+        uint64_t t1 = guest_now_ns();
+        vcpu_runstate(0, &b);
+        if (t1 - t0 < 15000000ull)
+            continue;
+        uint64_t blocked = b.time[RUNSTATE_blocked] - a.time[RUNSTATE_blocked];
+        printf("dmtest: held read took %llu us, %llu us of it blocked\n",
+               (unsigned long long)((t1 - t0) / 1000), (unsigned long long)(blocked / 1000));
+        EXPECT("held-read-blocked", v == 0x12378086u && blocked >= 15000000ull,
+               "value %#x, blocked %llu ns", v, (unsigned long long)blocked);
+        return;
+    }
+    EXPECT("held-read-blocked", false, "%s", "no read was held");
+}
+
 int main(const struct start_info *si)
 {
     char c[16] = "probe";
@@ -280,6 +323,8 @@ int main(const struct start_info *si)
         case_ata();
     else if (!strcmp(c, "gone"))
         case_gone();
+    else if (!strcmp(c, "hold"))
+        case_hold();
     else
         printf("dmtest: FAILED unknown case %s\n", c);
     printf("dmtest: %u passed, %u failed\n", passed, failed);

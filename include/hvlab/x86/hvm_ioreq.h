@@ -60,16 +60,17 @@ int hvm_ioreq_string(struct vcpu *v, uint16_t port, unsigned size, bool in, uint
                      uint32_t count, bool df);
 /* At the start and the end of each emulation pass (svm_emulate; iv is the vCPU's
  * struct hvm_ioreq_vcpu): a pass replays the answers from the first; when the
- * instruction completed (or faulted, or will be executed afresh) they are spent,
- * while a request is in flight they are kept for the next pass. Inline: every MMIO
+ * instruction completed (or faulted, or will be executed afresh) they are spent, and
+ * so are they when a REP committed iterations (progressed: the next pass starts at
+ * the next element); otherwise, while a request is in flight, they are kept. Inline: every MMIO
  * and string I/O emulation passes here. */
 static inline void hvm_ioreq_emul_begin(struct hvm_ioreq_vcpu *iv)
 {
     iv->replay = 0;
 }
-static inline void hvm_ioreq_emul_end(struct hvm_ioreq_vcpu *iv)
+static inline void hvm_ioreq_emul_end(struct hvm_ioreq_vcpu *iv, bool progressed)
 {
-    if (iv->wait == IOREQ_K_NONE)
+    if (iv->wait == IOREQ_K_NONE || progressed)
         iv->nr_done = 0;
 }
 /* svm_vcpu_loop, before entering a vCPU with a request in flight (wait != 0): true

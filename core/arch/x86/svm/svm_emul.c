@@ -252,9 +252,14 @@ void svm_emulate(struct vcpu *v)
     for (unsigned i = 0; i < 16; i++)
         regs.gpr[i] = gpr_get(v, i);
 
+    uint64_t rcx_before = regs.gpr[X86_REG_RCX];
     hvm_ioreq_emul_begin(&v->arch.svm->ioreq);
     int rc = x86_emulate(&c);
-    hvm_ioreq_emul_end(&v->arch.svm->ioreq);
+    /* A REP that committed iterations before it stopped for a device model has spent
+     * the answers those took: the next pass starts at the next element. Only a REP
+     * commits before its end, and each iteration counts rCX down. */
+    hvm_ioreq_emul_end(&v->arch.svm->ioreq,
+                       rc == X86EMUL_RETRY && regs.gpr[X86_REG_RCX] != rcx_before);
     TRACE_VCPU(TRC_HVM_EMUL, v, (uint64_t)c.insn.opcode << 16 | c.insn.op << 8 | (unsigned)rc,
                g->rip);
     switch (rc) {
