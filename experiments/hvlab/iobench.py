@@ -433,7 +433,8 @@ def combined_markdown(folders: list[dict]) -> str:
          "IOPS, elapsed/req, bench vCPU/req and errors come from the untraced runs (the "
          "first repetition); path length and its breakdown from the traced run of the same "
          "path, so they include the trace's own cost (about 72 instructions per record, "
-         "results/trace-overhead.md). The breakdown's columns add up to the path length.", ""]
+         "results/trace-overhead.md). The four columns from bench domain to hypervisor for "
+         "dom0 add up to the path length; idle is not part of it.", ""]
     L += ["| " + " | ".join(TABLE_HEADER) + " |", "|" + "---|" * len(TABLE_HEADER)]
     L += ["| " + " | ".join(str(x) for x in r) + " |" for r in combined_rows(paths)]
     L += ["", "Determinism (the untraced runs of each path, every figure of every result "

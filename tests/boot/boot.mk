@@ -27,6 +27,8 @@
 # test_blk.py: PV block (pattern kept across domains and found in the image file, a
 # malicious frontend next to a bystander, a domain destroyed mid-request, block-attach
 # /-detach/-list, bad disk specs).
+# test_iobench.py: the disk benchmark in dom0 (xl disk-bench) and on a PVHVM guest
+# (blkfront on HVM), checked by their result lines and the image file.
 # test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander.
 # test_grant.py (issue 11): grant tables between PV and HVM granters and mappers,
 # every bad input's status, and a granter destroyed while its frames are mapped.
@@ -54,6 +56,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_svm.py
 	$(Q)$(PYTHON) tests/boot/test_pdisk.py
 	$(Q)$(PYTHON) tests/boot/test_blk.py
+	$(Q)$(PYTHON) tests/boot/test_iobench.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py

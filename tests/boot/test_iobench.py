@@ -74,7 +74,7 @@ def case_dom0_and_pvhvm() -> str:
           "a missing disk, qd=33 and an unknown option are refused (EINVAL)", r)
     check("disk-bench: vd9: no such disk" in r.output, "the missing disk is named", r)
     qd1 = {x["mode"]: x["ns_per_req"] for x in res if x["op"] == "randread" and x["qd"] == 1}
-    return f"randread qd=1 path length: dom0 {qd1['dom0']:,}, pvhvm {qd1['pvhvm']:,}"
+    return f"randread qd=1 elapsed per request: dom0 {qd1['dom0']:,}, pvhvm {qd1['pvhvm']:,}"
 
 
 CASES = [case_dom0_and_pvhvm]
