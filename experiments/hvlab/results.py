@@ -12,10 +12,15 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 
 from . import analyze, console, iobench, machine, perfetto, stats
 from . import trace as T
 from .experiment import Config, Experiment
+
+
+_CRASH = re.compile(r"^(?:\[\s*\d+\.\d+\]\s*)?domain (\d+) \(([^)]*)\): shutdown \(crash\)",
+                    re.M)
 
 
 @dataclasses.dataclass
@@ -86,6 +91,10 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
                         + (f": {'; '.join(con['errors'][:4])}" if con["errors"] else ""))
     elif con["errors"]:
         problems += [f"console: {e}" for e in con["errors"][:4]]
+    # A domU that crashed did not do its part of the run (its results are missing or
+    # cut short); dom0's crash is a hypervisor panic, reported by the exit status.
+    problems += [f"domain {m.group(1)} ({m.group(2)}) crashed" for m in
+                 _CRASH.finditer(text or "") if m.group(1) != "0"]
     col = con["collector"]
     if col and col["lost"]:
         problems.append(f"dom0's collector lost {col['lost']} records")
