@@ -201,6 +201,8 @@ static int dev_connect(struct blkback_dev *d)
 /* Unmaps the ring and closes the channel; requests in flight finish on their own. */
 static void dev_disconnect(struct blkback_dev *d)
 {
+    if (d->conn == BLKBACK_DEAD)
+        return;                         /* done before (release, then gone) */
     blkback_core_stop(d);
     if (d->ring_va) {
         int rc = gnttab_unmap(d->ring_va, d->ring_handle);
@@ -211,16 +213,16 @@ static void dev_disconnect(struct blkback_dev *d)
         d->ring.sring = NULL;
         evtchn_close(d->port);
     }
+    printf("blkback: d%u %s: disconnected, %u requests in flight\n", d->dom, d->vdev,
+           d->inflight);
 }
 
-/* The device is gone from the store and the ring; its slot frees with its last
+/* The device is gone from the ring and the store; its slot frees with its last
  * request (poll). */
 static void dev_teardown(struct blkback_dev *d)
 {
     dev_disconnect(d);
     dirs_remove(d);
-    printf("blkback: d%u %s: disconnected, %u requests in flight\n", d->dom, d->vdev,
-           d->inflight);
 }
 
 /* ---- the service ---- */
@@ -372,16 +374,27 @@ static int blkback_domain_built(const char *who, hv_domid_t dom,
     return 0;
 }
 
+/* Just before the domain is destroyed: its ring page unmapped and its channels
+ * closed, so the domain's frames go back with it (domhooks.h); grants of requests in
+ * flight stay mapped until the disk is done with them. */
+static void blkback_domain_release(hv_domid_t dom)
+{
+    for (unsigned i = 0; i < BLKBACK_MAX_DEVS; i++)
+        if (devs[i].used && devs[i].dom == dom)
+            dev_disconnect(&devs[i]);
+}
+
 static void blkback_domain_gone(hv_domid_t dom)
 {
     char path[64];
 
     for (unsigned i = 0; i < BLKBACK_MAX_DEVS; i++)
-        if (devs[i].used && devs[i].dom == dom && devs[i].conn != BLKBACK_DEAD)
+        if (devs[i].used && devs[i].dom == dom)
             dev_teardown(&devs[i]);
     /* The domain's dir of backend dirs (emptied above; absent if it had no disk). */
     fmt_snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", dom);
     store_rm(path);
 }
 
-DOM0_DOMAIN_HOOK(blkback, blkback_domain_built, blkback_domain_gone);
+DOM0_DOMAIN_HOOK_RELEASE(blkback, blkback_domain_built, blkback_domain_release,
+                         blkback_domain_gone);

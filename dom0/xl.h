@@ -86,6 +86,9 @@ int xl_cpupool_cpu_remove(int argc, char **argv);
 int xl_cpupool_migrate(int argc, char **argv);
 int xl_expect(int argc, char **argv);
 int xl_hvm_flat(int argc, char **argv);         /* xl_hvmflat.c: SVM boot tests */
+/* PV network (xl_net.c) */
+int xl_network_attach(int argc, char **argv);
+int xl_network_list(int argc, char **argv);
 /* iobench: xl_diskbench.c */
 int xl_disk_bench(int argc, char **argv);
 /* pdisk: xl_pdisk.c */
@@ -103,9 +106,6 @@ int xl_ioport_permit(int argc, char **argv);
 int xl_block_attach(int argc, char **argv);     /* block-attach <dom> <spec...> */
 int xl_block_detach(int argc, char **argv);     /* block-detach <dom> <vdev> */
 int xl_block_list(int argc, char **argv);       /* block-list <dom> */
-/* PV network (xl_net.c) */
-int xl_network_attach(int argc, char **argv);
-int xl_network_list(int argc, char **argv);
 
 /* `expect`'s text "<ERRNO> <command line>": the errno (positive, e.g. EBUSY) into
  * *errnum and the command, copied into buf and split, into *a; 0, or -EINVAL with

@@ -353,15 +353,6 @@ const struct xl_cmd xl_cmds[] = {
       "list a store subtree with its values" },
     { "store-rm", xl_store_rm, 1, 1, false, NULL, "store-rm <path>",
       "remove a store key and its subtree" },
-    /* PV block: xl_block.c */
-    { "block-attach", xl_block_attach, 2, 4, false, check_block_attach,
-      "block-attach <dom> <spec>",
-      "give a running domain a PV disk: spec as in a cfg's disk = [...], e.g. "
-      "target=vd0:0+2048,vdev=xvdb,access=r" },
-    { "block-detach", xl_block_detach, 2, 2, false, check_block_detach,
-      "block-detach <dom> <vdev>", "take a PV disk away (the frontend closes it first)" },
-    { "block-list", xl_block_list, 1, 1, false, NULL, "block-list <dom>",
-      "a domain's PV disks: connection, store states, region, counters" },
     { "store-watch", xl_store_watch, 1, 3, false, check_store_watch,
       "store-watch <path> [<n> [<ms>]]",
       "wait until a watch on path fired n times (1: the event at once), at most ms" },
@@ -371,6 +362,15 @@ const struct xl_cmd xl_cmds[] = {
       "give a domain a new vif on a bridge (default br0, MAC 00:16:3e:<dom>:<n>)" },
     { "network-list", xl_network_list, 1, 1, false, NULL, "network-list <dom>",
       "a domain's vifs: MAC, bridge, state, frame and byte counters" },
+    /* PV block: xl_block.c */
+    { "block-attach", xl_block_attach, 2, 4, false, check_block_attach,
+      "block-attach <dom> <spec>",
+      "give a running domain a PV disk: spec as in a cfg's disk = [...], e.g. "
+      "target=vd0:0+2048,vdev=xvdb,access=r" },
+    { "block-detach", xl_block_detach, 2, 2, false, check_block_detach,
+      "block-detach <dom> <vdev>", "take a PV disk away (the frontend closes it first)" },
+    { "block-list", xl_block_list, 1, 1, false, NULL, "block-list <dom>",
+      "a domain's PV disks: connection, store states, region, counters" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };

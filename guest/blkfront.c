@@ -104,13 +104,14 @@ static void complete(struct blkfront *f, unsigned slot, int status)
     r->done(r);
 }
 
-/* The backend broke the ring: everything in flight fails. */
+/* The backend broke the ring: everything in flight fails, and the device closes
+ * (close_if_done) as on a detach. */
 static void fail_all(struct blkfront *f)
 {
     for (unsigned s = 0; s < BLKFRONT_INFLIGHT; s++)
         if (f->shadow[s].req)
             complete(f, s, -EIO);
-    f->closed = true;
+    f->closing = true;
 }
 
 /* A watch event: the backend's state may have changed. */

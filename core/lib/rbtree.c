@@ -357,3 +357,20 @@ struct rb_node *rb_prev(const struct rb_node *n)
     p = rb_tree_prev(n);
     return p ? p->prev : NULL;      /* the last of the previous ring */
 }
+
+/* Descends over the reps: each is the first of its equals, so the one found is the
+ * first element of its key. */
+struct rb_node *rb_first_from(const struct rb_tree *t, rb_before_fn *before, const void *key)
+{
+    struct rb_node *n = t->root, *found = NULL;
+
+    while (n) {
+        if (before(n, key)) {
+            n = n->right;
+        } else {
+            found = n;
+            n = n->left;
+        }
+    }
+    return found;
+}

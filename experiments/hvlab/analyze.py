@@ -231,6 +231,10 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
             if ev == T.RTDS_MISS:
                 misses_by_vcpu[vcpu_key(r.domid, r.vcpuid)] += 1
                 instants.append((r.tsc, r.cpu, "deadline miss", r.domid, r.vcpuid))
+            elif ev == T.RTDS_MISSES:               # misses counted late: data1 of them
+                misses_by_vcpu[vcpu_key(r.domid, r.vcpuid)] += r.data1
+                instants.append((r.tsc, r.cpu, f"{r.data1} deadline misses", r.domid,
+                                 r.vcpuid))
             else:                                   # every decision on the timeline
                 instants.append((r.tsc, r.cpu, name, r.domid, r.vcpuid))
             if pol == "numa":

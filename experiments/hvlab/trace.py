@@ -94,6 +94,7 @@ POLICY_CODES = {
     "TRC_CREDIT2_RESET": 1, "TRC_CREDIT2_BURN": 2, "TRC_CREDIT2_PULL": 3,
     "TRC_CREDIT2_BALANCE": 4, "TRC_CREDIT2_PICK": 5,
     "TRC_RTDS_REPLENISH": 1, "TRC_RTDS_MISS": 2, "TRC_RTDS_DEPLETED": 3,
+    "TRC_RTDS_MISSES": 4,
     "TRC_NUMA_AWAY": 1, "TRC_NUMA_HOME": 2,
     "TRC_ARINC653_WINDOW": 1, "TRC_NULL_ASSIGN": 1, "TRC_NULL_WAIT": 2,
 }
@@ -103,6 +104,7 @@ for _macro, _code in POLICY_CODES.items():
     if _pol in SCHED_IDS:
         POLICY_EVENTS[event_id(CLASSES["policy"], SCHED_IDS[_pol], _code)] = f"{_pol}.{_what}"
 RTDS_MISS = event_id(CLASSES["policy"], SCHED_IDS.get("rtds", 0), POLICY_CODES["TRC_RTDS_MISS"])
+RTDS_MISSES = event_id(CLASSES["policy"], SCHED_IDS.get("rtds", 0), POLICY_CODES["TRC_RTDS_MISSES"])
 
 # vcpu.h RUNSTATE_*
 RUNSTATES = ("running", "runnable", "blocked", "offline")

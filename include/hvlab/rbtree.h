@@ -49,6 +49,11 @@ static inline struct rb_node *rb_last(const struct rb_tree *t)
 void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less);
 /* Unlinks n, which must be in t. O(1) if n has equals. */
 void rb_erase(struct rb_tree *t, struct rb_node *n);
+/* The first element n in order for which before(n, key) is false; NULL if none.
+ * before must hold for a prefix of the order only (n's key lies before key), as a
+ * lower-bound search needs. O(log d) for the distinct keys d. */
+typedef bool rb_before_fn(const struct rb_node *n, const void *key);
+struct rb_node *rb_first_from(const struct rb_tree *t, rb_before_fn *before, const void *key);
 /* The element after / before n in order; NULL at the end. */
 struct rb_node *rb_next(const struct rb_node *n);
 struct rb_node *rb_prev(const struct rb_node *n);

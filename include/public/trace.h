@@ -133,6 +133,7 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_RTDS_REPLENISH  1   /* data0: new deadline, data1: budget */
 #define TRC_RTDS_MISS       2   /* data0: deadline missed, data1: budget left */
 #define TRC_RTDS_DEPLETED   3
+#define TRC_RTDS_MISSES     4   /* more misses, counted late: data0: the last deadline missed, data1: how many */
 #define TRC_NUMA_AWAY       1   /* left home: data0: node it last ran on, data1: node now */
 #define TRC_NUMA_HOME       2   /* back home: same fields */
 #define TRC_ARINC653_WINDOW 1   /* a pCPU enters a window: data0: window index (nr: the idle rest), data1: its start (NOW ns) */

@@ -20,22 +20,19 @@
 # test_hvm.py boots the HVM images of the workloads natively and under hvlab;
 # test_hvm_devices.py runs the HVM device test guest (every platform device checked);
 # test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander;
-# test_devmodel.py runs HVM guests served by dom0's device model (and its crashes).
+# test_grant.py (issue 11): grant tables between PV and HVM granters and mappers,
+# every bad input's status, and a granter destroyed while its frames are mapped;
 # test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
 # next to a bystander);
+# test_net.py: frames between two domUs through dom0's bridge, a bad frontend next to
+# a bystander pair, a bad vif entry (PV network);
 # test_pdisk.py: dom0's physical virtio-blk disk against the host's image file;
 # test_blk.py: PV block (pattern kept across domains and found in the image file, a
 # malicious frontend next to a bystander, a domain destroyed mid-request, block-attach
-# /-detach/-list, bad disk specs).
+# /-detach/-list, PVHVM, bad disk specs);
+# test_devmodel.py runs HVM guests served by dom0's device model (and its crashes).
 # test_iobench.py: the disk benchmark in dom0 (xl disk-bench) and on a PVHVM guest
 # (blkfront on HVM), checked by their result lines and the image file.
-# test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander.
-# test_grant.py (issue 11): grant tables between PV and HVM granters and mappers,
-# every bad input's status, and a granter destroyed while its frames are mapped.
-# test_store.py runs the store test guests (own keys, refusals, watches, a broken ring
-# next to a bystander).
-# test_net.py: frames between two domUs through dom0's bridge, a bad frontend next to
-# a bystander pair, a bad vif entry (PV network).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py

@@ -14,6 +14,8 @@ virtio-blk disk (a small image file QEMU attaches), set up through the store.
     attach     xl block-attach / block-detach / block-list on a running domain: the
                frontend closes on detach and refuses new requests; duplicate, missing
                and out-of-range disks refused with their errno
+    pvhvm      an HVM domain uses blkfront (HVM grant table and store page) to write a
+               pattern, a PV domain reads it back, the host finds it in the image
     badcfg     bad disk specs in a cfg file: each named by file:line before anything runs
 
 Run from the repository root. The last line is "blk tests: N passed, N failed".
@@ -80,6 +82,9 @@ def case_persist() -> str:
           data[(start + 43) * 512:(start + 44) * 512] == bytes(512),
           "nothing written before or after the sectors asked for", r)
     check(data.count(b"S007s") == 40 * 32, "the pattern is nowhere else on the disk", r)
+    check(free_before(out, "reader") == int(re.search(
+          r"domain 2 \(reader\): destroyed, \d+ frames returned, (\d+) free", out).group(1)),
+          "the reader's frames all come back at its destroy (ring unmapped before it)", r)
     check(re.search(r"xvda +51712 waiting +2 +1 +vd0:2048\+1024 +r ", out) is not None,
           "block-list shows the reader's disk before it connects", r)
     return "40 sectors through blkfront/blkback, found in the image"
@@ -183,6 +188,26 @@ def case_attach() -> str:
            "4 refusals, store dirs made and removed"
 
 
+def case_pvhvm() -> str:
+    r, data = run("tests/scenarios/blk-pvhvm", ["blktest-hvm", "blktest"],
+                  ["hvmwriter.cfg", "pvreader.cfg"])
+    out = r.output
+    check(r.status == 0, "the scenario ends with a clean poweroff", r)
+    check("domain 1 (hvmwriter): HVM" in out, "the writer is an HVM domain", r)
+    check("(d1) blkfront: xvda: 512 sectors, backend domain 0" in out,
+          "blkfront connects in the HVM domain (HVM grants and store)", r)
+    check("(d1) blktest: wrote 64 sectors at 8 seed 21: ok" in out, "the HVM domain wrote", r)
+    check("(d2) blktest: read 64 sectors at 8 seed 21: ok" in out,
+          "a PV domain reads the HVM domain's data back", r)
+    for s in (8, 40, 71):
+        at = (4096 + s) * 512
+        check(data[at:at + 512] == pattern(21, s), f"the host finds sector {s} at byte {at}", r)
+    check(free_before(out, "pvreader") == int(re.search(
+          r"domain 2 \(pvreader\): destroyed, \d+ frames returned, (\d+) free", out).group(1)),
+          "the PV reader's frames all come back at its destroy", r)
+    return "HVM blkfront wrote 64 sectors, PV read them back"
+
+
 def case_badcfg() -> str:
     r, _ = run("tests/scenarios/blk-badcfg", ["blktest"], ["bad.cfg"])
     out = r.output
@@ -198,7 +223,7 @@ def case_badcfg() -> str:
     return "3 bad specs named by file:line"
 
 
-CASES = [case_persist, case_isolation, case_attach, case_badcfg]
+CASES = [case_persist, case_isolation, case_attach, case_pvhvm, case_badcfg]
 
 if __name__ == "__main__":
     sys.exit(run_suite("blk tests", CASES, sys.argv[1:]))

@@ -13,6 +13,8 @@
  *                                         get the device closed
  *   action=detach                         I/O until the backend closes the device (xl
  *                                         block-detach), then checks it is refused
+ *   action=time start=N count=M depth=D   reads M sectors a page at a time, D in flight,
+ *                                         nothing checked: guest time per request
  *   dev=xvda                              the device (default: the first)
  * The pattern of sector s: 32 times the 16 bytes "S<seed:3>s<s:10>\n", so the host
  * finds it in the image file at (region start + s) * 512. Prints "blktest: ... ok" or
@@ -27,8 +29,9 @@
 static struct blkdev *dev;
 static uint8_t *pages[PAGES];
 static struct blkreq reqs[PAGES];
-static unsigned failures, seed;
+static unsigned failures, seed, depth = PAGES;
 static bool close_expected;             /* detach: a refusal for Closing ends the batch */
+static bool timing;                     /* action=time: reads are not checked */
 
 static void pattern(uint8_t *buf, uint64_t sector)
 {
@@ -53,7 +56,7 @@ static int batch(bool write, uint64_t start, uint64_t count)
     unsigned busy = 0;
 
     while (next < end || busy) {
-        for (unsigned i = 0; i < PAGES && next < end; i++) {
+        for (unsigned i = 0; i < depth && next < end; i++) {
             struct blkreq *r = &reqs[i];
             int rc;
 
@@ -100,7 +103,7 @@ static int batch(bool write, uint64_t start, uint64_t count)
                        (unsigned long long)r->sector, errno_name(r->status));
                 return r->status;
             }
-            for (unsigned s = 0; !write && s < r->nr_sectors; s++) {
+            for (unsigned s = 0; !write && !timing && s < r->nr_sectors; s++) {
                 pattern(want, r->sector + s);
                 if (memcmp(want, pages[i] + s * 512, 512)) {
                     printf("blktest: FAILED: sector %llu is not seed %u's: \"%.15s\"\n",
@@ -277,9 +280,7 @@ int main(const struct start_info *si)
     seed = (unsigned)guest_arg_uint("seed", 1);
     guest_arg("action", action, sizeof(action));
     guest_arg("dev", name, sizeof(name));
-    /* blkfront's probe only: blkdev_probe_all would also run virtio-blk's, whose
-     * PCI probe faults (#GP) in a domU without I/O ports. */
-    if ((n = blkfront_probe()) <= 0) {
+    if ((n = blkdev_probe_all()) <= 0) {
         printf("blktest: FAILED: no PV disk (%d)\n", n);
         return 1;
     }
@@ -306,6 +307,19 @@ int main(const struct start_info *si)
                 rc = batch(false, start, count);
         printf("blktest: loop %u rounds of %llu sectors at %llu: %s\n", r,
                (unsigned long long)count, (unsigned long long)start, rc ? "FAILED" : "ok");
+    } else if (!strcmp(action, "time")) {
+        uint64_t t0;
+
+        timing = true;
+        depth = (unsigned)MIN(guest_arg_uint("depth", PAGES), (uint64_t)PAGES);
+        rc = batch(false, start, count);        /* once to warm up (first touches) */
+        t0 = guest_now_ns();
+        if (!rc)
+            rc = batch(false, start, count);
+        t0 = guest_now_ns() - t0;
+        printf("blktest: time %llu requests of 4 KiB at depth %u: %llu ns, %llu ns each: %s\n",
+               (unsigned long long)(count / 8), depth, (unsigned long long)t0,
+               (unsigned long long)(t0 / (count / 8 ? count / 8 : 1)), rc ? "FAILED" : "ok");
     } else if (!strcmp(action, "evil")) {
         return evil();
     } else if (!strcmp(action, "detach")) {

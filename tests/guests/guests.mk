@@ -39,13 +39,6 @@ $(eval $(call guest_image,granttest,tests/guests/granttest.c tests/guests/grantt
 # PV and HVM (the same client: HVMOP_get_param finds the page and port).
 $(eval $(call guest_image,storetest,tests/guests/storetest.c))
 $(eval $(call guest_hvm_image,storetest,tests/guests/storetest.c))
-# blktest: a domU on its PV disk (action=write|read|loop|evil|detach; tests/boot/test_blk.py).
-$(eval $(call guest_image,blktest,tests/guests/blktest.c))
-# ... and its HVM build (for PVHVM: the same blkfront over HVM grants and store).
-$(eval $(call guest_hvm_image,blktest,tests/guests/blktest.c))
-# ioports: a domU that tries dom0's disk ports, PCI configuration, the hypervisor's
-# ports and pirqs, with and without a grant (tests/boot/test_pdisk.py).
-$(eval $(call guest_image,ioports,tests/guests/ioports.c tests/guests/isolation_report.c))
 # netbad: a network frontend that posts requests netback must refuse, then breaks
 # its ring index (tests/boot/test_net.py, next to a netbench bystander pair).
 $(eval $(call guest_image,netbad,tests/guests/netbad.c))
@@ -54,3 +47,10 @@ $(eval $(call guest_image,grantpeer,tests/guests/grantpeer.c))
 $(eval $(call guest_hvm_image,grantpeer,tests/guests/grantpeer.c))
 # grantrace: end-access racing the peer's maps on two pCPUs (tests/boot/test_grant.py).
 $(eval $(call guest_image,grantrace,tests/guests/grantrace.c))
+# blktest: a domU on its PV disk (action=write|read|loop|evil|detach; tests/boot/test_blk.py).
+$(eval $(call guest_image,blktest,tests/guests/blktest.c))
+# ... and its HVM build (for PVHVM: the same blkfront over HVM grants and store).
+$(eval $(call guest_hvm_image,blktest,tests/guests/blktest.c))
+# ioports: a domU that tries dom0's disk ports, PCI configuration, the hypervisor's
+# ports and pirqs, with and without a grant (tests/boot/test_pdisk.py).
+$(eval $(call guest_image,ioports,tests/guests/ioports.c tests/guests/isolation_report.c))

@@ -27,7 +27,7 @@ def ev(cls: int, sub: int, code: int) -> int:
 LOST, MARKER = ev(0, 0, 1), ev(0, 0, 2)
 RUNSTATE, WAKE, SWITCH, MIGRATE = ev(1, 0, 1), ev(1, 0, 2), ev(1, 0, 6), ev(1, 0, 7)
 HCALL_ENTRY, HCALL_EXIT = ev(2, 0, 1), ev(2, 0, 2)
-RTDS_MISS = ev(8, 8, 2)
+RTDS_MISS, RTDS_MISSES = ev(8, 8, 2), ev(8, 8, 4)
 CREDIT_BOOST = ev(8, 5, 2)
 
 

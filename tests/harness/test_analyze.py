@@ -123,12 +123,14 @@ def test_hypercall_paths():
 
 def test_policy_switch_migrate():
     per_cpu = {0: [(0, S.MARKER, N, 0, 1, 0), (1, S.RTDS_MISS, 3, 0, 0, 0),
-                   (2, S.RTDS_MISS, 3, 0, 0, 0), (3, S.CREDIT_BOOST, 1, 0, 0, 0),
+                   (2, S.RTDS_MISS, 3, 0, 0, 0), (2, S.RTDS_MISSES, 3, 0, 0, 5),
+                   (3, S.CREDIT_BOOST, 1, 0, 0, 0),
                    (4, S.SWITCH, 1, 0, 0, 0), (5, S.MIGRATE, 1, 0, 0, 1)],
                1: [(6, S.SWITCH, 2, 0, 0, 0), (500_000_000, S.MARKER, N, 0, 2, 0)]}
     s = run(per_cpu).summary
-    eq(s["policy"]["counts"], {"credit": {"boost": 1}, "rtds": {"miss": 2}}, "policy counts")
-    eq(s["policy"]["rtds_misses_by_vcpu"], {"d3v0": 2}, "misses per vCPU")
+    eq(s["policy"]["counts"], {"credit": {"boost": 1}, "rtds": {"miss": 2, "misses": 1}},
+       "policy counts")
+    eq(s["policy"]["rtds_misses_by_vcpu"], {"d3v0": 7}, "misses per vCPU: rtds.misses adds data1")
     eq(s["sched"]["context_switches"], 2, "switches")
     near(s["sched"]["context_switches_per_s"], 4.0, 1e-6, "switches per second (0.5 s)")
     eq(s["sched"]["migrations_by_vcpu"], {"d1v0": 1}, "migrations")

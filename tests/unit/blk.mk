@@ -10,3 +10,6 @@ unit_xlcfg_disk_CFLAGS := -Idom0
 UNIT_TESTS += blkback
 unit_blkback_SRCS := tests/unit/test_blkback.c dom0/blkback_core.c
 unit_blkback_CFLAGS := -Idom0 -Iguest/include
+UNIT_TESTS += blkfront
+unit_blkfront_SRCS := tests/unit/test_blkfront.c guest/blkfront.c guest/lib.c core/lib/vsnprintf.c
+unit_blkfront_CFLAGS := -Iguest/include

@@ -9,10 +9,10 @@ STUB(xl_cpupool_destroy) STUB(xl_cpupool_cpu_add) STUB(xl_cpupool_cpu_remove)
 STUB(xl_cpupool_migrate) STUB(xl_expect) STUB(xl_arinc653) STUB(xl_hvm_flat)
 STUB(xl_dm_attach) STUB(xl_dm_detach) STUB(xl_dm_inject) STUB(xl_dm_list)
 STUB(xl_store_read) STUB(xl_store_write) STUB(xl_store_ls) STUB(xl_store_rm) STUB(xl_store_watch)
+STUB(xl_network_attach) STUB(xl_network_list)   /* PV network */
 /* pdisk */
 STUB(xl_pdisk_list) STUB(xl_pdisk_write) STUB(xl_pdisk_read) STUB(xl_ioport_read)
 STUB(xl_ioport_permit) STUB(xl_pdisk_qd) STUB(xl_pdisk_flush)
 STUB(xl_disk_bench)     /* iobench */
 STUB(xl_pci_list) STUB(xl_pci_read) STUB(xl_pci_write)
 STUB(xl_block_attach) STUB(xl_block_detach) STUB(xl_block_list)   /* PV block */
-STUB(xl_network_attach) STUB(xl_network_list)   /* PV network */

@@ -303,6 +303,20 @@ static unsigned rnd(unsigned n)
     return (unsigned)(rng % n);
 }
 
+static bool item_before(const struct rb_node *n, const void *key)
+{
+    return rb_entry(n, struct item, node)->key < *(const int *)key;
+}
+
+/* rb_first_from(key) is the model's first item whose key is at least key. */
+static bool first_from_ok(int key)
+{
+    unsigned pos = 0;
+    while (pos < model_nr && items[model[pos]].key < key)
+        pos++;
+    return rb_first_from(&tree, item_before, &key) == (pos < model_nr ? &items[model[pos]].node : NULL);
+}
+
 /* Random inserts, erases, pops and monotone re-keys: few distinct keys (many ties)
  * then many. */
 static void test_random(void)
@@ -329,6 +343,7 @@ static void test_random(void)
                         items[k].key = MIN(items[k].key + 1, cap);
             }
             CHECK(tree_ok());
+            CHECK(first_from_ok((int)rnd((unsigned)key_ranges[r] + 2) - 1));
             if (unit_failed_checks != failed) {
                 printf("    at op %u (kind %u, item %u, range %d)\n", op, kind, i, key_ranges[r]);
                 reported++;
@@ -344,6 +359,6 @@ static const struct unit_case cases[] = {
     { "erase root/leaf/two children, pop to empty", test_erase },
     { "sorted builds, every other erased, gaps refilled", test_sorted_builds },
     { "monotone re-key keeps the order valid", test_monotone_rekey },
-    { "30k random ops x2 key ranges vs reference model", test_random },
+    { "30k random ops x2 key ranges vs reference model, lower bounds", test_random },
 };
 UNIT_MAIN(cases)
