@@ -37,9 +37,13 @@ def cmd_check(a) -> int:
     cfg = exp.configs()[0]
     print(f"{a.experiment}: ok: {len(exp.configs())} configurations, "
           f"{len(exp.domains)} domains, mode {exp.mode}")
-    for d in exp.domains:
-        print(f"\n--- {d.name}.cfg\n{domain_cfg(d)}", end="")
-    print(f"\n--- scenario\n{scenario(exp)}", end="")
+    if exp.native:
+        print(f"\nnative: {exp.domains[0].kernel} alone on QEMU (no hypervisor, no dom0, "
+              f"no scenario), command line {exp.domains[0].args!r}")
+    else:
+        for d in exp.domains:
+            print(f"\n--- {d.name}.cfg\n{domain_cfg(d)}", end="")
+        print(f"\n--- scenario\n{scenario(exp)}", end="")
     rd = f"results/{exp.name}/runs/{cfg.key}"
     mods = image_modules(exp)
     mods += [f"{rd}/inputs/{d.name}.cfg {d.name}.cfg" for d in exp.domains]
