@@ -74,6 +74,9 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
     run = _run_json(os.path.join(run_dir, "run.json"), problems)
     text = _read(os.path.join(run_dir, "console.txt"))
     con = console.parse(text or "")
+    if exp.native:          # the one domain prints on the bare console: its id by file order
+        for res in con["results"]:
+            res.setdefault("console_dom", 1)
     names = domain_names(exp, con["domains"])
     if text is None:
         problems.append("no console.txt: the run did not happen or was removed")

@@ -194,3 +194,27 @@ def test_shipped_io_experiments():
         check(want in words, f"{fn}: {want} per case (the traced ATA run fewer: its "
               "trace is large)")
     eq(modes, set(IO.PATHS), "one experiment (and a traced one) per path")
+
+
+def test_native_run_processed():
+    """A native run: no scenario, no trace; its unprefixed result lines belong to its
+    one domain (they were reported as domain "dNone"), and its disk lines are left
+    out of the generic guest-results table (the disk section has them)."""
+    from hvlab import report, results
+    native = 'native = true\n' + BASE + '[trace]\nenabled = false\n[[domain]]\nname = "b"\n' \
+        'image = "diskbench"\ntype = "hvm"\nargs = "mode=native"\n'
+    exp = E.loads(native)
+    cfg = exp.configs()[0]
+    d = tempfile.mkdtemp(prefix="iobench-native-")
+    try:
+        with open(os.path.join(d, "console.txt"), "w") as f:
+            f.write(_line(mode="native", dev="vda").replace("(d1) ", "") + "\n")
+        with open(os.path.join(d, "run.json"), "w") as f:
+            json.dump({"status": 0, "timed_out": False, "errors": []}, f)
+        r = results.process(exp, cfg, d, perfetto_out=False)
+        eq(r.summary["status"], "ok", "no scenario needed, no trace expected")
+        eq(r.summary["guest_results"][0]["console_dom"], 1, "the result is domain 1's")
+        eq(len(r.summary["disk_cases"]), 1, "the disk case is kept for the disk section")
+        eq(report._guest_results(exp, [r]), {}, "disk lines are not in the generic table")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
