@@ -440,7 +440,8 @@ def combined_markdown(folders: list[dict]) -> str:
     L += ["", "Determinism (the untraced runs of each path, every figure of every result "
           "line): " + "; ".join(f"{p}: {e['runs']} runs " +
                                 ("identical" if e["same"] else "differ")
-                                for p, e in paths.items() if e["plain"] is not None) + ".", ""]
+                                for p, e in ((p, paths[p]) for p in _order(paths))
+                                if e["plain"] is not None) + ".", ""]
     probs = [f"{f['name']}: {p}" for f in folders for p in f["problems"]]
     L += ["Problems: " + ("none." if not probs else "")] + [f"- {p}" for p in probs] + [""]
     return "\n".join(L)
