@@ -104,7 +104,7 @@ void svm_exit_db(struct vcpu *v);
 /* core/arch/x86/svm/svm_intr.c: interrupt injection (docs/svm-under-qemu.md's
  * procedure). exited: right after each #VMEXIT; completed: the handler retired the
  * guest instruction (moved RIP); deliver: before each VMRUN; wakeup_pending: an
- * interrupt the guest can take now (HLT does not block). */
+ * interrupt the guest can take, or an event, is pending (HLT does not block). */
 void svm_intr_exited(struct vcpu *v);
 void svm_intr_completed(struct vcpu *v);
 void svm_intr_deliver(struct vcpu *v);

@@ -241,13 +241,24 @@ static void test_hlt_timer(void)
     result("bind VIRQ_TIMER ", rc == 0 && b.port > 0, (uint64_t)rc);
     timer_port = b.port;
     hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&before);
-    uint64_t deadline = (uint64_t)before.state_entry_time + 2000000;   /* 2 ms on */
+    /* The deadline counts from when this vCPU last started running (the guest has
+     * no clock of NOW yet); 50 ms leaves room for whatever the other pCPU's work
+     * made the clock advance since. */
+    uint64_t deadline = (uint64_t)before.state_entry_time + 50000000;
     rc = hcall(HYPERVISOR_set_timer_op, (uint32_t)deadline, (uint32_t)(deadline >> 32), 0);
     __asm__ volatile("hlt" ::: "memory");
     hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&after);
     uint64_t blocked = (uint64_t)(after.time[RUNSTATE_blocked] - before.time[RUNSTATE_blocked]);
     result("hlt blocks until the timer ", rc == 0 && blocked > 0, blocked);
     print_num("hlt blocked ns=", blocked, "");
+    /* The timer's event is still pending (no upcall vector yet, interrupts off): a
+     * second HLT must not block, since nothing else would ever wake it. (It slept
+     * forever when the hypervisor asked for IF before counting the event.) */
+    hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&before);
+    __asm__ volatile("hlt" ::: "memory");
+    hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&after);
+    blocked = (uint64_t)(after.time[RUNSTATE_blocked] - before.time[RUNSTATE_blocked]);
+    result("hlt with an event already pending returns at once ", blocked == 0, blocked);
 }
 
 /* HVMOP_map_shared_info: the timer's event is visible in the page; once the guest
@@ -267,7 +278,7 @@ static void test_shared_info(void)
     si->vcpu_info[0].evtchn_pending_sel = 0;
     si->vcpu_info[0].evtchn_upcall_pending = 0;
     hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&before);
-    uint64_t deadline = (uint64_t)before.state_entry_time + 1000000;
+    uint64_t deadline = (uint64_t)before.state_entry_time + 20000000;   /* as above */
     hcall(HYPERVISOR_set_timer_op, (uint32_t)deadline, (uint32_t)(deadline >> 32), 0);
     __asm__ volatile("hlt" ::: "memory");
     hcall(HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 0, (uint32_t)&after);

@@ -18,9 +18,10 @@ void svm_exit_nothing(struct vcpu *v)
     (void)v;
 }
 
-/* HLT: the vCPU blocks until an interrupt it can take is pending (its vLAPIC or
- * vPIC, or its evtchn_upcall_pending); one that arrives after the flag is set clears
- * it again (vcpu_kick, from the devices' kick too), so no wake-up is lost. */
+/* HLT: the vCPU blocks until a wake-up is pending (an interrupt of its vLAPIC or
+ * vPIC, or its evtchn_upcall_pending; svm_intr_wakeup_pending); one that arrives
+ * after the flag is set clears it again (vcpu_kick, from the devices' kick too), so
+ * no wake-up is lost. */
 void svm_exit_hlt(struct vcpu *v)
 {
     v->arch.svm->vmcb->save.rip += 1;
