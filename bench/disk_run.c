@@ -83,9 +83,19 @@ static void case_done(struct blkreq *r)
         c->errors++, c->done++;
 }
 
+/* This vCPU's running time (runstate): under a hypervisor, the time it held a pCPU,
+ * the hypervisor's work for it included; natively, the time not halted. 0 if the
+ * runtime cannot tell. */
+static uint64_t own_running_ns(void)
+{
+    struct vcpu_runstate_info ri;
+
+    return vcpu_runstate(0, &ri) ? 0 : (uint64_t)ri.time[RUNSTATE_running];
+}
+
 static int run_case(struct dbcase *c, unsigned qd, const struct diskbench_opts *o)
 {
-    uint64_t t0, ns;
+    uint64_t t0, ns, run0;
     int rc;
 
     c->issued = c->done = c->errors = c->verify_errors = 0;
@@ -93,6 +103,7 @@ static int run_case(struct dbcase *c, unsigned qd, const struct diskbench_opts *
     c->rng = o->seed * 2654435761ULL + 1;
     c->reqs = o->reqs;
     qd = MIN(qd, c->d->max_inflight);
+    run0 = own_running_ns();
     t0 = guest_now_ns();
     for (unsigned i = 0; i < qd && c->issued < c->reqs; i++)
         if ((rc = case_issue(c, i)) < 0) {
@@ -106,12 +117,14 @@ static int run_case(struct dbcase *c, unsigned qd, const struct diskbench_opts *
             return rc;
         }
     ns = guest_now_ns() - t0;
+    run0 = own_running_ns() - run0;
     printf("result bench=disk mode=%s dev=%s op=%s qd=%u reqs=%u bytes=%llu ns=%llu "
-           "iops=%llu ns_per_req=%llu errors=%u verify_errors=%u\n",
+           "iops=%llu ns_per_req=%llu errors=%u verify_errors=%u run_ns=%llu\n",
            o->mode, c->d->name, op_names[c->op], qd, c->done,
            (unsigned long long)c->done * 4096, (unsigned long long)ns,
            (unsigned long long)(ns ? c->done * 1000000000ULL / ns : 0),
-           (unsigned long long)(c->done ? ns / c->done : 0), c->errors, c->verify_errors);
+           (unsigned long long)(c->done ? ns / c->done : 0), c->errors, c->verify_errors,
+           (unsigned long long)run0);
     return c->errors || c->verify_errors;
 }
 
@@ -149,34 +162,87 @@ int diskbench_run(struct blkdev *d, const struct diskbench_opts *o)
     return failed;
 }
 
-void diskbench_opts_from_args(struct diskbench_opts *o, const char *mode)
+void diskbench_opts_init(struct diskbench_opts *o, const char *mode)
 {
-    char buf[64], *p, *comma;
-
     memset(o, 0, sizeof(*o));
     o->mode = mode;
-    o->reqs = (uint32_t)guest_arg_uint("reqs", 256);
-    o->seed = guest_arg_uint("seed", 1);
+    o->reqs = 256;
+    o->seed = 1;
     o->ops = (1u << DB_NR_OPS) - 1;
-    if (guest_arg("ops", buf, sizeof(buf))) {
-        o->ops = 0;
-        for (p = buf; p && *p; p = comma) {
-            if ((comma = strchr(p, ',')))
-                *comma++ = '\0';
-            for (unsigned i = 0; i < DB_NR_OPS; i++)
-                if (!strcmp(p, op_names[i]))
-                    o->ops |= 1u << i;
-        }
-    }
     o->qds[0] = 1;
     o->qds[1] = DISKBENCH_MAX_QD;
-    if (guest_arg("qd", buf, sizeof(buf))) {
-        comma = strchr(buf, ',');
-        if (comma)
+}
+
+static int parse_uint(const char *val, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char *end;
+
+    if (!*val)
+        return -EINVAL;
+    *out = strtoull(val, &end, 0);
+    return *end || *out < lo || *out > hi ? -EINVAL : 0;
+}
+
+int diskbench_opt(struct diskbench_opts *o, const char *key, const char *val)
+{
+    char buf[64], *p, *comma;
+    uint64_t v;
+
+    if (!strcmp(key, "reqs")) {
+        if (parse_uint(val, 1, 1000000, &v))
+            return -EINVAL;
+        o->reqs = (uint32_t)v;
+    } else if (!strcmp(key, "seed")) {
+        if (parse_uint(val, 0, ~0ULL, &v))
+            return -EINVAL;
+        o->seed = v;
+    } else if (!strcmp(key, "ops")) {
+        unsigned ops = 0;
+
+        snprintf(buf, sizeof(buf), "%s", val);
+        for (p = buf; p && *p; p = comma) {
+            unsigned i;
+
+            if ((comma = strchr(p, ',')))
+                *comma++ = '\0';
+            for (i = 0; i < DB_NR_OPS && strcmp(p, op_names[i]); i++)
+                ;
+            if (i == DB_NR_OPS)
+                return -EINVAL;
+            ops |= 1u << i;
+        }
+        if (!ops)
+            return -EINVAL;
+        o->ops = ops;
+    } else if (!strcmp(key, "qd")) {
+        unsigned qds[2] = { 0, 0 };
+
+        snprintf(buf, sizeof(buf), "%s", val);
+        if ((comma = strchr(buf, ',')))
             *comma++ = '\0';
-        o->qds[0] = (unsigned)strtoull(buf, NULL, 10);
-        o->qds[1] = comma ? (unsigned)strtoull(comma, NULL, 10) : 0;
-        for (unsigned i = 0; i < 2; i++)
-            o->qds[i] = MIN(o->qds[i], (unsigned)DISKBENCH_MAX_QD);
+        if (parse_uint(buf, 1, DISKBENCH_MAX_QD, &v))
+            return -EINVAL;
+        qds[0] = (unsigned)v;
+        if (comma) {
+            if (parse_uint(comma, 1, DISKBENCH_MAX_QD, &v))
+                return -EINVAL;
+            qds[1] = (unsigned)v;
+        }
+        o->qds[0] = qds[0];
+        o->qds[1] = qds[1];
+    } else {
+        return -ENOENT;
     }
+    return 0;
+}
+
+void diskbench_opts_from_args(struct diskbench_opts *o, const char *mode)
+{
+    static const char *const keys[] = { "reqs", "seed", "ops", "qd" };
+    char buf[64];
+
+    diskbench_opts_init(o, mode);
+    for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
+        if (guest_arg(keys[i], buf, sizeof(buf)) && diskbench_opt(o, keys[i], buf) < 0)
+            printf("diskbench: bad %s=%s (ignored)\n", keys[i], buf);
 }

@@ -6,6 +6,8 @@
 # tests/unit/dom0.mk.
 # Every dom0/*.c is dom0's (a new service or command is one file, no line here).
 DOM0_SRCS := $(sort $(wildcard dom0/*.c))
+# The disk benchmark's core, one copy with the guests': `xl disk-bench` (xl_diskbench.c).
+DOM0_SRCS += bench/disk_run.c
 DOM0_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(DOM0_SRCS))
 
 $(BUILD)/dom0.elf: $(DOM0_OBJS) $(GUEST_LIB) $(GUEST_LDSCRIPT)

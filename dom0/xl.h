@@ -89,6 +89,8 @@ int xl_hvm_flat(int argc, char **argv);         /* xl_hvmflat.c: SVM boot tests 
 /* PV network (xl_net.c) */
 int xl_network_attach(int argc, char **argv);
 int xl_network_list(int argc, char **argv);
+/* iobench: xl_diskbench.c */
+int xl_disk_bench(int argc, char **argv);
 /* pdisk: xl_pdisk.c */
 int xl_pdisk_list(int argc, char **argv);
 int xl_pdisk_write(int argc, char **argv);

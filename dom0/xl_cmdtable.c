@@ -271,6 +271,10 @@ const struct xl_cmd xl_cmds[] = {
     { "pdisk-qd", xl_pdisk_qd, 5, 5, false, NULL,
       "pdisk-qd <region> <sector> <requests> <depth> <text>",
       "write then read back 4 KiB requests asynchronously, at most depth in flight" },
+    /* iobench: the disk benchmark in dom0 (xl_diskbench.c, docs/io-benchmarks.md) */
+    { "disk-bench", xl_disk_bench, 1, 5, false, NULL,
+      "disk-bench <region> [ops=..] [qd=Q[,Q2]] [reqs=N] [seed=S]",
+      "the disk benchmark (bench/disk_run.c) on a physical-disk region, in dom0" },
     { "pci-list", xl_pci_list, 0, 0, false, NULL, "pci-list",
       "PCI functions as dom0 sees them (the hypervisor's own are absent)" },
     { "pci-read", xl_pci_read, 2, 2, false, NULL, "pci-read <bb:dd.f> <offset>",

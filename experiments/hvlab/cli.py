@@ -4,6 +4,7 @@
   hvlab check EXPERIMENT.toml          validate; print the cfg files, scenario, QEMU command
   hvlab report RESULTS_DIR             re-analyse saved runs, rewrite plots and report.md
   hvlab trace FILE [--summary] [--json OUT] [--perfetto OUT.json] [--window-ms MS]
+  hvlab io-table DIR... [--out FILE]   the disk benchmark's table across io results
 
 Exit status: 0 success, 1 some configurations failed, 2 bad input (experiment file,
 trace file, missing image, failed build): the message names the file and the problem.
@@ -16,7 +17,7 @@ import os
 import shlex
 import sys
 
-from . import analyze, perfetto, run, stats
+from . import analyze, iobench, perfetto, run, stats
 from . import trace as T
 from .experiment import (ExperimentError, load, domain_cfg, image_modules, scenario,
                          launch_args, qemu_args)
@@ -36,9 +37,13 @@ def cmd_check(a) -> int:
     cfg = exp.configs()[0]
     print(f"{a.experiment}: ok: {len(exp.configs())} configurations, "
           f"{len(exp.domains)} domains, mode {exp.mode}")
-    for d in exp.domains:
-        print(f"\n--- {d.name}.cfg\n{domain_cfg(d)}", end="")
-    print(f"\n--- scenario\n{scenario(exp)}", end="")
+    if exp.native:
+        print(f"\nnative: {exp.domains[0].kernel} alone on QEMU (no hypervisor, no dom0, "
+              f"no scenario), command line {exp.domains[0].args!r}")
+    else:
+        for d in exp.domains:
+            print(f"\n--- {d.name}.cfg\n{domain_cfg(d)}", end="")
+        print(f"\n--- scenario\n{scenario(exp)}", end="")
     rd = f"results/{exp.name}/runs/{cfg.key}"
     mods = image_modules(exp)
     mods += [f"{rd}/inputs/{d.name}.cfg {d.name}.cfg" for d in exp.domains]
@@ -49,6 +54,17 @@ def cmd_check(a) -> int:
           f"{shlex.join(qemu_args(exp, cfg, mods))}")
     for name, path in p.files.items():
         print(f"  {name} -> {os.path.relpath(path, run.REPO)}")
+    return 0
+
+
+def cmd_io_table(a) -> int:
+    text = iobench.combined_markdown([iobench.load_folder(d) for d in a.dirs])
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+        print(f"wrote {a.out}")
+    else:
+        print(text, end="")
     return 0
 
 
@@ -155,6 +171,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--perfetto", metavar="OUT", help="write a Perfetto/Chrome timeline")
     p.add_argument("--window-ms", type=_window_ms, default=10.0, help="CPU-share window")
     p.set_defaults(fn=cmd_trace)
+    p = sub.add_parser("io-table", help="the disk benchmark's table across io results folders")
+    p.add_argument("dirs", nargs="+", metavar="DIR")
+    p.add_argument("--out", help="write it here (default: standard output)")
+    p.set_defaults(fn=cmd_io_table)
     return ap
 
 
@@ -165,7 +185,8 @@ def main(argv=None) -> int:
         return 2
     try:
         return a.fn(a)
-    except (T.TraceError, ExperimentError, run.RunError, StageError) as e:
+    except (T.TraceError, ExperimentError, run.RunError, StageError,
+            iobench.IoBenchError) as e:
         print(f"hvlab {a.cmd}: {e}", file=sys.stderr)
         return 2
     except OSError as e:

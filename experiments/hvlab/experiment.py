@@ -34,6 +34,12 @@ _CPULIST = re.compile(r"all|\d+(-\d+)?(,\d+(-\d+)?)*")
 # keys and values; here only that it cannot break out of its quotes.
 _VIF = re.compile(r"[A-Za-z0-9_:=., -]{0,80}")
 MAX_VIFS = 4                                # XLCFG_MAX_VIFS
+# A disk entry as xl takes it ('target=vd0:0+8192, vdev=xvda'): dom0 checks it.
+_DISK = re.compile(r"[A-Za-z0-9_:=.,+ -]{0,80}")
+MAX_DISKS = 4                               # XLCFG_MAX_DISKS
+# A dom0 command of the scenario (dom0_commands): xl checks it; here only that it is
+# one line of printable text.
+_DOM0_CMD = re.compile(r"[A-Za-z0-9_:=.,+/ -]{1,200}")
 
 
 class ExperimentError(Exception):
@@ -51,6 +57,7 @@ class Domain:
     cpus: str | None = None
     pool: str | None = None
     vifs: list = dataclasses.field(default_factory=list)     # PV network (network.md)
+    disks: list = dataclasses.field(default_factory=list)    # disk = [...] (block.md)
     # Scheduler parameters by their declared names (schedparams.py), in file order.
     params: dict = dataclasses.field(default_factory=dict)
 
@@ -113,6 +120,11 @@ class Experiment:
     # pdisk: sizes of the zero-filled disk images attached as vd0, vd1, ... (fresh
     # for every run, removed after it: docs/native-disk.md)
     disks_mib: list[int] = dataclasses.field(default_factory=list)
+    # iobench (docs/io-benchmarks.md): xl commands the scenario runs after creating
+    # the domains (e.g. disk-bench in dom0); native: boot the only domain's HVM build
+    # on bare QEMU (no hypervisor, no dom0, no trace) with its args as command line.
+    dom0_commands: list[str] = dataclasses.field(default_factory=list)
+    native: bool = False
 
     @property
     def deterministic(self) -> bool:
@@ -190,13 +202,15 @@ class _Checker:
 
 
 TOP_KEYS = ("name", "description", "mode", "schedulers", "scheduler", "duration_ms",
-            "repetitions", "timeout_s", "topology", "trace", "analysis", "domain")
+            "repetitions", "timeout_s", "topology", "trace", "analysis", "domain",
+            "dom0_commands", "native")
 TOPO_KEYS = ("cpus", "nodes", "mem_mib", "distances", "disks_mib")
 TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
 ANALYSIS_KEYS = ("window_ms", "gantt_ms")
 # Any other key of a [[domain]] is a scheduler parameter: it must be declared by one
 # of the experiment's schedulers at least (schedparams.py).
-DOMAIN_KEYS = ("name", "image", "type", "args", "memory", "vcpus", "cpus", "pool", "vif")
+DOMAIN_KEYS = ("name", "image", "type", "args", "memory", "vcpus", "cpus", "pool", "vif",
+               "disk")
 DOMAIN_TYPES = ("pv", "hvm")
 _TABLE = re.compile(r"\s*\[")
 _DOMAIN_TABLE = re.compile(r"\s*\[\[\s*domain\s*\]\]")
@@ -339,7 +353,21 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
     window = c.take(an, "analysis.", "window_ms", (int, float), 10, lo=0.001, hi=60_000)
     gantt = c.take(an, "analysis.", "gantt_ms", (int, float), 100, lo=0.001, hi=600_000)
 
-    doms = _domains(c, doc, cpus or 1, mem or 256, scheds if check_params else [], text)
+    cmds = c.take(doc, "", "dom0_commands", list, [])
+    for i, cmd in enumerate(cmds):
+        if not isinstance(cmd, str) or not _DOM0_CMD.fullmatch(cmd):
+            c.err(f"dom0_commands[{i}]", f"{_show(cmd)} is not a dom0 command (one line of "
+                  "letters, digits, spaces and _:=.,+/- only, e.g. 'disk-bench vd0 qd=1,32')")
+    native = c.take(doc, "", "native", bool, False)
+    doms = _domains(c, doc, cpus or 1, mem or 256, scheds if check_params else [], text,
+                    allow_none=bool(cmds))
+    if native:
+        if len(doms) != 1 or doms[0].type != "hvm":
+            c.err("native", "a native run boots exactly one [[domain]] of type \"hvm\"")
+        if cmds:
+            c.err("dom0_commands", "a native run has no dom0")
+        if enabled:
+            c.err("trace.enabled", "a native run has no hypervisor to trace: set it false")
     timeout_default = 60 + (duration or 0) / 1000 * 30 * max(1, len(doms))
     timeout = c.take(doc, "", "timeout_s", (int, float), timeout_default, lo=1, hi=86_400)
     if c.errors:
@@ -347,7 +375,8 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
     topo = machine.Topology(cpus, nodes, mem, tuple(triples))
     return Experiment(path, text, name, description, topo, mode, scheds, duration, reps,
                       float(timeout), enabled, classes, ring, shm, float(window),
-                      float(gantt), doms, list(disks))
+                      float(gantt), doms, list(disks), list(cmds),
+                      bool(native))
 
 
 def _domain_type(c: _Checker, t: dict, i: int, text: str) -> str:
@@ -375,11 +404,26 @@ def _vifs(c: _Checker, t: dict, p: str) -> list[str]:
     return v
 
 
+def _disks(c: _Checker, t: dict, p: str) -> list[str]:
+    """disk = ["target=vd0:0+8192, vdev=xvda", ...]: the entries of the cfg's disk list."""
+    v = c.take(t, p, "disk", list, [])
+    if len(v) > MAX_DISKS:
+        c.err(f"{p}disk", f"{len(v)} entries, at most {MAX_DISKS}")
+        return []
+    for j, e in enumerate(v):
+        if not isinstance(e, str) or not _DISK.fullmatch(e):
+            c.err(f"{p}disk[{j}]", f"{_show(e)} is not a disk entry (letters, digits and "
+                  "_:=.,+ - only, e.g. 'target=vd0:0+8192, vdev=xvda')")
+            return []
+    return v
+
+
 def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str],
-             text: str) -> list[Domain]:
+             text: str, allow_none: bool = False) -> list[Domain]:
     raw = doc.get("domain")
     if raw is None:
-        c.err("domain", "missing: add at least one [[domain]] table")
+        if not allow_none:
+            c.err("domain", "missing: add at least one [[domain]] table (or dom0_commands)")
         return []
     if not isinstance(raw, list) or not all(isinstance(d, dict) for d in raw):
         c.err("domain", "expected [[domain]] tables")
@@ -413,6 +457,7 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str],
                    cpus=c.take(t, p, "cpus", str, pattern=_CPULIST),
                    pool=c.take(t, p, "pool", str, pattern=_NAME),
                    vifs=_vifs(c, t, p),
+                   disks=_disks(c, t, p),
                    params=params)
         if len(d.args) > 255:
             c.err(f"{p}args", f"{len(d.args)} characters, at most 255")
@@ -473,6 +518,8 @@ def domain_cfg(d: Domain, scheduler: str | None = None) -> str:
         lines.append(f'extra = "{d.args}"')
     if d.vifs:
         lines.append("vif = [ " + ", ".join(f"'{v}'" for v in d.vifs) + " ]")
+    if d.disks:
+        lines.append("disk = [ " + ", ".join(f"'{v}'" for v in d.disks) + " ]")
     return "\n".join(lines) + "\n"
 
 
@@ -483,6 +530,7 @@ def scenario(exp: Experiment) -> str:
     if exp.trace_enabled:
         out.append(f"trace start {','.join(exp.trace_classes)}")
     out += [f"create {d.name}.cfg" for d in exp.domains]
+    out += exp.dom0_commands
     out.append(f"sleep {exp.duration_ms}")
     if exp.trace_enabled:
         out.append("trace stop")
@@ -537,6 +585,11 @@ def launch_args(exp: Experiment, cfg: Config, modules: list[str],
     modules (write_inputs()), the trace region as SHM_FILE in the staging folder, and
     the disk images (make_disks())."""
     extra = machine.ivshmem_args(SHM_FILE, exp.shm_mib) if exp.trace_enabled else []
+    if exp.native:          # the benchmark alone on QEMU: its HVM build is Multiboot
+        d = exp.domains[0]
+        return dict(image=f"build/guest/{d.kernel}", topo=exp.topology, cmdline=d.args,
+                    modules=[], deterministic=exp.deterministic, serial="stdio",
+                    extra=extra, disks=list(disks))
     return dict(image=image, topo=exp.topology, cmdline=hv_cmdline(exp, cfg),
                 modules=["build/dom0.elf", *modules], deterministic=exp.deterministic,
                 serial="stdio", extra=extra, disks=list(disks))

@@ -6,7 +6,7 @@ or unknown records, inconsistent traces) are listed, never left out.
 """
 from __future__ import annotations
 
-from . import plots
+from . import iobench, plots
 from .report import METRICS, time_basis
 
 
@@ -52,6 +52,12 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
                   d.weight or "", d.cap if d.cap is not None else "",
                   f"{d.period_us}/{d.budget_us}" if d.period_us and d.budget_us else ""]
                  for d in exp.domains])
+    if exp.dom0_commands:
+        L += ["dom0's scenario runs, after creating the domains: "
+              + "; ".join(f"`{c}`" for c in exp.dom0_commands) + ".", ""]
+    if exp.native:
+        L += [f"Native: `{exp.domains[0].kernel}` booted by QEMU alone (no hypervisor, no "
+              "dom0, no trace).", ""]
 
     L += ["## Runs", ""]
     if meta.get("runs"):
@@ -132,6 +138,7 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
                                           for c in comp.values())])
     L += _table(["domain", *comp], rows)
 
+    L += iobench.report_section([r.summary for r in runs])
     L += _exits_section(exp, runs)
 
     L += ["## Figures", ""]

@@ -12,10 +12,15 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 
-from . import analyze, console, machine, perfetto, stats
+from . import analyze, console, iobench, machine, perfetto, stats
 from . import trace as T
 from .experiment import Config, Experiment
+
+
+_CRASH = re.compile(r"^(?:\[\s*\d+\.\d+\]\s*)?domain (\d+) \(([^)]*)\): shutdown \(crash\)",
+                    re.M)
 
 
 @dataclasses.dataclass
@@ -69,6 +74,9 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
     run = _run_json(os.path.join(run_dir, "run.json"), problems)
     text = _read(os.path.join(run_dir, "console.txt"))
     con = console.parse(text or "")
+    if exp.native:          # the one domain prints on the bare console: its id by file order
+        for res in con["results"]:
+            res.setdefault("console_dom", 1)
     names = domain_names(exp, con["domains"])
     if text is None:
         problems.append("no console.txt: the run did not happen or was removed")
@@ -79,17 +87,23 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
         problems.append(f"QEMU exited with status {run.get('status')} "
                         f"({machine.describe_status(run.get('status'))})"
                         + (f": {err[-1]}" if err else ""))
-    if text is not None and con["scenario"] != "done":
+    if exp.native:          # no dom0, no scenario: the exit status says it all
+        pass
+    elif text is not None and con["scenario"] != "done":
         problems.append(f"dom0's scenario {con['scenario']}"
                         + (f": {'; '.join(con['errors'][:4])}" if con["errors"] else ""))
     elif con["errors"]:
         problems += [f"console: {e}" for e in con["errors"][:4]]
+    # A domU that crashed did not do its part of the run (its results are missing or
+    # cut short); dom0's crash is a hypervisor panic, reported by the exit status.
+    problems += [f"domain {m.group(1)} ({m.group(2)}) crashed" for m in
+                 _CRASH.finditer(text or "") if m.group(1) != "0"]
     col = con["collector"]
     if col and col["lost"]:
         problems.append(f"dom0's collector lost {col['lost']} records")
     problems += [e for e in run.get("errors", [])]
 
-    an, trace_info = None, None
+    an, trace_info, tr = None, None, None
     tpath = os.path.join(run_dir, "trace.bin")
     if exp.trace_enabled:
         if os.path.exists(tpath):
@@ -110,6 +124,16 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
                 problems.append(f"trace: {e}")
         elif not any(p.startswith("trace") for p in problems):
             problems.append("no trace.bin (see the errors above)")
+    disk = None
+    if any(r.get("bench") == "disk" for r in con["results"]):
+        try:            # the disk benchmark's cases and their breakdown (iobench.py)
+            disk = iobench.run_cases(text or "", tr if an else None,
+                                     an.slices if an else None)
+            problems += [f"disk: {c['mode']} {c['op']} qd={c['qd']}: {c['errors']} errors, "
+                         f"{c['verify_errors']} verify errors"
+                         for c in disk if c["errors"] or c["verify_errors"]]
+        except iobench.IoBenchError as e:
+            problems.append(f"console: {e}")
     # Nothing host-dependent here (wall time lives in run.json and meta.json): two
     # deterministic runs must give byte-identical summaries.
     summary = {
@@ -123,6 +147,8 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
         "trace_file": trace_info,
         "analysis": an.summary if an else None,
     }
+    if disk is not None:
+        summary["disk_cases"] = disk
     stats.write_json(os.path.join(run_dir, "summary.json"), summary)
     if an:
         write_tables(run_dir, an, names)

@@ -31,6 +31,8 @@
 # malicious frontend next to a bystander, a domain destroyed mid-request, block-attach
 # /-detach/-list, PVHVM, bad disk specs);
 # test_devmodel.py runs HVM guests served by dom0's device model (and its crashes).
+# test_iobench.py: the disk benchmark in dom0 (xl disk-bench) and on a PVHVM guest
+# (blkfront on HVM), checked by their result lines and the image file.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -51,6 +53,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_svm.py
 	$(Q)$(PYTHON) tests/boot/test_pdisk.py
 	$(Q)$(PYTHON) tests/boot/test_blk.py
+	$(Q)$(PYTHON) tests/boot/test_iobench.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py

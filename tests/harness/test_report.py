@@ -93,3 +93,21 @@ def test_failed_run_reported():
         eq(s["comparison"]["credit"]["traced"], 0, "no usable trace for credit")
     finally:
         shutil.rmtree(d)
+
+
+def test_crashed_domu_reported():
+    """A domU that crashed is a problem of its run (its results are missing): before,
+    such a run was reported ok (an io experiment's PV guest crashed on a PCI probe)."""
+    d = tempfile.mkdtemp(prefix="hvlab-report-")
+    try:
+        S.fake_results(d, ("rr", "credit"), duration_ms=30)
+        p = os.path.join(d, "runs", "credit-r1", "console.txt")
+        with open(p, "a") as f:
+            f.write("[   0.030467] domain 2 (hog2): shutdown (crash)\n")
+        eq(run.regenerate(d, log=lambda *a: None), 1, "one configuration failed")
+        s = json.load(open(os.path.join(d, "summary.json")))
+        eq(s["configurations"]["credit-r1"]["problems"], ["domain 2 (hog2) crashed"],
+           "the crash is the run's problem")
+        eq(s["configurations"]["rr-r1"]["status"], "ok", "the other run is ok")
+    finally:
+        shutil.rmtree(d)
