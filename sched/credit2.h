@@ -153,26 +153,27 @@ static inline bool csched2_parked(const struct csched2_vcpu *sv, s_time_t now)
     return C2_LOAD(sv->dom->cap) && now < C2_LOAD(sv->dom->parked_until);
 }
 
-/* Visits the pCPUs of a copy of m, lowest first: one step per member plus one per
- * 64-bit word (for_each_cpu tests every bit up to NR_CPUS, which dominated wakes at
- * 256; taking the lowest bit out of the copy each time rescanned its empty words). */
+/* Visits the pCPUs of m, lowest first, in one step per member plus one per 64-bit
+ * word (for_each_cpu tests every bit up to NR_CPUS, which dominated wakes at 256): the
+ * word being visited is copied, so the body may change m, for the pCPUs after it too
+ * (those of the later words are read as the walk gets there). */
 struct csched2_cpu_it {
-    cpumask_t m;
-    unsigned w;                         /* words below this one are empty */
+    unsigned w;                         /* the word in b */
+    uint64_t b;                         /* its members not visited yet */
 };
-static inline unsigned csched2_cpu_next(struct csched2_cpu_it *it)
+static inline bool csched2_cpu_next(struct csched2_cpu_it *it, const cpumask_t *m, unsigned *cpu)
 {
-    uint64_t b;
-    while (it->w < CPUMASK_WORDS && !it->m.bits[it->w])
-        it->w++;
-    if (it->w == CPUMASK_WORDS)
-        return NR_CPUS;
-    b = it->m.bits[it->w];
-    it->m.bits[it->w] = b & (b - 1);
-    return it->w * 64 + (unsigned)__builtin_ctzll(b);
+    while (!it->b) {
+        if (++it->w >= CPUMASK_WORDS)
+            return false;
+        it->b = m->bits[it->w];
+    }
+    *cpu = it->w * 64 + (unsigned)__builtin_ctzll(it->b);
+    it->b &= it->b - 1;
+    return true;
 }
 #define csched2_for_each_cpu(cpu, it, m) \
-    for (struct csched2_cpu_it it = { *(m), 0 }; ((cpu) = csched2_cpu_next(&it)) < NR_CPUS; )
+    for (struct csched2_cpu_it it = { 0, (m)->bits[0] }; csched2_cpu_next(&it, (m), &(cpu)); )
 
 /* The pCPUs of m not busy, as far as the hint knows (the caller checks curr again). */
 static inline cpumask_t csched2_idle_in(struct csched2_priv *prv, const cpumask_t *m)
