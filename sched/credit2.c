@@ -34,14 +34,29 @@
  * once per epoch (every queued vCPU's credit spent), not per decision. The load sum
  * is kept as vCPUs are queued and removed (O(1)), and nothing is parked while no
  * domain has a cap, so a decision is O(log n + p) and a wake O(log n + p); balancing
- * costs O(n) per runqueue pair every 10 ms (see credit2_balance.c).
+ * costs O(n) per runqueue pair every 10 ms at worst, O(1) while the queued vCPUs share
+ * one weight (see credit2_balance.c).
+ *
+ * Memory, which costs more than instructions at 4096 vCPUs (make sched-bench-ir; a
+ * wake's tree descent took a cache and a TLB miss per step). The csched2_vcpus come
+ * from an object pool (core/lib/objpool.c: packed, one per cache-line-aligned slot),
+ * with the key and the tree links in their first line. Each pCPU keeps a copy of its
+ * curr's credit and burnt_to (csched2_curr_sync, wherever they change while it runs),
+ * so a wake compares a runqueue's busy pCPUs in the pcpu array, not in each curr; with
+ * weight = max_weight (every domain, with the default weights) no 64-bit division is
+ * made. Each runqueue counts its queued vCPUs per weight (wclass), which lets a
+ * balancing pass stop looking for weights once it has met each of them. None of this
+ * changes a decision: `sched_scale --one` gives the same hash before and after, with
+ * the default weights and with four different ones.
  *
  * Locking. Each runqueue has a lock; alloc_pdata points the sched_lock of its pCPUs
  * at it, so the core's "lock of v->processor" is that of the runqueue v is on. It
- * guards the queue, the runqueue's fields, `curr` of its pCPUs and its vCPUs' fields.
+ * guards the queue, the runqueue's fields (wclass too), `curr` of its pCPUs and their
+ * copies of its credit, and its vCPUs' fields.
  * Moving a vCPU to another runqueue takes that lock with spin_trylock only, holding
  * ours. csched2_priv.lock guards the domain list and max_weight and is taken only by
- * alloc/free/adjust, never inside a runqueue lock; a domain's cap_lock is a leaf.
+ * alloc/free/adjust, never inside a runqueue lock; a domain's cap_lock and the vCPU
+ * pool's lock are leaves.
  * pCPU `curr` and `tickled` are also read without locks, as hints, and so is
  * csched2_priv.busy (atomic bits mirroring `curr`, set with it): pCPU and runqueue
  * data live in csched2_priv, so they stay valid after a pCPU leaves the pool.

@@ -5,10 +5,12 @@
  * narrows its load gap with another runqueue most.
  *
  * Cost: placement O(pCPUs of the runqueue / 64) words for the idle search, plus one
- * credit per busy pCPU of the runqueue for the preemption target; a pull O(log n);
- * balancing O(qa + qb) per pair of runqueues (each queue walked a bounded number of
- * times) while the waiting vCPUs have at most CSCHED2_BALANCE_WEIGHTS distinct weights,
- * O(qa x qb) beyond. */
+ * entry of the pcpu array per busy pCPU of the runqueue for the preemption target (its
+ * copy of curr's credit: no curr is read); a pull O(log n); balancing O(qa + qb) per
+ * pair of runqueues (each queue walked a bounded number of times) while the waiting
+ * vCPUs have at most CSCHED2_BALANCE_WEIGHTS distinct weights, O(qa x qb) beyond; the
+ * walk that collects the weights stops once it has met every weight queued (the
+ * runqueue's wclass), at the first movable vCPU when all share one. */
 #include "credit2.h"
 
 /* A pCPU of m for v, soft affinity first: v's own if idle, an idle one, v's own, the

@@ -47,13 +47,27 @@
  * overload_since, and the pool's pCPU mask (s->cpus, cpupool_lock; a pCPU that left
  * it takes no new work). idlers and watching are atomic bits: a pCPU sets and clears
  * its own (alloc/free_pdata, do_schedule); whoever raises it sets its watching bit.
- * numa_dom is single-word atomics (adjust, and wakes on any node); GET reads
- * statistics unlocked.
+ * numa_dom is single-word atomics (adjust, and wakes on any node), and so are
+ * nr_weighted and cpus_gen; GET reads statistics unlocked. The vCPU pool's lock is a
+ * leaf.
+ *
+ * Memory, which costs more than instructions at 4096 vCPUs (make sched-bench-ir). The
+ * numa_vcpus come from an object pool (core/lib/objpool.c: packed, one per cache-line-
+ * aligned slot) with vruntime and the runq links in their first line, so a descent
+ * reads one line per step, in few pages. Each pCPU keeps its curr's vruntime and start
+ * (fixed while it runs), and the instance counts the domains whose weight is not the
+ * default (nr_weighted): a wake with no idle pCPU compares the node's busy pCPUs in
+ * the pcpu array, reading no curr, and no domain while the count is 0. The nodes an
+ * unpinned vCPU may use are kept per runqueue with the pool mask and cpus_gen they
+ * were found from (numa_vcpu_home), and a runqueue's count of its pCPUs (nr_cpus)
+ * answers "overloaded?" without counting bits when the load exceeds it. None of this
+ * changes a decision: `sched_scale --one` gives the same hash before and after, with
+ * the default weights and with four different ones.
  *
  * Limitations. A runqueue is a red-black tree (core/lib/rbtree.c): queueing and
  * dequeueing are O(log n), the head O(1). A wake with no idle pCPU on the node
- * compares it with each running vCPU there, O(pCPUs per node). Scans past vCPUs a pCPU may not
- * run (affinity, paused) are O(n): picking, stealing, a pCPU with nothing it may run
+ * compares it with each running vCPU there, O(pCPUs per node) entries of the pcpu
+ * array. Scans past vCPUs a pCPU may not run (affinity, paused) are O(n): picking, stealing, a pCPU with nothing it may run
  * looking for a stranded one, and rule (2)'s swap (over the away vCPUs only).
  * Vruntimes of different nodes compare only through their minima. A vCPU whose
  * affinity excludes every pCPU of its queue's node moves at the next chance
