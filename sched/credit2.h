@@ -153,27 +153,8 @@ static inline bool csched2_parked(const struct csched2_vcpu *sv, s_time_t now)
     return C2_LOAD(sv->dom->cap) && now < C2_LOAD(sv->dom->parked_until);
 }
 
-/* Visits the pCPUs of m, lowest first, in one step per member plus one per 64-bit
- * word (for_each_cpu tests every bit up to NR_CPUS, which dominated wakes at 256): the
- * word being visited is copied, so the body may change m, for the pCPUs after it too
- * (those of the later words are read as the walk gets there). */
-struct csched2_cpu_it {
-    unsigned w;                         /* the word in b */
-    uint64_t b;                         /* its members not visited yet */
-};
-static inline bool csched2_cpu_next(struct csched2_cpu_it *it, const cpumask_t *m, unsigned *cpu)
-{
-    while (!it->b) {
-        if (++it->w >= CPUMASK_WORDS)
-            return false;
-        it->b = m->bits[it->w];
-    }
-    *cpu = it->w * 64 + (unsigned)__builtin_ctzll(it->b);
-    it->b &= it->b - 1;
-    return true;
-}
-#define csched2_for_each_cpu(cpu, it, m) \
-    for (struct csched2_cpu_it it = { 0, (m)->bits[0] }; csched2_cpu_next(&it, (m), &(cpu)); )
+/* Each pCPU of m, lowest first, one step per member (smp.h: for_each_cpu_walk). */
+#define csched2_for_each_cpu(cpu, it, m) for_each_cpu_walk(cpu, it, m)
 
 /* The pCPUs of m not busy, as far as the hint knows (the caller checks curr again). */
 static inline cpumask_t csched2_idle_in(struct csched2_priv *prv, const cpumask_t *m)

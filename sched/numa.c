@@ -297,17 +297,23 @@ void numa_load_changed(struct numa_priv *prv, struct numa_rq *rq, s_time_t now)
 void numa_tickle(struct numa_priv *prv, struct numa_rq *rq, struct numa_vcpu *nv,
                         s_time_t now)
 {
-    unsigned cpu, target;
+    unsigned cpu, target = NR_CPUS;
     s_time_t worst = 0;
-    cpumask_t cpus = numa_rq_cpus(prv, rq), idle;
+    const cpumask_t *aff = &nv->v->cpu_hard_affinity;
+    cpumask_t cpus;
 
-    cpus = cpumask_and(&cpus, &nv->v->cpu_hard_affinity);
-    cpus = cpumask_andnot(&cpus, &rq->tickled);
-    idle = cpumask_and(&cpus, &rq->free);
-    target = cpumask_first(&idle);
+    /* rq's pCPUs in the pool that nv may use, not raised yet; the first idle one. In
+     * one pass over the words (five mask operations cost a tenth of a wake). */
+    for (unsigned i = 0; i < CPUMASK_WORDS; i++) {
+        uint64_t c = LOAD(rq->cpus.bits[i]) & LOAD(prv->s->cpus.bits[i]) & aff->bits[i] &
+                     ~rq->tickled.bits[i];
+        cpus.bits[i] = c;
+        if (target == NR_CPUS && (c & rq->free.bits[i]))
+            target = i * 64 + (unsigned)__builtin_ctzll(c & rq->free.bits[i]);
+    }
     if (target == NR_CPUS) {
         bool weighted = LOAD(prv->nr_weighted);
-        for_each_cpu(cpu, &cpus) {
+        for_each_cpu_walk(cpu, it, &cpus) {
             const struct numa_pcpu *pc = &prv->pcpu[cpu];
             ASSERT(pc->curr);           /* not in rq->free: it runs one */
             s_time_t ran = now - pc->curr_start;
