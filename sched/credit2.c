@@ -34,14 +34,29 @@
  * once per epoch (every queued vCPU's credit spent), not per decision. The load sum
  * is kept as vCPUs are queued and removed (O(1)), and nothing is parked while no
  * domain has a cap, so a decision is O(log n + p) and a wake O(log n + p); balancing
- * costs O(n) per runqueue pair every 10 ms (see credit2_balance.c).
+ * costs O(n) per runqueue pair every 10 ms at worst, O(1) while the queued vCPUs share
+ * one weight (see credit2_balance.c).
+ *
+ * Memory, which costs more than instructions at 4096 vCPUs (make sched-bench-ir; a
+ * wake's tree descent took a cache and a TLB miss per step). The csched2_vcpus come
+ * from an object pool (core/lib/objpool.c: packed, one per cache-line-aligned slot),
+ * with the key and the tree links in their first line. Each pCPU keeps a copy of its
+ * curr's credit and burnt_to (csched2_curr_sync, wherever they change while it runs),
+ * so a wake compares a runqueue's busy pCPUs in the pcpu array, not in each curr; with
+ * weight = max_weight (every domain, with the default weights) no 64-bit division is
+ * made. Each runqueue counts its queued vCPUs per weight (wclass), which lets a
+ * balancing pass stop looking for weights once it has met each of them. None of this
+ * changes a decision: `sched_scale --one` gives the same hash before and after, with
+ * the default weights and with four different ones.
  *
  * Locking. Each runqueue has a lock; alloc_pdata points the sched_lock of its pCPUs
  * at it, so the core's "lock of v->processor" is that of the runqueue v is on. It
- * guards the queue, the runqueue's fields, `curr` of its pCPUs and its vCPUs' fields.
+ * guards the queue, the runqueue's fields (wclass too), `curr` of its pCPUs and their
+ * copies of its credit, and its vCPUs' fields.
  * Moving a vCPU to another runqueue takes that lock with spin_trylock only, holding
  * ours. csched2_priv.lock guards the domain list and max_weight and is taken only by
- * alloc/free/adjust, never inside a runqueue lock; a domain's cap_lock is a leaf.
+ * alloc/free/adjust, never inside a runqueue lock; a domain's cap_lock and the vCPU
+ * pool's lock are leaves.
  * pCPU `curr` and `tickled` are also read without locks, as hints, and so is
  * csched2_priv.busy (atomic bits mirroring `curr`, set with it): pCPU and runqueue
  * data live in csched2_priv, so they stay valid after a pCPU leaves the pool.
@@ -153,12 +168,40 @@ static void csched2_reset(struct csched2_priv *prv, struct csched2_rq *rq,
         if (c) {
             csched2_burn(prv, c, now);
             csched2_refill(rq, c, times);
+            csched2_curr_sync(&prv->pcpu[cpu]);
         }
     }
     csched2_refill(rq, snext, times);   /* if it came from another runqueue */
 }
 
 /* ---- runqueues ---- */
+
+/* A queued vCPU of weight w joins / leaves rq's weight classes. O(classes). */
+static void csched2_wclass_add(struct csched2_rq *rq, s_time_t w)
+{
+    unsigned i = 0;
+    while (i < rq->nr_wclass && rq->wclass[i].w != w)
+        i++;
+    if (i < rq->nr_wclass)
+        rq->wclass[i].n++;
+    else if (!rq->wunknown && i < CSCHED2_BALANCE_WEIGHTS)
+        rq->wclass[rq->nr_wclass++] = (struct csched2_wclass){ w, 1 };
+    else
+        rq->wunknown++;
+}
+
+static void csched2_wclass_del(struct csched2_rq *rq, s_time_t w)
+{
+    unsigned i = 0;
+    while (i < rq->nr_wclass && rq->wclass[i].w != w)
+        i++;
+    if (i == rq->nr_wclass) {           /* one of those left out */
+        ASSERT(rq->wunknown);
+        rq->wunknown--;
+    } else if (!--rq->wclass[i].n) {
+        rq->wclass[i] = rq->wclass[--rq->nr_wclass];
+    }
+}
 
 void csched2_runq_insert(struct csched2_rq *rq, struct csched2_vcpu *sv)
 {
@@ -169,6 +212,7 @@ void csched2_runq_insert(struct csched2_rq *rq, struct csched2_vcpu *sv)
     rq->nr_queued++;
     sv->qweight = C2_LOAD(sv->dom->weight);
     rq->queued_weight += sv->qweight;
+    csched2_wclass_add(rq, sv->qweight);
 }
 
 void csched2_runq_remove(struct csched2_rq *rq, struct csched2_vcpu *sv)
@@ -178,6 +222,7 @@ void csched2_runq_remove(struct csched2_rq *rq, struct csched2_vcpu *sv)
         sv->queued = false;
         rq->nr_queued--;
         rq->queued_weight -= sv->qweight;
+        csched2_wclass_del(rq, sv->qweight);
     }
 }
 
@@ -194,7 +239,9 @@ static void csched2_reweigh(struct csched2_priv *prv, struct csched2_dom *cd)
             struct csched2_vcpu *sv = csched2_q(n);
             if (sv->dom == cd) {
                 rq->queued_weight += C2_LOAD(cd->weight) - sv->qweight;
+                csched2_wclass_del(rq, sv->qweight);
                 sv->qweight = C2_LOAD(cd->weight);
+                csched2_wclass_add(rq, sv->qweight);
             }
         }
         csched2_for_each_cpu(cpu, it, &rq->cpus) {
@@ -329,6 +376,7 @@ static struct task_slice csched2_do_schedule(struct scheduler *s, unsigned cpu,
     }
     if (snext)
         snext->burnt_to = now;
+    csched2_curr_sync(pc);
     if (member && now >= rq->next_balance) {
         rq->next_balance = now + CSCHED2_BALANCE_PERIOD;
         csched2_balance(prv, rq, now);
@@ -462,6 +510,7 @@ static int csched2_init(struct scheduler *s)
     spin_lock_init(&prv->lock);
     list_init(&prv->doms);
     prv->max_weight = CSCHED2_WEIGHT_DFL;
+    objpool_init(&prv->vpool, sizeof(struct csched2_vcpu));
     for (unsigned i = 0; i < MAX_NUMNODES; i++) {
         spin_lock_init(&prv->rqs[i].lock);
         rb_init(&prv->rqs[i].runq);
@@ -472,6 +521,7 @@ static int csched2_init(struct scheduler *s)
 
 static void csched2_deinit(struct scheduler *s)
 {
+    objpool_destroy(&((struct csched2_priv *)s->priv)->vpool);
     xfree(s->priv);
     s->priv = NULL;
 }
@@ -539,7 +589,7 @@ static void csched2_free_domdata(struct scheduler *s, void *dd)
 
 static void *csched2_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
 {
-    struct csched2_vcpu *sv = dd ? xzalloc(sizeof(*sv)) : NULL;
+    struct csched2_vcpu *sv = dd ? objpool_zalloc(&((struct csched2_priv *)s->priv)->vpool) : NULL;
     if (sv) {
         sv->v = v;
         sv->dom = dd;
@@ -553,9 +603,8 @@ static void *csched2_alloc_vdata(struct scheduler *s, struct vcpu *v, void *dd)
 
 static void csched2_free_vdata(struct scheduler *s, void *vd)
 {
-    (void)s;
     ASSERT(!((struct csched2_vcpu *)vd)->queued);
-    xfree(vd);
+    objpool_free(&((struct csched2_priv *)s->priv)->vpool, vd);
 }
 
 static const struct sched_ops credit2_ops = {

@@ -7,6 +7,7 @@
 #ifndef HVLAB_SCHED_CREDIT2_H
 #define HVLAB_SCHED_CREDIT2_H
 
+#include <hvlab/objpool.h>
 #include <hvlab/rbtree.h>
 #include <hvlab/time.h>
 #include <hvlab/trace.h>
@@ -29,6 +30,7 @@
 #define CSCHED2_MIN_RUN        MICROSECS(50)   /* shortest timer we arm */
 #define CSCHED2_WEIGHT_DFL     256
 #define CSCHED2_WEIGHT_MAX     65535
+#define CSCHED2_BALANCE_WEIGHTS 32             /* weight classes balancing compares */
 
 #define C2_LOAD(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define C2_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
@@ -43,12 +45,13 @@ struct csched2_dom {
 };
 
 struct csched2_vcpu {
+    /* Guarded by the runqueue lock of v->processor. The first cache line (the object
+     * comes from prv->vpool, whose slots start on one) holds what a runqueue descent
+     * reads at each step: the key and the tree links. */
+    s_time_t credit;                    /* runq's key */
+    struct rb_node q;                   /* in runq, when queued */
     struct vcpu *v;
     struct csched2_dom *dom;
-    /* Guarded by the runqueue lock of v->processor. */
-    s_time_t credit;                    /* runq's key: just before q's tree links, so
-                                           a step of a descent reads one cache line */
-    struct rb_node q;                   /* in runq, when queued */
     s_time_t burnt_to;                  /* running: burnt up to here (a wake reads it
                                            and credit of each busy pCPU's curr) */
     s_time_t qweight;                   /* its weight in runq's queued_weight */
@@ -58,6 +61,8 @@ struct csched2_vcpu {
     struct csched2_vcpu *stale;         /* csched2_reset's list of those to re-place */
     bool queued, yield;
 };
+_Static_assert(offsetof(struct csched2_vcpu, q) + sizeof(struct rb_node) <= OBJPOOL_ALIGN,
+               "a descent step reads one cache line");
 
 struct csched2_rq {
     spinlock_t lock;                    /* the sched_lock of every pCPU in cpus */
@@ -66,6 +71,15 @@ struct csched2_rq {
     cpumask_t cpus;
     unsigned nr_queued;                 /* also read as a hint */
     s_time_t queued_weight;             /* sum of the queued vCPUs' qweight */
+    /* The distinct qweights of the queued vCPUs, with how many have each, while they
+     * fit; wunknown counts queued vCPUs of a weight left out (none is added while there
+     * are some), so with wunknown 0 the table is every queued weight: balancing then
+     * stops looking for weights once it has met each (csched2_wclass_add). */
+    struct csched2_wclass {
+        s_time_t w;
+        unsigned n;
+    } wclass[CSCHED2_BALANCE_WEIGHTS];
+    unsigned nr_wclass, wunknown;
     s_time_t running_weight;            /* sum of its pCPUs' curr_weight */
     s_time_t load, load_stamp;          /* average runnable weight */
     s_time_t next_balance;
@@ -77,6 +91,10 @@ struct csched2_pcpu {
     struct csched2_rq *rq;
     struct csched2_vcpu *curr;          /* rq->lock; NULL: idle. Also a hint */
     s_time_t curr_weight;               /* rq->lock: curr's weight in rq->running_weight */
+    /* rq->lock: curr's credit and burnt_to, kept equal to them (csched2_curr_sync), so
+     * that a wake compares the busy pCPUs of a runqueue in this array alone instead of
+     * reading each one's curr (a cache miss per pCPU). */
+    s_time_t curr_credit, curr_burnt;
     bool tickled;                       /* hint: raised while idle */
 };
 
@@ -87,6 +105,7 @@ struct csched2_priv {
     unsigned max_weight;                /* written under lock */
     unsigned nr_capped;                 /* domains with a cap: written under lock */
     cpumask_t busy;                     /* atomic bits: pCPUs whose curr is set (hint) */
+    struct objpool vpool;               /* the csched2_vcpus, packed (its own lock) */
     struct csched2_rq rqs[MAX_NUMNODES];
     struct csched2_pcpu pcpu[NR_CPUS];
 };
@@ -103,14 +122,30 @@ static inline bool csched2_before(const struct rb_node *a, const struct rb_node 
     return csched2_q(a)->credit > csched2_q(b)->credit;
 }
 
+/* t x mul / div: t itself when mul == div (the heaviest domains: every one, with the
+ * default weights), which spares a 64-bit division, dozens of cycles. */
+static inline s_time_t csched2_scale(s_time_t t, s_time_t mul, s_time_t div)
+{
+    return mul == div ? t : t * mul / div;
+}
+
 /* Credit burnt by running t, and run time worth credit c, at sv's weight. */
 static inline s_time_t csched2_t2c(struct csched2_priv *prv, const struct csched2_vcpu *sv, s_time_t t)
 {
-    return t * C2_LOAD(prv->max_weight) / C2_LOAD(sv->dom->weight);
+    return csched2_scale(t, C2_LOAD(prv->max_weight), C2_LOAD(sv->dom->weight));
 }
 static inline s_time_t csched2_c2t(struct csched2_priv *prv, const struct csched2_vcpu *sv, s_time_t c)
 {
-    return c * C2_LOAD(sv->dom->weight) / C2_LOAD(prv->max_weight);
+    return csched2_scale(c, C2_LOAD(sv->dom->weight), C2_LOAD(prv->max_weight));
+}
+
+/* pc's copy of its curr's credit and burnt_to, after they changed. rq->lock held. */
+static inline void csched2_curr_sync(struct csched2_pcpu *pc)
+{
+    if (pc->curr) {
+        pc->curr_credit = pc->curr->credit;
+        pc->curr_burnt = pc->curr->burnt_to;
+    }
 }
 
 static inline bool csched2_parked(const struct csched2_vcpu *sv, s_time_t now)
@@ -118,19 +153,8 @@ static inline bool csched2_parked(const struct csched2_vcpu *sv, s_time_t now)
     return C2_LOAD(sv->dom->cap) && now < C2_LOAD(sv->dom->parked_until);
 }
 
-/* Takes the lowest pCPU out of *m and returns it; NR_CPUS once m is empty. Loops
- * over a mask with it visit only its members (for_each_cpu tests every bit up to
- * NR_CPUS, which dominated wakes at 256). */
-static inline unsigned csched2_cpu_pop(cpumask_t *m)
-{
-    unsigned cpu = cpumask_first(m);
-    if (cpu < NR_CPUS)
-        cpumask_clear(m, cpu);
-    return cpu;
-}
-#define csched2_for_each_cpu(cpu, it, m) \
-    for (cpumask_t it = *(m); ((cpu) = csched2_cpu_pop(&it)) < NR_CPUS; )
-
+/* Each pCPU of m, lowest first, one step per member (smp.h: for_each_cpu_walk). */
+#define csched2_for_each_cpu(cpu, it, m) for_each_cpu_walk(cpu, it, m)
 
 /* The pCPUs of m not busy, as far as the hint knows (the caller checks curr again). */
 static inline cpumask_t csched2_idle_in(struct csched2_priv *prv, const cpumask_t *m)

@@ -5,10 +5,12 @@
  * narrows its load gap with another runqueue most.
  *
  * Cost: placement O(pCPUs of the runqueue / 64) words for the idle search, plus one
- * credit per busy pCPU of the runqueue for the preemption target; a pull O(log n);
- * balancing O(qa + qb) per pair of runqueues (each queue walked a bounded number of
- * times) while the waiting vCPUs have at most CSCHED2_BALANCE_WEIGHTS distinct weights,
- * O(qa x qb) beyond. */
+ * entry of the pcpu array per busy pCPU of the runqueue for the preemption target (its
+ * copy of curr's credit: no curr is read); a pull O(log n); balancing O(qa + qb) per
+ * pair of runqueues (each queue walked a bounded number of times) while the waiting
+ * vCPUs have at most CSCHED2_BALANCE_WEIGHTS distinct weights, O(qa x qb) beyond; the
+ * walk that collects the weights stops once it has met every weight queued (the
+ * runqueue's wclass), at the first movable vCPU when all share one. */
 #include "credit2.h"
 
 /* A pCPU of m for v, soft affinity first: v's own if idle, an idle one, v's own, the
@@ -107,21 +109,23 @@ void csched2_tickle(struct csched2_priv *prv, struct csched2_vcpu *sv, s_time_t 
 {
     struct csched2_rq *rq = prv->pcpu[sv->v->processor].rq;
     cpumask_t in = csched2_rq_cpus(prv, rq), pool = cpumask_load(&prv->s->cpus);
-    cpumask_t out = cpumask_andnot(&pool, &in);
+    cpumask_t out = cpumask_andnot(&pool, &in), busy;
     unsigned cpu, low = NR_CPUS;
-    s_time_t lowc = 0;
+    s_time_t lowc = 0, mw = C2_LOAD(prv->max_weight);
 
     if (csched2_parked(sv, now) || csched2_tickle_idle(prv, sv, in))
         return;
-    csched2_for_each_cpu(cpu, it, &in) {
-        struct csched2_vcpu *c = prv->pcpu[cpu].curr;
+    /* The busy pCPUs of rq that sv may use: busy mirrors curr, and both change under
+     * rq's lock, which we hold. Each one's curr as of now, from the copy in pcpu. */
+    busy = cpumask_load(&prv->busy);
+    busy = cpumask_and(&busy, &in);
+    busy = cpumask_and(&busy, &sv->v->cpu_hard_affinity);
+    csched2_for_each_cpu(cpu, it, &busy) {
+        const struct csched2_pcpu *pc = &prv->pcpu[cpu];
         s_time_t cr;
-        if (!c || !cpumask_test(&sv->v->cpu_hard_affinity, cpu))
+        if (!pc->curr)
             continue;
-        /* csched2_t2c with the weight kept beside curr: one domain fewer to read
-         * per busy pCPU (cache misses, 32 of them at 256 pCPUs). */
-        cr = c->credit - (now - c->burnt_to) * (s_time_t)C2_LOAD(prv->max_weight) /
-                         prv->pcpu[cpu].curr_weight;
+        cr = pc->curr_credit - csched2_scale(now - pc->curr_burnt, mw, pc->curr_weight);
         if (low == NR_CPUS || cr < lowc) {
             low = cpu;
             lowc = cr;
@@ -205,13 +209,18 @@ static bool csched2_may_move(const struct csched2_vcpu *sv, const cpumask_t *to,
 
 /* The distinct weights of the vCPUs one side could move: a pass compares weights, not
  * vCPUs, since the gain of a move or swap depends only on the weights. */
-#define CSCHED2_BALANCE_WEIGHTS 32
 struct csched2_weights {
     unsigned nr;
     s_time_t w[CSCHED2_BALANCE_WEIGHTS];
 };
 
-/* Adds rq's movable vCPUs' weights to ws; false if there are too many. */
+/* Adds rq's movable vCPUs' weights to ws; false if there are too many. Stops once ws
+ * holds as many weights as rq's queued vCPUs have (rq->wclass), when no vCPU further
+ * on can add one: with one weight, at the first movable vCPU instead of the end of
+ * the queue (the walk to the end was most of a decision's cost at 4096 vCPUs on 64
+ * pCPUs). The classes count qweight, which is the domain's weight but while a weight
+ * change is being applied (csched2_reweigh): then the stop may miss the new weight of
+ * a vCPU not yet re-counted, and balancing sees the weights the load sums use. */
 static bool csched2_weights(struct csched2_weights *ws, struct csched2_rq *rq, const cpumask_t *to,
                             s_time_t now)
 {
@@ -225,8 +234,11 @@ static bool csched2_weights(struct csched2_weights *ws, struct csched2_rq *rq, c
             i++;
         if (i == CSCHED2_BALANCE_WEIGHTS)
             return false;
-        if (i == ws->nr)
+        if (i == ws->nr) {
             ws->w[ws->nr++] = w;
+            if (ws->nr == rq->nr_wclass && !rq->wunknown)
+                return true;
+        }
     }
     return true;
 }

@@ -6,6 +6,7 @@
 #ifndef HVLAB_SCHED_NUMA_H
 #define HVLAB_SCHED_NUMA_H
 
+#include <hvlab/objpool.h>
 #include <hvlab/rbtree.h>
 #include <hvlab/topology.h>
 #include "private.h"
@@ -31,16 +32,16 @@ struct numa_dom {
 };
 
 struct numa_vcpu {
+    /* Guarded by the lock of v->processor's runqueue. The first cache line (the object
+     * comes from prv->vpool, whose slots start on one) holds what a runqueue descent
+     * reads at each step: the key and the tree links. */
+    s_time_t vruntime;                  /* in the scale of runqueue vr_node; the key of
+                                         * q and aq, so it changes only while !queued
+                                         * (and not while it runs) */
+    struct rb_node q;                   /* in its runqueue's runq */
     struct vcpu *v;
     struct numa_dom *dom;               /* NULL: no domain, no home */
-    /* Guarded by the lock of v->processor's runqueue. */
-    s_time_t vruntime;                  /* in the scale of runqueue vr_node; the key of
-                                         * q and aq, so it changes only while !queued.
-                                         * Just before q: a step of a descent reads
-                                         * one cache line, not two */
-    struct rb_node q;                   /* in its runqueue's runq */
-    s_time_t last_start;                /* since when it runs (a wake reads it and
-                                           vruntime of each busy pCPU's curr) */
+    s_time_t last_start;                /* since when it runs */
     struct rb_node aq;                  /* in its runqueue's away tree, if !at_home */
     bool queued, running, yielded;
     bool at_home;                       /* counted in its runqueue's nr_home */
@@ -49,10 +50,15 @@ struct numa_vcpu {
     unsigned last_node;                 /* node it last ran on; NUMA_NO_NODE: never ran */
     uint64_t migrations_away, ns_away;  /* read by GET without the lock */
 };
+_Static_assert(offsetof(struct numa_vcpu, q) + sizeof(struct rb_node) <= OBJPOOL_ALIGN,
+               "a descent step reads one cache line");
 
 struct numa_pcpu {
     struct numa_vcpu *curr;             /* chosen by do_schedule; NULL: idle. rq lock */
     unsigned node;
+    /* rq lock: curr's vruntime and last_start (fixed while it runs), so that a wake
+     * compares the busy pCPUs of a node in this array alone, not in each curr. */
+    s_time_t curr_vr, curr_start;
 };
 
 struct numa_rq {
@@ -64,11 +70,17 @@ struct numa_rq {
     unsigned nr_home;                   /* of those, the ones at home on this node */
     unsigned nr_away_queued;            /* queued ones away from their homes */
     cpumask_t cpus, tickled;            /* cpus: the node's pCPUs taken in */
+    unsigned nr_cpus;                   /* in cpus (>= those still in the pool) */
     cpumask_t free;                     /* those whose curr is NULL (run nothing) */
     s_time_t min_vruntime;
     s_time_t overload_since;            /* 0: not overloaded */
     unsigned load;                      /* nr_queued + nr_running, as a hint */
     s_time_t next_balance;              /* numa_balance for this node not before */
+    /* numa_vcpu_home's cache for vCPUs that may run on every pCPU of the pool: the
+     * nodes with pCPUs in it, found from usable_pool at prv->cpus_gen usable_gen. */
+    uint32_t usable_all;
+    unsigned usable_gen;                /* ~0: not found yet */
+    cpumask_t usable_pool;
 };
 
 struct numa_priv {
@@ -77,6 +89,12 @@ struct numa_priv {
      * of an overload (raised, or a re-check timer armed) so none is raised twice. */
     cpumask_t idlers, watching;
     unsigned nr_nodes;                  /* nodes 0..nr_nodes-1 may have pCPUs; only grows */
+    /* Atomic: domains whose weight is not the default, counted before such a weight is
+     * set and uncounted after it goes, so with 0 every vCPU's weight is the default
+     * and a wake need not read the domains of the running vCPUs. */
+    uint32_t nr_weighted;
+    unsigned cpus_gen;                  /* atomic: bumped after a runqueue's cpus change */
+    struct objpool vpool;               /* the numa_vcpus, packed (its own lock) */
     struct numa_rq rq[MAX_NUMNODES];
     struct numa_pcpu pcpu[NR_CPUS];
 };
@@ -107,7 +125,8 @@ static inline bool numa_is_home(const struct numa_vcpu *nv, unsigned node)
 
 /* ---- sched/numa.c ---- */
 
-/* nv's home: its domain's, limited to nodes with pCPUs it may use (all those if none). */
+/* nv's home: its domain's, limited to nodes with pCPUs it may use (all those if none).
+ * v->processor's runqueue lock held. */
 uint32_t numa_vcpu_home(struct numa_priv *prv, struct numa_vcpu *nv, s_time_t now);
 /* The other nodes with pCPUs in the pool, nearest to `from` first; their count. */
 unsigned numa_near_nodes(struct numa_priv *prv, unsigned from, unsigned *out);

@@ -80,27 +80,38 @@ static void numa_displace(struct numa_priv *prv, struct numa_rq *rq, struct numa
 bool numa_go_home(struct numa_priv *prv, struct numa_rq *from, struct numa_vcpu *nv,
                          bool need_idle, s_time_t now)
 {
-    for (int pass = 0; pass <= 2 - need_idle; pass++) {
-        for (unsigned n = 0, nodes = LOAD(prv->nr_nodes); n < nodes; n++) {
+    cpumask_t okn[MAX_NUMNODES];
+    uint32_t cand = 0;
+
+    /* The home nodes other than `from` with pCPUs nv may use (okn), found once for the
+     * passes, which each found them again (a third of a decision at 256 pCPUs). */
+    for (unsigned n = 0, nodes = LOAD(prv->nr_nodes); n < nodes; n++) {
+        cpumask_t c;
+        if (&prv->rq[n] == from || !numa_is_home(nv, n))
+            continue;
+        c = numa_rq_cpus(prv, &prv->rq[n]);
+        okn[n] = cpumask_and(&c, &nv->v->cpu_hard_affinity);
+        if (!cpumask_empty(&okn[n]))
+            cand |= 1u << n;
+    }
+    for (int pass = 0; cand && pass <= 2 - need_idle; pass++) {
+        for (uint32_t left = cand; left; left &= left - 1) {
+            unsigned n = (unsigned)__builtin_ctz(left);
             struct numa_rq *rq = &prv->rq[n];
-            if (rq == from || !numa_is_home(nv, n))
-                continue;
-            cpumask_t c = numa_rq_cpus(prv, rq);
-            cpumask_t ok = cpumask_and(&c, &nv->v->cpu_hard_affinity);
+            const cpumask_t *ok = &okn[n];
             struct numa_vcpu *swap = NULL;
             unsigned idle;
             bool go;
             cpumask_t idlers = cpumask_load(&prv->idlers);
-            if (cpumask_empty(&ok) ||
-                (pass == 0 && !cpumask_intersects(&ok, &idlers)) || !spin_trylock(&rq->lock))
+            if ((pass == 0 && !cpumask_intersects(ok, &idlers)) || !spin_trylock(&rq->lock))
                 continue;
-            idle = numa_idle_cpu(rq, &ok);
+            idle = numa_idle_cpu(rq, ok);
             if (idle == NR_CPUS && pass == 1)
                 swap = numa_swappable(prv, rq, from);
             go = idle < NR_CPUS || pass == 2 ||
-                 (pass == 1 && (rq->nr_home < cpumask_weight(&ok) || swap));
+                 (pass == 1 && (rq->nr_home < cpumask_weight(ok) || swap));
             if (go) {
-                nv->v->processor = idle < NR_CPUS ? idle : cpumask_first(&ok);
+                nv->v->processor = idle < NR_CPUS ? idle : cpumask_first(ok);
                 numa_enqueue(prv, rq, nv, true);
                 if (idle == NR_CPUS && pass == 1)
                     numa_displace(prv, rq, from, swap, now);

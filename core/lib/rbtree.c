@@ -9,8 +9,9 @@
  * successor (which takes the node's place and colour), then repairs a missing black
  * upward with at most three rotations. `first` and `last_rep` are kept by both; an
  * element that goes after the last (or before the first) is linked there without a
- * descent, which is where the descent would have taken it; any other starts from the
- * first and climbs only as far as it must.
+ * descent, which is where the descent would have taken it; any other before the root
+ * starts from the first and climbs only as far as it must, and one at or after the
+ * root descends from it (a climb from the first would reach the root, then descend).
  *
  * Equal keys: the tree holds one node per run of equal keys, its earliest (the rep);
  * the later ones wait in a ring behind it (next/prev, the rep first), so a queue with
@@ -158,6 +159,9 @@ void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less)
         p = f;
         link = &p->left;
         rightmost = descend = false;
+    } else if (f && !less(n, t->root)) {
+        /* At or after the root: the climb below would go all the way up to it and then
+         * down again, twice a descent from the root, which is what this is. */
     } else if (f) {
         /* From the first, up its ancestors (the left spine, the cache-warm end of a
          * queue) while n is not before them, then down from there: the same leaf as

@@ -45,7 +45,8 @@ static inline struct rb_node *rb_last(const struct rb_tree *t)
 /* --- rbtree.c --- */
 /* Links n (not in any tree) after its equals. O(1) plus the repair (O(1) amortized)
  * when n goes first or last, as a queue's newest deadline usually does; else
- * O(log d) for its place d among the distinct keys, counted from the first. */
+ * O(log d) for its place d among the distinct keys, counted from the first, when it
+ * goes before the root, and O(log n) from the root when not. */
 void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_fn *less);
 /* Unlinks n, which must be in t. O(1) if n has equals. */
 void rb_erase(struct rb_tree *t, struct rb_node *n);

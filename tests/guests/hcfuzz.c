@@ -18,7 +18,8 @@
  * (T: TSC ticks for the run; instructions under icount, the whole machine's).
  * Oracles, at every progress line and at the end: our code and read-only data are
  * unchanged, and every present entry in our sandbox frames and window L1 maps a frame
- * of ours (check_tables); after every poll: it did not outlast its timeout by a
+ * of ours or one the hypervisor shares with us: shared info, our grant table
+ * (check_tables); after every poll: it did not outlast its timeout by a
  * second (check_poll). A fault nobody expected prints
  * "fuzz: FAILED seed=N call=K ..." with the replay arguments, then the runtime prints
  * the registers and crashes the domain. If the hypervisor kills the domain instead,
@@ -29,6 +30,8 @@
  * handler, armed just before, resumes there (as in isolation.c). */
 #include "fault_stub.h"
 #include "hcfuzz.h"
+
+#include <public/grant_table.h>
 
 struct fz_env fz;
 static uint64_t rng_state;
@@ -204,9 +207,28 @@ static int sandbox_tree(void)
     return 0;
 }
 
+/* Our grant table's frames: the hypervisor's frames that GNTTABOP_setup_table with
+ * DOMID_SELF shares with us writable (domain_share_frame) so that we may map our
+ * table by machine frame number, as a PV kernel maps its own. They are no page of
+ * our reservation (mfn_to_pfn does not know them), and where the heap puts them
+ * depends on what the other domains allocated meanwhile: often right next to our
+ * frames, i.e. the frame the generators pass as "not ours" (max_mfn + 1, min_mfn - 1),
+ * which a mapping call then rightly takes. setup_table at the table's size or less
+ * grows nothing and returns the frames: 0 or a GNTST_ status (or -errno). */
+static long own_grant_frames(unsigned nr, uint64_t mfns[GNTTAB_MAX_FRAMES])
+{
+    struct gnttab_setup_table s = { .dom = DOMID_SELF, .nr_frames = nr,
+                                    .frame_list = (uintptr_t)mfns };
+    long rc = hypercall5(HYPERVISOR_grant_table_op, GNTTABOP_setup_table, (uintptr_t)&s, 1,
+                         0, 0);
+
+    return rc < 0 ? rc : s.status;
+}
+
 static int setup(const struct start_info *si)
 {
     uint8_t *arena = alloc_pages(FZ_ARENA_PAGES + 1), *sandbox = alloc_pages(8);
+    uint64_t gt[GNTTAB_MAX_FRAMES];
     const uint64_t *e;
     uint64_t ma;
     long rc;
@@ -239,6 +261,11 @@ static int setup(const struct start_info *si)
     fz.code_mfn = virt_to_mfn((void *)(uintptr_t)fz_stub_read);
     fz.data_mfn = virt_to_mfn(si);
     fz.shinfo_mfn = (l1e_of(GUEST_SHARED_INFO_VA) & PTE_ADDR_MASK) >> PAGE_SHIFT;
+    /* A grant table of ours from the start, so that its first frame is in the pools
+     * (any_mfn) whatever the heap does; the calls grow it to up to 4 frames. */
+    if ((rc = own_grant_frames(1, gt)) != 0)
+        return rc < 0 ? (int)rc : -EIO;
+    fz.gnttab_mfn = gt[0];
     fz.min_mfn = ~0ULL;
     for (uint64_t p = 0; p < si->nr_pages; p++) {
         fz.min_mfn = MIN(fz.min_mfn, pfn_to_mfn(p));
@@ -268,13 +295,49 @@ static void check_text(uint64_t want)
                     (unsigned long long)fz.seed, (unsigned long long)cur_call);
 }
 
+/* Our grant table's frames now (*n of them): query_size, then setup_table at exactly
+ * that size. */
+static void grant_frames(uint64_t mfns[GNTTAB_MAX_FRAMES], unsigned *n)
+{
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    long rc;
+
+    rc = hypercall5(HYPERVISOR_grant_table_op, GNTTABOP_query_size, (uintptr_t)&q, 1, 0, 0);
+    if (rc < 0 || q.status != GNTST_okay || q.nr_frames == 0 ||
+        q.nr_frames > GNTTAB_MAX_FRAMES || (rc = own_grant_frames(q.nr_frames, mfns)) != 0)
+        guest_crash("fuzz: FAILED seed=%llu call=%llu: our own grant table: query_size rc "
+                    "%ld status %d, %u frames (1..%u since set-up)", (unsigned long long)fz.seed,
+                    (unsigned long long)cur_call, rc, q.status, q.nr_frames, GNTTAB_MAX_FRAMES);
+    *n = q.nr_frames;
+}
+
+/* The hypervisor's frames shared with us: the shared-info frame and our grant
+ * table's. Each carries the hypervisor's permanent writable type reference
+ * (domain_share_frame), so it can never be a page table, whatever level the sandbox
+ * frame holding an entry to it is. */
+static bool shared_with_us(uint64_t mfn, const uint64_t *gt, unsigned n)
+{
+    if (mfn == fz.shinfo_mfn)
+        return true;
+    for (unsigned k = 0; k < n; k++)
+        if (gt[k] == mfn)
+            return true;
+    return false;
+}
+
 /* Every present entry the hypervisor let us write into our sandbox frames and the
  * window's L1 (read through our read-only mappings of them) must map one of our own
- * frames or the shared-info frame: anything else is a way out. Slots 256..511 of a
- * sandbox frame are skipped: pinned as an L4, the hypervisor's entries live there. */
+ * frames or one the hypervisor shares with us (shared_with_us): anything else is a
+ * way out. Nobody grants us anything (hcfuzz_gnttab.c), so no entry may map a peer's
+ * frame, not even through a grant. Slots 256..511 of a sandbox frame are skipped:
+ * pinned as an L4, the hypervisor's entries live there. */
 static void check_tables(void)
 {
     uint64_t l1_pfn = mfn_to_pfn(fz.window_l1_maddr >> PAGE_SHIFT);
+    uint64_t gt[GNTTAB_MAX_FRAMES];
+    unsigned n_gt;
+
+    grant_frames(gt, &n_gt);
 
     for (unsigned f = 0; f <= ARRAY_SIZE(fz.sandbox_va); f++) {
         const uint64_t *t;
@@ -291,7 +354,7 @@ static void check_tables(void)
         for (unsigned i = 0; i < slots; i++) {
             uint64_t e = t[i], mfn = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 
-            if ((e & PTE_P) && mfn != fz.shinfo_mfn && mfn_to_pfn(mfn) == ~0ULL)
+            if ((e & PTE_P) && mfn_to_pfn(mfn) == ~0ULL && !shared_with_us(mfn, gt, n_gt))
                 guest_crash("fuzz: FAILED seed=%llu call=%llu: %s %u slot %u holds %#llx, "
                             "a frame that is not ours", (unsigned long long)fz.seed,
                             (unsigned long long)cur_call,
@@ -359,10 +422,11 @@ int main(const struct start_info *si)
         printf("fuzz: set-up failed: %d %s\n", rc, errno_name(rc));
         return 1;
     }
-    printf("fuzz: start seed=%llu calls=%llu skip=%s%s%s domain %u\n",
+    printf("fuzz: start seed=%llu calls=%llu skip=%s%s%s domain %u mfns %#llx-%#llx\n",
            (unsigned long long)fz.seed, (unsigned long long)calls,
            fz.skip & FZ_SHINFO ? "shinfo," : "", fz.skip & FZ_TIMER ? "timer," : "",
-           fz.skip & FZ_CANON ? "canon," : "", si->domid);
+           fz.skip & FZ_CANON ? "canon," : "", si->domid, (unsigned long long)fz.min_mfn,
+           (unsigned long long)fz.max_mfn);
     text0 = text_sum();
     t0 = rdtsc();
     for (uint64_t i = 0; i < calls; i++) {

@@ -41,6 +41,7 @@ struct fz_env {
     uint64_t l4_mfn, l4_maddr;      /* our L4 */
     uint64_t code_mfn, data_mfn;    /* a frame of our code; one of our (runtime) data */
     uint64_t shinfo_mfn;            /* the shared-info frame */
+    uint64_t gnttab_mfn;            /* our grant table's first frame (set up at start) */
     uint64_t min_mfn, max_mfn;      /* our frames' range (others may lie between) */
     uint64_t iret_resume;           /* where a SCHEDOP_iret frame of ours returns */
 };

@@ -3,7 +3,9 @@
  * pools. Containment: nobody grants the fuzzer anything and it cannot grant itself,
  * so maps find nothing to map (their host_addr is the window or addresses that must
  * be refused anyway); a copy between its own frames writes only into the arena, or
- * into frames that must be refused (our L4 and the window's L1, frames not ours). */
+ * into frames that must be refused (our L4 and the window's L1, frames not ours; the
+ * heap may have put one of our own grant table's frames at such a number, which is
+ * then ours to write: random entries in our table that nobody maps). */
 #include "hcfuzz.h"
 
 #include <public/grant_table.h>

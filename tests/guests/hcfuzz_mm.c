@@ -1,7 +1,8 @@
 /* The hypercall fuzzer's memory families (see hcfuzz_ops.c for the others and the
  * containment rules): mmu_update, mmuext_op, update_va_mapping and memory_op, with
  * frames from every role (sandbox, arena, code, data, our page tables, the shared-info
- * frame, frames that are not ours) and entry values with every flag combination. */
+ * frame, our grant table's first frame, frames that are not ours) and entry values
+ * with every flag combination. */
 #include "hcfuzz.h"
 
 /* A machine frame: ours in its various roles, or one that is not ours. */
@@ -21,7 +22,9 @@ static uint64_t any_mfn(bool with_own_tables)
         if (with_own_tables)
             return fz_chance(50) ? fz.l4_mfn : fz.window_l1_maddr >> PAGE_SHIFT;
         return FZ_PICK(fz.sandbox_mfn);
-    case 6:
+    case 6:     /* the hypervisor's frames shared with us: never a page table */
+        if (fz_chance(50))
+            return fz.gnttab_mfn;
         if (!(fz.skip & FZ_SHINFO))
             return fz.shinfo_mfn;
         return FZ_PICK(foreign);

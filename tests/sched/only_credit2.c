@@ -9,7 +9,9 @@
  * (sim.h). Times are simulated; decisions cost nothing. Also: the running weight each
  * runqueue keeps for its load average (instead of reading every pCPU's curr per
  * decision) equals that sum at every step, through weight changes while running
- * (running_weight_tracks_curr). */
+ * (running_weight_tracks_curr), and so do the other figures it keeps for speed: each
+ * pCPU's copy of its curr's credit, and each runqueue's count of queued vCPUs per
+ * weight, also with more weights than it has room for (weight_classes_overflow). */
 #include "simtest.h"
 #include "../../sched/credit2.h"
 
@@ -95,21 +97,56 @@ static void spread_32_over_8_nodes(void)
     sim_fini();
 }
 
-/* Each runqueue's running_weight against the sum it stands for; false on a mismatch. */
-static bool running_weight_ok(s_time_t at)
+/* The figures credit2 keeps instead of recomputing them per decision, against what
+ * they stand for; false on a mismatch: each runqueue's running_weight (the sum of its
+ * pCPUs' curr weights), its weight classes (how many queued vCPUs have each qweight,
+ * the rest counted in wunknown, which only weights beyond the table may be in), and
+ * each busy pCPU's copy of its curr's credit and burnt_to. */
+static bool kept_figures_ok(s_time_t at)
 {
     struct csched2_priv *prv = cpupool_by_id(0)->sched.priv;
     bool ok = true;
     for (unsigned i = 0; i < MAX_NUMNODES; i++) {
         struct csched2_rq *rq = &prv->rqs[i];
         s_time_t sum = 0;
-        unsigned cpu;
-        csched2_for_each_cpu(cpu, it, &rq->cpus)
-            if (prv->pcpu[cpu].curr)
-                sum += prv->pcpu[cpu].curr->dom->weight;
+        unsigned cpu, queued = 0, counted = rq->wunknown, n[CSCHED2_BALANCE_WEIGHTS] = { 0 };
+        csched2_for_each_cpu(cpu, it, &rq->cpus) {
+            struct csched2_pcpu *pc = &prv->pcpu[cpu];
+            if (!pc->curr)
+                continue;
+            sum += pc->curr->dom->weight;
+            if (pc->curr_credit != pc->curr->credit || pc->curr_burnt != pc->curr->burnt_to) {
+                INFO("at %lld ns, pCPU %u: copy of curr's credit %lld burnt_to %lld, "
+                     "curr's %lld %lld", (long long)at, cpu, (long long)pc->curr_credit,
+                     (long long)pc->curr_burnt, (long long)pc->curr->credit,
+                     (long long)pc->curr->burnt_to);
+                ok = false;
+            }
+        }
         if (sum != rq->running_weight) {
             INFO("at %lld ns, runqueue %u: running_weight %lld, curr weights sum %lld",
                  (long long)at, i, (long long)rq->running_weight, (long long)sum);
+            ok = false;
+        }
+        for (struct rb_node *q = rb_first(&rq->runq); q; q = rb_next(q)) {
+            struct csched2_vcpu *sv = csched2_q(q);
+            unsigned k = 0;
+            while (k < rq->nr_wclass && rq->wclass[k].w != sv->qweight)
+                k++;
+            queued++;
+            if (k < rq->nr_wclass)
+                n[k]++;
+            else if (rq->nr_wclass < CSCHED2_BALANCE_WEIGHTS && !rq->wunknown)
+                ok = false;             /* room, and nothing left out: it must be there */
+        }
+        for (unsigned k = 0; k < rq->nr_wclass; k++) {
+            counted += rq->wclass[k].n;
+            if (n[k] != rq->wclass[k].n || !n[k])
+                ok = false;
+        }
+        if (counted != queued || rq->nr_wclass > CSCHED2_BALANCE_WEIGHTS) {
+            INFO("at %lld ns, runqueue %u: %u queued, weight classes count %u",
+                 (long long)at, i, queued, counted);
             ok = false;
         }
     }
@@ -132,15 +169,49 @@ static void running_weight_tracks_curr(void)
         if (step == 200)
             CHECK_EQ(set_param(b, "weight", 64), 0);
         sim_run_for(MICROSECS(100));
-        bad += !running_weight_ok(sim.now);
+        bad += !kept_figures_ok(sim.now);
     }
     CHECK_EQ(bad, 0);
     CHECK_EQ(sim.violations, 0);
     sim_fini();
 }
 
+/* More distinct weights than the classes hold: 40 one-vCPU domains of weights 100..139
+ * (hogs and io-like) on 1 node x 2 pCPUs, some weights changed while they run, so
+ * vCPUs are left out (wunknown), come and go, and classes empty and refill. */
+static void weight_classes_overflow(void)
+{
+    if (!test_start(1, 2, 1))
+        return;
+    struct sim_dom *d[40];
+    for (unsigned i = 0; i < 40; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "d%u", i);
+        d[i] = sim_domain_create(name, 1, NUMA_NO_NODE, i % 2 ? wl_io() : wl_cpu());
+        CHECK_EQ(set_param(d[i], "weight", 100 + i), 0);
+        sim_domain_start(d[i]);
+    }
+    unsigned bad = 0, most = 0, left_out = 0;
+    for (unsigned step = 0; step < 400; step++) {
+        if (step % 50 == 49)            /* now two domains share a weight, now not */
+            CHECK_EQ(set_param(d[step / 50], "weight", step % 100 == 49 ? 100 : 200 + step), 0);
+        sim_run_for(MICROSECS(250));
+        bad += !kept_figures_ok(sim.now);
+        struct csched2_priv *prv = cpupool_by_id(0)->sched.priv;
+        most = MAX(most, prv->rqs[0].nr_wclass);
+        left_out += prv->rqs[0].wunknown > 0;
+    }
+    INFO("most weight classes %u; steps with vCPUs left out of them: %u of 400", most, left_out);
+    CHECK_EQ(bad, 0);
+    CHECK(most > CSCHED2_BALANCE_WEIGHTS / 2);  /* many classes ... */
+    CHECK(left_out > 0);                        /* ... and more weights than fit */
+    CHECK_EQ(sim.violations, 0);
+    sim_fini();
+}
+
 static const struct unit_case cases[] = {
     { "running_weight_tracks_curr", running_weight_tracks_curr },
+    { "weight_classes_overflow", weight_classes_overflow },
     { "spread_32_over_8_nodes", spread_32_over_8_nodes },
     { "spread_64_on_8_nodes", spread_64_on_8_nodes },
     { "spread_64_staggered", spread_64_staggered },

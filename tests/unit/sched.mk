@@ -26,7 +26,7 @@ sched-policies:
 # files; each test program links them with its policy's glue.
 SCHED_SIM_SRCS := tests/sched/sim.c tests/sched/fake_arch.c tests/sched/simops.c \
 	tests/sched/simhost.c tests/sched/simstats.c tests/sched/workloads.c \
-	sched/core.c sched/cpupool.c sched/params.c core/domain_pause.c core/lib/timerq.c core/lib/rbtree.c \
+	sched/core.c sched/cpupool.c sched/params.c core/domain_pause.c core/lib/timerq.c core/lib/rbtree.c core/lib/objpool.c \
 	core/lib/vsnprintf.c
 SCHED_OBJ = $(BUILD)/sched-sim/host/$(notdir $(1:.c=.o))
 SCHED_SIM_OBJS := $(foreach f,$(SCHED_SIM_SRCS),$(call SCHED_OBJ,$(f)))
