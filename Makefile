@@ -55,6 +55,7 @@ include tests/harness/harness.mk
 # Guests: the runtime, workloads, test guests and dom0 (built as PV guest images).
 include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk tests/minimal/minimal.mk tests/svmconf/svmconf.mk
 include tests/fuzz/fuzz.mk
+include tools/costmodel/costmodel.mk
 include tests/linux/linux.mk
 
 # Every fragment above may add to FUZZ_TARGETS; `make fuzz` runs them all.

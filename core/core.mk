@@ -3,6 +3,8 @@ HV_SRCS += core/main.c core/console.c core/console_ring.c core/printk.c core/pan
 	core/symbols.c core/percpu.c core/smp.c core/timer.c core/acpi.c core/mem_init.c \
 	core/topology.c core/selftest.c core/domain.c core/vcpu.c core/hypercall.c \
 	core/mm_hypercalls.c core/domctl.c core/sysctl.c core/dom0_build.c core/trace.c
+# The cost-model plugin's hint (docs/cost-model.md).
+HV_SRCS += core/costmodel_hint.c
 # pdisk: physical interrupt lines as event channels
 HV_SRCS += core/pirq.c
 # Domain lookups and reference counts (host-tested: tests/unit/domain.mk).

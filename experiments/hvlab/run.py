@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Sequence
 
 from . import console, experiment, machine, meta, report, results
 from . import trace as T
@@ -88,8 +89,9 @@ def run_state(info: dict, console_text: str) -> str:
     return "ok"
 
 
-def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
-    """Boots QEMU once for cfg; returns what run.json records."""
+def run_one(exp: Experiment, cfg: Config, run_dir: str, extra_qemu: Sequence[str] = ()) -> dict:
+    """Boots QEMU once for cfg; returns what run.json records. extra_qemu: more QEMU
+    arguments (the cost-model plugin: hvlab.costmodel.plugin_args)."""
     if os.path.isdir(run_dir):
         shutil.rmtree(run_dir)
     os.makedirs(run_dir)
@@ -97,8 +99,9 @@ def run_one(exp: Experiment, cfg: Config, run_dir: str) -> dict:
     disk_dir = os.path.join(run_dir, "disks")   # fresh images, removed after the run
     os.makedirs(disk_dir)
     disks = experiment.make_disks(exp, disk_dir)
-    with machine.launch(**experiment.launch_args(exp, cfg, mods, disks=disks), base=REPO,
-                        parent=run_dir) as ln:
+    largs = experiment.launch_args(exp, cfg, mods, disks=disks)
+    largs["extra"] = [*largs["extra"], *extra_qemu]
+    with machine.launch(**largs, base=REPO, parent=run_dir) as ln:
         cmd = ln.command
         info = {"config": cfg.key, "command": cmd, "command_line": shlex.join(cmd),
                 "files": {n: _shown(p, run_dir) for n, p in ln.plan.files.items()},

@@ -2,6 +2,7 @@
  * idle vCPUs. A guest vCPU's registers live on its own hypervisor stack while it is
  * not in the guest (struct cpu_regs at the very top); switching vCPUs switches
  * stacks, page tables, TSS.RSP0 and the guest's FS/GS bases. */
+#include <hvlab/costmodel.h>
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/guest_values.h>
@@ -120,6 +121,7 @@ void context_switch_finish(struct vcpu *prev)
 {
     sched_context_saved(prev);
     struct vcpu *v = current;
+    costmodel_hint_switch(v);
     timer_icount_tick_switch(!is_idle_vcpu(v));
     if (!is_idle_vcpu(v))
         pv_vcpu_switched_in(v);
