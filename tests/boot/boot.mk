@@ -31,10 +31,13 @@
 # malicious frontend next to a bystander, a domain destroyed mid-request, block-attach
 # /-detach/-list, PVHVM, bad disk specs);
 # test_devmodel.py runs HVM guests served by dom0's device model (and its crashes).
+# test_costmodel.py: the cost-model plugin's exits and hypercalls against the trace of
+# the same run, a run without it byte for byte the same (skipped, saying why, when QEMU
+# cannot load plugins: $(BUILD)/costmodel/plugins.status).
 # test_iobench.py: the disk benchmark in dom0 (xl disk-bench) and on a PVHVM guest
 # (blkfront on HVM), checked by their result lines and the image file.
 .PHONY: boot-test
-boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
+boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_boot.py
 	$(Q)$(PYTHON) tests/boot/test_svmconf.py
 	$(Q)$(PYTHON) tests/boot/test_isolation.py
@@ -61,6 +64,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf
 	$(Q)$(PYTHON) tests/boot/test_grant.py
 	$(Q)$(PYTHON) tests/boot/test_store.py
 	$(Q)$(PYTHON) tests/boot/test_net.py
+	$(Q)$(PYTHON) tests/boot/test_costmodel.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall
