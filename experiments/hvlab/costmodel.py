@@ -11,7 +11,6 @@ PLUGIN = os.path.join(REPO, "build", "costmodel", "costmodel.so")
 STATUS = os.path.join(REPO, "build", "costmodel", "plugins.status")
 SYMBOLS = os.path.join(REPO, "build", "hvlab64.elf")
 HINT_SYMBOL = "costmodel_hint"
-HINT_VCPUS, HINT_IDLE = 256, 1024       # include/public/costmodel.h
 
 
 class CostModelError(Exception):
