@@ -20,3 +20,8 @@ void costmodel_hint_switch(const struct vcpu *v)
         return;                         /* cannot happen (DOMID_MAX, vCPU limits) */
     (void)costmodel_hint[COSTMODEL_HINT_SLOT(dom, id)];
 }
+
+void costmodel_hint_stop(void)
+{
+    (void)costmodel_hint[COSTMODEL_HINT_STOP];
+}

@@ -11,6 +11,7 @@ PLUGIN = os.path.join(REPO, "build", "costmodel", "costmodel.so")
 STATUS = os.path.join(REPO, "build", "costmodel", "plugins.status")
 SYMBOLS = os.path.join(REPO, "build", "hvlab64.elf")
 HINT_SYMBOL = "costmodel_hint"
+STUBS_SYMBOL = "trap_stubs"             # core/arch/x86/entry.S: 256 stubs of 16 bytes
 
 
 class CostModelError(Exception):
@@ -26,23 +27,24 @@ def plugin_status() -> str:
         return f"no: {os.path.relpath(STATUS, REPO)} missing (run `make costmodel`)"
 
 
-def hint_address(elf: str = SYMBOLS) -> int:
-    """The address of the hypervisor's costmodel_hint array, from its symbols."""
+def symbol_address(name: str, elf: str = SYMBOLS) -> int:
+    """The address of one of the hypervisor's symbols."""
     try:
         out = subprocess.run(["nm", elf], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError) as e:
         raise CostModelError(f"{elf}: cannot read symbols: {e}") from e
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[2] == HINT_SYMBOL:
+        if len(parts) == 3 and parts[2] == name:
             return int(parts[0], 16)
-    raise CostModelError(f"{elf}: no symbol {HINT_SYMBOL}")
+    raise CostModelError(f"{elf}: no symbol {name}")
 
 
 def plugin_args(out_path: str, elf: str = SYMBOLS) -> list[str]:
     """QEMU's arguments to run the plugin, writing its counts to out_path."""
     return ["-plugin", f"file={PLUGIN},out={os.path.abspath(out_path)},"
-            f"hint={hint_address(elf):#x}"]
+            f"hint={symbol_address(HINT_SYMBOL, elf):#x},"
+            f"stubs={symbol_address(STUBS_SYMBOL, elf):#x}"]
 
 
 def load_counts(path: str) -> list[dict]:

@@ -19,6 +19,7 @@ KEYS = {
     "syscall": "hardware cost of one SYSCALL (a PV hypercall entry)",
     "sysret": "hardware cost of one SYSRET",
     "iret": "hardware cost of one IRET (guest or hypervisor)",
+    "entry": "hardware cost of one exception or interrupt entry into the hypervisor",
 }
 CPU_KEYS = {"name", "vendor"}
 
@@ -107,6 +108,7 @@ def event_counts(c: dict[str, int]) -> dict[str, int]:
         "syscall": c["syscall"],
         "sysret": c["sysret"],
         "iret": c["guest_iret"] + c["hv_iret"],
+        "entry": c["guest_entries"] + c["hv_entries"],
     }
 
 

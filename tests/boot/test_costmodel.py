@@ -2,8 +2,10 @@
 """The cost-model plugin (docs/cost-model.md) against the trace of the same run.
 
 Runs experiments/pv-vs-hvm.toml (a PV and an HVM cpuloop, a PV and an HVM sleeper,
-traced, deterministic) once under the plugin and once without it, and checks:
-  undisturbed    the trace and console of the two runs are byte for byte the same
+traced, deterministic) twice under the plugin and once without it, and checks:
+  undisturbed    the trace and console of runs with and without are byte for byte the same
+  repeatable     the two runs' counts files are byte for byte the same, and both ended
+                 at the hypervisor's stop hint (its power-off request)
   complete       the trace lost no records (else counts cannot be compared)
   per domU (their whole lives lie inside `trace start` ... `trace stop`; dom0's do not):
     PV           SYSCALLs = TRC_HCALL_ENTRY records
@@ -11,6 +13,8 @@ traced, deterministic) once under the plugin and once without it, and checks:
                  TRC_HVM_ENTRY + vCPUs entered (a vCPU's first VMRUN has no ENTRY record)
     attributed   switched in by the hint, guest instructions counted, no VMRUN in a PV
                  domain and no SYSCALL in an HVM one
+    entries      the PV cpuloop takes interrupts in guest mode; the HVM guests none (a
+                 physical interrupt exits the guest and is taken in the hypervisor)
   model          modelled cycles with each cost table in costs/ are positive, and the
                  HVM cpuloop's world switches are priced at its #VMEXITs x world_switch
 Skipped, saying why, when the installed QEMU cannot load plugins (make costmodel).
@@ -18,6 +22,7 @@ Last line: "cost model tests: N passed, N failed"."""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -48,6 +53,11 @@ def same_file(a: str, b: str) -> bool:
         return fa.read() == fb.read()
 
 
+def stopped(counts_json: str) -> bool:
+    with open(counts_json) as f:
+        return json.load(f)["stopped"] is True
+
+
 def main() -> int:
     status = costmodel.plugin_status()
     if status != "yes":
@@ -59,8 +69,10 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="costmodel-")
     try:
         with_dir, without_dir = os.path.join(tmp, "with"), os.path.join(tmp, "without")
+        again_dir = os.path.join(tmp, "again")
         info, rd = run_once(exp, with_dir, True)
         info0, rd0 = run_once(exp, without_dir, False)
+        info1, _ = run_once(exp, again_dir, True)
         checks.append(("runs", info["state"] == "ok" and info0["state"] == "ok",
                        f"with plugin: {info['state']}, without: {info0['state']}"))
         if info["state"] != "ok":
@@ -69,7 +81,12 @@ def main() -> int:
             checks.append((f"undisturbed: {f}", same_file(os.path.join(rd, f),
                                                           os.path.join(rd0, f)),
                            "with and without the plugin"))
-        counts = costmodel.load_counts(os.path.join(with_dir, "counts.json"))
+        cj, cj1 = (os.path.join(d, "counts.json") for d in (with_dir, again_dir))
+        checks.append(("repeatable: counts.json", info1["state"] == "ok" and same_file(cj, cj1),
+                       "two runs under the plugin"))
+        stops = [stopped(p) for p in (cj, cj1)]
+        checks.append(("ended at the stop hint", all(stops), f"stopped: {stops}"))
+        counts = costmodel.load_counts(cj)
         per = costmodel.per_domain(counts)
         vcpus_entered = Counter(c["domain"] for c in counts
                                 if c["who"] == "vcpu" and c["vmrun"])
@@ -100,10 +117,15 @@ def main() -> int:
                 checks.append((f"{name} VMRUN = HVM_ENTRY + vCPUs entered", c["vmrun"] == want,
                                f"{c['vmrun']} vs {n_entry} + {vcpus_entered[i]}"))
                 checks.append((f"{name} no SYSCALL", c["syscall"] == 0, f"{c['syscall']}"))
+                checks.append((f"{name} no entries from guest mode", c["guest_entries"] == 0,
+                               f"{c['guest_entries']} from guest, {c['hv_entries']} from hv"))
             else:
                 checks.append((f"{name} SYSCALL = HCALL_ENTRY", c["syscall"] == hcalls and hcalls > 0,
                                f"{c['syscall']} vs {hcalls}"))
                 checks.append((f"{name} no VMRUN", c["vmrun"] == 0, f"{c['vmrun']}"))
+                if d.image == "cpuloop":
+                    checks.append((f"{name} interrupts taken in guest mode",
+                                   c["guest_entries"] > 0, f"{c['guest_entries']}"))
         hvm_loop = next(i for i, d in enumerate(exp.domains, start=1)
                         if d.type == "hvm" and d.image == "cpuloop")
         for p in sorted(glob.glob(os.path.join(ROOT, "costs", "*.toml"))):

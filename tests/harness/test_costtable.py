@@ -82,10 +82,12 @@ def test_unreadable_file():
 def test_modelled_cycles():
     t = C.loads(GOOD, P)
     counts = {"guest_insns": 1000, "hv_insns": 500, "guest_mem": 300, "hv_mem": 100,
-              "vmexit": 2, "syscall": 3, "sysret": 1, "guest_iret": 4, "hv_iret": 1}
+              "vmexit": 2, "syscall": 3, "sysret": 1, "guest_iret": 4, "hv_iret": 1,
+              "guest_entries": 6, "hv_entries": 1}
     m = C.modelled_cycles(counts, t)
     eq(m["base_cpi"], 1500 * t.cycles["base_cpi"], "instructions x base_cpi")
     eq(m["world_switch"], 2 * t.cycles["world_switch"], "exits x world_switch")
     eq(m["syscall"], 3 * t.cycles["syscall"], "syscalls x syscall")
     eq(m["iret"], 5 * t.cycles["iret"], "irets x iret")
+    eq(m["entry"], 7 * t.cycles["entry"], "entries x entry")
     eq(m["total"], sum(v for k, v in m.items() if k != "total"), "total")

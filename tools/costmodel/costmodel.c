@@ -1,17 +1,21 @@
 /* The cost model's QEMU TCG plugin (docs/cost-model.md): counts instructions, memory
  * accesses and hardware events (VMRUN/#VMEXIT world switches, SYSCALL, SYSRET,
- * VMMCALL, IRET) per (domain, vCPU) and mode (guest / hypervisor), and writes them as
+ * VMMCALL, IRET, exception and interrupt entries into the hypervisor) per (domain, vCPU) and mode (guest / hypervisor), and writes them as
  * JSON at exit.
  *
  *   qemu-system-x86_64 -plugin file=build/costmodel/costmodel.so,out=F,hint=0xADDR
  *
  * out: the JSON file. hint: the address of the hypervisor's costmodel_hint array
  * (include/public/costmodel.h); without it everything is counted under "boot".
+ * stubs: the address of the hypervisor's trap_stubs (core/arch/x86/entry.S, 256 stubs
+ * of 16 bytes): executing stub v's first instruction is an exception or interrupt
+ * entry of vector v into the hypervisor; without it these are not counted.
  *
  * Mode: an instruction is the hypervisor's when its address is in the upper half and
  * the pCPU is not inside VMRUN; guest otherwise (PV guests run in the lower half, an
  * HVM guest between a VMRUN and the instruction after it, where #VMEXIT resumes).
- * Who: the last hint load seen on the pCPU; "boot" before the first.
+ * Who: the last hint load seen on the pCPU; "boot" before the first. Nothing is
+ * counted after the stop hint (the hypervisor's power-off or exit request).
  *
  * Threads: under icount QEMU runs every pCPU in one thread; without it (MTTCG) each
  * pCPU has its own thread, so counters shared between pCPUs are added atomically and
@@ -38,19 +42,28 @@ enum { M_GUEST, M_HV, NR_MODES };
 struct counts {
     uint64_t insns[NR_MODES], mem[NR_MODES];
     uint64_t vmrun, vmexit, syscall, sysret, vmmcall, iret[NR_MODES], switches_in;
+    uint64_t entries[NR_MODES];         /* exception/interrupt entries, by mode left */
 };
 
 struct pcpu {
     unsigned who;                       /* slot of the running vCPU, or WHO_BOOT */
     int in_guest;                       /* between VMRUN and the #VMEXIT's return */
+    int last_mode;                      /* of the last instruction: where an entry
+                                         * came from */
 };
 
 static struct counts *who_counts[COSTMODEL_HINT_SIZE + 1];
 static struct pcpu pcpus[MAX_PCPUS];
 static uint64_t hint_base;
 static int hint_set;
+static uint64_t stubs_base;
+static int stubs_set;
+#define NR_VECTORS 256
+#define STUB_SIZE  16
+static uint64_t vector_entries[NR_VECTORS][NR_MODES];
 static char *out_path;
-static uint64_t lost_pcpus;             /* callbacks from a pCPU index >= MAX_PCPUS */
+static uint64_t lost_pcpus;            /* callbacks from a pCPU index >= MAX_PCPUS */
+static int stopped;                     /* the stop hint was seen: count nothing more */
 
 /* Addresses where #VMEXIT resumes (the instruction after each VMRUN seen), so their
  * translation can register the exit callback. Few: a linear table. */
@@ -80,6 +93,8 @@ static struct counts *counts_of(unsigned slot)
 
 static struct pcpu *pcpu_of(unsigned idx)
 {
+    if (__atomic_load_n(&stopped, __ATOMIC_RELAXED))
+        return NULL;
     if (idx >= MAX_PCPUS) {
         ADD(lost_pcpus, 1);
         return NULL;
@@ -92,14 +107,26 @@ static int mode_of(const struct pcpu *p, int upper)
     return upper && !p->in_guest ? M_HV : M_GUEST;
 }
 
-/* udata: n_insns << 1 | upper. */
-static void on_tb(unsigned idx, void *udata)
+/* udata: upper. Per instruction, not per block: a block QEMU leaves early (icount
+ * budget, exception) counts only what ran, so totals are exact and repeatable. */
+static void on_insn(unsigned idx, void *udata)
 {
     struct pcpu *p = pcpu_of(idx);
     if (!p)
         return;
-    uintptr_t u = (uintptr_t)udata;
-    ADD(counts_of(p->who)->insns[mode_of(p, u & 1)], u >> 1);
+    p->last_mode = mode_of(p, (uintptr_t)udata != 0);
+    ADD(counts_of(p->who)->insns[p->last_mode], 1);
+}
+
+/* udata: the vector. Registered before the stub's on_insn, so last_mode is still the
+ * mode of the instruction the entry interrupted. */
+static void on_entry(unsigned idx, void *udata)
+{
+    struct pcpu *p = pcpu_of(idx);
+    if (!p)
+        return;
+    ADD(counts_of(p->who)->entries[p->last_mode], 1);
+    ADD(vector_entries[(uintptr_t)udata][p->last_mode], 1);
 }
 
 /* udata: upper. */
@@ -111,6 +138,10 @@ static void on_mem(unsigned idx, plugin_meminfo_t info, uint64_t va, void *udata
     int mode = mode_of(p, (uintptr_t)udata != 0);
     ADD(counts_of(p->who)->mem[mode], 1);
     if (mode == M_HV && hint_set && va - hint_base < COSTMODEL_HINT_SIZE) {
+        if (va - hint_base == COSTMODEL_HINT_STOP) {
+            __atomic_store_n(&stopped, 1, __ATOMIC_RELAXED);
+            return;
+        }
         p->who = (unsigned)(va - hint_base);
         ADD(counts_of(p->who)->switches_in, 1);
     }
@@ -177,10 +208,6 @@ static void on_translate(plugin_id_t id, struct qemu_plugin_tb *tb)
     size_t n = qemu_plugin_tb_n_insns(tb);
     if (!n)
         return;
-    uint64_t first = qemu_plugin_insn_vaddr(qemu_plugin_tb_get_insn(tb, 0));
-    uintptr_t upper = first >= UPPER_HALF;
-    qemu_plugin_register_vcpu_tb_exec_cb(tb, on_tb, PLUGIN_CB_NO_REGS,
-                                         (void *)((uintptr_t)n << 1 | upper));
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint64_t va = qemu_plugin_insn_vaddr(insn);
@@ -188,6 +215,12 @@ static void on_translate(plugin_id_t id, struct qemu_plugin_tb *tb)
         uintptr_t up = va >= UPPER_HALF;
         if (is_resume_va(va))           /* before the mem callback: exit, then count */
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_resume, PLUGIN_CB_NO_REGS, NULL);
+        if (stubs_set && va - stubs_base < NR_VECTORS * STUB_SIZE &&
+            (va - stubs_base) % STUB_SIZE == 0)
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_entry, PLUGIN_CB_NO_REGS,
+                                                   (void *)(uintptr_t)((va - stubs_base) /
+                                                                       STUB_SIZE));
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, PLUGIN_CB_NO_REGS, (void *)up);
         qemu_plugin_register_vcpu_mem_cb(insn, on_mem, PLUGIN_CB_NO_REGS, PLUGIN_MEM_RW,
                                          (void *)up);
         enum insn_kind k = insn_kind(qemu_plugin_insn_data(insn), len);
@@ -219,10 +252,11 @@ static void write_who(FILE *f, unsigned slot, int *first)
             ", \"guest_mem\": %" PRIu64 ", \"hv_mem\": %" PRIu64 ", \"vmrun\": %" PRIu64
             ", \"vmexit\": %" PRIu64 ", \"syscall\": %" PRIu64 ", \"sysret\": %" PRIu64
             ", \"vmmcall\": %" PRIu64 ", \"guest_iret\": %" PRIu64 ", \"hv_iret\": %" PRIu64
-            ", \"switches_in\": %" PRIu64 "}",
+            ", \"switches_in\": %" PRIu64 ", \"guest_entries\": %" PRIu64
+            ", \"hv_entries\": %" PRIu64 "}",
             c->insns[M_GUEST], c->insns[M_HV], c->mem[M_GUEST], c->mem[M_HV], c->vmrun,
             c->vmexit, c->syscall, c->sysret, c->vmmcall, c->iret[M_GUEST], c->iret[M_HV],
-            c->switches_in);
+            c->switches_in, c->entries[M_GUEST], c->entries[M_HV]);
 }
 
 static void on_atexit(plugin_id_t id, void *udata)
@@ -237,7 +271,23 @@ static void on_atexit(plugin_id_t id, void *udata)
         fprintf(f, "\"%#" PRIx64 "\"", hint_base);
     else
         fprintf(f, "null");
-    fprintf(f, ",\n  \"lost_pcpu_callbacks\": %" PRIu64 ",\n  \"counts\": [", lost_pcpus);
+    fprintf(f, ",\n  \"stubs\": ");
+    if (stubs_set)
+        fprintf(f, "\"%#" PRIx64 "\"", stubs_base);
+    else
+        fprintf(f, "null");
+    fprintf(f, ",\n  \"vectors\": [");
+    int sep = 0;
+    for (unsigned v = 0; v < NR_VECTORS; v++) {
+        if (!vector_entries[v][M_GUEST] && !vector_entries[v][M_HV])
+            continue;
+        fprintf(f, "%s\n    {\"vector\": %u, \"from_guest\": %" PRIu64 ", \"from_hv\": %"
+                PRIu64 "}", sep ? "," : "", v, vector_entries[v][M_GUEST],
+                vector_entries[v][M_HV]);
+        sep = 1;
+    }
+    fprintf(f, "\n  ],\n  \"stopped\": %s,\n  \"lost_pcpu_callbacks\": %" PRIu64
+            ",\n  \"counts\": [", stopped ? "true" : "false", lost_pcpus);
     int first = 1;
     for (unsigned s = 0; s <= WHO_BOOT; s++)
         write_who(f, s, &first);
@@ -259,8 +309,16 @@ int qemu_plugin_install(plugin_id_t id, const plugin_info_t *info, int argc, cha
                 return -1;
             }
             hint_set = 1;
+        } else if (!strncmp(argv[i], "stubs=", 6)) {
+            char *end;
+            stubs_base = strtoull(argv[i] + 6, &end, 0);
+            if (*end || end == argv[i] + 6) {
+                fprintf(stderr, "costmodel: bad stubs address '%s'\n", argv[i] + 6);
+                return -1;
+            }
+            stubs_set = 1;
         } else {
-            fprintf(stderr, "costmodel: unknown argument '%s' (out=FILE, hint=ADDR)\n",
+            fprintf(stderr, "costmodel: unknown argument '%s' (out=FILE, hint=ADDR, stubs=ADDR)\n",
                     argv[i]);
             return -1;
         }
