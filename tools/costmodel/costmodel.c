@@ -25,6 +25,7 @@
 #include "../../include/public/costmodel.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,9 @@ static int stopped;                     /* the stop hint was seen: count nothing
  * translation can register the exit callback. Few: a linear table. */
 #define MAX_RESUME 64
 static uint64_t resume_va[MAX_RESUME];
-static unsigned nr_resume;
+static unsigned nr_resume;              /* written under resume_lock (MTTCG translates
+                                         * on several threads), read without */
+static pthread_mutex_t resume_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define ADD(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
 
@@ -192,15 +195,17 @@ static int is_resume_va(uint64_t va)
 
 static void note_resume_va(uint64_t va)
 {
-    if (is_resume_va(va))
-        return;
-    if (nr_resume >= MAX_RESUME) {
-        fprintf(stderr, "costmodel: more than %d VMRUN sites: exits after the rest are "
-                "not counted\n", MAX_RESUME);
-        return;
+    pthread_mutex_lock(&resume_lock);
+    if (!is_resume_va(va)) {
+        if (nr_resume < MAX_RESUME) {
+            resume_va[nr_resume] = va;
+            __atomic_store_n(&nr_resume, nr_resume + 1, __ATOMIC_RELEASE);
+        } else {
+            fprintf(stderr, "costmodel: more than %d VMRUN sites: exits after the rest "
+                    "are not counted\n", MAX_RESUME);
+        }
     }
-    resume_va[nr_resume] = va;
-    __atomic_store_n(&nr_resume, nr_resume + 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&resume_lock);
 }
 
 static void on_translate(plugin_id_t id, struct qemu_plugin_tb *tb)

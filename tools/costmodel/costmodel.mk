@@ -9,7 +9,7 @@ $(COSTMODEL_SO): $(COSTMODEL_SRCS) tools/costmodel/plugin_api.h tools/costmodel/
 		include/public/costmodel.h
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -g $(WARN) -fPIC -shared -fvisibility=hidden \
-		$(COSTMODEL_SRCS) -o $@
+		$(COSTMODEL_SRCS) -lpthread -o $@
 
 $(BUILD)/costmodel/plugins.status: $(COSTMODEL_SO) tools/costmodel/probe.py
 	$(Q)$(PYTHON) tools/costmodel/probe.py $(COSTMODEL_SO) $@
