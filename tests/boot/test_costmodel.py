@@ -59,11 +59,11 @@ def stopped(counts_json: str) -> bool:
 
 
 def main() -> int:
+    subprocess.run(["make", "-s", "-C", ROOT, "costmodel"], check=True)   # plugin, probe
     status = costmodel.plugin_status()
     if status != "yes":
         print(f"SKIP cost model tests: QEMU cannot load the cost-model plugin ({status})")
         return 0
-    subprocess.run(["make", "-s", "-C", ROOT, "costmodel"], check=True)
     exp = experiment.load(EXPERIMENT)
     checks = []
     tmp = tempfile.mkdtemp(prefix="costmodel-")
