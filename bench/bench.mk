@@ -16,3 +16,6 @@ $(eval $(call guest_image,netbench,bench/netbench.c))
 $(eval $(call guest_image,diskbench,bench/diskbench.c bench/disk_run.c))
 $(eval $(call guest_hvm_image,diskbench,bench/diskbench.c bench/disk_run.c))
 $(eval $(call guest_hvm_image,netbench,bench/netbench.c))
+# Microbenchmarks (docs/microbenchmarks.md): one source, PV, HVM and native builds.
+$(eval $(call guest_image,micro,bench/micro.c))
+$(eval $(call guest_hvm_image,micro,bench/micro.c))

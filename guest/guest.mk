@@ -27,7 +27,7 @@ GUEST_LDFLAGS += -Wl,--undefined=blkfront_probe
 # (string functions, the formatter, and the PV builder for dom0's toolstack).
 GUEST_RT_SRCS := guest/entry.S guest/plat_pv.c guest/main.c guest/smp.c guest/console.c guest/events.c \
 	guest/traps.c guest/time.c guest/mm.c guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c \
-	guest/gnttab.c guest/gnttab_pv.c \
+	guest/gnttab.c guest/gnttab_pv.c guest/mode_pv.c \
 	core/lib/string.c core/lib/vsnprintf.c core/lib/elf64.c core/lib/pvbuild.c
 # The store client and bus helpers (guest/include/store.h; dom0 links its own store
 # calls, dom0/store_local.c, so store_client.o is not pulled into dom0).

@@ -5,6 +5,7 @@
   hvlab report RESULTS_DIR             re-analyse saved runs, rewrite plots and report.md
   hvlab trace FILE [--summary] [--json OUT] [--perfetto OUT.json] [--window-ms MS]
   hvlab io-table DIR... [--out FILE]   the disk benchmark's table across io results
+  hvlab micro-table DIR... [--out FILE]  the microbenchmarks' table, case x mode
 
 Exit status: 0 success, 1 some configurations failed, 2 bad input (experiment file,
 trace file, missing image, failed build): the message names the file and the problem.
@@ -17,7 +18,7 @@ import os
 import shlex
 import sys
 
-from . import analyze, iobench, perfetto, run, stats
+from . import analyze, iobench, microbench, perfetto, run, stats
 from . import trace as T
 from .experiment import (ExperimentError, load, domain_cfg, image_modules, scenario,
                          launch_args, qemu_args)
@@ -59,6 +60,17 @@ def cmd_check(a) -> int:
 
 def cmd_io_table(a) -> int:
     text = iobench.combined_markdown([iobench.load_folder(d) for d in a.dirs])
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+        print(f"wrote {a.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def cmd_micro_table(a) -> int:
+    text = microbench.combined_markdown(a.dirs)
     if a.out:
         with open(a.out, "w") as f:
             f.write(text)
@@ -175,6 +187,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("dirs", nargs="+", metavar="DIR")
     p.add_argument("--out", help="write it here (default: standard output)")
     p.set_defaults(fn=cmd_io_table)
+    p = sub.add_parser("micro-table", help="the microbenchmarks' table across results folders")
+    p.add_argument("dirs", nargs="+", metavar="DIR")
+    p.add_argument("--out", help="write it here (default: standard output)")
+    p.set_defaults(fn=cmd_micro_table)
     return ap
 
 
@@ -186,7 +202,7 @@ def main(argv=None) -> int:
     try:
         return a.fn(a)
     except (T.TraceError, ExperimentError, run.RunError, StageError,
-            iobench.IoBenchError) as e:
+            iobench.IoBenchError, microbench.MicroError) as e:
         print(f"hvlab {a.cmd}: {e}", file=sys.stderr)
         return 2
     except OSError as e:

@@ -6,7 +6,7 @@ or unknown records, inconsistent traces) are listed, never left out.
 """
 from __future__ import annotations
 
-from . import iobench, plots
+from . import iobench, microbench, plots
 from .report import METRICS, time_basis
 
 
@@ -139,6 +139,7 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
     L += _table(["domain", *comp], rows)
 
     L += iobench.report_section([r.summary for r in runs])
+    L += microbench.report_section([r.summary for r in runs])
     L += _exits_section(exp, runs)
 
     L += ["## Figures", ""]

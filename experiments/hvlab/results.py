@@ -14,7 +14,7 @@ import json
 import os
 import re
 
-from . import analyze, console, iobench, machine, perfetto, stats
+from . import analyze, console, iobench, machine, microbench, perfetto, stats
 from . import trace as T
 from .experiment import Config, Experiment
 
@@ -134,6 +134,13 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
                          for c in disk if c["errors"] or c["verify_errors"]]
         except iobench.IoBenchError as e:
             problems.append(f"console: {e}")
+    micro = None
+    if any(r.get("bench") == "micro" for r in con["results"]):
+        try:            # the microbenchmarks' cases (microbench.py)
+            micro = microbench.parse(text or "")
+            problems += microbench.problems(micro)
+        except microbench.MicroError as e:
+            problems.append(f"console: {e}")
     # Nothing host-dependent here (wall time lives in run.json and meta.json): two
     # deterministic runs must give byte-identical summaries.
     summary = {
@@ -149,6 +156,8 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
     }
     if disk is not None:
         summary["disk_cases"] = disk
+    if micro is not None:
+        summary["micro_cases"] = micro
     stats.write_json(os.path.join(run_dir, "summary.json"), summary)
     if an:
         write_tables(run_dir, an, names)

@@ -2,7 +2,7 @@
  * its guest-physical frame (the gfn) and what the runtime calls an mfn is the same
  * number: the guest never sees machine frames (the nested page table hides them).
  * Pages come from pages.c, from the end of the image to the end of its RAM region.
- * Mapping calls (map_page, pt_l1e, foreign maps) are PV's: not in this library. */
+ * map_page and unmap_page are in pt_hvm.c; pt_l1e and foreign maps are PV's only. */
 #include <guest.h>
 
 static uint64_t nr_pages;

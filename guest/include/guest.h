@@ -194,16 +194,20 @@ void *alloc_pages(uint64_t n);                  /* n contiguous pages, zeroed */
 void free_page(void *va);
 uint64_t free_pages_count(void);
 
+/* Both platforms (mm.c; guest/hvm/pt_hvm.c): maps one of our own frames at va with
+ * a 4 KiB page (any page-aligned lower-half VA outside the runtime's own mapping;
+ * tables are created as needed) and flushes its TLB entry. PV: through the
+ * hypervisor, which validates the entry; HVM and native: a direct PTE write + INVLPG.
+ * flags: PTE_W or 0 (PTE_P|PTE_U are added). */
+int map_page(uint64_t va, uint64_t mfn, uint64_t flags);
+int unmap_page(uint64_t va);
+
 /* PV only (mm.c): an HVM guest owns its page tables (guest/hvm/mm_hvm.c). */
 /* The L1 entry mapping va in our page tables (read-only view) and its machine
  * address; with create, the missing L3/L2/L1 tables are allocated, made read-only
  * and hooked in. 0 or -errno (-ENOENT: no table and !create). */
 int pt_l1e(uint64_t va, bool create, const uint64_t **entry, uint64_t *maddr);
 
-/* Maps one of our own frames at va (any lower-half VA; tables are created as
- * needed); flags: PTE_W or 0 (PTE_P|PTE_U are added). */
-int map_page(uint64_t va, uint64_t mfn, uint64_t flags);
-int unmap_page(uint64_t va);
 /* dom0: maps frame mfn of domain dom at va (e.g. from GUEST_FOREIGN_VA on) through
  * mmu_update with foreigndom. Replacing an existing mapping flushes it. */
 int map_foreign_page(hv_domid_t dom, uint64_t mfn, uint64_t va, bool writable);

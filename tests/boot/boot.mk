@@ -36,6 +36,8 @@
 # cannot load plugins: $(BUILD)/costmodel/plugins.status).
 # test_iobench.py: the disk benchmark in dom0 (xl disk-bench) and on a PVHVM guest
 # (blkfront on HVM), checked by their result lines and the image file.
+# test_micro.py: every microbenchmark case (bench/micro.c) natively, as PV and as HVM,
+# tiny iteration counts, every result line checked.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -57,6 +59,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_pdisk.py
 	$(Q)$(PYTHON) tests/boot/test_blk.py
 	$(Q)$(PYTHON) tests/boot/test_iobench.py
+	$(Q)$(PYTHON) tests/boot/test_micro.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py

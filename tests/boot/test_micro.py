@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""The microbenchmarks (bench/micro.c, docs/microbenchmarks.md): every case in every
+mode with tiny iteration counts (3 each), checked line by line: natively (the HVM
+build on bare QEMU), then under hvlab as a PV domain (two vCPUs) and as an HVM
+domain. Every case prints exactly one result line per mode; none FAILED; a case ran
+(iters=3, ns > 0, ns_per_op > 0 and equal to ns / iters) unless the mode cannot run it,
+and only these are skipped: ipi in HVM and native (one vCPU), ioport in PV (no I/O
+ports), mem2m in PV (no 2 MiB pages). An unknown case name is refused with the list.
+
+Run from the repository root (make boot-test). The last line is
+"micro tests: N passed, N failed".
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
+from hvlab.machine import BootResult, Topology, boot  # noqa: E402
+from test_boot import check, run_suite  # noqa: E402
+
+BUILD = os.environ.get("HVLAB_BUILD", "build")
+IMAGE = os.environ.get("HVLAB_IMAGE", f"{BUILD}/hvlab.elf")
+TIMEOUT_S = 120
+ITERS = 3
+CASES = ("null", "ptupdate", "pagefault", "timer", "ipi", "ioport", "forkas", "cpu",
+         "mem4k", "mem2m")
+SKIPPED = {"native": {"ipi"}, "hvm": {"ipi"}, "pv": {"ioport", "mem2m"}}
+LINE = re.compile(r'result bench=micro case=(\S+) mode=(\S+) (.*)$')
+
+
+def check_mode(r: BootResult, mode: str) -> str:
+    lines = [m for m in (LINE.search(ln) for ln in r.output.splitlines())
+             if m and m.group(2) == mode]
+    seen = [m.group(1) for m in lines]
+    check(seen == list(CASES), f"{mode}: one line per case in order (saw {seen})", r)
+    per_op = []
+    for m in lines:
+        case, rest = m.group(1), m.group(3)
+        check("FAILED" not in rest, f"{mode} {case}: not FAILED ({rest})", r)
+        if case in SKIPPED[mode]:
+            check(rest.startswith('skipped="') and len(rest) > 12,
+                  f"{mode} {case}: skipped with a reason ({rest})", r)
+            continue
+        f = dict(re.findall(r"(\w+)=(\S+)", rest))
+        check(f.get("iters") == str(ITERS), f"{mode} {case}: iters={ITERS} ({rest})", r)
+        ns, p = int(f.get("ns", "0")), float(f.get("ns_per_op", "0"))
+        check(ns > 0 and p > 0, f"{mode} {case}: ns and ns_per_op > 0 ({rest})", r)
+        check(abs(p - ns / ITERS) < 0.01, f"{mode} {case}: ns_per_op = ns / iters ({rest})", r)
+        per_op.append(f"{case} {p:g}")
+    return f"{mode}: " + ", ".join(per_op)
+
+
+def case_native() -> str:
+    """The HVM build on bare QEMU: every case, then exit 0 (a clean poweroff)."""
+    r = boot(f"{BUILD}/guest/micro-hvm.elf", Topology(1, 1, 128), f"iters={ITERS} mem_mb=2",
+             TIMEOUT_S)
+    check(r.status == 0 and "exit 0" in r.output, f"native: exit 0 (status {r.status})", r)
+    return check_mode(r, "native")
+
+
+def case_unknown_case() -> None:
+    """cases=null,bogus runs null, then refuses bogus naming every case, exit 2."""
+    r = boot(f"{BUILD}/guest/micro-hvm.elf", Topology(1, 1, 128), "cases=null,bogus iters=2",
+             TIMEOUT_S)
+    check("case=null mode=native iters=2 " in r.output, "null ran first", r)
+    check('micro: unknown case "bogus" (cases=' + ",".join(CASES) + ")" in r.output,
+          "bogus is refused with the list of cases", r)
+    check("exit 2" in r.output, "the guest exits 2", r)
+
+
+def case_pv_and_hvm() -> str:
+    """Under hvlab: the PV build (2 vCPUs), then the HVM build, each every case."""
+    d = "tests/scenarios/micro"
+    mods = [f"{BUILD}/dom0.elf", f"{BUILD}/guest/micro.elf micro.elf",
+            f"{BUILD}/guest/micro-hvm.elf micro-hvm.elf", f"{d}/pv.cfg pv.cfg",
+            f"{d}/hvm.cfg hvm.cfg", f"{d}/scenario.txt scenario"]
+    r = boot(IMAGE, Topology(2, 1, 256), "", TIMEOUT_S, modules=mods)
+    check("(d0) scenario: done" in r.output and r.status == 0,
+          f"the scenario completes, clean poweroff (status {r.status})", r)
+    check(r.output.count("exit 0") >= 2, "both domains exit 0", r)
+    return check_mode(r, "pv") + "; " + check_mode(r, "hvm")
+
+
+if __name__ == "__main__":
+    sys.exit(run_suite("micro tests", [case_native, case_unknown_case, case_pv_and_hvm],
+                       sys.argv[1:]))
