@@ -169,6 +169,10 @@ int domain_destroy(struct domain *d)
         return -EINVAL;
     if ((rc = domain_unlist(d)) < 0)
         return rc;
+    /* "destroyed" comes at the last reference (domain_free), after the memory is
+     * back; what d held of others (grant mappings, channels) goes before that, so
+     * this line marks when other domains may see it gone. */
+    pr_info("domain %u (%s): destroying\n", d->domain_id, d->name);
     for_each_vcpu(d, v) {
         __atomic_add_fetch(&v->pause_count, 1, __ATOMIC_SEQ_CST);
         vcpu_sleep_sync(v);
