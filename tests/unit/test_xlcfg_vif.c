@@ -5,25 +5,8 @@
 #include "xlcfg.h"
 #include "xlcfg_vif.h"
 
-#define MAX_MSGS 8
-static char msgs[MAX_MSGS][XLCFG_MSG_MAX];
-static int nr_msgs;
-static struct domain_config cfg;
-
-static void collect(void *arg, const char *msg)
-{
-    (void)arg;
-    if (nr_msgs < MAX_MSGS)
-        snprintf(msgs[nr_msgs], sizeof(msgs[0]), "%s", msg);
-    nr_msgs++;
-}
-
-static int parse(const char *text)
-{
-    nr_msgs = 0;
-    memset(msgs, 0, sizeof(msgs));
-    return xlcfg_parse(&cfg, "net.cfg", text, strlen(text), collect, NULL);
-}
+#define XLCFG_FIXTURE_FILE "net.cfg"
+#include "xlcfg_fixture.h"
 
 #define BASE "name = \"web\"\nkernel = \"netbench.elf\"\nmemory = 16\n"
 
