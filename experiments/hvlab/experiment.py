@@ -390,32 +390,32 @@ def _domain_type(c: _Checker, t: dict, i: int, text: str) -> str:
     return "pv"
 
 
-def _vifs(c: _Checker, t: dict, p: str) -> list[str]:
-    """vif = ["mac=..., bridge=...", ...]: the entries of the cfg's vif list."""
-    v = c.take(t, p, "vif", list, [])
-    if len(v) > MAX_VIFS:
-        c.err(f"{p}vif", f"{len(v)} entries, at most {MAX_VIFS}")
+def _entries(c: _Checker, t: dict, p: str, key: str, limit: int, pattern: re.Pattern,
+             chars: str, example: str) -> list[str]:
+    """key = ["...", ...]: a cfg list of spec strings (vif, disk), each checked for
+    the characters xl's parser takes; the whole list is dropped on an error."""
+    v = c.take(t, p, key, list, [])
+    if len(v) > limit:
+        c.err(f"{p}{key}", f"{len(v)} entries, at most {limit}")
         return []
     for j, e in enumerate(v):
-        if not isinstance(e, str) or not _VIF.fullmatch(e):
-            c.err(f"{p}vif[{j}]", f"{_show(e)} is not a vif entry (letters, digits and "
-                  "_:=., - only, e.g. 'mac=00:16:3e:00:00:01, bridge=br0')")
+        if not isinstance(e, str) or not pattern.fullmatch(e):
+            c.err(f"{p}{key}[{j}]", f"{_show(e)} is not a {key} entry (letters, digits and "
+                  f"{chars} only, e.g. '{example}')")
             return []
     return v
+
+
+def _vifs(c: _Checker, t: dict, p: str) -> list[str]:
+    """vif = ["mac=..., bridge=...", ...]: the entries of the cfg's vif list."""
+    return _entries(c, t, p, "vif", MAX_VIFS, _VIF, "_:=., -",
+                    "mac=00:16:3e:00:00:01, bridge=br0")
 
 
 def _disks(c: _Checker, t: dict, p: str) -> list[str]:
     """disk = ["target=vd0:0+8192, vdev=xvda", ...]: the entries of the cfg's disk list."""
-    v = c.take(t, p, "disk", list, [])
-    if len(v) > MAX_DISKS:
-        c.err(f"{p}disk", f"{len(v)} entries, at most {MAX_DISKS}")
-        return []
-    for j, e in enumerate(v):
-        if not isinstance(e, str) or not _DISK.fullmatch(e):
-            c.err(f"{p}disk[{j}]", f"{_show(e)} is not a disk entry (letters, digits and "
-                  "_:=.,+ - only, e.g. 'target=vd0:0+8192, vdev=xvda')")
-            return []
-    return v
+    return _entries(c, t, p, "disk", MAX_DISKS, _DISK, "_:=.,+ -",
+                    "target=vd0:0+8192, vdev=xvda")
 
 
 def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str],
