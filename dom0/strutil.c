@@ -2,17 +2,6 @@
 #include <hvlab/errno.h>
 #include "strutil.h"
 
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 99;
-}
-
 int str_to_u64(const char *s, size_t len, bool c_prefixes, uint64_t *out)
 {
     unsigned base = 10;
@@ -28,7 +17,7 @@ int str_to_u64(const char *s, size_t len, bool c_prefixes, uint64_t *out)
     if (len == 0)
         return -EINVAL;
     for (size_t i = 0; i < len; i++) {
-        unsigned d = (unsigned)digit_value(s[i]);
+        unsigned d = (unsigned)hex_digit(s[i]);
         if (d >= base)
             return -EINVAL;
         if (v > (UINT64_MAX - d) / base)

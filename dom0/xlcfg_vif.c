@@ -13,29 +13,9 @@
 #include "xlcfg_priv.h"
 #include "xlcfg_vif.h"
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int xlcfg_mac_parse(const char *s, size_t len, uint8_t mac[6])
 {
-    if (len != 17)
-        return -EINVAL;
-    for (unsigned i = 0; i < 6; i++) {
-        int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
-
-        if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
-            return -EINVAL;
-        mac[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    return mac_parse(s, len, mac) ? -EINVAL : 0;
 }
 
 void xlcfg_mac_format(char *buf, const uint8_t mac[6])

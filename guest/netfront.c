@@ -222,29 +222,6 @@ static const struct netdev_ops netfront_ops = {
     .poll = nf_poll,
 };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-    for (unsigned i = 0; i < 6; i++) {
-        int hi = hexval(s[3 * i]), lo = hi < 0 ? -1 : hexval(s[3 * i + 1]);
-
-        if (hi < 0 || lo < 0 || s[3 * i + 2] != (i < 5 ? ':' : '\0'))
-            return -EINVAL;
-        mac[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
-}
-
 static int key_read(struct netfront *nf, const char *key, char *buf, size_t len)
 {
     char path[NETFRONT_DIR_MAX + 16];
@@ -326,7 +303,7 @@ static int nf_attach(unsigned id, uint64_t deadline_ns)
     nf->be_id = (hv_domid_t)be_id;
     if ((rc = key_read(nf, "mac", val, sizeof(val))) < 0)
         return rc;
-    if (parse_mac(val, nf->dev.mac)) {
+    if (mac_parse(val, strlen(val), nf->dev.mac)) {
         printf("netfront: %s/mac: \"%s\" is not a MAC\n", nf->dir, val);
         return -EINVAL;
     }

@@ -88,17 +88,6 @@ static const struct boot_param *param_find(const struct boot_param *first,
     return NULL;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Leading decimal or 0x-hex number of s; *end is set past it. Returns why it is
  * not a number, or NULL. */
 static const char *parse_u64(const char *s, uint64_t *out, const char **end)

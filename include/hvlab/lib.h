@@ -22,6 +22,35 @@
 #define MiB(x) ((uint64_t)(x) << 20)
 #define GiB(x) ((uint64_t)(x) << 30)
 
+/* A hexadecimal digit's value, or -1. Inline: the hypervisor, guests and host tests
+ * (which link no core/lib/string.c) share it. */
+static inline int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* A MAC address "xx:xx:xx:xx:xx:xx" in s[0..len): 0, or -1 if len is not 17 or the
+ * text is anything else (dom0's vif entries, netfront's store key). */
+static inline int mac_parse(const char *s, size_t len, uint8_t mac[6])
+{
+    if (len != 17)
+        return -1;
+    for (unsigned i = 0; i < 6; i++) {
+        int hi = hex_digit(s[3 * i]), lo = hi < 0 ? -1 : hex_digit(s[3 * i + 1]);
+
+        if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+            return -1;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
 /* The C string functions: from core/lib/string.c in the hypervisor, from libc on the host. */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
