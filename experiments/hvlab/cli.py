@@ -58,26 +58,24 @@ def cmd_check(a) -> int:
     return 0
 
 
-def cmd_io_table(a) -> int:
-    text = iobench.combined_markdown([iobench.load_folder(d) for d in a.dirs])
-    if a.out:
-        with open(a.out, "w") as f:
+def _write_table(text: str, out: str | None) -> int:
+    """A joined table to out (a file), or to stdout."""
+    if out:
+        with open(out, "w") as f:
             f.write(text)
-        print(f"wrote {a.out}")
+        print(f"wrote {out}")
     else:
         print(text, end="")
     return 0
+
+
+def cmd_io_table(a) -> int:
+    return _write_table(iobench.combined_markdown([iobench.load_folder(d) for d in a.dirs]),
+                        a.out)
 
 
 def cmd_micro_table(a) -> int:
-    text = microbench.combined_markdown(a.dirs)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(text)
-        print(f"wrote {a.out}")
-    else:
-        print(text, end="")
-    return 0
+    return _write_table(microbench.combined_markdown(a.dirs), a.out)
 
 
 def cmd_report(a) -> int:
