@@ -6,6 +6,7 @@
   hvlab trace FILE [--summary] [--json OUT] [--perfetto OUT.json] [--window-ms MS]
   hvlab io-table DIR... [--out FILE]   the disk benchmark's table across io results
   hvlab micro-table DIR... [--out FILE]  the microbenchmarks' table, case x mode
+  hvlab sweep FILE [--jobs N] [--slurm]  every point of a parameter sweep (docs/sweeps.md)
 
 Exit status: 0 success, 1 some configurations failed, 2 bad input (experiment file,
 trace file, missing image, failed build): the message names the file and the problem.
@@ -18,7 +19,7 @@ import os
 import shlex
 import sys
 
-from . import analyze, iobench, microbench, perfetto, run, stats
+from . import analyze, iobench, microbench, perfetto, run, stats, sweep_cli
 from . import trace as T
 from .experiment import (ExperimentError, load, domain_cfg, image_modules, scenario,
                          launch_args, qemu_args)
@@ -189,6 +190,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("dirs", nargs="+", metavar="DIR")
     p.add_argument("--out", help="write it here (default: standard output)")
     p.set_defaults(fn=cmd_micro_table)
+    sweep_cli.add_parsers(sub)
     return ap
 
 
