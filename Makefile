@@ -52,6 +52,7 @@ include $(sort $(wildcard core/*.mk core/lib/*.mk core/hvm/*.mk core/arch/x86/*.
 include tests/unit/unit.mk
 include tests/boot/boot.mk
 include tests/harness/harness.mk
+include tests/slurm/slurm.mk
 # Guests: the runtime, workloads, test guests and dom0 (built as PV guest images).
 include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk tests/minimal/minimal.mk tests/svmconf/svmconf.mk
 include tests/fuzz/fuzz.mk
@@ -107,6 +108,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory harness-test
 	$(Q)$(MAKE) --no-print-directory boot-test
+	$(Q)$(MAKE) --no-print-directory slurm-test
 	$(Q)$(MAKE) --no-print-directory linux-test
 
 # A shell script: on a fresh machine python3 is among what it installs.

@@ -272,8 +272,8 @@ def _axes(errs: list[str], path: str, sw: dict, setter: _Setter):
         rt = sw["rt"]
         ks = []
         if isinstance(rt, dict) and isinstance(rt.get("domains"), list):
-            ks = [f"domain.{d}.{p}" for d in rt["domains"] if isinstance(d, str)
-                  for p in ("period", "budget")]
+            ks = [f"domain.{d}.{p}" for d in rt["domains"] if d in setter.domains
+                  for p in ("period", "budget")]     # _rt_axis reports the others
         if all(claim(k, f"{path}: sweep.rt") for k in ks):
             a = _rt_axis(errs, path, rt, setter)
             if a is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -118,6 +119,7 @@ def submit(sw: Sweep, out_dir: str, build: bool = True, rerun_failed: bool = Fal
         log("building images: make -s all")
         run.build_images(sw.points[0].exp)
     sweep_run.check_images(sw)
+    fresh = not os.path.exists(out_dir)
     sweep_run.prepare(sw, out_dir)
     units = sw.units()
     todo = sweep_run.pending(sw, out_dir, rerun_failed)
@@ -132,9 +134,21 @@ def submit(sw: Sweep, out_dir: str, build: bool = True, rerun_failed: bool = Fal
             f.write(task_script(out_dir, what))
         os.chmod(p, 0o755)
     a = sbatch_args(sw, out_dir, "array", todo, limit=limit, extra=list(extra))
-    array_job = _sbatch(a)
+    try:
+        array_job = _sbatch(a)
+    except SweepError:
+        if fresh:           # nothing was submitted: leave nothing behind either
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
     g = sbatch_args(sw, out_dir, "gather", after=array_job, extra=list(extra))
-    gather_job = _sbatch(g)
+    try:
+        gather_job = _sbatch(g)
+    except SweepError as e:
+        p = subprocess.run(["scancel", array_job], capture_output=True, text=True)
+        raise SweepError(f"{e}\n  the job array {array_job} was "
+                         + ("cancelled" if p.returncode == 0 else
+                            f"NOT cancelled (scancel: {(p.stdout + p.stderr).strip()})")
+                         + f"; rerun the same command to submit again") from None
     jobs_path = os.path.join(sd, "jobs.json")
     try:
         with open(jobs_path) as f:

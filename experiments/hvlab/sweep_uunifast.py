@@ -9,6 +9,8 @@ nearest and at least min_budget_us, so the set's real utilisation moves from U b
 most n * 0.5 / period; taskset() reports the real one.
 
 Limitations: periods are given (one for all domains, or one per domain), not drawn.
+Discarding gets slow as U nears n (at n = 16, U = 9.6 no draw in 10,000 passes): such
+sets are refused with that message (Randfixedsum would be the tool for them).
 """
 from __future__ import annotations
 
@@ -44,6 +46,8 @@ def uunifast_discard(n: int, total: float, seed: int, cap: float = 1.0) -> list[
     if not 0 < total <= n * cap:
         raise TaskSetError(f"utilisation {total} is not in (0, {n * cap:g}]: {n} tasks "
                            f"of at most {cap:g} each")
+    if total == n * cap:        # the only point of the simplex with every u_i <= cap
+        return [cap] * n
     rng = stats.Rng(seed)
     for _ in range(MAX_DRAWS):
         u = uunifast(n, total, rng)
