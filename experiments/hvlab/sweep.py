@@ -33,7 +33,8 @@ from . import sweep_uunifast as U
 
 DEFAULT_MAX_POINTS = 256
 SWEEP_KEYS = ("max_points", "zip", "rt")
-RT_KEYS = ("domains", "utilisation", "period_us", "seed", "sets", "min_budget_us")
+RT_KEYS = ("domains", "utilisation", "period_us", "seed", "sets", "min_budget_us",
+           "work_fraction")
 TOP_SWEEPABLE = ("scheduler", "mode", "duration_ms", "timeout_s", "dom0_commands")
 SECTIONS = {"topology": E.TOPO_KEYS, "trace": E.TRACE_KEYS, "analysis": E.ANALYSIS_KEYS}
 _DOMKEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -201,9 +202,13 @@ def _rt_axis(errs: list[str], path: str, t, setter: _Setter) -> list[dict] | Non
         if type(v) is not int or v < lo:
             errs.append(f"{w}.{k}: expected an integer >= {lo}, got {_shown_value(v)}")
         ints[k] = v
+    wf = t.get("work_fraction", 1.0)
+    if isinstance(wf, bool) or not isinstance(wf, (int, float)) or not 0 < wf <= 1:
+        errs.append(f"{w}.work_fraction: expected a number in (0, 1], got "
+                    f"{_shown_value(wf)}")
     if len(errs) > n0:
         return None
-    out = []
+    out, works = [], {}
     for u in utils:
         for s in range(ints["sets"]):
             seed = ints["seed"] + s
@@ -217,6 +222,8 @@ def _rt_axis(errs: list[str], path: str, t, setter: _Setter) -> list[dict] | Non
             for d, x in zip(doms, ts):
                 a[f"domain.{d}.period"] = x["period_us"]
                 a[f"domain.{d}.budget"] = x["budget_us"]
+                works[(len(out), d)] = max(1, round(x["budget_us"] * wf))
+            a["rt.work"] = {d: works[(len(out), d)] for d in doms}
             out.append(a)
     return out
 
@@ -283,12 +290,15 @@ def _axes(errs: list[str], path: str, sw: dict, setter: _Setter):
 
 
 def _subst_rt_args(doc: dict, assign: dict) -> None:
-    """{period} and {budget} in a real-time domain's args: its drawn values (µs)."""
+    """{period}, {budget} and {work} (budget x work_fraction) in a real-time domain's
+    args: its drawn values, in µs."""
+    work = assign.get("rt.work", {})
     for d in doc.get("domain", []):
         n = d.get("name")
-        if f"domain.{n}.budget" in assign and isinstance(d.get("args"), str):
+        if n in work and isinstance(d.get("args"), str):
             d["args"] = (d["args"].replace("{period}", str(assign[f"domain.{n}.period"]))
-                         .replace("{budget}", str(assign[f"domain.{n}.budget"])))
+                         .replace("{budget}", str(assign[f"domain.{n}.budget"]))
+                         .replace("{work}", str(work[n])))
 
 
 def _point_errors(path: str, key: str, assign: dict, setter: _Setter,
@@ -359,6 +369,7 @@ def loads(text: str, path: str = "<sweep>") -> Sweep:
             if not k.startswith("rt."):
                 setter.set(pdoc, k, v)
         _subst_rt_args(pdoc, assign)
+        assign.pop("rt.work", None)     # in the args now; the columns have the budgets
         try:
             ptext = (f"# {os.path.basename(path)}, sweep point {key}: "
                      + ", ".join(f"{k} = {_shown_value(v)}" for k, v in assign.items())

@@ -15,8 +15,11 @@ import os
 
 from . import stats
 
-HEADLINE_PREFIXES = ("cpu_share.", "wake_latency_p99_ns", "context_switches_per_s",
-                     "rt_short_fraction.")
+# The report's columns, in this order: real-time misses, shares, then latency and
+# switching of the whole run (every metric is in results.csv).
+HEADLINE = ("rt_short_fraction.", "cpu_share.", "wake_latency_p99_ns",
+            "context_switches_per_s")
+NOT_HEADLINE = ("cpu_share.Domain-0", "cpu_share.idle")
 MAX_METRIC_COLUMNS = 10
 
 
@@ -29,12 +32,10 @@ def _cell(v) -> str:
 
 
 def _headline(rows: list[dict]) -> list[str]:
-    seen: dict[str, None] = {}
-    for r in rows:
-        m = r["metric"]
-        if m.startswith(HEADLINE_PREFIXES) and m != "cpu_share.Domain-0":
-            seen.setdefault(m)
-    return list(seen)[:MAX_METRIC_COLUMNS]
+    seen = dict.fromkeys(r["metric"] for r in rows)
+    out = [m for h in HEADLINE for m in seen
+           if (m.startswith(h) if h.endswith(".") else m == h) and m not in NOT_HEADLINE]
+    return out[:MAX_METRIC_COLUMNS]
 
 
 def _summ(s: dict) -> str:
@@ -47,6 +48,9 @@ def _summ(s: dict) -> str:
 
 def write(sw, out_dir: str, rows: list[dict], per_run: list, meta: dict) -> None:
     params = [c for c in sw.columns if c != "scheduler"]
+    # Columns with one value in every point go above the table, not in it.
+    fixed_params = {c: sw.points[0].params.get(c) for c in params
+                    if len({repr(p.params.get(c)) for p in sw.points}) == 1}
     ok_rows = [r for r in rows if r.get("status") == "ok"]
     groups = stats.summarize_long(ok_rows, by=("point", "scheduler"))
     counts: dict = {}
@@ -77,12 +81,18 @@ def write(sw, out_dir: str, rows: list[dict], per_run: list, meta: dict) -> None
          "bootstrap interval in brackets when the repetitions differ. Every value of "
          "every run: `results.csv` (one row per run x metric); each point's full "
          "report: `points/<point>/report.md`.", ""]
-    head = ["point", *params, "scheduler", "runs ok", *metrics]
+    if fixed_params:
+        L += ["Same in every point: " + ", ".join(f"`{k}` = {_cell(v)}" for k, v in
+                                                  fixed_params.items()) + ".", ""]
+    shown = [i for i, c in enumerate(params) if c not in fixed_params]
+    head = ["point", *[params[i] for i in shown], "scheduler", "runs ok", *metrics]
     L.append("| " + " | ".join(head) + " |")
     L.append("|" + "---|" * len(head))
     for fixed, summ in table:
+        vals = fixed[1:1 + len(params)]
         cells = [f"[{fixed[0]}](points/{fixed[0]}/report.md)",
-                 *[_cell(x) for x in fixed[1:]], *[_summ(s) for s in summ]]
+                 *[_cell(vals[i]) for i in shown], *[_cell(x) for x in fixed[1 + len(params):]],
+                 *[_summ(s) for s in summ]]
         L.append("| " + " | ".join(cells) + " |")
     failed = [(p, c, st, pr) for p, c, st, pr in per_run if st != "ok"]
     L += ["", "## Problems", ""]

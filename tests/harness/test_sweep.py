@@ -111,6 +111,14 @@ def test_shipped_sweep_loads():
     sw = S.load(os.path.join(REPO, "experiments", "smoke-sweep.toml"))
     eq([p.params for p in sw.points],
        [{"domain.hog.weight": 128}, {"domain.hog.weight": 512}], "smoke-sweep points")
+    sw = S.load(os.path.join(REPO, "experiments", "rt-uunifast.toml"))
+    eq(len(sw.points), 6, "rt-uunifast: 3 utilisations x 2 sets")
+    p5 = sw.points[4]
+    eq([d.budget_us for d in p5.exp.domains], [2226, 1722, 5052], "p005's budgets (seed 1)")
+    eq(p5.exp.domains[0].args, "period_us=10000 work_us=2003 periods=19",
+       "{work}: 90 % of the budget, rounded")
+    eq(p5.exp.rt_params(), {1: (10_000_000, 2_226_000), 2: (10_000_000, 1_722_000),
+                            3: (10_000_000, 5_052_000)}, "the analysis sees the servers")
 
 
 def test_toml_writer_round_trips_shipped_experiments():
