@@ -284,6 +284,9 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
                               f"{depth} deep, too deep for the TOML parser (experiment "
                               "files need 2)") from None
     c = _Checker(path)
+    if "sweep" in doc:      # sweep.py takes the table off before it calls loads()
+        c.err("sweep", "a sweep file: run it with `hvlab sweep` (docs/sweeps.md)")
+        doc = {k: v for k, v in doc.items() if k != "sweep"}
     c.unknown(doc, "", TOP_KEYS)
     name = c.take(doc, "", "name", str, required=True, pattern=_NAME)
     description = c.take(doc, "", "description", str, "")

@@ -188,3 +188,9 @@ def test_all_problems_at_once():
     e = raises(S.SweepError, lambda: sweep('[sweep]\n"domain.zz.weight" = [1]\n'
                                            '"topology.cpus" = []\n'), "two problems")
     eq(len(str(e).splitlines()), 2, f"one line per problem: {e}")
+
+
+def test_hvlab_run_points_to_sweep():
+    raises(E.ExperimentError, lambda: E.loads(BASE + '[sweep]\nduration_ms = [1]\n', "s.toml"),
+           "a sweep file given to hvlab run", contains=(
+               "s.toml: sweep: a sweep file: run it with `hvlab sweep`",))
