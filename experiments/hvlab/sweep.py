@@ -81,8 +81,19 @@ def _show(k: str) -> str:
 
 
 def _shown_value(v) -> str:
-    r = sweep_toml.value(v) if not isinstance(v, (dict, type(None))) else repr(v)
+    try:
+        r = sweep_toml.value(v)
+    except sweep_toml.TomlWriteError:       # nan, a date: shown, refused elsewhere
+        r = repr(v)
     return r if len(r) <= 60 else r[:57] + "..."
+
+
+def _domain_key(k: str) -> tuple[str, str] | None:
+    """"domain.NAME.KEY" -> (NAME, KEY); a domain name may itself contain dots."""
+    parts = k.split(".")
+    if parts[0] == "domain" and len(parts) >= 3:
+        return ".".join(parts[1:-1]), parts[-1]
+    return None
 
 
 class _Setter:
@@ -109,8 +120,8 @@ class _Setter:
             if parts[1] in SECTIONS[parts[0]]:
                 return None
             return f"unknown key (known in [{parts[0]}]: {', '.join(SECTIONS[parts[0]])})"
-        if parts[0] == "domain" and len(parts) == 3:
-            name, dk = parts[1], parts[2]
+        if _domain_key(k):
+            name, dk = _domain_key(k)
             if name != "*" and name not in self.domains:
                 return (f"no [[domain]] named {name!r} (domains: "
                         f"{', '.join(map(str, self.domains)) or 'none'})")
@@ -122,10 +133,10 @@ class _Setter:
 
     def targets(self, k: str) -> list[str]:
         """The dotted keys experiment.loads() reports for k (domain[1].weight, ...)."""
-        parts = k.split(".")
-        if parts[0] == "domain":
-            return [f"domain[{i}].{parts[2]}" for i, n in enumerate(self.domains)
-                    if parts[1] in ("*", n)]
+        if _domain_key(k):
+            name, dk = _domain_key(k)
+            return [f"domain[{i}].{dk}" for i, n in enumerate(self.domains)
+                    if name in ("*", n)]
         if k == "scheduler":
             return ["scheduler", "schedulers"]
         return [k]
@@ -138,12 +149,14 @@ class _Setter:
             doc["scheduler"] = v
         elif len(parts) == 1:
             doc[k] = v
-        elif parts[0] == "domain":
-            for d in doc["domain"]:
-                if parts[1] in ("*", d.get("name")):
-                    d[parts[2]] = v
-        else:
-            doc.setdefault(parts[0], {})[parts[1]] = v
+        elif _domain_key(k):
+            name, dk = _domain_key(k)
+            doms = doc.get("domain")
+            for d in doms if isinstance(doms, list) else []:
+                if isinstance(d, dict) and name in ("*", d.get("name")):
+                    d[dk] = v
+        elif isinstance(doc.setdefault(parts[0], {}), dict):
+            doc[parts[0]][parts[1]] = v     # (a table that is not one: loads() says so)
 
 
 def _axis_list(errs: list[str], where: str, v) -> list | None:
@@ -293,8 +306,9 @@ def _subst_rt_args(doc: dict, assign: dict) -> None:
     """{period}, {budget} and {work} (budget x work_fraction) in a real-time domain's
     args: its drawn values, in µs."""
     work = assign.get("rt.work", {})
-    for d in doc.get("domain", []):
-        n = d.get("name")
+    doms = doc.get("domain")
+    for d in doms if isinstance(doms, list) else []:
+        n = d.get("name") if isinstance(d, dict) else None
         if n in work and isinstance(d.get("args"), str):
             d["args"] = (d["args"].replace("{period}", str(assign[f"domain.{n}.period"]))
                          .replace("{budget}", str(assign[f"domain.{n}.budget"]))

@@ -46,6 +46,12 @@ def test_grid_is_cartesian_first_axis_slowest():
     eq(len(sw.units()), 6, "one run per point (1 scheduler x 1 repetition)")
 
 
+def test_domain_name_with_dots():
+    sw = S.loads(BASE.replace('name = "a"', 'name = "a.x"') +
+                 '[sweep]\n"domain.a.x.weight" = [128]\n', "s.toml")
+    eq(sw.points[0].exp.domains[0].weight, 128, "domain.a.x.weight sets a.x's weight")
+
+
 def test_zip_advances_together():
     sw = sweep('[sweep]\nscheduler = ["credit", "credit2"]\n[[sweep.zip]]\n'
                '"domain.a.vcpus" = [1, 2]\n"domain.a.memory" = [8, 16]\n')
@@ -155,6 +161,9 @@ BAD = [
       'of range',)),
     ("bad cpus for a point", '[sweep]\n"topology.cpus" = [3]\n"topology.nodes" = [2]\n',
      ("point p001", "topology.nodes: 2 does not divide cpus = 3")),
+    ("nan", '[sweep]\nduration_ms = [nan]\n', ("point p001: nan has no TOML spelling",)),
+    ("dotted domain name", '[sweep]\n"domain.a.b.weight" = [1]\n',
+     ("no [[domain]] named 'a.b'",)),
     ("no axes", '[sweep]\nmax_points = 3\n', ("sweep: no axes",)),
     ("schedulers", '[sweep]\nschedulers = [["rr"]]\n', ("sweep 'scheduler'",)),
     ("rt: U above n", '[sweep.rt]\ndomains = ["a", "b"]\nutilisation = [2.5]\n'
@@ -194,3 +203,14 @@ def test_hvlab_run_points_to_sweep():
     raises(E.ExperimentError, lambda: E.loads(BASE + '[sweep]\nduration_ms = [1]\n', "s.toml"),
            "a sweep file given to hvlab run", contains=(
                "s.toml: sweep: a sweep file: run it with `hvlab sweep`",))
+
+
+def test_broken_base_file_is_reported_not_a_traceback():
+    head = 'name = "x"\nscheduler = "rr"\nduration_ms = 1\n'
+    for text, phrase in (
+            (head + 'topology = 5\n[sweep]\n"topology.cpus" = [1]\n',
+             "topology: expected a table"),
+            (head + 'domain = 3\n[sweep]\n"domain.*.memory" = [1]\n',
+             "domain: expected [[domain]] tables"),
+            (head + '[sweep]\n"domain.*.memory" = [1]\n', "domain: missing")):
+        raises(S.SweepError, lambda: S.loads(text, "q.toml"), phrase, contains=(phrase,))
