@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tomllib
 
 from . import stats
@@ -209,10 +210,11 @@ def _cell(s) -> str:
 
 
 def write(a_dir: str, b_dir: str, out_dir: str | None, force: bool, log=print) -> int:
-    """hvlab compare: the report to out_dir (compare.md, compare.csv) or stdout."""
+    """hvlab compare: the report to out_dir (compare.md, compare.csv) or stdout; the
+    warnings of --force on standard error."""
     text, rows, warn = compare(a_dir, b_dir, force)
     for w in warn:
-        log(f"WARNING: {w}")
+        print(f"WARNING: {w}", file=sys.stderr)
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
         with open(os.path.join(out_dir, "compare.md"), "w") as f:
