@@ -1,6 +1,7 @@
 """xenalyze-style metrics from a decoded trace: one pass over the merged records.
 
-The traced interval runs from the first record (normally the trace-start marker) to
+The traced interval runs from the first record (normally the trace-start marker), or
+from start_tsc when given (the measured window after the warm-up: warmup.py), to
 the last one. Every vCPU that has a runstate event gets every tick of that interval
 assigned to one runstate: before its first transition it is in that transition's
 "old" state; after its last, in the "new" one. So the four runstate times of a vCPU

@@ -215,14 +215,15 @@ def gantt(plot_dir, policy: str, slices, t0: int, khz: int, nr_cpus: int, span_m
     dat = _write(plot_dir, name, "mid_ms\tpcpu\thalf_ms\thalf_row\trgb\tdomid\tvcpu", rows)
     plot = Plot(name, f"Schedule of the first {span_ms:g} ms: {policy}",
                 f"Which domain's vCPU ran on each pCPU during the first {span_ms:g} ms of the "
-                f"trace under {policy}, from runstate events; white is idle; {basis}.")
+                f"measured window (after the warm-up) of one run under {policy}, from runstate "
+                f"events; white is idle; {basis}.")
     if not rows:
         plot.error = f"no vCPU ran in the first {span_ms:g} ms"
         return plot
     keys = [f"NaN with boxes fs solid lc rgb {_q(colour[d])} title {_q(labels[d])}"
             for d in doms]
     body = (COMMON.replace("set grid ytics", "set grid xtics") +
-            f"set title {_q(plot.title)}\nset xlabel 'time since trace start (ms; "
+            f"set title {_q(plot.title)}\nset xlabel 'time since the measured window began (ms; "
             "deterministic mode: millions of instructions)'\n"
             f"set xrange [0:{span_ms:g}]\nset yrange [-0.6:{nr_cpus - 0.4}]\n"
             "set ytics (" + ", ".join(f"'pCPU {c}' {c}" for c in range(nr_cpus)) + ")\n"
