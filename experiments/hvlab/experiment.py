@@ -137,6 +137,9 @@ class Experiment:
     start_offset_ms: int = 0
     shuffle: bool = False
     warmup_ms: float = 0.0
+    # "trace_start": measure the whole trace, domain creation included (for checks of
+    # what the trace holds); the default measures from the last domain's start.
+    measure_from: str = "last_domain_start"
 
     @property
     def deterministic(self) -> bool:
@@ -238,7 +241,8 @@ TOP_KEYS = ("name", "description", "mode", "schedulers", "scheduler", "duration_
             "dom0_commands", "native", "samples")
 TOPO_KEYS = ("cpus", "nodes", "mem_mib", "distances", "disks_mib")
 TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
-ANALYSIS_KEYS = ("window_ms", "gantt_ms", "warmup_ms")
+ANALYSIS_KEYS = ("window_ms", "gantt_ms", "warmup_ms", "measure_from")
+MEASURE_FROM = ("last_domain_start", "trace_start")
 SAMPLES_KEYS = ("seed", "start_offset_ms", "shuffle")
 START_OFFSET_MS_DEFAULT = 10
 # Any other key of a [[domain]] is a scheduler parameter: it must be declared by one
@@ -391,6 +395,12 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
         c.err("analysis.warmup_ms", f"{warmup} is 10 times duration_ms = {duration} or more: "
               "is it in ms?")
 
+    measure_from = c.take(an, "analysis.", "measure_from", str, MEASURE_FROM[0],
+                          choices=MEASURE_FROM)
+    if measure_from == "trace_start" and warmup:
+        c.err("analysis.warmup_ms", "a warm-up needs measure_from = "
+              "\"last_domain_start\" (it is counted from the last domain's start)")
+
     smp = c.take(doc, "", "samples", dict, {})
     c.unknown(smp, "samples.", SAMPLES_KEYS)
     seed = c.take(smp, "samples.", "seed", int, None, lo=0, hi=(1 << 63) - 1,
@@ -423,7 +433,8 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
                       float(timeout), enabled, classes, ring, shm, float(window),
                       float(gantt), doms, list(disks), list(cmds),
                       bool(native), seed, offset if seed is not None else 0,
-                      bool(shuffle) and seed is not None, float(warmup or 0))
+                      bool(shuffle) and seed is not None, float(warmup or 0),
+                      measure_from or MEASURE_FROM[0])
 
 
 def _domain_type(c: _Checker, t: dict, i: int, text: str) -> str:

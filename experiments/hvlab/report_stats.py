@@ -44,9 +44,13 @@ def samples_section(exp, runs) -> list[str]:
               f"shuffles the creation order{'' if exp.shuffle else ' (off)'} and delays each "
               f"creation by 0..{exp.start_offset_ms} ms of guest time (dom0's scenario, "
               "`inputs/scenario`); each seeded run is repeatable bit for bit.", ""]
-    L += [f"Every metric leaves out the warm-up: the measured window begins "
-          f"{exp.warmup_ms:g} ms (`analysis.warmup_ms`) after the last domain starts "
-          "(its first TRC_DOM_UNPAUSE), so domain creation is never measured.", ""]
+    if exp.measure_from == "trace_start":
+        L += ["Every metric covers the whole trace, domain creation included "
+              "(`analysis.measure_from = \"trace_start\"`).", ""]
+    else:
+        L += [f"Every metric leaves out the warm-up: the measured window begins "
+              f"{exp.warmup_ms:g} ms (`analysis.warmup_ms`) after the last domain starts "
+              "(its first TRC_DOM_UNPAUSE), so domain creation is never measured.", ""]
     rows = []
     for r in runs:
         c = r.summary["config"]

@@ -110,7 +110,8 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
         if os.path.exists(tpath):
             try:
                 tr = T.read_stream(tpath)
-                window = warmup.measured_window(tr, exp.domids(cfg).values(), exp.warmup_ms)
+                window = warmup.measured_window(tr, exp.domids(cfg).values(), exp.warmup_ms) \
+                    if exp.measure_from == "last_domain_start" else warmup.whole_trace()
                 if window["note"]:
                     notes.append(window["note"])
                 an = analyze.analyze(tr, exp.window_ms, exp.rt_params(cfg),

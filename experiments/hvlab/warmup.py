@@ -54,3 +54,10 @@ def measured_window(tr: T.Trace, domids, warmup_ms: float) -> dict:
         return out
     out["start_tsc"] = last + ticks
     return out
+
+
+def whole_trace() -> dict:
+    """measured_window()'s answer for analysis.measure_from = "trace_start"."""
+    return {"start_tsc": None, "last_domain_start_tsc": None, "warmup_ms": 0.0,
+            "warmup_ticks": None, "basis": "the whole trace (analysis.measure_from = "
+            "\"trace_start\")", "note": None}

@@ -221,7 +221,11 @@ def test_seeded_bad_input():
             (SEEDED.replace("warmup_ms = 25", "warmup_ms = -5"), "analysis.warmup_ms",
              "out of range"),
             (SEEDED.replace("warmup_ms = 25", "warmup_ms = 5000"), "analysis.warmup_ms",
-             "is it in ms")):
+             "is it in ms"),
+            (SEEDED.replace("warmup_ms = 25", "measure_from = \"start\""),
+             "analysis.measure_from", "is not one of"),
+            (SEEDED.replace("warmup_ms = 25", "warmup_ms = 25\nmeasure_from = \"trace_start\""),
+             "analysis.warmup_ms", "needs measure_from")):
         raises(E.ExperimentError, lambda t=text: E.loads(t, "bad.toml"), f"{key} refused",
                (f"bad.toml: {key}: ", why))
 
