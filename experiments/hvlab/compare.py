@@ -133,14 +133,16 @@ def compare(a_dir: str, b_dir: str, force: bool = False) -> tuple[str, list[list
             + "\n".join(f"  - {w}" for w in warn)
             + "\ntheir differences would mix these changes with chance; --force compares "
               "them anyway (with these warnings in the report)")
-    sa, sb = stats.summarize_long(ra), stats.summarize_long(rb)
-    va, vb = _values(ra), _values(rb)
+    by = group_columns(ra, rb)
+    sa, sb = stats.summarize_long(ra, by), stats.summarize_long(rb, by)
+    va, vb = _values(ra, by), _values(rb, by)
     pairs = [(g, g) for g in sa if g in sb]
     note = None
     if not pairs and len(sa) == 1 and len(sb) == 1:
         (ga,), (gb,) = sa, sb
         pairs = [(ga, gb)]
-        note = f"no policy in common: A's {ga[0]} is compared with B's {gb[0]}"
+        note = f"no configuration in common: A's {'/'.join(ga)} is compared with B's " \
+               f"{'/'.join(gb)}"
     L = [f"# Comparison: {os.path.basename(os.path.normpath(b_dir))} vs "
          f"{os.path.basename(os.path.normpath(a_dir))}", "",
          f"A: `{a_dir}` (commit {str(_get(ma, ('git', 'commit')))[:12]}); "
@@ -150,7 +152,7 @@ def compare(a_dir: str, b_dir: str, force: bool = False) -> tuple[str, list[list
               "--force):**", ""] + [f"- **{w}**" for w in warn] + [""]
     if note:
         L += [f"Note: {note}.", ""]
-    L += ["Per policy and metric: the median over repetitions with its 95 % bootstrap "
+    L += ["Per configuration (policy, and any swept parameter) and metric: the median over repetitions with its 95 % bootstrap "
           "interval, for A and for B; the difference of the medians B - A with its 95 % "
           "bootstrap interval (A and B resampled independently, fixed seed), and the "
           "relative difference. **yes** in the last column: the interval of the "
@@ -159,7 +161,7 @@ def compare(a_dir: str, b_dir: str, force: bool = False) -> tuple[str, list[list
     for ga, gb in pairs:
         common = [m for m in sa[ga] if m in sb[gb]]
         only = sorted(set(sa[ga]) ^ set(sb[gb]))
-        label = ga[0] if ga == gb else f"{ga[0]} vs {gb[0]}"
+        label = "/".join(ga) if ga == gb else f"{'/'.join(ga)} vs {'/'.join(gb)}"
         L += [f"## {label}", "",
               "| metric | A | B | B - A [95 % CI] | relative | differs |",
               "|---|---|---|---|---|---|"]
@@ -178,22 +180,36 @@ def compare(a_dir: str, b_dir: str, force: bool = False) -> tuple[str, list[list
         if only:
             L += [f"Metrics in only one folder: {', '.join(f'`{m}`' for m in only)}.", ""]
     if not pairs:
-        L += ["No policy in common: nothing to compare (A has "
-              f"{', '.join(g[0] for g in sa) or 'none'}, B has "
-              f"{', '.join(g[0] for g in sb) or 'none'}).", ""]
+        L += ["No configuration in common: nothing to compare (A has "
+              f"{', '.join('/'.join(g) for g in sa) or 'none'}, B has "
+              f"{', '.join('/'.join(g) for g in sb) or 'none'}).", ""]
     return "\n".join(L) + "\n", rows_csv, warn
 
 
-CSV_HEADER = ["policy", "metric", "a_n", "a_median", "a_ci_lo", "a_ci_hi", "b_n", "b_median",
+CSV_HEADER = ["configuration", "metric", "a_n", "a_median", "a_ci_lo", "a_ci_hi", "b_n", "b_median",
               "b_ci_lo", "b_ci_hi", "diff", "diff_ci_lo", "diff_ci_hi", "relative",
               "differs"]
 
 
-def _values(rows):
+# Columns that tell samples of one configuration apart, not configurations.
+SAMPLE_COLUMNS = ("run", "rep", "seed", "metric", "value")
+
+
+def group_columns(*row_lists) -> tuple[str, ...]:
+    """The configuration's parameter columns (scheduler and any swept key): samples
+    are grouped by them, so one sweep point is compared with the same point."""
+    cols: list[str] = []
+    for rows in row_lists:
+        for r in rows[:1]:
+            cols += [k for k in r if k not in SAMPLE_COLUMNS and k not in cols]
+    return tuple(cols) or ("scheduler",)
+
+
+def _values(rows, by):
     out: dict = {}
     for r in rows:
-        out.setdefault((str(r.get("scheduler", "")),), {}).setdefault(r["metric"], []) \
-            .append(r["value"])
+        out.setdefault(tuple(str(r.get(k, "")) for k in by), {}) \
+            .setdefault(r["metric"], []).append(r["value"])
     return out
 
 

@@ -101,7 +101,7 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict,
               "was lost and none was of an unknown event.", ""]
     else:
         L += ["No problems: every run finished its scenario.", ""]
-    if det and exp.repetitions > 1:
+    if det and exp.repetitions > 1 and exp.seed is None:
         same = {p: c["identical_traces"] for p, c in comp.items()}
         L += ["Determinism: repetitions gave byte-identical traces for "
               + ", ".join(f"{p}: {'yes' if v else 'no' if v is False else 'n/a'}"

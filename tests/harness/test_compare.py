@@ -120,3 +120,29 @@ def test_compare_bad_folders():
         check(rc == 2 and "samples.csv: missing" in err and "hvlab report" in err, err)
     finally:
         shutil.rmtree(root)
+
+
+def test_compare_groups_by_parameters():
+    """A sweep's parameter columns keep its points apart: each point is compared with
+    the same point of the other folder."""
+    root = tempfile.mkdtemp(prefix="hvlab-cmp-")
+    try:
+        dirs = []
+        for name, shift in (("a", 0), ("b", 50)):
+            d = os.path.join(root, name)
+            os.makedirs(d)
+            with open(os.path.join(d, "meta.json"), "w") as f:
+                json.dump(META, f)
+            rows = [{"run": f"p{w}-r{r}", "scheduler": "credit", "weight": w, "rep": r,
+                     "seed": r, "metric": "lat", "value": w + (shift if w == 512 else 0) + r}
+                    for w in (256, 512) for r in range(1, 6)]
+            stats.write_long_csv(os.path.join(d, "samples.csv"), rows)
+            dirs.append(d)
+        text, rows, _ = compare.compare(*dirs)
+        by = {r[0]: r for r in rows}
+        eq(sorted(by), ["credit/256", "credit/512"], "one comparison per sweep point")
+        eq([by["credit/256"][10], by["credit/512"][10]], [0.0, 50.0],
+           "differences per point, not mixed")
+        eq([by["credit/256"][14], by["credit/512"][14]], [0, 1], "only 512 differs")
+    finally:
+        shutil.rmtree(root)
