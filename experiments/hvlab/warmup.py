@@ -38,6 +38,9 @@ def domain_starts(tr: T.Trace, domids) -> tuple[dict[int, int], str]:
 def measured_window(tr: T.Trace, domids, warmup_ms: float) -> dict:
     """{"start_tsc": where the measured window begins (None: the whole trace),
     "last_domain_start_tsc", "warmup_ms", "basis", "note"}."""
+    domids = list(domids)
+    if not domids:          # dom0 alone (dom0_commands): nothing is created
+        return dict(whole_trace(), basis="the whole trace (no domain is created)")
     starts, basis = domain_starts(tr, domids)
     out = {"start_tsc": None, "last_domain_start_tsc": None, "warmup_ms": warmup_ms,
            "warmup_ticks": None, "basis": basis, "note": None}

@@ -149,6 +149,8 @@ def test_warmup_excluded_from_every_metric():
     eq(warmup.measured_window(tr, [1, 2], 50)["start_tsc"], None, "a warm-up past the end")
     check("past the end" in warmup.measured_window(tr, [1, 2], 50)["note"], "says why")
     eq(warmup.measured_window(tr, [7], 5)["start_tsc"], None, "no such domain")
+    none = warmup.measured_window(tr, [], 5)
+    eq([none["start_tsc"], none["note"]], [None, None], "no domains: the whole trace, no note")
 
 
 def test_warmup_without_dom_class():
