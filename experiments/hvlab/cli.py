@@ -7,6 +7,7 @@
   hvlab io-table DIR... [--out FILE]   the disk benchmark's table across io results
   hvlab micro-table DIR... [--out FILE]  the microbenchmarks' table, case x mode
   hvlab sweep FILE [--jobs N] [--slurm]  every point of a parameter sweep (docs/sweeps.md)
+  hvlab compare A B [--out DIR] [--force]  per-metric differences with 95 % intervals
 
 Exit status: 0 success, 1 some configurations failed, 2 bad input (experiment file,
 trace file, missing image, failed build): the message names the file and the problem.
@@ -19,7 +20,7 @@ import os
 import shlex
 import sys
 
-from . import analyze, iobench, microbench, perfetto, run, stats, sweep_cli
+from . import analyze, compare, iobench, microbench, perfetto, run, stats, sweep_cli
 from . import trace as T
 from .experiment import (ExperimentError, load, domain_cfg, image_modules, scenario,
                          launch_args, qemu_args)
@@ -45,7 +46,7 @@ def cmd_check(a) -> int:
     else:
         for d in exp.domains:
             print(f"\n--- {d.name}.cfg\n{domain_cfg(d)}", end="")
-        print(f"\n--- scenario\n{scenario(exp)}", end="")
+        print(f"\n--- scenario ({cfg.key})\n{scenario(exp, cfg)}", end="")
     rd = f"results/{exp.name}/runs/{cfg.key}"
     mods = image_modules(exp)
     mods += [f"{rd}/inputs/{d.name}.cfg {d.name}.cfg" for d in exp.domains]
@@ -77,6 +78,10 @@ def cmd_io_table(a) -> int:
 
 def cmd_micro_table(a) -> int:
     return _write_table(microbench.combined_markdown(a.dirs), a.out)
+
+
+def cmd_compare(a) -> int:
+    return compare.write(a.a, a.b, a.out, a.force)
 
 
 def cmd_report(a) -> int:
@@ -190,6 +195,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("dirs", nargs="+", metavar="DIR")
     p.add_argument("--out", help="write it here (default: standard output)")
     p.set_defaults(fn=cmd_micro_table)
+    p = sub.add_parser("compare", help="per-metric differences between two results folders")
+    p.add_argument("a", metavar="A", help="results folder (the baseline)")
+    p.add_argument("b", metavar="B", help="results folder compared with it")
+    p.add_argument("--out", metavar="DIR", help="write compare.md and compare.csv here "
+                   "(default: the report on standard output)")
+    p.add_argument("--force", action="store_true", help="compare folders made from "
+                   "different commits, QEMU versions or inputs (with warnings)")
+    p.set_defaults(fn=cmd_compare)
     sweep_cli.add_parsers(sub)
     return ap
 
@@ -202,7 +215,7 @@ def main(argv=None) -> int:
     try:
         return a.fn(a)
     except (T.TraceError, ExperimentError, run.RunError, StageError,
-            iobench.IoBenchError, microbench.MicroError) as e:
+            iobench.IoBenchError, microbench.MicroError, compare.CompareError) as e:
         print(f"hvlab {a.cmd}: {e}", file=sys.stderr)
         return 2
     except OSError as e:

@@ -11,6 +11,7 @@ API for other modules (sweeps, compare, the report) -- docs/statistics.md:
                                  metric, value (rows are dicts)
   read_long_csv(path)            its rows back as dicts (value as float, "" -> None)
   summarize_long(rows, by)       {group tuple: {metric: summarize(values)}}
+  bootstrap_diff_ci(a, b)        95 % interval of median(b) - median(a) (compare)
   max_equal_n(samples, n)        maximum over the first n samples (time order), so
                                  maxima of runs with more samples are not favoured
 
@@ -258,3 +259,20 @@ def max_equal_n(samples: list, n: int):
     largest of n draws grows with n, so maxima are compared over the same count."""
     head = samples[:n]
     return max(head) if head else None
+
+
+def bootstrap_diff_ci(a: Iterable[float], b: Iterable[float], level: float = CI_LEVEL,
+                      resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+                      ) -> tuple[float, float] | tuple[None, None]:
+    """Percentile bootstrap interval of median(b) - median(a), a and b resampled
+    independently (the same Rng stream: deterministic)."""
+    a = [x for x in a if x is not None]
+    b = [x for x in b if x is not None]
+    if not a or not b:
+        return None, None
+    rng, na, nb = Rng(seed), len(a), len(b)
+    boot = sorted(_median([b[rng.below(nb)] for _ in range(nb)]) -
+                  _median([a[rng.below(na)] for _ in range(na)]) for _ in range(resamples))
+    alpha = (1 - level) / 2
+    return (boot[max(0, math.ceil(alpha * resamples) - 1)],
+            boot[min(resamples - 1, math.ceil((1 - alpha) * resamples) - 1)])

@@ -7,7 +7,8 @@ axis slowest). An axis is
   - a [sweep.rt] table: UUniFast real-time task sets (sweep_uunifast.py), one per
     utilisation (x sets), giving period and budget to each listed domain.
 A key is a dotted path into the experiment file: a top-level key (scheduler,
-duration_ms, mode, timeout_s), topology.K, trace.K, analysis.K, or domain.NAME.K /
+duration_ms, mode, timeout_s), topology.K, trace.K, analysis.K, samples.K, or
+domain.NAME.K /
 domain.*.K for one or every [[domain]] (K: any domain key or scheduler parameter).
 Each point is the file with its values set, written back as TOML (sweep_toml.py) and
 checked by experiment.loads() like any experiment file; every problem of every point
@@ -36,7 +37,8 @@ SWEEP_KEYS = ("max_points", "zip", "rt")
 RT_KEYS = ("domains", "utilisation", "period_us", "seed", "sets", "min_budget_us",
            "work_fraction")
 TOP_SWEEPABLE = ("scheduler", "mode", "duration_ms", "timeout_s", "dom0_commands")
-SECTIONS = {"topology": E.TOPO_KEYS, "trace": E.TRACE_KEYS, "analysis": E.ANALYSIS_KEYS}
+SECTIONS = {"topology": E.TOPO_KEYS, "trace": E.TRACE_KEYS, "analysis": E.ANALYSIS_KEYS,
+            "samples": E.SAMPLES_KEYS}
 _DOMKEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_ERRORS_SHOWN = 30
 

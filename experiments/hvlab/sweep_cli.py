@@ -36,7 +36,8 @@ def cmd_sweep(a) -> int:
     if a.slurm:
         return 1 if sweep_slurm.submit(sw, out, build=not a.no_build,
                                        rerun_failed=a.rerun_failed, limit=a.array_limit,
-                                       extra=a.sbatch_arg or [], wait=a.wait) else 0
+                                       extra=a.sbatch_arg or [], wait=a.wait,
+                                       jobs=a.jobs) else 0
     return 1 if sweep_run.run_local(sw, out, a.jobs, build=not a.no_build,
                                     rerun_failed=a.rerun_failed) else 0
 
@@ -68,7 +69,8 @@ def add_parsers(sub) -> None:
     p.add_argument("file")
     p.add_argument("--out", help="sweep folder (default results/<name>-sweep)")
     p.add_argument("--jobs", type=int, default=1,
-                   help="QEMU instances (local) and gathering processes at once")
+                   help="QEMU instances at once (local), and points gathered at once "
+                   "(with --slurm: the gather job's CPUs)")
     p.add_argument("--no-build", action="store_true", help="do not run 'make -s all'")
     p.add_argument("--rerun-failed", action="store_true",
                    help="run again the runs that failed (finished ones are always skipped)")

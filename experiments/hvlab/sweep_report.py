@@ -12,14 +12,16 @@ tool can pivot it on the parameter columns).
 from __future__ import annotations
 
 import os
+import re
 
 from . import stats
 
 # The report's columns, in this order: real-time misses, shares, then latency and
-# switching of the whole run (every metric is in results.csv).
-HEADLINE = ("rt_short_fraction.", "cpu_share.", "wake_latency_p99_ns",
-            "context_switches_per_s")
-NOT_HEADLINE = ("cpu_share.Domain-0", "cpu_share.idle")
+# switching of the whole run (samples.run_metrics' names; every metric is in
+# results.csv).
+HEADLINE = (re.compile(r"rt\.[^.]+\.short_fraction"),
+            re.compile(r"cpu_share\.[^.]+\.share_of_machine"),
+            re.compile(r"wake_latency_ns\.p99"), re.compile(r"context_switches_per_s"))
 MAX_METRIC_COLUMNS = 10
 
 
@@ -33,9 +35,7 @@ def _cell(v) -> str:
 
 def _headline(rows: list[dict]) -> list[str]:
     seen = dict.fromkeys(r["metric"] for r in rows)
-    out = [m for h in HEADLINE for m in seen
-           if (m.startswith(h) if h.endswith(".") else m == h) and m not in NOT_HEADLINE]
-    return out[:MAX_METRIC_COLUMNS]
+    return [m for h in HEADLINE for m in seen if h.fullmatch(m)][:MAX_METRIC_COLUMNS]
 
 
 def _summ(s: dict) -> str:
@@ -51,14 +51,13 @@ def write(sw, out_dir: str, rows: list[dict], per_run: list, meta: dict) -> None
     # Columns with one value in every point go above the table, not in it.
     fixed_params = {c: sw.points[0].params.get(c) for c in params
                     if len({repr(p.params.get(c)) for p in sw.points}) == 1}
-    ok_rows = [r for r in rows if r.get("status") == "ok"]
-    groups = stats.summarize_long(ok_rows, by=("point", "scheduler"))
+    groups = stats.summarize_long(rows, by=("point", "scheduler"))
     counts: dict = {}
     for p, c, status, _ in per_run:
         k = (p.key, c.scheduler)
         n_ok, n = counts.get(k, (0, 0))
         counts[k] = (n_ok + (status == "ok"), n + 1)
-    metrics = _headline(ok_rows)
+    metrics = _headline(rows)
     table = []
     for p in sw.points:
         for sched in p.exp.schedulers:

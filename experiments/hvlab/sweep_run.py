@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from . import meta, report, run, stats
+from . import meta, report, run, samples, stats
 from .experiment import Config
 from .sweep import Point, Sweep, SweepError, load
 
@@ -162,41 +161,16 @@ def run_local(sw: Sweep, out_dir: str, jobs: int = 1, build: bool = True,
 
 # ---- gathering ----
 
-def run_metrics(summary: dict) -> list[tuple[str, float]]:
-    """(metric, value) of one run's summary.json, domains by name: the headline
-    figures of each run (the full analysis stays in the run's own files)."""
-    a = summary.get("analysis")
-    if not a:
-        return []
-    names = summary.get("domains", {})
-    out = []
-
-    def add(m: str, v) -> None:
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            out.append((m, v))
-
-    add("machine_busy", a["cpu_share"]["machine_busy"])
-    add("context_switches_per_s", a["sched"]["context_switches_per_s"])
-    add("migrations_per_s", a["sched"]["migrations_per_s"])
-    all_domu = a["wake_latency_ns"]["all_domu"]
-    for q in ("p50", "p99", "max"):
-        add(f"wake_latency_{q}_ns", all_domu.get(q))
-    for d, v in a["cpu_share"]["per_domain"].items():
-        add(f"cpu_share.{names.get(d, d)}", v["share_of_machine"])
-    for d, v in a["wake_latency_ns"]["per_domain"].items():
-        for q in ("p50", "p99", "max"):
-            add(f"wake_latency_{q}_ns.{names.get(d, d)}", v.get(q))
-    for vc, r in a.get("rt_periods", {}).items():
-        dom = names.get(vc.split("v")[0], vc)
-        add(f"rt_periods.{dom}", r["periods"])
-        add(f"rt_periods_short.{dom}", r["periods_short"])
-        add(f"rt_short_fraction.{dom}", r["short_fraction"])
-        add(f"rt_received_p50_ns.{dom}", r["received_ns"].get("p50"))
-    return out
+def point_rows(p: Point, rows: list[dict]) -> list[dict]:
+    """A point's samples.long_rows() with the point and its swept values in front (the
+    scheduler is already a column of its own)."""
+    cols = {"point": p.key, **{k: v for k, v in p.params.items() if k != "scheduler"}}
+    return [{**cols, **r} for r in rows]
 
 
-def _gather_point(exp, pdir: str, base_meta: dict) -> None:
-    """Analysis and report of one point (a process of its own: analysis is Python)."""
+def _gather_point(exp, pdir: str, base_meta: dict) -> tuple[list[dict], dict]:
+    """Analysis and report of one point (a process of its own: analysis is Python):
+    its long-format rows (samples.long_rows) and {run key: (status, problems)}."""
     rs = run.analyse(exp, pdir, log=lambda *_: None)
     walls = {}
     commands = {}
@@ -209,13 +183,16 @@ def _gather_point(exp, pdir: str, base_meta: dict) -> None:
         except (OSError, ValueError):
             pass
     m = dict(base_meta, qemu=dict(base_meta["qemu"], commands=commands),
-             experiment={"file": exp.path, "text": exp.text},
+             experiment={"file": exp.path, "text": exp.text,
+                         "sha256": meta.sha256_text(exp.text)},
              runs={"jobs": 1, "wall_s_total": round(sum(walls.values()), 1),
                    "wall_s": walls})
     with open(os.path.join(pdir, "meta.json"), "w") as f:
         json.dump(m, f, indent=2)
         f.write("\n")
     report.build(exp, pdir, rs, m)
+    return samples.long_rows(exp, rs), {r.config.key: (r.summary["status"],
+                                                       r.summary["problems"]) for r in rs}
 
 
 def gather(sw: Sweep, out_dir: str, jobs: int = 1, log=print) -> int:
@@ -229,45 +206,28 @@ def gather(sw: Sweep, out_dir: str, jobs: int = 1, log=print) -> int:
             ready.append(p)
         else:
             missing.append(p)
-    base = meta.collect(run.REPO, "", sw.path, {})
+    images = ["build/hvlab.elf", "build/dom0.elf"] + sorted(
+        {f"build/guest/{d.kernel}" for p in sw.points for d in p.exp.domains})
+    base = meta.collect(run.REPO, "", sw.path, {}, images)
     log(f"gathering {len(ready)} points" + (f" ({len(missing)} not finished: "
         f"{', '.join(p.key for p in missing[:10])})" if missing else ""))
+    done = {}
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(ready) or 1))) as pool:
-        futs = [pool.submit(_gather_point, p.exp, point_dir(out_dir, p), base)
-                for p in ready]
-        for f in futs:
-            f.result()
+        futs = {p.key: pool.submit(_gather_point, p.exp, point_dir(out_dir, p), base)
+                for p in ready}
+        for k, f in futs.items():
+            done[k] = f.result()
     rows, per_point, bad = [], [], 0
     for p in sw.points:
-        params = {k: v for k, v in p.params.items() if k != "scheduler"}
+        prows, states = done.get(p.key, ([], {}))
+        rows += point_rows(p, prows)
         for c in p.exp.configs():
-            rd = run_dir(out_dir, p, c)
-            try:
-                with open(os.path.join(rd, "summary.json")) as f:
-                    s = json.load(f)
-            except (OSError, ValueError):
-                s = {"status": "not run", "problems": ["not finished"]}
-            status = s.get("status", "?")
+            status, problems = states.get(c.key, ("not run", ["not finished"]))
             bad += status != STATE_OK
-            cols = {"point": p.key, **params, "scheduler": c.scheduler, "rep": c.rep}
-            if getattr(c, "seed", None) is not None:
-                cols["seed"] = c.seed
-            cols["status"] = status
-            per_point.append((p, c, status, s.get("problems", [])))
-            rows += [dict(cols, metric=m, value=v) for m, v in run_metrics(s)]
+            per_point.append((p, c, status, problems))
     stats.write_long_csv(os.path.join(out_dir, "results.csv"), rows)
     sweep_report.write(sw, out_dir, rows, per_point, base)
     log(f"results: {os.path.join(out_dir, 'results.csv')} ({len(rows)} rows); report: "
         f"{os.path.join(out_dir, 'report.md')}"
         + (f" ({bad} of {len(per_point)} runs failed or missing)" if bad else ""))
     return bad
-
-
-def medians(rows: list[dict], by: tuple[str, ...]) -> dict:
-    """{group: {metric: median}} over ok runs (points.csv and the report's table)."""
-    g: dict = {}
-    for r in rows:
-        if r.get("status") == STATE_OK and r["value"] is not None:
-            key = tuple(r.get(k) for k in by)
-            g.setdefault(key, {}).setdefault(r["metric"], []).append(r["value"])
-    return {k: {m: statistics.median(v) for m, v in ms.items()} for k, ms in g.items()}

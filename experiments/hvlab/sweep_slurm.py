@@ -47,10 +47,11 @@ def array_spec(indices: list[int], limit: int | None = None) -> str:
 
 
 def task_script(out_dir: str, what: str, python: str = sys.executable,
-                repo: str = run.REPO) -> str:
-    """The job script: what is "$SLURM_ARRAY_TASK_ID" (array) or "--gather"."""
+                repo: str = run.REPO, jobs: int = 1) -> str:
+    """The job script of the array (its task id: the run) or of the gather job (jobs
+    points analysed at once)."""
     hv = os.path.join(repo, "hvlab")
-    arg = '"$SLURM_ARRAY_TASK_ID"' if what == "array" else "--gather"
+    arg = '"$SLURM_ARRAY_TASK_ID"' if what == "array" else f"--gather --jobs {jobs}"
     return ("#!/bin/sh\n"
             f"# hvlab sweep: {'one run of the sweep per array task' if what == 'array' else 'gather the results'}"
             " (written by `hvlab sweep --slurm`; docs/sweeps.md)\n"
@@ -65,7 +66,7 @@ def task_minutes(sw: Sweep) -> int:
 
 def sbatch_args(sw: Sweep, out_dir: str, what: str, indices: list[int] | None = None,
                 after: str | None = None, limit: int | None = None,
-                extra: list[str] = ()) -> list[str]:
+                extra: list[str] = (), jobs: int = 1) -> list[str]:
     sd = os.path.join(out_dir, "slurm")
     a = ["sbatch", "--parsable", f"--job-name=hvlab-{sw.name}", f"--chdir={out_dir}"]
     if what == "array":
@@ -73,7 +74,7 @@ def sbatch_args(sw: Sweep, out_dir: str, what: str, indices: list[int] | None = 
               f"--output={os.path.join(sd, 'task-%A_%a.out')}",
               "--cpus-per-task=1", f"--time={task_minutes(sw)}"]
     else:
-        a += [f"--output={os.path.join(sd, 'gather-%j.out')}", "--cpus-per-task=1"]
+        a += [f"--output={os.path.join(sd, 'gather-%j.out')}", f"--cpus-per-task={jobs}"]
         if after:
             a.append(f"--dependency=afterany:{after}")
     return [*a, *extra, os.path.join(sd, f"{what}.sh")]
@@ -112,9 +113,10 @@ def active(jobs: list[str], env=None) -> bool:
 
 def submit(sw: Sweep, out_dir: str, build: bool = True, rerun_failed: bool = False,
            limit: int | None = None, extra: list[str] = (), wait: bool = False,
-           log=print) -> int:
+           jobs: int = 1, log=print) -> int:
     """Submits the runs not finished (or failed, with rerun_failed) and the gather
-    job. wait: until both end, then returns the number of failed runs; else 0."""
+    job (jobs: its CPUs, points analysed at once). wait: until both end, then returns
+    the number of failed runs; else 0."""
     if build:
         log("building images: make -s all")
         run.build_images(sw.points[0].exp)
@@ -127,11 +129,11 @@ def submit(sw: Sweep, out_dir: str, build: bool = True, rerun_failed: bool = Fal
     os.makedirs(sd, exist_ok=True)
     if not todo:
         log(f"sweep {sw.name}: all {len(units)} runs finished; gathering here")
-        return sweep_run.gather(sw, out_dir, log=log)
+        return sweep_run.gather(sw, out_dir, jobs, log=log)
     for what in ("array", "gather"):
         p = os.path.join(sd, f"{what}.sh")
         with open(p, "w") as f:
-            f.write(task_script(out_dir, what))
+            f.write(task_script(out_dir, what, jobs=jobs))
         os.chmod(p, 0o755)
     a = sbatch_args(sw, out_dir, "array", todo, limit=limit, extra=list(extra))
     try:
@@ -140,7 +142,7 @@ def submit(sw: Sweep, out_dir: str, build: bool = True, rerun_failed: bool = Fal
         if fresh:           # nothing was submitted: leave nothing behind either
             shutil.rmtree(out_dir, ignore_errors=True)
         raise
-    g = sbatch_args(sw, out_dir, "gather", after=array_job, extra=list(extra))
+    g = sbatch_args(sw, out_dir, "gather", after=array_job, extra=list(extra), jobs=jobs)
     try:
         gather_job = _sbatch(g)
     except SweepError as e:

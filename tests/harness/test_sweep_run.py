@@ -139,7 +139,9 @@ def test_job_scripts_and_sbatch_args():
        "array script: quoted paths, the task id")
     check(s.startswith("#!/bin/sh\n"), "a shell script")
     g = SL.task_script(out, "gather", python="/usr/bin/python3", repo="/r e/po")
-    eq(shlex.split(g.splitlines()[-1])[-2:], [out, "--gather"], "gather script")
+    g = SL.task_script(out, "gather", python="/usr/bin/python3", repo="/r e/po", jobs=2)
+    eq(shlex.split(g.splitlines()[-1])[-4:], [out, "--gather", "--jobs", "2"],
+       "gather script")
     a = SL.sbatch_args(sw, out, "array", [0, 1, 2, 5], limit=2, extra=["--partition=x"])
     eq(a[:2], ["sbatch", "--parsable"], "sbatch --parsable")
     for want in ("--array=0-2,5%2", f"--output={out}/slurm/task-%A_%a.out",
@@ -147,8 +149,9 @@ def test_job_scripts_and_sbatch_args():
         check(want in a, f"{want} in {a}")
     eq(a[-2:], ["--partition=x", f"{out}/slurm/array.sh"], "extra args, then the script")
     check(any(x.startswith("--time=") and int(x[7:]) >= 1 for x in a), f"--time in {a}")
-    g = SL.sbatch_args(sw, out, "gather", after="123")
-    check("--dependency=afterany:123" in g, f"gather after the array: {g}")
+    g = SL.sbatch_args(sw, out, "gather", after="123", jobs=2)
+    check("--dependency=afterany:123" in g and "--cpus-per-task=2" in g,
+          f"gather after the array, with its CPUs: {g}")
 
 
 def _fake_bin(folder: str, name: str, body: str) -> None:
@@ -201,21 +204,18 @@ def test_submit_through_a_stand_in_sbatch():
             os.environ["PATH"] = path
 
 
-def test_run_metrics_by_domain_name():
-    summ = {"domains": {"d0": "Domain-0", "d1": "hog"}, "analysis": {
-        "cpu_share": {"machine_busy": 0.9, "per_domain": {"d1": {"share_of_machine": 0.6}}},
-        "sched": {"context_switches_per_s": 100.0, "migrations_per_s": 0.0},
-        "wake_latency_ns": {"all_domu": {"p50": 5, "p99": 9, "max": None},
-                            "per_domain": {"d1": {"p50": 5, "p99": 9, "max": 12}}},
-        "rt_periods": {"d1v0": {"periods": 10, "periods_short": 1, "short_fraction": 0.1,
-                                "received_ns": {"p50": 700}}}}}
-    m = dict(SR.run_metrics(summ))
-    eq((m["cpu_share.hog"], m["wake_latency_max_ns.hog"], m["rt_periods_short.hog"],
-        m["rt_received_p50_ns.hog"]), (0.6, 12, 1, 700), "per-domain metrics by name")
-    check("wake_latency_max_ns" not in m, "a null statistic gives no row")
-    eq(SR.run_metrics({"analysis": None}), [], "a run without analysis: no rows")
-    rows = [{"point": "p001", "metric": k, "value": v, "status": "ok"} for k, v in m.items()]
+def test_point_rows_put_the_point_first():
+    sw = S.loads(TEXT.replace('"domain.a.weight" = [128, 256, 512]',
+                              '"domain.a.weight" = [128]\nscheduler = ["credit"]'), "t.toml")
+    rows = [{"run": "credit-r1", "scheduler": "credit", "rep": 1, "seed": "",
+             "metric": "machine_busy", "value": 0.5}]
+    out = SR.point_rows(sw.points[0], rows)
+    eq(list(out[0]), ["point", "domain.a.weight", "run", "scheduler", "rep", "seed",
+                      "metric", "value"], "columns: point, swept keys, then the run's")
+    eq((out[0]["point"], out[0]["domain.a.weight"], out[0]["value"]), ("p001", 128, 0.5),
+       "values")
     with tmpdir() as d:
-        stats.write_long_csv(os.path.join(d, "r.csv"), rows)
-        back = stats.read_long_csv(os.path.join(d, "r.csv"))
-    eq(len(back), len(rows), "long CSV round trip")
+        stats.write_long_csv(os.path.join(d, "r.csv"), out)
+        with open(os.path.join(d, "r.csv")) as f:
+            eq(f.read().splitlines()[1], "p001,128,credit-r1,credit,1,,machine_busy,0.5",
+               "the CSV row")

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`hvlab sweep --slurm` against a real Slurm: a one-node cluster (cluster.py: munged,
 slurmctld, slurmd from Debian's slurm-wlm and munge) started here and stopped after,
-running experiments/smoke-sweep.toml (2 points, one short QEMU run each).
+running experiments/smoke-sweep.toml (2 points x 3 seeded repetitions, one short QEMU
+run each).
 
   slurm sweep       the job array and the gather job end; every run ok; a task log
                     per run; results.csv and report.md written by the gather job
@@ -35,7 +36,9 @@ sys.path.insert(0, HERE)
 import cluster  # noqa: E402
 
 SWEEP = os.path.join(ROOT, "experiments", "smoke-sweep.toml")
-RUNS = ("p001/runs/credit-r1", "p002/runs/credit-r1")
+RUNS = tuple(f"p00{p}/runs/credit-r{r}" for p in (1, 2) for r in (1, 2, 3))
+JOBS = str(min(2, os.cpu_count() or 1))    # the gather job's CPUs: the node has them
+FAILED = 4                  # RUNS[4], p002/credit-r2: the run the test marks failed
 
 
 def hvlab(args: list[str], env: dict, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -64,25 +67,26 @@ def main() -> int:
     env = cl.env()
     try:
         s_out, l_out = os.path.join(tmp, "slurm"), os.path.join(tmp, "local")
-        p = hvlab(["sweep", SWEEP, "--out", s_out, "--no-build", "--slurm", "--wait"], env)
+        p = hvlab(["sweep", SWEEP, "--out", s_out, "--no-build", "--slurm", "--wait",
+                   "--jobs", JOBS], env)
         checks.append(("slurm sweep: hvlab exits 0", p.returncode == 0,
                        f"status {p.returncode}\n{p.stdout[-1500:]}{p.stderr[-1500:]}"))
         (sub,) = json.loads(read(os.path.join(s_out, "slurm", "jobs.json"), "r"))
         logs = sorted(glob.glob(os.path.join(s_out, "slurm", "task-*.out")))
         said = [read(f, "r") for f in logs]
         checks.append(("slurm sweep: one array task per run, each ran its run",
-                       sub["runs"] == [0, 1] and len(logs) == 2 and
-                       all(f"run {i} (credit-r1):" in t and t.rstrip().endswith("ok")
-                           for i, t in enumerate(said)),
+                       sub["runs"] == list(range(6)) and len(logs) == 6 and
+                       all(f"run {i} (credit-r{i % 3 + 1}):" in t and
+                           t.rstrip().endswith("ok") for i, t in enumerate(said)),
                        f"runs {sub['runs']}, logs {said}"))
         gl = glob.glob(os.path.join(s_out, "slurm", f"gather-{sub['gather_job']}.out"))
         checks.append(("slurm sweep: the gather job wrote results.csv and report.md",
                        bool(gl) and os.path.exists(os.path.join(s_out, "results.csv"))
-                       and "| [p002](points/p002/report.md) | 512 | credit | 1/1 |"
+                       and "| [p002](points/p002/report.md) | 512 | credit | 3/3 |"
                        in read(os.path.join(s_out, "report.md"), "r"),
                        read(gl[0], "r")[-800:] if gl else "no gather log"))
 
-        p = hvlab(["sweep", SWEEP, "--out", l_out, "--no-build", "--jobs", "2"], env)
+        p = hvlab(["sweep", SWEEP, "--out", l_out, "--no-build", "--jobs", JOBS], env)
         checks.append(("local sweep: hvlab exits 0", p.returncode == 0,
                        f"status {p.returncode}\n{p.stdout[-1500:]}{p.stderr[-1500:]}"))
         same = [(r, len(read(os.path.join(s_out, "points", r, "trace.bin"))))
@@ -104,30 +108,32 @@ def main() -> int:
                        f"leaks in {leaks}"))
 
         # A failed task: its run.json says so. --rerun-failed resubmits that run alone.
-        rj = os.path.join(s_out, "points", RUNS[1], "run.json")
+        rj = os.path.join(s_out, "points", RUNS[FAILED], "run.json")
         info = json.loads(read(rj, "r"))
-        trace_before = read(os.path.join(s_out, "points", RUNS[1], "trace.bin"))
-        first_run_json = read(os.path.join(s_out, "points", RUNS[0], "run.json"))
+        trace_before = read(os.path.join(s_out, "points", RUNS[FAILED], "trace.bin"))
+        others = {r: read(os.path.join(s_out, "points", r, "run.json")) for r in RUNS
+                  if r != RUNS[FAILED]}
         info["state"] = "timed out"
         with open(rj, "w") as f:
             json.dump(info, f)
         p = hvlab(["sweep", SWEEP, "--out", s_out, "--no-build", "--slurm", "--wait",
-                   "--rerun-failed"], env)
+                   "--rerun-failed", "--jobs", JOBS], env)
         hist = json.loads(read(os.path.join(s_out, "slurm", "jobs.json"), "r"))
         job = hist[-1]["array_job"]
         logs = sorted(os.path.basename(f) for f in
                       glob.glob(os.path.join(s_out, "slurm", f"task-{job}_*.out")))
         checks.append(("rerun failed: only the failed run resubmitted, and it passes",
-                       p.returncode == 0 and hist[-1]["runs"] == [1]
-                       and "--array=1" in hist[-1]["array_command"]
-                       and logs == [f"task-{job}_1.out"]
+                       p.returncode == 0 and hist[-1]["runs"] == [FAILED]
+                       and f"--array={FAILED}" in hist[-1]["array_command"]
+                       and logs == [f"task-{job}_{FAILED}.out"]
                        and json.loads(read(rj, "r"))["state"] == "ok",
                        f"status {p.returncode}, runs {hist[-1]['runs']}, logs {logs}\n"
                        f"{p.stdout[-800:]}{p.stderr[-800:]}"))
-        checks.append(("rerun failed: the finished run untouched, the rerun's trace "
-                       "identical", read(os.path.join(s_out, "points", RUNS[0], "run.json"))
-                       == first_run_json and read(os.path.join(
-                           s_out, "points", RUNS[1], "trace.bin")) == trace_before, ""))
+        checks.append(("rerun failed: the finished runs untouched, the rerun's trace "
+                       "identical", all(read(os.path.join(s_out, "points", r, "run.json"))
+                                        == b for r, b in others.items())
+                       and read(os.path.join(s_out, "points", RUNS[FAILED], "trace.bin"))
+                       == trace_before, ""))
 
         p = hvlab(["sweep", SWEEP, "--out", os.path.join(tmp, "refused"), "--no-build",
                    "--slurm", "--sbatch-arg=--partition=nosuchpartition"], env)
