@@ -219,3 +219,36 @@ def test_point_rows_put_the_point_first():
         with open(os.path.join(d, "r.csv")) as f:
             eq(f.read().splitlines()[1], "p001,128,credit-r1,credit,1,,machine_busy,0.5",
                "the CSV row")
+
+
+def test_cli_bad_sweep_exits_2_and_writes_nothing():
+    import io
+    import sys
+    from hvlab import cli
+    with tmpdir() as d:
+        bad, good, out = (os.path.join(d, n) for n in ("bad.toml", "good.toml", "out"))
+        with open(bad, "w") as f:
+            f.write(TEXT.replace("[128, 256, 512]", "[128, 0]"))
+        with open(good, "w") as f:
+            f.write(TEXT)
+        err, old = io.StringIO(), sys.stderr
+        sys.stderr = err
+        try:
+            rc = cli.main(["sweep", bad, "--out", out, "--no-build"])
+        finally:
+            sys.stderr = old
+        eq(rc, 2, "bad input: exit status 2")
+        check(f"hvlab sweep: {bad}: point p002 (sweep.\"domain.a.weight\" = 0): "
+              "domain[0].weight: 0 is out of range" in err.getvalue(),
+              f"one message naming file, key, value: {err.getvalue()!r}")
+        check(not os.path.exists(out), "nothing written")
+        outp, old = io.StringIO(), sys.stdout
+        sys.stdout = outp
+        try:
+            rc = cli.main(["sweep", good, "--out", out, "--check"])
+        finally:
+            sys.stdout = old
+        eq(rc, 0, "--check: exit 0")
+        check("p003: domain.a.weight = 512  (2 runs: credit x 2)" in outp.getvalue(),
+              f"--check lists the points: {outp.getvalue()!r}")
+        check(not os.path.exists(out), "--check writes nothing")
