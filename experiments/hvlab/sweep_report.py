@@ -18,7 +18,7 @@ from . import stats
 
 # The report's columns, in this order: real-time misses, shares, then latency and
 # switching of the whole run (samples.run_metrics' names; every metric is in
-# results.csv).
+# samples.csv).
 HEADLINE = (re.compile(r"rt\.[^.]+\.short_fraction"),
             re.compile(r"cpu_share\.[^.]+\.share_of_machine"),
             re.compile(r"wake_latency_ns\.p99"), re.compile(r"context_switches_per_s"))
@@ -78,7 +78,7 @@ def write(sw, out_dir: str, rows: list[dict], per_run: list, meta: dict) -> None
          f"mode {sw.points[0].exp.mode}).", "",
          "Cells: median over the point's successful repetitions, and its 95 % "
          "bootstrap interval in brackets when the repetitions differ. Every value of "
-         "every run: `results.csv` (one row per run x metric); each point's full "
+         "every run: `samples.csv` (one row per run x metric); each point's full "
          "report: `points/<point>/report.md`.", ""]
     if fixed_params:
         L += ["Same in every point: " + ", ".join(f"`{k}` = {_cell(v)}" for k, v in

@@ -6,7 +6,9 @@ Design: a sweep folder holds
   sweep.json            the points (key, parameters), the runs in array order
   points/<pNNN>/        an ordinary results folder of `hvlab run` for that point:
                         experiment.toml, params.json, runs/<key>/..., report.md
-  results.csv           long format: one row per run x metric, parameters as columns
+  samples.csv           long format: one row per run x metric, parameters as columns
+  meta.json             commit, QEMU, images, the sweep file (`hvlab compare` reads
+                        it and samples.csv, as in a results folder)
   points.csv            one row per point and policy: parameters, runs ok/failed
   report.md             the sweep's summary (sweep_report.py)
 A run is finished when its runs/<key>/run.json exists (run.py writes it last); a
@@ -197,7 +199,7 @@ def _gather_point(exp, pdir: str, base_meta: dict) -> tuple[list[dict], dict]:
 
 def gather(sw: Sweep, out_dir: str, jobs: int = 1, log=print) -> int:
     """Analyses every point whose runs are all finished, writes its report, then the
-    sweep's results.csv, points.csv and report.md; returns the failed or missing runs."""
+    sweep's samples.csv, points.csv and report.md; returns the failed or missing runs."""
     from . import sweep_report
     prepare(sw, out_dir)
     ready, missing = [], []
@@ -225,9 +227,15 @@ def gather(sw: Sweep, out_dir: str, jobs: int = 1, log=print) -> int:
             status, problems = states.get(c.key, ("not run", ["not finished"]))
             bad += status != STATE_OK
             per_point.append((p, c, status, problems))
-    stats.write_long_csv(os.path.join(out_dir, "results.csv"), rows)
+    stats.write_long_csv(os.path.join(out_dir, "samples.csv"), rows)
+    # Like a results folder's: `hvlab compare` reads meta.json and samples.csv.
+    m = dict(base, experiment={"file": sw.path, "text": sw.text,
+                               "sha256": meta.sha256_text(sw.text)})
+    with open(os.path.join(out_dir, "meta.json"), "w") as f:
+        json.dump(m, f, indent=2)
+        f.write("\n")
     sweep_report.write(sw, out_dir, rows, per_point, base)
-    log(f"results: {os.path.join(out_dir, 'results.csv')} ({len(rows)} rows); report: "
+    log(f"results: {os.path.join(out_dir, 'samples.csv')} ({len(rows)} rows); report: "
         f"{os.path.join(out_dir, 'report.md')}"
         + (f" ({bad} of {len(per_point)} runs failed or missing)" if bad else ""))
     return bad

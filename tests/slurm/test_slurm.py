@@ -5,9 +5,10 @@ running experiments/smoke-sweep.toml (2 points x 3 seeded repetitions, one short
 run each).
 
   slurm sweep       the job array and the gather job end; every run ok; a task log
-                    per run; results.csv and report.md written by the gather job
+                    per run; samples.csv and report.md written by the gather job
   same as local     the same sweep run locally gives byte-identical trace.bin for
-                    every run, and the same results.csv
+                    every run, and the same samples.csv
+  compare           `hvlab compare` of the two sweep folders finds no difference
   no host paths     no run's guest inputs or QEMU command line names the sweep folder
                     or the repository
   rerun failed      a run marked failed is resubmitted alone (an array of one index),
@@ -80,8 +81,8 @@ def main() -> int:
                            t.rstrip().endswith("ok") for i, t in enumerate(said)),
                        f"runs {sub['runs']}, logs {said}"))
         gl = glob.glob(os.path.join(s_out, "slurm", f"gather-{sub['gather_job']}.out"))
-        checks.append(("slurm sweep: the gather job wrote results.csv and report.md",
-                       bool(gl) and os.path.exists(os.path.join(s_out, "results.csv"))
+        checks.append(("slurm sweep: the gather job wrote samples.csv and report.md",
+                       bool(gl) and os.path.exists(os.path.join(s_out, "samples.csv"))
                        and "| [p002](points/p002/report.md) | 512 | credit | 3/3 |"
                        in read(os.path.join(s_out, "report.md"), "r"),
                        read(gl[0], "r")[-800:] if gl else "no gather log"))
@@ -95,9 +96,15 @@ def main() -> int:
         checks.append(("same as local: byte-identical trace.bin for every run",
                        len(same) == len(RUNS) and all(n > 1000 for _, n in same),
                        f"identical: {same}"))
-        checks.append(("same as local: identical results.csv",
-                       read(os.path.join(s_out, "results.csv")) ==
-                       read(os.path.join(l_out, "results.csv")), ""))
+        checks.append(("same as local: identical samples.csv",
+                       read(os.path.join(s_out, "samples.csv")) ==
+                       read(os.path.join(l_out, "samples.csv")), ""))
+        # --force: a working tree with uncommitted changes is refused without it.
+        p = hvlab(["compare", s_out, l_out, "--force"], env)
+        checks.append(("hvlab compare on the two sweep folders: no difference", p.returncode
+                       == 0 and "## p002/512/credit" in p.stdout and "| yes |" not in
+                       p.stdout and "cpu_share.hog.share_of_machine" in p.stdout,
+                       f"status {p.returncode}\n{p.stdout[-1500:]}{p.stderr[-800:]}"))
         leaks = []
         for r in RUNS:
             rd = os.path.join(s_out, "points", r)
