@@ -30,7 +30,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from . import meta, report, run, samples, stats
+from . import meta, report, run, samples, stats, sweep_report
 from .experiment import Config
 from .sweep import Point, Sweep, SweepError, load
 
@@ -200,7 +200,6 @@ def _gather_point(exp, pdir: str, base_meta: dict) -> tuple[list[dict], dict]:
 def gather(sw: Sweep, out_dir: str, jobs: int = 1, log=print) -> int:
     """Analyses every point whose runs are all finished, writes its report, then the
     sweep's samples.csv, points.csv and report.md; returns the failed or missing runs."""
-    from . import sweep_report
     prepare(sw, out_dir)
     ready, missing = [], []
     for p in sw.points:
