@@ -15,6 +15,7 @@ run each).
                     the other run is left untouched, and the rerun's trace is the same
   sbatch refusal    a bad sbatch argument stops the sweep with what sbatch answered
 
+`--long`: 8 points x 3 seeded repetitions instead (a few minutes; not in make test).
 When Slurm cannot run here (not installed, not root, a daemon does not start) it
 prints "SKIP slurm tests: <why>" and exits 0, unless HVLAB_REQUIRE_SLURM=1 (then the
 skip is a failure). Last line: "slurm tests: N passed, N failed".
@@ -24,6 +25,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,11 +37,14 @@ sys.path.insert(0, os.path.join(ROOT, "experiments"))
 import hvlab  # noqa: E402,F401  (an old Python stops here with one clear line)
 sys.path.insert(0, HERE)
 import cluster  # noqa: E402
+from hvlab import sweep  # noqa: E402
 
 SWEEP = os.path.join(ROOT, "experiments", "smoke-sweep.toml")
-RUNS = tuple(f"p00{p}/runs/credit-r{r}" for p in (1, 2) for r in (1, 2, 3))
+# --long: the same experiment over 8 weights (8 points x 3 seeded repetitions, 24 runs
+# through each runner; a few minutes): the full-size check, outside make test.
+LONG_WEIGHTS = "[64, 128, 256, 384, 512, 768, 1024, 2048]"
 JOBS = str(min(2, os.cpu_count() or 1))    # the gather job's CPUs: the node has them
-FAILED = 4                  # RUNS[4], p002/credit-r2: the run the test marks failed
+FAILED = 4                  # run 4, p002/credit-r2: the run the test marks failed
 
 
 def hvlab(args: list[str], env: dict, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -52,8 +57,11 @@ def read(path: str, mode: str = "rb"):
         return f.read()
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     checks: list[tuple[str, bool, str]] = []
+    # A test stopped by a signal must still stop its daemons (the finally below).
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda n, _f: sys.exit(128 + n))
     try:
         cl = cluster.Cluster(keep=bool(os.environ.get("HVLAB_KEEP"))).start()
     except cluster.Unavailable as e:
@@ -66,28 +74,37 @@ def main() -> int:
         return 0
     tmp = tempfile.mkdtemp(prefix="hvlab-slurm-test-")
     env = cl.env()
+    sweep_file = SWEEP
+    if "--long" in argv:
+        sweep_file = os.path.join(tmp, "smoke-sweep.toml")      # the same file name
+        with open(SWEEP) as f, open(sweep_file, "w") as g:
+            g.write(f.read().replace("[128, 512]", LONG_WEIGHTS))
+    units = sweep.load(sweep_file).units()
+    RUNS = tuple(f"{p.key}/runs/{c.key}" for p, c in units)
+    p2_weight = next(p.params["domain.hog.weight"] for p, _ in units if p.key == "p002")
     try:
         s_out, l_out = os.path.join(tmp, "slurm"), os.path.join(tmp, "local")
-        p = hvlab(["sweep", SWEEP, "--out", s_out, "--no-build", "--slurm", "--wait",
+        p = hvlab(["sweep", sweep_file, "--out", s_out, "--no-build", "--slurm", "--wait",
                    "--jobs", JOBS], env)
         checks.append(("slurm sweep: hvlab exits 0", p.returncode == 0,
                        f"status {p.returncode}\n{p.stdout[-1500:]}{p.stderr[-1500:]}"))
         (sub,) = json.loads(read(os.path.join(s_out, "slurm", "jobs.json"), "r"))
-        logs = sorted(glob.glob(os.path.join(s_out, "slurm", "task-*.out")))
+        logs = sorted(glob.glob(os.path.join(s_out, "slurm", "task-*.out")),
+                      key=lambda f: int(f.rsplit("_", 1)[1][:-4]))     # by task index
         said = [read(f, "r") for f in logs]
         checks.append(("slurm sweep: one array task per run, each ran its run",
-                       sub["runs"] == list(range(6)) and len(logs) == 6 and
-                       all(f"run {i} (credit-r{i % 3 + 1}):" in t and
+                       sub["runs"] == list(range(len(RUNS))) and len(logs) == len(RUNS)
+                       and all(f"run {i} ({units[i][1].key}):" in t and
                            t.rstrip().endswith("ok") for i, t in enumerate(said)),
                        f"runs {sub['runs']}, logs {said}"))
         gl = glob.glob(os.path.join(s_out, "slurm", f"gather-{sub['gather_job']}.out"))
         checks.append(("slurm sweep: the gather job wrote samples.csv and report.md",
                        bool(gl) and os.path.exists(os.path.join(s_out, "samples.csv"))
-                       and "| [p002](points/p002/report.md) | 512 | credit | 3/3 |"
+                       and f"| [p002](points/p002/report.md) | {p2_weight} | credit | 3/3 |"
                        in read(os.path.join(s_out, "report.md"), "r"),
                        read(gl[0], "r")[-800:] if gl else "no gather log"))
 
-        p = hvlab(["sweep", SWEEP, "--out", l_out, "--no-build", "--jobs", JOBS], env)
+        p = hvlab(["sweep", sweep_file, "--out", l_out, "--no-build", "--jobs", JOBS], env)
         checks.append(("local sweep: hvlab exits 0", p.returncode == 0,
                        f"status {p.returncode}\n{p.stdout[-1500:]}{p.stderr[-1500:]}"))
         same = [(r, len(read(os.path.join(s_out, "points", r, "trace.bin"))))
@@ -102,7 +119,7 @@ def main() -> int:
         # --force: a working tree with uncommitted changes is refused without it.
         p = hvlab(["compare", s_out, l_out, "--force"], env)
         checks.append(("hvlab compare on the two sweep folders: no difference", p.returncode
-                       == 0 and "## p002/512/credit" in p.stdout and "| yes |" not in
+                       == 0 and "## p002/" in p.stdout and "| yes |" not in
                        p.stdout and "cpu_share.hog.share_of_machine" in p.stdout,
                        f"status {p.returncode}\n{p.stdout[-1500:]}{p.stderr[-800:]}"))
         leaks = []
@@ -123,7 +140,7 @@ def main() -> int:
         info["state"] = "timed out"
         with open(rj, "w") as f:
             json.dump(info, f)
-        p = hvlab(["sweep", SWEEP, "--out", s_out, "--no-build", "--slurm", "--wait",
+        p = hvlab(["sweep", sweep_file, "--out", s_out, "--no-build", "--slurm", "--wait",
                    "--rerun-failed", "--jobs", JOBS], env)
         hist = json.loads(read(os.path.join(s_out, "slurm", "jobs.json"), "r"))
         job = hist[-1]["array_job"]
@@ -166,4 +183,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
