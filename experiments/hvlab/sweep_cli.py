@@ -22,6 +22,10 @@ def _point_line(p: sweep.Point) -> str:
 
 
 def cmd_sweep(a) -> int:
+    only_slurm = [o for o, v in (("--wait", a.wait), ("--array-limit", a.array_limit),
+                                 ("--sbatch-arg", a.sbatch_arg)) if v]
+    if only_slurm and not a.slurm:
+        raise sweep.SweepError(f"{', '.join(only_slurm)}: only with --slurm")
     sw = sweep.load(a.file)
     out = os.path.abspath(a.out or sweep_run.default_out(sw))
     n = len(sw.units())

@@ -252,3 +252,11 @@ def test_cli_bad_sweep_exits_2_and_writes_nothing():
         check("p003: domain.a.weight = 512  (2 runs: credit x 2)" in outp.getvalue(),
               f"--check lists the points: {outp.getvalue()!r}")
         check(not os.path.exists(out), "--check writes nothing")
+        err, old = io.StringIO(), sys.stderr
+        sys.stderr = err
+        try:
+            rc = cli.main(["sweep", good, "--out", out, "--wait"])
+        finally:
+            sys.stderr = old
+        eq((rc, err.getvalue().strip()), (2, "hvlab sweep: --wait: only with --slurm"),
+           "a Slurm option without --slurm")
