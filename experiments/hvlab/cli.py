@@ -6,6 +6,7 @@
   hvlab trace FILE [--summary] [--json OUT] [--perfetto OUT.json] [--window-ms MS]
   hvlab io-table DIR... [--out FILE]   the disk benchmark's table across io results
   hvlab micro-table DIR... [--out FILE]  the microbenchmarks' table, case x mode
+  hvlab pv-vs-hvm FILE [--out DIR]      the PV-vs-HVM-vs-native report (docs/pv-vs-hvm.md)
 
 Exit status: 0 success, 1 some configurations failed, 2 bad input (experiment file,
 trace file, missing image, failed build): the message names the file and the problem.
@@ -23,6 +24,12 @@ from . import trace as T
 from .experiment import (ExperimentError, load, domain_cfg, image_modules, scenario,
                          launch_args, qemu_args)
 from .machine import StageError, plan
+from .costmodel import CostModelError
+from .costtable import CostTableError
+from .pvhvm_report import ReportError
+from .pvhvm_run import PvHvmError
+
+PVHVM_ERRORS = (PvHvmError, ReportError, CostTableError, CostModelError)
 
 
 def cmd_run(a) -> int:
@@ -76,6 +83,21 @@ def cmd_io_table(a) -> int:
 
 def cmd_micro_table(a) -> int:
     return _write_table(microbench.combined_markdown(a.dirs), a.out)
+
+
+def cmd_pv_vs_hvm(a) -> int:
+    from . import pvhvm_report, pvhvm_run
+    out = a.out or os.path.join(run.REPO, "results", "pv-vs-hvm")
+    if not a.report_only:
+        spec = pvhvm_run.load_spec(a.experiment)
+        pvhvm_report.load_tables(spec["cost_tables"])      # bad tables: refused before any run
+        if not a.no_build:
+            run.build_images(None)
+        pvhvm_run.run_all(a.experiment, out, a.jobs)
+    path, failed = pvhvm_report.regenerate(out)
+    print(f"report: {path}" + (f" ({failed} failed cells: see its Failed cells list)"
+                               if failed else ""))
+    return 1 if failed else 0
 
 
 def cmd_report(a) -> int:
@@ -189,6 +211,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("dirs", nargs="+", metavar="DIR")
     p.add_argument("--out", help="write it here (default: standard output)")
     p.set_defaults(fn=cmd_micro_table)
+    p = sub.add_parser("pv-vs-hvm", help="the PV-vs-HVM-vs-native report (docs/pv-vs-hvm.md)")
+    p.add_argument("experiment", help="experiments/pv-vs-hvm.toml (its [pv_vs_hvm] table)")
+    p.add_argument("--out", help="results folder (default results/pv-vs-hvm)")
+    p.add_argument("--jobs", type=int, default=2, help="QEMU instances at once")
+    p.add_argument("--no-build", action="store_true", help="do not run 'make -s all'")
+    p.add_argument("--report-only", action="store_true",
+                   help="rewrite the report from the folder's cells.json, no runs")
+    p.set_defaults(fn=cmd_pv_vs_hvm)
     return ap
 
 
@@ -200,7 +230,7 @@ def main(argv=None) -> int:
     try:
         return a.fn(a)
     except (T.TraceError, ExperimentError, run.RunError, StageError,
-            iobench.IoBenchError, microbench.MicroError) as e:
+            iobench.IoBenchError, microbench.MicroError, *PVHVM_ERRORS) as e:
         print(f"hvlab {a.cmd}: {e}", file=sys.stderr)
         return 2
     except OSError as e:

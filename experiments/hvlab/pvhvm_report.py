@@ -1,0 +1,260 @@
+"""The PV-vs-HVM-vs-native report (docs/pv-vs-hvm.md) from cells.json (pvhvm_run):
+tables, plots (pvhvm_plots) and README.md, for any cost tables given.
+
+Design: a cell is ok, failed (with the reason), na (the mode cannot run it, why) or
+"same" (another mode's cell stands for it). Path length is the plugin's instructions
+per operation (guest + hypervisor + dom0, idle pCPUs excluded); without the plugin
+the guest's own timing (instructions under icount). Modelled cycles are count x cost
+for every key the table and the counts have: costmodel.modelled_cycles if the cost
+model provides one (the TLB/NUMA model adds keys), else costtable.modelled_cycles, so
+new event counts and cost keys appear here without a change. Everything written is a
+function of cells.json and the tables: a re-run of the report gives the same bytes.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+
+from . import costmodel, costtable, pvhvm_plots, pvhvm_reading
+from .pvhvm_run import MODES
+
+HV_MODES = ("pv", "hvm", "pvhvm")
+
+
+class ReportError(Exception):
+    pass
+
+
+def modelled(counts: dict, table) -> dict:
+    """Cycles per key and "total" for one operation's counts (whatever keys exist)."""
+    fn = getattr(costmodel, "modelled_cycles", None)
+    if fn is not None:
+        try:
+            return fn(counts, table)
+        except KeyError:
+            pass                # counts of another plugin version: priced below
+    # count x cost per key: the table's keys computed from the plugin's counts
+    # (costtable.event_counts; a count it needs and lacks is 0), and any count named
+    # like a cost key taken as it is.
+    ev = costtable.event_counts(defaultdict(int, counts))
+    for k, v in counts.items():
+        if k in table.cycles and k not in ev:
+            ev[k] = v
+    out = {k: n * table.cycles[k] for k, n in ev.items() if k in table.cycles}
+    out["total"] = sum(out.values())
+    return out
+
+
+def path_length(c: dict) -> float | None:
+    po = c.get("per_op")
+    if po:
+        return po["guest"] + po["hv"] + po["dom0"]
+    return c.get("guest_per_op")
+
+
+def resolve(cells: list[dict]) -> dict[tuple[str, str], dict]:
+    """(row, mode) -> the cell, a "same" cell replaced by the one it names (kept
+    marked, so tables can say so)."""
+    by = {(c["row"], c["mode"]): c for c in cells}
+    out = {}
+    for k, c in by.items():
+        if c["status"] == "same":
+            src = by.get((c["row"], c["same_as"]))
+            out[k] = dict(src, mode=c["mode"], same_as=c["same_as"]) if src else \
+                dict(c, status="failed", reason=f"its {c['same_as']} cell is missing")
+        else:
+            out[k] = c
+    return out
+
+
+def rows_of(cells: list[dict]) -> list[str]:
+    seen = []
+    for c in cells:
+        if c["row"] not in seen:
+            seen.append(c["row"])
+    return seen
+
+
+def modes_of(cells: list[dict]) -> list[str]:
+    return [m for m in MODES if any(c["mode"] == m for c in cells)]
+
+
+def _fmt(v: float | None) -> str:
+    return "–" if v is None else f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+
+
+def cell_text(c: dict | None, value: float | None, native: float | None) -> str:
+    if c is None:
+        return "–"
+    if c["status"] == "na":
+        return f"n/a: {c['reason']}"
+    if c["status"] == "failed":
+        return f"**FAILED**: {c['reason']}"
+    if value is None:
+        return "not modelled"
+    s = _fmt(value)
+    if native:
+        s += f" ({value / native:.2f}×)"
+    if c.get("same_as"):
+        s += f" (= {c['same_as']})"
+    return s
+
+
+def figures(cells: list[dict], tables: list) -> dict:
+    """(row, mode) -> {"path": .., table name: cycles total, "keys": {name: {key: cycles}}}."""
+    out = {}
+    for k, c in resolve(cells).items():
+        if c["status"] != "ok":
+            continue
+        f = {"path": path_length(c), "guest_per_op": c.get("guest_per_op"), "keys": {}}
+        for t in tables:
+            if c.get("per_op"):
+                m = modelled(c["per_op"]["all"], t)
+                f[t.name], f["keys"][t.name] = m["total"], m
+        out[k] = f
+    return out
+
+
+def main_table(cells: list[dict], tables: list, figs: dict) -> list[str]:
+    modes = modes_of(cells)
+    res = resolve(cells)
+    heads = ["path length (instructions)"] + [f"modelled cycles, {t.name}" for t in tables]
+    keys = ["path"] + [t.name for t in tables]
+    L = []
+    for head, key in zip(heads, keys):
+        L += [f"**{head}** per operation (ratio to native):", "",
+              "| row | " + " | ".join(modes) + " |", "|---|" + "---|" * len(modes)]
+        for row in rows_of(cells):
+            nat = figs.get((row, "native"), {}).get(key)
+            L.append(f"| {row} | " + " | ".join(
+                cell_text(res.get((row, m)), figs.get((row, m), {}).get(key), nat)
+                for m in modes) + " |")
+        L.append("")
+    return L
+
+
+def reasons_table(cells: list[dict], tables: list) -> list[str]:
+    """Exits and hypercalls of each traced run: n, p5/p50/p95 path (instructions), and
+    one round trip modelled: p50 x base_cpi + the transition's hardware cost."""
+    L = ["| row | mode | exit or hypercall | n | p5 | p50 | p95 | " +
+         " | ".join(f"p50 modelled, {t.name}" for t in tables) + " |",
+         "|---|---|---|---|---|---|---|" + "---|" * len(tables)]
+    for c in cells:
+        if c["status"] != "ok":
+            continue
+        for name, r in sorted(c.get("reasons", {}).items(), key=lambda x: (-x[1]["n"], x[0])):
+            mod = []
+            for t in tables:
+                if r["p50"] is None:
+                    mod.append("–")
+                    continue
+                hw = _transition(c["mode"], r["kind"], t)
+                mod.append(_fmt(r["p50"] * t.cycles.get("base_cpi", 1.0) + hw))
+            L.append(f"| {c['row']} | {c['mode']} | {name} | {r['n']} | {_fmt(r['p5'])} | "
+                     f"{_fmt(r['p50'])} | {_fmt(r['p95'])} | " + " | ".join(mod) + " |")
+    return L
+
+
+def _transition(mode: str, kind: str, t) -> float:
+    """The hardware cost of the transition a trace reason stands for: a #VMEXIT round
+    trip for an HVM exit or hypercall (VMMCALL), SYSCALL + IRET for a PV hypercall."""
+    cy = t.cycles
+    if mode in ("hvm", "pvhvm"):
+        return cy.get("world_switch", 0.0)
+    return cy.get("syscall", 0.0) + cy.get("iret", 0.0)
+
+
+def breakdown(cells: list[dict]) -> list[tuple[str, dict]]:
+    """Per ok cell: (label, {"guest", "dom0", "hv <reason>"..., "hv other"}) in
+    instructions per op. The hypervisor's part (plugin) is split by the traced run's
+    path totals per reason (hlt left out: its path is time blocked, not work), scaled
+    down if they exceed it; what no reason accounts for is "hv other" (timer and
+    event delivery, scheduling, PV trap bounces)."""
+    out = []
+    for c in cells:
+        if c["status"] != "ok" or not c.get("per_op"):
+            continue
+        po = c["per_op"]
+        parts = {"guest": max(po["guest"], 0.0), "dom0": max(po["dom0"], 0.0)}
+        hv = max(po["hv"], 0.0)
+        rs = {k: r["total"] / c["n"] for k, r in c.get("reasons", {}).items()
+              if k != "exit hlt" and r["total"]}
+        tot = sum(rs.values())
+        scale = min(1.0, hv / tot) if tot else 0.0
+        for k, v in sorted(rs.items(), key=lambda x: -x[1]):
+            parts[f"hv {k}"] = v * scale
+        parts["hv other"] = hv - tot * scale
+        out.append((f"{c['row']}/{c['mode']}", parts))
+    return out
+
+
+def build(out: str, cells_doc: dict, tables: list, log=print) -> str:
+    """Writes README.md, figures.json and plots/ in out; returns README.md's path."""
+    cells = cells_doc["cells"]
+    figs = figures(cells, tables)
+    plot_dir = os.path.join(out, "plots")
+    os.makedirs(plot_dir, exist_ok=True)
+    plots = pvhvm_plots.draw(plot_dir, cells, figs, tables, breakdown(cells))
+    doc = {f"{r}/{m}": {k: v for k, v in f.items() if k != "keys"} | {"cycles_by_key": f["keys"]}
+           for (r, m), f in sorted(figs.items())}
+    with open(os.path.join(out, "figures.json"), "w") as fh:
+        json.dump(doc, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+    failed = [c for c in cells if c["status"] == "failed"]
+    L = ["# PV vs HVM vs native: microbenchmarks, event ping-pong, disk and network", "",
+         "Generated by `./hvlab pv-vs-hvm experiments/pv-vs-hvm.toml` (docs/pv-vs-hvm.md) "
+         "from `cells.json` in this folder; every run's console, inputs and cost-model "
+         "counts are under `runs/`.", ""]
+    plugin = cells_doc.get("plugin", "?")
+    L += ["## How it was measured", "", *pvhvm_reading.method(cells_doc, tables), ""]
+    if plugin != "yes":
+        L += [f"**The cost model could not be used** (QEMU plugins: {plugin}): path lengths "
+              "are the guest's own timings and no modelled cycles are given.", ""]
+    if failed:
+        L += ["## Failed cells", ""] + [f"- {c['row']} / {c['mode']}: {c['reason']}"
+                                        for c in failed] + [""]
+    L += ["## The table", "", *main_table(cells, tables, figs)]
+    L += ["## Figures", ""]
+    for p in plots:
+        L.append(f"**{p.title}.** {p.caption}")
+        L.append("")
+        L.append(f"_{p.error}_" if p.error else f"![{p.title}](plots/{p.png})")
+        L.append("")
+    L += ["## Exit and hypercall costs", "", pvhvm_reading.REASONS_METHOD, "",
+          *reasons_table(cells, tables), ""]
+    L += ["## Reading", "", *pvhvm_reading.reading(cells, figs, tables), ""]
+    L += ["## Cost tables", ""]
+    for t in tables:
+        shown = os.path.relpath(t.path, costmodel.REPO) if os.path.isabs(t.path) else t.path
+        L.append(f"- `{shown}`: {t.name}; cycles per event: "
+                 + ", ".join(f"{k} {v:g}" for k, v in t.cycles.items())
+                 + " (each constant's source is in the file)")
+    L.append("")
+    path = os.path.join(out, "README.md")
+    with open(path, "w") as fh:
+        fh.write("\n".join(L))
+    return path
+
+
+def load_tables(paths: list[str]) -> list:
+    out = []
+    for p in paths:
+        full = p if os.path.isabs(p) else os.path.join(costmodel.REPO, p)
+        t = costtable.load(full)
+        t.path = p
+        out.append(t)
+    return out
+
+
+def regenerate(out: str, log=print) -> tuple[str, int]:
+    """Rewrites the report from out/cells.json: (README.md's path, failed cells)."""
+    try:
+        with open(os.path.join(out, "cells.json")) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        raise ReportError(f"{out}/cells.json: {e}") from None
+    if doc.get("format") != "hvlab-pv-vs-hvm-1":
+        raise ReportError(f"{out}/cells.json: not a pv-vs-hvm cells file")
+    path = build(out, doc, load_tables(doc["spec"]["cost_tables"]), log)
+    return path, sum(1 for c in doc["cells"] if c["status"] == "failed")

@@ -1,0 +1,162 @@
+"""The PV-vs-HVM report (experiments/hvlab/pvhvm_report.py, pvhvm_run.py) on synthetic
+cells: per-operation counts from two runs, modelled cycles for any keys (a key the
+cost model adds later included), a failed cell reported with its reason while the rest
+of the report is written, n/a and "same as" cells, the spec's bad input, and a
+cost table refused before any run."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+from check import REPO, check, eq, near, raises
+
+from hvlab import costtable as CT
+from hvlab import pvhvm_report as PR
+from hvlab import pvhvm_run as RUN
+
+TABLE = """[cpu]
+name = "Test CPU"
+vendor = "test"
+""" + "".join(f'[costs.{k}]\ncycles = {c}\nsource = "synthetic"\n' for k, c in
+              (("base_cpi", 1.0), ("mem_access", 0.0), ("world_switch", 1000.0),
+               ("syscall", 50.0), ("sysret", 40.0), ("iret", 30.0), ("entry", 100.0)))
+
+
+def _counts(insns_g, insns_h, vmexit=0, syscall=0, dom0=0):
+    d = {"guest_insns": insns_g, "hv_insns": insns_h, "guest_mem": 0, "hv_mem": 0,
+         "vmexit": vmexit, "vmrun": vmexit, "syscall": syscall, "sysret": 0, "vmmcall": 0,
+         "guest_iret": 0, "hv_iret": syscall, "guest_entries": 0, "hv_entries": 0}
+    return {"all": dict(d, hv_insns=insns_h + dom0), "guest": insns_g, "hv": insns_h,
+            "dom0": dom0}
+
+
+def _cell(row, mode, big, small, n, **kw):
+    return dict({"row": row, "mode": mode, "n": n, "status": "ok", "guest_per_op": 1.0,
+                 "per_op": RUN.per_op(big, small, n)}, **kw)
+
+
+def cells():
+    return [
+        _cell("null", "native", _counts(1300, 0), _counts(1000, 0), 11),
+        _cell("null", "pv", _counts(1500, 2000), _counts(1000, 1000), 11,
+              reasons={"hcall version": {"kind": "hypercall", "n": 10, "total": 900,
+                                          "p5": 90, "p50": 90, "p95": 95}}),
+        _cell("null", "hvm", _counts(1100, 4000, vmexit=10), _counts(1000, 1000), 11,
+              reasons={"exit vmmcall": {"kind": "exit", "n": 10, "total": 3000,
+                                         "p5": 300, "p50": 300, "p95": 320},
+                       "exit hlt": {"kind": "exit", "n": 1, "total": 10 ** 9,
+                                    "p5": 1, "p50": 1, "p95": 1}}),
+        {"row": "null", "mode": "pvhvm", "n": 11, "status": "same", "same_as": "hvm",
+         "reason": RUN.PVHVM_SAME},
+        _cell("cpu", "native", _counts(6000, 0), _counts(1000, 0), 11),
+        {"row": "cpu", "mode": "pv", "n": 11, "status": "failed",
+         "reason": "run: crashed (hypervisor panic): synthetic"},
+        _cell("cpu", "hvm", _counts(6100, 100), _counts(1000, 0), 11),
+        {"row": "cpu", "mode": "pvhvm", "n": 11, "status": "same", "same_as": "hvm"},
+        {"row": "ipi", "mode": "native", "n": 11, "status": "na", "reason": "one vCPU"},
+    ]
+
+
+def test_per_op():
+    po = RUN.per_op(_counts(1500, 2000, syscall=11), _counts(1000, 1000, syscall=1), 11)
+    eq((po["guest"], po["hv"], po["all"]["syscall"]), (50.0, 100.0, 1.0),
+       "(counts(N) - counts(1)) / (N - 1)")
+    s = RUN.sum_counts([
+        {"who": "vcpu", "domain": 0, "vcpu": 0, "guest_insns": 5, "hv_insns": 7},
+        {"who": "vcpu", "domain": 1, "vcpu": 0, "guest_insns": 100, "hv_insns": 20},
+        {"who": "idle", "pcpu": 0, "guest_insns": 0, "hv_insns": 10 ** 9},
+        {"who": "boot", "guest_insns": 0, "hv_insns": 3}])
+    eq((s["guest"], s["hv"], s["dom0"], s["all"]["hv_insns"]), (100, 20, 12, 30),
+       "idle left out, dom0 apart, boot in the totals only")
+
+
+def test_modelled_generic():
+    t = CT.loads(TABLE, "t.toml")
+    c = {"guest_insns": 10, "hv_insns": 5, "guest_mem": 0, "hv_mem": 0, "vmexit": 2,
+         "syscall": 0, "sysret": 0, "guest_iret": 0, "hv_iret": 0, "guest_entries": 0,
+         "hv_entries": 0}
+    eq(PR.modelled(c, t)["total"], 2015.0, "count x cost per key")
+    # A count the table's mapping lacks is 0; a count named like a cost key (what a
+    # later plugin adds, e.g. a TLB model's walks) is priced as it is.
+    t.cycles["tlb_walk_2d"] = 40.0
+    del c["hv_entries"]
+    c["tlb_walk_2d"] = 3
+    m = PR.modelled(c, t)
+    eq((m["total"], m["tlb_walk_2d"]), (2135.0, 120.0), "new keys priced, missing ones 0")
+
+
+def test_report_with_failed_cell():
+    t = CT.loads(TABLE, "t.toml")
+    t.path = "costs/test.toml"
+    with tempfile.TemporaryDirectory() as d:
+        doc = {"format": "hvlab-pv-vs-hvm-1", "plugin": "yes",
+               "spec": {"cost_tables": [], "iters": {"null": 11}}, "cells": cells()}
+        path = PR.build(d, doc, [t])
+        text = open(path).read()
+        check("**FAILED**: run: crashed (hypervisor panic): synthetic" in text,
+              "the failed cell says why in the table")
+        check("- cpu / pv: run: crashed" in text, "and in the Failed cells list")
+        check("n/a: one vCPU" in text, "an n/a cell says why")
+        # null: native 30/op, pv 150/op (5.00x), hvm 10+300 = 310/op (10.33x).
+        check("| null | 30.0 (1.00×) | 150 (5.00×) | 310 (10.33×) | 310 (10.33×) (= hvm) |"
+              in text, "path lengths with ratios, pvhvm = hvm marked")
+        # modelled hvm: 310 insns + 1 exit x 1000 = 1310 -> 43.67x native's 30.
+        check("1,310 (43.67×)" in text, "modelled cycles per op with the world switch")
+        check("| null | hvm | exit vmmcall | 10 | 300 | 300 | 320 | 1,300 |" in text,
+              "exit costs: n, p5/p50/p95 and p50 + world_switch")
+        check("| null | pv | hcall version | 10 | 90.0 | 90.0 | 95.0 | 170 |" in text,
+              "hypercall costs: p50 + syscall + iret")
+        check("Test CPU" in text and "[xen03]" in text and "[roth20]" in text,
+              "table named, anchors cited")
+        figs = json.load(open(os.path.join(d, "figures.json")))
+        near(figs["null/hvm"]["Test CPU"], 1310.0, 1e-9, "figures.json has the cycles")
+        check("cpu/pv" not in figs, "no figure for a failed cell")
+        dat = open(os.path.join(d, "plots", "breakdown.dat")).read()
+        check("exit hlt" not in dat, "hlt (blocked time) is not hypervisor work")
+        check("hv exit vmmcall" in dat, "the breakdown names exit reasons")
+        norm = open(os.path.join(d, "plots", "norm-path.dat")).read()
+        check("cpu\t?\t1.04\t1.04" in norm, "a failed cell has no bar, the others do")
+        again = PR.build(d, doc, [t])
+        eq(open(again).read(), text, "the report is a function of its inputs")
+
+
+def test_spec_bad_input():
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "x.toml")
+        for body, want in (("name = 1\n", "no [pv_vs_hvm] table"),
+                           ("[pv_vs_hvm]\nbogus = 1\n", "pv_vs_hvm.bogus: unknown key"),
+                           ("[pv_vs_hvm]\niters = { nul = 5 }\n", "iters.nul: unknown case"),
+                           ("[pv_vs_hvm]\niters = { null = 1 }\n", "iters.null: 1"),
+                           ("[pv_vs_hvm]\npingpong_rounds = 1\n", "pingpong_rounds: 1"),
+                           ("[pv_vs_hvm]\nmodes = [\"xen\"]\n", "unknown mode 'xen'")):
+            with open(p, "w") as f:
+                f.write(body)
+            raises(RUN.PvHvmError, lambda: RUN.load_spec(p), body.strip(), (p, want))
+
+
+def test_shipped_spec():
+    spec = RUN.load_spec(os.path.join(REPO, "experiments", "pv-vs-hvm.toml"))
+    cs = RUN.cells(spec)
+    eq({c.row for c in cs} >= set(RUN.MICRO) | {"pingpong", "disk", "net"}, True,
+       "every microbenchmark, ping-pong, disk and net")
+    for c in cs:
+        check(c.na or c.same_as or os.path.exists(os.path.join(REPO, c.experiment)),
+              f"{c.row}/{c.mode}: {c.experiment} exists")
+    for t in PR.load_tables(spec["cost_tables"]):
+        check(t.cycles["world_switch"] > 0, f"{t.path}: loads")
+
+
+def test_bad_table_refused_before_runs():
+    from hvlab import cli
+    with tempfile.TemporaryDirectory() as d:
+        bad = os.path.join(d, "bad.toml")
+        with open(bad, "w") as f:
+            f.write(TABLE.replace("cycles = 1000.0", "cycles = -5"))
+        spec = os.path.join(d, "s.toml")
+        with open(spec, "w") as f:
+            f.write(f'[pv_vs_hvm]\ncost_tables = ["{bad}"]\n')
+        out = os.path.join(d, "out")
+        rc = cli.main(["pv-vs-hvm", spec, "--out", out, "--no-build"])
+        eq(rc, 2, "exit status 2 for a bad cost table")
+        check(not os.path.exists(out), "nothing written")
