@@ -6,6 +6,7 @@ data file); the table in README.md says why."""
 from __future__ import annotations
 
 from . import plots
+from .pvhvm_run import NOT_A_BASE
 from .plots import COMMON, Plot, _q
 
 BAR_MODES = ("pv", "hvm", "pvhvm")
@@ -19,7 +20,7 @@ def _ratio_rows(cells, figs, key, base_mode):
             seen.append(c["row"])
     for row in seen:
         base = figs.get((row, base_mode), {}).get(key)
-        if not base:
+        if not base or (row, base_mode) in NOT_A_BASE:
             continue
         vals = []
         for m in BAR_MODES:
@@ -62,12 +63,12 @@ def draw(plot_dir, cells, figs, tables, parts) -> list[Plot]:
             out.append(_norm_bars(plot_dir, f"norm-{slug}", f"{what}, native = 1", caption,
                                   rows, f"{what} / native"))
     rows = [r for r in _ratio_rows(cells, figs, "path", "pv")
-            if figs.get((r[0], "native")) is None]
+            if figs.get((r[0], "native")) is None or (r[0], "native") in NOT_A_BASE]
     if rows:
-        out.append(_norm_bars(plot_dir, "norm-pv-path", "path length, PV = 1 (no native run)",
-                              "Rows without a native cell (two domains, or a driver the "
-                              "native build lacks): path length as in the first figure, "
-                              "over PV's.", rows, "path length / PV"))
+        out.append(_norm_bars(plot_dir, "norm-pv-path", "path length, PV = 1 (no native base)",
+                              "Rows without a usable native cell (two domains, a driver the "
+                              "native build lacks, or a native figure that follows host "
+                              "timing): path length as in the first figure, over PV's.", rows, "path length / PV"))
     if parts:
         out.append(_breakdown(plot_dir, parts))
     return out
@@ -97,11 +98,12 @@ def _breakdown(plot_dir, parts) -> Plot:
                 (f"{_q(dat)} using 2:xtic(1)" if i == 0 else f"'' using {i + 2}")
                 + f" title {_q(k)} lc rgb {_q(plots.PALETTE[i % len(plots.PALETTE)])}"
                 for i, k in enumerate(cols)))
-    cap = ("Path length of one operation split into the guest's instructions, the "
-           "hypervisor's (plugin counts) split by exit or hypercall reason in proportion to "
-           "their path totals in the traced run of the same cell (hlt left out: blocked "
-           "time), what no reason covers (hv other: interrupt and event delivery, "
-           "scheduling, PV trap bounces), and dom0; the label gives the total in "
-           "instructions. Native bars are all guest.")
+    cap = ("One operation's instructions (the plugin's counts per operation: guest + "
+           "hypervisor + dom0, idle pCPUs left out, the case's untimed part included) "
+           "split into the guest's, the hypervisor's by exit or hypercall reason in "
+           "proportion to their path totals in the traced run of the same cell (hlt left "
+           "out: blocked time), what no reason covers (hv other: interrupt and event "
+           "delivery, scheduling, PV trap bounces), and dom0's; in percent, the label "
+           "giving the total. Native bars are the case's own timing, all guest.")
     return plots._render(plot_dir, Plot("breakdown", "Breakdown per operation", cap), body,
                          size=(1400, 600))

@@ -7,9 +7,9 @@ from __future__ import annotations
 ANCHORS = [
     ("xen03", "P. Barham et al., \"Xen and the Art of Virtualization\", SOSP 2003: "
               "XenoLinux (PV) within a few percent of native Linux on macrobenchmarks: "
-              "a Linux kernel build about 3% slower, SPECweb99 within 1%; the lmbench "
-              "rows that virtualise the MMU (fork, exec, page faults) cost far more than "
-              "native."),
+              "a Linux kernel build about 3% slower, SPECweb99 within 1%; in its "
+              "lmbench tables the process and memory rows (fork, exec, page faults) are "
+              "where XenoLinux is clearly slower than native."),
     ("adams06", "K. Adams and O. Agesen, \"A Comparison of Software and Hardware "
                 "Techniques for x86 Virtualization\", ASPLOS 2006: first-generation "
                 "hardware virtualization rarely beat software techniques, the cause "
@@ -48,21 +48,23 @@ def method(doc: dict, tables: list) -> list[str]:
         "**pvhvm** (the HVM build using PV drivers and event channels through the "
         "callback vector).",
         "",
-        "- **Path length** (instructions per operation): counted by the cost-model TCG "
+        "- **Path length** (instructions per operation). Microbenchmarks: the case's "
+        "own timing of its loop (guest time under icount: instructions of the whole "
+        "machine; docs/microbenchmarks.md). Other rows: counted by the cost-model TCG "
         "plugin (tools/costmodel, docs/cost-model.md) over every vCPU of every domain "
         "(guest and hypervisor instructions, dom0 included, idle pCPUs left out; "
         "natively the whole machine). Each cell runs twice, with N operations and with "
-        "1, and reports (counts(N) - counts(1)) / (N - 1): boot, domain creation and "
-        "the case's set-up cancel out; what the case does untimed per operation (e.g. "
-        "pagefault's unmapping) stays in.",
-        "- **Modelled cycles**: the same per-operation event counts (instructions, "
-        "memory accesses, #VMEXITs, SYSCALLs, IRETs, exception/interrupt entries, and "
-        "any further event the plugin counts) times each event's cost in the cost "
-        "table named (" + ", ".join(f"`{t.path}`" for t in tables) + "); a key the "
-        "table prices and the counts lack counts 0.",
-        "- **Guest timing** (figures.json `guest_per_op`): the benchmark's own clock "
-        "over its timed loop (instructions of the whole machine, idle pCPUs included), "
-        "the figure docs/microbenchmarks.md tabulates.",
+        "1, and the plugin's counts per operation are (counts(N) - counts(1)) / (N - 1): "
+        "boot, domain creation and the case's set-up cancel out.",
+        "- **Modelled cycles**: the path length times the table's base_cpi, plus the "
+        "plugin's other events per operation (memory accesses, #VMEXITs, SYSCALLs, "
+        "IRETs, exception/interrupt entries, and any further event the plugin counts) "
+        "times each event's cost in the cost table named (" + ", ".join(
+            f"`{t.path}`" for t in tables) + "). A microbenchmark's events include what "
+        "the case does untimed per operation (pagefault's unmapping hypercall).",
+        "- **Guest timing** of the other rows (figures.json `guest_per_op`): ping-pong's "
+        "mean round trip, net's median round trip, disk's elapsed time per request; "
+        "they include the other pCPU's and idle time, so the table uses the plugin's.",
         f"- N: micro cases {its or 'the defaults'} (others 50); ping-pong "
         f"{spec.get('pingpong_rounds', '?')} rounds; disk {spec.get('disk_reqs', '?')} "
         "requests per case over the benchmark's 8 cases (one operation = one 4 KiB "
@@ -115,7 +117,7 @@ def reading(cells: list[dict], figs: dict, tables: list) -> list[str]:
         f"{_x(_ratio(figs, 'pagefault', 'pv'))} vs HVM {_x(_ratio(figs, 'pagefault', 'hvm'))}"
         " (path length). With nested paging the guest writes its own page tables and "
         "takes its own faults; PV validates every update in the hypervisor. [xen03] saw "
-        "the same shape in lmbench (fork, exec, page faults far above native) and "
+        "the same shape in lmbench (fork, exec, page faults slower than native) and "
         "[adams06] the reverse trade for hardware VMMs; this model does not yet price "
         "the nested (two-dimensional) walk that HVM pays on a TLB miss, so HVM's MMU "
         "rows are a lower bound (the TLB model adds that cost when its counts are "
@@ -135,14 +137,25 @@ def reading(cells: list[dict], figs: dict, tables: list) -> list[str]:
         "real hardware would show HVM's two-dimensional walks on this TLB-hostile loop.")
     # 4. Events and I/O.
     pg = {m: _get(figs, "pingpong", m) for m in ("pv", "pvhvm")}
-    dk = {m: _ratio(figs, "disk", m) for m in ("pv", "hvm", "pvhvm")}
+    byc = {(c["row"], c["mode"]): c for c in cells if c["status"] == "ok"}
+    pc = byc.get(("pingpong", "pvhvm"), {})
+    ex = (pc.get("per_op") or {}).get("all", {}).get("vmexit")
+    top = sorted(((r["n"], k) for k, r in pc.get("reasons", {}).items()
+                  if r["kind"] == "exit"), reverse=True)[:3]
+    tops = ", ".join(f"{k.removeprefix('exit ')} {n / pc['n']:.1f}" for n, k in top)
+    dk = {m: _get(figs, "disk", m) for m in ("pv", "hvm", "pvhvm")}
+    rel = (f"HVM's emulated ATA {_x(dk['hvm'] / dk['pv'])} and PVHVM's blkfront "
+           f"{_x(dk['pvhvm'] / dk['pv'])} PV's" if dk["pv"] and dk["hvm"] and dk["pvhvm"]
+           else "n/a (a disk cell is missing or failed)")
     L.append(
         f"- **Events and I/O**: an event-channel round trip between two domains costs "
-        f"{_n(pg['pv'])} instructions PV and {_n(pg['pvhvm'])} PVHVM (the callback vector "
-        f"adds a vLAPIC injection and an EOI exit per delivery). Disk per 4 KiB request: "
-        f"PV {_x(dk['pv'])}, PVHVM {_x(dk['pvhvm'])}, emulated ATA (HVM) {_x(dk['hvm'])} "
-        "native's path length: PV drivers avoid one exit per port access, which is "
-        "[adams06]'s I/O point and why PVHVM exists.")
+        f"{_n(pg['pv'])} instructions PV and {_n(pg['pvhvm'])} PVHVM, whose round trip "
+        f"takes {'n/a' if ex is None else f'{ex:.1f}'} #VMEXITs (the traced run's exits "
+        f"of both domains over its rounds, set-up included: {tops or 'n/a'}), each priced as a world switch by the model. Disk "
+        f"per 4 KiB request (instructions of guest, hypervisor and dom0): {rel}: the "
+        "emulated disk's port accesses exit to the hypervisor and dom0's device model, "
+        "the PV drivers exchange grants and events over shared rings, [adams06]'s I/O point and the "
+        "reason PVHVM exists.")
     L.append("")
     L.append("Where the model differs from real parts, and why: it counts instructions "
              "at base_cpi (one cycle each, an estimate) and prices the transitions it "

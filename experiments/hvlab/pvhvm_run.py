@@ -44,6 +44,11 @@ MICRO_NA = {("ipi", "native"): "one vCPU: the HVM runtime starts no secondary vC
 # PVHVM differs from HVM only where a PV driver or event channel is used: the micro
 # cases use none (the HVM runtime's timer is already set_timer_op + the event
 # callback vector), so their PVHVM cell is the HVM cell.
+# Cells whose figure is measured but is no path length to divide by (the table shows
+# it with this note and no ratio; the figures normalise the row to PV instead).
+NOT_A_BASE = {("disk", "native"): "natively the benchmark waits for QEMU's host I/O "
+                                  "thread, so its count follows host timing "
+                                  "(docs/native-disk.md, Determinism)"}
 PVHVM_SAME = "the HVM build: no PV driver in this case, so PVHVM = HVM (docs/pv-vs-hvm.md)"
 
 

@@ -31,30 +31,36 @@ def _counts(insns_g, insns_h, vmexit=0, syscall=0, dom0=0):
             "dom0": dom0}
 
 
-def _cell(row, mode, big, small, n, **kw):
-    return dict({"row": row, "mode": mode, "n": n, "status": "ok", "guest_per_op": 1.0,
+def _cell(row, mode, big, small, n, guest=1.0, **kw):
+    return dict({"row": row, "mode": mode, "n": n, "status": "ok", "guest_per_op": guest,
                  "per_op": RUN.per_op(big, small, n)}, **kw)
 
 
 def cells():
     return [
-        _cell("null", "native", _counts(1300, 0), _counts(1000, 0), 11),
-        _cell("null", "pv", _counts(1500, 2000), _counts(1000, 1000), 11,
+        # Microbenchmarks: the path is the case's own timing; events from the counts.
+        _cell("null", "native", _counts(1300, 0), _counts(1000, 0), 11, guest=30.0),
+        _cell("null", "pv", _counts(1500, 2000, syscall=11), _counts(1000, 1000, syscall=1),
+              11, guest=150.0,
               reasons={"hcall version": {"kind": "hypercall", "n": 10, "total": 900,
                                           "p5": 90, "p50": 90, "p95": 95}}),
-        _cell("null", "hvm", _counts(1100, 4000, vmexit=10), _counts(1000, 1000), 11,
+        _cell("null", "hvm", _counts(1100, 4000, vmexit=11), _counts(1000, 1000, vmexit=1),
+              11, guest=310.0,
               reasons={"exit vmmcall": {"kind": "exit", "n": 10, "total": 3000,
                                          "p5": 300, "p50": 300, "p95": 320},
                        "exit hlt": {"kind": "exit", "n": 1, "total": 10 ** 9,
                                     "p5": 1, "p50": 1, "p95": 1}}),
         {"row": "null", "mode": "pvhvm", "n": 11, "status": "same", "same_as": "hvm",
          "reason": RUN.PVHVM_SAME},
-        _cell("cpu", "native", _counts(6000, 0), _counts(1000, 0), 11),
+        _cell("cpu", "native", _counts(6000, 0), _counts(1000, 0), 11, guest=500.0),
         {"row": "cpu", "mode": "pv", "n": 11, "status": "failed",
          "reason": "run: crashed (hypervisor panic): synthetic"},
-        _cell("cpu", "hvm", _counts(6100, 100), _counts(1000, 0), 11),
+        _cell("cpu", "hvm", _counts(6100, 100), _counts(1000, 0), 11, guest=520.0),
         {"row": "cpu", "mode": "pvhvm", "n": 11, "status": "same", "same_as": "hvm"},
         {"row": "ipi", "mode": "native", "n": 11, "status": "na", "reason": "one vCPU"},
+        # Other rows: the plugin's instructions (the guest's timing holds idle time).
+        _cell("pingpong", "pv", _counts(2000, 10000, syscall=61, dom0=500),
+              _counts(1000, 1000, syscall=1), 11, guest=99999.0),
     ]
 
 
@@ -98,11 +104,15 @@ def test_report_with_failed_cell():
               "the failed cell says why in the table")
         check("- cpu / pv: run: crashed" in text, "and in the Failed cells list")
         check("n/a: one vCPU" in text, "an n/a cell says why")
-        # null: native 30/op, pv 150/op (5.00x), hvm 10+300 = 310/op (10.33x).
+        # null: native 30/op, pv 150/op (5.00x), hvm 310/op (10.33x), from the timing.
         check("| null | 30.0 (1.00×) | 150 (5.00×) | 310 (10.33×) | 310 (10.33×) (= hvm) |"
               in text, "path lengths with ratios, pvhvm = hvm marked")
+        # pingpong: (1000 + 9000 + 500) / 10 = 1050 instructions, not the guest's 99999.
+        check("| pingpong | – | 1,050 | – | – |" in text, "other rows: the plugin's path")
         # modelled hvm: 310 insns + 1 exit x 1000 = 1310 -> 43.67x native's 30.
         check("1,310 (43.67×)" in text, "modelled cycles per op with the world switch")
+        # modelled pv: 150 + syscall 50 + iret 30 (one each per call) = 230.
+        check("230 (7.67×)" in text, "modelled PV call: SYSCALL and IRET priced")
         check("| null | hvm | exit vmmcall | 10 | 300 | 300 | 320 | 1,300 |" in text,
               "exit costs: n, p5/p50/p95 and p50 + world_switch")
         check("| null | pv | hcall version | 10 | 90.0 | 90.0 | 95.0 | 170 |" in text,
@@ -116,7 +126,7 @@ def test_report_with_failed_cell():
         check("exit hlt" not in dat, "hlt (blocked time) is not hypervisor work")
         check("hv exit vmmcall" in dat, "the breakdown names exit reasons")
         norm = open(os.path.join(d, "plots", "norm-path.dat")).read()
-        check("cpu\t?\t1.04\t1.04" in norm, "a failed cell has no bar, the others do")
+        check("cpu\t?\t1.04\t1.04" in norm, f"a failed cell has no bar, the others do: {norm}")
         again = PR.build(d, doc, [t])
         eq(open(again).read(), text, "the report is a function of its inputs")
 
