@@ -2,13 +2,14 @@
 tables, plots (pvhvm_plots) and README.md, for any cost tables given.
 
 Design: a cell is ok, failed (with the reason), na (the mode cannot run it, why) or
-"same" (another mode's cell stands for it). Path length is the plugin's instructions
-per operation (guest + hypervisor + dom0, idle pCPUs excluded); without the plugin
-the guest's own timing (instructions under icount). Modelled cycles are count x cost
-for every key the table and the counts have: costmodel.modelled_cycles if the cost
-model provides one (the TLB/NUMA model adds keys), else costtable.modelled_cycles, so
-new event counts and cost keys appear here without a change. Everything written is a
-function of cells.json and the tables: a re-run of the report gives the same bytes.
+"same" (another mode's cell stands for it). Path length: a microbenchmark's own timing
+of its loop, else the plugin's instructions per operation (guest + hypervisor + dom0,
+idle pCPUs excluded). Modelled cycles per operation: (M(N) - M(1)) / (N - 1) with M
+the cost model's price of a whole run (costmodel.modelled_cycles, when the cost model
+has one: the TLB/NUMA model's, by category), else count x cost per key of the summed
+counts (costtable.modelled_cycles, or the same generically for keys it does not
+know), so new event counts and cost keys appear here without a change. Everything
+written is a function of cells.json and the tables: a re-run gives the same bytes.
 """
 from __future__ import annotations
 
@@ -27,23 +28,60 @@ class ReportError(Exception):
 
 
 def modelled(counts: dict, table) -> dict:
-    """Cycles per key and "total" for one operation's counts (whatever keys exist)."""
-    fn = getattr(costmodel, "modelled_cycles", None)
-    if fn is not None:
-        try:
-            return fn(counts, table)
-        except KeyError:
-            pass                # counts of another plugin version: priced below
-    # count x cost per key: the table's keys computed from the plugin's counts
-    # (costtable.event_counts; a count it needs and lacks is 0), and any count named
-    # like a cost key taken as it is.
-    ev = costtable.event_counts(defaultdict(int, counts))
+    """Cycles per key and "total" for one set of summed counts (whatever keys exist):
+    costtable.modelled_cycles, or where it cannot price these counts, count x cost for
+    the table's keys computed from the plugin's counts (costtable.event_counts; a count
+    it needs and lacks is 0) and any count named like a cost key, taken as it is."""
+    try:
+        return costtable.modelled_cycles(counts, table)
+    except (KeyError, TypeError, AttributeError):
+        pass
+    try:
+        ev = costtable.event_counts(defaultdict(int, counts))
+    except (KeyError, TypeError, AttributeError):
+        ev = {}
     for k, v in counts.items():
-        if k in table.cycles and k not in ev:
+        if k in table.cycles and k not in ev and isinstance(v, (int, float)):
             ev[k] = v
     out = {k: n * table.cycles[k] for k, n in ev.items() if k in table.cycles}
     out["total"] = sum(out.values())
     return out
+
+
+def run_modelled(raw: list[dict], table, native: bool) -> dict | None:
+    """A whole run's modelled cycles by the cost model's own function, when it has
+    one that prices the plugin's list of entries (the TLB/NUMA model's
+    costmodel.modelled_cycles); None otherwise."""
+    fn = getattr(costmodel, "modelled_cycles", None)
+    if fn is None:
+        return None
+    try:
+        return fn(raw, table, native=native)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return None
+
+
+def cell_modelled(c: dict, table) -> dict | None:
+    """Modelled cycles of one operation, by key and "total": (M(N) - M(1)) / (N - 1)
+    over the two runs' counts (pricing is linear), the instructions replaced by the
+    case's own timing where path_length() uses it."""
+    po = c.get("per_op")
+    if not po:
+        return None
+    big = small = None
+    if c.get("raw_n") and c.get("raw_1"):
+        big = run_modelled(c["raw_n"], table, c["mode"] == "native")
+        small = run_modelled(c["raw_1"], table, c["mode"] == "native")
+    if big is not None and small is not None:
+        d = c["n"] - 1
+        out = {k: (big[k] - small.get(k, 0.0)) / d for k in big}
+        insns = po["all"].get("guest_insns", 0) + po["all"].get("hv_insns", 0)
+        if c["row"] in MICRO and c.get("guest_per_op") is not None:
+            fix = (c["guest_per_op"] - insns) * table.cycles.get("base_cpi", 1.0)
+            out["instructions timed by the case"] = fix
+            out["total"] += fix
+        return out
+    return modelled(op_counts(c), table)
 
 
 def path_length(c: dict) -> float | None:
@@ -127,8 +165,8 @@ def figures(cells: list[dict], tables: list) -> dict:
             continue
         f = {"path": path_length(c), "guest_per_op": c.get("guest_per_op"), "keys": {}}
         for t in tables:
-            if c.get("per_op"):
-                m = modelled(op_counts(c), t)
+            m = cell_modelled(c, t)
+            if m is not None:
                 f[t.name], f["keys"][t.name] = m["total"], m
         out[k] = f
     return out

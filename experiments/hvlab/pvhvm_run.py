@@ -239,7 +239,8 @@ def _one(cell: Cell, n: int, traced: bool, out: str, use_plugin: bool) -> dict:
            "failed": _why_failed(cell, info, summary)}
     if extra and rec["failed"] is None:
         try:
-            rec["counts"] = sum_counts(costmodel.load_counts(counts_file))
+            raw = [c for c in costmodel.load_counts(counts_file) if c["who"] != "idle"]
+            rec["counts"], rec["raw"] = sum_counts(raw), raw
         except costmodel.CostModelError as e:
             rec["failed"] = f"cost model: {e}"
     if traced and summary.get("analysis"):
@@ -308,6 +309,9 @@ def measure(cell: Cell, out: str, use_plugin: bool) -> dict:
             if small["failed"]:
                 return dict(rec, status="failed", reason=f"with N=1: {small['failed']}")
             rec["per_op"] = per_op(big["counts"], small["counts"], cell.n)
+            # The plugin's own entries (idle pCPUs left out), for a cost model that
+            # prices a whole run's list (costmodel.modelled_cycles, when it has one).
+            rec["raw_n"], rec["raw_1"] = big["raw"], small["raw"]
         if cell.mode != "native":
             tr = _one(cell, cell.n, True, out, False)
             if tr["failed"]:

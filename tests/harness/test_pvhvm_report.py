@@ -170,3 +170,39 @@ def test_bad_table_refused_before_runs():
         rc = cli.main(["pv-vs-hvm", spec, "--out", out, "--no-build"])
         eq(rc, 2, "exit status 2 for a bad cost table")
         check(not os.path.exists(out), "nothing written")
+
+
+def test_whole_run_cost_model():
+    """A cost model that prices a whole run's list of entries (the TLB/NUMA model's
+    costmodel.modelled_cycles(raw, table, native=)) is used when present: per operation
+    (M(N) - M(1)) / (N - 1) by its categories, the instructions of a microbenchmark
+    corrected to the case's own timing."""
+    from hvlab import costmodel
+    t = CT.loads(TABLE, "t.toml")
+    seen = []
+
+    def fake(raw, table, native=False):
+        seen.append(native)
+        g = sum(e["guest_insns"] for e in raw)
+        w = sum(e.get("walks", 0) for e in raw)
+        return {"guest": g * 1.0, "hypervisor/tlb": w * 30.0, "total": g + w * 30.0}
+
+    raw_n = [{"who": "boot", "guest_insns": 2100, "walks": 21}]
+    raw_1 = [{"who": "boot", "guest_insns": 100, "walks": 1}]
+    c = _cell("mem4k", "native", _counts(2100, 0), _counts(100, 0), 11, guest=150.0,
+              raw_n=raw_n, raw_1=raw_1)
+    old = getattr(costmodel, "modelled_cycles", None)
+    costmodel.modelled_cycles = fake
+    try:
+        m = PR.cell_modelled(c, t)
+    finally:
+        if old is None:
+            del costmodel.modelled_cycles
+        else:
+            costmodel.modelled_cycles = old
+    eq(seen, [True, True], "native runs priced as native")
+    eq(m["hypervisor/tlb"], 60.0, "a new category per operation: (21 - 1) x 30 / 10")
+    # total: (2000 + 600) / 10 = 260, instructions 200 -> the timing's 150: 210.
+    eq(m["total"], 210.0, "instructions replaced by the case's own timing")
+    check(PR.cell_modelled(dict(c, raw_n=None), t)["total"] == 150.0,
+          "without the raw lists: the summed counts, priced per key")
