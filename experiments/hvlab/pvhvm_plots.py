@@ -33,13 +33,17 @@ def _ratio_rows(cells, figs, key, base_mode):
 
 def _norm_bars(plot_dir, name, title, caption, rows, ylabel) -> Plot:
     dat = plots._write(plot_dir, name, "row\t" + "\t".join(BAR_MODES), rows)
-    body = (COMMON + f"set title {_q(title)}\nset ylabel {_q(ylabel)}\n"
+    body = (COMMON + "set termoption noenhanced\n"
+            f"set title {_q(title)}\nset ylabel {_q(ylabel)}\n"
             "set style data histogram\nset style histogram cluster gap 1\n"
             "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
             "set logscale y\nset yrange [0.5:*]\nset xtics rotate by -30\n"
             "set arrow from graph 0, first 1 to graph 1, first 1 nohead lc rgb '#000000' dt 2\n"
             "plot " + ", \\\n     ".join(
-                (f"{_q(dat)} using 2:xtic(1)" if i == 0 else f"'' using {i + 2}")
+                # A missing value ("?": failed or n/a) draws nothing, but keeps its
+                # row's label: 1e-9 is below the y range.
+                (f"{_q(dat)} using (valid(2) ? $2 : 1e-9):xtic(1)" if i == 0 else
+                 f"'' using (valid({i + 2}) ? ${i + 2} : 1e-9)")
                 + f" title {_q(m)} lc rgb {_q(plots.PALETTE[i + 1])}"
                 for i, m in enumerate(BAR_MODES)))
     return plots._render(plot_dir, Plot(name, title, caption), body, size=(1000, 500))
@@ -90,7 +94,8 @@ def _breakdown(plot_dir, parts) -> Plot:
         rows.append([f"{label} ({tot:,.0f})",
                      *[round(100 * max(vals.get(k, 0.0), 0.0) / tot, 3) for k in cols]])
     dat = plots._write(plot_dir, "breakdown", "cell\t" + "\t".join(cols), rows)
-    body = (COMMON + "set title 'Where one operation goes: percent of its instructions'\n"
+    body = (COMMON + "set termoption noenhanced\n"
+            "set title 'Where one operation goes: percent of its instructions'\n"
             "set ylabel 'percent of the path length'\nset style data histogram\n"
             "set style histogram rowstacked\nset style fill solid 0.85 border -1\n"
             "set boxwidth 0.8\nset yrange [0:100]\nset xtics rotate by -45 font ',8'\n"

@@ -4,6 +4,8 @@ from the figures of this run (a missing cell is said to be missing, never guesse
 the anchors are cited with their source."""
 from __future__ import annotations
 
+from .pvhvm_run import reasons_per_op
+
 ANCHORS = [
     ("xen03", "P. Barham et al., \"Xen and the Art of Virtualization\", SOSP 2003: "
               "XenoLinux (PV) within a few percent of native Linux on macrobenchmarks: "
@@ -25,9 +27,10 @@ ANCHORS = [
 ]
 
 REASONS_METHOD = (
-    "From each hypervisor-mode cell's traced run (N operations, trace classes hcall and "
-    "hvm): every hypercall and VM exit of the benchmark's domains, by reason, with the "
-    "count n and the 5th, 50th and 95th percentile of its path length in instructions "
+    "From each hypervisor-mode cell's traced runs (N operations and 1, trace classes "
+    "hcall and hvm): every hypercall and VM exit of the benchmark's domains, by reason; "
+    "per op: (count at N - count at 1) / (N - 1); at N: the count n and the 5th, 50th "
+    "and 95th percentile of its path length in instructions "
     "(TRC_HCALL_ENTRY..EXIT, and TRC_HVM_EXIT to the next TRC_HVM_ENTRY of the vCPU, "
     "docs/trace-format.md; nearest rank). The path includes the trace's own records "
     "(about 72 instructions each, results/trace-overhead.md) and, for hlt and blocking "
@@ -140,9 +143,10 @@ def reading(cells: list[dict], figs: dict, tables: list) -> list[str]:
     byc = {(c["row"], c["mode"]): c for c in cells if c["status"] == "ok"}
     pc = byc.get(("pingpong", "pvhvm"), {})
     ex = (pc.get("per_op") or {}).get("all", {}).get("vmexit")
-    top = sorted(((r["n"], k) for k, r in pc.get("reasons", {}).items()
-                  if r["kind"] == "exit"), reverse=True)[:3]
-    tops = ", ".join(f"{k.removeprefix('exit ')} {n / pc['n']:.1f}" for n, k in top)
+    per = reasons_per_op(pc) if pc else {}
+    top = sorted(((r["n"], k) for k, r in per.items() if k.startswith("exit ")),
+                 reverse=True)[:3]
+    tops = ", ".join(f"{k.removeprefix('exit ')} {n:.1f}" for n, k in top)
     dk = {m: _get(figs, "disk", m) for m in ("pv", "hvm", "pvhvm")}
     rel = (f"HVM's emulated ATA {_x(dk['hvm'] / dk['pv'])} and PVHVM's blkfront "
            f"{_x(dk['pvhvm'] / dk['pv'])} PV's" if dk["pv"] and dk["hvm"] and dk["pvhvm"]
@@ -150,8 +154,8 @@ def reading(cells: list[dict], figs: dict, tables: list) -> list[str]:
     L.append(
         f"- **Events and I/O**: an event-channel round trip between two domains costs "
         f"{_n(pg['pv'])} instructions PV and {_n(pg['pvhvm'])} PVHVM, whose round trip "
-        f"takes {'n/a' if ex is None else f'{ex:.1f}'} #VMEXITs (the traced run's exits "
-        f"of both domains over its rounds, set-up included: {tops or 'n/a'}), each priced as a world switch by the model. Disk "
+        f"takes {'n/a' if ex is None else f'{ex:.1f}'} #VMEXITs (by reason, from the "
+        f"traced runs: {tops or 'n/a'}), each priced as a world switch by the model. Disk "
         f"per 4 KiB request (instructions of guest, hypervisor and dom0): {rel}: the "
         "emulated disk's port accesses exit to the hypervisor and dom0's device model, "
         "the PV drivers exchange grants and events over shared rings, [adams06]'s I/O point and the "

@@ -18,7 +18,7 @@ import os
 from collections import defaultdict
 
 from . import costmodel, costtable, pvhvm_plots, pvhvm_reading
-from .pvhvm_run import MICRO, MODES, NOT_A_BASE
+from .pvhvm_run import MICRO, MODES, NOT_A_BASE, reasons_per_op
 
 HV_MODES = ("pv", "hvm", "pvhvm")
 
@@ -196,12 +196,13 @@ def main_table(cells: list[dict], tables: list, figs: dict) -> list[str]:
 def reasons_table(cells: list[dict], tables: list) -> list[str]:
     """Exits and hypercalls of each traced run: n, p5/p50/p95 path (instructions), and
     one round trip modelled: p50 x base_cpi + the transition's hardware cost."""
-    L = ["| row | mode | exit or hypercall | n | p5 | p50 | p95 | " +
+    L = ["| row | mode | exit or hypercall | per op | n | p5 | p50 | p95 | " +
          " | ".join(f"p50 modelled, {t.name}" for t in tables) + " |",
-         "|---|---|---|---|---|---|---|" + "---|" * len(tables)]
+         "|---|---|---|---|---|---|---|---|" + "---|" * len(tables)]
     for c in cells:
         if c["status"] != "ok":
             continue
+        per = reasons_per_op(c)
         for name, r in sorted(c.get("reasons", {}).items(), key=lambda x: (-x[1]["n"], x[0])):
             mod = []
             for t in tables:
@@ -210,7 +211,8 @@ def reasons_table(cells: list[dict], tables: list) -> list[str]:
                     continue
                 hw = _transition(c["mode"], r["kind"], t)
                 mod.append(_fmt(r["p50"] * t.cycles.get("base_cpi", 1.0) + hw))
-            L.append(f"| {c['row']} | {c['mode']} | {name} | {r['n']} | {_fmt(r['p5'])} | "
+            L.append(f"| {c['row']} | {c['mode']} | {name} | {per[name]['n']:.2f} | "
+                     f"{r['n']} | {_fmt(r['p5'])} | "
                      f"{_fmt(r['p50'])} | {_fmt(r['p95'])} | " + " | ".join(mod) + " |")
     return L
 
@@ -240,8 +242,8 @@ def breakdown(cells: list[dict]) -> list[tuple[str, dict]]:
             continue
         parts = {"guest": max(po["guest"], 0.0), "dom0": max(po["dom0"], 0.0)}
         hv = max(po["hv"], 0.0)
-        rs = {k: r["total"] / c["n"] for k, r in c.get("reasons", {}).items()
-              if k != "exit hlt" and r["total"]}
+        rs = {k: v["total"] for k, v in reasons_per_op(c).items()
+              if k != "exit hlt" and v["total"] > 0}
         tot = sum(rs.values())
         scale = min(1.0, hv / tot) if tot else 0.0
         for k, v in sorted(rs.items(), key=lambda x: -x[1]):

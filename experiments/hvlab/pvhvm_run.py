@@ -10,9 +10,10 @@ plugin (docs/cost-model.md): the per-operation counts are (counts(N) - counts(1)
 (N - 1), so boot, domain creation and the case's own set-up cancel out. Counts are
 summed over every vCPU of every domain (dom0's too: the I/O rows' backends run there),
 never the idle vCPUs (an idle pCPU's spinning is not work), and natively over the
-whole machine (there is no hint: everything is "boot"). Hypervisor modes also get a
-traced run at N (classes hcall and hvm): the exits and hypercalls of the benchmark's
-domains by reason, with p5/p50/p95 of their path lengths.
+whole machine (there is no hint: everything is "boot"). Hypervisor modes also get
+traced runs at N and at 1 (classes hcall and hvm): the exits and hypercalls of the
+benchmark's domains by reason, p5/p50/p95 of their path lengths at N, and per
+operation the difference of the two.
 A run that fails (QEMU's status, a FAILED line, a missing result line) makes its cell
 "failed" with the reason; the other cells go on. A cell the mode cannot run is "na"
 with the reason, without a run.
@@ -292,6 +293,16 @@ def per_op(big: dict, small: dict, n: int) -> dict:
             **{k: (big[k] - small[k]) / d for k in ("guest", "hv", "dom0")}}
 
 
+def reasons_per_op(c: dict) -> dict[str, dict]:
+    """reason -> {"n", "total"} per operation: (traced(N) - traced(1)) / (N - 1)."""
+    one, d = c.get("reasons_1", {}), max(c["n"] - 1, 1)
+    out = {}
+    for k, r in c.get("reasons", {}).items():
+        r1 = one.get(k, {"n": 0, "total": 0})
+        out[k] = {"n": (r["n"] - r1["n"]) / d, "total": (r["total"] - r1["total"]) / d}
+    return out
+
+
 def measure(cell: Cell, out: str, use_plugin: bool) -> dict:
     """One cell: its record for cells.json."""
     rec = {"row": cell.row, "mode": cell.mode, "n": cell.n, "experiment": cell.experiment}
@@ -313,10 +324,14 @@ def measure(cell: Cell, out: str, use_plugin: bool) -> dict:
             # prices a whole run's list (costmodel.modelled_cycles, when it has one).
             rec["raw_n"], rec["raw_1"] = big["raw"], small["raw"]
         if cell.mode != "native":
-            tr = _one(cell, cell.n, True, out, False)
-            if tr["failed"]:
-                return dict(rec, status="failed", reason=f"traced run: {tr['failed']}")
-            rec["reasons"] = tr.get("reasons", {})
+            # Traced at N and at 1: a reason's per-operation share is the difference
+            # (the domain's set-up hypercalls and its result line cancel out).
+            for n, key in ((cell.n, "reasons"), (1, "reasons_1")):
+                tr = _one(cell, n, True, out, False)
+                if tr["failed"]:
+                    return dict(rec, status="failed", reason=f"traced run (N={n}): "
+                                                            f"{tr['failed']}")
+                rec[key] = tr.get("reasons", {})
     except (run.RunError, experiment.ExperimentError, OSError) as e:
         return dict(rec, status="failed", reason=str(e)[:300])
     return dict(rec, status="ok")

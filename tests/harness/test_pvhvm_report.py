@@ -43,7 +43,9 @@ def cells():
         _cell("null", "pv", _counts(1500, 2000, syscall=11), _counts(1000, 1000, syscall=1),
               11, guest=150.0,
               reasons={"hcall version": {"kind": "hypercall", "n": 10, "total": 900,
-                                          "p5": 90, "p50": 90, "p95": 95}}),
+                                          "p5": 90, "p50": 90, "p95": 95}},
+              reasons_1={"hcall version": {"kind": "hypercall", "n": 1, "total": 90,
+                                            "p5": 90, "p50": 90, "p95": 90}}),
         _cell("null", "hvm", _counts(1100, 4000, vmexit=11), _counts(1000, 1000, vmexit=1),
               11, guest=310.0,
               reasons={"exit vmmcall": {"kind": "exit", "n": 10, "total": 3000,
@@ -113,9 +115,9 @@ def test_report_with_failed_cell():
         check("1,310 (43.67×)" in text, "modelled cycles per op with the world switch")
         # modelled pv: 150 + syscall 50 + iret 30 (one each per call) = 230.
         check("230 (7.67×)" in text, "modelled PV call: SYSCALL and IRET priced")
-        check("| null | hvm | exit vmmcall | 10 | 300 | 300 | 320 | 1,300 |" in text,
+        check("| null | hvm | exit vmmcall | 1.00 | 10 | 300 | 300 | 320 | 1,300 |" in text,
               "exit costs: n, p5/p50/p95 and p50 + world_switch")
-        check("| null | pv | hcall version | 10 | 90.0 | 90.0 | 95.0 | 170 |" in text,
+        check("| null | pv | hcall version | 0.90 | 10 | 90.0 | 90.0 | 95.0 | 170 |" in text,
               "hypercall costs: p50 + syscall + iret")
         check("Test CPU" in text and "[xen03]" in text and "[roth20]" in text,
               "table named, anchors cited")
