@@ -18,7 +18,7 @@ import os
 from collections import defaultdict
 
 from . import costmodel, costtable, pvhvm_plots, pvhvm_reading
-from .pvhvm_run import MICRO, MODES, NOT_A_BASE, reasons_per_op
+from .pvhvm_run import MICRO, MODES, NOT_A_BASE, per_op, reasons_per_op, sum_counts, work_entries
 
 HV_MODES = ("pv", "hvm", "pvhvm")
 
@@ -56,7 +56,7 @@ def run_modelled(raw: list[dict], table, native: bool) -> dict | None:
     if fn is None:
         return None
     try:
-        return fn(raw, table, native=native)
+        return fn(work_entries(raw), table, native=native)
     except (KeyError, TypeError, AttributeError, ValueError):
         return None
 
@@ -107,6 +107,15 @@ def op_counts(c: dict) -> dict | None:
     if c["row"] in MICRO and c.get("guest_per_op") is not None:
         counts["guest_insns"], counts["hv_insns"] = c["guest_per_op"], 0
     return counts
+
+
+def refresh(c: dict) -> dict:
+    """The cell with its per-operation counts recomputed from the plugin's raw entries
+    when cells.json has them (so a report rewritten by a newer harness uses its rules
+    for which entries count)."""
+    if c.get("raw_n") and c.get("raw_1") and c.get("per_op"):
+        return dict(c, per_op=per_op(sum_counts(c["raw_n"]), sum_counts(c["raw_1"]), c["n"]))
+    return c
 
 
 def resolve(cells: list[dict]) -> dict[tuple[str, str], dict]:
@@ -255,7 +264,7 @@ def breakdown(cells: list[dict]) -> list[tuple[str, dict]]:
 
 def build(out: str, cells_doc: dict, tables: list, log=print) -> str:
     """Writes README.md, figures.json and plots/ in out; returns README.md's path."""
-    cells = cells_doc["cells"]
+    cells = [refresh(c) for c in cells_doc["cells"]]
     figs = figures(cells, tables)
     plot_dir = os.path.join(out, "plots")
     os.makedirs(plot_dir, exist_ok=True)

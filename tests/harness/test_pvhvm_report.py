@@ -75,8 +75,10 @@ def test_per_op():
         {"who": "vcpu", "domain": 1, "vcpu": 0, "guest_insns": 100, "hv_insns": 20},
         {"who": "idle", "pcpu": 0, "guest_insns": 0, "hv_insns": 10 ** 9},
         {"who": "boot", "guest_insns": 0, "hv_insns": 3}])
-    eq((s["guest"], s["hv"], s["dom0"], s["all"]["hv_insns"]), (100, 20, 12, 30),
-       "idle left out, dom0 apart, boot in the totals only")
+    eq((s["guest"], s["hv"], s["dom0"], s["all"]["hv_insns"]), (100, 20, 12, 27),
+       "idle and hvlab's boot left out, dom0 apart")
+    s = RUN.sum_counts([{"who": "boot", "guest_insns": 40, "hv_insns": 0, "guest_iret": 2}])
+    eq((s["guest"], s["all"]["guest_iret"]), (40, 2), "natively the boot entry is all")
 
 
 def test_modelled_generic():
