@@ -28,16 +28,18 @@ ANCHORS = [
 
 REASONS_METHOD = (
     "From each hypervisor-mode cell's traced runs (N operations and 1, trace classes "
-    "hcall and hvm): every hypercall and VM exit of the benchmark's domains, by reason; "
-    "per op: (count at N - count at 1) / (N - 1); at N: the count n and the 5th, 50th "
-    "and 95th percentile of its path length in instructions "
+    "hcall and hvm): every hypercall and VM exit of the benchmark's domains, by reason, "
+    "that the operation itself makes (per op: (count at N - count at 1) / (N - 1), "
+    "shown when at least 0.01: the rest is set-up); at N: the count n and the 5th, "
+    "50th and 95th percentile of its path length in instructions "
     "(TRC_HCALL_ENTRY..EXIT, and TRC_HVM_EXIT to the next TRC_HVM_ENTRY of the vCPU, "
     "docs/trace-format.md; nearest rank). The path includes the trace's own records "
     "(about 72 instructions each, results/trace-overhead.md) and, for hlt and blocking "
     "hypercalls, the time the vCPU was blocked. The modelled column is one round trip "
     "with the p50 path: p50 x base_cpi plus the transition's hardware cost from the "
     "table (world_switch for an HVM exit or VMMCALL; syscall + iret for a PV "
-    "hypercall): under TCG the transition itself is nearly free.")
+    "hypercall; an HVM domain's hypercall is inside its vmmcall exit, priced there): "
+    "under TCG the transition itself is nearly free.")
 
 
 def method(doc: dict, tables: list) -> list[str]:
@@ -102,10 +104,11 @@ def reading(cells: list[dict], figs: dict, tables: list) -> list[str]:
     # 1. World switches: the model's biggest correction.
     p, h = _ratio(figs, "null", "hvm"), _ratio(figs, "null", "hvm", t0) if t0 else None
     pp = _ratio(figs, "null", "pv")
+    pm = _ratio(figs, "null", "pv", t0) if t0 else None
     L.append(
         f"- **Exits are where the model matters.** The null call costs HVM "
         f"{_x(p)} native in path length but {_x(h)} in modelled cycles ({t0}); PV's "
-        f"SYSCALL path is {_x(pp)} in path length. Under TCG a VMRUN/#VMEXIT pair is "
+        f"SYSCALL path is {_x(pp)} in path length and {_x(pm)} modelled. Under TCG a VMRUN/#VMEXIT pair is "
         "about 110 instructions; the cost tables charge it "
         + ", ".join(f"{t.cycles.get('world_switch', 0):,.0f} cycles ({t.name})" for t in tables)
         + ", from RDTSC measurements such as [roth20]. The ioport row (one IOIO exit "

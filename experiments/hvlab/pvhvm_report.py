@@ -21,6 +21,7 @@ from . import costmodel, costtable, pvhvm_plots, pvhvm_reading
 from .pvhvm_run import MICRO, MODES, NOT_A_BASE, per_op, reasons_per_op, sum_counts, work_entries
 
 HV_MODES = ("pv", "hvm", "pvhvm")
+PER_OP_MIN = 0.01       # reasons rarer per operation are set-up: left out of the table
 
 
 class ReportError(Exception):
@@ -213,10 +214,15 @@ def reasons_table(cells: list[dict], tables: list) -> list[str]:
             continue
         per = reasons_per_op(c)
         for name, r in sorted(c.get("reasons", {}).items(), key=lambda x: (-x[1]["n"], x[0])):
+            if per[name]["n"] < PER_OP_MIN:
+                continue            # set-up and the result line, not the operation
             mod = []
             for t in tables:
                 if r["p50"] is None:
                     mod.append("–")
+                    continue
+                if c["mode"] in ("hvm", "pvhvm") and r["kind"] == "hypercall":
+                    mod.append("in its vmmcall exit")
                     continue
                 hw = _transition(c["mode"], r["kind"], t)
                 mod.append(_fmt(r["p50"] * t.cycles.get("base_cpi", 1.0) + hw))
