@@ -124,13 +124,19 @@ qemu: all
 	$(Q)$(PYTHON) tools/qemu.py --smp $(SMP) --nodes $(NODES) --mem $(MEM) \
 		--icount $(ICOUNT) --cmdline "$(CMDLINE)"
 
-# The default experiment: rr, credit, credit2 and rtds compared on 2 pCPUs
-# (experiments/sched-compare.toml) -> results/sched-compare/report.md.
+# The default experiments: rr, credit, credit2 and rtds compared on 2 pCPUs
+# (experiments/sched-compare.toml) -> results/sched-compare/report.md; then PV vs HVM
+# vs native (experiments/pv-vs-hvm.toml, docs/pv-vs-hvm.md) -> results/pv-vs-hvm/
+# README.md, with modelled cycles when the cost-model plugin builds and QEMU loads it
+# (without, the report says so and gives path lengths only).
 # The build is a second make, started after deps, so that it runs after the compiler is
 # installed whatever the -j (prerequisites of one rule may run in parallel).
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory costmodel || \
+		echo "demo: the cost-model plugin did not build: path lengths only"
 	$(Q)./hvlab run experiments/sched-compare.toml --jobs 2
+	$(Q)./hvlab pv-vs-hvm experiments/pv-vs-hvm.toml --jobs 2 --no-build
 
 clean:
 	rm -rf $(BUILD)

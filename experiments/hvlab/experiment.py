@@ -238,7 +238,8 @@ class _Checker:
 
 TOP_KEYS = ("name", "description", "mode", "schedulers", "scheduler", "duration_ms",
             "repetitions", "timeout_s", "topology", "trace", "analysis", "domain",
-            "dom0_commands", "native", "samples")
+            "dom0_commands", "native", "samples",
+            "pv_vs_hvm")    # the report's own table (pvhvm_run.load_spec), not a run's
 TOPO_KEYS = ("cpus", "nodes", "mem_mib", "distances", "disks_mib")
 TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
 ANALYSIS_KEYS = ("window_ms", "gantt_ms", "warmup_ms", "measure_from")

@@ -39,7 +39,8 @@
 # test_seeds.py: seeded repetitions are each repeatable bit for bit and differ from
 # each other; the warm-up window; samples.csv; hvlab compare (docs/statistics.md).
 # test_micro.py: every microbenchmark case (bench/micro.c) natively, as PV and as HVM,
-# tiny iteration counts, every result line checked.
+# tiny iteration counts, every result line checked; the PV-vs-HVM report's measurement
+# of the null call's cell as PV and as HVM under the cost model (docs/pv-vs-hvm.md).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_boot.py
