@@ -106,6 +106,23 @@ int domain_free_frame(struct domain *d, struct page_info *pg)
     return rc;
 }
 
+/* HVM ballooning (core/memop_hvm.c): the unmapped frame's half of domain_free_frame. */
+int domain_take_frame_locked(struct domain *d, struct page_info *pg)
+{
+    uint32_t unused = PGC_allocated;
+
+    ASSERT(spin_is_locked(&d->page_lock));
+    if (__atomic_load_n(&pg->owner, __ATOMIC_RELAXED) != d)
+        return -EINVAL;
+    if (!__atomic_compare_exchange_n(&pg->count_info, &unused, 0, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return -EBUSY;                  /* shared, granted or mapped elsewhere */
+    ASSERT(pg->type_info == 0);
+    unaccount(d, pg);
+    pg->owner = NULL;
+    return 0;
+}
+
 /* d is giving pg up: free it, or leave it to the last holder of a reference. */
 static void release_frame(struct page_info *pg)
 {
