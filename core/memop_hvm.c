@@ -96,15 +96,30 @@ long memop_hvm_decrease(struct domain *d, const struct xen_memory_reservation *r
     return i ? (long)i : rc;
 }
 
-/* A new frame of d at gfn: 0, or -errno with nothing left behind. */
+static bool gfn_mapped(struct domain *d, uint64_t gfn)
+{
+    unsigned long flags;
+    mfn_t old;
+    bool mapped;
+
+    spin_lock_irqsave(&d->page_lock, flags);
+    mapped = p2m_lookup(&d->p2m, gfn, &old, NULL, NULL) == 0;
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return mapped;
+}
+
+/* A new frame of d at gfn: 0, or -errno with nothing left behind. A mapped gfn is
+ * refused before anything is allocated, and again under the lock that maps. */
 static int populate_gfn(struct domain *d, uint64_t gfn, unsigned node, unsigned memflags)
 {
-    struct page_info *pg = domain_alloc_frame(d, node, memflags | MEMF_ZERO);
+    struct page_info *pg;
     unsigned long flags;
     mfn_t old;
     int rc;
 
-    if (!pg)
+    if (gfn_mapped(d, gfn))
+        return -EEXIST;
+    if (!(pg = domain_alloc_frame(d, node, memflags | MEMF_ZERO)))
         return -ENOMEM;
     spin_lock_irqsave(&d->page_lock, flags);
     if (p2m_lookup(&d->p2m, gfn, &old, NULL, NULL) == 0)

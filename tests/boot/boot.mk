@@ -38,6 +38,8 @@
 # (blkfront on HVM), checked by their result lines and the image file.
 # test_micro.py: every microbenchmark case (bench/micro.c) natively, as PV and as HVM,
 # tiny iteration counts, every result line checked.
+# test_balloon.py: a PV and an HVM domU ballooned down and up (free count back exactly),
+# a domU that ignores its target, mem-set above mem-max, dom0's autoballoon at create.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -66,6 +68,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_devmodel.py
 	$(Q)$(PYTHON) tests/boot/test_grant.py
 	$(Q)$(PYTHON) tests/boot/test_store.py
+	$(Q)$(PYTHON) tests/boot/test_balloon.py
 	$(Q)$(PYTHON) tests/boot/test_net.py
 	$(Q)$(PYTHON) tests/boot/test_costmodel.py
 

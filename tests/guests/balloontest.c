@@ -60,6 +60,58 @@ static void probe(void)
     check(canaries_intact(), "canaries intact after probe", 0);
 }
 
+static long memop(unsigned cmd, uint64_t *extents, uint64_t n)
+{
+    struct xen_memory_reservation r = {
+        .extent_start = (uint64_t)(uintptr_t)extents, .nr_extents = n, .domid = DOMID_SELF,
+    };
+
+    return hv_memory_op(cmd, &r);
+}
+
+static void check_rc(const char *what, long rc, long want)
+{
+    char buf[96];
+
+    fmt_snprintf(buf, sizeof(buf), "%s: %s", what, errno_name(want));
+    check(rc == want, buf, (unsigned long long)rc);
+}
+
+/* Values the hypervisor must refuse, leaving the reservation as it was. */
+static void bad_values(void)
+{
+    hv_domid_t self = DOMID_SELF;
+    long before = hv_memory_op(XENMEM_current_reservation, &self);
+    uint64_t e[1];
+    struct xen_memory_reservation bad = {
+        .extent_start = 0xffff800000000000ULL, .nr_extents = 1, .domid = DOMID_SELF,
+    };
+
+    check_rc("extents in the hypervisor's half", hv_memory_op(XENMEM_decrease_reservation,
+                                                               &bad), -EFAULT);
+#ifdef GUEST_HVM
+    e[0] = 3ULL << (30 - PAGE_SHIFT);
+    check_rc("decrease a gfn at 3 GiB", memop(XENMEM_decrease_reservation, e, 1), -EINVAL);
+    e[0] = pages_limit_pfn() + 0x100;
+    check_rc("decrease a gfn with no frame", memop(XENMEM_decrease_reservation, e, 1), -ENOENT);
+    e[0] = (uintptr_t)shared_info >> PAGE_SHIFT;
+    check_rc("decrease the shared info gfn", memop(XENMEM_decrease_reservation, e, 1), -EBUSY);
+    e[0] = virt_to_pfn(canary[0]);
+    check_rc("populate a mapped gfn", memop(XENMEM_populate_physmap, e, 1), -EEXIST);
+    e[0] = pages_limit_pfn() + 0x100;
+    check_rc("populate above the maximum", memop(XENMEM_populate_physmap, e, 1), -ENOMEM);
+    check_rc("increase_reservation (machine frames)",
+             memop(XENMEM_increase_reservation, e, 1), -EINVAL);
+#else
+    e[0] = virt_to_mfn(canary[0]);
+    check_rc("decrease a frame still mapped", memop(XENMEM_decrease_reservation, e, 1),
+             -EINVAL);
+#endif
+    long after = hv_memory_op(XENMEM_current_reservation, &self);
+    check(after == before, "reservation unchanged by the refusals", (unsigned long long)after);
+    check(canaries_intact(), "canaries intact after the refusals", 0);
+}
+
 int main(const struct start_info *si)
 {
     char path[128], tok[32];
@@ -71,6 +123,7 @@ int main(const struct start_info *si)
         for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
             canary[c][i] = pattern(c, i);
     }
+    bad_values();
     rc = balloon_init();
     check(rc == 0, "balloon driver started", (unsigned long long)-rc);
     if (rc || store_watch("probe", "probe") || store_watch("stop", "stop"))
