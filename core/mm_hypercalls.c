@@ -270,6 +270,8 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
         else
             rc = cmd == XENMEM_decrease_reservation ? memop_decrease(t, &r)
                                                     : memop_increase(t, &r);
+        if (cmd != XENMEM_increase_reservation)     /* a balloon's calls, not a build's */
+            TRACE(TRC_MEM_BALLOON, t->domain_id, 0, cmd << 32 | r.nr_extents, (uint64_t)rc);
         domain_put(t);
         return rc;
     case XENMEM_current_reservation:
