@@ -209,6 +209,7 @@ static bool hypercall_hvm_allowed(uint64_t nr, const uint64_t a[5])
     case HYPERVISOR_version:
     case HYPERVISOR_hvm_op:
     case HYPERVISOR_grant_table_op:     /* grant tables (issue 11): frames are GFNs */
+    case HYPERVISOR_memory_op:          /* ballooning: extents are GFNs (memop_hvm.c) */
         return true;
     case HYPERVISOR_sched_op:
         return a[0] != SCHEDOP_iret;

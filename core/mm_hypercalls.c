@@ -7,6 +7,7 @@
 #include <hvlab/guest_access.h>
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
+#include <hvlab/memop_hvm.h>
 #include <hvlab/mm.h>
 #include <hvlab/percpu.h>
 #include <hvlab/pv_mm.h>
@@ -229,6 +230,23 @@ static long memop_decrease(struct domain *t, const struct xen_memory_reservation
     return i ? (long)i : -EINVAL;
 }
 
+/* An HVM domain's frames are named by gfn (core/memop_hvm.c): increase_reservation,
+ * which hands out machine frames, is refused there, and so is anything an HVM caller
+ * asks of a PV domain (it has no page tables to map machine frames with). */
+static long memop_hvm(uint64_t cmd, struct domain *t, const struct xen_memory_reservation *r)
+{
+    int node = XENMEMF_node_of(r->mem_flags);
+    unsigned flags = (r->mem_flags & XENMEMF_exact_node) ? MEMF_EXACT_NODE : 0;
+
+    if (!t->is_hvm || cmd == XENMEM_increase_reservation)
+        return -EINVAL;
+    if (node >= 0 && (unsigned)node >= MAX_NUMNODES)
+        return -EINVAL;
+    if (cmd == XENMEM_decrease_reservation)
+        return memop_hvm_decrease(t, r);
+    return memop_hvm_populate(t, r, node < 0 ? NUMA_NO_NODE : (unsigned)node, flags);
+}
+
 long do_memory_op(uint64_t cmd, uint64_t arg)
 {
     struct xen_memory_reservation r;
@@ -247,8 +265,13 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
             return -EFAULT;
         if (IS_ERR(t = memop_target(r.domid)))
             return PTR_ERR(t);
-        rc = cmd == XENMEM_decrease_reservation ? memop_decrease(t, &r)
-                                                : memop_increase(t, &r);
+        if (t->is_hvm || current->domain->is_hvm)
+            rc = memop_hvm(cmd, t, &r);        /* extents are gfns */
+        else
+            rc = cmd == XENMEM_decrease_reservation ? memop_decrease(t, &r)
+                                                    : memop_increase(t, &r);
+        if (cmd != XENMEM_increase_reservation)     /* a balloon's calls, not a build's */
+            TRACE(TRC_MEM_BALLOON, t->domain_id, 0, cmd << 32 | r.nr_extents, (uint64_t)rc);
         domain_put(t);
         return rc;
     case XENMEM_current_reservation:

@@ -100,6 +100,19 @@ void dom0_sleep_until(uint64_t deadline_ns);
  * if dom0 has no room. */
 void *xl_scratch(uint64_t pages);
 
+/* ---- xl_mem.c: ballooning (docs/ballooning.md) ---- */
+
+/* `list -m`: every domain's (or dom's) reservation, target, maximum, shortfall. */
+int xl_list_mem(const char *dom);
+/* `info`'s memory lines after the common ones. */
+void xl_info_mem(const struct sysctl_physinfo *pi);
+/* Before `create` takes need_pages: if fewer are free, dom0 balloons itself down by
+ * the difference (never below its minimum). 0, or -ENOMEM after saying why. */
+int xl_autoballoon(const char *who, uint64_t need_pages);
+/* The frames beyond its memory a new domain costs the hypervisor (nested or page
+ * tables, vCPU state), as autoballoon counts them: 1 MiB and 1/256 of its memory. */
+#define AUTOBALLOON_SLACK(pages) (256 + (pages) / 256)
+
 /* ---- output ---- */
 
 /* xl_format's line callback: puts the line. */

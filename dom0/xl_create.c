@@ -104,7 +104,10 @@ static int create_check(struct create *c)
         return -EINVAL;
     c->node = xlcfg_memory_node(&c->cfg, &c->topo);
     c->nr_pages = c->cfg.memory_mib << (20 - PAGE_SHIFT);
-    if (xl_sysctl(SYSCTL_physinfo, &op) >= 0 && c->nr_pages > op.u.physinfo.free_pages) {
+    /* Autoballoon (xl_mem.c): dom0 gives back what is missing, with a slack for the
+     * hypervisor's own frames of the domain (tables, vCPU state). */
+    if (xl_autoballoon(c->who, c->nr_pages + AUTOBALLOON_SLACK(c->nr_pages)) < 0 &&
+        xl_sysctl(SYSCTL_physinfo, &op) >= 0 && c->nr_pages > op.u.physinfo.free_pages) {
         printf("create %s: memory = %llu MiB, the machine has %llu MiB free\n",
                c->cfg.name, (unsigned long long)c->cfg.memory_mib,
                (unsigned long long)(op.u.physinfo.free_pages >> (20 - PAGE_SHIFT)));

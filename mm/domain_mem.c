@@ -80,26 +80,34 @@ static void unaccount(struct domain *d, struct page_info *pg)
     d->node_pages[pg->node]--;
 }
 
-int domain_free_frame(struct domain *d, struct page_info *pg)
+/* Also HVM ballooning's (core/memop_hvm.c), once the gfn no longer maps pg. */
+int domain_take_frame_locked(struct domain *d, struct page_info *pg)
 {
     uint32_t unused = PGC_allocated;
+
+    ASSERT(spin_is_locked(&d->page_lock));
+    if (__atomic_load_n(&pg->owner, __ATOMIC_RELAXED) != d)
+        return -EINVAL;
+    /* Atomically "allocated, no references" -> 0: get_page can no longer succeed. */
+    if (!__atomic_compare_exchange_n(&pg->count_info, &unused, 0, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return -EBUSY;
+    ASSERT(pg->type_info == 0);         /* a type reference comes with a reference */
+    unaccount(d, pg);
+    pg->owner = NULL;
+    return 0;
+}
+
+int domain_free_frame(struct domain *d, struct page_info *pg)
+{
     unsigned long flags;
-    int rc = 0;
+    int rc;
 
     spin_lock_irqsave(&d->page_lock, flags);
-    if (__atomic_load_n(&pg->owner, __ATOMIC_RELAXED) != d)
-        rc = -EINVAL;
-    else if (d->is_hvm)
-        rc = -EBUSY;                    /* its nested table maps every frame it has */
-    /* Atomically "allocated, no references" -> 0: get_page can no longer succeed. */
-    else if (!__atomic_compare_exchange_n(&pg->count_info, &unused, 0, false,
-                                          __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-        rc = -EBUSY;
-    if (rc == 0) {
-        ASSERT(pg->type_info == 0);     /* a type reference comes with a reference */
-        unaccount(d, pg);
-        pg->owner = NULL;
-    }
+    if (d->is_hvm)                      /* its nested table maps every frame it has */
+        rc = __atomic_load_n(&pg->owner, __ATOMIC_RELAXED) != d ? -EINVAL : -EBUSY;
+    else
+        rc = domain_take_frame_locked(d, pg);
     spin_unlock_irqrestore(&d->page_lock, flags);
     if (rc == 0)
         free_frames(pg, 0);

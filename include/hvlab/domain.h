@@ -160,6 +160,10 @@ struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned m
 int domain_set_max_pages(struct domain *d, uint64_t max_pages);
 int domain_free_frame(struct domain *d, struct page_info *pg);   /* -EBUSY if in use, or HVM */
 void domain_relinquish_memory(struct domain *d);                  /* on destroy */
+/* HVM ballooning: takes pg from d (no owner, not counted) with d->page_lock held,
+ * once no nested entry of d maps it; the caller frees it with free_frames after
+ * flushing d's TLBs. 0, -EINVAL (not d's), -EBUSY (referenced: shared or granted). */
+int domain_take_frame_locked(struct domain *d, struct page_info *pg);
 /* A frame the hypervisor writes into, shared with d (which may map it, read-only
  * unless `writable`). pg is freshly allocated, outside d's reservation. The hypervisor
  * holds a reference and a permanent type reference, so the frame can never take a

@@ -94,6 +94,9 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 /* MEM: the domain the frames go to (TRACE_DOM_NONE: the hypervisor) */
 #define TRC_MEM_ALLOC   TRC_EVENT(TRC_CLS_MEM, 0, 1)       /* data0: node asked << 32 | node got, data1: frames */
 #define TRC_MEM_FREE    TRC_EVENT(TRC_CLS_MEM, 0, 2)       /* data0: node, data1: frames */
+/* Ballooning (sub 2, docs/ballooning.md): a decrease_reservation or populate_physmap of
+ * the domain; data0: XENMEM_* cmd << 32 | extents asked, data1: result (done, or -errno) */
+#define TRC_MEM_BALLOON TRC_EVENT(TRC_CLS_MEM, 2, 1)
 
 /* HVM: the vCPU. Path length: TSC from the #VMEXIT to the VMRUN that resumes it
  * (instructions under icount), including any time switched out. */

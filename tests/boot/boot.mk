@@ -41,6 +41,8 @@
 # test_micro.py: every microbenchmark case (bench/micro.c) natively, as PV and as HVM,
 # tiny iteration counts, every result line checked; the PV-vs-HVM report's measurement
 # of the null call's cell as PV and as HVM under the cost model (docs/pv-vs-hvm.md).
+# test_balloon.py: a PV and an HVM domU ballooned down and up (free count back exactly),
+# a domU that ignores its target, mem-set above mem-max, dom0's autoballoon at create.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -70,6 +72,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_devmodel.py
 	$(Q)$(PYTHON) tests/boot/test_grant.py
 	$(Q)$(PYTHON) tests/boot/test_store.py
+	$(Q)$(PYTHON) tests/boot/test_balloon.py
 	$(Q)$(PYTHON) tests/boot/test_net.py
 	$(Q)$(PYTHON) tests/boot/test_costmodel.py
 

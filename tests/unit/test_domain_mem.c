@@ -453,7 +453,39 @@ static void test_free_frame_refused_for_hvm(void)
     domu.is_hvm = false;
 }
 
+/* HVM ballooning's half of free_frame (core/memop_hvm.c), page_lock held: the same
+ * rules as free_frame for a PV domain, and the caller frees the frame. */
+static void test_take_frame_locked(void)
+{
+    struct page_info *x, *y, *other;
+    unsigned long flags;
+
+    if (!setup())
+        return;
+    domu.is_hvm = true;
+    x = frame(&domu);
+    y = frame(&domu);
+    other = frame(&ctl);
+    CHECK_EQ(get_page(y, &domu), 0);    /* a reference: shared or granted */
+    spin_lock_irqsave(&domu.page_lock, flags);
+    CHECK_EQ(domain_take_frame_locked(&domu, other), -EINVAL);
+    CHECK_EQ(domain_take_frame_locked(&domu, y), -EBUSY);
+    CHECK_EQ(domain_take_frame_locked(&domu, x), 0);
+    spin_unlock_irqrestore(&domu.page_lock, flags);
+    CHECK_EQ(domu.tot_pages, 1);
+    CHECK(x->owner == NULL && x->count_info == 0);
+    CHECK(y->owner == &domu);
+    free_frames(x, 0);
+    put_page(y);
+    domain_relinquish_memory(&domu);
+    domain_relinquish_memory(&ctl);
+    check_domain_empty(&domu);
+    CHECK_EQ(frames_free_all(), start_free);
+    domu.is_hvm = false;
+}
+
 static const struct unit_case cases[] = {
+    { "take_frame_locked (HVM ballooning)", test_take_frame_locked },
     { "alloc_accounting", test_alloc_accounting },
     { "max_pages_enforced", test_max_pages_enforced },
     { "set_max_pages: bounded by the machine and by tot_pages", test_set_max_pages },
