@@ -38,6 +38,9 @@
 # (blkfront on HVM), checked by their result lines and the image file.
 # test_micro.py: every microbenchmark case (bench/micro.c) natively, as PV and as HVM,
 # tiny iteration counts, every result line checked.
+# test_mm_policy.py: every memory policy on 4 nodes, PV and HVM (first-touch populating
+# HVM RAM at its nested page faults), frames per node read back with numa-list; bad
+# settings refused with nothing left behind.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -68,6 +71,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_store.py
 	$(Q)$(PYTHON) tests/boot/test_net.py
 	$(Q)$(PYTHON) tests/boot/test_costmodel.py
+	$(Q)$(PYTHON) tests/boot/test_mm_policy.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall
