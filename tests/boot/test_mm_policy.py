@@ -8,6 +8,8 @@ frames of each domain on each node back with `numa-list` (SYSCTL_numa_frames). B
 settings (a bind set without the free memory, a node the machine lacks, a policy the
 hypervisor lacks) are refused naming the key and the numbers, and leave no domain
 and no frame behind: after the destroys every node has the free frames it had first.
+With the mem class traced, every decision is a TRC_MEM_POLICY record naming the node
+asked for and the node that served.
 
 Run from the repository root (make boot-test). The last line is
 "mm-policy tests: N passed, N failed".
@@ -17,11 +19,13 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "experiments"))
 from hvlab.machine import Topology, boot  # noqa: E402
 from test_boot import IMAGE, TIMEOUT_S, check, run_suite  # noqa: E402
+from test_trace import decode, ivshmem, shm_stream  # noqa: E402
 
 BUILD = os.environ.get("HVLAB_BUILD", "build")
 SCENARIO = "tests/scenarios/mm-policy"
@@ -30,10 +34,10 @@ FRAMES = 16 << 8                        # memory = 16 (MiB) in 4 KiB frames
 NODES = 4
 
 
-def modules() -> list[str]:
-    cfgs = sorted(f for f in os.listdir(SCENARIO) if f.endswith(".cfg"))
+def modules(scenario: str = SCENARIO) -> list[str]:
+    cfgs = sorted(f for f in os.listdir(scenario) if f.endswith(".cfg"))
     return ([f"{BUILD}/dom0.elf"] + [f"{BUILD}/guest/{i} {i}" for i in IMAGES] +
-            [f"{SCENARIO}/{c} {c}" for c in cfgs] + [f"{SCENARIO}/scenario.txt scenario"])
+            [f"{scenario}/{c} {c}" for c in cfgs] + [f"{scenario}/scenario.txt scenario"])
 
 
 def tables(out: str) -> list[tuple[list[int], dict[str, tuple[str, str, list[int]]]]]:
@@ -116,7 +120,35 @@ def case_policies() -> str:
             f"({sum(hft)} of {FRAMES} populated)")
 
 
-CASES = [case_policies]
+TRC_MEM_POLICY = 7 << 24 | 1 << 16 | 1          # include/public/trace.h
+REASON_POPULATE, REASON_NPF = 1, 2
+
+
+def case_trace() -> str:
+    """Every decision is a TRC_MEM_POLICY record: the bind domain's 2048 populate
+    requests asked for and got node 2; the first-touch HVM domain's nested-fault
+    decisions asked for and got node 3, its vCPU's."""
+    with tempfile.TemporaryDirectory(prefix="hvmm") as tmp:
+        path = os.path.join(tmp, "shm")
+        r = boot(IMAGE, Topology(4, NODES, 512), "", TIMEOUT_S * 2,
+                 modules=modules("tests/scenarios/mm-policy-trace"), extra=ivshmem(path, 16))
+        check(r.status == 0 and "(d0) scenario: done" in r.output, "the scenario completes", r)
+        s = decode(shm_stream(path))
+    recs = [rec for rec in s.records() if rec[1] == TRC_MEM_POLICY]
+    bind = [(rec[4] >> 32, rec[4] & 0xffffffff) for rec in recs
+            if rec[2] == 1 and rec[5] >> 56 == REASON_POPULATE]
+    check(len(bind) == 2048, f"tr-bind: 2048 populate decisions traced ({len(bind)})", r)
+    check(set(bind) == {(2, 2)}, f"tr-bind: every one asked for node 2 and got it "
+          f"({sorted(set(bind))})", r)
+    npf = [(rec[4] >> 32, rec[4] & 0xffffffff) for rec in recs
+           if rec[2] == 2 and rec[5] >> 56 == REASON_NPF]
+    check(len(npf) >= 1024 and set(npf) == {(3, 3)},
+          f"tr-ft: its nested faults asked for node 3 and got it ({len(npf)} faults, "
+          f"{sorted(set(npf))})", r)
+    return f"traced: {len(bind)} bind decisions, {len(npf)} first-touch faults"
+
+
+CASES = [case_policies, case_trace]
 
 if __name__ == "__main__":
     sys.exit(run_suite("mm-policy tests", CASES, sys.argv[1:]))
