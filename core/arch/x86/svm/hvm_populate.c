@@ -219,7 +219,10 @@ static bool hvm_populate_npf(struct vcpu *v, uint64_t gpa, uint64_t err)
     int rc = 0;
 
     (void)err;
-    if (!mm_policy_of(d)->lazy_hvm || gfn >= d->max_pages)
+    /* A gfn with a leaf (a read-only grant mapping written to) is not ours to fill:
+     * claiming it would retry the access for ever. */
+    if (!mm_policy_of(d)->lazy_hvm || gfn >= d->max_pages ||
+        p2m_lookup(&d->p2m, gfn, &mfn, NULL, NULL) == 0)
         return false;
     if (!(pg = ram_frame(d, MM_REASON_NPF, gfn))) {
         pr_warn("domain %u (%s): no frame for gfn %#llx at its first touch\n",
