@@ -7,7 +7,8 @@
  * for policies that read one, the granularity), then lets the policy's init check the
  * rest (free memory on its set) and set its state. mm_policy_choose asks place() and,
  * for a caller that demands one node (MEMF_EXACT_NODE), keeps that node only if the
- * policy offered it: a bind set is never left even on request.
+ * policy offered it: a bind set is never left even on request. A policy without its
+ * required ops (init, place) is never chosen: setting it is refused with a message.
  *
  * Locking. mm_policy_set runs under domctl_lock on a domain that is not built;
  * choose and done run under d->page_lock, which guards the policy's private state.
@@ -29,12 +30,25 @@ extern const struct mm_policy_ops *const __start_mm_policies[], *const __stop_mm
 
 #define MM_DEFAULT_POLICY "local"
 
-const struct mm_policy_ops *mm_policy_find(const char *name)
+static const struct mm_policy_ops *lookup(const char *name)
 {
     for (const struct mm_policy_ops *const *p = __start_mm_policies; p < __stop_mm_policies; p++)
         if (strcmp((*p)->name, name) == 0)
             return *p;
     return NULL;
+}
+
+/* A policy without its required ops is never chosen. */
+static bool complete(const struct mm_policy_ops *o)
+{
+    return o->init && o->place;
+}
+
+const struct mm_policy_ops *mm_policy_find(const char *name)
+{
+    const struct mm_policy_ops *o = lookup(name);
+
+    return o && complete(o) ? o : NULL;
 }
 
 const struct mm_policy_ops *mm_policy_of(const struct domain *d)
@@ -60,8 +74,9 @@ void mm_policy_names(char *buf, size_t len)
     if (len)
         buf[0] = '\0';
     for (const struct mm_policy_ops *const *p = __start_mm_policies; p < __stop_mm_policies; p++)
-        at += (size_t)fmt_snprintf(buf + MIN(at, len), len - MIN(at, len), "%s%s",
-                               p == __start_mm_policies ? "" : ", ", (*p)->name);
+        if (complete(*p))
+            at += (size_t)fmt_snprintf(buf + MIN(at, len), len - MIN(at, len), "%s%s",
+                                       at ? ", " : "", (*p)->name);
 }
 
 /* ---- machine services ---- */
@@ -129,7 +144,12 @@ int mm_policy_set(struct domain *d, struct domctl_memory_policy *io, char *why, 
 
     io->name[MM_POLICY_NAME_LEN - 1] = '\0';
     why[0] = '\0';
-    if (!(o = mm_policy_find(io->name))) {
+    if ((o = lookup(io->name)) && !complete(o)) {
+        fmt_snprintf(why, len, "memory_policy '%s': refused, the policy has no %s op",
+                     o->name, o->init ? "place" : "init");
+        return -EINVAL;
+    }
+    if (!o) {
         char names[128];
 
         mm_policy_names(names, sizeof(names));

@@ -300,6 +300,8 @@ static void test_bad_input(void)
           "nodes: policy 'first-touch' takes no node set" },
         { "granularity", "interleave", 0, 4, -EINVAL,
           "memory_policy: granularity order 4, expected 0 (4K) or 9 (2M)" },
+        { "a policy without place (mm_policy_broken.c)", "broken", 0, 0, -EINVAL,
+          "memory_policy 'broken': refused, the policy has no place op" },
     };
 
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -314,6 +316,9 @@ static void test_bad_input(void)
             printf("  %s: message \"%s\", wanted \"%s\"\n", cases[c].name, why, cases[c].msg);
         CHECK(strstr(why, cases[c].msg) != NULL);
         CHECK(dom.mm_policy == NULL);
+        CHECK(mm_policy_find("broken") == NULL);
+        if (cases[c].rc == -ENOENT)
+            CHECK(strstr(why, "broken") == NULL);   /* never offered */
         if (cases[c].nodes & 0x20)
             CHECK_EQ(io.bad_node, 5);
     }
