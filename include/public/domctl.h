@@ -45,8 +45,10 @@ struct domctl_createdomain {
 
 /* createdomain flags. DOMCRF_hvm: a hardware-virtualized domain (AMD SVM): all of its
  * max_pages frames are allocated at once and gfn i is its i-th frame (the order of
- * DOMCTL_getpageframeinfo); -ENODEV when the machine has no SVM with nested paging,
- * -ENOMEM when the frames are not there (nothing stays allocated). */
+ * DOMCTL_getpageframeinfo; DOMCTL_set_memory_policy may allocate them again, or leave
+ * them to the nested page faults: public/mm_policy.h); -ENODEV when the machine has
+ * no SVM with nested paging, -ENOMEM when the frames are not there (nothing stays
+ * allocated). */
 #define DOMCRF_hvm        (1u << 0)
 
 #define DOMINFO_dying     (1u << 0)

@@ -67,7 +67,8 @@ void svm_fpu_load(struct vcpu *v);
 bool svm_guest_long_mode(const struct vcpu *v);
 
 /* core/arch/x86/svm/svm_domain.c: the HVM parts of a domain */
-/* Maps all of d's max_pages frames (allocated here), gives every vCPU a VMCB.
+/* Maps all of d's max_pages frames (allocated here, by its memory policy: the
+ * default one at creation), gives every vCPU a VMCB.
  * -ENODEV without SVM, -ENOMEM. On failure d keeps what it got: destroy it. */
 int hvm_domain_init(struct domain *d);
 void hvm_domain_relinquish(struct domain *d);   /* the p2m's tables, at destroy */
