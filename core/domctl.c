@@ -14,6 +14,7 @@
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
+#include <hvlab/mm_policy.h>
 #include <hvlab/panic.h>
 #include <hvlab/printk.h>
 #include <hvlab/pv_mm.h>
@@ -159,6 +160,28 @@ static long domctl_create(struct domctl *op)
     return 0;
 }
 
+/* DOMCTL_set_memory_policy: the answer (bad_node, free_pages) goes back on errors
+ * too, and the reason is logged. PV: only before its first frame. */
+static long domctl_memory_policy(struct domctl *op, struct domain *d, uint64_t arg)
+{
+    struct domctl_memory_policy *io = &op->u.memory_policy;
+    char why[160] = "";
+    long rc;
+
+    if (d->is_hvm)
+        rc = hvm_set_memory_policy(d, io, why, sizeof(why));
+    else if (d->tot_pages || d->state != DOMSTATE_created)
+        rc = -EBUSY;
+    else
+        rc = mm_policy_set(d, io, why, sizeof(why));
+    if (rc < 0)
+        pr_warn("domain %u (%s): memory policy refused: %s (%ld)\n", d->domain_id, d->name,
+                why[0] ? why : "the domain is built already", rc);
+    if (copy_to_guest(arg, op, sizeof(*op)))
+        return -EFAULT;
+    return rc;
+}
+
 static spinlock_t domctl_lock = SPIN_LOCK_UNLOCKED;
 
 /* One command on d (NULL for createdomain), under domctl_lock; the caller drops d's
@@ -244,11 +267,19 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
             return -EINVAL;
         domain_shutdown(d, op.u.shutdown.reason);
         return 0;
+    case DOMCTL_set_memory_policy:      /* mmpolicy: before the build */
+        return domctl_memory_policy(&op, d, arg);
+    case DOMCTL_hvm_populate:
+        return hvm_populate_range(d, &op.u.hvm_populate);
     case DOMCTL_getpageframeinfo: {
         struct domctl_getpageframeinfo *g = &op.u.getpageframeinfo;
         struct list_head *p;
         unsigned long f;
         uint64_t n = 0;
+        if (d->is_hvm && mm_policy_of(d)->lazy_hvm) {   /* by gfn: not all there */
+            rc = hvm_gfn_frames(d, g);
+            break;
+        }
         if (!guest_array_ok(g->mfn_list, g->max, sizeof(uint64_t)))
             return -EFAULT;
         rc = 0;

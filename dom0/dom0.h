@@ -75,6 +75,11 @@ struct xl_record {
 };
 
 void xl_record_add(hv_domid_t id, const struct domain_config *cfg);
+/* xl_numa.c: cfg's memory_policy and nodes for the new domain domid, before its
+ * build (need_pages: the frames the build allocates); nothing when neither is set.
+ * Errors printed as "<who>: <file>:<line>: key '...': ..." with the numbers. */
+int xl_memory_policy(const char *who, hv_domid_t domid, const struct domain_config *cfg,
+                     uint64_t need_pages);
 /* The newest record whose name or id is arg, or NULL. */
 struct xl_record *xl_record_find(const char *arg);
 /* A live record of id, or NULL. */

@@ -266,6 +266,9 @@ const struct xl_cmd xl_cmds[] = {
       "set vCPU affinity (CPU lists as in cfg files; '-' keeps one unchanged)" },
     { "info", xl_info, 0, 0, false, NULL, "info",
       "the machine: CPUs, NUMA nodes, memory, scheduler" },
+    { "numa-list", xl_numa_list, 0, 0, false, NULL, "numa-list",
+      "free frames per NUMA node and each domain's frames on each node, with its memory "
+      "policy" },
     { "dmesg", xl_dmesg, 0, 0, false, NULL, "dmesg", "the hypervisor's console log" },
     { "wait", xl_wait, 1, 2, false, check_wait, "wait <dom> [<ms>]",
       "wait until a domain has shut down (at most ms milliseconds)" },

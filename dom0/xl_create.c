@@ -6,7 +6,8 @@
  * half-built domain):
  *   parse the cfg module -> check names, CPUs, pool, scheduler keys (against the
  *   declarations of the pool's policy) -> DOMCTL_createdomain ->
- *   DOMCTL_max_mem -> XENMEM_increase_reservation for the new domain (on the node
+ *   DOMCTL_max_mem -> DOMCTL_set_memory_policy if the file has memory_policy or
+ *   nodes (xl_numa.c) -> XENMEM_increase_reservation for the new domain (on the node
  *   its affinity points to, if one) -> pvbuild layout + populate through a window
  *   of foreign mappings (foreign.c), with a store page and a port of the domain for
  *   dom0's store (store_ring.c) -> unmap -> DOMCTL_setvcpucontext (vCPU 0 only:
@@ -241,7 +242,8 @@ static int create_pv(struct create *c)
         printf("create %s: max_mem failed: %s\n", c->cfg.name, str_errno((int)rc));
         return (int)rc;
     }
-    if ((rc = create_populate_physmap(c)) < 0 || (rc = create_build(c, &vc)) < 0)
+    if ((rc = xl_memory_policy(c->who, c->domid, &c->cfg, c->nr_pages)) < 0 ||
+        (rc = create_populate_physmap(c)) < 0 || (rc = create_build(c, &vc)) < 0)
         return (int)rc;
 
     memset(&op, 0, sizeof(op));

@@ -10,7 +10,8 @@
  * cpus_soft (a CPU list string, see cpulist.h, for every vCPU; or a list of them,
  * entry i for vCPU i), type ("pv"), on_poweroff / on_reboot / on_crash ("destroy"
  * or "preserve"; default destroy), extra or cmdline (guest command line: one key,
- * two names), ramdisk (HVM: the name of a module with the initrd), pool, and the
+ * two names), ramdisk (HVM: the name of a module with the initrd), pool,
+ * memory_policy and nodes (where its memory comes from: docs/memory-policies.md), and the
  * parameters of the pool's scheduler. Those are whatever that policy declares
  * (sched/private.h, struct sched_param): any other key with a number or a string
  * value is kept as a scheduler parameter with its line (cpu_weight is xl's name for
@@ -106,6 +107,13 @@ struct domain_config {
     unsigned nr_disks;
     struct xlcfg_vif vifs[XLCFG_MAX_VIFS];
     unsigned nr_vifs;
+    /* Memory placement (docs/memory-policies.md): memory_policy = "bind", "interleave:2M"
+     * (name without the granularity here), nodes = "0-1". "" / 0: not given. */
+    char memory_policy[16];             /* MM_POLICY_NAME_LEN */
+    unsigned mm_gran_order;             /* 0 (4K) or 9 (2M) */
+    uint32_t mm_nodes;                  /* bitmap */
+    bool mm_nodes_all;                  /* nodes = "all": every node the machine has */
+    unsigned mm_line, mm_nodes_line;    /* where the keys were set */
 };
 
 /* Receives each problem as one line without a newline, e.g.

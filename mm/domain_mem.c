@@ -17,6 +17,9 @@
  * orphan_lock -> zone locks. An orphan is put on the list before it loses
  * PGC_allocated, under orphan_lock, so the put_page that frees it always finds it there.
  *
+ * Placement. Which node a frame comes from is the domain's memory policy's choice
+ * (<hvlab/mm_policy.h>), asked under page_lock for every frame.
+ *
  * Limitations. Order-0 frames only. Relinquishing holds page_lock (interrupts off) for
  * the whole teardown.
  */
@@ -24,6 +27,7 @@
 #include <hvlab/errno.h>
 #include <hvlab/lib.h>
 #include <hvlab/mm.h>
+#include <hvlab/mm_policy.h>
 #include <hvlab/panic.h>
 #include <hvlab/pv_mm.h>
 
@@ -31,16 +35,21 @@ static spinlock_t orphan_lock = SPIN_LOCK_UNLOCKED;
 static struct list_head orphan_list = LIST_HEAD_INIT(orphan_list);
 static unsigned long nr_orphans;
 
-struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned memflags)
+/* The policy chooses the nodes (mm/policy.c); each is tried strictly, in its order. */
+struct page_info *domain_alloc_frame_for(struct domain *d, const struct mm_request *r,
+                                         unsigned memflags)
 {
     struct page_info *pg = NULL;
+    struct mm_choice c = { .nr = 0 };
     unsigned long flags;
 
-    if (node == NUMA_NO_NODE)
-        node = d->home_node;
     spin_lock_irqsave(&d->page_lock, flags);
-    if (d->tot_pages < d->max_pages)
-        pg = alloc_frames(0, node, memflags);
+    if (d->tot_pages < d->max_pages) {
+        mm_policy_choose(d, r, &c);
+        for (unsigned i = 0; i < c.nr && !pg; i++)
+            pg = alloc_frames(0, c.node[i], memflags | MEMF_EXACT_NODE);
+        mm_policy_done(d, r, &c, pg ? pg->node : NUMA_NO_NODE);
+    }
     if (pg) {
         pg->owner = d;
         pg->type_info = 0;
@@ -52,6 +61,20 @@ struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned m
     }
     spin_unlock_irqrestore(&d->page_lock, flags);
     return pg;
+}
+
+/* A populate request: node is the caller's (XENMEMF_node), a hint unless
+ * MEMF_EXACT_NODE; the index is the frame's place in the domain. */
+struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned memflags)
+{
+    struct mm_request r = {
+        .reason = MM_REASON_POPULATE, .asked = node,
+        .exact = node != NUMA_NO_NODE && (memflags & MEMF_EXACT_NODE),
+        .toucher = mm_this_node(),
+        .index = __atomic_load_n(&d->tot_pages, __ATOMIC_RELAXED),
+    };
+
+    return domain_alloc_frame_for(d, &r, memflags);
 }
 
 int domain_set_max_pages(struct domain *d, uint64_t max_pages)
@@ -98,13 +121,15 @@ int domain_take_frame_locked(struct domain *d, struct page_info *pg)
     return 0;
 }
 
-int domain_free_frame(struct domain *d, struct page_info *pg)
+/* pg back to the allocator if d owns it and nobody references it; HVM frames only
+ * when the caller has taken them out of d's nested table (allow_hvm). */
+static int free_unreferenced(struct domain *d, struct page_info *pg, bool allow_hvm)
 {
     unsigned long flags;
     int rc;
 
     spin_lock_irqsave(&d->page_lock, flags);
-    if (d->is_hvm)                      /* its nested table maps every frame it has */
+    if (d->is_hvm && !allow_hvm)        /* its nested table maps every frame it has */
         rc = __atomic_load_n(&pg->owner, __ATOMIC_RELAXED) != d ? -EINVAL : -EBUSY;
     else
         rc = domain_take_frame_locked(d, pg);
@@ -112,6 +137,16 @@ int domain_free_frame(struct domain *d, struct page_info *pg)
     if (rc == 0)
         free_frames(pg, 0);
     return rc;
+}
+
+int domain_free_frame(struct domain *d, struct page_info *pg)
+{
+    return free_unreferenced(d, pg, false);
+}
+
+int domain_free_unmapped_frame(struct domain *d, struct page_info *pg)
+{
+    return free_unreferenced(d, pg, true);
 }
 
 /* d is giving pg up: free it, or leave it to the last holder of a reference. */

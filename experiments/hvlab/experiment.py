@@ -31,6 +31,9 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,30}")
 _SCHED = re.compile(r"[a-z][a-z0-9_]{0,14}")
 _IMAGE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _CPULIST = re.compile(r"all|\d+(-\d+)?(,\d+(-\d+)?)*")
+# memory_policy and nodes (docs/memory-policies.md): which names exist is the
+# hypervisor's to say (xl create refuses others, naming the key).
+_MM_POLICY = re.compile(r"[a-z][a-z0-9-]{0,14}(:(4K|2M))?")
 # A vif entry as xl takes it ('mac=00:16:3e:00:00:01, bridge=br0'): dom0 checks its
 # keys and values; here only that it cannot break out of its quotes.
 _VIF = re.compile(r"[A-Za-z0-9_:=., -]{0,80}")
@@ -57,6 +60,8 @@ class Domain:
     vcpus: int = 1
     cpus: str | None = None
     pool: str | None = None
+    memory_policy: str | None = None     # mmpolicy: passed to the cfg as written
+    nodes: str | None = None
     vifs: list = dataclasses.field(default_factory=list)     # PV network (network.md)
     disks: list = dataclasses.field(default_factory=list)    # disk = [...] (block.md)
     # Scheduler parameters by their declared names (schedparams.py), in file order.
@@ -249,7 +254,7 @@ START_OFFSET_MS_DEFAULT = 10
 # Any other key of a [[domain]] is a scheduler parameter: it must be declared by one
 # of the experiment's schedulers at least (schedparams.py).
 DOMAIN_KEYS = ("name", "image", "type", "args", "memory", "vcpus", "cpus", "pool", "vif",
-               "disk")
+               "disk", "memory_policy", "nodes")
 DOMAIN_TYPES = ("pv", "hvm")
 _TABLE = re.compile(r"\s*\[")
 _DOMAIN_TABLE = re.compile(r"\s*\[\[\s*domain\s*\]\]")
@@ -518,6 +523,8 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str],
                    vcpus=c.take(t, p, "vcpus", int, 1, lo=1, hi=32),
                    cpus=c.take(t, p, "cpus", str, pattern=_CPULIST),
                    pool=c.take(t, p, "pool", str, pattern=_NAME),
+                   memory_policy=c.take(t, p, "memory_policy", str, pattern=_MM_POLICY),
+                   nodes=c.take(t, p, "nodes", str, pattern=_CPULIST),
                    vifs=_vifs(c, t, p),
                    disks=_disks(c, t, p),
                    params=params)
@@ -529,6 +536,12 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str],
             top = max(int(x) for x in re.findall(r"\d+", d.cpus))
             if top >= cpus:
                 c.err(f"{p}cpus", f"{d.cpus!r} names CPU {top}, the machine has {cpus}")
+        nr_nodes = doc.get("topology", {}).get("nodes", 1) if isinstance(
+            doc.get("topology"), dict) else 1
+        if d.nodes and d.nodes != "all" and isinstance(nr_nodes, int):
+            top = max(int(x) for x in re.findall(r"\d+", d.nodes))
+            if top >= nr_nodes:
+                c.err(f"{p}nodes", f"{d.nodes!r} names node {top}, the machine has {nr_nodes}")
         out.append(d)
     need = sum(d.memory for d in out)
     if need > mem - DOM0_RESERVED_MIB:
@@ -576,6 +589,10 @@ def domain_cfg(d: Domain, scheduler: str | None = None) -> str:
         lines.append(f'cpus = "{d.cpus}"')
     if d.pool is not None:
         lines.append(f'pool = "{d.pool}"')
+    if d.memory_policy is not None:
+        lines.append(f'memory_policy = "{d.memory_policy}"')
+    if d.nodes is not None:
+        lines.append(f'nodes = "{d.nodes}"')
     if d.args:
         lines.append(f'extra = "{d.args}"')
     if d.vifs:

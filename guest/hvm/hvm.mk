@@ -73,6 +73,9 @@ $(eval $(call guest_hvm_image,hvmdevices,guest/hvm/tests/devices.c guest/hvm/tes
 # The HVM isolation guest (tests/boot/test_hvm_isolation.py).
 $(eval $(call guest_hvm_image,hvmiso,guest/hvm/tests/isolation.c))
 
+# The first touch of a domain's memory (tests/boot/test_mm_policy.py).
+$(eval $(call guest_hvm_image,memtouch,guest/hvm/tests/memtouch.c))
+
 # The device-model test guest (tests/boot/test_devmodel.py).
 $(eval $(call guest_hvm_image,dmtest,guest/hvm/tests/dmtest.c))
 # pdisk: the runtime's virtio-blk driver on the bare machine (tests/boot/test_pdisk.py).

@@ -97,6 +97,11 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 /* Ballooning (sub 2, docs/ballooning.md): a decrease_reservation or populate_physmap of
  * the domain; data0: XENMEM_* cmd << 32 | extents asked, data1: result (done, or -errno) */
 #define TRC_MEM_BALLOON TRC_EVENT(TRC_CLS_MEM, 2, 1)
+/* mmpolicy (sub 1): one placement decision of a domain's memory policy (mm/policy.c).
+ * data0: node the policy asked for << 32 | node that served (0xffffffff: none, refused),
+ * data1: reason (MM_REASON_*: 0 build, 1 populate, 2 nested page fault) << 56 | gfn or
+ * frame index. */
+#define TRC_MEM_POLICY  TRC_EVENT(TRC_CLS_MEM, 1, 1)
 
 /* HVM: the vCPU. Path length: TSC from the #VMEXIT to the VMRUN that resumes it
  * (instructions under icount), including any time switched out. */

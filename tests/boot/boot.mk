@@ -43,6 +43,9 @@
 # of the null call's cell as PV and as HVM under the cost model (docs/pv-vs-hvm.md).
 # test_balloon.py: a PV and an HVM domU ballooned down and up (free count back exactly),
 # a domU that ignores its target, mem-set above mem-max, dom0's autoballoon at create.
+# test_mm_policy.py: every memory policy on 4 nodes, PV and HVM (first-touch populating
+# HVM RAM at its nested page faults), frames per node read back with numa-list; bad
+# settings refused with nothing left behind.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -75,6 +78,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_balloon.py
 	$(Q)$(PYTHON) tests/boot/test_net.py
 	$(Q)$(PYTHON) tests/boot/test_costmodel.py
+	$(Q)$(PYTHON) tests/boot/test_mm_policy.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

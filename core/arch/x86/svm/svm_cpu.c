@@ -88,6 +88,7 @@ void svm_init_cpu(void)
     wrmsr(MSR_VM_HSAVE_PA, s->hsave_pa);
     if (cpu == 0) {
         svm_maps_init();
+        svm_populate_init();            /* before MMIO: lazy RAM is RAM (mmpolicy) */
         svm_mmio_init();                /* the LAPIC/IOAPIC windows: emulated */
         pr_info("svm: SVM with nested paging, %u ASIDs per CPU\n", nr_asids);
     }
