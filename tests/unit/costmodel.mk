@@ -1,3 +1,7 @@
 # The cost-model plugin's instruction classification (tools/costmodel/insn_kind.c).
 UNIT_TESTS += costmodel_insn
 unit_costmodel_insn_SRCS := tests/unit/test_costmodel_insn.c tools/costmodel/insn_kind.c
+
+# The cost-model plugin's TLB model (tools/costmodel/tlb.c).
+UNIT_TESTS += costmodel_tlb
+unit_costmodel_tlb_SRCS := tests/unit/test_costmodel_tlb.c tools/costmodel/tlb.c

@@ -17,11 +17,19 @@
  * Who: the last hint load seen on the pCPU; "boot" before the first. Nothing is
  * counted after the stop hint (the hypervisor's power-off or exit request).
  *
+ * TLB model (tlb.c) and NUMA accounting: docs/cost-model.md "TLB model", "NUMA".
+ * tlbN=NAME:l1i_entries:l1i_ways:l1d_entries:l1d_ways:l2_entries:l2_ways (N = 0..3):
+ * one simulated TLB per CPU model (the cost tables' [tlb.*]), each pCPU its own.
+ * guest2m=END: guest VAs below END are the HVM runtime's identity map of 2 MiB pages
+ * (guest/hvm/boot.S; default 4 GiB). nodeN=START-END: node N's RAM (physical);
+ * cpunodes=A.B...: pCPU i's node; slit=D.D...: the SLIT, row by row.
+ *
  * Threads: under icount QEMU runs every pCPU in one thread; without it (MTTCG) each
  * pCPU has its own thread, so counters shared between pCPUs are added atomically and
  * per-pCPU state is touched only by its own thread. */
 #include "insn_kind.h"
 #include "plugin_api.h"
+#include "tlb.h"
 #include "../../include/public/costmodel.h"
 
 #include <inttypes.h>
@@ -35,15 +43,38 @@ PLUGIN_EXPORT int qemu_plugin_install(plugin_id_t id, const plugin_info_t *info,
                                       char **argv);
 
 #define MAX_PCPUS 256
-#define WHO_BOOT  COSTMODEL_HINT_SIZE   /* the slot before any hint */
+#define WHO_BOOT  COSTMODEL_HINT_WHO_SIZE   /* the slot before any hint */
 #define UPPER_HALF 0xffff800000000000ull
 
+/* The hypervisor's layout (include/hvlab/addr.h, core/arch/x86/paging.c): every
+ * upper-half mapping is a 2 MiB page; the direct map's are global, the image's not. */
+#define DIRECTMAP_BASE 0xffff830000000000ull
+#define DIRECTMAP_SIZE (1ull << 39)
+
 enum { M_GUEST, M_HV, NR_MODES };
+#define MAX_GEOMS 4
+#define MAX_NODES 8
+
+/* TLB events of one (who, mode, CPU model). walks[fetch][2D][2M]. */
+struct tlb_counts {
+    uint64_t l2_hits[2], walks[2][2][2], walk_refs;
+};
 
 struct counts {
     uint64_t insns[NR_MODES], mem[NR_MODES];
     uint64_t vmrun, vmexit, syscall, sysret, vmmcall, iret[NR_MODES], switches_in;
     uint64_t entries[NR_MODES];         /* exception/interrupt entries, by mode left */
+    uint64_t cr3[NR_MODES], invlpg[NR_MODES], tlb_flush_all;
+    uint64_t mem_local[NR_MODES], mem_remote[NR_MODES], mem_remote_slit[NR_MODES];
+    struct tlb_counts tlb[MAX_GEOMS][NR_MODES];
+};
+
+/* The last page translated, per kind: a repeat of it is an L1 hit in every model (it is
+ * the most recent entry of its set), so the lookup is skipped. */
+struct last_page {
+    uint64_t vpn;
+    uint32_t tag;
+    unsigned shift;                     /* 0: none */
 };
 
 struct pcpu {
@@ -51,9 +82,33 @@ struct pcpu {
     int in_guest;                       /* between VMRUN and the #VMEXIT's return */
     int last_mode;                      /* of the last instruction: where an entry
                                          * came from */
+    int flush_pending;                  /* the next VMRUN flushes the TLB */
+    unsigned npt_domain;                /* the domain NPT_2M hints are about */
+    struct tlb tlb[MAX_GEOMS];
+    struct last_page last[2];           /* [fetch] */
 };
 
-static struct counts *who_counts[COSTMODEL_HINT_SIZE + 1];
+struct geom {
+    char name[32];
+    struct tlb_geometry g;
+};
+static struct geom geoms[MAX_GEOMS];
+static unsigned nr_geoms;
+static unsigned nr_tlb_pcpus;           /* pCPUs with TLBs (max_vcpus at install) */
+static uint64_t guest2m_end = 1ull << 32;
+
+/* NUMA: node ranges, pCPU nodes, SLIT. */
+static struct { uint64_t start, end; int set; } node_mem[MAX_NODES];
+static int cpu_node[MAX_PCPUS];
+static unsigned nr_cpu_nodes;
+static unsigned slit[MAX_NODES][MAX_NODES];
+static unsigned nr_slit;                /* entries given (nodes squared) */
+static int numa_set;
+
+/* 2 MiB nested mappings per HVM domain, by guest-physical 2 MiB block (hint). */
+static uint8_t *npt2m[COSTMODEL_HINT_NPT_DOMAINS];
+
+static struct counts *who_counts[WHO_BOOT + 1];
 static struct pcpu pcpus[MAX_PCPUS];
 static uint64_t hint_base;
 static int hint_set;
@@ -110,15 +165,101 @@ static int mode_of(const struct pcpu *p, int upper)
     return upper && !p->in_guest ? M_HV : M_GUEST;
 }
 
-/* udata: upper. Per instruction, not per block: a block QEMU leaves early (icount
+/* udata: the instruction's VA. Per instruction, not per block: a block QEMU leaves early (icount
  * budget, exception) counts only what ran, so totals are exact and repeatable. */
+/* How va translates on p now: address space (tag), page size, global, walk shape. */
+struct xlat {
+    uint32_t tag;
+    unsigned shift, global, guest_levels, nested_levels;
+};
+
+static int npt_is_2m(unsigned dom, uint64_t block)
+{
+    const uint8_t *m = dom < COSTMODEL_HINT_NPT_DOMAINS ? npt2m[dom] : NULL;
+    return m && block < COSTMODEL_HINT_NPT_BLOCKS && (m[block / 8] >> (block % 8) & 1);
+}
+
+static struct xlat xlat_of(const struct pcpu *p, uint64_t va)
+{
+    struct xlat x = { 0 };
+    if (p->in_guest) {
+        /* HVM under nested paging: the guest's own tables (2 MiB in the runtime's
+         * identity map, where guest-physical = VA), then the nested table (2 MiB where
+         * the hypervisor said so; 4 KiB otherwise and wherever the guest-physical
+         * address is unknown). The TLB entry is the smaller of the two. */
+        unsigned g = va < guest2m_end ? 21 : 12;
+        unsigned n = g == 21 && npt_is_2m(p->who / COSTMODEL_HINT_VCPUS, va >> 21) ? 21 : 12;
+        x.tag = 1 + p->who;
+        x.shift = g < n ? g : n;
+        x.guest_levels = tlb_levels(g);
+        x.nested_levels = tlb_levels(n);
+        return x;
+    }
+    if (va >= UPPER_HALF) {
+        x.shift = 21;
+        x.global = va - DIRECTMAP_BASE < DIRECTMAP_SIZE;
+    } else if (p->who == WHO_BOOT) {
+        x.shift = va < guest2m_end ? 21 : 12;   /* a native kernel, or hvlab's boot map */
+    } else {
+        x.shift = 12;                   /* a PV guest's: pv_mm.c refuses PTE_PS */
+    }
+    x.guest_levels = tlb_levels(x.shift);
+    return x;
+}
+
+static void tlb_count(struct pcpu *p, int mode, int fetch, uint64_t va)
+{
+    struct xlat x = xlat_of(p, va);
+    struct last_page *l = &p->last[fetch];
+    uint64_t vpn = va >> x.shift;
+    if (l->shift == x.shift && l->vpn == vpn && l->tag == x.tag)
+        return;
+    *l = (struct last_page){ vpn, x.tag, x.shift };
+    struct counts *c = counts_of(p->who);
+    for (unsigned i = 0; i < nr_geoms; i++) {
+        struct tlb_counts *tc = &c->tlb[i][mode];
+        switch (tlb_access(&p->tlb[i], fetch, x.tag, va, x.shift, x.global)) {
+        case TLB_HIT_L1:
+            break;
+        case TLB_HIT_L2:
+            ADD(tc->l2_hits[fetch], 1);
+            break;
+        case TLB_MISS:
+            ADD(tc->walks[fetch][x.nested_levels != 0][x.shift == 21], 1);
+            ADD(tc->walk_refs, tlb_walk_refs(x.guest_levels, x.nested_levels));
+            break;
+        }
+    }
+}
+
+static int has_tlb(const struct pcpu *p)
+{
+    return nr_geoms && (unsigned)(p - pcpus) < nr_tlb_pcpus;
+}
+
+static void tlb_flush(struct pcpu *p, int all, uint32_t tag)
+{
+    if (!has_tlb(p))
+        return;
+    for (unsigned i = 0; i < nr_geoms; i++) {
+        if (all)
+            tlb_flush_all(&p->tlb[i]);
+        else
+            tlb_flush_tag(&p->tlb[i], tag);
+    }
+    p->last[0].shift = p->last[1].shift = 0;
+}
+
 static void on_insn(unsigned idx, void *udata)
 {
     struct pcpu *p = pcpu_of(idx);
     if (!p)
         return;
-    p->last_mode = mode_of(p, (uintptr_t)udata != 0);
+    uint64_t va = (uintptr_t)udata;
+    p->last_mode = mode_of(p, va >= UPPER_HALF);
     ADD(counts_of(p->who)->insns[p->last_mode], 1);
+    if (has_tlb(p))
+        tlb_count(p, p->last_mode, 1, va);
 }
 
 /* udata: the vector. Registered before the stub's on_insn, so last_mode is still the
@@ -132,6 +273,57 @@ static void on_entry(unsigned idx, void *udata)
     ADD(vector_entries[(uintptr_t)udata][p->last_mode], 1);
 }
 
+static void on_hint(struct pcpu *p, uint64_t slot)
+{
+    if (slot == COSTMODEL_HINT_STOP) {
+        __atomic_store_n(&stopped, 1, __ATOMIC_RELAXED);
+    } else if (slot == COSTMODEL_HINT_FLUSH) {
+        p->flush_pending = 1;
+    } else if (slot >= COSTMODEL_HINT_NPT_2M(0)) {
+        uint64_t b = slot - COSTMODEL_HINT_NPT_2M(0);
+        uint8_t *m = npt2m[p->npt_domain];
+        if (m)
+            m[b / 8] |= (uint8_t)(1u << (b % 8));
+    } else if (slot >= COSTMODEL_HINT_NPT_DOMAIN(0)) {
+        p->npt_domain = (unsigned)(slot - COSTMODEL_HINT_NPT_DOMAIN(0));
+        if (!npt2m[p->npt_domain]) {
+            npt2m[p->npt_domain] = calloc(COSTMODEL_HINT_NPT_BLOCKS / 8, 1);
+            if (!npt2m[p->npt_domain]) {
+                fprintf(stderr, "costmodel: out of memory\n");
+                abort();
+            }
+        }
+        memset(npt2m[p->npt_domain], 0, COSTMODEL_HINT_NPT_BLOCKS / 8);
+    } else if (slot < COSTMODEL_HINT_WHO_SIZE) {
+        p->who = (unsigned)slot;
+        ADD(counts_of(p->who)->switches_in, 1);
+    }
+}
+
+/* Local or remote: the node of the access's physical address against the pCPU's.
+ * Device (MMIO) accesses and addresses outside every node's RAM are not counted. */
+static void numa_count(const struct pcpu *p, struct counts *c, int mode,
+                       plugin_meminfo_t info, uint64_t va)
+{
+    unsigned cpu = (unsigned)(p - pcpus);
+    struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, va);
+    if (!hw || qemu_plugin_hwaddr_is_io(hw) || cpu >= nr_cpu_nodes)
+        return;
+    uint64_t pa = qemu_plugin_hwaddr_phys_addr(hw);
+    for (unsigned n = 0; n < MAX_NODES; n++) {
+        if (!node_mem[n].set || pa < node_mem[n].start || pa >= node_mem[n].end)
+            continue;
+        unsigned here = (unsigned)cpu_node[cpu];
+        if (n == here) {
+            ADD(c->mem_local[mode], 1);
+        } else {
+            ADD(c->mem_remote[mode], 1);
+            ADD(c->mem_remote_slit[mode], slit[here][n] - 10);
+        }
+        return;
+    }
+}
+
 /* udata: upper. */
 static void on_mem(unsigned idx, plugin_meminfo_t info, uint64_t va, void *udata)
 {
@@ -139,15 +331,14 @@ static void on_mem(unsigned idx, plugin_meminfo_t info, uint64_t va, void *udata
     if (!p)
         return;
     int mode = mode_of(p, (uintptr_t)udata != 0);
-    ADD(counts_of(p->who)->mem[mode], 1);
-    if (mode == M_HV && hint_set && va - hint_base < COSTMODEL_HINT_SIZE) {
-        if (va - hint_base == COSTMODEL_HINT_STOP) {
-            __atomic_store_n(&stopped, 1, __ATOMIC_RELAXED);
-            return;
-        }
-        p->who = (unsigned)(va - hint_base);
-        ADD(counts_of(p->who)->switches_in, 1);
-    }
+    struct counts *c = counts_of(p->who);
+    ADD(c->mem[mode], 1);
+    if (has_tlb(p))
+        tlb_count(p, mode, 0, va);
+    if (numa_set)
+        numa_count(p, c, mode, info, va);
+    if (mode == M_HV && hint_set && va - hint_base < COSTMODEL_HINT_SIZE)
+        on_hint(p, va - hint_base);
 }
 
 static void on_vmrun(unsigned idx, void *udata)
@@ -155,7 +346,13 @@ static void on_vmrun(unsigned idx, void *udata)
     struct pcpu *p = pcpu_of(idx);
     if (!p)
         return;
-    ADD(counts_of(p->who)->vmrun, 1);
+    struct counts *c = counts_of(p->who);
+    ADD(c->vmrun, 1);
+    if (p->flush_pending) {
+        p->flush_pending = 0;
+        ADD(c->tlb_flush_all, 1);
+        tlb_flush(p, 1, 0);
+    }
     p->in_guest = 1;
 }
 
@@ -181,6 +378,18 @@ static void on_event(unsigned idx, void *udata)
     case INSN_SYSRET:  ADD(c->sysret, 1); break;
     case INSN_VMMCALL: ADD(c->vmmcall, 1); break;
     case INSN_IRET:    ADD(c->iret[mode_of(p, u & 1)], 1); break;
+    case INSN_MOV_CR3: {
+        /* No PCID (TCG offers none): the address space's non-global entries go. */
+        int mode = mode_of(p, u & 1);
+        ADD(c->cr3[mode], 1);
+        tlb_flush(p, 0, p->in_guest ? 1 + p->who : 0);
+        break;
+    }
+    case INSN_INVLPG:
+    case INSN_INVLPGA:
+        /* Counted only: the operand is in a register the plugin cannot read. */
+        ADD(c->invlpg[mode_of(p, u & 1)], 1);
+        break;
     default: break;
     }
 }
@@ -225,7 +434,8 @@ static void on_translate(plugin_id_t id, struct qemu_plugin_tb *tb)
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_entry, PLUGIN_CB_NO_REGS,
                                                    (void *)(uintptr_t)((va - stubs_base) /
                                                                        STUB_SIZE));
-        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, PLUGIN_CB_NO_REGS, (void *)up);
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, PLUGIN_CB_NO_REGS,
+                                               (void *)(uintptr_t)va);
         qemu_plugin_register_vcpu_mem_cb(insn, on_mem, PLUGIN_CB_NO_REGS, PLUGIN_MEM_RW,
                                          (void *)up);
         enum insn_kind k = insn_kind(qemu_plugin_insn_data(insn), len);
@@ -237,6 +447,22 @@ static void on_translate(plugin_id_t id, struct qemu_plugin_tb *tb)
                                                    (void *)((uintptr_t)k << 1 | up));
         }
     }
+}
+
+static const char *const mode_names[NR_MODES] = { "guest", "hv" };
+
+static void write_tlb(FILE *f, const struct tlb_counts *t)
+{
+    static const char *const kind[2] = { "d", "i" }, *const dim[2] = { "1d", "2d" },
+                      *const size[2] = { "4k", "2m" };
+    fprintf(f, "{\"dtlb_l2_hits\": %" PRIu64 ", \"itlb_l2_hits\": %" PRIu64, t->l2_hits[0],
+            t->l2_hits[1]);
+    for (int i = 0; i < 2; i++)
+        for (int d = 0; d < 2; d++)
+            for (int z = 0; z < 2; z++)
+                fprintf(f, ", \"walks_%s_%s_%s\": %" PRIu64, kind[i], dim[d], size[z],
+                        t->walks[i][d][z]);
+    fprintf(f, ", \"walk_refs\": %" PRIu64 "}", t->walk_refs);
 }
 
 static void write_who(FILE *f, unsigned slot, int *first)
@@ -258,10 +484,26 @@ static void write_who(FILE *f, unsigned slot, int *first)
             ", \"vmexit\": %" PRIu64 ", \"syscall\": %" PRIu64 ", \"sysret\": %" PRIu64
             ", \"vmmcall\": %" PRIu64 ", \"guest_iret\": %" PRIu64 ", \"hv_iret\": %" PRIu64
             ", \"switches_in\": %" PRIu64 ", \"guest_entries\": %" PRIu64
-            ", \"hv_entries\": %" PRIu64 "}",
+            ", \"hv_entries\": %" PRIu64,
             c->insns[M_GUEST], c->insns[M_HV], c->mem[M_GUEST], c->mem[M_HV], c->vmrun,
             c->vmexit, c->syscall, c->sysret, c->vmmcall, c->iret[M_GUEST], c->iret[M_HV],
             c->switches_in, c->entries[M_GUEST], c->entries[M_HV]);
+    for (int m = 0; m < NR_MODES; m++)
+        fprintf(f, ", \"%s_cr3\": %" PRIu64 ", \"%s_invlpg\": %" PRIu64
+                ", \"%s_mem_local\": %" PRIu64 ", \"%s_mem_remote\": %" PRIu64
+                ", \"%s_mem_remote_slit\": %" PRIu64, mode_names[m], c->cr3[m], mode_names[m],
+                c->invlpg[m], mode_names[m], c->mem_local[m], mode_names[m], c->mem_remote[m],
+                mode_names[m], c->mem_remote_slit[m]);
+    fprintf(f, ", \"tlb_flush_all\": %" PRIu64 ", \"tlb\": {", c->tlb_flush_all);
+    for (unsigned i = 0; i < nr_geoms; i++) {
+        fprintf(f, "%s\"%s\": {", i ? ", " : "", geoms[i].name);
+        for (int m = 0; m < NR_MODES; m++) {
+            fprintf(f, "%s\"%s\": ", m ? ", " : "", mode_names[m]);
+            write_tlb(f, &c->tlb[i][m]);
+        }
+        fprintf(f, "}");
+    }
+    fprintf(f, "}}");
 }
 
 static void on_atexit(plugin_id_t id, void *udata)
@@ -281,6 +523,15 @@ static void on_atexit(plugin_id_t id, void *udata)
         fprintf(f, "\"%#" PRIx64 "\"", stubs_base);
     else
         fprintf(f, "null");
+    fprintf(f, ",\n  \"tlb_models\": [");
+    for (unsigned i = 0; i < nr_geoms; i++) {
+        const struct tlb_geometry *g = &geoms[i].g;
+        fprintf(f, "%s{\"name\": \"%s\", \"l1i\": [%u, %u], \"l1d\": [%u, %u], "
+                "\"l2\": [%u, %u]}", i ? ", " : "", geoms[i].name, g->l1i_entries,
+                g->l1i_ways, g->l1d_entries, g->l1d_ways, g->l2_entries, g->l2_ways);
+    }
+    fprintf(f, "],\n  \"guest2m_end\": \"%#" PRIx64 "\",\n  \"numa\": %s",
+            guest2m_end, numa_set ? "true" : "false");
     fprintf(f, ",\n  \"vectors\": [");
     int sep = 0;
     for (unsigned v = 0; v < NR_VECTORS; v++) {
@@ -299,6 +550,128 @@ static void on_atexit(plugin_id_t id, void *udata)
     fprintf(f, "\n  ]\n}\n");
     if (fclose(f))
         fprintf(stderr, "costmodel: error writing %s\n", out_path);
+}
+
+/* "NAME:a:b:c:d:e:f" -> geoms[nr_geoms]. 0, or -1 with a message. */
+static int parse_tlb(const char *arg, const char *v)
+{
+    struct geom *g = &geoms[nr_geoms];
+    const char *colon = strchr(v, ':');
+    unsigned *f[6] = { &g->g.l1i_entries, &g->g.l1i_ways, &g->g.l1d_entries,
+                       &g->g.l1d_ways, &g->g.l2_entries, &g->g.l2_ways };
+    if (nr_geoms == MAX_GEOMS || !colon || colon == v ||
+        (size_t)(colon - v) >= sizeof(g->name)) {
+        fprintf(stderr, "costmodel: %s: want NAME:l1i_entries:l1i_ways:l1d_entries:"
+                "l1d_ways:l2_entries:l2_ways, at most %d models\n", arg, MAX_GEOMS);
+        return -1;
+    }
+    memcpy(g->name, v, (size_t)(colon - v));
+    g->name[colon - v] = 0;
+    const char *q = colon;
+    for (int k = 0; k < 6; k++) {
+        char *end;
+        if (*q != ':') {
+            fprintf(stderr, "costmodel: %s: 6 numbers after the name\n", arg);
+            return -1;
+        }
+        unsigned long n = strtoul(q + 1, &end, 0);
+        if (end == q + 1 || n > 1u << 20) {
+            fprintf(stderr, "costmodel: %s: bad number at '%s'\n", arg, q + 1);
+            return -1;
+        }
+        *f[k] = (unsigned)n;
+        q = end;
+    }
+    const char *why = *q ? "trailing characters" : tlb_geometry_check(&g->g);
+    if (why) {
+        fprintf(stderr, "costmodel: %s: %s\n", arg, why);
+        return -1;
+    }
+    nr_geoms++;
+    return 0;
+}
+
+/* "A.B.C" -> out[0..n), each <= max. The count, or -1. */
+static int parse_dotted(const char *arg, const char *v, unsigned *out, unsigned cap,
+                        unsigned max)
+{
+    unsigned n = 0;
+    for (const char *q = v;; q++) {
+        char *end;
+        unsigned long x = strtoul(q, &end, 0);
+        if (end == q || x > max || n == cap) {
+            fprintf(stderr, "costmodel: %s: want numbers <= %u separated by dots, at most "
+                    "%u\n", arg, max, cap);
+            return -1;
+        }
+        out[n++] = (unsigned)x;
+        q = end;
+        if (!*q)
+            return (int)n;
+        if (*q != '.') {
+            fprintf(stderr, "costmodel: %s: unexpected '%c'\n", arg, *q);
+            return -1;
+        }
+    }
+}
+
+static int parse_addr(const char *arg, const char *v, uint64_t *out)
+{
+    char *end;
+    *out = strtoull(v, &end, 0);
+    if (*end || end == v) {
+        fprintf(stderr, "costmodel: bad address in '%s'\n", arg);
+        return -1;
+    }
+    return 0;
+}
+
+/* nodeN=START-END */
+static int parse_node(const char *arg)
+{
+    char *end;
+    unsigned long n = strtoul(arg + 4, &end, 10);
+    if (end == arg + 4 || *end != '=' || n >= MAX_NODES)
+        goto bad;
+    uint64_t a = strtoull(end + 1, &end, 0);
+    if (*end != '-')
+        goto bad;
+    uint64_t b = strtoull(end + 1, &end, 0);
+    if (*end || b <= a)
+        goto bad;
+    node_mem[n].start = a;
+    node_mem[n].end = b;
+    node_mem[n].set = 1;
+    return 0;
+bad:
+    fprintf(stderr, "costmodel: %s: want nodeN=START-END (N < %d, START < END)\n", arg,
+            MAX_NODES);
+    return -1;
+}
+
+/* The NUMA arguments agree: every pCPU's node and every SLIT entry exist. */
+static int numa_check(void)
+{
+    unsigned nodes = 0;
+    for (unsigned n = 0; n < MAX_NODES; n++)
+        if (node_mem[n].set)
+            nodes = n + 1;
+    if (!nodes && !nr_cpu_nodes && !nr_slit)
+        return 0;
+    if (!nodes || !nr_cpu_nodes || nr_slit != nodes * nodes) {
+        fprintf(stderr, "costmodel: NUMA needs nodeN=, cpunodes= and slit= (%u nodes: %u "
+                "SLIT entries, got %u)\n", nodes, nodes * nodes, nr_slit);
+        return -1;
+    }
+    for (unsigned c = 0; c < nr_cpu_nodes; c++) {
+        if ((unsigned)cpu_node[c] >= nodes || !node_mem[cpu_node[c]].set) {
+            fprintf(stderr, "costmodel: cpunodes: pCPU %u on node %d, which has no nodeN=\n",
+                    c, cpu_node[c]);
+            return -1;
+        }
+    }
+    numa_set = 1;
+    return 0;
 }
 
 int qemu_plugin_install(plugin_id_t id, const plugin_info_t *info, int argc, char **argv)
@@ -322,9 +695,47 @@ int qemu_plugin_install(plugin_id_t id, const plugin_info_t *info, int argc, cha
                 return -1;
             }
             stubs_set = 1;
+        } else if (!strncmp(argv[i], "tlb", 3) && argv[i][3] >= '0' && argv[i][3] <= '9' &&
+                   argv[i][4] == '=') {
+            if (parse_tlb(argv[i], argv[i] + 5))
+                return -1;
+        } else if (!strncmp(argv[i], "guest2m=", 8)) {
+            if (parse_addr(argv[i], argv[i] + 8, &guest2m_end))
+                return -1;
+        } else if (!strncmp(argv[i], "node", 4) && argv[i][4] >= '0' && argv[i][4] <= '9') {
+            if (parse_node(argv[i]))
+                return -1;
+        } else if (!strncmp(argv[i], "cpunodes=", 9)) {
+            unsigned v[MAX_PCPUS];
+            int n = parse_dotted(argv[i], argv[i] + 9, v, MAX_PCPUS, MAX_NODES - 1);
+            if (n < 0)
+                return -1;
+            for (int k = 0; k < n; k++)
+                cpu_node[k] = (int)v[k];
+            nr_cpu_nodes = (unsigned)n;
+        } else if (!strncmp(argv[i], "slit=", 5)) {
+            unsigned v[MAX_NODES * MAX_NODES];
+            int n = parse_dotted(argv[i], argv[i] + 5, v, MAX_NODES * MAX_NODES, 255);
+            if (n < 0)
+                return -1;
+            unsigned side = 1;
+            while (side * side < (unsigned)n)
+                side++;
+            if (side * side != (unsigned)n) {
+                fprintf(stderr, "costmodel: %s: %d entries is not a square matrix\n", argv[i], n);
+                return -1;
+            }
+            for (int k = 0; k < n; k++) {
+                if (v[k] < 10) {
+                    fprintf(stderr, "costmodel: %s: distance %u < 10\n", argv[i], v[k]);
+                    return -1;
+                }
+                slit[k / side][k % side] = v[k];
+            }
+            nr_slit = (unsigned)n;
         } else {
-            fprintf(stderr, "costmodel: unknown argument '%s' (out=FILE, hint=ADDR, stubs=ADDR)\n",
-                    argv[i]);
+            fprintf(stderr, "costmodel: unknown argument '%s' (out=FILE, hint=ADDR, stubs=ADDR, "
+                    "tlbN=MODEL, guest2m=END, nodeN=START-END, cpunodes=, slit=)\n", argv[i]);
             return -1;
         }
     }
@@ -332,8 +743,20 @@ int qemu_plugin_install(plugin_id_t id, const plugin_info_t *info, int argc, cha
         fprintf(stderr, "costmodel: out=FILE is required\n");
         return -1;
     }
+    if (numa_check())
+        return -1;
     for (unsigned i = 0; i < MAX_PCPUS; i++)
         pcpus[i].who = WHO_BOOT;
+    if (nr_geoms) {
+        int n = info->system_emulation ? info->system.max_vcpus : 1;
+        nr_tlb_pcpus = n < 1 ? 1 : n > MAX_PCPUS ? MAX_PCPUS : (unsigned)n;
+        for (unsigned c = 0; c < nr_tlb_pcpus; c++)
+            for (unsigned g = 0; g < nr_geoms; g++)
+                if (tlb_init(&pcpus[c].tlb[g], &geoms[g].g)) {
+                    fprintf(stderr, "costmodel: out of memory for the TLB models\n");
+                    return -1;
+                }
+    }
     counts_of(WHO_BOOT);
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
     qemu_plugin_register_atexit_cb(id, on_atexit, NULL);
