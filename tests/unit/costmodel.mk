@@ -5,3 +5,7 @@ unit_costmodel_insn_SRCS := tests/unit/test_costmodel_insn.c tools/costmodel/ins
 # The cost-model plugin's TLB model (tools/costmodel/tlb.c).
 UNIT_TESTS += costmodel_tlb
 unit_costmodel_tlb_SRCS := tests/unit/test_costmodel_tlb.c tools/costmodel/tlb.c
+
+# The cost-model plugin's arguments (tools/costmodel/args.c).
+UNIT_TESTS += costmodel_args
+unit_costmodel_args_SRCS := tests/unit/test_costmodel_args.c tools/costmodel/args.c tools/costmodel/tlb.c

@@ -17,16 +17,18 @@
  * Who: the last hint load seen on the pCPU; "boot" before the first. Nothing is
  * counted after the stop hint (the hypervisor's power-off or exit request).
  *
- * TLB model (tlb.c) and NUMA accounting: docs/cost-model.md "TLB model", "NUMA".
+ * TLB model (tlb.c) and NUMA accounting: docs/cost-model.md "TLB model", "NUMA"; the
+ * arguments are parsed by args.c.
  * tlbN=NAME:l1i_entries:l1i_ways:l1d_entries:l1d_ways:l2_entries:l2_ways (N = 0..3):
  * one simulated TLB per CPU model (the cost tables' [tlb.*]), each pCPU its own.
  * guest2m=END: guest VAs below END are the HVM runtime's identity map of 2 MiB pages
  * (guest/hvm/boot.S; default 4 GiB). nodeN=START-END: node N's RAM (physical);
- * cpunodes=A.B...: pCPU i's node; slit=D.D...: the SLIT, row by row.
+ * cpunodes=A.B...: pCPU i's node; cfg.slit=D.D...: the SLIT, row by row.
  *
  * Threads: under icount QEMU runs every pCPU in one thread; without it (MTTCG) each
  * pCPU has its own thread, so counters shared between pCPUs are added atomically and
  * per-pCPU state is touched only by its own thread. */
+#include "args.h"
 #include "insn_kind.h"
 #include "plugin_api.h"
 #include "tlb.h"
@@ -42,7 +44,7 @@ PLUGIN_EXPORT int qemu_plugin_version = PLUGIN_API_VERSION;
 PLUGIN_EXPORT int qemu_plugin_install(plugin_id_t id, const plugin_info_t *info, int argc,
                                       char **argv);
 
-#define MAX_PCPUS 256
+#define MAX_PCPUS CM_MAX_PCPUS
 #define WHO_BOOT  COSTMODEL_HINT_WHO_SIZE   /* the slot before any hint */
 #define UPPER_HALF 0xffff800000000000ull
 
@@ -52,8 +54,8 @@ PLUGIN_EXPORT int qemu_plugin_install(plugin_id_t id, const plugin_info_t *info,
 #define DIRECTMAP_SIZE (1ull << 39)
 
 enum { M_GUEST, M_HV, NR_MODES };
-#define MAX_GEOMS 4
-#define MAX_NODES 8
+#define MAX_GEOMS CM_MAX_GEOMS
+#define MAX_NODES CM_MAX_NODES
 
 /* TLB events of one (who, mode, CPU model). walks[fetch][2D][2M]. */
 struct tlb_counts {
@@ -88,36 +90,17 @@ struct pcpu {
     struct last_page last[2];           /* [fetch] */
 };
 
-struct geom {
-    char name[32];
-    struct tlb_geometry g;
-};
-static struct geom geoms[MAX_GEOMS];
-static unsigned nr_geoms;
+static struct cm_config cfg;            /* the arguments (args.c), set at install */
 static unsigned nr_tlb_pcpus;           /* pCPUs with TLBs (max_vcpus at install) */
-static uint64_t guest2m_end = 1ull << 32;
-
-/* NUMA: node ranges, pCPU nodes, SLIT. */
-static struct { uint64_t start, end; int set; } node_mem[MAX_NODES];
-static int cpu_node[MAX_PCPUS];
-static unsigned nr_cpu_nodes;
-static unsigned slit[MAX_NODES][MAX_NODES];
-static unsigned nr_slit;                /* entries given (nodes squared) */
-static int numa_set;
 
 /* 2 MiB nested mappings per HVM domain, by guest-physical 2 MiB block (hint). */
 static uint8_t *npt2m[COSTMODEL_HINT_NPT_DOMAINS];
 
 static struct counts *who_counts[WHO_BOOT + 1];
 static struct pcpu pcpus[MAX_PCPUS];
-static uint64_t hint_base;
-static int hint_set;
-static uint64_t stubs_base;
-static int stubs_set;
 #define NR_VECTORS 256
 #define STUB_SIZE  16
 static uint64_t vector_entries[NR_VECTORS][NR_MODES];
-static char *out_path;
 static uint64_t lost_pcpus;            /* callbacks from a pCPU index >= MAX_PCPUS */
 static int stopped;                     /* the stop hint was seen: count nothing more */
 
@@ -187,7 +170,7 @@ static struct xlat xlat_of(const struct pcpu *p, uint64_t va)
          * identity map, where guest-physical = VA), then the nested table (2 MiB where
          * the hypervisor said so; 4 KiB otherwise and wherever the guest-physical
          * address is unknown). The TLB entry is the smaller of the two. */
-        unsigned g = va < guest2m_end ? 21 : 12;
+        unsigned g = va < cfg.guest2m_end ? 21 : 12;
         unsigned n = g == 21 && npt_is_2m(p->who / COSTMODEL_HINT_VCPUS, va >> 21) ? 21 : 12;
         x.tag = 1 + p->who;
         x.shift = g < n ? g : n;
@@ -199,7 +182,7 @@ static struct xlat xlat_of(const struct pcpu *p, uint64_t va)
         x.shift = 21;
         x.global = va - DIRECTMAP_BASE < DIRECTMAP_SIZE;
     } else if (p->who == WHO_BOOT) {
-        x.shift = va < guest2m_end ? 21 : 12;   /* a native kernel, or hvlab's boot map */
+        x.shift = va < cfg.guest2m_end ? 21 : 12;   /* a native kernel, or hvlab's boot map */
     } else {
         x.shift = 12;                   /* a PV guest's: pv_mm.c refuses PTE_PS */
     }
@@ -216,7 +199,7 @@ static void tlb_count(struct pcpu *p, int mode, int fetch, uint64_t va)
         return;
     *l = (struct last_page){ vpn, x.tag, x.shift };
     struct counts *c = counts_of(p->who);
-    for (unsigned i = 0; i < nr_geoms; i++) {
+    for (unsigned i = 0; i < cfg.nr_geoms; i++) {
         struct tlb_counts *tc = &c->tlb[i][mode];
         switch (tlb_access(&p->tlb[i], fetch, x.tag, va, x.shift, x.global)) {
         case TLB_HIT_L1:
@@ -234,14 +217,14 @@ static void tlb_count(struct pcpu *p, int mode, int fetch, uint64_t va)
 
 static int has_tlb(const struct pcpu *p)
 {
-    return nr_geoms && (unsigned)(p - pcpus) < nr_tlb_pcpus;
+    return cfg.nr_geoms && (unsigned)(p - pcpus) < nr_tlb_pcpus;
 }
 
 static void tlb_flush(struct pcpu *p, int all, uint32_t tag)
 {
     if (!has_tlb(p))
         return;
-    for (unsigned i = 0; i < nr_geoms; i++) {
+    for (unsigned i = 0; i < cfg.nr_geoms; i++) {
         if (all)
             tlb_flush_all(&p->tlb[i]);
         else
@@ -307,18 +290,18 @@ static void numa_count(const struct pcpu *p, struct counts *c, int mode,
 {
     unsigned cpu = (unsigned)(p - pcpus);
     struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, va);
-    if (!hw || qemu_plugin_hwaddr_is_io(hw) || cpu >= nr_cpu_nodes)
+    if (!hw || qemu_plugin_hwaddr_is_io(hw) || cpu >= cfg.nr_cpu_nodes)
         return;
     uint64_t pa = qemu_plugin_hwaddr_phys_addr(hw);
     for (unsigned n = 0; n < MAX_NODES; n++) {
-        if (!node_mem[n].set || pa < node_mem[n].start || pa >= node_mem[n].end)
+        if (!cfg.node_mem[n].set || pa < cfg.node_mem[n].start || pa >= cfg.node_mem[n].end)
             continue;
-        unsigned here = (unsigned)cpu_node[cpu];
+        unsigned here = (unsigned)cfg.cpu_node[cpu];
         if (n == here) {
             ADD(c->mem_local[mode], 1);
         } else {
             ADD(c->mem_remote[mode], 1);
-            ADD(c->mem_remote_slit[mode], slit[here][n] - 10);
+            ADD(c->mem_remote_slit[mode], cfg.slit[here][n] - 10);
         }
         return;
     }
@@ -335,10 +318,10 @@ static void on_mem(unsigned idx, plugin_meminfo_t info, uint64_t va, void *udata
     ADD(c->mem[mode], 1);
     if (has_tlb(p))
         tlb_count(p, mode, 0, va);
-    if (numa_set)
+    if (cfg.numa_set)
         numa_count(p, c, mode, info, va);
-    if (mode == M_HV && hint_set && va - hint_base < COSTMODEL_HINT_SIZE)
-        on_hint(p, va - hint_base);
+    if (mode == M_HV && cfg.hint_set && va - cfg.hint_base < COSTMODEL_HINT_SIZE)
+        on_hint(p, va - cfg.hint_base);
 }
 
 static void on_vmrun(unsigned idx, void *udata)
@@ -429,10 +412,10 @@ static void on_translate(plugin_id_t id, struct qemu_plugin_tb *tb)
         uintptr_t up = va >= UPPER_HALF;
         if (is_resume_va(va))           /* before the mem callback: exit, then count */
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_resume, PLUGIN_CB_NO_REGS, NULL);
-        if (stubs_set && va - stubs_base < NR_VECTORS * STUB_SIZE &&
-            (va - stubs_base) % STUB_SIZE == 0)
+        if (cfg.stubs_set && va - cfg.stubs_base < NR_VECTORS * STUB_SIZE &&
+            (va - cfg.stubs_base) % STUB_SIZE == 0)
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_entry, PLUGIN_CB_NO_REGS,
-                                                   (void *)(uintptr_t)((va - stubs_base) /
+                                                   (void *)(uintptr_t)((va - cfg.stubs_base) /
                                                                        STUB_SIZE));
         qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, PLUGIN_CB_NO_REGS,
                                                (void *)(uintptr_t)va);
@@ -495,8 +478,8 @@ static void write_who(FILE *f, unsigned slot, int *first)
                 c->invlpg[m], mode_names[m], c->mem_local[m], mode_names[m], c->mem_remote[m],
                 mode_names[m], c->mem_remote_slit[m]);
     fprintf(f, ", \"tlb_flush_all\": %" PRIu64 ", \"tlb\": {", c->tlb_flush_all);
-    for (unsigned i = 0; i < nr_geoms; i++) {
-        fprintf(f, "%s\"%s\": {", i ? ", " : "", geoms[i].name);
+    for (unsigned i = 0; i < cfg.nr_geoms; i++) {
+        fprintf(f, "%s\"%s\": {", i ? ", " : "", cfg.geoms[i].name);
         for (int m = 0; m < NR_MODES; m++) {
             fprintf(f, "%s\"%s\": ", m ? ", " : "", mode_names[m]);
             write_tlb(f, &c->tlb[i][m]);
@@ -508,30 +491,30 @@ static void write_who(FILE *f, unsigned slot, int *first)
 
 static void on_atexit(plugin_id_t id, void *udata)
 {
-    FILE *f = fopen(out_path, "w");
+    FILE *f = fopen(cfg.out_path, "w");
     if (!f) {
-        fprintf(stderr, "costmodel: cannot write %s\n", out_path);
+        fprintf(stderr, "costmodel: cannot write %s\n", cfg.out_path);
         return;
     }
     fprintf(f, "{\n  \"format\": \"hvlab-costmodel-1\",\n  \"hint\": ");
-    if (hint_set)
-        fprintf(f, "\"%#" PRIx64 "\"", hint_base);
+    if (cfg.hint_set)
+        fprintf(f, "\"%#" PRIx64 "\"", cfg.hint_base);
     else
         fprintf(f, "null");
     fprintf(f, ",\n  \"stubs\": ");
-    if (stubs_set)
-        fprintf(f, "\"%#" PRIx64 "\"", stubs_base);
+    if (cfg.stubs_set)
+        fprintf(f, "\"%#" PRIx64 "\"", cfg.stubs_base);
     else
         fprintf(f, "null");
     fprintf(f, ",\n  \"tlb_models\": [");
-    for (unsigned i = 0; i < nr_geoms; i++) {
-        const struct tlb_geometry *g = &geoms[i].g;
+    for (unsigned i = 0; i < cfg.nr_geoms; i++) {
+        const struct tlb_geometry *g = &cfg.geoms[i].g;
         fprintf(f, "%s{\"name\": \"%s\", \"l1i\": [%u, %u], \"l1d\": [%u, %u], "
-                "\"l2\": [%u, %u]}", i ? ", " : "", geoms[i].name, g->l1i_entries,
+                "\"l2\": [%u, %u]}", i ? ", " : "", cfg.geoms[i].name, g->l1i_entries,
                 g->l1i_ways, g->l1d_entries, g->l1d_ways, g->l2_entries, g->l2_ways);
     }
-    fprintf(f, "],\n  \"guest2m_end\": \"%#" PRIx64 "\",\n  \"numa\": %s",
-            guest2m_end, numa_set ? "true" : "false");
+    fprintf(f, "],\n  \"cfg.guest2m_end\": \"%#" PRIx64 "\",\n  \"numa\": %s",
+            cfg.guest2m_end, cfg.numa_set ? "true" : "false");
     fprintf(f, ",\n  \"vectors\": [");
     int sep = 0;
     for (unsigned v = 0; v < NR_VECTORS; v++) {
@@ -549,210 +532,24 @@ static void on_atexit(plugin_id_t id, void *udata)
         write_who(f, s, &first);
     fprintf(f, "\n  ]\n}\n");
     if (fclose(f))
-        fprintf(stderr, "costmodel: error writing %s\n", out_path);
-}
-
-/* "NAME:a:b:c:d:e:f" -> geoms[nr_geoms]. 0, or -1 with a message. */
-static int parse_tlb(const char *arg, const char *v)
-{
-    struct geom *g = &geoms[nr_geoms];
-    const char *colon = strchr(v, ':');
-    unsigned *f[6] = { &g->g.l1i_entries, &g->g.l1i_ways, &g->g.l1d_entries,
-                       &g->g.l1d_ways, &g->g.l2_entries, &g->g.l2_ways };
-    if (nr_geoms == MAX_GEOMS || !colon || colon == v ||
-        (size_t)(colon - v) >= sizeof(g->name)) {
-        fprintf(stderr, "costmodel: %s: want NAME:l1i_entries:l1i_ways:l1d_entries:"
-                "l1d_ways:l2_entries:l2_ways, at most %d models\n", arg, MAX_GEOMS);
-        return -1;
-    }
-    memcpy(g->name, v, (size_t)(colon - v));
-    g->name[colon - v] = 0;
-    const char *q = colon;
-    for (int k = 0; k < 6; k++) {
-        char *end;
-        if (*q != ':') {
-            fprintf(stderr, "costmodel: %s: 6 numbers after the name\n", arg);
-            return -1;
-        }
-        unsigned long n = strtoul(q + 1, &end, 0);
-        if (end == q + 1 || n > 1u << 20) {
-            fprintf(stderr, "costmodel: %s: bad number at '%s'\n", arg, q + 1);
-            return -1;
-        }
-        *f[k] = (unsigned)n;
-        q = end;
-    }
-    const char *why = *q ? "trailing characters" : tlb_geometry_check(&g->g);
-    if (why) {
-        fprintf(stderr, "costmodel: %s: %s\n", arg, why);
-        return -1;
-    }
-    nr_geoms++;
-    return 0;
-}
-
-/* "A.B.C" -> out[0..n), each <= max. The count, or -1. */
-static int parse_dotted(const char *arg, const char *v, unsigned *out, unsigned cap,
-                        unsigned max)
-{
-    unsigned n = 0;
-    for (const char *q = v;; q++) {
-        char *end;
-        unsigned long x = strtoul(q, &end, 0);
-        if (end == q || x > max || n == cap) {
-            fprintf(stderr, "costmodel: %s: want numbers <= %u separated by dots, at most "
-                    "%u\n", arg, max, cap);
-            return -1;
-        }
-        out[n++] = (unsigned)x;
-        q = end;
-        if (!*q)
-            return (int)n;
-        if (*q != '.') {
-            fprintf(stderr, "costmodel: %s: unexpected '%c'\n", arg, *q);
-            return -1;
-        }
-    }
-}
-
-static int parse_addr(const char *arg, const char *v, uint64_t *out)
-{
-    char *end;
-    *out = strtoull(v, &end, 0);
-    if (*end || end == v) {
-        fprintf(stderr, "costmodel: bad address in '%s'\n", arg);
-        return -1;
-    }
-    return 0;
-}
-
-/* nodeN=START-END */
-static int parse_node(const char *arg)
-{
-    char *end;
-    unsigned long n = strtoul(arg + 4, &end, 10);
-    if (end == arg + 4 || *end != '=' || n >= MAX_NODES)
-        goto bad;
-    uint64_t a = strtoull(end + 1, &end, 0);
-    if (*end != '-')
-        goto bad;
-    uint64_t b = strtoull(end + 1, &end, 0);
-    if (*end || b <= a)
-        goto bad;
-    node_mem[n].start = a;
-    node_mem[n].end = b;
-    node_mem[n].set = 1;
-    return 0;
-bad:
-    fprintf(stderr, "costmodel: %s: want nodeN=START-END (N < %d, START < END)\n", arg,
-            MAX_NODES);
-    return -1;
-}
-
-/* The NUMA arguments agree: every pCPU's node and every SLIT entry exist. */
-static int numa_check(void)
-{
-    unsigned nodes = 0;
-    for (unsigned n = 0; n < MAX_NODES; n++)
-        if (node_mem[n].set)
-            nodes = n + 1;
-    if (!nodes && !nr_cpu_nodes && !nr_slit)
-        return 0;
-    if (!nodes || !nr_cpu_nodes || nr_slit != nodes * nodes) {
-        fprintf(stderr, "costmodel: NUMA needs nodeN=, cpunodes= and slit= (%u nodes: %u "
-                "SLIT entries, got %u)\n", nodes, nodes * nodes, nr_slit);
-        return -1;
-    }
-    for (unsigned c = 0; c < nr_cpu_nodes; c++) {
-        if ((unsigned)cpu_node[c] >= nodes || !node_mem[cpu_node[c]].set) {
-            fprintf(stderr, "costmodel: cpunodes: pCPU %u on node %d, which has no nodeN=\n",
-                    c, cpu_node[c]);
-            return -1;
-        }
-    }
-    numa_set = 1;
-    return 0;
+        fprintf(stderr, "costmodel: error writing %s\n", cfg.out_path);
 }
 
 int qemu_plugin_install(plugin_id_t id, const plugin_info_t *info, int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++) {
-        if (!strncmp(argv[i], "out=", 4)) {
-            out_path = strdup(argv[i] + 4);
-        } else if (!strncmp(argv[i], "hint=", 5)) {
-            char *end;
-            hint_base = strtoull(argv[i] + 5, &end, 0);
-            if (*end || end == argv[i] + 5) {
-                fprintf(stderr, "costmodel: bad hint address '%s'\n", argv[i] + 5);
-                return -1;
-            }
-            hint_set = 1;
-        } else if (!strncmp(argv[i], "stubs=", 6)) {
-            char *end;
-            stubs_base = strtoull(argv[i] + 6, &end, 0);
-            if (*end || end == argv[i] + 6) {
-                fprintf(stderr, "costmodel: bad stubs address '%s'\n", argv[i] + 6);
-                return -1;
-            }
-            stubs_set = 1;
-        } else if (!strncmp(argv[i], "tlb", 3) && argv[i][3] >= '0' && argv[i][3] <= '9' &&
-                   argv[i][4] == '=') {
-            if (parse_tlb(argv[i], argv[i] + 5))
-                return -1;
-        } else if (!strncmp(argv[i], "guest2m=", 8)) {
-            if (parse_addr(argv[i], argv[i] + 8, &guest2m_end))
-                return -1;
-        } else if (!strncmp(argv[i], "node", 4) && argv[i][4] >= '0' && argv[i][4] <= '9') {
-            if (parse_node(argv[i]))
-                return -1;
-        } else if (!strncmp(argv[i], "cpunodes=", 9)) {
-            unsigned v[MAX_PCPUS];
-            int n = parse_dotted(argv[i], argv[i] + 9, v, MAX_PCPUS, MAX_NODES - 1);
-            if (n < 0)
-                return -1;
-            for (int k = 0; k < n; k++)
-                cpu_node[k] = (int)v[k];
-            nr_cpu_nodes = (unsigned)n;
-        } else if (!strncmp(argv[i], "slit=", 5)) {
-            unsigned v[MAX_NODES * MAX_NODES];
-            int n = parse_dotted(argv[i], argv[i] + 5, v, MAX_NODES * MAX_NODES, 255);
-            if (n < 0)
-                return -1;
-            unsigned side = 1;
-            while (side * side < (unsigned)n)
-                side++;
-            if (side * side != (unsigned)n) {
-                fprintf(stderr, "costmodel: %s: %d entries is not a square matrix\n", argv[i], n);
-                return -1;
-            }
-            for (int k = 0; k < n; k++) {
-                if (v[k] < 10) {
-                    fprintf(stderr, "costmodel: %s: distance %u < 10\n", argv[i], v[k]);
-                    return -1;
-                }
-                slit[k / side][k % side] = v[k];
-            }
-            nr_slit = (unsigned)n;
-        } else {
-            fprintf(stderr, "costmodel: unknown argument '%s' (out=FILE, hint=ADDR, stubs=ADDR, "
-                    "tlbN=MODEL, guest2m=END, nodeN=START-END, cpunodes=, slit=)\n", argv[i]);
-            return -1;
-        }
-    }
-    if (!out_path) {
-        fprintf(stderr, "costmodel: out=FILE is required\n");
+    char err[256];
+    if (cm_args_parse(&cfg, argc, argv, err, sizeof(err))) {
+        fprintf(stderr, "costmodel: %s\n", err);
         return -1;
     }
-    if (numa_check())
-        return -1;
     for (unsigned i = 0; i < MAX_PCPUS; i++)
         pcpus[i].who = WHO_BOOT;
-    if (nr_geoms) {
+    if (cfg.nr_geoms) {
         int n = info->system_emulation ? info->system.max_vcpus : 1;
         nr_tlb_pcpus = n < 1 ? 1 : n > MAX_PCPUS ? MAX_PCPUS : (unsigned)n;
         for (unsigned c = 0; c < nr_tlb_pcpus; c++)
-            for (unsigned g = 0; g < nr_geoms; g++)
-                if (tlb_init(&pcpus[c].tlb[g], &geoms[g].g)) {
+            for (unsigned g = 0; g < cfg.nr_geoms; g++)
+                if (tlb_init(&pcpus[c].tlb[g], &cfg.geoms[g].g)) {
                     fprintf(stderr, "costmodel: out of memory for the TLB models\n");
                     return -1;
                 }
