@@ -154,21 +154,27 @@ def modelled_cycles(counts: list[dict], table: costtable.CostTable,
     category: "guest" (every domU's guest mode), "dom0" (dom0's guest mode),
     "hypervisor/<reason>" for each reason of HV_REASONS (the hypervisor's own cycles
     and the hardware transitions it takes: world switches, SYSCALL entries,
-    interrupt/exception entries, its TLB misses, remote accesses, its code), and
-    "total". Idle pCPUs and hvlab's boot count as hypervisor; with native=True (a
-    kernel booted with no hypervisor) "boot" is that kernel's guest mode: "guest"."""
+    interrupt/exception entries, its TLB misses, remote accesses, its code), "idle"
+    (the idle vCPUs: under icount hvlab's idle loop executes instead of halting, so
+    this is time with nothing to run, not a cost) and "total". hvlab's boot counts as
+    hypervisor; with native=True (a kernel booted with no hypervisor) "boot" is that
+    kernel's guest mode: "guest"."""
     out = {"guest": 0.0, "dom0": 0.0}
     out.update({f"hypervisor/{r}": 0.0 for r in HV_REASONS})
+    out["idle"] = 0.0
     for c in counts:
         for mode in ("guest", "hv"):
             ev = costtable.mode_event_counts(c, mode, table.model)
             cyc = {k: n * table.cycles[k] for k, n in ev.items()}
+            if c["who"] == "idle":
+                out["idle"] += sum(cyc.values())
+                continue
             if mode == "guest" and (c["who"] == "vcpu" or (native and c["who"] == "boot")):
                 out["dom0" if c.get("domain") == 0 else "guest"] += sum(cyc.values())
                 continue
             if mode == "guest" and c["who"] != "vcpu":
-                # Guest-mode work outside any vCPU: none expected (a lower-half access
-                # by hvlab's early boot or an idle pCPU); priced as the hypervisor's code.
+                # Guest-mode work outside any vCPU: hvlab's early boot in its lower-half
+                # identity map; priced as the hypervisor's code.
                 out["hypervisor/code"] += sum(cyc.values())
                 continue
             for r, keys in HV_REASONS.items():
