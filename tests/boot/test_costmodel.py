@@ -166,11 +166,13 @@ SRAT_MEM = re.compile(r"topo: mem node=(\d+) start=(0x[0-9a-f]+|0) end=(0x[0-9a-
 
 
 def micro_run(tmp: str, mode: str, cases: list[str], topo) -> tuple[dict, dict, str]:
-    """One run of the microbenchmarks, a domain per case (case i pinned to pCPU i % 2):
+    """One run of the microbenchmarks, a domain of one vCPU per case (case i pinned to
+    pCPU i % 2; a second vCPU on the same pCPU would flush a PV guest's TLB at every
+    switch between them):
     ({case: that domain's counts, or the run's for native}, run info, console)."""
     exp = experiment.load(os.path.join(ROOT, "experiments", f"micro-{mode}.toml"))
     base = exp.domains[0]
-    doms = [dataclasses.replace(base, name=f"m-{c}", cpus=str(i % 2),
+    doms = [dataclasses.replace(base, name=f"m-{c}", cpus=str(i % 2), vcpus=1,
                                 args=f"cases={c} iters=20000 mem_mb=16")
             for i, c in enumerate(cases)]
     exp = dataclasses.replace(exp, domains=doms, duration_ms=20, topology=topo)
