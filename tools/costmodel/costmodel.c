@@ -32,6 +32,7 @@
 #include "insn_kind.h"
 #include "plugin_api.h"
 #include "tlb.h"
+#include "xlat.h"
 #include "../../include/public/costmodel.h"
 
 #include <inttypes.h>
@@ -45,13 +46,8 @@ PLUGIN_EXPORT int qemu_plugin_install(plugin_id_t id, const plugin_info_t *info,
                                       char **argv);
 
 #define MAX_PCPUS CM_MAX_PCPUS
-#define WHO_BOOT  COSTMODEL_HINT_WHO_SIZE   /* the slot before any hint */
-#define UPPER_HALF 0xffff800000000000ull
-
-/* The hypervisor's layout (include/hvlab/addr.h, core/arch/x86/paging.c): every
- * upper-half mapping is a 2 MiB page; the direct map's are global, the image's not. */
-#define DIRECTMAP_BASE 0xffff830000000000ull
-#define DIRECTMAP_SIZE (1ull << 39)
+#define WHO_BOOT  XLAT_WHO_BOOT
+#define UPPER_HALF XLAT_UPPER_HALF
 
 enum { M_GUEST, M_HV, NR_MODES };
 #define MAX_GEOMS CM_MAX_GEOMS
@@ -94,7 +90,7 @@ static struct cm_config cfg;            /* the arguments (args.c), set at instal
 static unsigned nr_tlb_pcpus;           /* pCPUs with TLBs (max_vcpus at install) */
 
 /* 2 MiB nested mappings per HVM domain, by guest-physical 2 MiB block (hint). */
-static uint8_t *npt2m[COSTMODEL_HINT_NPT_DOMAINS];
+static struct npt_record npt;
 
 static struct counts *who_counts[WHO_BOOT + 1];
 static struct pcpu pcpus[MAX_PCPUS];
@@ -151,48 +147,9 @@ static int mode_of(const struct pcpu *p, int upper)
 /* udata: the instruction's VA. Per instruction, not per block: a block QEMU leaves early (icount
  * budget, exception) counts only what ran, so totals are exact and repeatable. */
 /* How va translates on p now: address space (tag), page size, global, walk shape. */
-struct xlat {
-    uint32_t tag;
-    unsigned shift, global, guest_levels, nested_levels;
-};
-
-static int npt_is_2m(unsigned dom, uint64_t block)
-{
-    const uint8_t *m = dom < COSTMODEL_HINT_NPT_DOMAINS ? npt2m[dom] : NULL;
-    return m && block < COSTMODEL_HINT_NPT_BLOCKS && (m[block / 8] >> (block % 8) & 1);
-}
-
-static struct xlat xlat_of(const struct pcpu *p, uint64_t va)
-{
-    struct xlat x = { 0 };
-    if (p->in_guest) {
-        /* HVM under nested paging: the guest's own tables (2 MiB in the runtime's
-         * identity map, where guest-physical = VA), then the nested table (2 MiB where
-         * the hypervisor said so; 4 KiB otherwise and wherever the guest-physical
-         * address is unknown). The TLB entry is the smaller of the two. */
-        unsigned g = va < cfg.guest2m_end ? 21 : 12;
-        unsigned n = g == 21 && npt_is_2m(p->who / COSTMODEL_HINT_VCPUS, va >> 21) ? 21 : 12;
-        x.tag = 1 + p->who;
-        x.shift = g < n ? g : n;
-        x.guest_levels = tlb_levels(g);
-        x.nested_levels = tlb_levels(n);
-        return x;
-    }
-    if (va >= UPPER_HALF) {
-        x.shift = 21;
-        x.global = va - DIRECTMAP_BASE < DIRECTMAP_SIZE;
-    } else if (p->who == WHO_BOOT) {
-        x.shift = va < cfg.guest2m_end ? 21 : 12;   /* a native kernel, or hvlab's boot map */
-    } else {
-        x.shift = 12;                   /* a PV guest's: pv_mm.c refuses PTE_PS */
-    }
-    x.guest_levels = tlb_levels(x.shift);
-    return x;
-}
-
 static void tlb_count(struct pcpu *p, int mode, int fetch, uint64_t va)
 {
-    struct xlat x = xlat_of(p, va);
+    struct xlat x = xlat_of(p->in_guest, p->who, va, cfg.guest2m_end, &npt);
     struct last_page *l = &p->last[fetch];
     uint64_t vpn = va >> x.shift;
     if (l->shift == x.shift && l->vpn == vpn && l->tag == x.tag)
@@ -263,20 +220,13 @@ static void on_hint(struct pcpu *p, uint64_t slot)
     } else if (slot == COSTMODEL_HINT_FLUSH) {
         p->flush_pending = 1;
     } else if (slot >= COSTMODEL_HINT_NPT_2M(0)) {
-        uint64_t b = slot - COSTMODEL_HINT_NPT_2M(0);
-        uint8_t *m = npt2m[p->npt_domain];
-        if (m)
-            m[b / 8] |= (uint8_t)(1u << (b % 8));
+        npt_note_2m(&npt, p->npt_domain, slot - COSTMODEL_HINT_NPT_2M(0));
     } else if (slot >= COSTMODEL_HINT_NPT_DOMAIN(0)) {
         p->npt_domain = (unsigned)(slot - COSTMODEL_HINT_NPT_DOMAIN(0));
-        if (!npt2m[p->npt_domain]) {
-            npt2m[p->npt_domain] = calloc(COSTMODEL_HINT_NPT_BLOCKS / 8, 1);
-            if (!npt2m[p->npt_domain]) {
-                fprintf(stderr, "costmodel: out of memory\n");
-                abort();
-            }
+        if (npt_forget(&npt, p->npt_domain)) {
+            fprintf(stderr, "costmodel: out of memory\n");
+            abort();
         }
-        memset(npt2m[p->npt_domain], 0, COSTMODEL_HINT_NPT_BLOCKS / 8);
     } else if (slot < COSTMODEL_HINT_WHO_SIZE) {
         p->who = (unsigned)slot;
         ADD(counts_of(p->who)->switches_in, 1);
