@@ -29,6 +29,8 @@ gnuplot-nox      plots in experiment reports
 hwloc            host topology in experiment meta.json (hwloc-ls)
 clang            libFuzzer targets for the parsers (tests/fuzz/, -fsanitize=fuzzer; make test runs them briefly)
 libclang-rt-14-dev  libFuzzer and sanitizer runtimes for clang (only recommended by clang)
+slurm-wlm        slurmctld, slurmd and sbatch: hvlab sweep --slurm, tested on a one-node cluster (tests/slurm/)
+munge            munged, the authentication the Slurm daemons and clients need (same test cluster)
 '
 PYTHON_NEEDED_MAJOR=3
 PYTHON_NEEDED_MINOR=11

@@ -14,7 +14,7 @@ import json
 import os
 import re
 
-from . import analyze, console, iobench, machine, microbench, perfetto, stats
+from . import analyze, console, iobench, machine, microbench, perfetto, stats, warmup
 from . import trace as T
 from .experiment import Config, Experiment
 
@@ -35,10 +35,11 @@ class RunResult:
         return self.summary["status"] == "ok"
 
 
-def domain_names(exp: Experiment, seen: dict[int, str]) -> dict[int, str]:
-    """domid -> name: what the console said, else file order (ids 1, 2, ...)."""
+def domain_names(exp: Experiment, seen: dict[int, str],
+                 cfg: Config | None = None) -> dict[int, str]:
+    """domid -> name: what the console said, else creation order (ids 1, 2, ...)."""
     names = {0: "Domain-0"}
-    names.update({i + 1: d.name for i, d in enumerate(exp.domains)})
+    names.update({domid: exp.domains[i].name for i, domid in exp.domids(cfg).items()})
     names.update(seen)
     return names
 
@@ -77,7 +78,7 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
     if exp.native:          # the one domain prints on the bare console: its id by file order
         for res in con["results"]:
             res.setdefault("console_dom", 1)
-    names = domain_names(exp, con["domains"])
+    names = domain_names(exp, con["domains"], cfg)
     if text is None:
         problems.append("no console.txt: the run did not happen or was removed")
     if run.get("timed_out"):
@@ -103,13 +104,18 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
         problems.append(f"dom0's collector lost {col['lost']} records")
     problems += [e for e in run.get("errors", [])]
 
-    an, trace_info, tr = None, None, None
+    an, trace_info, tr, window = None, None, None, None
     tpath = os.path.join(run_dir, "trace.bin")
     if exp.trace_enabled:
         if os.path.exists(tpath):
             try:
                 tr = T.read_stream(tpath)
-                an = analyze.analyze(tr, exp.window_ms, exp.rt_params())
+                window = warmup.measured_window(tr, exp.domids(cfg).values(), exp.warmup_ms) \
+                    if exp.measure_from == "last_domain_start" else warmup.whole_trace()
+                if window["note"]:
+                    notes.append(window["note"])
+                an = analyze.analyze(tr, exp.window_ms, exp.rt_params(cfg),
+                                     start_tsc=window["start_tsc"])
                 with open(tpath, "rb") as f:
                     digest = hashlib.sha256(f.read()).hexdigest()
                 trace_info = {"sha256": digest}
@@ -144,7 +150,10 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
     # Nothing host-dependent here (wall time lives in run.json and meta.json): two
     # deterministic runs must give byte-identical summaries.
     summary = {
-        "config": {"key": cfg.key, "scheduler": cfg.scheduler, "rep": cfg.rep},
+        "config": {"key": cfg.key, "scheduler": cfg.scheduler, "rep": cfg.rep,
+                   "seed": cfg.seed,
+                   "creation": [[exp.domains[i].name, ms] for i, ms in
+                                exp.start_plan(cfg.seed)]},
         "status": "ok" if not problems else "failed",
         "problems": problems,
         "notes": notes,
@@ -152,6 +161,7 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
         "guest_results": con["results"],
         "collector": con["collector"],
         "trace_file": trace_info,
+        "measured_window": window,
         "analysis": an.summary if an else None,
     }
     if disk is not None:

@@ -36,8 +36,11 @@
 # cannot load plugins: $(BUILD)/costmodel/plugins.status).
 # test_iobench.py: the disk benchmark in dom0 (xl disk-bench) and on a PVHVM guest
 # (blkfront on HVM), checked by their result lines and the image file.
+# test_seeds.py: seeded repetitions are each repeatable bit for bit and differ from
+# each other; the warm-up window; samples.csv; hvlab compare (docs/statistics.md).
 # test_micro.py: every microbenchmark case (bench/micro.c) natively, as PV and as HVM,
-# tiny iteration counts, every result line checked.
+# tiny iteration counts, every result line checked; the PV-vs-HVM report's measurement
+# of the null call's cell as PV and as HVM under the cost model (docs/pv-vs-hvm.md).
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -48,6 +51,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_sched.py
 	$(Q)$(PYTHON) tests/boot/test_sched_timing.py
 	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py
+	$(Q)$(PYTHON) tests/boot/test_seeds.py
 	$(Q)$(PYTHON) tests/boot/test_repro.py
 	$(Q)$(PYTHON) tests/boot/test_determinism.py
 	$(Q)$(PYTHON) tests/boot/test_rt_agree.py
