@@ -19,6 +19,7 @@
  * populated again by its next touch under a lazy policy. The hypervisor's own reads
  * of guest memory (hypercall arguments) do not populate: they see -EFAULT on a gfn
  * never touched. */
+#include <hvlab/costmodel.h>
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
@@ -55,11 +56,14 @@ static int hvm_map_ram(struct domain *d)
     int rc = 0;
 
     spin_lock_irqsave(&d->page_lock, flags);
+    costmodel_hint_npt_domain(d->domain_id);
     while (p != &d->page_list && rc == 0) {
         mfn_t mfn = page_to_mfn(list_entry(p, struct page_info, list));
         unsigned n = 1;
         if (!(gfn & 511) && run_of_2m(d, p)) {
             rc = p2m_map(&d->p2m, gfn, mfn, P2M_ORDER_2M, P2M_WRITE);
+            if (rc == 0)
+                costmodel_hint_npt_2m(gfn);
             n = 512;
         } else {
             rc = p2m_map(&d->p2m, gfn, mfn, P2M_ORDER_4K, P2M_WRITE);
