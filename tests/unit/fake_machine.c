@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <hvlab/hypercall.h>
 #include "fake_machine.h"
 
 static void *table_mem;
@@ -44,4 +45,20 @@ void fake_domain_init(struct domain *d, domid_t id, bool privileged,
     list_init(&d->page_list);
     d->max_pages = max_pages;
     d->home_node = NUMA_NO_NODE;
+}
+
+unsigned long fake_preempt_calls;
+void (*fake_preempt_hook)(void);
+
+bool hypercall_preempt(void)
+{
+    fake_preempt_calls++;
+    if (fake_preempt_hook)
+        fake_preempt_hook();
+    return fake_preempt_hook != NULL;
+}
+
+bool hypercall_preempt_check(void)
+{
+    return fake_preempt_hook != NULL;
 }

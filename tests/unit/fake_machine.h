@@ -15,4 +15,9 @@ void *fake_early_alloc(size_t bytes);
 void fake_domain_init(struct domain *d, domid_t id, bool privileged,
                       unsigned long max_pages);
 
+/* The hypervisor's preemption point (core/hypercall.c) on the fake machine: counts
+ * the calls and runs fake_preempt_hook, if set, as if another vCPU ran there. */
+extern unsigned long fake_preempt_calls;
+extern void (*fake_preempt_hook)(void);
+
 #endif
