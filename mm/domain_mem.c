@@ -224,9 +224,11 @@ static void relinquish_pass(struct domain *d, relinquish_step_fn step)
         more = !list_empty(&d->page_list);
         if (!more)
             list_splice_tail_init(&seen, &d->page_list);
-        spin_unlock_irqrestore(&d->page_lock, flags);
+        spin_unlock(&d->page_lock);
         if (more)
-            hypercall_preempt();
+            hypercall_preempt_irqrestore(flags);
+        else
+            local_irq_restore(flags);
     } while (more);
 }
 
