@@ -157,42 +157,6 @@ bool hypercall_preempt_check(void)
            !is_idle_vcpu(current);
 }
 
-/* Per pCPU: the vCPU running here is at a preemption point whose interrupts are
- * being enabled (hypercall_preempt_irqrestore). Written with interrupts off by this
- * pCPU only. */
-static bool preempt_window[NR_CPUS];
-
-void hypercall_preempt_irqrestore(unsigned long flags)
-{
-    unsigned cpu = smp_processor_id();
-
-    if (!is_idle_vcpu(current))
-        preempt_window[cpu] = true;
-    local_irq_restore(flags);           /* a due interrupt is taken here */
-    local_irq_disable();
-    preempt_window[smp_processor_id()] = false;     /* we may be on another pCPU now */
-    local_irq_enable();
-    hypercall_preempt();
-}
-
-/* Why the window: under QEMU's round-robin -icount a pCPU whose interrupts come back
- * on with its tick already due takes the tick at once; the handler re-arms the LAPIC,
- * which ends its QEMU turn, and when the turn comes back the next tick is due again.
- * Such a pCPU was seen taking two ticks per turn at the very instruction after a
- * teardown batch for ms, never reaching the preemption point after it (a slice end
- * decided 1.4 ms late). So the decision is taken on the interrupt's way out, with
- * interrupts still off, as on the way back to a guest. */
-void hypercall_irq_exit(void)
-{
-    unsigned cpu = smp_processor_id();
-
-    if (!preempt_window[cpu] ||
-        !__atomic_load_n(&this_cpu()->softirq_pending, __ATOMIC_ACQUIRE))
-        return;
-    preempt_window[cpu] = false;        /* the next vCPU here is at no point */
-    do_softirq();
-}
-
 bool hypercall_preempt(void)
 {
     if (!hypercall_preempt_check())

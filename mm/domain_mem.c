@@ -224,11 +224,9 @@ static void relinquish_pass(struct domain *d, relinquish_step_fn step)
         more = !list_empty(&d->page_list);
         if (!more)
             list_splice_tail_init(&seen, &d->page_list);
-        spin_unlock(&d->page_lock);
+        spin_unlock_irqrestore(&d->page_lock, flags);
         if (more)
-            hypercall_preempt_irqrestore(flags);
-        else
-            local_irq_restore(flags);
+            hypercall_preempt();
     } while (more);
 }
 

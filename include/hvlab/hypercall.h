@@ -28,14 +28,6 @@ long hypercall_hvm(uint64_t nr, const uint64_t a[5]);
  * vCPU never came back (its domain destroyed meanwhile): see core/hypercall.c. A
  * no-op outside a guest vCPU (boot code on an idle vCPU). */
 bool hypercall_preempt(void);
-/* For a loop whose steps run with interrupts off (a lock held): instead of
- * local_irq_restore(flags) then hypercall_preempt(), so that an interrupt taken as they
- * come back on may take the pending decision on its way out (core/hypercall.c says
- * why). flags are the loop's own irqsave flags (interrupts were on). */
-void hypercall_preempt_irqrestore(unsigned long flags);
-/* core/arch/x86/traps.c: an interrupt returns to hypervisor code (after its EOI,
- * interrupts off). */
-void hypercall_irq_exit(void);
 /* Whether hypercall_preempt() would act now: for a loop that must tidy up first
  * (flush TLBs, drop a lock) before it reaches the point. */
 bool hypercall_preempt_check(void);

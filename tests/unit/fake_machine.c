@@ -62,9 +62,3 @@ bool hypercall_preempt_check(void)
 {
     return fake_preempt_hook != NULL;
 }
-
-void hypercall_preempt_irqrestore(unsigned long flags)
-{
-    local_irq_restore(flags);
-    hypercall_preempt();
-}

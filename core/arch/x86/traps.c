@@ -3,7 +3,6 @@
  * a stack trace) and panic. Interrupts go to the handler registered for the vector. */
 #include <hvlab/irq.h>
 #include <hvlab/panic.h>
-#include <hvlab/hypercall.h>
 #include <hvlab/percpu.h>
 #include <hvlab/printk.h>
 #include <hvlab/symbols.h>
@@ -86,6 +85,4 @@ void trap_dispatch(struct cpu_regs *r)
     }
     if (v != VEC_SPURIOUS)
         lapic_eoi();
-    if (!(r->cs & 3))
-        hypercall_irq_exit();           /* a long hypercall at a preemption point? */
 }
