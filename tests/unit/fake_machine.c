@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <hvlab/mm_policy.h>
+#include <hvlab/hypercall.h>
 #include "fake_machine.h"
 
 static void *table_mem;
@@ -67,4 +68,20 @@ unsigned mm_node_vcpus(unsigned node, const struct domain *except)
 {
     (void)except;
     return node < MAX_NUMNODES ? fake_node_vcpus[node] : 0;
+}
+
+unsigned long fake_preempt_calls;
+void (*fake_preempt_hook)(void);
+
+bool hypercall_preempt(void)
+{
+    fake_preempt_calls++;
+    if (fake_preempt_hook)
+        fake_preempt_hook();
+    return fake_preempt_hook != NULL;
+}
+
+bool hypercall_preempt_check(void)
+{
+    return fake_preempt_hook != NULL;
 }

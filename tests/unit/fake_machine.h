@@ -20,5 +20,9 @@ void fake_domain_init(struct domain *d, domid_t id, bool privileged,
 extern unsigned fake_this_node;
 extern unsigned fake_node_cpus[MAX_NUMNODES];
 extern unsigned fake_node_vcpus[MAX_NUMNODES];
+/* The hypervisor's preemption point (core/hypercall.c) on the fake machine: counts
+ * the calls and runs fake_preempt_hook, if set, as if another vCPU ran there. */
+extern unsigned long fake_preempt_calls;
+extern void (*fake_preempt_hook)(void);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
+#include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
 #include <hvlab/pv_mm.h>
 
@@ -433,6 +434,58 @@ static void test_relinquish_big_random_domain(void)
     CHECK_EQ(frames_free_all(), start_free);
 }
 
+/* Issue 9: the teardown reaches a preemption point between batches, with page_lock
+ * free there, and no batch releases more than HYPERCALL_PREEMPT_BATCH frames. What
+ * another vCPU does at a point (dom0 freeing one of the dying domain's frames, as a
+ * decrease_reservation with a reference taken before the destroy could) loses
+ * nothing: every frame still comes back once. */
+static unsigned long hook_calls, hook_lock_held, hook_max_batch, hook_last_pages, hook_freed;
+
+static void relinquish_hook(void)
+{
+    hook_calls++;
+    hook_lock_held += spin_is_locked(&domu.page_lock);
+    if (hook_last_pages > domu.tot_pages &&
+        hook_last_pages - domu.tot_pages > hook_max_batch)
+        hook_max_batch = hook_last_pages - domu.tot_pages;
+    /* Another vCPU frees the frame at the tail of whichever list it is on now. */
+    if (!list_empty(&domu.page_list)) {
+        struct page_info *pg = list_entry(domu.page_list.prev, struct page_info, list);
+        hook_freed += domain_free_frame(&domu, pg) == 0;
+    }
+    hook_last_pages = domu.tot_pages;
+}
+
+static void test_relinquish_preemptible(void)
+{
+    enum { N = 200 };
+    struct page_info *f[N];
+    struct tree tr;
+
+    if (!setup())
+        return;
+    domu.max_pages = N + 6;
+    build_pinned_tree(&domu, &tr);
+    for (unsigned i = 0; i < N; i++)
+        f[i] = frame(&domu);
+    (void)f;
+    hook_calls = hook_lock_held = hook_max_batch = hook_freed = 0;
+    hook_last_pages = domu.tot_pages;
+    fake_preempt_calls = 0;
+    fake_preempt_hook = relinquish_hook;
+    domain_relinquish_memory(&domu);
+    fake_preempt_hook = NULL;
+    printf("  %lu preemption points, %lu frames freed there, largest batch %lu frames\n",
+           hook_calls, hook_freed, hook_max_batch);
+    CHECK(hook_calls >= (N + 6) / HYPERCALL_PREEMPT_BATCH);
+    CHECK_EQ(hook_lock_held, 0);
+    CHECK(hook_freed > 0);
+    CHECK(hook_max_batch <= HYPERCALL_PREEMPT_BATCH);
+    check_domain_empty(&domu);
+    CHECK_EQ(mm_orphan_frames(), 0);
+    CHECK_EQ(frames_free_all(), start_free);
+}
+
 /* An HVM domain's frames are all mapped by its nested table (gfn i -> frame i): freeing
  * one (dom0's decrease_reservation) would leave the guest a window on a frame the
  * allocator gives to someone else. Refused; destroy still returns them all. */
@@ -497,5 +550,6 @@ static const struct unit_case cases[] = {
     { "relinquish_privileged_drops_foreign_refs", test_relinquish_privileged_drops_foreign_refs },
     { "relinquish_leaves_shared_info", test_relinquish_leaves_shared_info },
     { "relinquish_big_random_domain", test_relinquish_big_random_domain },
+    { "relinquish_preemptible", test_relinquish_preemptible },
 };
 UNIT_MAIN(cases)
