@@ -14,7 +14,7 @@ import json
 import os
 import re
 
-from . import analyze, console, iobench, machine, microbench, perfetto, stats, warmup
+from . import analyze, console, iobench, machine, microbench, perfetto, perfetto_pb, stats, warmup
 from . import trace as T
 from .experiment import Config, Experiment
 
@@ -175,6 +175,7 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
             info = dict(an.summary["trace"], window_ms=exp.window_ms,
                         deterministic=exp.deterministic)
             perfetto.write(os.path.join(run_dir, "trace.json"), an, info, names)
+            perfetto_pb.write(os.path.join(run_dir, "trace.pftrace"), an, tr, info, names)
     return RunResult(cfg, summary, an, names)
 
 
