@@ -6,6 +6,7 @@ experiment (2 pCPUs, 200 ms, rr, traced).
   accounting      every vCPU's runstate times sum to the traced interval (0.1%)
   no drops        nothing lost at the default ring size
   pftrace         runs/rr-r1/trace.pftrace decodes (tests/harness/pbdecode.py)
+  topology        runs/rr-r1/topology.svg (1 node, 2 pCPUs) and report.md shows it
   tiny ring       with 64-record rings, drops happen and the summary and the
                   report say how many
 Last line: "harness e2e tests: N passed, N failed".
@@ -79,6 +80,12 @@ def main() -> int:
         lost = an["integrity"]["lost_records"]
         results.append(("no record lost at the default ring size", lost == 0, f"{lost} lost"))
         results.append(pftrace_check(f"{tmp}/a/runs/rr-r1/trace.pftrace"))
+        topo = json.load(open(f"{tmp}/a/runs/rr-r1/summary.json")).get("topology", {})
+        results.append(("topology.svg drawn from what the hypervisor read",
+                         (topo.get("nodes"), topo.get("pcpus"), topo.get("picture")) ==
+                         (1, 2, "topology.svg") and os.path.exists(f"{tmp}/a/runs/rr-r1/topology.svg")
+                         and "runs/rr-r1/topology.svg" in open(f"{tmp}/a/report.md").read(),
+                         str(topo)[:300]))
 
         doc = tomllib.load(open(SMOKE, "rb"))
         text = open(SMOKE).read().replace(f"ring_records = {doc['trace']['ring_records']}",
