@@ -3,7 +3,8 @@
   hvlab run EXPERIMENT.toml [--out DIR] [--jobs N] [--no-build]
   hvlab check EXPERIMENT.toml          validate; print the cfg files, scenario, QEMU command
   hvlab report RESULTS_DIR             re-analyse saved runs, rewrite plots and report.md
-  hvlab trace FILE [--summary] [--json OUT] [--perfetto OUT.json] [--window-ms MS]
+  hvlab trace FILE [--summary] [--json OUT] [--perfetto OUT.json] [--pftrace OUT.pftrace]
+                   [--window-ms MS]
   hvlab io-table DIR... [--out FILE]   the disk benchmark's table across io results
   hvlab micro-table DIR... [--out FILE]  the microbenchmarks' table, case x mode
   hvlab sweep FILE [--jobs N] [--slurm]  every point of a parameter sweep (docs/sweeps.md)
@@ -21,7 +22,7 @@ import os
 import shlex
 import sys
 
-from . import analyze, compare, iobench, microbench, perfetto, run, stats, sweep_cli
+from . import analyze, compare, iobench, microbench, perfetto, perfetto_pb, run, stats, sweep_cli
 from . import trace as T
 from .experiment import (ExperimentError, load, domain_cfg, image_modules, scenario,
                          launch_args, qemu_args)
@@ -116,7 +117,10 @@ def cmd_trace(a) -> int:
     if a.perfetto:
         perfetto.write(a.perfetto, an, dict(an.summary["trace"], window_ms=a.window_ms))
         print(f"wrote {a.perfetto}: open it in https://ui.perfetto.dev")
-    if a.summary or not (a.json or a.perfetto):
+    if a.pftrace:
+        perfetto_pb.write(a.pftrace, an, tr, dict(an.summary["trace"], window_ms=a.window_ms))
+        print(f"wrote {a.pftrace}: open it in https://ui.perfetto.dev")
+    if a.summary or not (a.json or a.perfetto or a.pftrace):
         print(text_summary(an.summary), end="")
     return 0
 
@@ -205,6 +209,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", action="store_true", help="print the analysis as text")
     p.add_argument("--json", metavar="OUT", help="write the analysis as JSON")
     p.add_argument("--perfetto", metavar="OUT", help="write a Perfetto/Chrome timeline")
+    p.add_argument("--pftrace", metavar="OUT", help="write a native Perfetto (protobuf) trace")
     p.add_argument("--window-ms", type=_window_ms, default=10.0, help="CPU-share window")
     p.set_defaults(fn=cmd_trace)
     p = sub.add_parser("io-table", help="the disk benchmark's table across io results folders")

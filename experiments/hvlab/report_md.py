@@ -173,6 +173,7 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict,
         L += _table(["domain", "value", *gr],
                     [[n, k, *[_f(gr[p].get(n, {}).get(k), 0) for p in gr]] for n, k in keys])
 
+    L += _topology(runs)
     L += ["## Files", "",
           "- `summary.json`: every metric, per configuration (`configurations`) and per "
           "policy (`comparison`); `metrics` documents the names.",
@@ -185,13 +186,40 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict,
           "xl cfg files and dom0's scenario), `summary.json`, CSVs (runstate, wake_latency, "
           "cpu_share per window, slices, hypercalls, hvm_exits, events) and `trace.json` where "
           "written "
-          "(open it in https://ui.perfetto.dev).",
+          "(open it in https://ui.perfetto.dev), with `trace.pftrace` next to it (the same "
+          "timeline as native Perfetto protobuf: runstate tracks, counters, wake-up arrows) "
+          "and `topology.xml`/`topology.svg` (hwloc XML of the machine and its lstopo "
+          "picture with the vCPU placement).",
           "- `meta.json`: commit, QEMU version and command lines, host topology, whether "
           "hardware counters were available, the experiment file.",
           "- `plots/`: data files, gnuplot scripts, PNG and SVG.", "",
           "Metric names:", ""]
     L += [f"- `{k}`: {v}" for k, v in METRICS.items()]
     return "\n".join(L) + "\n"
+
+
+def _topology(runs) -> list[str]:
+    """The machine as the hypervisor read it, and each policy's first pictured run."""
+    shown = {}
+    for r in runs:
+        t = r.summary.get("topology")
+        if t and t.get("picture") and r.config.scheduler not in shown:
+            shown[r.config.scheduler] = (r.config.key, t)
+    if not shown:
+        return []
+    t = next(iter(shown.values()))[1]
+    L = ["## Topology and placement", "",
+         f"The machine as the hypervisor read it (ACPI SRAT/SLIT; its `topo:` boot lines): "
+         f"{t['pcpus']} pCPUs on {t['nodes']} node{'s' * (t['nodes'] > 1)}, "
+         + "; ".join(f"node {n}: pCPUs {','.join(map(str, c))}, {t['mem_mib_per_node'][n]} MiB"
+                     for n, c in t["pcpus_per_node"].items())
+         + (f"; distances {t['distances']}" if t["nodes"] > 1 else "") + ". "
+         "Each picture is `lstopo` drawing the run's `topology.xml` (hwloc XML): under each "
+         "pCPU the vCPUs that ran there with their share of its measured time; under each "
+         "node the memory each domain holds there when the trace has the `mem` class.", ""]
+    for pol, (key, tp) in shown.items():
+        L += [f"![{pol}: topology and vCPU placement](runs/{key}/{tp['picture']})", ""]
+    return L
 
 
 def _path_cells(p: dict) -> list:

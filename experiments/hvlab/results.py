@@ -14,7 +14,8 @@ import json
 import os
 import re
 
-from . import analyze, console, iobench, machine, microbench, perfetto, stats, warmup
+from . import (analyze, console, iobench, machine, microbench, perfetto, perfetto_pb, stats,
+               topo, warmup)
 from . import trace as T
 from .experiment import Config, Experiment
 
@@ -147,6 +148,12 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
             problems += microbench.problems(micro)
         except microbench.MicroError as e:
             problems.append(f"console: {e}")
+    topology = None
+    if an and perfetto_out and text is not None:     # the machine as hvlab saw it (topo.py)
+        topology = topo.write(run_dir, text, an, tr, names,
+                              "1 ns = 1 instruction" if exp.deterministic else "TSC time")
+        if "note" in topology:
+            notes.append(topology["note"])
     # Nothing host-dependent here (wall time lives in run.json and meta.json): two
     # deterministic runs must give byte-identical summaries.
     summary = {
@@ -164,6 +171,8 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
         "measured_window": window,
         "analysis": an.summary if an else None,
     }
+    if topology is not None:
+        summary["topology"] = topology
     if disk is not None:
         summary["disk_cases"] = disk
     if micro is not None:
@@ -175,6 +184,7 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
             info = dict(an.summary["trace"], window_ms=exp.window_ms,
                         deterministic=exp.deterministic)
             perfetto.write(os.path.join(run_dir, "trace.json"), an, info, names)
+            perfetto_pb.write(os.path.join(run_dir, "trace.pftrace"), an, tr, info, names)
     return RunResult(cfg, summary, an, names)
 
 
