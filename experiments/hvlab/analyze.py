@@ -21,6 +21,12 @@ TRC_LOST counts, runstate transitions whose "old" state contradicts the previous
 transition, TSC going backwards within a pCPU (which trace.decode already refuses)
 and unmatched hypercall exits are all counted under "integrity".
 
+The per-vCPU, per-domain and per-pCPU tables beyond these (runnable time split into
+wake-up and preemption waits, concurrency states, log2 histograms, real-time
+lateness, NUMA placement; docs/analysis.md) are computed by analyze_detail.py and
+analyze_numa.py from what this pass extracts (Analysis.vcpu_detail, slices), into
+the same summary.
+
 The work and memory are bounded by the records, not by the values in them: the
 CPU-share windows and the real-time periods a trace spans are not enumerated one by
 one beyond MAX_WINDOW_CELLS (see _windows and _periods).
@@ -32,7 +38,7 @@ import dataclasses
 import itertools
 from collections import Counter, defaultdict
 
-from . import hvmexits, stats
+from . import analyze_detail, analyze_numa, hvmexits, stats
 from . import trace as T
 
 RS = T.RUNSTATES
@@ -390,7 +396,6 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
               for k, v in tracked.items()}
     an = Analysis(summary, t0, t1, khz, tr.header.nr_cpus, slices, windows,
                   runnable_series, sorted(instants), lat_series, detail)
-    from . import analyze_detail, analyze_numa         # they read the Analysis
     summary["runstate_detail"] = analyze_detail.runstate_detail(an)
     summary["concurrency"] = analyze_detail.concurrency(an)
     summary["wake_latency_log2"] = analyze_detail.latency_hist(an)

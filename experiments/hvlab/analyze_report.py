@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from . import analyze_intervals, stats
+from .analyze_detail import CONC_STATES, bucket_range
 
 PCTS = ("p5", "p50", "p95")
 
@@ -35,7 +36,6 @@ def write_tables(run_dir: str, an, interval_ms: float) -> None:
                     ["vcpu", "domid", "running_ns", "runnable_ns", "wake_wait_ns",
                      "preempt_wait_ns", "unknown_wait_ns", "blocked_ns", "offline_ns", *q],
                     rows)
-    from .analyze_detail import CONC_STATES, bucket_range
     stats.write_csv(j(run_dir, "concurrency.csv"),
                     ["domain", "vcpus", *(f"{c}_ns" for c in CONC_STATES),
                      *(f"{c}_fraction" for c in CONC_STATES)],
@@ -157,7 +157,6 @@ def section(exp, runs) -> list[str]:
                  "blocked %", "offline %", "wake waits", "preemption waits",
                  "running intervals"], rows)
 
-    from .analyze_detail import CONC_STATES, bucket_range
     L += ["### Concurrency per domain", "",
           "% of the window by how many of the domain's vCPUs ran (r) and waited (w): "
           "full run (all run), concurrency hazard (some run while a sibling waits), "
