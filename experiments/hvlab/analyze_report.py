@@ -228,9 +228,12 @@ def section(exp, runs) -> list[str]:
     L += ["### NUMA placement", "",
           "Per domain: % of its vCPUs' time away from their home node (numa.away to "
           "numa.home), the away events in the window, its running time per node "
-          "(% of the window, pCPUs in contiguous blocks per node) and the memory frames "
-          "allocated to it per node over the whole trace (net of frees; XENMEM "
-          "populate_physmap, the allocations the hypervisor traces).", ""]
+          "(% of the node's pCPU time: its pCPUs, a contiguous block per node, x the "
+          "window) and the memory frames allocated to it per node over the whole trace "
+          "(net of frees; XENMEM populate_physmap, the allocations the hypervisor "
+          "traces)" + ("" if set(exp.trace_classes) & {"mem", "all"} else
+                       "; the `mem` trace class was not recorded, so there are none")
+          + ".", ""]
     rows = []
     for pol, r in first.items():
         s = r.analysis.summary
@@ -240,7 +243,7 @@ def section(exp, runs) -> list[str]:
                 continue
             rows.append([pol, _name(r.names, d), f"{100 * v['away_fraction']:.1f}",
                          v["away_events"],
-                         ", ".join(f"n{n} {_pct(x, win)}%" for n, x in
+                         ", ".join(f"n{n} {_pct(x, win * nu['pcpus_per_node'])}%" for n, x in
                                    v["running_ns_by_node"].items()),
                          ", ".join(f"n{n} {m['net']:,}" for n, m in
                                    v["memory_frames_by_node"].items()) or "–"])
