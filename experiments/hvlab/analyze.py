@@ -21,6 +21,12 @@ TRC_LOST counts, runstate transitions whose "old" state contradicts the previous
 transition, TSC going backwards within a pCPU (which trace.decode already refuses)
 and unmatched hypercall exits are all counted under "integrity".
 
+The per-vCPU, per-domain and per-pCPU tables beyond these (runnable time split into
+wake-up and preemption waits, concurrency states, log2 histograms, real-time
+lateness, NUMA placement; docs/analysis.md) are computed by analyze_detail.py and
+analyze_numa.py from what this pass extracts (Analysis.vcpu_detail, slices), into
+the same summary.
+
 The work and memory are bounded by the records, not by the values in them: the
 CPU-share windows and the real-time periods a trace spans are not enumerated one by
 one beyond MAX_WINDOW_CELLS (see _windows and _periods).
@@ -32,7 +38,7 @@ import dataclasses
 import itertools
 from collections import Counter, defaultdict
 
-from . import hvmexits, stats
+from . import analyze_detail, analyze_numa, hvmexits, stats
 from . import trace as T
 
 RS = T.RUNSTATES
@@ -67,7 +73,7 @@ class _VCpu:
     observed: bool = False          # the current interval began at a transition
     run_cpu: int = 0
     times: list = dataclasses.field(default_factory=lambda: [0, 0, 0, 0])
-    intervals: tuple = dataclasses.field(default_factory=lambda: ([], []))
+    intervals: tuple = dataclasses.field(default_factory=lambda: ([], [], [], []))
     wake: int | None = None
     latencies: list = dataclasses.field(default_factory=list)    # (wake tsc, ticks)
     wakes_dropped: int = 0          # blocked again before running
@@ -75,6 +81,7 @@ class _VCpu:
     went_offline: int | None = None  # last transition to offline
     last_wake: int | None = None     # last transition from blocked/offline to runnable
     waits: list = dataclasses.field(default_factory=list)       # (start, end) runnable
+    wait_kinds: list = dataclasses.field(default_factory=list)  # per wait: WAIT_KINDS
 
 
 @dataclasses.dataclass
@@ -95,16 +102,25 @@ class Analysis:
     runnable_series: list
     instants: list
     latencies: dict         # vcpu key -> [(wake tsc, latency ns)]
+    # vcpu key -> {"waits": [(start, end, kind)], "intervals": ticks of complete
+    # intervals per runstate}: raw material for analyze_detail.py
+    vcpu_detail: dict = dataclasses.field(default_factory=dict)
+
+
+# Why a runnable interval began: its vCPU woke (blocked/offline -> runnable), was
+# preempted (running -> runnable), or the interval was open when the window began.
+WAIT_KINDS = ("wake", "preempt", "unknown")
 
 
 def analyze(tr: T.Trace, window_ms: float = 10.0,
             rt_params: dict[int, tuple[int, int]] | None = None,
-            start_tsc: int | None = None) -> Analysis:
+            start_tsc: int | None = None, nodes: int = 1) -> Analysis:
     """rt_params: domid -> (period ns, budget ns) for domains whose periods are checked
     (did each vCPU run for its budget in every period?), whatever the policy.
     start_tsc: the measured interval begins there (the warm-up before it, warmup.py,
     is left out of every metric; only lost and unknown records and markers are still
-    counted over the whole trace, so nothing is dropped silently)."""
+    counted over the whole trace, so nothing is dropped silently).
+    nodes: NUMA nodes of the machine (contiguous pCPU blocks), for analyze_numa."""
     recs = tr.merged()
     hdr = tr.header
     khz = hdr.tsc_khz
@@ -171,19 +187,24 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
             v = get(r.domid, r.vcpuid)
             if v.state is None:
                 v.state = v.initial = old
+                if old == T.RS_RUNNABLE:
+                    v.wait_kinds.append(2)          # began before the window
                 if old == T.RS_RUNNABLE and r.domid != T.DOM_IDLE:
                     runnable += 1               # it was runnable all along
             elif v.state != old:
                 bad["runstate_inconsistencies"] += 1
             length = r.tsc - v.since
             v.times[v.state] += length
-            if v.observed and v.state in (T.RS_RUNNING, T.RS_RUNNABLE):
+            if v.observed:
                 v.intervals[v.state].append(length)
             if v.state == T.RS_RUNNING:
                 slices.append((v.run_cpu if v.observed else r.data1, v.since, r.tsc,
                                v.dom, v.vcpu))
             elif v.state == T.RS_RUNNABLE:
                 v.waits.append((v.since, r.tsc))
+            if new == T.RS_RUNNABLE:                # the kind of the wait that begins
+                v.wait_kinds.append(0 if old in (T.RS_BLOCKED, T.RS_OFFLINE)
+                                    else 1 if old == T.RS_RUNNING else 2)
             if r.domid != T.DOM_IDLE:
                 runnable += (new == T.RS_RUNNABLE) - (v.state == T.RS_RUNNABLE)
                 if not runnable_series or runnable_series[-1][1] != runnable:
@@ -369,8 +390,18 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
         "rt_periods": _rt_periods(tracked, slices, t1, khz, rt_params or {}, shutdown_at),
     }
     lat_series = {k: [(w, l) for w, l in v.latencies] for k, v in tracked.items()}
-    return Analysis(summary, t0, t1, khz, tr.header.nr_cpus, slices, windows,
-                    runnable_series, sorted(instants), lat_series)
+    detail = {k: {"waits": [(s, e, WAIT_KINDS[kd]) for (s, e), kd in zip(v.waits, v.wait_kinds)],
+                  "intervals": v.intervals, "dom": v.dom, "vcpu": v.vcpu,
+                  "first_active": v.first_active}
+              for k, v in tracked.items()}
+    an = Analysis(summary, t0, t1, khz, tr.header.nr_cpus, slices, windows,
+                  runnable_series, sorted(instants), lat_series, detail)
+    summary["runstate_detail"] = analyze_detail.runstate_detail(an)
+    summary["concurrency"] = analyze_detail.concurrency(an)
+    summary["wake_latency_log2"] = analyze_detail.latency_hist(an)
+    summary["rt_detail"] = analyze_detail.rt_detail(an, rt_params or {})
+    summary["numa"] = analyze_numa.placement(an, tr, nodes)
+    return an
 
 
 def _pcpus(slices, t0, t1, tr: T.Trace, ns) -> dict:
@@ -378,16 +409,20 @@ def _pcpus(slices, t0, t1, tr: T.Trace, ns) -> dict:
     traced interval (idle). An idle pCPU runs no vCPU and need write no record, so
     idle time is the complement of busy time, not the idle vCPU's runstate time."""
     busy = Counter()
+    by_dom: dict = defaultdict(Counter)
     for cpu, s, e, dom, _v in slices:
         if dom != T.DOM_IDLE:
             busy[cpu] += max(0, min(e, t1) - max(s, t0))
+            by_dom[cpu][dom] += max(0, min(e, t1) - max(s, t0))
     interval = t1 - t0
     out = {}
     for c in range(tr.header.nr_cpus):
         b = min(busy[c], interval)
         out[str(c)] = {"busy_ns": ns(b), "idle_ns": ns(interval - b),
                        "busy_fraction": b / interval if interval else 0.0,
-                       "records": len(tr.per_cpu[c]) if c < len(tr.per_cpu) else 0}
+                       "records": len(tr.per_cpu[c]) if c < len(tr.per_cpu) else 0,
+                       "running_ns_by_domain": {dom_key(d): ns(by_dom[c][d])
+                                                for d in sorted(by_dom[c])}}
     return out
 
 
@@ -433,31 +468,8 @@ def _windows(slices, t0, t1, khz, nr_cpus, window_ms):
         width = -(-(t1 - t0) // cap)
         n = max(1, -(-(t1 - t0) // width))
         window_ms = width / khz
-    part = {d: Counter() for d in doms}         # window -> ticks, partly covered windows
-    full = {d: Counter() for d in doms}         # difference array of fully covered ones
-    for _cpu, s, e, dom, _v in slices:
-        s, e = max(s, t0), min(e, t0 + n * width)
-        if s >= e:
-            continue
-        d = dom_key(dom)
-        ws, we = (s - t0) // width, (e - 1 - t0) // width
-        if ws == we:
-            part[d][ws] += e - s
-            continue
-        part[d][ws] += t0 + (ws + 1) * width - s
-        part[d][we] += e - (t0 + we * width)
-        if we > ws + 1:
-            full[d][ws + 1] += 1
-            full[d][we] -= 1
-    ticks = {}
-    for d in _sort_doms(doms):
-        diff = [0] * n
-        for w, c in full[d].items():
-            if w < n:
-                diff[w] += c
-        ticks[d] = t = [c * width for c in itertools.accumulate(diff)]
-        for w, x in part[d].items():
-            t[w] += x
+    binned = bin_ticks(((s, e, dom_key(dom)) for _c, s, e, dom, _v in slices), t0, width, n)
+    ticks = {d: binned[d] for d in _sort_doms(binned)}
     whole = width * nr_cpus
     last = (min(width, t1 - t0 - (n - 1) * width) or width) * nr_cpus
     out = [(w * window_ms, {d: t[w] / whole for d, t in ticks.items() if t[w]})
@@ -469,6 +481,37 @@ def _windows(slices, t0, t1, khz, nr_cpus, window_ms):
         if idle > 0:
             sh["idle"] = idle
     return out, window_ms
+
+
+def bin_ticks(intervals, t0, width, n) -> dict:
+    """(start, end, key) intervals -> {key: [ticks in window w for w < n]}, windows of
+    width ticks from t0. One step per interval plus one per window and key, however
+    long each interval is (a difference array counts the windows it covers whole)."""
+    part: dict = defaultdict(Counter)       # key -> window -> ticks, partly covered
+    full: dict = defaultdict(Counter)       # key -> difference array of whole windows
+    for s, e, key in intervals:
+        s, e = max(s, t0), min(e, t0 + n * width)
+        if s >= e:
+            continue
+        ws, we = (s - t0) // width, (e - 1 - t0) // width
+        if ws == we:
+            part[key][ws] += e - s
+            continue
+        part[key][ws] += t0 + (ws + 1) * width - s
+        part[key][we] += e - (t0 + we * width)
+        if we > ws + 1:
+            full[key][ws + 1] += 1
+            full[key][we] -= 1
+    out = {}
+    for key in set(part) | set(full):
+        diff = [0] * n
+        for w, c in full[key].items():
+            if w < n:
+                diff[w] += c
+        out[key] = t = [c * width for c in itertools.accumulate(diff)]
+        for w, x in part[key].items():
+            t[w] += x
+    return out
 
 
 RT_WAIT_SLACK_NS = 50_000          # as rtds: shorter waits are not a denial

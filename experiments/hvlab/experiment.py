@@ -145,6 +145,8 @@ class Experiment:
     # "trace_start": measure the whole trace, domain creation included (for checks of
     # what the trace holds); the default measures from the last domain's start.
     measure_from: str = "last_domain_start"
+    # analysis.interval_ms: width of the interval CSVs (analyze_intervals.py)
+    interval_ms: float = 100.0
 
     @property
     def deterministic(self) -> bool:
@@ -247,7 +249,7 @@ TOP_KEYS = ("name", "description", "mode", "schedulers", "scheduler", "duration_
             "pv_vs_hvm")    # the report's own table (pvhvm_run.load_spec), not a run's
 TOPO_KEYS = ("cpus", "nodes", "mem_mib", "distances", "disks_mib")
 TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
-ANALYSIS_KEYS = ("window_ms", "gantt_ms", "warmup_ms", "measure_from")
+ANALYSIS_KEYS = ("window_ms", "gantt_ms", "warmup_ms", "measure_from", "interval_ms")
 MEASURE_FROM = ("last_domain_start", "trace_start")
 SAMPLES_KEYS = ("seed", "start_offset_ms", "shuffle")
 START_OFFSET_MS_DEFAULT = 10
@@ -400,6 +402,8 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
     window = c.take(an, "analysis.", "window_ms", (int, float), 10, lo=0.001, hi=60_000)
     gantt = c.take(an, "analysis.", "gantt_ms", (int, float), 100, lo=0.001, hi=600_000)
     warmup = c.take(an, "analysis.", "warmup_ms", (int, float), 0, lo=0, hi=600_000)
+    interval = c.take(an, "analysis.", "interval_ms", (int, float), 100, lo=0.001,
+                      hi=600_000)
     if duration and warmup and warmup >= duration * 10:
         c.err("analysis.warmup_ms", f"{warmup} is 10 times duration_ms = {duration} or more: "
               "is it in ms?")
@@ -443,7 +447,7 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
                       float(gantt), doms, list(disks), list(cmds),
                       bool(native), seed, offset if seed is not None else 0,
                       bool(shuffle) and seed is not None, float(warmup or 0),
-                      measure_from or MEASURE_FROM[0])
+                      measure_from or MEASURE_FROM[0], float(interval))
 
 
 def _domain_type(c: _Checker, t: dict, i: int, text: str) -> str:

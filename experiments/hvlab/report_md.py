@@ -6,7 +6,7 @@ or unknown records, inconsistent traces) are listed, never left out.
 """
 from __future__ import annotations
 
-from . import iobench, microbench, plots, report_stats
+from . import analyze_report, iobench, microbench, plots, report_stats
 from .report import METRICS, time_basis
 
 
@@ -147,6 +147,7 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict,
     L += iobench.report_section([r.summary for r in runs])
     L += microbench.report_section([r.summary for r in runs])
     L += _exits_section(exp, runs)
+    L += analyze_report.section(exp, runs)
 
     L += ["## Figures", ""]
     if not figs:

@@ -14,8 +14,8 @@ import json
 import os
 import re
 
-from . import (analyze, console, iobench, machine, microbench, perfetto, perfetto_pb, stats,
-               topo, warmup)
+from . import (analyze, analyze_report, console, iobench, machine, microbench, perfetto,
+               perfetto_pb, stats, topo, warmup)
 from . import trace as T
 from .experiment import Config, Experiment
 
@@ -116,7 +116,8 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
                 if window["note"]:
                     notes.append(window["note"])
                 an = analyze.analyze(tr, exp.window_ms, exp.rt_params(cfg),
-                                     start_tsc=window["start_tsc"])
+                                     start_tsc=window["start_tsc"],
+                                     nodes=exp.topology.nodes)
                 with open(tpath, "rb") as f:
                     digest = hashlib.sha256(f.read()).hexdigest()
                 trace_info = {"sha256": digest}
@@ -180,6 +181,7 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
     stats.write_json(os.path.join(run_dir, "summary.json"), summary)
     if an:
         write_tables(run_dir, an, names)
+        analyze_report.write_tables(run_dir, an, exp.interval_ms)
         if perfetto_out:
             info = dict(an.summary["trace"], window_ms=exp.window_ms,
                         deterministic=exp.deterministic)
