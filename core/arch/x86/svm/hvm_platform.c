@@ -509,10 +509,9 @@ static bool vec_in(const uint32_t *bits, uint8_t vec)
     return bits[vec / 32] & (1u << (vec % 32));
 }
 
-/* The event-channel upcall is level-like: requested while evtchn_upcall_pending is
- * set and the vector is neither requested nor in service, so an event the guest
- * raises again while it handles the last one (the flag never seen clear by an entry)
- * is delivered after its EOI instead of being lost. */
+/* The event-channel upcall is an edge (svm_intr.c, upcall_check): one request per
+ * edge of evtchn_upcall_pending. One raised while the vector is in service is
+ * delivered again after its EOI (the guest may have scanned its ports already). */
 void hvm_platform_upcall(struct vcpu *v, uint8_t vector)
 {
     struct hvm_platform *p = v->domain->hvm_plat;
@@ -522,7 +521,7 @@ void hvm_platform_upcall(struct vcpu *v, uint8_t vector)
         return;
     spin_lock_irqsave(&p->lock, flags);
     struct vlapic *l = &p->lapic[v->vcpu_id];
-    if (!vec_in(l->irr, vector) && !vec_in(l->isr, vector))
+    if (!vec_in(l->irr, vector))
         vlapic_set_irr(l, vector, false);
     spin_unlock_irqrestore(&p->lock, flags);
 }
