@@ -61,7 +61,11 @@ static void dev_advance(struct hvm_platform *p, const struct hvm_dev_timer *t, u
 }
 
 /* Lock held: the timer at the device's next event, never sooner than the floor after
- * its last firing. Left alone when already set there (most exits change nothing). */
+ * its last firing when the device re-fires by itself (the bus devices, a periodic
+ * LAPIC timer). A LAPIC one-shot or TSC deadline is armed by a guest write (an exit)
+ * each time, so the guest's own exits bound its rate, and it fires on time: the floor
+ * made a one-shot 15 us ahead fire 35-50 us late when the previous one had just fired
+ * (issue 12). Left alone when already set there (most exits change nothing). */
 static void dev_rearm(struct hvm_platform *p, struct hvm_dev_timer *t)
 {
     uint64_t next = dev_next_event(p, t);
@@ -72,7 +76,8 @@ static void dev_rearm(struct hvm_platform *p, struct hvm_dev_timer *t)
         return;
     }
     s_time_t at = next > (uint64_t)INT64_MAX ? INT64_MAX : (s_time_t)next;
-    if (at < t->last_fire + HVM_TIMER_FLOOR_NS)
+    bool by_itself = t->kind != HVM_T_LAPIC || vlapic_timer_periodic(&p->lapic[t->vcpu]);
+    if (by_itself && at < t->last_fire + HVM_TIMER_FLOOR_NS)
         at = t->last_fire + HVM_TIMER_FLOOR_NS;
     if (timer_pending(&t->timer) && t->timer.expires == at)
         return;
@@ -253,8 +258,9 @@ int hvm_platform_create(struct domain *d)
                               &vioapic_mmio_ops, &p->ioapic)) < 0)
         return rc;
 
-    /* Every timer on the pCPU vCPU 0 starts on (any pCPU works: a firing kicks the
-     * vCPU wherever it runs); one pCPU, so that teardown can wait for them there. */
+    /* Every timer on the pCPU vCPU 0 starts on (any pCPU works for the bus devices:
+     * a firing kicks the vCPU wherever it runs); a LAPIC's timer then follows its
+     * vCPU (hvm_platform_follow), so teardown waits on every pCPU (plat_free_fn). */
     unsigned cpu = d->vcpus[0] ? d->vcpus[0]->processor : 0;
     p->timer_cpu = cpu;
     dev_timer_init(p, &p->pit_t, HVM_T_PIT, 0, cpu);
@@ -290,18 +296,37 @@ static void plat_free(struct hvm_platform *p)
     xfree(p);
 }
 
-/* On timer_cpu, after every device timer handler that may have been running there
- * when the platform was destroyed: handlers on one pCPU run one after another, and
- * none re-arms once `dying` is set. */
+/* Runs on each online pCPU in turn, after every device timer handler that may have
+ * been running there when the platform was destroyed (handlers on one pCPU run one
+ * after another, and none re-arms once `dying` is set); frees on the last. */
 static void plat_free_fn(void *data)
 {
     struct hvm_platform *p = data;
+    unsigned next = cpumask_next(&cpu_online_map, p->free_timer.cpu + 1u);  /* runs on its own */
+
+    if (next < NR_CPUS) {
+        timer_migrate(&p->free_timer, next);
+        timer_set(&p->free_timer, NOW());
+        return;
+    }
     plat_stop_timers(p);
     plat_free(p);
 }
 
+void hvm_platform_follow(struct vcpu *v, unsigned cpu)
+{
+    struct hvm_platform *p = v->domain->hvm_plat;
+
+    if (!p || !p->timers_ready || v->vcpu_id >= p->nr_vcpus)
+        return;
+    struct timer *t = &p->lapic_t[v->vcpu_id].timer;
+    if (__atomic_load_n(&t->cpu, __ATOMIC_RELAXED) != cpu)
+        timer_migrate(t, cpu);
+}
+
 /* timer_stop does not wait for a handler already running on another pCPU (which
- * could still re-arm its timer), so the last free happens on the timers' pCPU. */
+ * could still re-arm its timer), and a LAPIC's timer may have run on any pCPU, so
+ * the free happens after a visit to every one. */
 void hvm_platform_destroy(struct domain *d)
 {
     struct hvm_platform *p = d->hvm_plat;
@@ -318,7 +343,7 @@ void hvm_platform_destroy(struct domain *d)
     p->dying = true;
     spin_unlock_irqrestore(&p->lock, flags);
     plat_stop_timers(p);
-    timer_init(&p->free_timer, plat_free_fn, p, p->timer_cpu);
+    timer_init(&p->free_timer, plat_free_fn, p, cpumask_first(&cpu_online_map));
     timer_set(&p->free_timer, NOW());
 }
 
