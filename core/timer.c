@@ -42,9 +42,11 @@ static void timer_irq(struct cpu_regs *regs)
     while ((t = timerq_pop_expired(&pc->timers, NOW())) != NULL) {
         TRACE(TRC_TIMER_FIRE, TRACE_DOM_NONE, (uint16_t)pc->cpu, (uint64_t)t->expires,
               (uint64_t)(NOW() - t->expires));
+        __atomic_store_n(&pc->timer_running, t, __ATOMIC_SEQ_CST);
         spin_unlock(&pc->timer_lock);
         t->fn(t->data);                 /* may re-arm t: the lock is not held */
         spin_lock(&pc->timer_lock);
+        __atomic_store_n(&pc->timer_running, NULL, __ATOMIC_SEQ_CST);
     }
     timer_reprogram(pc);
     spin_unlock_irqrestore(&pc->timer_lock, f);
@@ -105,6 +107,27 @@ void timer_stop(struct timer *t)
     struct percpu *pc = timer_lock_owner(t, &f);
     timerq_remove(&pc->timers, t);      /* a stale LAPIC shot finds nothing due */
     spin_unlock_irqrestore(&pc->timer_lock, f);
+}
+
+bool timer_kill(struct timer *t)
+{
+    unsigned c;
+
+    timer_stop(t);
+    /* timer_running is set under the queue's lock before the handler starts, and t
+     * was off every queue once timer_stop returned: a handler not seen here has
+     * finished (or will not start). */
+    for_each_cpu(c, &cpu_online_map) {
+        struct percpu *pc = per_cpu(c);
+        if (pc == this_cpu()) {
+            if (__atomic_load_n(&pc->timer_running, __ATOMIC_SEQ_CST) == t)
+                return false;
+            continue;
+        }
+        while (__atomic_load_n(&pc->timer_running, __ATOMIC_SEQ_CST) == t)
+            __asm__ volatile("pause" ::: "memory");
+    }
+    return true;
 }
 
 bool timer_pending(const struct timer *t)

@@ -279,13 +279,19 @@ int hvm_platform_create(struct domain *d)
     return 0;
 }
 
-static void plat_stop_timers(struct hvm_platform *p)
+/* Every device timer stopped, no handler left on another pCPU: -1, or the pCPU (this
+ * one) whose handler of theirs is running, the caller inside it. */
+static int plat_kill_timers(struct hvm_platform *p)
 {
-    timer_stop(&p->pit_t.timer);
-    timer_stop(&p->rtc_t.timer);
-    timer_stop(&p->pm_t.timer);
-    for (unsigned i = 0; i < p->nr_vcpus; i++)
-        timer_stop(&p->lapic_t[i].timer);
+    struct timer *all[3] = { &p->pit_t.timer, &p->rtc_t.timer, &p->pm_t.timer };
+    int inside = -1;
+
+    for (unsigned i = 0; i < 3 + p->nr_vcpus; i++) {
+        struct timer *t = i < 3 ? all[i] : &p->lapic_t[i - 3].timer;
+        if (!timer_kill(t))
+            inside = t->cpu;
+    }
+    return inside;
 }
 
 static void plat_free(struct hvm_platform *p)
@@ -296,20 +302,12 @@ static void plat_free(struct hvm_platform *p)
     xfree(p);
 }
 
-/* Runs on each online pCPU in turn, after every device timer handler that may have
- * been running there when the platform was destroyed (handlers on one pCPU run one
- * after another, and none re-arms once `dying` is set); frees on the last. */
+/* On the pCPU whose device timer handler destroyed the platform, after that handler
+ * returned (handlers on one pCPU run one after another; none re-arms once `dying` is
+ * set, and the other pCPUs' ran to the end in timer_kill). */
 static void plat_free_fn(void *data)
 {
     struct hvm_platform *p = data;
-    unsigned next = cpumask_next(&cpu_online_map, p->free_timer.cpu + 1u);  /* runs on its own */
-
-    if (next < NR_CPUS) {
-        timer_migrate(&p->free_timer, next);
-        timer_set(&p->free_timer, NOW());
-        return;
-    }
-    plat_stop_timers(p);
     plat_free(p);
 }
 
@@ -324,9 +322,9 @@ void hvm_platform_follow(struct vcpu *v, unsigned cpu)
         timer_migrate(t, cpu);
 }
 
-/* timer_stop does not wait for a handler already running on another pCPU (which
- * could still re-arm its timer), and a LAPIC's timer may have run on any pCPU, so
- * the free happens after a visit to every one. */
+/* timer_kill waits for a handler running on another pCPU (a vLAPIC's timer may be
+ * on any: hvm_platform_follow), so the platform is freed now, unless this pCPU is
+ * inside one of its handlers: then a timer here frees it after that returns. */
 void hvm_platform_destroy(struct domain *d)
 {
     struct hvm_platform *p = d->hvm_plat;
@@ -342,8 +340,12 @@ void hvm_platform_destroy(struct domain *d)
     spin_lock_irqsave(&p->lock, flags);
     p->dying = true;
     spin_unlock_irqrestore(&p->lock, flags);
-    plat_stop_timers(p);
-    timer_init(&p->free_timer, plat_free_fn, p, cpumask_first(&cpu_online_map));
+    int inside = plat_kill_timers(p);
+    if (inside < 0) {
+        plat_free(p);
+        return;
+    }
+    timer_init(&p->free_timer, plat_free_fn, p, (unsigned)inside);
     timer_set(&p->free_timer, NOW());
 }
 

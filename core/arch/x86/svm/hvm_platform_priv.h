@@ -68,7 +68,7 @@ struct hvm_platform {
                                          * timer follows its vCPU: hvm_platform_follow) */
     bool timers_ready;                  /* the timers are initialised */
     bool dying;                         /* destroyed: timer handlers do nothing */
-    struct timer free_timer;            /* visits every online pCPU, then frees */
+    struct timer free_timer;            /* frees it when destroyed from its own handler */
     bool start_work;                    /* a SIPI was recorded: start the vCPU */
 };
 
