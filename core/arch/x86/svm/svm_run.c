@@ -50,7 +50,10 @@ void __noreturn svm_vcpu_loop(void)
             continue;                   /* still waiting for its device model */
 
         svm_intr_deliver(v);
-        hvm_platform_follow(v, pc->cpu);
+        if (s->timer_cpu1 != pc->cpu + 1) {     /* only when it changed pCPU */
+            hvm_platform_follow(v, pc->cpu);
+            s->timer_cpu1 = pc->cpu + 1;
+        }
         svm_asid_assign(s, pc->cpu);
         if (s->exit_tsc)
             TRACE_VCPU(TRC_HVM_ENTRY, v, s->last_exit, rdtsc() - s->exit_tsc);
