@@ -12,7 +12,10 @@ guest's clock read after the handler has run is never behind the deadline the
 hypervisor fired at. PVHVM is the HVM build (no case uses a PV driver HVM lacks:
 docs/pv-vs-hvm.md), so these runs cover it. The PV-vs-HVM report's measurement of a
 cell (N and 1 operations under the cost-model plugin, then traced) counts exactly one
-SYSCALL per PV null call and one VMMCALL and one #VMEXIT per HVM null call.
+SYSCALL per PV null call and one VMMCALL and one #VMEXIT per HVM null call. The
+callback vector is delivered once per event (issue 12): the HVM timer case and PVHVM
+ping-pong, measured as the report does, take at most one NPF exit (the EOI) and no
+VINTR exit per delivery, and an HVM timer event stays under HVM_TIMER_MAX instructions.
 
 Run from the repository root (make boot-test). The last line is
 "micro tests: N passed, N failed".
