@@ -176,8 +176,6 @@ static void schedule(void)
         next->last_processor = cpu;
         /* Its timers follow it: a policy may have moved it without the core
          * (credit's steal), and a timer left on another pCPU fires late there. */
-        timer_migrate(&next->singleshot_timer, cpu);
-        timer_migrate(&next->poll_timer, cpu);
     }
     vcpu_runstate_change(prev, blocked_state(prev), now);
     vcpu_runstate_change(next, RUNSTATE_running, now);
