@@ -107,7 +107,9 @@ static void evtchn_upcall(struct vcpu *v, evtchn_port_t port)
 {
     __atomic_fetch_or(&v->vcpu_info->evtchn_pending_sel, 1ULL << (port / 64),
                       __ATOMIC_SEQ_CST);
-    __atomic_store_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    /* The flag's 0 -> 1 edge is what raises an HVM vCPU's callback vector once. */
+    if (!__atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
+        __atomic_store_n(&v->upcall_edge, 1, __ATOMIC_SEQ_CST);
     vcpu_kick(v);
 }
 

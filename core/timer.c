@@ -42,9 +42,11 @@ static void timer_irq(struct cpu_regs *regs)
     while ((t = timerq_pop_expired(&pc->timers, NOW())) != NULL) {
         TRACE(TRC_TIMER_FIRE, TRACE_DOM_NONE, (uint16_t)pc->cpu, (uint64_t)t->expires,
               (uint64_t)(NOW() - t->expires));
+        __atomic_store_n(&pc->timer_running, t, __ATOMIC_SEQ_CST);
         spin_unlock(&pc->timer_lock);
         t->fn(t->data);                 /* may re-arm t: the lock is not held */
         spin_lock(&pc->timer_lock);
+        __atomic_store_n(&pc->timer_running, NULL, __ATOMIC_SEQ_CST);
     }
     timer_reprogram(pc);
     spin_unlock_irqrestore(&pc->timer_lock, f);
@@ -73,11 +75,24 @@ static void timer_enqueue(struct percpu *pc, struct timer *t)
         ipi_send_one(pc->cpu, VEC_IPI_KICK);
 }
 
+/* Lock the queue t belongs to. t->cpu changes only under its old and new queue's
+ * locks (timer_migrate), so once the lock of the CPU read is held and t->cpu still
+ * names it, t stays there until the unlock; a migration in between is retried. */
+static struct percpu *timer_lock_owner(struct timer *t, unsigned long *f)
+{
+    for (;;) {
+        struct percpu *pc = per_cpu(__atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE));
+        spin_lock_irqsave(&pc->timer_lock, *f);
+        if (per_cpu(t->cpu) == pc)
+            return pc;
+        spin_unlock_irqrestore(&pc->timer_lock, *f);
+    }
+}
+
 void timer_set(struct timer *t, s_time_t expires)
 {
-    struct percpu *pc = per_cpu(t->cpu);
     unsigned long f;
-    spin_lock_irqsave(&pc->timer_lock, f);
+    struct percpu *pc = timer_lock_owner(t, &f);
     if (timer_is_queued(t))
         timerq_remove(&pc->timers, t);
     t->expires = expires;
@@ -88,11 +103,31 @@ void timer_set(struct timer *t, s_time_t expires)
 
 void timer_stop(struct timer *t)
 {
-    struct percpu *pc = per_cpu(t->cpu);
     unsigned long f;
-    spin_lock_irqsave(&pc->timer_lock, f);
+    struct percpu *pc = timer_lock_owner(t, &f);
     timerq_remove(&pc->timers, t);      /* a stale LAPIC shot finds nothing due */
     spin_unlock_irqrestore(&pc->timer_lock, f);
+}
+
+bool timer_kill(struct timer *t)
+{
+    unsigned c;
+
+    timer_stop(t);
+    /* timer_running is set under the queue's lock before the handler starts, and t
+     * was off every queue once timer_stop returned: a handler not seen here has
+     * finished (or will not start). */
+    for_each_cpu(c, &cpu_online_map) {
+        struct percpu *pc = per_cpu(c);
+        if (pc == this_cpu()) {
+            if (__atomic_load_n(&pc->timer_running, __ATOMIC_SEQ_CST) == t)
+                return false;
+            continue;
+        }
+        while (__atomic_load_n(&pc->timer_running, __ATOMIC_SEQ_CST) == t)
+            __asm__ volatile("pause" ::: "memory");
+    }
+    return true;
 }
 
 bool timer_pending(const struct timer *t)
@@ -100,26 +135,40 @@ bool timer_pending(const struct timer *t)
     return timer_is_queued(t);
 }
 
-/* Move t to new_cpu's queue, keeping its deadline if it was queued. Both locks are
- * taken in CPU order, so two migrations in opposite directions cannot deadlock. */
+/* Move t to new_cpu's queue, keeping its deadline if it was queued (as a vCPU's
+ * timers follow it to the pCPU it runs on: a timer left on another pCPU fires late
+ * there under QEMU's round-robin, whose turns that pCPU's interrupt waits for). Both
+ * locks are taken in CPU order, so two migrations in opposite directions cannot
+ * deadlock; t->cpu is read again under them (a concurrent migration: retried). */
 void timer_migrate(struct timer *t, unsigned new_cpu)
 {
-    struct percpu *from = per_cpu(t->cpu), *to = per_cpu(new_cpu);
-    struct percpu *a = from->cpu < to->cpu ? from : to, *b = a == from ? to : from;
+    struct percpu *to = per_cpu(new_cpu);
     unsigned long f;
 
-    if (from == to)
+    for (;;) {
+        struct percpu *from = per_cpu(__atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE));
+        struct percpu *a = from->cpu < to->cpu ? from : to, *b = a == from ? to : from;
+
+        if (from == to)
+            return;
+        f = local_irq_save();
+        spin_lock(&a->timer_lock);
+        spin_lock(&b->timer_lock);
+        if (per_cpu(t->cpu) != from) {
+            spin_unlock(&b->timer_lock);
+            spin_unlock(&a->timer_lock);
+            local_irq_restore(f);
+            continue;
+        }
+        bool queued = timerq_remove(&from->timers, t);
+        __atomic_store_n(&t->cpu, (uint16_t)new_cpu, __ATOMIC_RELEASE);
+        if (queued)
+            timer_enqueue(to, t);
+        spin_unlock(&b->timer_lock);
+        spin_unlock(&a->timer_lock);
+        local_irq_restore(f);
         return;
-    f = local_irq_save();
-    spin_lock(&a->timer_lock);
-    spin_lock(&b->timer_lock);
-    bool queued = timerq_remove(&from->timers, t);
-    t->cpu = (uint16_t)new_cpu;
-    if (queued)
-        timer_enqueue(to, t);
-    spin_unlock(&b->timer_lock);
-    spin_unlock(&a->timer_lock);
-    local_irq_restore(f);
+    }
 }
 
 /* icount: QEMU runs with -icount. In that mode no pCPU ever halts. QEMU 7.2's

@@ -174,6 +174,8 @@ static void schedule(void)
         if (next->last_processor != cpu)
             TRACE_VCPU(TRC_SCHED_MIGRATE, next, next->last_processor, cpu);
         next->last_processor = cpu;
+        /* Its timers follow it: a policy may have moved it without the core
+         * (credit's steal), and a timer left on another pCPU fires late there. */
     }
     vcpu_runstate_change(prev, blocked_state(prev), now);
     vcpu_runstate_change(next, RUNSTATE_running, now);

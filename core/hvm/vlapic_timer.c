@@ -55,6 +55,11 @@ uint64_t vlapic_tsc_to_ns(const struct vlapic *l, uint64_t tsc)
 
 uint64_t vlapic_next_event(const struct vlapic *l) { return l->tmr_next; }
 
+bool vlapic_timer_periodic(const struct vlapic *l)
+{
+    return timer_mode(l) == VLAPIC_TIMER_PERIODIC;
+}
+
 void vlapic_timer_reset(struct vlapic *l)
 {
     l->tmr_initial = l->tmr_dcr = l->tmr_count = 0;

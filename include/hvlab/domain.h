@@ -49,6 +49,9 @@ struct vcpu {
     struct vcpu_info *vcpu_info;        /* in the domain's shared info page */
     evtchn_port_t virq_to_evtchn[NR_VIRQS];
     evtchn_port_t poll_port;            /* SCHEDOP_poll: port being polled, 0 none */
+    /* Set (atomic) when evtchn_upcall_pending went 0 -> 1: an HVM vCPU's callback
+     * vector is raised once per such edge (svm_intr.c), not while the flag stays set. */
+    unsigned long upcall_edge;
     struct timer singleshot_timer;      /* VCPUOP_set_singleshot_timer -> VIRQ_TIMER */
     struct timer poll_timer;            /* SCHEDOP_poll timeout */
 

@@ -35,6 +35,7 @@ struct percpu {
     struct timerq timers;
     struct timer *timer_storage[TIMERQ_CAP];
     s_time_t timer_programmed;  /* deadline the LAPIC timer is set for; own CPU only */
+    struct timer *timer_running;    /* whose handler runs now (timer_kill waits), atomic */
     struct timer wake_timer;    /* cpu_sleep_until(); own CPU only */
     unsigned long wake_fired;   /* wake_timer fired (icount mode); own CPU only */
     struct timer icount_tick;   /* see core/timer.c: icount_tick_us; own CPU only */

@@ -11,6 +11,10 @@ void timer_set(struct timer *t, s_time_t expires);
 void timer_stop(struct timer *t);
 void timer_migrate(struct timer *t, unsigned new_cpu);
 bool timer_pending(const struct timer *t);
+/* Stop t and wait until no other pCPU runs its handler (t may have been migrated, so
+ * every pCPU is looked at). False when this pCPU is running it (the caller is inside
+ * t's handler): then it is stopped but its handler has not returned. */
+bool timer_kill(struct timer *t);
 void timers_init_cpu(void);         /* each CPU, once */
 
 /* Wait until an interrupt or the deadline, whichever comes first (in icount mode:

@@ -47,8 +47,10 @@ struct hvm_map_grant_table {
 };
 
 /* Event channels of `vcpu` (the caller's domain) are then delivered as interrupt
- * `vector` (32..255; 0 turns it off): injected when the vCPU's evtchn_upcall_pending
- * is set and the guest can take an interrupt. -EINVAL for vectors 1..31. */
+ * `vector` (32..255; 0 turns it off): an edge-triggered LAPIC interrupt (EOI it),
+ * raised once each time the hypervisor sets the vCPU's evtchn_upcall_pending from 0
+ * (and once at this call if it is set), when evtchn_upcall_mask is clear (a masked
+ * guest checks the flag itself when it unmasks). -EINVAL for vectors 1..31. */
 struct hvm_evtchn_upcall_vector {
     uint32_t vcpu;
     uint8_t vector;

@@ -18,7 +18,8 @@
 # test_svm.py runs the SVM core's HVM test guest (and its crashes) next to a PV
 # bystander, and checks that HVM is refused on a CPU without SVM;
 # test_hvm.py boots the HVM images of the workloads natively and under hvlab;
-# test_hvm_devices.py runs the HVM device test guest (every platform device checked);
+# test_hvm_devices.py runs the HVM device test guest (every platform device checked;
+# pinned away from its creation pCPU, its LAPIC timer on time);
 # test_hvm_isolation.py runs the HVM isolation guest's attacks next to a PV bystander;
 # test_grant.py (issue 11): grant tables between PV and HVM granters and mappers,
 # every bad input's status, and a granter destroyed while its frames are mapped;
@@ -40,7 +41,8 @@
 # each other; the warm-up window; samples.csv; hvlab compare (docs/statistics.md).
 # test_micro.py: every microbenchmark case (bench/micro.c) natively, as PV and as HVM,
 # tiny iteration counts, every result line checked; the PV-vs-HVM report's measurement
-# of the null call's cell as PV and as HVM under the cost model (docs/pv-vs-hvm.md).
+# of the null call's cell as PV and as HVM under the cost model (docs/pv-vs-hvm.md); exits per
+# callback-vector delivery (one NPF, no VINTR) for the HVM timer and PVHVM ping-pong.
 # test_balloon.py: a PV and an HVM domU ballooned down and up (free count back exactly),
 # a domU that ignores its target, mem-set above mem-max, dom0's autoballoon at create.
 # test_mm_policy.py: every memory policy on 4 nodes, PV and HVM (first-touch populating

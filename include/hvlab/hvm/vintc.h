@@ -238,6 +238,8 @@ uint64_t vlapic_tsc(const struct vlapic *, uint64_t now);
 /* The first ns at which the guest TSC reaches tsc (saturating at UINT64_MAX - 1). */
 uint64_t vlapic_tsc_to_ns(const struct vlapic *, uint64_t tsc);
 uint64_t vlapic_next_event(const struct vlapic *);
+/* The timer reloads by itself (periodic mode): it fires again with no guest write. */
+bool vlapic_timer_periodic(const struct vlapic *l);
 void vlapic_advance(struct vlapic *, uint64_t now);
 uint32_t vlapic_timer_current(const struct vlapic *, uint64_t now);
 /* Register writes that touch the timer (LVT timer, initial count, divide). */

@@ -47,6 +47,10 @@ int hvm_platform_pending(struct vcpu *v, bool *extint);
 int hvm_platform_accept(struct vcpu *v, int vec, bool extint);
 /* The event-channel upcall as a LAPIC interrupt (edge) on v. */
 void hvm_platform_upcall(struct vcpu *v, uint8_t vector);
+/* v runs on pCPU cpu (svm_run.c, before each VMRUN): its LAPIC timer moves there if
+ * it is elsewhere, as the vCPU's other timers follow it (a timer on another pCPU fires
+ * late under QEMU's round-robin: issue 12). */
+void hvm_platform_follow(struct vcpu *v, unsigned cpu);
 /* v's domain has devices (false for a domain whose creation failed half-way). */
 bool hvm_platform_present(const struct vcpu *v);
 /* Bytes typed by dom0 into d's COM1 receive FIFO: how many fit (0 when d is not HVM). */

@@ -37,6 +37,7 @@ struct svm_vcpu {
     uint64_t exit_tsc;                  /* TSC at the last #VMEXIT: path length */
     uint32_t last_exit;                 /* its exit code */
     uint8_t upcall_vector;              /* HVMOP_set_evtchn_upcall_vector, 0: none */
+    unsigned timer_cpu1;                /* pCPU + 1 its vLAPIC timer was moved to, 0: none */
     uint8_t *fpu;                       /* FXSAVE image (a page: room for XSAVE later) */
     bool stepping;                      /* stepping over an interrupt shadow (svm_intr.c) */
     bool guest_tf;                      /* the guest's own RFLAGS.TF while stepping */

@@ -61,7 +61,11 @@ static void dev_advance(struct hvm_platform *p, const struct hvm_dev_timer *t, u
 }
 
 /* Lock held: the timer at the device's next event, never sooner than the floor after
- * its last firing. Left alone when already set there (most exits change nothing). */
+ * its last firing when the device re-fires by itself (the bus devices, a periodic
+ * LAPIC timer). A LAPIC one-shot or TSC deadline is armed by a guest write (an exit)
+ * each time, so the guest's own exits bound its rate, and it fires on time: the floor
+ * made a one-shot 15 us ahead fire 35-50 us late when the previous one had just fired
+ * (issue 12). Left alone when already set there (most exits change nothing). */
 static void dev_rearm(struct hvm_platform *p, struct hvm_dev_timer *t)
 {
     uint64_t next = dev_next_event(p, t);
@@ -72,7 +76,8 @@ static void dev_rearm(struct hvm_platform *p, struct hvm_dev_timer *t)
         return;
     }
     s_time_t at = next > (uint64_t)INT64_MAX ? INT64_MAX : (s_time_t)next;
-    if (at < t->last_fire + HVM_TIMER_FLOOR_NS)
+    bool by_itself = t->kind != HVM_T_LAPIC || vlapic_timer_periodic(&p->lapic[t->vcpu]);
+    if (by_itself && at < t->last_fire + HVM_TIMER_FLOOR_NS)
         at = t->last_fire + HVM_TIMER_FLOOR_NS;
     if (timer_pending(&t->timer) && t->timer.expires == at)
         return;
@@ -253,8 +258,9 @@ int hvm_platform_create(struct domain *d)
                               &vioapic_mmio_ops, &p->ioapic)) < 0)
         return rc;
 
-    /* Every timer on the pCPU vCPU 0 starts on (any pCPU works: a firing kicks the
-     * vCPU wherever it runs); one pCPU, so that teardown can wait for them there. */
+    /* Every timer on the pCPU vCPU 0 starts on (any pCPU works for the bus devices:
+     * a firing kicks the vCPU wherever it runs); a LAPIC's timer then follows its
+     * vCPU (hvm_platform_follow), so teardown waits on every pCPU (plat_free_fn). */
     unsigned cpu = d->vcpus[0] ? d->vcpus[0]->processor : 0;
     p->timer_cpu = cpu;
     dev_timer_init(p, &p->pit_t, HVM_T_PIT, 0, cpu);
@@ -273,13 +279,19 @@ int hvm_platform_create(struct domain *d)
     return 0;
 }
 
-static void plat_stop_timers(struct hvm_platform *p)
+/* Every device timer stopped, no handler left on another pCPU: -1, or the pCPU (this
+ * one) whose handler of theirs is running, the caller inside it. */
+static int plat_kill_timers(struct hvm_platform *p)
 {
-    timer_stop(&p->pit_t.timer);
-    timer_stop(&p->rtc_t.timer);
-    timer_stop(&p->pm_t.timer);
-    for (unsigned i = 0; i < p->nr_vcpus; i++)
-        timer_stop(&p->lapic_t[i].timer);
+    struct timer *all[3] = { &p->pit_t.timer, &p->rtc_t.timer, &p->pm_t.timer };
+    int inside = -1;
+
+    for (unsigned i = 0; i < 3 + p->nr_vcpus; i++) {
+        struct timer *t = i < 3 ? all[i] : &p->lapic_t[i - 3].timer;
+        if (!timer_kill(t))
+            inside = t->cpu;
+    }
+    return inside;
 }
 
 static void plat_free(struct hvm_platform *p)
@@ -290,18 +302,29 @@ static void plat_free(struct hvm_platform *p)
     xfree(p);
 }
 
-/* On timer_cpu, after every device timer handler that may have been running there
- * when the platform was destroyed: handlers on one pCPU run one after another, and
- * none re-arms once `dying` is set. */
+/* On the pCPU whose device timer handler destroyed the platform, after that handler
+ * returned (handlers on one pCPU run one after another; none re-arms once `dying` is
+ * set, and the other pCPUs' ran to the end in timer_kill). */
 static void plat_free_fn(void *data)
 {
     struct hvm_platform *p = data;
-    plat_stop_timers(p);
     plat_free(p);
 }
 
-/* timer_stop does not wait for a handler already running on another pCPU (which
- * could still re-arm its timer), so the last free happens on the timers' pCPU. */
+void hvm_platform_follow(struct vcpu *v, unsigned cpu)
+{
+    struct hvm_platform *p = v->domain->hvm_plat;
+
+    if (!p || !p->timers_ready || v->vcpu_id >= p->nr_vcpus)
+        return;
+    struct timer *t = &p->lapic_t[v->vcpu_id].timer;
+    if (__atomic_load_n(&t->cpu, __ATOMIC_RELAXED) != cpu)
+        timer_migrate(t, cpu);
+}
+
+/* timer_kill waits for a handler running on another pCPU (a vLAPIC's timer may be
+ * on any: hvm_platform_follow), so the platform is freed now, unless this pCPU is
+ * inside one of its handlers: then a timer here frees it after that returns. */
 void hvm_platform_destroy(struct domain *d)
 {
     struct hvm_platform *p = d->hvm_plat;
@@ -317,8 +340,12 @@ void hvm_platform_destroy(struct domain *d)
     spin_lock_irqsave(&p->lock, flags);
     p->dying = true;
     spin_unlock_irqrestore(&p->lock, flags);
-    plat_stop_timers(p);
-    timer_init(&p->free_timer, plat_free_fn, p, p->timer_cpu);
+    int inside = plat_kill_timers(p);
+    if (inside < 0) {
+        plat_free(p);
+        return;
+    }
+    timer_init(&p->free_timer, plat_free_fn, p, (unsigned)inside);
     timer_set(&p->free_timer, NOW());
 }
 
@@ -509,10 +536,9 @@ static bool vec_in(const uint32_t *bits, uint8_t vec)
     return bits[vec / 32] & (1u << (vec % 32));
 }
 
-/* The event-channel upcall is level-like: requested while evtchn_upcall_pending is
- * set and the vector is neither requested nor in service, so an event the guest
- * raises again while it handles the last one (the flag never seen clear by an entry)
- * is delivered after its EOI instead of being lost. */
+/* The event-channel upcall is an edge (svm_intr.c, upcall_check): one request per
+ * edge of evtchn_upcall_pending. One raised while the vector is in service is
+ * delivered again after its EOI (the guest may have scanned its ports already). */
 void hvm_platform_upcall(struct vcpu *v, uint8_t vector)
 {
     struct hvm_platform *p = v->domain->hvm_plat;
@@ -522,7 +548,7 @@ void hvm_platform_upcall(struct vcpu *v, uint8_t vector)
         return;
     spin_lock_irqsave(&p->lock, flags);
     struct vlapic *l = &p->lapic[v->vcpu_id];
-    if (!vec_in(l->irr, vector) && !vec_in(l->isr, vector))
+    if (!vec_in(l->irr, vector))
         vlapic_set_irr(l, vector, false);
     spin_unlock_irqrestore(&p->lock, flags);
 }

@@ -23,7 +23,7 @@
  * what is delivered late, so the floor bounds the cost (at most 20 000 firings a
  * second per timer) without making the guest's clocks drift. 50 us is below every
  * period Linux or the test guests use (1 ms ticks, 122 us RTC at 8 kHz). */
-#define HVM_TIMER_FLOOR_NS 50000LL
+#define HVM_TIMER_FLOOR_NS 50000LL      /* not for a LAPIC one-shot: see dev_rearm */
 
 enum hvm_timer_kind { HVM_T_PIT, HVM_T_RTC, HVM_T_PM, HVM_T_LAPIC };
 
@@ -64,10 +64,11 @@ struct hvm_platform {
     struct hvm_dev_timer *lapic_t;      /* nr_vcpus */
     struct hvm_vcpu_start *start;       /* nr_vcpus */
     unsigned power;                     /* SHUTDOWN_* + 1 asked by the PM block, 0 none */
-    unsigned timer_cpu;                 /* every device timer's pCPU */
+    unsigned timer_cpu;                 /* the bus devices' timers' pCPU (a LAPIC's
+                                         * timer follows its vCPU: hvm_platform_follow) */
     bool timers_ready;                  /* the timers are initialised */
     bool dying;                         /* destroyed: timer handlers do nothing */
-    struct timer free_timer;            /* frees the platform on timer_cpu */
+    struct timer free_timer;            /* frees it when destroyed from its own handler */
     bool start_work;                    /* a SIPI was recorded: start the vCPU */
 };
 

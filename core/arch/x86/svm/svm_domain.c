@@ -131,6 +131,8 @@ long do_hvm_op(uint64_t cmd, uint64_t arg)
         if (u.vcpu >= d->max_vcpus || !d->vcpus[u.vcpu] || (u.vector && u.vector < 32))
             return -EINVAL;
         d->vcpus[u.vcpu]->arch.svm->upcall_vector = u.vector;
+        /* An event flagged before the vector existed is delivered now. */
+        __atomic_store_n(&d->vcpus[u.vcpu]->upcall_edge, 1, __ATOMIC_SEQ_CST);
         return 0;
     case HVMOP_map_shared_info:
         if (copy_from_guest(&m, arg, sizeof(m)))

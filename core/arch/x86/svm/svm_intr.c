@@ -16,10 +16,16 @@
  *     or EVENTINJ is taken, the probe finds the window (VINTR exit);
  *  5. nothing is ever delivered through V_IRQ (the probe's vector is never taken:
  *     its VINTR exit comes first).
- * The event-channel upcall (HVMOP_set_evtchn_upcall_vector) is a vLAPIC interrupt:
- * requested while evtchn_upcall_pending is set, evtchn_upcall_mask clear (as for a
- * PV upcall: a masked guest looks at the flag itself when it unmasks) and the vector
- * is not already requested or in service (hvm_platform_upcall), EOI'd by the guest. */
+ * The event-channel upcall (HVMOP_set_evtchn_upcall_vector) is an edge-triggered
+ * vLAPIC interrupt, EOI'd by the guest: raised once per 0 -> 1 edge of
+ * evtchn_upcall_pending (v->upcall_edge, set by the event channels), at the first
+ * entry with evtchn_upcall_mask clear (as for a PV upcall: a masked guest looks at
+ * the flag itself when it unmasks; an edge it consumed that way, flag clear again,
+ * raises nothing). Not level-triggered: a guest EOIs before it clears the flag (as
+ * Linux does), so a level request re-raised the vector at that EOI's exit, and every
+ * event cost a second delivery, a VINTR exit and a second emulated EOI (issue 12:
+ * two nested faults of ~4,500 instructions per PVHVM event). An event raised after
+ * the guest cleared the flag is a new edge, so none is lost. */
 #include <hvlab/domain.h>
 #include <hvlab/trace.h>
 #include <hvlab/x86/hvm_platform.h>
@@ -83,6 +89,22 @@ static void probe(struct vmcb *vm)
     vm->ctl.intercept1 |= INTERCEPT1_VINTR;
 }
 
+/* The upcall's edge: taken first, then the flag read, so an edge that comes in
+ * between (the flag set again after the guest cleared it) stays for the next entry.
+ * While masked, an edge whose flag is still set is kept until the mask clears. */
+static void upcall_check(struct vcpu *v, uint8_t vector)
+{
+    if (!__atomic_exchange_n(&v->upcall_edge, 0, __ATOMIC_SEQ_CST))
+        return;
+    if (!__atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
+        return;                         /* the guest consumed it itself */
+    if (__atomic_load_n(&v->vcpu_info->evtchn_upcall_mask, __ATOMIC_SEQ_CST)) {
+        __atomic_store_n(&v->upcall_edge, 1, __ATOMIC_SEQ_CST);
+        return;
+    }
+    hvm_platform_upcall(v, vector);
+}
+
 /* Step 4, before every VMRUN, interrupts off. */
 void svm_intr_deliver(struct vcpu *v)
 {
@@ -92,10 +114,8 @@ void svm_intr_deliver(struct vcpu *v)
 
     if (!hvm_platform_present(v))
         return;
-    if (s->upcall_vector && v->vcpu_info &&
-        __atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_ACQUIRE) &&
-        !__atomic_load_n(&v->vcpu_info->evtchn_upcall_mask, __ATOMIC_ACQUIRE))
-        hvm_platform_upcall(v, s->upcall_vector);
+    if (s->upcall_vector && v->vcpu_info)
+        upcall_check(v, s->upcall_vector);
     if (s->stepping)
         return;                         /* step 3 in progress: offer nothing */
     int vec = hvm_platform_pending(v, &extint);

@@ -16,6 +16,7 @@
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
 #include <hvlab/trace.h>
+#include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/regs.h>
 #include <hvlab/x86/svm.h>
 
@@ -49,6 +50,10 @@ void __noreturn svm_vcpu_loop(void)
             continue;                   /* still waiting for its device model */
 
         svm_intr_deliver(v);
+        if (s->timer_cpu1 != pc->cpu + 1) {     /* only when it changed pCPU */
+            hvm_platform_follow(v, pc->cpu);
+            s->timer_cpu1 = pc->cpu + 1;
+        }
         svm_asid_assign(s, pc->cpu);
         if (s->exit_tsc)
             TRACE_VCPU(TRC_HVM_ENTRY, v, s->last_exit, rdtsc() - s->exit_tsc);
