@@ -42,15 +42,11 @@ from hvlab import experiment, run  # noqa: E402
 POLICIES = ("rr", "credit", "credit2", "rtds", "numa")
 JOBS = int(os.environ.get("HVLAB_JOBS", "2"))
 PERIODS, WORK_US, BUDGET_US = 40, 1500, 3000
-# The last chunk of work can straddle another pCPU's QEMU turn (up to a 100 µs tick,
-# longer when a pCPU's turns are short), which counts as running time: measured
-# 60-180 µs per period on 2 busy pCPUs. The old instruction-calibrated work was off
-# by -500 µs to +2,200 µs.
-# The work's running time overshoots work_us by what its chunks straddle: stretches in
-# which QEMU's round-robin ran the other pCPU count as running (bench/sleeper.c). Over
-# the trees of 2026-12-07 the mean per period read 1.51-1.86 ms for 1.5 ms of work under
-# the five policies, moved only by where QEMU's turns land; a policy that cut or
-# doubled the work would still be far outside this bound.
+# The work's chunks can straddle another pCPU's QEMU turn, which counts as running
+# time (bench/sleeper.c): over the trees of 2026-12-07 the mean per period read
+# 1.51-1.86 ms for 1.5 ms of work under the five policies, moved only by where QEMU's
+# round-robin turns land. The old instruction-calibrated work was off by -500 µs to
+# +2,200 µs; a policy that cut or doubled the work is still far outside this bound.
 WORK_SLACK_US = 400
 RT_DOM = 3                      # domain ids follow file order
 
