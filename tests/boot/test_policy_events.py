@@ -6,7 +6,9 @@ credit and credit2 on 2 nodes of one pCPU each (credit2: two runqueues); CPU hog
 that end at different times: three of 1 vCPU, which all start on pCPU 0 (so pCPU 1
 finds its own queue empty while the other has waiters: steals, pulls), two of 2 vCPUs
 (queues long enough to balance), one of them capped at 25 % (credit parks it); a
-sleeper pinned to pCPU 1 (it wakes UNDER: BOOST; placement: pick). Traced through the
+sleeper pinned to pCPU 1 (it wakes UNDER: BOOST; placement: pick); three hogs pinned
+to pCPU 0 and one to pCPU 1, the three unpinned by dom0 after 40 ms (imbalance that
+only balancing moves). Traced through the
 harness (deterministic mode). Every event credit2 declares in include/public/trace.h (reset,
 burn, pull, balance, pick) must be counted in summary.json's policy section and drawn
 as instant events in the run's Perfetto file.
@@ -39,6 +41,40 @@ vcpus = {vcpus}
 cap = {cap}
 """
 
+# Three hogs pinned to pCPU 0 next to one pinned to pCPU 1, unpinned by dom0 after
+# 40 ms: both pCPUs stay busy (nothing to pull) while runqueue 0 holds three more
+# vCPUs, which only credit2's balancing moves (its balance event is rare otherwise:
+# 0-2 per run, moved by timing).
+MOVERS = """
+[[domain]]
+name = "mv0"
+image = "cpuloop"
+args = "ms=380"
+memory = 8
+cpus = "0"
+
+[[domain]]
+name = "mv1"
+image = "cpuloop"
+args = "ms=380"
+memory = 8
+cpus = "0"
+
+[[domain]]
+name = "mv2"
+image = "cpuloop"
+args = "ms=380"
+memory = 8
+cpus = "0"
+
+[[domain]]
+name = "pin1"
+image = "cpuloop"
+args = "ms=380"
+memory = 8
+cpus = "1"
+"""
+
 EXPERIMENT = f"""
 name = "policy-events"
 description = "credit's and credit2's own trace events on two nodes."
@@ -46,6 +82,7 @@ mode = "deterministic"
 schedulers = {list(POLICIES)!r}
 duration_ms = 400
 timeout_s = 120
+dom0_commands = ["sleep 40", "vcpu-pin mv0 0 all", "vcpu-pin mv1 0 all", "vcpu-pin mv2 0 all"]
 
 [topology]
 cpus = 2
@@ -67,7 +104,7 @@ image = "sleeper"
 args = "period_us=1000 periods=300"
 memory = 8
 cpus = "1"
-"""
+""" + MOVERS
 
 
 def policy_checks(exp, tmp: str, index: int, policy: str) -> list[tuple[str, bool, str]]:
