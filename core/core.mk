@@ -7,6 +7,8 @@ HV_SRCS += core/main.c core/console.c core/console_ring.c core/printk.c core/pan
 HV_SRCS += core/costmodel_hint.c
 # pdisk: physical interrupt lines as event channels
 HV_SRCS += core/pirq.c
+# Virtual NUMA (docs/vnuma.md)
+HV_SRCS += core/vnuma.c
 # Domain lookups and reference counts (host-tested: tests/unit/domain.mk).
 HV_SRCS += core/domain_ref.c core/domain_pause.c
 # Grant tables (issue 11): the bookkeeping (host-tested: tests/unit/grant.mk), the hypercall.

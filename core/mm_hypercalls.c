@@ -12,6 +12,7 @@
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
 #include <hvlab/trace.h>
+#include <hvlab/vnuma.h>
 #include <hvlab/x86/regs.h>
 #include <public/memory.h>
 #include <public/mmu.h>
@@ -259,6 +260,16 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
         if (IS_ERR(t = memop_target(id)))
             return PTR_ERR(t);
         rc = (long)(cmd == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
+        domain_put(t);
+        return rc;
+    }
+    case XENMEM_get_vnumainfo: {        /* core/vnuma.c */
+        hv_domid_t id;
+        if (copy_from_guest(&id, arg, sizeof(id)))
+            return -EFAULT;
+        if (IS_ERR(t = memop_target(id)))
+            return PTR_ERR(t);
+        rc = vnuma_get_info(t, arg);
         domain_put(t);
         return rc;
     }

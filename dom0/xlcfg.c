@@ -292,6 +292,8 @@ static const struct key keys[] = {
     { "disk",        14, xlcfg_set_disk },
     /* PV network (xlcfg_vif.c) */
     { "vif",         15, xlcfg_set_vif },
+    /* virtual NUMA (xlcfg_vnuma.c) */
+    { "vnuma",       19, xlcfg_set_vnuma },
 };
 _Static_assert(18 <= NR_SLOTS, "NR_SLOTS too small for the key table");
 
@@ -432,6 +434,7 @@ static void check_across(struct parser *ps)
     check_affinity_len(ps, "cpus", &cfg->cpus);
     check_affinity_len(ps, "cpus_soft", &cfg->cpus_soft);
     xlcfg_disk_check(ps);           /* PV block: xlcfg_disk.c */
+    xlcfg_vnuma_check(ps);          /* virtual NUMA: xlcfg_vnuma.c */
 }
 
 void xlcfg_defaults(struct domain_config *cfg)

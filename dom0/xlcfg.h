@@ -90,6 +90,27 @@ struct xlcfg_vif {
     unsigned line;
 };
 
+/* `vnuma = [...]` (xlcfg_vnuma.c, docs/vnuma.md): one string per virtual node,
+ *   vnuma = [ 'pnode=0, size=16, vcpus=0-1, vdistances=10,20',
+ *             'pnode=1, size=16, vcpus=2-3, vdistances=20,10' ]
+ * size (MiB) and vcpus (numbers and ranges) are required; pnode (the physical node;
+ * default: the node the vCPUs' affinity points to, else vnode i on node i mod the
+ * machine's nodes) and vdistances (one per vnode; default 10 to itself, 20 to the
+ * others) are optional. A comma inside vcpus or vdistances continues the list. */
+#define XLCFG_MAX_VNODES 8                  /* VNUMA_MAX_VNODES */
+struct xlcfg_vnode {
+    int pnode;                              /* -1: the default */
+    uint64_t size_mib;
+    uint64_t vcpus;                         /* bit i: vCPU i */
+    unsigned nr_dist;                       /* 0: the default distances */
+    unsigned dist[XLCFG_MAX_VNODES];
+};
+struct xlcfg_vnuma {
+    unsigned nr;                            /* 0: no virtual NUMA */
+    unsigned line;
+    struct xlcfg_vnode v[XLCFG_MAX_VNODES];
+};
+
 struct domain_config {
     char file[XLCFG_KERNEL_MAX];        /* the cfg file's name, for errors found later */
     char name[XLCFG_NAME_MAX];
@@ -106,6 +127,7 @@ struct domain_config {
     unsigned nr_disks;
     struct xlcfg_vif vifs[XLCFG_MAX_VIFS];
     unsigned nr_vifs;
+    struct xlcfg_vnuma vnuma;               /* xlcfg_vnuma.c */
 };
 
 /* Receives each problem as one line without a newline, e.g.
@@ -135,5 +157,18 @@ uint64_t xlcfg_vcpu_affinity(const struct xlcfg_affinity *a, unsigned vcpu,
 int xlcfg_memory_node(const struct domain_config *cfg, const struct cpu_topo *t);
 
 const char *xlcfg_action_name(enum xlcfg_action a);
+
+/* xlcfg_vnuma.c: one vnuma entry (the string) into *v; 0, or -EINVAL with the reason
+ * in err (e.g. `vcpus "3-1": start above end`). */
+int xlcfg_vnode_parse(const char *spec, struct xlcfg_vnode *v, char *err, size_t errlen);
+
+struct vnuma_layout;
+/* The layout the hypervisor gets (public/vnuma.h) for cfg on machine t: physical
+ * nodes defaulted (home >= 0: the node the affinity points to, else vnode i on node
+ * i mod t->nr_nodes), then every rule checked (core/lib/vnuma_layout.c) against the
+ * machine. 0, or -EINVAL with the reason in why (e.g. "vnode 1: physical node 5,
+ * the machine has 4 (0-3)"). */
+int xlcfg_vnuma_layout(const struct domain_config *cfg, const struct cpu_topo *t, int home,
+                       struct vnuma_layout *out, char *why, size_t whylen);
 
 #endif

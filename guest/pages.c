@@ -67,3 +67,17 @@ uint64_t free_pages_count(void)
 {
     return end_pfn - bump_pfn + nr_freed;
 }
+
+uint64_t pages_split(uint64_t at, uint64_t *old_end)
+{
+    unsigned long flags = spin_lock_irqsave(&mm_lock);
+
+    *old_end = end_pfn;
+    if (at < bump_pfn)
+        at = bump_pfn;
+    if (at < end_pfn)
+        end_pfn = at;
+    at = end_pfn;
+    spin_unlock_irqrestore(&mm_lock, flags);
+    return at;
+}

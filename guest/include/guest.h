@@ -193,6 +193,10 @@ void *alloc_page(void);                         /* zeroed; NULL when none left *
 void *alloc_pages(uint64_t n);                  /* n contiguous pages, zeroed */
 void free_page(void *va);
 uint64_t free_pages_count(void);
+/* guest/vnuma.c: the pages from pfn `at` (or the first never handed out, if later) to
+ * the end leave this allocator, for per-vnode pools. Returns where they start and
+ * sets *old_end to where they end. */
+uint64_t pages_split(uint64_t at, uint64_t *old_end);
 
 /* Both platforms (mm.c; guest/hvm/pt_hvm.c): maps one of our own frames at va with
  * a 4 KiB page (any page-aligned lower-half VA outside the runtime's own mapping;

@@ -15,6 +15,7 @@
 #include <public/event_channel.h>
 #include <public/hvlab.h>
 #include <public/vcpu.h>
+#include <public/vnuma.h>
 
 #define DOMID_MAX 1024                  /* domain IDs 0 .. DOMID_MAX-1 */
 
@@ -87,6 +88,9 @@ struct domain {
     unsigned long tot_pages, max_pages;
     unsigned long node_pages[MAX_NUMNODES];
     unsigned home_node;                 /* NUMA_NO_NODE: any */
+    /* Virtual NUMA (core/vnuma.c): nr_vnodes 0 = none. Set under page_lock before the
+     * domain has frames, read-only after. */
+    struct vnuma_layout vnuma;
     struct p2m p2m;                     /* HVM: gfn -> mfn (nested paging), page_lock */
     struct hvm_platform *hvm_plat;      /* HVM: its devices (include/hvlab/x86/hvm_platform.h) */
     struct hvm_ioreq_server *ioreq;     /* HVM: its device model (x86/hvm_ioreq.h), or NULL */

@@ -94,6 +94,8 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 /* MEM: the domain the frames go to (TRACE_DOM_NONE: the hypervisor) */
 #define TRC_MEM_ALLOC   TRC_EVENT(TRC_CLS_MEM, 0, 1)       /* data0: node asked << 32 | node got, data1: frames */
 #define TRC_MEM_FREE    TRC_EVENT(TRC_CLS_MEM, 0, 2)       /* data0: node, data1: frames */
+/* vnuma (sub 3): a domain got its virtual NUMA layout (docs/vnuma.md) */
+#define TRC_MEM_VNUMA   TRC_EVENT(TRC_CLS_MEM, 3, 1)       /* data0: vnodes, data1: byte v = vnode v's physical node */
 
 /* HVM: the vCPU. Path length: TSC from the #VMEXIT to the VMRUN that resumes it
  * (instructions under icount), including any time switched out. */

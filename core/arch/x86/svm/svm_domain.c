@@ -15,6 +15,7 @@
 #include <hvlab/smp.h>
 #include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
+#include <hvlab/vnuma.h>
 #include <public/domctl.h>
 #include <public/hvm.h>
 
@@ -87,15 +88,19 @@ int hvm_domain_init(struct domain *d)
             return rc;
         arch_vcpu_set_entry(v, svm_vcpu_first_entry);
     }
-    for (unsigned long i = 0; i < d->max_pages; i++)
-        if (!domain_alloc_frame(d, NUMA_NO_NODE, MEMF_ZERO))
+    for (unsigned long i = 0; i < d->max_pages; i++) {
+        unsigned node = vnuma_pfn_node(d, i);   /* gfn i: its vnode's node, exactly */
+        if (!domain_alloc_frame(d, node, MEMF_ZERO |
+                                (node == NUMA_NO_NODE ? 0 : MEMF_EXACT_NODE)))
             return -ENOMEM;
+    }
     if ((rc = hvm_map_ram(d)) < 0)
         return rc;
     if ((rc = hvm_platform_create(d)) < 0)     /* devices, vLAPICs: hvm_platform.c */
         return rc;
     pr_info("domain %u (%s): HVM, %lu frames of RAM, %lu nested table frames\n",
             d->domain_id, d->name, d->tot_pages, d->p2m.nr_tables);
+    vnuma_report(d);
     return 0;
 }
 
