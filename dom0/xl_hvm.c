@@ -26,20 +26,13 @@ static void hvm_report(void *arg, const char *msg)
     printf("create %s: %s\n", ((const struct domain_config *)arg)->name, msg);
 }
 
-/* The layout as the ACPI builder describes it: vnode v is proximity domain v. */
+/* The layout for createdomain, and as the guest's SRAT/SLIT. */
 static void hvm_numa(struct xl_hvm *h, const struct vnuma_layout *l)
 {
     h->vnuma = *l;
     if (!l->nr_vnodes)
         return;
-    h->numa.nr_nodes = l->nr_vnodes;
-    for (unsigned v = 0; v < l->nr_vnodes; v++) {
-        h->numa.mem_bytes[v] = l->pages[v] << PAGE_SHIFT;
-        for (unsigned w = 0; w < l->nr_vnodes; w++)
-            h->numa.distance[v][w] = l->distance[v][w];
-    }
-    for (unsigned i = 0; i < l->nr_vcpus; i++)
-        h->numa.vcpu_node[i] = l->vcpu_to_vnode[i];
+    hvmbuild_numa_from_vnuma(&h->numa, l);
     h->bc.numa = &h->numa;
 }
 
