@@ -10,7 +10,8 @@
  * cpus_soft (a CPU list string, see cpulist.h, for every vCPU; or a list of them,
  * entry i for vCPU i), type ("pv"), on_poweroff / on_reboot / on_crash ("destroy"
  * or "preserve"; default destroy), extra or cmdline (guest command line: one key,
- * two names), ramdisk (HVM: the name of a module with the initrd), pool, and the
+ * two names), ramdisk (HVM: the name of a module with the initrd), pool, vnuma
+ * (virtual NUMA nodes: xlcfg_vnuma.c, docs/vnuma.md), and the
  * parameters of the pool's scheduler. Those are whatever that policy declares
  * (sched/private.h, struct sched_param): any other key with a number or a string
  * value is kept as a scheduler parameter with its line (cpu_weight is xl's name for
