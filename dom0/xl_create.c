@@ -11,7 +11,8 @@
  *   each on exactly its physical node) -> pvbuild layout + populate through a window
  *   of foreign mappings (foreign.c), with a store page and a port of the domain for
  *   dom0's store (store_ring.c) -> unmap -> DOMCTL_setvcpucontext (vCPU 0 only:
- *   a guest brings up its other vCPUs itself) -> DOMCTL_setvcpuaffinity per vCPU ->
+ *   a guest brings up its other vCPUs itself) -> DOMCTL_setvcpuaffinity per vCPU
+ *   (vnuma and no affinity in the file: soft affinity to its vnode's node) ->
  *   DOMCTL_scheduler_op -> DOMCTL_unpausedomain.
  * Output: "created domain <id> (<name>)", "create <name>: memory on node <n>" when
  * the affinity picked a node, then "create <name>: <ns> ns", the time from
@@ -230,16 +231,32 @@ static int create_build(struct create *c, struct vcpu_guest_context *vc)
     return rc;
 }
 
+/* The CPUs of the physical node of vCPU vcpu's vnode. */
+static uint64_t vnode_cpus(const struct create *c, unsigned vcpu)
+{
+    unsigned node = c->vnuma.pnode[c->vnuma.vcpu_to_vnode[vcpu]];
+    uint64_t mask = 0;
+
+    for (unsigned cpu = 0; cpu < c->topo.nr_cpus && cpu < CPULIST_MAX_CPUS; cpu++)
+        if (c->topo.cpu_to_node[cpu] == node)
+            mask |= 1ULL << cpu;
+    return mask;
+}
+
 static int create_affinity(struct create *c)
 {
+    /* vnuma and no affinity in the file: each vCPU prefers (soft affinity) the CPUs
+     * of its vnode's physical node, where its vnode's memory is (as xl does). */
+    bool by_vnode = c->vnuma.nr_vnodes && !c->cfg.cpus.nr && !c->cfg.cpus_soft.nr;
     struct domctl op;
     long rc;
 
-    if (!c->cfg.cpus.nr && !c->cfg.cpus_soft.nr)
+    if (!c->cfg.cpus.nr && !c->cfg.cpus_soft.nr && !by_vnode)
         return 0;
     for (unsigned v = 0; v < c->cfg.vcpus; v++) {
         uint64_t hard = xlcfg_vcpu_affinity(&c->cfg.cpus, v, &c->topo);
-        uint64_t soft = xlcfg_vcpu_affinity(&c->cfg.cpus_soft, v, &c->topo);
+        uint64_t soft = by_vnode ? vnode_cpus(c, v)
+                                 : xlcfg_vcpu_affinity(&c->cfg.cpus_soft, v, &c->topo);
 
         memset(&op, 0, sizeof(op));
         op.u.vcpuaffinity.vcpu = v;

@@ -8,7 +8,8 @@ through XENMEM_get_vnumainfo and an HVM domain from its SRAT/SLIT (tests/guests/
 vnumatest.c): both match their cfg files, a page from each vnode's pool lies in that
 vnode, and the frames of each vnode are on its physical node (PV: the machine frame
 the guest prints against the machine's SRAT ranges, and dom0's per-node count; HVM:
-the hypervisor's per-vnode count of frames on the node).
+the hypervisor's per-vnode count of frames on the node); each vCPU's soft affinity is
+its vnode's node; every frame comes back.
 
 Run from the repository root. The last line is "vnuma tests: N passed, N failed".
 """
@@ -96,6 +97,20 @@ def case_refusals() -> None:
                       r"free before", out)
     check(len(free) == 3 and len(set(free)) == 1,
           f"no frame kept by the refused domains (free before each: {free})", r)
+    after = re.findall(r"domain \d+ \(vhvm\): destroyed, \d+ frames returned, (\d+) free", out)
+    check(len(free) == 3 and after == free[:1],
+          f"every frame back after both domains are destroyed ({after} free, {free[:1]} before)", r)
+
+
+def case_soft_affinity() -> None:
+    """No cpus in the files: each vCPU prefers the CPUs of its vnode's node (CPU n is
+    node n on this machine)."""
+    r = run()
+    for dom, name, layout in ((3, "vpv", PV), (4, "vhvm", HVM)):
+        for vnode, (pnode, _, cpus, _) in enumerate(layout):
+            for vcpu in cpus.split(","):
+                check(re.search(rf"\(d0\) {name} +{dom} +{vcpu} .* all / {pnode}\n", r.output)
+                      is not None, f"{name} vCPU {vcpu} (vnode {vnode}) prefers node {pnode}", r)
 
 
 def case_pv() -> None:
@@ -128,7 +143,7 @@ def case_hvm() -> None:
               f"all {n} frames of vnode {v} on node {pnode}", r)
 
 
-CASES = [case_refusals, case_pv, case_hvm]
+CASES = [case_refusals, case_pv, case_hvm, case_soft_affinity]
 
 if __name__ == "__main__":
     sys.exit(run_suite("vnuma tests", CASES, sys.argv[1:]))
