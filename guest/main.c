@@ -3,7 +3,6 @@
  * order of the steps below is the order of their needs (printf needs vCPU 0's slot; faults are reported from plat_traps_init
  * on; time needs events). Secondary vCPUs start in smp.c. */
 #include "platform.h"
-#include <guest_vnuma.h>
 
 const struct start_info *start_info;
 struct shared_info *shared_info;
@@ -49,6 +48,5 @@ __noreturn void guest_main_init(const struct start_info *si)
     mm_init(si);
     events_init();
     time_init();
-    vnuma_init();                       /* guest/vnuma.c: says nothing without a layout */
     guest_exit(main(si));
 }

@@ -1,6 +1,8 @@
 /* The guest's virtual NUMA topology and its per-vnode page pools (guest_vnuma.h).
  *
- * Design. vnuma_init asks the platform (plat_vnuma_read: the memory op on PV, the
+ * Design. vnuma_init, run on the first call of any vnuma_* function (so a guest that
+ * never asks runs exactly as without it: deterministic runs keep their instruction
+ * streams), asks the platform (plat_vnuma_read: the memory op on PV, the
  * ACPI tables on HVM), prints what it got, and splits the free pages: pages.c keeps
  * the ones below the end of the vnode its bump pointer is in (the boot vnode, where
  * the image and the first allocations live), and every later vnode's free pages become
@@ -9,7 +11,8 @@
  * v's pool otherwise; alloc_page() keeps serving the boot vnode.
  *
  * Locking. pool_lock (events off, as pages.c's mm_lock) guards the pools; the
- * topology is written once by vnuma_init on vCPU 0 before main() and read-only after.
+ * topology is written once by vnuma_init, which the first vnuma_* call runs: make that
+ * call from vCPU 0 before starting other vCPUs; read-only after.
  *
  * Limitations. Vnodes wholly below the bump pointer (filled by the image) have no
  * free page. Pages of a pool never go back to pages.c.
@@ -26,20 +29,24 @@ struct vnode_pool {
 static struct guest_vnuma topo;
 static struct vnode_pool pool[GUEST_VNUMA_MAX_VNODES];
 static unsigned boot_vnode;
+static bool inited;
 static spinlock_t pool_lock = SPINLOCK_INIT;
 
 const struct guest_vnuma *vnuma_topology(void)
 {
+    vnuma_init();
     return &topo;
 }
 
 unsigned vnuma_vnode_of_vcpu(unsigned vcpu)
 {
+    vnuma_init();
     return topo.nr_vnodes && vcpu < topo.nr_vcpus ? topo.vcpu_to_vnode[vcpu] : 0;
 }
 
 unsigned vnuma_vnode_of_pfn(uint64_t pfn)
 {
+    vnuma_init();
     for (unsigned v = 0; v < topo.nr_vnodes; v++)
         if (pfn >= topo.start_pfn[v] && pfn < topo.end_pfn[v])
             return v;
@@ -89,9 +96,12 @@ static void vnuma_pools_init(void)
 
 void vnuma_init(void)
 {
-    int rc = plat_vnuma_read(&topo);
+    int rc;
 
-    if (rc < 0) {
+    if (inited)
+        return;
+    inited = true;
+    if ((rc = plat_vnuma_read(&topo)) < 0) {
         memset(&topo, 0, sizeof(topo));
         return;
     }
@@ -121,6 +131,7 @@ void *vnuma_alloc_page(unsigned vnode)
 {
     void *va;
 
+    vnuma_init();
     if (!topo.nr_vnodes)
         return vnode == 0 ? alloc_page() : NULL;
     if (vnode >= topo.nr_vnodes)
@@ -162,6 +173,7 @@ void vnuma_free_page(void *va)
 
 uint64_t vnuma_free_pages(unsigned vnode)
 {
+    vnuma_init();
     if (vnode >= (topo.nr_vnodes ? topo.nr_vnodes : 1))
         return 0;
     if (!topo.nr_vnodes || vnode == boot_vnode)

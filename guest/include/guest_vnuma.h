@@ -1,5 +1,6 @@
-/* The guest's virtual NUMA topology (docs/vnuma.md): read once at start-up by the
- * runtime (vnuma_init, from guest_main_init), from XENMEM_get_vnumainfo on PV
+/* The guest's virtual NUMA topology (docs/vnuma.md): read once, at the first call of
+ * any function below (vnuma_init; call it from vCPU 0 before starting others), from
+ * XENMEM_get_vnumainfo on PV
  * (guest/vnuma_pv.c) or the SRAT and SLIT of the ACPI tables on HVM
  * (guest/hvm/vnuma_hvm.c), printed, and used to place allocations: one page pool per
  * vnode, so a workload can keep its data on the vnode of the vCPU that uses it. */
@@ -24,7 +25,7 @@ struct guest_vnuma {
  * another -errno (after a line saying why) when what it found is unusable. */
 int plat_vnuma_read(struct guest_vnuma *out);
 
-/* Reads, prints and sets up the pools. */
+/* Reads, prints and sets up the pools, once (later calls do nothing). */
 void vnuma_init(void);
 /* The topology as read (nr_vnodes 0: none). */
 const struct guest_vnuma *vnuma_topology(void);
