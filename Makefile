@@ -52,6 +52,7 @@ include $(sort $(wildcard core/*.mk core/lib/*.mk core/hvm/*.mk core/arch/x86/*.
 include tests/unit/unit.mk
 include tests/boot/boot.mk
 include tests/harness/harness.mk
+include tests/slurm/slurm.mk
 # Guests: the runtime, workloads, test guests and dom0 (built as PV guest images).
 include guest/guest.mk bench/bench.mk tests/guests/guests.mk dom0/dom0.mk tests/minimal/minimal.mk tests/svmconf/svmconf.mk
 include tests/fuzz/fuzz.mk
@@ -107,6 +108,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory harness-test
 	$(Q)$(MAKE) --no-print-directory boot-test
+	$(Q)$(MAKE) --no-print-directory slurm-test
 	$(Q)$(MAKE) --no-print-directory linux-test
 
 # A shell script: on a fresh machine python3 is among what it installs.
@@ -122,13 +124,19 @@ qemu: all
 	$(Q)$(PYTHON) tools/qemu.py --smp $(SMP) --nodes $(NODES) --mem $(MEM) \
 		--icount $(ICOUNT) --cmdline "$(CMDLINE)"
 
-# The default experiment: rr, credit, credit2 and rtds compared on 2 pCPUs
-# (experiments/sched-compare.toml) -> results/sched-compare/report.md.
+# The default experiments: rr, credit, credit2 and rtds compared on 2 pCPUs
+# (experiments/sched-compare.toml) -> results/sched-compare/report.md; then PV vs HVM
+# vs native (experiments/pv-vs-hvm.toml, docs/pv-vs-hvm.md) -> results/pv-vs-hvm/
+# README.md, with modelled cycles when the cost-model plugin builds and QEMU loads it
+# (without, the report says so and gives path lengths only).
 # The build is a second make, started after deps, so that it runs after the compiler is
 # installed whatever the -j (prerequisites of one rule may run in parallel).
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory costmodel || \
+		echo "demo: the cost-model plugin did not build: path lengths only"
 	$(Q)./hvlab run experiments/sched-compare.toml --jobs 2
+	$(Q)./hvlab pv-vs-hvm experiments/pv-vs-hvm.toml --jobs 2 --no-build
 
 clean:
 	rm -rf $(BUILD)

@@ -11,7 +11,8 @@
  * latencies from each deadline to the handler having run, and the line also has
  * early=K early_max_ns=E: events whose handler ran before the deadline by the guest's
  * clock (they add 0; any at all means the guest's clock runs behind the hypervisor's
- * NOW(), a broken time ABI). A case the mode cannot run prints "... skipped=REASON", one that fails "... FAILED=REASON" (exit 1).
+ * NOW(), a broken time ABI). A case the mode cannot run prints "... skipped=REASON",
+ * one that fails "... FAILED=REASON" (exit 1).
  * docs/microbenchmarks.md says what each case measures in each mode. */
 #include <guest.h>
 #include <guest_mode.h>

@@ -17,6 +17,12 @@
  * time per do_schedule. Each figure is the median of 5 runs' means. The simulator's
  * own work (event queue, accounting) is not counted.
  *
+ * Host counters (bench/hostpmu.c, perf_event_open): where the host has them, cycles
+ * and instructions (user space) over each run's whole measured window, divided by its
+ * decisions: the policy's ops plus the simulator's own work, so they bound the
+ * policy's share from above; medians of the 5 runs. Where the host has none (most
+ * VMs), the output says so and why, and gives wall time only.
+ *
  *   sched_scale [RESULTS_DIR [POLICY]]   prints the table; writes sched-scale.csv and
  *                                        sched-scale.md to RESULTS_DIR
  *   sched_scale --one POLICY VCPUS PCPUS one run of exactly DECISIONS decisions (no
@@ -33,6 +39,7 @@
 #include <sys/utsname.h>
 #include <x86intrin.h>
 #include "../tests/sched/sim.h"
+#include "hostpmu.h"
 
 #define RUNS 5
 #define DECISIONS 20000
@@ -45,7 +52,13 @@ struct row {
     bool supported;
     double sched_ns, wake_ns, timer_ns, decision_ns;    /* medians over RUNS */
     double wakes_per_decision, sim_s, decisions;
+    bool counted;                   /* host counters read in every run */
+    double cycles, instructions;    /* per decision, whole window: medians over RUNS */
 };
+
+static struct hostpmu pmu;          /* opened once in main; !pmu.ok: no counters here */
+static bool win_counted;            /* the last run_once's counter reads */
+static double win_cycles, win_instructions;
 
 static double host_ns(void)
 {
@@ -123,10 +136,15 @@ static bool run_once(const struct sched_ops *ops, unsigned vcpus, unsigned pcpus
     sim.sched_ticks = sim.wake_ticks = sim.timer_ticks = 0;
     sim.nr_sched = sim.nr_wake_ops = sim.nr_policy_timers = 0;
     s_time_t from = sim.now;
+    hostpmu_start(&pmu);
     double host0 = host_ns();
     while (sim.nr_sched < DECISIONS && sim.now - from < MILLISECS(60000) &&
            host_ns() - host0 < host_budget_ns)
         sim_run_for(MICROSECS(100));
+    uint64_t cyc, ins;
+    win_counted = hostpmu_stop(&pmu, &cyc, &ins) && sim.nr_sched;
+    win_cycles = win_counted ? (double)cyc / (double)sim.nr_sched : 0;
+    win_instructions = win_counted ? (double)ins / (double)sim.nr_sched : 0;
     *sched_ns = (double)sim.sched_ticks * ns_per_tick / (double)sim.nr_sched;
     *wake_ns = sim.nr_wake_ops ?
                (double)sim.wake_ticks * ns_per_tick / (double)sim.nr_wake_ops : 0;
@@ -146,8 +164,10 @@ static bool run_once(const struct sched_ops *ops, unsigned vcpus, unsigned pcpus
 static void measure(struct row *r, const struct sched_ops *ops, double overhead)
 {
     double s[RUNS], w[RUNS], tm[RUNS], tc[RUNS], d[RUNS], wk[RUNS], t[RUNS], n[RUNS];
+    double cy[RUNS], in[RUNS];
     uint64_t hash;
     r->supported = true;
+    r->counted = pmu.ok;
     for (unsigned k = 0; k < RUNS; k++) {
         if (!run_once(ops, r->vcpus, r->pcpus, HOST_BUDGET_NS, true, &hash, &s[k], &w[k], &tm[k], &tc[k], &wk[k], &t[k],
                       &n[k])) {
@@ -158,7 +178,12 @@ static void measure(struct row *r, const struct sched_ops *ops, double overhead)
         w[k] = MAX(w[k] - overhead, 0.0);
         tm[k] = MAX(tm[k] - tc[k] * overhead, 0.0);
         d[k] = s[k] + wk[k] * w[k] + tm[k];
+        r->counted = r->counted && win_counted;
+        cy[k] = win_cycles;
+        in[k] = win_instructions;
     }
+    r->cycles = r->counted ? median(cy, RUNS) : 0;
+    r->instructions = r->counted ? median(in, RUNS) : 0;
     r->sched_ns = median(s, RUNS);
     r->wake_ns = median(w, RUNS);
     r->timer_ns = median(tm, RUNS);
@@ -182,18 +207,24 @@ static void write_results(const char *dir, const struct row *rows, unsigned n,
         exit(1);
     }
     fprintf(f, "policy,vcpus,pcpus,supported,do_schedule_ns,wake_ns,wakes_per_decision,"
-               "timers_ns_per_decision,decision_ns,decisions_per_run,simulated_s_per_run\n");
+               "timers_ns_per_decision,decision_ns,decisions_per_run,simulated_s_per_run,"
+               "host_cycles_per_decision,host_instructions_per_decision\n");
     for (unsigned i = 0; i < n; i++) {
         const struct row *r = &rows[i];
         if (r->supported && !r->decisions)     /* nothing to divide by: empty cells */
-            fprintf(f, "%s,%u,%u,1,,,,,,0,%.3f\n", r->policy, r->vcpus, r->pcpus,
+            fprintf(f, "%s,%u,%u,1,,,,,,0,%.3f,,\n", r->policy, r->vcpus, r->pcpus,
                     r->sim_s);
-        else if (r->supported)
-            fprintf(f, "%s,%u,%u,1,%.1f,%.1f,%.3f,%.1f,%.1f,%.0f,%.3f\n", r->policy,
+        else if (r->supported) {
+            fprintf(f, "%s,%u,%u,1,%.1f,%.1f,%.3f,%.1f,%.1f,%.0f,%.3f,", r->policy,
                     r->vcpus, r->pcpus, r->sched_ns, r->wake_ns, r->wakes_per_decision,
                     r->timer_ns, r->decision_ns, r->decisions, r->sim_s);
+            if (r->counted)
+                fprintf(f, "%.0f,%.0f\n", r->cycles, r->instructions);
+            else
+                fprintf(f, ",\n");     /* no counters: empty, never 0 */
+        }
         else
-            fprintf(f, "%s,%u,%u,0,,,,,,,\n", r->policy, r->vcpus, r->pcpus);
+            fprintf(f, "%s,%u,%u,0,,,,,,,,,\n", r->policy, r->vcpus, r->pcpus);
     }
     fclose(f);
 
@@ -223,6 +254,16 @@ static void write_results(const char *dir, const struct row *rows, unsigned n,
                "nodes of 32, 64 pCPUs 4 nodes of 16 (distance 20), 4 pCPUs one node. "
                "Built with NR_CPUS=256 (the hypervisor itself: 64).\n\n",
             u.sysname, u.release, u.machine, overhead, RUNS, DECISIONS, DOM_VCPUS);
+    if (pmu.ok)
+        fprintf(f, "**Host counters** (perf_event_open, user space): cycles and "
+                   "instructions per decision over each run's whole measured window "
+                   "(the policy's ops and the simulator's own work), medians of %d runs: "
+                   "see `sched-scale.csv` (host_cycles_per_decision, "
+                   "host_instructions_per_decision).\n\n", RUNS);
+    else
+        fprintf(f, "**Host counters: not available on this host** (%s): wall time "
+                   "only; `make sched-bench-ir` counts instructions with callgrind "
+                   "instead.\n\n", pmu.why);
     fprintf(f, "| policy | vCPUs | pCPUs | do_schedule ns | wake ns | wakes/decision | "
                "policy timers ns/decision | decision ns | decisions/run |\n"
                "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -278,12 +319,19 @@ int main(int argc, char **argv)
     unsigned n = 0;
     calibrate();
     double overhead = clock_overhead();
+    if (hostpmu_open(&pmu))
+        printf("sched-scale: host counters: cycles and instructions per decision "
+               "(perf_event_open, user space, whole measured window: ops + simulator)\n");
+    else
+        printf("sched-scale: host counters: NOT available on this host: %s; wall time "
+               "only\n", pmu.why);
 
     printf("sched-scale: host wall time per op (RDTSC, %.3f ns/tick), median of %d runs "
            "of up to %d decisions; TSC reads (%.1f ns) subtracted\n", ns_per_tick, RUNS,
            DECISIONS, overhead);
-    printf("%-8s %6s %6s %14s %10s %9s %10s %12s %9s\n", "policy", "vCPUs", "pCPUs",
-           "do_schedule ns", "wake ns", "wakes/dec", "timers ns", "decision ns", "decisions");
+    printf("%-8s %6s %6s %14s %10s %9s %10s %12s %9s%s\n", "policy", "vCPUs", "pCPUs",
+           "do_schedule ns", "wake ns", "wakes/dec", "timers ns", "decision ns", "decisions",
+           pmu.ok ? "   cycles/dec    instr/dec" : "");
     for (unsigned p = 0; (ops = sim_policy_nth(p)) != NULL; p++) {
         if (argc > 2 && strcmp(argv[2], ops->name))
             continue;
@@ -297,16 +345,22 @@ int main(int argc, char **argv)
                     r->supported = false;
                 else
                     measure(r, ops, overhead);
-                if (r->supported)
-                    printf("%-8s %6u %6u %14.0f %10.0f %9.2f %10.0f %12.0f %9.0f\n",
+                if (r->supported) {
+                    printf("%-8s %6u %6u %14.0f %10.0f %9.2f %10.0f %12.0f %9.0f",
                            r->policy, r->vcpus, r->pcpus, r->sched_ns, r->wake_ns,
                            r->wakes_per_decision, r->timer_ns, r->decision_ns, r->decisions);
-                else
+                    if (r->counted)
+                        printf(" %12.0f %12.0f", r->cycles, r->instructions);
+                    else if (pmu.ok)
+                        printf("   counts partial (multiplexed): not shown");
+                    printf("\n");
+                } else
                     printf("%-8s %6u %6u   not supported: NR_CPUS=%u\n", r->policy,
                            r->vcpus, r->pcpus, NR_CPUS);
                 fflush(stdout);
             }
     }
+    hostpmu_close(&pmu);
     if (argc > 1) {
         write_results(argv[1], rows, n, overhead);
         printf("wrote %s/sched-scale.csv and %s/sched-scale.md\n", argv[1], argv[1]);

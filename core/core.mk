@@ -9,6 +9,8 @@ HV_SRCS += core/costmodel_hint.c
 HV_SRCS += core/pirq.c
 # Virtual NUMA (docs/vnuma.md)
 HV_SRCS += core/vnuma.c
+# Ballooning: HVM reservations by gfn (docs/ballooning.md).
+HV_SRCS += core/memop_hvm.c
 # Domain lookups and reference counts (host-tested: tests/unit/domain.mk).
 HV_SRCS += core/domain_ref.c core/domain_pause.c
 # Grant tables (issue 11): the bookkeeping (host-tested: tests/unit/grant.mk), the hypercall.

@@ -1,6 +1,7 @@
 /* The cost-model hint (include/public/costmodel.h): one load per context switch whose
  * address names the vCPU now running. Always done, so a run under the plugin executes
- * exactly the instructions of a run without it. */
+ * exactly the instructions of a run without it. The TLB model's hints (flush, nested
+ * 2 MiB mappings) likewise. */
 #include <hvlab/costmodel.h>
 #include <hvlab/domain.h>
 #include <hvlab/sched.h>
@@ -24,4 +25,21 @@ void costmodel_hint_switch(const struct vcpu *v)
 void costmodel_hint_stop(void)
 {
     (void)costmodel_hint[COSTMODEL_HINT_STOP];
+}
+
+void costmodel_hint_tlb_flush(void)
+{
+    (void)costmodel_hint[COSTMODEL_HINT_FLUSH];
+}
+
+void costmodel_hint_npt_domain(domid_t d)
+{
+    if (d < COSTMODEL_HINT_NPT_DOMAINS)
+        (void)costmodel_hint[COSTMODEL_HINT_NPT_DOMAIN(d)];
+}
+
+void costmodel_hint_npt_2m(uint64_t gfn)
+{
+    if ((gfn >> 9) < COSTMODEL_HINT_NPT_BLOCKS)
+        (void)costmodel_hint[COSTMODEL_HINT_NPT_2M(gfn >> 9)];
 }

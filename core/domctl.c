@@ -6,7 +6,12 @@
  * its domain half-destroyed by another: the lookup happens under the lock and a
  * domain destroyed before it is not found. It is taken by a trylock loop with
  * interrupts on, as cpupool_lock: the holder may wait for cross-CPU call answers
- * from a pCPU that is waiting for the lock. Order: domctl_lock before the others. */
+ * from a pCPU that is waiting for the lock. Order: domctl_lock before the others.
+ * It is the one spinlock held across preemption points (core/hypercall.c): a
+ * domain's teardown and getpageframeinfo run under it in batches. Its waiters reach
+ * a preemption point in every round of their trylock loop, so a holder switched out
+ * at one gets its pCPU back at the next decision instead of facing a spinner that
+ * never yields. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/ioport.h>
@@ -14,6 +19,7 @@
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
+#include <hvlab/mm_policy.h>
 #include <hvlab/panic.h>
 #include <hvlab/printk.h>
 #include <hvlab/pv_mm.h>
@@ -175,6 +181,65 @@ static long domctl_create(struct domctl *op)
     return 0;
 }
 
+/* DOMCTL_set_memory_policy: the answer (bad_node, free_pages) goes back on errors
+ * too, and the reason is logged. PV: only before its first frame. */
+static long domctl_memory_policy(struct domctl *op, struct domain *d, uint64_t arg)
+{
+    struct domctl_memory_policy *io = &op->u.memory_policy;
+    char why[160] = "";
+    long rc;
+
+    if (d->is_hvm)
+        rc = hvm_set_memory_policy(d, io, why, sizeof(why));
+    else if (d->tot_pages || d->state != DOMSTATE_created)
+        rc = -EBUSY;
+    else
+        rc = mm_policy_set(d, io, why, sizeof(why));
+    if (rc < 0)
+        pr_warn("domain %u (%s): memory policy refused: %s (%ld)\n", d->domain_id, d->name,
+                why[0] ? why : "the domain is built already", rc);
+    if (copy_to_guest(arg, op, sizeof(*op)))
+        return -EFAULT;
+    return rc;
+}
+
+/* The mfns of d's frames in page_list order, at most g->max, into g->mfn_list; g->nr
+ * says how many. HYPERCALL_PREEMPT_BATCH of them at a time are gathered under
+ * page_lock, then copied to the caller without it, with a preemption point after each
+ * batch (a 256 MiB domain has 65,536 frames). The place is the last frame reported:
+ * still d's (owner checked under page_lock), it is still on page_list and the walk
+ * goes on after it; if d freed it meanwhile (a PV domain's decrease_reservation) the
+ * list changed under the caller: -EAGAIN, with what was copied so far in g->nr. */
+static long domctl_page_frames(struct domain *d, struct domctl_getpageframeinfo *g)
+{
+    uint64_t batch[HYPERCALL_PREEMPT_BATCH];
+    struct page_info *last = NULL;
+    unsigned long f;
+    long rc = 0;
+
+    g->nr = 0;
+    while (rc == 0 && g->nr < g->max) {
+        unsigned k = 0;
+        spin_lock_irqsave(&d->page_lock, f);
+        struct list_head *p = last ? last->list.next : d->page_list.next;
+        if (last && __atomic_load_n(&last->owner, __ATOMIC_RELAXED) != d)
+            rc = -EAGAIN;
+        for (; rc == 0 && p != &d->page_list && k < ARRAY_SIZE(batch) &&
+               g->nr + k < g->max; p = p->next, k++) {
+            last = list_entry(p, struct page_info, list);
+            batch[k] = page_to_mfn(last);
+        }
+        spin_unlock_irqrestore(&d->page_lock, f);
+        if (k == 0)
+            break;                      /* the end of the list, or -EAGAIN */
+        if (copy_to_guest(g->mfn_list + g->nr * sizeof(batch[0]), batch, k * sizeof(batch[0])))
+            return -EFAULT;
+        g->nr += k;
+        hypercall_preempt();            /* under domctl_lock: see Locking above */
+    }
+    return rc;
+}
+
 static spinlock_t domctl_lock = SPIN_LOCK_UNLOCKED;
 
 /* One command on d (NULL for createdomain), under domctl_lock; the caller drops d's
@@ -262,29 +327,19 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
             return -EINVAL;
         domain_shutdown(d, op.u.shutdown.reason);
         return 0;
+    case DOMCTL_set_memory_policy:      /* mmpolicy: before the build */
+        return domctl_memory_policy(&op, d, arg);
+    case DOMCTL_hvm_populate:
+        return hvm_populate_range(d, &op.u.hvm_populate);
     case DOMCTL_getpageframeinfo: {
         struct domctl_getpageframeinfo *g = &op.u.getpageframeinfo;
-        struct list_head *p;
-        unsigned long f;
-        uint64_t n = 0;
+        if (d->is_hvm && mm_policy_of(d)->lazy_hvm) {   /* by gfn: not all there */
+            rc = hvm_gfn_frames(d, g);
+            break;
+        }
         if (!guest_array_ok(g->mfn_list, g->max, sizeof(uint64_t)))
             return -EFAULT;
-        rc = 0;
-        spin_lock_irqsave(&d->page_lock, f);
-        list_for_each(p, &d->page_list) {
-            if (n == g->max)
-                break;
-            uint64_t mfn = page_to_mfn(list_entry(p, struct page_info, list));
-            /* Writes the caller's memory with a lock held: copy_to_guest cannot
-             * sleep, and a fault only ends the copy. */
-            if (copy_to_guest(g->mfn_list + n * sizeof(mfn), &mfn, sizeof(mfn))) {
-                rc = -EFAULT;
-                break;
-            }
-            n++;
-        }
-        spin_unlock_irqrestore(&d->page_lock, f);
-        g->nr = n;
+        rc = domctl_page_frames(d, g);
         break;
     }
     default:
@@ -308,8 +363,10 @@ long do_domctl(uint64_t arg)
     if (op.interface_version != DOMCTL_INTERFACE_VERSION)
         return -EACCES;
 
-    while (!spin_trylock(&domctl_lock))
+    while (!spin_trylock(&domctl_lock)) {
         cpu_relax();
+        hypercall_preempt();            /* the holder may be switched out: see above */
+    }
     if (op.cmd == DOMCTL_getdomaininfo)
         d = domain_get_next(op.domain);
     else if (op.cmd != DOMCTL_createdomain)

@@ -44,6 +44,7 @@
  * 0 -> 1): an extra kick, but a lost wakeup is impossible. */
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
+#include <hvlab/hypercall.h>
 #include <hvlab/guest_access.h>
 #include <hvlab/lib.h>
 #include <hvlab/panic.h>
@@ -289,8 +290,11 @@ void evtchn_destroy(struct domain *d)
     d->evtchn[0].state = ECS_DYING;     /* from here on nobody gets a port of d */
     spin_unlock_irqrestore(&d->event_lock, flags);
 
-    for (evtchn_port_t port = 1; port < NR_EVENT_CHANNELS; port++)
+    for (evtchn_port_t port = 1; port < NR_EVENT_CHANNELS; port++) {
         evtchn_close_port_as(d, port, true);    /* -EINVAL for the free ones */
+        if (port % HYPERCALL_PREEMPT_BATCH == 0)
+            hypercall_preempt();        /* the destroyer's: see core/hypercall.c */
+    }
 
     spin_lock_irqsave(&d->event_lock, flags);
     table = d->evtchn;

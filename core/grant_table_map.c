@@ -9,6 +9,7 @@
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/grant_table.h>
+#include <hvlab/hypercall.h>
 #include <hvlab/lib.h>
 #include <hvlab/mm.h>
 #include <hvlab/p2m.h>
@@ -299,6 +300,8 @@ void gnttab_release_mappings(struct domain *d)
         struct grant_mapping *m = &gt->maptrack[h];
         struct domain *rd;
 
+        if (h % HYPERCALL_PREEMPT_BATCH == HYPERCALL_PREEMPT_BATCH - 1)
+            hypercall_preempt();        /* the destroyer's: see core/hypercall.c */
         /* d is dying and paused: no unmap of its own can run; its page tables and
          * nested table are what hold the host mappings, and they go with it. */
         if (!maptrack_claim(d, h))

@@ -161,7 +161,8 @@ static void op_query(struct gnttab_query_size *op)
 }
 
 /* Each op: copied in, done, copied back whole (the OUT fields are the caller's to
- * read; the IN fields go back as they came). */
+ * read; the IN fields go back as they came). A preemption point after each (64 copies
+ * of a page add up); an op holds nothing once it is done. */
 long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count)
 {
     union {
@@ -200,6 +201,7 @@ long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count)
             return rc;
         if (copy_to_guest(va, &u, size))
             return -EFAULT;
+        hypercall_preempt();
     }
     return 0;
 }

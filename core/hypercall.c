@@ -2,7 +2,33 @@
  * Each handler takes up to five 64-bit arguments and returns >= 0 or a negative errno;
  * a number with no handler gets -ENOSYS. Handlers run with interrupts enabled on the
  * calling vCPU's stack; guest pointers go through copy_{from,to}_guest.
- * This file also holds the small hypercalls that belong to no subsystem. */
+ * This file also holds the small hypercalls that belong to no subsystem.
+ *
+ * Preemption points (issue 9). The scheduler decides in softirq context, which runs
+ * on the way back to a guest, in the idle loop and in the SVM run loop; a hypercall
+ * that loops for milliseconds (a domain's teardown, a batch of page-table updates or
+ * reservations, a 64 KiB trace-stream copy) would hold a slice end that long. Such
+ * loops call hypercall_preempt() between steps: when a decision is pending on this
+ * pCPU it is taken right there, on the vCPU's own stack, exactly as at the return to
+ * the guest; if another vCPU is picked, this one is switched out in the middle of its
+ * hypercall and resumes at the same point when it is picked again (on any pCPU). So
+ * hvlab needs no continuations (Xen re-issues the hypercall with updated arguments):
+ * each vCPU has its own hypervisor stack, and the progress simply stays on it.
+ *
+ * The contract of a preemption point, which each caller keeps:
+ *  - interrupts on and no spinlock held (a waiter would spin while the holder is
+ *    switched out; ASSERTed for interrupts); a loop under a lock drops it first and
+ *    finds its place again without a cursor into a list others may change;
+ *  - no per-pCPU pointer (this_cpu, smp_processor_id) kept across it;
+ *  - nothing held that would leak if the vCPU never resumed: a domain destroyed
+ *    while one of its vCPUs sits at a preemption point frees that vCPU's stack with
+ *    everything on it, so a hypercall a domU can make holds no reference and no
+ *    claim there (dom0, which runs the teardowns and the trace stream, is never
+ *    destroyed);
+ *  - whatever the loop changed so far is consistent on its own (each step complete),
+ *    because other vCPUs run meanwhile.
+ * Loops reach a point every HYPERCALL_PREEMPT_BATCH steps or more often; the check is
+ * one load when nothing is pending. docs/architecture.md lists the points. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/event.h>
@@ -10,6 +36,8 @@
 #include <hvlab/grant_table.h>
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
+#include <hvlab/panic.h>
+#include <hvlab/percpu.h>
 #include <hvlab/pirq.h>
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
@@ -123,6 +151,25 @@ static long do_sched_op(uint64_t cmd, uint64_t arg)
     return -ENOSYS;
 }
 
+bool hypercall_preempt_check(void)
+{
+    return __atomic_load_n(&this_cpu()->softirq_pending, __ATOMIC_ACQUIRE) &&
+           !is_idle_vcpu(current);
+}
+
+bool hypercall_preempt(void)
+{
+    if (!hypercall_preempt_check())
+        return false;
+    ASSERT(local_irq_is_enabled());
+    /* Interrupts off for the decision, as at the return to the guest
+     * (pv_return_to_guest says why); schedule() restores them on this vCPU's side. */
+    local_irq_disable();
+    do_softirq();
+    local_irq_enable();
+    return true;
+}
+
 static long do_multicall(uint64_t list, uint64_t count);
 
 /* Handlers declare only the arguments they use; the x86-64 calling convention passes
@@ -161,7 +208,8 @@ static long hypercall_call(uint64_t nr, const uint64_t a[5])
 }
 
 /* Several hypercalls in one entry: each entry's result is written back. Nested
- * multicalls and SCHEDOP_iret (which rewrites the caller's frame) are refused. */
+ * multicalls and SCHEDOP_iret (which rewrites the caller's frame) are refused. A
+ * preemption point between entries: MULTICALL_MAX short calls add up. */
 static long do_multicall(uint64_t list, uint64_t count)
 {
     struct multicall_entry e;
@@ -182,6 +230,7 @@ static long do_multicall(uint64_t list, uint64_t count)
         if (copy_to_guest(va + offsetof(struct multicall_entry, result), &e.result,
                           sizeof(e.result)))
             return -EFAULT;
+        hypercall_preempt();
     }
     return 0;
 }
@@ -209,6 +258,7 @@ static bool hypercall_hvm_allowed(uint64_t nr, const uint64_t a[5])
     case HYPERVISOR_version:
     case HYPERVISOR_hvm_op:
     case HYPERVISOR_grant_table_op:     /* grant tables (issue 11): frames are GFNs */
+    case HYPERVISOR_memory_op:          /* ballooning: extents are GFNs (memop_hvm.c) */
         return true;
     case HYPERVISOR_sched_op:
         return a[0] != SCHEDOP_iret;

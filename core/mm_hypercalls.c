@@ -1,12 +1,21 @@
 /* The memory hypercalls of PV guests: page-table updates (mmu_update,
  * update_va_mapping, mmuext_op) and reservations (memory_op). The rules that make
  * them safe — which frames an entry may point to, which frames may be writable — are
- * in mm/pv_mm.c; this file checks the arguments, loops over batches and flushes TLBs. */
+ * in mm/pv_mm.c; this file checks the arguments, loops over batches and flushes TLBs.
+ *
+ * Preemption: each batch loop reaches a preemption point (core/hypercall.c) between
+ * entries; every entry is complete on its own, so the batch may be switched out
+ * half-done. A page-table batch flushes the TLBs of d's pCPUs before it lets another
+ * vCPU run, so that no pCPU keeps a translation the entries done so far removed while
+ * this one waits. A domU's own calls hold no reference across the points (memop_target
+ * takes none for the caller's own domain): a domain destroyed while its vCPU is
+ * switched out there leaks nothing. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
+#include <hvlab/memop_hvm.h>
 #include <hvlab/mm.h>
 #include <hvlab/percpu.h>
 #include <hvlab/pv_mm.h>
@@ -60,6 +69,15 @@ static void pg_owner_put(struct domain *d, struct domain *owner)
         domain_put(owner);
 }
 
+/* Between two entries of a page-table batch of d: the entries so far flushed first. */
+static void mmu_batch_preempt(struct domain *d)
+{
+    if (!hypercall_preempt_check())
+        return;
+    flush_domain_tlbs(d);
+    hypercall_preempt();
+}
+
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_va, uint64_t foreigndom)
 {
     struct domain *d = current->domain, *owner;
@@ -89,6 +107,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t done_va, uint64_t for
         TRACE_VCPU(TRC_PV_PTWR, current, req.ptr, req.val);
         if ((rc = pv_mmu_update(d, owner, req.ptr & ~3ULL, req.val)) < 0)
             break;
+        mmu_batch_preempt(d);
     }
     pg_owner_put(d, owner);
     if (done)
@@ -167,6 +186,7 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_va, uint64_t forei
         }
         if ((rc = mmuext_one(current, &op)) < 0)
             break;
+        mmu_batch_preempt(current->domain);
     }
     if (done_va && copy_to_guest(done_va, &done, sizeof(done)))
         return -EFAULT;
@@ -175,19 +195,25 @@ long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t done_va, uint64_t forei
 
 /* ---- reservations ---- */
 
-/* With a reference (domain_put it): the caller's own domain, or (dom0) another. A
- * dying target has max_pages 0 and no frames, so every operation on it fails. */
+/* The caller's own domain (no reference: its running vCPU keeps it, and a reference
+ * held at a preemption point would leak if the domain were destroyed there), or (dom0)
+ * another, with a reference; memop_put drops what memop_target took. A dying target
+ * has max_pages 0, so nothing is added to it, and its teardown frees what it has. */
 static struct domain *memop_target(hv_domid_t id)
 {
     struct domain *d = current->domain;
-    if (id == DOMID_SELF || id == d->domain_id) {
-        domain_hold(d);
+    if (id == DOMID_SELF || id == d->domain_id)
         return d;
-    }
     if (!d->is_privileged)
         return ERR_PTR(-EPERM);
     struct domain *t = domain_get(id);
     return t ? t : ERR_PTR(-ESRCH);
+}
+
+static void memop_put(struct domain *t)
+{
+    if (t != current->domain)
+        domain_put(t);
 }
 
 static long memop_increase(struct domain *t, const struct xen_memory_reservation *r)
@@ -210,6 +236,7 @@ static long memop_increase(struct domain *t, const struct xen_memory_reservation
             domain_free_frame(t, pg);
             return i ? (long)i : -EFAULT;
         }
+        hypercall_preempt();            /* each extent is given and reported */
     }
     for (unsigned n = 0; n < MAX_NUMNODES; n++)
         if (per_node[n])
@@ -226,8 +253,26 @@ static long memop_decrease(struct domain *t, const struct xen_memory_reservation
             return i ? (long)i : -EFAULT;
         if (mfn >= max_mfn || domain_free_frame(t, mfn_to_page(mfn)) < 0)
             break;
+        hypercall_preempt();
     }
     return i ? (long)i : -EINVAL;
+}
+
+/* An HVM domain's frames are named by gfn (core/memop_hvm.c): increase_reservation,
+ * which hands out machine frames, is refused there, and so is anything an HVM caller
+ * asks of a PV domain (it has no page tables to map machine frames with). */
+static long memop_hvm(uint64_t cmd, struct domain *t, const struct xen_memory_reservation *r)
+{
+    int node = XENMEMF_node_of(r->mem_flags);
+    unsigned flags = (r->mem_flags & XENMEMF_exact_node) ? MEMF_EXACT_NODE : 0;
+
+    if (!t->is_hvm || cmd == XENMEM_increase_reservation)
+        return -EINVAL;
+    if (node >= 0 && (unsigned)node >= MAX_NUMNODES)
+        return -EINVAL;
+    if (cmd == XENMEM_decrease_reservation)
+        return memop_hvm_decrease(t, r);
+    return memop_hvm_populate(t, r, node < 0 ? NUMA_NO_NODE : (unsigned)node, flags);
 }
 
 long do_memory_op(uint64_t cmd, uint64_t arg)
@@ -248,9 +293,14 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
             return -EFAULT;
         if (IS_ERR(t = memop_target(r.domid)))
             return PTR_ERR(t);
-        rc = cmd == XENMEM_decrease_reservation ? memop_decrease(t, &r)
-                                                : memop_increase(t, &r);
-        domain_put(t);
+        if (t->is_hvm || current->domain->is_hvm)
+            rc = memop_hvm(cmd, t, &r);        /* extents are gfns */
+        else
+            rc = cmd == XENMEM_decrease_reservation ? memop_decrease(t, &r)
+                                                    : memop_increase(t, &r);
+        if (cmd != XENMEM_increase_reservation)     /* a balloon's calls, not a build's */
+            TRACE(TRC_MEM_BALLOON, t->domain_id, 0, cmd << 32 | r.nr_extents, (uint64_t)rc);
+        memop_put(t);
         return rc;
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation: {
@@ -260,7 +310,7 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
         if (IS_ERR(t = memop_target(id)))
             return PTR_ERR(t);
         rc = (long)(cmd == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
-        domain_put(t);
+        memop_put(t);
         return rc;
     }
     case XENMEM_get_vnumainfo: {        /* core/vnuma.c */
@@ -270,7 +320,7 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
         if (IS_ERR(t = memop_target(id)))
             return PTR_ERR(t);
         rc = vnuma_get_info(t, arg);
-        domain_put(t);
+        memop_put(t);                   /* no reference on the caller's own domain */
         return rc;
     }
     }

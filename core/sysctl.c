@@ -5,6 +5,7 @@
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
+#include <hvlab/mm_policy.h>
 #include <hvlab/percpu.h>
 #include <hvlab/sched.h>
 #include <hvlab/time.h>
@@ -16,6 +17,8 @@ long cpupool_op(struct sysctl_cpupool_op *op);
 
 _Static_assert(sizeof(struct sysctl_scheduler_op) <= sizeof(((struct sysctl *)0)->u.pad),
                "sysctl_scheduler_op must fit the sysctl union");
+_Static_assert(sizeof(struct sysctl_numa_frames) <= sizeof(((struct sysctl *)0)->u.pad),
+               "sysctl_numa_frames must fit the sysctl union");
 _Static_assert(sizeof(struct sysctl_sched_decls) <= sizeof(((struct sysctl *)0)->u.pad),
                "sysctl_sched_decls must fit the sysctl union");
 
@@ -98,6 +101,9 @@ long do_sysctl(uint64_t arg)
     case SYSCTL_sched_decls:
         if ((rc = sched_decls_op(&op.u.sched_decls)) < 0)
             return rc;
+        break;
+    case SYSCTL_numa_frames:            /* mmpolicy: mm/policy_machine.c */
+        rc = mm_numa_frames(&op.u.numa_frames);
         break;
     default:
         return -ENOSYS;

@@ -13,13 +13,18 @@
  *
  * Locking: a ring is written only by its pCPU with interrupts off; cons is advanced
  * by TRACEOP_consume (any CPU) and read by the producer, both atomically. The stream
- * region is guarded by stream_lock. trace_mask is written by TRACEOP_set_mask /
- * start / stop and read everywhere without a lock (a stale read costs one record). */
+ * region has one writer at a time, claimed with stream_busy (not a spinlock: the
+ * copy reaches preemption points, and a waiter would spin while the writer is
+ * switched out); a second writer meanwhile gets -EBUSY (dom0's collector is the
+ * only writer, on one vCPU, so it never sees it). trace_mask is written by
+ * TRACEOP_set_mask / start / stop and read everywhere without a lock (a stale read
+ * costs one record). */
 #include <hvlab/boot.h>
 #include <hvlab/cmdline.h>
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
 #include <hvlab/pci.h>
 #include <hvlab/percpu.h>
@@ -61,9 +66,14 @@ static unsigned ring_records, ring_order;
 static struct domain dom_xen_storage = { .domain_id = DOMID_XEN, .name = "Xen" };
 struct domain *dom_xen = &dom_xen_storage;
 
-static spinlock_t stream_lock = SPIN_LOCK_UNLOCKED;
+/* The stream region: set once at boot. Its length word (shm + 8) and the bytes past
+ * it are written only by the holder of stream_busy. */
+static bool stream_busy;
 static uint8_t *shm;
 static uint64_t shm_size;
+/* Bytes copied between two preemption points: under icount a rep movsb into the
+ * ivshmem BAR took milliseconds for 64 KiB (issue 9). */
+#define STREAM_PIECE 512
 
 /* ---- producing ---- */
 
@@ -219,25 +229,32 @@ void trace_init(void)
 
 /* ---- trace_op ---- */
 
-/* Appends straight from dom0's buffer into the shared region. Called only from
- * hypercalls, so the lock is taken with interrupts on: a 64 KiB copy does not hold
- * off this pCPU's interrupts. */
+/* Appends straight from dom0's buffer into the shared region, STREAM_PIECE bytes at
+ * a time with a preemption point after each, and publishes the new length only once
+ * all of it is there: the host never sees part of a write, and a fault leaves the
+ * stream as it was. Called only from hypercalls (interrupts on). */
 static long trace_stream_append(const struct trace_stream_write *w)
 {
     long rc = 0;
 
     if (!shm)
         return -ENODEV;
-    spin_lock(&stream_lock);
+    if (__atomic_exchange_n(&stream_busy, true, __ATOMIC_ACQUIRE))
+        return -EBUSY;
     uint64_t len = *(volatile uint64_t *)(shm + 8);
     /* Written so that no sum can wrap, whatever len and w->len hold. */
     if (len > shm_size - SHM_DATA || w->len > shm_size - SHM_DATA - len)
         rc = -ENOSPC;                   /* the collector reports it: never silent */
-    else if (copy_from_guest(shm + SHM_DATA + len, w->buf, w->len))
-        rc = -EFAULT;
-    else
+    for (uint64_t done = 0; rc == 0 && done < w->len;) {
+        uint64_t n = MIN((uint64_t)STREAM_PIECE, w->len - done);
+        if (copy_from_guest(shm + SHM_DATA + len + done, w->buf + done, n))
+            rc = -EFAULT;
+        done += n;
+        hypercall_preempt();            /* dom0 only: never destroyed with the claim */
+    }
+    if (rc == 0)
         __atomic_store_n((uint64_t *)(shm + 8), len + w->len, __ATOMIC_RELEASE);
-    spin_unlock(&stream_lock);
+    __atomic_store_n(&stream_busy, false, __ATOMIC_RELEASE);
     return rc;
 }
 

@@ -27,6 +27,8 @@
 #include <hvlab/guest_values.h>
 #include <hvlab/lib.h>
 #include <hvlab/mm.h>
+#include <hvlab/mm_policy.h>
+#include <hvlab/p2m.h>
 #include <hvlab/printk.h>
 #include <hvlab/topology.h>
 #include <hvlab/trace.h>
@@ -93,23 +95,38 @@ unsigned vnuma_pfn_node(const struct domain *d, uint64_t pfn)
     return v < d->vnuma.nr_vnodes ? d->vnuma.pnode[v] : NUMA_NO_NODE;
 }
 
+void vnuma_pin_request(const struct domain *d, uint64_t gfn, struct mm_request *r)
+{
+    unsigned node = vnuma_pfn_node(d, gfn);
+
+    if (node == NUMA_NO_NODE)
+        return;
+    r->asked = node;
+    r->exact = true;
+    r->pinned = true;
+}
+
 void vnuma_report(struct domain *d)
 {
     const struct vnuma_layout *l = &d->vnuma;
     unsigned long total[VNUMA_MAX_VNODES] = { 0 }, there[VNUMA_MAX_VNODES] = { 0 };
-    struct list_head *p;
     unsigned long flags;
-    uint64_t gfn = 0;
 
     if (!l->nr_vnodes)
         return;
+    /* By the nested table, not the page list: under a lazy memory policy (first-touch)
+     * a gfn has a frame only once touched, and the list is in allocation order. */
     spin_lock_irqsave(&d->page_lock, flags);
-    list_for_each(p, &d->page_list) {
-        unsigned v = vnuma_layout_vnode_of(l, gfn++);
+    for (uint64_t gfn = 0; gfn < d->max_pages; gfn++) {
+        unsigned v = vnuma_layout_vnode_of(l, gfn);
+        mfn_t mfn;
+
         if (v >= l->nr_vnodes)
             break;
+        if (p2m_lookup(&d->p2m, gfn, &mfn, NULL, NULL) < 0)
+            continue;
         total[v]++;
-        there[v] += list_entry(p, struct page_info, list)->node == l->pnode[v];
+        there[v] += mfn_to_page(mfn)->node == l->pnode[v];
     }
     spin_unlock_irqrestore(&d->page_lock, flags);
     for (unsigned v = 0; v < l->nr_vnodes; v++)

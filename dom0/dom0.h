@@ -75,6 +75,11 @@ struct xl_record {
 };
 
 void xl_record_add(hv_domid_t id, const struct domain_config *cfg);
+/* xl_numa.c: cfg's memory_policy and nodes for the new domain domid, before its
+ * build (need_pages: the frames the build allocates); nothing when neither is set.
+ * Errors printed as "<who>: <file>:<line>: key '...': ..." with the numbers. */
+int xl_memory_policy(const char *who, hv_domid_t domid, const struct domain_config *cfg,
+                     uint64_t need_pages);
 /* The newest record whose name or id is arg, or NULL. */
 struct xl_record *xl_record_find(const char *arg);
 /* A live record of id, or NULL. */
@@ -99,6 +104,19 @@ void dom0_sleep_until(uint64_t deadline_ns);
  * contiguous runs back once freed. Its contents do not survive the next call. NULL
  * if dom0 has no room. */
 void *xl_scratch(uint64_t pages);
+
+/* ---- xl_mem.c: ballooning (docs/ballooning.md) ---- */
+
+/* `list -m`: every domain's (or dom's) reservation, target, maximum, shortfall. */
+int xl_list_mem(const char *dom);
+/* `info`'s memory lines after the common ones. */
+void xl_info_mem(const struct sysctl_physinfo *pi);
+/* Before `create` takes need_pages: if fewer are free, dom0 balloons itself down by
+ * the difference (never below its minimum). 0, or -ENOMEM after saying why. */
+int xl_autoballoon(const char *who, uint64_t need_pages);
+/* The frames beyond its memory a new domain costs the hypervisor (nested or page
+ * tables, vCPU state), as autoballoon counts them: 1 MiB and 1/256 of its memory. */
+#define AUTOBALLOON_SLACK(pages) (256 + (pages) / 256)
 
 /* ---- output ---- */
 

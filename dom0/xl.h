@@ -68,6 +68,7 @@ int xl_shutdown(int argc, char **argv);
 int xl_vcpu_list(int argc, char **argv);
 int xl_vcpu_pin(int argc, char **argv);
 int xl_info(int argc, char **argv);
+int xl_numa_list(int argc, char **argv);        /* xl_numa.c: frames per node */
 int xl_dmesg(int argc, char **argv);
 int xl_help(int argc, char **argv);
 int xl_wait(int argc, char **argv);
@@ -106,6 +107,9 @@ int xl_ioport_permit(int argc, char **argv);
 int xl_block_attach(int argc, char **argv);     /* block-attach <dom> <spec...> */
 int xl_block_detach(int argc, char **argv);     /* block-detach <dom> <vdev> */
 int xl_block_list(int argc, char **argv);       /* block-list <dom> */
+/* Ballooning: xl_mem.c */
+int xl_mem_set(int argc, char **argv);          /* mem-set <dom> <size> [<ms>] */
+int xl_mem_max(int argc, char **argv);          /* mem-max <dom> <size> */
 
 /* `expect`'s text "<ERRNO> <command line>": the errno (positive, e.g. EBUSY) into
  * *errnum and the command, copied into buf and split, into *a; 0, or -EINVAL with

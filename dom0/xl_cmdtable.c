@@ -2,6 +2,7 @@
  * host tests link it with stub handlers to check scenario files.
  * (Xen keeps its table the same way: tools/xl/xl_cmdtable.c.) */
 #include <hvlab/errno.h>
+#include <balloon.h>
 #include "arinc653_args.h"
 #include "cpulist.h"
 #include "sched_args.h"
@@ -45,16 +46,29 @@ static int check_store_watch(int argc, char *const *argv, char *err, size_t errl
 static int check_list(int argc, char *const *argv, char *err, size_t errlen)
 {
     for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && strcmp(argv[i], "-n") != 0) {
+        if (argv[i][0] == '-' && strcmp(argv[i], "-n") != 0 && strcmp(argv[i], "-m") != 0) {
             fmt_snprintf(err, errlen, "%s: unknown option '%s'", argv[0], argv[i]);
             return -EINVAL;
         }
     }
     if (argc == 3 && (argv[1][0] == '-') == (argv[2][0] == '-')) {
-        fmt_snprintf(err, errlen, "usage: %s [-n] [<dom>]", argv[0]);
+        fmt_snprintf(err, errlen, "usage: %s [-n|-m] [<dom>]", argv[0]);
         return -EINVAL;
     }
     return 0;
+}
+
+/* mem-set, mem-max: a size as xl's (docs/ballooning.md); mem-set's bound in ms. */
+static int check_mem(int argc, char *const *argv, char *err, size_t errlen)
+{
+    uint64_t kib;
+
+    if (balloon_parse_kib(argv[2], &kib)) {
+        fmt_snprintf(err, errlen, "%s: expected a size (a number, suffix b, k, m or g; "
+                     "default k), got \"%s\"", argv[0], argv[2]);
+        return -EINVAL;
+    }
+    return argc > 3 ? check_ms(argv[0], argv[3], err, errlen) : 0;
 }
 
 static int check_cpus_arg(const char *s, char *err, size_t errlen)
@@ -235,8 +249,8 @@ const struct xl_cmd xl_cmds[] = {
       "create and start a domain from a cfg file (a boot module)" },
     { "hvm-flat", xl_hvm_flat, 3, 4, false, NULL, "hvm-flat <module> <name> <MiB> [<ebx>]",
       "start a flat 32-bit image as an HVM domain at 1 MiB (SVM tests)" },
-    { "list", xl_list, 0, 2, false, check_list, "list [-n] [<dom>]",
-      "list domains (-n: memory per NUMA node)" },
+    { "list", xl_list, 0, 2, false, check_list, "list [-n|-m] [<dom>]",
+      "list domains (-n: memory per NUMA node; -m: reservation, target, maximum)" },
     { "destroy", xl_destroy, 1, 1, false, NULL, "destroy <dom>",
       "destroy a domain at once" },
     { "pause", xl_pause, 1, 1, false, NULL, "pause <dom>", "pause a domain" },
@@ -252,6 +266,9 @@ const struct xl_cmd xl_cmds[] = {
       "set vCPU affinity (CPU lists as in cfg files; '-' keeps one unchanged)" },
     { "info", xl_info, 0, 0, false, NULL, "info",
       "the machine: CPUs, NUMA nodes, memory, scheduler" },
+    { "numa-list", xl_numa_list, 0, 0, false, NULL, "numa-list",
+      "free frames per NUMA node and each domain's frames on each node, with its memory "
+      "policy" },
     { "dmesg", xl_dmesg, 0, 0, false, NULL, "dmesg", "the hypervisor's console log" },
     { "wait", xl_wait, 1, 2, false, check_wait, "wait <dom> [<ms>]",
       "wait until a domain has shut down (at most ms milliseconds)" },
@@ -371,6 +388,12 @@ const struct xl_cmd xl_cmds[] = {
       "block-detach <dom> <vdev>", "take a PV disk away (the frontend closes it first)" },
     { "block-list", xl_block_list, 1, 1, false, NULL, "block-list <dom>",
       "a domain's PV disks: connection, store states, region, counters" },
+    /* Ballooning: xl_mem.c (docs/ballooning.md) */
+    { "mem-set", xl_mem_set, 2, 3, false, check_mem, "mem-set <dom> <size> [<ms>]",
+      "set a domain's memory target (size: b, k, m, g; default KiB); waits up to ms "
+      "(default 5000) for its balloon and reports any shortfall" },
+    { "mem-max", xl_mem_max, 2, 2, false, check_mem, "mem-max <dom> <size>",
+      "set a domain's maximum memory (DOMCTL_max_mem); never below what it holds" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };

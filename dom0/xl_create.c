@@ -6,7 +6,8 @@
  * half-built domain):
  *   parse the cfg module -> check names, CPUs, pool, scheduler keys (against the
  *   declarations of the pool's policy) -> DOMCTL_createdomain ->
- *   DOMCTL_max_mem -> [vnuma: DOMCTL_set_vnuma] -> XENMEM_increase_reservation for
+ *   DOMCTL_max_mem -> DOMCTL_set_memory_policy if the file has memory_policy or
+ *   nodes (xl_numa.c) -> [vnuma: DOMCTL_set_vnuma] -> XENMEM_increase_reservation for
  *   the new domain (on the node its affinity points to, if one; vnuma: vnode by vnode,
  *   each on exactly its physical node) -> pvbuild layout + populate through a window
  *   of foreign mappings (foreign.c), with a store page and a port of the domain for
@@ -115,7 +116,10 @@ static int create_check(struct create *c)
             return -EINVAL;
         }
     }
-    if (xl_sysctl(SYSCTL_physinfo, &op) >= 0 && c->nr_pages > op.u.physinfo.free_pages) {
+    /* Autoballoon (xl_mem.c): dom0 gives back what is missing, with a slack for the
+     * hypervisor's own frames of the domain (tables, vCPU state). */
+    if (xl_autoballoon(c->who, c->nr_pages + AUTOBALLOON_SLACK(c->nr_pages)) < 0 &&
+        xl_sysctl(SYSCTL_physinfo, &op) >= 0 && c->nr_pages > op.u.physinfo.free_pages) {
         printf("create %s: memory = %llu MiB, the machine has %llu MiB free\n",
                c->cfg.name, (unsigned long long)c->cfg.memory_mib,
                (unsigned long long)(op.u.physinfo.free_pages >> (20 - PAGE_SHIFT)));
@@ -298,6 +302,8 @@ static int create_pv(struct create *c)
         printf("create %s: max_mem failed: %s\n", c->cfg.name, str_errno((int)rc));
         return (int)rc;
     }
+    if ((rc = xl_memory_policy(c->who, c->domid, &c->cfg, c->nr_pages)) < 0)
+        return (int)rc;
     if (c->vnuma.nr_vnodes) {           /* before any frame: they are placed by it */
         memset(&op, 0, sizeof(op));
         op.u.vnuma = c->vnuma;

@@ -4,7 +4,12 @@
  * hvmbuild_layout (every refusal) before the domain exists, so a bad file or config
  * leaves nothing to undo -> DOMCTL_createdomain with DOMCRF_hvm (the hypervisor
  * allocates all `memory` frames, each vnode's on its physical node when the cfg has
- * vnuma; gfn i is the i-th frame of DOMCTL_getpageframeinfo's list) -> the store's page and port (HVM params) -> hvmbuild_populate writing through the foreign window (foreign.c) ->
+ * vnuma; gfn i is the i-th frame of DOMCTL_getpageframeinfo's list) ->
+ * DOMCTL_set_memory_policy when the file has memory_policy or nodes (the RAM is
+ * allocated again under that policy, vnodes still on their nodes; under first-touch
+ * it is not, and the builder allocates each window it writes with
+ * DOMCTL_hvm_populate) -> the store's page and port (HVM params) -> hvmbuild_populate
+ * writing through the foreign window (foreign.c) ->
  * DOMCTL_hvm_setcontext for vCPU 0 with the state hvmbuild computed (PROT32 for
  * Multiboot and PVH, LONG64 for a Linux bzImage).
  * Command line: Multiboot kernels get "<kernel> <extra>" (a boot loader puts the
@@ -76,6 +81,32 @@ int xl_hvm_check(const struct domain_config *cfg, const struct start_module *ker
     return hvmbuild_layout(&h->img, &h->bc, &h->layout);
 }
 
+#define NO_FRAME (~0ULL)                /* getpageframeinfo: gfn without a frame yet */
+
+/* The frames behind the next window from pfn, allocated now where a lazily populated
+ * domain (memory_policy = "first-touch") has none yet: the builder's writes are the
+ * first touch of those gfns. */
+static int window_populate(struct foreign_window *w, uint64_t pfn)
+{
+    uint64_t n = MIN((uint64_t)FOREIGN_WINDOW_PAGES, w->nr_pages - pfn);
+    uint64_t *mfns = (uint64_t *)(uintptr_t)w->mfns;
+    struct domctl op;
+    bool missing = false;
+
+    if (pfn >= w->base_pfn && pfn < w->base_pfn + w->nr_mapped)
+        return 0;                       /* mapped already */
+    for (uint64_t i = 0; i < n; i++)
+        missing |= mfns[pfn + i] == NO_FRAME;
+    if (!missing)
+        return 0;
+    _Static_assert(FOREIGN_WINDOW_PAGES <= HVM_POPULATE_MAX, "one call per window");
+    memset(&op, 0, sizeof(op));
+    op.u.hvm_populate.gfn = pfn;
+    op.u.hvm_populate.nr = n;
+    op.u.hvm_populate.mfn_list = (uintptr_t)&mfns[pfn];
+    return (int)xl_domctl(DOMCTL_hvm_populate, w->dom, &op);
+}
+
 /* hvmbuild_write_fn: len bytes of src (NULL: zeros) at gpa, a page at a time. */
 static int write_gpa(void *ctx, uint64_t gpa, const void *src, uint64_t len)
 {
@@ -84,7 +115,8 @@ static int write_gpa(void *ctx, uint64_t gpa, const void *src, uint64_t len)
     for (uint64_t done = 0; done < len;) {
         uint64_t at = gpa + done, in_page = at & (PAGE_SIZE - 1);
         uint64_t n = MIN(PAGE_SIZE - in_page, len - done);
-        uint8_t *page = foreign_map_pfn(w, at >> PAGE_SHIFT);
+        uint8_t *page = window_populate(w, at >> PAGE_SHIFT) < 0 ? NULL :
+                        foreign_map_pfn(w, at >> PAGE_SHIFT);
 
         if (!page)
             return -EFAULT;
@@ -151,6 +183,24 @@ static int store_setup(const struct domain_config *cfg, hv_domid_t domid, uint64
     return 0;
 }
 
+/* The store's page is RAM the builder hands over: a frame behind it now. */
+static int store_page(const struct domain_config *cfg, hv_domid_t domid, uint64_t *mfns)
+{
+    uint64_t pfn = HVMBUILD_STORE_GPA >> PAGE_SHIFT;
+    struct domctl op;
+    long rc;
+
+    if (mfns[pfn] != NO_FRAME)
+        return 0;
+    memset(&op, 0, sizeof(op));
+    op.u.hvm_populate.gfn = pfn;
+    op.u.hvm_populate.nr = 1;
+    op.u.hvm_populate.mfn_list = (uintptr_t)&mfns[pfn];
+    if ((rc = xl_domctl(DOMCTL_hvm_populate, domid, &op)) < 0)
+        printf("create %s: no frame for the store page: %s\n", cfg->name, str_errno((int)rc));
+    return (int)rc;
+}
+
 static int populate(const struct domain_config *cfg, struct xl_hvm *h, hv_domid_t domid,
                     struct hvmbuild_vcpu_state *vs)
 {
@@ -162,6 +212,7 @@ static int populate(const struct domain_config *cfg, struct xl_hvm *h, hv_domid_
     if (h->bc.loader_name)
         fmt_snprintf(h->loader, sizeof(h->loader), "hvlab-xl domid=%u", domid);
     if ((rc = frame_list(cfg, domid, nr, &mfns)) < 0 ||
+        (rc = store_page(cfg, domid, mfns)) < 0 ||
         (rc = store_setup(cfg, domid, mfns[HVMBUILD_STORE_GPA >> PAGE_SHIFT])) < 0)
         return rc;
     if ((rc = foreign_open(&w, domid, mfns, nr)) < 0) {
@@ -199,6 +250,7 @@ int xl_hvm_build(const struct domain_config *cfg, struct xl_hvm *h, uint32_t poo
                  hv_domid_t *domid)
 {
     struct hvmbuild_vcpu_state vs;
+    char who[XLCFG_NAME_MAX + 8];
     struct domctl op;
     long rc;
 
@@ -215,6 +267,9 @@ int xl_hvm_build(const struct domain_config *cfg, struct xl_hvm *h, uint32_t poo
         return (int)rc;
     }
     *domid = op.domain;
+    fmt_snprintf(who, sizeof(who), "create %s", cfg->name);
+    if ((rc = xl_memory_policy(who, *domid, cfg, op.u.createdomain.max_pages)) < 0)
+        return (int)rc;
     if ((rc = populate(cfg, h, *domid, &vs)) < 0)
         return (int)rc;
     return set_context(cfg, *domid, &vs);

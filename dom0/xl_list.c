@@ -12,15 +12,19 @@ int xl_list(int argc, char **argv)
     struct cpu_topo t;
     char line[XL_FMT_LINE_MAX];
     const char *dom = NULL;
-    bool numa = false;
+    bool numa = false, mem = false;
     int rc;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-n") == 0)
             numa = true;
+        else if (strcmp(argv[i], "-m") == 0)
+            mem = true;
         else
             dom = argv[i];
     }
+    if (mem)
+        return xl_list_mem(dom);       /* ballooning's view: xl_mem.c */
     if (numa && (rc = xl_topology(&t)) < 0) {
         printf("list: reading the topology failed: %s\n", str_errno(rc));
         return rc;
@@ -99,6 +103,7 @@ int xl_info(int argc, char **argv)
         return (int)rc;
     }
     xl_fmt_info(&pi.u.physinfo, &ti.u.topologyinfo, &ni.u.numainfo, xl_out, NULL);
+    xl_info_mem(&pi.u.physinfo);
     return 0;
 }
 

@@ -243,6 +243,53 @@ static int set_pool(struct parser *ps, const struct xlv *v)
     return 0;
 }
 
+/* mmpolicy: memory_policy = "name" or "interleave:2M" (stripes of 4K or 2M); which
+ * names exist is the hypervisor's to say (DOMCTL_set_memory_policy), at create. */
+static int set_memory_policy(struct parser *ps, const struct xlv *v)
+{
+    struct domain_config *cfg = ps->cfg;
+    char *colon;
+
+    if (set_string(ps, v, cfg->memory_policy, sizeof(cfg->memory_policy)))
+        return -EINVAL;
+    cfg->mm_line = ps->key_line;
+    if (!(colon = strchr(cfg->memory_policy, ':')))
+        return 0;
+    *colon = '\0';
+    if (strcmp(cfg->memory_policy, "interleave") != 0)
+        return key_error(ps, "a granularity (\":%s\") goes only with interleave", colon + 1);
+    if (strcmp(colon + 1, "2M") == 0)
+        cfg->mm_gran_order = 9;
+    else if (strcmp(colon + 1, "4K") != 0)
+        return key_error(ps, "granularity \"%s\": expected 4K or 2M", colon + 1);
+    return 0;
+}
+
+/* nodes = "0-1,3": NUMA nodes for the memory policy (0..7; whether they exist is
+ * checked against the machine at create). */
+static int set_nodes(struct parser *ps, const struct xlv *v)
+{
+    char text[XLCFG_SCHED_VALUE_MAX], err[96];
+    const char *s = "";
+    struct cpulist l;
+
+    if (get_string(ps, v, &s))
+        return -EINVAL;
+    str_copy(text, sizeof(text), s, strlen(s));
+    if (cpulist_parse(text, &l, err, sizeof(err)))
+        return key_error(ps, "bad node list \"%s\": %s", s, err);
+    if (l.nodes || l.not_nodes || l.not_cpus)
+        return key_error(ps, "bad node list \"%s\": node numbers only, as \"0-1,3\"", s);
+    if (l.all)
+        l.cpus = (1u << CPULIST_MAX_NODES) - 1;
+    if (!l.cpus || (l.cpus >> CPULIST_MAX_NODES))
+        return key_error(ps, "bad node list \"%s\": nodes are 0..%u", s, CPULIST_MAX_NODES - 1);
+    ps->cfg->mm_nodes = (uint32_t)l.cpus;
+    ps->cfg->mm_nodes_all = l.all;
+    ps->cfg->mm_nodes_line = ps->key_line;
+    return 0;
+}
+
 /* A key that is not xl.cfg's own: a parameter of the pool's scheduler, kept as
  * written with its line, for `xl create` to check against the policy's
  * declarations. Its value must be one number or string; cpu_weight is xl's name
@@ -292,10 +339,13 @@ static const struct key keys[] = {
     { "disk",        14, xlcfg_set_disk },
     /* PV network (xlcfg_vif.c) */
     { "vif",         15, xlcfg_set_vif },
+    /* Memory placement (mmpolicy, dom0/xl_numa.c) */
+    { "memory_policy", 16, set_memory_policy },
+    { "nodes",       17, set_nodes },
     /* virtual NUMA (xlcfg_vnuma.c) */
     { "vnuma",       19, xlcfg_set_vnuma },
 };
-_Static_assert(18 <= NR_SLOTS, "NR_SLOTS too small for the key table");
+_Static_assert(20 <= NR_SLOTS, "NR_SLOTS too small for the key table");
 
 static const struct key *key_find(const char *name)
 {

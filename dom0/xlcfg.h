@@ -11,7 +11,8 @@
  * entry i for vCPU i), type ("pv"), on_poweroff / on_reboot / on_crash ("destroy"
  * or "preserve"; default destroy), extra or cmdline (guest command line: one key,
  * two names), ramdisk (HVM: the name of a module with the initrd), pool, vnuma
- * (virtual NUMA nodes: xlcfg_vnuma.c, docs/vnuma.md), and the
+ * (virtual NUMA nodes: xlcfg_vnuma.c, docs/vnuma.md),
+ * memory_policy and nodes (where its memory comes from: docs/memory-policies.md), and the
  * parameters of the pool's scheduler. Those are whatever that policy declares
  * (sched/private.h, struct sched_param): any other key with a number or a string
  * value is kept as a scheduler parameter with its line (cpu_weight is xl's name for
@@ -129,6 +130,13 @@ struct domain_config {
     struct xlcfg_vif vifs[XLCFG_MAX_VIFS];
     unsigned nr_vifs;
     struct xlcfg_vnuma vnuma;               /* xlcfg_vnuma.c */
+    /* Memory placement (docs/memory-policies.md): memory_policy = "bind", "interleave:2M"
+     * (name without the granularity here), nodes = "0-1". "" / 0: not given. */
+    char memory_policy[16];             /* MM_POLICY_NAME_LEN */
+    unsigned mm_gran_order;             /* 0 (4K) or 9 (2M) */
+    uint32_t mm_nodes;                  /* bitmap */
+    bool mm_nodes_all;                  /* nodes = "all": every node the machine has */
+    unsigned mm_line, mm_nodes_line;    /* where the keys were set */
 };
 
 /* Receives each problem as one line without a newline, e.g.
@@ -165,8 +173,9 @@ int xlcfg_vnode_parse(const char *spec, struct xlcfg_vnode *v, char *err, size_t
 
 struct vnuma_layout;
 /* The layout the hypervisor gets (public/vnuma.h) for cfg on machine t: physical
- * nodes defaulted (home >= 0: the node the affinity points to, else vnode i on node
- * i mod t->nr_nodes), then every rule checked (core/lib/vnuma_layout.c) against the
+ * nodes defaulted (home >= 0: the node the affinity points to, if in `nodes` when
+ * the file gives them; else with `nodes`: vnode i on the (i mod count)-th node of
+ * that set; else vnode i on node i mod t->nr_nodes), then every rule checked (core/lib/vnuma_layout.c) against the
  * machine. 0, or -EINVAL with the reason in why (e.g. "vnode 1: physical node 5,
  * the machine has 4 (0-3)"). */
 int xlcfg_vnuma_layout(const struct domain_config *cfg, const struct cpu_topo *t, int home,

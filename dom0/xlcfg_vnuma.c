@@ -223,6 +223,14 @@ static void vnuma_check_keys(struct parser *ps, const struct domain_config *cfg)
 
     for (unsigned i = 0; i < vn->nr; i++) {
         sum += vn->v[i].size_mib;
+        /* A vnode's node overrides the memory policy for its range; one outside the
+         * `nodes` the file also gives is a contradiction, not a choice to make. */
+        if (vn->v[i].pnode >= 0 && cfg->mm_nodes && !cfg->mm_nodes_all &&
+            !(cfg->mm_nodes & (1u << vn->v[i].pnode))) {
+            xlp_error_at(ps, vn->line, "vnode %u: physical node %d is not in nodes (line %u)",
+                         i, vn->v[i].pnode, cfg->mm_nodes_line);
+            return;
+        }
         if (vn->v[i].nr_dist && vn->v[i].nr_dist != vn->nr) {
             xlp_error_at(ps, vn->line, "vnode %u: %u vdistances for %u vnodes", i,
                          vn->v[i].nr_dist, vn->nr);
@@ -262,14 +270,31 @@ void xlcfg_vnuma_check(struct parser *ps)
     ps->key = NULL;
 }
 
+/* The n-th node (from 0) of set, which has at least n + 1. */
+static unsigned nth_node(uint32_t set, unsigned n)
+{
+    while (n--)
+        set &= set - 1;
+    return (unsigned)__builtin_ctz(set);
+}
+
 int xlcfg_vnuma_layout(const struct domain_config *cfg, const struct cpu_topo *t, int home,
                        struct vnuma_layout *out, char *why, size_t whylen)
 {
+    unsigned nr_nodes = t->nr_nodes ? t->nr_nodes : 1;
+    uint32_t set = cfg->mm_nodes & (uint32_t)((1ULL << nr_nodes) - 1), nr_set = 0;
+
+    for (uint32_t s = set; s; s &= s - 1)
+        nr_set++;
     vnuma_fill(cfg, out);
     for (unsigned i = 0; i < cfg->vnuma.nr; i++) {
         int p = cfg->vnuma.v[i].pnode;
-        if (p < 0)
-            p = home >= 0 ? home : (int)(i % (t->nr_nodes ? t->nr_nodes : 1));
+        if (p < 0 && home >= 0 && (!nr_set || (set & (1u << home))))
+            p = home;
+        else if (p < 0 && nr_set)       /* `nodes`: the vnodes in turn on its nodes */
+            p = (int)nth_node(set, i % nr_set);
+        else if (p < 0)
+            p = (int)(i % nr_nodes);
         out->pnode[i] = (uint8_t)p;
     }
     return vnuma_layout_check(out, cfg->vcpus, cfg->memory_mib << (20 - PAGE_SHIFT),

@@ -10,8 +10,8 @@
  * with mmu_update: the hypervisor refuses a writable mapping of a page table.
  * Pages come from pages.c (pt_lock, taken with events disabled, is taken before its
  * lock). Locking: pt_lock guards the tables made here (extra_tables) and the
- * walk-and-create of pt_l1e. Limitations: memory never returns to the hypervisor;
- * the tables made here are never freed. */
+ * walk-and-create of pt_l1e. Limitations: the tables made here are never freed;
+ * pages go back to the hypervisor only through the balloon (balloon_pv.c). */
 #include <guest.h>
 
 #define PT_ENTRIES 512
@@ -26,6 +26,13 @@ static spinlock_t pt_lock = SPINLOCK_INIT;
 uint64_t pfn_to_mfn(uint64_t pfn)
 {
     return pfn < nr_pages ? mfn_list[pfn] : INVALID_MFN;
+}
+
+/* The builder's list lives in our own writable pages (pvbuild.c). */
+void pfn_set_mfn(uint64_t pfn, uint64_t mfn)
+{
+    if (pfn < nr_pages)
+        ((uint64_t *)(uintptr_t)mfn_list)[pfn] = mfn;
 }
 
 uint64_t mfn_to_pfn(uint64_t mfn)

@@ -6,7 +6,7 @@
  * disabled, so event handlers may allocate too (mm.c's pt_lock is taken before it). */
 #include <guest.h>
 
-static uint64_t first_free_pfn, bump_pfn, end_pfn;
+static uint64_t first_free_pfn, bump_pfn, end_pfn, limit_pfn;
 static uint64_t free_head = ~0ULL;      /* pfn of the first freed page */
 static uint64_t nr_freed;
 static spinlock_t mm_lock = SPINLOCK_INIT;
@@ -14,7 +14,7 @@ static spinlock_t mm_lock = SPINLOCK_INIT;
 void pages_init(uint64_t first_free, uint64_t end)
 {
     first_free_pfn = bump_pfn = first_free;
-    end_pfn = end;
+    end_pfn = limit_pfn = end;
 }
 
 void *alloc_pages(uint64_t n)
@@ -68,6 +68,11 @@ uint64_t free_pages_count(void)
     return end_pfn - bump_pfn + nr_freed;
 }
 
+/* vnuma (guest/vnuma.c): [at, end) leaves for the per-vnode pools. With the balloon:
+ * pages it took from the top before the split lie at or above the new end (the pools
+ * stop at old_end, the end then), and every page it can give back is one it took, so
+ * a give that grows the bump range never reaches into a pool; the balloon only ever
+ * takes from and gives to this allocator, never the pools. */
 uint64_t pages_split(uint64_t at, uint64_t *old_end)
 {
     unsigned long flags = spin_lock_irqsave(&mm_lock);
@@ -80,4 +85,42 @@ uint64_t pages_split(uint64_t at, uint64_t *old_end)
     at = end_pfn;
     spin_unlock_irqrestore(&mm_lock, flags);
     return at;
+}
+
+/* The balloon (guest/balloon.c) takes pages out for good: from the free list first,
+ * then from the top of the bump range, so alloc_pages keeps its contiguous run as long
+ * as it can. A page given back at the top grows the bump range again. */
+uint64_t pages_balloon_take(void)
+{
+    unsigned long flags = spin_lock_irqsave(&mm_lock);
+    uint64_t pfn = ~0ULL;
+
+    if (free_head != ~0ULL) {
+        pfn = free_head;
+        free_head = *(uint64_t *)pfn_to_virt(pfn);
+        nr_freed--;
+    } else if (end_pfn > bump_pfn) {
+        pfn = --end_pfn;
+    }
+    spin_unlock_irqrestore(&mm_lock, flags);
+    return pfn;
+}
+
+void pages_balloon_give(uint64_t pfn)
+{
+    unsigned long flags = spin_lock_irqsave(&mm_lock);
+
+    if (pfn == end_pfn && end_pfn < limit_pfn) {
+        end_pfn++;
+    } else {
+        *(uint64_t *)pfn_to_virt(pfn) = free_head;
+        free_head = pfn;
+        nr_freed++;
+    }
+    spin_unlock_irqrestore(&mm_lock, flags);
+}
+
+uint64_t pages_limit_pfn(void)
+{
+    return limit_pfn;
 }

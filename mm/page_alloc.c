@@ -143,6 +143,11 @@ void free_heap_pages(void *va, unsigned order)
         free_frames(virt_to_page(va), order);
 }
 
+const struct topology *page_alloc_topology(void)
+{
+    return pa_topo;
+}
+
 unsigned long frames_free(unsigned node)
 {
     return node < nr_zones ? __atomic_load_n(&zones[node].nr_free, __ATOMIC_RELAXED) : 0;

@@ -492,40 +492,40 @@ int pv_grant_unmap(struct domain *d, uint64_t l1e, mfn_t mfn)
     return rc;
 }
 
-void pv_relinquish_tables(struct domain *d)
+unsigned pv_relinquish_frame_refs(struct page_info *pg)
 {
-    struct list_head *p;
+    /* What a validated L1 holds on data frames (no cascades: those are not tables),
+     * and the hypervisor slots of an L4. References between d's tables stay counted
+     * in the lower tables' type counts, so no table can be retyped meanwhile. */
+    uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+    uint64_t *t = page_to_virt(pg);
+    unsigned cost = 1;
 
-    ASSERT(spin_is_locked(&d->page_lock));
-    /* 1. What validated L1s hold on data frames (no cascades: those are not tables),
-     *    and the hypervisor slots of L4s. References between d's tables stay counted
-     *    in the lower tables' type counts, so no table can be retyped meanwhile. */
-    list_for_each(p, &d->page_list) {
-        struct page_info *pg = list_entry(p, struct page_info, list);
-        uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
-        uint64_t *t = page_to_virt(pg);
-
-        if (!type_is_pt(x) || !(x & PGT_validated))
-            continue;
-        if (type_level(x) == 1)
-            for (unsigned i = 0; i < PT_ENTRIES; i++)
-                put_entry_refs(read_entry(t, i), 1);
-        if (type_level(x) == 4)
-            memset(&t[L4_GUEST_SLOTS], 0, (PT_ENTRIES - L4_GUEST_SLOTS) * sizeof(*t));
-        __atomic_fetch_and(&pg->type_info, ~PGT_validated, __ATOMIC_RELAXED);
+    if (!type_is_pt(x) || !(x & PGT_validated))
+        return cost;
+    if (type_level(x) == 1) {
+        for (unsigned i = 0; i < PT_ENTRIES; i++)
+            put_entry_refs(read_entry(t, i), 1);
+        cost += PV_RELINQUISH_L1_COST;
     }
-    /* 2. Every remaining table type reference belongs to d (a parent table entry, a
-     *    pin or a vCPU base) and is paired with a general reference: drop both. The
-     *    vCPUs are not looked at (domain_destroy may have freed them already). */
-    list_for_each(p, &d->page_list) {
-        struct page_info *pg = list_entry(p, struct page_info, list);
-        uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+    if (type_level(x) == 4)
+        memset(&t[L4_GUEST_SLOTS], 0, (PT_ENTRIES - L4_GUEST_SLOTS) * sizeof(*t));
+    __atomic_fetch_and(&pg->type_info, ~PGT_validated, __ATOMIC_RELAXED);
+    return cost;
+}
 
-        if (!type_is_pt(x))
-            continue;
+unsigned pv_relinquish_frame_type(struct page_info *pg)
+{
+    /* Every remaining table type reference belongs to d (a parent table entry, a pin
+     * or a vCPU base) and is paired with a general reference: drop both. The vCPUs
+     * are not looked at (domain_destroy may have freed them already). */
+    uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+
+    if (type_is_pt(x)) {
         __atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);
         __atomic_fetch_sub(&pg->count_info, x & PGT_count_mask, __ATOMIC_RELEASE);
     }
+    return 1;
 }
 
 /* ---- invariant checker (debug and tests) ---- */

@@ -19,16 +19,18 @@
 # something in the tree runs or links; add a line for a new tool.
 PACKAGES='
 gcc              compiler for the hypervisor, guests, tools and host tests (pulls in the ASan/UBSan runtimes)
-libc6-dev        C library headers for the host-compiled unit and scheduler tests (only recommended by gcc)
+libc6-dev        C library and kernel headers (linux/perf_event.h for the sched-bench host counters) for host-compiled tests and benchmarks (only recommended by gcc)
 binutils         ld, objcopy, nm, ar: the two-pass symbol table link and the guest runtime
 make             the build
 git              the commit recorded in every experiment meta.json
 python3          the harness (./hvlab), boot tests and the symbol table generator: 3.11 or newer
 qemu-system-x86  the machine hvlab runs on (qemu-system-x86_64, TCG)
 gnuplot-nox      plots in experiment reports
-hwloc            host topology in experiment meta.json (hwloc-ls)
+hwloc            host topology in experiment meta.json (hwloc-ls); topology pictures in reports (lstopo)
 clang            libFuzzer targets for the parsers (tests/fuzz/, -fsanitize=fuzzer; make test runs them briefly)
 libclang-rt-14-dev  libFuzzer and sanitizer runtimes for clang (only recommended by clang)
+slurm-wlm        slurmctld, slurmd and sbatch: hvlab sweep --slurm, tested on a one-node cluster (tests/slurm/)
+munge            munged, the authentication the Slurm daemons and clients need (same test cluster)
 '
 PYTHON_NEEDED_MAJOR=3
 PYTHON_NEEDED_MINOR=11

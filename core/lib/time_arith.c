@@ -30,3 +30,15 @@ uint32_t timer_ns_to_ticks(uint64_t ns, uint64_t ticks_per_ns_32)
         return 1;
     return ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks;
 }
+
+uint64_t time_tsc_to_ns(uint64_t ticks, uint64_t ns_per_tick_32)
+{
+    return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_32) >> 32);
+}
+
+uint64_t time_tsc_to_ns_up(uint64_t ticks, uint64_t ns_per_tick_32)
+{
+    unsigned __int128 p = (unsigned __int128)ticks * ns_per_tick_32;
+
+    return (uint64_t)(p >> 32) + ((uint32_t)p != 0);
+}

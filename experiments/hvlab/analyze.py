@@ -1,6 +1,7 @@
 """xenalyze-style metrics from a decoded trace: one pass over the merged records.
 
-The traced interval runs from the first record (normally the trace-start marker) to
+The traced interval runs from the first record (normally the trace-start marker), or
+from start_tsc when given (the measured window after the warm-up: warmup.py), to
 the last one. Every vCPU that has a runstate event gets every tick of that interval
 assigned to one runstate: before its first transition it is in that transition's
 "old" state; after its last, in the "new" one. So the four runstate times of a vCPU
@@ -97,9 +98,13 @@ class Analysis:
 
 
 def analyze(tr: T.Trace, window_ms: float = 10.0,
-            rt_params: dict[int, tuple[int, int]] | None = None) -> Analysis:
+            rt_params: dict[int, tuple[int, int]] | None = None,
+            start_tsc: int | None = None) -> Analysis:
     """rt_params: domid -> (period ns, budget ns) for domains whose periods are checked
-    (did each vCPU run for its budget in every period?), whatever the policy."""
+    (did each vCPU run for its budget in every period?), whatever the policy.
+    start_tsc: the measured interval begins there (the warm-up before it, warmup.py,
+    is left out of every metric; only lost and unknown records and markers are still
+    counted over the whole trace, so nothing is dropped silently)."""
     recs = tr.merged()
     hdr = tr.header
     khz = hdr.tsc_khz
@@ -109,6 +114,8 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
 
     t0 = recs[0].tsc if recs else hdr.start_tsc
     t1 = recs[-1].tsc if recs else t0
+    if start_tsc is not None and t0 < start_tsc <= t1:
+        t0 = start_tsc
     vcpus: dict[tuple[int, int], _VCpu] = {}
     counts: Counter = Counter()
     unknown: Counter = Counter()
@@ -140,6 +147,14 @@ def analyze(tr: T.Trace, window_ms: float = 10.0,
     for r in recs:
         ev = r.event
         name = T.event_name(ev)
+        if r.tsc < t0:                  # warm-up: integrity only
+            if name is None:
+                unknown[f"{ev:#010x}"] += 1
+            elif ev == T.LOST:
+                lost_by_cpu[r.cpu] += r.data0
+            elif ev == T.MARKER:
+                markers.append({"tsc": r.tsc, "cpu": r.cpu, "id": r.data0})
+            continue
         if name is None:
             unknown[f"{ev:#010x}"] += 1
             if ev >> 24 == T.CLASSES["policy"]:

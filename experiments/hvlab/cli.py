@@ -3,9 +3,13 @@
   hvlab run EXPERIMENT.toml [--out DIR] [--jobs N] [--no-build]
   hvlab check EXPERIMENT.toml          validate; print the cfg files, scenario, QEMU command
   hvlab report RESULTS_DIR             re-analyse saved runs, rewrite plots and report.md
-  hvlab trace FILE [--summary] [--json OUT] [--perfetto OUT.json] [--window-ms MS]
+  hvlab trace FILE [--summary] [--json OUT] [--perfetto OUT.json] [--pftrace OUT.pftrace]
+                   [--window-ms MS]
   hvlab io-table DIR... [--out FILE]   the disk benchmark's table across io results
   hvlab micro-table DIR... [--out FILE]  the microbenchmarks' table, case x mode
+  hvlab sweep FILE [--jobs N] [--slurm]  every point of a parameter sweep (docs/sweeps.md)
+  hvlab compare A B [--out DIR] [--force]  per-metric differences with 95 % intervals
+  hvlab pv-vs-hvm FILE [--out DIR]      the PV-vs-HVM-vs-native report (docs/pv-vs-hvm.md)
 
 Exit status: 0 success, 1 some configurations failed, 2 bad input (experiment file,
 trace file, missing image, failed build): the message names the file and the problem.
@@ -18,11 +22,17 @@ import os
 import shlex
 import sys
 
-from . import analyze, iobench, microbench, perfetto, run, stats
+from . import analyze, compare, iobench, microbench, perfetto, perfetto_pb, run, stats, sweep_cli
 from . import trace as T
 from .experiment import (ExperimentError, load, domain_cfg, image_modules, scenario,
                          launch_args, qemu_args)
 from .machine import StageError, plan
+from .costmodel import CostModelError
+from .costtable import CostTableError
+from .pvhvm_report import ReportError
+from .pvhvm_run import PvHvmError
+
+PVHVM_ERRORS = (PvHvmError, ReportError, CostTableError, CostModelError)
 
 
 def cmd_run(a) -> int:
@@ -44,7 +54,7 @@ def cmd_check(a) -> int:
     else:
         for d in exp.domains:
             print(f"\n--- {d.name}.cfg\n{domain_cfg(d)}", end="")
-        print(f"\n--- scenario\n{scenario(exp)}", end="")
+        print(f"\n--- scenario ({cfg.key})\n{scenario(exp, cfg)}", end="")
     rd = f"results/{exp.name}/runs/{cfg.key}"
     mods = image_modules(exp)
     mods += [f"{rd}/inputs/{d.name}.cfg {d.name}.cfg" for d in exp.domains]
@@ -78,6 +88,23 @@ def cmd_micro_table(a) -> int:
     return _write_table(microbench.combined_markdown(a.dirs), a.out)
 
 
+def cmd_compare(a) -> int:
+    return compare.write(a.a, a.b, a.out, a.force)
+def cmd_pv_vs_hvm(a) -> int:
+    from . import pvhvm_report, pvhvm_run
+    out = a.out or os.path.join(run.REPO, "results", "pv-vs-hvm")
+    if not a.report_only:
+        spec = pvhvm_run.load_spec(a.experiment)
+        pvhvm_report.load_tables(spec["cost_tables"])      # bad tables: refused before any run
+        if not a.no_build:
+            run.build_images(None)
+        pvhvm_run.run_all(a.experiment, out, a.jobs)
+    path, failed = pvhvm_report.regenerate(out)
+    print(f"report: {path}" + (f" ({failed} failed cells: see its Failed cells list)"
+                               if failed else ""))
+    return 1 if failed else 0
+
+
 def cmd_report(a) -> int:
     return 1 if run.regenerate(a.dir) else 0
 
@@ -90,7 +117,10 @@ def cmd_trace(a) -> int:
     if a.perfetto:
         perfetto.write(a.perfetto, an, dict(an.summary["trace"], window_ms=a.window_ms))
         print(f"wrote {a.perfetto}: open it in https://ui.perfetto.dev")
-    if a.summary or not (a.json or a.perfetto):
+    if a.pftrace:
+        perfetto_pb.write(a.pftrace, an, tr, dict(an.summary["trace"], window_ms=a.window_ms))
+        print(f"wrote {a.pftrace}: open it in https://ui.perfetto.dev")
+    if a.summary or not (a.json or a.perfetto or a.pftrace):
         print(text_summary(an.summary), end="")
     return 0
 
@@ -179,6 +209,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", action="store_true", help="print the analysis as text")
     p.add_argument("--json", metavar="OUT", help="write the analysis as JSON")
     p.add_argument("--perfetto", metavar="OUT", help="write a Perfetto/Chrome timeline")
+    p.add_argument("--pftrace", metavar="OUT", help="write a native Perfetto (protobuf) trace")
     p.add_argument("--window-ms", type=_window_ms, default=10.0, help="CPU-share window")
     p.set_defaults(fn=cmd_trace)
     p = sub.add_parser("io-table", help="the disk benchmark's table across io results folders")
@@ -189,6 +220,23 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("dirs", nargs="+", metavar="DIR")
     p.add_argument("--out", help="write it here (default: standard output)")
     p.set_defaults(fn=cmd_micro_table)
+    p = sub.add_parser("compare", help="per-metric differences between two results folders")
+    p.add_argument("a", metavar="A", help="results folder (the baseline)")
+    p.add_argument("b", metavar="B", help="results folder compared with it")
+    p.add_argument("--out", metavar="DIR", help="write compare.md and compare.csv here "
+                   "(default: the report on standard output)")
+    p.add_argument("--force", action="store_true", help="compare folders made from "
+                   "different commits, QEMU versions or inputs (with warnings)")
+    p.set_defaults(fn=cmd_compare)
+    sweep_cli.add_parsers(sub)
+    p = sub.add_parser("pv-vs-hvm", help="the PV-vs-HVM-vs-native report (docs/pv-vs-hvm.md)")
+    p.add_argument("experiment", help="experiments/pv-vs-hvm.toml (its [pv_vs_hvm] table)")
+    p.add_argument("--out", help="results folder (default results/pv-vs-hvm)")
+    p.add_argument("--jobs", type=int, default=2, help="QEMU instances at once")
+    p.add_argument("--no-build", action="store_true", help="do not run 'make -s all'")
+    p.add_argument("--report-only", action="store_true",
+                   help="rewrite the report from the folder's cells.json, no runs")
+    p.set_defaults(fn=cmd_pv_vs_hvm)
     return ap
 
 
@@ -200,7 +248,8 @@ def main(argv=None) -> int:
     try:
         return a.fn(a)
     except (T.TraceError, ExperimentError, run.RunError, StageError,
-            iobench.IoBenchError, microbench.MicroError) as e:
+            iobench.IoBenchError, microbench.MicroError, compare.CompareError,
+            *PVHVM_ERRORS) as e:
         print(f"hvlab {a.cmd}: {e}", file=sys.stderr)
         return 2
     except OSError as e:

@@ -1,10 +1,16 @@
 """The cost model's plugin from the harness's side (docs/cost-model.md): whether the
-installed QEMU loads it, its QEMU arguments for a run, and its counts file."""
+installed QEMU loads it, its QEMU arguments for a run (TLB models from the cost
+tables, NUMA ranges from the topology), its counts file, and modelled cycles by
+category for a whole run (modelled_cycles)."""
 from __future__ import annotations
 
+import glob
 import json
 import os
 import subprocess
+from typing import Sequence
+
+from . import costtable
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PLUGIN = os.path.join(REPO, "build", "costmodel", "costmodel.so")
@@ -12,6 +18,13 @@ STATUS = os.path.join(REPO, "build", "costmodel", "plugins.status")
 SYMBOLS = os.path.join(REPO, "build", "hvlab64.elf")
 HINT_SYMBOL = "costmodel_hint"
 STUBS_SYMBOL = "trap_stubs"             # core/arch/x86/entry.S: 256 stubs of 16 bytes
+COSTS = os.path.join(REPO, "costs")
+# The HVM runtime's identity map (guest/hvm/boot.S): guest VAs below are 2 MiB pages,
+# guest-physical = VA. Also hvlab's own boot map and a native kernel's.
+GUEST_2M_END = 1 << 32
+# QEMU's pc machine puts RAM below this contiguously from 0 (the PCI hole is above):
+# node ranges are given to the plugin only for machines whose RAM all lies below it.
+PC_LOWMEM = 0xB000_0000
 
 
 class CostModelError(Exception):
@@ -40,11 +53,44 @@ def symbol_address(name: str, elf: str = SYMBOLS) -> int:
     raise CostModelError(f"{elf}: no symbol {name}")
 
 
-def plugin_args(out_path: str, elf: str = SYMBOLS) -> list[str]:
-    """QEMU's arguments to run the plugin, writing its counts to out_path."""
-    return ["-plugin", f"file={PLUGIN},out={os.path.abspath(out_path)},"
-            f"hint={symbol_address(HINT_SYMBOL, elf):#x},"
-            f"stubs={symbol_address(STUBS_SYMBOL, elf):#x}"]
+def cost_tables(paths: Sequence[str] | None = None) -> list[costtable.CostTable]:
+    """The cost tables (default: every costs/*.toml), loaded and checked."""
+    if paths is None:
+        paths = sorted(glob.glob(os.path.join(COSTS, "*.toml")))
+    return [costtable.load(p) for p in paths]
+
+
+def numa_args(topo) -> list[str]:
+    """The plugin's NUMA arguments for a machine.Topology: each node's RAM (QEMU's pc
+    machine lays node n's memdev after node n-1's, from physical 0), each pCPU's node,
+    the SLIT row by row."""
+    per = topo.node_mem_mib() << 20
+    if per * topo.nodes > PC_LOWMEM:
+        raise CostModelError(f"NUMA accounting: {topo.mem_mib} MiB of RAM reaches the PCI "
+                             f"hole at {PC_LOWMEM:#x}: node ranges not modelled")
+    args = [f"node{n}={n * per:#x}-{(n + 1) * per:#x}" for n in range(topo.nodes)]
+    args.append("cpunodes=" + ".".join(str(topo.cpu_node(c)) for c in range(topo.cpus)))
+    args.append("slit=" + ".".join(str(topo.distance(a, b)) for a in range(topo.nodes)
+                                   for b in range(topo.nodes)))
+    return args
+
+
+def plugin_args(out_path: str, elf: str = SYMBOLS, topology=None,
+                tables: Sequence[costtable.CostTable] | None = None) -> list[str]:
+    """QEMU's arguments to run the plugin, writing its counts to out_path: one TLB
+    model per cost table (default: every costs/*.toml) and, given the run's
+    machine.Topology, NUMA accounting."""
+    tables = cost_tables() if tables is None else tables
+    if len(tables) > 4:
+        raise CostModelError(f"{len(tables)} cost tables: the plugin simulates at most 4 TLBs")
+    opts = [f"file={PLUGIN}", f"out={os.path.abspath(out_path)}",
+            f"hint={symbol_address(HINT_SYMBOL, elf):#x}",
+            f"stubs={symbol_address(STUBS_SYMBOL, elf):#x}",
+            f"guest2m={GUEST_2M_END:#x}"]
+    opts += [f"tlb{i}={t.plugin_tlb_arg()}" for i, t in enumerate(tables)]
+    if topology is not None:
+        opts += numa_args(topology)
+    return ["-plugin", ",".join(opts)]
 
 
 def load_counts(path: str) -> list[dict]:
@@ -63,14 +109,75 @@ def load_counts(path: str) -> list[dict]:
     return data["counts"]
 
 
-def per_domain(counts: list[dict]) -> dict[int, dict[str, int]]:
-    """The vCPU entries summed per domain id."""
-    out: dict[int, dict[str, int]] = {}
+def _add(into: dict, c: dict) -> None:
+    """Adds c's numbers into into, nested dicts (the TLB counts) too."""
+    for k, v in c.items():
+        if isinstance(v, dict):
+            _add(into.setdefault(k, {}), v)
+        elif isinstance(v, int) and not isinstance(v, bool) and k not in ("domain", "vcpu", "pcpu"):
+            into[k] = into.get(k, 0) + v
+
+
+def per_domain(counts: list[dict]) -> dict[int, dict]:
+    """The vCPU entries summed per domain id (the TLB counts too)."""
+    out: dict[int, dict] = {}
     for c in counts:
-        if c["who"] != "vcpu":
-            continue
-        d = out.setdefault(c["domain"], {})
-        for k, v in c.items():
-            if isinstance(v, int) and k not in ("domain", "vcpu"):
-                d[k] = d.get(k, 0) + v
+        if c["who"] == "vcpu":
+            _add(out.setdefault(c["domain"], {}), c)
+    return out
+
+
+def tlb_walks(c: dict, model: str, mode: str) -> dict[str, int]:
+    """Walks of one domain/vCPU's counts in one mode under one TLB model, by kind:
+    {"i_1d_4k": n, "d_2d_2m": n, ...} (fetch or data, 1D or 2D, 4 KiB or 2 MiB), and
+    "total"."""
+    m = c["tlb"][model][mode]
+    out = {k[len("walks_"):]: v for k, v in m.items() if k.startswith("walks_")}
+    out["total"] = sum(out.values())
+    return out
+
+
+# Keys priced as the hypervisor's, by reason (mode "hv" of every vCPU, idle and boot).
+HV_REASONS = {
+    "world_switch": ("world_switch",),
+    "hypercall_entry": ("syscall", "sysret"),
+    "interrupt_entry": ("entry", "iret"),
+    "tlb": ("stlb_hit", "walk_ref", "invlpg"),
+    "numa": ("mem_remote",),
+    "code": ("base_cpi", "mem_access"),
+}
+
+
+def modelled_cycles(counts: list[dict], table: costtable.CostTable,
+                    native: bool = False) -> dict[str, float]:
+    """Modelled cycles of a whole run (load_counts' list) under one cost table, by
+    category: "guest" (every domU's guest mode), "dom0" (dom0's guest mode),
+    "hypervisor/<reason>" for each reason of HV_REASONS (the hypervisor's own cycles
+    and the hardware transitions it takes: world switches, SYSCALL entries,
+    interrupt/exception entries, its TLB misses, remote accesses, its code), "idle"
+    (the idle vCPUs: under icount hvlab's idle loop executes instead of halting, so
+    this is time with nothing to run, not a cost) and "total". hvlab's boot counts as
+    hypervisor; with native=True (a kernel booted with no hypervisor) "boot" is that
+    kernel's guest mode: "guest"."""
+    out = {"guest": 0.0, "dom0": 0.0}
+    out.update({f"hypervisor/{r}": 0.0 for r in HV_REASONS})
+    out["idle"] = 0.0
+    for c in counts:
+        for mode in ("guest", "hv"):
+            ev = costtable.mode_event_counts(c, mode, table.model)
+            cyc = {k: n * table.cycles[k] for k, n in ev.items()}
+            if c["who"] == "idle":
+                out["idle"] += sum(cyc.values())
+                continue
+            if mode == "guest" and (c["who"] == "vcpu" or (native and c["who"] == "boot")):
+                out["dom0" if c.get("domain") == 0 else "guest"] += sum(cyc.values())
+                continue
+            if mode == "guest" and c["who"] != "vcpu":
+                # Guest-mode work outside any vCPU: hvlab's early boot in its lower-half
+                # identity map; priced as the hypervisor's code.
+                out["hypervisor/code"] += sum(cyc.values())
+                continue
+            for r, keys in HV_REASONS.items():
+                out[f"hypervisor/{r}"] += sum(cyc[k] for k in keys)
+    out["total"] = sum(out.values())
     return out

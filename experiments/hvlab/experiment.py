@@ -22,6 +22,7 @@ from typing import Sequence
 
 from . import machine
 from . import schedparams
+from . import stats
 from . import trace as T
 
 DOM0_RESERVED_MIB = 96          # dom0 (64 MiB) and the hypervisor's own frames
@@ -30,6 +31,9 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,30}")
 _SCHED = re.compile(r"[a-z][a-z0-9_]{0,14}")
 _IMAGE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _CPULIST = re.compile(r"all|\d+(-\d+)?(,\d+(-\d+)?)*")
+# memory_policy and nodes (docs/memory-policies.md): which names exist is the
+# hypervisor's to say (xl create refuses others, naming the key).
+_MM_POLICY = re.compile(r"[a-z][a-z0-9-]{0,14}(:(4K|2M))?")
 # A vif entry as xl takes it ('mac=00:16:3e:00:00:01, bridge=br0'): dom0 checks its
 # keys and values; here only that it cannot break out of its quotes.
 _VIF = re.compile(r"[A-Za-z0-9_:=., -]{0,80}")
@@ -56,6 +60,8 @@ class Domain:
     vcpus: int = 1
     cpus: str | None = None
     pool: str | None = None
+    memory_policy: str | None = None     # mmpolicy: passed to the cfg as written
+    nodes: str | None = None
     vifs: list = dataclasses.field(default_factory=list)     # PV network (network.md)
     disks: list = dataclasses.field(default_factory=list)    # disk = [...] (block.md)
     # Scheduler parameters by their declared names (schedparams.py), in file order.
@@ -96,6 +102,9 @@ class Config:
     scheduler: str
     rep: int                # 1-based
     key: str                # "credit-r1": the run's folder under runs/
+    # The repetition's seed (stats.rep_seed of [samples] seed), None without [samples]:
+    # it perturbs the scenario (creation order, start offsets), never host time.
+    seed: int | None = None
 
 
 @dataclasses.dataclass
@@ -125,6 +134,17 @@ class Experiment:
     # on bare QEMU (no hypervisor, no dom0, no trace) with its args as command line.
     dom0_commands: list[str] = dataclasses.field(default_factory=list)
     native: bool = False
+    # [samples] (docs/statistics.md): base seed (None: no perturbation, repetitions
+    # of a deterministic run are identical), the largest start offset before each
+    # domain's creation, whether the creation order is shuffled; the warm-up that
+    # every metric leaves out, counted from the moment the last domain starts.
+    seed: int | None = None
+    start_offset_ms: int = 0
+    shuffle: bool = False
+    warmup_ms: float = 0.0
+    # "trace_start": measure the whole trace, domain creation included (for checks of
+    # what the trace holds); the default measures from the last domain's start.
+    measure_from: str = "last_domain_start"
 
     @property
     def deterministic(self) -> bool:
@@ -138,15 +158,35 @@ class Experiment:
         out = []
         for s in self.schedulers:
             for r in range(1, self.repetitions + 1):
-                out.append(Config(len(out) + 1, s, r, f"{s}-r{r}"))
+                seed = None if self.seed is None else stats.rep_seed(self.seed, r)
+                out.append(Config(len(out) + 1, s, r, f"{s}-r{r}", seed))
         return out
 
-    def rt_params(self) -> dict[int, tuple[int, int]]:
+    def start_plan(self, seed: int | None) -> list[tuple[int, int]]:
+        """(domain index in file order, ms dom0 sleeps before creating it), in creation
+        order: file order without delays when seed is None; otherwise the order
+        shuffled (if shuffle) and each delay drawn from 0..start_offset_ms by
+        stats.Rng(seed), so the same seed always gives the same plan."""
+        idx = list(range(len(self.domains)))
+        if seed is None:
+            return [(i, 0) for i in idx]
+        rng = stats.Rng(seed)
+        order = rng.shuffle(idx) if self.shuffle else idx
+        return [(i, rng.below(self.start_offset_ms + 1) if self.start_offset_ms else 0)
+                for i in order]
+
+    def domids(self, cfg: Config | None = None) -> dict[int, int]:
+        """domain index in file order -> its domid: 1, 2, ... in creation order (dom0
+        is 0; the scenario creates them one after another)."""
+        plan = self.start_plan(cfg.seed if cfg else None)
+        return {i: n + 1 for n, (i, _) in enumerate(plan)}
+
+    def rt_params(self, cfg: Config | None = None) -> dict[int, tuple[int, int]]:
         """domid -> (period ns, budget ns) of the real-time domains: period and budget
         set and no extratime (a domain with extratime is a best-effort domain that
-        rtds merely rations). Domains get ids 1, 2, ... in file order (dom0 is 0; the
-        scenario creates them in order)."""
-        return {i + 1: (d.period_us * 1000, d.budget_us * 1000)
+        rtds merely rations)."""
+        ids = self.domids(cfg)
+        return {ids[i]: (d.period_us * 1000, d.budget_us * 1000)
                 for i, d in enumerate(self.domains)
                 if d.period_us and d.budget_us and not d.extratime}
 
@@ -203,14 +243,18 @@ class _Checker:
 
 TOP_KEYS = ("name", "description", "mode", "schedulers", "scheduler", "duration_ms",
             "repetitions", "timeout_s", "topology", "trace", "analysis", "domain",
-            "dom0_commands", "native")
+            "dom0_commands", "native", "samples",
+            "pv_vs_hvm")    # the report's own table (pvhvm_run.load_spec), not a run's
 TOPO_KEYS = ("cpus", "nodes", "mem_mib", "distances", "disks_mib")
 TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
-ANALYSIS_KEYS = ("window_ms", "gantt_ms")
+ANALYSIS_KEYS = ("window_ms", "gantt_ms", "warmup_ms", "measure_from")
+MEASURE_FROM = ("last_domain_start", "trace_start")
+SAMPLES_KEYS = ("seed", "start_offset_ms", "shuffle")
+START_OFFSET_MS_DEFAULT = 10
 # Any other key of a [[domain]] is a scheduler parameter: it must be declared by one
 # of the experiment's schedulers at least (schedparams.py).
 DOMAIN_KEYS = ("name", "image", "type", "args", "memory", "vcpus", "cpus", "pool", "vif",
-               "disk")
+               "disk", "memory_policy", "nodes")
 DOMAIN_TYPES = ("pv", "hvm")
 _TABLE = re.compile(r"\s*\[")
 _DOMAIN_TABLE = re.compile(r"\s*\[\[\s*domain\s*\]\]")
@@ -284,6 +328,9 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
                               f"{depth} deep, too deep for the TOML parser (experiment "
                               "files need 2)") from None
     c = _Checker(path)
+    if "sweep" in doc:      # sweep.py takes the table off before it calls loads()
+        c.err("sweep", "a sweep file: run it with `hvlab sweep` (docs/sweeps.md)")
+        doc = {k: v for k, v in doc.items() if k != "sweep"}
     c.unknown(doc, "", TOP_KEYS)
     name = c.take(doc, "", "name", str, required=True, pattern=_NAME)
     description = c.take(doc, "", "description", str, "")
@@ -352,6 +399,24 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
     c.unknown(an, "analysis.", ANALYSIS_KEYS)
     window = c.take(an, "analysis.", "window_ms", (int, float), 10, lo=0.001, hi=60_000)
     gantt = c.take(an, "analysis.", "gantt_ms", (int, float), 100, lo=0.001, hi=600_000)
+    warmup = c.take(an, "analysis.", "warmup_ms", (int, float), 0, lo=0, hi=600_000)
+    if duration and warmup and warmup >= duration * 10:
+        c.err("analysis.warmup_ms", f"{warmup} is 10 times duration_ms = {duration} or more: "
+              "is it in ms?")
+
+    measure_from = c.take(an, "analysis.", "measure_from", str, MEASURE_FROM[0],
+                          choices=MEASURE_FROM)
+    if measure_from == "trace_start" and warmup:
+        c.err("analysis.warmup_ms", "a warm-up needs measure_from = "
+              "\"last_domain_start\" (it is counted from the last domain's start)")
+
+    smp = c.take(doc, "", "samples", dict, {})
+    c.unknown(smp, "samples.", SAMPLES_KEYS)
+    seed = c.take(smp, "samples.", "seed", int, None, lo=0, hi=(1 << 63) - 1,
+                  required=bool(smp))
+    offset = c.take(smp, "samples.", "start_offset_ms", int, START_OFFSET_MS_DEFAULT,
+                    lo=0, hi=60_000)
+    shuffle = c.take(smp, "samples.", "shuffle", bool, True)
 
     cmds = c.take(doc, "", "dom0_commands", list, [])
     for i, cmd in enumerate(cmds):
@@ -376,7 +441,9 @@ def loads(text: str, path: str = "<experiment>", check_params: bool = True) -> E
     return Experiment(path, text, name, description, topo, mode, scheds, duration, reps,
                       float(timeout), enabled, classes, ring, shm, float(window),
                       float(gantt), doms, list(disks), list(cmds),
-                      bool(native))
+                      bool(native), seed, offset if seed is not None else 0,
+                      bool(shuffle) and seed is not None, float(warmup or 0),
+                      measure_from or MEASURE_FROM[0])
 
 
 def _domain_type(c: _Checker, t: dict, i: int, text: str) -> str:
@@ -456,6 +523,8 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str],
                    vcpus=c.take(t, p, "vcpus", int, 1, lo=1, hi=32),
                    cpus=c.take(t, p, "cpus", str, pattern=_CPULIST),
                    pool=c.take(t, p, "pool", str, pattern=_NAME),
+                   memory_policy=c.take(t, p, "memory_policy", str, pattern=_MM_POLICY),
+                   nodes=c.take(t, p, "nodes", str, pattern=_CPULIST),
                    vifs=_vifs(c, t, p),
                    disks=_disks(c, t, p),
                    params=params)
@@ -467,6 +536,12 @@ def _domains(c: _Checker, doc: dict, cpus: int, mem: int, scheds: list[str],
             top = max(int(x) for x in re.findall(r"\d+", d.cpus))
             if top >= cpus:
                 c.err(f"{p}cpus", f"{d.cpus!r} names CPU {top}, the machine has {cpus}")
+        nr_nodes = doc.get("topology", {}).get("nodes", 1) if isinstance(
+            doc.get("topology"), dict) else 1
+        if d.nodes and d.nodes != "all" and isinstance(nr_nodes, int):
+            top = max(int(x) for x in re.findall(r"\d+", d.nodes))
+            if top >= nr_nodes:
+                c.err(f"{p}nodes", f"{d.nodes!r} names node {top}, the machine has {nr_nodes}")
         out.append(d)
     need = sum(d.memory for d in out)
     if need > mem - DOM0_RESERVED_MIB:
@@ -514,6 +589,10 @@ def domain_cfg(d: Domain, scheduler: str | None = None) -> str:
         lines.append(f'cpus = "{d.cpus}"')
     if d.pool is not None:
         lines.append(f'pool = "{d.pool}"')
+    if d.memory_policy is not None:
+        lines.append(f'memory_policy = "{d.memory_policy}"')
+    if d.nodes is not None:
+        lines.append(f'nodes = "{d.nodes}"')
     if d.args:
         lines.append(f'extra = "{d.args}"')
     if d.vifs:
@@ -523,15 +602,25 @@ def domain_cfg(d: Domain, scheduler: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def scenario(exp: Experiment) -> str:
-    """dom0's script: start tracing, create every domain, run for duration_ms, stop
-    tracing, list, then wait for each domain so its result line gets printed."""
+def scenario(exp: Experiment, cfg: Config | None = None) -> str:
+    """dom0's script: start tracing, create every domain (in the order and after the
+    start offsets cfg's seed gives: Experiment.start_plan), run for warmup_ms +
+    duration_ms, stop tracing, list, then wait for each domain so its result line
+    gets printed. The seed reaches the guests only through this script."""
     out = [f"# {exp.name}: generated by the hvlab harness from {os.path.basename(exp.path)}"]
+    seed = cfg.seed if cfg else None
+    plan = exp.start_plan(seed)
+    if seed is not None:
+        out.append(f"# seed {seed}: creation order and start offsets (ms): " +
+                   ", ".join(f"{exp.domains[i].name} +{ms}" for i, ms in plan))
     if exp.trace_enabled:
         out.append(f"trace start {','.join(exp.trace_classes)}")
-    out += [f"create {d.name}.cfg" for d in exp.domains]
+    for i, ms in plan:
+        if ms:
+            out.append(f"sleep {ms}")
+        out.append(f"create {exp.domains[i].name}.cfg")
     out += exp.dom0_commands
-    out.append(f"sleep {exp.duration_ms}")
+    out.append(f"sleep {exp.duration_ms + math.ceil(exp.warmup_ms)}")
     if exp.trace_enabled:
         out.append("trace stop")
     out += ["list", "vcpu-list"]
@@ -556,7 +645,8 @@ def image_modules(exp: Experiment) -> list[str]:
     return [f"build/guest/{k} {k}" for k in sorted({d.kernel for d in exp.domains})]
 
 
-def write_inputs(exp: Experiment, run_dir: str, scheduler: str | None = None) -> list[str]:
+def write_inputs(exp: Experiment, run_dir: str, scheduler: str | None = None,
+                 cfg: Config | None = None) -> list[str]:
     """Writes <run_dir>/inputs/{<domain>.cfg, scenario}; returns the multiboot
     modules after dom0 ("path name"): images relative to the repository, inputs as
     given by run_dir. machine.launch() stages them as bare names."""
@@ -571,7 +661,7 @@ def write_inputs(exp: Experiment, run_dir: str, scheduler: str | None = None) ->
         mods.append(f"{p} {d.name}.cfg")
     p = os.path.join(inp, "scenario")
     with open(p, "w") as f:
-        f.write(scenario(exp))
+        f.write(scenario(exp, cfg))
     mods.append(f"{p} scenario")
     return mods
 

@@ -7,6 +7,7 @@ that cannot run says why instead of failing.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import shutil
@@ -62,12 +63,32 @@ def perf_counters() -> str:
     return "available"
 
 
-def collect(repo: str, exp_text: str, exp_path: str, commands: dict[str, list[str]]) -> dict:
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def image_digests(repo: str, images: list[str]) -> dict:
+    """{path relative to repo: sha256} of the images a run boots ("missing" when not
+    built): what `hvlab compare` checks beside the commit."""
+    out = {}
+    for rel in images:
+        try:
+            with open(os.path.join(repo, rel), "rb") as f:
+                out[rel] = hashlib.sha256(f.read()).hexdigest()
+        except OSError:
+            out[rel] = "missing"
+    return out
+
+
+def collect(repo: str, exp_text: str, exp_path: str, commands: dict[str, list[str]],
+            images: list[str] | None = None) -> dict:
     return {
         "git": git_info(repo),
         "qemu": {"version": qemu_version(), "commands": commands},
         "host": {"system": platform.platform(), "python": platform.python_version(),
                  "cpus": os.cpu_count(), "topology": host_topology(),
                  "hardware_counters": perf_counters()},
-        "experiment": {"file": exp_path, "text": exp_text},
+        "experiment": {"file": exp_path, "text": exp_text,
+                       "sha256": sha256_text(exp_text)},
+        "images": image_digests(repo, images or []),
     }

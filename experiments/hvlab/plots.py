@@ -86,41 +86,80 @@ COMMON = ("set datafile separator '\\t'\nset grid ytics lc rgb '#dddddd'\n"
 
 
 def _bars(title: str, ylabel: str, dat: str, series: list[str]) -> str:
-    plots = [f"{_q(dat)} using {i + 2}:xtic(1) title {_q(s)}" if i == 0 else
-             f"'' using {i + 2} title {_q(s)}" for i, s in enumerate(series)]
+    """Clustered bars with error bars: the data file has, per series, the value (the
+    median over repetitions) and the low and high ends of its 95 % interval."""
+    plots = [f"{_q(dat)} using {3 * i + 2}:{3 * i + 3}:{3 * i + 4}:xtic(1) title {_q(s)}"
+             if i == 0 else f"'' using {3 * i + 2}:{3 * i + 3}:{3 * i + 4} title {_q(s)}"
+             for i, s in enumerate(series)]
     return (COMMON + f"set title {_q(title)}\nset ylabel {_q(ylabel)}\n"
-            "set style data histogram\nset style histogram cluster gap 1\n"
+            "set style data histogram\nset style histogram errorbars gap 1 lw 1\n"
             "set style fill solid 0.85 border -1\nset boxwidth 0.9\nset yrange [0:*]\n"
             "set xtics rotate by -20\n"
             "plot " + ", \\\n     ".join(plots))
 
 
+def _err(v) -> tuple:
+    """(median, low, high) from a number (no spread) or such a triple; None -> 0."""
+    if isinstance(v, tuple):
+        return tuple(0 if x is None else x for x in v)
+    v = v or 0
+    return v, v, v
+
+
+def _cols(series_vals, scale=1.0) -> list:
+    return [x * scale for v in series_vals for x in _err(v)]
+
+
+def _triples(series: list[str]) -> str:
+    return "\t".join(f"{s}\t{s}_ci_lo\t{s}_ci_hi" for s in series)
+
+
+ERRBAR_NOTE = ("Bars: medians over repetitions; error bars: their 95 % bootstrap "
+               "confidence intervals (docs/statistics.md).")
+
+
 def share_vs_weight(plot_dir, domains, ideal, shares: dict[str, dict[str, float]],
                     basis: str) -> Plot:
-    """domains: labels; ideal[d]: weight / sum of weights; shares[policy][d]."""
+    """domains: labels; ideal[d]: weight / sum of weights; shares[policy][d]: a share or
+    (median, ci_lo, ci_hi)."""
     pols = list(shares)
-    rows = [[d, ideal[d] * 100, *[shares[p].get(d, 0) * 100 for p in pols]] for d in domains]
-    dat = _write(plot_dir, "share", "domain\tideal\t" + "\t".join(pols), rows)
+    rows = [[d, *_cols([ideal[d], *[shares[p].get(d, 0) for p in pols]], 100)]
+            for d in domains]
+    dat = _write(plot_dir, "share", "domain\t" + _triples(["ideal", *pols]), rows)
     plot = Plot("share", "CPU share vs weight",
                 "Each weighted domain's running time as a percentage of the running time "
                 "of all weighted domains, per policy, next to its weight's share of the "
-                f"total weight (the ideal). Running time is summed from runstate events; {basis}.")
+                f"total weight (the ideal). Running time is summed from runstate events; {basis}. "
+                + ERRBAR_NOTE)
     return _render(plot_dir, plot, _bars(plot.title, "share of weighted domains' CPU time (%)",
                                          dat, ["ideal (weight share)", *pols]))
 
 
-def wake_cdf(plot_dir, cdfs: dict[str, list[tuple[float, float]]], basis: str) -> Plot:
+def wake_cdf(plot_dir, cdfs: dict[str, list[tuple[float, float]]], basis: str,
+             marks: dict[str, list[tuple]] | None = None) -> Plot:
+    """marks[policy]: (fraction, median ns, ci_lo ns, ci_hi ns) of per-run percentiles,
+    drawn as points with horizontal error bars on the pooled CDF."""
     plot = Plot("wake_cdf", "Wake-to-run latency CDF",
                 "Fraction of wake-ups (blocked -> runnable, or a wake event) of every domU "
-                "vCPU that were running again within x, per policy, log x axis. "
-                f"Measured between trace timestamps; {basis}. Zero latencies are drawn at 1 ns.")
+                "vCPU that were running again within x, per policy, log x axis, pooled over "
+                "repetitions. The points with horizontal error bars are the medians over "
+                "repetitions of each run's p50, p90 and p99 with their 95 % bootstrap "
+                f"intervals. Measured between trace timestamps; {basis}. Zero latencies are "
+                "drawn at 1 ns.")
     lines = []
-    for pol, pts in cdfs.items():
+    for i, (pol, pts) in enumerate(cdfs.items()):
         if not pts:
             continue
         dat = _write(plot_dir, f"wake_cdf-{pol}", "latency_us\tfraction",
                      [[max(pts[0][0], 1) / 1000, 0]] + [[max(x, 1) / 1000, f] for x, f in pts])
-        lines.append(f"{_q(dat)} using 1:2 with steps lw 2 title {_q(pol)}")
+        lines.append(f"{_q(dat)} using 1:2 with steps lw 2 lc {i + 1} title {_q(pol)}")
+        mk = (marks or {}).get(pol)
+        if mk:
+            em = _write(plot_dir, f"wake_cdf-{pol}-ci", "fraction\tmedian_us\tci_lo_us\tci_hi_us",
+                        [[f, max(m, 1) / 1000, max(lo, 1) / 1000, max(hi, 1) / 1000]
+                         for f, m, lo, hi in mk])
+            lines.append(f"{_q(em)} using 2:1:3:4 with xerrorbars pt 7 ps 0.6 lc {i + 1} "
+                         "notitle")
     if not lines:
         plot.error = "no wake-ups in any trace"
         return plot
@@ -131,24 +170,29 @@ def wake_cdf(plot_dir, cdfs: dict[str, list[tuple[float, float]]], basis: str) -
     return _render(plot_dir, plot, body)
 
 
-def deadline_misses(plot_dir, rows: list[tuple[str, float, float]], basis: str) -> Plot:
-    """rows: (policy, % of RT periods short of budget, policy-reported misses in %)."""
-    dat = _write(plot_dir, "misses", "policy\tshort_pct\treported_pct", rows)
+def deadline_misses(plot_dir, rows: list[tuple], basis: str) -> Plot:
+    """rows: (policy, % of RT periods short of budget, policy-reported misses in %),
+    each value a number or (median, ci_lo, ci_hi)."""
+    dat = _write(plot_dir, "misses", "policy\t" + _triples(["short_pct", "reported_pct"]),
+                 [[p, *_cols(vals)] for p, *vals in rows])
     plot = Plot("misses", "Real-time periods missed",
                 "For each real-time domain (period and budget, no extratime): the percentage of its periods "
                 "(counted from its first activation) in which it ran for less than its budget although "
                 "it was kept waiting for the CPU (not blocked by choice), "
                 "computed from runstate events whatever the policy, and the misses the policy "
-                f"itself reported (rtds TRC_RTDS_MISS) per 100 periods; {basis}.")
+                f"itself reported (rtds TRC_RTDS_MISS) per 100 periods; {basis}. " + ERRBAR_NOTE)
     return _render(plot_dir, plot, _bars(plot.title, "% of periods", dat,
                                          ["ran less than budget", "reported by the policy"]))
 
 
-def switch_rate(plot_dir, rows: list[tuple[str, float, float]], basis: str) -> Plot:
-    dat = _write(plot_dir, "switches", "policy\tswitches_per_s\tmigrations_per_s", rows)
+def switch_rate(plot_dir, rows: list[tuple], basis: str) -> Plot:
+    """rows: (policy, switches/s, migrations/s), each a number or (median, lo, hi)."""
+    dat = _write(plot_dir, "switches", "policy\t" +
+                 _triples(["switches_per_s", "migrations_per_s"]),
+                 [[p, *_cols(vals)] for p, *vals in rows])
     plot = Plot("switches", "Context switches and migrations per second",
                 "TRC_SCHED_SWITCH and TRC_SCHED_MIGRATE records divided by the traced "
-                f"interval, all pCPUs together; {basis}.")
+                f"interval, all pCPUs together; {basis}. " + ERRBAR_NOTE)
     unit = "per second of guest time (10^9 instructions)" if "instruction" in basis \
         else "per second"
     return _render(plot_dir, plot, _bars(plot.title, unit, dat,
@@ -171,14 +215,15 @@ def gantt(plot_dir, policy: str, slices, t0: int, khz: int, nr_cpus: int, span_m
     dat = _write(plot_dir, name, "mid_ms\tpcpu\thalf_ms\thalf_row\trgb\tdomid\tvcpu", rows)
     plot = Plot(name, f"Schedule of the first {span_ms:g} ms: {policy}",
                 f"Which domain's vCPU ran on each pCPU during the first {span_ms:g} ms of the "
-                f"trace under {policy}, from runstate events; white is idle; {basis}.")
+                f"measured window (after the warm-up) of one run under {policy}, from runstate "
+                f"events; white is idle; {basis}.")
     if not rows:
         plot.error = f"no vCPU ran in the first {span_ms:g} ms"
         return plot
     keys = [f"NaN with boxes fs solid lc rgb {_q(colour[d])} title {_q(labels[d])}"
             for d in doms]
     body = (COMMON.replace("set grid ytics", "set grid xtics") +
-            f"set title {_q(plot.title)}\nset xlabel 'time since trace start (ms; "
+            f"set title {_q(plot.title)}\nset xlabel 'time since the measured window began (ms; "
             "deterministic mode: millions of instructions)'\n"
             f"set xrange [0:{span_ms:g}]\nset yrange [-0.6:{nr_cpus - 0.4}]\n"
             "set ytics (" + ", ".join(f"'pCPU {c}' {c}" for c in range(nr_cpus)) + ")\n"

@@ -13,7 +13,7 @@ import os
 import statistics
 from collections import defaultdict
 
-from . import plots, results, stats
+from . import plots, results, samples, stats
 from .experiment import Experiment
 
 METRICS = {
@@ -150,6 +150,9 @@ def _guest_results(exp: Experiment, rs) -> dict:
 
 def build(exp: Experiment, out_dir: str, runs: list[results.RunResult], meta: dict) -> dict:
     comp = compare(exp, runs)
+    rows = samples.long_rows(exp, runs)
+    statistics = samples.statistics(rows)
+    n_eq = samples.equal_n(runs)
     summary = {
         "experiment": {"name": exp.name, "description": exp.description,
                        "file": os.path.basename(exp.path), "mode": exp.mode,
@@ -160,14 +163,21 @@ def build(exp: Experiment, out_dir: str, runs: list[results.RunResult], meta: di
                        "domains": [d.__dict__ for d in exp.domains]},
         "metrics": METRICS,
         "comparison": comp,
+        "statistics": {"method": "median over repetitions, 95 % percentile bootstrap "
+                                 f"interval ({stats.BOOTSTRAP_RESAMPLES} resamples, seed "
+                                 f"{stats.BOOTSTRAP_SEED:#x})",
+                       "seeds": {r.config.key: r.config.seed for r in runs},
+                       "warmup_ms": exp.warmup_ms, "equal_n_wakeups": n_eq,
+                       "by_policy": statistics},
         "configurations": {r.config.key: r.summary for r in runs},
     }
     stats.write_json(os.path.join(out_dir, "summary.json"), summary)
+    stats.write_long_csv(os.path.join(out_dir, "samples.csv"), rows)
     _comparison_csv(out_dir, exp, comp)
-    figs = make_plots(exp, out_dir, runs, comp)
+    figs = make_plots(exp, out_dir, runs, comp, statistics)
     from .report_md import render
     with open(os.path.join(out_dir, "report.md"), "w") as f:
-        f.write(render(exp, runs, comp, figs, meta))
+        f.write(render(exp, runs, comp, figs, meta, statistics, n_eq))
     return summary
 
 
@@ -198,7 +208,19 @@ def _comparison_csv(out_dir: str, exp: Experiment, comp: dict) -> None:
                     + [f"{p}_weighted_share" for p in comp], share_rows)
 
 
-def make_plots(exp: Experiment, out_dir: str, runs, comp: dict) -> list[plots.Plot]:
+def _ci(statistics: dict, pol: str, metric: str, fallback=None, scale=1.0):
+    """(median, ci_lo, ci_hi) x scale of a metric over the policy's repetitions, or
+    fallback (a number: no error bar) when it has no samples."""
+    s = (statistics or {}).get(pol, {}).get(metric)
+    if not s or not s["n"]:
+        return fallback
+    return tuple(s[k] * scale for k in ("median", "ci_lo", "ci_hi"))
+
+
+def make_plots(exp: Experiment, out_dir: str, runs, comp: dict,
+               statistics: dict | None = None) -> list[plots.Plot]:
+    """Every bar carries its 95 % interval over repetitions (statistics:
+    samples.statistics()); the Gantt charts show one run each."""
     pdir = os.path.join(out_dir, "plots")
     os.makedirs(pdir, exist_ok=True)
     basis = ("times are instruction counts under icount" if exp.deterministic
@@ -208,7 +230,8 @@ def make_plots(exp: Experiment, out_dir: str, runs, comp: dict) -> list[plots.Pl
     weighted = [d.name for d in exp.domains if d.weight]
     if weighted and ok_pols:
         labels = {d.name: f"{d.name} (w{d.weight})" for d in exp.domains if d.weight}
-        shares = {p: {labels[n]: comp[p]["cpu_share"][n]["weighted_share"] or 0
+        shares = {p: {labels[n]: _ci(statistics, p, f"cpu_share.{n}.weighted_share",
+                                     comp[p]["cpu_share"][n]["weighted_share"] or 0)
                       for n in weighted} for p in ok_pols}
         ideal = {labels[n]: comp[ok_pols[0]]["cpu_share"][n]["ideal"] for n in weighted}
         figs.append(plots.share_vs_weight(pdir, list(labels.values()), ideal, shares, basis))
@@ -219,17 +242,24 @@ def make_plots(exp: Experiment, out_dir: str, runs, comp: dict) -> list[plots.Pl
                    for k, v in r.analysis.latencies.items()
                    if k.startswith("d") and not k.startswith("d0v") for _, lat in v]
             cdfs[p] = stats.cdf(lat, 400)
-        figs.append(plots.wake_cdf(pdir, cdfs, basis))
+        marks = {p: [(f, *c) for f, k in ((0.5, "p50"), (0.9, "p90"), (0.99, "p99"))
+                     if (c := _ci(statistics, p, f"wake_latency_ns.{k}"))]
+                 for p in ok_pols}
+        figs.append(plots.wake_cdf(pdir, cdfs, basis, marks))
         if exp.rt_params():
             rows = []
             for p in ok_pols:
                 rt = comp[p]["rt_periods"]
                 n = rt["periods"] or 1
-                rows.append((p, 100 * rt["periods_short"] / n,
-                             100 * rt["policy_reported_misses"] / n))
+                rows.append((p, _ci(statistics, p, "rt_short_fraction",
+                                    100 * rt["periods_short"] / n, 100),
+                             _ci(statistics, p, "rt_policy_miss_fraction",
+                                 100 * rt["policy_reported_misses"] / n, 100)))
             figs.append(plots.deadline_misses(pdir, rows, basis))
-        figs.append(plots.switch_rate(pdir, [(p, comp[p]["context_switches_per_s"] or 0,
-                                              comp[p]["migrations_per_s"] or 0)
+        figs.append(plots.switch_rate(pdir, [(p, _ci(statistics, p, "context_switches_per_s",
+                                                     comp[p]["context_switches_per_s"] or 0),
+                                              _ci(statistics, p, "migrations_per_s",
+                                                  comp[p]["migrations_per_s"] or 0))
                                              for p in ok_pols], basis))
         for p in ok_pols:
             r = next(r for r in runs if r.config.scheduler == p and r.ok and r.analysis)

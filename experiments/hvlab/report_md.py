@@ -6,7 +6,7 @@ or unknown records, inconsistent traces) are listed, never left out.
 """
 from __future__ import annotations
 
-from . import iobench, microbench, plots
+from . import iobench, microbench, plots, report_stats
 from .report import METRICS, time_basis
 
 
@@ -27,7 +27,8 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     return out + [""]
 
 
-def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
+def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict,
+           statistics: dict | None = None, n_eq: int = 0) -> str:
     det = exp.deterministic
     L = [f"# {exp.name}", ""]
     if exp.description:
@@ -100,11 +101,13 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
               "was lost and none was of an unknown event.", ""]
     else:
         L += ["No problems: every run finished its scenario.", ""]
-    if det and exp.repetitions > 1:
+    if det and exp.repetitions > 1 and exp.seed is None:
         same = {p: c["identical_traces"] for p, c in comp.items()}
         L += ["Determinism: repetitions gave byte-identical traces for "
               + ", ".join(f"{p}: {'yes' if v else 'no' if v is False else 'n/a'}"
                           for p, v in same.items()) + ".", ""]
+
+    L += report_stats.samples_section(exp, runs)
 
     L += ["## Comparison", "",
           "Medians over successful repetitions; latencies pooled. Latency columns in µs "
@@ -138,6 +141,9 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
                                           for c in comp.values())])
     L += _table(["domain", *comp], rows)
 
+    L += report_stats.statistics_section(exp, statistics or {}, n_eq)
+    L += report_stats.rt_section(exp, statistics or {})
+    L += report_stats.numa_section(exp, statistics or {})
     L += iobench.report_section([r.summary for r in runs])
     L += microbench.report_section([r.summary for r in runs])
     L += _exits_section(exp, runs)
@@ -167,22 +173,53 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict) -> str:
         L += _table(["domain", "value", *gr],
                     [[n, k, *[_f(gr[p].get(n, {}).get(k), 0) for p in gr]] for n, k in keys])
 
+    L += _topology(runs)
     L += ["## Files", "",
           "- `summary.json`: every metric, per configuration (`configurations`) and per "
           "policy (`comparison`); `metrics` documents the names.",
           "- `comparison.csv`, `cpu_share.csv`: the tables above.",
+          "- `samples.csv`: every metric of every successful run, one row per run x "
+          "metric (long format: run, scheduler, rep, seed, metric, value); `summary.json` "
+          "`statistics` has their medians, min/max and 95 % intervals.",
           "- `runs/<policy>-r<rep>/`: `console.txt` (serial console), `trace.bin` (the raw "
           "stream), `run.json` (QEMU command line, exit status, wall time), `inputs/` (the "
           "xl cfg files and dom0's scenario), `summary.json`, CSVs (runstate, wake_latency, "
           "cpu_share per window, slices, hypercalls, hvm_exits, events) and `trace.json` where "
           "written "
-          "(open it in https://ui.perfetto.dev).",
+          "(open it in https://ui.perfetto.dev), with `trace.pftrace` next to it (the same "
+          "timeline as native Perfetto protobuf: runstate tracks, counters, wake-up arrows) "
+          "and `topology.xml`/`topology.svg` (hwloc XML of the machine and its lstopo "
+          "picture with the vCPU placement).",
           "- `meta.json`: commit, QEMU version and command lines, host topology, whether "
           "hardware counters were available, the experiment file.",
           "- `plots/`: data files, gnuplot scripts, PNG and SVG.", "",
           "Metric names:", ""]
     L += [f"- `{k}`: {v}" for k, v in METRICS.items()]
     return "\n".join(L) + "\n"
+
+
+def _topology(runs) -> list[str]:
+    """The machine as the hypervisor read it, and each policy's first pictured run."""
+    shown = {}
+    for r in runs:
+        t = r.summary.get("topology")
+        if t and t.get("picture") and r.config.scheduler not in shown:
+            shown[r.config.scheduler] = (r.config.key, t)
+    if not shown:
+        return []
+    t = next(iter(shown.values()))[1]
+    L = ["## Topology and placement", "",
+         f"The machine as the hypervisor read it (ACPI SRAT/SLIT; its `topo:` boot lines): "
+         f"{t['pcpus']} pCPUs on {t['nodes']} node{'s' * (t['nodes'] > 1)}, "
+         + "; ".join(f"node {n}: pCPUs {','.join(map(str, c))}, {t['mem_mib_per_node'][n]} MiB"
+                     for n, c in t["pcpus_per_node"].items())
+         + (f"; distances {t['distances']}" if t["nodes"] > 1 else "") + ". "
+         "Each picture is `lstopo` drawing the run's `topology.xml` (hwloc XML): under each "
+         "pCPU the vCPUs that ran there with their share of its measured time; under each "
+         "node the memory each domain holds there when the trace has the `mem` class.", ""]
+    for pol, (key, tp) in shown.items():
+        L += [f"![{pol}: topology and vCPU placement](runs/{key}/{tp['picture']})", ""]
+    return L
 
 
 def _path_cells(p: dict) -> list:
@@ -213,7 +250,7 @@ def _exits_section(exp, runs) -> list[str]:
         exits = s.get("hvm_exits", {}).get("by_domain", {})
         hcalls = s.get("hypercalls", {}).get("by_domain", {})
         for i, d in enumerate(exp.domains):
-            key = f"d{i + 1}"           # domains get ids 1, 2, ... in file order
+            key = f"d{exp.domids(r.config)[i]}"     # ids in creation order (its seed)
             L += [f"### {d.name} ({d.type.upper()}, {key}) under {pol}", ""]
             ex, hc = exits.get(key), hcalls.get(key)
             if ex:

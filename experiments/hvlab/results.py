@@ -14,7 +14,8 @@ import json
 import os
 import re
 
-from . import analyze, console, iobench, machine, microbench, perfetto, stats
+from . import (analyze, console, iobench, machine, microbench, perfetto, perfetto_pb, stats,
+               topo, warmup)
 from . import trace as T
 from .experiment import Config, Experiment
 
@@ -35,10 +36,11 @@ class RunResult:
         return self.summary["status"] == "ok"
 
 
-def domain_names(exp: Experiment, seen: dict[int, str]) -> dict[int, str]:
-    """domid -> name: what the console said, else file order (ids 1, 2, ...)."""
+def domain_names(exp: Experiment, seen: dict[int, str],
+                 cfg: Config | None = None) -> dict[int, str]:
+    """domid -> name: what the console said, else creation order (ids 1, 2, ...)."""
     names = {0: "Domain-0"}
-    names.update({i + 1: d.name for i, d in enumerate(exp.domains)})
+    names.update({domid: exp.domains[i].name for i, domid in exp.domids(cfg).items()})
     names.update(seen)
     return names
 
@@ -77,7 +79,7 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
     if exp.native:          # the one domain prints on the bare console: its id by file order
         for res in con["results"]:
             res.setdefault("console_dom", 1)
-    names = domain_names(exp, con["domains"])
+    names = domain_names(exp, con["domains"], cfg)
     if text is None:
         problems.append("no console.txt: the run did not happen or was removed")
     if run.get("timed_out"):
@@ -103,13 +105,18 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
         problems.append(f"dom0's collector lost {col['lost']} records")
     problems += [e for e in run.get("errors", [])]
 
-    an, trace_info, tr = None, None, None
+    an, trace_info, tr, window = None, None, None, None
     tpath = os.path.join(run_dir, "trace.bin")
     if exp.trace_enabled:
         if os.path.exists(tpath):
             try:
                 tr = T.read_stream(tpath)
-                an = analyze.analyze(tr, exp.window_ms, exp.rt_params())
+                window = warmup.measured_window(tr, exp.domids(cfg).values(), exp.warmup_ms) \
+                    if exp.measure_from == "last_domain_start" else warmup.whole_trace()
+                if window["note"]:
+                    notes.append(window["note"])
+                an = analyze.analyze(tr, exp.window_ms, exp.rt_params(cfg),
+                                     start_tsc=window["start_tsc"])
                 with open(tpath, "rb") as f:
                     digest = hashlib.sha256(f.read()).hexdigest()
                 trace_info = {"sha256": digest}
@@ -141,10 +148,19 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
             problems += microbench.problems(micro)
         except microbench.MicroError as e:
             problems.append(f"console: {e}")
+    topology = None
+    if an and perfetto_out and text is not None:     # the machine as hvlab saw it (topo.py)
+        topology = topo.write(run_dir, text, an, tr, names,
+                              "1 ns = 1 instruction" if exp.deterministic else "TSC time")
+        if "note" in topology:
+            notes.append(topology["note"])
     # Nothing host-dependent here (wall time lives in run.json and meta.json): two
     # deterministic runs must give byte-identical summaries.
     summary = {
-        "config": {"key": cfg.key, "scheduler": cfg.scheduler, "rep": cfg.rep},
+        "config": {"key": cfg.key, "scheduler": cfg.scheduler, "rep": cfg.rep,
+                   "seed": cfg.seed,
+                   "creation": [[exp.domains[i].name, ms] for i, ms in
+                                exp.start_plan(cfg.seed)]},
         "status": "ok" if not problems else "failed",
         "problems": problems,
         "notes": notes,
@@ -152,8 +168,11 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
         "guest_results": con["results"],
         "collector": con["collector"],
         "trace_file": trace_info,
+        "measured_window": window,
         "analysis": an.summary if an else None,
     }
+    if topology is not None:
+        summary["topology"] = topology
     if disk is not None:
         summary["disk_cases"] = disk
     if micro is not None:
@@ -165,6 +184,7 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
             info = dict(an.summary["trace"], window_ms=exp.window_ms,
                         deterministic=exp.deterministic)
             perfetto.write(os.path.join(run_dir, "trace.json"), an, info, names)
+            perfetto_pb.write(os.path.join(run_dir, "trace.pftrace"), an, tr, info, names)
     return RunResult(cfg, summary, an, names)
 
 

@@ -95,7 +95,7 @@ def run_one(exp: Experiment, cfg: Config, run_dir: str, extra_qemu: Sequence[str
     if os.path.isdir(run_dir):
         shutil.rmtree(run_dir)
     os.makedirs(run_dir)
-    mods = experiment.write_inputs(exp, run_dir, cfg.scheduler)
+    mods = experiment.write_inputs(exp, run_dir, cfg.scheduler, cfg)
     disk_dir = os.path.join(run_dir, "disks")   # fresh images, removed after the run
     os.makedirs(disk_dir)
     disks = experiment.make_disks(exp, disk_dir)
@@ -184,7 +184,9 @@ def run(exp: Experiment, out_dir: str, jobs: int = 1, build: bool = True,
     total = time.monotonic() - t0
     log(f"ran {n} configuration{'s' * (n > 1)} in {total:.1f} s")
     commands = {i["config"]: i["command_line"] for i in infos}
-    m = meta.collect(REPO, exp.text, exp.path, commands)
+    images = ([] if exp.native else ["build/hvlab.elf", "build/dom0.elf"]) + \
+        [f"build/guest/{k}" for k in sorted({d.kernel for d in exp.domains})]
+    m = meta.collect(REPO, exp.text, exp.path, commands, images)
     m["runs"] = {"jobs": jobs, "wall_s_total": round(total, 1),
                  "wall_s": {i["config"]: i["wall_s"] for i in infos}}
     with open(os.path.join(out_dir, "meta.json"), "w") as f:

@@ -34,6 +34,8 @@ GUEST_HVM_RT_SRCS += guest/blkfront.c
 GUEST_HVM_RT_SRCS += guest/netfront.c
 # Virtual NUMA: the SRAT/SLIT read with the hypervisor's ACPI parser (docs/vnuma.md)
 GUEST_HVM_RT_SRCS += guest/vnuma.c guest/hvm/vnuma_hvm.c core/acpi_parse.c
+# The balloon driver (docs/ballooning.md)
+GUEST_HVM_RT_SRCS += guest/balloon.c guest/balloon_calc.c guest/hvm/balloon_hvm.c
 GUEST_HVM_RT_OBJS := $(patsubst %,$(BUILD)/guest-hvm/obj/%.o,$(GUEST_HVM_RT_SRCS))
 GUEST_HVM_LIB := $(BUILD)/guest/libguest-hvm.a
 
@@ -72,6 +74,9 @@ $(eval $(call guest_hvm_image,hvmdevices,guest/hvm/tests/devices.c guest/hvm/tes
 
 # The HVM isolation guest (tests/boot/test_hvm_isolation.py).
 $(eval $(call guest_hvm_image,hvmiso,guest/hvm/tests/isolation.c))
+
+# The first touch of a domain's memory (tests/boot/test_mm_policy.py).
+$(eval $(call guest_hvm_image,memtouch,guest/hvm/tests/memtouch.c))
 
 # The device-model test guest (tests/boot/test_devmodel.py).
 $(eval $(call guest_hvm_image,dmtest,guest/hvm/tests/dmtest.c))

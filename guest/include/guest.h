@@ -197,6 +197,12 @@ uint64_t free_pages_count(void);
  * the end leave this allocator, for per-vnode pools. Returns where they start and
  * sets *old_end to where they end. */
 uint64_t pages_split(uint64_t at, uint64_t *old_end);
+/* The balloon's side (guest/balloon.c): a page out of the allocator for good (its
+ * pfn, ~0 when none is free), a page back into it (backed by a frame again), and the
+ * end of the allocator's range (pages_init's end). */
+uint64_t pages_balloon_take(void);
+void pages_balloon_give(uint64_t pfn);
+uint64_t pages_limit_pfn(void);
 
 /* Both platforms (mm.c; guest/hvm/pt_hvm.c): maps one of our own frames at va with
  * a 4 KiB page (any page-aligned lower-half VA outside the runtime's own mapping;
@@ -211,6 +217,8 @@ int unmap_page(uint64_t va);
  * address; with create, the missing L3/L2/L1 tables are allocated, made read-only
  * and hooked in. 0 or -errno (-ENOENT: no table and !create). */
 int pt_l1e(uint64_t va, bool create, const uint64_t **entry, uint64_t *maddr);
+/* The frame behind pfn changed (the balloon; INVALID_MFN: none now). */
+void pfn_set_mfn(uint64_t pfn, uint64_t mfn);
 
 /* dom0: maps frame mfn of domain dom at va (e.g. from GUEST_FOREIGN_VA on) through
  * mmu_update with foreigndom. Replacing an existing mapping flushes it. */

@@ -14,4 +14,11 @@ void costmodel_hint_switch(const struct vcpu *v);
 /* Called just before asking QEMU to power off or exit (shutdown.c): the run ends here. */
 void costmodel_hint_stop(void);
 
+/* The next VMRUN on this pCPU flushes the whole TLB (svm_asid_assign). */
+void costmodel_hint_tlb_flush(void);
+/* Domain d's nested table is being filled afresh; then each 2 MiB nested mapping at
+ * guest frame gfn (hvm_map_ram). */
+void costmodel_hint_npt_domain(domid_t d);
+void costmodel_hint_npt_2m(uint64_t gfn);
+
 #endif

@@ -22,6 +22,7 @@
 struct domain;
 struct evtchn;
 struct hvm_ioreq_server;
+struct mm_policy_ops;
 
 /* vCPU pause reasons (pause_flags bits): a vCPU runs only with none set and a zero
  * pause_count (controller pauses, counted). */
@@ -91,6 +92,10 @@ struct domain {
     /* Virtual NUMA (core/vnuma.c): nr_vnodes 0 = none. Set under page_lock before the
      * domain has frames, read-only after. */
     struct vnuma_layout vnuma;
+    /* Placement (include/hvlab/mm_policy.h): the policy (NULL: the default) is set
+     * under domctl_lock before the build; its private state is guarded by page_lock. */
+    const struct mm_policy_ops *mm_policy;
+    _Alignas(8) unsigned char mm_policy_priv[64];     /* MM_POLICY_PRIV_BYTES */
     struct p2m p2m;                     /* HVM: gfn -> mfn (nested paging), page_lock */
     struct hvm_platform *hvm_plat;      /* HVM: its devices (include/hvlab/x86/hvm_platform.h) */
     struct hvm_ioreq_server *ioreq;     /* HVM: its device model (x86/hvm_ioreq.h), or NULL */
@@ -159,11 +164,23 @@ int domain_unlist(struct domain *d);           /* mark dying, off the list; -ESR
 /* Domain memory (mm/domain_mem.c): frames move between the allocator and a domain
  * only here, so the accounting (tot_pages, node_pages) is always right. */
 struct page_info *domain_alloc_frame(struct domain *d, unsigned node, unsigned memflags);
+/* The same for one request of d's memory policy (include/hvlab/mm_policy.h): the
+ * policy picks the node. NULL when max_pages is reached or the policy's nodes are full. */
+struct mm_request;
+struct page_info *domain_alloc_frame_for(struct domain *d, const struct mm_request *r,
+                                         unsigned memflags);
 /* dom0's bound on d's frames: -ENOMEM above the machine's total (frames_total_all),
  * -EINVAL below what d holds now; 0 when set. */
 int domain_set_max_pages(struct domain *d, uint64_t max_pages);
 int domain_free_frame(struct domain *d, struct page_info *pg);   /* -EBUSY if in use, or HVM */
+/* The same for a frame of an HVM domain that its nested table no longer maps (a
+ * memory policy's rebuild before the domain runs, a lost populate race). */
+int domain_free_unmapped_frame(struct domain *d, struct page_info *pg);
 void domain_relinquish_memory(struct domain *d);                  /* on destroy */
+/* HVM ballooning: takes pg from d (no owner, not counted) with d->page_lock held,
+ * once no nested entry of d maps it; the caller frees it with free_frames after
+ * flushing d's TLBs. 0, -EINVAL (not d's), -EBUSY (referenced: shared or granted). */
+int domain_take_frame_locked(struct domain *d, struct page_info *pg);
 /* A frame the hypervisor writes into, shared with d (which may map it, read-only
  * unless `writable`). pg is freshly allocated, outside d's reservation. The hypervisor
  * holds a reference and a permanent type reference, so the frame can never take a

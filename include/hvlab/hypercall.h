@@ -21,6 +21,19 @@ long sched_poll(uint64_t arg);
 long pv_iret(void);
 /* core/hypercall.c: a hypercall by VMMCALL from an HVM guest (the allowed subset). */
 long hypercall_hvm(uint64_t nr, const uint64_t a[5]);
+/* core/hypercall.c: a preemption point inside a long hypercall. If a scheduling
+ * decision is pending on this pCPU, it is taken now (the calling vCPU may be switched
+ * out here and resume later, maybe on another pCPU); returns whether it was. Call it
+ * only with interrupts on, no lock held, and nothing held that would leak if the
+ * vCPU never came back (its domain destroyed meanwhile): see core/hypercall.c. A
+ * no-op outside a guest vCPU (boot code on an idle vCPU). */
+bool hypercall_preempt(void);
+/* Whether hypercall_preempt() would act now: for a loop that must tidy up first
+ * (flush TLBs, drop a lock) before it reaches the point. */
+bool hypercall_preempt_check(void);
+/* A long loop reaches a preemption point at least this often (iterations of a few
+ * hundred instructions each: ~50 us of icount time at most between two points). */
+#define HYPERCALL_PREEMPT_BATCH 64
 
 /* core/console_ring.c: the console log (dmesg) and dom0's console input. */
 struct domain;

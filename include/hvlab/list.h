@@ -23,6 +23,18 @@ static inline void list_del(struct list_head *n)
     n->next = n->prev = n;
 }
 
+/* Moves every entry of from, in order, to the end of h; from is left empty. */
+static inline void list_splice_tail_init(struct list_head *from, struct list_head *h)
+{
+    if (list_empty(from))
+        return;
+    from->next->prev = h->prev;
+    h->prev->next = from->next;
+    from->prev->next = h;
+    h->prev = from->prev;
+    list_init(from);
+}
+
 #define list_entry(p, type, member) container_of(p, type, member)
 #define list_first_entry(h, type, member) list_entry((h)->next, type, member)
 #define list_for_each(p, h) for ((p) = (h)->next; (p) != (h); (p) = (p)->next)

@@ -96,6 +96,8 @@ void free_frames(struct page_info *pg, unsigned order);
 void *alloc_heap_pages(unsigned order, unsigned node, unsigned memflags);
 void free_heap_pages(void *va, unsigned order);
 
+/* The topology page_alloc_init() was given (memory policies read nodes and distances). */
+const struct topology *page_alloc_topology(void);
 unsigned long frames_free(unsigned node);
 unsigned long frames_total(unsigned node);
 unsigned long frames_free_all(void);

@@ -22,4 +22,12 @@ uint64_t timer_ns_until(s_time_t expires, s_time_t now);
  * shot, and the queue re-arms when it finds nothing due). */
 uint32_t timer_ns_to_ticks(uint64_t ns, uint64_t ticks_per_ns_32);
 
+/* TSC ticks to ns at ns_per_tick_32 (32.32 fixed point), rounded down: NOW() and the
+ * guests' extrapolation (public/hvlab.h vcpu_time_info) both use this rounding. */
+uint64_t time_tsc_to_ns(uint64_t ticks, uint64_t ns_per_tick_32);
+/* The same rounded up: the system time published with a TSC stamp. A guest adds
+ * time_tsc_to_ns(tsc - stamp) to it; with the published time rounded down too, the
+ * two roundings could put the sum 1 ns behind NOW(), which the time ABI forbids. */
+uint64_t time_tsc_to_ns_up(uint64_t ticks, uint64_t ns_per_tick_32);
+
 #endif

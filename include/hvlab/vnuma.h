@@ -32,8 +32,16 @@ int vnuma_set(struct domain *d, const struct vnuma_layout *l);
 /* The physical node pfn's frame must come from, or NUMA_NO_NODE (no layout). */
 unsigned vnuma_pfn_node(const struct domain *d, uint64_t pfn);
 
+struct mm_request;
+/* An HVM domain's frame for gfn: when d has a layout, r is pinned to gfn's vnode's
+ * node (asked, exact, pinned: mm_policy_choose gives that node only, whatever the
+ * domain's memory policy). Used by every path that backs a gfn: the RAM build,
+ * DOMCTL_hvm_populate, the nested page fault and XENMEM_populate_physmap. */
+void vnuma_pin_request(const struct domain *d, uint64_t gfn, struct mm_request *r);
+
 /* One log line per vnode of an HVM domain: its frames, and how many of them are on
- * its physical node (gfn i is the i-th frame of d's page list). */
+ * its physical node (read through its nested table: gfns without a frame yet, under
+ * a lazy policy, are not counted). */
 void vnuma_report(struct domain *d);
 
 /* XENMEM_get_vnumainfo for domain t, arg the caller's struct xen_vnuma_topology_info. */

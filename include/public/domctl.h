@@ -8,6 +8,7 @@
 #include "hvm_ioreq.h"                  /* DOMCTL_ioreq_server, DOMCTL_hvm_set_irq */
 #include "physdev.h"
 #include "vnuma.h"                     /* DOMCTL_set_vnuma */
+#include "mm_policy.h"                /* DOMCTL_set_memory_policy, DOMCTL_hvm_populate */
 
 #define DOMCTL_INTERFACE_VERSION 1
 
@@ -30,6 +31,8 @@
 #define DOMCTL_hvm_set_irq      17   /* a device model raises/lowers an HVM domain's IRQ line */
 #define DOMCTL_ioport_permission 18  /* I/O ports a domain may use (public/physdev.h) */
 #define DOMCTL_hvm_set_param    19   /* HVM_PARAM_* of an HVM domain (public/hvm.h) */
+#define DOMCTL_set_memory_policy 20  /* where its frames come from (public/mm_policy.h) */
+#define DOMCTL_hvm_populate     21   /* frames behind HVM gfns now (public/mm_policy.h) */
 #define DOMCTL_set_vnuma        23   /* virtual NUMA layout (public/vnuma.h) */
 
 #define DOMNAME_LEN 32
@@ -49,8 +52,10 @@ struct domctl_createdomain {
 
 /* createdomain flags. DOMCRF_hvm: a hardware-virtualized domain (AMD SVM): all of its
  * max_pages frames are allocated at once and gfn i is its i-th frame (the order of
- * DOMCTL_getpageframeinfo); -ENODEV when the machine has no SVM with nested paging,
- * -ENOMEM when the frames are not there (nothing stays allocated). */
+ * DOMCTL_getpageframeinfo; DOMCTL_set_memory_policy may allocate them again, or leave
+ * them to the nested page faults: public/mm_policy.h); -ENODEV when the machine has
+ * no SVM with nested paging, -ENOMEM when the frames are not there (nothing stays
+ * allocated). */
 #define DOMCRF_hvm        (1u << 0)
 
 #define DOMINFO_dying     (1u << 0)
@@ -218,6 +223,8 @@ struct domctl {
         struct domctl_ioport_permission ioport_permission;
         struct domctl_hvm_param hvm_param;          /* the store */
         struct vnuma_layout vnuma;                  /* DOMCTL_set_vnuma */
+        struct domctl_memory_policy memory_policy;  /* mmpolicy */
+        struct domctl_hvm_populate hvm_populate;    /* mmpolicy */
         uint8_t pad[256];
     } u;
 };

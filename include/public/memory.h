@@ -1,5 +1,8 @@
 /* memory_op(cmd, arg): a domain's memory reservation. PV guests see machine frame
- * numbers: increase_reservation returns the MFNs it allocated. */
+ * numbers: increase_reservation returns the MFNs it allocated. On an HVM domain the
+ * extents are guest frame numbers (docs/ballooning.md): decrease_reservation takes
+ * the frames at those gfns out of its nested table, populate_physmap maps new frames
+ * at gfns that map nothing; increase_reservation is refused there. */
 #ifndef HVLAB_PUBLIC_MEMORY_H
 #define HVLAB_PUBLIC_MEMORY_H
 

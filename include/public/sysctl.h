@@ -15,6 +15,7 @@
 #define SYSCTL_cpupool_op    6
 #define SYSCTL_scheduler_op  7
 #define SYSCTL_sched_decls   8
+#define SYSCTL_numa_frames   9    /* frames per node and domain (public/mm_policy.h) */
 
 #define SYSCTL_MAX_CPUS  64
 #define SYSCTL_MAX_NODES 8
@@ -158,6 +159,7 @@ struct sysctl {
         struct sysctl_cpupool_op cpupool_op;
         struct sysctl_scheduler_op scheduler_op;
         struct sysctl_sched_decls sched_decls;
+        struct sysctl_numa_frames numa_frames;      /* mmpolicy */
         uint8_t pad[1024];
     } u;
 };

@@ -94,6 +94,14 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 /* MEM: the domain the frames go to (TRACE_DOM_NONE: the hypervisor) */
 #define TRC_MEM_ALLOC   TRC_EVENT(TRC_CLS_MEM, 0, 1)       /* data0: node asked << 32 | node got, data1: frames */
 #define TRC_MEM_FREE    TRC_EVENT(TRC_CLS_MEM, 0, 2)       /* data0: node, data1: frames */
+/* Ballooning (sub 2, docs/ballooning.md): a decrease_reservation or populate_physmap of
+ * the domain; data0: XENMEM_* cmd << 32 | extents asked, data1: result (done, or -errno) */
+#define TRC_MEM_BALLOON TRC_EVENT(TRC_CLS_MEM, 2, 1)
+/* mmpolicy (sub 1): one placement decision of a domain's memory policy (mm/policy.c).
+ * data0: node the policy asked for << 32 | node that served (0xffffffff: none, refused),
+ * data1: reason (MM_REASON_*: 0 build, 1 populate, 2 nested page fault) << 56 | gfn or
+ * frame index. */
+#define TRC_MEM_POLICY  TRC_EVENT(TRC_CLS_MEM, 1, 1)
 /* vnuma (sub 3): a domain got its virtual NUMA layout (docs/vnuma.md) */
 #define TRC_MEM_VNUMA   TRC_EVENT(TRC_CLS_MEM, 3, 1)       /* data0: vnodes, data1: byte v = vnode v's physical node */
 

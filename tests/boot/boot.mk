@@ -38,8 +38,16 @@
 # (blkfront on HVM), checked by their result lines and the image file.
 # test_vnuma.py: virtual NUMA on a 4-node machine: bad layouts refused, a PV and an HVM
 # guest read their topology (memory op, SRAT/SLIT), frames on the mapped nodes.
+# test_seeds.py: seeded repetitions are each repeatable bit for bit and differ from
+# each other; the warm-up window; samples.csv; hvlab compare (docs/statistics.md).
 # test_micro.py: every microbenchmark case (bench/micro.c) natively, as PV and as HVM,
-# tiny iteration counts, every result line checked.
+# tiny iteration counts, every result line checked; the PV-vs-HVM report's measurement
+# of the null call's cell as PV and as HVM under the cost model (docs/pv-vs-hvm.md).
+# test_balloon.py: a PV and an HVM domU ballooned down and up (free count back exactly),
+# a domU that ignores its target, mem-set above mem-max, dom0's autoballoon at create.
+# test_mm_policy.py: every memory policy on 4 nodes, PV and HVM (first-touch populating
+# HVM RAM at its nested page faults), frames per node read back with numa-list; bad
+# settings refused with nothing left behind.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -50,6 +58,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_sched.py
 	$(Q)$(PYTHON) tests/boot/test_sched_timing.py
 	$(Q)$(PYTHON) tests/boot/test_harness_e2e.py
+	$(Q)$(PYTHON) tests/boot/test_seeds.py
 	$(Q)$(PYTHON) tests/boot/test_repro.py
 	$(Q)$(PYTHON) tests/boot/test_determinism.py
 	$(Q)$(PYTHON) tests/boot/test_rt_agree.py
@@ -68,9 +77,11 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_devmodel.py
 	$(Q)$(PYTHON) tests/boot/test_grant.py
 	$(Q)$(PYTHON) tests/boot/test_store.py
+	$(Q)$(PYTHON) tests/boot/test_balloon.py
 	$(Q)$(PYTHON) tests/boot/test_net.py
 	$(Q)$(PYTHON) tests/boot/test_costmodel.py
 	$(Q)$(PYTHON) tests/boot/test_vnuma.py
+	$(Q)$(PYTHON) tests/boot/test_mm_policy.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

@@ -17,13 +17,27 @@ traced, deterministic) twice under the plugin and once without it, and checks:
                  physical interrupt exits the guest and is taken in the hypervisor)
   model          modelled cycles with each cost table in costs/ are positive, and the
                  HVM cpuloop's world switches are priced at its #VMEXITs x world_switch
+Then the TLB model and NUMA accounting on the microbenchmarks (bench/micro.c, 20,000
+iterations): natively one run per case (mem4k, mem2m, cpu); as PV (mem4k on pCPU 0,
+cpu on pCPU 1) and as HVM (mem4k and cpu on pCPU 0, mem2m on pCPU 1) one run each
+with a domain per case, on a 2-node machine (pCPU i on node i). Guest-mode walks,
+amd-zen4 model:
+  TLB            mem4k walks > 20 x cpu's; natively mem2m's < mem4k's / 10; under
+                 HVM mem2m's walks are shorter (guest 2 MiB pages: 19 references, not 24)
+  2D             every HVM guest walk is 2D; none anywhere in the native and PV runs
+  NUMA           the node ranges given to the plugin hold every RAM range hvlab read
+                 from the SRAT; a domU on pCPU 1 (node 1) whose memory hvlab took on
+                 node 0 (dom0 builds it on pCPU 0) has only remote guest accesses,
+                 one on pCPU 0 only local ones
 Skipped, saying why, when the installed QEMU cannot load plugins (make costmodel).
 Last line: "cost model tests: N passed, N failed"."""
 from __future__ import annotations
 
+import dataclasses
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,7 +48,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "experiments"))
 sys.path.insert(0, os.path.dirname(__file__))
 from harness_run import report  # noqa: E402
-from hvlab import costmodel, costtable, experiment, run  # noqa: E402
+from hvlab import costmodel, costtable, experiment, machine, run  # noqa: E402
 from hvlab import trace as T  # noqa: E402
 
 EXPERIMENT = os.path.join(ROOT, "experiments", "pv-vs-hvm.toml")
@@ -43,7 +57,8 @@ HVM_ENTRY, HVM_EXIT = T.EV["hvm_entry"], T.EV["hvm_exit"]
 
 def run_once(exp, out: str, plugin: bool) -> tuple[dict, str]:
     cfg = experiment.Config(0, exp.schedulers[0], 1, "r1")
-    extra = costmodel.plugin_args(os.path.join(out, "counts.json")) if plugin else []
+    extra = costmodel.plugin_args(os.path.join(out, "counts.json"),
+                                  topology=exp.topology) if plugin else []
     rd = os.path.join(out, "run")
     return run.run_one(exp, cfg, rd, extra_qemu=extra), rd
 
@@ -139,9 +154,99 @@ def main() -> int:
             checks.append((f"model {os.path.basename(p)}", ok,
                            f"HVM cpuloop {m['total']:.0f} cycles, {m['world_switch']:.0f} in "
                            "world switches"))
+        tlb_checks(tmp, checks)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return report("cost model tests", checks)
+
+
+MODEL = "amd-zen4"
+TWO_NODES = machine.Topology(cpus=2, nodes=2, mem_mib=256)
+SRAT_MEM = re.compile(r"topo: mem node=(\d+) start=(0x[0-9a-f]+|0) end=(0x[0-9a-f]+)")
+
+
+def micro_run(tmp: str, mode: str, cases: list[str], topo) -> tuple[dict, dict, str]:
+    """One run of the microbenchmarks, a domain of one vCPU per case (case i pinned to
+    pCPU i % 2; a second vCPU on the same pCPU would flush a PV guest's TLB at every
+    switch between them):
+    ({case: that domain's counts, or the run's for native}, run info, console)."""
+    exp = experiment.load(os.path.join(ROOT, "experiments", f"micro-{mode}.toml"))
+    base = exp.domains[0]
+    doms = [dataclasses.replace(base, name=f"m-{c}", cpus=str(i % 2), vcpus=1,
+                                args=f"cases={c} iters=20000 mem_mb=16")
+            for i, c in enumerate(cases)]
+    exp = dataclasses.replace(exp, domains=doms, duration_ms=20, topology=topo)
+    out = os.path.join(tmp, f"micro-{mode}-{'-'.join(cases)}")
+    info, rd = run_once(exp, out, True)
+    with open(os.path.join(rd, "console.txt"), errors="replace") as f:
+        console = f.read()
+    if info["state"] != "ok":
+        return {}, info, console
+    counts = costmodel.load_counts(os.path.join(out, "counts.json"))
+    if mode == "native":
+        return {cases[0]: next(c for c in counts if c["who"] == "boot")}, info, console
+    per = costmodel.per_domain(counts)
+    return {c: per.get(i + 1, {}) for i, c in enumerate(cases)}, info, console
+
+
+def walks(c: dict, what: str = "total") -> int:
+    return costmodel.tlb_walks(c, MODEL, "guest")[what] if c else -1
+
+
+def tlb_checks(tmp: str, checks: list) -> None:
+    one = machine.Topology(cpus=2, nodes=1, mem_mib=256)
+    native, figures = {}, {}
+    for case in ("mem4k", "mem2m", "cpu"):
+        r, info, _ = micro_run(tmp, "native", [case], one)
+        native.update(r)
+        checks.append((f"native {case} ran", info["state"] == "ok", info["state"]))
+    pv, info_pv, con_pv = micro_run(tmp, "pv", ["mem4k", "cpu"], TWO_NODES)
+    hvm, info_hvm, con_hvm = micro_run(tmp, "hvm", ["mem4k", "mem2m", "cpu"], TWO_NODES)
+    checks.append(("PV and HVM micro runs", info_pv["state"] == "ok" and info_hvm["state"] == "ok",
+                   f"{info_pv['state']}, {info_hvm['state']}"))
+    for mode, r in (("native", native), ("pv", pv), ("hvm", hvm)):
+        figures[mode] = {c: walks(v) for c, v in r.items()}
+        spr = {c: costmodel.tlb_walks(v, "intel-spr", "guest")["total"] for c, v in r.items() if v}
+        print(f"  guest-mode TLB walks, {mode}: {MODEL} {figures[mode]}, intel-spr {spr}")
+        checks.append((f"TLB {mode}: mem4k walks > 20 x cpu's",
+                       walks(r.get("mem4k")) > 20 * max(walks(r.get("cpu")), 1) > 0,
+                       f"{figures[mode]}"))
+    checks.append(("TLB native: mem2m walks < mem4k's / 10",
+                   0 <= walks(native.get("mem2m")) * 10 < walks(native.get("mem4k")),
+                   f"{figures['native']}"))
+    refs = {c: costmodel.tlb_walks(v, MODEL, "guest") and
+            v["tlb"][MODEL]["guest"]["walk_refs"] / max(walks(v), 1) for c, v in hvm.items() if v}
+    checks.append(("TLB hvm: mem2m walks shorter (guest 2 MiB pages)",
+                   refs.get("mem2m", 99) < 20 < refs.get("mem4k", 0),
+                   ", ".join(f"{c} {x:.1f} refs/walk" for c, x in refs.items())))
+    two_d = {m: sum(costmodel.tlb_walks(v, MODEL, mm)[k] for v in r.values() if v
+                    for mm in ("guest", "hv") for k in costmodel.tlb_walks(v, MODEL, mm)
+                    if "_2d_" in k) for m, r in (("native", native), ("pv", pv))}
+    hvm_1d = sum(walks(v, k) for v in hvm.values() if v
+                 for k in costmodel.tlb_walks(v, MODEL, "guest") if "_1d_" in k)
+    checks.append(("2D walks only under HVM", two_d == {"native": 0, "pv": 0} and hvm_1d == 0
+                   and all(walks(v) > 0 for v in hvm.values()),
+                   f"2D native/pv {two_d}, 1D HVM guest {hvm_1d}"))
+    numa_checks(checks, "pv", pv, ["mem4k", "cpu"], con_pv)
+    numa_checks(checks, "hvm", hvm, ["mem4k", "mem2m", "cpu"], con_hvm)
+
+
+def numa_checks(checks: list, mode: str, r: dict, cases: list[str], console: str) -> None:
+    per = TWO_NODES.node_mem_mib() << 20
+    srat = [(int(n), int(a, 16), int(b, 16)) for n, a, b in SRAT_MEM.findall(console)]
+    inside = [n * per <= a and b <= (n + 1) * per for n, a, b in srat]
+    checks.append((f"NUMA {mode}: plugin's node ranges hold hvlab's SRAT ranges",
+                   bool(srat) and all(inside), f"{srat}"))
+    for i, c in enumerate(cases):
+        v = r.get(c)
+        if not v:
+            checks.append((f"NUMA {mode} {c}", False, "no counts"))
+            continue
+        loc, rem = v["guest_mem_local"], v["guest_mem_remote"]
+        ok = (rem > 0 and loc == 0) if i % 2 else (loc > 0 and rem == 0)
+        checks.append((f"NUMA {mode} {c} on pCPU {i % 2}: "
+                       f"{'remote' if i % 2 else 'local'} only", ok,
+                       f"guest accesses local {loc}, remote {rem}"))
 
 
 if __name__ == "__main__":

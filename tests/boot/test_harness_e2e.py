@@ -5,6 +5,8 @@ experiment (2 pCPUs, 200 ms, rr, traced).
   deterministic   two runs give byte-identical summary.json and trace.bin
   accounting      every vCPU's runstate times sum to the traced interval (0.1%)
   no drops        nothing lost at the default ring size
+  pftrace         runs/rr-r1/trace.pftrace decodes (tests/harness/pbdecode.py)
+  topology        runs/rr-r1/topology.svg (1 node, 2 pCPUs) and report.md shows it
   tiny ring       with 64-record rings, drops happen and the summary and the
                   report say how many
 Last line: "harness e2e tests: N passed, N failed".
@@ -47,6 +49,19 @@ def only_config(s: dict) -> dict:
     return cfg
 
 
+def pftrace_check(path: str) -> tuple:
+    """The native Perfetto trace is written and decodes: a track per pCPU, slices."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
+    import pbdecode
+    if not os.path.exists(path):
+        return ("trace.pftrace written", False, f"no {path}")
+    tracks, events = pbdecode.decode_trace(open(path, "rb").read())
+    names = sorted(t["name"] for t in tracks.values() if t["name"].startswith("pCPU "))
+    slices = sum(1 for e in events if e["type"] == 1 and e["cat"] == "vcpu")
+    return ("trace.pftrace written and decodes", names == ["pCPU 0", "pCPU 1"] and slices > 10,
+            f"pCPU tracks {names}, {slices} vCPU slices, {len(events)} events")
+
+
 def main() -> int:
     tmp = tempfile.mkdtemp(prefix="hvlab-e2e-")
     keep = os.environ.get("HVLAB_KEEP")
@@ -64,6 +79,13 @@ def main() -> int:
                         abs(1 - worst) <= 0.001, f"worst vCPU {worst:.6f}"))
         lost = an["integrity"]["lost_records"]
         results.append(("no record lost at the default ring size", lost == 0, f"{lost} lost"))
+        results.append(pftrace_check(f"{tmp}/a/runs/rr-r1/trace.pftrace"))
+        topo = json.load(open(f"{tmp}/a/runs/rr-r1/summary.json")).get("topology", {})
+        results.append(("topology.svg drawn from what the hypervisor read",
+                         (topo.get("nodes"), topo.get("pcpus"), topo.get("picture")) ==
+                         (1, 2, "topology.svg") and os.path.exists(f"{tmp}/a/runs/rr-r1/topology.svg")
+                         and "runs/rr-r1/topology.svg" in open(f"{tmp}/a/report.md").read(),
+                         str(topo)[:300]))
 
         doc = tomllib.load(open(SMOKE, "rb"))
         text = open(SMOKE).read().replace(f"ring_records = {doc['trace']['ring_records']}",

@@ -56,6 +56,9 @@ mem_mib = 256
 classes = ["sched", "policy", "dom"]
 ring_records = 32768
 shm_mib = 32
+
+[analysis]
+measure_from = "trace_start"    # credit2 picks a runqueue for each vCPU at creation
 """ + "".join(HOG.format(name=f"hog{i}", ms=ms, vcpus=n, cap=cap) for i, ms, n, cap in
         ((1, 100, 1, 0), (2, 200, 1, 0), (3, 350, 1, 0), (4, 300, 2, 25), (5, 350, 2, 0))) + """
 [[domain]]

@@ -9,7 +9,10 @@ vnumatest.c): both match their cfg files, a page from each vnode's pool lies in 
 vnode, and the frames of each vnode are on its physical node (PV: the machine frame
 the guest prints against the machine's SRAT ranges, and dom0's per-node count; HVM:
 the hypervisor's per-vnode count of frames on the node); each vCPU's soft affinity is
-its vnode's node; every frame comes back.
+its vnode's node; with a memory policy the vnodes still decide where (first-touch
+HVM: frames populated at nested page faults and by the builder on dom0's node land on
+the vnode's node; bind with `nodes` and no pnode: the vnodes on the set's nodes in
+turn; a pnode outside `nodes` refused); every frame comes back.
 
 Run from the repository root. The last line is "vnuma tests: N passed, N failed".
 """
@@ -26,7 +29,7 @@ from test_boot import IMAGE, TIMEOUT_S, check, run_suite  # noqa: E402
 
 D = "tests/scenarios/vnuma"
 CFGS = ["pv.cfg", "hvm.cfg", "badnode.cfg", "badsum.cfg", "badcpu.cfg", "baddist.cfg",
-        "bigpv.cfg", "bighvm.cfg"]
+        "bigpv.cfg", "bighvm.cfg", "ftvhvm.cfg", "bindvpv.cfg", "badnodes.cfg"]
 MODULES = (["build/dom0.elf", "build/guest/vnumatest.elf vnumatest.elf",
             "build/guest/vnumatest-hvm.elf vnumatest-hvm.elf"] +
            [f"{D}/{c} {c}" for c in CFGS] + [f"{D}/scenario.txt scenario"])
@@ -99,7 +102,7 @@ def case_refusals() -> None:
           f"no frame kept by the refused domains (free before each: {free})", r)
     after = re.findall(r"domain \d+ \(vhvm\): destroyed, \d+ frames returned, (\d+) free", out)
     check(len(free) == 3 and after == free[:1],
-          f"every frame back after both domains are destroyed ({after} free, {free[:1]} before)", r)
+          f"every frame back after every domain is destroyed ({after} free, {free[:1]} before)", r)
 
 
 def case_soft_affinity() -> None:
@@ -143,7 +146,36 @@ def case_hvm() -> None:
               f"all {n} frames of vnode {v} on node {pnode}", r)
 
 
-CASES = [case_refusals, case_pv, case_hvm, case_soft_affinity]
+def numa_list(out: str) -> dict[str, list[int]]:
+    """The numa-list table: domain name -> frames on each of the 4 nodes."""
+    block = out.split("(d0) xl> numa-list")[1].split("(d0) xl>")[0] if "xl> numa-list" in out else ""
+    doms = {}
+    for m in re.finditer(r"\(d0\) +\d+ (\S+) +\S+ +\S+((?: +\d+){4})\n", block):
+        doms[m.group(1)] = [int(x) for x in m.group(2).split()]
+    return doms
+
+
+def case_policies() -> None:
+    """vNUMA with a memory policy: a vnode's node overrides the policy for its range."""
+    r = run()
+    out = r.output
+    doms = numa_list(out)
+    check_topology(r, 5, [(2, 8, "0", "10,20"), (3, 8, "1", "20,10")], "ACPI SRAT/SLIT")
+    ft = doms.get("vft", [-1] * 4)
+    check(ft[0] == 0 and ft[1] == 0 and ft[2] > 0 and ft[3] > 0 and sum(ft) <= 4096,
+          f"vft (first-touch): frames only on the vnodes' nodes 2 and 3, none on dom0's "
+          f"node 0 where the builder populated from ({ft})", r)
+    check("domain 5 (vft): vnode 0: gfns 0-0x7ff, 0 frames, 0 on node 2\n" in out,
+          "vft: first-touch gives the RAM back, to be populated at first touch", r)
+    check_topology(r, 6, [(0, 8, "0", "10,20"), (1, 8, "1", "20,10")], "XENMEM_get_vnumainfo")
+    check(doms.get("vbind") == [2048, 2048, 0, 0],
+          f"vbind (bind, nodes 0-1, no pnode): vnode 0 on node 0, vnode 1 on node 1 "
+          f"({doms.get('vbind')})", r)
+    check("(d0) badnodes.cfg:7: key 'vnuma': vnode 1: physical node 3 is not in nodes "
+          "(line 6)" in out, "a pnode outside the file's nodes is refused, naming both", r)
+
+
+CASES = [case_refusals, case_pv, case_hvm, case_soft_affinity, case_policies]
 
 if __name__ == "__main__":
     sys.exit(run_suite("vnuma tests", CASES, sys.argv[1:]))

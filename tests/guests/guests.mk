@@ -58,3 +58,7 @@ $(eval $(call guest_image,ioports,tests/guests/ioports.c tests/guests/isolation_
 # memory op's refusals, PV and HVM (tests/boot/test_vnuma.py).
 $(eval $(call guest_image,vnumatest,tests/guests/vnumatest.c))
 $(eval $(call guest_hvm_image,vnumatest,tests/guests/vnumatest.c))
+# balloontest: a domU following memory/target with the runtime's balloon driver
+# (tests/boot/test_balloon.py), PV and HVM.
+$(eval $(call guest_image,balloontest,tests/guests/balloontest.c))
+$(eval $(call guest_hvm_image,balloontest,tests/guests/balloontest.c))

@@ -91,3 +91,65 @@ def test_modelled_cycles():
     eq(m["iret"], 5 * t.cycles["iret"], "irets x iret")
     eq(m["entry"], 7 * t.cycles["entry"], "entries x entry")
     eq(m["total"], sum(v for k, v in m.items() if k != "total"), "total")
+
+
+def test_tlb_levels():
+    t = C.load(os.path.join(REPO, "costs", "amd-zen4.toml"))
+    eq(t.plugin_tlb_arg(), "amd-zen4:64:64:72:72:3072:12", "plugin argument")
+    i = GOOD.index("[tlb.l2]")
+    refused(GOOD[:i], "tlb.l2", "missing")
+    refused(GOOD + '\n[tlb.l3]\nentries = 1\nways = 1\nsource = "x"\n', "tlb.l3",
+            "unknown TLB level")
+    refused(GOOD.replace("entries = 3072", "entries = 3001"), "tlb.l2.entries",
+            "not a multiple of 12 ways")
+    refused(GOOD.replace("entries = 72", "entries = -72"), "tlb.l1d.entries", "out of range")
+    refused(GOOD.replace("entries = 72", "entries = 7.5"), "tlb.l1d.entries", "not an integer")
+    refused(GOOD.replace("ways = 64", "ways = 64\nlatency = 1"), "tlb.l1i.latency",
+            "unknown field")
+    j = GOOD.index("source", i)
+    refused(GOOD[:j], "tlb.l2.source", "no source")
+
+
+def test_new_cost_keys():
+    for k in ("stlb_hit", "walk_ref", "invlpg", "mem_remote"):
+        s = GOOD.index(f"[costs.{k}]")
+        e = GOOD.index("\n[", s + 1)
+        refused(GOOD[:s] + GOOD[e + 1:], f"costs.{k}", "missing")
+    refused(GOOD.replace("cycles = 8.0", "cycles = -1"), "costs.walk_ref.cycles",
+            "negative cost -1")
+
+
+def test_modelled_cycles_by_category():
+    from hvlab import costmodel as M
+    t = C.load(os.path.join(REPO, "costs", "amd-zen4.toml"))
+    tlb = {"dtlb_l2_hits": 10, "itlb_l2_hits": 0, "walk_refs": 240,
+           **{f"walks_{a}_{b}_{c}": 0 for a in "di" for b in ("1d", "2d") for c in ("4k", "2m")}}
+    zero = dict.fromkeys(tlb, 0)
+
+    def entry(who, dom, gi, hi, vmexit=0):
+        gt = tlb if who == "vcpu" else zero
+        c = {"who": who, "guest_insns": gi, "hv_insns": hi, "guest_mem": 0, "hv_mem": 0,
+             "vmrun": vmexit, "vmexit": vmexit, "syscall": 0, "sysret": 0, "vmmcall": 0,
+             "guest_iret": 0, "hv_iret": 0, "switches_in": 1, "guest_entries": 0,
+             "hv_entries": 0, "tlb": {"amd-zen4": {"guest": gt, "hv": zero}}}
+        for m in ("guest", "hv"):
+            c.update({f"{m}_cr3": 0, f"{m}_invlpg": 0, f"{m}_mem_local": 0,
+                      f"{m}_mem_remote": 0, f"{m}_mem_remote_slit": 0})
+        c["guest_mem_remote_slit"] = 22 if dom == 1 else 0      # two accesses at 21
+        if dom is not None:
+            c["domain"], c["vcpu"] = dom, 0
+        return c
+
+    counts = [entry("vcpu", 0, 100, 1000), entry("vcpu", 1, 500, 200, vmexit=3),
+              entry("idle", None, 0, 50)]
+    m = M.modelled_cycles(counts, t)
+    guest_tlb = 10 * 7.0 + 240 * 8.0
+    eq(m["dom0"], 100 + guest_tlb, "dom0: its guest mode")
+    eq(m["guest"], 500 + guest_tlb + 2 * 6.0, "guest: domU guest mode with 2 remote")
+    eq(m["hypervisor/world_switch"], 3 * 1360.0, "world switches")
+    eq(m["hypervisor/code"], 1000 + 200, "hypervisor code")
+    eq(m["idle"], 50, "idle apart")
+    eq(m["total"], sum(v for k, v in m.items() if k != "total"), "total")
+    raises(KeyError, lambda: M.modelled_cycles(counts, C.load(
+        os.path.join(REPO, "costs", "intel-spr.toml"))), "no TLB model for the table",
+        contains=("intel-spr",))

@@ -207,6 +207,24 @@ def test_vif_entries():
         raises(E.ExperimentError, lambda: E.loads(text, "t.toml"), f"vif = {bad}", (why,))
 
 
+def test_memory_policy_keys():
+    """memory_policy and nodes go to the domain's cfg as written (docs/memory-policies.md);
+    a malformed value or a node the topology lacks is refused with the key named."""
+    text = BASE.replace("cpus = 2", "cpus = 4\nnodes = 4").replace(
+        'image = "sleeper"', 'image = "sleeper"\nmemory_policy = "interleave:2M"\nnodes = "0-1,3"')
+    exp = E.loads(text, "t.toml")
+    cfg = E.domain_cfg(exp.domains[1], "credit")
+    check('memory_policy = "interleave:2M"\nnodes = "0-1,3"\n' in cfg, "the cfg's keys")
+    check("memory_policy" not in E.domain_cfg(exp.domains[0], "credit"), "none: no key")
+    for bad, why in (('memory_policy = "bind:1G"', "domain[1].memory_policy: "),
+                     ('memory_policy = "Bind"', "domain[1].memory_policy: "),
+                     ('nodes = "0,4"', "domain[1].nodes: '0,4' names node 4, the machine has 4"),
+                     ('nodes = "x"', "domain[1].nodes: ")):
+        t2 = BASE.replace("cpus = 2", "cpus = 4\nnodes = 4").replace(
+            'image = "sleeper"', f'image = "sleeper"\n{bad}')
+        raises(E.ExperimentError, lambda: E.loads(t2, "t.toml"), bad, (why,))
+
+
 def test_bad_domain_type_names_file_and_line():
     for bad, shown in (('"kvm"', "'kvm'"), ("1", "1"), ('"HVM"', "'HVM'")):
         text = BASE.replace('image = "sleeper"', f'image = "sleeper"\ntype = {bad}')

@@ -12,7 +12,8 @@ unit_xlcfg_CFLAGS := -Idom0
 unit_scenario_SRCS := tests/unit/test_scenario.c dom0/scenario.c dom0/xl_cmdtable.c dom0/xlcfg_disk.c \
 	dom0/trace_args.c dom0/sched_args.c dom0/arinc653_args.c tests/unit/test_dom0_stubs.c \
 	$(DOM0_PARSE_SRCS)
-unit_scenario_CFLAGS := -Idom0
+unit_scenario_CFLAGS := -Idom0 -Iguest/include
+unit_scenario_SRCS += guest/balloon_calc.c
 UNIT_TESTS += dom0_format
 unit_dom0_format_SRCS := tests/unit/test_dom0_format.c dom0/xl_format.c $(DOM0_PARSE_SRCS)
 unit_dom0_format_CFLAGS := -Idom0
@@ -23,7 +24,8 @@ UNIT_TESTS += dom0_sched
 unit_dom0_sched_SRCS := tests/unit/test_dom0_sched.c dom0/sched_args.c dom0/sched_format.c dom0/xlcfg_disk.c \
 	dom0/scenario.c dom0/xl_cmdtable.c dom0/trace_args.c dom0/arinc653_args.c \
 	tests/unit/test_dom0_stubs.c $(DOM0_PARSE_SRCS)
-unit_dom0_sched_CFLAGS := -Idom0
+unit_dom0_sched_CFLAGS := -Idom0 -Iguest/include
+unit_dom0_sched_SRCS += guest/balloon_calc.c
 UNIT_TESTS += dom0_sched_params
 unit_dom0_sched_params_SRCS := tests/unit/test_dom0_sched_params.c dom0/sched_params.c \
 	dom0/sched_args.c dom0/xlcfg.c dom0/xlcfg_value.c dom0/xlcfg_disk.c dom0/xlcfg_disk_key.c dom0/xlcfg_vif.c $(DOM0_PARSE_SRCS) \

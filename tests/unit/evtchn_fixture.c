@@ -1,4 +1,5 @@
 /* The event-channel tests' fixture and test doubles: see evtchn_fixture.h. */
+#include <hvlab/hypercall.h>
 #include "evtchn_fixture.h"
 
 struct test_dom doms[NR_DOMS];
@@ -66,6 +67,8 @@ void pirq_unbind(struct domain *d, unsigned pirq) { (void)d; (void)pirq; }
 
 void *xzalloc(size_t size) { return calloc(1, size); }
 void xfree(void *p) { free(p); }
+/* The preemption point of long loops (core/hypercall.c): nothing else runs here. */
+bool hypercall_preempt(void) { return false; }
 
 /* ---- fixture ---- */
 

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <hvlab/mm_policy.h>
+#include <hvlab/hypercall.h>
 #include "fake_machine.h"
 
 static void *table_mem;
@@ -44,4 +46,42 @@ void fake_domain_init(struct domain *d, domid_t id, bool privileged,
     list_init(&d->page_list);
     d->max_pages = max_pages;
     d->home_node = NUMA_NO_NODE;
+}
+
+/* The machine memory policies read beyond the allocator (mm/policy_machine.c's
+ * functions, host doubles): tests set these. */
+unsigned fake_this_node;
+unsigned fake_node_cpus[MAX_NUMNODES];
+unsigned fake_node_vcpus[MAX_NUMNODES];
+
+unsigned mm_this_node(void)
+{
+    return fake_this_node;
+}
+
+unsigned mm_node_cpus(unsigned node)
+{
+    return node < MAX_NUMNODES ? fake_node_cpus[node] : 0;
+}
+
+unsigned mm_node_vcpus(unsigned node, const struct domain *except)
+{
+    (void)except;
+    return node < MAX_NUMNODES ? fake_node_vcpus[node] : 0;
+}
+
+unsigned long fake_preempt_calls;
+void (*fake_preempt_hook)(void);
+
+bool hypercall_preempt(void)
+{
+    fake_preempt_calls++;
+    if (fake_preempt_hook)
+        fake_preempt_hook();
+    return fake_preempt_hook != NULL;
+}
+
+bool hypercall_preempt_check(void)
+{
+    return fake_preempt_hook != NULL;
 }

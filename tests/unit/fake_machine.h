@@ -15,4 +15,14 @@ void *fake_early_alloc(size_t bytes);
 void fake_domain_init(struct domain *d, domid_t id, bool privileged,
                       unsigned long max_pages);
 
+/* What the memory policies' machine services answer on the host (mm_this_node,
+ * mm_node_cpus, mm_node_vcpus): 0 until a test sets them. */
+extern unsigned fake_this_node;
+extern unsigned fake_node_cpus[MAX_NUMNODES];
+extern unsigned fake_node_vcpus[MAX_NUMNODES];
+/* The hypervisor's preemption point (core/hypercall.c) on the fake machine: counts
+ * the calls and runs fake_preempt_hook, if set, as if another vCPU ran there. */
+extern unsigned long fake_preempt_calls;
+extern void (*fake_preempt_hook)(void);
+
 #endif

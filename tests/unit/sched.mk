@@ -101,7 +101,7 @@ endif
 # The scale benchmark: every policy in one program, optimised, no sanitizers.
 # NR_CPUS=256: the benchmark sizes go up to 256 pCPUs (the hypervisor keeps 64).
 SCHED_BENCH_CFLAGS := -std=gnu11 -O2 -g $(WARN) -DHOST_TEST -DNR_CPUS=256 -Iinclude -MMD -MP
-SCHED_BENCH_OBJS := $(foreach f,bench/sched_scale.c $(SCHED_SIM_SRCS) tests/unit/host_stubs.c,\
+SCHED_BENCH_OBJS := $(foreach f,bench/sched_scale.c bench/hostpmu.c $(SCHED_SIM_SRCS) tests/unit/host_stubs.c,\
 	$(BUILD)/sched-bench/$(notdir $(f:.c=.o))) \
 	$(patsubst %,$(BUILD)/sched-bench/policy_%.o,$(SCHED_POLICIES))
 $(BUILD)/sched-bench/%.o: tests/sched/%.c

@@ -17,6 +17,11 @@ static void test_events(void)
     CHECK_EQ(KIND(0x48, 0xcf), INSN_IRET);                  /* iretq */
     CHECK_EQ(KIND(0xcf), INSN_IRET);
     CHECK_EQ(KIND(0x66, 0x2e, 0x0f, 0x05), INSN_SYSCALL);   /* prefixes skipped */
+    CHECK_EQ(KIND(0x0f, 0x22, 0xd8), INSN_MOV_CR3);         /* mov %rax,%cr3 */
+    CHECK_EQ(KIND(0x41, 0x0f, 0x22, 0xdf), INSN_MOV_CR3);   /* mov %r15,%cr3 */
+    CHECK_EQ(KIND(0x0f, 0x01, 0x38), INSN_INVLPG);          /* invlpg (%rax) */
+    CHECK_EQ(KIND(0x0f, 0x01, 0x7c, 0x24, 0x08), INSN_INVLPG); /* invlpg 8(%rsp) */
+    CHECK_EQ(KIND(0x0f, 0x01, 0xdf), INSN_INVLPGA);
 }
 
 static void test_neighbours(void)
@@ -28,6 +33,11 @@ static void test_neighbours(void)
     CHECK_EQ(KIND(0xcd, 0x80), INSN_OTHER);                 /* INT 0x80 */
     CHECK_EQ(KIND(0x90), INSN_OTHER);
     CHECK_EQ(KIND(0x48, 0x89, 0xc7), INSN_OTHER);
+    CHECK_EQ(KIND(0x0f, 0x22, 0xc0), INSN_OTHER);           /* mov %rax,%cr0 */
+    CHECK_EQ(KIND(0x0f, 0x22, 0xe0), INSN_OTHER);           /* mov %rax,%cr4 */
+    CHECK_EQ(KIND(0x0f, 0x20, 0xd8), INSN_OTHER);           /* mov %cr3,%rax */
+    CHECK_EQ(KIND(0x0f, 0x01, 0xf8), INSN_OTHER);           /* SWAPGS: /7, mod 3 */
+    CHECK_EQ(KIND(0x0f, 0x01, 0x30), INSN_OTHER);           /* LMSW: /6 */
 }
 
 static void test_truncated(void)

@@ -9,6 +9,7 @@
 
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
+#include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
 #include <hvlab/pv_mm.h>
 
@@ -433,6 +434,58 @@ static void test_relinquish_big_random_domain(void)
     CHECK_EQ(frames_free_all(), start_free);
 }
 
+/* Issue 9: the teardown reaches a preemption point between batches, with page_lock
+ * free there, and no batch releases more than HYPERCALL_PREEMPT_BATCH frames. What
+ * another vCPU does at a point (dom0 freeing one of the dying domain's frames, as a
+ * decrease_reservation with a reference taken before the destroy could) loses
+ * nothing: every frame still comes back once. */
+static unsigned long hook_calls, hook_lock_held, hook_max_batch, hook_last_pages, hook_freed;
+
+static void relinquish_hook(void)
+{
+    hook_calls++;
+    hook_lock_held += spin_is_locked(&domu.page_lock);
+    if (hook_last_pages > domu.tot_pages &&
+        hook_last_pages - domu.tot_pages > hook_max_batch)
+        hook_max_batch = hook_last_pages - domu.tot_pages;
+    /* Another vCPU frees the frame at the tail of whichever list it is on now. */
+    if (!list_empty(&domu.page_list)) {
+        struct page_info *pg = list_entry(domu.page_list.prev, struct page_info, list);
+        hook_freed += domain_free_frame(&domu, pg) == 0;
+    }
+    hook_last_pages = domu.tot_pages;
+}
+
+static void test_relinquish_preemptible(void)
+{
+    enum { N = 200 };
+    struct page_info *f[N];
+    struct tree tr;
+
+    if (!setup())
+        return;
+    domu.max_pages = N + 6;
+    build_pinned_tree(&domu, &tr);
+    for (unsigned i = 0; i < N; i++)
+        f[i] = frame(&domu);
+    (void)f;
+    hook_calls = hook_lock_held = hook_max_batch = hook_freed = 0;
+    hook_last_pages = domu.tot_pages;
+    fake_preempt_calls = 0;
+    fake_preempt_hook = relinquish_hook;
+    domain_relinquish_memory(&domu);
+    fake_preempt_hook = NULL;
+    printf("  %lu preemption points, %lu frames freed there, largest batch %lu frames\n",
+           hook_calls, hook_freed, hook_max_batch);
+    CHECK(hook_calls >= (N + 6) / HYPERCALL_PREEMPT_BATCH);
+    CHECK_EQ(hook_lock_held, 0);
+    CHECK(hook_freed > 0);
+    CHECK(hook_max_batch <= HYPERCALL_PREEMPT_BATCH);
+    check_domain_empty(&domu);
+    CHECK_EQ(mm_orphan_frames(), 0);
+    CHECK_EQ(frames_free_all(), start_free);
+}
+
 /* An HVM domain's frames are all mapped by its nested table (gfn i -> frame i): freeing
  * one (dom0's decrease_reservation) would leave the guest a window on a frame the
  * allocator gives to someone else. Refused; destroy still returns them all. */
@@ -453,7 +506,39 @@ static void test_free_frame_refused_for_hvm(void)
     domu.is_hvm = false;
 }
 
+/* HVM ballooning's half of free_frame (core/memop_hvm.c), page_lock held: the same
+ * rules as free_frame for a PV domain, and the caller frees the frame. */
+static void test_take_frame_locked(void)
+{
+    struct page_info *x, *y, *other;
+    unsigned long flags;
+
+    if (!setup())
+        return;
+    domu.is_hvm = true;
+    x = frame(&domu);
+    y = frame(&domu);
+    other = frame(&ctl);
+    CHECK_EQ(get_page(y, &domu), 0);    /* a reference: shared or granted */
+    spin_lock_irqsave(&domu.page_lock, flags);
+    CHECK_EQ(domain_take_frame_locked(&domu, other), -EINVAL);
+    CHECK_EQ(domain_take_frame_locked(&domu, y), -EBUSY);
+    CHECK_EQ(domain_take_frame_locked(&domu, x), 0);
+    spin_unlock_irqrestore(&domu.page_lock, flags);
+    CHECK_EQ(domu.tot_pages, 1);
+    CHECK(x->owner == NULL && x->count_info == 0);
+    CHECK(y->owner == &domu);
+    free_frames(x, 0);
+    put_page(y);
+    domain_relinquish_memory(&domu);
+    domain_relinquish_memory(&ctl);
+    check_domain_empty(&domu);
+    CHECK_EQ(frames_free_all(), start_free);
+    domu.is_hvm = false;
+}
+
 static const struct unit_case cases[] = {
+    { "take_frame_locked (HVM ballooning)", test_take_frame_locked },
     { "alloc_accounting", test_alloc_accounting },
     { "max_pages_enforced", test_max_pages_enforced },
     { "set_max_pages: bounded by the machine and by tot_pages", test_set_max_pages },
@@ -465,5 +550,6 @@ static const struct unit_case cases[] = {
     { "relinquish_privileged_drops_foreign_refs", test_relinquish_privileged_drops_foreign_refs },
     { "relinquish_leaves_shared_info", test_relinquish_leaves_shared_info },
     { "relinquish_big_random_domain", test_relinquish_big_random_domain },
+    { "relinquish_preemptible", test_relinquish_preemptible },
 };
 UNIT_MAIN(cases)

@@ -95,7 +95,14 @@ static void test_parse_errors(void)
         { "wait a 1 2\n",
           "scenario:1: wait: too many arguments (usage: wait <dom> [<ms>])" },
         { "list -x\n", "scenario:1: list: unknown option '-x'" },
-        { "list a b\n", "scenario:1: usage: list [-n] [<dom>]" },
+        { "list a b\n", "scenario:1: usage: list [-n|-m] [<dom>]" },
+        { "mem-set a 8q\n", "scenario:1: mem-set: expected a size (a number, suffix b, k, "
+          "m or g; default k), got \"8q\"" },
+        { "mem-max a 0\n", "scenario:1: mem-max: expected a size (a number, suffix b, k, "
+          "m or g; default k), got \"0\"" },
+        { "mem-set a 8m soon\n", "scenario:1: mem-set: expected milliseconds, got \"soon\"" },
+        { "mem-set a\n",
+          "scenario:1: mem-set: missing argument (usage: mem-set <dom> <size> [<ms>])" },
         { "vcpu-pin a 0\n",
           "scenario:1: vcpu-pin: missing argument (usage: vcpu-pin <dom> <vcpu|all> "
           "<hard> [<soft>])" },

@@ -147,6 +147,35 @@ static void cfg_entries(void)
     CHECK_STREQ(why, "vnode 1: physical node 5, the machine has 4 (0-3)");
 }
 
+/* With `nodes`, a vnode without pnode goes on the set's nodes in turn; the affinity's
+ * node wins only when it is in the set. */
+static void cfg_defaults_nodes(void)
+{
+    static const struct { const char *name, *nodes; int home; uint8_t want[3]; } t[] = {
+        { "set_in_turn", "1,3", -1, { 1, 3, 1 } },
+        { "home_in_set", "1,3", 3, { 3, 3, 3 } },
+        { "home_outside_set", "1,3", 0, { 1, 3, 1 } },
+        { "all", "all", -1, { 0, 1, 2 } },
+        { "beyond_machine_ignored", "2,7", -1, { 2, 2, 2 } },
+    };
+    struct vnuma_layout l;
+    char text[512], why[128];
+
+    for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+        snprintf(text, sizeof(text), BASE "nodes = \"%s\"\nvnuma = [ 'size=8, vcpus=0', "
+                 "'size=8, vcpus=1', 'size=8, vcpus=2-3' ]\n", t[i].nodes);
+        CHECK_EQ(parse(text), 0);
+        CHECK_EQ(xlcfg_vnuma_layout(&cfg, &machine4, t[i].home, &l, why, sizeof(why)), 0);
+        for (unsigned v = 0; v < 3; v++) {
+            if (l.pnode[v] != t[i].want[v]) {
+                printf("  case %s: vnode %u on node %u, expected %u\n", t[i].name, v,
+                       l.pnode[v], t[i].want[v]);
+                unit_failed_checks++;
+            }
+        }
+    }
+}
+
 struct cfg_case {
     const char *name;
     const char *text;                   /* after BASE */
@@ -195,6 +224,9 @@ static const struct cfg_case cfg_cases[] = {
     { "vdistances_diag", "vnuma = [ 'size=12, vcpus=0-1, vdistances=0,20', "
       "'size=12, vcpus=2-3, vdistances=20,10' ]\n",
       "vn.cfg:5: key 'vnuma': vnode 0: distance to itself is 0, must be 10" },
+    { "pnode_outside_nodes", "nodes = \"0-1\"\nvnuma = [ 'size=12, vcpus=0-1', "
+      "'pnode=3, size=12, vcpus=2-3' ]\n",
+      "vn.cfg:6: key 'vnuma': vnode 1: physical node 3 is not in nodes (line 5)" },
     { "set_twice", "vnuma = [ 'size=24, vcpus=0-3' ]\nvnuma = [ 'size=24, vcpus=0-3' ]\n",
       "vn.cfg:6: key 'vnuma': set twice (first on line 5)" },
 };
@@ -331,6 +363,7 @@ static const struct unit_case cases[] = {
     { "layout_rules", layout_rules },
     { "layout_arithmetic", layout_arithmetic },
     { "cfg_entries_and_defaults", cfg_entries },
+    { "cfg_defaults_with_nodes", cfg_defaults_nodes },
     { "cfg_errors", cfg_errors },
     { "tables_two_vnodes", tables_two_vnodes },
     { "tables_four_vnodes_shuffled", tables_four_vnodes_shuffled },

@@ -404,7 +404,50 @@ static void test_hvm_linux_keys(void)
     CHECK_STREQ(msgs[0], "a.cfg:4: key 'ramdisk': \"two words\": a module name has no blanks");
 }
 
+/* mmpolicy: memory_policy (with interleave's granularity) and nodes; each bad value
+ * named with file, line, key and the numbers. */
+static void test_memory_policy_keys(void)
+{
+    static const struct { const char *text, *msg; } bad[] = {
+        { "memory_policy = \"bind:2M\"\n",
+          "a.cfg:4: key 'memory_policy': a granularity (\":2M\") goes only with interleave" },
+        { "memory_policy = \"interleave:1G\"\n",
+          "a.cfg:4: key 'memory_policy': granularity \"1G\": expected 4K or 2M" },
+        { "nodes = \"9\"\n", "a.cfg:4: key 'nodes': bad node list \"9\": nodes are 0..7" },
+        { "nodes = \"node:1\"\n",
+          "a.cfg:4: key 'nodes': bad node list \"node:1\": node numbers only, as \"0-1,3\"" },
+        { "nodes = \"3-1\"\n", "a.cfg:4: key 'nodes': bad node list \"3-1\": " },
+        { "memory_policy = \"a-name-longer-than-16\"\n", "a.cfg:4: key 'memory_policy': " },
+    };
+
+    CHECK_EQ(parse(BASE "memory_policy = \"interleave:2M\"\nnodes = \"0-1,3\"\n"), 0);
+    CHECK_EQ(nr_msgs, 0);
+    CHECK_STREQ(cfg.memory_policy, "interleave");
+    CHECK_EQ(cfg.mm_gran_order, 9);
+    CHECK_EQ(cfg.mm_nodes, 0xb);
+    CHECK_EQ(cfg.mm_line, 4);
+    CHECK_EQ(cfg.mm_nodes_line, 5);
+    CHECK_EQ(parse(BASE "memory_policy = \"first-touch\"\n"), 0);
+    CHECK_STREQ(cfg.memory_policy, "first-touch");
+    CHECK_EQ(cfg.mm_gran_order, 0);
+    CHECK_EQ(cfg.mm_nodes, 0);
+    CHECK_EQ(parse(BASE "nodes = \"all\"\n"), 0);
+    CHECK(cfg.mm_nodes_all);
+    CHECK_EQ(parse(BASE), 0);
+    CHECK_STREQ(cfg.memory_policy, "");             /* the default: local */
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[256];
+
+        snprintf(text, sizeof(text), BASE "%s", bad[i].text);
+        CHECK_EQ(parse(text), 1);
+        if (strncmp(msgs[0], bad[i].msg, strlen(bad[i].msg)) != 0)
+            printf("  got \"%s\"\n  want \"%s...\"\n", msgs[0], bad[i].msg);
+        CHECK(strncmp(msgs[0], bad[i].msg, strlen(bad[i].msg)) == 0);
+    }
+}
+
 static const struct unit_case cases[] = {
+    { "memory_policy_keys", test_memory_policy_keys },
     { "type_hvm", test_type_hvm },
     { "hvm_linux_keys", test_hvm_linux_keys },
     { "minimal_defaults", test_minimal_defaults },

@@ -18,6 +18,7 @@ typedef uint32_t plugin_meminfo_t;
 
 struct qemu_plugin_tb;                  /* opaque: a translation block */
 struct qemu_plugin_insn;                /* opaque: one instruction of it */
+struct qemu_plugin_hwaddr;              /* opaque: where a memory access went */
 
 typedef struct {
     const char *target_name;
@@ -53,5 +54,9 @@ struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
+/* System emulation, inside a memory callback only: the access's physical address. */
+struct qemu_plugin_hwaddr *qemu_plugin_get_hwaddr(plugin_meminfo_t info, uint64_t vaddr);
+bool qemu_plugin_hwaddr_is_io(const struct qemu_plugin_hwaddr *haddr);
+uint64_t qemu_plugin_hwaddr_phys_addr(const struct qemu_plugin_hwaddr *haddr);
 
 #endif

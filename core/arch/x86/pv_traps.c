@@ -117,13 +117,15 @@ void pv_trap(struct cpu_regs *r)
 void pv_vcpu_switched_in(struct vcpu *v)
 {
     struct vcpu_time_info *t;
+    uint64_t tsc, sys;
     if (!v->vcpu_info)
         return;
     t = &v->vcpu_info->time;
     t->version++;
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    t->tsc_timestamp = rdtsc();
-    t->system_time_ns = (uint64_t)NOW();
+    time_info_sample(&tsc, &sys);
+    t->tsc_timestamp = tsc;
+    t->system_time_ns = sys;
     t->tsc_to_ns_mul = tsc_to_ns_mul32();
     __atomic_thread_fence(__ATOMIC_RELEASE);
     t->version++;

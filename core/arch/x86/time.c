@@ -4,6 +4,7 @@
  * exact and repeatable. */
 #include <hvlab/printk.h>
 #include <hvlab/time.h>
+#include <hvlab/time_arith.h>
 #include <hvlab/x86/apic.h>
 #include <hvlab/x86/regs.h>
 
@@ -51,7 +52,15 @@ void time_init(void)
 
 s_time_t NOW(void)
 {
-    return (s_time_t)(((unsigned __int128)(rdtsc() - tsc_boot) * ns_per_tsc_32) >> 32);
+    return (s_time_t)time_tsc_to_ns(rdtsc() - tsc_boot, ns_per_tsc_32);
+}
+
+void time_info_sample(uint64_t *tsc, uint64_t *system_ns)
+{
+    /* One TSC read for both: system time exactly at the stamp, rounded up, so the
+     * guest's extrapolation (rounded down) never falls behind NOW(). */
+    *tsc = rdtsc();
+    *system_ns = time_tsc_to_ns_up(*tsc - tsc_boot, ns_per_tsc_32);
 }
 
 uint64_t tsc_to_ns_mul32(void)

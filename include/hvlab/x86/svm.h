@@ -67,10 +67,25 @@ void svm_fpu_load(struct vcpu *v);
 bool svm_guest_long_mode(const struct vcpu *v);
 
 /* core/arch/x86/svm/svm_domain.c: the HVM parts of a domain */
-/* Maps all of d's max_pages frames (allocated here), gives every vCPU a VMCB.
+/* Maps all of d's max_pages frames (allocated here, by its memory policy: the
+ * default one at creation), gives every vCPU a VMCB.
  * -ENODEV without SVM, -ENOMEM. On failure d keeps what it got: destroy it. */
 int hvm_domain_init(struct domain *d);
 void hvm_domain_relinquish(struct domain *d);   /* the p2m's tables, at destroy */
+/* core/arch/x86/svm/hvm_populate.c: an HVM domain's RAM under its memory policy */
+struct domctl_memory_policy;
+struct domctl_hvm_populate;
+struct domctl_getpageframeinfo;
+/* Every gfn of its RAM backed and mapped now, unless its policy populates lazily. */
+int hvm_ram_build(struct domain *d);
+/* DOMCTL_set_memory_policy on an HVM domain not run yet: its RAM given back, the
+ * policy set, the RAM allocated again under it; on refusal the old policy and RAM. */
+int hvm_set_memory_policy(struct domain *d, struct domctl_memory_policy *io, char *why,
+                          size_t len);
+int hvm_populate_range(struct domain *d, const struct domctl_hvm_populate *p); /* DOMCTL 21 */
+/* getpageframeinfo of a lazily populated domain: by gfn, ~0 where no frame yet. */
+long hvm_gfn_frames(struct domain *d, struct domctl_getpageframeinfo *g);
+int svm_populate_init(void);            /* the nested-fault hook of lazy policies */
 /* DOMCTL_hvm_setcontext: the vCPU's first state, then it is up. -EINVAL, -EEXIST. */
 int hvm_domain_set_context(struct domain *d, const struct domctl_hvm_context *c);
 long do_hvm_op(uint64_t cmd, uint64_t arg);

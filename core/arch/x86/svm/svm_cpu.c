@@ -4,6 +4,7 @@
  * ASID pool (include/hvlab/x86/svm_asid.h says how generations and flushes work).
  *
  * Locking: everything per pCPU is touched only by that pCPU. */
+#include <hvlab/costmodel.h>
 #include <hvlab/mm.h>
 #include <hvlab/panic.h>
 #include <hvlab/percpu.h>
@@ -88,6 +89,7 @@ void svm_init_cpu(void)
     wrmsr(MSR_VM_HSAVE_PA, s->hsave_pa);
     if (cpu == 0) {
         svm_maps_init();
+        svm_populate_init();            /* before MMIO: lazy RAM is RAM (mmpolicy) */
         svm_mmio_init();                /* the LAPIC/IOAPIC windows: emulated */
         pr_info("svm: SVM with nested paging, %u ASIDs per CPU\n", nr_asids);
     }
@@ -99,4 +101,6 @@ void svm_asid_assign(struct svm_vcpu *sv, unsigned cpu)
     bool flush = svm_asid_get(p, &sv->asid, &sv->asid_gen, &sv->asid_cpu);
     sv->vmcb->ctl.asid = sv->asid;
     sv->vmcb->ctl.tlb_control = flush ? TLB_CONTROL_FLUSH_ALL : TLB_CONTROL_NONE;
+    if (flush)
+        costmodel_hint_tlb_flush();
 }

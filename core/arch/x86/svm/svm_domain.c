@@ -2,9 +2,10 @@
  * (gfn i -> the domain's i-th frame, the order DOMCTL_getpageframeinfo lists them
  * in), a VMCB per vCPU, the vCPUs' first state, and hvm_op.
  *
- * RAM is mapped with 2 MiB leaves where 512 frames in a row happen to be contiguous
- * and aligned in machine memory, 4 KiB leaves elsewhere. Device windows stay not
- * present, so RAM ends below them (guests stay below 3 GiB this session). */
+ * RAM (hvm_populate.c) is mapped with 2 MiB leaves where 512 frames in a row happen
+ * to be contiguous and aligned in machine memory, 4 KiB leaves elsewhere. Device
+ * windows stay not present, so RAM ends below them (guests stay below 3 GiB this
+ * session). */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
 #include <hvlab/grant_table.h>
@@ -25,45 +26,6 @@
  * helper of the same name sees include/hvlab/domain.h) */
 int vcpu_up(struct vcpu *v);
 
-
-/* True when the 512 frames from pg on (in list order) are one aligned 2 MiB block. */
-static bool run_of_2m(struct domain *d, struct list_head *p)
-{
-    mfn_t first = page_to_mfn(list_entry(p, struct page_info, list));
-    if (first & 511)
-        return false;
-    for (unsigned i = 1; i < 512; i++) {
-        p = p->next;
-        if (p == &d->page_list || page_to_mfn(list_entry(p, struct page_info, list)) != first + i)
-            return false;
-    }
-    return true;
-}
-
-static int hvm_map_ram(struct domain *d)
-{
-    struct list_head *p = d->page_list.next;
-    uint64_t gfn = 0;
-    unsigned long flags;
-    int rc = 0;
-
-    spin_lock_irqsave(&d->page_lock, flags);
-    while (p != &d->page_list && rc == 0) {
-        mfn_t mfn = page_to_mfn(list_entry(p, struct page_info, list));
-        unsigned n = 1;
-        if (!(gfn & 511) && run_of_2m(d, p)) {
-            rc = p2m_map(&d->p2m, gfn, mfn, P2M_ORDER_2M, P2M_WRITE);
-            n = 512;
-        } else {
-            rc = p2m_map(&d->p2m, gfn, mfn, P2M_ORDER_4K, P2M_WRITE);
-        }
-        gfn += n;
-        while (n--)
-            p = p->next;
-    }
-    spin_unlock_irqrestore(&d->page_lock, flags);
-    return rc;
-}
 
 int hvm_domain_init(struct domain *d)
 {
@@ -88,13 +50,7 @@ int hvm_domain_init(struct domain *d)
             return rc;
         arch_vcpu_set_entry(v, svm_vcpu_first_entry);
     }
-    for (unsigned long i = 0; i < d->max_pages; i++) {
-        unsigned node = vnuma_pfn_node(d, i);   /* gfn i: its vnode's node, exactly */
-        if (!domain_alloc_frame(d, node, MEMF_ZERO |
-                                (node == NUMA_NO_NODE ? 0 : MEMF_EXACT_NODE)))
-            return -ENOMEM;
-    }
-    if ((rc = hvm_map_ram(d)) < 0)
+    if ((rc = hvm_ram_build(d)) < 0)       /* its RAM, as its memory policy says */
         return rc;
     if ((rc = hvm_platform_create(d)) < 0)     /* devices, vLAPICs: hvm_platform.c */
         return rc;
