@@ -7,6 +7,8 @@ HV_SRCS += core/main.c core/console.c core/console_ring.c core/printk.c core/pan
 HV_SRCS += core/costmodel_hint.c
 # pdisk: physical interrupt lines as event channels
 HV_SRCS += core/pirq.c
+# Virtual NUMA (docs/vnuma.md)
+HV_SRCS += core/vnuma.c
 # Ballooning: HVM reservations by gfn (docs/ballooning.md).
 HV_SRCS += core/memop_hvm.c
 # Domain lookups and reference counts (host-tested: tests/unit/domain.mk).

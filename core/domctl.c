@@ -24,6 +24,7 @@
 #include <hvlab/printk.h>
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
+#include <hvlab/vnuma.h>
 #include <hvlab/x86/hvm_ioreq.h>
 #include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
@@ -124,6 +125,16 @@ static int vcpu_info_of(struct domain *d, struct domctl_getvcpuinfo *i)
     return 0;
 }
 
+/* createdomain's layout, read from dom0's memory. */
+static long domctl_create_vnuma(struct domain *d, uint64_t va)
+{
+    struct vnuma_layout l;
+
+    if (copy_from_guest(&l, va, sizeof(l)))
+        return -EFAULT;
+    return vnuma_set(d, &l);
+}
+
 static long domctl_create(struct domctl *op)
 {
     struct domctl_createdomain *c = &op->u.createdomain;
@@ -156,6 +167,11 @@ static long domctl_create(struct domctl *op)
         return PTR_ERR(d);
     long rc = domain_set_max_pages(d, c->max_pages);   /* checked above: cannot fail */
     ASSERT(rc == 0);
+    /* vNUMA before any frame (HVM RAM is placed by it); a refusal leaves nothing. */
+    if (c->vnuma && (rc = domctl_create_vnuma(d, c->vnuma)) < 0) {
+        domain_destroy(d);
+        return rc;
+    }
     /* HVM: all its RAM now (gfn i -> frame i); on failure nothing stays allocated. */
     if (hvm && (rc = hvm_domain_init(d)) < 0) {
         domain_destroy(d);
@@ -280,6 +296,8 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
             return -EINVAL;
         d->hvm_params[op.u.hvm_param.index] = op.u.hvm_param.value;
         return 0;
+    case DOMCTL_set_vnuma:              /* core/vnuma.c */
+        return vnuma_set(d, &op.u.vnuma);
     case DOMCTL_getvcpuinfo:
         rc = vcpu_info_of(d, &op.u.getvcpuinfo);
         break;

@@ -9,7 +9,8 @@
  * still references — gets its entry back exactly as it was and ends the batch. The
  * frames of a batch are freed only after every vCPU of the domain has dropped its
  * cached translations (gnttab_flush_tlbs). populate: a new zeroed frame from the
- * domain's reservation (domain_alloc_frame, so max_pages holds) mapped writable at a
+ * domain's reservation (domain_alloc_frame_for, so max_pages holds; a vNUMA domain's
+ * gfn on its vnode's node) mapped writable at a
  * gfn that maps nothing and lies in the RAM range below the device windows; a gfn
  * that is mapped already is refused (-EEXIST), never replaced.
  *
@@ -25,8 +26,10 @@
 #include <hvlab/guest_access.h>
 #include <hvlab/memop_hvm.h>
 #include <hvlab/mm.h>
+#include <hvlab/mm_policy.h>
 #include <hvlab/p2m.h>
 #include <hvlab/panic.h>
+#include <hvlab/vnuma.h>
 #include <public/memory.h>
 
 #define HVM_RAM_GFN_END (3ULL << (30 - PAGE_SHIFT))     /* 3 GiB: below the windows */
@@ -117,9 +120,18 @@ static int populate_gfn(struct domain *d, uint64_t gfn, unsigned node, unsigned 
     mfn_t old;
     int rc;
 
+    /* The policy's request for an HVM frame names its gfn; a vnode's gfn goes back on
+     * its vnode's node, whatever node the guest asked for (docs/vnuma.md). */
+    struct mm_request req = {
+        .reason = MM_REASON_POPULATE, .asked = node,
+        .exact = node != NUMA_NO_NODE && (memflags & MEMF_EXACT_NODE),
+        .toucher = mm_this_node(), .index = gfn,
+    };
+
     if (gfn_mapped(d, gfn))
         return -EEXIST;
-    if (!(pg = domain_alloc_frame(d, node, memflags | MEMF_ZERO)))
+    vnuma_pin_request(d, gfn, &req);
+    if (!(pg = domain_alloc_frame_for(d, &req, memflags | MEMF_ZERO)))
         return -ENOMEM;
     spin_lock_irqsave(&d->page_lock, flags);
     if (p2m_lookup(&d->p2m, gfn, &old, NULL, NULL) == 0)

@@ -21,6 +21,7 @@
 #include <hvlab/pv_mm.h>
 #include <hvlab/sched.h>
 #include <hvlab/trace.h>
+#include <hvlab/vnuma.h>
 #include <hvlab/x86/regs.h>
 #include <public/memory.h>
 #include <public/mmu.h>
@@ -310,6 +311,16 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
             return PTR_ERR(t);
         rc = (long)(cmd == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
         memop_put(t);
+        return rc;
+    }
+    case XENMEM_get_vnumainfo: {        /* core/vnuma.c */
+        hv_domid_t id;
+        if (copy_from_guest(&id, arg, sizeof(id)))
+            return -EFAULT;
+        if (IS_ERR(t = memop_target(id)))
+            return PTR_ERR(t);
+        rc = vnuma_get_info(t, arg);
+        memop_put(t);                   /* no reference on the caller's own domain */
         return rc;
     }
     }

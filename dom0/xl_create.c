@@ -7,11 +7,13 @@
  *   parse the cfg module -> check names, CPUs, pool, scheduler keys (against the
  *   declarations of the pool's policy) -> DOMCTL_createdomain ->
  *   DOMCTL_max_mem -> DOMCTL_set_memory_policy if the file has memory_policy or
- *   nodes (xl_numa.c) -> XENMEM_increase_reservation for the new domain (on the node
- *   its affinity points to, if one) -> pvbuild layout + populate through a window
+ *   nodes (xl_numa.c) -> [vnuma: DOMCTL_set_vnuma] -> XENMEM_increase_reservation for
+ *   the new domain (on the node its affinity points to, if one; vnuma: vnode by vnode,
+ *   each on exactly its physical node) -> pvbuild layout + populate through a window
  *   of foreign mappings (foreign.c), with a store page and a port of the domain for
  *   dom0's store (store_ring.c) -> unmap -> DOMCTL_setvcpucontext (vCPU 0 only:
- *   a guest brings up its other vCPUs itself) -> DOMCTL_setvcpuaffinity per vCPU ->
+ *   a guest brings up its other vCPUs itself) -> DOMCTL_setvcpuaffinity per vCPU
+ *   (vnuma and no affinity in the file: soft affinity to its vnode's node) ->
  *   DOMCTL_scheduler_op -> DOMCTL_unpausedomain.
  * Output: "created domain <id> (<name>)", "create <name>: memory on node <n>" when
  * the affinity picked a node, then "create <name>: <ns> ns", the time from
@@ -41,6 +43,7 @@ struct create {
     uint64_t mfn_pages;                 /* pages of xl_scratch holding mfns */
     const struct start_module *kernel;
     struct xl_hvm hvm;                  /* type = "hvm": the checked kernel and layout */
+    struct vnuma_layout vnuma;          /* cfg's vnuma (nr_vnodes 0: none), checked */
 };
 
 static void cfg_report(void *arg, const char *msg)
@@ -105,6 +108,14 @@ static int create_check(struct create *c)
         return -EINVAL;
     c->node = xlcfg_memory_node(&c->cfg, &c->topo);
     c->nr_pages = c->cfg.memory_mib << (20 - PAGE_SHIFT);
+    if (c->cfg.vnuma.nr) {
+        char why[128];
+        if (xlcfg_vnuma_layout(&c->cfg, &c->topo, c->node, &c->vnuma, why, sizeof(why))) {
+            printf("create %s: %s:%u: key 'vnuma': %s\n", c->cfg.name, c->cfg.file,
+                   c->cfg.vnuma.line, why);
+            return -EINVAL;
+        }
+    }
     /* Autoballoon (xl_mem.c): dom0 gives back what is missing, with a slack for the
      * hypervisor's own frames of the domain (tables, vCPU state). */
     if (xl_autoballoon(c->who, c->nr_pages + AUTOBALLOON_SLACK(c->nr_pages)) < 0 &&
@@ -115,28 +126,22 @@ static int create_check(struct create *c)
         return -ENOMEM;
     }
     if (c->cfg.type == XLCFG_TYPE_HVM)
-        return xl_hvm_check(&c->cfg, c->kernel, &c->hvm);
+        return xl_hvm_check(&c->cfg, c->kernel, &c->vnuma, &c->hvm);
     return 0;
 }
 
-/* The new domain's frames, their MFNs in c->mfns[pfn]. */
-static int create_populate_physmap(struct create *c)
+/* Frames for pfns [done, end) on node (-1: any; exact: that node or none). */
+static int create_populate_range(struct create *c, uint64_t done, uint64_t end, int node,
+                                 bool exact)
 {
     struct xen_memory_reservation r;
-    uint64_t done = 0;
     long n;
 
-    c->mfn_pages = ALIGN_UP(c->nr_pages * sizeof(uint64_t), PAGE_SIZE) >> PAGE_SHIFT;
-    if (!(c->mfns = xl_scratch(c->mfn_pages))) {
-        printf("create %s: dom0 has no room for a %llu-entry frame list\n", c->cfg.name,
-               (unsigned long long)c->nr_pages);
-        return -ENOMEM;
-    }
-    while (done < c->nr_pages) {
+    while (done < end) {
         memset(&r, 0, sizeof(r));
         r.extent_start = (uint64_t)(uintptr_t)&c->mfns[done];
-        r.nr_extents = c->nr_pages - done;
-        r.mem_flags = c->node >= 0 ? XENMEMF_node(c->node) : 0;
+        r.nr_extents = end - done;
+        r.mem_flags = node >= 0 ? XENMEMF_node(node) | (exact ? XENMEMF_exact_node : 0) : 0;
         r.domid = c->domid;
         n = hv_memory_op(XENMEM_increase_reservation, &r);
         if (n <= 0) {
@@ -149,6 +154,45 @@ static int create_populate_physmap(struct create *c)
         done += (uint64_t)n;
     }
     return 0;
+}
+
+/* vNUMA: each vnode's frames from its physical node, then where they are. */
+static int create_populate_vnuma(struct create *c)
+{
+    struct domctl_getdomaininfo di;
+    uint64_t start = 0;
+    int rc;
+
+    for (unsigned v = 0; v < c->vnuma.nr_vnodes; v++) {
+        if ((rc = create_populate_range(c, start, start + c->vnuma.pages[v],
+                                        c->vnuma.pnode[v], true)) < 0) {
+            printf("create %s: vnode %u: node %u has too few free frames\n", c->cfg.name, v,
+                   c->vnuma.pnode[v]);
+            return rc;
+        }
+        start += c->vnuma.pages[v];
+    }
+    if ((rc = xl_dominfo(c->domid, &di)) < 0)
+        return rc;
+    for (unsigned n = 0; n < MAX_NUMA_NODES_ABI; n++)
+        if (di.pages_on_node[n])
+            printf("create %s: vnuma: %llu pages on node %u\n", c->cfg.name,
+                   (unsigned long long)di.pages_on_node[n], n);
+    return 0;
+}
+
+/* The new domain's frames, their MFNs in c->mfns[pfn]. */
+static int create_populate_physmap(struct create *c)
+{
+    c->mfn_pages = ALIGN_UP(c->nr_pages * sizeof(uint64_t), PAGE_SIZE) >> PAGE_SHIFT;
+    if (!(c->mfns = xl_scratch(c->mfn_pages))) {
+        printf("create %s: dom0 has no room for a %llu-entry frame list\n", c->cfg.name,
+               (unsigned long long)c->nr_pages);
+        return -ENOMEM;
+    }
+    if (c->vnuma.nr_vnodes)
+        return create_populate_vnuma(c);
+    return create_populate_range(c, 0, c->nr_pages, c->node, false);
 }
 
 static int create_build(struct create *c, struct vcpu_guest_context *vc)
@@ -191,16 +235,32 @@ static int create_build(struct create *c, struct vcpu_guest_context *vc)
     return rc;
 }
 
+/* The CPUs of the physical node of vCPU vcpu's vnode. */
+static uint64_t vnode_cpus(const struct create *c, unsigned vcpu)
+{
+    unsigned node = c->vnuma.pnode[c->vnuma.vcpu_to_vnode[vcpu]];
+    uint64_t mask = 0;
+
+    for (unsigned cpu = 0; cpu < c->topo.nr_cpus && cpu < CPULIST_MAX_CPUS; cpu++)
+        if (c->topo.cpu_to_node[cpu] == node)
+            mask |= 1ULL << cpu;
+    return mask;
+}
+
 static int create_affinity(struct create *c)
 {
+    /* vnuma and no affinity in the file: each vCPU prefers (soft affinity) the CPUs
+     * of its vnode's physical node, where its vnode's memory is (as xl does). */
+    bool by_vnode = c->vnuma.nr_vnodes && !c->cfg.cpus.nr && !c->cfg.cpus_soft.nr;
     struct domctl op;
     long rc;
 
-    if (!c->cfg.cpus.nr && !c->cfg.cpus_soft.nr)
+    if (!c->cfg.cpus.nr && !c->cfg.cpus_soft.nr && !by_vnode)
         return 0;
     for (unsigned v = 0; v < c->cfg.vcpus; v++) {
         uint64_t hard = xlcfg_vcpu_affinity(&c->cfg.cpus, v, &c->topo);
-        uint64_t soft = xlcfg_vcpu_affinity(&c->cfg.cpus_soft, v, &c->topo);
+        uint64_t soft = by_vnode ? vnode_cpus(c, v)
+                                 : xlcfg_vcpu_affinity(&c->cfg.cpus_soft, v, &c->topo);
 
         memset(&op, 0, sizeof(op));
         op.u.vcpuaffinity.vcpu = v;
@@ -242,8 +302,17 @@ static int create_pv(struct create *c)
         printf("create %s: max_mem failed: %s\n", c->cfg.name, str_errno((int)rc));
         return (int)rc;
     }
-    if ((rc = xl_memory_policy(c->who, c->domid, &c->cfg, c->nr_pages)) < 0 ||
-        (rc = create_populate_physmap(c)) < 0 || (rc = create_build(c, &vc)) < 0)
+    if ((rc = xl_memory_policy(c->who, c->domid, &c->cfg, c->nr_pages)) < 0)
+        return (int)rc;
+    if (c->vnuma.nr_vnodes) {           /* before any frame: they are placed by it */
+        memset(&op, 0, sizeof(op));
+        op.u.vnuma = c->vnuma;
+        if ((rc = xl_domctl(DOMCTL_set_vnuma, c->domid, &op)) < 0) {
+            printf("create %s: set_vnuma failed: %s\n", c->cfg.name, str_errno((int)rc));
+            return (int)rc;
+        }
+    }
+    if ((rc = create_populate_physmap(c)) < 0 || (rc = create_build(c, &vc)) < 0)
         return (int)rc;
 
     memset(&op, 0, sizeof(op));

@@ -3,11 +3,13 @@
  * Design, in the order of the calls: hvmbuild_detect (which boot protocol) and
  * hvmbuild_layout (every refusal) before the domain exists, so a bad file or config
  * leaves nothing to undo -> DOMCTL_createdomain with DOMCRF_hvm (the hypervisor
- * allocates all `memory` frames; gfn i is the i-th frame of DOMCTL_getpageframeinfo's
- * list) -> DOMCTL_set_memory_policy when the file has memory_policy or nodes (the
- * RAM is allocated again under that policy; under first-touch it is not, and the
- * builder allocates each window it writes with DOMCTL_hvm_populate) -> the store's
- * page and port (HVM params) -> hvmbuild_populate writing through the foreign window (foreign.c) ->
+ * allocates all `memory` frames, each vnode's on its physical node when the cfg has
+ * vnuma; gfn i is the i-th frame of DOMCTL_getpageframeinfo's list) ->
+ * DOMCTL_set_memory_policy when the file has memory_policy or nodes (the RAM is
+ * allocated again under that policy, vnodes still on their nodes; under first-touch
+ * it is not, and the builder allocates each window it writes with
+ * DOMCTL_hvm_populate) -> the store's page and port (HVM params) -> hvmbuild_populate
+ * writing through the foreign window (foreign.c) ->
  * DOMCTL_hvm_setcontext for vCPU 0 with the state hvmbuild computed (PROT32 for
  * Multiboot and PVH, LONG64 for a Linux bzImage).
  * Command line: Multiboot kernels get "<kernel> <extra>" (a boot loader puts the
@@ -29,8 +31,18 @@ static void hvm_report(void *arg, const char *msg)
     printf("create %s: %s\n", ((const struct domain_config *)arg)->name, msg);
 }
 
+/* The layout for createdomain, and as the guest's SRAT/SLIT. */
+static void hvm_numa(struct xl_hvm *h, const struct vnuma_layout *l)
+{
+    h->vnuma = *l;
+    if (!l->nr_vnodes)
+        return;
+    hvmbuild_numa_from_vnuma(&h->numa, l);
+    h->bc.numa = &h->numa;
+}
+
 int xl_hvm_check(const struct domain_config *cfg, const struct start_module *kernel,
-                 struct xl_hvm *h)
+                 const struct vnuma_layout *vnuma, struct xl_hvm *h)
 {
     const struct start_module *rd = NULL;
     int rc;
@@ -53,6 +65,7 @@ int xl_hvm_check(const struct domain_config *cfg, const struct start_module *ker
     h->bc.cmdline = h->cmdline;
     h->bc.report = hvm_report;
     h->bc.report_arg = (void *)cfg;
+    hvm_numa(h, vnuma);
     if (rd) {
         h->ramdisk = (struct hvmbuild_module){ (const void *)(uintptr_t)rd->va, rd->len,
                                                cfg->ramdisk };
@@ -247,6 +260,8 @@ int xl_hvm_build(const struct domain_config *cfg, struct xl_hvm *h, uint32_t poo
     op.u.createdomain.flags = DOMCRF_hvm;
     op.u.createdomain.max_pages = cfg->memory_mib << (20 - PAGE_SHIFT);
     op.u.createdomain.cpupool = pool;
+    if (h->vnuma.nr_vnodes)             /* the RAM is placed by it, at createdomain */
+        op.u.createdomain.vnuma = (uint64_t)(uintptr_t)&h->vnuma;
     if ((rc = xl_domctl(DOMCTL_createdomain, 0, &op)) < 0) {
         printf("create %s: createdomain (HVM) failed: %s\n", cfg->name, str_errno((int)rc));
         return (int)rc;

@@ -3,6 +3,7 @@
 #define DOM0_XL_HVM_H
 
 #include <hvlab/hvmbuild.h>
+#include <public/vnuma.h>
 #include "dom0.h"
 #include "xlcfg.h"
 
@@ -14,14 +15,18 @@ struct xl_hvm {
     struct hvmbuild_layout layout;
     char cmdline[XLCFG_KERNEL_MAX + XLCFG_EXTRA_MAX + 1];
     char loader[32];
+    struct vnuma_layout vnuma;          /* nr_vnodes 0: none (docs/vnuma.md) */
+    struct hvmbuild_numa numa;          /* its SRAT/SLIT view */
 };
 
 /* Before anything is allocated: the kernel module is a bzImage, a PVH ELF or a
  * Multiboot v1 kernel, the ramdisk module (if any) exists, and everything fits the
  * domain's memory and vCPUs (hvmbuild_detect + hvmbuild_layout, every refusal).
+ * vnuma (nr_vnodes 0: none; checked already) becomes the guest's SRAT and SLIT and
+ * goes to createdomain, which places the RAM by it.
  * 0 and h filled, or -errno after a line "create <name>: <file>: <problem>". */
 int xl_hvm_check(const struct domain_config *cfg, const struct start_module *kernel,
-                 struct xl_hvm *h);
+                 const struct vnuma_layout *vnuma, struct xl_hvm *h);
 
 /* createdomain (DOMCRF_hvm; the hypervisor allocates every frame), hvmbuild_populate
  * through foreign mappings of its frames, vCPU 0 set to the state hvmbuild computed.

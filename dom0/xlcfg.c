@@ -342,8 +342,10 @@ static const struct key keys[] = {
     /* Memory placement (mmpolicy, dom0/xl_numa.c) */
     { "memory_policy", 16, set_memory_policy },
     { "nodes",       17, set_nodes },
+    /* virtual NUMA (xlcfg_vnuma.c) */
+    { "vnuma",       19, xlcfg_set_vnuma },
 };
-_Static_assert(18 <= NR_SLOTS, "NR_SLOTS too small for the key table");
+_Static_assert(20 <= NR_SLOTS, "NR_SLOTS too small for the key table");
 
 static const struct key *key_find(const char *name)
 {
@@ -482,6 +484,7 @@ static void check_across(struct parser *ps)
     check_affinity_len(ps, "cpus", &cfg->cpus);
     check_affinity_len(ps, "cpus_soft", &cfg->cpus_soft);
     xlcfg_disk_check(ps);           /* PV block: xlcfg_disk.c */
+    xlcfg_vnuma_check(ps);          /* virtual NUMA: xlcfg_vnuma.c */
 }
 
 void xlcfg_defaults(struct domain_config *cfg)

@@ -10,7 +10,8 @@
  * cpus_soft (a CPU list string, see cpulist.h, for every vCPU; or a list of them,
  * entry i for vCPU i), type ("pv"), on_poweroff / on_reboot / on_crash ("destroy"
  * or "preserve"; default destroy), extra or cmdline (guest command line: one key,
- * two names), ramdisk (HVM: the name of a module with the initrd), pool,
+ * two names), ramdisk (HVM: the name of a module with the initrd), pool, vnuma
+ * (virtual NUMA nodes: xlcfg_vnuma.c, docs/vnuma.md),
  * memory_policy and nodes (where its memory comes from: docs/memory-policies.md), and the
  * parameters of the pool's scheduler. Those are whatever that policy declares
  * (sched/private.h, struct sched_param): any other key with a number or a string
@@ -91,6 +92,27 @@ struct xlcfg_vif {
     unsigned line;
 };
 
+/* `vnuma = [...]` (xlcfg_vnuma.c, docs/vnuma.md): one string per virtual node,
+ *   vnuma = [ 'pnode=0, size=16, vcpus=0-1, vdistances=10,20',
+ *             'pnode=1, size=16, vcpus=2-3, vdistances=20,10' ]
+ * size (MiB) and vcpus (numbers and ranges) are required; pnode (the physical node;
+ * default: the node the vCPUs' affinity points to, else vnode i on node i mod the
+ * machine's nodes) and vdistances (one per vnode; default 10 to itself, 20 to the
+ * others) are optional. A comma inside vcpus or vdistances continues the list. */
+#define XLCFG_MAX_VNODES 8                  /* VNUMA_MAX_VNODES */
+struct xlcfg_vnode {
+    int pnode;                              /* -1: the default */
+    uint64_t size_mib;
+    uint64_t vcpus;                         /* bit i: vCPU i */
+    unsigned nr_dist;                       /* 0: the default distances */
+    unsigned dist[XLCFG_MAX_VNODES];
+};
+struct xlcfg_vnuma {
+    unsigned nr;                            /* 0: no virtual NUMA */
+    unsigned line;
+    struct xlcfg_vnode v[XLCFG_MAX_VNODES];
+};
+
 struct domain_config {
     char file[XLCFG_KERNEL_MAX];        /* the cfg file's name, for errors found later */
     char name[XLCFG_NAME_MAX];
@@ -107,6 +129,7 @@ struct domain_config {
     unsigned nr_disks;
     struct xlcfg_vif vifs[XLCFG_MAX_VIFS];
     unsigned nr_vifs;
+    struct xlcfg_vnuma vnuma;               /* xlcfg_vnuma.c */
     /* Memory placement (docs/memory-policies.md): memory_policy = "bind", "interleave:2M"
      * (name without the granularity here), nodes = "0-1". "" / 0: not given. */
     char memory_policy[16];             /* MM_POLICY_NAME_LEN */
@@ -143,5 +166,19 @@ uint64_t xlcfg_vcpu_affinity(const struct xlcfg_affinity *a, unsigned vcpu,
 int xlcfg_memory_node(const struct domain_config *cfg, const struct cpu_topo *t);
 
 const char *xlcfg_action_name(enum xlcfg_action a);
+
+/* xlcfg_vnuma.c: one vnuma entry (the string) into *v; 0, or -EINVAL with the reason
+ * in err (e.g. `vcpus "3-1": start above end`). */
+int xlcfg_vnode_parse(const char *spec, struct xlcfg_vnode *v, char *err, size_t errlen);
+
+struct vnuma_layout;
+/* The layout the hypervisor gets (public/vnuma.h) for cfg on machine t: physical
+ * nodes defaulted (home >= 0: the node the affinity points to, if in `nodes` when
+ * the file gives them; else with `nodes`: vnode i on the (i mod count)-th node of
+ * that set; else vnode i on node i mod t->nr_nodes), then every rule checked (core/lib/vnuma_layout.c) against the
+ * machine. 0, or -EINVAL with the reason in why (e.g. "vnode 1: physical node 5,
+ * the machine has 4 (0-3)"). */
+int xlcfg_vnuma_layout(const struct domain_config *cfg, const struct cpu_topo *t, int home,
+                       struct vnuma_layout *out, char *why, size_t whylen);
 
 #endif

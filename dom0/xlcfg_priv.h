@@ -72,5 +72,9 @@ int xlcfg_set_disk(struct parser *ps, const struct xlv *v);
 void xlcfg_disk_check(struct parser *ps);
 /* xlcfg_vif.c: the vif key's setter (PV network). */
 int xlcfg_set_vif(struct parser *ps, const struct xlv *v);
+/* xlcfg_vnuma.c: the vnuma key's setter, and its checks against memory, maxmem and
+ * vcpus after the whole file. */
+int xlcfg_set_vnuma(struct parser *ps, const struct xlv *v);
+void xlcfg_vnuma_check(struct parser *ps);
 
 #endif

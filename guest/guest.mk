@@ -39,6 +39,8 @@ GUEST_RT_SRCS += guest/pci.c guest/virtq.c guest/virtio_blk.c
 GUEST_RT_SRCS += guest/blkfront.c
 # PV network frontend (docs/network.md)
 GUEST_RT_SRCS += guest/netfront.c
+# Virtual NUMA: the guest's view (guest/vnuma.c) and the layout rules dom0 checks
+GUEST_RT_SRCS += guest/vnuma.c guest/vnuma_pv.c core/lib/vnuma_layout.c
 # The balloon driver (docs/ballooning.md)
 GUEST_RT_SRCS += guest/balloon.c guest/balloon_calc.c guest/balloon_pv.c
 GUEST_RT_OBJS := $(patsubst %,$(BUILD)/guest/obj/%.o,$(GUEST_RT_SRCS))

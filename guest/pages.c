@@ -68,6 +68,25 @@ uint64_t free_pages_count(void)
     return end_pfn - bump_pfn + nr_freed;
 }
 
+/* vnuma (guest/vnuma.c): [at, end) leaves for the per-vnode pools. With the balloon:
+ * pages it took from the top before the split lie at or above the new end (the pools
+ * stop at old_end, the end then), and every page it can give back is one it took, so
+ * a give that grows the bump range never reaches into a pool; the balloon only ever
+ * takes from and gives to this allocator, never the pools. */
+uint64_t pages_split(uint64_t at, uint64_t *old_end)
+{
+    unsigned long flags = spin_lock_irqsave(&mm_lock);
+
+    *old_end = end_pfn;
+    if (at < bump_pfn)
+        at = bump_pfn;
+    if (at < end_pfn)
+        end_pfn = at;
+    at = end_pfn;
+    spin_unlock_irqrestore(&mm_lock, flags);
+    return at;
+}
+
 /* The balloon (guest/balloon.c) takes pages out for good: from the free list first,
  * then from the top of the bump range, so alloc_pages keeps its contiguous run as long
  * as it can. A page given back at the top grows the bump range again. */

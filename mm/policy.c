@@ -7,8 +7,11 @@
  * for policies that read one, the granularity), then lets the policy's init check the
  * rest (free memory on its set) and set its state. mm_policy_choose asks place() and,
  * for a caller that demands one node (MEMF_EXACT_NODE), keeps that node only if the
- * policy offered it: a bind set is never left even on request. A policy without its
- * required ops (init, place) is never chosen: setting it is refused with a message.
+ * policy offered it: a bind set is never left even on request. A request pinned by
+ * the domain's vNUMA layout (r->pinned) gets its vnode's node without asking the
+ * policy: the layout overrides the policy for its range (docs/vnuma.md). A policy
+ * without its required ops (init, place) is never chosen: setting it is refused with
+ * a message.
  *
  * Locking. mm_policy_set runs under domctl_lock on a domain that is not built;
  * choose and done run under d->page_lock, which guards the policy's private state.
@@ -202,6 +205,13 @@ int mm_policy_set(struct domain *d, struct domctl_memory_policy *io, char *why, 
 void mm_policy_choose(struct domain *d, const struct mm_request *r, struct mm_choice *c)
 {
     c->nr = 0;
+    if (r->pinned && r->asked < MAX_NUMNODES) {
+        /* A vnode's node overrides the policy for the vnode's range: the guest was told
+         * (SRAT, get_vnumainfo) that these gfns are that node's (docs/vnuma.md). */
+        c->nr = 1;
+        c->node[0] = (uint8_t)r->asked;
+        return;
+    }
     mm_policy_of(d)->place(d, r, c);
     ASSERT(c->nr <= MAX_NUMNODES);
     if (r->exact && r->asked != NUMA_NO_NODE) {

@@ -4,4 +4,4 @@
 # of the hypervisor itself.
 HVMBUILD_SRCS := core/lib/hvmbuild_acpi.c core/lib/hvmbuild_e820.c core/lib/hvmbuild_elf.c \
 	core/lib/hvmbuild_image.c core/lib/hvmbuild_layout.c core/lib/hvmbuild_linux.c \
-	core/lib/hvmbuild_multiboot.c core/lib/hvmbuild_pvh.c
+	core/lib/hvmbuild_multiboot.c core/lib/hvmbuild_pvh.c core/lib/hvmbuild_acpi_vnuma.c

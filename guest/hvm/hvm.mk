@@ -32,6 +32,8 @@ GUEST_HVM_RT_SRCS += guest/hvm/ata.c
 GUEST_HVM_RT_SRCS += guest/blkfront.c
 # PV network frontend, for PVHVM guests (docs/network.md)
 GUEST_HVM_RT_SRCS += guest/netfront.c
+# Virtual NUMA: the SRAT/SLIT read with the hypervisor's ACPI parser (docs/vnuma.md)
+GUEST_HVM_RT_SRCS += guest/vnuma.c guest/hvm/vnuma_hvm.c core/acpi_parse.c
 # The balloon driver (docs/ballooning.md)
 GUEST_HVM_RT_SRCS += guest/balloon.c guest/balloon_calc.c guest/hvm/balloon_hvm.c
 GUEST_HVM_RT_OBJS := $(patsubst %,$(BUILD)/guest-hvm/obj/%.o,$(GUEST_HVM_RT_SRCS))

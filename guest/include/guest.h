@@ -193,6 +193,10 @@ void *alloc_page(void);                         /* zeroed; NULL when none left *
 void *alloc_pages(uint64_t n);                  /* n contiguous pages, zeroed */
 void free_page(void *va);
 uint64_t free_pages_count(void);
+/* guest/vnuma.c: the pages from pfn `at` (or the first never handed out, if later) to
+ * the end leave this allocator, for per-vnode pools. Returns where they start and
+ * sets *old_end to where they end. */
+uint64_t pages_split(uint64_t at, uint64_t *old_end);
 /* The balloon's side (guest/balloon.c): a page out of the allocator for good (its
  * pfn, ~0 when none is free), a page back into it (backed by a frame again), and the
  * end of the allocator's range (pages_init's end). */

@@ -15,6 +15,7 @@
 #include <public/event_channel.h>
 #include <public/hvlab.h>
 #include <public/vcpu.h>
+#include <public/vnuma.h>
 
 #define DOMID_MAX 1024                  /* domain IDs 0 .. DOMID_MAX-1 */
 
@@ -91,6 +92,9 @@ struct domain {
     unsigned long tot_pages, max_pages;
     unsigned long node_pages[MAX_NUMNODES];
     unsigned home_node;                 /* NUMA_NO_NODE: any */
+    /* Virtual NUMA (core/vnuma.c): nr_vnodes 0 = none. Set under page_lock before the
+     * domain has frames, read-only after. */
+    struct vnuma_layout vnuma;
     /* Placement (include/hvlab/mm_policy.h): the policy (NULL: the default) is set
      * under domctl_lock before the build; its private state is guarded by page_lock. */
     const struct mm_policy_ops *mm_policy;

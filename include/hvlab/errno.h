@@ -23,6 +23,7 @@
 #define ENOSYS  38
 #define ENOTEMPTY 39
 #define EOVERFLOW 75
+#define ENOBUFS    105  /* vnuma: the caller's arrays are too small */
 #define EOPNOTSUPP 95   /* pdisk: the device does not support the request */
 #define ETIMEDOUT 110                   /* a wait ran out of time (store, bus, blkdev_wait) */
 

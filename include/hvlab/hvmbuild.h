@@ -280,4 +280,10 @@ int hvmbuild_acpi_build(const struct hvmbuild_acpi_params *p, void *buf, size_t 
 /* Bytes hvmbuild_acpi_build needs for p (no checks). */
 size_t hvmbuild_acpi_size(const struct hvmbuild_acpi_params *p);
 
+/* hvmbuild_acpi_vnuma.c: a domain's virtual NUMA layout (public/vnuma.h, checked) as
+ * the SRAT/SLIT describe it: vnode v is proximity domain v, its RAM the layout's
+ * pfn range. */
+struct vnuma_layout;
+void hvmbuild_numa_from_vnuma(struct hvmbuild_numa *out, const struct vnuma_layout *l);
+
 #endif

@@ -45,6 +45,9 @@ struct mm_request {
     enum mm_reason reason;
     unsigned asked;             /* node the caller named (XENMEMF_node), or NUMA_NO_NODE */
     bool exact;                 /* ... and only that node (XENMEMF_exact_node) */
+    bool pinned;                /* `asked` is fixed by the domain's vNUMA layout (the
+                                   gfn's vnode's node, vnuma_pin_request): the policy
+                                   is not asked where, only told (placed) */
     unsigned toucher;           /* node of the pCPU running the vCPU that asks or faults */
     uint64_t index;             /* HVM: the gfn; PV: the frame's index in the domain
                                    (its tot_pages before this one) */
@@ -118,7 +121,8 @@ void mm_policy_names(char *buf, size_t len);
  * with io->bad_node / io->free_pages and `why` filled. */
 int mm_policy_set(struct domain *d, struct domctl_memory_policy *io, char *why, size_t len);
 /* The nodes to try for r, from d's policy (page_lock held), cut to node r->asked
- * when r->exact (and empty if the policy would not use it). */
+ * when r->exact (and empty if the policy would not use it). A pinned request
+ * (vNUMA) gets exactly r->asked, whatever the policy would say. */
 void mm_policy_choose(struct domain *d, const struct mm_request *r, struct mm_choice *c);
 /* After an allocation for r: the policy hears of it and the decision is traced
  * (got: NUMA_NO_NODE when nothing was allocated). page_lock held. */

@@ -7,6 +7,7 @@
 #include "vcpu.h"
 #include "hvm_ioreq.h"                  /* DOMCTL_ioreq_server, DOMCTL_hvm_set_irq */
 #include "physdev.h"
+#include "vnuma.h"                     /* DOMCTL_set_vnuma */
 #include "mm_policy.h"                /* DOMCTL_set_memory_policy, DOMCTL_hvm_populate */
 
 #define DOMCTL_INTERFACE_VERSION 1
@@ -32,6 +33,7 @@
 #define DOMCTL_hvm_set_param    19   /* HVM_PARAM_* of an HVM domain (public/hvm.h) */
 #define DOMCTL_set_memory_policy 20  /* where its frames come from (public/mm_policy.h) */
 #define DOMCTL_hvm_populate     21   /* frames behind HVM gfns now (public/mm_policy.h) */
+#define DOMCTL_set_vnuma        23   /* virtual NUMA layout (public/vnuma.h) */
 
 #define DOMNAME_LEN 32
 
@@ -41,6 +43,11 @@ struct domctl_createdomain {
     uint32_t flags;                     /* DOMCRF_* */
     uint64_t max_pages;
     uint32_t cpupool;                   /* pool id (0: the default pool) */
+    uint32_t pad;
+    /* vnuma: the caller's VA of a struct vnuma_layout (public/vnuma.h), 0: none. Needed
+     * for an HVM domain, whose RAM is allocated here (then placed by the layout);
+     * refused (-EINVAL, a line in the log) as DOMCTL_set_vnuma refuses it. */
+    uint64_t vnuma;
 };
 
 /* createdomain flags. DOMCRF_hvm: a hardware-virtualized domain (AMD SVM): all of its
@@ -185,6 +192,13 @@ struct domctl_scheduler_op {
     uint64_t counter[SCHED_NR_COUNTERS]; /* GET: OUT */
 };
 
+/* DOMCTL_set_vnuma: the domain's virtual NUMA layout (public/vnuma.h), before it has
+ * any frame (a PV domain between createdomain and its first populate; an HVM domain
+ * gets its layout at createdomain, -EBUSY here) and before it ever ran. -EINVAL for a
+ * layout breaking a rule, -ENOMEM when a physical node lacks the free frames, each
+ * after a line in the log naming the domain and the numbers. Replaces an earlier
+ * layout. */
+
 struct domctl {
     uint32_t cmd;
     uint32_t interface_version;         /* DOMCTL_INTERFACE_VERSION */
@@ -208,6 +222,7 @@ struct domctl {
         /* pdisk */
         struct domctl_ioport_permission ioport_permission;
         struct domctl_hvm_param hvm_param;          /* the store */
+        struct vnuma_layout vnuma;                  /* DOMCTL_set_vnuma */
         struct domctl_memory_policy memory_policy;  /* mmpolicy */
         struct domctl_hvm_populate hvm_populate;    /* mmpolicy */
         uint8_t pad[256];

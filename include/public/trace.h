@@ -102,6 +102,8 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
  * data1: reason (MM_REASON_*: 0 build, 1 populate, 2 nested page fault) << 56 | gfn or
  * frame index. */
 #define TRC_MEM_POLICY  TRC_EVENT(TRC_CLS_MEM, 1, 1)
+/* vnuma (sub 3): a domain got its virtual NUMA layout (docs/vnuma.md) */
+#define TRC_MEM_VNUMA   TRC_EVENT(TRC_CLS_MEM, 3, 1)       /* data0: vnodes, data1: byte v = vnode v's physical node */
 
 /* HVM: the vCPU. Path length: TSC from the #VMEXIT to the VMRUN that resumes it
  * (instructions under icount), including any time switched out. */

@@ -37,6 +37,8 @@
 # cannot load plugins: $(BUILD)/costmodel/plugins.status).
 # test_iobench.py: the disk benchmark in dom0 (xl disk-bench) and on a PVHVM guest
 # (blkfront on HVM), checked by their result lines and the image file.
+# test_vnuma.py: virtual NUMA on a 4-node machine: bad layouts refused, a PV and an HVM
+# guest read their topology (memory op, SRAT/SLIT), frames on the mapped nodes.
 # test_seeds.py: seeded repetitions are each repeatable bit for bit and differ from
 # each other; the warm-up window; samples.csv; hvlab compare (docs/statistics.md).
 # test_micro.py: every microbenchmark case (bench/micro.c) natively, as PV and as HVM,
@@ -80,6 +82,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_balloon.py
 	$(Q)$(PYTHON) tests/boot/test_net.py
 	$(Q)$(PYTHON) tests/boot/test_costmodel.py
+	$(Q)$(PYTHON) tests/boot/test_vnuma.py
 	$(Q)$(PYTHON) tests/boot/test_mm_policy.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).

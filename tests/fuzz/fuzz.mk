@@ -17,7 +17,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DHOST_TEST -Iinclude -Itests/unit \
 LIBFUZZERS := xlcfg cmdline pvbuild acpi hvmbuild
 
 fuzz_xlcfg_SRCS := tests/fuzz/fuzz_xlcfg.c dom0/xlcfg.c dom0/xlcfg_value.c dom0/xlcfg_vif.c dom0/xlcfg_disk.c dom0/xlcfg_disk_key.c dom0/strutil.c \
-	dom0/cpulist.c core/lib/vsnprintf.c
+	dom0/cpulist.c core/lib/vsnprintf.c $(XLCFG_VNUMA_SRCS)
 fuzz_xlcfg_CFLAGS := -Idom0
 fuzz_cmdline_SRCS := tests/fuzz/fuzz_cmdline.c core/lib/cmdline.c core/lib/vsnprintf.c
 fuzz_pvbuild_SRCS := tests/fuzz/fuzz_pvbuild.c core/lib/pvbuild.c core/lib/elf64.c \

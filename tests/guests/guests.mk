@@ -54,6 +54,10 @@ $(eval $(call guest_hvm_image,blktest,tests/guests/blktest.c))
 # ioports: a domU that tries dom0's disk ports, PCI configuration, the hypervisor's
 # ports and pirqs, with and without a grant (tests/boot/test_pdisk.py).
 $(eval $(call guest_image,ioports,tests/guests/ioports.c tests/guests/isolation_report.c))
+# vnumatest: the virtual NUMA topology a domain sees, its per-vnode pages and the
+# memory op's refusals, PV and HVM (tests/boot/test_vnuma.py).
+$(eval $(call guest_image,vnumatest,tests/guests/vnumatest.c))
+$(eval $(call guest_hvm_image,vnumatest,tests/guests/vnumatest.c))
 # balloontest: a domU following memory/target with the runtime's balloon driver
 # (tests/boot/test_balloon.py), PV and HVM.
 $(eval $(call guest_image,balloontest,tests/guests/balloontest.c))

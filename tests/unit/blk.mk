@@ -5,7 +5,7 @@ UNIT_TESTS += ring
 unit_ring_SRCS := tests/unit/test_ring.c
 UNIT_TESTS += xlcfg_disk
 unit_xlcfg_disk_SRCS = tests/unit/test_xlcfg_disk.c dom0/xlcfg.c dom0/xlcfg_value.c \
-	dom0/xlcfg_disk.c dom0/xlcfg_disk_key.c dom0/xlcfg_vif.c $(DOM0_PARSE_SRCS)
+	dom0/xlcfg_disk.c dom0/xlcfg_disk_key.c dom0/xlcfg_vif.c $(DOM0_PARSE_SRCS) $(XLCFG_VNUMA_SRCS)
 unit_xlcfg_disk_CFLAGS := -Idom0
 UNIT_TESTS += blkback
 unit_blkback_SRCS := tests/unit/test_blkback.c dom0/blkback_core.c

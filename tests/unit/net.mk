@@ -6,7 +6,7 @@ unit_bridge_CFLAGS := -Idom0
 UNIT_TESTS += xlcfg_vif
 unit_xlcfg_vif_SRCS := tests/unit/test_xlcfg_vif.c dom0/xlcfg.c dom0/xlcfg_value.c \
 	dom0/xlcfg_vif.c dom0/xlcfg_disk.c dom0/xlcfg_disk_key.c dom0/strutil.c dom0/cpulist.c \
-	core/lib/vsnprintf.c
+	core/lib/vsnprintf.c $(XLCFG_VNUMA_SRCS)
 unit_xlcfg_vif_CFLAGS := -Idom0
 # netback's ring work (dom0/netback_ring.c) with fake grants (the test's own
 # gnttab_copy): validation, responses, drops, bad indices.

@@ -138,6 +138,46 @@ static void test_bind_refuses_a_small_set(void)
     CHECK_EQ(dom.home_node, NUMA_NO_NODE);
 }
 
+/* ---- a request pinned by a vNUMA layout (vnuma_pin_request) ---- */
+
+/* The vnode's node wins over every policy, even a bind set without it; unpinned
+ * requests of the same domain still follow the policy. */
+static void test_pinned_overrides_the_policy(void)
+{
+    static const struct { const char *policy; uint32_t nodes; unsigned pin; } t[] = {
+        { "bind", 0x6, 3 }, { "interleave", 0x3, 2 }, { "first-touch", 0, 1 },
+        { "local", 0, 0 },
+    };
+    struct domctl_memory_policy io;
+
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct mm_request r = {
+            .reason = MM_REASON_BUILD, .asked = t[i].pin, .exact = true, .pinned = true,
+            .toucher = 2, .index = 0,
+        };
+        unsigned got[4] = { 0 };
+
+        if (!setup())
+            return;
+        fake_this_node = 2;
+        CHECK_EQ(set_policy(&dom, t[i].policy, t[i].nodes, 0, 8, &io), 0);
+        for (unsigned n = 0; n < 4; n++) {
+            struct page_info *pg = domain_alloc_frame_for(&dom, &r, 0);
+            r.index++;
+            if (pg)
+                got[pg->node]++;
+        }
+        if (got[t[i].pin] != 4) {
+            printf("  %s: 4 pinned frames, %u on node %u (expected all)\n", t[i].policy,
+                   got[t[i].pin], t[i].pin);
+            unit_failed_checks++;
+        }
+    }
+    /* The last policy (local, home from the toucher) still places an unpinned frame. */
+    CHECK(domain_alloc_frame(&dom, 1, MEMF_EXACT_NODE) != NULL);
+    CHECK_EQ(dom.node_pages[1], 1);
+}
+
 /* ---- interleave ---- */
 
 static void test_interleave_even(void)
@@ -328,6 +368,7 @@ static const struct unit_case cases[] = {
     { "bind never leaves its set, refuses when full", test_bind_never_leaves_its_set },
     { "bind prefers the asked node inside its set", test_bind_prefers_the_asked_node_in_its_set },
     { "bind refuses a set without the free memory", test_bind_refuses_a_small_set },
+    { "a vNUMA-pinned request overrides the policy", test_pinned_overrides_the_policy },
     { "interleave even within one frame per node", test_interleave_even },
     { "interleave 2 MiB stripes", test_interleave_2m_stripes },
     { "first-touch picks the toucher's node", test_first_touch_picks_the_toucher },

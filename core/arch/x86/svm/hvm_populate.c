@@ -28,6 +28,7 @@
 #include <hvlab/mm.h>
 #include <hvlab/mm_policy.h>
 #include <hvlab/printk.h>
+#include <hvlab/vnuma.h>
 #include <hvlab/x86/svm.h>
 #include <public/domctl.h>
 
@@ -82,6 +83,7 @@ static struct page_info *ram_frame(struct domain *d, enum mm_reason why, uint64_
         .reason = why, .asked = NUMA_NO_NODE, .toucher = mm_this_node(), .index = gfn,
     };
 
+    vnuma_pin_request(d, gfn, &r);      /* a vnode's gfns: its node, whatever the policy */
     return domain_alloc_frame_for(d, &r, MEMF_ZERO);
 }
 
@@ -142,8 +144,10 @@ int hvm_set_memory_policy(struct domain *d, struct domctl_memory_policy *io, cha
         fmt_snprintf(why, len, "memory_policy: the domain's RAM is mapped by its builder");
         return rc;
     }
-    if ((rc = mm_policy_set(d, io, why, len)) == 0 && (rc = hvm_ram_build(d)) == 0)
+    if ((rc = mm_policy_set(d, io, why, len)) == 0 && (rc = hvm_ram_build(d)) == 0) {
+        vnuma_report(d);                /* its vnodes' frames again, after the rebuild */
         return 0;
+    }
     /* Refused, or raced out of memory: back to the old policy, with its RAM. */
     if (d->tot_pages)
         hvm_ram_release(d);

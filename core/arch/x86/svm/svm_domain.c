@@ -16,6 +16,7 @@
 #include <hvlab/smp.h>
 #include <hvlab/x86/hvm_platform.h>
 #include <hvlab/x86/svm.h>
+#include <hvlab/vnuma.h>
 #include <public/domctl.h>
 #include <public/hvm.h>
 
@@ -55,6 +56,7 @@ int hvm_domain_init(struct domain *d)
         return rc;
     pr_info("domain %u (%s): HVM, %lu frames of RAM, %lu nested table frames\n",
             d->domain_id, d->name, d->tot_pages, d->p2m.nr_tables);
+    vnuma_report(d);
     return 0;
 }
 
