@@ -15,7 +15,7 @@ run each).
                     the other run is left untouched, and the rerun's trace is the same
   sbatch refusal    a bad sbatch argument stops the sweep with what sbatch answered
 
-`--long`: 8 points x 3 seeded repetitions instead (a few minutes; not in make test).
+`--long`: 8 points x 3 seeded repetitions instead (a few minutes; what make test runs).
 When Slurm cannot run here (not installed, not root, a daemon does not start) it
 prints "SKIP slurm tests: <why>" and exits 0, unless HVLAB_REQUIRE_SLURM=1 (then the
 skip is a failure). Last line: "slurm tests: N passed, N failed".
@@ -41,7 +41,7 @@ from hvlab import sweep  # noqa: E402
 
 SWEEP = os.path.join(ROOT, "experiments", "smoke-sweep.toml")
 # --long: the same experiment over 8 weights (8 points x 3 seeded repetitions, 24 runs
-# through each runner; a few minutes): the full-size check, outside make test.
+# through each runner; a few minutes): the full-size check, run by make test.
 LONG_WEIGHTS = "[64, 128, 256, 384, 512, 768, 1024, 2048]"
 JOBS = str(min(2, os.cpu_count() or 1))    # the gather job's CPUs: the node has them
 FAILED = 4                  # run 4, p002/credit-r2: the run the test marks failed
