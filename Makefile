@@ -125,7 +125,9 @@ qemu: all
 		--icount $(ICOUNT) --cmdline "$(CMDLINE)"
 
 # The default experiments: rr, credit, credit2 and rtds compared on 2 pCPUs
-# (experiments/sched-compare.toml) -> results/sched-compare/report.md; then PV vs HVM
+# (experiments/sched-compare.toml) -> results/sched-compare/report.md; credit and rtds
+# over five seeded repetitions with 95 % intervals (experiments/sched-compare-seeded.toml)
+# -> results/sched-compare-seeded/report.md; then PV vs HVM
 # vs native (experiments/pv-vs-hvm.toml, docs/pv-vs-hvm.md) -> results/pv-vs-hvm/
 # README.md, with modelled cycles when the cost-model plugin builds and QEMU loads it
 # (without, the report says so and gives path lengths only).
@@ -136,6 +138,7 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory costmodel || \
 		echo "demo: the cost-model plugin did not build: path lengths only"
 	$(Q)./hvlab run experiments/sched-compare.toml --jobs 2
+	$(Q)./hvlab run experiments/sched-compare-seeded.toml --jobs 2
 	$(Q)./hvlab pv-vs-hvm experiments/pv-vs-hvm.toml --jobs 2 --no-build
 
 clean:
