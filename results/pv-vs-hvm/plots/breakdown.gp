@@ -18,12 +18,12 @@ set yrange [0:100]
 set xtics rotate by -45 font ',8'
 plot 'breakdown.dat' using 2:xtic(1) title 'guest' lc rgb '#4d4d4d', \
      '' using 3 title 'hv exit ioio' lc rgb '#0072b2', \
-     '' using 4 title 'hv exit npf' lc rgb '#e69f00', \
-     '' using 5 title 'hv hcall mmuext_op' lc rgb '#009e73', \
+     '' using 4 title 'hv hcall mmuext_op' lc rgb '#e69f00', \
+     '' using 5 title 'hv exit npf' lc rgb '#009e73', \
      '' using 6 title 'hv exit vmmcall' lc rgb '#cc79a7', \
-     '' using 7 title 'hv hcall event_channel_op' lc rgb '#56b4e9', \
-     '' using 8 title 'hv hcall set_timer_op' lc rgb '#d55e00', \
-     '' using 9 title 'hv exit intr' lc rgb '#f0e442', \
+     '' using 7 title 'hv hcall set_timer_op' lc rgb '#56b4e9', \
+     '' using 8 title 'hv hcall event_channel_op' lc rgb '#d55e00', \
+     '' using 9 title 'hv hcall sched_op' lc rgb '#f0e442', \
      '' using 10 title 'hv other' lc rgb '#000000', \
      '' using 11 title 'dom0' lc rgb '#999999'
 set terminal svg size 1400,600 font 'sans,10' background rgb 'white'

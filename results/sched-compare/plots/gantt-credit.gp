@@ -1,5 +1,5 @@
 # Schedule of the first 100 ms: credit
-# Which domain's vCPU ran on each pCPU during the first 100 ms of the trace under credit, from runstate events; white is idle; times are instruction counts under icount.
+# Which domain's vCPU ran on each pCPU during the first 100 ms of the measured window (after the warm-up) of one run under credit, from runstate events; white is idle; times are instruction counts under icount.
 set terminal pngcairo size 1000,280 font 'sans,10'
 set output 'gantt-credit.png'
 set datafile separator '\t'
@@ -8,7 +8,7 @@ set key outside right top
 set border 3
 set tics nomirror
 set title 'Schedule of the first 100 ms: credit'
-set xlabel 'time since trace start (ms; deterministic mode: millions of instructions)'
+set xlabel 'time since the measured window began (ms; deterministic mode: millions of instructions)'
 set xrange [0:100]
 set yrange [-0.6:1.6]
 set ytics ('pCPU 0' 0, 'pCPU 1' 1)
