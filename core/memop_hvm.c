@@ -24,6 +24,7 @@
 #include <hvlab/errno.h>
 #include <hvlab/grant_table.h>
 #include <hvlab/guest_access.h>
+#include <hvlab/hypercall.h>
 #include <hvlab/memop_hvm.h>
 #include <hvlab/mm.h>
 #include <hvlab/mm_policy.h>
@@ -70,6 +71,14 @@ static void free_batch(struct domain *d, struct page_info **pg, unsigned n)
         free_frames(pg[i], 0);
 }
 
+/* Extent i of r: a RAM gfn of the guest's, or -EFAULT / -EINVAL. */
+static int extent_gfn(const struct xen_memory_reservation *r, uint64_t i, uint64_t *gfn)
+{
+    if (copy_from_guest(gfn, r->extent_start + i * sizeof(*gfn), sizeof(*gfn)))
+        return -EFAULT;
+    return *gfn < HVM_RAM_GFN_END ? 0 : -EINVAL;
+}
+
 long memop_hvm_decrease(struct domain *d, const struct xen_memory_reservation *r)
 {
     struct page_info *batch[BATCH];
@@ -80,19 +89,14 @@ long memop_hvm_decrease(struct domain *d, const struct xen_memory_reservation *r
     for (i = 0; i < r->nr_extents; i++) {
         uint64_t gfn;
 
-        if (copy_from_guest(&gfn, r->extent_start + i * sizeof(gfn), sizeof(gfn))) {
-            rc = -EFAULT;
+        if ((rc = extent_gfn(r, i, &gfn)) < 0)
             break;
-        }
-        if (gfn >= HVM_RAM_GFN_END) {
-            rc = -EINVAL;
-            break;
-        }
         if ((rc = take_gfn(d, gfn, &batch[n])) < 0)
             break;
         if (++n == BATCH) {
             free_batch(d, batch, n);
             n = 0;
+            hypercall_preempt();        /* nothing held: the batch is freed */
         }
     }
     free_batch(d, batch, n);
@@ -158,16 +162,12 @@ long memop_hvm_populate(struct domain *d, const struct xen_memory_reservation *r
     for (i = 0; i < r->nr_extents; i++) {
         uint64_t gfn;
 
-        if (copy_from_guest(&gfn, r->extent_start + i * sizeof(gfn), sizeof(gfn))) {
-            rc = -EFAULT;
+        if ((rc = extent_gfn(r, i, &gfn)) < 0)
             break;
-        }
-        if (gfn >= HVM_RAM_GFN_END) {
-            rc = -EINVAL;
-            break;
-        }
         if ((rc = populate_gfn(d, gfn, node, memflags)) < 0)
             break;
+        if ((i + 1) % HYPERCALL_PREEMPT_BATCH == 0)
+            hypercall_preempt();        /* each gfn is mapped and accounted */
     }
     return i ? (long)i : rc;
 }
