@@ -22,6 +22,18 @@ static inline bool str_is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Trims blanks from both ends of s[0..*len): the new start. */
+static inline const char *str_trim(const char *s, size_t *len)
+{
+    while (*len && str_is_blank(*s)) {
+        s++;
+        (*len)--;
+    }
+    while (*len && str_is_blank(s[*len - 1]))
+        (*len)--;
+    return s;
+}
+
 static inline bool str_is_digit(char c)
 {
     return c >= '0' && c <= '9';

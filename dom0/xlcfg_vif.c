@@ -74,18 +74,6 @@ static int vif_set_bridge(struct xlcfg_vif *vif, const char *val, size_t len, ch
     return 0;
 }
 
-/* Trims blanks from both ends of s[0..*len): the new start. */
-static const char *trim(const char *s, size_t *len)
-{
-    while (*len && str_is_blank(*s)) {
-        s++;
-        (*len)--;
-    }
-    while (*len && str_is_blank(s[*len - 1]))
-        (*len)--;
-    return s;
-}
-
 int xlcfg_vif_parse(const char *spec, struct xlcfg_vif *vif, char *err, size_t errlen)
 {
     static const char *const unsupported[] = {
@@ -104,7 +92,7 @@ int xlcfg_vif_parse(const char *spec, struct xlcfg_vif *vif, char *err, size_t e
         size_t len = end ? (size_t)(end - p) : strlen(p), klen, vlen;
         int rc;
 
-        key = trim(p, &len);
+        key = str_trim(p, &len);
         p = end ? end + 1 : p + strlen(p);
         if (len == 0 || (end && !*p))
             return vif_error(err, errlen, "empty item (a stray ',')");
@@ -113,9 +101,9 @@ int xlcfg_vif_parse(const char *spec, struct xlcfg_vif *vif, char *err, size_t e
         if (eq == key + len)
             return vif_error(err, errlen, "\"%.*s\": expected key=value", (int)len, key);
         klen = (size_t)(eq - key);
-        key = trim(key, &klen);
+        key = str_trim(key, &klen);
         vlen = len - (size_t)(eq + 1 - key);
-        val = trim(eq + 1, &vlen);
+        val = str_trim(eq + 1, &vlen);
         if (klen == 3 && memcmp(key, "mac", 3) == 0) {
             if (seen_mac)
                 return vif_error(err, errlen, "mac given twice");

@@ -32,17 +32,6 @@ static __printf(3, 4) int vnode_error(char *err, size_t errlen, const char *fmt,
     return -EINVAL;
 }
 
-static const char *trim(const char *s, size_t *len)
-{
-    while (*len && str_is_blank(*s)) {
-        s++;
-        (*len)--;
-    }
-    while (*len && str_is_blank(s[*len - 1]))
-        (*len)--;
-    return s;
-}
-
 static int vnode_number(const char *what, const char *s, size_t len, uint64_t max,
                         uint64_t *out, char *err, size_t errlen)
 {
@@ -134,7 +123,7 @@ int xlcfg_vnode_parse(const char *spec, struct xlcfg_vnode *v, char *err, size_t
         const char *end = strchr(p, ','), *item, *eq;
         size_t len = end ? (size_t)(end - p) : strlen(p);
 
-        item = trim(p, &len);
+        item = str_trim(p, &len);
         p = end ? end + 1 : p + strlen(p);
         if (len == 0)
             return vnode_error(err, errlen, "empty item (a stray ',')");
@@ -142,7 +131,7 @@ int xlcfg_vnode_parse(const char *spec, struct xlcfg_vnode *v, char *err, size_t
             ;
         if (eq < item + len) {
             size_t klen = (size_t)(eq - item), vlen = len - klen - 1;
-            const char *key = trim(item, &klen), *val = trim(eq + 1, &vlen);
+            const char *key = str_trim(item, &klen), *val = str_trim(eq + 1, &vlen);
 
             if ((cur = vnode_key(key, klen)) == VK_NONE)
                 return vnode_error(err, errlen, "unknown key '%.*s' (expected pnode, size, "
