@@ -6,8 +6,9 @@ B's median [95 % CI], the difference of the medians B - A with its own 95 %
 bootstrap interval (A and B resampled independently, fixed seed:
 stats.bootstrap_diff_ci), and whether that interval excludes 0.
 
-Before comparing, the two meta.json files are checked: a different commit, a tree
-with uncommitted changes, a different QEMU version, different images or different
+Before comparing, the two meta.json files are checked: a different commit,
+uncommitted changes in one tree and not the other (or different ones; regenerated
+results/ do not count), a different QEMU version, different images or different
 experiment inputs (the experiment file's text; the keys that differ are named) make
 the numbers incomparable for a reason other than the one under study. compare then
 refuses (CompareRefused, exit status 2) unless --force, which goes on and puts every
@@ -94,10 +95,16 @@ def mismatches(ma: dict, mb: dict) -> list[str]:
     ca, cb = g(ma, "git", "commit"), g(mb, "git", "commit")
     if ca != cb:
         out.append(f"different commits: A {ca}, B {cb}")
-    for name, m in (("A", ma), ("B", mb)):
-        if g(m, "git", "dirty"):
-            out.append(f"{name} was made from a tree with uncommitted changes "
-                       f"(commit {g(m, 'git', 'commit')})")
+    # Uncommitted changes make the numbers incomparable only when the trees differ by
+    # them: one folder made with changes and the other without, or different changes
+    # (meta.json's digest of the diff; a folder without one never matches).
+    diff = {n: (g(m, "git", "diff_sha256") or f"unknown {n}") if g(m, "git", "dirty")
+            else None for n, m in (("A", ma), ("B", mb))}
+    if diff["A"] != diff["B"]:
+        for name, m in (("A", ma), ("B", mb)):
+            if diff[name]:
+                out.append(f"{name} was made from a tree with uncommitted changes "
+                           f"(commit {g(m, 'git', 'commit')}) that the other lacks")
     qa, qb = g(ma, "qemu", "version"), g(mb, "qemu", "version")
     if qa != qb:
         out.append(f"different QEMU versions: A {qa!r}, B {qb!r}")

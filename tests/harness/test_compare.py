@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 
 from check import check, eq, raises
@@ -93,7 +94,8 @@ def test_compare_refuses_mismatches():
         for change, want in (
                 (lambda m: m["qemu"].__setitem__("version", "QEMU emulator version 8.2.2"),
                  "different QEMU versions"),
-                (lambda m: m["git"].__setitem__("dirty", True), "uncommitted changes"),
+                (lambda m: m["git"].update(dirty=True, diff_sha256="d" * 64),
+                 "B was made from a tree with uncommitted changes"),
                 (lambda m: m["images"].__setitem__("build/hvlab.elf", "2" * 64),
                  "different image build/hvlab.elf"),
                 (lambda m: m["experiment"].__setitem__("text", EXP.replace("256", "512")),
@@ -144,5 +146,62 @@ def test_compare_groups_by_parameters():
         eq([by["credit/256"][10], by["credit/512"][10]], [0.0, 50.0],
            "differences per point, not mixed")
         eq([by["credit/256"][14], by["credit/512"][14]], [0, 1], "only 512 differs")
+    finally:
+        shutil.rmtree(root)
+
+
+def test_compare_same_uncommitted_changes():
+    """Two folders made from the same uncommitted changes are comparable; different
+    changes, or changes whose digest is unknown, are not."""
+    root = tempfile.mkdtemp(prefix="hvlab-cmp-")
+    try:
+        def meta(**git):
+            m = copy.deepcopy(META)
+            m["git"].update(git)
+            return m
+        same = meta(dirty=True, diff_sha256="d" * 64)
+        a, b = folder(root, "a", 0, same), folder(root, "b", 0, same)
+        eq(compare.compare(a, b)[2], [], "same changes in both: no warning")
+        for other, want in ((meta(dirty=True, diff_sha256="e" * 64), "A was made"),
+                            (meta(dirty=True), "that the other lacks")):
+            shutil.rmtree(b)
+            b = folder(root, "b", 0, other)
+            raises(compare.CompareRefused, lambda: compare.compare(a, b), want, (want,))
+    finally:
+        shutil.rmtree(root)
+
+
+def test_git_info_ignores_results():
+    """The seeds boot test failed in CI: `make demo` had rewritten results/, so a folder
+    made afterwards counted as made from a changed tree. Outputs under results/ do not
+    make a tree dirty; a changed source does, with a digest that names the change."""
+    if shutil.which("git") is None:
+        print("skip: git not installed")
+        return
+    from hvlab import meta
+    root = tempfile.mkdtemp(prefix="hvlab-git-")
+    try:
+        def git(*args):
+            subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                           cwd=root, check=True, capture_output=True)
+        os.makedirs(os.path.join(root, "results"))
+        for rel in ("src.c", "results/report.md"):
+            with open(os.path.join(root, rel), "w") as f:
+                f.write("one\n")
+        git("init", "-q")
+        git("add", ".")
+        git("commit", "-q", "-m", "x")
+        eq(meta.git_info(root)["dirty"], False, "clean tree")
+        with open(os.path.join(root, "results/report.md"), "w") as f:
+            f.write("regenerated\n")
+        eq(meta.git_info(root)["dirty"], False, "a regenerated result is not a change")
+        with open(os.path.join(root, "src.c"), "w") as f:
+            f.write("two\n")
+        g1 = meta.git_info(root)
+        check(g1["dirty"] and len(g1.get("diff_sha256", "")) == 64, f"changed source: {g1}")
+        eq(meta.git_info(root)["diff_sha256"], g1["diff_sha256"], "same change, same digest")
+        with open(os.path.join(root, "src.c"), "w") as f:
+            f.write("three\n")
+        check(meta.git_info(root)["diff_sha256"] != g1["diff_sha256"], "other change")
     finally:
         shutil.rmtree(root)
