@@ -115,6 +115,12 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
                     if exp.measure_from == "last_domain_start" else warmup.whole_trace()
                 if window["note"]:
                     notes.append(window["note"])
+                name = {d: exp.domains[i].name for i, d in exp.domids(cfg).items()}
+                problems += [f"domain {name.get(st['domid'], st['domid'])} stopped "
+                             f"{st['after_ms']} ms into the {st['window_ms']} ms measured "
+                             "window: its figures cover only that part (make its run "
+                             "longer than creation, warm-up and window together)"
+                             for st in window.get("stopped", [])]
                 an = analyze.analyze(tr, exp.window_ms, exp.rt_params(cfg),
                                      start_tsc=window["start_tsc"],
                                      nodes=exp.topology.nodes)

@@ -7,6 +7,11 @@ with the header's tsc_khz: instructions under icount) after the last of the
 experiment's domains starts, so domain creation and start-up never fall inside it;
 analyze.analyze(start_tsc=...) leaves everything before it out of every metric.
 
+A domain that shuts down inside the window (TRC_DOM_SHUTDOWN) is named in
+"stopped": its shares and counts cover only part of the window, so they are not
+comparable with the others' (a CPU hog whose fixed run ended while dom0 was still
+creating the other domains); results.py reports it as a problem.
+
 Limitations: a domain that never appears in the trace (it failed to start) does not
 count; when none appears, or the window would begin after the last record, the
 whole trace is measured and measured_window() says why in "note".
@@ -56,7 +61,21 @@ def measured_window(tr: T.Trace, domids, warmup_ms: float) -> dict:
                        "past the end of the trace: the whole trace is measured")
         return out
     out["start_tsc"] = last + ticks
+    out["stopped"] = domain_stops(tr, domids, out["start_tsc"], end)
     return out
+
+
+def domain_stops(tr: T.Trace, domids, start: int, end: int) -> list[dict]:
+    """[{"domid", "after_ms", "window_ms"}] for each domain that shut down in
+    [start, end): how far into the measured window it stopped."""
+    want, stops = set(domids), {}
+    for recs in tr.per_cpu:
+        for r in recs:
+            if r.event == T.DOM_SHUTDOWN and r.domid in want and start <= r.tsc < end:
+                stops[r.domid] = min(r.tsc, stops.get(r.domid, r.tsc))
+    khz = tr.header.tsc_khz
+    return [{"domid": d, "after_ms": round((t - start) / khz, 1),
+             "window_ms": round((end - start) / khz, 1)} for d, t in sorted(stops.items())]
 
 
 def whole_trace() -> dict:

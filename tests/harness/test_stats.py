@@ -149,6 +149,11 @@ def test_warmup_excluded_from_every_metric():
     eq(warmup.measured_window(tr, [1, 2], 50)["start_tsc"], None, "a warm-up past the end")
     check("past the end" in warmup.measured_window(tr, [1, 2], 50)["note"], "says why")
     eq(warmup.measured_window(tr, [7], 5)["start_tsc"], None, "no such domain")
+    eq(w["stopped"], [], "no domain stops in the window")
+    tr.per_cpu[0].insert(-1, T.Record(35 * MS, 0, T.DOM_SHUTDOWN, 1, 0, 0, 0))
+    eq(warmup.measured_window(tr, [1, 2], 5)["stopped"],
+       [{"domid": 1, "after_ms": 20.0, "window_ms": 25.0}],
+       "d1 shut down 20 ms into the 25 ms window (seed 3 of sched-compare-seeded)")
     none = warmup.measured_window(tr, [], 5)
     eq([none["start_tsc"], none["note"]], [None, None], "no domains: the whole trace, no note")
 
