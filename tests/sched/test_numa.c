@@ -144,7 +144,52 @@ static void conserve_no_homes(void)
     conserve_case(homes, 0.0, "no memory placed");
 }
 
+/* The largest machine (64 pCPUs, 8 nodes of 8, as tests/boot/test_smp64.py): a domain
+ * of 32 CPU hogs runs, then a second of 32 starts, every vCPU on node 0's pCPUs
+ * (domain_create puts vCPU i on pCPU i mod 8 here: the memory is on node 0). 64 vCPUs
+ * for 64 pCPUs: how long until every pCPU has run one? numa raised one idle pCPU per
+ * load change, so the far nodes waited tens of ms (a 60 ms domain on the booted
+ * machine left a node idle for its whole life). A work-conserving policy must fill the
+ * machine within FILL_BOUND: numa's far-node steal delay (NUMA_IMBALANCE_FAR, 40 ms)
+ * plus a few slices. */
+#define FILL_BOUND MILLISECS(60)
+static void fill_64(void)
+{
+    struct sim_dom *d[2];
+    if (!test_start_ipi(8, 8, 1, 3000))
+        return;
+    d[0] = sim_domain_create("a", 32, 0, wl_cpu());
+    sim_domain_start(d[0]);
+    sim_run_for(MILLISECS(200));
+    d[1] = sim_domain_create("b", 32, 0, wl_cpu());
+    sim_domain_start(d[1]);
+    s_time_t from = sim.now, filled = -1;
+    s_time_t base[NR_CPUS];
+    for (unsigned c = 0; c < sim.nr_cpus; c++)
+        base[c] = sim_cpu_busy(c);
+    unsigned busy = 0;
+    while (sim.now - from < MILLISECS(500)) {
+        sim_run_for(MICROSECS(500));
+        busy = 0;
+        for (unsigned c = 0; c < sim.nr_cpus; c++)
+            busy += sim_cpu_busy(c) > base[c];
+        if (busy == sim.nr_cpus) {
+            filled = sim.now - from;
+            break;
+        }
+    }
+    INFO("64 vCPUs on 64 pCPUs in 8 nodes: %u pCPUs ran a vCPU, every one after %.1f ms",
+         busy, filled < 0 ? -1.0 : (double)filled / 1e6);
+    if (work_conserving()) {
+        CHECK(filled >= 0);
+        CHECK(filled <= FILL_BOUND);
+    }
+    CHECK_EQ(sim.violations, 0);
+    sim_fini();
+}
+
 static const struct unit_case cases[] = {
+    { "fill_64", fill_64 },
     { "homes_after_start_swapped", homes_after_start_swapped },
     { "homes_after_start_same_order", homes_after_start_same_order },
     { "conserve_homes_on_two_nodes", conserve_homes_on_two_nodes },
