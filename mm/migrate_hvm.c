@@ -36,6 +36,18 @@ struct hvm_batch {
     struct page_info *new[MIGRATE_BATCH];
 };
 
+/* The hypervisor's frames d maps (shared info, grant table): outside its reservation,
+ * never moved, not counted. */
+static bool shared_frame(struct domain *d, mfn_t mfn)
+{
+    if (d->shared_info && mfn == page_to_mfn(virt_to_page(d->shared_info)))
+        return true;
+    for (unsigned f = 0; f < gnttab_nr_frames(d); f++)
+        if (mfn == gnttab_frame_mfn(d, f))
+            return true;
+    return false;
+}
+
 /* Whether gfn is a candidate (d's frame outside S, nobody else's reference seen), its
  * frame in *mfn; a 2 MiB leaf is split first. -ENOMEM: no frame for the split. */
 static int candidate(struct migrate_run *run, uint64_t gfn, mfn_t *mfn, bool *held)
@@ -53,9 +65,10 @@ static int candidate(struct migrate_run *run, uint64_t gfn, mfn_t *mfn, bool *he
         return 0;
     }
     pg = mfn_to_page(*mfn);
-    if (pg->owner != d || migrate_on_set(run, pg)) {
+    if (pg->owner != d || migrate_on_set(run, pg) || shared_frame(d, *mfn)) {
         spin_unlock_irqrestore(&d->page_lock, flags);
-        return 0;                       /* a grant mapping of another's frame, or home */
+        return 0;                       /* another's frame (a grant mapping), one on S,
+                                           or the hypervisor's */
     }
     if (__atomic_load_n(&pg->count_info, __ATOMIC_RELAXED) != PGC_allocated) {
         *held = true;

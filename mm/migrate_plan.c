@@ -71,6 +71,10 @@ int migrate_map_find(const struct migrate_map *m, mfn_t old)
 {
     unsigned lo = 0, hi = m->n;
 
+    /* Most lookups (every entry of every table, every list entry) miss: a batch's
+     * frames are close together, so the range answers those in two compares. */
+    if (!m->n || old < m->old[0] || old > m->old[m->n - 1])
+        return -1;
     while (lo < hi) {
         unsigned mid = (lo + hi) / 2;
 

@@ -62,6 +62,16 @@ static struct pv_list {
     mfn_t keep[2];                      /* start_info and store page: never moved */
 } list;
 
+/* d's validated page-table frames, found once per move and kept current as they move:
+ * the passes read these instead of walking every frame of d. Only this mover changes
+ * d's tables while d is paused (its vCPUs make every page-table operation of d). */
+#define TABLES_MAX 4096
+static struct pv_tables {
+    bool valid;                         /* false: more than TABLES_MAX; walk page_list */
+    unsigned n;
+    mfn_t mfn[TABLES_MAX];
+} tabs;
+
 struct pv_batch {
     unsigned n;
     struct page_info *old[MIGRATE_BATCH], *new[MIGRATE_BATCH];
@@ -173,31 +183,90 @@ static void gather(struct migrate_run *run, struct pv_batch *b, struct page_info
     *end = p == &d->page_list;
 }
 
+typedef void (*table_fn)(struct page_info *pg, unsigned level, struct pv_batch *b);
+
+/* fn on every validated table of d (page_lock held). */
+static void each_table(struct domain *d, struct pv_batch *b, table_fn fn)
+{
+    struct list_head *p;
+
+    if (tabs.valid) {
+        for (unsigned i = 0; i < tabs.n; i++) {
+            struct page_info *pg = mfn_to_page(tabs.mfn[i]);
+
+            if (pg->owner == d && is_table(pg->type_info))
+                fn(pg, table_level(pg->type_info), b);
+        }
+        return;
+    }
+    list_for_each(p, &d->page_list) {
+        struct page_info *pg = list_entry(p, struct page_info, list);
+
+        if (is_table(pg->type_info))
+            fn(pg, table_level(pg->type_info), b);
+    }
+}
+
+static void index_tables(struct domain *d)
+{
+    unsigned long flags;
+    struct list_head *p;
+
+    tabs.n = 0;
+    tabs.valid = true;
+    spin_lock_irqsave(&d->page_lock, flags);
+    list_for_each(p, &d->page_list) {
+        struct page_info *pg = list_entry(p, struct page_info, list);
+
+        if (!is_table(pg->type_info))
+            continue;
+        if (tabs.n == TABLES_MAX) {
+            tabs.valid = false;
+            break;
+        }
+        tabs.mfn[tabs.n++] = page_to_mfn(pg);
+    }
+    spin_unlock_irqrestore(&d->page_lock, flags);
+}
+
+static void count_table(struct page_info *pg, unsigned level, struct pv_batch *b)
+{
+    const uint64_t *t = page_to_virt(pg);
+
+    for (unsigned i = 0; i < (level == 4 ? L4_GUEST_SLOTS : PT_ENTRIES); i++) {
+        uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+        int k;
+
+        if (!(e & PTE_P) || (k = migrate_map_find(&b->map, (e & PTE_ADDR_MASK) >> PAGE_SHIFT)) < 0)
+            continue;
+        b->refs[k]++;
+        if (level > 1 || (e & PTE_W))
+            b->trefs[k]++;
+    }
+}
+
+static void rewrite_table(struct page_info *pg, unsigned level, struct pv_batch *b)
+{
+    uint64_t *t = page_to_virt(pg);
+
+    for (unsigned i = 0; i < (level == 4 ? L4_GUEST_SLOTS : PT_ENTRIES); i++) {
+        uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+        int k;
+
+        if (!(e & PTE_P) || (k = migrate_map_find(&b->map, (e & PTE_ADDR_MASK) >> PAGE_SHIFT)) < 0 ||
+            !b->moved[k])
+            continue;
+        __atomic_store_n(&t[i], (e & ~PTE_ADDR_MASK) | page_to_paddr(b->new[k]), __ATOMIC_RELAXED);
+    }
+}
+
 /* Pass 1: the references d's own tables, pins and bases hold on the batch's frames;
  * and which frames d's grant table names. */
 static void count_refs(struct domain *d, struct pv_batch *b)
 {
-    struct list_head *p;
     struct vcpu *v;
 
-    list_for_each(p, &d->page_list) {
-        struct page_info *pg = list_entry(p, struct page_info, list);
-        uint32_t x = pg->type_info;
-        const uint64_t *t = page_to_virt(pg);
-
-        if (!is_table(x))
-            continue;
-        for (unsigned i = 0; i < (table_level(x) == 4 ? L4_GUEST_SLOTS : PT_ENTRIES); i++) {
-            uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
-            int k;
-
-            if (!(e & PTE_P) || (k = migrate_map_find(&b->map, (e & PTE_ADDR_MASK) >> PAGE_SHIFT)) < 0)
-                continue;
-            b->refs[k]++;
-            if (table_level(x) > 1 || (e & PTE_W))
-                b->trefs[k]++;
-        }
-    }
+    each_table(d, b, count_table);
     for (unsigned k = 0; k < b->n; k++)
         if (b->new[k] && (b->old[k]->type_info & PGT_pinned)) {
             b->refs[k]++;
@@ -248,27 +317,13 @@ static bool move_frame(struct pv_batch *b, unsigned k)
 /* Pass 2 and the other references: d's tables, bases and list name the new frames. */
 static void rewrite_refs(struct domain *d, struct pv_batch *b)
 {
-    struct list_head *p;
     struct vcpu *v;
     int k;
 
-    list_for_each(p, &d->page_list) {
-        struct page_info *pg = list_entry(p, struct page_info, list);
-        uint32_t x = pg->type_info;
-        uint64_t *t = page_to_virt(pg);
-
-        if (!is_table(x))
-            continue;
-        for (unsigned i = 0; i < (table_level(x) == 4 ? L4_GUEST_SLOTS : PT_ENTRIES); i++) {
-            uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
-
-            if (!(e & PTE_P) || (k = migrate_map_find(&b->map, (e & PTE_ADDR_MASK) >> PAGE_SHIFT)) < 0 ||
-                !b->moved[k])
-                continue;
-            __atomic_store_n(&t[i], (e & ~PTE_ADDR_MASK) | page_to_paddr(b->new[k]),
-                             __ATOMIC_RELAXED);
-        }
-    }
+    for (unsigned i = 0; tabs.valid && i < tabs.n; i++)
+        if ((k = migrate_map_find(&b->map, tabs.mfn[i])) >= 0 && b->moved[k])
+            tabs.mfn[i] = page_to_mfn(b->new[k]);
+    each_table(d, b, rewrite_table);
     for_each_vcpu(d, v)
         if (v->arch.guest_l4_mfn && (k = migrate_map_find(&b->map, v->arch.guest_l4_mfn)) >= 0 &&
             b->moved[k])
@@ -363,6 +418,7 @@ int migrate_pv(struct migrate_run *run)
                 "cannot be moved\n", d->domain_id, d->name);
         return rc;
     }
+    index_tables(d);
     while (!end) {
         spin_lock_irqsave(&d->page_lock, flags);
         if (cursor && (cursor->owner != d || !(cursor->count_info & PGC_allocated))) {
