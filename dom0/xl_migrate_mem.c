@@ -1,6 +1,7 @@
-/* `xl mem-migrate <dom> <nodes>`: move a running domain's memory to NUMA nodes
+/* `xl mem-migrate <dom> <nodes> [check]`: move a running domain's memory to NUMA nodes
  * (DOMCTL_migrate_memory; docs/memory-policies.md, "Moving memory"). <nodes> is a
- * node list as a cfg file's `nodes` key: "2", "2,3", "0-1", "all".
+ * node list as a cfg file's `nodes` key: "2", "2,3", "0-1", "all". `check`: after a PV
+ * move the hypervisor recomputes every reference count (MIGRATE_MEMORY_CHECK).
  *
  * Output, one line:
  *   mem-migrate: domain <id> (<name>): <m> frames moved to nodes <list>, <l> left
@@ -63,7 +64,6 @@ int xl_mem_migrate(int argc, char **argv)
     uint32_t set;
     long rc;
 
-    (void)argc;
     if ((rc = parse_nodes(argv[2], &set)) < 0)
         return (int)rc;
     if ((rc = xl_lookup("mem-migrate", argv[1], &di)) < 0)
@@ -71,6 +71,14 @@ int xl_mem_migrate(int argc, char **argv)
     memset(&op, 0, sizeof(op));
     m = &op.u.migrate_memory;
     m->nodes = set;
+    if (argc > 3) {
+        if (strcmp(argv[3], "check") != 0) {
+            printf("mem-migrate: unknown option '%s' (usage: mem-migrate <dom> <nodes> "
+                   "[check])\n", argv[3]);
+            return -EINVAL;
+        }
+        m->flags = MIGRATE_MEMORY_CHECK;
+    }
     rc = xl_domctl(DOMCTL_migrate_memory, di.domain, &op);
     printf("mem-migrate: domain %u (%s): ", di.domain, di.name);
     if (rc == -EINVAL && m->bad_node < 32 && (set & (1u << m->bad_node))) {

@@ -133,7 +133,8 @@ static long refuse(struct domain *d, long rc, const char *why)
 
 long mm_migrate_domctl(struct domain *d, struct domctl_migrate_memory *io)
 {
-    struct migrate_run run = { .d = d, .set = io->nodes };
+    struct migrate_run run = { .d = d, .set = io->nodes,
+                               .check = io->flags & MIGRATE_MEMORY_CHECK };
     unsigned long free[MAX_NUMNODES];
     char why[160];
     unsigned bad;

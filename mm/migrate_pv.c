@@ -434,5 +434,13 @@ int migrate_pv(struct migrate_run *run)
         if (b.n && (rc = run_batch(run, &b, &cursor)) < 0)
             return rc;
     }
+    if (run->check) {
+        char why[160];
+        bool ok = pv_check_invariants(d, why, sizeof(why));
+
+        pr_info("domain %u (%s): references after the move: %s\n", d->domain_id, d->name,
+                ok ? "every count right" : why);
+        return ok ? 0 : -EIO;
+    }
     return 0;
 }

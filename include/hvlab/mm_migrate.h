@@ -64,6 +64,7 @@ struct migrate_run {
     unsigned long moved, held;
     unsigned batches;
     unsigned long max_pages;            /* d's bound before the move */
+    bool check;                         /* MIGRATE_MEMORY_CHECK */
 };
 /* A frame of d on the set for the frame at `index` (gfn or list index), by d's policy
  * (MM_REASON_MIGRATE). NULL when none is free on the set (a frame the policy put

@@ -16,7 +16,8 @@
  * layout (its gfns' nodes are fixed); -ENOMEM the set has fewer free frames
  * (free_pages) than the frames to move (need_pages); -ENOENT a PV domain whose
  * start_info (and so its pfn->mfn list) was not found. -ENOMEM after frames moved
- * (the set filled up meanwhile) keeps what moved: `moved` says how much.
+ * (the set filled up meanwhile) keeps what moved: `moved` says how much; -EIO: the
+ * MIGRATE_MEMORY_CHECK check failed.
  * The OUT fields are written on errors too. */
 struct domctl_migrate_memory {
     uint32_t nodes;                     /* IN: bitmap of target nodes */
@@ -31,6 +32,12 @@ struct domctl_migrate_memory {
                                            icount), paused time included */
     uint32_t home_node;                 /* OUT: the domain's home afterwards */
     uint32_t batches;                   /* OUT: batches of at most 64 frames */
+    uint32_t flags;                     /* IN: MIGRATE_MEMORY_* */
+    uint32_t pad;
 };
+/* After a PV domain's move, recompute every reference and type count of its frames
+ * from all page tables, pins and vCPU bases (a debugging aid, O(machine frames)):
+ * -EIO and a line in the log if one is wrong. */
+#define MIGRATE_MEMORY_CHECK (1u << 0)
 
 #endif

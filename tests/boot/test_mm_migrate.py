@@ -93,6 +93,9 @@ def case_migrate() -> str:
         moved_at = out.find(f"mem-migrate: domain {d} ({name}): ")
         check(m is not None and 0 <= moved_at < m.start(),
               f"{name}: it was still computing when its memory moved (result after the move)", r)
+    check(re.search(r"domain \d+ \(pv-mig\): references after the move: every count right",
+                    out) is not None,
+          "PV: every reference and type count recomputed from all page tables is right", r)
     check(re.search(r"mem-migrate: domain \d+ \(pv-mig\): node 9 does not exist \(the machine "
                     r"has nodes 0-3\); nothing moved", out) is not None and
           "'mem-migrate pv-mig 9' failed with EINVAL, as expected" in out,
