@@ -2,7 +2,8 @@
  * public/mm_migrate.h; docs/memory-policies.md, "Moving memory").
  *
  * mm/migrate.c is the domctl: checks, the free-memory test, retargeting the domain's
- * policy, pausing, the batches' common steps (new frames by the policy, the trace).
+ * policy, pausing; mm/migrate_batch.c the batches' common steps (new frames by the
+ * policy, the trace, the preemption point).
  * mm/migrate_hvm.c moves an HVM domain's frames (remapping gfns in its nested table),
  * mm/migrate_pv.c a PV domain's (its page tables, vCPU bases and pfn->mfn list refer
  * to machine frames). mm/migrate_plan.c is the pure arithmetic, host-tested
@@ -56,7 +57,8 @@ void migrate_groups_add(struct migrate_groups *g, unsigned from, unsigned to);
 
 long mm_migrate_domctl(struct domain *d, struct domctl_migrate_memory *io);
 
-/* What the movers share. */
+/* ---- mm/migrate_batch.c: what the movers share ---- */
+
 struct migrate_run {
     struct domain *d;
     uint32_t set;                       /* target nodes */
