@@ -108,9 +108,13 @@ int xl_mem_migrate(int argc, char **argv)
     printf("%llu frames moved to nodes ", (unsigned long long)m->moved);
     print_nodes(set);
     printf(", %llu left outside (%llu held by others), %u batches, %llu ns (%llu ns per "
-           "frame), home %u%s\n", (unsigned long long)m->left, (unsigned long long)m->held,
+           "frame), home ", (unsigned long long)m->left, (unsigned long long)m->held,
            m->batches, (unsigned long long)m->elapsed_ns,
-           (unsigned long long)(m->moved ? m->elapsed_ns / m->moved : 0), m->home_node,
-           rc < 0 ? "; stopped early: the nodes filled up" : "");
+           (unsigned long long)(m->moved ? m->elapsed_ns / m->moved : 0));
+    if (m->home_node < 32)
+        printf("%u", m->home_node);
+    else
+        printf("-");
+    printf("%s\n", rc < 0 ? "; stopped early: the nodes filled up" : "");
     return (int)rc;
 }

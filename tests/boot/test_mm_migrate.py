@@ -3,7 +3,9 @@
 docs/memory-policies.md "Moving memory") on 4 CPUs in 4 NUMA nodes (128 MiB each).
 A PV and an HVM domain bound to node 0 run memcheck (tests/guests/memcheck.c: rounds
 that check every page against the previous round's values and write the next) while
-dom0 moves each one's memory to node 2. numa-list before and after shows the frames
+dom0 moves each one's memory to node 2; a PV domain interleaved over nodes 1 and 3
+is moved to 2,3 (node 1's frames spread over both), a first-touch HVM domain (RAM only
+where touched) to 2. numa-list before and after shows the frames
 on node 2; the guests' results (bad=0, sum == expected, and on PV every pfn->mfn
 list entry equal to the frame its page table maps) show that the move kept their
 memory and their references. Node 9 (the machine has 0-3) and node 1 (filled by
@@ -80,11 +82,12 @@ def case_migrate() -> str:
                   f"{name}: {moved[name][0]} moved and {moved[name][1]} left, as numa-list "
                   f"says ({b[0]} -> {a[0]} on node 0)", r)
         check(after.get(name, ("", "?"))[1] == "2", f"{name}: home node 2 after the move", r)
-    check("(d%d) memcheck: list pages=2048 mismatched=0" % domid(out, "pv-mig") in out,
-          "PV: every pfn->mfn list entry names the frame its page table maps", r)
-    for name in ("pv-mig", "hvm-mig"):
+    for name, pages in (("pv-mig", 2048), ("pv-il", 256)):
+        check(f"(d{domid(out, name)}) memcheck: list pages={pages} mismatched=0" in out,
+              f"{name}: every pfn->mfn list entry names the frame its page table maps", r)
+    for name in ("pv-mig", "hvm-mig", "pv-il", "hvm-ft"):
         d = domid(out, name)
-        m = re.search(rf"\(d{d}\) memcheck: pages=2048 rounds=(\d+) bad=(\d+) sum=(\S+) "
+        m = re.search(rf"\(d{d}\) memcheck: pages=\d+ rounds=(\d+) bad=(\d+) sum=(\S+) "
                       rf"expected=(\S+)", out)
         check(m is not None and m.group(2) == "0" and m.group(3) == m.group(4),
               f"{name}: its checks over its memory all held and its sum is right "
@@ -93,6 +96,19 @@ def case_migrate() -> str:
         moved_at = out.find(f"mem-migrate: domain {d} ({name}): ")
         check(m is not None and 0 <= moved_at < m.start(),
               f"{name}: it was still computing when its memory moved (result after the move)", r)
+    il_b, il_a = before.get("pv-il", ("", "", [0] * 4))[2], after.get("pv-il", ("", "", [0] * 4))[2]
+    check(il_b[1] >= 1000 and il_b[3] >= 1000 and il_b[0] == il_b[2] == 0,
+          f"pv-il: interleaved over nodes 1 and 3 before ({il_b})", r)
+    check(il_a[1] <= 2 and il_a[3] >= il_b[3] and sum(il_a) == sum(il_b) and
+          abs((il_b[1] - il_a[1]) - 2 * il_a[2]) <= 2,
+          f"pv-il: node 1's frames moved, interleaved over the new set 2,3 ({il_b} -> {il_a})", r)
+    ft_b, ft_a = before.get("hvm-ft", ("", "", [0] * 4))[2], after.get("hvm-ft", ("", "", [0] * 4))[2]
+    check(ft_b[3] > 0 and ft_a[2] >= sum(ft_b) - 2 and sum(ft_a) == sum(ft_b) and
+          sum(ft_b) < 4096, f"hvm-ft: its touched frames (of 4096 gfns) moved to node 2 "
+          f"({ft_b} -> {ft_a})", r)
+    for name in ("pv-il", "hvm-ft"):
+        check(after.get(name, ("?",))[0] == before.get(name, ("!",))[0],
+              f"{name}: keeps its policy ({after.get(name, ('?',))[0]})", r)
     check(re.search(r"domain \d+ \(pv-mig\): references after the move: every count right",
                     out) is not None,
           "PV: every reference and type count recomputed from all page tables is right", r)
@@ -115,6 +131,9 @@ def case_migrate() -> str:
     per_dom: dict[int, list] = {}
     for rec in recs:
         per_dom.setdefault(rec[2], []).append(rec)
+    il = {rec[4] for rec in per_dom.get(domid(out, "pv-il"), [])}
+    check(il == {1 << 32 | 2, 1 << 32 | 3},
+          f"pv-il: its records name node 1 -> 2 and node 1 -> 3 ({sorted(il)})", r)
     figures = []
     for name in ("pv-mig", "hvm-mig"):
         d = domid(out, name)
