@@ -5,7 +5,7 @@
  *
  * Output, one line:
  *   mem-migrate: domain <id> (<name>): <m> frames moved to nodes <list>, <l> left
- *   outside (<h> held by others), <b> batches, <ns> ns (<ns/m> ns per frame), home <n>
+ *   outside (<h> not movable), <b> batches, <ns> ns (<ns/m> ns per frame), home <n>
  * Refusals name the numbers and say that nothing moved, e.g.
  *   mem-migrate: domain 3 (pv-mig): node 9 does not exist (the machine has nodes 0-3);
  *   nothing moved
@@ -107,7 +107,7 @@ int xl_mem_migrate(int argc, char **argv)
     }
     printf("%llu frames moved to nodes ", (unsigned long long)m->moved);
     print_nodes(set);
-    printf(", %llu left outside (%llu held by others), %u batches, %llu ns (%llu ns per "
+    printf(", %llu left outside (%llu not movable), %u batches, %llu ns (%llu ns per "
            "frame), home ", (unsigned long long)m->left, (unsigned long long)m->held,
            m->batches, (unsigned long long)m->elapsed_ns,
            (unsigned long long)(m->moved ? m->elapsed_ns / m->moved : 0));

@@ -137,7 +137,7 @@ long mm_migrate_domctl(struct domain *d, struct domctl_migrate_memory *io)
     io->left = outside_now(d, io->nodes);
     io->home_node = d->home_node;
     pr_info("domain %u (%s): memory to nodes %#x: %lu frames moved, %llu left outside "
-            "(%lu held by others), %u batches, %lld ns%s\n", d->domain_id, d->name,
+            "(%lu not movable), %u batches, %lld ns%s\n", d->domain_id, d->name,
             io->nodes, run.moved, (unsigned long long)io->left, run.held, run.batches,
             (long long)io->elapsed_ns, rc < 0 ? ", stopped early" : "");
     return rc;

@@ -73,7 +73,7 @@ def case_migrate() -> str:
         check(a[0] <= 16 and a[2] >= FRAMES - 16 and sum(a) == sum(b),
               f"{name}: on node 2 after, as many frames ({b} -> {a})", r)
         m = re.search(rf"mem-migrate: domain \d+ \({name}\): (\d+) frames moved to nodes 2, "
-                      rf"(\d+) left outside \((\d+) held by others\), (\d+) batches, (\d+) ns",
+                      rf"(\d+) left outside \((\d+) not movable\), (\d+) batches, (\d+) ns",
                       out)
         check(m is not None, f"{name}: xl mem-migrate reports frames moved and left", r)
         if m:
