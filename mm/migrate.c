@@ -118,6 +118,9 @@ long mm_migrate_domctl(struct domain *d, struct domctl_migrate_memory *io)
                      (unsigned long long)io->need_pages);
         return refuse(d, -ENOMEM, why);
     }
+    if (!d->is_hvm && migrate_pv_find_list(d) < 0)
+        return refuse(d, -ENOENT, "no start_info with a pfn->mfn list found in its first "
+                      "pfns: the guest's list could not follow");
     why[0] = '\0';
     if ((rc = retarget(d, io->nodes, why, sizeof(why))) < 0)
         return refuse(d, rc, why[0] ? why : "the policy refused the node set");

@@ -86,7 +86,9 @@ bool migrate_on_set(const struct migrate_run *run, const struct page_info *pg);
 /* ---- mm/migrate_hvm.c, mm/migrate_pv.c: d paused, domctl_lock held ---- */
 
 int migrate_hvm(struct migrate_run *run);
-/* -ENOENT before anything moved when the guest's start_info is not found. */
+/* The guest's pfn->mfn list, from its start_info (before the move: d may run): 0 or
+ * -ENOENT. migrate_pv moves d's frames with the list found last. */
+int migrate_pv_find_list(struct domain *d);
 int migrate_pv(struct migrate_run *run);
 
 #endif

@@ -220,6 +220,7 @@ static void test_move(void)
                                .max_pages = dom1.max_pages, .check = true };
     mfn_t base_before = v1.arch.guest_l4_mfn;
 
+    CHECK_EQ(migrate_pv_find_list(&dom1), 0);
     CHECK_EQ(migrate_pv(&run), 0);
     if (!pv_check_invariants(&dom1, why, sizeof(why)))
         printf("  dom1: %s\n", why);
@@ -272,6 +273,7 @@ static void test_node_fills(void)
     struct migrate_run run = { .d = &dom1, .set = 1u << 1, .toucher = 1,
                                .max_pages = dom1.max_pages };
 
+    CHECK_EQ(migrate_pv_find_list(&dom1), 0);
     CHECK_EQ(migrate_pv(&run), -ENOMEM);
     CHECK(run.moved > 0 && run.moved <= 40);
     CHECK_EQ(dom1.node_pages[1], run.moved);
@@ -302,6 +304,7 @@ static void test_no_start_info(void)
     struct migrate_run run = { .d = &dom1, .set = 1u << 1, .toucher = 1,
                                .max_pages = dom1.max_pages };
 
+    CHECK_EQ(migrate_pv_find_list(&dom1), -ENOENT);
     CHECK_EQ(migrate_pv(&run), -ENOENT);
     CHECK_EQ(run.moved, 0);
     CHECK_EQ(dom1.node_pages[1], 0);
