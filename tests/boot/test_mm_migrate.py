@@ -8,8 +8,9 @@ is moved to 2,3 (node 1's frames spread over both), a first-touch HVM domain (RA
 where touched) to 2. numa-list before and after shows the frames
 on node 2; the guests' results (bad=0, sum == expected, and on PV every pfn->mfn
 list entry equal to the frame its page table maps) show that the move kept their
-memory and their references. Node 9 (the machine has 0-3) and node 1 (filled by
-`filler`) are refused, naming the numbers, and change nothing. The mem class is
+memory and their references. Node 9 (the machine has 0-3), node 1 (filled by
+`filler`), a vNUMA domain and dom0 itself are refused, naming the numbers, and change
+nothing. The mem class is
 traced during the moves: TRC_MEM_MIGRATE records (data0 from << 32 | to, data1
 frames) add up to the frames moved, and their timestamps give the path length per
 frame (icount: instructions).
@@ -123,7 +124,14 @@ def case_migrate() -> str:
           f"node 1 without the free frames refused with the numbers ({m and m.groups()})", r)
     check(re.search(r"memory migration refused: nodes 0x2 have \d+ free frames, \d+ must move",
                     out) is not None, "the hypervisor's log says why, with the numbers", r)
-    for name in ("pv-mig", "hvm-mig"):
+    check(re.search(r"domain \d+ \(pv-vn\): memory migration refused: it has a vNUMA layout",
+                    out) is not None and
+          "'mem-migrate pv-vn 2' failed with EINVAL, as expected" in out,
+          "a vNUMA domain is refused (its guest was told each gfn's node)", r)
+    check("domain 0 (Domain-0): memory migration refused: a domain cannot move its own memory"
+          in out and "'mem-migrate Domain-0 2' failed with EINVAL, as expected" in out,
+          "dom0 cannot move its own memory (it would pause itself)", r)
+    for name in ("pv-mig", "hvm-mig", "pv-vn", "Domain-0"):
         check(refused.get(name) == after.get(name),
               f"{name}: the refusals changed nothing ({after.get(name)} -> {refused.get(name)})", r)
 
