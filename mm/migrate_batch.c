@@ -1,11 +1,17 @@
-/* The steps every batch of the memory mover shares (include/hvlab/mm_migrate.h): new
- * frames from the domain's policy, room above max_pages while old and new frames
- * coexist, the new frame in the old one's place in the page list, the batch's trace
- * records and its preemption point. Apart from mm/migrate.c so that the host tests
- * link the movers with these steps and the real allocator, without the domctl.
+/* The steps every batch of the memory mover shares (include/hvlab/mm_migrate.h).
  *
- * Locking: as mm/migrate.c (domctl_lock, the domain paused); migrate_list_swap under
- * page_lock, migrate_room takes it. */
+ * Design. New frames come from the domain's policy (a frame placed off the target set
+ * is given back: the caller stops); room above max_pages while a batch's old and new
+ * frames coexist; the new frame takes the old one's place in the page list; the
+ * batch's trace records and its preemption point. Apart from mm/migrate.c so that the
+ * host tests link the movers with these steps and the real allocator, without the
+ * domctl.
+ *
+ * Locking. As mm/migrate.c (domctl_lock, the domain paused); migrate_list_swap under
+ * page_lock, migrate_room takes it.
+ *
+ * Limitations. The room is a raised max_pages: anything else allocating for the domain
+ * during a batch (dom0 populating for it) could use it; the guest itself is paused. */
 #include <hvlab/domain.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/lib.h>

@@ -68,7 +68,7 @@ struct migrate_run {
     unsigned long max_pages;            /* d's bound before the move */
     bool check;                         /* MIGRATE_MEMORY_CHECK */
 };
-/* A frame of d on the set for the frame at `index` (gfn or list index), by d's policy
+/* A frame of d on the set for the frame at `index` (HVM: its gfn; PV: its MFN), by d's policy
  * (MM_REASON_MIGRATE). NULL when none is free on the set (a frame the policy put
  * elsewhere is given back). The caller has made room with migrate_room. */
 struct page_info *migrate_new_frame(struct migrate_run *run, uint64_t index);
