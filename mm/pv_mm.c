@@ -68,6 +68,12 @@
  *    PT type reference, a partial table's in-progress one too, is dropped with its
  *    general reference. dom0 is never destroyed, and its domctl holds domctl_lock
  *    across the points, so the domain it builds is not destroyed under it.
+ *  - No table in progress is reachable from a loaded CR3: a validation takes a type
+ *    whose count was 0 (nothing referenced it as a table), and a devalidation starts
+ *    at the last type reference (no base holds it), except the old base that
+ *    MMUEXT_NEW_BASEPTR drops while it is still the vCPU's CR3: that one is dropped
+ *    in one step (pv_set_base). Nor are pv_mmu_update's entries preemptible: an entry
+ *    that validates or devalidates a whole subtree is one step (docs/architecture.md).
  *
  * Limitations. No TLB tracking: after a writable mapping goes away, a stale TLB entry
  * can still let the guest write the frame. The hypercall layer must flush every pCPU
@@ -504,13 +510,16 @@ int pv_set_base(struct domain *d, mfn_t new_l4, mfn_t old_l4)
         return -EINVAL;
     spin_lock_irqsave(&d->page_lock, flags);
     struct pt_walk w = { .d = d, .flags = &flags };
-    /* old's base reference is the caller's (its vCPU's): stable across the points. */
+    /* old's base reference is the caller's (its vCPU's): stable across the points.
+     * Dropping it stays one step: old is still the vCPU's CR3 (the caller loads the
+     * new one after this), and a devalidation zeroes the hypervisor's slots first, so
+     * switching this vCPU back in at a point would load a table without them. */
     if (old && (!owned_by(old, d) || page_type(old) != PGT_l4 || !page_typecount(old)))
         rc = -EINVAL;
     if (rc == 0 && new_l4)
         rc = get_page_and_type_w(mfn_to_page(new_l4), d, PGT_l4, &w);
     if (rc == 0 && old)
-        put_page_and_type_w(old, &w);
+        put_page_and_type(old);
     spin_unlock_irqrestore(&d->page_lock, flags);
     return rc;
 }
