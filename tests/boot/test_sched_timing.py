@@ -22,7 +22,10 @@ build_preempt (issue 9, the builds): the same pCPU, hog and bound, while dom0 bu
 a 192 MiB PV domain (its page-table tree validated at DOMCTL_setvcpucontext, one step
 of ~6 ms under page_lock with interrupts off) and then a 192 MiB HVM domain (all its
 RAM allocated and mapped in DOMCTL_createdomain, one step); each build's worst slice
-end is reported apart (tests/scenarios/sched-preempt-build).
+end is reported apart (tests/scenarios/sched-preempt-build). Before the preemption
+points in the tree validation (mm/pv_mm.c) and the HVM RAM build
+(core/arch/x86/svm/hvm_populate.c) the worst were 4,798 us (PV) and 57,834 us (HVM);
+with them 14.9 us and 28.4 us (icount).
 
 Run from the repository root; the last line is "sched timing tests: N passed, N failed".
 """
