@@ -3,16 +3,16 @@
  * larger than the TLB reach, so that where the memory lies (which NUMA node, under
  * which memory policy) shows in the cost model's counts.
  *
- * Command line: kib=K (each buffer's size, default 4096: the triad's three arrays and
- * the chase's buffer, 4K KiB in all); passes=P (triad passes, default 1); hops=H
- * (chase hops, default one full cycle: K KiB / 64 lines); seed=S (the chase's
+ * Command line: kib=K (the triad's three arrays' size each, default 4096);
+ * chase_kib=C (the chase's buffer, default K); passes=P (triad passes, default 1); hops=H
+ * (chase hops, default one full cycle: C KiB / 64 lines); seed=S (the chase's
  * permutation, default 1); cases=triad,chase (default both).
  *
  * triad: a[i] = b[i] + 3 * c[i] over n = K KiB / 8 64-bit integers (the guest runtime
  * has no SSE: -mgeneral-regs-only), with b[i] = i and c[i] = 2i + 1, P times; sum is
  * the sum of a (mod 2^64), 7 n (n - 1) / 2 + 3 n whatever P. bytes = P * n * 24 (two
  * loads and a store of 8 bytes per element, as STREAM counts).
- * chase: m = K KiB / 64 lines of 64 bytes; line i holds the address of line p[i],
+ * chase: m = C KiB / 64 lines of 64 bytes; line i holds the address of line p[i],
  * p a random cyclic permutation (Sattolo's algorithm driven by the 64-bit LCG of
  * work.h from seed S: for i = m-1 down to 1, x = LCG(x), j = (x >> 33) % i, swap p[i]
  * and p[j]), so one cycle visits every line in an order the prefetcher and the TLB
@@ -179,6 +179,7 @@ static bool case_listed(const char *list, const char *name, bool *bad)
 int main(const struct start_info *si)
 {
     uint64_t kib = guest_arg_uint("kib", 4096), passes = guest_arg_uint("passes", 1);
+    uint64_t chase_kib = guest_arg_uint("chase_kib", kib);
     uint64_t hops = guest_arg_uint("hops", 0), seed = guest_arg_uint("seed", 1);
     char cases[32] = "triad,chase";
     bool ok = true, bad = false, triad, chase;
@@ -187,15 +188,16 @@ int main(const struct start_info *si)
     guest_arg("cases", cases, sizeof(cases));
     triad = case_listed(cases, "triad", &bad);
     chase = case_listed(cases, "chase", &bad);
-    if (kib < 8 || kib % 4 || passes < 1 || bad) {
-        printf("membench: kib=%llu passes=%llu cases=%s: kib must be a multiple of 4, at "
-               "least 8; passes at least 1; cases among triad,chase\n",
-               (unsigned long long)kib, (unsigned long long)passes, cases);
+    if (kib < 8 || kib % 4 || chase_kib < 8 || chase_kib % 4 || passes < 1 || bad) {
+        printf("membench: kib=%llu chase_kib=%llu passes=%llu cases=%s: sizes must be "
+               "multiples of 4, at least 8; passes at least 1; cases among triad,chase\n",
+               (unsigned long long)kib, (unsigned long long)chase_kib,
+               (unsigned long long)passes, cases);
         return 1;
     }
     if (triad)
         ok &= run_triad(kib, passes);
     if (chase)
-        ok &= run_chase(kib, hops, seed);
+        ok &= run_chase(chase_kib, hops, seed);
     return ok ? 0 : 1;
 }

@@ -347,8 +347,8 @@ def _usage_plot(plot_dir, cell, nodes) -> Plot:
             f"set title {_q(title)}\nset xlabel 'ms since trace start (guest time)'\n"
             "set ylabel 'frames (4 KiB) of the membench domains'\nset yrange [0:*]\n"
             "plot " + ", \\\n     ".join(
-                f"{_q(dat) if n == 0 else chr(39) * 2} using 1:{n + 2} with steps lw 2 "
-                f"title 'node {n}' lc rgb {_q(plots.PALETTE[n + 1])}" for n in range(nodes)))
+                f"{_q(dat) if n == 0 else chr(39) * 2} using 1:{n + 2} title 'node {n}' "
+                f"with steps lw 2 lc rgb {_q(plots.PALETTE[n + 1])}" for n in range(nodes)))
     cap = ("Frames the membench domains hold on each node, from the trace's "
            "TRC_MEM_POLICY (each frame placed) and TRC_MEM_MIGRATE (frames moved) "
            "records, from trace start.")
