@@ -6,7 +6,9 @@
  * Command line: kib=K (the triad's three arrays' size each, default 4096);
  * chase_kib=C (the chase's buffer, default K); passes=P (triad passes, default 1); hops=H
  * (chase hops, default one full cycle: C KiB / 64 lines); seed=S (the chase's
- * permutation, default 1); cases=triad,chase (default both).
+ * permutation, default 1); cases=triad,chase (default both); start_ms=S: first sleep
+ * until S ms after boot (the hypervisor's clock), so that domains created one after
+ * another run at the same time (as cpuloop's start_ms).
  *
  * triad: a[i] = b[i] + 3 * c[i] over n = K KiB / 8 64-bit integers (the guest runtime
  * has no SSE: -mgeneral-regs-only), with b[i] = i and c[i] = 2i + 1, P times; sum is
@@ -181,6 +183,7 @@ int main(const struct start_info *si)
     uint64_t kib = guest_arg_uint("kib", 4096), passes = guest_arg_uint("passes", 1);
     uint64_t chase_kib = guest_arg_uint("chase_kib", kib);
     uint64_t hops = guest_arg_uint("hops", 0), seed = guest_arg_uint("seed", 1);
+    uint64_t start_ms = guest_arg_uint("start_ms", 0);
     char cases[32] = "triad,chase";
     bool ok = true, bad = false, triad, chase;
 
@@ -195,6 +198,8 @@ int main(const struct start_info *si)
                (unsigned long long)passes, cases);
         return 1;
     }
+    if (start_ms && guest_now_ns() < start_ms * 1000000)
+        sleep_until(start_ms * 1000000);
     if (triad)
         ok &= run_triad(kib, passes);
     if (chase)

@@ -37,6 +37,7 @@ TRC_MEM_MIGRATE = T.event_id(7, 4, 1)     # issue 13's memory mover (branch migr
 TRC_DOM_DESTROY = T.EV["dom_destroy"]
 NO_NODE = 0xFFFFFFFF
 GFN_MASK = (1 << 56) - 1                  # TRC_MEM_POLICY data1: reason << 56 | gfn
+REASON_MIGRATE = 3                        # MM_REASON_MIGRATE (include/hvlab/mm_policy.h)
 BUCKET_MS = 0.1                           # node usage: one point per 0.1 ms at most
 
 
@@ -56,8 +57,9 @@ def trace_memory(records, tsc_khz: int) -> dict:
     A domain holds one frame per gfn (HVM) or frame index (PV): a TRC_MEM_POLICY record
     for a gfn it already has replaces that frame (an HVM domain's RAM is allocated at
     creation, freed and allocated again when its policy is set; a ballooned gfn is
-    populated again), a TRC_MEM_MIGRATE moves frames, and TRC_DOM_DESTROY frees them
-    all (the hypervisor traces no other frees)."""
+    populated again), a TRC_MEM_MIGRATE moves frames (the TRC_MEM_POLICY records of
+    the moved frames' new frames, reason MM_REASON_MIGRATE, are not counted again),
+    and TRC_DOM_DESTROY frees them all (the hypervisor traces no other frees)."""
     usage: dict[str, list] = {}
     gfns: dict[int, dict[int, int]] = {}           # domid -> gfn -> node
     delta: dict[int, dict[int, int]] = {}          # domid -> node -> frames moved in
@@ -96,6 +98,8 @@ def trace_memory(records, tsc_khz: int) -> dict:
             if got == NO_NODE:
                 refused[str(r.domid)] = refused.get(str(r.domid), 0) + 1
                 continue
+            if r.data1 >> 56 == REASON_MIGRATE:
+                continue            # the TRC_MEM_MIGRATE record of its batch counts it
             gfns.setdefault(r.domid, {})[r.data1 & GFN_MASK] = got
         elif r.event == TRC_MEM_MIGRATE:
             src, dst, n = r.data0 >> 32, r.data0 & 0xFFFFFFFF, r.data1

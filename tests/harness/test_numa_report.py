@@ -84,13 +84,16 @@ def test_trace_memory_levels_moves_and_destroy():
     recs += [_rec(2000 + g, POL, 1, (2 << 32) | 2, (1 << 56) | g) for g in range(4)]
     recs.append(_rec(2100, POL, 1, (3 << 32) | NR.NO_NODE, 9))          # refused
     recs.append(_rec(3000, MIG, 1, (2 << 32) | 3, 2))                     # 2 frames 2->3
+    recs += [_rec(3000, POL, 1, (3 << 32) | 3, (NR.REASON_MIGRATE << 56) | g)  # their new
+             for g in range(2)]                                                # frames
     recs.append(_rec(3000, POL, 2, (1 << 32) | 1, 0))                     # domain 2: 1 frame
     recs.append(_rec(5000, DESTROY, 1, 4, 0))
     m = NR.trace_memory(recs, khz)
     u = m["usage"]["1"]
     eq(u[0], [0.1, {"0": 4}], "first point: 4 frames on node 0 at 0.1 ms")
     eq(u[1], [2.0, {"2": 4}], "the same gfns placed again replace their frames")
-    eq(u[2], [3.0, {"2": 2, "3": 2}], "a move of 2 frames from node 2 to node 3")
+    eq(u[2], [3.0, {"2": 2, "3": 2}], "a move of 2 frames from node 2 to node 3 (the "
+       "new frames' own placement records not counted again)")
     eq(u[-1], [5.0, {}], "destroyed: nothing held")
     eq(m["held"], {"1": {"2": 2, "3": 2}, "2": {"1": 1}},
        "held: the level at destroy, or at the end of the trace")
@@ -213,7 +216,7 @@ def test_spec_configurations():
        [("bind", "numa"), ("bind", "credit2"), ("ft", "numa"), ("ft", "credit2")],
        "configurations x schedulers")
     shipped = RUN.load_spec(os.path.join(REPO, "experiments", "numa.toml"))
-    eq(len(RUN.units(shipped)), 10, "experiments/numa.toml: 5 configurations x 2 schedulers")
+    eq(len(RUN.units(shipped)), 12, "experiments/numa.toml: 6 configurations x 2 schedulers")
 
 
 def test_spec_bad_input():
