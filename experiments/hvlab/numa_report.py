@@ -299,6 +299,10 @@ def markdown(doc: dict, tables, rs, sums, figs: list[Plot], nodes: int) -> str:
           "| run | wall s | state |", "|---|---|---|"]
     L += [f"| {c['key']} | {c.get('wall_s', 0):.1f} | {c.get('failed') or 'ok'} |"
           for c in cells]
+    if "wall_s_total" in doc:
+        L += ["", f"{len(cells)} runs, {doc.get('jobs', 1)} at a time: {doc['wall_s_total']:.1f} s "
+              "wall time on the machine that ran them (QEMU with the plugin; the build not "
+              "included)."]
     if failed:
         L += ["", f"**{len(failed)} runs failed**: they are left out of the tables above."]
     L += ["", "Files: `cells.json` (every run's counts, results and trace figures: the "

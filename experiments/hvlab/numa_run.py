@@ -22,7 +22,9 @@ import copy
 import json
 import os
 import re
+import subprocess
 import threading
+import time
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -236,15 +238,29 @@ def run_all(path: str, out: str, jobs: int = 2, log=print) -> list[dict]:
                 f"{cell['failed'] or 'ok'}")
         return cell
 
+    t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         cells = list(pool.map(one, enumerate(todo, 1)))
+    total = round(time.monotonic() - t0, 1)
+    log(f"ran {len(todo)} runs in {total:.1f} s ({jobs} at a time)")
     doc = {"format": "hvlab-numa-1", "experiment": os.path.basename(path),
+           "jobs": jobs, "wall_s_total": total,
            "cost_tables": [os.path.relpath(p, run.REPO) for p in spec["cost_tables"]],
            "topology": spec["doc"].get("topology", {}), "cells": cells}
     with open(os.path.join(out, "cells.json"), "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
     return cells
+
+
+def build_plugin() -> None:
+    """make -s costmodel: the plugin and its probe (build/costmodel/plugins.status),
+    which `make all` does not build."""
+    p = subprocess.run(["make", "-s", "costmodel"], cwd=run.REPO, capture_output=True,
+                       text=True)
+    if p.returncode != 0:
+        tail = "\n".join((p.stdout + p.stderr).strip().splitlines()[-15:])
+        raise run.RunError(f"'make -s costmodel' failed (exit status {p.returncode}):\n{tail}")
 
 
 def cmd_numa(a) -> int:
@@ -256,6 +272,7 @@ def cmd_numa(a) -> int:
             costmodel.cost_tables(spec["cost_tables"])     # bad tables: before any run
             if not a.no_build:
                 run.build_images(None)
+                build_plugin()
             run_all(a.experiment, out, a.jobs)
         path, failed = numa_report.write(out)
     except (numa_report.ReportError, costmodel.CostModelError) as e:
