@@ -4,7 +4,8 @@
 - membench as PV and as HVM with tiny buffers: every result line's fields, the triad's
   sum (7 n (n - 1) / 2 + 3 n whatever the passes), the chase's sum and last line
   recomputed here from the same seeded permutation (Sattolo's algorithm, the LCG of
-  bench/work.h), a full cycle ending on line 0; bad arguments refused with a message.
+  bench/work.h), a full cycle ending on line 0; bad arguments refused with a message;
+  a PV domain with a vNUMA layout takes its buffers from its vCPU's vnode.
 - `hvlab numa` on a tiny experiment (2 nodes x 2 pCPUs, one PV membench domain, two
   configurations: memory local to the pCPUs it may use, memory bound to the other
   node) under the cost-model plugin: the bound-remote run's remote fraction is near 1,
@@ -87,20 +88,30 @@ def case_pv_and_hvm() -> str:
     d = "tests/scenarios/membench"
     mods = [f"{BUILD}/dom0.elf", f"{BUILD}/guest/membench.elf membench.elf",
             f"{BUILD}/guest/membench-hvm.elf membench-hvm.elf", f"{d}/pv.cfg pv.cfg",
-            f"{d}/hvm.cfg hvm.cfg", f"{d}/bad.cfg bad.cfg", f"{d}/scenario.txt scenario"]
+            f"{d}/hvm.cfg hvm.cfg", f"{d}/bad.cfg bad.cfg", f"{d}/vnuma.cfg vnuma.cfg",
+            f"{d}/scenario.txt scenario"]
     r = boot(IMAGE, Topology(2, 1, 256), "", TIMEOUT_S, modules=mods)
     check("(d0) scenario: done" in r.output and r.status == 0,
           f"the scenario completes, clean poweroff (status {r.status})", r)
     f = fields(r.output)
-    check(sorted(f) == [(1, "chase"), (1, "triad"), (2, "chase"), (2, "triad")],
-          f"one triad and one chase line from PV (d1) and HVM (d2), none from d3 ({sorted(f)})",
-          r)
+    check(sorted(f) == [(1, "chase"), (1, "triad"), (2, "chase"), (2, "triad"),
+                        (4, "chase"), (4, "triad")],
+          f"one triad and one chase line from PV (d1), HVM (d2) and vNUMA PV (d4), none from "
+          f"d3 ({sorted(f)})", r)
     check_triad(f[(1, "triad")], "pv", 16, 2, r)
     check_chase(f[(1, "chase")], "pv", 32, 7, 300, r)
     check_triad(f[(2, "triad")], "hvm", 16, 1, r)
     check_chase(f[(2, "chase")], "hvm", 64, 1, 1024, r)
     check(f[(2, "chase")]["end"] == "0" and int(f[(2, "chase")]["sum"], 16) == 1024 * 1023 // 2,
           "a full cycle ends on line 0 having visited every line", r)
+    check("(d4) vnuma: 2 vnodes, 2 vCPUs" in r.output, "d4 read its vNUMA layout", r)
+    check(f[(4, "triad")].get("vnode") == "1" and f[(4, "chase")].get("vnode") == "1",
+          f"d4: buffers from vCPU 0's vnode 1 ({f[(4, 'triad')]})", r)
+    check("(d4) membench:" not in r.output, "d4: vnode 1's pool gave contiguous pages", r)
+    for case in ("triad", "chase"):
+        f[(4, case)]["vnode"] = "0"         # the rest as the PV domain's
+    check_triad(f[(4, "triad")], "pv", 16, 1, r)
+    check_chase(f[(4, "chase")], "pv", 32, 7, 300, r)
     check("(d3) membench: kib=6 chase_kib=6 passes=1 cases=triad,copy: sizes must be "
           "multiples of 4" in r.output, "bad arguments refused with the values", r)
     return (f"PV chase {f[(1, 'chase')]['ns_per_iter']} ns/hop, HVM chase "
