@@ -5,7 +5,7 @@
  *
  * Output, one line:
  *   mem-migrate: domain <id> (<name>): <m> frames moved to nodes <list>, <l> left
- *   outside (<h> held by others), <b> batches, <ns> ns (<ns/m> ns per frame), home <n>
+ *   outside (<h> not movable), <b> batches, <ns> ns (<ns/m> ns per frame), home <n>
  * Refusals name the numbers and say that nothing moved, e.g.
  *   mem-migrate: domain 3 (pv-mig): node 9 does not exist (the machine has nodes 0-3);
  *   nothing moved
@@ -107,10 +107,14 @@ int xl_mem_migrate(int argc, char **argv)
     }
     printf("%llu frames moved to nodes ", (unsigned long long)m->moved);
     print_nodes(set);
-    printf(", %llu left outside (%llu held by others), %u batches, %llu ns (%llu ns per "
-           "frame), home %u%s\n", (unsigned long long)m->left, (unsigned long long)m->held,
+    printf(", %llu left outside (%llu not movable), %u batches, %llu ns (%llu ns per "
+           "frame), home ", (unsigned long long)m->left, (unsigned long long)m->held,
            m->batches, (unsigned long long)m->elapsed_ns,
-           (unsigned long long)(m->moved ? m->elapsed_ns / m->moved : 0), m->home_node,
-           rc < 0 ? "; stopped early: the nodes filled up" : "");
+           (unsigned long long)(m->moved ? m->elapsed_ns / m->moved : 0));
+    if (m->home_node < 32)
+        printf("%u", m->home_node);
+    else
+        printf("-");
+    printf("%s\n", rc < 0 ? "; stopped early: the nodes filled up" : "");
     return (int)rc;
 }

@@ -28,8 +28,6 @@
  * after the check) is given back and the move ends with -ENOMEM, keeping what moved. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
-#include <hvlab/grant_table.h>
-#include <hvlab/hypercall.h>
 #include <hvlab/lib.h>
 #include <hvlab/mm.h>
 #include <hvlab/mm_migrate.h>
@@ -38,54 +36,6 @@
 #include <hvlab/printk.h>
 #include <hvlab/sched.h>
 #include <hvlab/time.h>
-#include <hvlab/trace.h>
-
-bool migrate_on_set(const struct migrate_run *run, const struct page_info *pg)
-{
-    return pg->node < 32 && (run->set & (1u << pg->node));
-}
-
-struct page_info *migrate_new_frame(struct migrate_run *run, uint64_t index)
-{
-    struct mm_request r = {
-        .reason = MM_REASON_MIGRATE, .asked = NUMA_NO_NODE, .toucher = run->toucher,
-        .index = index,
-    };
-    struct page_info *pg = domain_alloc_frame_for(run->d, &r, 0);
-
-    if (pg && !migrate_on_set(run, pg)) {
-        /* Never mapped: ours alone, whatever kind of domain. */
-        int rc = domain_free_unmapped_frame(run->d, pg);
-        ASSERT(rc == 0);
-        (void)rc;
-        pg = NULL;
-    }
-    return pg;
-}
-
-void migrate_room(struct migrate_run *run, unsigned n)
-{
-    unsigned long flags;
-
-    spin_lock_irqsave(&run->d->page_lock, flags);
-    run->d->max_pages = run->max_pages + n;
-    spin_unlock_irqrestore(&run->d->page_lock, flags);
-}
-
-void migrate_list_swap(struct page_info *old, struct page_info *new)
-{
-    list_del(&new->list);
-    list_add(&new->list, &old->list);   /* right after old; old leaves next */
-}
-
-void migrate_batch_done(struct migrate_run *run, const struct migrate_groups *g)
-{
-    for (unsigned i = 0; i < g->n; i++)
-        TRACE(TRC_MEM_MIGRATE, run->d->domain_id, 0,
-              (uint64_t)g->g[i].from << 32 | g->g[i].to, g->g[i].frames);
-    run->batches++;
-    hypercall_preempt();                /* domctl_lock only: see core/domctl.c */
-}
 
 /* The policy follows S from now on (see Design). */
 static int retarget(struct domain *d, uint32_t set, char *why, size_t len)
@@ -168,6 +118,9 @@ long mm_migrate_domctl(struct domain *d, struct domctl_migrate_memory *io)
                      (unsigned long long)io->need_pages);
         return refuse(d, -ENOMEM, why);
     }
+    if (!d->is_hvm && migrate_pv_find_list(d) < 0)
+        return refuse(d, -ENOENT, "no start_info with a pfn->mfn list found in its first "
+                      "pfns: the guest's list could not follow");
     why[0] = '\0';
     if ((rc = retarget(d, io->nodes, why, sizeof(why))) < 0)
         return refuse(d, rc, why[0] ? why : "the policy refused the node set");
@@ -187,7 +140,7 @@ long mm_migrate_domctl(struct domain *d, struct domctl_migrate_memory *io)
     io->left = outside_now(d, io->nodes);
     io->home_node = d->home_node;
     pr_info("domain %u (%s): memory to nodes %#x: %lu frames moved, %llu left outside "
-            "(%lu held by others), %u batches, %lld ns%s\n", d->domain_id, d->name,
+            "(%lu not movable), %u batches, %lld ns%s\n", d->domain_id, d->name,
             io->nodes, run.moved, (unsigned long long)io->left, run.held, run.batches,
             (long long)io->elapsed_ns, rc < 0 ? ", stopped early" : "");
     return rc;

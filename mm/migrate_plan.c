@@ -1,7 +1,11 @@
 /* The pure arithmetic of the memory mover (include/hvlab/mm_migrate.h): which nodes
  * exist, how many frames must move and how many the target has free, the old -> new
- * map of a batch, and the (from, to) groups its trace records count. No locks, no
- * allocation: tests/unit/test_mm_migrate.c runs it on the host. */
+ * map of a batch, and the (from, to) groups its trace records count.
+ *
+ * Design. A batch's map is two sorted arrays of at most MIGRATE_BATCH mfns, bisected
+ * after a range test (most lookups, one per page-table entry and list entry, miss).
+ * Locking: none (the caller's). Limitations: node sets are 32-bit bitmaps.
+ * tests/unit/test_mm_migrate.c runs it on the host. */
 #include <hvlab/errno.h>
 #include <hvlab/mm_migrate.h>
 

@@ -6,7 +6,8 @@
  * table entry above L1 or a writable L1 entry), a pin, a vCPU's base (CR3), and the
  * guest's own pfn->mfn list (no reference: the list the builder wrote, found from
  * start_info, which the guest runtime reads for every mapping it makes). There is no
- * M2P table in hvlab. A batch takes up to MIGRATE_BATCH frames of d's page list that
+ * M2P table in hvlab. The list is found before the move (migrate_pv_find_list; without
+ * it nothing moves and the policy is unchanged). A batch takes up to MIGRATE_BATCH frames of d's page list that
  * lie outside S, gets new frames from the policy, and under page_lock:
  *  1. one pass over d's validated tables counts, with the batch's old -> new map, the
  *     references d's own entries, pins and bases hold on each; a frame whose counts
@@ -35,8 +36,7 @@
  * Limitations. A guest that holds an MFN of its own outside its list (in a register
  * or a variable, across the pause) finds it stale: its next hypercall naming it is
  * refused (the frame is no longer its). The pfn->mfn list is found only for guests
- * whose start_info has hvlab's layout (START_INFO_MAGIC, at a pfn below 8192); without
- * it nothing moves (-ENOENT). Each batch's two passes read every validated table of d:
+ * whose start_info has hvlab's layout (START_INFO_MAGIC, at a pfn below 8192). Each batch's two passes read every validated table of d:
  * a domain with many page tables pays that per 64 frames. */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
@@ -56,6 +56,7 @@
 /* The guest's pfn->mfn list: its frames (d's writable data frames), kept current as
  * they move. Static: domctl_lock serializes every move. */
 static struct pv_list {
+    domid_t domid;                      /* whose (found by migrate_pv_find_list) */
     uint64_t nr;                        /* entries */
     unsigned npages;
     mfn_t page[LIST_MAX_PAGES];
@@ -122,13 +123,14 @@ static struct page_info *va_frame(struct domain *d, mfn_t l4, uint64_t va)
 }
 
 /* The guest's start_info (checked: magic, domid, virt_base) and from it its list. */
-static int find_list(struct domain *d)
+int migrate_pv_find_list(struct domain *d)
 {
     mfn_t l4 = d->vcpus && d->vcpus[0] ? d->vcpus[0]->arch.guest_l4_mfn : 0;
     unsigned long flags;
     int rc = -ENOENT;
 
     memset(&list, 0, sizeof(list));
+    list.domid = DOMID_INVALID;
     if (!l4)
         return -ENOENT;
     spin_lock_irqsave(&d->page_lock, flags);
@@ -154,6 +156,8 @@ static int find_list(struct domain *d)
                 list.page[i] = page_to_mfn(lp);
         }
     }
+    if (rc == 0)
+        list.domid = d->domain_id;
     spin_unlock_irqrestore(&d->page_lock, flags);
     return rc;
 }
@@ -413,11 +417,8 @@ int migrate_pv(struct migrate_run *run)
     bool end = false;
     int rc;
 
-    if ((rc = find_list(d)) < 0) {
-        pr_warn("domain %u (%s): no start_info with a pfn->mfn list found: its memory "
-                "cannot be moved\n", d->domain_id, d->name);
-        return rc;
-    }
+    if (list.domid != d->domain_id || !list.npages)
+        return -ENOENT;                 /* migrate_pv_find_list first */
     index_tables(d);
     while (!end) {
         spin_lock_irqsave(&d->page_lock, flags);

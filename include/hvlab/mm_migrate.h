@@ -2,7 +2,8 @@
  * public/mm_migrate.h; docs/memory-policies.md, "Moving memory").
  *
  * mm/migrate.c is the domctl: checks, the free-memory test, retargeting the domain's
- * policy, pausing, the batches' common steps (new frames by the policy, the trace).
+ * policy, pausing; mm/migrate_batch.c the batches' common steps (new frames by the
+ * policy, the trace, the preemption point).
  * mm/migrate_hvm.c moves an HVM domain's frames (remapping gfns in its nested table),
  * mm/migrate_pv.c a PV domain's (its page tables, vCPU bases and pfn->mfn list refer
  * to machine frames). mm/migrate_plan.c is the pure arithmetic, host-tested
@@ -56,7 +57,8 @@ void migrate_groups_add(struct migrate_groups *g, unsigned from, unsigned to);
 
 long mm_migrate_domctl(struct domain *d, struct domctl_migrate_memory *io);
 
-/* What the movers share. */
+/* ---- mm/migrate_batch.c: what the movers share ---- */
+
 struct migrate_run {
     struct domain *d;
     uint32_t set;                       /* target nodes */
@@ -66,7 +68,7 @@ struct migrate_run {
     unsigned long max_pages;            /* d's bound before the move */
     bool check;                         /* MIGRATE_MEMORY_CHECK */
 };
-/* A frame of d on the set for the frame at `index` (gfn or list index), by d's policy
+/* A frame of d on the set for the frame at `index` (HVM: its gfn; PV: its MFN), by d's policy
  * (MM_REASON_MIGRATE). NULL when none is free on the set (a frame the policy put
  * elsewhere is given back). The caller has made room with migrate_room. */
 struct page_info *migrate_new_frame(struct migrate_run *run, uint64_t index);
@@ -84,7 +86,9 @@ bool migrate_on_set(const struct migrate_run *run, const struct page_info *pg);
 /* ---- mm/migrate_hvm.c, mm/migrate_pv.c: d paused, domctl_lock held ---- */
 
 int migrate_hvm(struct migrate_run *run);
-/* -ENOENT before anything moved when the guest's start_info is not found. */
+/* The guest's pfn->mfn list, from its start_info (before the move: d may run): 0 or
+ * -ENOENT. migrate_pv moves d's frames with the list found last. */
+int migrate_pv_find_list(struct domain *d);
 int migrate_pv(struct migrate_run *run);
 
 #endif

@@ -3,11 +3,14 @@
 docs/memory-policies.md "Moving memory") on 4 CPUs in 4 NUMA nodes (128 MiB each).
 A PV and an HVM domain bound to node 0 run memcheck (tests/guests/memcheck.c: rounds
 that check every page against the previous round's values and write the next) while
-dom0 moves each one's memory to node 2. numa-list before and after shows the frames
+dom0 moves each one's memory to node 2; a PV domain interleaved over nodes 1 and 3
+is moved to 2,3 (node 1's frames spread over both), a first-touch HVM domain (RAM only
+where touched) to 2. numa-list before and after shows the frames
 on node 2; the guests' results (bad=0, sum == expected, and on PV every pfn->mfn
 list entry equal to the frame its page table maps) show that the move kept their
-memory and their references. Node 9 (the machine has 0-3) and node 1 (filled by
-`filler`) are refused, naming the numbers, and change nothing. The mem class is
+memory and their references. Node 9 (the machine has 0-3), node 1 (filled by
+`filler`), a vNUMA domain and dom0 itself are refused, naming the numbers, and change
+nothing. The mem class is
 traced during the moves: TRC_MEM_MIGRATE records (data0 from << 32 | to, data1
 frames) add up to the frames moved, and their timestamps give the path length per
 frame (icount: instructions).
@@ -71,7 +74,7 @@ def case_migrate() -> str:
         check(a[0] <= 16 and a[2] >= FRAMES - 16 and sum(a) == sum(b),
               f"{name}: on node 2 after, as many frames ({b} -> {a})", r)
         m = re.search(rf"mem-migrate: domain \d+ \({name}\): (\d+) frames moved to nodes 2, "
-                      rf"(\d+) left outside \((\d+) held by others\), (\d+) batches, (\d+) ns",
+                      rf"(\d+) left outside \((\d+) not movable\), (\d+) batches, (\d+) ns",
                       out)
         check(m is not None, f"{name}: xl mem-migrate reports frames moved and left", r)
         if m:
@@ -80,11 +83,12 @@ def case_migrate() -> str:
                   f"{name}: {moved[name][0]} moved and {moved[name][1]} left, as numa-list "
                   f"says ({b[0]} -> {a[0]} on node 0)", r)
         check(after.get(name, ("", "?"))[1] == "2", f"{name}: home node 2 after the move", r)
-    check("(d%d) memcheck: list pages=2048 mismatched=0" % domid(out, "pv-mig") in out,
-          "PV: every pfn->mfn list entry names the frame its page table maps", r)
-    for name in ("pv-mig", "hvm-mig"):
+    for name, pages in (("pv-mig", 2048), ("pv-il", 256)):
+        check(f"(d{domid(out, name)}) memcheck: list pages={pages} mismatched=0" in out,
+              f"{name}: every pfn->mfn list entry names the frame its page table maps", r)
+    for name in ("pv-mig", "hvm-mig", "pv-il", "hvm-ft"):
         d = domid(out, name)
-        m = re.search(rf"\(d{d}\) memcheck: pages=2048 rounds=(\d+) bad=(\d+) sum=(\S+) "
+        m = re.search(rf"\(d{d}\) memcheck: pages=\d+ rounds=(\d+) bad=(\d+) sum=(\S+) "
                       rf"expected=(\S+)", out)
         check(m is not None and m.group(2) == "0" and m.group(3) == m.group(4),
               f"{name}: its checks over its memory all held and its sum is right "
@@ -93,6 +97,19 @@ def case_migrate() -> str:
         moved_at = out.find(f"mem-migrate: domain {d} ({name}): ")
         check(m is not None and 0 <= moved_at < m.start(),
               f"{name}: it was still computing when its memory moved (result after the move)", r)
+    il_b, il_a = before.get("pv-il", ("", "", [0] * 4))[2], after.get("pv-il", ("", "", [0] * 4))[2]
+    check(il_b[1] >= 1000 and il_b[3] >= 1000 and il_b[0] == il_b[2] == 0,
+          f"pv-il: interleaved over nodes 1 and 3 before ({il_b})", r)
+    check(il_a[1] <= 2 and il_a[3] >= il_b[3] and sum(il_a) == sum(il_b) and
+          abs((il_b[1] - il_a[1]) - 2 * il_a[2]) <= 2,
+          f"pv-il: node 1's frames moved, interleaved over the new set 2,3 ({il_b} -> {il_a})", r)
+    ft_b, ft_a = before.get("hvm-ft", ("", "", [0] * 4))[2], after.get("hvm-ft", ("", "", [0] * 4))[2]
+    check(ft_b[3] > 0 and ft_a[2] >= sum(ft_b) - 2 and sum(ft_a) == sum(ft_b) and
+          sum(ft_b) < 4096, f"hvm-ft: its touched frames (of 4096 gfns) moved to node 2 "
+          f"({ft_b} -> {ft_a})", r)
+    for name in ("pv-il", "hvm-ft"):
+        check(after.get(name, ("?",))[0] == before.get(name, ("!",))[0],
+              f"{name}: keeps its policy ({after.get(name, ('?',))[0]})", r)
     check(re.search(r"domain \d+ \(pv-mig\): references after the move: every count right",
                     out) is not None,
           "PV: every reference and type count recomputed from all page tables is right", r)
@@ -107,7 +124,14 @@ def case_migrate() -> str:
           f"node 1 without the free frames refused with the numbers ({m and m.groups()})", r)
     check(re.search(r"memory migration refused: nodes 0x2 have \d+ free frames, \d+ must move",
                     out) is not None, "the hypervisor's log says why, with the numbers", r)
-    for name in ("pv-mig", "hvm-mig"):
+    check(re.search(r"domain \d+ \(pv-vn\): memory migration refused: it has a vNUMA layout",
+                    out) is not None and
+          "'mem-migrate pv-vn 2' failed with EINVAL, as expected" in out,
+          "a vNUMA domain is refused (its guest was told each gfn's node)", r)
+    check("domain 0 (Domain-0): memory migration refused: a domain cannot move its own memory"
+          in out and "'mem-migrate Domain-0 2' failed with EINVAL, as expected" in out,
+          "dom0 cannot move its own memory (it would pause itself)", r)
+    for name in ("pv-mig", "hvm-mig", "pv-vn", "Domain-0"):
         check(refused.get(name) == after.get(name),
               f"{name}: the refusals changed nothing ({after.get(name)} -> {refused.get(name)})", r)
 
@@ -115,6 +139,9 @@ def case_migrate() -> str:
     per_dom: dict[int, list] = {}
     for rec in recs:
         per_dom.setdefault(rec[2], []).append(rec)
+    il = {rec[4] for rec in per_dom.get(domid(out, "pv-il"), [])}
+    check(il == {1 << 32 | 2, 1 << 32 | 3},
+          f"pv-il: its records name node 1 -> 2 and node 1 -> 3 ({sorted(il)})", r)
     figures = []
     for name in ("pv-mig", "hvm-mig"):
         d = domid(out, name)

@@ -1,7 +1,9 @@
 /* memcheck: a domain that keeps computing over its memory while dom0 moves that
  * memory to other NUMA nodes (xl mem-migrate; tests/boot/test_mm_migrate.py).
  * Takes pages=N pages (default 2048) and, for ms=M milliseconds of guest time (default
- * 300), runs rounds: each round checks every 64th word of every page against the value
+ * 300) or until the hypervisor's clock reads until_ms=U ms since boot (so that domains
+ * created one after another all run past the same instant), runs rounds, sleeping
+ * gap_ms=G ms (default 0) after each (so that a test machine is not busy all along): each round checks every 64th word of every page against the value
  * the previous round wrote and writes the next one; a word read back wrong counts in
  * `bad`. At the end the sum of the last round's words is computed twice, from memory
  * and from the formula, and (PV) every page's pfn->mfn list entry is compared with the
@@ -23,6 +25,7 @@ static uint64_t *page[8192];
 int main(const struct start_info *si)
 {
     uint64_t want = guest_arg_uint("pages", 2048), ms = guest_arg_uint("ms", 300);
+    uint64_t until_ms = guest_arg_uint("until_ms", 0), gap_ms = guest_arg_uint("gap_ms", 0);
     uint64_t got = 0, bad = 0, round = 0, sum = 0, expected = 0, deadline;
 
     (void)si;
@@ -31,7 +34,7 @@ int main(const struct start_info *si)
     for (; got < want && (page[got] = alloc_page()) != NULL; got++)
         for (unsigned i = 0; i < PAGE_SIZE / 8; i += STRIDE)
             page[got][i] = value(got, i, 0);
-    deadline = guest_now_ns() + ms * 1000000ull;
+    deadline = until_ms ? until_ms * 1000000ull : guest_now_ns() + ms * 1000000ull;
     do {
         round++;
         for (uint64_t p = 0; p < got; p++)
@@ -39,6 +42,8 @@ int main(const struct start_info *si)
                 bad += page[p][i] != value(p, i, round - 1);
                 page[p][i] = value(p, i, round);
             }
+        if (gap_ms)
+            sleep_ns(gap_ms * 1000000ull);
     } while (guest_now_ns() < deadline);
     for (uint64_t p = 0; p < got; p++)
         for (unsigned i = 0; i < PAGE_SIZE / 8; i += STRIDE) {
