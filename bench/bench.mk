@@ -19,3 +19,6 @@ $(eval $(call guest_hvm_image,netbench,bench/netbench.c))
 # Microbenchmarks (docs/microbenchmarks.md): one source, PV, HVM and native builds.
 $(eval $(call guest_image,micro,bench/micro.c))
 $(eval $(call guest_hvm_image,micro,bench/micro.c))
+# The memory benchmark (docs/numa-experiment.md): triad and pointer chase, PV and HVM.
+$(eval $(call guest_image,membench,bench/membench.c))
+$(eval $(call guest_hvm_image,membench,bench/membench.c))

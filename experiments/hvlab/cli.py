@@ -10,6 +10,7 @@
   hvlab sweep FILE [--jobs N] [--slurm]  every point of a parameter sweep (docs/sweeps.md)
   hvlab compare A B [--out DIR] [--force]  per-metric differences with 95 % intervals
   hvlab pv-vs-hvm FILE [--out DIR]      the PV-vs-HVM-vs-native report (docs/pv-vs-hvm.md)
+  hvlab numa FILE [--out DIR]           memory policies x schedulers (docs/numa-experiment.md)
 
 Exit status: 0 success, 1 some configurations failed, 2 bad input (experiment file,
 trace file, missing image, failed build): the message names the file and the problem.
@@ -22,7 +23,7 @@ import os
 import shlex
 import sys
 
-from . import analyze, compare, iobench, microbench, perfetto, perfetto_pb, run, stats, sweep_cli
+from . import analyze, compare, iobench, microbench, numa_run, perfetto, perfetto_pb, run, stats, sweep_cli
 from . import trace as T
 from .experiment import (ExperimentError, load, domain_cfg, image_modules, scenario,
                          launch_args, qemu_args)
@@ -237,6 +238,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report-only", action="store_true",
                    help="rewrite the report from the folder's cells.json, no runs")
     p.set_defaults(fn=cmd_pv_vs_hvm)
+    numa_run.add_parser(sub)
     return ap
 
 

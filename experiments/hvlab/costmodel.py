@@ -60,15 +60,29 @@ def cost_tables(paths: Sequence[str] | None = None) -> list[costtable.CostTable]
     return [costtable.load(p) for p in paths]
 
 
+def plugin_phys(block_offset: int, region_addr: int) -> int:
+    """Where the plugin sees the first byte of a node's RAM. QEMU 7.2's
+    qemu_plugin_hwaddr_phys_addr returns the RAM block's offset in QEMU's RAM space plus
+    the byte's offset in the block plus the block's memory region's address
+    (block->offset + offset + mr->addr), not the guest-physical address. With one RAM
+    block (no NUMA) both are 0 and the answer is the physical address; with a memdev per
+    node, node n's block is allocated n-th (offset n x per) and its region is mapped at
+    n x per, so node n appears at 2n x per (measured: a domain bound to node 1 on a pCPU
+    of node 1 counted only remote accesses with physical ranges; tests/harness/
+    test_numa_report.py)."""
+    return block_offset + region_addr
+
+
 def numa_args(topo) -> list[str]:
     """The plugin's NUMA arguments for a machine.Topology: each node's RAM (QEMU's pc
-    machine lays node n's memdev after node n-1's, from physical 0), each pCPU's node,
-    the SLIT row by row."""
+    machine lays node n's memdev after node n-1's, from physical 0) as the plugin sees
+    it (plugin_phys), each pCPU's node, the SLIT row by row."""
     per = topo.node_mem_mib() << 20
     if per * topo.nodes > PC_LOWMEM:
         raise CostModelError(f"NUMA accounting: {topo.mem_mib} MiB of RAM reaches the PCI "
                              f"hole at {PC_LOWMEM:#x}: node ranges not modelled")
-    args = [f"node{n}={n * per:#x}-{(n + 1) * per:#x}" for n in range(topo.nodes)]
+    args = [f"node{n}={plugin_phys(n * per, n * per):#x}-"
+            f"{plugin_phys(n * per, n * per) + per:#x}" for n in range(topo.nodes)]
     args.append("cpunodes=" + ".".join(str(topo.cpu_node(c)) for c in range(topo.cpus)))
     args.append("slit=" + ".".join(str(topo.distance(a, b)) for a in range(topo.nodes)
                                    for b in range(topo.nodes)))

@@ -246,7 +246,8 @@ class _Checker:
 TOP_KEYS = ("name", "description", "mode", "schedulers", "scheduler", "duration_ms",
             "repetitions", "timeout_s", "topology", "trace", "analysis", "domain",
             "dom0_commands", "native", "samples",
-            "pv_vs_hvm")    # the report's own table (pvhvm_run.load_spec), not a run's
+            "pv_vs_hvm",    # the report's own table (pvhvm_run.load_spec), not a run's
+            "numa")         # the NUMA experiment's configurations (numa_run.load_spec)
 TOPO_KEYS = ("cpus", "nodes", "mem_mib", "distances", "disks_mib")
 TRACE_KEYS = ("enabled", "classes", "ring_records", "shm_mib")
 ANALYSIS_KEYS = ("window_ms", "gantt_ms", "warmup_ms", "measure_from", "interval_ms")

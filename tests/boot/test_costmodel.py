@@ -26,9 +26,11 @@ amd-zen4 model:
                  HVM mem2m's walks are shorter (guest 2 MiB pages: 19 references, not 24)
   2D             every HVM guest walk is 2D; none anywhere in the native and PV runs
   NUMA           the node ranges given to the plugin hold every RAM range hvlab read
-                 from the SRAT; a domU on pCPU 1 (node 1) whose memory hvlab took on
-                 node 0 (dom0 builds it on pCPU 0) has only remote guest accesses,
-                 one on pCPU 0 only local ones
+                 from the SRAT; a domU on pCPU 1 (node 1) whose memory is bound to
+                 node 0 has remote guest accesses only (over 100,000, at least 99.9 %:
+                 an HVM guest also reads the hypervisor's shared-info page), one on
+                 pCPU 0 only local ones (the plugin's ranges as QEMU 7.2 reports
+                 addresses: costmodel.plugin_phys)
 Skipped, saying why, when the installed QEMU cannot load plugins (make costmodel).
 Last line: "cost model tests: N passed, N failed"."""
 from __future__ import annotations
@@ -161,7 +163,7 @@ def main() -> int:
 
 
 MODEL = "amd-zen4"
-TWO_NODES = machine.Topology(cpus=2, nodes=2, mem_mib=256)
+TWO_NODES = machine.Topology(cpus=2, nodes=2, mem_mib=512)   # node 0: dom0 and 3 x 48 MiB
 SRAT_MEM = re.compile(r"topo: mem node=(\d+) start=(0x[0-9a-f]+|0) end=(0x[0-9a-f]+)")
 
 
@@ -172,8 +174,11 @@ def micro_run(tmp: str, mode: str, cases: list[str], topo) -> tuple[dict, dict, 
     ({case: that domain's counts, or the run's for native}, run info, console)."""
     exp = experiment.load(os.path.join(ROOT, "experiments", f"micro-{mode}.toml"))
     base = exp.domains[0]
+    # The domains on pCPU 1 (node 1) get their memory bound to node 0 (the local
+    # default would put it on node 1, where their vCPU runs), so they run remote.
     doms = [dataclasses.replace(base, name=f"m-{c}", cpus=str(i % 2), vcpus=1,
-                                args=f"cases={c} iters=20000 mem_mb=16")
+                                args=f"cases={c} iters=20000 mem_mb=16",
+                                **({"memory_policy": "bind", "nodes": "0"} if i % 2 else {}))
             for i, c in enumerate(cases)]
     exp = dataclasses.replace(exp, domains=doms, duration_ms=20, topology=topo)
     out = os.path.join(tmp, f"micro-{mode}-{'-'.join(cases)}")
@@ -243,9 +248,13 @@ def numa_checks(checks: list, mode: str, r: dict, cases: list[str], console: str
             checks.append((f"NUMA {mode} {c}", False, "no counts"))
             continue
         loc, rem = v["guest_mem_local"], v["guest_mem_remote"]
-        ok = (rem > 0 and loc == 0) if i % 2 else (loc > 0 and rem == 0)
+        # At least 100,000 classified accesses: an access whose address lies in no
+        # node's range is not counted, and "no local access" must not pass by that.
+        # Remote: 99.9 % (an HVM guest also reads pages of the hypervisor's own, its
+        # shared info, which need not be on the node its RAM is bound to: 688 of 2.8 M).
+        ok = (rem > 100_000 and loc * 1000 <= rem) if i % 2 else (loc > 100_000 and rem == 0)
         checks.append((f"NUMA {mode} {c} on pCPU {i % 2}: "
-                       f"{'remote' if i % 2 else 'local'} only", ok,
+                       f"{'remote (99.9 %)' if i % 2 else 'local'} only", ok,
                        f"guest accesses local {loc}, remote {rem}"))
 
 
