@@ -10,7 +10,7 @@ analyze.analyze(start_tsc=...) leaves everything before it out of every metric.
 A domain that shuts down inside the window (TRC_DOM_SHUTDOWN) is named in
 "stopped": its shares and counts cover only part of the window, so they are not
 comparable with the others' (a CPU hog whose fixed run ended while dom0 was still
-creating the other domains); results.py reports it as a problem.
+creating the other domains); results.py adds a note to the report.
 
 Limitations: a domain that never appears in the trace (it failed to start) does not
 count; when none appears, or the window would begin after the last record, the
