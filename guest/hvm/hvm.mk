@@ -17,7 +17,8 @@ GUEST_HVM_LDFLAGS := $(subst $(GUEST_LDSCRIPT),$(GUEST_HVM_LDSCRIPT),$(GUEST_LDF
 GUEST_HVM_LDFLAGS += -Wl,--undefined=ata_probe
 
 GUEST_HVM_RT_SRCS := guest/hvm/boot.S guest/hvm/hvm.c guest/hvm/mbinfo.c guest/hvm/plat_hvm.c \
-	guest/hvm/hw.c guest/hvm/native.c guest/hvm/mm_hvm.c guest/hvm/pt_hvm.c guest/hvm/mode_hvm.c \
+	guest/hvm/hw.c guest/hvm/native.c guest/hvm/native_evtchn.c guest/hvm/smp_hvm.c \
+	guest/hvm/trampoline.S guest/hvm/mm_hvm.c guest/hvm/pt_hvm.c guest/hvm/mode_hvm.c \
 	guest/main.c guest/smp.c guest/console.c guest/events.c guest/traps.c guest/time.c \
 	guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c core/lib/string.c \
 	core/lib/vsnprintf.c guest/gnttab.c guest/hvm/gnttab_hvm.c
