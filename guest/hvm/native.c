@@ -12,10 +12,11 @@
  * shutdown stops the machine as the hypervisor would (QEMU exits with status 0 for
  * a poweroff, 3 for a crash, 7 for SHUTDOWN_error).
  * Secondary vCPUs (smp_hvm.c) share vCPU 0's time info (one TSC); VCPUOP_down
- * halts the caller for good; the runstate is vCPU 0's.
+ * halts the caller for good; each vCPU's runstate is counted here.
  * Only what a lone domain can mean is answered; the rest (other domains, memory)
  * gets -ENOSYS.
- * Locking: blocked_ns is vCPU 0's alone; the timer interrupt only sets bits
+ * Locking: a vCPU's runstate counters are written by itself (up_ns: by its starter,
+ * before it runs); the timer interrupt only sets bits
  * atomically; event channels have their own lock (native_evtchn.c). */
 #include <hvlab/shutdown.h>
 
@@ -27,7 +28,10 @@
 
 static struct shared_info *native_si;
 static uint64_t tsc_khz, lapic_khz;
-static uint64_t blocked_ns;             /* halted in plat_block, since boot */
+/* Each vCPU's runstate: time halted in plat_block, and when it was started (vCPU 0:
+ * at calibration, time 0) and downed (0: not); each written by one vCPU only. */
+static uint64_t blocked_ns[MAX_VIRT_CPUS], up_ns[MAX_VIRT_CPUS], down_ns[MAX_VIRT_CPUS];
+static bool vcpu_up[MAX_VIRT_CPUS] = { [0] = true };
 
 bool hvm_detect_hypervisor(void)
 {
@@ -60,17 +64,37 @@ void native_init(struct shared_info *si)
     t->system_time_ns = 0;
 }
 
-/* vCPU 0's runstate only (the one VCPUOP_get_runstate_info answers for). */
 void native_account_blocked(uint64_t ns)
 {
-    if (smp_vcpu_id() == 0)
-        blocked_ns += ns;
+    blocked_ns[smp_vcpu_id()] += ns;
 }
 
 /* A secondary's clock is vCPU 0's: one TSC (QEMU's TSCs agree), one calibration. */
 void native_ap_init(struct guest_vcpu *v)
 {
     v->info->time = native_si->vcpu_info[0].time;
+    up_ns[v->id] = guest_now_ns();
+    __atomic_store_n(&vcpu_up[v->id], true, __ATOMIC_RELEASE);
+}
+
+/* As the hypervisor counts it: offline until started and after VCPUOP_down, blocked
+ * while halted in plat_block, running otherwise (nothing else runs natively). */
+static void native_runstate(unsigned id, struct vcpu_runstate_info *r)
+{
+    uint64_t now = guest_now_ns(), down = __atomic_load_n(&down_ns[id], __ATOMIC_ACQUIRE);
+    uint64_t end = down ? down : now;
+
+    memset(r, 0, sizeof(*r));
+    if (!__atomic_load_n(&vcpu_up[id], __ATOMIC_ACQUIRE)) {
+        r->state = RUNSTATE_offline;
+        r->time[RUNSTATE_offline] = (int64_t)now;
+        return;
+    }
+    r->state = down ? RUNSTATE_offline : RUNSTATE_running;
+    r->state_entry_time = (int64_t)(down ? down : now);
+    r->time[RUNSTATE_offline] = (int64_t)(up_ns[id] + (now - end));
+    r->time[RUNSTATE_blocked] = (int64_t)blocked_ns[id];
+    r->time[RUNSTATE_running] = (int64_t)(end - up_ns[id] - blocked_ns[id]);
 }
 
 void native_timer_fired(void)
@@ -119,23 +143,16 @@ static long native_vcpu_op(unsigned cmd, unsigned vcpu, void *arg)
 {
     if (cmd == VCPUOP_down && vcpu != 0 && vcpu == smp_vcpu_id()) {
         lapic_timer_oneshot(0);
+        __atomic_store_n(&down_ns[vcpu], guest_now_ns(), __ATOMIC_RELEASE);
         for (;;)                        /* as a downed vCPU: nothing wakes it */
             asm volatile("cli; hlt");
     }
-    if (vcpu != (cmd == VCPUOP_get_runstate_info ? 0 : smp_vcpu_id()))
+    if (cmd == VCPUOP_get_runstate_info ? vcpu >= smp_nr_vcpus() : vcpu != smp_vcpu_id())
         return -EINVAL;
     switch (cmd) {
-    case VCPUOP_get_runstate_info: {
-        struct vcpu_runstate_info *r = arg;
-
-        uint64_t now = guest_now_ns();
-
-        memset(r, 0, sizeof(*r));
-        r->state = RUNSTATE_running;
-        r->time[RUNSTATE_running] = (int64_t)(now - blocked_ns);
-        r->time[RUNSTATE_blocked] = (int64_t)blocked_ns;
+    case VCPUOP_get_runstate_info:
+        native_runstate(vcpu, arg);
         return 0;
-    }
     case VCPUOP_set_singleshot_timer:
         return native_set_timer((uint64_t)*(const int64_t *)arg);
     case VCPUOP_stop_singleshot_timer:
