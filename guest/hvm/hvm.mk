@@ -73,6 +73,10 @@ $(eval $(call guest_hvm_image,hvmtraps,guest/hvm/tests/traps.c))
 # The platform devices as an HVM guest sees them (tests/boot/test_hvm_devices.py).
 $(eval $(call guest_hvm_image,hvmdevices,guest/hvm/tests/devices.c guest/hvm/tests/tramp16.S))
 
+# The runtime's multi-vCPU self-test as HVM and natively: secondaries by INIT/SIPI
+# (tests/boot/test_hvm_smp.py).
+$(eval $(call guest_hvm_image,smptest,guest/tests/smp/smptest.c))
+
 # The HVM isolation guest (tests/boot/test_hvm_isolation.py).
 $(eval $(call guest_hvm_image,hvmiso,guest/hvm/tests/isolation.c))
 

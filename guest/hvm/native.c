@@ -143,10 +143,14 @@ static long native_vcpu_op(unsigned cmd, unsigned vcpu, void *arg)
 {
     if (cmd == VCPUOP_down && vcpu != 0 && vcpu == smp_vcpu_id()) {
         lapic_timer_oneshot(0);
-        __atomic_store_n(&down_ns[vcpu], guest_now_ns(), __ATOMIC_RELEASE);
+        __atomic_store_n(&down_ns[vcpu], MAX(guest_now_ns(), 1ull), __ATOMIC_RELEASE);
         for (;;)                        /* as a downed vCPU: nothing wakes it */
             asm volatile("cli; hlt");
     }
+    if (cmd == VCPUOP_is_up)
+        return vcpu >= smp_nr_vcpus() ? -EINVAL
+               : __atomic_load_n(&vcpu_up[vcpu], __ATOMIC_ACQUIRE) &&
+                 !__atomic_load_n(&down_ns[vcpu], __ATOMIC_ACQUIRE);
     if (cmd == VCPUOP_get_runstate_info ? vcpu >= smp_nr_vcpus() : vcpu != smp_vcpu_id())
         return -EINVAL;
     switch (cmd) {
