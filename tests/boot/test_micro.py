@@ -18,6 +18,8 @@ SYSCALL per PV null call and one VMMCALL and one #VMEXIT per HVM null call. The
 callback vector is delivered once per event (issue 12): the HVM timer case and PVHVM
 ping-pong, measured as the report does, take at most one NPF exit (the EOI) and no
 VINTR exit per delivery, and an HVM timer event stays under HVM_TIMER_MAX instructions.
+An HVM ipi round trip under credit (both vCPUs spinning with PAUSE, which hvlab
+intercepts) stays under HVM_IPI_MAX instructions.
 
 Run from the repository root (make boot-test). The last line is
 "micro tests: N passed, N failed".
@@ -124,6 +126,32 @@ def case_timer_not_early() -> str:
     return "timer, 100 events, none early: " + ", ".join(seen)
 
 
+# An HVM IPI round trip (send by VMMCALL, callback vector on vCPU 0, EOI, handler,
+# acknowledgement seen by vCPU 1) is about 8,500 instructions; each side waits with
+# PAUSE, which the hypervisor intercepts. Before its PAUSE exit paused too, QEMU's
+# round-robin kept a spinning pCPU for a whole turn per look: 19,399,884 per round
+# trip under credit.
+HVM_IPI_MAX = 30_000
+
+
+def case_hvm_ipi_spin() -> str:
+    """cases=ipi iters=20 as a 2-vCPU HVM domain under credit, hypervisor options
+    icount and icount_tick_us=100 (the experiments' settings): a round trip stays
+    under HVM_IPI_MAX instructions."""
+    d = "tests/scenarios/micro-ipi"
+    mods = [f"{BUILD}/dom0.elf", f"{BUILD}/guest/micro-hvm.elf micro-hvm.elf",
+            f"{d}/hvm.cfg hvm.cfg", f"{d}/scenario.txt scenario"]
+    r = boot(IMAGE, Topology(2, 1, 256), "sched=credit icount icount_tick_us=100", TIMEOUT_S,
+             modules=mods)
+    check("(d0) scenario: done" in r.output and r.status == 0,
+          f"the scenario completes, clean poweroff (status {r.status})", r)
+    m = re.search(r"case=ipi mode=hvm iters=20 ns=(\d+) ns_per_op=(\S+)", r.output)
+    check(m is not None, "an ipi result line with iters=20", r)
+    check(float(m.group(2)) < HVM_IPI_MAX,
+          f"under {HVM_IPI_MAX} instructions per round trip (got {m.group(2)})", r)
+    return f"HVM ipi under credit: {m.group(2)} instructions per round trip"
+
+
 def case_report_cells() -> str:
     """The PV-vs-HVM report's measurement of one cell (experiments/hvlab/pvhvm_run.py:
     N and 1 operations under the cost-model plugin, then a traced run), for the null
@@ -197,6 +225,7 @@ def case_event_delivery_exits() -> str:
 
 if __name__ == "__main__":
     sys.exit(run_suite("micro tests", [case_native, case_unknown_case, case_pv_and_hvm,
-                                       case_timer_not_early, case_report_cells,
+                                       case_timer_not_early, case_hvm_ipi_spin,
+                                       case_report_cells,
                                        case_event_delivery_exits],
                        sys.argv[1:]))
