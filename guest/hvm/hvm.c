@@ -71,13 +71,14 @@ static void shared_info_attach(void)
 
 void hvm_main(uint32_t magic, uint32_t info)
 {
+    hvm_smp_probe();
     hvm_native = !hvm_detect_hypervisor();
     if (hvm_native)
         native_init(&hvm_shared_page.si);
     if (magic != MB_BOOT_MAGIC)
         early_crash("crash: hvm: not started by a Multiboot v1 loader (EAX)\n");
     start_info_fill(&hvm_start_info, info);
-    hvm_smp_init(&hvm_start_info);
+    hvm_start_info.nr_vcpus = hvm_smp_count();
     if (!hvm_native)
         shared_info_attach();
     guest_main_init(&hvm_start_info);

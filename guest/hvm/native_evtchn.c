@@ -16,7 +16,8 @@
  * path under the lock and from the timer interrupt without it (timer_port[] is
  * written before the timer can be armed and read atomically).
  * Limitations: NATIVE_NR_PORTS ports; no other domains, so EVTCHNOP_alloc_unbound
- * and bind_interdomain accept only ourselves; no bind_vcpu. */
+ * and bind_interdomain accept only ourselves (another domain: -ENOSYS, as every
+ * inter-domain call gets natively); no bind_vcpu. */
 #include "hvm.h"
 #include "smp_hvm.h"
 
@@ -106,7 +107,7 @@ static long native_evtchn_locked(unsigned cmd, void *arg)
         struct evtchn_alloc_unbound *op = arg;
 
         if (!dom_self(op->dom) || !dom_self(op->remote_dom))
-            return -ESRCH;              /* no other domains */
+            return -ENOSYS;             /* no other domains to talk to */
         if ((p = port_alloc()) < 0)
             return p;
         ports[p] = (typeof(ports[0])){ .state = NP_UNBOUND };
@@ -117,7 +118,7 @@ static long native_evtchn_locked(unsigned cmd, void *arg)
         struct evtchn_bind_interdomain *op = arg;
 
         if (!dom_self(op->remote_dom))
-            return -ESRCH;
+            return -ENOSYS;
         if (!port_ours(op->remote_port, NP_UNBOUND))
             return -EINVAL;
         if ((p = port_alloc()) < 0)
@@ -142,10 +143,12 @@ static long native_evtchn_locked(unsigned cmd, void *arg)
         unsigned w = op->port / 64;
         uint64_t bit = 1ull << (op->port % 64);
 
-        if (op->port >= NATIVE_NR_PORTS || ports[op->port].state == NP_FREE)
+        if (op->port >= NR_EVENT_CHANNELS)
             return -EINVAL;
+        /* A port never handed out unmasks as under hvlab: nothing to deliver. */
         __atomic_fetch_and(&shared_info->evtchn_mask[w], ~bit, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&shared_info->evtchn_pending[w], __ATOMIC_SEQ_CST) & bit) {
+        if (op->port < NATIVE_NR_PORTS && ports[op->port].state != NP_FREE &&
+            (__atomic_load_n(&shared_info->evtchn_pending[w], __ATOMIC_SEQ_CST) & bit)) {
             unsigned v = ports[op->port].vcpu;
 
             __atomic_fetch_and(&shared_info->evtchn_pending[w], ~bit, __ATOMIC_SEQ_CST);

@@ -32,6 +32,7 @@
 #define BIOS_AREA_LEN    0x20000ULL
 
 static uint32_t apic_ids[MAX_VIRT_CPUS];        /* vCPU i's APIC id, MADT order */
+static unsigned nr_vcpus = 1;                   /* set once, before any AP runs */
 static spinlock_t tramp_lock = SPINLOCK_INIT;
 
 unsigned hvm_apic_id(unsigned vcpu)
@@ -44,26 +45,33 @@ static const void *smp_acpi_map(paddr_t pa, size_t len)
     return pa + len <= (1ULL << 32) && pa + len >= pa ? (const void *)(uintptr_t)pa : NULL;
 }
 
-/* From hvm_main, before anything is allocated or printed: one vCPU unless the MADT
- * lists more usable LAPICs (vCPU 0 first: the BSP, as the builder and firmware list
- * it). More than MAX_VIRT_CPUS: the rest stay unstarted. */
-void hvm_smp_init(struct start_info *si)
+/* From hvm_main, first (natively before the clock's time 0 at calibration, so the
+ * scan of the BIOS area, ~150,000 instructions, is not counted as time a workload's
+ * first period waited): one vCPU unless the MADT lists more usable LAPICs (vCPU 0
+ * first: the BSP, as the builder and firmware list it). More than MAX_VIRT_CPUS: the
+ * rest stay unstarted. Prints nothing (the console may not be up). */
+void hvm_smp_probe(void)
 {
     static struct topology t;
     const struct acpi_header *madt;
     const struct acpi_rsdp *rsdp;
     long off = acpi_find_rsdp((const void *)(uintptr_t)BIOS_AREA, BIOS_AREA_LEN);
 
-    si->nr_vcpus = 1;
+    nr_vcpus = 1;
     if (off < 0)
         return;
     rsdp = (const void *)(uintptr_t)(BIOS_AREA + (uint64_t)off);
     madt = acpi_find_table(rsdp, "APIC", 0, smp_acpi_map);
     if (!madt || acpi_parse_madt(madt, &t) < 0 || t.nr_cpus == 0)
         return;
-    si->nr_vcpus = MIN(t.nr_cpus, (unsigned)MAX_VIRT_CPUS);
-    for (unsigned i = 0; i < si->nr_vcpus; i++)
+    nr_vcpus = MIN(t.nr_cpus, (unsigned)MAX_VIRT_CPUS);
+    for (unsigned i = 0; i < nr_vcpus; i++)
         apic_ids[i] = t.apic_id[i];
+}
+
+unsigned hvm_smp_count(void)
+{
+    return nr_vcpus;
 }
 
 static inline uint64_t cr_read(int n)

@@ -37,7 +37,8 @@ _Static_assert(__builtin_offsetof(struct hvm_tramp_params, taken) == TP_TAKEN,
                "trampoline parameter layout");
 
 extern char hvm_tramp_start[], hvm_tramp_end[];  /* trampoline.S */
-void hvm_smp_init(struct start_info *si);        /* hvm.c: vCPU count from the MADT */
+void hvm_smp_probe(void);                        /* hvm.c: the MADT's vCPUs, first */
+unsigned hvm_smp_count(void);                    /* for start_info.nr_vcpus */
 void hvm_ap_main(struct guest_vcpu *v);          /* the trampoline's jump */
 unsigned hvm_apic_id(unsigned vcpu);
 #endif
