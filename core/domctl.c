@@ -19,6 +19,7 @@
 #include <hvlab/guest_values.h>
 #include <hvlab/hypercall.h>
 #include <hvlab/mm.h>
+#include <hvlab/mm_migrate.h>
 #include <hvlab/mm_policy.h>
 #include <hvlab/panic.h>
 #include <hvlab/printk.h>
@@ -329,6 +330,9 @@ static long domctl_run(struct domctl op, struct domain *d, uint64_t arg)
         return 0;
     case DOMCTL_set_memory_policy:      /* mmpolicy: before the build */
         return domctl_memory_policy(&op, d, arg);
+    case DOMCTL_migrate_memory:         /* migrate: mm/migrate.c; OUT fields on errors too */
+        rc = mm_migrate_domctl(d, &op.u.migrate_memory);
+        return copy_to_guest(arg, &op, sizeof(op)) ? -EFAULT : rc;
     case DOMCTL_hvm_populate:
         return hvm_populate_range(d, &op.u.hvm_populate);
     case DOMCTL_getpageframeinfo: {

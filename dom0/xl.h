@@ -69,6 +69,7 @@ int xl_vcpu_list(int argc, char **argv);
 int xl_vcpu_pin(int argc, char **argv);
 int xl_info(int argc, char **argv);
 int xl_numa_list(int argc, char **argv);        /* xl_numa.c: frames per node */
+int xl_mem_migrate(int argc, char **argv);      /* xl_migrate_mem.c: memory to nodes */
 int xl_dmesg(int argc, char **argv);
 int xl_help(int argc, char **argv);
 int xl_wait(int argc, char **argv);

@@ -394,6 +394,10 @@ const struct xl_cmd xl_cmds[] = {
       "(default 5000) for its balloon and reports any shortfall" },
     { "mem-max", xl_mem_max, 2, 2, false, check_mem, "mem-max <dom> <size>",
       "set a domain's maximum memory (DOMCTL_max_mem); never below what it holds" },
+    /* Moving memory between nodes: xl_migrate_mem.c (docs/memory-policies.md) */
+    { "mem-migrate", xl_mem_migrate, 2, 3, false, NULL, "mem-migrate <dom> <nodes> [check]",
+      "move a running domain's memory to NUMA nodes (e.g. 2 or 2,3); prints frames "
+      "moved and left in place (check: recount a PV domain's references after)" },
     { "help", xl_help, 0, 1, false, check_help, "help [<command>]",
       "list the commands, or describe one" },
 };

@@ -33,6 +33,48 @@
  * again on a mismatch), so a frame freed or reallocated concurrently is never mapped.
  * Lock order: page_lock -> orphan lock (mm/domain_mem.c) -> zone locks.
  *
+ * Preemptible (de)validation (issue 9). Validating a fresh tree is long (a 192 MiB
+ * PV domain's: ~49,000 L1 entries, ~6 ms of icount time with interrupts off), and so
+ * is devalidating one. The operations that may (de)validate a whole tree (pin, unpin,
+ * a vCPU's base: DOMCTL_setvcpucontext, MMUEXT_PIN_Ln_TABLE, MMUEXT_UNPIN_TABLE,
+ * MMUEXT_NEW_BASEPTR, VCPUOP_initialise) pass a struct pt_walk down: every
+ * PT_WALK_BATCH entries it drops page_lock, reaches a preemption point
+ * (core/hypercall.c) and takes the lock again. Tables complete depth first, so
+ * bottom-up: a table is marked PGT_validated only after every table below it. The
+ * rule that keeps the counts right while the lock is free:
+ *  - a table being validated or devalidated ("partial") has its PT type, type count
+ *    exactly 1 (the reference of the operation in progress: the parent's entry, the
+ *    pin or the base being taken or dropped, paired with its general reference as
+ *    always), PGT_validated clear, and pt_done: entries [0, pt_done) hold their
+ *    references, the others none (validation goes up from 0, devalidation down from
+ *    the top). An L4 has its hypervisor slots only while validated.
+ *  - Nobody else can change or use a partial table: get_page_type() refuses any type
+ *    on it (-EBUSY: "being (de)validated"), mmu_update and grant maps need
+ *    PGT_validated, and it cannot be mapped writable. So its entries read again after
+ *    a point are the ones read before, and the undo drops exactly what was taken. A
+ *    second operation of the same domain (another vCPU) reaching it fails with
+ *    -EBUSY and undoes its own part; nothing waits for it.
+ *  - Tables completed below a partial one are ordinary validated tables held by the
+ *    partial parent's entries: other vCPUs may map them, update them, take and drop
+ *    their own references meanwhile. A frame the walk has not reached yet may change
+ *    (mapped writable by dom0, freed): the walk then fails there and undoes.
+ *  - A failure undoes with the same batches: the entries taken so far are put back
+ *    in reverse, a completed table whose last reference that drops is devalidated
+ *    the same way (partial, from its top entry down). Nothing half-validated stays.
+ *  - Who may be stopped at a point for good: a domU's own vCPU (pin, base), when its
+ *    domain is destroyed meanwhile. It never resumes (paused before the teardown),
+ *    and the teardown (mm/domain_mem.c) finds everything from the page_info: a
+ *    partial L1's [0, pt_done) entries are dropped like a validated L1's, and every
+ *    PT type reference, a partial table's in-progress one too, is dropped with its
+ *    general reference. dom0 is never destroyed, and its domctl holds domctl_lock
+ *    across the points, so the domain it builds is not destroyed under it.
+ *  - No table in progress is reachable from a loaded CR3: a validation takes a type
+ *    whose count was 0 (nothing referenced it as a table), and a devalidation starts
+ *    at the last type reference (no base holds it), except the old base that
+ *    MMUEXT_NEW_BASEPTR drops while it is still the vCPU's CR3: that one is dropped
+ *    in one step (pv_set_base). Nor are pv_mmu_update's entries preemptible: an entry
+ *    that validates or devalidates a whole subtree is one step (docs/architecture.md).
+ *
  * Limitations. No TLB tracking: after a writable mapping goes away, a stale TLB entry
  * can still let the guest write the frame. The hypercall layer must flush every pCPU
  * running d's vCPUs after each batch that removed or replaced mappings; a guest with
@@ -43,6 +85,7 @@
  */
 #include <hvlab/domain.h>
 #include <hvlab/errno.h>
+#include <hvlab/hypercall.h>
 #include <hvlab/lib.h>
 #include <hvlab/mm.h>
 #include <hvlab/panic.h>
@@ -68,6 +111,33 @@ static inline struct domain *page_owner(const struct page_info *pg)
 static inline uint64_t read_entry(const uint64_t *t, unsigned i)
 {
     return __atomic_load_n(&t[i], __ATOMIC_RELAXED);   /* the CPU may set A/D bits */
+}
+
+/* A preemptible walk (see "Preemptible (de)validation" above): page_lock of d is held
+ * with *flags; NULL where the caller cannot drop it (one step, as before). */
+struct pt_walk {
+    struct domain *d;
+    unsigned long *flags;
+    unsigned steps;                     /* entries since the last point */
+};
+
+#define PT_WALK_BATCH HYPERCALL_PREEMPT_BATCH
+
+/* One entry done; every PT_WALK_BATCH of them, a preemption point with page_lock free.
+ * The caller has recorded its place (pt_done) first. */
+static void walk_step(struct pt_walk *w)
+{
+    if (!w || ++w->steps < PT_WALK_BATCH)
+        return;
+    w->steps = 0;
+    spin_unlock_irqrestore(&w->d->page_lock, *w->flags);
+    hypercall_preempt();
+    spin_lock_irqsave(&w->d->page_lock, *w->flags);
+}
+
+static inline bool type_is_partial(uint32_t x)
+{
+    return type_is_pt(x) && (x & PGT_count_mask) && !(x & PGT_validated);
 }
 
 /* Stable while d->page_lock is held: d's frames leave d only under it. */
@@ -125,10 +195,10 @@ void put_page(struct page_info *pg)
 
 /* ---- page types ---- */
 
-static int validate_table(struct page_info *pg, unsigned level);
-static void devalidate_table(struct page_info *pg, unsigned level);
+static int validate_table(struct page_info *pg, unsigned level, struct pt_walk *w);
+static void devalidate_table(struct page_info *pg, unsigned level, struct pt_walk *w);
 
-int get_page_type(struct page_info *pg, uint32_t type)
+static int get_page_type_w(struct page_info *pg, uint32_t type, struct pt_walk *w)
 {
     bool pt = type_is_pt(type);
     uint32_t x, nx;
@@ -147,7 +217,7 @@ int get_page_type(struct page_info *pg, uint32_t type)
         } else if ((x & PGT_type_mask) != type) {
             return -EBUSY;
         } else if (pt && !(x & PGT_validated)) {
-            return -EBUSY;              /* being (de)validated: not under the lock rule */
+            return -EBUSY;              /* partial: being (de)validated */
         } else if (cnt == PGT_count_mask) {
             return -EOVERFLOW;
         } else {
@@ -157,7 +227,8 @@ int get_page_type(struct page_info *pg, uint32_t type)
                                           __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
     if (!pt || (x & PGT_count_mask))
         return 0;
-    rc = validate_table(pg, type_level(type));
+    pg->pt_done = 0;
+    rc = validate_table(pg, type_level(type), w);
     if (rc) {
         __atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);
         return rc;
@@ -166,7 +237,12 @@ int get_page_type(struct page_info *pg, uint32_t type)
     return 0;
 }
 
-void put_page_type(struct page_info *pg)
+int get_page_type(struct page_info *pg, uint32_t type)
+{
+    return get_page_type_w(pg, type, NULL);
+}
+
+static void put_page_type_w(struct page_info *pg, struct pt_walk *w)
 {
     uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED), nx;
 
@@ -180,8 +256,9 @@ void put_page_type(struct page_info *pg)
             /* Still counted while the entries are dropped: nobody can retype it. */
             ASSERT(owner_locked(pg));
             ASSERT((x & PGT_validated) && !(x & PGT_pinned));
+            pg->pt_done = table_slots(type_level(x));
             __atomic_fetch_and(&pg->type_info, ~PGT_validated, __ATOMIC_RELAXED);
-            devalidate_table(pg, type_level(x));
+            devalidate_table(pg, type_level(x), w);
             __atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);
             return;
         }
@@ -190,22 +267,38 @@ void put_page_type(struct page_info *pg)
                                           __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
-int get_page_and_type(struct page_info *pg, struct domain *d, uint32_t type)
+void put_page_type(struct page_info *pg)
+{
+    put_page_type_w(pg, NULL);
+}
+
+static int get_page_and_type_w(struct page_info *pg, struct domain *d, uint32_t type,
+                               struct pt_walk *w)
 {
     int rc = get_page(pg, d);
 
     if (rc)
         return rc;
-    rc = get_page_type(pg, type);
+    rc = get_page_type_w(pg, type, w);
     if (rc)
         put_page(pg);
     return rc;
 }
 
+int get_page_and_type(struct page_info *pg, struct domain *d, uint32_t type)
+{
+    return get_page_and_type_w(pg, d, type, NULL);
+}
+
+static void put_page_and_type_w(struct page_info *pg, struct pt_walk *w)
+{
+    put_page_type_w(pg, w);
+    put_page(pg);
+}
+
 void put_page_and_type(struct page_info *pg)
 {
-    put_page_type(pg);
-    put_page(pg);
+    put_page_and_type_w(pg, NULL);
 }
 
 /* ---- entries and tables ---- */
@@ -221,7 +314,7 @@ static int check_entry(uint64_t e)
 /* The references entry e of a level-`level` table of d holds. l1_owner: whose frames
  * an L1 entry may map (NULL: any domain's). On error none are held. */
 static int get_entry_refs(uint64_t e, unsigned level, struct domain *d,
-                          const struct domain *l1_owner)
+                          const struct domain *l1_owner, struct pt_walk *w)
 {
     struct page_info *t;
     int rc;
@@ -233,7 +326,7 @@ static int get_entry_refs(uint64_t e, unsigned level, struct domain *d,
         return rc;
     t = mfn_to_page(pte_mfn(e));
     if (level > 1)
-        return get_page_and_type(t, d, PGT_ln(level - 1));
+        return get_page_and_type_w(t, d, PGT_ln(level - 1), w);
     rc = get_page_of(t, l1_owner);
     if (rc == 0 && (e & PTE_W)) {
         rc = get_page_type(t, PGT_writable);
@@ -243,7 +336,7 @@ static int get_entry_refs(uint64_t e, unsigned level, struct domain *d,
     return rc;
 }
 
-static void put_entry_refs(uint64_t e, unsigned level)
+static void put_entry_refs_w(uint64_t e, unsigned level, struct pt_walk *w)
 {
     struct page_info *t;
 
@@ -251,7 +344,7 @@ static void put_entry_refs(uint64_t e, unsigned level)
         return;
     t = mfn_to_page(pte_mfn(e));
     if (level > 1) {
-        put_page_and_type(t);
+        put_page_and_type_w(t, w);
         return;
     }
     if (e & PTE_W)
@@ -259,43 +352,67 @@ static void put_entry_refs(uint64_t e, unsigned level)
     put_page(t);
 }
 
+static void put_entry_refs(uint64_t e, unsigned level)
+{
+    put_entry_refs_w(e, level, NULL);
+}
+
 static const struct domain *l1_table_pg_owner(const struct domain *d)
 {
     return d->is_privileged ? NULL : d;
 }
 
-static int validate_table(struct page_info *pg, unsigned level)
+/* Entries [0, pt_done) of a partial table down to 0, in reverse, with their points. */
+static void put_entries_down(struct page_info *pg, unsigned level, struct pt_walk *w)
+{
+    uint64_t *t = page_to_virt(pg);
+
+    while (pg->pt_done > 0) {
+        unsigned i = --pg->pt_done;
+
+        put_entry_refs_w(read_entry(t, i), level, w);
+        walk_step(w);
+    }
+}
+
+static int validate_table(struct page_info *pg, unsigned level, struct pt_walk *w)
 {
     uint64_t *t = page_to_virt(pg);
     struct domain *d = page_owner(pg);
     unsigned i, nr = table_slots(level);
     int rc = 0;
 
+    ASSERT(pg->pt_done == 0);
     for (i = nr; i < PT_ENTRIES; i++)
         if (read_entry(t, i))
             return -EPERM;
-    for (i = 0; i < nr && rc == 0; i++)
-        rc = get_entry_refs(read_entry(t, i), level, d, l1_table_pg_owner(d));
+    for (i = 0; i < nr; i++) {
+        rc = get_entry_refs(read_entry(t, i), level, d, l1_table_pg_owner(d), w);
+        if (rc)
+            break;
+        pg->pt_done = i + 1;
+        walk_step(w);
+    }
     if (rc) {
-        for (i--; i-- > 0; )
-            put_entry_refs(read_entry(t, i), level);
+        put_entries_down(pg, level, w);
         return rc;
     }
+    pg->pt_done = 0;
     if (level == 4)
         memcpy(&t[L4_GUEST_SLOTS], &hv_l4_template[L4_GUEST_SLOTS],
                (PT_ENTRIES - L4_GUEST_SLOTS) * sizeof(*t));
     return 0;
 }
 
-static void devalidate_table(struct page_info *pg, unsigned level)
+/* pg is partial with pt_done = all its slots (put_page_type_w). An L4 loses its
+ * hypervisor slots first: no vCPU uses it any more, and a partial L4 has none. */
+static void devalidate_table(struct page_info *pg, unsigned level, struct pt_walk *w)
 {
     uint64_t *t = page_to_virt(pg);
-    unsigned nr = table_slots(level);
 
-    for (unsigned i = 0; i < nr; i++)
-        put_entry_refs(read_entry(t, i), level);
     if (level == 4)
         memset(&t[L4_GUEST_SLOTS], 0, (PT_ENTRIES - L4_GUEST_SLOTS) * sizeof(*t));
+    put_entries_down(pg, level, w);
 }
 
 /* ---- the operations ---- */
@@ -326,7 +443,7 @@ int pv_mmu_update(struct domain *d, struct domain *pg_owner, uint64_t ptr, uint6
     else if ((level = type_level(x)) == 4 && slot >= L4_GUEST_SLOTS)
         rc = -EPERM;
     else
-        rc = get_entry_refs(val, level, d, pg_owner);
+        rc = get_entry_refs(val, level, d, pg_owner, NULL);
     if (rc == 0) {
         uint64_t *t = page_to_virt(pg);
 
@@ -347,12 +464,13 @@ int pv_pin_table(struct domain *d, mfn_t mfn, unsigned level)
         return -EINVAL;
     pg = mfn_to_page(mfn);
     spin_lock_irqsave(&d->page_lock, flags);
+    struct pt_walk w = { .d = d, .flags = &flags };
     if (!owned_by(pg, d))
         rc = -EPERM;
     else if (page_is_pinned(pg))
         rc = -EBUSY;
     else
-        rc = get_page_and_type(pg, d, PGT_ln(level));
+        rc = get_page_and_type_w(pg, d, PGT_ln(level), &w);
     if (rc == 0)
         __atomic_fetch_or(&pg->type_info, PGT_pinned, __ATOMIC_RELAXED);
     spin_unlock_irqrestore(&d->page_lock, flags);
@@ -369,13 +487,14 @@ int pv_unpin_table(struct domain *d, mfn_t mfn)
         return -EINVAL;
     pg = mfn_to_page(mfn);
     spin_lock_irqsave(&d->page_lock, flags);
+    struct pt_walk w = { .d = d, .flags = &flags };
     if (!owned_by(pg, d)) {
         rc = -EPERM;
     } else if (!page_is_pinned(pg)) {
         rc = -EINVAL;
     } else {
         __atomic_fetch_and(&pg->type_info, ~PGT_pinned, __ATOMIC_RELAXED);
-        put_page_and_type(pg);
+        put_page_and_type_w(pg, &w);
     }
     spin_unlock_irqrestore(&d->page_lock, flags);
     return rc;
@@ -390,10 +509,15 @@ int pv_set_base(struct domain *d, mfn_t new_l4, mfn_t old_l4)
     if (new_l4 >= max_mfn || old_l4 >= max_mfn)
         return -EINVAL;
     spin_lock_irqsave(&d->page_lock, flags);
+    struct pt_walk w = { .d = d, .flags = &flags };
+    /* old's base reference is the caller's (its vCPU's): stable across the points.
+     * Dropping it stays one step: old is still the vCPU's CR3 (the caller loads the
+     * new one after this), and a devalidation zeroes the hypervisor's slots first, so
+     * switching this vCPU back in at a point would load a table without them. */
     if (old && (!owned_by(old, d) || page_type(old) != PGT_l4 || !page_typecount(old)))
         rc = -EINVAL;
     if (rc == 0 && new_l4)
-        rc = get_page_and_type(mfn_to_page(new_l4), d, PGT_l4);
+        rc = get_page_and_type_w(mfn_to_page(new_l4), d, PGT_l4, &w);
     if (rc == 0 && old)
         put_page_and_type(old);
     spin_unlock_irqrestore(&d->page_lock, flags);
@@ -467,7 +591,7 @@ int pv_grant_map(struct domain *d, uint64_t l1e, mfn_t mfn, bool writable)
     else if (read_entry(e, 0) & PTE_P)
         rc = -EEXIST;
     else
-        rc = get_entry_refs(val, 1, d, NULL);
+        rc = get_entry_refs(val, 1, d, NULL, NULL);
     if (rc == 0)
         __atomic_store_n(e, val, __ATOMIC_SEQ_CST);
     spin_unlock_irqrestore(&d->page_lock, flags);
@@ -496,20 +620,27 @@ unsigned pv_relinquish_frame_refs(struct page_info *pg)
 {
     /* What a validated L1 holds on data frames (no cascades: those are not tables),
      * and the hypervisor slots of an L4. References between d's tables stay counted
-     * in the lower tables' type counts, so no table can be retyped meanwhile. */
+     * in the lower tables' type counts, so no table can be retyped meanwhile. A
+     * partial L1 (a domU's vCPU stopped for good at a point while (de)validating it)
+     * holds those of its entries [0, pt_done); a partial L4 has no hypervisor slots. */
     uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
     uint64_t *t = page_to_virt(pg);
-    unsigned cost = 1;
+    unsigned cost = 1, nr = 0;
 
-    if (!type_is_pt(x) || !(x & PGT_validated))
+    if (type_is_partial(x))
+        nr = pg->pt_done;
+    else if (type_is_pt(x) && (x & PGT_validated))
+        nr = PT_ENTRIES;
+    else
         return cost;
     if (type_level(x) == 1) {
-        for (unsigned i = 0; i < PT_ENTRIES; i++)
+        for (unsigned i = 0; i < nr; i++)
             put_entry_refs(read_entry(t, i), 1);
         cost += PV_RELINQUISH_L1_COST;
     }
-    if (type_level(x) == 4)
+    if (type_level(x) == 4 && (x & PGT_validated))
         memset(&t[L4_GUEST_SLOTS], 0, (PT_ENTRIES - L4_GUEST_SLOTS) * sizeof(*t));
+    pg->pt_done = 0;
     __atomic_fetch_and(&pg->type_info, ~PGT_validated, __ATOMIC_RELAXED);
     return cost;
 }
@@ -522,6 +653,7 @@ unsigned pv_relinquish_frame_type(struct page_info *pg)
     uint32_t x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
 
     if (type_is_pt(x)) {
+        pg->pt_done = 0;
         __atomic_store_n(&pg->type_info, 0, __ATOMIC_RELEASE);
         __atomic_fetch_sub(&pg->count_info, x & PGT_count_mask, __ATOMIC_RELEASE);
     }
@@ -588,19 +720,24 @@ static void check_ref(struct check *c, struct expect *ex, uint32_t type)
     ex->trefs++;
 }
 
-/* The references validated table pg (of any domain) holds on d's frames. */
-static void check_table(struct check *c, struct page_info *pg, unsigned level)
+static const uint64_t zero_slots[PT_ENTRIES - L4_GUEST_SLOTS];
+
+/* The references validated table pg (of any domain) holds on d's frames: those of
+ * its entries [0, nr) (a partial table's pt_done). */
+static void check_table(struct check *c, struct page_info *pg, unsigned level, unsigned nr)
 {
     const uint64_t *t = page_to_virt(pg);
     struct domain *o = page_owner(pg);
-    bool mine = o == c->d;
+    bool mine = o == c->d, partial = type_is_partial(pg->type_info);
 
     if (mine && level == 4 &&
-        memcmp(&t[L4_GUEST_SLOTS], &hv_l4_template[L4_GUEST_SLOTS],
+        memcmp(&t[L4_GUEST_SLOTS], partial ? zero_slots : &hv_l4_template[L4_GUEST_SLOTS],
                (PT_ENTRIES - L4_GUEST_SLOTS) * sizeof(*t)))
-        check_fail(c, "L4 %#lx: hypervisor slots differ from the template",
-                   (unsigned long)page_to_mfn(pg));
-    for (unsigned i = 0; i < table_slots(level); i++) {
+        check_fail(c, "L4 %#lx: hypervisor slots differ from the %s",
+                   (unsigned long)page_to_mfn(pg), partial ? "zeros of a partial L4" : "template");
+    if (nr > table_slots(level))
+        check_fail(c, "L%u %#lx: pt_done %u", level, (unsigned long)page_to_mfn(pg), nr);
+    for (unsigned i = 0; i < nr && i < table_slots(level); i++) {
         uint64_t e = read_entry(t, i);
         struct expect *ex;
 
@@ -645,7 +782,7 @@ static void check_frame(struct check *c, const struct expect *ex)
     else if (ex->trefs && (x & PGT_type_mask) != ex->type)
         check_fail(c, "mfn %#lx: type %u, expected %u", m, x >> PGT_type_shift,
                    ex->type >> PGT_type_shift);
-    else if (ex->trefs && type_is_pt(x) != !!(x & PGT_validated))
+    else if (ex->trefs && !type_is_pt(x) && (x & PGT_validated))
         check_fail(c, "mfn %#lx: type_info %#x, validated bit wrong", m, x);
 }
 
@@ -696,7 +833,17 @@ static void check_run(struct check *c)
         uint32_t x = __atomic_load_n(&mfn_to_page(m)->type_info, __ATOMIC_RELAXED);
 
         if (type_is_pt(x) && (x & PGT_validated))
-            check_table(c, mfn_to_page(m), type_level(x));
+            check_table(c, mfn_to_page(m), type_level(x), table_slots(type_level(x)));
+        else if (type_is_partial(x))
+            check_table(c, mfn_to_page(m), type_level(x), mfn_to_page(m)->pt_done);
+    }
+    /* A partial table's one type reference is the operation's in progress (the
+     * parent entry, pin or base being taken or dropped), not counted elsewhere. */
+    for (size_t i = 0; i < c->n; i++) {
+        uint32_t x = mfn_to_page(c->e[i].mfn)->type_info;
+
+        if (type_is_partial(x))
+            check_ref(c, &c->e[i], x & PGT_type_mask);
     }
     if (c->d->shared_info) {            /* the hypervisor's hold on it */
         struct expect *ex = check_find(c, page_to_mfn(virt_to_page(c->d->shared_info)));
@@ -720,8 +867,8 @@ static void check_run(struct check *c)
             if (v->arch.guest_l4_mfn && !ex)
                 check_fail(c, "vcpu %u: base %#lx not the domain's", v->vcpu_id,
                            (unsigned long)v->arch.guest_l4_mfn);
-            else if (ex)
-                check_ref(c, ex, PGT_l4);
+            else if (ex && !type_is_partial(mfn_to_page(ex->mfn)->type_info))
+                check_ref(c, ex, PGT_l4);       /* a partial one: counted above */
         }
     }
     for (size_t i = 0; i < c->n; i++)

@@ -64,6 +64,7 @@ EVENTS = {
     "TRC_MEM_BALLOON": (7, 2, 1),       # ballooning: decrease / populate of a domain
     # mmpolicy (issue 13): a memory policy's placement decision (MEM subclass 1)
     "TRC_MEM_POLICY": (7, 1, 1),
+    "TRC_MEM_MIGRATE": (7, 4, 1),       # migrate: one batch of a memory move, per node pair
     "TRC_MEM_VNUMA": (7, 3, 1),         # vnuma: a domain got its layout (docs/vnuma.md)
     "TRC_HVM_EXIT": (9, 0, 1), "TRC_HVM_ENTRY": (9, 0, 2), "TRC_HVM_INJECT": (9, 0, 3),
     "TRC_HVM_IO_NODEV": (9, 0, 4), "TRC_HVM_EMUL": (9, 0, 5), "TRC_HVM_MMIO_NODEV": (9, 0, 6),

@@ -33,7 +33,10 @@ struct page_info {
     uint8_t order;                  /* free head: block size is 2^order frames */
     uint8_t flags;                  /* PGF_* */
     uint8_t node;                   /* zone the frame was given to (0 while reserved) */
-    uint8_t pad[5];
+    uint8_t pad;
+    uint16_t pt_done;               /* a PV table being (de)validated: entries 0..pt_done-1
+                                     * hold their references (mm/pv_mm.c) */
+    uint8_t pad2[2];
 };
 _Static_assert(sizeof(struct page_info) <= 40, "page_info must stay small");
 

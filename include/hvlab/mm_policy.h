@@ -18,12 +18,11 @@
  * Embedded rather than allocated, so a domain's policy state can never leak or
  * outlive it, and choosing a policy cannot fail for want of heap.
  *
- * Moving a domain's memory (a later DOMCTL, not here) is built from the same ops:
- * set_nodes() retargets the policy to node set S (future frames come from S), then,
- * for each frame the domain holds, place() with reason MM_REASON_MIGRATE and the
- * frame's gfn / index says where it belongs now; the mover copies the frames whose
- * node is not the first answer, and calls placed() for each. See
- * docs/memory-policies.md, "Moving memory". */
+ * Moving a domain's memory (DOMCTL_migrate_memory, mm/migrate.c) is built from the
+ * same ops: set_nodes() retargets the policy to node set S (future frames come from
+ * S); then each frame the domain holds outside S gets a new frame through place()
+ * with reason MM_REASON_MIGRATE and the frame's gfn (HVM) or old MFN (PV), and
+ * placed() hears of it. See docs/memory-policies.md, "Moving memory". */
 #ifndef HVLAB_MM_POLICY_H
 #define HVLAB_MM_POLICY_H
 
@@ -37,7 +36,7 @@ enum mm_reason {
     MM_REASON_BUILD = 0,        /* build-time frames (HVM RAM; DOMCTL_hvm_populate) */
     MM_REASON_POPULATE = 1,     /* XENMEM_increase_reservation / populate_physmap */
     MM_REASON_NPF = 2,          /* HVM nested page fault on a gfn without a frame */
-    MM_REASON_MIGRATE = 3,      /* where an existing frame belongs (memory migration) */
+    MM_REASON_MIGRATE = 3,      /* the new frame of a moved one (mm/migrate.c) */
 };
 
 /* One frame wanted. */
@@ -87,7 +86,8 @@ struct mm_policy_ops {
     /* Required. The nodes to try for one frame, best first. Called with d->page_lock
      * held (interrupts off) on the CPU that allocates: must not allocate, block or
      * take other locks; may read and change its private state (page_lock guards
-     * it). Also called with MM_REASON_MIGRATE, where the answer is advice only. */
+     * it). Also called with MM_REASON_MIGRATE for a moved frame's new frame: the
+     * mover keeps it only on the set it retargeted the policy to. */
     void (*place)(struct domain *d, const struct mm_request *r, struct mm_choice *c);
 
     /* Optional. The frame for r was served by `node` (page_lock held, as place). */

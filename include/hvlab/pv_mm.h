@@ -95,7 +95,11 @@ void put_page_and_type(struct page_info *pg);
 int pv_mmu_update(struct domain *d, struct domain *pg_owner, uint64_t ptr, uint64_t val);
 
 /* Pin: hold the frame as a level-`level` table (validating it) until unpinned.
- * -EBUSY if already pinned. Unpin: -EINVAL if not pinned. */
+ * -EBUSY if already pinned. Unpin: -EINVAL if not pinned.
+ * Pin, unpin and pv_set_base's new base (de)validate a whole tree in batches with
+ * preemption points between them (mm/pv_mm.c, "Preemptible (de)validation"): the
+ * caller holds no spinlock but domctl_lock, and is a hypercall (or the boot). A table
+ * another call is (de)validating meanwhile is busy: -EBUSY. */
 int pv_pin_table(struct domain *d, mfn_t mfn, unsigned level);
 int pv_unpin_table(struct domain *d, mfn_t mfn);
 

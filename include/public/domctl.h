@@ -9,6 +9,7 @@
 #include "physdev.h"
 #include "vnuma.h"                     /* DOMCTL_set_vnuma */
 #include "mm_policy.h"                /* DOMCTL_set_memory_policy, DOMCTL_hvm_populate */
+#include "mm_migrate.h"               /* DOMCTL_migrate_memory */
 
 #define DOMCTL_INTERFACE_VERSION 1
 
@@ -33,6 +34,7 @@
 #define DOMCTL_hvm_set_param    19   /* HVM_PARAM_* of an HVM domain (public/hvm.h) */
 #define DOMCTL_set_memory_policy 20  /* where its frames come from (public/mm_policy.h) */
 #define DOMCTL_hvm_populate     21   /* frames behind HVM gfns now (public/mm_policy.h) */
+#define DOMCTL_migrate_memory   22   /* a running domain's frames to other nodes (public/mm_migrate.h) */
 #define DOMCTL_set_vnuma        23   /* virtual NUMA layout (public/vnuma.h) */
 
 #define DOMNAME_LEN 32
@@ -225,6 +227,7 @@ struct domctl {
         struct vnuma_layout vnuma;                  /* DOMCTL_set_vnuma */
         struct domctl_memory_policy memory_policy;  /* mmpolicy */
         struct domctl_hvm_populate hvm_populate;    /* mmpolicy */
+        struct domctl_migrate_memory migrate_memory; /* migrate: mm/migrate.c */
         uint8_t pad[256];
     } u;
 };

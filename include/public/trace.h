@@ -104,6 +104,9 @@ _Static_assert(sizeof(struct trace_record) == 32, "trace record is 32 bytes");
 #define TRC_MEM_POLICY  TRC_EVENT(TRC_CLS_MEM, 1, 1)
 /* vnuma (sub 3): a domain got its virtual NUMA layout (docs/vnuma.md) */
 #define TRC_MEM_VNUMA   TRC_EVENT(TRC_CLS_MEM, 3, 1)       /* data0: vnodes, data1: byte v = vnode v's physical node */
+/* migrate (sub 4): one batch of DOMCTL_migrate_memory (mm/migrate.c), one record per
+ * (from, to) node pair in it: data0: from node << 32 | to node, data1: frames moved */
+#define TRC_MEM_MIGRATE TRC_EVENT(TRC_CLS_MEM, 4, 1)
 
 /* HVM: the vCPU. Path length: TSC from the #VMEXIT to the VMRUN that resumes it
  * (instructions under icount), including any time switched out. */

@@ -52,6 +52,8 @@
 # settings refused with nothing left behind.
 # test_hvm_smp.py: the HVM runtime's secondary vCPUs (INIT/SIPI, guest/hvm/smp_hvm.c):
 # smptest natively on 3 CPUs and as a 3-vCPU HVM domain (4 s).
+# test_mm_migrate.py: xl mem-migrate moves a PV and an HVM domain from node 0 to node 2
+# while they check their memory; bad nodes and a full node refused, nothing changed.
 .PHONY: boot-test
 boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_boot.py
@@ -87,6 +89,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_costmodel.py
 	$(Q)$(PYTHON) tests/boot/test_vnuma.py
 	$(Q)$(PYTHON) tests/boot/test_mm_policy.py
+	$(Q)$(PYTHON) tests/boot/test_mm_migrate.py
 
 # The long run: FUZZ_SEEDS=1,2,3,4 FUZZ_CALLS=1000000 FUZZ_SKIP=... (test_fuzz.py).
 .PHONY: fuzz-hcall

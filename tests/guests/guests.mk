@@ -62,3 +62,7 @@ $(eval $(call guest_hvm_image,vnumatest,tests/guests/vnumatest.c))
 # (tests/boot/test_balloon.py), PV and HVM.
 $(eval $(call guest_image,balloontest,tests/guests/balloontest.c))
 $(eval $(call guest_hvm_image,balloontest,tests/guests/balloontest.c))
+# memcheck: a domU computing over its memory while dom0 moves it between NUMA nodes
+# (xl mem-migrate; tests/boot/test_mm_migrate.py), PV and HVM.
+$(eval $(call guest_image,memcheck,tests/guests/memcheck.c))
+$(eval $(call guest_hvm_image,memcheck,tests/guests/memcheck.c))

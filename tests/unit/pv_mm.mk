@@ -10,3 +10,5 @@ unit_pv_mm_SRCS     := tests/unit/test_pv_mm.c tests/unit/pv_fixture.c $(PV_MM_S
 unit_pv_mm_random_SRCS := tests/unit/test_pv_mm_random.c tests/unit/pv_fixture.c $(PV_MM_SRCS)
 unit_domain_mem_SRCS := tests/unit/test_domain_mem.c $(PV_MM_SRCS)
 unit_shared_frame_SRCS := tests/unit/test_shared_frame.c tests/unit/pv_fixture.c $(PV_MM_SRCS)
+UNIT_TESTS += pv_mm_preempt
+unit_pv_mm_preempt_SRCS := tests/unit/test_pv_mm_preempt.c tests/unit/pv_fixture.c $(PV_MM_SRCS)

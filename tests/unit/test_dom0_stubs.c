@@ -15,6 +15,7 @@ STUB(xl_pdisk_list) STUB(xl_pdisk_write) STUB(xl_pdisk_read) STUB(xl_ioport_read
 STUB(xl_ioport_permit) STUB(xl_pdisk_qd) STUB(xl_pdisk_flush)
 STUB(xl_disk_bench)     /* iobench */
 STUB(xl_numa_list)      /* mmpolicy */
+STUB(xl_mem_migrate)    /* migrate */
 STUB(xl_pci_list) STUB(xl_pci_read) STUB(xl_pci_write)
 STUB(xl_block_attach) STUB(xl_block_detach) STUB(xl_block_list)   /* PV block */
 STUB(xl_mem_set) STUB(xl_mem_max)                                  /* ballooning */
