@@ -9,7 +9,8 @@
  *   events arrive        upcall to the bounce entry    an interrupt vector (HVMOP_set_evtchn_
  *                                                      upcall_vector; natively the LAPIC timer)
  *   halting              SCHEDOP_block                 cli; unmask; sti; hlt
- *   secondary vCPUs      VCPUOP_initialise + up        not yet (INIT/SIPI): one vCPU
+ *   secondary vCPUs      VCPUOP_initialise + up        INIT + SIPI via the LAPIC to a
+ *                                                      real-mode trampoline (smp_hvm.c)
  *   timers, console      set_timer_op, console_io in both (natively: LAPIC timer, COM1)
  *
  * Each function below has one definition per platform; a guest image links exactly

@@ -36,11 +36,7 @@ MODES = ("native", "pv", "hvm", "pvhvm")
 MICRO = ("null", "ptupdate", "pagefault", "timer", "ipi", "ioport", "forkas", "cpu",
          "mem4k", "mem2m")
 # Microbenchmark cells the mode cannot run (micro.c prints skipped: no run needed).
-MICRO_NA = {("ipi", "native"): "one vCPU: the HVM runtime starts no secondary vCPU "
-                               "(no INIT/SIPI in guest/hvm yet)",
-            ("ipi", "hvm"): "one vCPU: the HVM runtime starts no secondary vCPU "
-                            "(no INIT/SIPI in guest/hvm yet)",
-            ("ioport", "pv"): "a PV domU has no I/O ports (nothing is emulated for it)",
+MICRO_NA = {("ioport", "pv"): "a PV domU has no I/O ports (nothing is emulated for it)",
             ("mem2m", "pv"): "no 2 MiB pages for a PV guest (the hypervisor refuses PTE_PS)"}
 # PVHVM differs from HVM only where a PV driver or event channel is used: the micro
 # cases use none (the HVM runtime's timer is already set_timer_op + the event

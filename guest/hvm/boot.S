@@ -9,7 +9,7 @@
  * the boot stack. The runtime runs in ring 0 with its own IDT (plat_hvm.c).
  *
  * Trap stubs: every vector the IDT routes (exceptions 0..31, the event vector, the
- * spurious vector) builds the PV runtime's struct guest_trap_frame (traps.c) from
+ * native IPI vector, the spurious vector) builds the PV runtime's struct guest_trap_frame (traps.c) from
  * the CPU's frame, so exception handlers are the PV ones: a handler may change rip,
  * rsp, rflags, rax, rcx, r11 and any saved register, and the stub resumes with them. */
 #include <hvlab/x86/regs.h>
@@ -133,6 +133,9 @@ hvm_trap_stubs:                     /* vector v at hvm_trap_stubs + 16 * v, v < 
     .globl hvm_event_stub
 hvm_event_stub:
     STUB HVM_EVENT_VECTOR
+    .globl hvm_ipi_stub
+hvm_ipi_stub:
+    STUB HVM_IPI_VECTOR
 
 /* Spurious LAPIC interrupts take no EOI and carry nothing: resume at once. */
     .globl hvm_spurious_stub

@@ -9,10 +9,11 @@
  * to put there (HVMOP_map_shared_info; Xen's HVM guests do the same with
  * XENMEM_add_to_physmap) or, natively, which native.c fills in itself. Everything needed from the multiboot info is copied
  * before the page allocator may hand its memory out.
- * Limitations: one vCPU (secondaries would need INIT/SIPI through the LAPIC); RAM is
+ * The vCPU count is the MADT's (smp_hvm.c starts the others by INIT/SIPI). RAM is
  * the memory-map region holding the image (below 4 GiB: boot.S maps 4 GiB). */
 #include "hvm.h"
 #include "mbinfo.h"
+#include "smp_hvm.h"
 
 #define MB_BOOT_MAGIC    0x2badb002
 
@@ -70,12 +71,14 @@ static void shared_info_attach(void)
 
 void hvm_main(uint32_t magic, uint32_t info)
 {
+    hvm_smp_probe();
     hvm_native = !hvm_detect_hypervisor();
     if (hvm_native)
         native_init(&hvm_shared_page.si);
     if (magic != MB_BOOT_MAGIC)
         early_crash("crash: hvm: not started by a Multiboot v1 loader (EAX)\n");
     start_info_fill(&hvm_start_info, info);
+    hvm_start_info.nr_vcpus = hvm_smp_count();
     if (!hvm_native)
         shared_info_attach();
     guest_main_init(&hvm_start_info);

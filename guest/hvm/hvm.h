@@ -29,12 +29,19 @@ void pic_mask_all(void);
 void lapic_enable(void);                          /* software-enabled, spurious vector */
 void lapic_eoi(void);
 void lapic_timer_oneshot(uint32_t ticks);         /* 0 stops it; HVM_EVENT_VECTOR */
+void lapic_timer_init(void);                      /* divide by 1, as calibrated */
+unsigned lapic_id(void);
+void lapic_send_ipi(unsigned apic_id, uint32_t icr_lo);   /* ICR: vector, mode, level */
 
 /* ---- native.c: running with no hypervisor ---- */
 bool hvm_detect_hypervisor(void);                 /* CPUID: "hvlabhvlabhv" */
 void native_init(struct shared_info *si);         /* UART, clocks, time info */
 void native_timer_fired(void);                    /* from the event vector */
 void native_account_blocked(uint64_t ns);         /* plat_block: time halted */
+void native_ap_init(struct guest_vcpu *v);        /* the starter, before SIPI */
+/* native_evtchn.c: the event channels of a lone domain, with LAPIC IPIs to notify. */
+long native_evtchn(unsigned cmd, void *arg);
+void native_evtchn_timer_fired(void);             /* this vCPU's VIRQ_TIMER */
 __noreturn void native_poweroff(unsigned reason);
 
 /* ---- plat_hvm.c ---- */

@@ -17,7 +17,8 @@ GUEST_HVM_LDFLAGS := $(subst $(GUEST_LDSCRIPT),$(GUEST_HVM_LDSCRIPT),$(GUEST_LDF
 GUEST_HVM_LDFLAGS += -Wl,--undefined=ata_probe
 
 GUEST_HVM_RT_SRCS := guest/hvm/boot.S guest/hvm/hvm.c guest/hvm/mbinfo.c guest/hvm/plat_hvm.c \
-	guest/hvm/hw.c guest/hvm/native.c guest/hvm/mm_hvm.c guest/hvm/pt_hvm.c guest/hvm/mode_hvm.c \
+	guest/hvm/hw.c guest/hvm/native.c guest/hvm/native_evtchn.c guest/hvm/smp_hvm.c \
+	guest/hvm/trampoline.S guest/hvm/mm_hvm.c guest/hvm/pt_hvm.c guest/hvm/mode_hvm.c \
 	guest/main.c guest/smp.c guest/console.c guest/events.c guest/traps.c guest/time.c \
 	guest/pages.c guest/lib.c guest/blkdev.c guest/netdev.c core/lib/string.c \
 	core/lib/vsnprintf.c guest/gnttab.c guest/hvm/gnttab_hvm.c
@@ -71,6 +72,10 @@ $(eval $(call guest_hvm_image,hvmtraps,guest/hvm/tests/traps.c))
 
 # The platform devices as an HVM guest sees them (tests/boot/test_hvm_devices.py).
 $(eval $(call guest_hvm_image,hvmdevices,guest/hvm/tests/devices.c guest/hvm/tests/tramp16.S))
+
+# The runtime's multi-vCPU self-test as HVM and natively: secondaries by INIT/SIPI
+# (tests/boot/test_hvm_smp.py).
+$(eval $(call guest_hvm_image,smptest,guest/tests/smp/smptest.c))
 
 # The HVM isolation guest (tests/boot/test_hvm_isolation.py).
 $(eval $(call guest_hvm_image,hvmiso,guest/hvm/tests/isolation.c))

@@ -8,8 +8,12 @@
 #define PIT_HZ          1193182u
 #define PIT_CAL_COUNT   11932u          /* 10 ms */
 #define LAPIC_BASE      0xfee00000UL    /* identity-mapped uncached (boot.S) */
+#define LAPIC_ID        0x020
 #define LAPIC_EOI       0x0b0
 #define LAPIC_SVR       0x0f0
+#define LAPIC_ICR_LO    0x300
+#define LAPIC_ICR_HI    0x310
+#define ICR_PENDING     (1u << 12)      /* delivery status: send pending */
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_TMICT     0x380
 #define LAPIC_TMCCT     0x390
@@ -79,6 +83,27 @@ void hw_calibrate(uint64_t *tsc_khz, uint64_t *lapic_khz)
 void lapic_enable(void)
 {
     lapic_write(LAPIC_SVR, 0x100 | HVM_SPURIOUS_VECTOR);
+}
+
+/* A secondary's timer counts as the BSP's did when calibrated (divide by 1). */
+void lapic_timer_init(void)
+{
+    lapic_write(LAPIC_TDCR, 0xb);
+}
+
+unsigned lapic_id(void)
+{
+    return lapic_read(LAPIC_ID) >> 24;
+}
+
+/* The high half first: writing the low half sends. Waits for a previous send to
+ * leave (QEMU's and hvlab's LAPICs never keep one pending; hardware may). */
+void lapic_send_ipi(unsigned apic_id, uint32_t icr_lo)
+{
+    while (lapic_read(LAPIC_ICR_LO) & ICR_PENDING)
+        asm volatile("pause");
+    lapic_write(LAPIC_ICR_HI, apic_id << 24);
+    lapic_write(LAPIC_ICR_LO, icr_lo);
 }
 
 void lapic_eoi(void)

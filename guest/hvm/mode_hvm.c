@@ -30,7 +30,7 @@ int guest_port_out8(uint16_t port, uint8_t val)
 
 const char *guest_smp_limit(void)
 {
-    return "the HVM runtime runs one vCPU (plat_vcpu_start: no INIT/SIPI yet)";
+    return NULL;                /* INIT/SIPI (smp_hvm.c); the MADT says how many */
 }
 
 bool guest_has_large_pages(void)

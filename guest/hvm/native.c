@@ -3,29 +3,35 @@
  * runtime and workloads run on the bare (emulated) machine.
  *
  * Design: a hypercall becomes a function call (hypercall.h): console_io writes COM1;
- * set_timer_op arms the LAPIC timer; the timer's interrupt raises VIRQ_TIMER's port
- * in the runtime's own shared info page, exactly as the hypervisor would, so
- * events.c and time.c run unchanged; time is the TSC, calibrated against the PIT
- * once and written into vcpu_info[0].time (system time 0 at calibration); the
+ * set_timer_op arms the calling vCPU's LAPIC timer; the timer's interrupt raises
+ * that vCPU's VIRQ_TIMER port in the runtime's own shared info page, exactly as the
+ * hypervisor would, so events.c and time.c run unchanged (event channels:
+ * native_evtchn.c, loopback pairs notified by LAPIC IPIs); time is the TSC,
+ * calibrated against the PIT once and written into vcpu_info[0].time (system time 0 at calibration); the
  * runstate counts the time halted in plat_block as blocked, the rest as running;
  * shutdown stops the machine as the hypervisor would (QEMU exits with status 0 for
  * a poweroff, 3 for a crash, 7 for SHUTDOWN_error).
- * Only what a lone domain on one vCPU can mean is answered; the rest (other domains,
- * more vCPUs, memory) gets -ENOSYS.
- * Locking: one vCPU; the timer interrupt only sets bits atomically. */
+ * Secondary vCPUs (smp_hvm.c) share vCPU 0's time info (one TSC); VCPUOP_down
+ * halts the caller for good; each vCPU's runstate is counted here.
+ * Only what a lone domain can mean is answered; the rest (other domains, memory)
+ * gets -ENOSYS.
+ * Locking: a vCPU's runstate counters are written by itself (up_ns: by its starter,
+ * before it runs); the timer interrupt only sets bits
+ * atomically; event channels have their own lock (native_evtchn.c). */
 #include <hvlab/shutdown.h>
 
 #include "hvm.h"
 
-#define NATIVE_TIMER_PORT 1             /* the port VIRQ_TIMER gets (ports start at 1) */
 #define DEBUG_EXIT_PORT   0xf4
 #define ACPI_PM1A_CNT     0x604         /* QEMU pc machine (PIIX4 PM at 0x600) */
 #define NATIVE_MAX_WAIT_NS 1000000000ull
 
 static struct shared_info *native_si;
 static uint64_t tsc_khz, lapic_khz;
-static bool timer_bound;
-static uint64_t blocked_ns;             /* halted in plat_block, since boot */
+/* Each vCPU's runstate: time halted in plat_block, and when it was started (vCPU 0:
+ * at calibration, time 0) and downed (0: not); each written by one vCPU only. */
+static uint64_t blocked_ns[MAX_VIRT_CPUS], up_ns[MAX_VIRT_CPUS], down_ns[MAX_VIRT_CPUS];
+static bool vcpu_up[MAX_VIRT_CPUS] = { [0] = true };
 
 bool hvm_detect_hypervisor(void)
 {
@@ -58,30 +64,42 @@ void native_init(struct shared_info *si)
     t->system_time_ns = 0;
 }
 
-/* Raises port in the shared info as the hypervisor's evtchn_set_pending does. */
-static void native_set_pending(evtchn_port_t port)
-{
-    struct vcpu_info *vi = &native_si->vcpu_info[0];
-    unsigned w = port / 64;
-    uint64_t bit = 1ull << (port % 64);
-
-    if (__atomic_fetch_or(&native_si->evtchn_pending[w], bit, __ATOMIC_SEQ_CST) & bit)
-        return;
-    if (__atomic_load_n(&native_si->evtchn_mask[w], __ATOMIC_SEQ_CST) & bit)
-        return;
-    __atomic_fetch_or(&vi->evtchn_pending_sel, 1ull << w, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
-}
-
 void native_account_blocked(uint64_t ns)
 {
-    blocked_ns += ns;
+    blocked_ns[smp_vcpu_id()] += ns;
+}
+
+/* A secondary's clock is vCPU 0's: one TSC (QEMU's TSCs agree), one calibration. */
+void native_ap_init(struct guest_vcpu *v)
+{
+    v->info->time = native_si->vcpu_info[0].time;
+    up_ns[v->id] = guest_now_ns();
+    __atomic_store_n(&vcpu_up[v->id], true, __ATOMIC_RELEASE);
+}
+
+/* As the hypervisor counts it: offline until started and after VCPUOP_down, blocked
+ * while halted in plat_block, running otherwise (nothing else runs natively). */
+static void native_runstate(unsigned id, struct vcpu_runstate_info *r)
+{
+    uint64_t now = guest_now_ns(), down = __atomic_load_n(&down_ns[id], __ATOMIC_ACQUIRE);
+    uint64_t end = down ? down : now;
+
+    memset(r, 0, sizeof(*r));
+    if (!__atomic_load_n(&vcpu_up[id], __ATOMIC_ACQUIRE)) {
+        r->state = RUNSTATE_offline;
+        r->time[RUNSTATE_offline] = (int64_t)now;
+        return;
+    }
+    r->state = down ? RUNSTATE_offline : RUNSTATE_running;
+    r->state_entry_time = (int64_t)(down ? down : now);
+    r->time[RUNSTATE_offline] = (int64_t)(up_ns[id] + (now - end));
+    r->time[RUNSTATE_blocked] = (int64_t)blocked_ns[id];
+    r->time[RUNSTATE_running] = (int64_t)(end - up_ns[id] - blocked_ns[id]);
 }
 
 void native_timer_fired(void)
 {
-    if (timer_bound)
-        native_set_pending(NATIVE_TIMER_PORT);
+    native_evtchn_timer_fired();
 }
 
 static long native_set_timer(uint64_t deadline)
@@ -121,65 +139,24 @@ __noreturn void native_poweroff(unsigned reason)
         asm volatile("cli; hlt");
 }
 
-static long native_evtchn(unsigned cmd, void *arg)
-{
-    switch (cmd) {
-    case EVTCHNOP_bind_virq: {
-        struct evtchn_bind_virq *op = arg;
-
-        if (op->virq != VIRQ_TIMER || op->vcpu != 0)
-            return -EINVAL;
-        if (timer_bound)
-            return -EEXIST;
-        timer_bound = true;
-        op->port = NATIVE_TIMER_PORT;
-        return 0;
-    }
-    case EVTCHNOP_unmask: {
-        const struct evtchn_unmask *op = arg;
-        unsigned w = op->port / 64;
-        uint64_t bit = 1ull << (op->port % 64);
-
-        if (op->port >= NR_EVENT_CHANNELS)
-            return -EINVAL;
-        __atomic_fetch_and(&native_si->evtchn_mask[w], ~bit, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&native_si->evtchn_pending[w], __ATOMIC_SEQ_CST) & bit) {
-            __atomic_fetch_or(&native_si->vcpu_info[0].evtchn_pending_sel, 1ull << w,
-                              __ATOMIC_SEQ_CST);
-            __atomic_store_n(&native_si->vcpu_info[0].evtchn_upcall_pending, 1,
-                             __ATOMIC_SEQ_CST);
-        }
-        return 0;
-    }
-    case EVTCHNOP_close: {
-        const struct evtchn_close *op = arg;
-
-        if (op->port != NATIVE_TIMER_PORT || !timer_bound)
-            return -EINVAL;
-        timer_bound = false;
-        return 0;
-    }
-    default:
-        return -ENOSYS;                 /* no other domains to talk to */
-    }
-}
-
 static long native_vcpu_op(unsigned cmd, unsigned vcpu, void *arg)
 {
-    if (vcpu != 0)
+    if (cmd == VCPUOP_down && vcpu != 0 && vcpu == smp_vcpu_id()) {
+        lapic_timer_oneshot(0);
+        __atomic_store_n(&down_ns[vcpu], MAX(guest_now_ns(), 1ull), __ATOMIC_RELEASE);
+        for (;;)                        /* as a downed vCPU: nothing wakes it */
+            asm volatile("cli; hlt");
+    }
+    if (cmd == VCPUOP_is_up)
+        return vcpu >= smp_nr_vcpus() ? -EINVAL
+               : __atomic_load_n(&vcpu_up[vcpu], __ATOMIC_ACQUIRE) &&
+                 !__atomic_load_n(&down_ns[vcpu], __ATOMIC_ACQUIRE);
+    if (cmd == VCPUOP_get_runstate_info ? vcpu >= smp_nr_vcpus() : vcpu != smp_vcpu_id())
         return -EINVAL;
     switch (cmd) {
-    case VCPUOP_get_runstate_info: {
-        struct vcpu_runstate_info *r = arg;
-
-        uint64_t now = guest_now_ns();
-
-        memset(r, 0, sizeof(*r));
-        r->state = RUNSTATE_running;
-        r->time[RUNSTATE_running] = (int64_t)(now - blocked_ns);
-        r->time[RUNSTATE_blocked] = (int64_t)blocked_ns;
+    case VCPUOP_get_runstate_info:
+        native_runstate(vcpu, arg);
         return 0;
-    }
     case VCPUOP_set_singleshot_timer:
         return native_set_timer((uint64_t)*(const int64_t *)arg);
     case VCPUOP_stop_singleshot_timer:

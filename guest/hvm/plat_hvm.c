@@ -6,12 +6,14 @@
  * HVMOP_set_evtchn_upcall_vector) as a vLAPIC interrupt while evtchn_upcall_pending
  * is set (core/arch/x86/svm/svm_intr.c), so the handler EOIs it as natively, and an
  * event raised again before that EOI comes once more after it; natively the LAPIC
- * timer fires it (EOI'd) and native.c raises
- * VIRQ_TIMER's port. RFLAGS.IF stays set outside handlers: the runtime's
+ * timer fires it (EOI'd) and native.c raises the vCPU's VIRQ_TIMER port, and a
+ * port raised for another vCPU (or itself) comes as HVM_IPI_VECTOR, a LAPIC fixed
+ * IPI (native_evtchn.c), whose handler is the same but for the timer. RFLAGS.IF stays set outside handlers: the runtime's
  * "interrupts off" is the vcpu_info's evtchn_upcall_mask as in PV, so the vector
  * handler returns at once when it finds the mask set, leaving evtchn_upcall_pending
  * for local_irq_enable (or plat_block) to see.
- * Limitations: one vCPU (plat_vcpu_start refuses: INIT/SIPI is not written). */
+ * Secondary vCPUs: smp_hvm.c (INIT/SIPI); each loads this IDT and runs
+ * plat_events_init for itself. */
 #include "hvm.h"
 
 struct idt_entry {
@@ -21,7 +23,7 @@ struct idt_entry {
     uint32_t off_hi, zero;
 };
 
-extern char hvm_trap_stubs[], hvm_event_stub[], hvm_spurious_stub[];   /* boot.S */
+extern char hvm_trap_stubs[], hvm_event_stub[], hvm_ipi_stub[], hvm_spurious_stub[];   /* boot.S */
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 
 static void idt_set(unsigned vec, const void *fn)
@@ -43,14 +45,15 @@ void plat_traps_init(void)
     for (unsigned v = 0; v < 32; v++)
         idt_set(v, hvm_trap_stubs + 16 * v);
     idt_set(HVM_EVENT_VECTOR, hvm_event_stub);
+    idt_set(HVM_IPI_VECTOR, hvm_ipi_stub);
     idt_set(HVM_SPURIOUS_VECTOR, hvm_spurious_stub);
     asm volatile("lidt %0" :: "m"(d));
 }
 
-static void event_interrupt(void)
+static void event_interrupt(unsigned vector)
 {
     lapic_eoi();
-    if (hvm_native)
+    if (hvm_native && vector == HVM_EVENT_VECTOR)
         native_timer_fired();
     if (!__atomic_load_n(&this_vcpu_info()->evtchn_upcall_mask, __ATOMIC_SEQ_CST))
         evtchn_do_upcall();
@@ -58,8 +61,8 @@ static void event_interrupt(void)
 
 void hvm_trap(struct guest_trap_frame *f)
 {
-    if (f->bf.vector == HVM_EVENT_VECTOR)
-        event_interrupt();
+    if (f->bf.vector == HVM_EVENT_VECTOR || f->bf.vector == HVM_IPI_VECTOR)
+        event_interrupt((unsigned)f->bf.vector);
     else
         guest_bounce_dispatch(f);
 }
@@ -96,10 +99,4 @@ void plat_block(void)
     if (hvm_native)
         native_account_blocked(guest_now_ns() - t0);
     local_irq_enable();
-}
-
-int plat_vcpu_start(struct guest_vcpu *v, bool *stack_in_use)
-{
-    *stack_in_use = false;
-    return -ENOSYS;
 }

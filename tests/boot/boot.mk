@@ -50,6 +50,8 @@
 # test_mm_policy.py: every memory policy on 4 nodes, PV and HVM (first-touch populating
 # HVM RAM at its nested page faults), frames per node read back with numa-list; bad
 # settings refused with nothing left behind.
+# test_hvm_smp.py: the HVM runtime's secondary vCPUs (INIT/SIPI, guest/hvm/smp_hvm.c):
+# smptest natively on 3 CPUs and as a 3-vCPU HVM domain (4 s).
 # test_mm_migrate.py: xl mem-migrate moves a PV and an HVM domain from node 0 to node 2
 # while they check their memory; bad nodes and a full node refused, nothing changed.
 # test_membench.py: the memory benchmark as PV and HVM (sums recomputed), and a tiny
@@ -79,6 +81,7 @@ boot-test: $(BUILD)/hvlab.elf $(BUILD)/tests/svmconf.elf costmodel
 	$(Q)$(PYTHON) tests/boot/test_micro.py
 	$(Q)$(PYTHON) tests/boot/test_hvm.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_devices.py
+	$(Q)$(PYTHON) tests/boot/test_hvm_smp.py
 	$(Q)$(PYTHON) tests/boot/test_hvm_isolation.py
 	$(Q)$(PYTHON) tests/boot/test_devmodel.py
 	$(Q)$(PYTHON) tests/boot/test_grant.py

@@ -6,6 +6,7 @@
 #include <hvlab/hypercall.h>
 #include <hvlab/lib.h>
 #include <hvlab/sched.h>
+#include <hvlab/spinlock.h>
 #include <hvlab/x86/svm.h>
 
 #define VEC_UD 6
@@ -32,9 +33,16 @@ void svm_exit_hlt(struct vcpu *v)
         vcpu_block_current();
 }
 
+/* PAUSE: the guest spins waiting for another CPU, so others may run first. The
+ * hypervisor pauses too: on hardware a few cycles; under QEMU's round-robin TCG a
+ * PAUSE is what ends a CPU's turn (docs/architecture.md), and the guest's own PAUSE,
+ * intercepted, no longer does, so without this a vCPU spinning for another vCPU's
+ * answer kept the thread for a whole turn (up to the 100 us icount tick) per look:
+ * an HVM IPI round trip took ~260,000 instructions instead of a few thousand. */
 void svm_exit_pause(struct vcpu *v)
 {
     v->arch.svm->vmcb->save.rip += 2;   /* F3 90 */
+    cpu_relax();
     vcpu_yield_current();
 }
 
