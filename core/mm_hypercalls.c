@@ -151,11 +151,16 @@ static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
     case MMUEXT_NEW_BASEPTR:
         if (op->arg == 0 || op->arg >= max_mfn)
             return -EINVAL;             /* 0 would mean "no tables": CR3 = 0 */
-        if ((rc = pv_set_base(d, op->arg, v->arch.guest_l4_mfn)) < 0)
+    {
+        /* The new base first, then the old one dropped once it is not our CR3: a
+         * dropped base may devalidate a whole tree, preemptibly (pv_put_base). */
+        mfn_t old = v->arch.guest_l4_mfn;
+        if ((rc = pv_set_base(d, op->arg, 0)) < 0)
             return rc;
         v->arch.guest_l4_mfn = op->arg;
         write_cr3((paddr_t)op->arg << PAGE_SHIFT);
-        return 0;
+        return old ? pv_put_base(d, old) : 0;
+    }
     case MMUEXT_TLB_FLUSH_LOCAL:
         write_cr3(read_cr3());
         return 0;

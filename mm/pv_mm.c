@@ -72,8 +72,15 @@
  *    whose count was 0 (nothing referenced it as a table), and a devalidation starts
  *    at the last type reference (no base holds it), except the old base that
  *    MMUEXT_NEW_BASEPTR drops while it is still the vCPU's CR3: that one is dropped
- *    in one step (pv_set_base). Nor are pv_mmu_update's entries preemptible: an entry
- *    that validates or devalidates a whole subtree is one step (docs/architecture.md).
+ *    in one step by pv_set_base; MMUEXT_NEW_BASEPTR loads the new CR3 first and then
+ *    drops the old base with pv_put_base, which is preemptible.
+ *  - pv_mmu_update is preemptible the same way: the subtree a new entry names is
+ *    validated before the entry is written (so it is unreachable while partial), the
+ *    subtree the old entry named is devalidated after it is unlinked; before each
+ *    point the TLBs of d's pCPUs are flushed (the unlinked subtree and the batch's
+ *    earlier entries may be cached there). The table written may change meanwhile
+ *    (another vCPU unpins it): the entry is written only if it is still d's validated
+ *    table of the same level, else its new references are dropped (-EINVAL).
  *
  * Limitations. No TLB tracking: after a writable mapping goes away, a stale TLB entry
  * can still let the guest write the frame. The hypercall layer must flush every pCPU
@@ -119,6 +126,7 @@ struct pt_walk {
     struct domain *d;
     unsigned long *flags;
     unsigned steps;                     /* entries since the last point */
+    bool flush;                         /* pv_mmu_update: flush d's TLBs before a point */
 };
 
 #define PT_WALK_BATCH HYPERCALL_PREEMPT_BATCH
@@ -131,6 +139,10 @@ static void walk_step(struct pt_walk *w)
         return;
     w->steps = 0;
     spin_unlock_irqrestore(&w->d->page_lock, *w->flags);
+    /* An mmu_update's entries so far, and a subtree it unlinked, may still be cached
+     * by the pCPUs running d's other vCPUs: flushed before anything else runs. */
+    if (w->flush && hypercall_preempt_check())
+        flush_domain_tlbs(w->d);
     hypercall_preempt();
     spin_lock_irqsave(&w->d->page_lock, *w->flags);
 }
@@ -435,6 +447,7 @@ int pv_mmu_update(struct domain *d, struct domain *pg_owner, uint64_t ptr, uint6
         return -EFAULT;
     pg = mfn_to_page(mfn);
     spin_lock_irqsave(&d->page_lock, flags);
+    struct pt_walk w = { .d = d, .flags = &flags, .flush = true };
     x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
     if (!owned_by(pg, d))
         rc = -EPERM;
@@ -443,12 +456,19 @@ int pv_mmu_update(struct domain *d, struct domain *pg_owner, uint64_t ptr, uint6
     else if ((level = type_level(x)) == 4 && slot >= L4_GUEST_SLOTS)
         rc = -EPERM;
     else
-        rc = get_entry_refs(val, level, d, pg_owner, NULL);
+        rc = get_entry_refs(val, level, d, pg_owner, &w);
+    /* The walk may have let page_lock go: pg must still be what was checked. */
+    x = __atomic_load_n(&pg->type_info, __ATOMIC_RELAXED);
+    if (rc == 0 && (!owned_by(pg, d) || !type_is_pt(x) || !(x & PGT_validated) ||
+                    type_level(x) != level)) {
+        put_entry_refs_w(val, level, &w);
+        rc = -EINVAL;
+    }
     if (rc == 0) {
         uint64_t *t = page_to_virt(pg);
 
         /* New references first: replacing an entry by itself devalidates nothing. */
-        put_entry_refs(__atomic_exchange_n(&t[slot], val, __ATOMIC_SEQ_CST), level);
+        put_entry_refs_w(__atomic_exchange_n(&t[slot], val, __ATOMIC_SEQ_CST), level, &w);
     }
     spin_unlock_irqrestore(&d->page_lock, flags);
     return rc;
@@ -520,6 +540,27 @@ int pv_set_base(struct domain *d, mfn_t new_l4, mfn_t old_l4)
         rc = get_page_and_type_w(mfn_to_page(new_l4), d, PGT_l4, &w);
     if (rc == 0 && old)
         put_page_and_type(old);
+    spin_unlock_irqrestore(&d->page_lock, flags);
+    return rc;
+}
+
+int pv_put_base(struct domain *d, mfn_t old_l4)
+{
+    struct page_info *old;
+    unsigned long flags;
+    int rc = 0;
+
+    if (old_l4 == 0 || old_l4 >= max_mfn)
+        return -EINVAL;
+    old = mfn_to_page(old_l4);
+    spin_lock_irqsave(&d->page_lock, flags);
+    /* No longer this vCPU's CR3; the flush is for pCPUs that may still cache it. */
+    struct pt_walk w = { .d = d, .flags = &flags, .flush = true };
+    if (!owned_by(old, d) || page_type(old) != PGT_l4 || !page_typecount(old) ||
+        type_is_partial(old->type_info))
+        rc = -EINVAL;
+    else
+        put_page_and_type_w(old, &w);
     spin_unlock_irqrestore(&d->page_lock, flags);
     return rc;
 }

@@ -110,6 +110,11 @@ int pv_unpin_table(struct domain *d, mfn_t mfn);
  * drops the base references of all of d's vCPUs without looking at them. */
 int pv_set_base(struct domain *d, mfn_t new_l4, mfn_t old_l4);
 
+/* Drop the base reference a vCPU held on old_l4 once it no longer uses it as its CR3:
+ * (de)validation in batches with preemption points, as pv_unpin_table. -EINVAL if
+ * old_l4 is no validated L4 of d. */
+int pv_put_base(struct domain *d, mfn_t old_l4);
+
 /* Machine address of the L1 entry that maps va under d's validated L4 l4_mfn.
  * -EINVAL if va is not in the guest half or a level on the way is not present. */
 int pv_lookup_l1e(struct domain *d, mfn_t l4_mfn, uint64_t va, uint64_t *l1e_maddr);

@@ -24,5 +24,7 @@ extern unsigned fake_node_vcpus[MAX_NUMNODES];
  * the calls and runs fake_preempt_hook, if set, as if another vCPU ran there. */
 extern unsigned long fake_preempt_calls;
 extern void (*fake_preempt_hook)(void);
+/* flush_domain_tlbs (core/mm_hypercalls.c) on the fake machine: counts the calls. */
+extern unsigned long fake_flush_calls;
 
 #endif
