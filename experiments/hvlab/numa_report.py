@@ -319,17 +319,7 @@ def _bars(plot_dir, name, title, caption, ylabel, sums, value, schedulers) -> Pl
     data = [[c] + ["?" if by.get((c, s)) is None else round(by[(c, s)], 6)
                    for s in schedulers] for c in configs]
     dat = plots._write(plot_dir, name, "configuration\t" + "\t".join(schedulers), data)
-    body = (COMMON + "set termoption noenhanced\n"
-            f"set title {_q(title)}\nset ylabel {_q(ylabel)}\n"
-            "set style data histogram\nset style histogram cluster gap 1\n"
-            "set style fill solid 0.85 border -1\nset boxwidth 0.9\nset yrange [0:*]\n"
-            "set xtics rotate by -20\n"
-            "plot " + ", \\\n     ".join(
-                (f"{_q(dat)} using (valid(2) ? $2 : 0):xtic(1)" if i == 0 else
-                 f"'' using (valid({i + 2}) ? ${i + 2} : 0)")
-                + f" title {_q(s)} lc rgb {_q(plots.PALETTE[i + 1])}"
-                for i, s in enumerate(schedulers)))
-    return plots._render(plot_dir, Plot(name, title, caption), body, size=(900, 450))
+    return plots.cluster_bars(plot_dir, Plot(name, title, caption), ylabel, dat, schedulers)
 
 
 def _usage_plot(plot_dir, cell, nodes) -> Plot:

@@ -98,6 +98,25 @@ def _bars(title: str, ylabel: str, dat: str, series: list[str]) -> str:
             "plot " + ", \\\n     ".join(plots))
 
 
+def cluster_bars(plot_dir: str, plot: Plot, ylabel: str, dat: str, series, *,
+                 missing: str = "0", yrange: str = "[0:*]", extra: str = "",
+                 rotate: int = -20, size=(900, 450)) -> Plot:
+    """Clustered bars without error bars (one value per cell, "?" where there is none:
+    drawn as `missing`, which keeps the row's label); the data file's first column is
+    the label, then one column per series."""
+    body = (COMMON + "set termoption noenhanced\n"
+            f"set title {_q(plot.title)}\nset ylabel {_q(ylabel)}\n"
+            "set style data histogram\nset style histogram cluster gap 1\n"
+            "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
+            f"{extra}set yrange {yrange}\nset xtics rotate by {rotate}\n"
+            "plot " + ", \\\n     ".join(
+                (f"{_q(dat)} using (valid(2) ? $2 : {missing}):xtic(1)" if i == 0 else
+                 f"'' using (valid({i + 2}) ? ${i + 2} : {missing})")
+                + f" title {_q(s)} lc rgb {_q(PALETTE[i + 1])}"
+                for i, s in enumerate(series)))
+    return _render(plot_dir, plot, body, size=size)
+
+
 def _err(v) -> tuple:
     """(median, low, high) from a number (no spread) or such a triple; None -> 0."""
     if isinstance(v, tuple):

@@ -33,20 +33,12 @@ def _ratio_rows(cells, figs, key, base_mode):
 
 def _norm_bars(plot_dir, name, title, caption, rows, ylabel) -> Plot:
     dat = plots._write(plot_dir, name, "row\t" + "\t".join(BAR_MODES), rows)
-    body = (COMMON + "set termoption noenhanced\n"
-            f"set title {_q(title)}\nset ylabel {_q(ylabel)}\n"
-            "set style data histogram\nset style histogram cluster gap 1\n"
-            "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
-            "set logscale y\nset yrange [0.5:*]\nset xtics rotate by -30\n"
-            "set arrow from graph 0, first 1 to graph 1, first 1 nohead lc rgb '#000000' dt 2\n"
-            "plot " + ", \\\n     ".join(
-                # A missing value ("?": failed or n/a) draws nothing, but keeps its
-                # row's label: 1e-9 is below the y range.
-                (f"{_q(dat)} using (valid(2) ? $2 : 1e-9):xtic(1)" if i == 0 else
-                 f"'' using (valid({i + 2}) ? ${i + 2} : 1e-9)")
-                + f" title {_q(m)} lc rgb {_q(plots.PALETTE[i + 1])}"
-                for i, m in enumerate(BAR_MODES)))
-    return plots._render(plot_dir, Plot(name, title, caption), body, size=(1000, 500))
+    # A missing value ("?": failed or n/a) is drawn at 1e-9, below the y range.
+    return plots.cluster_bars(
+        plot_dir, Plot(name, title, caption), ylabel, dat, BAR_MODES, missing="1e-9",
+        yrange="[0.5:*]", rotate=-30, size=(1000, 500),
+        extra="set logscale y\nset arrow from graph 0, first 1 to graph 1, first 1 "
+              "nohead lc rgb '#000000' dt 2\n")
 
 
 def draw(plot_dir, cells, figs, tables, parts) -> list[Plot]:

@@ -15,9 +15,9 @@ set style histogram cluster gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lc rgb '#000000' dt 2
 set yrange [0.5:*]
 set xtics rotate by -30
-set arrow from graph 0, first 1 to graph 1, first 1 nohead lc rgb '#000000' dt 2
 plot 'norm-pv-path.dat' using (valid(2) ? $2 : 1e-9):xtic(1) title 'pv' lc rgb '#0072b2', \
      '' using (valid(3) ? $3 : 1e-9) title 'hvm' lc rgb '#e69f00', \
      '' using (valid(4) ? $4 : 1e-9) title 'pvhvm' lc rgb '#009e73'
