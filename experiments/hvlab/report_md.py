@@ -87,7 +87,13 @@ def render(exp, runs, comp: dict, figs: list[plots.Plot], meta: dict,
                              "hcall_unmatched_exits", "hvm_unmatched_entries",
                              "hvm_open_at_end") and v:
                     problems.append((r.config.key, f"{k} = {v}"))
-    notes = sorted({n for r in runs for n in r.summary.get("notes", [])})
+    # Each note once, with the runs it is about when not all of them.
+    by_note: dict[str, list[str]] = {}
+    for r in runs:
+        for n in r.summary.get("notes", []):
+            by_note.setdefault(n, []).append(r.config.key)
+    notes = [n if len(keys) == len(runs) else f"{', '.join(keys)}: {n}"
+             for n, keys in sorted(by_note.items())]
     if notes:
         L += ["Notes: " + " ".join(f"{n}." for n in notes), ""]
     if not exp.trace_enabled:

@@ -119,7 +119,7 @@ def process(exp: Experiment, cfg: Config, run_dir: str, perfetto_out: bool) -> R
                 # case) is measured rightly; a share set against domains that ran on
                 # is not, and the note says so next to the figures.
                 name = {d: exp.domains[i].name for i, d in exp.domids(cfg).items()}
-                notes += [f"{cfg.key}: domain {name.get(st['domid'], st['domid'])} stopped "
+                notes += [f"domain {name.get(st['domid'], st['domid'])} stopped "
                           f"{st['after_ms']} ms into the {st['window_ms']} ms measured "
                           "window: its shares cover only that part" for st in
                           window.get("stopped", [])]
