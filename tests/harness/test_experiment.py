@@ -155,6 +155,8 @@ def test_generated_inputs():
        'period = 10000\nbudget = 3000\nextratime = 1\ncpus = "1"\n'
        'extra = "period_us=500 periods=10"\n', "xl cfg of domain b for rtds")
     lines = E.scenario(exp).splitlines()
+    other = E.loads(exp.text, "elsewhere/renamed.toml")
+    eq(E.scenario(other), E.scenario(exp), "the file's name does not reach the guest")
     eq(lines[1:6], ["trace start sched,policy,dom", "create a.cfg", "create b.cfg", "sleep 100", "trace stop"],
        "scenario: trace around the creates and the sleep")
     eq(lines[6:8], ["list", "vcpu-list"], "then list and vcpu-list")
