@@ -49,7 +49,8 @@
 #include <hvlab/pv_mm.h>
 #include <public/grant_table.h>
 
-#define PT_ENTRIES 512
+#include "pv_mm_priv.h"
+
 #define LIST_MAX_PAGES 256              /* a list of 128 Ki pfns: 512 MiB domains */
 #define START_INFO_SCAN 8192            /* pfns searched for start_info */
 
@@ -84,14 +85,7 @@ struct pv_batch {
 
 static bool is_table(uint32_t x)
 {
-    uint32_t t = x & PGT_type_mask;
-
-    return t >= PGT_l1 && t <= PGT_l4 && (x & PGT_validated);
-}
-
-static unsigned table_level(uint32_t x)
-{
-    return (x & PGT_type_mask) >> PGT_type_shift;
+    return type_is_pt(x) && (x & PGT_validated);
 }
 
 /* The frame d maps at va under its L4 l4 (page_lock held): a frame of d's that is no
@@ -106,7 +100,7 @@ static struct page_info *va_frame(struct domain *d, mfn_t l4, uint64_t va)
 
         if (m >= max_mfn || (pg = mfn_to_page(m))->owner != d)
             return NULL;
-        if (!is_table(pg->type_info) || table_level(pg->type_info) != level)
+        if (!is_table(pg->type_info) || type_level(pg->type_info) != level)
             return NULL;
         e = ((const uint64_t *)page_to_virt(pg))[(va >> (PAGE_SHIFT + 9 * (level - 1))) & 511];
         if (!(e & PTE_P))
@@ -199,7 +193,7 @@ static void each_table(struct domain *d, struct pv_batch *b, table_fn fn)
             struct page_info *pg = mfn_to_page(tabs.mfn[i]);
 
             if (pg->owner == d && is_table(pg->type_info))
-                fn(pg, table_level(pg->type_info), b);
+                fn(pg, type_level(pg->type_info), b);
         }
         return;
     }
@@ -207,7 +201,7 @@ static void each_table(struct domain *d, struct pv_batch *b, table_fn fn)
         struct page_info *pg = list_entry(p, struct page_info, list);
 
         if (is_table(pg->type_info))
-            fn(pg, table_level(pg->type_info), b);
+            fn(pg, type_level(pg->type_info), b);
     }
 }
 
