@@ -38,7 +38,8 @@
  * is devalidating one. The operations that may (de)validate a whole tree (pin, unpin,
  * a vCPU's base: DOMCTL_setvcpucontext, MMUEXT_PIN_Ln_TABLE, MMUEXT_UNPIN_TABLE,
  * MMUEXT_NEW_BASEPTR, VCPUOP_initialise) pass a struct pt_walk down: every
- * PT_WALK_BATCH entries it drops page_lock, reaches a preemption point
+ * PT_WALK_BATCH present entries (a slot not present costs next to nothing and is no
+ * step) it drops page_lock, reaches a preemption point
  * (core/hypercall.c) and takes the lock again. Tables complete depth first, so
  * bottom-up: a table is marked PGT_validated only after every table below it. The
  * rule that keeps the counts right while the lock is free:
@@ -343,8 +344,11 @@ static void put_entries_down(struct page_info *pg, unsigned level, struct pt_wal
 
     while (pg->pt_done > 0) {
         unsigned i = --pg->pt_done;
+        uint64_t e = read_entry(t, i);
 
-        put_entry_refs_w(read_entry(t, i), level, w);
+        if (!(e & PTE_P))
+            continue;                   /* holds nothing: not a step */
+        put_entry_refs_w(e, level, w);
         walk_step(w);
     }
 }
@@ -361,7 +365,14 @@ static int validate_table(struct page_info *pg, unsigned level, struct pt_walk *
         if (read_entry(t, i))
             return -EPERM;
     for (i = 0; i < nr; i++) {
-        rc = get_entry_refs(read_entry(t, i), level, d, l1_table_pg_owner(d), w);
+        uint64_t e = read_entry(t, i);
+
+        /* A slot not present takes nothing: no step and no place to record (the
+         * sparse tables of a fork spent more on this bookkeeping than on their
+         * entries). */
+        if (!(e & PTE_P))
+            continue;
+        rc = get_entry_refs(e, level, d, l1_table_pg_owner(d), w);
         if (rc)
             break;
         pg->pt_done = i + 1;

@@ -209,9 +209,11 @@ def case_event_delivery_exits() -> str:
             check(rec["status"] == "ok", f"{row} {mode}: the cell ran ({rec.get('reason')})",
                   None)
             npf, vintr = _exits_per_op(rec, "exit npf"), _exits_per_op(rec, "exit vintr")
-            check(npf <= deliveries + 0.01,
+            # Another interrupt landing inside the N run (a timer tick: its EOI is an
+            # NPF too) adds 1/(N-1) = 0.14; the defect added a whole NPF per delivery.
+            check(npf <= deliveries + 0.5,
                   f"{row} {mode}: at most {deliveries} NPF exits per operation "
-                  f"(one per delivery; got {npf:.2f})", None)
+                  f"(one per delivery, + 0.5 for stray interrupts; got {npf:.2f})", None)
             check(vintr < 0.5, f"{row} {mode}: no VINTR exit per operation (got {vintr:.2f})",
                   None)
             seen.append(f"{row} {mode}: {npf:.2f} npf, {vintr:.2f} vintr per op, "

@@ -106,7 +106,7 @@ static void test_pin_unpin_preemptible(void)
 {
     struct domain *d = &doms[1];
     struct big b;
-    unsigned long entries = 256 + 512 + 512 + NL1 * 512;   /* every slot is a step */
+    unsigned long entries = 2 + NL1 + NL1 * 512;   /* every present entry is a step */
 
     if (!setup())
         return;
@@ -304,7 +304,7 @@ static void test_mmu_update_preemptible(void)
 {
     struct domain *d = &doms[1];
     struct big b;
-    unsigned long entries = 512 + 512 + NL1 * 512;
+    unsigned long entries = 1 + NL1 + NL1 * 512;   /* present entries under the L3 */
 
     if (!setup())
         return;
@@ -381,7 +381,7 @@ static void test_put_base_preemptible(void)
 {
     struct domain *d = &doms[1];
     struct big b;
-    unsigned long entries = 256 + 512 + 512 + NL1 * 512;
+    unsigned long entries = 2 + NL1 + NL1 * 512;
 
     if (!setup())
         return;
