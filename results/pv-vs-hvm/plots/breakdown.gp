@@ -21,8 +21,8 @@ plot 'breakdown.dat' using 2:xtic(1) title 'guest' lc rgb '#4d4d4d', \
      '' using 4 title 'hv hcall mmuext_op' lc rgb '#e69f00', \
      '' using 5 title 'hv exit npf' lc rgb '#009e73', \
      '' using 6 title 'hv exit vmmcall' lc rgb '#cc79a7', \
-     '' using 7 title 'hv hcall event_channel_op' lc rgb '#56b4e9', \
-     '' using 8 title 'hv hcall set_timer_op' lc rgb '#d55e00', \
+     '' using 7 title 'hv hcall set_timer_op' lc rgb '#56b4e9', \
+     '' using 8 title 'hv hcall event_channel_op' lc rgb '#d55e00', \
      '' using 9 title 'hv hcall sched_op' lc rgb '#f0e442', \
      '' using 10 title 'hv other' lc rgb '#000000', \
      '' using 11 title 'dom0' lc rgb '#999999'
