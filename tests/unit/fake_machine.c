@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <hvlab/mm.h>
 #include <hvlab/mm_policy.h>
 #include <hvlab/hypercall.h>
 #include "fake_machine.h"
@@ -33,6 +34,31 @@ paddr_t fake_arena_map(size_t size, const paddr_t *tries, unsigned n)
     }
     printf("  cannot map the test arena at a low fixed address\n");
     return 0;
+}
+
+paddr_t fake_numa_machine(struct topology *t, unsigned nodes, unsigned long node_frames,
+                          uint8_t (*distance)(unsigned n, unsigned m))
+{
+    static const paddr_t tries[] = { 8UL << 20, 16UL << 20, 32UL << 20, 64UL << 20,
+                                     128UL << 20, 256UL << 20 };
+    size_t size = (size_t)nodes * node_frames * PAGE_SIZE;
+    paddr_t base = fake_arena_map(size, tries, 6);
+
+    if (!base)
+        return 0;
+    memset(t, 0, sizeof(*t));
+    t->nr_nodes = nodes;
+    t->nr_mem_ranges = nodes;
+    for (unsigned n = 0; n < nodes; n++) {
+        t->mem[n] = (struct mem_range){ base + n * node_frames * PAGE_SIZE,
+                                        base + (n + 1) * node_frames * PAGE_SIZE, (uint8_t)n };
+        for (unsigned m = 0; m < nodes; m++)
+            t->distance[n][m] = distance(n, m);
+    }
+    frame_table_init(base + size, fake_early_alloc);
+    page_alloc_init(t);
+    page_alloc_add_range(base, base + size);
+    return base;
 }
 
 void fake_domain_init(struct domain *d, domid_t id, bool privileged,

@@ -9,6 +9,12 @@
 /* Maps size bytes at the first free address of `tries` (n of them, ascending); the
  * same mapping is returned on later calls. 0 if none could be had. */
 paddr_t fake_arena_map(size_t size, const paddr_t *tries, unsigned n);
+/* A NUMA machine for the allocator: `nodes` nodes of node_frames frames each, one after
+ * another in an arena at one of the usual test addresses, distance(n, m) as its SLIT,
+ * the frame table and the page allocator set up over it (t filled). The arena's base,
+ * or 0 if it could not be mapped. */
+paddr_t fake_numa_machine(struct topology *t, unsigned nodes, unsigned long node_frames,
+                          uint8_t (*distance)(unsigned n, unsigned m));
 /* An early_alloc for frame_table_init(): each call replaces the previous table. */
 void *fake_early_alloc(size_t bytes);
 /* A domain as domain_create would leave it, minus vCPUs and event channels. */

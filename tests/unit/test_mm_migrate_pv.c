@@ -26,8 +26,6 @@
 
 #define NODES       2
 #define NODE_FRAMES 256
-#define ARENA_SIZE  ((size_t)NODES * NODE_FRAMES * PAGE_SIZE)
-#define M(x)        ((paddr_t)(x) << 20)
 #define NPFN        150
 #define SI_PFN      3
 #define LIST_PFN    4
@@ -67,27 +65,17 @@ void gnttab_flush_tlbs(struct domain *d)
     flushes++;
 }
 
+static uint8_t flat_distance(unsigned n, unsigned m)
+{
+    return n == m ? 10 : 20;
+}
+
 static bool setup(void)
 {
-    static const paddr_t tries[] = { M(8), M(16), M(32), M(64), M(128), M(256) };
-
-    if (!(base = fake_arena_map(ARENA_SIZE, tries, 6))) {
+    if (!(base = fake_numa_machine(&t, NODES, NODE_FRAMES, flat_distance))) {
         CHECK(!"arena");
         return false;
     }
-    memset(&t, 0, sizeof(t));
-    t.nr_nodes = NODES;
-    t.nr_mem_ranges = NODES;
-    for (unsigned n = 0; n < NODES; n++) {
-        t.mem[n] = (struct mem_range){ base + n * NODE_FRAMES * PAGE_SIZE,
-                                       base + (n + 1) * NODE_FRAMES * PAGE_SIZE, (uint8_t)n };
-        for (unsigned m = 0; m < NODES; m++)
-            t.distance[n][m] = n == m ? 10 : 20;
-    }
-    frame_table_init(base + ARENA_SIZE, fake_early_alloc);
-    page_alloc_init(&t);
-    for (unsigned n = 0; n < NODES; n++)
-        page_alloc_add_range(t.mem[n].start, t.mem[n].end);
     for (unsigned i = 0; i < 512; i++)
         hv_l4_template[i] = i < L4_GUEST_SLOTS ? 0 : ((0x100ULL + i) << PAGE_SHIFT) | PTE_P | PTE_W;
     fake_domain_init(&d0, 0, true, 64);

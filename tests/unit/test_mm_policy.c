@@ -15,8 +15,6 @@
 
 #define NODES       4
 #define NODE_FRAMES 64
-#define ARENA_SIZE  ((size_t)NODES * NODE_FRAMES * PAGE_SIZE)
-#define M(x)        ((paddr_t)(x) << 20)
 
 static paddr_t base;
 static struct topology t;
@@ -24,26 +22,17 @@ static struct domain dom, other;
 static char why[200];
 
 /* Distances: a line 0 - 1 - 2 - 3 (10 per hop beyond local). */
+static uint8_t line_distance(unsigned n, unsigned m)
+{
+    return (uint8_t)(10 + 10 * (n > m ? n - m : m - n));
+}
+
 static bool setup(void)
 {
-    static const paddr_t tries[] = { M(8), M(16), M(32), M(64), M(128), M(256) };
-
-    if (!(base = fake_arena_map(ARENA_SIZE, tries, 6))) {
+    if (!(base = fake_numa_machine(&t, NODES, NODE_FRAMES, line_distance))) {
         CHECK(!"arena");
         return false;
     }
-    memset(&t, 0, sizeof(t));
-    t.nr_nodes = NODES;
-    t.nr_mem_ranges = NODES;
-    for (unsigned n = 0; n < NODES; n++) {
-        t.mem[n] = (struct mem_range){ base + n * NODE_FRAMES * PAGE_SIZE,
-                                       base + (n + 1) * NODE_FRAMES * PAGE_SIZE, (uint8_t)n };
-        for (unsigned m = 0; m < NODES; m++)
-            t.distance[n][m] = (uint8_t)(10 + 10 * (n > m ? n - m : m - n));
-    }
-    frame_table_init(base + ARENA_SIZE, fake_early_alloc);
-    page_alloc_init(&t);
-    page_alloc_add_range(base, base + ARENA_SIZE);
     fake_domain_init(&dom, 1, false, NODES * NODE_FRAMES);
     fake_domain_init(&other, 2, false, NODES * NODE_FRAMES);
     fake_this_node = 0;
